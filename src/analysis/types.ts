@@ -1,0 +1,124 @@
+/** Shapes shared by the diff parser, the rules, the predictors, the engine and the publishers. */
+
+export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Fixed vocabulary of finding categories; rules may only use these. */
+export const CATEGORIES = [
+  "sql-injection",
+  "command-injection",
+  "code-injection",
+  "xss",
+  "path-traversal",
+  "insecure-deserialization",
+  "hardcoded-secret",
+  "weak-crypto",
+  "ssrf",
+  "open-redirect",
+  "insecure-tls",
+  "insecure-randomness",
+  "debug-leftover",
+  "missing-tests",
+  "breaking-change",
+  "dependency-risk",
+  "large-change",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export type Side = "LEFT" | "RIGHT";
+
+export interface DiffLine {
+  kind: "add" | "del" | "context";
+  content: string;
+  /** Line number in the old file (del and context lines). */
+  oldLine?: number;
+  /** Line number in the new file (add and context lines). */
+  newLine?: number;
+}
+
+export interface DiffHunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  header: string;
+  lines: DiffLine[];
+}
+
+export interface DiffFile {
+  path: string;
+  /** Previous path for renames. */
+  oldPath?: string;
+  status: "added" | "modified" | "removed" | "renamed";
+  binary: boolean;
+  /** True when GitHub sent no patch (too large, binary) or the diff had none. */
+  patchMissing: boolean;
+  additions: number;
+  deletions: number;
+  hunks: DiffHunk[];
+}
+
+export interface Finding {
+  /** Rule id, e.g. "js/sql-injection". */
+  rule: string;
+  category: Category;
+  path: string;
+  line: number;
+  side: Side;
+  severity: Severity;
+  /** 0..1 */
+  confidence: number;
+  /** Already redacted: never contains a secret. */
+  message: string;
+  recommendation: string;
+  /** Stable across pushes and moves: hash of rule, path and normalised code. */
+  fingerprint: string;
+}
+
+export interface Prediction {
+  /** Stable id derived from the fingerprint, e.g. "pred-3f2a9c1b". */
+  id: string;
+  /** Predictor kind, e.g. "migration-drop-column". */
+  kind: string;
+  /** What will break, for whom. Redacted. */
+  prediction: string;
+  confidence: number;
+  severity: Severity;
+  impact: string;
+  tags: string[];
+  recommendation: string;
+  path: string;
+  line: number;
+  side: Side;
+  fingerprint: string;
+}
+
+export interface SkippedItem {
+  path: string;
+  reason: string;
+}
+
+export interface AnalysisInput {
+  files: DiffFile[];
+  /** Whole contents of changed files at the head, when known (path -> text). */
+  fileContents?: Map<string, string>;
+  title?: string;
+  body?: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  predictions: Prediction[];
+  skipped: SkippedItem[];
+  stats: { files: number; linesAnalyzed: number };
+}
+
+/** A pluggable analyser: rules or predictors. Later detection work adds more of these. */
+export interface Analyzer {
+  name: string;
+  analyze(input: AnalysisInput): Pick<AnalysisResult, "findings" | "predictions"> & { skipped?: SkippedItem[] };
+}
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
