@@ -1,0 +1,105 @@
+/**
+ * The repository config, `.github/empathy.yml`: its schema (zod), defaults for every key,
+ * and validation that never fails a review: bad values fall back to defaults and are
+ * reported as problems (file, key, message) for the summary comment.
+ */
+import { z } from "zod";
+import { SEVERITIES } from "../analysis/types.js";
+
+export const CONFIG_FILE = "empathy.yml";
+export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
+
+export const repoConfigSchema = z
+  .object({
+    target_level: z.number().int().min(1).max(5).default(5).describe("Highest empathy level the bot may act at (1 reactive … 5 transformative)."),
+    review: z
+      .object({
+        enabled: z.boolean().default(true).describe("Review pull requests at all."),
+        drafts: z.boolean().default(false).describe("Review draft pull requests; when false, drafts wait until ready for review."),
+        max_inline_comments: z.number().int().min(0).max(100).default(20).describe("Most inline comments in one review; the rest go in the summary."),
+        min_severity: z.enum(SEVERITIES).default("low").describe("Findings below this severity are not reported."),
+        labels: z.boolean().default(true).describe("Add `empathy: …` labels to reviewed pull requests."),
+      })
+      .strict()
+      .default({ enabled: true, drafts: false, max_inline_comments: 20, min_severity: "low", labels: true }),
+    issues: z
+      .object({
+        enabled: z.boolean().default(true).describe("Open an issue for each high-confidence prediction."),
+        min_confidence: z.number().min(0).max(1).default(0.85).describe("Lowest prediction confidence that opens an issue."),
+        labels: z.array(z.string().min(1).max(50)).max(10).default(["empathy: prediction"]).describe("Labels on prediction issues."),
+      })
+      .strict()
+      .default({ enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] }),
+    analysis: z
+      .object({
+        large_change_lines: z.number().int().min(1).default(1000).describe("Changed lines above which a pull request is predicted hard to review."),
+        max_files: z.number().int().min(1).max(3000).default(3000).describe("Most changed files read from a pull request."),
+      })
+      .strict()
+      .default({ large_change_lines: 1000, max_files: 3000 }),
+  })
+  .strict();
+
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+export interface ConfigProblem {
+  file: string;
+  key: string;
+  message: string;
+}
+
+export const DEFAULT_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+/** The JSON Schema published in schema/empathy.schema.json (editors validate the file with it). */
+export function repoConfigJsonSchema(): object {
+  return { title: "Empathy bot repository config (.github/empathy.yml)", ...z.toJSONSchema(repoConfigSchema, { io: "input" }) };
+}
+
+/**
+ * Validates raw config. Each invalid key is reported and replaced by its default, so one
+ * wrong value does not throw away the rest of the file.
+ */
+export function resolveRepoConfig(raw: unknown, file = CONFIG_PATH): { config: RepoConfig; problems: ConfigProblem[] } {
+  if (raw === null || raw === undefined) return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return { config: structuredClone(DEFAULT_CONFIG), problems: [{ file, key: "(root)", message: "the file must be a YAML mapping of keys to values" }] };
+  }
+  const problems: ConfigProblem[] = [];
+  let candidate: any = structuredClone(raw);
+  delete candidate._extends;
+  // Drop each offending key and validate again, until what is left is valid.
+  for (let i = 0; i < 50; i++) {
+    const result = repoConfigSchema.safeParse(candidate);
+    if (result.success) return { config: result.data, problems };
+    for (const issue of result.error.issues) {
+      const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      for (const path of keys) {
+        problems.push({ file, key: path.join(".") || "(root)", message: issueMessage(issue) });
+        candidate = removePath(candidate, path);
+      }
+    }
+  }
+  return { config: structuredClone(DEFAULT_CONFIG), problems };
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return "unknown key";
+  return issue.message;
+}
+
+function removePath(obj: any, path: PropertyKey[]): any {
+  if (path.length === 0) return {};
+  let cursor = obj;
+  for (const key of path.slice(0, -1)) {
+    if (cursor === null || typeof cursor !== "object") return obj;
+    cursor = cursor[key as any];
+  }
+  if (cursor !== null && typeof cursor === "object") {
+    if (Array.isArray(cursor)) {
+      // An invalid array element invalidates the whole array: drop the array.
+      return removePath(obj, path.slice(0, -1));
+    }
+    delete cursor[path[path.length - 1] as any];
+  }
+  return obj;
+}

@@ -1,0 +1,164 @@
+/**
+ * Durable job queue with an in-process worker. Jobs live in the store, so a job accepted
+ * before a crash runs after the restart. Failures are retried with exponential backoff and
+ * jitter (or the delay the error asks for); a job that keeps failing is dead-lettered and
+ * logged. The queue does not know what a job does: handlers are registered by type.
+ */
+import type { JobRecord, JobStore, NewJob } from "../store/store.js";
+
+export interface JobLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type JobHandler = (payload: any, job: JobRecord) => Promise<void>;
+
+/** How a failure should be treated; supplied by whoever knows the errors (e.g. GitHub's). */
+export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAfterMs?: number };
+
+export interface JobQueueOptions {
+  store: JobStore;
+  log: JobLogger;
+  classify?: ErrorClassifier;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest sleep between checks for due jobs. */
+  pollIntervalMs?: number;
+  concurrency?: number;
+  random?: () => number;
+}
+
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  // "Equal jitter": half fixed, half random, so retries of many jobs spread out.
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 2000 ? `${message.slice(0, 2000)}…` : message;
+}
+
+export class JobQueue {
+  private handlers = new Map<string, JobHandler>();
+  private running = false;
+  private active = 0;
+  private loops: Promise<void>[] = [];
+  private wake: (() => void) | null = null;
+  private readonly opts: Required<Omit<JobQueueOptions, "store" | "log">> & Pick<JobQueueOptions, "store" | "log">;
+
+  constructor(options: JobQueueOptions) {
+    this.opts = {
+      classify: () => ({ retryable: true }),
+      maxAttempts: 6,
+      baseDelayMs: 2000,
+      maxDelayMs: 10 * 60_000,
+      pollIntervalMs: 1000,
+      concurrency: 1,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  register(type: string, handler: JobHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  async enqueue(job: NewJob): Promise<number | null> {
+    const id = await this.opts.store.enqueueJob(job);
+    if (id !== null) this.wake?.();
+    return id;
+  }
+
+  /** Requeues jobs a dead process left running, then starts the worker loops. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const requeued = await this.opts.store.requeueRunningJobs();
+    if (requeued > 0) this.opts.log.warn({ requeued }, "requeued jobs interrupted by a previous stop");
+    this.running = true;
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Stops taking new jobs and waits for the ones in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Runs due jobs until none is left (for tests and the CLI); returns how many ran. */
+  async drain(): Promise<number> {
+    let ran = 0;
+    while (await this.runOne()) ran++;
+    return ran;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let didWork = false;
+      try {
+        didWork = await this.runOne();
+      } catch (error) {
+        this.opts.log.error({ err: errorMessage(error) }, "job worker error");
+      }
+      if (!didWork && this.running) await this.sleep();
+    }
+  }
+
+  private async sleep(): Promise<void> {
+    const next = await this.opts.store.nextJobRunAt();
+    const wait = next === null ? this.opts.pollIntervalMs : Math.max(0, Math.min(this.opts.pollIntervalMs, next - Date.now()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+
+  /** Claims and runs one due job. Returns false when nothing was due. */
+  private async runOne(): Promise<boolean> {
+    const job = await this.opts.store.claimJob(Date.now());
+    if (!job) return false;
+    this.active++;
+    try {
+      const handler = this.handlers.get(job.type);
+      if (!handler) {
+        await this.opts.store.killJob(job.id, `no handler for job type "${job.type}"`);
+        this.opts.log.error({ job_id: job.id, job_type: job.type }, "job dead-lettered: no handler");
+        return true;
+      }
+      await handler(job.payload, job);
+      await this.opts.store.completeJob(job.id);
+    } catch (error) {
+      await this.handleFailure(job, error);
+    } finally {
+      this.active--;
+    }
+    return true;
+  }
+
+  private async handleFailure(job: JobRecord, error: unknown): Promise<void> {
+    const message = errorMessage(error);
+    const { retryable, retryAfterMs } = this.opts.classify(error);
+    if (retryable && job.attempts < this.opts.maxAttempts) {
+      const delay = retryAfterMs ?? backoffDelay(job.attempts, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);
+      await this.opts.store.retryJob(job.id, Date.now() + delay, message);
+      this.opts.log.warn({ job_id: job.id, job_type: job.type, attempt: job.attempts, retry_in_ms: delay, err: message }, "job failed, will retry");
+      return;
+    }
+    await this.opts.store.killJob(job.id, message);
+    this.opts.log.error(
+      { job_id: job.id, job_type: job.type, attempts: job.attempts, retryable, err: message },
+      "job dead-lettered",
+    );
+  }
+}
