@@ -27,6 +27,8 @@ export interface PatternRecord {
   learned: boolean;
   /** Pull requests it was seen in (rule of three). */
   prNumbers: number[];
+  /** True once level_5_transformation has fired for it (optional: older records lack it). */
+  transformed?: boolean;
 }
 
 export interface EngineState {

@@ -10,7 +10,7 @@
  * (`declare module ".../events/catalog.js" { interface EventCatalog { my_event: {...} } }`)
  * to type it.
  */
-import type { Category, Severity } from "../analysis/types.js";
+import type { Category, Severity, Side } from "../analysis/types.js";
 
 /** A PR's number when the interaction concerns one; null for a question or a local diff. */
 type PrNumber = number | null;
@@ -91,7 +91,8 @@ export interface EventCatalog {
     kind: string;
     impact: string;
     fingerprint: string;
-    evidence: { path: string; line: number };
+    /** side: RIGHT is the head (linkable as a blob), LEFT the base. */
+    evidence: { path: string; line: number; side: Side };
     commit_sha?: string;
     installation_id?: number;
   };
@@ -202,7 +203,8 @@ export const EVENT_TYPES = [
 // Compile-time guard: the array and the catalog list the same events.
 type MissingFromArray = Exclude<EventType, (typeof EVENT_TYPES)[number]>;
 type ExtraInArray = Exclude<(typeof EVENT_TYPES)[number], EventType>;
-export const EVENT_TYPES_EXHAUSTIVE: [MissingFromArray | ExtraInArray] extends [never] ? true : never = true;
+const exhaustive: [MissingFromArray | ExtraInArray] extends [never] ? true : never = true;
+void exhaustive;
 
 export function isEventType(type: string): type is EventType {
   return (EVENT_TYPES as readonly string[]).includes(type);

@@ -1,0 +1,150 @@
+/**
+ * The review of one pull request head commit, run by the job worker. Every write checks
+ * what is already on GitHub or in the store first, so a job re-run after a crash or a
+ * retry never posts anything twice.
+ */
+import { runAnalysis } from "../analysis/analyze.js";
+import { severityRank, type Finding, type Prediction } from "../analysis/types.js";
+import type { EmpathyOS } from "../engine/empathyOS.js";
+import { renderReport } from "../report/markdown.js";
+import type { ReviewStore } from "../store/store.js";
+import { selectInlineComments, postInlineReview } from "./inlineReview.js";
+import { addLabels, labelsFor } from "./labels.js";
+import type { PredictionIssues } from "./predictionIssues.js";
+import { loadPullRequestFiles } from "./pullRequestFiles.js";
+import { loadRepoConfig } from "./repoConfigLoader.js";
+import { upsertSummaryComment } from "./summaryComment.js";
+import type { Log, Octokit } from "./types.js";
+
+export const REVIEW_JOB = "review_pull_request";
+
+export interface ReviewJobPayload {
+  installationId: number;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  /** The head commit the event was about; a newer push has its own job. */
+  headSha: string;
+  deliveryId: string;
+  action: string;
+}
+
+export interface ReviewDeps {
+  store: ReviewStore;
+  engine: EmpathyOS;
+  predictionIssues: PredictionIssues;
+  auth: (installationId: number) => Promise<Octokit>;
+  log: Log;
+}
+
+const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|\.(test|spec)\.[a-z]+$|(^|\/)test_[^/]+\.py$|_test\.(py|go)$/i;
+
+export type ReviewOutcome = "reviewed" | "skipped";
+
+export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Promise<ReviewOutcome> {
+  const ref = { owner: job.owner, repo: job.repo };
+  const repoName = `${job.owner}/${job.repo}`;
+  const log = deps.log.child?.({ repo: repoName, pr: job.pullNumber, delivery: job.deliveryId }) ?? deps.log;
+  const octokit = await deps.auth(job.installationId);
+
+  const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber });
+  if (pr.state !== "open") return skip(log, "pull request is not open");
+  if (pr.head.sha !== job.headSha) return skip(log, "a newer commit was pushed; its own job reviews it");
+  if (await deps.store.getReview(repoName, pr.number, pr.head.sha)) return skip(log, "this commit was already reviewed");
+
+  const { config, problems } = await loadRepoConfig(octokit, ref, log, job.deliveryId);
+  if (!config.review.enabled) return skip(log, "reviews are disabled in the repository config");
+  if (pr.draft && !config.review.drafts) return skip(log, "draft: waiting until ready for review");
+
+  const { files, skipped: notRead } = await loadPullRequestFiles(octokit, ref, pr.number, {
+    maxFiles: config.analysis.max_files,
+    changedFiles: pr.changed_files,
+  });
+  const analysis = runAnalysis({ files, title: pr.title, body: pr.body ?? "" }, { largeChangeLines: config.analysis.large_change_lines });
+  const minRank = severityRank(config.review.min_severity);
+  analysis.findings = analysis.findings.filter((f) => severityRank(f.severity) >= minRank);
+  analysis.skipped = [...notRead, ...analysis.skipped];
+
+  deps.predictionIssues.setPolicy(repoName, config.issues);
+  const result = await deps.engine.interact({
+    userId: pr.user.login,
+    input: `${pr.title}\n\n${pr.body ?? ""}`,
+    targetLevel: config.target_level,
+    context: {
+      repo: repoName,
+      pr_number: pr.number,
+      url: pr.html_url,
+      commit_sha: pr.head.sha,
+      installation_id: job.installationId,
+      analysis,
+      files_changed: files.length,
+      tests_changed: files.some((f) => TEST_FILE.test(f.path)),
+      description: pr.body ?? "",
+      title: pr.title,
+    },
+  });
+
+  // Inline comments: only what was never posted on this pull request, on lines of the diff.
+  const posted = new Set((await deps.store.listPostedFindings(repoName, pr.number)).map((p) => p.fingerprint));
+  const items: (Finding | Prediction)[] = [...result.findings, ...result.predictions];
+  const selection = selectInlineComments(items as any, files, posted, config.review.max_inline_comments);
+
+  // The summary first: the review's body links to it.
+  const previous = await deps.store.getSummary(repoName, pr.number);
+  const current = items.map((i) => i.fingerprint);
+  const changes = previous
+    ? {
+        added: current.filter((f) => !previous.lastFingerprints.includes(f)).length,
+        resolved: previous.lastFingerprints.filter((f) => !current.includes(f)).length,
+        unchanged: current.filter((f) => previous.lastFingerprints.includes(f)).length,
+      }
+    : undefined;
+  const markdown = renderReport({
+    level: result.level,
+    confidence: result.confidence,
+    response: result.response,
+    findings: result.findings,
+    predictions: result.predictions,
+    clarifications: result.clarifications,
+    skipped: analysis.skipped,
+    configProblems: problems,
+    notInline: selection.overLimit + selection.unanchored,
+    changes,
+    commitSha: pr.head.sha,
+  });
+  const summary = await upsertSummaryComment(octokit, ref, pr.number, markdown, previous?.commentId ?? null);
+  await deps.store.saveSummary(repoName, pr.number, { commentId: summary.id, lastFingerprints: current, lastSha: pr.head.sha });
+
+  let reviewId: number | null = null;
+  if (selection.comments.length > 0) {
+    reviewId = await postInlineReview(octokit, ref, pr.number, pr.head.sha, selection.comments, summary.url);
+    await deps.store.savePostedFindings(
+      repoName,
+      pr.number,
+      selection.comments.map((c) => ({ fingerprint: c.fingerprint, path: c.path, line: c.line, commitSha: pr.head.sha })),
+    );
+  }
+
+  if (config.review.labels) {
+    const wanted = labelsFor(result.findings, result.predictions);
+    await addLabels(octokit, ref, pr.number, wanted, pr.labels.map((l) => l.name));
+  }
+
+  await deps.store.saveReview(repoName, pr.number, pr.head.sha, reviewId);
+  log.info(
+    {
+      level: result.level,
+      findings: result.findings.length,
+      predictions: result.predictions.length,
+      inline: selection.comments.length,
+      skipped: analysis.skipped.length,
+    },
+    "pull request reviewed",
+  );
+  return "reviewed";
+}
+
+function skip(log: Log, reason: string): ReviewOutcome {
+  log.info({ reason }, "review skipped");
+  return "skipped";
+}

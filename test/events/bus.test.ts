@@ -1,0 +1,281 @@
+import { jest } from "@jest/globals";
+import { EventBus } from "../../src/events/bus.js";
+import type { AnyEventEnvelope } from "../../src/events/catalog.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function recorder(bus: EventBus) {
+  const seen: AnyEventEnvelope[] = [];
+  bus.on("*", (e) => {
+    seen.push(e);
+  });
+  return seen;
+}
+
+describe("EventBus envelope", () => {
+  it("returns the envelope synchronously with a unique uuid and an ISO timestamp", () => {
+    const bus = new EventBus();
+    const env = bus.emit({ type: "test", data: {} });
+    expect(env.event_type).toBe("test");
+    expect(env.data).toEqual({});
+    expect(env.id).toMatch(UUID);
+    expect(new Date(env.timestamp).toISOString()).toBe(env.timestamp);
+    const ids = new Set(Array.from({ length: 200 }, () => bus.emit({ type: "test", data: {} }).id));
+    expect(ids.size).toBe(200);
+  });
+
+  it("uses the injected clock and id factory", () => {
+    const bus = new EventBus({ now: () => new Date("2024-05-01T10:00:00Z"), newId: () => "fixed" });
+    const env = bus.emit({ type: "test", data: { a: 1 } });
+    expect(env).toEqual({ id: "fixed", event_type: "test", timestamp: "2024-05-01T10:00:00.000Z", data: { a: 1 } });
+  });
+
+  it("snapshots the data: later mutation by the emitter is not seen by handlers", async () => {
+    const bus = new EventBus();
+    const seen = recorder(bus);
+    const data = { list: [1] };
+    bus.emit({ type: "test", data });
+    data.list.push(2);
+    await bus.settled();
+    expect(seen[0].data).toEqual({ list: [1] });
+  });
+
+  it("rejects programmer errors at emit", () => {
+    const bus = new EventBus();
+    expect(() => bus.emit({ type: "", data: {} })).toThrow(TypeError);
+    expect(() => bus.emit({ type: "*", data: {} })).toThrow(TypeError);
+    expect(() => bus.emit({ type: "test", data: null as unknown as Record<string, unknown> })).toThrow(TypeError);
+    expect(() => bus.emit({ type: "custom", data: { f: () => 1 } })).toThrow(/not serialisable/);
+  });
+});
+
+describe("EventBus delivery", () => {
+  it("runs handlers after emit has returned, and settled() waits for them", async () => {
+    const bus = new EventBus();
+    let called = false;
+    bus.on("test", () => {
+      called = true;
+    });
+    bus.emit({ type: "test", data: {} });
+    expect(called).toBe(false);
+    await bus.settled();
+    expect(called).toBe(true);
+    expect(bus.pending).toBe(0);
+  });
+
+  it("types catalog events for their handlers", async () => {
+    const bus = new EventBus();
+    const got: number[] = [];
+    bus.on("trust_milestone", (e) => {
+      got.push(e.data.milestone); // typed: number
+    });
+    bus.emit({ type: "trust_milestone", data: { user_id: "u", trust_level: 0.75, milestone: 0.75, repo: "o/r" } });
+    await bus.settled();
+    expect(got).toEqual([0.75]);
+  });
+
+  it("wildcard handlers receive every event, custom ones included", async () => {
+    const bus = new EventBus();
+    const seen = recorder(bus);
+    bus.emit({ type: "test", data: {} });
+    bus.emit({ type: "deploy_finished", data: { env: "prod" } });
+    await bus.settled();
+    expect(seen.map((e) => e.event_type)).toEqual(["test", "deploy_finished"]);
+  });
+
+  it("once fires once; off and the unsubscribe function remove handlers", async () => {
+    const bus = new EventBus();
+    const once = jest.fn();
+    const removed = jest.fn();
+    const unsubscribed = jest.fn();
+    bus.once("test", once);
+    bus.on("test", removed);
+    const unsubscribe = bus.on("test", unsubscribed);
+    expect(bus.handlers).toEqual({ test: 3 });
+    expect(bus.off("test", removed)).toBe(true);
+    expect(bus.off("test", removed)).toBe(false);
+    unsubscribe();
+    bus.emit({ type: "test", data: {} });
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(once).toHaveBeenCalledTimes(1);
+    expect(removed).not.toHaveBeenCalled();
+    expect(unsubscribed).not.toHaveBeenCalled();
+    expect(bus.handlers).toEqual({});
+  });
+
+  it("off also removes a once handler before it fires", async () => {
+    const bus = new EventBus();
+    const h = jest.fn();
+    bus.once("test", h);
+    expect(bus.off("test", h)).toBe(true);
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(h).not.toHaveBeenCalled();
+  });
+
+  it("custom types: declared ones are listed, any string can be emitted and handled", async () => {
+    const bus = new EventBus();
+    bus.declare("deploy_finished");
+    expect(bus.eventTypes).toContain("deploy_finished");
+    expect(bus.eventTypes).toContain("level_4_prediction");
+    const got: unknown[] = [];
+    bus.on("deploy_finished", (e) => {
+      got.push(e.data.env);
+    });
+    bus.on("undeclared_thing", (e) => {
+      got.push(e.data.n);
+    });
+    bus.emit({ type: "deploy_finished", data: { env: "prod" } });
+    bus.emit({ type: "undeclared_thing", data: { n: 1 } });
+    await bus.settled();
+    expect(got).toEqual(["prod", 1]);
+    expect(() => bus.declare("*")).toThrow(TypeError);
+  });
+
+  it("counts handlers per type, wildcard included", () => {
+    const bus = new EventBus();
+    bus.on("*", () => {});
+    bus.on("error", () => {});
+    bus.on("error", () => {});
+    expect(bus.handlers).toEqual({ "*": 1, error: 2 });
+  });
+
+  it("gives handlers a frozen envelope, so one handler cannot alter another's view", async () => {
+    const bus = new EventBus();
+    const seen = recorder(bus);
+    bus.on("test", (e) => {
+      (e.data as { x: number }).x = 2;
+    });
+    bus.emit({ type: "test", data: { x: 1 } });
+    await bus.settled();
+    expect(seen[0].data).toEqual({ x: 1 });
+    expect(seen.find((e) => e.event_type === "error")?.data.error_type).toBe("handler_error");
+  });
+});
+
+describe("EventBus isolation", () => {
+  it("a synchronously throwing handler neither breaks emit nor the other handlers, and becomes an error event", async () => {
+    const logger = { error: jest.fn() };
+    const bus = new EventBus({ logger });
+    const errors: AnyEventEnvelope[] = [];
+    bus.on("error", (e) => {
+      errors.push(e);
+    });
+    const other = jest.fn();
+    bus.on("test", () => {
+      throw new Error("boom");
+    });
+    bus.on("test", other);
+    const env = bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(other).toHaveBeenCalledTimes(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].data).toEqual({
+      error_type: "handler_error",
+      error_message: "boom",
+      context: { event_type: "test", event_id: env.id },
+    });
+    expect(logger.error).toHaveBeenCalledTimes(1);
+  });
+
+  it("a rejecting async handler becomes an error event too", async () => {
+    const bus = new EventBus();
+    const errors: AnyEventEnvelope[] = [];
+    bus.on("error", (e) => {
+      errors.push(e);
+    });
+    const other = jest.fn();
+    bus.on("test", async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error("late boom");
+    });
+    bus.on("test", other);
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(other).toHaveBeenCalled();
+    expect(errors.map((e) => e.data.error_message)).toEqual(["late boom"]);
+  });
+
+  it("a hanging handler blocks neither emit nor other handlers; settled can time out", async () => {
+    const bus = new EventBus();
+    const other = jest.fn();
+    bus.on("test", () => new Promise(() => {}));
+    bus.on("test", other);
+    const t0 = Date.now();
+    bus.emit({ type: "test", data: {} });
+    expect(Date.now() - t0).toBeLessThan(50);
+    await bus.settled({ timeoutMs: 50 });
+    expect(other).toHaveBeenCalledTimes(1);
+    expect(bus.pending).toBe(1);
+  });
+
+  it("a slow handler does not delay the emitter, and settled waits for it", async () => {
+    const bus = new EventBus();
+    let done = false;
+    bus.on("test", async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      done = true;
+    });
+    const t0 = Date.now();
+    bus.emit({ type: "test", data: {} });
+    expect(Date.now() - t0).toBeLessThan(50);
+    expect(done).toBe(false);
+    await bus.settled();
+    expect(done).toBe(true);
+  });
+
+  it("settled also waits for events emitted by handlers", async () => {
+    const bus = new EventBus();
+    let chained = false;
+    bus.on("test", () => {
+      bus.emit({ type: "chained", data: {} });
+    });
+    bus.on("chained", async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      chained = true;
+    });
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(chained).toBe(true);
+  });
+
+  it("a failing error handler is only logged: no error loop", async () => {
+    const logger = { error: jest.fn() };
+    const bus = new EventBus({ logger });
+    const seen = recorder(bus);
+    const errorHandler = jest.fn(() => {
+      throw new Error("error handler broke");
+    });
+    bus.on("error", errorHandler);
+    bus.on("*", async (e) => {
+      if (e.event_type === "error") throw new Error("wildcard broke on error");
+    });
+    bus.on("test", () => {
+      throw new Error("boom");
+    });
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(seen.map((e) => e.event_type)).toEqual(["test", "error"]);
+    expect(errorHandler).toHaveBeenCalledTimes(1);
+    // boom, then the two failures while handling the error event
+    expect(logger.error).toHaveBeenCalledTimes(3);
+  });
+
+  it("a throwing logger does not break the bus", async () => {
+    const bus = new EventBus({
+      logger: {
+        error: () => {
+          throw new Error("logger down");
+        },
+      },
+    });
+    const seen = recorder(bus);
+    bus.on("test", () => {
+      throw new Error("boom");
+    });
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(seen.map((e) => e.event_type)).toEqual(["test", "error"]);
+  });
+});

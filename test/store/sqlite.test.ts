@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import { openStore, sqlitePathFromUrl, DEFAULT_DATABASE_PATH } from "../../src/store/open.js";
+import { migrations } from "../../src/store/migrations.js";
+
+describe("SqliteStore", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "empathy-store-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("creates the file, applies every migration once, and keeps data across reopen", async () => {
+    const path = join(dir, "nested", "db.sqlite");
+    const a = new SqliteStore(path);
+    expect(a.schemaVersion()).toBe(migrations[migrations.length - 1].version);
+    await a.enqueueJob({ type: "t", payload: { x: 1 }, dedupeKey: "k" });
+    await a.close();
+    const b = new SqliteStore(path);
+    expect(b.schemaVersion()).toBe(migrations[migrations.length - 1].version);
+    expect((await b.countJobs()).queued).toBe(1);
+    await b.close();
+  });
+
+  it("dedupes jobs by key and claims each job once, in due order", async () => {
+    const s = new SqliteStore(":memory:");
+    expect(await s.enqueueJob({ type: "t", payload: 1, dedupeKey: "d1" })).not.toBeNull();
+    expect(await s.enqueueJob({ type: "t", payload: 2, dedupeKey: "d1" })).toBeNull();
+    await s.enqueueJob({ type: "t", payload: 3, runAt: Date.now() + 60_000 });
+    const job = await s.claimJob(Date.now());
+    expect(job).toMatchObject({ payload: 1, status: "running", attempts: 1 });
+    expect(await s.claimJob(Date.now())).toBeNull(); // the other one is not due yet
+    expect(await s.requeueRunningJobs()).toBe(1);
+    expect((await s.claimJob(Date.now()))?.attempts).toBe(2);
+    await s.killJob(job!.id, "boom");
+    expect((await s.listJobs("dead"))[0]).toMatchObject({ id: job!.id, lastError: "boom" });
+  });
+
+  it("stores reviews, posted findings, summaries, prediction issues, trust and patterns", async () => {
+    const s = new SqliteStore(":memory:");
+    await s.saveReview("o/r", 1, "sha", 9);
+    expect(await s.getReview("o/r", 1, "sha")).toEqual({ reviewId: 9 });
+    expect(await s.getReview("o/r", 1, "other")).toBeUndefined();
+    await s.savePostedFindings("o/r", 1, [{ fingerprint: "f", path: "a.js", line: 3, commitSha: "sha" }]);
+    await s.savePostedFindings("o/r", 1, [{ fingerprint: "f", path: "a.js", line: 4, commitSha: "sha2" }]);
+    expect(await s.listPostedFindings("o/r", 1)).toEqual([{ fingerprint: "f", path: "a.js", line: 3, commitSha: "sha" }]);
+    await s.saveSummary("o/r", 1, { commentId: 5, lastFingerprints: ["f"], lastSha: "sha" });
+    expect(await s.getSummary("o/r", 1)).toEqual({ commentId: 5, lastFingerprints: ["f"], lastSha: "sha" });
+    await s.savePredictionIssue("o/r", "fp", 42);
+    expect(await s.getPredictionIssue("o/r", "fp")).toBe(42);
+    await s.saveTrust({ userId: "u", repo: "o/r", trust: 0.6, milestones: [], recentRejections: [] });
+    expect((await s.getTrust("u", "o/r"))?.trust).toBe(0.6);
+    const pattern = { id: "p", repo: "o/r", key: "js/sql-injection", name: "n", occurrences: 1, successes: 0, failures: 0, confidence: 0.5, learned: false, prNumbers: [1] };
+    await s.savePattern(pattern);
+    expect(await s.getPattern("o/r", "js/sql-injection")).toEqual(pattern);
+    expect(await s.listPatterns("o/r")).toHaveLength(1);
+  });
+
+  it("reads DATABASE_URL as a path or sqlite:PATH", () => {
+    expect(sqlitePathFromUrl(undefined)).toBe(DEFAULT_DATABASE_PATH);
+    expect(sqlitePathFromUrl("sqlite:/tmp/x.db")).toBe("/tmp/x.db");
+    expect(sqlitePathFromUrl("sqlite:///tmp/x.db")).toBe("/tmp/x.db");
+    expect(sqlitePathFromUrl("./a.sqlite")).toBe("./a.sqlite");
+    expect(() => openStore("postgres://h/db")).toThrow(/PostgreSQL is not supported yet/);
+  });
+});
