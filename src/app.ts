@@ -57,7 +57,11 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
 
     handlePullRequestEvents(app, queue, new SelfEvents(app));
-    addHandler?.(healthHandler(store));
+    try {
+      addHandler(healthHandler(store));
+    } catch {
+      // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
+    }
 
     if (options.startWorker !== false) await queue.start();
     options.onReady?.({ store, bus, engine, queue });

@@ -12,8 +12,9 @@
  *     review_request_removed(1) review_requested(1) synchronize(1)
  *     unassigned(2) unlabeled(2) unlocked(2)
  *     (described but WITHOUT examples: auto_merge_disabled, auto_merge_enabled,
- *     dequeued, edited, enqueued, merged — a merged PR is `closed` with
- *     `pull_request.merged: true`, use `pick`)
+ *     dequeued, edited, enqueued; there is no "merged" action: a merge is
+ *     `closed` with `pull_request.merged: true`, and neither `closed`
+ *     example is merged, so set `merged` yourself)
  *   issues: opened(4) edited(3) assigned(3) deleted(1) demilestoned(2)
  *     labeled(2) locked(2) milestoned(2) pinned(1) reopened(1) transferred(1)
  *     unassigned(2) unlabeled(2) unlocked(2) unpinned(1)

@@ -1,0 +1,75 @@
+/** Starts the built app (`probot run ./lib/index.js`) as a real process against a GitHub stand-in. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:net";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+}
+
+export async function startApp(env: Record<string, string>, port: number): Promise<AppProcess> {
+  let output = "";
+  const child = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], {
+    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const app = { child, port, output: () => output, exited };
+  await waitFor(async () => (await health(port)) !== null, 20_000, () => `app did not start:\n${output}`);
+  return app;
+}
+
+export async function health(port: number): Promise<any | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`);
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(message());
+}
+
+export function sign(body: string, secret: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+export async function postWebhook(port: number, opts: { event: string; id: string; body: string; signature: string }) {
+  const started = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": opts.event,
+      "x-github-delivery": opts.id,
+      "x-hub-signature-256": opts.signature,
+    },
+    body: opts.body,
+  });
+  await res.text();
+  return { status: res.status, ms: performance.now() - started };
+}
