@@ -265,6 +265,7 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
         draft.oldPath = headerPath(line.slice(4));
         continue;
       }
+      if (!draft && line.startsWith("Binary files ")) draft = newDraft(); // plain `diff -r` output
       if (!draft) continue;
       if (line.startsWith("+++ ")) draft.newPath = headerPath(line.slice(4));
       else if (line.startsWith("new file mode")) draft.added = true;

@@ -35,8 +35,20 @@ interface Detector {
 const PLACEHOLDER =
   /example|xxx|changeme|change[_-]me|placeholder|your[_-]|yourpass|<|>|\$\{|\{\{|\$\(|%\(|%s|process\.env|os\.environ|getenv|env\(|\benv\.|dummy|redacted|\*\*\*|\.\.\.|sample|fake/i;
 
+/** Runs and ascending sequences ("00000", "12345", "abcde") mark hand-typed example values. */
+const TYPED_PATTERN = /(.)\1{4,}|01234|12345|23456|34567|45678|56789|abcde|bcdef/i;
+
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || /^[$%]/.test(value) || /^(.)\1*$/.test(value);
+  return PLACEHOLDER.test(value) || TYPED_PATTERN.test(value) || /^[$%]/.test(value);
+}
+
+/** A PEM block whose body is "...", "<key>" or "xxx" is documentation. */
+function isPlaceholderKey(block: string): boolean {
+  const afterHeader = block.replace(/^-----BEGIN[^-]*-----/, "");
+  // The string or code span closes right after the header: a constant naming the format, not a key.
+  if (/^\s*["'`|)]/.test(afterHeader)) return true;
+  const body = afterHeader.replace(/\\n|\s|["'`]/g, "").slice(0, 24);
+  return body.length === 0 ? false : /^\.\.\.|<|xxx|example|your|redacted/i.test(body);
 }
 
 /** Shannon entropy in bits per character. */
@@ -52,7 +64,11 @@ export function shannonEntropy(s: string): number {
   return h;
 }
 
-const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+const DOTTED_IDENTIFIER = /^[A-Za-z_$#][\w$#]*(?:\??\.[A-Za-z_$#][\w$#]*)+$/;
+/** File paths and URLs are configuration, not secrets. */
+const PATH_OR_URL = /^(?:[~.]?\/)[\w./-]*$|:\/\//;
+/** A value that repeats the secret word ("token123", "mypassword1") is an example. */
+const NAMES_ITSELF = /passw(?:or)?d|secret|token|api_?key/i;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const CAMEL_WORDS = /^[a-z]+(?:[A-Z][a-z]*)+$/;
 const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -64,8 +80,8 @@ const WORDS = /^[a-z]+(?:[_.-][a-z]+)*$/;
  * bar because their maximum entropy is lower.
  */
 function looksSecret(value: string, quoted: boolean): boolean {
-  if (value.length < 8 || /\s/.test(value) || isPlaceholder(value)) return false;
-  if (DOTTED_IDENTIFIER.test(value) || CAMEL_WORDS.test(value) || CONSTANT_NAME.test(value) || WORDS.test(value))
+  if (value.length < 8 || /\s/.test(value) || isPlaceholder(value) || NAMES_ITSELF.test(value)) return false;
+  if (DOTTED_IDENTIFIER.test(value) || PATH_OR_URL.test(value) || CAMEL_WORDS.test(value) || CONSTANT_NAME.test(value) || WORDS.test(value))
     return false;
   let classes = 0;
   if (/[a-z]/.test(value)) classes++;
@@ -77,6 +93,9 @@ function looksSecret(value: string, quoted: boolean): boolean {
   const bar = quoted ? Math.min(3.0, 0.8 * Math.log2(value.length)) : Math.min(3.5, 0.85 * Math.log2(value.length));
   return shannonEntropy(value) >= bar;
 }
+
+/** Documentation hosts (RFC 2606). */
+const EXAMPLE_HOST = /(?:^|\.)example\.(?:com|org|net)$|\.(?:example|test|invalid)$/i;
 
 const SECRET_NAMES =
   "password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key|auth[_-]?key|signing[_-]?key|encryption[_-]?key";
@@ -96,9 +115,10 @@ const DETECTORS: Detector[] = [
   { kind: "jwt", re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
   {
     kind: "url-credentials",
-    re: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/(?<user>[^\s:/?#@'"`]+):(?<secret>[^\s/?#@'"`]+)@[^\s/'"`]/dg,
+    re: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/(?<user>[^\s:/?#@'"`]+):(?<secret>[^\s/?#@'"`]+)@(?<host>[^\s/:'"`]+)/dg,
     accept: (value, m) =>
       value.length >= 3 &&
+      !EXAMPLE_HOST.test(m.groups?.host ?? "") &&
       value !== m.groups?.user &&
       !isPlaceholder(value) &&
       !/^(?:pass(?:word|wd)?|pwd|secret|user(?:name)?)$/i.test(value),
@@ -107,8 +127,8 @@ const DETECTORS: Detector[] = [
     kind: "generic-secret",
     // name ... operator ... value; the name must END in a secret word (tokenType, passwordHash do not).
     re: new RegExp(
-      String.raw`(?:${SECRET_NAMES})(?![\w-])["']?(?:\s*\??:\s*[A-Za-z_][\w.<>\[\]|]*)?\s*(?:=>|:=|===?|=|:)\s*` +
-        String.raw`(?:(["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\1|(?<bare>[^\s"'\x60,;(){}\[\]<>]{8,256}))`,
+      String.raw`(?:${SECRET_NAMES})(?![\w-])["']?(?:\s*\??:\s*[A-Za-z_][\w.<>\[\]|]*)?\s*(?<op>=>|:=|===?|=|:)\s*` +
+        String.raw`(?:(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>|(?<bare>[^\s"'\x60,;:(){}\[\]<>]{8,256}))`,
       "dgi",
     ),
   },
@@ -138,8 +158,12 @@ export function findSecrets(text: string): SecretMatch[] {
       const [start, end, value] = groupSpan(m);
       let ok: boolean;
       if (d.accept) ok = d.accept(value, m);
-      else if (d.kind === "generic-secret") ok = looksSecret(value, m.groups?.secret !== undefined);
-      else if (d.kind === "private-key") ok = true;
+      else if (d.kind === "generic-secret") {
+        const quoted = m.groups?.secret !== undefined;
+        // `token == other` compares two variables; only a quoted value is a literal secret.
+        ok = (quoted || !m.groups?.op?.startsWith("==")) && looksSecret(value, quoted);
+      }
+      else if (d.kind === "private-key") ok = !isPlaceholderKey(value);
       else ok = !isPlaceholder(value);
       if (ok) found.push({ start, end, kind: d.kind, rank });
     }

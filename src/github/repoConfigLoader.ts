@@ -18,7 +18,7 @@ export async function loadRepoConfig(
     // GitHub being unavailable is retried by the queue; a broken file is the user's to fix.
     if (typeof error?.status === "number" && error.status >= 500) throw error;
     const message = String(error?.message ?? error).split("\n")[0];
-    log.warn({ repo: `${ref.owner}/${ref.repo}`, problem: message }, "repository config unreadable; using defaults");
+    log.warn({ problem: message }, "repository config unreadable; using defaults");
     return resolveWith(undefined, [{ file: CONFIG_PATH, key: "(file)", message: `could not be read: ${message}` }]);
   }
   return resolveWith(raw, []);

@@ -45,7 +45,8 @@ export async function createHarness(options: { fake?: FakeGitHub; store?: Store;
     secret: WEBHOOK_SECRET,
     log,
     baseUrl: options.baseUrl,
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // Retries are the job queue's business here; throttling would only slow the tests down.
+    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
   });
   let handles!: EmpathyHandles;
   const store = options.store ?? new SqliteStore(":memory:");

@@ -99,6 +99,7 @@ export class FakeGitHub {
       base: { sha: "b".repeat(40), ref: "main" },
       labels: [],
       changed_files: 0,
+      html_url: "https://github.com/octo-org/shop/pull/7",
       ...pull,
     };
   }
@@ -149,7 +150,7 @@ export class FakeGitHub {
         const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
         const r = await this.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
         const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
-        res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "application/vnd.github.raw" : "application/json; charset=utf-8", ...r.headers });
+        res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
         res.end(text);
       });
     });
@@ -190,7 +191,7 @@ export class FakeGitHub {
     if (key === `GET ${pr}`) return { status: 200, body: this.pull };
     if (key === `GET ${pr}/files`) return this.page(this.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, ...f, sha: "0".repeat(40) })), query);
     if (key === `GET ${repo}/contents/.github/empathy.yml`) {
-      return this.configYaml === null ? notFound() : { status: 200, body: this.configYaml, headers: { "content-type": "application/vnd.github.raw" } };
+      return this.configYaml === null ? notFound() : { status: 200, body: this.configYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
     }
     if (method === "GET" && /^\/repos\/[^/]+\/\.github\/contents\//.test(path)) return notFound();
     if (key === `GET ${pr}/reviews`) return this.page(this.reviews, query);

@@ -31,7 +31,7 @@ export const jsSqlInjection: Rule = {
   message: "SQL text is built from a template literal or string concatenation with a runtime value: an attacker who controls the value can change the query.",
   recommendation: "Pass values as parameters (`db.query('SELECT * FROM users WHERE id = $1', [id])`, `?` placeholders, or a tagged template such as Prisma's `$queryRaw`), never by splicing them into the SQL text.",
   match(line, ctx) {
-    for (const open of openParens(SQL_CALL, line)) {
+    for (const open of openParens(SQL_CALL, ctx.code())) {
       const [first] = callArgs(ctx.statement(), open, "javascript");
       const kind = classifyArg(first, ctx, "javascript");
       if (isBuilt(kind)) return { confidence: SQL_WORDS.test(argWithValue(first, ctx, "javascript")) ? 0.9 : 0.6 };
@@ -54,17 +54,24 @@ export const jsCommandInjection: Rule = {
   message: "A shell command is built from a runtime value: shell metacharacters in it (`;`, `$(...)`, `|`) run arbitrary commands.",
   recommendation: "Use `execFile`/`spawn` with the program and an argument array and no `shell: true`; validate the value against an allow-list.",
   match(line, ctx) {
-    for (const open of openParens(EXEC_CALL, line)) {
+    for (const open of openParens(EXEC_CALL, ctx.code())) {
       // A bare `exec(` is only child_process's when the file imports it (regex.exec is not).
-      const bare = !/\.\s*exec(?:Sync)?\s*\($/.test(line.slice(0, open + 1));
-      if (bare && ctx.wholeFile && !IMPORTS_SHELL.test(ctx.text())) continue;
+      const bare = !/\.\s*exec(?:Sync)?\s*\($/.test(ctx.code().slice(0, open + 1));
+      const importSeen = bare && IMPORTS_SHELL.test(ctx.text());
+      if (bare && ctx.wholeFile && !importSeen) continue;
       const [first] = callArgs(ctx.statement(), open, "javascript");
-      const m = byKind(classifyArg(first, ctx, "javascript"), 0.85, 0.55);
-      if (m) return bare && !ctx.wholeFile ? { confidence: (m.confidence ?? 0.6) - 0.15 } : m;
+      const kind = classifyArg(first, ctx, "javascript");
+      // Import not in view (hunk only): a bare exec(variable) is too likely some other exec.
+      if (bare && !importSeen) {
+        if (isBuilt(kind)) return { confidence: 0.7 };
+        continue;
+      }
+      const m = byKind(kind, 0.85, 0.55);
+      if (m) return m;
     }
     const stmt = ctx.statement();
     if (SHELL_TRUE.test(stmt)) {
-      for (const open of openParens(SPAWN_CALL, line)) {
+      for (const open of openParens(SPAWN_CALL, ctx.code())) {
         const args = callArgs(stmt, open, "javascript");
         const cmd = classifyArg(args[0], ctx, "javascript");
         const argv = args.length >= 3 ? classifyArg(args[1], ctx, "javascript") : "literal";
@@ -76,7 +83,7 @@ export const jsCommandInjection: Rule = {
 };
 
 const EVAL_CALL = /(?<![\w.$])eval\s*\(|(?<![\w.$])(?:setTimeout|setInterval)\s*\(|\bvm\.(?:runInNewContext|runInThisContext|runInContext|compileFunction)\s*\(|\bnew\s+vm\.Script\s*\(/g;
-const FUNCTION_CTOR = /(?<![\w.$])(?:new\s+)?Function\s*\(/g;
+const FUNCTION_CTOR = /\bnew\s+Function\s*\(/g;
 
 export const jsCodeInjection: Rule = {
   id: "js/code-injection",
@@ -88,8 +95,8 @@ export const jsCodeInjection: Rule = {
   recommendation: "Do not evaluate strings; use JSON.parse for data, a lookup table of functions for dispatch, or a real sandbox (a separate process) for untrusted code.",
   match(line, ctx) {
     const stmt = ctx.statement();
-    for (const open of openParens(EVAL_CALL, line)) {
-      const isTimer = /(?:setTimeout|setInterval)\s*\($/.test(line.slice(0, open + 1));
+    for (const open of openParens(EVAL_CALL, ctx.code())) {
+      const isTimer = /(?:setTimeout|setInterval)\s*\($/.test(ctx.code().slice(0, open + 1));
       const [first] = callArgs(stmt, open, "javascript");
       const kind = classifyArg(first, ctx, "javascript");
       // setTimeout(fn, ms) is normal; only a string built at runtime is evaluated.
@@ -100,7 +107,7 @@ export const jsCodeInjection: Rule = {
       const m = byKind(kind, 0.85, 0.7);
       if (m) return m;
     }
-    for (const open of openParens(FUNCTION_CTOR, line)) {
+    for (const open of openParens(FUNCTION_CTOR, ctx.code())) {
       const args = callArgs(stmt, open, "javascript");
       const kinds = args.map((a) => classifyArg(a, ctx, "javascript"));
       if (kinds.some(isBuilt)) return { confidence: 0.85 };
@@ -133,16 +140,16 @@ export const jsXss: Rule = {
     for (const re of [HTML_ASSIGN, DANGEROUS_HTML]) {
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
-      while ((m = re.exec(line)) !== null) {
+      while ((m = re.exec(ctx.code())) !== null) {
         const r = unsafeHtml(takeExpression(stmt, m.index + m[0].length, "javascript"), ctx);
         if (r) return r;
       }
     }
-    for (const open of openParens(DOC_WRITE, line)) {
+    for (const open of openParens(DOC_WRITE, ctx.code())) {
       const r = unsafeHtml(callArgs(stmt, open, "javascript")[0], ctx);
       if (r) return r;
     }
-    for (const open of openParens(ADJACENT_HTML, line)) {
+    for (const open of openParens(ADJACENT_HTML, ctx.code())) {
       const r = unsafeHtml(callArgs(stmt, open, "javascript")[1], ctx);
       if (r) return r;
     }
@@ -162,7 +169,7 @@ export const jsPathTraversal: Rule = {
   message: "A file path is built from request input: `../` in it reads or writes files outside the intended directory.",
   recommendation: "Reduce the input to a file name with `path.basename`, resolve it under a fixed root and check the result still starts with that root (or use `res.sendFile(name, { root })`).",
   match(line, ctx) {
-    for (const open of openParens(FILE_SINK, line)) {
+    for (const open of openParens(FILE_SINK, ctx.code())) {
       const args = callArgs(ctx.statement(), open, "javascript");
       const text = args.map((a) => argWithValue(a, ctx, "javascript")).join(" ");
       if (!REQUEST_INPUT.test(text)) continue;
@@ -186,19 +193,19 @@ export const jsInsecureDeserialization: Rule = {
   recommendation: "Use JSON.parse, or js-yaml 4's `load` with its default safe schema; never deserialise untrusted data into functions.",
   match(line, ctx) {
     const stmt = ctx.statement();
-    for (const open of openParens(UNSERIALIZE, line)) {
+    for (const open of openParens(UNSERIALIZE, ctx.code())) {
       const kind = classifyArg(callArgs(stmt, open, "javascript")[0], ctx, "javascript");
       if (kind === "literal" || kind === "empty") continue;
       return { confidence: ctx.wholeFile && /node-serialize/.test(ctx.text()) ? 0.85 : 0.6 };
     }
     // js-yaml < 4: load with the full schema builds functions (conservative: only when explicit).
-    if (openParens(YAML_LOAD, line).length > 0 && /DEFAULT_FULL_SCHEMA/.test(stmt)) return { confidence: 0.8 };
+    if (openParens(YAML_LOAD, ctx.code()).length > 0 && /DEFAULT_FULL_SCHEMA/.test(stmt)) return { confidence: 0.8 };
     return false;
   },
 };
 
 const WEAK_HASH = /\bcreateHash\s*\(\s*(['"`])(?:md5|md4|sha1)\1/i;
-const OLD_CIPHER = /\bcreate(?:De)?cipher\s*\(/;
+const OLD_CIPHER = /\bcreate(?:Cipher|Decipher)\s*\(/;
 const SECURITY_CONTEXT = /passw|secret|token|sign|auth|salt|credential|session|nonce|api_?key/i;
 
 export const jsWeakCrypto: Rule = {
@@ -209,8 +216,8 @@ export const jsWeakCrypto: Rule = {
   languages: JS,
   message: "A broken algorithm is used: MD5/SHA-1 collide, and `crypto.createCipher` derives its key and IV without salt (deprecated).",
   recommendation: "Use SHA-256 or better for hashing, a password hash (scrypt, argon2, bcrypt) for passwords, and `createCipheriv` with a random IV (AES-256-GCM).",
-  match(line) {
-    if (OLD_CIPHER.test(line))
+  match(line, ctx) {
+    if (OLD_CIPHER.test(ctx.code()))
       return { confidence: 0.9, message: "`crypto.createCipher`/`createDecipher` is deprecated: it derives key and IV from a password with MD5 and no salt." };
     if (WEAK_HASH.test(line))
       return SECURITY_CONTEXT.test(line) ? { confidence: 0.85, severity: "high" } : { confidence: 0.5, severity: "low" };
@@ -230,8 +237,9 @@ export const jsInsecureRandomness: Rule = {
   languages: JS,
   message: "`Math.random()` generates a token, secret or id: its output is predictable and must not protect anything.",
   recommendation: "Use `crypto.randomUUID()` or `crypto.randomBytes(32).toString('hex')`.",
-  match(line) {
-    return MATH_RANDOM.test(line) && (SECRET_NAME.test(line) || CAMEL_ID.test(line));
+  match(line, ctx) {
+    const code = ctx.code();
+    return MATH_RANDOM.test(code) && (SECRET_NAME.test(code) || CAMEL_ID.test(code));
   },
 };
 
@@ -247,7 +255,7 @@ export const jsSsrf: Rule = {
   message: "The server requests a URL taken from the request: an attacker can make it call internal services or cloud metadata (SSRF).",
   recommendation: "Do not fetch user-supplied URLs; if you must, allow-list hosts, resolve and reject private/link-local addresses, and disable redirects.",
   match(line, ctx) {
-    for (const open of openParens(HTTP_CALL, line)) {
+    for (const open of openParens(HTTP_CALL, ctx.code())) {
       const [first] = callArgs(ctx.statement(), open, "javascript");
       if (REQUEST_INPUT.test(argWithValue(first, ctx, "javascript"))) return true;
     }

@@ -32,7 +32,7 @@ export const pySqlInjection: Rule = {
   match(line, ctx) {
     const stmt = ctx.statement();
     for (const [re, needsSqlWords] of [[SQL_CALL, false], [TEXT_CALL, true]] as const) {
-      for (const open of openParens(re, line)) {
+      for (const open of openParens(re, ctx.code())) {
         const [first] = callArgs(stmt, open, "python");
         if (!isBuilt(classifyArg(first, ctx, "python"))) continue;
         const hasSql = SQL_WORDS.test(argWithValue(first, ctx, "python"));
@@ -58,12 +58,12 @@ export const pyCommandInjection: Rule = {
   recommendation: "Call `subprocess.run([program, arg, ...])` with a list and without `shell=True`; use `shlex.quote` only as a last resort.",
   match(line, ctx) {
     const stmt = ctx.statement();
-    for (const open of openParens(OS_SHELL, line)) {
+    for (const open of openParens(OS_SHELL, ctx.code())) {
       const m = byKind(classifyArg(callArgs(stmt, open, "python")[0], ctx, "python"), 0.85, 0.6);
       if (m) return m;
     }
     if (SHELL_TRUE.test(stmt)) {
-      for (const open of openParens(SUBPROCESS, line)) {
+      for (const open of openParens(SUBPROCESS, ctx.code())) {
         const m = byKind(classifyArg(callArgs(stmt, open, "python")[0], ctx, "python"), 0.85, 0.65);
         if (m) return m;
       }
@@ -84,7 +84,7 @@ export const pyCodeInjection: Rule = {
   recommendation: "Use `ast.literal_eval` for literals, `json.loads` for data, or a dispatch table of allowed functions.",
   match(line, ctx) {
     const stmt = ctx.statement();
-    for (const open of openParens(EVAL_CALL, line)) {
+    for (const open of openParens(EVAL_CALL, ctx.code())) {
       const m = byKind(classifyArg(callArgs(stmt, open, "python")[0], ctx, "python"), 0.85, 0.7);
       if (m) return m;
     }
@@ -108,11 +108,12 @@ export const pyInsecureDeserialization: Rule = {
   message: "Data is deserialised with a format that can construct arbitrary objects (pickle, marshal, unsafe YAML): a crafted payload runs code.",
   recommendation: "Use JSON, or `yaml.safe_load`; only unpickle data this service wrote itself and that nobody else can modify (sign it, e.g. with hmac).",
   match(line, ctx) {
-    const pickle = PICKLE.exec(line);
+    const code = ctx.code();
+    const pickle = PICKLE.exec(code);
     if (pickle) return { confidence: pickle[1] === "load" ? 0.6 : 0.75 };
-    if (MARSHAL.test(line)) return { confidence: 0.7 };
-    if (YAML_UNSAFE.test(line) && !SAFE_LOADER.test(ctx.statement())) return { confidence: 0.8 };
-    if (YAML_LOAD.test(line)) {
+    if (MARSHAL.test(code)) return { confidence: 0.7 };
+    if (YAML_UNSAFE.test(code) && !SAFE_LOADER.test(ctx.statement())) return { confidence: 0.8 };
+    if (YAML_LOAD.test(code)) {
       const stmt = ctx.statement();
       if (SAFE_LOADER.test(stmt)) return false;
       return { confidence: UNSAFE_LOADER.test(stmt) ? 0.85 : 0.7 };
@@ -134,7 +135,7 @@ export const pyWeakCrypto: Rule = {
   message: "MD5/SHA-1 is used: both have practical collisions and must not protect passwords, signatures or tokens.",
   recommendation: "Use `hashlib.sha256` (or better); for passwords `hashlib.scrypt`, argon2 or bcrypt; pass `usedforsecurity=False` when the hash is only a checksum.",
   match(line, ctx) {
-    if (!WEAK_HASH.test(line)) return false;
+    if (!WEAK_HASH.test(line) || !/\bhashlib\./.test(ctx.code())) return false;
     if (NOT_FOR_SECURITY.test(ctx.statement())) return false; // declared as a checksum
     return SECURITY_CONTEXT.test(line) ? { confidence: 0.85, severity: "high" } : { confidence: 0.5, severity: "low" };
   },
@@ -151,8 +152,9 @@ export const pyInsecureRandomness: Rule = {
   languages: PY,
   message: "The `random` module generates a token, secret or id: its output is predictable and must not protect anything.",
   recommendation: "Use the `secrets` module: `secrets.token_urlsafe(32)`, `secrets.choice(...)`.",
-  match(line) {
-    return PY_RANDOM.test(line) && SECRET_NAME.test(line);
+  match(line, ctx) {
+    const code = ctx.code();
+    return PY_RANDOM.test(code) && SECRET_NAME.test(code);
   },
 };
 
@@ -168,7 +170,7 @@ export const pyPathTraversal: Rule = {
   message: "A file path is built from request input: `../` in it reads or writes files outside the intended directory.",
   recommendation: "Use `werkzeug.utils.secure_filename` or `send_from_directory`, or resolve the path and check it stays under the intended root.",
   match(line, ctx) {
-    for (const open of openParens(FILE_SINK, line)) {
+    for (const open of openParens(FILE_SINK, ctx.code())) {
       const args = callArgs(ctx.statement(), open, "python");
       const text = args.map((a) => argWithValue(a, ctx, "python")).join(" ");
       if (REQUEST_INPUT.test(text) && !SAFE_NAME.test(text)) return true;
@@ -188,7 +190,7 @@ export const pySsrf: Rule = {
   message: "The server requests a URL taken from the request: an attacker can make it call internal services or cloud metadata (SSRF).",
   recommendation: "Do not fetch user-supplied URLs; if you must, allow-list hosts, resolve and reject private/link-local addresses, and disable redirects.",
   match(line, ctx) {
-    for (const open of openParens(HTTP_CALL, line)) {
+    for (const open of openParens(HTTP_CALL, ctx.code())) {
       const args = callArgs(ctx.statement(), open, "python");
       // requests.request(method, url): the URL is the second argument.
       const urlArgs = /\.request\s*\($/.test(line.slice(0, open + 1)) ? args.slice(0, 2) : args.slice(0, 1);
@@ -198,7 +200,8 @@ export const pySsrf: Rule = {
   },
 };
 
-const TLS_OFF = /\bverify\s*=\s*False\b|\bssl\._create_unverified_context\s*\(|\bcheck_hostname\s*=\s*False\b|\bCERT_NONE\b/;
+const TLS_OFF =
+  /\bverify\s*=\s*False\b|\bssl\._create_unverified_context\s*\(|\.check_hostname\s*=\s*False\b|\b(?:verify_mode|cert_reqs)\s*=\s*ssl\.CERT_NONE\b/;
 
 export const pyInsecureTls: Rule = {
   id: "py/insecure-tls",
@@ -213,7 +216,8 @@ export const pyInsecureTls: Rule = {
   },
 };
 
-const DEBUG_RUN = /\.run\s*\(/;
+/** app.run / socketio.run, not asyncio.run (whose debug flag is harmless). */
+const DEBUG_RUN = /\b(?!asyncio\.)\w+\.run\s*\(/;
 const DEBUG_TRUE = /\bdebug\s*=\s*True\b/;
 
 export const pyDebugLeftover: Rule = {
@@ -225,7 +229,7 @@ export const pyDebugLeftover: Rule = {
   message: "The Flask app runs with `debug=True`: the Werkzeug debugger lets anyone who reaches it run code on the server.",
   recommendation: "Drive debug mode from the environment (`FLASK_DEBUG`) and never enable it in production.",
   match(line, ctx) {
-    return DEBUG_RUN.test(line) && DEBUG_TRUE.test(ctx.statement());
+    return DEBUG_RUN.test(ctx.code()) && DEBUG_TRUE.test(ctx.statement());
   },
 };
 

@@ -40,6 +40,22 @@ function skipNonCode(text: string, i: number, lang: Language): number {
   return -1;
 }
 
+/** `text` with the insides of strings and comments replaced by spaces; same length. */
+export function blankNonCode(text: string, lang: Language): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const end = skipNonCode(text, i, lang);
+    if (end < 0) continue;
+    const isComment = text[i] === "#" || text[i] === "/";
+    // Keep the quotes so `"..."` still reads as a string argument.
+    out += text.slice(from, isComment ? i : i + 1) + " ".repeat(Math.max(0, isComment ? end - i + 1 : end - i - 1));
+    from = isComment ? end + 1 : end;
+    i = end;
+  }
+  return out + text.slice(from);
+}
+
 /** Index of the bracket matching the one at `open` (unbalanced: end of text). */
 export function skipBrackets(text: string, open: number, lang: Language): number {
   let depth = 0;
@@ -123,13 +139,29 @@ export function takeExpression(text: string, start: number, lang: Language): str
   return text.slice(start).trim();
 }
 
-/** Positions of the "(" of every match of `re` (global, ending in `\(`) in `line`. */
+const DECLARES = /\b(?:function|def)\s*\*?\s*$/;
+const MODIFIERS_ONLY = /^\s*(?:(?:async|static|public|private|protected|override|get|set|export|default)\s+)*$/;
+
+/**
+ * Whether the "(" at `open` belongs to a declaration (`function exec(sql) {`, a method
+ * `exec(sql) {`, `def eval(self):`) rather than a call.
+ */
+function isDeclaration(line: string, matchStart: number, open: number): boolean {
+  const prefix = line.slice(0, matchStart);
+  if (DECLARES.test(prefix)) return true;
+  if (!MODIFIERS_ONLY.test(prefix)) return false;
+  const close = skipBrackets(line, open, "javascript");
+  return line[close] === ")" && /^\s*(?:\{|:\s*[\w<\[{(|])/.test(line.slice(close + 1));
+}
+
+/** Positions of the "(" of every call matching `re` (global, ending in `\(`) in `line`. */
 export function openParens(re: RegExp, line: string): number[] {
   const out: number[] = [];
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(line)) !== null) {
-    out.push(m.index + m[0].length - 1);
+    const open = m.index + m[0].length - 1;
+    if (!isDeclaration(line, m.index, open)) out.push(open);
     if (m[0].length === 0) re.lastIndex++;
   }
   return out;
@@ -213,8 +245,10 @@ export function classifyPy(expr: string | undefined): ArgKind {
   // "..." % values
   const pct = splitTopLevel(e, "%", "python");
   if (pct.length >= 2 && pyLiteral(pct[0]) === "literal") {
+    // The values: one literal, or a tuple/list of literals.
     const rhs = unwrapParens(pct.slice(1).join("%"), "python");
-    return isLit(rhs) || literalList(rhs, "python", isLit) ? "literal" : "interpolated";
+    const items = splitTopLevel(rhs, ",", "python").map((x) => x.trim()).filter((x) => x !== "");
+    return items.every(isLit) || literalList(rhs, "python", isLit) ? "literal" : "interpolated";
   }
   const parts = splitTopLevel(e, "+", "python").filter((p) => p.trim() !== "");
   if (parts.length <= 1) {
@@ -238,14 +272,16 @@ export function isBuilt(kind: ArgKind): boolean {
 const SIMPLE_NAME = /^[A-Za-z_$][\w$]*$/;
 const DECLARATION = /^(?:export\s+)?(?:const|let|var)\s+/;
 
+const ASSIGNMENT_LOOKBACK = 200;
+
 /**
- * The right-hand side of the nearest assignment to `name` above the line (within 40 lines), so
+ * The right-hand side of the nearest assignment to `name` above the line (within 200 lines), so
  * `const sql = \`...${id}\`; db.query(sql)` is seen. Undefined when there is none in view.
  */
 export function assignedValue(ctx: RuleContext, name: string, lang: Language): string | undefined {
   const n = name.trim();
   if (!SIMPLE_NAME.test(n)) return undefined;
-  for (let i = ctx.index - 1; i >= 0 && i >= ctx.index - 40; i--) {
+  for (let i = ctx.index - 1; i >= 0 && i >= ctx.index - ASSIGNMENT_LOOKBACK; i--) {
     let t = ctx.lines[i].trim();
     if (lang === "javascript") t = t.replace(DECLARATION, "");
     if (!t.startsWith(n)) continue;
@@ -268,10 +304,26 @@ function oddBackticks(s: string, lang: Language): boolean {
   return n % 2 === 1;
 }
 
-/** Classifies an argument, looking through a plain variable to its assignment when in view. */
+/** A name assigned a literal in view (`const YARN = "yarn"`) is as safe as the literal. */
+function isConstant(part: string, ctx: RuleContext, lang: Language): boolean {
+  const value = assignedValue(ctx, part.trim(), lang);
+  return value !== undefined && classify(value, lang) === "literal";
+}
+
+/**
+ * Classifies an argument, looking through plain variables to their assignments when in view:
+ * `db.query(sql)` is as unsafe as the template `sql` was built from, and `CMD + " --version"`
+ * is as safe as the constant CMD.
+ */
 export function classifyArg(arg: string | undefined, ctx: RuleContext, lang: Language): ArgKind {
   const kind = classify(arg, lang);
-  if (kind !== "dynamic" || arg === undefined) return kind;
+  if (arg === undefined) return kind;
+  if (kind === "concatenated") {
+    const parts = splitTopLevel(unwrapParens(arg, lang), "+", lang).filter((p) => p.trim() !== "");
+    const literal = (p: string) => classify(p, lang) === "literal";
+    return parts.every((p) => literal(p) || isConstant(p, ctx, lang)) ? "literal" : kind;
+  }
+  if (kind !== "dynamic") return kind;
   const value = assignedValue(ctx, arg, lang);
   if (value === undefined) return kind;
   const resolved = classify(value, lang);

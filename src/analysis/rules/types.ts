@@ -20,6 +20,11 @@ export interface RuleContext {
   wholeFile: boolean;
   /** The line joined with the following lines until its brackets balance (a call split over lines). */
   statement(): string;
+  /**
+   * The line with string contents and a trailing comment blanked out (same length, so offsets
+   * still match `line` and `statement()`): find calls here, not in text that mentions them.
+   */
+  code(): string;
   /** `lines` joined; cached, for "does this file import X" checks. */
   text(): string;
 }

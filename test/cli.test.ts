@@ -1,0 +1,87 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli, type CliIo } from "../src/cli.js";
+
+const SAMPLE = new URL("./fixtures/sample.diff", import.meta.url).pathname;
+const SECRET = "ghp_4fR9tXb2Lq7Wz1Vn8Kc3Hs6Jd0Mp5Ye2Ua9Q";
+
+async function run(args: string[], stdin = "", cwd = process.cwd()) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: () => stdin, cwd };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+describe("empathy review", () => {
+  it("prints JSON in the documented shape, with secrets redacted", async () => {
+    const { code, stdout } = await run(["review", "--diff", SAMPLE, "--format", "json"]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.level).toBe(4);
+    expect(out.confidence).toBeGreaterThan(0);
+    const categories = out.findings.map((f: any) => f.category);
+    expect(categories).toEqual(expect.arrayContaining(["sql-injection", "command-injection", "hardcoded-secret"]));
+    for (const f of out.findings) {
+      expect(Object.keys(f).sort()).toEqual(["category", "confidence", "line", "message", "path", "recommendation", "rule", "severity"]);
+    }
+    expect(out.findings.find((f: any) => f.category === "sql-injection")).toMatchObject({ path: "src/orders/export.js", line: 5 });
+    expect(out.predictions.map((p: any) => p.path)).toEqual(expect.arrayContaining(["db/migrations/20261127_drop_email.sql", "api/openapi.yaml"]));
+    for (const p of out.predictions) {
+      expect(Object.keys(p).sort()).toEqual(["confidence", "id", "line", "path", "prediction", "recommendation", "severity", "tags"]);
+    }
+    expect(out.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ path: "docs/logo.png" })]));
+    expect(stdout).not.toContain(SECRET);
+  });
+
+  it("prints the Markdown summary and reads the diff from standard input", async () => {
+    const { code, stdout } = await run(["review", "--diff", "-"], readFileSync(SAMPLE, "utf8"));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^## Empathy review/);
+    expect(stdout).toMatch(/### Predictions/);
+    expect(stdout).not.toContain(SECRET);
+  });
+
+  it("--fail-on exits 1 when a finding reaches the severity", async () => {
+    expect((await run(["review", "--diff", SAMPLE, "--fail-on", "high"])).code).toBe(1);
+    const docs = join(mkdtempSync(join(tmpdir(), "empathy-cli-")), "docs.diff");
+    writeFileSync(docs, "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-old\n+new\n");
+    expect((await run(["review", "--diff", docs, "--fail-on", "low"])).code).toBe(0);
+  });
+
+  it("--git runs git diff on a range, and --root gives rules the whole file", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "empathy-git-"));
+    const git = (...a: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: repo });
+    git("init", "-q");
+    mkdirSync(join(repo, "app"));
+    writeFileSync(join(repo, "app/views.py"), "import os\n\ndef run(request):\n    return 1\n");
+    git("add", ".");
+    git("commit", "-qm", "one");
+    writeFileSync(join(repo, "app/views.py"), "import os\n\ndef run(request):\n    os.system('ls ' + request.args['dir'])\n    return 1\n");
+    git("commit", "-qam", "two");
+    const { code, stdout } = await run(["review", "--git", "HEAD~1..HEAD", "--root", repo, "--format", "json"], "", repo);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).findings).toEqual([expect.objectContaining({ category: "command-injection", path: "app/views.py", line: 4 })]);
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it("explains usage errors with exit code 2", async () => {
+    for (const args of [[], ["review"], ["review", "--diff", "a", "--git", "b"], ["review", "--diff", SAMPLE, "--format", "xml"], ["review", "--diff", SAMPLE, "--fail-on", "huge"], ["lint"]]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^empathy: .*\n\nUsage: empathy review/s);
+    }
+    const missing = await run(["review", "--diff", "/no/such/file.diff"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no such file/i);
+    expect((await run(["--help"])).stdout).toMatch(/^Usage: empathy review/);
+  });
+
+  it("does not crash on garbage input", async () => {
+    const r = await run(["review", "--diff", "-", "--format", "json"], "\u0000\u0001 not a diff at all\n@@ broken @@\n+++");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+});
