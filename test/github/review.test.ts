@@ -126,6 +126,18 @@ describe("reviewing a pull request", () => {
     expect(fake.reviews).toHaveLength(1);
   });
 
+  it("follows _extends to the organisation's .github repository", async () => {
+    const fake = new FakeGitHub({ draft: true });
+    fake.setFiles(riskyFiles);
+    fake.configYaml = "_extends: .github\nreview:\n  max_inline_comments: 1\n";
+    fake.orgConfigYaml = "review:\n  drafts: true\n  max_inline_comments: 5\n";
+    h = await createHarness({ fake });
+    await h.deliver("opened");
+    await h.drain();
+    expect(fake.reviews).toHaveLength(1); // drafts: true came from the organisation
+    expect(fake.reviewComments).toHaveLength(1); // the repository's own value wins
+  });
+
   it("still reviews with a broken config file and says exactly what is wrong", async () => {
     const fake = new FakeGitHub();
     fake.setFiles(riskyFiles);

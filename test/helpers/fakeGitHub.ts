@@ -76,6 +76,8 @@ export class FakeGitHub {
   files: FakeFile[] = [];
   /** Raw text of .github/empathy.yml, or null for none. */
   configYaml: string | null = null;
+  /** The same file in the owner's `.github` repository (what `_extends: .github` reads). */
+  orgConfigYaml: string | null = null;
   reviews: any[] = [];
   reviewComments: any[] = [];
   comments: any[] = [];
@@ -193,7 +195,9 @@ export class FakeGitHub {
     if (key === `GET ${repo}/contents/.github/empathy.yml`) {
       return this.configYaml === null ? notFound() : { status: 200, body: this.configYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
     }
-    if (method === "GET" && /^\/repos\/[^/]+\/\.github\/contents\//.test(path)) return notFound();
+    if (key === `GET /repos/${this.owner}/.github/contents/.github/empathy.yml`) {
+      return this.orgConfigYaml === null ? notFound() : { status: 200, body: this.orgConfigYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
+    }
     if (key === `GET ${pr}/reviews`) return this.page(this.reviews, query);
     if (key === `POST ${pr}/reviews`) return this.createReview(body);
     if (key === `GET ${issue}/comments`) return this.page(this.comments, query);
