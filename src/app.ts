@@ -63,7 +63,19 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }
 
-    if (options.startWorker !== false) await queue.start();
+    if (options.startWorker !== false) {
+      await queue.start();
+      // A deploy's SIGTERM lets the running job finish; anything queued waits in the store.
+      const shutdown = async (signal: string) => {
+        app.log.info({ signal }, "stopping: finishing the running job");
+        await queue.stop();
+        await bus.settled({ timeoutMs: 5000 });
+        await store.close();
+        process.exit(0);
+      };
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
+    }
     options.onReady?.({ store, bus, engine, queue });
   };
 }

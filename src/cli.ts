@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runAnalysis } from "./analysis/analyze.js";
 import { parseUnifiedDiff } from "./analysis/diff.js";
+import { isTestFile } from "./analysis/paths.js";
 import { SEVERITIES, severityRank, type Severity } from "./analysis/types.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { renderReport } from "./report/markdown.js";
@@ -104,7 +105,7 @@ async function review(argv: string[], io: CliIo): Promise<number> {
       repo: "local",
       analysis,
       files_changed: files.length,
-      tests_changed: files.some((f) => /(^|\/)(tests?|__tests__)\/|\.(test|spec)\.|(^|\/)test_[^/]+\.py$|_test\.(py|go)$/.test(f.path)),
+      tests_changed: files.some((f) => isTestFile(f.path)),
       title: values.title,
     },
   });

@@ -25,6 +25,22 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** Categories that are security problems (the rest are about process and change risk). */
+export const SECURITY_CATEGORIES: ReadonlySet<Category> = new Set<Category>([
+  "sql-injection",
+  "command-injection",
+  "code-injection",
+  "xss",
+  "path-traversal",
+  "insecure-deserialization",
+  "hardcoded-secret",
+  "weak-crypto",
+  "ssrf",
+  "open-redirect",
+  "insecure-tls",
+  "insecure-randomness",
+]);
+
 export type Side = "LEFT" | "RIGHT";
 
 export interface DiffLine {

@@ -26,7 +26,7 @@ export interface InlineSelection {
   unanchored: number;
 }
 
-type Item = (Finding & { kind?: undefined }) | Prediction;
+type Item = Finding | Prediction;
 
 function commentBody(item: Item): string {
   const head =

@@ -1,21 +1,6 @@
 /** Labels the app puts on pull requests and prediction issues, created with a colour and description when missing. */
-import type { Finding, Prediction } from "../analysis/types.js";
+import { SECURITY_CATEGORIES, type Finding, type Prediction } from "../analysis/types.js";
 import type { Octokit, RepoRef } from "./types.js";
-
-const SECURITY_CATEGORIES = new Set([
-  "sql-injection",
-  "command-injection",
-  "code-injection",
-  "xss",
-  "path-traversal",
-  "insecure-deserialization",
-  "hardcoded-secret",
-  "weak-crypto",
-  "ssrf",
-  "open-redirect",
-  "insecure-tls",
-  "insecure-randomness",
-]);
 
 export const LABELS: Record<string, { color: string; description: string }> = {
   "empathy: security": { color: "b60205", description: "Empathy found a security problem" },

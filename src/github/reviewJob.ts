@@ -4,6 +4,7 @@
  * retry never posts anything twice.
  */
 import { runAnalysis } from "../analysis/analyze.js";
+import { isTestFile } from "../analysis/paths.js";
 import { severityRank, type Finding, type Prediction } from "../analysis/types.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import { renderReport } from "../report/markdown.js";
@@ -36,8 +37,6 @@ export interface ReviewDeps {
   auth: (installationId: number) => Promise<Octokit>;
   log: Log;
 }
-
-const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|\.(test|spec)\.[a-z]+$|(^|\/)test_[^/]+\.py$|_test\.(py|go)$/i;
 
 export type ReviewOutcome = "reviewed" | "skipped";
 
@@ -78,7 +77,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
       installation_id: job.installationId,
       analysis,
       files_changed: files.length,
-      tests_changed: files.some((f) => TEST_FILE.test(f.path)),
+      tests_changed: files.some((f) => isTestFile(f.path)),
       description: pr.body ?? "",
       title: pr.title,
     },
@@ -87,7 +86,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
   // Inline comments: only what was never posted on this pull request, on lines of the diff.
   const posted = new Set((await deps.store.listPostedFindings(repoName, pr.number)).map((p) => p.fingerprint));
   const items: (Finding | Prediction)[] = [...result.findings, ...result.predictions];
-  const selection = selectInlineComments(items as any, files, posted, config.review.max_inline_comments);
+  const selection = selectInlineComments(items, files, posted, config.review.max_inline_comments);
 
   // The summary first: the review's body links to it.
   const previous = await deps.store.getSummary(repoName, pr.number);

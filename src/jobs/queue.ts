@@ -44,7 +44,6 @@ function errorMessage(error: unknown): string {
 export class JobQueue {
   private handlers = new Map<string, JobHandler>();
   private running = false;
-  private active = 0;
   private loops: Promise<void>[] = [];
   private wake: (() => void) | null = null;
   private readonly opts: Required<Omit<JobQueueOptions, "store" | "log">> & Pick<JobQueueOptions, "store" | "log">;
@@ -128,7 +127,6 @@ export class JobQueue {
   private async runOne(): Promise<boolean> {
     const job = await this.opts.store.claimJob(Date.now());
     if (!job) return false;
-    this.active++;
     try {
       const handler = this.handlers.get(job.type);
       if (!handler) {
@@ -140,8 +138,6 @@ export class JobQueue {
       await this.opts.store.completeJob(job.id);
     } catch (error) {
       await this.handleFailure(job, error);
-    } finally {
-      this.active--;
     }
     return true;
   }

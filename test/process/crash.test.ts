@@ -108,6 +108,7 @@ describe("the app process", () => {
     expect(new Set(issueFingerprints).size).toBe(issueFingerprints.length);
     expect(fake.problems).toEqual([]);
     second.child.kill("SIGTERM");
-    await second.exited;
+    expect(await second.exited).toBe(0); // a graceful stop
+    expect(second.output()).toMatch(/stopping: finishing the running job/);
   });
 });
