@@ -7,7 +7,9 @@ import { bracketDepth } from "../rules/syntax.js";
 import type { Analyzer, DiffLine, Prediction, Severity } from "../types.js";
 import { baseName, changedLines, makePrediction, snippet } from "./predict.js";
 
-const MIGRATION_PATH = /migrat|\.sql$|(?:^|\/)alembic\/versions\//i;
+/** A migrations folder (Django, Rails, Knex, Prisma, Flyway, Alembic...), not any file whose name mentions migrations. */
+const MIGRATION_DIR = /(?:^|\/)(?:migrations?|migrate|alembic\/versions)\//i;
+const MIGRATION_PATH = new RegExp(`${MIGRATION_DIR.source}|\\.sql$`, "i");
 /** Down migrations (golang-migrate) only undo an up migration. */
 const DOWN_FILE = /(?:^|[._/-])down\.sql$/i;
 
@@ -142,7 +144,7 @@ export const migrationsPredictor: Analyzer = {
         if (!hit || inDownSection(lines, at)) continue;
         const t = TEXT[hit.change];
         // A .sql file outside a migrations folder may be a dump or a seed script.
-        const confidence = /migrat|alembic/i.test(file.path) ? t.confidence : Math.round((t.confidence - 0.2) * 100) / 100;
+        const confidence = MIGRATION_DIR.test(file.path) ? t.confidence : Math.round((t.confidence - 0.2) * 100) / 100;
         predictions.push(
           makePrediction({
             kind: t.kind,

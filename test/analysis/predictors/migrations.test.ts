@@ -64,6 +64,12 @@ describe("migrations predictor", () => {
     expect(run("db/migrations/1_drop.sql", "DROP TABLE IF EXISTS sessions;")[0].confidence).toBe(0.9);
   });
 
+  it("does not take code that merely mentions migrations for a migration", () => {
+    expect(run("src/predictors/migrations.ts", "const rules = [{ re: /\\.dropTable\\s*\\(/ }];")).toEqual([]);
+    expect(run("lib/migrationHelpers.js", "await knex.schema.dropTable('tmp');")).toEqual([]);
+    expect(run("app/migrations/0002_remove_email.py", "migrations.RemoveField(model_name='user', name='email'),")).toHaveLength(1);
+  });
+
   it("ignores deleted migration lines", () => {
     expect(predict(migrationsPredictor, [file("migrations/001.sql", ["-DROP TABLE users;", "+SELECT 1;"])])).toEqual([]);
   });
