@@ -96,7 +96,7 @@ async function review(argv: string[], io: CliIo): Promise<number> {
 
   const files = parseUnifiedDiff(diffText);
   const fileContents = root ? readWholeFiles(root, files.map((f) => f.path)) : undefined;
-  const analysis = runAnalysis({ files, fileContents, title: values.title });
+  const analysis = await runAnalysis({ files, fileContents, title: values.title });
   const engine = new EmpathyOS({ userId: "cli", targetLevel });
   const result = await engine.interact({
     userId: "cli",

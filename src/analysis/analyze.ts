@@ -94,16 +94,16 @@ function errorMessage(err: unknown): string {
 }
 
 /** Analyses a diff. Never throws: bad input and failing analysers end up in `skipped`. */
-export function runAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): AnalysisResult {
+export async function runAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisResult> {
   try {
-    return analyse(input, options ?? {});
+    return await analyse(input, options ?? {});
   } catch (err) {
     // Only reachable through a bug here: still an answer, not a crash.
     return { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
   }
 }
 
-function analyse(input: AnalysisInput, options: AnalysisOptions): AnalysisResult {
+async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<AnalysisResult> {
   const maxPatchLines = options.maxPatchLines ?? DEFAULT_MAX_PATCH_LINES;
   const skipped: SkippedItem[] = [];
   const files: DiffFile[] = [];
@@ -137,7 +137,7 @@ function analyse(input: AnalysisInput, options: AnalysisOptions): AnalysisResult
 
   for (const analyzer of options.analyzers ?? defaultAnalyzers(options)) {
     try {
-      const out = analyzer.analyze(safeInput);
+      const out = await analyzer.analyze(safeInput);
       for (const f of out.findings ?? []) {
         if (seenFindings.has(f.fingerprint)) continue;
         seenFindings.add(f.fingerprint);

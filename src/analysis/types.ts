@@ -129,10 +129,17 @@ export interface AnalysisResult {
   stats: { files: number; linesAnalyzed: number };
 }
 
-/** A pluggable analyser: rules or predictors. Later detection work adds more of these. */
+export type AnalyzerOutput = Pick<AnalysisResult, "findings" | "predictions"> & { skipped?: SkippedItem[] };
+
+/** A pluggable analyser: rules or predictors. It may be asynchronous (e.g. a detector library). */
 export interface Analyzer {
   name: string;
-  analyze(input: AnalysisInput): Pick<AnalysisResult, "findings" | "predictions"> & { skipped?: SkippedItem[] };
+  analyze(input: AnalysisInput): AnalyzerOutput | Promise<AnalyzerOutput>;
+}
+
+/** An analyser that answers at once (rules, predictors). */
+export interface SyncAnalyzer extends Analyzer {
+  analyze(input: AnalysisInput): AnalyzerOutput;
 }
 
 export function severityRank(s: Severity): number {

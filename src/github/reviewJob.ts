@@ -59,7 +59,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
     maxFiles: config.analysis.max_files,
     changedFiles: pr.changed_files,
   });
-  const analysis = runAnalysis({ files, title: pr.title, body: pr.body ?? "" }, { largeChangeLines: config.analysis.large_change_lines });
+  const analysis = await runAnalysis({ files, title: pr.title, body: pr.body ?? "" }, { largeChangeLines: config.analysis.large_change_lines });
   const minRank = severityRank(config.review.min_severity);
   analysis.findings = analysis.findings.filter((f) => severityRank(f.severity) >= minRank);
   analysis.skipped = [...notRead, ...analysis.skipped];

@@ -24,13 +24,13 @@ describe("fingerprint", () => {
     expect(predictionId("0123456789abcdef")).toBe("pred-0123456789ab");
   });
 
-  it("keeps a finding's fingerprint when the line moves", () => {
-    const at = (line: number) =>
-      runAnalysis({
+  it("keeps a finding's fingerprint when the line moves", async () => {
+    const at = async (line: number) =>
+      (await runAnalysis({
         files: [parsePatch("src/run.js", `@@ -${line},1 +${line},2 @@\n const a = 1;\n+  eval(userInput);`)],
-      }).findings;
-    const [first] = at(3);
-    const [moved] = at(120);
+      })).findings;
+    const [first] = await at(3);
+    const [moved] = await at(120);
     expect(first.rule).toBe("js/code-injection");
     expect(first.line).toBe(4);
     expect(moved.line).toBe(121);

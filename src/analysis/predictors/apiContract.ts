@@ -4,7 +4,7 @@
  * added lines: a key deleted and not re-added under the same parent is a removal; a move or an
  * edit that keeps the key is not.
  */
-import type { Analyzer, DiffFile, DiffLine, Prediction, Severity } from "../types.js";
+import type { SyncAnalyzer, DiffFile, DiffLine, Prediction, Severity } from "../types.js";
 import { changedLines, makePrediction, parentIndex, snippet, Tally, indentOf, type SidedLine } from "./predict.js";
 
 interface Emit {
@@ -338,7 +338,7 @@ function protobuf(file: DiffFile, emit: Emit): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export const apiContractPredictor: Analyzer = {
+export const apiContractPredictor: SyncAnalyzer = {
   name: "api-contract",
   analyze(input) {
     const predictions: Prediction[] = [];

@@ -3,7 +3,7 @@
  * go.mod): a major version is the author saying "this breaks things", and the breakage often
  * only shows at runtime, in code paths the tests do not cover.
  */
-import type { Analyzer, DiffFile, DiffLine, Prediction } from "../types.js";
+import type { SyncAnalyzer, DiffFile, DiffLine, Prediction } from "../types.js";
 import { baseName, changedLines, makePrediction, type SidedLine } from "./predict.js";
 
 interface Version {
@@ -123,7 +123,7 @@ function bumps(file: DiffFile, parse: (s: SidedLine) => Dep | undefined): { from
   return out;
 }
 
-export const dependenciesPredictor: Analyzer = {
+export const dependenciesPredictor: SyncAnalyzer = {
   name: "dependencies",
   analyze(input) {
     const predictions: Prediction[] = [];

@@ -1,5 +1,5 @@
 /** A pull request too big to review well: reviewers skim, and defects get through. */
-import type { Analyzer, DiffLine, Prediction } from "../types.js";
+import type { SyncAnalyzer, DiffLine, Prediction } from "../types.js";
 import { makePrediction } from "./predict.js";
 
 export interface LargeChangeOptions {
@@ -9,7 +9,7 @@ export interface LargeChangeOptions {
   files?: number;
 }
 
-export function createLargeChangePredictor(options: LargeChangeOptions = {}): Analyzer {
+export function createLargeChangePredictor(options: LargeChangeOptions = {}): SyncAnalyzer {
   const maxLines = options.lines ?? 1000;
   const maxFiles = options.files ?? 50;
   return {
@@ -49,4 +49,4 @@ export function createLargeChangePredictor(options: LargeChangeOptions = {}): An
   };
 }
 
-export const largeChangePredictor: Analyzer = createLargeChangePredictor();
+export const largeChangePredictor: SyncAnalyzer = createLargeChangePredictor();

@@ -4,7 +4,7 @@
  * against the new schema, and other services and clients read the same database.
  */
 import { bracketDepth } from "../rules/syntax.js";
-import type { Analyzer, DiffLine, Prediction, Severity } from "../types.js";
+import type { SyncAnalyzer, DiffLine, Prediction, Severity } from "../types.js";
 import { baseName, changedLines, makePrediction, snippet } from "./predict.js";
 
 /** A migrations folder (Django, Rails, Knex, Prisma, Flyway, Alembic...), not any file whose name mentions migrations. */
@@ -120,7 +120,7 @@ const TEXT: Record<Change, { kind: string; confidence: number; severity: Severit
   },
 };
 
-export const migrationsPredictor: Analyzer = {
+export const migrationsPredictor: SyncAnalyzer = {
   name: "migrations",
   analyze(input) {
     const predictions: Prediction[] = [];

@@ -4,7 +4,7 @@
  * and nothing in the pull request would catch it.
  */
 import { isTestFile } from "../paths.js";
-import type { Analyzer, Prediction } from "../types.js";
+import type { SyncAnalyzer, Prediction } from "../types.js";
 import { firstChangedLine, makePrediction } from "./predict.js";
 
 /** Whole words of a path (split on separators and camelCase), so "authors.ts" is not "auth". */
@@ -29,7 +29,7 @@ export function isSecuritySensitive(path: string): boolean {
   return CODE.test(path) && !isTestFile(path) && pathWords(path).some((w) => SENSITIVE.has(w));
 }
 
-export const securityWithoutTestsPredictor: Analyzer = {
+export const securityWithoutTestsPredictor: SyncAnalyzer = {
   name: "security-without-tests",
   analyze(input) {
     const predictions: Prediction[] = [];

@@ -5,7 +5,7 @@
 import { fingerprint } from "../fingerprint.js";
 import { languageOf, type Language } from "../paths.js";
 import { redactSecrets } from "../secrets.js";
-import type { Analyzer, DiffFile, DiffHunk, Finding, SkippedItem } from "../types.js";
+import type { SyncAnalyzer, DiffFile, DiffHunk, Finding, SkippedItem } from "../types.js";
 import { defaultRules } from "./index.js";
 import { isSuppressed } from "./suppression.js";
 import { blankNonCode, bracketDepth } from "./syntax.js";
@@ -89,7 +89,7 @@ function normaliseMatch(m: boolean | RuleMatch | null | undefined): RuleMatch | 
   return m === true ? {} : m;
 }
 
-export function createRuleEngine(options: RuleEngineOptions = {}): Analyzer {
+export function createRuleEngine(options: RuleEngineOptions = {}): SyncAnalyzer {
   const rules = options.rules ?? defaultRules;
   const maxLineLength = options.maxLineLength ?? 4000;
   // Rule lists per language, computed once.

@@ -1,5 +1,5 @@
 import { parsePatch } from "../../../src/analysis/diff.js";
-import type { AnalysisInput, Analyzer, DiffFile, Prediction } from "../../../src/analysis/types.js";
+import type { AnalysisInput, DiffFile, Prediction, SyncAnalyzer } from "../../../src/analysis/types.js";
 
 /**
  * One hunk from lines written as in a diff (" ctx", "-old", "+new"), starting at line `start`
@@ -15,7 +15,7 @@ export function file(path: string, lines: string[], start = 1): DiffFile {
   return parsePatch(path, hunk(lines, start));
 }
 
-export function predict(analyzer: Analyzer, files: DiffFile[], extra: Partial<AnalysisInput> = {}): Prediction[] {
+export function predict(analyzer: SyncAnalyzer, files: DiffFile[], extra: Partial<AnalysisInput> = {}): Prediction[] {
   return analyzer.analyze({ files, ...extra }).predictions;
 }
 
