@@ -23,6 +23,8 @@ Reviews a local change with the Empathy engine.
   --format FORMAT      markdown (default) or json
   --fail-on SEVERITY   exit 1 when a finding or prediction is at least this severe
                        (${SEVERITIES.join(", ")})
+  --min-severity SEV   leave out findings below this severity
+  --ignore GLOB        do not review files matching GLOB (repeatable)
   --target-level N     highest empathy level, 1-5 (default 5)
   --title TEXT         what the change is about (as a pull request title)
   -h, --help           this text
@@ -65,6 +67,8 @@ async function review(argv: string[], io: CliIo): Promise<number> {
         root: { type: "string" },
         format: { type: "string", default: "markdown" },
         "fail-on": { type: "string" },
+        "min-severity": { type: "string" },
+        ignore: { type: "string", multiple: true },
         "target-level": { type: "string", default: "5" },
         title: { type: "string", default: "" },
         help: { type: "boolean", short: "h" },
@@ -83,6 +87,8 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   if (values.format !== "markdown" && values.format !== "json") throw new UsageError("--format is markdown or json");
   const failOn = values["fail-on"];
   if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on is one of ${SEVERITIES.join(", ")}`);
+  const minSeverity = values["min-severity"];
+  if (minSeverity !== undefined && !SEVERITIES.includes(minSeverity as Severity)) throw new UsageError(`--min-severity is one of ${SEVERITIES.join(", ")}`);
   const targetLevel = Number(values["target-level"]);
   if (!Number.isInteger(targetLevel) || targetLevel < 1 || targetLevel > 5) throw new UsageError("--target-level is 1 to 5");
 
@@ -96,7 +102,11 @@ async function review(argv: string[], io: CliIo): Promise<number> {
 
   const files = parseUnifiedDiff(diffText);
   const fileContents = root ? readWholeFiles(root, files.map((f) => f.path)) : undefined;
-  const analysis = await runAnalysis({ files, fileContents, title: values.title });
+  const gitattributes = root ? readWholeFiles(root, [".gitattributes"]).get(".gitattributes") : undefined;
+  const analysis = await runAnalysis(
+    { files, fileContents, gitattributes, title: values.title },
+    { ignore: values.ignore, minSeverity: minSeverity as Severity | undefined },
+  );
   const engine = new EmpathyOS({ userId: "cli", targetLevel });
   const result = await engine.interact({
     userId: "cli",

@@ -67,6 +67,21 @@ describe("empathy review", () => {
     rmSync(repo, { recursive: true, force: true });
   });
 
+  it("--ignore, --min-severity and the root's .gitattributes keep noise out", async () => {
+    const all = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json"])).stdout);
+    const ignored = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json", "--ignore", "src/**"])).stdout);
+    expect(ignored.findings).toEqual([]);
+    expect(ignored.skipped).toEqual(expect.arrayContaining([{ path: "src/orders/export.js", reason: expect.stringMatching(/ignore/) }]));
+    const critical = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json", "--min-severity", "critical"])).stdout);
+    expect(critical.findings.length).toBeGreaterThan(0);
+    expect(critical.findings.length).toBeLessThan(all.findings.length);
+    const root = mkdtempSync(join(tmpdir(), "empathy-attrs-"));
+    writeFileSync(join(root, ".gitattributes"), "src/orders/* linguist-generated\n");
+    const generated = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json", "--root", root])).stdout);
+    expect(generated.findings).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
   it("explains usage errors with exit code 2", async () => {
     for (const args of [[], ["review"], ["review", "--diff", "a", "--git", "b"], ["review", "--diff", SAMPLE, "--format", "xml"], ["review", "--diff", SAMPLE, "--fail-on", "huge"], ["lint"]]) {
       const r = await run(args);

@@ -10,8 +10,9 @@ import {
   migrationsPredictor,
   securityWithoutTestsPredictor,
 } from "./predictors/index.js";
+import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment } from "./noise.js";
 import { redactSecrets } from "./secrets.js";
-import type { AnalysisInput, AnalysisResult, Analyzer, DiffFile, Finding, Prediction, SkippedItem } from "./types.js";
+import type { AnalysisInput, AnalysisResult, Analyzer, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
 
 export interface AnalysisOptions {
   /** Replaces the default analysers (see `defaultAnalyzers`). */
@@ -20,6 +21,10 @@ export interface AnalysisOptions {
   largeChangeLines?: number;
   /** Files whose patch has more lines than this are skipped (default 20000). */
   maxPatchLines?: number;
+  /** Globs of files not to review (the repository config's `ignore`). */
+  ignore?: string[];
+  /** Findings below this severity are dropped. */
+  minSeverity?: Severity;
 }
 
 const DEFAULT_MAX_PATCH_LINES = 20_000;
@@ -88,6 +93,24 @@ function skipReason(file: DiffFile, maxPatchLines: number): string | undefined {
   return undefined;
 }
 
+/** Drops findings silenced by `empathy-ignore` or below the severity threshold; tests count less. */
+function quieter(findings: Finding[], files: DiffFile[], contents: Map<string, string> | undefined, options: AnalysisOptions): Finding[] {
+  const lineTexts = new Map<string, Map<number, string>>();
+  const textOf = (path: string) => (line: number) => {
+    let lines = lineTexts.get(path);
+    if (!lines) {
+      lines = new Map();
+      const whole = contents?.get(path);
+      if (whole !== undefined) whole.split("\n").forEach((text, i) => lines!.set(i + 1, text));
+      else for (const h of files.find((f) => f.path === path)?.hunks ?? []) for (const l of h.lines) if (l.newLine !== undefined) lines.set(l.newLine, l.content);
+      lineTexts.set(path, lines);
+    }
+    return lines.get(line);
+  };
+  const keep = atLeast(options.minSeverity ?? "info");
+  return findings.filter((f) => !isSuppressedByComment(f, textOf(f.path))).map(adjustForTestFile).filter(keep);
+}
+
 function errorMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return redactSecrets(msg).slice(0, 300);
@@ -105,6 +128,7 @@ export async function runAnalysis(input: AnalysisInput, options: AnalysisOptions
 
 async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<AnalysisResult> {
   const maxPatchLines = options.maxPatchLines ?? DEFAULT_MAX_PATCH_LINES;
+  const notReviewed = fileClassifier({ gitattributes: input?.gitattributes, ignore: options.ignore });
   const skipped: SkippedItem[] = [];
   const files: DiffFile[] = [];
   let linesAnalyzed = 0;
@@ -117,7 +141,7 @@ async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<
       skipped.push({ path: typeof path === "string" ? path : "?", reason: "malformed file entry: not analysed" });
       continue;
     }
-    const reason = skipReason(file, maxPatchLines);
+    const reason = skipReason(file, maxPatchLines) ?? notReviewed(file, input?.fileContents?.get?.(file.path));
     if (reason) {
       skipped.push({ path: file.path, reason });
       // Kept without hunks: analysers still see it exists (file counts, test files changed).
@@ -154,5 +178,5 @@ async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<
     }
   }
 
-  return { findings, predictions, skipped, stats: { files: rawFiles.length, linesAnalyzed } };
+  return { findings: quieter(findings, files, fileContents, options), predictions, skipped, stats: { files: rawFiles.length, linesAnalyzed } };
 }

@@ -118,6 +118,8 @@ export interface AnalysisInput {
   files: DiffFile[];
   /** Whole contents of changed files at the head, when known (path -> text). */
   fileContents?: Map<string, string>;
+  /** `.gitattributes` at the head, when known (linguist-generated / linguist-vendored). */
+  gitattributes?: string;
   title?: string;
   body?: string;
 }

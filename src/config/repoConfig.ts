@@ -30,13 +30,19 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] }),
+    ignore: z
+      .array(z.string().min(1))
+      .max(200)
+      .default([])
+      .describe("Globs of files never reviewed (e.g. `docs/**`, `**/*.snap`). Generated, vendored and minified files and lock files are skipped anyway."),
     analysis: z
       .object({
         large_change_lines: z.number().int().min(1).default(1000).describe("Changed lines above which a pull request is predicted hard to review."),
-        max_files: z.number().int().min(1).max(3000).default(3000).describe("Most changed files read from a pull request."),
+        max_files: z.number().int().min(0).max(3000).default(300).describe("Most changed files whose whole content is fetched, so rules see their context."),
+        max_file_bytes: z.number().int().min(0).max(10_000_000).default(1_000_000).describe("Larger files are analysed from the diff alone."),
       })
       .strict()
-      .default({ large_change_lines: 1000, max_files: 3000 }),
+      .default({ large_change_lines: 1000, max_files: 300, max_file_bytes: 1_000_000 }),
   })
   .strict();
 

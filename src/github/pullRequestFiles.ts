@@ -1,4 +1,4 @@
-/** Lists every changed file of a pull request (all pages, up to a limit) as parsed diffs. */
+/** Lists every changed file of a pull request (all pages; GitHub lists at most 3,000) as parsed diffs. */
 import { parsePatch } from "../analysis/diff.js";
 import type { DiffFile, SkippedItem } from "../analysis/types.js";
 import type { Octokit, RepoRef } from "./types.js";
@@ -9,12 +9,11 @@ export async function loadPullRequestFiles(
   octokit: Octokit,
   ref: RepoRef,
   pullNumber: number,
-  options: { maxFiles: number; changedFiles: number },
+  options: { changedFiles: number },
 ): Promise<{ files: DiffFile[]; skipped: SkippedItem[] }> {
   const files: DiffFile[] = [];
   for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listFiles, { ...ref, pull_number: pullNumber, per_page: 100 })) {
     for (const f of page.data) {
-      if (files.length >= options.maxFiles) break;
       files.push(
         parsePatch(f.filename, f.patch, {
           status: (STATUSES.has(f.status) ? f.status : "modified") as DiffFile["status"],
@@ -24,13 +23,12 @@ export async function loadPullRequestFiles(
         }),
       );
     }
-    if (files.length >= options.maxFiles) break;
   }
   const skipped: SkippedItem[] = [];
   if (options.changedFiles > files.length) {
     skipped.push({
       path: "*",
-      reason: `${options.changedFiles - files.length} of ${options.changedFiles} changed files were not read (limit: ${files.length} files; GitHub lists at most 3,000)`,
+      reason: `${options.changedFiles - files.length} of ${options.changedFiles} changed files were not read (GitHub lists at most 3,000)`,
     });
   }
   return { files, skipped };

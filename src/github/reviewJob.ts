@@ -4,14 +4,16 @@
  * retry never posts anything twice.
  */
 import { runAnalysis } from "../analysis/analyze.js";
+import { fileClassifier } from "../analysis/noise.js";
 import { isTestFile } from "../analysis/paths.js";
-import { severityRank, type Finding, type Prediction } from "../analysis/types.js";
+import type { Finding, Prediction } from "../analysis/types.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import { renderReport } from "../report/markdown.js";
 import type { ReviewStore } from "../store/store.js";
 import { selectInlineComments, postInlineReview } from "./inlineReview.js";
 import { addLabels, labelsFor } from "./labels.js";
 import type { PredictionIssues } from "./predictionIssues.js";
+import { loadFileContents, readFileAt } from "./fileContents.js";
 import { loadPullRequestFiles } from "./pullRequestFiles.js";
 import { loadRepoConfig } from "./repoConfigLoader.js";
 import { upsertSummaryComment } from "./summaryComment.js";
@@ -55,14 +57,16 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
   if (!config.review.enabled) return skip(log, "reviews are disabled in the repository config");
   if (pr.draft && !config.review.drafts) return skip(log, "draft: waiting until ready for review");
 
-  const { files, skipped: notRead } = await loadPullRequestFiles(octokit, ref, pr.number, {
-    maxFiles: config.analysis.max_files,
-    changedFiles: pr.changed_files,
-  });
-  const analysis = await runAnalysis({ files, title: pr.title, body: pr.body ?? "" }, { largeChangeLines: config.analysis.large_change_lines });
-  const minRank = severityRank(config.review.min_severity);
-  analysis.findings = analysis.findings.filter((f) => severityRank(f.severity) >= minRank);
-  analysis.skipped = [...notRead, ...analysis.skipped];
+  const { files, skipped: notRead } = await loadPullRequestFiles(octokit, ref, pr.number, { changedFiles: pr.changed_files });
+  const limits = { maxFiles: config.analysis.max_files, maxFileBytes: config.analysis.max_file_bytes };
+  const gitattributes = await readFileAt(octokit, ref, ".gitattributes", pr.head.sha, limits.maxFileBytes);
+  const notReviewed = fileClassifier({ gitattributes, ignore: config.ignore });
+  const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, files.filter((f) => !notReviewed(f)), limits);
+  const analysis = await runAnalysis(
+    { files, fileContents: contents, gitattributes, title: pr.title, body: pr.body ?? "" },
+    { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity },
+  );
+  analysis.skipped = [...notRead, ...notWhole, ...analysis.skipped];
 
   deps.predictionIssues.setPolicy(repoName, config.issues);
   const result = await deps.engine.interact({

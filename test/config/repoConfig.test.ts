@@ -8,7 +8,8 @@ describe("repository config", () => {
       target_level: 5,
       review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "low", labels: true },
       issues: { enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] },
-      analysis: { large_change_lines: 1000, max_files: 3000 },
+      ignore: [],
+      analysis: { large_change_lines: 1000, max_files: 300, max_file_bytes: 1_000_000 },
     });
     expect(resolveRepoConfig(null)).toEqual({ config: DEFAULT_CONFIG, problems: [] });
   });
@@ -37,7 +38,7 @@ describe("repository config", () => {
   it("publishes its JSON Schema in schema/empathy.schema.json, in sync with the zod schema", () => {
     const published = JSON.parse(readFileSync(new URL("../../schema/empathy.schema.json", import.meta.url), "utf8"));
     expect(published).toEqual(JSON.parse(JSON.stringify(repoConfigJsonSchema())));
-    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "analysis"]);
+    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "ignore", "analysis"]);
   });
 });
 

@@ -76,6 +76,8 @@ export class FakeGitHub {
   files: FakeFile[] = [];
   /** Raw text of .github/empathy.yml, or null for none. */
   configYaml: string | null = null;
+  /** Whole files at the head commit (path -> text), served by the contents API. */
+  contents = new Map<string, string>();
   /** The same file in the owner's `.github` repository (what `_extends: .github` reads). */
   orgConfigYaml: string | null = null;
   reviews: any[] = [];
@@ -197,6 +199,13 @@ export class FakeGitHub {
     }
     if (key === `GET /repos/${this.owner}/.github/contents/.github/empathy.yml`) {
       return this.orgConfigYaml === null ? notFound() : { status: 200, body: this.orgConfigYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
+    }
+    const content = new RegExp(`^${repo}/contents/(.+)$`).exec(path);
+    if (method === "GET" && content) {
+      const text = this.contents.get(content[1]);
+      if (text === undefined || query.get("ref") !== this.pull.head.sha) return notFound();
+      const name = content[1].slice(content[1].lastIndexOf("/") + 1);
+      return { status: 200, body: { type: "file", encoding: "base64", size: Buffer.byteLength(text), name, path: content[1], content: Buffer.from(text).toString("base64"), sha: "1".repeat(40) } };
     }
     if (key === `GET ${pr}/reviews`) return this.page(this.reviews, query);
     if (key === `POST ${pr}/reviews`) return this.createReview(body);

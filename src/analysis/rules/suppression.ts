@@ -7,7 +7,7 @@ import type { Rule, RuleContext } from "./types.js";
 
 const DIRECTIVE = /empathy-ignore(?:\s*:\s*([\w/.@-]+(?:\s*,\s*[\w/.@-]+)*))?/;
 
-function silences(text: string | undefined, rule: Pick<Rule, "id" | "category">): boolean {
+export function silences(text: string | undefined, rule: Pick<Rule, "id" | "category">): boolean {
   if (text === undefined || !text.includes("empathy-ignore")) return false;
   const m = DIRECTIVE.exec(text);
   if (!m) return false;

@@ -1,0 +1,128 @@
+/**
+ * Noise control: which files are not worth reviewing (generated, vendored, minified, lock
+ * files, ignored by the repository config), `empathy-ignore` comments, lower confidence in
+ * test files, and the severity threshold. Quiet is a feature: a finding in a generated file
+ * is noise by definition.
+ */
+import picomatch from "picomatch";
+import { isTestFile } from "./paths.js";
+import { silences } from "./rules/suppression.js";
+import { severityRank, type DiffFile, type Finding, type Severity } from "./types.js";
+
+const LOCK_FILES = new Set([
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "yarn.lock",
+  "pnpm-lock.yaml",
+  "bun.lockb",
+  "poetry.lock",
+  "Pipfile.lock",
+  "uv.lock",
+  "go.sum",
+  "Cargo.lock",
+  "composer.lock",
+  "Gemfile.lock",
+]);
+
+const VENDORED = /(^|\/)(node_modules|vendor|third_party|bower_components|\.yarn)\//;
+const BUILD_OUTPUT = /(^|\/)(dist|out)\//;
+const MINIFIED = /\.min\.(js|css|mjs)$|[.-]bundle\.js$/;
+const GENERATED = /(^|\/)(__generated__|generated)\/|\.(generated|gen)\.[a-z]+$|_pb2(_grpc)?\.py$|\.pb\.go$|\.pb\.(cc|h)$|_generated\.go$/;
+
+/** Files whose first lines say so are generated too (the convention Go and many generators follow). */
+const GENERATED_HEADER = /(^|\n).{0,10}(code generated .* do not edit|@generated|auto-?generated (file|code))/i;
+
+export interface GitAttributeRule {
+  match: (path: string) => boolean;
+  generated?: boolean;
+  vendored?: boolean;
+}
+
+/**
+ * Reads `.gitattributes` for `linguist-generated` and `linguist-vendored` (set, `=true`,
+ * unset with `-` or `=false`). Later lines win, as in git.
+ */
+export function parseGitattributes(text: string): GitAttributeRule[] {
+  const rules: GitAttributeRule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const [pattern, ...attrs] = line.split(/\s+/);
+    const rule: GitAttributeRule = { match: gitPatternMatcher(pattern) };
+    for (const attr of attrs) {
+      const m = /^(-?)(linguist-generated|linguist-vendored)(?:=(true|false))?$/.exec(attr);
+      if (!m) continue;
+      const value = m[1] !== "-" && m[3] !== "false";
+      if (m[2] === "linguist-generated") rule.generated = value;
+      else rule.vendored = value;
+    }
+    if (rule.generated !== undefined || rule.vendored !== undefined) rules.push(rule);
+  }
+  return rules;
+}
+
+/** Git's rule: a pattern without a slash matches the name at any depth; with one, from the root. */
+function gitPatternMatcher(pattern: string): (path: string) => boolean {
+  const anchored = pattern.replace(/^\//, "");
+  const glob = pattern.includes("/") && !pattern.endsWith("/") ? anchored : `**/${anchored.replace(/\/$/, "/**")}`;
+  const isMatch = picomatch(glob, { dot: true });
+  // A directory pattern also covers everything below it.
+  const below = picomatch(`${glob}/**`, { dot: true });
+  return (path) => isMatch(path) || below(path);
+}
+
+export interface NoiseOptions {
+  /** `.gitattributes` at the head, when known. */
+  gitattributes?: string;
+  /** Globs from the repository config's `ignore`. */
+  ignore?: string[];
+}
+
+export type FileClassifier = (file: DiffFile, content?: string) => string | undefined;
+
+/** Returns why a file is not reviewed, or undefined when it is. */
+export function fileClassifier(options: NoiseOptions = {}): FileClassifier {
+  const attributes = options.gitattributes ? parseGitattributes(options.gitattributes) : [];
+  const ignore = (options.ignore ?? []).filter((g) => typeof g === "string" && g.trim()).map((g) => picomatch(g, { dot: true }));
+  return (file, content) => {
+    const path = file.path;
+    if (ignore.some((m) => m(path))) return "ignored by the repository config (`ignore`)";
+    let generated: boolean | undefined;
+    let vendored: boolean | undefined;
+    for (const rule of attributes) {
+      if (!rule.match(path)) continue;
+      if (rule.generated !== undefined) generated = rule.generated;
+      if (rule.vendored !== undefined) vendored = rule.vendored;
+    }
+    if (generated) return "generated file (`linguist-generated` in .gitattributes): not reviewed";
+    if (vendored) return "vendored file (`linguist-vendored` in .gitattributes): not reviewed";
+    if (generated === false || vendored === false) return undefined; // the repository says review it
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    if (LOCK_FILES.has(name)) return "lock file: not reviewed";
+    if (VENDORED.test(path)) return "vendored code: not reviewed";
+    if (MINIFIED.test(path)) return "minified file: not reviewed";
+    if (BUILD_OUTPUT.test(path)) return "build output: not reviewed";
+    if (GENERATED.test(path)) return "generated file: not reviewed";
+    if (content !== undefined && GENERATED_HEADER.test(content.slice(0, 600))) return "generated file (its header says so): not reviewed";
+    return undefined;
+  };
+}
+
+/** True when the line or the one above carries `empathy-ignore` (for every rule, or for this rule or category). */
+export function isSuppressedByComment(finding: Finding, lineText: (line: number) => string | undefined): boolean {
+  const rule = { id: finding.rule, category: finding.category };
+  return silences(lineText(finding.line), rule) || silences(lineText(finding.line - 1), rule);
+}
+
+/** How much less sure a finding in a test file is: tests often hold vulnerable code on purpose. */
+export const TEST_FILE_CONFIDENCE_FACTOR = 0.6;
+
+export function adjustForTestFile(finding: Finding): Finding {
+  if (!isTestFile(finding.path)) return finding;
+  return { ...finding, confidence: Math.round(finding.confidence * TEST_FILE_CONFIDENCE_FACTOR * 100) / 100 };
+}
+
+export function atLeast(severity: Severity): (f: Finding) => boolean {
+  const min = severityRank(severity);
+  return (f) => severityRank(f.severity) >= min;
+}
