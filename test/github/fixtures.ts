@@ -37,6 +37,27 @@ export const riskyFiles: FakeFile[] = [
   },
 ];
 
+/** src/orders/export.js at the head of `riskyFiles`, whole (the patch shows lines 10 to 17). */
+export const riskyExportJs = [
+  "const db = require('../db');",
+  "const Stripe = require('stripe');",
+  "const { toCsv } = require('./csv');",
+  "",
+  "// Exports a customer's orders for the finance team.",
+  "// The CSV has one row per order.",
+  "",
+  "",
+  "",
+  "async function exportOrders(req, res) {",
+  '  const rows = await db.query("SELECT * FROM orders WHERE id = " + req.params.id);',
+  `  const stripe = new Stripe("${STRIPE_SECRET}");`,
+  "  const csv = toCsv(rows);",
+  "  res.send(csv);",
+  "  return rows;",
+  "}",
+  "",
+].join("\n");
+
 /** The next push: the same code moved down two lines, and one new problem. */
 export const riskyFilesNextPush: FakeFile[] = [
   {

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { createHarness, type Harness } from "./harness.js";
-import { docsOnlyFiles, riskyFiles, riskyFilesNextPush, STRIPE_SECRET } from "./fixtures.js";
+import { docsOnlyFiles, riskyExportJs, riskyFiles, riskyFilesNextPush, STRIPE_SECRET } from "./fixtures.js";
 
 const SUMMARY_MARKER = "<!-- empathy-bot:summary -->";
 
@@ -51,6 +51,23 @@ describe("reviewing a pull request", () => {
 
     expect(everythingWritten(h)).not.toContain(STRIPE_SECRET);
     expect(everythingWritten(h)).not.toContain(STRIPE_SECRET.slice(8));
+  });
+
+  it("reads whole files at the head for context, and skips what .gitattributes marks generated", async () => {
+    const fake = new FakeGitHub();
+    const generated = { ...riskyFiles[0], filename: "src/gen/client.js" };
+    fake.setFiles([riskyFiles[0], generated]);
+    fake.contents.set(".gitattributes", "src/gen/** linguist-generated=true\n");
+    fake.contents.set("src/orders/export.js", "const db = require('../db');\n".repeat(9) + "async function exportOrders(req, res) {\n");
+    h = await createHarness({ fake });
+    await h.deliver("opened");
+    await h.drain();
+    const reads = fake.find("GET", /\/contents\//).map((r) => `${r.path.replace(/^.*\/contents\//, "")}@${r.query.get("ref")}`);
+    expect(reads).toEqual(expect.arrayContaining([`.gitattributes@${fake.pull.head.sha}`, `src/orders/export.js@${fake.pull.head.sha}`]));
+    expect(reads.some((r) => r.startsWith("src/gen/"))).toBe(false);
+    expect(fake.reviewComments.map((c) => `${c.path}:${c.line}`)).toEqual(expect.arrayContaining(["src/orders/export.js:11", "src/orders/export.js:12"]));
+    expect(fake.reviewComments.map((c) => c.path)).not.toContain("src/gen/client.js");
+    expect(fake.comments[0].body).toMatch(/`src\/gen\/client\.js`: generated file \(`linguist-generated` in \.gitattributes\)/);
   });
 
   it("handles a redelivered delivery once", async () => {
