@@ -58,7 +58,7 @@ describe("reviewing a pull request", () => {
     const generated = { ...riskyFiles[0], filename: "src/gen/client.js" };
     fake.setFiles([riskyFiles[0], generated]);
     fake.contents.set(".gitattributes", "src/gen/** linguist-generated=true\n");
-    fake.contents.set("src/orders/export.js", "const db = require('../db');\n".repeat(9) + "async function exportOrders(req, res) {\n");
+    fake.contents.set("src/orders/export.js", riskyExportJs);
     h = await createHarness({ fake });
     await h.deliver("opened");
     await h.drain();
