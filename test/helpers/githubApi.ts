@@ -1,30 +1,28 @@
 /**
  * Validates requests against GitHub's REST API description (OpenAPI 3.0.3),
- * as shipped by the `@octokit/openapi` devDependency.
+ * as shipped by the `@octokit/openapi` devDependency, with ajv.
  *
  * Spec file: `@octokit/openapi/generated/api.github.com.json` — the
  * non-dereferenced variant. It parses in ~0.1 s (the `.deref.json` variant is
- * 73 MB and takes ~0.5 s and several hundred MB of heap per jest test file);
- * `$ref`s are resolved lazily here, so nothing is lost by using it. The
- * package's `index.js` is deliberately NOT imported: it `require`s every spec
- * variant (~400 MB).
+ * 73 MB and takes ~0.5 s and several hundred MB of heap per jest test file).
+ * The package's `index.js` is deliberately NOT imported: it `require`s every
+ * spec variant (~400 MB).
  *
- * Schema validation is a small built-in OpenAPI-3.0 schema checker (ajv is not
- * installed in this project). It covers every keyword GitHub's request-body
- * and parameter schemas use: type, nullable, enum, required, properties,
- * additionalProperties, items, oneOf/anyOf/allOf, min/maxItems, uniqueItems,
- * min/maxLength, pattern, minimum/maximum, maxProperties, and the formats
- * date-time, date, email and uri. Unknown keywords are ignored.
- *
- * Operations are prepared lazily (on first request to them) and cached.
+ * The spec is added to ajv once, as a schema with the id `github`; each
+ * operation gets one validator for the whole request (`{ path, query, body }`),
+ * whose parts `$ref` into the spec (`github#/paths/.../requestBody/...`), so
+ * ajv resolves `#/components/...` itself. Validators are compiled lazily, on
+ * the first request to an operation, and cached.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import ajvFormats from "ajv-formats";
 
 /** An OpenAPI 3.0 schema object (loosely typed: it is JSON from the spec). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Schema = Record<string, any>;
+type Schema = Record<string, any>;
 
 export interface GitHubRequest {
   method: string;
@@ -58,33 +56,36 @@ interface PathEntry {
 
 interface Spec {
   paths: Record<string, Record<string, Schema>>;
-  components: Record<string, Record<string, Schema>>;
   info: { version: string };
 }
 
 const SPEC_PACKAGE = "@octokit/openapi";
 const SPEC_RELATIVE_FILE = "generated/api.github.com.json";
+const SPEC_ID = "github";
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+const LEFT_OR_RIGHT = { enum: ["LEFT", "RIGHT"] };
 
 /**
  * Constraints GitHub documents (in descriptions or sibling endpoints) but that
- * the OpenAPI description leaves out. Keyed by "METHOD template", then by the
- * location in the request (`body.x[].y`, `query.x`, `path.x`); each schema is
- * applied in addition to the spec's own.
+ * the OpenAPI description leaves out, keyed by "METHOD template". Each is a
+ * schema for the whole request (`{ path, query, body }`), applied in addition
+ * to the spec's own.
  *
  * - create-review `comments[].side`/`start_side`: typed only `string` in the
  *   spec, but the docs (and `POST .../pulls/{pull_number}/comments`, which
  *   has the same fields with `enum: [LEFT, RIGHT]`) allow only LEFT/RIGHT;
  *   GitHub answers 422 otherwise.
  */
-const DOCUMENTED_CONSTRAINTS: Record<string, Record<string, Schema>> = {
+const DOCUMENTED_CONSTRAINTS: Record<string, Schema> = {
   "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews": {
-    "body.comments[].side": { enum: ["LEFT", "RIGHT"] },
-    "body.comments[].start_side": { enum: ["LEFT", "RIGHT"] },
+    properties: {
+      body: { properties: { comments: { items: { properties: { side: LEFT_OR_RIGHT, start_side: LEFT_OR_RIGHT } } } } },
+    },
   },
 };
 
-let loaded: { spec: Spec; file: string; loadMs: number; paths: PathEntry[] } | undefined;
+let loaded: { spec: Spec; file: string; loadMs: number; paths: PathEntry[]; ajv: Ajv } | undefined;
 
 /** Loads (once per module registry, i.e. once per jest test file) and indexes the spec. */
 export function loadGitHubSpec(): { file: string; loadMs: number; version: string; pathCount: number } {
@@ -99,9 +100,38 @@ function ensureLoaded() {
   const pkgJson = require.resolve(`${SPEC_PACKAGE}/package.json`);
   const file = pkgJson.replace(/package\.json$/, SPEC_RELATIVE_FILE);
   const spec = JSON.parse(readFileSync(file, "utf8")) as Spec;
+  normalizeNullable(spec);
   const paths = Object.entries(spec.paths).map(([template, item]) => buildPathEntry(spec, template, item));
-  loaded = { spec, file, loadMs: Math.round(performance.now() - started), paths };
+  // strict: false — the spec has OpenAPI and vendor keywords (example, readOnly, x-github...).
+  // verbose: errors carry the failing value and schema, for the messages below.
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
+  ajvFormats.default(ajv);
+  ajv.addFormat("repo.nwo", true); // GitHub's own format ("owner/name"), undocumented: not checked
+  ajv.addSchema(spec, SPEC_ID);
+  loaded = { spec, file, loadMs: Math.round(performance.now() - started), paths, ajv };
   return loaded;
+}
+
+/**
+ * Rewrites OpenAPI 3.0 `nullable` as GitHub uses it into a form ajv accepts
+ * with the meaning GitHub intends: ajv supports `nullable` only next to
+ * `type`, and applies `enum` to null too, while GitHub writes `nullable: true`
+ * beside oneOf/anyOf/allOf (or alone) and leaves null out of nullable enums.
+ * Walks the whole document (example values are never compiled, so touching
+ * one is harmless).
+ */
+function normalizeNullable(node: unknown): void {
+  if (!node || typeof node !== "object") return;
+  if (Array.isArray(node)) return node.forEach(normalizeNullable);
+  const s = node as Schema;
+  for (const value of Object.values(s)) normalizeNullable(value);
+  if (s.nullable === undefined) return;
+  if (s.nullable === true && Array.isArray(s.enum) && !s.enum.includes(null)) s.enum.push(null);
+  if (s.type !== undefined) return;
+  const { nullable, ...rest } = s;
+  for (const key of Object.keys(s)) delete s[key];
+  // null passes; anything else must match the rest (ajv reports only the `else` errors)
+  Object.assign(s, nullable === true ? { if: { type: "null" }, else: rest } : rest);
 }
 
 function buildPathEntry(spec: Spec, template: string, item: Record<string, Schema>): PathEntry {
@@ -155,21 +185,29 @@ function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-function resolve(spec: Spec, schema: Schema): Schema {
-  let s = schema;
-  for (let hops = 0; s && typeof s.$ref === "string"; hops++) {
-    if (hops > 50) throw new Error(`$ref loop at ${schema.$ref}`);
+/** Follows a local `$ref` (parameters are often `#/components/parameters/...`). */
+function resolve(spec: Spec, node: Schema): Schema {
+  let s = node;
+  for (let hops = 0; typeof s?.$ref === "string"; hops++) {
+    if (hops > 50) throw new Error(`$ref loop at ${node.$ref}`);
     const ref: string = s.$ref;
     if (!ref.startsWith("#/")) throw new Error(`unsupported $ref ${ref}`);
-    let target: unknown = spec;
-    for (const raw of ref.slice(2).split("/")) {
-      const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-      target = (target as Record<string, unknown> | undefined)?.[key];
-    }
+    const target = ref
+      .slice(2)
+      .split("/")
+      .reduce<unknown>((at, raw) => (at as Record<string, unknown> | undefined)?.[unescapePointer(raw)], spec);
     if (!target) throw new Error(`unresolvable $ref ${ref}`);
     s = target as Schema;
   }
   return s;
+}
+
+function escapePointer(s: string): string {
+  return s.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function unescapePointer(s: string): string {
+  return s.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 
 /** Splits "/a/b?x=1" (or a full URL) into a path without `/api/v3` and its query. */
@@ -227,16 +265,17 @@ function findOperation(method: string, path: string): (Match & { op: Schema; met
 }
 
 // ---------------------------------------------------------------------------
-// Per-operation preparation (lazy, cached)
+// Per-operation validators (lazy, cached)
 
 interface PreparedOperation {
-  key: string;
   operationId: string;
+  /** resolved parameter schemas, to turn path/query strings into the types they describe */
   pathParams: Map<string, Schema>;
-  queryParams: Map<string, { required: boolean; schema: Schema }>;
-  /** undefined: operation takes no body */
-  body?: { required: boolean; jsonSchema?: Schema; contentTypes: string[] };
-  extra: Record<string, Schema>;
+  queryParams: Map<string, Schema>;
+  /** undefined: operation takes no body; json: false when it takes only non-JSON bodies (not checked) */
+  body?: { json: boolean; contentTypes: string[] };
+  /** validates `{ path, query, body? }` */
+  validate: ValidateFunction;
 }
 
 const prepared = new Map<string, PreparedOperation>();
@@ -245,35 +284,60 @@ function prepare(method: string, template: string, op: Schema): PreparedOperatio
   const key = `${method.toUpperCase()} ${template}`;
   const cached = prepared.get(key);
   if (cached) return cached;
-  const spec = ensureLoaded().spec;
+  const { spec, ajv } = ensureLoaded();
+  /** JSON pointer (as a `$ref` into the spec) of a node of this operation: its own `$ref`, or where it sits */
+  const pointer = (node: Schema, at: string) => `${SPEC_ID}${node.$ref ?? `#/paths/${escapePointer(template)}/${method}/${at}`}`;
+
   const pathParams = new Map<string, Schema>();
-  const queryParams = new Map<string, { required: boolean; schema: Schema }>();
-  for (const p of (op.parameters ?? []) as Schema[]) {
+  const queryParams = new Map<string, Schema>();
+  const pathSchemas: Record<string, Schema> = {};
+  const querySchemas: Record<string, Schema> = {};
+  const requiredQuery: string[] = [];
+  ((op.parameters ?? []) as Schema[]).forEach((p, i) => {
     const param = resolve(spec, p);
-    if (param.in === "path") pathParams.set(param.name, param.schema ?? {});
-    if (param.in === "query") queryParams.set(param.name, { required: !!param.required, schema: param.schema ?? {} });
-  }
+    const schema = param.schema ? { $ref: `${pointer(p, `parameters/${i}`)}/schema` } : {};
+    if (param.in === "path") {
+      pathParams.set(param.name, resolve(spec, param.schema ?? {}));
+      pathSchemas[param.name] = schema;
+    } else if (param.in === "query") {
+      queryParams.set(param.name, resolve(spec, param.schema ?? {}));
+      querySchemas[param.name] = schema;
+      if (param.required) requiredQuery.push(param.name);
+    }
+  });
+
+  const request: Schema = {
+    type: "object",
+    properties: {
+      path: { type: "object", properties: pathSchemas },
+      query: { type: "object", properties: querySchemas, required: requiredQuery, additionalProperties: false },
+    },
+    required: [],
+  };
   let body: PreparedOperation["body"];
   if (op.requestBody) {
     const rb = resolve(spec, op.requestBody);
-    const content: Record<string, Schema> = rb.content ?? {};
-    const jsonType = Object.keys(content).find((t) => /^application\/(.+\+)?json/.test(t));
-    body = {
-      required: !!rb.required,
-      jsonSchema: jsonType ? content[jsonType].schema : undefined,
-      contentTypes: Object.keys(content),
-    };
+    const contentTypes = Object.keys(rb.content ?? {});
+    const jsonType = contentTypes.find((t) => /^application\/(.+\+)?json/.test(t));
+    body = { json: !!jsonType, contentTypes };
+    if (jsonType) {
+      request.properties.body = { $ref: `${pointer(op.requestBody, "requestBody")}/content/${escapePointer(jsonType)}/schema` };
+      if (rb.required) request.required.push("body");
+    }
   }
-  const result: PreparedOperation = {
-    key,
-    operationId: op.operationId,
-    pathParams,
-    queryParams,
-    body,
-    extra: DOCUMENTED_CONSTRAINTS[key] ?? {},
-  };
+  const constraints = DOCUMENTED_CONSTRAINTS[key];
+  if (constraints) request.allOf = [constraints];
+
+  const result: PreparedOperation = { operationId: op.operationId, pathParams, queryParams, body, validate: ajv.compile(request) };
   prepared.set(key, result);
   return result;
+}
+
+/** Turns a path/query string into the type its parameter schema describes, when it parses as one. */
+function coerce(schema: Schema, raw: string): unknown {
+  if ((schema.type === "integer" || schema.type === "number") && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (schema.type === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  return raw;
 }
 
 // ---------------------------------------------------------------------------
@@ -281,7 +345,9 @@ function prepare(method: string, template: string, op: Schema): PreparedOperatio
 
 /**
  * Checks one request against GitHub's REST API description. Returns a list of
- * human-readable problems; an empty list means the request is valid.
+ * human-readable problems, each naming where in the request it is (e.g.
+ * `body.comments[0].side: must be equal to one of the allowed values (LEFT, RIGHT), got "MIDDLE"`);
+ * an empty list means the request is valid.
  */
 export function validateGitHubRequest(request: GitHubRequest): string[] {
   const method = request.method.toUpperCase();
@@ -298,50 +364,33 @@ export function validateGitHubRequest(request: GitHubRequest): string[] {
     const allowed = HTTP_METHODS.filter((m) => best.item[m]).map((m) => m.toUpperCase());
     return [`method ${method} is not described for ${best.template} (described: ${allowed.join(", ")})`];
   }
-
   const op = prepare(found.method, found.entry.template, found.op);
-  const ctx: Ctx = { spec: ensureLoaded().spec, extra: op.extra, depth: 0 };
 
-  // Path parameters
-  for (const [name, value] of Object.entries(found.params)) {
-    const schema = op.pathParams.get(name);
-    if (!schema) continue;
-    checkScalarParam(ctx, schema, value, `path.${name}`, problems);
-  }
+  const pathValues: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(found.params)) pathValues[name] = coerce(op.pathParams.get(name) ?? {}, value);
 
-  // Query parameters
-  const query = new Map<string, string[]>();
-  const addQuery = (rawKey: string, value: string) => {
-    const key = rawKey.replace(/\[\]$/, "");
-    query.set(key, [...(query.get(key) ?? []), value]);
+  const raw = new Map<string, string[]>();
+  const addQuery = (key: string, value: string) => {
+    const name = key.replace(/\[\]$/, "");
+    raw.set(name, [...(raw.get(name) ?? []), value]);
   };
   search.forEach((value, key) => addQuery(key, value));
   for (const [key, value] of Object.entries(request.query ?? {})) {
     for (const v of Array.isArray(value) ? value : [value]) addQuery(key, String(v));
   }
-  for (const [name, values] of query) {
-    const param = op.queryParams.get(name);
-    if (!param) {
-      const known = [...op.queryParams.keys()];
-      problems.push(
-        `query.${name}: not a query parameter of ${op.operationId}` +
-          (known.length ? ` (described: ${known.join(", ")})` : " (it takes none)"),
-      );
-      continue;
-    }
-    if (resolve(ctx.spec, param.schema).type === "array") {
-      const items = values.flatMap((v) => v.split(","));
-      validateAt(ctx, param.schema, items.map((v) => coerce(ctx, resolve(ctx.spec, param.schema).items ?? {}, v)), `query.${name}`, problems);
+  const queryValues: Record<string, unknown> = {};
+  for (const [name, values] of raw) {
+    const schema = op.queryParams.get(name) ?? {};
+    if (schema.type === "array") {
+      const items = resolve(ensureLoaded().spec, schema.items ?? {});
+      queryValues[name] = values.flatMap((v) => v.split(",")).map((v) => coerce(items, v));
     } else {
       if (values.length > 1) problems.push(`query.${name}: given ${values.length} times, expected once`);
-      checkScalarParam(ctx, param.schema, values[0], `query.${name}`, problems);
+      queryValues[name] = coerce(schema, values[0]);
     }
   }
-  for (const [name, param] of op.queryParams) {
-    if (param.required && !query.has(name)) problems.push(`query.${name}: required query parameter is missing`);
-  }
 
-  // Body
+  const data: Record<string, unknown> = { path: pathValues, query: queryValues };
   let body = request.body;
   const isEmpty =
     body === undefined ||
@@ -350,7 +399,7 @@ export function validateGitHubRequest(request: GitHubRequest): string[] {
     (typeof body === "object" && !Array.isArray(body) && !Buffer.isBuffer(body) && Object.keys(body).length === 0);
   if (!op.body) {
     if (!isEmpty) problems.push(`body: ${op.operationId} takes no request body, but one was sent`);
-  } else if (op.body.jsonSchema) {
+  } else if (op.body.json) {
     if (typeof body === "string" || Buffer.isBuffer(body)) {
       const text = body.toString();
       try {
@@ -360,52 +409,21 @@ export function validateGitHubRequest(request: GitHubRequest): string[] {
         return problems;
       }
     }
-    if (body === undefined || body === null) {
-      if (op.body.required) problems.push(`body: required request body is missing`);
-    } else {
-      validateAt(ctx, op.body.jsonSchema, body, "body", problems);
-    }
+    if (body !== undefined && body !== null) data.body = body;
   }
-  return problems;
+
+  if (!op.validate(data)) problems.push(...describeErrors(op.validate.errors ?? []));
+  return [...new Set(problems)];
 }
 
 // ---------------------------------------------------------------------------
-// Schema checker
+// ajv errors as "where: what"
 
-interface Ctx {
-  spec: Spec;
-  extra: Record<string, Schema>;
-  depth: number;
-}
-
-function checkScalarParam(ctx: Ctx, schema: Schema, raw: string, at: string, out: string[]) {
-  validateAt(ctx, schema, coerce(ctx, schema, raw), at, out);
-}
-
-/** Converts a query/path string to the type its schema expects, when it parses. */
-function coerce(ctx: Ctx, schema: Schema, raw: string): unknown {
-  const s = resolve(ctx.spec, schema);
-  const types = schemaTypes(ctx, s);
-  if ((types.has("integer") || types.has("number")) && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  if (types.has("boolean") && (raw === "true" || raw === "false")) return raw === "true";
-  return raw;
-}
-
-function schemaTypes(ctx: Ctx, s: Schema): Set<string> {
-  const types = new Set<string>();
-  if (typeof s.type === "string") types.add(s.type);
-  if (Array.isArray(s.type)) s.type.forEach((t: string) => types.add(t));
-  for (const k of ["oneOf", "anyOf"]) {
-    for (const b of (s[k] ?? []) as Schema[]) schemaTypes(ctx, resolve(ctx.spec, b)).forEach((t) => types.add(t));
-  }
-  return types;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  return typeof value;
+/** "/comments/0/side" → "comments[0].side" */
+function location(instancePath: string, child?: string): string {
+  const segments = instancePath.split("/").slice(1).map(unescapePointer);
+  if (child !== undefined) segments.push(child);
+  return segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
 function show(value: unknown): string {
@@ -413,163 +431,25 @@ function show(value: unknown): string {
   return s === undefined ? String(value) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function typeMatches(type: string, value: unknown): boolean {
-  switch (type) {
-    case "object":
-      return typeof value === "object" && value !== null && !Array.isArray(value);
-    case "array":
-      return Array.isArray(value);
-    case "string":
-      return typeof value === "string";
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value);
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "boolean":
-      return typeof value === "boolean";
-    case "null":
-      return value === null;
-    default:
-      return true;
-  }
-}
-
-const FORMATS: Record<string, (v: string) => boolean> = {
-  "date-time": (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i.test(v) && !Number.isNaN(Date.parse(v)),
-  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
-  email: (v) => /^[^\s@]+@[^\s@]+$/.test(v),
-  uri: (v) => {
-    try {
-      new URL(v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
-
-/** Where `at` is a location like body.comments[0].side, its documented-constraint key is body.comments[].side. */
-function constraintKey(at: string): string {
-  return at.replace(/\[\d+\]/g, "[]");
-}
-
-/** Smallest nesting depth among error locations ("body.a[0].b: ..." has depth 3). */
-function errorDepth(errors: string[]): number {
-  return Math.min(...errors.map((e) => (e.split(": ")[0].match(/[.[]/g) ?? []).length));
-}
-
-/** Validates the value at a new location, adding any DOCUMENTED_CONSTRAINTS for that location. */
-function validateAt(ctx: Ctx, schema: Schema, value: unknown, at: string, out: string[]): void {
-  const extra = ctx.extra[constraintKey(at)];
-  if (extra) validateValue(ctx, extra, value, at, out);
-  validateValue(ctx, schema, value, at, out);
-}
-
-function validateValue(ctx: Ctx, rawSchema: Schema, value: unknown, at: string, out: string[]): void {
-  if (ctx.depth > 100) return;
-  const s = resolve(ctx.spec, rawSchema);
-  const inner: Ctx = { ...ctx, depth: ctx.depth + 1 };
-
-  if (value === null && s.nullable === true) return;
-
-  if (s.type !== undefined) {
-    const types: string[] = Array.isArray(s.type) ? s.type : [s.type];
-    if (!types.some((t) => typeMatches(t, value))) {
-      out.push(`${at}: must be ${types.join(" or ")}${s.nullable ? " or null" : ""}, got ${describe(value)} ${show(value)}`);
-      return;
-    }
-  }
-
-  if (Array.isArray(s.enum) && !s.enum.some((e: unknown) => e === value)) {
-    out.push(`${at}: must be one of ${s.enum.map(show).join(", ")}, got ${show(value)}`);
-  }
-
-  if (Array.isArray(s.allOf)) for (const sub of s.allOf) validateValue(inner, sub, value, at, out);
-
-  for (const keyword of ["anyOf", "oneOf"] as const) {
-    if (!Array.isArray(s[keyword])) continue;
-    const results = (s[keyword] as Schema[]).map((sub) => {
-      const errs: string[] = [];
-      validateValue(inner, sub, value, at, errs);
-      return errs;
-    });
-    const passing = results.filter((r) => r.length === 0).length;
-    if (passing === 0) {
-      // The closest alternative is the one whose first error is deepest (it
-      // matched furthest into the value), then the one with the fewest errors.
-      const closest = results.reduce((a, b) => {
-        const d = errorDepth(b) - errorDepth(a);
-        return d > 0 || (d === 0 && b.length < a.length) ? b : a;
-      });
-      out.push(
-        `${at}: matches none of the ${results.length} alternatives (${keyword})` +
-          (results.length > 1 ? "; closest: " : ": ") +
-          closest.slice(0, 5).join("; ") +
-          (closest.length > 5 ? `; ... (${closest.length - 5} more)` : ""),
-      );
-    } else if (keyword === "oneOf" && passing > 1) {
-      const which = results.flatMap((r, i) => (r.length === 0 ? [`#${i + 1}`] : []));
-      out.push(`${at}: matches ${passing} oneOf alternatives (${which.join(", ")}), expected exactly one: ${show(value)}`);
-    }
-  }
-
-  if (typeof value === "string") {
-    const length = [...value].length;
-    if (typeof s.minLength === "number" && length < s.minLength) out.push(`${at}: must be at least ${s.minLength} characters, got ${length}`);
-    if (typeof s.maxLength === "number" && length > s.maxLength) out.push(`${at}: must be at most ${s.maxLength} characters, got ${length}`);
-    if (typeof s.pattern === "string") {
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(s.pattern, "u");
-      } catch {
-        try {
-          re = new RegExp(s.pattern);
-        } catch {
-          re = undefined;
-        }
-      }
-      if (re && !re.test(value)) out.push(`${at}: must match /${s.pattern}/, got ${show(value)}`);
-    }
-    const format = typeof s.format === "string" ? FORMATS[s.format] : undefined;
-    if (format && !format(value)) out.push(`${at}: must be a ${s.format}, got ${show(value)}`);
-  }
-
-  if (typeof value === "number") {
-    if (typeof s.minimum === "number" && value < s.minimum) out.push(`${at}: must be >= ${s.minimum}, got ${value}`);
-    if (typeof s.maximum === "number" && value > s.maximum) out.push(`${at}: must be <= ${s.maximum}, got ${value}`);
-  }
-
-  if (Array.isArray(value)) {
-    if (typeof s.minItems === "number" && value.length < s.minItems) out.push(`${at}: must have at least ${s.minItems} item(s), got ${value.length}`);
-    if (typeof s.maxItems === "number" && value.length > s.maxItems) out.push(`${at}: must have at most ${s.maxItems} item(s), got ${value.length}`);
-    if (s.uniqueItems === true) {
-      const seen = new Set(value.map((v) => JSON.stringify(v)));
-      if (seen.size !== value.length) out.push(`${at}: items must be unique`);
-    }
-    if (s.items && typeof s.items === "object") {
-      value.forEach((item, i) => validateAt(inner, s.items, item, `${at}[${i}]`, out));
-    }
-  }
-
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    const props: Record<string, Schema> = s.properties ?? {};
-    for (const name of (s.required ?? []) as string[]) {
-      if (obj[name] === undefined) out.push(`${at}.${name}: required property is missing`);
-    }
-    if (typeof s.maxProperties === "number" && Object.keys(obj).length > s.maxProperties) {
-      out.push(`${at}: must have at most ${s.maxProperties} properties, got ${Object.keys(obj).length}`);
-    }
-    for (const [name, v] of Object.entries(obj)) {
-      if (v === undefined) continue;
-      if (props[name]) {
-        validateAt(inner, props[name], v, `${at}.${name}`, out);
-      } else if (s.additionalProperties === false) {
-        const known = Object.keys(props);
-        out.push(`${at}.${name}: unknown property (allowed: ${known.length ? known.join(", ") : "none"})`);
-      } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
-        validateAt(inner, s.additionalProperties, v, `${at}.${name}`, out);
+function describeErrors(errors: ErrorObject[]): string[] {
+  const out: string[] = [];
+  for (const e of errors) {
+    switch (e.keyword) {
+      case "if": // from a nullable schema (see normalizeNullable): its `else` errors say what is wrong
+        continue;
+      case "required":
+        out.push(`${location(e.instancePath, e.params.missingProperty)}: required property is missing`);
+        continue;
+      case "additionalProperties": {
+        const allowed = Object.keys(e.parentSchema?.properties ?? {});
+        out.push(`${location(e.instancePath, e.params.additionalProperty)}: unknown property (allowed: ${allowed.join(", ") || "none"})`);
+        continue;
       }
     }
+    let message = e.message ?? e.keyword;
+    if (e.keyword === "enum") message += ` (${(e.params.allowedValues as unknown[]).map(String).join(", ")})`;
+    if (e.data === null || typeof e.data !== "object") message += `, got ${show(e.data)}`;
+    out.push(`${location(e.instancePath)}: ${message}`);
   }
+  return out;
 }
