@@ -1,0 +1,676 @@
+/**
+ * The operator config, `empathy.config.yml`: server-side settings that must not live in a
+ * repository (webhook URLs, secrets, network policy, integrations). Read once at start-up; any
+ * problem stops start-up with `OperatorConfigError`, whose message names the file, line and key:
+ *
+ *     empathy.config.yml:7: webhooks[0].url: environment variable SLACK_WEBHOOK_URL is not set
+ *
+ * Location: `loadOperatorConfig(path)`, else `$EMPATHY_CONFIG`, else `./empathy.config.yml` if
+ * it exists, else an empty config (no webhooks). A path given explicitly must exist.
+ *
+ * ```yaml
+ * webhooks:
+ *   - event_type: level_4_prediction      # or "*"
+ *     url: ${SLACK_WEBHOOK_URL}
+ *     headers: { Content-Type: application/json }
+ *     payload_template: { text: "Prediction: {prediction} ({confidence:.0%})" }
+ *     condition: 'confidence > 0.85 && "security" in tags'
+ *     secret: ${EMPATHY_WEBHOOK_SECRET}
+ *     verify_ssl: true            # default true
+ *     timeout_seconds: 5          # default 5, at most 300
+ *     retry_count: 3              # default 3, 0..20
+ *     batch_size: 10              # default 1 (no batching), at most 1000
+ *     batch_timeout_seconds: 5    # default 5, at most 3600
+ * network:
+ *   allow_private: ["127.0.0.0/8"]   # CIDRs (or single addresses) the SSRF guard lets through
+ * integrations:                      # kept as-is for the integrations (slack, jira, ...)
+ *   slack: { bot_token: ${SLACK_BOT_TOKEN} }
+ * ```
+ *
+ * - `${VAR}` in any string value is replaced by the environment variable; `${VAR:-default}`
+ *   uses the default when VAR is unset or empty; `$${` is a literal `${`. An unset variable is
+ *   an error naming the variable, the key and the line. Interpolated values never appear in an
+ *   error message or a warning (they are redacted if they would).
+ * - Numbers and booleans may come from a variable (`timeout_seconds: ${TIMEOUT}`): numeric and
+ *   true/false strings are accepted for numeric and boolean keys.
+ * - Keys are the catalog's snake_case; an unknown key is an error (with a did-you-mean).
+ * - `payload_template` is compiled at load (src/webhooks/template.ts), so a malformed
+ *   placeholder stops start-up with its path in the template.
+ * - `condition` is a CEL expression (https://cel.dev, via @marcbachmann/cel-js; never eval),
+ *   parsed and type-checked at load. It is evaluated against the event's data plus the
+ *   envelope's `event_type` (and `id`, `timestamp` where the data has no field of that name):
+ *   call it with `eventTemplateData(envelope)` or with `(envelope.data, envelope)`.
+ *   JSON numbers are CEL doubles: comparisons with int literals work (`level >= 4`), but
+ *   arithmetic mixes need a double literal or a conversion (`level + 1.0`, `int(level) + 1`).
+ *   A condition that fails at evaluation (a missing field, a type error) or returns anything
+ *   but a boolean counts as false: the webhook does not fire.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { Environment } from "@marcbachmann/cel-js";
+import ipaddr from "ipaddr.js";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { z } from "zod";
+import { EVENT_TYPES } from "../events/catalog.js";
+import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } from "../webhooks/template.js";
+import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../webhooks/signing.js";
+
+export const OPERATOR_CONFIG_FILE = "empathy.config.yml";
+
+export const WEBHOOK_DEFAULTS = {
+  verifySsl: true,
+  timeoutSeconds: 5,
+  retryCount: 3,
+  batchSize: 1,
+  batchTimeoutSeconds: 5,
+} as const;
+
+/** Data a condition reads: event data fields, plus `event_type` (and `id`, `timestamp`). */
+export type ConditionData = Record<string, unknown>;
+export type Condition = (data: ConditionData, envelope?: { event_type?: string; id?: string; timestamp?: string }) => boolean;
+
+/** One webhook registration, in the camelCase of `WebhookManager.register`'s options. */
+export interface WebhookRegistrationConfig {
+  eventType: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The template as written (a JSON value), already checked to compile; undefined: send the envelope. */
+  payloadTemplate?: unknown;
+  secret?: string;
+  verifySsl: boolean;
+  timeoutSeconds: number;
+  retryCount: number;
+  batchSize: number;
+  batchTimeoutSeconds: number;
+  condition?: Condition;
+  conditionSource?: string;
+  /** Where it was declared, `file:line`, for log lines. */
+  location: string;
+}
+
+export interface OperatorConfig {
+  /** The file read; null when there was none. */
+  file: string | null;
+  webhooks: WebhookRegistrationConfig[];
+  network: { allowPrivate: string[] };
+  /** Per-service settings (slack, datadog, jira, pagerduty, teams, discord, github), interpolated, unvalidated. */
+  integrations: Record<string, unknown>;
+  /** Non-fatal remarks, formatted like errors (`file:line: key: message`). */
+  warnings: string[];
+}
+
+export interface OperatorConfigIssue {
+  line: number | null;
+  /** The key's path, e.g. `webhooks[0].url`. */
+  key: string;
+  message: string;
+}
+
+export class OperatorConfigError extends Error {
+  override readonly name = "OperatorConfigError";
+  readonly file: string;
+  readonly issues: readonly OperatorConfigIssue[];
+
+  constructor(file: string, issues: readonly OperatorConfigIssue[]) {
+    super(issues.map((issue) => formatIssue(file, issue)).join("\n"));
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+function formatIssue(file: string, issue: OperatorConfigIssue): string {
+  const where = issue.line === null ? file : `${file}:${issue.line}`;
+  return issue.key === "" ? `${where}: ${issue.message}` : `${where}: ${issue.key}: ${issue.message}`;
+}
+
+export const EMPTY_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
+  file: null,
+  webhooks: [],
+  network: { allowPrivate: [] },
+  integrations: {},
+  warnings: [],
+}) as OperatorConfig;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+export function loadOperatorConfig(path?: string, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const explicit = path ?? (env.EMPATHY_CONFIG !== undefined && env.EMPATHY_CONFIG !== "" ? env.EMPATHY_CONFIG : undefined);
+  const file = explicit ?? (existsSync(OPERATOR_CONFIG_FILE) ? OPERATOR_CONFIG_FILE : undefined);
+  if (file === undefined) return { ...EMPTY_OPERATOR_CONFIG, network: { allowPrivate: [] }, webhooks: [], integrations: {}, warnings: [] };
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${code ?? "error"})`;
+    throw new OperatorConfigError(file, [{ line: null, key: "", message }]);
+  }
+  return parseOperatorConfig(text, { file, env });
+}
+
+export interface ParseOptions {
+  /** Name used in messages; default `empathy.config.yml`. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function parseOperatorConfig(text: string, options: ParseOptions = {}): OperatorConfig {
+  const file = options.file ?? OPERATOR_CONFIG_FILE;
+  const env = options.env ?? process.env;
+  const reader = new YamlReader(text, env);
+  const raw = reader.read();
+  const issues = [...reader.issues];
+  const warnings: OperatorConfigIssue[] = [];
+
+  if (issues.length === 0 && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
+    issues.push({ line: reader.lineOf([]), key: "", message: "the file must be a mapping (webhooks:, network:, integrations:)" });
+  }
+  let result: OperatorConfig | null = null;
+  if (issues.length === 0) {
+    const input = raw ?? {};
+    const parsed = configSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) issues.push(...zodIssue(issue, input, reader));
+    }
+    const webhooks: WebhookRegistrationConfig[] = [];
+    const rawHooks = (input as Record<string, unknown>).webhooks;
+    if (Array.isArray(rawHooks)) {
+      rawHooks.forEach((hook, i) => {
+        const built = checkWebhook(hook, i, reader, issues, warnings, file);
+        const out = parsed.success ? parsed.data.webhooks?.[i] : undefined;
+        if (built && out) webhooks.push({ ...built, ...camelWebhook(out) } as WebhookRegistrationConfig);
+      });
+    }
+    const allowPrivate: string[] = [];
+    const rawNetwork = (input as Record<string, unknown>).network;
+    const rawAllow = rawNetwork !== null && typeof rawNetwork === "object" ? (rawNetwork as Record<string, unknown>).allow_private : undefined;
+    if (Array.isArray(rawAllow)) {
+      rawAllow.forEach((cidr, i) => {
+        if (typeof cidr !== "string") return;
+        const normalized = normalizeCidr(cidr);
+        const segments = ["network", "allow_private", i];
+        if (normalized === null) {
+          issues.push({ line: reader.lineOf(segments), key: formatPath("", segments), message: `"${cidr}" is not a CIDR (e.g. 10.0.0.0/8, fd00::/8) or an IP address` });
+        } else allowPrivate.push(normalized);
+      });
+    }
+    if (issues.length === 0 && parsed.success) {
+      result = {
+        file,
+        webhooks,
+        network: { allowPrivate },
+        integrations: (parsed.data.integrations ?? {}) as Record<string, unknown>,
+        warnings: [],
+      };
+    }
+  }
+  if (issues.length > 0 || result === null) {
+    const seen = new Set<string>();
+    const unique = issues
+      .map((issue) => ({ ...issue, message: reader.redact(issue.message), key: reader.redact(issue.key) }))
+      .filter((issue) => {
+        const id = `${issue.line}|${issue.key}|${issue.message}`;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      })
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new OperatorConfigError(file, unique.length > 0 ? unique : [{ line: null, key: "", message: "invalid config" }]);
+  }
+  result.warnings = warnings.map((w) => reader.redact(formatIssue(file, w)));
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML → JS with lines and ${VAR} interpolation
+
+class YamlReader {
+  readonly issues: OperatorConfigIssue[] = [];
+  private readonly lineCounter = new LineCounter();
+  private readonly doc: Document.Parsed;
+  private readonly valueLines = new Map<string, number>();
+  private readonly keyLines = new Map<string, number>();
+  private readonly interpolated = new Set<string>();
+  /** Paths whose value could not be read (an interpolation error): no second error there. */
+  readonly failedPaths = new Set<string>();
+
+  constructor(
+    private readonly text: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+  }
+
+  read(): unknown {
+    if (this.doc.errors.length > 0) {
+      const sourceLines = this.text.split(/\r?\n/);
+      for (const err of this.doc.errors.slice(0, 3)) {
+        const line = err.linePos?.[0]?.line ?? this.lineCounter.linePos(err.pos[0]).line;
+        const message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        // `{ key: ${VAR} }`: in a flow mapping or list, "{" and "," end a plain value.
+        const hint = /[{[][^'"]*\$\{/.test(sourceLines[line - 1] ?? "") ? " (inside { } or [ ], quote values that hold ${VAR}: '${VAR}')" : "";
+        this.issues.push({ line, key: "", message: `invalid YAML: ${message}${hint}` });
+      }
+      return null;
+    }
+    if (this.doc.contents === null) return null;
+    return this.toJs(this.doc.contents, [], 0);
+  }
+
+  private line(offset: number | undefined): number | null {
+    return offset === undefined ? null : this.lineCounter.linePos(offset).line;
+  }
+
+  private toJs(node: YamlNode | null, segments: TemplatePathSegment[], depth: number): unknown {
+    const path = formatPath("", segments);
+    if (node === null) return null;
+    if (depth > 64) {
+      this.issues.push({ line: this.line(node.range?.[0]), key: path, message: "nested too deeply" });
+      return null;
+    }
+    const line = this.line(node.range?.[0]);
+    if (line !== null && !this.valueLines.has(path)) this.valueLines.set(path, line);
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      return target ? this.toJs(target as YamlNode, segments, depth + 1) : null;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as YamlNode | null;
+        const key = isScalar(keyNode) ? keyNode.value : undefined;
+        const keyLine = this.line(keyNode?.range?.[0]) ?? line;
+        if (typeof key !== "string" && typeof key !== "number") {
+          this.issues.push({ line: keyLine, key: path, message: "keys must be strings" });
+          continue;
+        }
+        const name = String(key);
+        const childSegments = [...segments, name];
+        const childPath = formatPath("", childSegments);
+        if (keyLine !== null) this.keyLines.set(childPath, keyLine);
+        if (keyLine !== null && pair.value === null) this.valueLines.set(childPath, keyLine);
+        const value = this.toJs(pair.value as YamlNode | null, childSegments, depth + 1);
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, i) => this.toJs(item as YamlNode | null, [...segments, i], depth + 1));
+    }
+    if (isScalar(node)) {
+      const value = node.value;
+      if (typeof value === "string") return this.interpolate(value, segments, line);
+      if (typeof value === "bigint") return Number(value);
+      if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+      return value ?? null;
+    }
+    return null;
+  }
+
+  /** `${VAR}`, `${VAR:-default}`, `$${` → `${`. */
+  private interpolate(text: string, segments: TemplatePathSegment[], line: number | null): string | undefined {
+    if (!text.includes("${")) return text;
+    const key = formatPath("", segments);
+    let out = "";
+    let i = 0;
+    while (i < text.length) {
+      if (text.startsWith("$${", i)) {
+        out += "${";
+        i += 3;
+        continue;
+      }
+      if (text.startsWith("${", i)) {
+        const close = text.indexOf("}", i + 2);
+        const inner = close === -1 ? null : text.slice(i + 2, close);
+        const m = inner === null ? null : /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^]*))?$/.exec(inner);
+        if (!m) {
+          this.issues.push({ line, key, message: "malformed ${...} reference: write ${NAME} (letters, digits, _), ${NAME:-default}, or $${ for a literal ${" });
+          this.failedPaths.add(key);
+          return undefined;
+        }
+        const [, name, fallback] = m;
+        const value = this.env[name];
+        if (value !== undefined && !(fallback !== undefined && value === "")) {
+          out += value;
+          if (value.length >= 4) this.interpolated.add(value);
+        } else if (fallback !== undefined) {
+          out += fallback;
+        } else {
+          this.issues.push({ line, key, message: `environment variable ${name} is not set` });
+          this.failedPaths.add(key);
+          return undefined;
+        }
+        i = close + 1;
+        continue;
+      }
+      out += text[i];
+      i++;
+    }
+    return out;
+  }
+
+  /** The line of a path: its own value, else the nearest ancestor's. */
+  lineOf(segments: readonly TemplatePathSegment[]): number | null {
+    for (let n = segments.length; n >= 0; n--) {
+      const line = this.valueLines.get(formatPath("", segments.slice(0, n)));
+      if (line !== undefined) return line;
+    }
+    return this.text.trim() === "" ? null : 1;
+  }
+
+  /** True when an interpolation failed at or below this path. */
+  failedUnder(segments: readonly TemplatePathSegment[]): boolean {
+    const prefix = formatPath("", segments);
+    for (const path of this.failedPaths) if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)) return true;
+    return false;
+  }
+
+  keyLineOf(segments: readonly TemplatePathSegment[]): number | null {
+    return this.keyLines.get(formatPath("", segments)) ?? this.lineOf(segments);
+  }
+
+  /** Removes interpolated values (secrets) from a message. */
+  redact(message: string): string {
+    let out = message;
+    for (const value of [...this.interpolated].sort((a, b) => b.length - a.length)) out = out.split(value).join("[redacted]");
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+const toNumber = (v: unknown): unknown => (typeof v === "string" && /^\s*-?\d+(?:\.\d+)?\s*$/.test(v) ? Number(v) : v);
+const toBoolean = (v: unknown): unknown => (typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v);
+const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
+
+const seconds = (max: number) =>
+  z.preprocess(toNumber, z.number({ error: "must be a number of seconds" }).gt(0, "must be more than 0 seconds").max(max, `must be at most ${max} seconds`));
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    toNumber,
+    z
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(min, `must be from ${min} to ${max}`)
+      .max(max, `must be from ${min} to ${max}`),
+  );
+
+const webhookSchema = z
+  .object({
+    event_type: z
+      .string({ error: 'must be an event type name or "*"' })
+      .regex(/^(?:\*|[A-Za-z0-9_][A-Za-z0-9_.:/-]*)$/, 'must be an event type name (letters, digits, _ . : / -) or "*"'),
+    url: z.string({ error: "must be a URL" }),
+    headers: z.preprocess(nullToUndefined, z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "header values must be strings" }), { error: "must be a mapping of header names to values" }).optional()),
+    payload_template: z.unknown().optional(),
+    condition: z.string({ error: "must be a CEL expression in a string" }).optional(),
+    secret: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+    verify_ssl: z.preprocess(toBoolean, z.boolean({ error: "must be true or false" })).optional(),
+    timeout_seconds: seconds(300).optional(),
+    retry_count: integer(0, 20).optional(),
+    batch_size: integer(1, 1000).optional(),
+    batch_timeout_seconds: seconds(3600).optional(),
+  }, { error: "each webhook must be a mapping (event_type:, url:, ...)" })
+  .strict();
+
+const networkSchema = z
+  .object({
+    allow_private: z.preprocess(nullToUndefined, z.array(z.string({ error: "must be a CIDR string" }), { error: "must be a list of CIDRs" }).optional()),
+  })
+  .strict();
+
+const configSchema = z
+  .object({
+    webhooks: z.preprocess(nullToUndefined, z.array(webhookSchema, { error: "must be a list of webhooks" }).optional()),
+    network: z.preprocess(nullToUndefined, networkSchema.optional()),
+    integrations: z.preprocess(nullToUndefined, z.record(z.string(), z.unknown(), { error: "must be a mapping of integration names to settings" }).optional()),
+  })
+  .strict();
+
+type WebhookInput = z.infer<typeof webhookSchema>;
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  "": Object.keys(configSchema.shape),
+  webhook: Object.keys(webhookSchema.shape),
+  network: Object.keys(networkSchema.shape),
+};
+
+function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return KNOWN_KEYS[""];
+  if (path[0] === "webhooks" && path.length === 2) return KNOWN_KEYS.webhook;
+  if (path[0] === "network" && path.length === 1) return KNOWN_KEYS.network;
+  return [];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const seg of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[seg as string];
+  }
+  return current;
+}
+
+function zodIssue(issue: z.core.$ZodIssue, input: unknown, reader: YamlReader): OperatorConfigIssue[] {
+  const segments = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const keySegments = [...segments, key];
+      const suggestion = closest(key, known);
+      return {
+        line: reader.keyLineOf(keySegments),
+        key: formatPath("", keySegments),
+        message: `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ""}${known.length > 0 ? `; known keys: ${known.join(", ")}` : ""}`,
+      };
+    });
+  }
+  const key = formatPath("", segments);
+  if (reader.failedPaths.has(key)) return [];
+  const missing = valueAt(input, issue.path) === undefined && issue.code === "invalid_type";
+  return [{ line: reader.lineOf(segments), key, message: missing ? "is required" : issue.message }];
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const normalized = word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = c === normalized ? 0 : levenshtein(normalized, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function camelWebhook(w: WebhookInput): Omit<WebhookRegistrationConfig, "condition" | "conditionSource" | "location"> {
+  const out: Omit<WebhookRegistrationConfig, "condition" | "conditionSource" | "location"> = {
+    eventType: w.event_type,
+    url: w.url,
+    headers: Object.fromEntries(Object.entries(w.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    verifySsl: w.verify_ssl ?? WEBHOOK_DEFAULTS.verifySsl,
+    timeoutSeconds: w.timeout_seconds ?? WEBHOOK_DEFAULTS.timeoutSeconds,
+    retryCount: w.retry_count ?? WEBHOOK_DEFAULTS.retryCount,
+    batchSize: w.batch_size ?? WEBHOOK_DEFAULTS.batchSize,
+    batchTimeoutSeconds: w.batch_timeout_seconds ?? WEBHOOK_DEFAULTS.batchTimeoutSeconds,
+  };
+  if (w.payload_template !== undefined && w.payload_template !== null) out.payloadTemplate = w.payload_template;
+  if (w.secret !== undefined) out.secret = w.secret;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks beyond the schema: URL, headers, template, condition, secret
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED_HEADERS = new Set([EMPATHY_SIGNATURE_HEADER.toLowerCase(), "webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "host", "transfer-encoding", "connection"]);
+const CATALOG = new Set<string>(EVENT_TYPES);
+
+function checkWebhook(
+  hook: unknown,
+  i: number,
+  reader: YamlReader,
+  issues: OperatorConfigIssue[],
+  warnings: OperatorConfigIssue[],
+  file: string,
+): Pick<WebhookRegistrationConfig, "condition" | "conditionSource" | "location"> | null {
+  if (hook === null || typeof hook !== "object" || Array.isArray(hook)) return null;
+  const h = hook as Record<string, unknown>;
+  const base: TemplatePathSegment[] = ["webhooks", i];
+  const at = (...rest: TemplatePathSegment[]) => ({ line: reader.lineOf([...base, ...rest]), key: formatPath("", [...base, ...rest]) });
+  const before = issues.length;
+  const out: Pick<WebhookRegistrationConfig, "condition" | "conditionSource" | "location"> = {
+    location: `${file}:${reader.lineOf(base) ?? 1}`,
+  };
+
+  if (typeof h.event_type === "string" && h.event_type !== "*" && !CATALOG.has(h.event_type)) {
+    const suggestion = closest(h.event_type, EVENT_TYPES);
+    warnings.push({
+      ...at("event_type"),
+      message: `"${h.event_type}" is not a catalog event type${suggestion ? ` (did you mean ${suggestion}?)` : ""}; it fires only for custom events of that name`,
+    });
+  }
+
+  if (typeof h.url === "string") {
+    let url: URL | null = null;
+    try {
+      url = new URL(h.url);
+    } catch {
+      url = null;
+    }
+    if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      issues.push({ ...at("url"), message: "must be an absolute http:// or https:// URL" });
+    } else if (url.protocol === "http:" && !/^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)) {
+      warnings.push({ ...at("url"), message: "plain http: payloads and signatures travel unencrypted" });
+    }
+  }
+
+  if (h.headers !== null && typeof h.headers === "object" && !Array.isArray(h.headers)) {
+    for (const [name, value] of Object.entries(h.headers as Record<string, unknown>)) {
+      if (!HEADER_NAME.test(name)) issues.push({ ...at("headers", name), message: "is not a valid HTTP header name" });
+      else if (RESERVED_HEADERS.has(name.toLowerCase())) issues.push({ ...at("headers", name), message: "is set by the bot itself and cannot be configured" });
+      if (typeof value === "string" && /[\r\n\0]/.test(value)) issues.push({ ...at("headers", name), message: "header values must not contain line breaks" });
+    }
+  }
+
+  if (h.payload_template !== undefined && h.payload_template !== null && !reader.failedUnder([...base, "payload_template"])) {
+    try {
+      compileTemplate(h.payload_template, { root: formatPath("", [...base, "payload_template"]) });
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      const segments = [...base, "payload_template", ...err.segments];
+      issues.push({ line: reader.lineOf(segments), key: formatPath("", segments), message: err.detail });
+    }
+  }
+
+  if (typeof h.secret === "string" && h.secret !== "") {
+    try {
+      standardWebhookKey(h.secret);
+    } catch (err) {
+      if (!(err instanceof SigningError)) throw err;
+      issues.push({ ...at("secret"), message: err.message.replace(/^the webhook secret/, "the secret") });
+    }
+  }
+
+  if (h.verify_ssl === false) warnings.push({ ...at("verify_ssl"), message: "TLS certificates of this endpoint are not verified" });
+
+  if (typeof h.condition === "string") {
+    try {
+      out.condition = compileCondition(h.condition);
+      out.conditionSource = h.condition;
+    } catch (err) {
+      if (!(err instanceof ConditionError)) throw err;
+      issues.push({ ...at("condition"), message: err.message });
+    }
+  }
+  return issues.length === before ? out : null;
+}
+
+function normalizeCidr(text: string): string | null {
+  const value = text.trim();
+  try {
+    if (value.includes("/")) {
+      const [addr, bits] = ipaddr.parseCIDR(value);
+      return `${addr.toString()}/${bits}`;
+    }
+    if (!ipaddr.isValid(value)) return null;
+    const addr = ipaddr.parse(value);
+    return `${addr.toString()}/${addr.kind() === "ipv4" ? 32 : 128}`;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CEL conditions
+
+export class ConditionError extends Error {
+  override readonly name = "ConditionError";
+}
+
+let celEnvironment: Environment | undefined;
+
+function cel(): Environment {
+  celEnvironment ??= new Environment({
+    unlistedVariablesAreDyn: true,
+    homogeneousAggregateLiterals: false,
+    limits: { maxAstNodes: 2_000, maxDepth: 50, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
+  });
+  return celEnvironment;
+}
+
+function celProblem(err: unknown): string {
+  const e = err as { summary?: string; message?: string; range?: { start: number } };
+  const summary = e.summary ?? String(e.message ?? err).split("\n")[0];
+  return e.range ? `${summary} (at character ${e.range.start + 1})` : summary;
+}
+
+/**
+ * Compiles a CEL condition; throws ConditionError (syntax or type error, or a non-boolean
+ * result type). The function returns false when evaluation fails or gives a non-boolean.
+ * Call it with `eventTemplateData(envelope)`, or with `(envelope.data, envelope)`.
+ */
+export function compileCondition(source: string): Condition {
+  if (source.trim() === "") throw new ConditionError("the CEL expression is empty");
+  let program: ReturnType<Environment["parse"]>;
+  try {
+    program = cel().parse(source);
+  } catch (err) {
+    throw new ConditionError(`invalid CEL expression: ${celProblem(err)}`);
+  }
+  const checked = program.check();
+  if (!checked.valid) throw new ConditionError(`invalid CEL expression: ${celProblem(checked.error)}`);
+  if (checked.type !== undefined && checked.type !== "bool" && checked.type !== "dyn") {
+    throw new ConditionError(`the CEL expression must give a bool, it gives ${checked.type}`);
+  }
+  return (data, envelope) => {
+    try {
+      const context: Record<string, unknown> = { ...data };
+      if (envelope) {
+        if (envelope.id !== undefined && context.id === undefined) context.id = envelope.id;
+        if (envelope.timestamp !== undefined && context.timestamp === undefined) context.timestamp = envelope.timestamp;
+        if (envelope.event_type !== undefined) context.event_type = envelope.event_type;
+      }
+      return program(context) === true;
+    } catch {
+      return false;
+    }
+  };
+}
