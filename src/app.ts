@@ -4,6 +4,7 @@
  */
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
+import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { EventBus } from "./events/bus.js";
 import { classifyGitHubError } from "./github/errors.js";
@@ -15,12 +16,16 @@ import { JobQueue } from "./jobs/queue.js";
 import { healthHandler } from "./server/health.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
+import type { Integration } from "./engine/types.js";
+import { WebhookManager, type WebhookManagerOptions } from "./webhooks/manager.js";
+import { webhookTuningFromEnv } from "./webhooks/settings.js";
 
 export interface EmpathyHandles {
   store: Store;
   bus: EventBus;
   engine: EmpathyOS;
   queue: JobQueue;
+  webhooks: WebhookManager;
 }
 
 export interface EmpathyAppOptions {
@@ -30,14 +35,51 @@ export interface EmpathyAppOptions {
   /** Start the in-process worker (tests drain the queue themselves). Default true. */
   startWorker?: boolean;
   onReady?: (handles: EmpathyHandles) => void;
+  /** Defaults to loadOperatorConfig() (EMPATHY_CONFIG, else ./empathy.config.yml, else none). */
+  operatorConfig?: OperatorConfig;
+  /** Overrides of the webhook manager's options (tests: fetch, lookup, delays). */
+  webhookOptions?: Partial<Omit<WebhookManagerOptions, "store" | "log">>;
+  /** Listeners attached to the bus by the engine (Slack, JIRA...). */
+  integrations?: Integration[];
 }
 
 export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction {
   return async (app: Probot, { addHandler }) => {
     const settings = options.settings ?? readSettings();
+    // The operator's file: any problem in it stops start-up with a message naming file, line and key.
+    let operatorConfig: OperatorConfig;
+    try {
+      operatorConfig = options.operatorConfig ?? loadOperatorConfig();
+    } catch (err) {
+      app.log.error(`operator config: ${(err as Error).message}`);
+      throw err;
+    }
+    for (const warning of operatorConfig.warnings) app.log.warn(`operator config: ${warning}`);
     const store = options.store ?? openStore(settings.databaseUrl);
     const bus = new EventBus({ logger: app.log });
-    const engine = new EmpathyOS({ eventBus: bus, state: store });
+    // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
+    // review path neither knows nor waits for them.
+    const webhooks = new WebhookManager(bus, {
+      ...webhookTuningFromEnv(),
+      ...options.webhookOptions,
+      store,
+      log: app.log,
+      network: { allowPrivate: [...operatorConfig.network.allowPrivate, ...(options.webhookOptions?.network?.allowPrivate ?? [])] },
+    });
+    for (const { condition, conditionSource: _source, location, ...hook } of operatorConfig.webhooks) {
+      try {
+        if (condition) webhooks.registerConditional({ ...hook, condition });
+        else webhooks.register(hook);
+      } catch (err) {
+        const message = `operator config: ${location}: ${(err as Error).message}`;
+        app.log.error(message);
+        throw new Error(message);
+      }
+    }
+    if (operatorConfig.webhooks.length > 0) {
+      app.log.info({ webhooks: webhooks.list().map((w) => ({ id: w.id, event_type: w.eventType, origin: w.origin })) }, "webhooks registered");
+    }
+    const engine = new EmpathyOS({ eventBus: bus, state: store, integrations: options.integrations });
     const queue = new JobQueue({
       store,
       log: app.log,
@@ -65,17 +107,20 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
 
     if (options.startWorker !== false) {
       await queue.start();
-      // A deploy's SIGTERM lets the running job finish; anything queued waits in the store.
+      await webhooks.start();
+      // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
+      // and so do webhook deliveries not yet sent (requests in flight get a few seconds).
       const shutdown = async (signal: string) => {
         app.log.info({ signal }, "stopping: finishing the running job");
         await queue.stop();
         await bus.settled({ timeoutMs: 5000 });
+        await webhooks.stop();
         await store.close();
         process.exit(0);
       };
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     }
-    options.onReady?.({ store, bus, engine, queue });
+    options.onReady?.({ store, bus, engine, queue, webhooks });
   };
 }

@@ -75,4 +75,85 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "webhooks",
+    sql: `
+      -- Each event sent to webhooks, stored once however many registrations it goes to.
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      -- One row per HTTP delivery (a single event or a batch). id is the Standard Webhooks
+      -- webhook-id, the same on every attempt. event_ids name its events (webhook_events), so a
+      -- dead letter can be rendered again and replayed; body is the rendered request body, null
+      -- when it is the envelope(s) as they are (no template) or when rendering failed.
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        registration_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        event_ids TEXT NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        total_attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_status_code INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, registration_id, next_attempt_at);
+      CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, finished_at);
+
+      -- Events waiting to be grouped into a batch delivery (registrations with batch_size > 1).
+      CREATE TABLE webhook_batch_items (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        registration_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (registration_id, event_id)
+      );
+      CREATE INDEX webhook_batch_items_registration ON webhook_batch_items (registration_id, seq);
+
+      -- Every attempt, for getDeliveryLogs.
+      CREATE TABLE webhook_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL,
+        registration_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        status_code INTEGER,
+        duration_ms INTEGER NOT NULL,
+        error TEXT,
+        response_excerpt TEXT,
+        next_attempt_at INTEGER,
+        attempted_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempt);
+      CREATE INDEX webhook_attempts_time ON webhook_attempts (attempted_at);
+
+      -- Registration state that outlives a restart (410 Gone disables a registration).
+      CREATE TABLE webhook_registrations (
+        id TEXT PRIMARY KEY,
+        disabled_at INTEGER,
+        disabled_reason TEXT,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Circuit breaker per endpoint (keyed by a hash of the URL, never the URL itself).
+      CREATE TABLE webhook_circuits (
+        endpoint_key TEXT PRIMARY KEY,
+        consecutive_failures INTEGER NOT NULL,
+        open_until INTEGER,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -4,7 +4,25 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { PatternRecord, TrustRecord } from "../engine/state.js";
 import { migrations } from "./migrations.js";
-import type { JobRecord, JobStatus, NewJob, PostedFinding, Store, SummaryState } from "./store.js";
+import type {
+  JobRecord,
+  JobStatus,
+  NewJob,
+  NewWebhookBatchItem,
+  NewWebhookDelivery,
+  NewWebhookEvent,
+  PostedFinding,
+  Store,
+  SummaryState,
+  WebhookAttemptQuery,
+  WebhookAttemptRecord,
+  WebhookAttemptResult,
+  WebhookBatchItem,
+  WebhookCircuitState,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStatus,
+  WebhookRegistrationState,
+} from "./store.js";
 
 interface JobRow {
   id: number;
@@ -34,8 +52,86 @@ function toJob(row: JobRow): JobRecord {
   };
 }
 
+interface DeliveryRow {
+  id: string;
+  registration_id: string;
+  event_type: string;
+  event_ids: string;
+  body: string | null;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  total_attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+function toDelivery(row: DeliveryRow, envelopes: string): WebhookDeliveryRecord {
+  return {
+    id: row.id,
+    registrationId: row.registration_id,
+    eventType: row.event_type,
+    eventIds: JSON.parse(row.event_ids),
+    envelopes,
+    body: row.body,
+    status: row.status,
+    attempts: row.attempts,
+    totalAttempts: row.total_attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+interface AttemptRow {
+  delivery_id: string;
+  registration_id: string;
+  event_type: string;
+  attempt: number;
+  status: WebhookAttemptRecord["status"];
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+  next_attempt_at: number | null;
+  attempted_at: number;
+}
+
+function toAttempt(row: AttemptRow): WebhookAttemptRecord {
+  return {
+    deliveryId: row.delivery_id,
+    registrationId: row.registration_id,
+    eventType: row.event_type,
+    attempt: row.attempt,
+    status: row.status,
+    statusCode: row.status_code,
+    durationMs: row.duration_ms,
+    error: row.error,
+    responseExcerpt: row.response_excerpt,
+    nextAttemptAt: row.next_attempt_at,
+    attemptedAt: row.attempted_at,
+  };
+}
+
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  /** Prepared statements of the hot webhook paths, compiled once. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /** `path` is a file path or ":memory:". */
   constructor(path: string) {
@@ -230,5 +326,356 @@ export class SqliteStore implements Store {
     return (this.db.prepare("SELECT record FROM patterns WHERE repo = ? ORDER BY key").all(repo) as { record: string }[]).map((r) =>
       JSON.parse(r.record),
     );
+  }
+
+  // --- webhooks ---
+
+  private insertDelivery(d: NewWebhookDelivery, now: number): boolean {
+    const dead = d.status === "dead";
+    const info = this.stmt(
+      `INSERT INTO webhook_deliveries (id, registration_id, event_type, event_ids, body, status,
+         attempts, total_attempts, next_attempt_at, last_error, created_at, updated_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ).run(
+      d.id,
+      d.registrationId,
+      d.eventType,
+      JSON.stringify(d.eventIds),
+      d.body,
+      d.status,
+      dead ? 1 : 0,
+      dead ? 1 : 0,
+      d.nextAttemptAt,
+      d.error ?? null,
+      now,
+      now,
+      dead ? now : null,
+    );
+    if (info.changes === 1 && dead) {
+      this.insertAttempt({
+        deliveryId: d.id,
+        registrationId: d.registrationId,
+        eventType: d.eventType,
+        attempt: 1,
+        status: "dead",
+        statusCode: null,
+        durationMs: 0,
+        error: d.error ?? "dead letter",
+        responseExcerpt: null,
+        nextAttemptAt: null,
+        attemptedAt: now,
+      });
+    }
+    return info.changes === 1;
+  }
+
+  /** The envelopes of a delivery's events, as a JSON array text. */
+  private envelopesOf(row: { event_ids: string }): string {
+    const get = this.stmt("SELECT envelope FROM webhook_events WHERE id = ?");
+    const ids = JSON.parse(row.event_ids) as string[];
+    return `[${ids.map((id) => (get.get(id) as { envelope: string } | undefined)?.envelope ?? "null").join(",")}]`;
+  }
+
+  private delivery(row: DeliveryRow): WebhookDeliveryRecord {
+    return toDelivery(row, this.envelopesOf(row));
+  }
+
+  private insertAttempt(a: WebhookAttemptRecord): void {
+    this.stmt(
+      `INSERT INTO webhook_attempts (delivery_id, registration_id, event_type, attempt, status, status_code, duration_ms,
+         error, response_excerpt, next_attempt_at, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      a.deliveryId,
+      a.registrationId,
+      a.eventType,
+      a.attempt,
+      a.status,
+      a.statusCode,
+      Math.round(a.durationMs),
+      a.error,
+      a.responseExcerpt,
+      a.nextAttemptAt,
+      a.attemptedAt,
+    );
+  }
+
+  private readonly enqueueTx = (
+    input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
+    now: number,
+  ) => {
+    const insertEvent = this.stmt(
+      "INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    );
+    for (const e of input.events) insertEvent.run(e.id, e.eventType, e.envelope, now);
+    for (const d of input.deliveries) this.insertDelivery(d, now);
+    const insertItem = input.batchItems.length
+      ? this.stmt(
+          `INSERT INTO webhook_batch_items (registration_id, event_id, event_type, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (registration_id, event_id) DO NOTHING`,
+        )
+      : null;
+    for (const item of input.batchItems) insertItem!.run(item.registrationId, item.eventId, item.eventType, now);
+  };
+  async enqueueWebhookEvent(
+    input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
+    now: number,
+  ): Promise<void> {
+    if (input.deliveries.length + input.batchItems.length === 0) return;
+    this.db.transaction(this.enqueueTx)(input, now);
+  }
+
+  async claimWebhookDeliveries(registrationIds: string[], now: number, limit: number): Promise<WebhookDeliveryRecord[]> {
+    if (registrationIds.length === 0 || limit <= 0) return [];
+    // One registration at a time, so each claim walks the (status, registration_id, next_attempt_at)
+    // index in order and stops at `limit`, however long the backlog.
+    const claim = this.stmt(
+      `UPDATE webhook_deliveries SET status = 'in_flight', attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = ?
+       WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND registration_id = ? AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at LIMIT ?)
+       RETURNING *`,
+    );
+    const claimed = this.db.transaction(() => {
+      const out: WebhookDeliveryRecord[] = [];
+      for (const id of registrationIds) {
+        if (out.length >= limit) break;
+        for (const row of claim.all(now, id, now, limit - out.length) as DeliveryRow[]) out.push(this.delivery(row));
+      }
+      return out;
+    })();
+    return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
+  }
+
+  private readonly recordTx = (r: WebhookAttemptResult) => {
+    const row = this.stmt("SELECT registration_id, event_type, total_attempts FROM webhook_deliveries WHERE id = ?").get(r.deliveryId) as
+      | { registration_id: string; event_type: string; total_attempts: number }
+      | undefined;
+    if (!row) return;
+    this.insertAttempt({
+      deliveryId: r.deliveryId,
+      registrationId: row.registration_id,
+      eventType: row.event_type,
+      attempt: row.total_attempts,
+      status: r.status,
+      statusCode: r.statusCode,
+      durationMs: r.durationMs,
+      error: r.error,
+      responseExcerpt: r.responseExcerpt,
+      nextAttemptAt: r.status === "failed" ? r.nextAttemptAt : null,
+      attemptedAt: r.attemptedAt,
+    });
+    const status: WebhookDeliveryStatus = r.status === "failed" ? "pending" : r.status;
+    this.stmt(
+      `UPDATE webhook_deliveries SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?, last_error = ?,
+         updated_at = ?, finished_at = ? WHERE id = ?`,
+    ).run(
+      status,
+      r.status === "failed" ? r.nextAttemptAt : null,
+      r.statusCode,
+      r.error,
+      r.attemptedAt,
+      status === "pending" ? null : r.attemptedAt,
+      r.deliveryId,
+    );
+  };
+
+  async recordWebhookAttempt(result: WebhookAttemptResult): Promise<void> {
+    this.db.transaction(this.recordTx)(result);
+  }
+
+  async recordWebhookAttempts(results: WebhookAttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of results) this.recordTx(r);
+    })();
+  }
+
+  async releaseWebhookDelivery(id: string, now: number): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
+           updated_at = ? WHERE id = ? AND status = 'in_flight'`,
+      )
+      .run(now, id);
+  }
+
+  async requeueInFlightWebhookDeliveries(now: number): Promise<number> {
+    return this.db
+      .prepare("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?), updated_at = ? WHERE status = 'in_flight'")
+      .run(now, now).changes;
+  }
+
+  async nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null> {
+    const next = this.stmt(
+      "SELECT next_attempt_at AS t FROM webhook_deliveries WHERE status = 'pending' AND registration_id = ? ORDER BY next_attempt_at LIMIT 1",
+    );
+    let min: number | null = null;
+    for (const id of registrationIds) {
+      const row = next.get(id) as { t: number } | undefined;
+      if (row && (min === null || row.t < min)) min = row.t;
+    }
+    return min;
+  }
+
+  async getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    const row = this.db.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").get(id) as DeliveryRow | undefined;
+    return row ? this.delivery(row) : undefined;
+  }
+
+  async listWebhookDeliveries(query: {
+    status?: WebhookDeliveryStatus;
+    registrationId?: string;
+    since?: number;
+    limit?: number;
+  }): Promise<WebhookDeliveryRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.status) (where.push("status = ?"), args.push(query.status));
+    if (query.registrationId) (where.push("registration_id = ?"), args.push(query.registrationId));
+    if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+    const sql = `SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, query.limit ?? 1000) as DeliveryRow[]).map((row) => this.delivery(row));
+  }
+
+  async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
+    const counts: Record<WebhookDeliveryStatus, number> = { pending: 0, in_flight: 0, delivered: 0, dead: 0 };
+    for (const r of this.db.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status").all() as {
+      status: WebhookDeliveryStatus;
+      n: number;
+    }[]) {
+      counts[r.status] = r.n;
+    }
+    return counts;
+  }
+
+  async listWebhookAttempts(query: WebhookAttemptQuery): Promise<WebhookAttemptRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.eventType) (where.push("event_type = ?"), args.push(query.eventType));
+    if (query.status) (where.push("status = ?"), args.push(query.status));
+    if (query.deliveryId) (where.push("delivery_id = ?"), args.push(query.deliveryId));
+    if (query.since !== undefined) (where.push("attempted_at >= ?"), args.push(query.since));
+    const sql = `SELECT * FROM webhook_attempts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY attempted_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, query.limit ?? 100) as AttemptRow[]).map(toAttempt);
+  }
+
+  async replayWebhookDeliveries(query: { ids?: string[]; since?: number; registrationIds?: string[] }, now: number): Promise<string[]> {
+    const where = ["status = 'dead'"];
+    const args: unknown[] = [];
+    if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
+    if (query.since !== undefined) (where.push("finished_at >= ?"), args.push(query.since));
+    if (query.registrationIds) (where.push("registration_id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.registrationIds)));
+    const rows = this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, finished_at = NULL
+         WHERE ${where.join(" AND ")} RETURNING id`,
+      )
+      .all(now, now, ...args) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async killWebhookDeliveries(registrationId: string, error: string, now: number): Promise<number> {
+    return this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'dead', last_error = ?, updated_at = ?, finished_at = ?
+         WHERE registration_id = ? AND status = 'pending'`,
+      )
+      .run(error, now, now, registrationId).changes;
+  }
+
+  async webhookBatchStats(): Promise<{ registrationId: string; count: number; oldestAt: number }[]> {
+    return (
+      this.stmt("SELECT registration_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_batch_items GROUP BY registration_id").all() as {
+        registration_id: string;
+        n: number;
+        oldest: number;
+      }[]
+    ).map((r) => ({ registrationId: r.registration_id, count: r.n, oldestAt: r.oldest }));
+  }
+
+  async listWebhookBatchItems(registrationId: string, limit: number): Promise<WebhookBatchItem[]> {
+    return (
+      this.stmt(
+        `SELECT b.seq, b.registration_id, b.event_id, b.event_type, b.created_at, e.envelope
+         FROM webhook_batch_items b JOIN webhook_events e ON e.id = b.event_id
+         WHERE b.registration_id = ? ORDER BY b.seq LIMIT ?`,
+      ).all(registrationId, limit) as {
+        seq: number;
+        registration_id: string;
+        event_id: string;
+        event_type: string;
+        envelope: string;
+        created_at: number;
+      }[]
+    ).map((r) => ({
+      seq: r.seq,
+      registrationId: r.registration_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      envelope: r.envelope,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<void> {
+    const remove = this.stmt("DELETE FROM webhook_batch_items WHERE seq = ?");
+    this.db.transaction(() => {
+      this.insertDelivery(delivery, now);
+      for (const item of items) remove.run(item.seq);
+    })();
+  }
+
+  async getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined> {
+    const row = this.db.prepare("SELECT id, disabled_at, disabled_reason FROM webhook_registrations WHERE id = ?").get(id) as
+      | { id: string; disabled_at: number | null; disabled_reason: string | null }
+      | undefined;
+    return row ? { id: row.id, disabledAt: row.disabled_at, disabledReason: row.disabled_reason } : undefined;
+  }
+
+  async setWebhookRegistrationDisabled(id: string, reason: string | null, now: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO webhook_registrations (id, disabled_at, disabled_reason, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason,
+           updated_at = excluded.updated_at`,
+      )
+      .run(id, reason === null ? null : now, reason, now);
+  }
+
+  async listWebhookCircuits(): Promise<WebhookCircuitState[]> {
+    return (
+      this.db.prepare("SELECT endpoint_key, consecutive_failures, open_until FROM webhook_circuits").all() as {
+        endpoint_key: string;
+        consecutive_failures: number;
+        open_until: number | null;
+      }[]
+    ).map((r) => ({ endpointKey: r.endpoint_key, consecutiveFailures: r.consecutive_failures, openUntil: r.open_until }));
+  }
+
+  async saveWebhookCircuit(state: WebhookCircuitState, now: number): Promise<void> {
+    this.stmt(
+      `INSERT INTO webhook_circuits (endpoint_key, consecutive_failures, open_until, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (endpoint_key) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+         open_until = excluded.open_until, updated_at = excluded.updated_at`,
+    ).run(state.endpointKey, state.consecutiveFailures, state.openUntil, now);
+  }
+
+  async pruneWebhookHistory(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `DELETE FROM webhook_attempts WHERE delivery_id IN
+             (SELECT id FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?)`,
+        )
+        .run(before);
+      const pruned = this.db.prepare("DELETE FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?").run(before).changes;
+      this.db
+        .prepare(
+          `DELETE FROM webhook_events WHERE created_at < ?
+             AND id NOT IN (SELECT j.value FROM webhook_deliveries d, json_each(d.event_ids) j)
+             AND id NOT IN (SELECT event_id FROM webhook_batch_items)`,
+        )
+        .run(before);
+      return pruned;
+    })();
   }
 }

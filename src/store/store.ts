@@ -68,6 +68,160 @@ export interface ReviewStore {
   savePredictionIssue(repo: string, fingerprint: string, issueNumber: number): Promise<void>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState {
+export type WebhookDeliveryStatus = "pending" | "in_flight" | "delivered" | "dead";
+/** Outcome of one attempt: delivered, failed (another attempt is scheduled) or dead (no more). */
+export type WebhookAttemptStatus = "delivered" | "failed" | "dead";
+
+export interface NewWebhookDelivery {
+  /** The webhook-id: the same on every attempt and replay. */
+  id: string;
+  registrationId: string;
+  eventType: string;
+  /** Its events (written with `enqueueWebhookEvent`'s `events`). */
+  eventIds: string[];
+  /**
+   * The rendered request body. null: the body is made from `envelopes` when sent (the envelope,
+   * or the array of them for a batch, when there is no template; else the template again, e.g.
+   * for a replayed dead letter whose rendering had failed).
+   */
+  body: string | null;
+  status: "pending" | "dead";
+  nextAttemptAt: number;
+  /** For a delivery dead on arrival (a template error): the error, also logged as attempt 1. */
+  error?: string;
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  registrationId: string;
+  eventType: string;
+  eventIds: string[];
+  /** The events' envelopes as a JSON array text, in eventIds order. */
+  envelopes: string;
+  body: string | null;
+  status: WebhookDeliveryStatus;
+  /** Attempts in the current round (a replay starts a new round). */
+  attempts: number;
+  /** Attempts ever made, numbering the delivery log. */
+  totalAttempts: number;
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface NewWebhookEvent {
+  id: string;
+  eventType: string;
+  /** The envelope's JSON text. */
+  envelope: string;
+}
+
+export interface NewWebhookBatchItem {
+  registrationId: string;
+  eventId: string;
+  eventType: string;
+}
+
+export interface WebhookBatchItem extends NewWebhookBatchItem {
+  seq: number;
+  /** The event's envelope JSON text. */
+  envelope: string;
+  createdAt: number;
+}
+
+export interface WebhookAttemptRecord {
+  deliveryId: string;
+  registrationId: string;
+  eventType: string;
+  attempt: number;
+  status: WebhookAttemptStatus;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** At most 4 KB of the response body. */
+  responseExcerpt: string | null;
+  nextAttemptAt: number | null;
+  attemptedAt: number;
+}
+
+/** What an attempt did to its delivery, stored with the attempt in one transaction. */
+export interface WebhookAttemptResult {
+  deliveryId: string;
+  status: WebhookAttemptStatus;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+  /** When status is "failed": the next attempt's time. */
+  nextAttemptAt: number | null;
+  attemptedAt: number;
+}
+
+export interface WebhookCircuitState {
+  endpointKey: string;
+  consecutiveFailures: number;
+  openUntil: number | null;
+}
+
+export interface WebhookRegistrationState {
+  id: string;
+  disabledAt: number | null;
+  disabledReason: string | null;
+}
+
+export interface WebhookAttemptQuery {
+  eventType?: string;
+  status?: WebhookAttemptStatus;
+  deliveryId?: string;
+  /** ms since the epoch: attempts at or after it. */
+  since?: number;
+  limit?: number;
+}
+
+export interface WebhookStore {
+  /** Writes events (each once), their deliveries and batch items, in one transaction. */
+  enqueueWebhookEvent(
+    input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
+    now: number,
+  ): Promise<void>;
+  /** Atomically takes up to `limit` due pending deliveries of these registrations, oldest first, and marks them in flight (attempts + 1). */
+  claimWebhookDeliveries(registrationIds: string[], now: number, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /** Logs the attempt and moves its delivery to delivered, pending (retry) or dead, in one transaction. */
+  recordWebhookAttempt(result: WebhookAttemptResult): Promise<void>;
+  /** Several attempts' results in one transaction. */
+  recordWebhookAttempts(results: WebhookAttemptResult[]): Promise<void>;
+  /** Puts an in-flight delivery back without counting the attempt (the process is stopping). */
+  releaseWebhookDelivery(id: string, now: number): Promise<void>;
+  /** Deliveries a dead process left in flight go back to pending. */
+  requeueInFlightWebhookDeliveries(now: number): Promise<number>;
+  /** Earliest next attempt among pending deliveries of these registrations. */
+  nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null>;
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
+  listWebhookDeliveries(query: { status?: WebhookDeliveryStatus; registrationId?: string; since?: number; limit?: number }): Promise<WebhookDeliveryRecord[]>;
+  countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>>;
+  /** Attempts, newest first. */
+  listWebhookAttempts(query: WebhookAttemptQuery): Promise<WebhookAttemptRecord[]>;
+  /** Dead letters back to pending with a fresh retry budget: by ids, or all finished since a time. Returns their ids. */
+  replayWebhookDeliveries(query: { ids?: string[]; since?: number; registrationIds?: string[] }, now: number): Promise<string[]>;
+  /** Dead-letters every pending delivery of a registration (it was disabled). */
+  killWebhookDeliveries(registrationId: string, error: string, now: number): Promise<number>;
+  /** Pending batch items per registration: count and oldest. */
+  webhookBatchStats(): Promise<{ registrationId: string; count: number; oldestAt: number }[]>;
+  listWebhookBatchItems(registrationId: string, limit: number): Promise<WebhookBatchItem[]>;
+  /** Turns batch items into one delivery: inserts it and removes the items, in one transaction. */
+  flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<void>;
+  getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined>;
+  /** reason null: enabled again. */
+  setWebhookRegistrationDisabled(id: string, reason: string | null, now: number): Promise<void>;
+  listWebhookCircuits(): Promise<WebhookCircuitState[]>;
+  saveWebhookCircuit(state: WebhookCircuitState, now: number): Promise<void>;
+  /** Deletes delivered deliveries (and their attempts) finished before a time, and events nothing refers to any more. */
+  pruneWebhookHistory(before: number): Promise<number>;
+}
+
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore {
   close(): Promise<void>;
 }

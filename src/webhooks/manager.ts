@@ -1,0 +1,889 @@
+/**
+ * Outgoing webhooks: registrations, a durable outbox and the delivery loop.
+ *
+ * The bus handler (a "*" handler) only renders each matching registration's body and writes
+ * outbox rows to the store, synchronously, in one transaction per event: nothing on the
+ * emitting side (`interact()`, a review) waits for an endpoint. A separate delivery loop (not
+ * the review job queue) claims due rows and sends them with a global concurrency limit and a
+ * per-endpoint one, round-robin across endpoints, so a slow endpoint cannot hold up a fast one.
+ *
+ * Each attempt is signed (X-Empathy-Signature and Standard Webhooks; the webhook-id is the
+ * delivery id, the same on every attempt), goes through the SSRF guard, does not follow
+ * redirects and is logged in the store. 2xx: delivered. 410: the registration is disabled
+ * (persisted) and its deliveries dead-lettered. Other 4xx but 408/425/429: dead letter at once.
+ * 429/503: `Retry-After` honoured. Otherwise exponential backoff with jitter up to `retryCount`
+ * retries, then dead letter. After consecutive failures an endpoint's circuit opens: it is left
+ * alone for a cool-off, then probed with one delivery. Dead letters can be replayed.
+ *
+ * Logs and stored errors name an endpoint by its origin only (webhook URLs carry tokens in their
+ * path or query) and never contain a secret or the configured headers.
+ */
+import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import type { EventBus } from "../events/bus.js";
+import type { AnyEventEnvelope } from "../events/catalog.js";
+import type {
+  NewWebhookBatchItem,
+  NewWebhookDelivery,
+  NewWebhookEvent,
+  WebhookAttemptRecord,
+  WebhookAttemptResult,
+  WebhookAttemptStatus,
+  WebhookBatchItem,
+  WebhookDeliveryRecord,
+  WebhookStore,
+} from "../store/store.js";
+import { backoffDelay, classifyStatus, type Classified } from "./outcome.js";
+import {
+  buildRegistration,
+  WebhookRegistrationError,
+  type ConditionalRegisterOptions,
+  type EventCondition,
+  type RegisterOptions,
+  type Registration,
+  type RegistrationInfo,
+} from "./registration.js";
+import { signRequest } from "./signing.js";
+import { SsrfError, SsrfGuard, type LookupFn } from "./ssrf.js";
+import { batchTemplateData, eventTemplateData, type TemplateEnvelope } from "./template.js";
+import { WebhookTransport, type FetchLike } from "./transport.js";
+
+export { WebhookRegistrationError } from "./registration.js";
+export type { RegisterOptions, ConditionalRegisterOptions, RegistrationInfo } from "./registration.js";
+
+/** Pino-compatible subset. */
+export interface WebhookLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface WebhookTuning {
+  /** First retry delay (doubled each retry, with jitter). Default 2,000 ms. */
+  baseDelayMs?: number;
+  /** Longest backoff delay. Default 1 h. */
+  maxDelayMs?: number;
+  /** A Retry-After longer than this dead-letters the delivery. Default 24 h. */
+  maxRetryAfterMs?: number;
+  /** Requests in flight at once, all endpoints. Default 16. */
+  concurrency?: number;
+  /** Requests in flight at once to one endpoint. Default 8. */
+  perEndpointConcurrency?: number;
+  /** Consecutive failures that open an endpoint's circuit. Default 5. */
+  breakerThreshold?: number;
+  /** How long an open circuit leaves its endpoint alone before one probe. Default 60 s. */
+  breakerCooloffMs?: number;
+  /** Longest sleep of the delivery loop between checks. Default 1,000 ms. */
+  pollIntervalMs?: number;
+  /** How long stop() lets requests in flight finish before aborting them. Default 5,000 ms. */
+  stopTimeoutMs?: number;
+  /** Delivered deliveries (and their attempts) older than this are pruned at start. Default 14 days. */
+  retentionMs?: number;
+}
+
+export interface WebhookManagerOptions extends WebhookTuning {
+  store: WebhookStore;
+  log: WebhookLogger;
+  network?: { allowPrivate?: string[] };
+  fetch?: FetchLike;
+  lookup?: LookupFn;
+  /** Clock in ms. */
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface DeliveryLogEntry {
+  deliveryId: string;
+  /** The Standard Webhooks webhook-id: the delivery id. */
+  webhookId: string;
+  registrationId: string;
+  /** Origin of the registration's URL, when it is registered. */
+  origin: string | null;
+  eventType: string;
+  attempt: number;
+  /** delivered; failed (another attempt is scheduled); dead. */
+  status: WebhookAttemptStatus;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** At most 4 KB of the response body. */
+  responseExcerpt: string | null;
+  /** ISO 8601 */
+  attemptedAt: string;
+  /** ISO 8601, when another attempt is scheduled. */
+  nextAttemptAt: string | null;
+}
+
+export interface DeliveryLogQuery {
+  eventType?: string;
+  status?: WebhookAttemptStatus;
+  deliveryId?: string;
+  since?: Date | number | string;
+  limit?: number;
+}
+
+interface Entry extends Registration {
+  disabled: boolean;
+  disabledReason: string | null;
+  /** The persisted state (disabled?) has been read. */
+  loaded: boolean;
+}
+
+interface Circuit {
+  failures: number;
+  openUntil: number | null;
+  probing: boolean;
+}
+
+interface EndpointGroup {
+  key: string;
+  registrationIds: string[];
+  cap: number;
+  probe: boolean;
+}
+
+const DEFAULTS: Required<WebhookTuning> = {
+  baseDelayMs: 2000,
+  maxDelayMs: 60 * 60_000,
+  maxRetryAfterMs: 24 * 60 * 60_000,
+  concurrency: 16,
+  perEndpointConcurrency: 8,
+  breakerThreshold: 5,
+  breakerCooloffMs: 60_000,
+  pollIntervalMs: 1000,
+  stopTimeoutMs: 5000,
+  retentionMs: 14 * 24 * 60 * 60_000,
+};
+
+let idCounter = 0;
+const idSuffix = randomUUID().replace(/-/g, "").slice(0, 8);
+
+/**
+ * `msg_` + time (base 36) + a per-process counter and suffix + randomness: unique, and
+ * increasing within a process so outbox inserts append to the primary-key index.
+ */
+export function newWebhookId(): string {
+  idCounter = (idCounter + 1) % 1_679_616;
+  return `msg_${Date.now().toString(36).padStart(9, "0")}${idCounter.toString(36).padStart(4, "0")}${idSuffix}${randomUUID().slice(0, 8)}`;
+}
+
+export class WebhookManager {
+  private readonly bus: EventBus;
+  private readonly store: WebhookStore;
+  private readonly log: WebhookLogger;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly tuning: Required<WebhookTuning>;
+  private readonly transport: WebhookTransport;
+  private readonly registrations = new Map<string, Entry>();
+  private readonly stateLoads = new Set<Promise<void>>();
+  private readonly circuits = new Map<string, Circuit>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlightByEndpoint = new Map<string, number>();
+  private unsubscribe: (() => void) | null = null;
+  private running = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private kickScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopController = new AbortController();
+  private roundRobin = 0;
+  private nextBatchAt: number | null = null;
+  /** Events received from the bus, written to the outbox at the end of the tick (one transaction). */
+  private buffered: AnyEventEnvelope[] = [];
+  private bufferFlush: Promise<void> | null = null;
+  /** Attempt results, written at the end of the tick (one transaction). */
+  private results: { result: WebhookAttemptResult; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private resultsScheduled = false;
+  /** Event types some registration listens to ("*": all). */
+  private interest = new Set<string>();
+
+  constructor(bus: EventBus, options: WebhookManagerOptions) {
+    this.bus = bus;
+    this.store = options.store;
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    const tuning = Object.fromEntries(Object.entries(options).filter(([k, v]) => k in DEFAULTS && v !== undefined));
+    this.tuning = { ...DEFAULTS, ...tuning };
+    const guard = new SsrfGuard({ allowPrivate: options.network?.allowPrivate ?? [], lookup: options.lookup });
+    this.transport = new WebhookTransport(guard, options.fetch);
+    // Subscribed at once: events emitted before start() are written to the outbox and sent when the loop starts.
+    this.subscribe();
+  }
+
+  // --- registrations ---
+
+  /** Registers a webhook; returns its id. Throws WebhookRegistrationError for bad options or a template field the event lacks. */
+  register(options: RegisterOptions): string {
+    return this.add(buildRegistration(options, null));
+  }
+
+  /** Like register, sending only events whose data satisfies the condition (a function, or a CEL expression). */
+  registerConditional(options: ConditionalRegisterOptions): string {
+    if (options?.condition === undefined || options.condition === null) {
+      throw new WebhookRegistrationError("registerConditional: condition is required");
+    }
+    return this.add(buildRegistration(options, options.condition as EventCondition | string));
+  }
+
+  unregister(id: string): boolean {
+    const removed = this.registrations.delete(id);
+    this.updateInterest();
+    return removed;
+  }
+
+  private updateInterest(): void {
+    this.interest = new Set([...this.registrations.values()].map((r) => r.eventType));
+  }
+
+  list(): RegistrationInfo[] {
+    return [...this.registrations.values()].map((r) => ({
+      id: r.id,
+      eventType: r.eventType,
+      origin: r.origin,
+      hasSecret: r.secret !== null,
+      verifySsl: r.verifySsl,
+      timeoutSeconds: r.timeoutMs / 1000,
+      retryCount: r.retryCount,
+      batchSize: r.batchSize,
+      batchTimeoutSeconds: r.batchTimeoutMs / 1000,
+      conditional: r.condition !== null,
+      disabled: r.disabled,
+      disabledReason: r.disabledReason,
+    }));
+  }
+
+  /** Enables a registration disabled by a 410 (its dead letters can then be replayed). */
+  async enable(id: string): Promise<void> {
+    const entry = this.requireRegistration(id);
+    await this.store.setWebhookRegistrationDisabled(id, null, this.now());
+    entry.disabled = false;
+    entry.disabledReason = null;
+    this.kick();
+  }
+
+  private add(registration: Registration): string {
+    if (this.registrations.has(registration.id)) {
+      throw new WebhookRegistrationError(
+        `a webhook for ${registration.eventType} to ${registration.origin} with the same URL and template is already registered (${registration.id}); give one an explicit id`,
+      );
+    }
+    const entry: Entry = { ...registration, disabled: false, disabledReason: null, loaded: false };
+    this.registrations.set(entry.id, entry);
+    this.updateInterest();
+    const load: Promise<void> = this.store
+      .getWebhookRegistrationState(entry.id)
+      .then((state) => {
+        if (state?.disabledAt) {
+          entry.disabled = true;
+          entry.disabledReason = state.disabledReason;
+          this.log.warn({ registration_id: entry.id, origin: entry.origin, reason: state.disabledReason }, "webhook registration is disabled");
+        }
+        entry.loaded = true;
+        this.kick();
+      })
+      .catch((err: unknown) => this.log.error({ registration_id: entry.id, err: errorText(err) }, "could not read webhook registration state"))
+      .finally(() => this.stateLoads.delete(load));
+    this.stateLoads.add(load);
+    return entry.id;
+  }
+
+  private requireRegistration(id: string): Entry {
+    const entry = this.registrations.get(id);
+    if (!entry) throw new Error(`webhook registration ${id} is not registered`);
+    return entry;
+  }
+
+  // --- lifecycle ---
+
+  /** Puts deliveries a previous process left in flight back in the queue, then starts the delivery loop. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.subscribe();
+    await Promise.all([...this.stateLoads]);
+    const now = this.now();
+    const requeued = await this.store.requeueInFlightWebhookDeliveries(now);
+    if (requeued > 0) this.log.warn({ requeued }, "requeued webhook deliveries interrupted by a previous stop");
+    for (const c of await this.store.listWebhookCircuits()) {
+      this.circuits.set(c.endpointKey, { failures: c.consecutiveFailures, openUntil: c.openUntil, probing: false });
+    }
+    const pruned = await this.store.pruneWebhookHistory(now - this.tuning.retentionMs);
+    if (pruned > 0) this.log.info({ pruned }, "pruned delivered webhooks past retention");
+    this.stopController = new AbortController();
+    setMaxListeners(0, this.stopController.signal); // one listener per request in flight
+    this.running = true;
+    this.nextBatchAt = now; // look at batches left by the previous process
+    void this.pump();
+  }
+
+  /**
+   * Stops the loop: requests in flight may finish (up to stopTimeoutMs), then are aborted and
+   * put back in the outbox. Events are no longer written once stopped.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.bufferFlush?.catch(() => undefined);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.values()]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.tuning.stopTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+      this.stopController.abort(new Error("webhook manager stopping"));
+      await Promise.allSettled([...this.inFlight.values()]);
+    }
+    await this.transport.close();
+  }
+
+  /** Deliveries by status (for health and tests). */
+  counts() {
+    return this.store.countWebhookDeliveries();
+  }
+
+  // --- logs and dead letters ---
+
+  /** Every attempt (newest first), with its outcome, status code, duration, error and response excerpt. */
+  async getDeliveryLogs(query: DeliveryLogQuery = {}): Promise<DeliveryLogEntry[]> {
+    const since = query.since === undefined ? undefined : toMs(query.since);
+    const rows = await this.store.listWebhookAttempts({
+      eventType: query.eventType,
+      status: query.status,
+      deliveryId: query.deliveryId,
+      since,
+      limit: query.limit ?? 100,
+    });
+    return rows.map((r) => this.logEntry(r));
+  }
+
+  /** Sends a dead letter again (same webhook-id, a fresh retry budget). */
+  async replayDeadLetter(deliveryId: string): Promise<void> {
+    const delivery = await this.store.getWebhookDelivery(deliveryId);
+    if (!delivery) throw new Error(`no webhook delivery ${deliveryId}`);
+    if (delivery.status !== "dead") throw new Error(`webhook delivery ${deliveryId} is ${delivery.status}, not a dead letter`);
+    const entry = this.requireRegistration(delivery.registrationId);
+    if (entry.disabled) throw new Error(`webhook registration ${entry.id} is disabled (${entry.disabledReason}); enable it first`);
+    await this.store.replayWebhookDeliveries({ ids: [deliveryId] }, this.now());
+    this.log.info({ delivery_id: deliveryId, registration_id: entry.id, origin: entry.origin }, "webhook dead letter replayed");
+    this.kick();
+  }
+
+  /** Replays every dead letter that died at or after `since`, of registrations that are registered and enabled. Returns their ids. */
+  async replayDeadLetters(options: { since?: Date | number | string } = {}): Promise<string[]> {
+    const registrationIds = [...this.registrations.values()].filter((r) => !r.disabled).map((r) => r.id);
+    const since = options.since === undefined ? undefined : toMs(options.since);
+    const ids = await this.store.replayWebhookDeliveries({ since, registrationIds }, this.now());
+    if (ids.length > 0) this.log.info({ replayed: ids.length }, "webhook dead letters replayed");
+    this.kick();
+    return ids;
+  }
+
+  private logEntry(r: WebhookAttemptRecord): DeliveryLogEntry {
+    return {
+      deliveryId: r.deliveryId,
+      webhookId: r.deliveryId,
+      registrationId: r.registrationId,
+      origin: this.registrations.get(r.registrationId)?.origin ?? null,
+      eventType: r.eventType,
+      attempt: r.attempt,
+      status: r.status,
+      statusCode: r.statusCode,
+      durationMs: r.durationMs,
+      error: r.error,
+      responseExcerpt: r.responseExcerpt,
+      attemptedAt: new Date(r.attemptedAt).toISOString(),
+      nextAttemptAt: r.nextAttemptAt === null ? null : new Date(r.nextAttemptAt).toISOString(),
+    };
+  }
+
+  // --- the bus side: render and write, nothing else ---
+
+  private subscribe(): void {
+    if (!this.unsubscribe) this.unsubscribe = this.bus.on("*", this.onEvent);
+  }
+
+  /**
+   * The "*" handler. Events of interest are buffered and written at the end of the tick, all
+   * in one transaction: the engine's burst of events costs one commit, after `interact()` has
+   * moved on. The returned promise settles once the rows are written, so `bus.settled()` (a
+   * graceful stop) waits for them.
+   */
+  private readonly onEvent = (envelope: AnyEventEnvelope): Promise<void> | void => {
+    if (!this.interest.has(envelope.event_type) && !this.interest.has("*")) return;
+    this.buffered.push(envelope);
+    this.bufferFlush ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.bufferFlush = null;
+        const events = this.buffered;
+        this.buffered = [];
+        this.writeEvents(events).then(resolve, reject);
+      });
+    });
+    return this.bufferFlush;
+  };
+
+  /** Renders each matching registration's body and writes the outbox rows, synchronously, in one transaction. */
+  private async writeEvents(events: AnyEventEnvelope[]): Promise<void> {
+    const stored: NewWebhookEvent[] = [];
+    const deliveries: NewWebhookDelivery[] = [];
+    const batchItems: NewWebhookBatchItem[] = [];
+    const now = this.now();
+    for (const envelope of events) {
+      let kept = false;
+      for (const reg of this.registrations.values()) {
+        if (reg.disabled || (reg.eventType !== "*" && reg.eventType !== envelope.event_type)) continue;
+        if (reg.condition && !this.matches(reg, envelope)) continue;
+        if (!kept) {
+          // The envelope is stored once, whatever the number of registrations it goes to.
+          stored.push({ id: envelope.id, eventType: envelope.event_type, envelope: JSON.stringify(envelope) });
+          kept = true;
+        }
+        if (reg.batchSize > 1) {
+          batchItems.push({ registrationId: reg.id, eventId: envelope.id, eventType: envelope.event_type });
+          continue;
+        }
+        // Without a template the body is the envelope itself: not stored twice.
+        let body: string | null = null;
+        let error: string | undefined;
+        if (reg.template) {
+          try {
+            body = JSON.stringify(reg.template.render(eventTemplateData(envelope)));
+          } catch (err) {
+            error = `payload template: ${errorText(err)}`;
+          }
+        }
+        deliveries.push({
+          id: newWebhookId(),
+          registrationId: reg.id,
+          eventType: envelope.event_type,
+          eventIds: [envelope.id],
+          body,
+          status: error === undefined ? "pending" : "dead",
+          nextAttemptAt: now,
+          error,
+        });
+      }
+    }
+    if (deliveries.length === 0 && batchItems.length === 0) return;
+    await this.store.enqueueWebhookEvent({ events: stored, deliveries, batchItems }, now);
+    for (const d of deliveries) if (d.status === "dead") this.logDeadOnArrival(d);
+    if (batchItems.length > 0) this.nextBatchAt = now;
+    this.kick();
+  }
+
+  private matches(reg: Entry, envelope: AnyEventEnvelope): boolean {
+    try {
+      return reg.condition!(envelope.data as Record<string, unknown>, envelope) === true;
+    } catch (err) {
+      this.log.debug({ registration_id: reg.id, event_type: envelope.event_type, err: errorText(err) }, "webhook condition did not match");
+      return false;
+    }
+  }
+
+  private logDeadOnArrival(d: NewWebhookDelivery): void {
+    const reg = this.registrations.get(d.registrationId);
+    this.log.error(
+      { delivery_id: d.id, registration_id: d.registrationId, origin: reg?.origin, event_type: d.eventType, err: d.error },
+      "webhook delivery dead-lettered",
+    );
+  }
+
+  // --- the delivery loop ---
+
+  private kick(): void {
+    if (!this.running || this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.flushBatches();
+        await this.fill();
+      } while (this.pumpAgain && this.running);
+    } catch (err) {
+      this.log.error({ err: errorText(err) }, "webhook delivery loop error");
+    } finally {
+      this.pumping = false;
+    }
+    if (this.running) await this.arm().catch((err: unknown) => this.log.error({ err: errorText(err) }, "webhook delivery loop error"));
+  }
+
+  /** Sleeps until the next due delivery, circuit probe or batch timeout (at most pollIntervalMs). */
+  private async arm(): Promise<void> {
+    const now = this.now();
+    let next = now + this.tuning.pollIntervalMs;
+    // With requests in flight, each completion runs the loop again: no need to look for due rows.
+    if (this.inFlight.size === 0) {
+      const groups = this.endpointGroups(now, true);
+      const due = await this.store.nextWebhookDeliveryAt(groups.flatMap((g) => g.registrationIds));
+      if (due !== null) next = Math.min(next, due);
+    }
+    for (const c of this.circuits.values()) if (c.openUntil !== null && c.openUntil > now) next = Math.min(next, c.openUntil);
+    if (this.nextBatchAt !== null) next = Math.min(next, this.nextBatchAt);
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pump();
+    }, Math.max(5, next - now));
+    this.timer.unref();
+  }
+
+  /** Registrations grouped by endpoint, with how many more requests each may take now. */
+  private endpointGroups(now: number, forTimer = false): EndpointGroup[] {
+    const byKey = new Map<string, string[]>();
+    for (const r of this.registrations.values()) {
+      if (r.disabled || !r.loaded) continue;
+      const ids = byKey.get(r.endpointKey) ?? [];
+      ids.push(r.id);
+      byKey.set(r.endpointKey, ids);
+    }
+    const groups: EndpointGroup[] = [];
+    for (const [key, registrationIds] of byKey) {
+      const circuit = this.circuits.get(key);
+      const inFlight = this.inFlightByEndpoint.get(key) ?? 0;
+      if (circuit?.openUntil != null) {
+        if (circuit.openUntil > now || circuit.probing) continue; // paused, or its probe is out
+        if (inFlight > 0) continue;
+        groups.push({ key, registrationIds, cap: 1, probe: true });
+        continue;
+      }
+      const cap = this.tuning.perEndpointConcurrency - inFlight;
+      if (cap > 0 || forTimer) groups.push({ key, registrationIds, cap, probe: false });
+    }
+    return forTimer ? groups.filter((g) => g.cap > 0) : groups;
+  }
+
+  private async fill(): Promise<void> {
+    let free = this.tuning.concurrency - this.inFlight.size;
+    if (free <= 0) return;
+    const now = this.now();
+    const groups = this.endpointGroups(now);
+    if (groups.length === 0) return;
+    // Round-robin: a different endpoint goes first each time, and each gets a fair share of the free slots.
+    const start = this.roundRobin++ % groups.length;
+    let active = [...groups.slice(start), ...groups.slice(0, start)];
+    while (free > 0 && active.length > 0 && this.running) {
+      const share = Math.max(1, Math.floor(free / active.length));
+      const again: EndpointGroup[] = [];
+      for (const group of active) {
+        if (free <= 0) break;
+        const want = Math.min(share, group.cap, free);
+        const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want);
+        for (const delivery of claimed) this.launch(delivery, group);
+        free -= claimed.length;
+        group.cap -= claimed.length;
+        if (claimed.length === want && group.cap > 0 && !group.probe) again.push(group);
+      }
+      active = again;
+    }
+  }
+
+  private launch(delivery: WebhookDeliveryRecord, group: EndpointGroup): void {
+    if (group.probe) {
+      const circuit = this.circuits.get(group.key);
+      if (circuit) circuit.probing = true;
+    }
+    this.inFlightByEndpoint.set(group.key, (this.inFlightByEndpoint.get(group.key) ?? 0) + 1);
+    const run = this.attempt(delivery)
+      .catch((err: unknown) => this.log.error({ delivery_id: delivery.id, err: errorText(err) }, "webhook delivery attempt failed unexpectedly"))
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        const n = (this.inFlightByEndpoint.get(group.key) ?? 1) - 1;
+        if (n > 0) this.inFlightByEndpoint.set(group.key, n);
+        else this.inFlightByEndpoint.delete(group.key);
+        this.kick();
+      });
+    this.inFlight.set(delivery.id, run);
+  }
+
+  private async attempt(delivery: WebhookDeliveryRecord): Promise<void> {
+    const reg = this.registrations.get(delivery.registrationId);
+    if (!reg) {
+      await this.store.releaseWebhookDelivery(delivery.id, this.now());
+      return;
+    }
+    const attemptedAt = this.now();
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let excerpt: string | null = null;
+    let outcome: Classified;
+    try {
+      const body = delivery.body ?? this.renderStored(reg, delivery);
+      const result = await this.transport.send({
+        url: reg.url,
+        headers: this.headers(reg, delivery.id, body, attemptedAt),
+        body,
+        timeoutMs: reg.timeoutMs,
+        verifySsl: reg.verifySsl,
+        signal: this.stopController.signal,
+      });
+      statusCode = result.status;
+      excerpt = result.excerpt === "" ? null : result.excerpt;
+      outcome = classifyStatus(result.status, result.retryAfter, this.now());
+    } catch (err) {
+      if (this.stopController.signal.aborted && !this.running) {
+        // Stopping: the attempt does not count; the next process sends it again (same webhook-id).
+        await this.store.releaseWebhookDelivery(delivery.id, this.now());
+        return;
+      }
+      outcome = this.classifyError(err, reg);
+    }
+    const durationMs = performance.now() - started;
+    await this.settle(reg, delivery, { outcome, statusCode, excerpt, durationMs, attemptedAt });
+  }
+
+  private async settle(
+    reg: Entry,
+    delivery: WebhookDeliveryRecord,
+    a: { outcome: Classified; statusCode: number | null; excerpt: string | null; durationMs: number; attemptedAt: number },
+  ): Promise<void> {
+    const { outcome } = a;
+    let status: WebhookAttemptStatus;
+    let error = outcome.error === null ? null : redactUrl(outcome.error, reg);
+    let nextAttemptAt: number | null = null;
+    if (outcome.kind === "delivered") status = "delivered";
+    else if (outcome.kind !== "retry") status = "dead";
+    else if (delivery.attempts > reg.retryCount) {
+      status = "dead";
+      error = `${error}; gave up after ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`;
+    } else if (outcome.retryAfterMs !== null && outcome.retryAfterMs > this.tuning.maxRetryAfterMs) {
+      status = "dead";
+      error = `${error}; Retry-After of ${Math.round(outcome.retryAfterMs / 1000)} s is longer than the ${Math.round(this.tuning.maxRetryAfterMs / 1000)} s allowed`;
+    } else {
+      status = "failed";
+      const wait = outcome.retryAfterMs ?? backoffDelay(delivery.attempts, this.tuning.baseDelayMs, this.tuning.maxDelayMs, this.random);
+      nextAttemptAt = this.now() + wait;
+    }
+
+    await this.record({
+      deliveryId: delivery.id,
+      status,
+      statusCode: a.statusCode,
+      durationMs: a.durationMs,
+      error,
+      responseExcerpt: a.excerpt,
+      nextAttemptAt,
+      attemptedAt: a.attemptedAt,
+    });
+
+    const fields = {
+      delivery_id: delivery.id,
+      registration_id: reg.id,
+      origin: reg.origin,
+      event_type: delivery.eventType,
+      attempt: delivery.totalAttempts,
+      status_code: a.statusCode,
+      duration_ms: Math.round(a.durationMs),
+    };
+    if (status === "delivered") this.log.debug(fields, "webhook delivered");
+    else if (status === "failed") this.log.warn({ ...fields, err: error, retry_in_ms: nextAttemptAt! - this.now() }, "webhook delivery failed, will retry");
+    else this.log.error({ ...fields, err: error }, "webhook delivery dead-lettered");
+
+    if (outcome.kind === "gone") await this.disable(reg, error ?? "410 Gone");
+    await this.updateCircuit(reg, outcome);
+  }
+
+  /** Attempt results finishing in the same tick are written in one transaction. */
+  private record(result: WebhookAttemptResult): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.results.push({ result, resolve, reject });
+      if (this.resultsScheduled) return;
+      this.resultsScheduled = true;
+      setImmediate(() => {
+        this.resultsScheduled = false;
+        const batch = this.results;
+        this.results = [];
+        this.store.recordWebhookAttempts(batch.map((b) => b.result)).then(
+          () => batch.forEach((b) => b.resolve()),
+          (err: unknown) => batch.forEach((b) => b.reject(err)),
+        );
+      });
+    });
+  }
+
+  private async disable(reg: Entry, reason: string): Promise<void> {
+    const now = this.now();
+    reg.disabled = true;
+    reg.disabledReason = reason;
+    await this.store.setWebhookRegistrationDisabled(reg.id, reason, now);
+    const killed = await this.store.killWebhookDeliveries(reg.id, `registration disabled: ${reason}`, now);
+    this.log.error({ registration_id: reg.id, origin: reg.origin, dead_lettered: killed }, "webhook registration disabled: the endpoint answered 410 Gone");
+  }
+
+  /** Circuit breaker: endpoint failures count up; any answer that shows the endpoint alive resets. */
+  private async updateCircuit(reg: Entry, outcome: Classified): Promise<void> {
+    const key = reg.endpointKey;
+    const circuit = this.circuits.get(key) ?? { failures: 0, openUntil: null, probing: false };
+    const wasProbe = circuit.probing;
+    circuit.probing = false;
+    if (outcome.circuit === "none") {
+      this.circuits.set(key, circuit);
+      return;
+    }
+    const before = { failures: circuit.failures, openUntil: circuit.openUntil };
+    if (outcome.circuit === "failure") {
+      circuit.failures += 1;
+      if (wasProbe || circuit.failures >= this.tuning.breakerThreshold) {
+        circuit.openUntil = this.now() + this.tuning.breakerCooloffMs;
+        if (before.openUntil === null || wasProbe) {
+          this.log.warn(
+            { origin: reg.origin, consecutive_failures: circuit.failures, cooloff_ms: this.tuning.breakerCooloffMs },
+            wasProbe ? "webhook endpoint probe failed: circuit stays open" : "webhook endpoint circuit opened: pausing deliveries",
+          );
+        }
+      }
+    } else {
+      circuit.failures = 0;
+      circuit.openUntil = null;
+      if (before.openUntil !== null) this.log.info({ origin: reg.origin }, "webhook endpoint circuit closed: deliveries resume");
+    }
+    this.circuits.set(key, circuit);
+    if (before.failures !== circuit.failures || before.openUntil !== circuit.openUntil) {
+      await this.store.saveWebhookCircuit({ endpointKey: key, consecutiveFailures: circuit.failures, openUntil: circuit.openUntil }, this.now());
+    }
+  }
+
+  private classifyError(err: unknown, reg: Entry): Classified {
+    if (err instanceof SsrfError) return { kind: "dead", retryAfterMs: null, circuit: "none", error: err.message };
+    const name = errorName(err);
+    if (name === "TemplateError") return { kind: "dead", retryAfterMs: null, circuit: "none", error: `payload template: ${errorText(err)}` };
+    if (name === "TimeoutError" || (name === "AbortError" && !this.stopController.signal.aborted)) {
+      return { kind: "retry", retryAfterMs: null, circuit: "failure", error: `timed out after ${reg.timeoutMs / 1000} s` };
+    }
+    return { kind: "retry", retryAfterMs: null, circuit: "failure", error: networkErrorText(err) };
+  }
+
+  private headers(reg: Entry, id: string, body: string, attemptedAt: number): Record<string, string> {
+    const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "empathy-bot-webhooks/1" };
+    for (const [k, v] of Object.entries(reg.headers)) headers[k.toLowerCase()] = v;
+    const signed = signRequest({ id, timestamp: Math.floor(attemptedAt / 1000), body, secret: reg.secret });
+    for (const [k, v] of Object.entries(signed)) headers[k.toLowerCase()] = v;
+    return headers;
+  }
+
+  /** The body of a delivery stored without one: its envelope(s), or the template rendered again. */
+  private renderStored(reg: Entry, delivery: WebhookDeliveryRecord): string {
+    const batch = delivery.eventIds.length > 1 || reg.batchSize > 1;
+    if (!reg.template) return batch ? delivery.envelopes : delivery.envelopes.slice(1, -1);
+    const envelopes = JSON.parse(delivery.envelopes) as TemplateEnvelope[];
+    return renderBody(reg, envelopes, delivery.id, batch);
+  }
+
+  // --- batches ---
+
+  private async flushBatches(): Promise<void> {
+    if (this.nextBatchAt === null || this.nextBatchAt > this.now()) return;
+    const now = this.now();
+    let next: number | null = null;
+    for (const stat of await this.store.webhookBatchStats()) {
+      const reg = this.registrations.get(stat.registrationId);
+      if (!reg || reg.disabled || !reg.loaded) continue;
+      const size = Math.max(1, reg.batchSize);
+      for (;;) {
+        const items = await this.store.listWebhookBatchItems(reg.id, size);
+        if (items.length === 0) break;
+        const dueAt = items[0].createdAt + reg.batchTimeoutMs;
+        if (items.length < size && dueAt > now) {
+          next = next === null ? dueAt : Math.min(next, dueAt);
+          break;
+        }
+        await this.flushBatch(reg, items, now);
+        if (items.length < size) break;
+      }
+    }
+    this.nextBatchAt = next;
+  }
+
+  private async flushBatch(reg: Entry, items: WebhookBatchItem[], now: number): Promise<void> {
+    const id = newWebhookId();
+    const types = new Set(items.map((i) => i.eventType));
+    let body: string | null = null;
+    let error: string | undefined;
+    if (reg.template) {
+      try {
+        body = renderBody(reg, items.map((i) => JSON.parse(i.envelope) as TemplateEnvelope), id, true);
+      } catch (err) {
+        error = `payload template: ${errorText(err)}`;
+      }
+    }
+    const delivery: NewWebhookDelivery = {
+      id,
+      registrationId: reg.id,
+      eventType: types.size === 1 ? items[0].eventType : reg.eventType,
+      eventIds: items.map((i) => i.eventId),
+      body,
+      status: error === undefined ? "pending" : "dead",
+      nextAttemptAt: now,
+      error,
+    };
+    await this.store.flushWebhookBatch(items, delivery, now);
+    if (delivery.status === "dead") this.logDeadOnArrival(delivery);
+    this.log.debug({ delivery_id: id, registration_id: reg.id, origin: reg.origin, events: items.length }, "webhook batch flushed");
+  }
+}
+
+/** The request body: the template rendered over the event (or `{ events, count }`), else the envelope (or an array of them). */
+function renderBody(reg: Registration, envelopes: TemplateEnvelope[], id: string, batch: boolean): string {
+  if (!batch) return reg.template ? JSON.stringify(reg.template.render(eventTemplateData(envelopes[0]))) : JSON.stringify(envelopes[0]);
+  return reg.template ? JSON.stringify(reg.template.render(batchTemplateData(envelopes, { id }))) : JSON.stringify(envelopes);
+}
+
+function toMs(value: Date | number | string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new TypeError(`not a time: ${String(value)}`);
+  return ms;
+}
+
+/** Errors may come from another realm (undici's DOMException, a test VM): judged by shape, not instanceof. */
+function errorName(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" ? (err as { name: string }).name : undefined;
+}
+
+function errorMessage(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string"
+    ? (err as { message: string }).message
+    : undefined;
+}
+
+function errorText(err: unknown): string {
+  const text = errorMessage(err) ?? String(err);
+  return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
+}
+
+/** fetch's "fetch failed" says little: the cause (ECONNREFUSED, ENOTFOUND, a TLS error) says what. */
+function networkErrorText(err: unknown): string {
+  const message = errorText(err);
+  const cause = typeof err === "object" && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  const causeMessage = errorMessage(cause);
+  if (causeMessage === undefined) return message;
+  const code = (cause as { code?: unknown }).code;
+  return `${message}: ${typeof code === "string" && !causeMessage.includes(code) ? `${code} ` : ""}${causeMessage}`;
+}
+
+/** Error texts name the origin, never the URL's path or query (they often carry a token), nor the secret. */
+function redactUrl(text: string, reg: Registration): string {
+  let out = text.split(reg.url.href).join(reg.origin);
+  const tail = reg.url.href.slice(reg.origin.length);
+  if (tail.length > 1) out = out.split(tail).join("/…");
+  if (reg.secret) out = out.split(reg.secret).join("[secret]");
+  return out.length > 2000 ? `${out.slice(0, 2000)}…` : out;
+}

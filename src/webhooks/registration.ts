@@ -1,0 +1,227 @@
+/**
+ * Webhook registrations: the options an operator gives, checked and normalised once, with a
+ * stable id so that outbox rows written before a restart still belong to the same registration
+ * after it (registrations are rebuilt from the operator config at every start).
+ */
+import { createHash } from "node:crypto";
+import { parse as parseCel } from "@marcbachmann/cel-js";
+import { compileTemplate, type CompiledTemplate } from "./template.js";
+import { knownFields, rootField } from "./catalogFields.js";
+import { standardWebhookKey } from "./signing.js";
+
+/** Called with the event's data and its envelope (the operator config's compiled CEL conditions read both). */
+export type EventCondition = (data: Record<string, unknown>, envelope: { id: string; event_type: string; timestamp: string }) => boolean;
+
+export interface RegisterOptions {
+  /** A catalog or custom event type, or "*" for every event. */
+  eventType: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** `{field}` placeholders over the event data (or `{events}`/`{count}` when batching); none: the envelope. */
+  payloadTemplate?: unknown;
+  /** Signs every request (X-Empathy-Signature and Standard Webhooks); `whsec_` secrets are base64. */
+  secret?: string;
+  /** false accepts any TLS certificate (this registration only). Default true. */
+  verifySsl?: boolean;
+  /** Default 5. */
+  timeoutSeconds?: number;
+  /** Retries after the first attempt. Default 3. */
+  retryCount?: number;
+  /** Events per request; 1 (default) sends each event alone. */
+  batchSize?: number;
+  /** A partial batch is sent this long after its first event. Default 5. */
+  batchTimeoutSeconds?: number;
+  /** Default: a hash of eventType, url and payloadTemplate. */
+  id?: string;
+}
+
+export interface ConditionalRegisterOptions extends RegisterOptions {
+  /** A function of the event data, or a CEL expression over it (`confidence > 0.85 && "security" in tags`). */
+  condition: EventCondition | string;
+}
+
+export interface Registration {
+  id: string;
+  eventType: string;
+  url: URL;
+  /** scheme://host:port: what logs and errors may show (the path and query often hold a token). */
+  origin: string;
+  /** Circuit breaker key: a hash of the URL. */
+  endpointKey: string;
+  headers: Record<string, string>;
+  template: CompiledTemplate | null;
+  secret: string | null;
+  verifySsl: boolean;
+  timeoutMs: number;
+  retryCount: number;
+  batchSize: number;
+  batchTimeoutMs: number;
+  condition: EventCondition | null;
+}
+
+/** What `list()` shows: never the full URL, the headers or the secret. */
+export interface RegistrationInfo {
+  id: string;
+  eventType: string;
+  origin: string;
+  hasSecret: boolean;
+  verifySsl: boolean;
+  timeoutSeconds: number;
+  retryCount: number;
+  batchSize: number;
+  batchTimeoutSeconds: number;
+  conditional: boolean;
+  disabled: boolean;
+  disabledReason: string | null;
+}
+
+export class WebhookRegistrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WebhookRegistrationError";
+  }
+}
+
+/** Headers the manager sets itself; a registration cannot override them. */
+const RESERVED_HEADERS = new Set(["x-empathy-signature", "webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "host"]);
+
+export function registrationId(eventType: string, url: string, template: unknown): string {
+  return `wh_${createHash("sha256").update(JSON.stringify([eventType, url, template ?? null])).digest("hex").slice(0, 24)}`;
+}
+
+export function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+function numberOption(name: string, value: unknown, fallback: number, min: number, max: number, integer: boolean): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new WebhookRegistrationError(`${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function compileCondition(condition: EventCondition | string): EventCondition {
+  if (typeof condition === "function") return condition;
+  if (typeof condition !== "string" || condition.trim() === "") {
+    throw new WebhookRegistrationError("condition must be a function or a CEL expression");
+  }
+  let expression: (context: Record<string, unknown>) => unknown;
+  try {
+    expression = parseCel(condition) as unknown as (context: Record<string, unknown>) => unknown;
+  } catch (err) {
+    throw new WebhookRegistrationError(`condition: ${(err as Error).message.split("\n")[0]}`);
+  }
+  // A CEL condition holds only when it evaluates to true; an evaluation error (a field the
+  // event lacks) is "no match", reported by the caller. It sees the data plus the envelope's
+  // id, event_type and timestamp (a data field of the same name wins), like templates.
+  // The JSON round trip hands the evaluator plain objects of its own realm (cel-js compares
+  // constructors; bus data is a structured clone, which under a VM sandbox comes from another realm).
+  return (data, envelope) =>
+    expression(JSON.parse(JSON.stringify({ id: envelope.id, event_type: envelope.event_type, timestamp: envelope.timestamp, ...data }))) === true;
+}
+
+export function buildRegistration(options: RegisterOptions, condition: EventCondition | string | null): Registration {
+  if (options === null || typeof options !== "object") throw new WebhookRegistrationError("register: options must be an object");
+  const { eventType, url } = options;
+  if (typeof eventType !== "string" || eventType.trim() === "") throw new WebhookRegistrationError("eventType must be a non-empty string");
+  if (typeof url !== "string") throw new WebhookRegistrationError("url must be a string");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new WebhookRegistrationError(`url for ${eventType} is not a valid URL`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new WebhookRegistrationError(`url for ${eventType} must be http(s), got ${parsed.protocol}`);
+  }
+  const origin = parsed.origin;
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (typeof value !== "string" && typeof value !== "number") {
+      throw new WebhookRegistrationError(`header "${name}" for ${origin} must be a string`);
+    }
+    const text = String(value);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(text)) {
+      throw new WebhookRegistrationError(`header "${name}" for ${origin} is not a valid HTTP header`);
+    }
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      throw new WebhookRegistrationError(`header "${name}" for ${origin} is set by the bot and cannot be configured`);
+    }
+    headers[name] = text;
+  }
+
+  const secret = options.secret ?? null;
+  if (secret !== null && (typeof secret !== "string" || secret === "")) {
+    throw new WebhookRegistrationError(`secret for ${origin} must be a non-empty string`);
+  }
+  if (secret !== null) {
+    try {
+      standardWebhookKey(secret);
+    } catch (err) {
+      throw new WebhookRegistrationError(`secret for ${origin}: ${(err as Error).message}`);
+    }
+  }
+  if (options.verifySsl !== undefined && typeof options.verifySsl !== "boolean") {
+    throw new WebhookRegistrationError(`verifySsl for ${origin} must be a boolean`);
+  }
+  const timeoutSeconds = numberOption("timeoutSeconds", options.timeoutSeconds, 5, 0.001, 300, false);
+  const retryCount = numberOption("retryCount", options.retryCount, 3, 0, 50, true);
+  const batchSize = numberOption("batchSize", options.batchSize, 1, 1, 10_000, true);
+  const batchTimeoutSeconds = numberOption("batchTimeoutSeconds", options.batchTimeoutSeconds, 5, 0.001, 86_400, false);
+
+  let template: CompiledTemplate | null = null;
+  if (options.payloadTemplate !== undefined && options.payloadTemplate !== null) {
+    try {
+      template = compileTemplate(options.payloadTemplate);
+    } catch (err) {
+      throw new WebhookRegistrationError(`payloadTemplate for ${eventType} (${origin}): ${(err as Error).message}`);
+    }
+    checkTemplateFields(eventType, batchSize, template);
+  }
+
+  const id = options.id ?? registrationId(eventType, url, options.payloadTemplate);
+  if (typeof id !== "string" || id.trim() === "") throw new WebhookRegistrationError("id must be a non-empty string");
+
+  return {
+    id,
+    eventType,
+    url: parsed,
+    origin,
+    endpointKey: createHash("sha256").update(parsed.href).digest("hex").slice(0, 24),
+    headers,
+    template,
+    secret,
+    verifySsl: options.verifySsl ?? true,
+    timeoutMs: Math.round(timeoutSeconds * 1000),
+    retryCount,
+    batchSize,
+    batchTimeoutMs: Math.round(batchTimeoutSeconds * 1000),
+    condition: condition === null ? null : compileCondition(condition),
+  };
+}
+
+/**
+ * A template naming a field the event cannot have is a registration error, when that can be
+ * known: a catalog event type (not the free-form `test`, not "*" or a custom type), or a batch
+ * template (which sees only `events` and `count`).
+ */
+/** What a batch template renders over (template.ts's batchTemplateData). */
+const BATCH_FIELDS = ["events", "count", "event_type", "timestamp", "id"];
+
+function checkTemplateFields(eventType: string, batchSize: number, template: CompiledTemplate): void {
+  const known = batchSize > 1 ? new Set(BATCH_FIELDS) : knownFields(eventType);
+  if (!known) return;
+  const missing = [...new Set([...template.fields].map(rootField))].filter((f) => !known.has(f));
+  if (missing.length > 0) {
+    const what = batchSize > 1 ? "a batch template" : `${eventType} events`;
+    throw new WebhookRegistrationError(
+      `payloadTemplate for ${eventType} uses ${missing.map((f) => `{${f}}`).join(", ")}, which ${what} do not have; available: ${[...known].join(", ")}`,
+    );
+  }
+}
