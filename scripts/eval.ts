@@ -8,7 +8,11 @@
  * on (misses and false alarms). It is a measurement, not a gate: it exits 0 whatever the
  * figures, and 1 only when the corpus itself is malformed.
  *
- *   npx tsx scripts/eval.ts [--category CAT] [--lang LANG] [--json] [--corpus DIR]
+ *   npx tsx scripts/eval.ts [--category CAT] [--lang LANG] [--json] [--corpus DIR] [--min-cases N]
+ *
+ * `--min-cases N` replaces the minimum numbers of positive and negative cases (300 and 150) by
+ * N each, for smaller corpora passed with `--corpus` (a held-out set, say); `--min-cases 0`
+ * drops the check.
  *
  * The loading and scoring functions are exported (and unit-tested in test/eval); `main` runs
  * only when the file is executed directly.
@@ -151,12 +155,21 @@ function walk(dir: string): string[] {
   return out;
 }
 
+/** The least numbers of positive and negative cases a corpus must hold. */
+export interface CorpusMinimums {
+  positive: number;
+  negative: number;
+}
+
 /**
  * Loads every case of the corpus and checks its shape: `<language>/<category>/<name>.<ext>`,
  * a known language and category, an extension of that language, valid annotations, and at
- * least the minimum numbers of positive and negative cases.
+ * least the minimum numbers of positive and negative cases (by default 300 and 150).
  */
-export function loadCorpus(root: string = DEFAULT_CORPUS_DIR): Corpus {
+export function loadCorpus(
+  root: string = DEFAULT_CORPUS_DIR,
+  minimums: CorpusMinimums = { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES },
+): Corpus {
   const cases: CorpusCase[] = [];
   const errors: string[] = [];
   for (const full of walk(root)) {
@@ -190,8 +203,8 @@ export function loadCorpus(root: string = DEFAULT_CORPUS_DIR): Corpus {
   }
   const positives = cases.filter((c) => c.positive).length;
   const negatives = cases.length - positives;
-  if (positives < MIN_POSITIVE_CASES) errors.push(`corpus: ${positives} positive cases, at least ${MIN_POSITIVE_CASES} needed`);
-  if (negatives < MIN_NEGATIVE_CASES) errors.push(`corpus: ${negatives} negative cases, at least ${MIN_NEGATIVE_CASES} needed`);
+  if (positives < minimums.positive) errors.push(`corpus: ${positives} positive cases, at least ${minimums.positive} needed`);
+  if (negatives < minimums.negative) errors.push(`corpus: ${negatives} negative cases, at least ${minimums.negative} needed`);
   return { root, cases, errors };
 }
 
@@ -466,6 +479,13 @@ export interface EvalArgs {
   lang?: string;
   json: boolean;
   corpus?: string;
+  /** Replaces both minimum case counts (`--min-cases N`). */
+  minCases?: number;
+}
+
+function wholeNumber(name: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new Error(`${name} needs a whole number, not "${v}"`);
+  return Number(v);
 }
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
@@ -483,13 +503,14 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     else if (a === "--category" || a.startsWith("--category=")) args.category = value("--category");
     else if (a === "--lang" || a.startsWith("--lang=")) args.lang = value("--lang");
     else if (a === "--corpus" || a.startsWith("--corpus=")) args.corpus = value("--corpus");
+    else if (a === "--min-cases" || a.startsWith("--min-cases=")) args.minCases = wholeNumber("--min-cases", value("--min-cases"));
     else if (a === "--help" || a === "-h") throw new Error("usage");
     else throw new Error(`unknown option ${a}`);
   }
   return args;
 }
 
-const USAGE = "usage: tsx scripts/eval.ts [--category CATEGORY] [--lang javascript|typescript|python|go|java] [--json] [--corpus DIR]";
+const USAGE = "usage: tsx scripts/eval.ts [--category CATEGORY] [--lang javascript|typescript|python|go|java] [--json] [--corpus DIR] [--min-cases N]";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: EvalArgs;
@@ -509,7 +530,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const corpus = loadCorpus(args.corpus ? resolve(args.corpus) : DEFAULT_CORPUS_DIR);
+  const minimums =
+    args.minCases === undefined
+      ? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }
+      : { positive: args.minCases, negative: args.minCases };
+  const corpus = loadCorpus(args.corpus ? resolve(args.corpus) : DEFAULT_CORPUS_DIR, minimums);
   if (corpus.errors.length > 0) {
     console.error(`The corpus in ${corpus.root} is malformed:`);
     for (const e of corpus.errors) console.error(`  ${e}`);
