@@ -2,16 +2,20 @@
  * One entry point for the whole analysis of a pull request's diff: the rule engine and the
  * predictors, each isolated so that one failing analyser costs its own results only.
  */
-import { createRuleEngine } from "./rules/engine.js";
+import { createAstAnalyzer } from "./ast/index.js";
 import {
   apiContractPredictor,
   createLargeChangePredictor,
   dependenciesPredictor,
   migrationsPredictor,
   securityWithoutTestsPredictor,
+  workflowsPredictor,
+  dockerfilePredictor,
+  terraformPredictor,
 } from "./predictors/index.js";
 import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment } from "./noise.js";
 import { redactSecrets } from "./secrets.js";
+import { secretsAnalyzer } from "./secretsAnalyzer.js";
 import type { AnalysisInput, AnalysisResult, Analyzer, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
 
 export interface AnalysisOptions {
@@ -32,11 +36,15 @@ const DEFAULT_MAX_PATCH_LINES = 20_000;
 /** The analysers `runAnalysis` uses by default; later work appends its own. */
 export function defaultAnalyzers(options: Pick<AnalysisOptions, "largeChangeLines"> = {}): Analyzer[] {
   return [
-    createRuleEngine(),
+    createAstAnalyzer(),
+    secretsAnalyzer,
     migrationsPredictor,
     apiContractPredictor,
     securityWithoutTestsPredictor,
     dependenciesPredictor,
+    workflowsPredictor,
+    dockerfilePredictor,
+    terraformPredictor,
     createLargeChangePredictor({ lines: options.largeChangeLines }),
   ];
 }

@@ -6,7 +6,7 @@
  */
 import picomatch from "picomatch";
 import { isTestFile } from "./paths.js";
-import { silences } from "./rules/suppression.js";
+import { silences } from "./suppression.js";
 import { severityRank, type DiffFile, type Finding, type Severity } from "./types.js";
 
 const LOCK_FILES = new Set([

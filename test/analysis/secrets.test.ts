@@ -1,34 +1,32 @@
-import { findSecrets, redactSecrets, shannonEntropy } from "../../src/analysis/secrets.js";
+import {
+  detectSecrets,
+  findGenericSecrets,
+  findSecrets,
+  isPlaceholder,
+  redactKnownSecrets,
+  redactSecrets,
+  shannonEntropy,
+} from "../../src/analysis/secrets.js";
+import { FAKE, j } from "./fakeSecrets.js";
 
-// Test values are assembled at run time so this file itself does not look like it leaks keys.
-const j = (...parts: string[]) => parts.join("");
-const GH = j("ghp_", "R8kq2ZtY7mN4vB1xW9cD3fH6jL0pS5aE2gU8");
-const GH_PAT = j("github_pat_", "11AQ7XKZI0Rb9Tq2_Lw8vN3mP6yH1sD4fG7jK0cV5xB2nM9qW4eR8tY");
-const AWS_ID = j("AKIA", "Q3EGTZ7LJ5NOW2XH");
-const AWS_SECRET = j("k8Jd2+Lq9/Zx7Vb4Nm1Tq6Wr3Ys5Ua0Pc8Ef2Gh", "7");
-const SLACK = j("xoxb-", "2931857340-4829301845-ZkT8qLm2Rv9Xw3Yp");
-const SLACK_HOOK = j("https://hooks.slack.com/services/", "T0AB1CD2E/B0FG3HI4J/", "aB3dE5gH7jK9mN1pQ3sT5vW7");
-const STRIPE = j("sk_live_", "51HqLmZ2eZvKYlo2C8nQ4wR7tY");
-const GOOGLE = j("AIza", "SyD4kT9mQ2vX7bN1cR5fH8jL3pW6sZ0aE9u");
-const JWT = j(
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
-  ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0",
-  ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
-);
-const PEM = j("-----BEGIN RSA ", "PRIVATE KEY-----\nMIIEowIBAAKCAQEA1c7+9z5Pad\nq8rT\n-----END RSA ", "PRIVATE KEY-----");
-
-describe("findSecrets / redactSecrets", () => {
+describe("redactSecrets: the output safety net", () => {
   const cases: [string, string, string][] = [
-    ["aws-access-key-id", `const id = "${AWS_ID}";`, AWS_ID],
-    ["aws-secret-access-key", `aws_secret_access_key = ${AWS_SECRET}`, AWS_SECRET],
-    ["github-token", `token: ${GH}`, GH],
-    ["github-token", `GITHUB_PAT=${GH_PAT}`, GH_PAT],
-    ["slack-token", `slack(${JSON.stringify(SLACK)})`, SLACK],
-    ["slack-webhook", `url = "${SLACK_HOOK}"`, SLACK_HOOK],
-    ["stripe-secret-key", `Stripe("${STRIPE}")`, STRIPE],
-    ["google-api-key", `key=${GOOGLE}&q=1`, GOOGLE],
-    ["jwt", `Authorization: Bearer ${JWT}`, JWT],
-    ["private-key", `key = """${PEM}"""`, PEM],
+    ["aws-access-key-id", `const id = "${FAKE.awsId}";`, FAKE.awsId],
+    ["aws-secret-access-key", `aws_secret_access_key = ${FAKE.awsSecret}`, FAKE.awsSecret],
+    ["github-token", `token: ${FAKE.github}`, FAKE.github],
+    ["github-token", `GITHUB_PAT=${FAKE.githubPat}`, FAKE.githubPat],
+    ["gitlab-token", `gitlab(${JSON.stringify(FAKE.gitlab)})`, FAKE.gitlab],
+    ["slack-token", `slack(${JSON.stringify(FAKE.slack)})`, FAKE.slack],
+    ["slack-webhook", `url = "${FAKE.slackWebhook}"`, FAKE.slackWebhook],
+    ["stripe-key", `Stripe("${FAKE.stripe}")`, FAKE.stripe],
+    ["stripe-key", `Stripe("${FAKE.stripeTest}")`, FAKE.stripeTest],
+    ["google-api-key", `key=${FAKE.google}&q=1`, FAKE.google],
+    ["npm-token", `publish with ${FAKE.npm} please`, FAKE.npm],
+    ["sendgrid-key", `sg(${JSON.stringify(FAKE.sendgrid)})`, FAKE.sendgrid],
+    ["openai-key", `OpenAI(${JSON.stringify(FAKE.openai)})`, FAKE.openai],
+    ["anthropic-key", `Anthropic(${JSON.stringify(FAKE.anthropic)})`, FAKE.anthropic],
+    ["jwt", `Authorization: Bearer ${FAKE.jwt}`, FAKE.jwt],
+    ["private-key", `key = """${FAKE.pemShort}"""`, FAKE.pemShort],
     ["url-credentials", "DATABASE_URL=postgres://app:S3cr3tPw9x@db.internal:5432/app", "S3cr3tPw9x"],
     ["generic-secret", `const password = "Tr0ub4dor&3x";`, "Tr0ub4dor&3x"],
     ["generic-secret", `"client_secret": "8f2Kq9ZxW4mT7vB1nR6yL3pH"`, "8f2Kq9ZxW4mT7vB1nR6yL3pH"],
@@ -45,6 +43,13 @@ describe("findSecrets / redactSecrets", () => {
     expect(redacted).not.toContain(secret);
   });
 
+  it("redacts a real PEM private key block, whatever its type", () => {
+    for (const pem of [FAKE.rsaPem, FAKE.ecPem, FAKE.pkcs8Pem, FAKE.ed25519Pem]) {
+      const out = redactSecrets(`Here is the key:\n${pem}\nthanks`);
+      expect(out).toBe("Here is the key:\n[REDACTED:private-key]\nthanks");
+    }
+  });
+
   it("redacts only the password of a URL, keeping user and host", () => {
     expect(redactSecrets("mongodb://admin:Zq8rT4mK2v@mongo:27017/db")).toBe("mongodb://admin:[REDACTED:url-credentials]@mongo:27017/db");
   });
@@ -55,14 +60,35 @@ describe("findSecrets / redactSecrets", () => {
   });
 
   it("redacts several secrets in one text, and is idempotent", () => {
-    const text = `a=${GH} b=${STRIPE}`;
+    const text = `a=${FAKE.github} b=${FAKE.stripe}`;
     const once = redactSecrets(text);
-    expect(once).toBe("a=[REDACTED:github-token] b=[REDACTED:stripe-secret-key]");
+    expect(once).toBe("a=[REDACTED:github-token] b=[REDACTED:stripe-key]");
     expect(redactSecrets(once)).toBe(once);
   });
 
+  it("redacts every secret in free text: a pull request title and body, a code snippet in a prediction", () => {
+    const title = `Rotate key ${FAKE.awsId} before Friday`;
+    const body = [
+      "## What",
+      `Temporarily hardcoding the bot token (${FAKE.slack}) and the webhook ${FAKE.slackWebhook}.`,
+      "```yaml",
+      `github_token: ${FAKE.github}`,
+      "db_password: Hq8#kL2m!Zx9",
+      "```",
+      `Deploy with https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks and ${FAKE.npm}.`,
+      FAKE.rsaPem,
+    ].join("\n");
+    const snippet = `stripe.setApiKey("${FAKE.stripe}"); const token = "${FAKE.gitlab}";`;
+    const all = [redactSecrets(title), redactSecrets(body), redactSecrets(snippet)].join("\n");
+    for (const secret of [FAKE.awsId, FAKE.slack, FAKE.slackWebhook, FAKE.github, "Hq8#kL2m!Zx9", "Wq7Lp2Rz9K", FAKE.npm, FAKE.stripe, FAKE.gitlab]) {
+      expect(all).not.toContain(secret);
+    }
+    expect(all).not.toMatch(/MII[A-Za-z0-9+/]{20}/);
+    expect(all).toContain("Rotate key [REDACTED:aws-access-key-id] before Friday");
+  });
+
   it("prefers the vendor kind over the generic one for the same value", () => {
-    expect(findSecrets(`const token = "${GH}";`).map((f) => f.kind)).toEqual(["github-token"]);
+    expect(findSecrets(`const token = "${FAKE.github}";`).map((f) => f.kind)).toEqual(["github-token"]);
   });
 
   const safe = [
@@ -89,6 +115,7 @@ describe("findSecrets / redactSecrets", () => {
     `const apiKey = config.get("apiKey");`,
     `-----BEGIN PUBLIC KEY-----`,
     `const x = "[REDACTED:generic-secret]";`,
+    `const x = "[REDACTED]";`,
   ];
 
   it.each(safe)("does not flag %s", (text) => {
@@ -120,5 +147,155 @@ describe("documentation values", () => {
     `new URL('https://abc:xyz@example.com')`,
   ])("are not secrets: %s", (text) => {
     expect(findSecrets(text)).toEqual([]);
+  });
+});
+
+describe("findGenericSecrets: high-entropy values assigned to secret-looking names", () => {
+  const value = "q7Z!x2Lm9#Rv4Tp8";
+  const shapes = [
+    `const password = "${value}";`, // JS / TS
+    `let apiKey = '${value}'`,
+    `PASSWORD = "${value}"`, // Python
+    `db.connect(user="app", password="${value}")`, // keyword argument
+    `password: str = "${value}"`, // annotated
+    `password: "${value}"`, // YAML / JS object
+    `"client_secret": "${value}"`, // JSON
+    `DB_PASSWORD=${value}`, // .env
+    `spring.datasource.password=${value}`, // properties
+    `api_key = "${value}"`, // TOML
+    `token := "${value}"`, // Go
+    `'access_key' => '${value}',`, // PHP
+    `private_key: ${value}`, // YAML bare
+    `auth = "${value}"`,
+    `passwd=${value}`,
+    `pwd: "${value}"`,
+  ];
+  it.each(shapes)("finds the value in %s", (text) => {
+    const found = findGenericSecrets(text);
+    expect(found).toHaveLength(1);
+    expect(text.slice(found[0].start, found[0].end)).toBe(value);
+  });
+
+  it("counts only quoted values in code, where a bare value is a reference", () => {
+    expect(findGenericSecrets(`password = Xk29sLq0aZ7mQ4wR`, { quotedOnly: true })).toEqual([]);
+    expect(findGenericSecrets(`password = "Xk29sLq0aZ7mQ4wR"`, { quotedOnly: true })).toHaveLength(1);
+    expect(findGenericSecrets(`PASSWORD=Xk29sLq0aZ7mQ4wR`)).toHaveLength(1);
+  });
+
+  const notSecrets = [
+    `password = "EXAMPLE_PASSWORD_1"`,
+    `api_key = "my-example-key-9f3A"`,
+    `token = "xxxxxxxxxxxxxxxxxxxx"`,
+    `token = "xxxx-yyyy-Zq81"`,
+    `password = "changeme!2024"`,
+    `api_key = "your-api-key-here"`,
+    `secret = "<client-secret>"`,
+    `password = "\${DB_PASSWORD}"`,
+    `password: "{{ vault_db_password }}"`,
+    `password = "%(db_password)s"`,
+    `password = process.env.DB_PASSWORD_PROD`,
+    `password = os.environ["DB_PASSWORD"]`,
+    `password = os.getenv("DB_PASSWORD", "")`,
+    `password = "dummyPass9!"`,
+    `password = "Test1234!abc"`,
+    `api_key = "fake_key_8Hq2Lm"`,
+    `token = "placeholder-9Zk"`,
+    `client_secret = "REDACTED-7Hq"`,
+    `password = "****************"`,
+    `password = "aaaaaaaaaaaa"`,
+    `pin_password = "1234567890"`,
+    `secret = "Ab1Ab1Ab1Ab1"`.replace("Ab1Ab1Ab1Ab1", "0000000000ab"),
+    `password = get_password()`,
+    `token = self.auth_token`,
+    `api_key = settings.STRIPE_API_KEY`,
+    `password = passwordFromVault`,
+    `secret: "Passwort"`,
+    `private_key: keys/private.pem`,
+    `token_type: "Bearer"`,
+    `password_hash = "$2b$12$abcdefghijk"`,
+  ];
+  it.each(notSecrets)("does not flag %s", (text) => {
+    expect(findGenericSecrets(text)).toEqual([]);
+  });
+
+  it("calls placeholders what the brief lists", () => {
+    for (const v of ["EXAMPLE", "xxxxx", "changeme", "your-token-here", "<token>", "${VAR}", "{{ x }}", "%(x)s", "dummy", "test", "fake", "placeholder", "redacted", "****", "aaaaa", "123456"])
+      expect(isPlaceholder(v)).toBe(true);
+    expect(isPlaceholder("q7Z!x2Lm9#Rv4Tp8")).toBe(false);
+  });
+});
+
+describe("redactKnownSecrets", () => {
+  it("hides exact values, longest first, and each line of a multi-line value", () => {
+    const secret = "Zq8rT4mK2vL1";
+    expect(redactKnownSecrets(`a ${secret} b ${secret}`, [secret])).toBe("a [REDACTED] b [REDACTED]");
+    expect(redactKnownSecrets("x abcdefgh123 y", ["abcdefgh", "abcdefgh123"])).toBe("x [REDACTED] y");
+    expect(redactKnownSecrets("line2 only: BBBBBBBB22", ["AAAAAAAA11\nBBBBBBBB22"])).toBe("line2 only: [REDACTED]");
+  });
+
+  it("ignores values too short to be secrets, and empty input", () => {
+    expect(redactKnownSecrets("a b abc", ["a", "abc"])).toBe("a b abc");
+    expect(redactKnownSecrets("", ["secret-value"])).toBe("");
+  });
+});
+
+describe("detectSecrets (secretlint's recommended preset)", () => {
+  const kinds: [string, string, string, string][] = [
+    ["AWS access key ID", "config.ts", `const id = "${FAKE.awsId}";`, FAKE.awsId],
+    ["AWS secret access key", ".env", `AWS_SECRET_ACCESS_KEY=${FAKE.awsSecret}`, FAKE.awsSecret],
+    ["GitHub token", "ci.yml", `token: ${FAKE.github}`, FAKE.github],
+    ["GitHub token", "ci.yml", `token: ${FAKE.githubPat}`, FAKE.githubPat],
+    ["GitLab personal access token", "a.sh", `export GL=${FAKE.gitlab}`, FAKE.gitlab],
+    ["Slack token", "bot.js", `new WebClient("${FAKE.slack}")`, FAKE.slack],
+    ["Slack incoming webhook URL", "notify.py", `URL = "${FAKE.slackWebhook}"`, FAKE.slackWebhook],
+    ["Stripe live secret key", "pay.ts", `new Stripe("${FAKE.stripe}")`, FAKE.stripe],
+    ["Stripe test secret key", "pay.ts", `new Stripe("${FAKE.stripeTest}")`, FAKE.stripeTest],
+    ["npm access token", "publish.sh", `NPM_TOKEN=${FAKE.npm}`, FAKE.npm],
+    ["npm auth token", ".npmrc", `//registry.npmjs.org/:_authToken=${FAKE.npmLegacy}`, FAKE.npmLegacy],
+    ["SendGrid API key", "mail.py", `sg = SendGridAPIClient("${FAKE.sendgrid}")`, FAKE.sendgrid],
+    ["OpenAI API key", "ai.py", `client = OpenAI(api_key="${FAKE.openai}")`, FAKE.openai],
+    ["Anthropic API key", "ai.ts", `new Anthropic({ apiKey: "${FAKE.anthropic}" })`, FAKE.anthropic],
+    ["password in a URL (basic auth)", "deploy.sh", "curl https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks", "Wq7Lp2Rz9K"],
+    ["PostgreSQL connection string with a password", "db.ts", `const url = "postgres://app:S3cr3tPw9x@db.internal:5432/app";`, "S3cr3tPw9x"],
+    ["MongoDB connection string with a password", "db.py", `MONGO = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`, "Zq8rT4mK2v"],
+    ["MySQL connection string with a password", "app.properties", "db.url=mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop", "Lk29sQ8xWp"],
+    ["private key", "key.pem", FAKE.rsaPem, FAKE.rsaPem],
+    // Short keys secretlint's own rule misses (P-256 in SEC1 form, Ed25519): the PEM supplement.
+    ["private key", "ec.pem", FAKE.ecPem, FAKE.ecPem],
+    ["private key", "ed.pem", FAKE.ed25519Pem, FAKE.ed25519Pem],
+    ["private key", "sign.ts", `const KEY = "${FAKE.ecPem.replace(/\n/g, "\\n")}";`, FAKE.ecPem.split("\n")[1]],
+  ];
+
+  it.each(kinds)("finds: %s (%s)", async (label, path, text, secret) => {
+    const found = await detectSecrets(text, { path });
+    expect(found.map((f) => f.label)).toEqual([label]);
+    expect(found[0].values.some((v) => v.includes(secret) || secret.includes(v))).toBe(true);
+    expect(redactKnownSecrets(text, found[0].values)).not.toContain(secret);
+    expect(found[0].label).not.toContain(secret);
+  });
+
+  it("finds a GCP service account key file, pointing at its private key", async () => {
+    const text = JSON.stringify(FAKE.gcpServiceAccount, null, 2);
+    const found = await detectSecrets(text, { path: "deploy/sa.json" });
+    expect(found.map((f) => f.label).sort()).toEqual(["GCP service account private key", "private key"]);
+    const gcp = found.find((f) => f.messageId === "PrivateKeyJSON")!;
+    expect(text.slice(gcp.start, gcp.end)).toBe('"private_key"');
+  });
+
+  it.each([
+    ["docs.md", `const id = "AKIAIOSFODNN7EXAMPLE"; // AWS docs`],
+    ["ci.yml", `token: ghp_${"x".repeat(36)}`],
+    ["db.ts", `const url = "postgres://postgres:postgres@localhost:5432/app";`],
+    ["db.ts", "const url = `postgres://app:${process.env.DB_PASSWORD}@db:5432/app`;"],
+    ["db.ts", `const url = "postgres://app:password@db.internal:5432/app";`],
+    ["a.sh", "curl https://user:pass@example.com/x"],
+    ["README.md", j("```\n-----BEGIN RSA ", "PRIVATE KEY-----\n...\n-----END RSA ", "PRIVATE KEY-----\n```")],
+    [".env", "GITHUB_TOKEN=${GITHUB_TOKEN}"],
+  ])("leaves placeholders alone (%s: %s)", async (path, text) => {
+    expect(await detectSecrets(text, { path })).toEqual([]);
+  });
+
+  it("returns nothing for empty text", async () => {
+    expect(await detectSecrets("")).toEqual([]);
   });
 });

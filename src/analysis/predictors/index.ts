@@ -4,3 +4,6 @@ export { apiContractPredictor } from "./apiContract.js";
 export { securityWithoutTestsPredictor, isSecuritySensitive } from "./securityWithoutTests.js";
 export { dependenciesPredictor, parseVersion, isMajorBump } from "./dependencies.js";
 export { createLargeChangePredictor, largeChangePredictor, type LargeChangeOptions } from "./largeChange.js";
+export { workflowsPredictor } from "./workflows.js";
+export { dockerfilePredictor, isDockerfile } from "./dockerfile.js";
+export { terraformPredictor } from "./terraform.js";

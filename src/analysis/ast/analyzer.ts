@@ -1,0 +1,486 @@
+/**
+ * The AST analyser: runs the YAML rules (rules/) on the changed files of supported languages
+ * and reports what they find on ADDED lines.
+ *
+ * Each file is parsed once (the whole file when its content is known and matches the diff,
+ * otherwise the new side of its hunks with the gaps left blank so line numbers hold), and one
+ * traversal with every rule of its language finds the candidates; only candidates touching an
+ * added line are checked rule by rule, and injection rules then ask the taint engine what the
+ * sink receives. Bad input never throws: binary content, minified lines and code that does not
+ * parse are skipped or analysed in the parts that parse, and said so in `skipped`.
+ */
+import { parse as parseNapi, type SgNode, type SgRoot } from "@ast-grep/napi";
+import { fingerprint } from "../fingerprint.js";
+import { isSuppressed } from "../suppression.js";
+import { redactSecrets } from "../secrets.js";
+import type { Analyzer, AnalysisInput, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "../types.js";
+import { FAMILY, NAPI_LANG, astLanguageOf, type AstLanguage } from "./languages.js";
+import { cachedRuleSet, hitMarker, matcherFor, metavarPrefix, type AstRule, type CompiledLanguage, type RuleSet, type TaintSpec } from "./ruleSet.js";
+import { ParsedTreeBudget } from "./memory.js";
+import { TaintEngine, fld } from "./taint/engine.js";
+import { SOURCE, UNKNOWN, concat, type Val } from "./taint/value.js";
+import { SYNTAX } from "./taint/syntax.js";
+
+export interface AstAnalyzerOptions {
+  /** A loaded rule set (default: the repository's rules/, loaded once per process). */
+  ruleSet?: RuleSet;
+  rulesDir?: string;
+  /** Longer lines (minified code) are left out of the AST analysis. */
+  maxLineLength?: number;
+  /** Whole files larger than this are analysed through their hunks only. */
+  maxWholeFileChars?: number;
+}
+
+const DEFAULT_MAX_LINE = 4000;
+const DEFAULT_MAX_WHOLE = 2_000_000;
+/** Lines of a region that does not parse which are retried one by one, at most. */
+const MAX_FALLBACK_LINES = 2000;
+
+interface Source {
+  text: string;
+  lines: string[];
+  whole: boolean;
+}
+
+interface Unit {
+  root: SgNode;
+  /** Added to the unit's 0-based line numbers to get the file's 1-based ones. */
+  lineBase: number;
+}
+
+interface FileWork {
+  path: string;
+  language: AstLanguage;
+  compiled: CompiledLanguage;
+  /** The rules this file can trigger and their combined matcher. */
+  matcher: ReturnType<typeof matcherFor>;
+  source: Source;
+  added: Set<number>;
+  findings: Finding[];
+  seen: Set<string>;
+}
+
+function roundConfidence(c: number): number {
+  return Math.min(1, Math.max(0, Math.round(c * 100) / 100));
+}
+
+/** The new file's text: whole when known and consistent with the diff, else the hunks' new side. */
+function newSource(file: DiffFile, content: string | undefined, maxWhole: number): Source {
+  if (typeof content === "string" && content.length <= maxWhole) {
+    const lines = content.split(/\r?\n/);
+    let consistent = true;
+    for (const h of file.hunks)
+      for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && lines[l.newLine - 1] !== l.content) consistent = false;
+    if (consistent) return { text: content, lines, whole: true };
+  }
+  let max = 0;
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && l.newLine > max) max = l.newLine;
+  const lines = new Array<string>(max).fill("");
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && l.newLine >= 1) lines[l.newLine - 1] = l.content;
+  return { text: lines.join("\n"), lines, whole: false };
+}
+
+const WORD_SPLIT = /[^a-z0-9]+/;
+
+/** Lower-case words of identifiers in a text (camelCase and snake_case split), plus adjacent pairs joined. */
+function words(text: string): Set<string> {
+  const list = text
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(WORD_SPLIT)
+    .filter(Boolean);
+  const out = new Set(list);
+  for (let i = 0; i + 1 < list.length; i++) out.add(list[i] + list[i + 1]);
+  return out;
+}
+
+function contextMatches(vocabulary: readonly string[], found: Set<string>): boolean {
+  for (const w of found) for (const e of vocabulary) if (w === e || (e.length >= 5 && w.startsWith(e))) return true;
+  return false;
+}
+
+const STATEMENT_KIND = /statement$|declaration$|^assignment$|^pair$|^keyword_argument$|^variable_declarator$|^short_var_declaration$|^field_declaration$/;
+
+export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
+  let ruleSet: RuleSet | undefined = options.ruleSet;
+  let loadError: Error | undefined;
+  if (!ruleSet) {
+    try {
+      ruleSet = cachedRuleSet(options.rulesDir);
+    } catch (err) {
+      loadError = err as Error;
+    }
+  }
+  const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
+  const maxWhole = options.maxWholeFileChars ?? DEFAULT_MAX_WHOLE;
+
+  return {
+    name: "ast-rules",
+    async analyze(input: AnalysisInput): Promise<AnalyzerOutput> {
+      // A bad rule file is a bug of this app: say which file, let the other analysers run.
+      if (!ruleSet) throw loadError ?? new Error("AST rules not loaded");
+      const findings: Finding[] = [];
+      const skipped: SkippedItem[] = [];
+      const budget = new ParsedTreeBudget();
+      for (const file of input.files ?? []) {
+        let parsed = 0;
+        try {
+          parsed = analyzeFile(file, input.fileContents?.get(file.path), ruleSet, findings, skipped);
+        } catch (err) {
+          skipped.push({ path: file.path, reason: `AST analysis failed: ${redactSecrets(String((err as Error)?.message ?? err)).slice(0, 200)}` });
+        }
+        if (parsed > 0) await budget.spend(parsed);
+      }
+      return { findings, predictions: [], skipped };
+    },
+  };
+
+  /** Analyses one file; returns how many source characters it parsed. */
+  function analyzeFile(file: DiffFile, content: string | undefined, set: RuleSet, findings: Finding[], skipped: SkippedItem[]): number {
+    if (file.binary || file.hunks.length === 0) return 0;
+    const language = astLanguageOf(file.path);
+    if (!language) return 0;
+    const compiled = set.byLanguage.get(language);
+    if (!compiled) return 0;
+    const added = new Set<number>();
+    for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== undefined) added.add(l.newLine);
+    if (added.size === 0) return 0;
+
+    const source = newSource(file, content, maxWhole);
+    if (source.text.includes("\u0000")) {
+      skipped.push({ path: file.path, reason: "binary content (NUL bytes): not analysed by the AST rules" });
+      return 0;
+    }
+    // Minified or generated lines: blanked (same line numbers), the rest is still analysed.
+    let longLines = 0;
+    for (let i = 0; i < source.lines.length; i++) {
+      if (source.lines[i].length > maxLine) {
+        if (added.has(i + 1)) longLines++;
+        source.lines[i] = "";
+      }
+    }
+    if (longLines > 0) {
+      source.text = source.lines.join("\n");
+      skipped.push({
+        path: file.path,
+        reason: `${longLines} added line${longLines === 1 ? "" : "s"} longer than ${maxLine} characters (minified code?) not analysed by the AST rules`,
+      });
+    }
+
+    const work: FileWork = { path: file.path, language, compiled, matcher: matcherFor(compiled, source.text), source, added, findings, seen: new Set() };
+    let root: SgRoot;
+    try {
+      root = parseNapi(NAPI_LANG[language], source.text);
+    } catch (err) {
+      skipped.push({ path: file.path, reason: `could not be parsed (${String((err as Error)?.message ?? err).slice(0, 120)}): not analysed by the AST rules` });
+      return 0;
+    }
+    const errors = runUnit(work, { root: root.root(), lineBase: 1 });
+    if (errors.length === 0) return source.text.length;
+
+    // Code that does not parse: retry the added lines inside broken regions one by one.
+    const retry: number[] = [];
+    for (const e of errors) for (let line = e.startLine; line <= e.endLine && retry.length < MAX_FALLBACK_LINES; line++) if (added.has(line) && source.lines[line - 1]?.trim()) retry.push(line);
+    if (retry.length === 0) return source.text.length;
+    let lost = 0;
+    // Lines a rule of this file's language could be about (its triggers occur in them).
+    const relevant = (text: string) => work.matcher.indices.some((i) => compiled.rules[i].triggers?.test(text) ?? true);
+    for (const line of [...new Set(retry)]) {
+      const text = source.lines[line - 1];
+      // A comment's middle (` * ...`) is not code even if it looks like code.
+      if (/^\s*(?:\*|\/\/|#|\/\*)/.test(text)) continue;
+      let unitRoot: SgNode;
+      try {
+        unitRoot = parseNapi(NAPI_LANG[language], text).root();
+        // Only lines that parse cleanly on their own: error recovery on one line invents structure.
+        if (unitRoot.find({ rule: { kind: "ERROR" } })) {
+          if (relevant(text)) lost++;
+          continue;
+        }
+      } catch {
+        if (relevant(text)) lost++;
+        continue;
+      }
+      runUnit(work, { root: unitRoot, lineBase: line });
+    }
+    // A whole file that does not parse is worth saying; partial hunks only when something relevant was lost.
+    if (source.whole || lost > 0) {
+      const first = errors[0].startLine;
+      skipped.push({
+        path: file.path,
+        reason: `could not be parsed in full (syntax error near line ${first}); analysed the parts that parse`,
+      });
+    }
+    return source.text.length;
+  }
+
+  /** Runs every rule of the file's language on one parsed unit; returns the unit's ERROR regions (file lines). */
+  function runUnit(work: FileWork, unit: Unit): Array<{ startLine: number; endLine: number }> {
+    const { compiled, added } = work;
+    const candidates = unit.root.findAll(work.matcher.config);
+    const errorSpans: Array<{ start: number; end: number; startLine: number; endLine: number }> = [];
+    const rest: Array<{ node: SgNode; start: number; end: number; startLine: number; endLine: number }> = [];
+    for (const node of candidates) {
+      const r = node.range();
+      const entry = { node, start: r.start.index, end: r.end.index, startLine: r.start.line + unit.lineBase, endLine: r.end.line + unit.lineBase };
+      if (node.kind() === "ERROR") errorSpans.push(entry);
+      else rest.push(entry);
+    }
+    let engine: TaintEngine | undefined;
+    for (const c of rest) {
+      let touches = false;
+      for (let l = c.startLine; l <= c.endLine; l++) {
+        if (added.has(l)) {
+          touches = true;
+          break;
+        }
+      }
+      if (!touches) continue;
+      // Matches in, around or on the same line as code that did not parse may be artefacts of error recovery.
+      if (errorSpans.some((e) => (e.start <= c.start && c.end <= e.end) || (c.start <= e.start && e.end <= c.end) || (e.startLine <= c.endLine && c.startLine <= e.endLine))) continue;
+      for (const i of work.matcher.indices) {
+        // The combined matcher marks every rule that matched this node (see ruleSet.ts).
+        if (!c.node.getMatch(hitMarker(i))) continue;
+        const rule = compiled.rules[i];
+        if (rule.files && !rule.files(work.path)) continue;
+        if (rule.ignores && rule.ignores(work.path)) continue;
+        const config = rule.configs[work.language] ?? rule.config;
+        if (config.constraints) {
+          // Constraints are not part of the combined matcher: check them here (rare).
+          try {
+            if (!c.node.matches(config)) continue;
+          } catch {
+            continue;
+          }
+        }
+        engine ??= new TaintEngine(work.language, unit.root);
+        const prefix = metavarPrefix(i);
+        check(work, unit, rule, c.node, c.startLine, c.endLine, engine, (name) => prefix + name);
+      }
+    }
+    runAliases(work, unit, errorSpans, () => (engine ??= new TaintEngine(work.language, unit.root)));
+    return errorSpans.map((e) => ({ startLine: e.startLine, endLine: e.endLine }));
+  }
+
+  /** Calls through local aliases of a rule's callee (`const sh = promisify(exec); sh(cmd)`). */
+  function runAliases(work: FileWork, unit: Unit, errorSpans: Array<{ start: number; end: number }>, engineOf: () => TaintEngine): void {
+    for (const rule of work.compiled.rules) {
+      if (!rule.aliases || !rule.aliases.definition.test(work.source.text)) continue;
+      const names = new Set<string>();
+      const def = new RegExp(`([A-Za-z_$][\\w$]*)\\s*(?::[^=\\n]*)?=\\s*[^\\n;]*?(?:${rule.aliases.definition.source})`, "g");
+      for (const m of work.source.text.matchAll(def)) if (names.size < 5) names.add(m[1]);
+      for (const name of names) {
+        let matches: SgNode[];
+        try {
+          matches = unit.root.findAll({ rule: { any: rule.aliases.patterns.map((p) => ({ pattern: p.split("$ALIAS").join(name) })) } });
+        } catch {
+          continue;
+        }
+        for (const m of matches) {
+          const r = m.range();
+          const startLine = r.start.line + unit.lineBase;
+          const endLine = r.end.line + unit.lineBase;
+          if (errorSpans.some((e) => e.start <= r.start.index && r.end.index <= e.end)) continue;
+          let touches = false;
+          for (let l = startLine; l <= endLine && !touches; l++) touches = work.added.has(l);
+          if (touches) check(work, unit, rule, m, startLine, endLine, engineOf(), (n) => n);
+        }
+      }
+    }
+  }
+
+  /** `mv` maps a rule's metavariable name to the one bound in the match (prefixed in the combined matcher). */
+  function check(work: FileWork, unit: Unit, rule: AstRule, match: SgNode, startLine: number, endLine: number, engine: TaintEngine, mv: (name: string) => string): void {
+    const { source, added } = work;
+    let confidence = rule.confidence;
+    let note = "";
+    const preferLines: number[] = [startLine];
+    let penalty = 0;
+    const anchor = anchorLine(match) + unit.lineBase;
+    if (anchor !== startLine) preferLines.unshift(anchor);
+
+    if (rule.fileContains && !rule.fileContains.test(source.text)) {
+      if (source.whole) return;
+      penalty = 0.15; // the import may be outside the hunks
+    }
+    if (rule.context) {
+      if (!contextMatches(rule.context.words, contextWords(match, work.language, engine))) return;
+    }
+    if (rule.taint) {
+      const verdict = judge(rule, rule.taint, match, engine, mv);
+      if (!verdict) return;
+      confidence = verdict.confidence;
+      note = verdict.note;
+      preferLines.push(...verdict.lines.map((l) => l + unit.lineBase));
+    }
+    let line: number | undefined;
+    for (const l of preferLines) if (added.has(l)) {
+      line = l;
+      break;
+    }
+    if (line === undefined) for (let l = startLine; l <= endLine; l++) if (added.has(l)) {
+      line = l;
+      break;
+    }
+    if (line === undefined) return;
+    const key = `${rule.id}:${line}`;
+    if (work.seen.has(key)) return;
+    const index = line - 1;
+    if (isSuppressed(rule, { line: source.lines[index] ?? "", lines: source.lines, index })) return;
+    work.seen.add(key);
+    const code = source.lines[index] ?? "";
+    work.findings.push({
+      rule: rule.id,
+      category: rule.category,
+      path: work.path,
+      line,
+      side: "RIGHT",
+      severity: rule.severity,
+      confidence: roundConfidence(confidence - penalty),
+      message: redactSecrets(note ? `${rule.message} ${note}` : rule.message),
+      recommendation: redactSecrets(rule.recommendation),
+      fingerprint: fingerprint(rule.id, work.path, redactSecrets(code)),
+    });
+  }
+
+  /** Identifier words around a match: its statement, the names it is assigned to, its function's name. */
+  function contextWords(match: SgNode, language: AstLanguage, engine: TaintEngine): Set<string> {
+    const syntax = SYNTAX[FAMILY[language]];
+    let stmt: SgNode = match;
+    let cur = match.parent();
+    for (let i = 0; cur && i < 12; i++) {
+      const k = cur.kind() as string;
+      if (syntax.functionKinds.has(k)) break;
+      stmt = cur;
+      if (STATEMENT_KIND.test(k) && !/^(?:pair|keyword_argument|variable_declarator)$/.test(k)) break;
+      cur = cur.parent();
+    }
+    let text = stmt.text().slice(0, 400);
+    let fn = stmt.parent();
+    for (let i = 0; fn && i < 40; i++) {
+      const fk = fn.kind() as string;
+      // An inline callback (`Array.from(..., () => Math.random())`) belongs to the statement around it.
+      if (syntax.functionKinds.has(fk) && !fld(fn, "name") && fn.parent()?.kind() === "arguments") {
+        let s: SgNode | null = fn.parent();
+        for (let j = 0; s && j < 8 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
+        if (s) text += ` ${s.text().slice(0, 300)}`;
+        fn = s?.parent() ?? null;
+        continue;
+      }
+      if (syntax.functionKinds.has(fk)) {
+        const name = fld(fn, "name")?.text() ?? fld(fn.parent(), "name")?.text() ?? "";
+        text += ` ${name}`;
+        // A helper (randomHex) is named for how, its callers for what: `const apiKey = randomHex(40)`.
+        for (const call of engine.callSites(fn).slice(0, 3)) {
+          let s: SgNode | null = call;
+          for (let j = 0; s && j < 6 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
+          text += ` ${(s ?? call).text().slice(0, 200)}`;
+        }
+        break;
+      }
+      fn = fn.parent();
+    }
+    return words(text);
+  }
+}
+
+/** Where a call "is": the line of its method name (`.whereRaw(` in a chain that starts lines above). */
+function anchorLine(match: SgNode): number {
+  const kind = match.kind() as string;
+  let at: SgNode | null = null;
+  if (kind === "method_invocation") at = fld(match, "name");
+  else if (kind === "call_expression" || kind === "call" || kind === "new_expression") {
+    const fn = fld(match, "function");
+    at = fld(fn, "property") ?? fld(fn, "attribute") ?? fld(fn, "field") ?? fn;
+  }
+  return (at ?? match).range().start.line;
+}
+
+interface Verdict {
+  confidence: number;
+  note: string;
+  /** 0-based unit lines of the tainted value (where to report when the call's line is not added). */
+  lines: number[];
+}
+
+/** The values a sink consumes, from the rule's metavariables. */
+function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string): SgNode[] {
+  const out: SgNode[] = [];
+  for (const ref of spec.sinks) {
+    if (!ref.index) {
+      const n = match.getMatch(mv(ref.name));
+      if (n) out.push(n);
+      else {
+        const multi = match.getMultipleMatches(mv(ref.name)).filter((x) => x.isNamed() && !/comment/.test(x.kind() as string));
+        out.push(...multi.filter((x) => x.kind() !== "keyword_argument"));
+      }
+      continue;
+    }
+    const list = match
+      .getMultipleMatches(mv(ref.name))
+      .filter((x) => x.isNamed() && !/comment/.test(x.kind() as string) && x.kind() !== "keyword_argument");
+    const idx = ref.index;
+    if ("at" in idx) {
+      const i = idx.at < 0 ? list.length + idx.at : idx.at;
+      if (list[i]) out.push(list[i]);
+    } else out.push(...list.slice(idx.from, idx.to));
+  }
+  if (spec.keywords.length > 0) {
+    // Python keyword arguments: requests.get(url=...), subprocess.run(args=...).
+    const args = fld(match, "arguments");
+    for (const a of args?.namedChildren() ?? []) {
+      if (a.kind() !== "keyword_argument") continue;
+      const name = fld(a, "name")?.text();
+      const value = fld(a, "value");
+      if (name && value && spec.keywords.includes(name)) out.push(value);
+    }
+  }
+  return out;
+}
+
+/** A literal origin at the start of a URL or path: `/local/path`, `https://host/`, `https://host?`. */
+function fixedOrigin(prefix: string | undefined): boolean {
+  if (prefix === undefined) return false;
+  prefix = prefix.replace(/^(?:redirect|forward):/, ""); // Spring view names
+  return /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix);
+}
+
+function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string): Verdict | undefined {
+  const nodes = sinkNodes(spec, match, mv);
+  const opts = { category: rule.category, sanitizers: spec.sanitizers };
+  const values: Array<[SgNode, Val]> = nodes.map((n) => [n, engine.valueOf(n, opts)]);
+  if (spec.joinSinks && values.length > 1) values.splice(0, values.length, [nodes[0], concat(values.map(([, v]) => v))]);
+  let best: Verdict | undefined;
+  for (const [node, v] of values) {
+    // An object literal is not text (res.send({...}) answers JSON); functions are not evaluated strings.
+    if (v.shape === "object") continue;
+    if (v.shape === "function" || v.container) {
+      if (!(v.level === SOURCE && v.source)) continue;
+    }
+    let level = v.level;
+    // A local source (argv) counts for remote-only rules when it is put under a fixed base (`join(BASE, argv[1])`).
+    if (level === SOURCE && spec.sources === "remote" && !v.source?.remote && !(spec.localWhenBuilt && v.built && v.prefix)) level = UNKNOWN;
+    if (level < UNKNOWN) continue;
+    if (spec.fixedPrefixSafe && fixedOrigin(v.prefix)) continue;
+    if (spec.literal && (spec.literalFor === "always" || level === UNKNOWN) && !spec.literal.test(v.text)) continue;
+    let verdict: Verdict | undefined;
+    if (level === SOURCE && v.source) {
+      verdict = {
+        confidence: v.source.remote ? rule.confidence : spec.localConfidence,
+        note: `Data from \`${v.source.label}\` (${v.source.remote ? "request input" : "local input"}) reaches it.`,
+        lines: [],
+      };
+    } else if (spec.policy === "any" || (spec.policy === "built" && v.built)) {
+      verdict = {
+        confidence: spec.unknownConfidence,
+        note: v.built ? "The value is assembled at runtime from values whose origin is not checked here." : "The value is not a constant.",
+        lines: [],
+      };
+    }
+    if (!verdict) continue;
+    verdict.lines.push(node.range().start.line);
+    if (!best || verdict.confidence > best.confidence) best = verdict;
+  }
+  return best;
+}

@@ -1,0 +1,486 @@
+/**
+ * Loading the AST rules: one ast-grep YAML rule file per rule (see rules/README.md), read and
+ * validated once, compiled into one matcher per language. A bad rule file is an error that
+ * names the file and says what is wrong; rules for a language whose grammar is not available
+ * on this machine are left out (and said so), not an error.
+ */
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { kind as kindId, parse as parseNapi, type NapiConfig } from "@ast-grep/napi";
+import picomatch from "picomatch";
+import { parseAllDocuments } from "yaml";
+import { z } from "zod";
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from "../types.js";
+import { AST_LANGUAGES, NAPI_LANG, languageSupport, languagesOfRule, type AstLanguage } from "./languages.js";
+
+/** Which non-literal values reach a sink before it is a finding. */
+export type TaintPolicy = "source" | "built" | "any";
+
+/** A reference to the value(s) a sink consumes: `SQL`, `ARGS[0]`, `ARGS[-1]`, `ARGS[1:]`, `ARGS[*]`. */
+export interface SinkRef {
+  name: string;
+  /** undefined: the single metavariable; otherwise positions in a `$$$` list (named nodes, keyword arguments excluded). */
+  index?: { from: number; to?: number } | { at: number };
+}
+
+export interface TaintSpec {
+  sinks: SinkRef[];
+  /** Keyword arguments (Python) that also carry the sink value, e.g. `url` in `requests.get(url=...)`. */
+  keywords: string[];
+  policy: TaintPolicy;
+  /** "remote": only data from the network (requests, events, the URL) counts as a source. */
+  sources: "remote" | "all";
+  unknownConfidence: number;
+  localConfidence: number;
+  sanitizers: string[];
+  /** Text the literal parts of the value must contain (e.g. SQL keywords, an HTML tag). */
+  literal?: RegExp;
+  literalFor: "unknown" | "always";
+  /** The sink values are parts of one output (fmt.Fprintf(w, format, args...)): judge them together. */
+  joinSinks: boolean;
+  /** With `sources: remote`, a local source (argv, env) still counts when it is built into a larger value (a path under a base directory). */
+  localWhenBuilt: boolean;
+  /** A value that starts with a fixed literal origin (`/path`, `https://host/`) is safe (SSRF, redirects). */
+  fixedPrefixSafe: boolean;
+}
+
+export interface ContextSpec {
+  /** Words (from identifiers near the match: names, keys, function) that make the use security-relevant. */
+  words: string[];
+}
+
+/** Local names that stand for the rule's callee (`const run = promisify(exec)`), and the patterns to match their calls. */
+export interface AliasSpec {
+  /** Matches the value a local name is defined as; the name is the identifier before `=` on that line. */
+  definition: RegExp;
+  /** Patterns with `$ALIAS` where the name goes, e.g. `$ALIAS($CMD)`. */
+  patterns: string[];
+}
+
+export interface AstRule {
+  id: string;
+  /** Repository-relative path of the rule file. */
+  file: string;
+  /** The `language:` of the file, as written. */
+  language: string;
+  languages: AstLanguage[];
+  category: Category;
+  severity: Severity;
+  confidence: number;
+  message: string;
+  recommendation: string;
+  config: NapiConfig;
+  /** The config per grammar: alternatives using node kinds a grammar lacks (JSX in TypeScript) are left out there. */
+  configs: Partial<Record<AstLanguage, NapiConfig>>;
+  taint?: TaintSpec;
+  context?: ContextSpec;
+  aliases?: AliasSpec;
+  /** The rule can only match in files whose text matches this (its API names): other files skip it. */
+  triggers?: RegExp;
+  /** The rule applies only to files whose text matches (an import, e.g. `child_process`). */
+  fileContains?: RegExp;
+  files?: (path: string) => boolean;
+  ignores?: (path: string) => boolean;
+}
+
+export interface CompiledLanguage {
+  language: AstLanguage;
+  rules: AstRule[];
+  /** One traversal finds every candidate of every rule (and ERROR nodes). */
+  prefilter: NapiConfig;
+  /** The matcher for the rules a file can trigger (see `matcherFor`), cached by rule subset. */
+  subsets: Map<string, NapiConfig>;
+}
+
+/** The rules of `compiled` whose triggers occur in `text`, and the combined matcher for them. */
+export function matcherFor(compiled: CompiledLanguage, text: string): { indices: number[]; config: NapiConfig } {
+  const indices: number[] = [];
+  compiled.rules.forEach((r, i) => {
+    if (!r.triggers || r.triggers.test(text)) indices.push(i);
+  });
+  const key = indices.join(",");
+  let config = compiled.subsets.get(key);
+  if (!config) {
+    config = combine(compiled.language, compiled.rules, indices);
+    compiled.subsets.set(key, config);
+  }
+  return { indices, config };
+}
+
+export interface RuleSet {
+  dir: string;
+  rules: AstRule[];
+  byLanguage: Map<AstLanguage, CompiledLanguage>;
+  /** Rules left out because their language does not work here, and why. */
+  unavailable: Array<{ file: string; reason: string }>;
+}
+
+export class RuleFileError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = "RuleFileError";
+  }
+}
+
+const AST_GREP_SEVERITIES = ["hint", "info", "warning", "error", "off"] as const;
+const SEVERITY_FROM_AST_GREP: Record<string, Severity> = { hint: "info", info: "low", warning: "medium", error: "high", off: "info" };
+
+const regexString = z.string().refine((s) => toRegExp(s) !== undefined, { message: "not a valid regular expression" });
+
+const sinkString = z.string().regex(/^[A-Z_][A-Z0-9_]*(?:\[(?:-?\d+|\d+:|\*)\])?$/, "a metavariable name, optionally with [i], [-1], [i:] or [*]");
+
+const taintSchema = z
+  .object({
+    sink: z.union([sinkString, z.array(sinkString).min(1)]),
+    keywords: z.array(z.string()).optional(),
+    policy: z.enum(["source", "built", "any"]),
+    sources: z.enum(["remote", "all"]).optional(),
+    unknownConfidence: z.number().min(0).max(1).optional(),
+    localConfidence: z.number().min(0).max(1).optional(),
+    sanitizers: z.array(z.string()).optional(),
+    literal: regexString.optional(),
+    literalFor: z.enum(["unknown", "always"]).optional(),
+    fixedPrefixSafe: z.boolean().optional(),
+    localWhenBuilt: z.boolean().optional(),
+    joinSinks: z.boolean().optional(),
+  })
+  .strict();
+
+const metadataSchema = z
+  .object({
+    category: z.enum(CATEGORIES as unknown as [Category, ...Category[]]),
+    severity: z.enum(SEVERITIES as unknown as [Severity, ...Severity[]]).optional(),
+    confidence: z.number().min(0).max(1),
+    recommendation: z.string().min(1),
+    taint: taintSchema.optional(),
+    context: z.object({ words: z.array(z.string().min(1)).min(1) }).strict().optional(),
+    fileContains: regexString.optional(),
+    triggers: regexString.optional(),
+    aliases: z
+      .object({ definition: regexString, patterns: z.array(z.string().includes("$ALIAS")).min(1) })
+      .strict()
+      .optional(),
+    cwe: z.union([z.string(), z.array(z.string())]).optional(),
+  })
+  .strict();
+
+const ruleObject = z.record(z.string(), z.unknown()).refine((r) => Object.keys(r).length > 0, { message: "must not be empty" });
+
+const ruleFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z]+\/[a-z0-9-]+$/, 'an id like "js/sql-injection"'),
+    language: z.string(),
+    severity: z.enum(AST_GREP_SEVERITIES),
+    message: z.string().min(1),
+    note: z.string().optional(),
+    url: z.string().optional(),
+    rule: ruleObject,
+    constraints: z.record(z.string(), ruleObject).optional(),
+    utils: z.record(z.string(), ruleObject).optional(),
+    files: z.array(z.string()).optional(),
+    ignores: z.array(z.string()).optional(),
+    metadata: metadataSchema,
+  })
+  .strict();
+
+/** `(?i)` at the start (Rust/ast-grep style) means case-insensitive. */
+export function toRegExp(source: string): RegExp | undefined {
+  try {
+    const m = /^\(\?([a-z]+)\)/.exec(source);
+    const flags = m ? [...new Set(m[1].replace(/[^ims]/g, ""))].join("") : "";
+    return new RegExp(m ? source.slice(m[0].length) : source, flags);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(file)"}: ${i.message}`)
+    .join("; ");
+}
+
+function parseSink(s: string): SinkRef {
+  const m = /^([A-Z_][A-Z0-9_]*)(?:\[(-?\d+|\d+:|\*)\])?$/.exec(s)!;
+  const idx = m[2];
+  if (idx === undefined) return { name: m[1] };
+  if (idx === "*") return { name: m[1], index: { from: 0 } };
+  if (idx.endsWith(":")) return { name: m[1], index: { from: Number(idx.slice(0, -1)) } };
+  return { name: m[1], index: { at: Number(idx) } };
+}
+
+/** Every `$NAME` / `$$$NAME` a rule mentions (in patterns, constraints and utils). */
+function metavariables(value: unknown, out = new Set<string>()): Set<string> {
+  if (typeof value === "string") {
+    for (const m of value.matchAll(/\$(?:\$\$)?([A-Z_][A-Z0-9_]*)/g)) out.add(m[1]);
+  } else if (Array.isArray(value)) {
+    for (const v of value) metavariables(v, out);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      out.add(k); // constraint keys name metavariables too
+      metavariables(v, out);
+    }
+  }
+  return out;
+}
+
+/** Reads and validates one rule file. Throws RuleFileError. */
+export function readRuleFile(path: string, displayPath = path): AstRule {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new RuleFileError(displayPath, `cannot be read: ${(err as Error).message}`);
+  }
+  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const nonEmpty = list.filter((d) => d.contents !== null);
+  if (nonEmpty.length !== 1) throw new RuleFileError(displayPath, `must hold exactly one rule (found ${nonEmpty.length} YAML documents)`);
+  const doc = nonEmpty[0];
+  if (doc.errors.length > 0) throw new RuleFileError(displayPath, `invalid YAML: ${doc.errors[0].message}`);
+  const parsed = ruleFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new RuleFileError(displayPath, describeZodError(parsed.error));
+  const raw = parsed.data;
+  const languages = languagesOfRule(raw.language);
+  if (!languages) throw new RuleFileError(displayPath, `language: "${raw.language}" is not supported (JavaScript, TypeScript, Tsx, Python, Go, Java)`);
+  const m = raw.metadata;
+
+  let taint: TaintSpec | undefined;
+  if (m.taint) {
+    const t = m.taint;
+    const sinks = (Array.isArray(t.sink) ? t.sink : [t.sink]).map(parseSink);
+    const known = metavariables([raw.rule, raw.utils ?? {}]);
+    for (const s of sinks) {
+      if (!known.has(s.name)) throw new RuleFileError(displayPath, `metadata.taint.sink: metavariable $${s.name} does not appear in the rule`);
+    }
+    taint = {
+      sinks,
+      keywords: t.keywords ?? [],
+      policy: t.policy,
+      sources: t.sources ?? "all",
+      unknownConfidence: t.unknownConfidence ?? Math.max(0.3, m.confidence - 0.3),
+      localConfidence: t.localConfidence ?? Math.max(0.3, m.confidence - 0.15),
+      sanitizers: t.sanitizers ?? [],
+      literal: t.literal !== undefined ? toRegExp(t.literal) : undefined,
+      literalFor: t.literalFor ?? "unknown",
+      fixedPrefixSafe: t.fixedPrefixSafe ?? false,
+      localWhenBuilt: t.localWhenBuilt ?? false,
+      joinSinks: t.joinSinks ?? false,
+    };
+  }
+
+  const config: NapiConfig = { rule: raw.rule as NapiConfig["rule"] };
+  if (raw.constraints) config.constraints = raw.constraints as NapiConfig["constraints"];
+  if (raw.utils) config.utils = raw.utils as NapiConfig["utils"];
+
+  return {
+    id: raw.id,
+    file: displayPath,
+    language: raw.language,
+    languages,
+    category: m.category,
+    severity: m.severity ?? SEVERITY_FROM_AST_GREP[raw.severity],
+    confidence: m.confidence,
+    message: raw.message.trim(),
+    recommendation: m.recommendation.trim(),
+    config,
+    configs: {},
+    taint,
+    context: m.context ? { words: m.context.words.map((w) => w.toLowerCase()) } : undefined,
+    fileContains: m.fileContains !== undefined ? toRegExp(m.fileContains) : undefined,
+    triggers: m.triggers !== undefined ? toRegExp(m.triggers) : undefined,
+    aliases: m.aliases ? { definition: toRegExp(m.aliases.definition)!, patterns: m.aliases.patterns } : undefined,
+    files: raw.files ? picomatch(raw.files, { dot: true }) : undefined,
+    ignores: raw.ignores ? picomatch(raw.ignores, { dot: true }) : undefined,
+  };
+}
+
+/** Rule files under a directory (recursively), sorted for a stable order. */
+export function ruleFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/i.test(name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The repository's `rules/` directory, found upwards from this module (works from src/ and lib/). */
+export function defaultRulesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, "rules");
+    if (existsSync(join(dir, "package.json")) && existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new Error("rules/ directory not found next to package.json");
+}
+
+/** The metavariable prefix of rule `i` in its language's combined matcher. */
+export function metavarPrefix(i: number): string {
+  return `R${i}_`;
+}
+
+const METAVAR = /\$(\$\$)?([A-Z][A-Z0-9_]*)/g;
+
+/**
+ * Makes rule `i` safe to combine with the others: its utils get a prefix (and `matches:` follows),
+ * and so do the metavariables in its patterns, so no two rules bind the same name.
+ */
+function namespaced(value: unknown, i: number, utilNames: ReadonlySet<string>, key = ""): unknown {
+  if (typeof value === "string") {
+    return key === "pattern" || key === "context" ? value.replace(METAVAR, (_m, dollars: string | undefined, name: string) => `$${dollars ?? ""}${metavarPrefix(i)}${name}`) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => namespaced(v, i, utilNames, key));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = k === "matches" && typeof v === "string" && utilNames.has(v) ? `r${i}__${v}` : namespaced(v, i, utilNames, k);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The name rule `i` binds on every node it matches in the combined matcher. */
+export function hitMarker(i: number): string {
+  return `${metavarPrefix(i)}_HIT`;
+}
+
+/**
+ * One matcher for all rules of a language, run in one traversal: a node matches when any rule
+ * (or an ERROR node) matches, and then carries, for every rule that matches it, that rule's
+ * marker metavariable and its own (prefixed) metavariables. napi compiles a config on every call,
+ * so asking each candidate "does rule i match" would cost a compilation per question.
+ */
+function combine(language: AstLanguage, rules: AstRule[], indices: readonly number[]): NapiConfig {
+  const any: unknown[] = [];
+  const markers: unknown[] = [];
+  const utils: Record<string, unknown> = {};
+  for (const i of indices) {
+    const r = rules[i];
+    const config = r.configs[language] ?? r.config;
+    const names = new Set(Object.keys(config.utils ?? {}));
+    const rule = namespaced(config.rule, i, names);
+    any.push(rule);
+    markers.push({ any: [{ all: [rule, { pattern: `$${hitMarker(i)}` }] }, { pattern: "$_ANY" }] });
+    for (const [k, v] of Object.entries(config.utils ?? {})) utils[`r${i}__${k}`] = namespaced(v, i, names);
+  }
+  any.push({ kind: "ERROR" });
+  return { rule: { all: [{ any }, ...markers] }, ...(Object.keys(utils).length ? { utils } : {}) } as NapiConfig;
+}
+
+function compileLanguage(language: AstLanguage, rules: AstRule[]): CompiledLanguage {
+  const all = rules.map((_, i) => i);
+  const prefilter = combine(language, rules, all);
+  return { language, rules, prefilter, subsets: new Map([[all.join(","), prefilter]]) };
+}
+
+/** Whether a rule object names a node kind the grammar does not have. */
+function usesUnknownKind(value: unknown, lang: string): boolean {
+  if (Array.isArray(value)) return value.some((v) => usesUnknownKind(v, lang));
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "kind" && typeof v === "string" && kindId(lang, v) === 0) return true;
+      if (usesUnknownKind(v, lang)) return true;
+    }
+  }
+  return false;
+}
+
+/** Leaves out `any:` alternatives and `not:` conditions that need kinds the grammar lacks. */
+function pruneForGrammar(value: unknown, lang: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => pruneForGrammar(v, lang));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "any" && Array.isArray(v)) {
+        const kept = v.filter((alt) => !usesUnknownKind(alt, lang));
+        out[k] = kept.length > 0 ? kept.map((alt) => pruneForGrammar(alt, lang)) : v;
+      } else if (k === "not" && usesUnknownKind(v, lang)) {
+        continue;
+      } else out[k] = pruneForGrammar(v, lang);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Checks that ast-grep accepts the rule for a language (patterns parse, kinds exist) and records its config there. */
+function checkCompiles(rule: AstRule, language: AstLanguage): void {
+  const lang = NAPI_LANG[language];
+  const config = usesUnknownKind(rule.config, lang) ? (pruneForGrammar(rule.config, lang) as NapiConfig) : rule.config;
+  try {
+    parseNapi(lang, "").root().findAll(config);
+  } catch (err) {
+    throw new RuleFileError(rule.file, `ast-grep rejects the rule for ${language}: ${(err as Error)?.message ?? err}`);
+  }
+  rule.configs[language] = config;
+}
+
+/** Loads, validates and compiles every rule under `dir`. Throws RuleFileError on the first bad file. */
+export function loadRuleSet(dir: string = defaultRulesDir()): RuleSet {
+  const root = resolve(dir);
+  const base = dirname(root);
+  const support = languageSupport();
+  const rules: AstRule[] = [];
+  const unavailable: RuleSet["unavailable"] = [];
+  const seen = new Map<string, string>();
+  for (const path of ruleFiles(root)) {
+    const display = relative(base, path).split(sep).join("/");
+    const rule = readRuleFile(path, display);
+    const other = seen.get(rule.id);
+    if (other) throw new RuleFileError(display, `id "${rule.id}" is already used by ${other}`);
+    seen.set(rule.id, display);
+    const usable = rule.languages.filter((l) => support.available.has(l));
+    if (usable.length === 0) {
+      unavailable.push({ file: display, reason: support.problems.get(rule.languages[0]) ?? `${rule.language} is not available` });
+      continue;
+    }
+    // The rule's own language must accept it; the languages it extends to (TypeScript for a
+    // JavaScript rule) may lack a construct (JSX in .ts files) and then simply do not run it.
+    const own = usable[0];
+    checkCompiles(rule, own);
+    const languages = usable.filter((l) => {
+      if (l === own) return true;
+      try {
+        checkCompiles(rule, l);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    rules.push({ ...rule, languages, configs: Object.fromEntries(languages.map((l) => [l, rule.configs[l]])) });
+  }
+  const byLanguage = new Map<AstLanguage, CompiledLanguage>();
+  for (const lang of AST_LANGUAGES) {
+    if (!support.available.has(lang)) continue;
+    const own = rules.filter((r) => r.languages.includes(lang));
+    if (own.length > 0) byLanguage.set(lang, compileLanguage(lang, own));
+  }
+  return { dir: root, rules, byLanguage, unavailable };
+}
+
+const cache = new Map<string, RuleSet>();
+
+/** `loadRuleSet`, once per directory per process. */
+export function cachedRuleSet(dir: string = defaultRulesDir()): RuleSet {
+  const key = resolve(dir);
+  let set = cache.get(key);
+  if (!set) {
+    set = loadRuleSet(key);
+    cache.set(key, set);
+  }
+  return set;
+}

@@ -1,0 +1,1409 @@
+/**
+ * The taint engine: what an expression at a sink may carry, computed within its function.
+ *
+ * It evaluates the expression over an abstract value (see value.ts): literals are clean,
+ * sanitisers and number conversions make a value safe, known sources (request members,
+ * `process.argv`, `os.environ`, `input()`, serverless events, route parameters...) make it
+ * tainted, and everything else is "unknown". Identifiers are resolved to the definitions that
+ * reach the use in the same function (assignments, declarations with destructuring, `+=`,
+ * `x.push(v)`, loop variables), following straight-line code: a definition in the same block
+ * replaces the ones before it, one in a branch or loop adds to them. Identifiers the function
+ * does not define come from its parameters, the enclosing functions, the module, or a global
+ * (a request object, `process`, `location`). An allow-list check (`if (!ALLOWED.includes(x))
+ * return`, `if x not in ALLOWED: abort(400)`, a regex test) before the use makes it safe.
+ *
+ * Not handled: calls into other functions (their result is unknown), fields of objects assigned
+ * member by member, aliasing, flows across files.
+ */
+import type { SgNode } from "@ast-grep/napi";
+import type { Category } from "../../types.js";
+import { FAMILY, type AstLanguage, type Family } from "../languages.js";
+import {
+  BUILDING_METHODS,
+  FASTAPI_MARKERS,
+  JAVA_SOURCE_ANNOTATIONS,
+  MUTATING_METHODS,
+  SAFE_RESULT,
+  containerMember,
+  containerMethod,
+  globalContainer,
+  isBuilder,
+  isSanitiser,
+  isWrapper,
+  sourceFunction,
+  type MemberSource,
+} from "./knowledge.js";
+import { syntaxFor, type FamilySyntax } from "./syntax.js";
+import { CLEAN, SAFE, SOURCE, UNKNOWN, clean, concat, containerVal, derived, join, safe, sourced, unknown, type Container, type Val } from "./value.js";
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+type BindingOp = "=" | "+=" | "iter" | "fn" | "mut";
+
+interface Binding {
+  name: string;
+  /** The defining node (declarator, assignment, loop, call). */
+  node: SgNode;
+  op: BindingOp;
+  /** The expression assigned (for "mut": the call; values are its arguments). */
+  value?: SgNode;
+  /** Member path from the value to the bound name (destructuring): ["query", "id"], "[]" for an element. */
+  path: string[];
+  /** Position in a tuple/expression list on the right, for `a, b = x, y`. */
+  tupleIndex?: number;
+  /** Byte offset from which the binding is in effect. */
+  point: number;
+  /** Uses inside this span do not see the binding (its own right-hand side). */
+  exclude?: Span;
+}
+
+interface Param {
+  name: string;
+  val: Val;
+  /** Position in the parameter list (for matching call arguments). */
+  index: number;
+}
+
+interface Frame {
+  id: number;
+  /** The function whose parameters are bound. */
+  fn: number;
+  params: Map<string, Val>;
+}
+
+interface ScopeInfo {
+  node: SgNode;
+  span: Span;
+  defs: Map<string, Binding[]>;
+  params: Map<string, Param>;
+}
+
+export interface EvalOptions {
+  category: Category;
+  /** Extra sanitiser names the rule declares. */
+  sanitizers: readonly string[];
+}
+
+const MAX_DEPTH = 48;
+const MAX_DEFS_PER_SCOPE = 4000;
+const MAX_LABEL = 60;
+
+const STRING_METHODS = new Set([
+  "toString",
+  "trim",
+  "trimStart",
+  "trimEnd",
+  "toLowerCase",
+  "toUpperCase",
+  "toLocaleLowerCase",
+  "toLocaleUpperCase",
+  "normalize",
+  "split",
+  "slice",
+  "substring",
+  "substr",
+  "at",
+  "charAt",
+  "strip",
+  "lstrip",
+  "rstrip",
+  "lower",
+  "upper",
+  "title",
+  "capitalize",
+  "casefold",
+  "decode",
+  "encode",
+  "splitlines",
+  "rsplit",
+  "partition",
+  "getvalue",
+  "read",
+  "read_text",
+  "read_bytes",
+  "readline",
+  "readlines",
+  "toString",
+  "valueOf",
+  "getBytes",
+  "toCharArray",
+  "then",
+  "map",
+  "filter",
+  "flat",
+  "flatMap",
+  "reduce",
+  "items",
+  "keys",
+  "values",
+  "entries",
+  "copy",
+  "to_dict",
+  "dict",
+  "model_dump",
+  "getlist",
+  "get",
+  "pop",
+  "first",
+  "last",
+]);
+
+const VALIDATION =
+  /\.(?:includes|has|indexOf|contains|containsKey|test|match|matches|fullmatch|startsWith|startswith|isdigit|isalnum|isnumeric|isdecimal|isalpha|isidentifier|isInteger|isSafeInteger|MatchString|is_relative_to)\s*\(|\bnot\s+in\b|\bin\s+[A-Za-z_]|\b(?:re\.(?:match|fullmatch|search)|isValid\w*|is_valid\w*|is_safe\w*|isSafe\w*|url_has_allowed_host_and_scheme|isAllowed\w*|is_allowed\w*|validat\w*|allowed\w*|is[A-Z][A-Za-z]*(?=\s*\()|ALLOWED\w*|whitelist\w*|allowlist\w*|commonpath|slices\.Contains|strings\.HasPrefix|filepath\.Rel)\b/;
+const NEGATED = /^\s*\(?\s*!(?!=)|^\s*not\s|\bnot\s+in\b|!==?|===?\s*-1\b|<\s*0\b|===?\s*false\b|==\s*False\b|\bis\s+None\b/;
+const EXITS = /\b(?:return|throw|raise|abort|continue|break|exit|panic|redirect)\b|http\.Error|sys\.exit|os\.Exit|\bnext\s*\(/;
+
+/** A node's child in a tree-sitter field (napi's typed `field` wants a known kind map). */
+export function fld(n: SgNode | null | undefined, name: string): SgNode | null {
+  if (!n) return null;
+  return (n as unknown as { field(name: string): SgNode | null }).field(name) ?? null;
+}
+
+/** Listings of archive members: their names come from the archive (zip slip). */
+const ARCHIVE_LISTINGS = new Set(["namelist", "infolist", "getmembers", "getnames", "getEntries"]);
+
+/** Path joins build a path from parts: a part from outside makes the result "built" like a concatenation. */
+const PATH_JOIN = /(?:^|\.)(?:path\.join|path\.resolve|os\.path\.join|posixpath\.join|filepath\.Join|path\.Join|Paths\.get|Path\.of)$/;
+
+/** Reading a file whose path is constant yields the application's own data, not input. */
+const FILE_READERS = new Set(["readFileSync", "readFile", "open", "read_text", "read_bytes", "require", "ReadFile", "readAllBytes", "readString"]);
+/** Tornado's RequestHandler accessors (`self.get_argument("q")`). */
+const TORNADO_SOURCES = new Set(["get_argument", "get_arguments", "get_query_argument", "get_query_arguments", "get_body_argument", "get_body_arguments", "get_cookie", "get_secure_cookie", "get_signed_cookie", "decode_argument"]);
+
+const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port"]);
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function compact(text: string): string {
+  return text.replace(/\s+/g, "").slice(0, 200);
+}
+
+function stripQuotes(text: string): string {
+  return text.replace(/^[a-zA-Z]{0,3}("""|'''|"|'|`)/, "").replace(/("""|'''|"|'|`)$/, "");
+}
+
+export class TaintEngine {
+  private readonly syntax: FamilySyntax;
+  private readonly spans = new Map<number, Span>();
+  private readonly kinds = new Map<number, string>();
+  private readonly scopes = new Map<number, ScopeInfo>();
+  private readonly cache = new Map<string, Val>();
+  /** Calls into local functions being evaluated, innermost last (their parameters bound to the arguments). */
+  private frames: Frame[] = [];
+  private frameSeq = 0;
+  private callSiteDepth = 0;
+  private localFns?: Map<string, SgNode | null>;
+  private readonly sites = new Map<number, SgNode[]>();
+  private readonly visiting = new Set<string>();
+  private depth = 0;
+  private opts: EvalOptions = { category: "sql-injection", sanitizers: [] };
+
+  readonly family: Family;
+
+  constructor(
+    readonly language: AstLanguage,
+    private readonly root: SgNode,
+  ) {
+    this.family = FAMILY[language];
+    this.syntax = syntaxFor(language);
+  }
+
+  /** The abstract value of `node` for a sink of `options.category`. Never throws. */
+  valueOf(node: SgNode, options: EvalOptions): Val {
+    this.opts = options;
+    this.depth = 0;
+    this.visiting.clear();
+    this.frames = [];
+    this.callSiteDepth = 0;
+    try {
+      return this.eval(node);
+    } catch {
+      return unknown();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // node helpers (each napi call crosses into native code: cache what is asked often)
+
+  private kind(n: SgNode): string {
+    const id = n.id();
+    let k = this.kinds.get(id);
+    if (k === undefined) {
+      k = n.kind() as string;
+      this.kinds.set(id, k);
+    }
+    return k;
+  }
+
+  private span(n: SgNode): Span {
+    const id = n.id();
+    let s = this.spans.get(id);
+    if (!s) {
+      const r = n.range();
+      s = { start: r.start.index, end: r.end.index };
+      this.spans.set(id, s);
+    }
+    return s;
+  }
+
+  private contains(outer: SgNode | Span, inner: SgNode | Span): boolean {
+    const a = "start" in outer ? outer : this.span(outer);
+    const b = "start" in inner ? inner : this.span(inner);
+    return a.start <= b.start && b.end <= a.end;
+  }
+
+  private named(n: SgNode | null | undefined): SgNode[] {
+    if (!n) return [];
+    return n.namedChildren().filter((c) => {
+      const k = this.kind(c);
+      return k !== "comment" && k !== "line_comment" && k !== "block_comment";
+    });
+  }
+
+  private label(n: SgNode): string {
+    const t = n.text().replace(/\s+/g, " ");
+    return t.length > MAX_LABEL ? `${t.slice(0, MAX_LABEL - 1)}…` : t;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // evaluation
+
+  private eval(n: SgNode | null | undefined): Val {
+    if (!n) return unknown();
+    const frame = this.frames.length ? this.frames[this.frames.length - 1].id : 0;
+    const key = `${n.id()}|${this.opts.category}|${frame}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    if (this.visiting.has(key) || this.depth > MAX_DEPTH) return unknown();
+    this.visiting.add(key);
+    this.depth++;
+    let v: Val;
+    try {
+      v = this.evalNode(n);
+    } finally {
+      this.depth--;
+      this.visiting.delete(key);
+    }
+    this.cache.set(key, v);
+    return v;
+  }
+
+  private evalNode(n: SgNode): Val {
+    const k = this.kind(n);
+    const s = this.syntax;
+    if (s.stringKinds.has(k)) return this.evalString(n, k);
+    if (s.constantKinds.has(k)) return clean(k === "true" || k === "false" || /null|none|nil|undefined/.test(k) ? "" : n.text(), "number");
+    if (s.functionKinds.has(k) || k === "method_reference") return safe("function");
+    switch (k) {
+      case "identifier":
+      case "shorthand_property_identifier":
+        return this.evalIdentifier(n);
+      case "this":
+      case "self":
+      case "super":
+        return unknown();
+      case "parenthesized_expression":
+      case "await_expression":
+      case "await":
+      case "non_null_expression":
+      case "as_expression":
+      case "satisfies_expression":
+      case "type_assertion":
+      case "spread_element":
+      case "list_splat":
+      case "dictionary_splat":
+      case "expression_statement":
+      case "jsx_expression":
+      case "template_substitution":
+      case "interpolation":
+      case "variadic_argument":
+        return this.evalFirstExpression(n);
+      case "cast_expression":
+        return this.eval(fld(n, "value"));
+      case "member_expression":
+      case "attribute":
+      case "selector_expression":
+      case "field_access":
+        return this.evalMember(n, k);
+      case "subscript_expression":
+      case "subscript":
+      case "index_expression":
+      case "array_access":
+      case "slice_expression":
+        return this.evalSubscript(n, k);
+      case "call_expression":
+      case "call":
+      case "new_expression":
+      case "method_invocation":
+      case "object_creation_expression":
+        return this.evalCall(n, k);
+      case "binary_expression":
+      case "binary_operator":
+        return this.evalBinary(n);
+      case "boolean_operator":
+        return join([this.eval(fld(n, "left")), this.eval(fld(n, "right"))]);
+      case "unary_expression":
+      case "not_operator":
+      case "unary_operator":
+        return this.evalUnary(n);
+      case "comparison_operator":
+      case "instanceof_expression":
+      case "update_expression":
+        return safe("number");
+      case "ternary_expression":
+        return this.evalConditional(fld(n, "condition"), fld(n, "consequence"), fld(n, "alternative"));
+      case "conditional_expression": {
+        const parts = this.named(n);
+        return this.evalConditional(parts[1] ?? null, parts[0] ?? null, parts[2] ?? null);
+      }
+      case "assignment_expression":
+      case "augmented_assignment_expression":
+      case "assignment":
+      case "named_expression":
+        return this.eval((fld(n, "right") ?? fld(n, "value")));
+      case "sequence_expression":
+      case "expression_list": {
+        const parts = this.named(n);
+        return k === "sequence_expression" ? this.eval(parts[parts.length - 1]) : join(parts.map((p) => this.eval(p)));
+      }
+      case "array":
+      case "list":
+      case "tuple":
+      case "set":
+      case "array_initializer":
+      case "array_creation_expression":
+      case "literal_value":
+      case "composite_literal":
+        return this.evalCollection(n, "array");
+      case "object":
+      case "dictionary":
+        return this.evalCollection(n, "object");
+      case "pair":
+        return this.eval(fld(n, "value"));
+      case "keyed_element": {
+        const parts = this.named(n);
+        return this.eval(parts[parts.length - 1]);
+      }
+      case "literal_element":
+        return this.evalFirstExpression(n);
+      case "keyword_argument":
+        return this.eval(fld(n, "value"));
+      case "list_comprehension":
+      case "generator_expression":
+      case "set_comprehension":
+      case "dictionary_comprehension":
+        return derived(this.eval(fld(n, "body")));
+      case "type_conversion_expression":
+        return derived(this.eval(fld(n, "operand")));
+      case "string_fragment":
+      case "string_content":
+      case "escape_sequence":
+        return clean(n.text());
+      default:
+        return unknown();
+    }
+  }
+
+  /** `cond ? a : b`; an allow-list check in `cond` on `a` makes `a` safe (`ALLOWED.includes(x) ? x : "en"`). */
+  private evalConditional(cond: SgNode | null, a: SgNode | null, b: SgNode | null): Val {
+    const guardedBranch = (branch: SgNode | null, positive: boolean): Val => {
+      const v = this.eval(branch);
+      if (v.level < UNKNOWN || !branch || !cond || this.kind(branch) !== "identifier") return v;
+      if (this.validates(cond, [branch.text()]) && NEGATED.test(cond.text()) !== positive) return { ...safe(), text: v.text };
+      return v;
+    };
+    return join([guardedBranch(a, true), guardedBranch(b, false)]);
+  }
+
+  private evalFirstExpression(n: SgNode): Val {
+    const parts = this.named(n).filter((c) => !/^(?:type_annotation|type_arguments|format_specifier|type_conversion)$/.test(this.kind(c)));
+    return parts.length ? this.eval(parts[0]) : unknown();
+  }
+
+  private evalString(n: SgNode, k: string): Val {
+    if (k === "concatenated_string") return concat(this.named(n).map((c) => this.eval(c)));
+    const children = this.named(n);
+    const dynamic = children.some((c) => {
+      const ck = this.kind(c);
+      return ck === "template_substitution" || ck === "interpolation";
+    });
+    if (!dynamic) return clean(stripQuotes(n.text()));
+    const parts: Val[] = [];
+    for (const c of children) {
+      const ck = this.kind(c);
+      if (ck === "template_substitution" || ck === "interpolation") parts.push(this.evalFirstExpression(c));
+      else if (ck === "string_fragment" || ck === "string_content" || ck === "escape_sequence") parts.push(clean(c.text()));
+    }
+    return concat(parts);
+  }
+
+  private evalCollection(n: SgNode, shape: "array" | "object"): Val {
+    const values: Val[] = [];
+    for (const c of this.named(n)) {
+      const ck = this.kind(c);
+      if (ck === "shorthand_property_identifier") values.push(this.eval(c));
+      else if (ck === "pair" || ck === "keyed_element" || ck === "spread_element" || ck === "dictionary_splat" || ck === "literal_element") values.push(this.eval(c));
+      else if (ck === "method_definition" || ck === "type_identifier" || ck === "dimensions" || ck === "generic_type" || ck === "slice_type" || ck === "map_type" || ck === "qualified_type") continue;
+      else if (ck === "literal_value" || ck === "array_initializer") values.push(this.evalCollection(c, shape));
+      else values.push(this.eval(c));
+    }
+    if (values.length === 0) return clean("", shape);
+    const v = join(values);
+    return { level: v.level, built: v.built, text: v.level === CLEAN ? "" : v.text, prefix: undefined, source: v.source, shape };
+  }
+
+  private evalUnary(n: SgNode): Val {
+    const op = (fld(n, "operator"))?.text() ?? n.child(0)?.text() ?? "";
+    const arg = (fld(n, "argument") ?? fld(n, "operand"));
+    // Go: &x and *x are the value itself; <-ch is unknown.
+    if (op === "&" || op === "*") return this.eval(arg ?? this.named(n)[0]);
+    if (op === "<-") return unknown();
+    return safe("number"); // !x, -x, typeof x, not x, ~x
+  }
+
+  private evalBinary(n: SgNode): Val {
+    const left = fld(n, "left");
+    const right = fld(n, "right");
+    const op = (fld(n, "operator"))?.text() ?? this.operatorOf(n, left, right);
+    switch (op) {
+      case "+": {
+        const l = this.eval(left);
+        const r = this.eval(right);
+        // count + 1 is arithmetic: a number with something that is not text.
+        const numeric = (v: Val, other: Val) => v.shape === "number" && v.level === CLEAN && other.text === "" && other.level !== SOURCE;
+        if (numeric(l, r) || numeric(r, l)) return safe("number");
+        return concat([l, r]);
+      }
+      case "%": {
+        const l = this.eval(left);
+        // Python "...%s..." % value: formatting when the left side is a string.
+        if (left && this.syntax.stringKinds.has(this.kind(left))) return concat([l, this.eval(right)]);
+        // A format string held in a variable or constant (PAGE % query); numbers are arithmetic.
+        return l.shape !== "number" && (l.level >= UNKNOWN || l.text !== "") ? concat([l, this.eval(right)]) : safe("number");
+      }
+      case "||":
+      case "??":
+      case "&&":
+      case "or":
+      case "and":
+        return join([this.eval(left), this.eval(right)]);
+      case "/": {
+        // pathlib: Path(base) / name keeps the name.
+        if (this.family === "python") {
+          const l = this.eval(left);
+          const r = this.eval(right);
+          return l.level >= UNKNOWN || r.level >= UNKNOWN ? concat([l, r]) : safe("number");
+        }
+        return safe("number");
+      }
+      default:
+        return safe("number"); // arithmetic, comparisons, bit operations
+    }
+  }
+
+  private operatorOf(n: SgNode, left: SgNode | null, right: SgNode | null): string {
+    const ls = left ? this.span(left).end : -1;
+    const rs = right ? this.span(right).start : -1;
+    for (const c of n.children()) {
+      if (c.isNamed()) continue;
+      const s = this.span(c);
+      if (s.start >= ls && s.end <= rs) return c.text();
+    }
+    return "";
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // members and calls
+
+  private memberName(n: SgNode, k: string): { object: SgNode | null; name: string } {
+    switch (k) {
+      case "member_expression":
+        return { object: fld(n, "object"), name: (fld(n, "property"))?.text() ?? "" };
+      case "attribute":
+        return { object: fld(n, "object"), name: (fld(n, "attribute"))?.text() ?? "" };
+      case "selector_expression":
+        return { object: fld(n, "operand"), name: (fld(n, "field"))?.text() ?? "" };
+      case "field_access":
+        return { object: fld(n, "object"), name: (fld(n, "field"))?.text() ?? "" };
+      default:
+        return { object: null, name: "" };
+    }
+  }
+
+  private fromMemberSource(m: MemberSource | undefined, at: SgNode): Val | undefined {
+    if (!m) return undefined;
+    if (m.container) return containerVal(m.container);
+    if (m.source) return sourced(this.label(at), m.source.remote);
+    return undefined;
+  }
+
+  /** `base.name` for an evaluated base. */
+  private member(base: Val, name: string, at: SgNode): Val {
+    if (base.container) {
+      const m = this.fromMemberSource(containerMember(base.container, name), at);
+      if (m) return m;
+      if (base.level === SOURCE) return derived(base);
+      return unknown();
+    }
+    if (SAFE_RESULT.has(name)) return safe("number");
+    // Angular: this.route.snapshot.queryParamMap / paramMap / queryParams (the page URL).
+    if (/^(?:queryParamMap|paramMap|queryParams|fragment)$/.test(name) && /route/i.test(at.text().slice(0, 80))) return sourced(this.label(at), true);
+    // Names inside an archive are chosen by whoever made it (zip slip): adm-zip's entry.entryName.
+    if (name === "entryName" && base.level >= UNKNOWN) return sourced(this.label(at), true);
+    if (base.level === SOURCE) {
+      const v = derived(base);
+      // Name the source by the longest plain member chain: `req.query.file`, not `req.query`.
+      const t = at.text();
+      if (v.source && t.length <= MAX_LABEL && t.startsWith(v.source.label) && /^[\w$.\[\]'"]+$/.test(t)) v.source = { ...v.source, label: t };
+      return v;
+    }
+    if (base.level <= SAFE) return base.level === CLEAN ? clean("") : safe();
+    return unknown();
+  }
+
+  private evalMember(n: SgNode, k: string): Val {
+    const { object, name } = this.memberName(n, k);
+    if (!object) return unknown();
+    // `self.request` / `this.request` (class-based views) is the request.
+    if ((name === "request" || name === "req") && /^(?:self|this)$/.test(object.text())) return containerVal(this.family === "java" ? "javaRequest" : "request");
+    const v = this.member(this.eval(object), name, n);
+    // A check on the member itself guards it too: `if (!validator.isURL(req.query.u)) return`.
+    if (v.level === SOURCE && !v.container) {
+      const text = n.text();
+      if (text.length <= 80 && /^[\w$.]+$/.test(text)) return this.guarded(v, text, n, this.scopeInfo(this.scopeNodeOf(n)));
+    }
+    return v;
+  }
+
+  private evalSubscript(n: SgNode, k: string): Val {
+    const object = (fld(n, "object") ?? fld(n, "value") ?? fld(n, "operand") ?? fld(n, "array"));
+    if (!object) return unknown();
+    const base = this.eval(object);
+    if (k === "slice_expression") return derived(base);
+    const index = (fld(n, "index") ?? fld(n, "subscript"));
+    // A lookup in a literal map or list is an allow-list: the result is one of its values.
+    if (base.level <= SAFE && (base.shape === "object" || base.shape === "array")) return base.level === CLEAN ? clean("") : safe();
+    const key = index && this.syntax.stringKinds.has(this.kind(index)) ? stripQuotes(index.text()) : "[]";
+    return this.member(base, key, n);
+  }
+
+  private callParts(n: SgNode, k: string): { callee: SgNode | null; recv: SgNode | null; name: string; dotted: string; args: SgNode[]; kwargs: Map<string, SgNode>; tagged: boolean } {
+    let callee: SgNode | null = null;
+    let recv: SgNode | null = null;
+    let name = "";
+    let argsNode: SgNode | null = null;
+    if (k === "method_invocation") {
+      recv = fld(n, "object");
+      name = (fld(n, "name"))?.text() ?? "";
+      argsNode = fld(n, "arguments");
+    } else if (k === "object_creation_expression") {
+      callee = fld(n, "type");
+      name = callee?.text().replace(/<.*$/s, "") ?? "";
+      argsNode = fld(n, "arguments");
+    } else {
+      callee = fld(n, "function") ?? fld(n, "constructor");
+      argsNode = fld(n, "arguments");
+      // TypeScript parses `await f<T>(x)` as a call of `await f`.
+      for (let i = 0; callee && i < 3 && /^(?:await_expression|parenthesized_expression|non_null_expression)$/.test(this.kind(callee)); i++) callee = this.named(callee)[0] ?? null;
+      if (callee) {
+        const ck = this.kind(callee);
+        if (ck === "member_expression" || ck === "attribute" || ck === "selector_expression") {
+          const m = this.memberName(callee, ck);
+          recv = m.object;
+          name = m.name;
+        } else if (ck === "identifier") {
+          name = callee.text();
+        } else {
+          name = compact(callee.text());
+        }
+      }
+    }
+    const dotted = k === "method_invocation" ? compact(`${recv ? recv.text() + "." : ""}${name}`) : callee ? compact(callee.text()) : name;
+    const args: SgNode[] = [];
+    const kwargs = new Map<string, SgNode>();
+    let tagged = false;
+    if (argsNode) {
+      const ak = this.kind(argsNode);
+      if (ak === "template_string") tagged = true;
+      else if (ak === "generator_expression") args.push(argsNode);
+      else
+        for (const a of this.named(argsNode)) {
+          if (this.kind(a) === "keyword_argument") {
+            const kn = (fld(a, "name"))?.text();
+            const kv = fld(a, "value");
+            if (kn && kv) kwargs.set(kn, kv);
+          } else args.push(a);
+        }
+    }
+    return { callee, recv, name, dotted, args, kwargs, tagged };
+  }
+
+  private evalCall(n: SgNode, k: string): Val {
+    const { recv, name, dotted, args, kwargs, tagged } = this.callParts(n, k);
+    const { category, sanitizers } = this.opts;
+    if (tagged) return safe(); // sql`...`, html`...`: the tag escapes its values
+    if (isSanitiser(category, dotted, name, sanitizers)) return safe();
+    // x.replace(/[^a-z0-9]/g, "") and re.sub(r"[^\w]", "", x) keep only allowed characters.
+    if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(args[0].text())) return safe();
+    // Quote doubling (name.replace("'", "''")) is SQL string escaping.
+    if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(args[0].text()) && /(["'])\1|\\/.test(stripQuotes(args[1].text()))) return safe();
+    const argVals = () => [...args, ...kwargs.values()].map((a) => this.eval(a));
+
+    if (recv) {
+      const recvText = recv.text();
+      if (this.family === "python" && recvText === "self" && TORNADO_SOURCES.has(name)) return sourced(this.label(n), true);
+      if ((recvText === "this" || recvText === "self") && !isSanitiser(category, dotted, name, sanitizers)) {
+        const local = this.localFunction(name);
+        if (local) {
+          const r = this.evalLocalCall(local, args, true);
+          if (r) return r;
+        }
+      }
+      if (FILE_READERS.has(name) && args.every((a) => this.eval(a).level <= SAFE) && !/^(?:req|request|ctx)$/.test(recvText)) {
+        const rv0 = this.eval(recv);
+        if (rv0.level <= UNKNOWN && !rv0.container) return clean("");
+      }
+      const rv = this.eval(recv);
+      if (rv.container) {
+        const m = this.fromMemberSource(containerMethod(rv.container, name), n);
+        if (m) return m;
+        if (rv.container === "event" || rv.level === SOURCE) return derived(rv);
+        if (isWrapper(this.family, dotted, name, true)) return derived(join(argVals()));
+        return unknown();
+      }
+      if (SAFE_RESULT.has(name)) return safe("number");
+      if (ARCHIVE_LISTINGS.has(name) && args.length === 0) return sourced(`${this.label(n)} (names inside the archive)`, true);
+      // Module functions first (path.join, os.path.join, String.format, fmt.Sprintf): the receiver is a module.
+      if (PATH_JOIN.test(dotted) && isWrapper(this.family, dotted, name, true)) return concat(argVals());
+      if (isWrapper(this.family, dotted, name, true)) return derived(join(argVals()));
+      if (isBuilder(this.family, dotted, name, true)) return concat(argVals());
+      if (BUILDING_METHODS.has(name)) return concat([rv, ...argVals()]);
+      const src = this.fromMemberSource(sourceFunction(this.family, dotted, name), n);
+      if (src) return src;
+      if (rv.level === SOURCE) return derived(rv);
+      if (rv.level <= SAFE && (rv.shape === "object" || rv.shape === "array") && (name === "get" || name === "getOrDefault")) return clean("");
+      if (STRING_METHODS.has(name)) return derived(rv);
+      return unknown();
+    }
+    const src = this.fromMemberSource(sourceFunction(this.family, dotted, name), n);
+    if (src) return src;
+    if (FILE_READERS.has(name) && argVals().every((a) => a.level <= SAFE)) return clean(""); // the app's own files
+    if (name === "URL" && args.length === 2) {
+      // new URL("/path", base): the origin is the base's, the path fixed.
+      const first = this.eval(args[0]);
+      if (first.level <= SAFE || (first.prefix !== undefined && /^\/[^/\\]/.test(first.prefix))) return first;
+    }
+    if ((name === "useMemo" || name === "computed") && args[0] && this.syntax.functionKinds.has(this.kind(args[0]))) {
+      const r = this.evalLocalCall(args[0], [], false);
+      if (r) return r;
+    }
+    if (isBuilder(this.family, dotted, name, false)) return concat(argVals());
+    if (this.family === "js" && (name === "join" || name === "resolve")) return concat(argVals()); // path.join imported bare
+    if (isWrapper(this.family, dotted, name, false) || (this.family === "go" && name === "append")) return derived(join(argVals()));
+    if (this.family === "go" && /^\[\]|^\(/.test(dotted)) return derived(join(argVals())); // []byte(x), (*T)(x)
+    const local = this.localFunction(name);
+    if (local) return this.evalLocalCall(local, args, false) ?? unknown();
+    return unknown();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // identifiers, scopes, definitions
+
+  private scopeNodeOf(n: SgNode): SgNode {
+    let cur = n.parent();
+    while (cur) {
+      if (this.syntax.functionKinds.has(this.kind(cur))) return cur;
+      cur = cur.parent();
+    }
+    return this.root;
+  }
+
+  private outerScope(scope: SgNode): SgNode | null {
+    if (scope.id() === this.root.id()) return null;
+    return this.scopeNodeOf(scope);
+  }
+
+  private evalIdentifier(n: SgNode): Val {
+    const name = n.text();
+    // Constants keep their name as text: it stands for a fixed base (`join(__dirname, x)`, `API_URL + path`).
+    if (this.syntax.constantNames.has(name)) return clean(name);
+    const useSpan = this.span(n);
+    let scope: SgNode | null = this.scopeNodeOf(n);
+    let innermost = true;
+    while (scope) {
+      const info = this.scopeInfo(scope);
+      const defs = (info.defs.get(name) ?? []).filter((d) => !innermost || (d.point <= useSpan.start && !(d.exclude && this.contains(d.exclude, useSpan))));
+      if (defs.length > 0) {
+        const v = innermost ? this.combine(defs, useSpan) : join(defs.map((d) => this.evalBinding(d)));
+        return this.guarded(v, name, n, info);
+      }
+      const p = info.params.get(name);
+      if (p) return this.guarded(this.paramValue(p, info), name, n, info);
+      scope = this.outerScope(scope);
+      innermost = false;
+    }
+    const c = globalContainer(this.family, name);
+    if (c) return containerVal(c, c === "location" ? SOURCE : UNKNOWN, c === "location" ? { label: "location", remote: true } : undefined);
+    if (/^[A-Z][A-Z0-9_]*$/.test(name) && name.length > 1) return clean(name); // a constant by convention
+    return unknown();
+  }
+
+  /** A parameter's value: bound by the call being evaluated, else what the function's callers in this file pass. */
+  private paramValue(p: Param, info: ScopeInfo): Val {
+    const top = this.frames[this.frames.length - 1];
+    if (top && top.fn === info.node.id()) return top.params.get(p.name) ?? unknown();
+    if (p.val.level !== UNKNOWN || p.val.container || this.callSiteDepth >= 2) return p.val;
+    const sites = this.callSites(info.node);
+    if (sites.length === 0) return p.val;
+    const offset = this.family === "python" && info.params.has("self") ? 1 : this.family === "python" && info.params.has("cls") ? 1 : 0;
+    const saved = this.frames;
+    this.frames = [];
+    this.callSiteDepth++;
+    try {
+      const values = sites.slice(0, 6).map((c) => {
+        const { args, recv } = this.callParts(c, this.kind(c));
+        // self.method(a) passes `a` to the parameter after `self`; Class.method(obj, a) passes obj to self.
+        const shift = recv && /^(?:self|cls|this)$/.test(recv.text()) ? offset : 0;
+        const a = args[p.index - shift];
+        return a ? this.eval(a) : unknown();
+      });
+      const v = join(values);
+      if (v.source) v.source = { ...v.source, label: v.source.label };
+      return v;
+    } finally {
+      this.callSiteDepth--;
+      this.frames = saved;
+    }
+  }
+
+  /** Calls of a function declared in this file (by its name; `this.name(...)`/`self.name(...)` for methods). */
+  callSites(fn: SgNode): SgNode[] {
+    const id = fn.id();
+    const cached = this.sites.get(id);
+    if (cached) return cached;
+    let found: SgNode[] = [];
+    const name = this.functionName(fn);
+    if (/^[A-Za-z_$][\w$]*$/.test(name)) {
+      try {
+        const callee = `^(?:await\\s+)?(?:this\\.|self\\.|cls\\.)?${escapeRe(name)}$`;
+        const rule =
+          this.family === "java"
+            ? { rule: { kind: "method_invocation", has: { field: "name", regex: `^${escapeRe(name)}$` } } }
+            : { rule: { kind: this.family === "python" ? "call" : "call_expression", has: { field: "function", regex: callee } } };
+        found = this.root.findAll(rule as never).slice(0, 20);
+        if (this.family === "java") found = found.filter((c) => !fld(c, "object") || fld(c, "object")?.text() === "this");
+      } catch {
+        found = [];
+      }
+    }
+    this.sites.set(id, found);
+    return found;
+  }
+
+  /** Functions declared in this file by name (null when the name is ambiguous). */
+  private localFunction(name: string): SgNode | null {
+    if (!this.localFns) {
+      this.localFns = new Map();
+      try {
+        for (const f of this.root.findAll(this.syntax.functionRule)) {
+          const n = this.functionName(f);
+          if (!n) continue;
+          this.localFns.set(n, this.localFns.has(n) ? null : f);
+        }
+      } catch {
+        /* none */
+      }
+    }
+    return this.localFns.get(name) ?? null;
+  }
+
+  /** The expressions a function returns (an arrow's expression body included). */
+  private returnValues(fn: SgNode): SgNode[] {
+    const body = fld(fn, "body");
+    if (body && this.family === "js" && this.kind(fn) === "arrow_function" && this.kind(body) !== "statement_block") return [body];
+    if (this.family === "python" && this.kind(fn) === "lambda" && body) return [body];
+    const out: SgNode[] = [];
+    const fnSpan = this.span(fn);
+    const nested = fn
+      .findAll(this.syntax.functionRule)
+      .filter((f) => f.id() !== fn.id())
+      .map((f) => this.span(f));
+    for (const r of fn.findAll({ rule: { kind: "return_statement" } } as never)) {
+      const s = this.span(r);
+      if (s.start < fnSpan.start || nested.some((f) => f.start <= s.start && s.end <= f.end)) continue;
+      const e = this.named(r)[0];
+      if (e) out.push(e);
+      if (out.length >= 8) break;
+    }
+    return out;
+  }
+
+  /** The value a call to a local function returns, with its parameters bound to the arguments. */
+  private evalLocalCall(fn: SgNode, args: SgNode[], viaSelf: boolean): Val | undefined {
+    if (this.frames.length >= 3 || this.frames.some((f) => f.fn === fn.id())) return undefined;
+    const info = this.scopeInfo(fn);
+    const bound = new Map<string, Val>();
+    const shift = viaSelf && this.family === "python" && (info.params.has("self") || info.params.has("cls")) ? 1 : 0;
+    for (const p of info.params.values()) {
+      const a = args[p.index - shift];
+      bound.set(p.name, a ? this.eval(a) : p.val);
+    }
+    const returns = this.returnValues(fn);
+    if (returns.length === 0) return undefined;
+    this.frames.push({ id: ++this.frameSeq, fn: fn.id(), params: bound });
+    try {
+      return join(returns.map((r) => this.eval(r)));
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  /** Definitions reaching a use, in order: one in the same straight-line code replaces the earlier ones. */
+  private combine(defs: Binding[], use: Span): Val {
+    const sorted = [...defs].sort((a, b) => a.point - b.point);
+    let live: Binding[] = [];
+    for (const d of sorted) {
+      if (this.dominates(d, use)) live = [d];
+      else live.push(d);
+    }
+    return join(live.map((d) => this.evalBinding(d)));
+  }
+
+  /** Whether a definition runs whenever the use runs (no branch or loop around it that the use is outside of). */
+  private dominates(d: Binding, use: Span): boolean {
+    let child = d.node;
+    let cur = d.node.parent();
+    for (let i = 0; cur && i < 40; i++) {
+      const k = this.kind(cur);
+      if (this.syntax.functionKinds.has(k)) return true;
+      if (this.syntax.branchKinds.has(k) && !this.contains(child, use)) return false;
+      child = cur;
+      cur = cur.parent();
+    }
+    return true;
+  }
+
+  private evalBinding(d: Binding): Val {
+    switch (d.op) {
+      case "fn":
+        return safe("function");
+      case "iter":
+        return derived(this.applyPath(this.eval(d.value), d.path, d.node));
+      case "+=":
+        return concat([this.valueBefore(d), this.eval(d.value)]);
+      case "mut": {
+        const call = d.value;
+        const args = call ? this.callParts(call, this.kind(call)).args : [];
+        const before = this.valueBefore(d);
+        const added = args.map((a) => this.eval(a));
+        const v = concat([before, ...added]);
+        return { ...v, shape: before.shape };
+      }
+      default: {
+        if (!d.value) return unknown();
+        if (d.tupleIndex !== undefined) {
+          const vk = this.kind(d.value);
+          if (vk === "expression_list" || vk === "tuple" || vk === "pattern_list" || vk === "list") {
+            const items = this.named(d.value);
+            if (items.length > 1) return this.applyPath(this.eval(items[d.tupleIndex] ?? null), d.path, d.node);
+          }
+          return derived(this.applyPath(this.eval(d.value), d.path, d.node));
+        }
+        return this.applyPath(this.eval(d.value), d.path, d.node);
+      }
+    }
+  }
+
+  private applyPath(v: Val, path: string[], at: SgNode): Val {
+    let cur = v;
+    for (const p of path) cur = this.member(cur, p, at);
+    return cur;
+  }
+
+  /** The value a name had just before definition `d` (for `+=` and `x.push(v)`). */
+  private valueBefore(d: Binding): Val {
+    const scope = this.scopeNodeOf(d.node);
+    const info = this.scopeInfo(scope);
+    const at = this.span(d.node).start;
+    const defs = (info.defs.get(d.name) ?? []).filter((o) => o !== d && o.point <= at);
+    if (defs.length > 0) return this.combine(defs, { start: at, end: at });
+    const p = info.params.get(d.name);
+    return p ? p.val : clean("");
+  }
+
+  /** An allow-list check guarding the use makes the value safe. */
+  /** Whether a condition's text tests the value of `name` itself (not a property of it, like `req.method`). */
+  private testsValue(text: string, name: string): boolean {
+    const re = new RegExp(`(?<![\\w$.])${escapeRe(name)}(?![\\w$])`, "g");
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      if (/\blen\(\s*$/.test(text.slice(Math.max(0, m.index - 6), m.index))) continue; // len(x) checks a size
+      const rest = text.slice(m.index + name.length);
+      const prop = /^\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)\s*(\()?/.exec(rest);
+      if (!prop || prop[2] || URL_PARTS.has(prop[1])) return true;
+    }
+    return false;
+  }
+
+  private validates(cond: SgNode | null, names: readonly string[]): boolean {
+    if (!cond) return false;
+    const t = cond.text();
+    if (t.length >= 400 || /\btypeof\b/.test(t)) return false;
+    // x === "admin", "asc" == x: the value itself compared with a literal.
+    const lit = `(?:["'\`][^"'\`]+["'\`]|-?\\d+)`;
+    for (const n of names) {
+      const v = `${escapeRe(n)}(?:\\.(?:hostname|host|origin|protocol|scheme|netloc|port))?`;
+      if (new RegExp(`(?<![\\w$.])(?<!\\w\\s*\\()${v}\\s*(?:===?|!==?)\\s*${lit}|${lit}\\s*(?:===?|!==?)\\s*${v}(?![\\w$.(\\[])`).test(t)) return true;
+    }
+    return VALIDATION.test(t) && names.some((n) => this.testsValue(t, n));
+  }
+
+  /** Variables defined from `name` in the same scope (`parsed = urlparse(url)`): checking them checks it. */
+  private derivedNames(name: string, info: ScopeInfo): string[] {
+    const re = new RegExp(`(?<![\\w$.])${escapeRe(name)}(?![\\w$])`);
+    const out: string[] = [];
+    for (const [n, defs] of info.defs) {
+      if (n === name || out.length >= 8) continue;
+      if (defs.some((d) => d.op === "=" && d.value && re.test(d.value.text().slice(0, 300)))) out.push(n);
+    }
+    return out;
+  }
+
+  /** An allow-list check guarding the use makes the value safe. */
+  private guarded(v: Val, name: string, use: SgNode, info: ScopeInfo): Val {
+    if (v.level < UNKNOWN || v.container) return v;
+    const names = [name, ...this.derivedNames(name, info)];
+    const reassigns = new RegExp(`(?<![\\w$.])${escapeRe(name)}\\s*=(?!=)`);
+    let child = use;
+    let cur = use.parent();
+    for (let i = 0; cur && i < 30; i++) {
+      const k = this.kind(cur);
+      if (k === "if_statement") {
+        const cond = fld(cur, "condition");
+        const cons = fld(cur, "consequence");
+        if (cond && this.validates(cond, names)) {
+          const negated = NEGATED.test(cond.text());
+          if (cons && this.contains(cons, use) && !negated) return { ...safe(), text: v.text };
+          if (cons && !this.contains(cons, use) && !this.contains(cond, use) && negated) return { ...safe(), text: v.text };
+        }
+      }
+      if (this.syntax.blockKinds.has(k) || k === "block") {
+        for (const sib of child.prevAll()) {
+          if (this.kind(sib) !== "if_statement") continue;
+          const cond = fld(sib, "condition");
+          const cons = fld(sib, "consequence");
+          if (!cons || !this.validates(cond, names)) continue;
+          const body = cons.text().slice(0, 300);
+          // The check leaves (return, raise, abort) or replaces the value (`x = "/"`).
+          if (EXITS.test(body) || reassigns.test(body)) return { ...safe(), text: v.text };
+        }
+      }
+      if (cur.id() === info.node.id()) break;
+      child = cur;
+      cur = cur.parent();
+    }
+    return v;
+  }
+
+  private scopeInfo(scope: SgNode): ScopeInfo {
+    const id = scope.id();
+    let info = this.scopes.get(id);
+    if (info) return info;
+    const span = this.span(scope);
+    info = { node: scope, span, defs: new Map(), params: new Map() };
+    this.scopes.set(id, info);
+    try {
+      const nested = scope
+        .findAll(this.syntax.functionRule)
+        .filter((f) => f.id() !== id)
+        .map((f) => this.span(f));
+      const defNodes = scope.findAll(this.syntax.defRule);
+      if (defNodes.length <= MAX_DEFS_PER_SCOPE) {
+        for (const d of defNodes) {
+          const s = this.span(d);
+          // A function declaration binds its name in the enclosing scope, not its own.
+          const isFnDecl = this.syntax.functionKinds.has(this.kind(d));
+          if (isFnDecl && d.id() === id) continue;
+          if (nested.some((f) => f.start <= s.start && s.end <= f.end && !(isFnDecl && f.start === s.start && f.end === s.end))) continue;
+          for (const b of this.bindings(d)) {
+            const list = info.defs.get(b.name);
+            if (list) list.push(b);
+            else info.defs.set(b.name, [b]);
+          }
+        }
+      }
+      if (id !== this.root.id()) for (const p of this.params(scope)) info.params.set(p.name, p);
+    } catch (e) {
+      if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
+    }
+    return info;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // bindings per family
+
+  private bindings(d: SgNode): Binding[] {
+    const k = this.kind(d);
+    const out: Binding[] = [];
+    const end = this.span(d).end;
+    const f = (name: string) => fld(d, name);
+    switch (this.family) {
+      case "js": {
+        if (k === "variable_declarator") {
+          const value = f("value");
+          this.jsPattern(f("name"), [], (name, path) => out.push({ name, node: d, op: "=", value: value ?? undefined, path, point: end }));
+        } else if (k === "assignment_expression") {
+          const value = f("right");
+          this.jsPattern(f("left"), [], (name, path) => out.push({ name, node: d, op: "=", value: value ?? undefined, path, point: end }));
+        } else if (k === "augmented_assignment_expression") {
+          const left = f("left");
+          if (left && this.kind(left) === "identifier") {
+            const op = f("operator")?.text() ?? this.operatorOf(d, left, f("right"));
+            out.push({ name: left.text(), node: d, op: op === "+=" ? "+=" : "=", value: (op === "+=" ? f("right") : null) ?? undefined, path: [], point: end });
+          }
+        } else if (k === "for_in_statement") {
+          const right = f("right");
+          const rs = right ? this.span(right).end : end;
+          const isIn = d.children().some((c) => !c.isNamed() && c.text() === "in");
+          this.jsPattern(f("left"), [], (name, path) =>
+            out.push({ name, node: d, op: isIn ? "=" : "iter", value: isIn ? undefined : (right ?? undefined), path, point: rs }),
+          );
+        } else if (k === "function_declaration") {
+          const nm = f("name");
+          if (nm) out.push({ name: nm.text(), node: d, op: "fn", path: [], point: this.span(d).start });
+        } else if (k === "call_expression") {
+          const obj = fld(f("function"), "object");
+          if (obj && this.kind(obj) === "identifier") out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        }
+        break;
+      }
+      case "python": {
+        if (k === "assignment" || k === "augmented_assignment") {
+          const right = f("right");
+          if (!right) break;
+          const op = k === "augmented_assignment" ? (f("operator")?.text() ?? "+=") : "=";
+          this.pyTargets(f("left"), (name, tupleIndex) =>
+            out.push({ name, node: d, op: op === "+=" ? "+=" : "=", value: right, path: [], tupleIndex, point: end }),
+          );
+        } else if (k === "for_statement") {
+          const right = f("right");
+          const rs = right ? this.span(right).end : end;
+          this.pyTargets(f("left"), (name) => out.push({ name, node: d, op: "iter", value: right ?? undefined, path: [], point: rs }));
+        } else if (k === "named_expression") {
+          const nm = f("name");
+          if (nm) out.push({ name: nm.text(), node: d, op: "=", value: f("value") ?? undefined, path: [], point: end });
+        } else if (k === "function_definition") {
+          const nm = f("name");
+          if (nm) out.push({ name: nm.text(), node: d, op: "fn", path: [], point: this.span(d).start });
+        } else if (k === "call") {
+          const obj = fld(f("function"), "object");
+          if (obj && this.kind(obj) === "identifier") out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        }
+        break;
+      }
+      case "go": {
+        if (k === "short_var_declaration" || k === "assignment_statement") {
+          const left = this.named(f("left"));
+          const right = f("right");
+          const op = k === "assignment_statement" ? (f("operator")?.text() ?? this.operatorOf(d, f("left"), right)) : ":=";
+          const rights = this.named(right);
+          left.forEach((l, i) => {
+            if (this.kind(l) !== "identifier" || l.text() === "_") return;
+            const value = rights.length === left.length ? rights[i] : rights[0];
+            out.push({ name: l.text(), node: d, op: op === "+=" ? "+=" : "=", value, path: [], point: end });
+          });
+        } else if (k === "var_spec" || k === "const_spec") {
+          const names = d.fieldChildren("name" as never) as unknown as SgNode[];
+          const values = this.named(f("value"));
+          names.forEach((nm, i) => {
+            if (values.length === 0) out.push({ name: nm.text(), node: d, op: "=", value: undefined, path: [], point: end });
+            else out.push({ name: nm.text(), node: d, op: "=", value: values.length === names.length ? values[i] : values[0], path: [], point: end });
+          });
+        } else if (k === "range_clause") {
+          const right = f("right");
+          const left = this.named(f("left"));
+          const rs = right ? this.span(right).end : end;
+          left.forEach((l, i) => {
+            if (this.kind(l) !== "identifier" || l.text() === "_") return;
+            // for i, v := range xs: the index is a number, the value an element.
+            if (i === 0 && left.length > 1) out.push({ name: l.text(), node: d, op: "fn", path: [], point: rs });
+            else out.push({ name: l.text(), node: d, op: "iter", value: right ?? undefined, path: [], point: rs });
+          });
+        } else if (k === "call_expression") {
+          const obj = fld(f("function"), "operand");
+          if (obj && this.kind(obj) === "identifier") out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        }
+        break;
+      }
+      case "java": {
+        if (k === "variable_declarator") {
+          const nm = f("name");
+          if (nm) out.push({ name: nm.text(), node: d, op: "=", value: f("value") ?? undefined, path: [], point: end });
+        } else if (k === "assignment_expression") {
+          const left = f("left");
+          const op = f("operator")?.text() ?? this.operatorOf(d, left, f("right"));
+          if (left && this.kind(left) === "identifier") out.push({ name: left.text(), node: d, op: op === "+=" ? "+=" : "=", value: f("right") ?? undefined, path: [], point: end });
+        } else if (k === "enhanced_for_statement") {
+          const nm = f("name");
+          const value = f("value");
+          if (nm) out.push({ name: nm.text(), node: d, op: "iter", value: value ?? undefined, path: [], point: value ? this.span(value).end : end });
+        } else if (k === "method_invocation") {
+          const obj = f("object");
+          const nm = f("name")?.text() ?? "";
+          if (obj && this.kind(obj) === "identifier" && MUTATING_METHODS.has(nm)) out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        }
+        break;
+      }
+    }
+    // A definition's own right-hand side does not see it.
+    for (const b of out) if (b.value && b.op !== "mut") b.exclude = this.span(b.value);
+    return out;
+  }
+
+  /** Names bound by a JavaScript pattern, with the member path to each. */
+  private jsPattern(p: SgNode | null, path: string[], add: (name: string, path: string[]) => void): void {
+    if (!p) return;
+    const k = this.kind(p);
+    switch (k) {
+      case "identifier":
+      case "shorthand_property_identifier_pattern":
+        add(p.text(), path);
+        return;
+      case "object_pattern":
+        for (const c of this.named(p)) {
+          const ck = this.kind(c);
+          if (ck === "shorthand_property_identifier_pattern") add(c.text(), [...path, c.text()]);
+          else if (ck === "pair_pattern") {
+            const key = (fld(c, "key"))?.text().replace(/^["']|["']$/g, "") ?? "[]";
+            this.jsPattern(fld(c, "value"), [...path, key], add);
+          } else if (ck === "object_assignment_pattern") {
+            const left = fld(c, "left");
+            if (left) this.jsPattern(left, [...path, left.text()], (n) => add(n, [...path, left.text()]));
+          } else if (ck === "rest_pattern") this.jsPattern(this.named(c)[0] ?? null, path, add);
+        }
+        return;
+      case "array_pattern":
+        for (const c of this.named(p)) this.jsPattern(this.kind(c) === "rest_pattern" ? (this.named(c)[0] ?? null) : c, [...path, "[]"], add);
+        return;
+      case "assignment_pattern":
+        this.jsPattern(fld(p, "left"), path, add);
+        return;
+      default:
+        return; // member targets (obj.x = ...) are not tracked
+    }
+  }
+
+  private pyTargets(left: SgNode | null, add: (name: string, tupleIndex?: number) => void): void {
+    if (!left) return;
+    const k = this.kind(left);
+    if (k === "identifier") add(left.text());
+    else if (k === "pattern_list" || k === "tuple_pattern" || k === "list_pattern" || k === "expression_list") {
+      this.named(left).forEach((c, i) => {
+        if (this.kind(c) === "identifier") add(c.text(), i);
+        else if (this.kind(c) === "list_splat_pattern") {
+          const inner = this.named(c)[0];
+          if (inner) add(inner.text(), i);
+        }
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // parameters per family
+
+  private functionName(fn: SgNode): string {
+    const nm = fld(fn, "name");
+    if (nm) return nm.text();
+    const parent = fn.parent();
+    if (!parent) return "";
+    const pk = this.kind(parent);
+    if (pk === "variable_declarator") return (fld(parent, "name"))?.text() ?? "";
+    if (pk === "assignment_expression") return (fld(parent, "left"))?.text() ?? "";
+    if (pk === "pair") return (fld(parent, "key"))?.text() ?? "";
+    // export const handler = middy(async (event) => ...) / exports.handler = wrap(...)
+    if (pk === "arguments") {
+      const call = parent.parent();
+      const holder = call?.parent();
+      if (holder && this.kind(holder) === "variable_declarator") return (fld(holder, "name"))?.text() ?? "";
+      if (holder && this.kind(holder) === "assignment_expression") return (fld(holder, "left"))?.text() ?? "";
+    }
+    return "";
+  }
+
+  private params(fn: SgNode): Param[] {
+    switch (this.family) {
+      case "js":
+        return this.jsParams(fn);
+      case "python":
+        return this.pyParams(fn);
+      case "go":
+        return this.goParams(fn);
+      case "java":
+        return this.javaParams(fn);
+    }
+  }
+
+  /** A function passed to `addEventListener("message", fn)` or assigned to `onmessage`: its event carries another window's data. */
+  private isMessageListener(fn: SgNode): boolean {
+    const parent = fn.parent();
+    if (!parent) return false;
+    const pk = this.kind(parent);
+    if (pk === "arguments") {
+      const call = parent.parent();
+      const first = this.named(parent)[0];
+      const callee = fld(call, "function")?.text() ?? "";
+      if (!call || !first) return false;
+      // window.addEventListener("message", ...); archive readers: extract.on("entry", (header, stream) => ...)
+      return (/addEventListener$/.test(callee) && /^["'`]message["'`]$/.test(first.text())) || (/\.on$/.test(callee) && /^["'`]entry["'`]$/.test(first.text()));
+    }
+    if (pk === "assignment_expression") return /(?:^|\.)onmessage$/.test(fld(parent, "left")?.text() ?? "");
+    return false;
+  }
+
+  private jsParams(fn: SgNode): Param[] {
+    const list = fld(fn, "parameters");
+    const single = fld(fn, "parameter");
+    const raw = list ? this.named(list) : single ? [single] : [];
+    // Unwrap TypeScript's required/optional parameters and defaults to their pattern.
+    const patterns = raw.map((p) => {
+      const k = this.kind(p);
+      if (k === "required_parameter" || k === "optional_parameter") return fld(p, "pattern") ?? p;
+      if (k === "assignment_pattern") return fld(p, "left") ?? p;
+      return p;
+    });
+    const names = patterns.map((p) => (this.kind(p) === "identifier" ? p.text() : ""));
+    const fnName = this.functionName(fn);
+    const lambdaName = /^(?:handler|lambdaHandler|lambda_handler)$|(?:^|\.)handler$/.test(fnName);
+    const second = names[1] ?? "";
+    const messageListener = this.isMessageListener(fn);
+    const out: Param[] = [];
+    patterns.forEach((p, i) => {
+      const k = this.kind(p);
+      const decl = raw[i];
+      const declText = decl.text().slice(0, 200);
+      const typeText = fld(decl, "type")?.text() ?? "";
+      let base: Val;
+      // NestJS: @Body() dto, @Query("q") q, @Param("id") id, @Headers() h; @Req() req.
+      if (/^@(?:Body|Query|Param|Headers|Cookies|UploadedFiles?|HostParam)\b/.test(declText)) base = sourced(`@${declText.slice(1).split("(")[0]}() ${names[i] || "parameter"}`, true);
+      else if (/^@(?:Req|Request)\b/.test(declText)) base = containerVal("request");
+      else if (/\bFormData\b/.test(typeText)) base = sourced(`${names[i] || "formData"} (form data)`, true);
+      else if (i === 0 && messageListener) base = containerVal("event", SOURCE, { label: "data from another window or an archive entry", remote: true });
+      else if (
+        i === 0 &&
+        ((k === "identifier" && /^(?:event|evt|_event)$/.test(p.text())) || k === "object_pattern") &&
+        (lambdaName || /^(?:context|ctx|_context|lambdaContext)$/.test(second) || /APIGateway|S3Event|SQSEvent|SNSEvent|EventBridge|DynamoDBStreamEvent|LambdaFunctionURLEvent/.test(typeText))
+      )
+        base = containerVal("event", SOURCE, { label: "the event payload", remote: true });
+      else if (k === "identifier" && globalContainer("js", p.text()) === "request") base = containerVal("request");
+      else if (k === "identifier" && p.text() === "ctx") base = containerVal("koa");
+      else if (i === 0 && k === "object_pattern" && /^(?:res|reply|response)$/.test(second)) base = containerVal("request");
+      else base = unknown();
+      if (k === "identifier") out.push({ name: p.text(), val: base, index: i });
+      else
+        this.jsPattern(p, [], (name, path) => {
+          let v = base;
+          for (const step of path) v = this.member(v, step, p);
+          out.push({ name, val: v, index: i });
+        });
+    });
+    return out;
+  }
+
+  private pyParams(fn: SgNode): Param[] {
+    const list = fld(fn, "parameters");
+    const items = this.named(list);
+    const fnName = this.functionName(fn);
+    // Route handlers: @app.route("/x/<name>"), @app.get("/items/{id}"), @router.post(...), @api_view.
+    let decorated = false;
+    const parent = fn.parent();
+    if (parent && this.kind(parent) === "decorated_definition") {
+      decorated = this.named(parent).some((c) => this.kind(c) === "decorator" && /\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(|@api_view\b|@route\b/.test(c.text()));
+    }
+    const names: string[] = [];
+    const out: Param[] = [];
+    items.forEach((p) => {
+      const k = this.kind(p);
+      let name = "";
+      let def: SgNode | null = null;
+      let typeText = "";
+      if (k === "identifier") name = p.text();
+      else if (k === "typed_parameter") {
+        name = this.named(p).find((c) => this.kind(c) === "identifier")?.text() ?? "";
+        typeText = (fld(p, "type"))?.text() ?? "";
+      } else if (k === "default_parameter" || k === "typed_default_parameter") {
+        name = (fld(p, "name"))?.text() ?? "";
+        def = fld(p, "value");
+        typeText = (fld(p, "type"))?.text() ?? "";
+      } else return;
+      names.push(name);
+      const i = names.length - 1;
+      const marker = def && this.kind(def) === "call" ? ((fld(def, "function"))?.text() ?? "") : "";
+      const markerName = marker.split(".").pop() ?? "";
+      let val: Val;
+      if (name === "self" || name === "cls") val = unknown();
+      else if (/^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/.test(typeText)) val = safe("number");
+      else if (name === "request" || name === "req" || /\bRequest\b/.test(typeText)) val = containerVal("request");
+      else if (i === 0 && (name === "event" || /handler$/i.test(fnName)) && (/handler$/i.test(fnName) || /context/.test(list?.text() ?? ""))) val = containerVal("event", SOURCE, { label: "the event payload", remote: true });
+      else if (FASTAPI_MARKERS.has(markerName) || FASTAPI_MARKERS.has(typeText.split("[")[0])) val = sourced(`parameter ${name}`, true);
+      else if (markerName === "Depends" || /Session|Depends|BackgroundTasks|Response|Connection|Engine/.test(typeText) || /^(?:db|session|conn|background_tasks|current_user|user|settings)$/.test(name)) val = unknown();
+      else if (decorated) val = sourced(`route parameter ${name}`, true);
+      else val = unknown();
+      out.push({ name, val, index: i });
+    });
+    return out;
+  }
+
+  private goParams(fn: SgNode): Param[] {
+    const list = fld(fn, "parameters");
+    const out: Param[] = [];
+    for (const decl of this.named(list)) {
+      if (this.kind(decl) !== "parameter_declaration" && this.kind(decl) !== "variadic_parameter_declaration") continue;
+      const type = (fld(decl, "type"))?.text() ?? "";
+      let val: Val = unknown();
+      if (/^(?:u?int(?:8|16|32|64)?|float(?:32|64)|bool|byte|rune|time\.Duration|time\.Time|uuid\.UUID)$/.test(type)) val = safe("number");
+      else if (/\*?\s*http\.Request\b/.test(type)) val = containerVal("goRequest");
+      else if (/gin\.Context|echo\.Context|fiber\.Ctx|fasthttp\.RequestCtx|iris\.Context|buffalo\.Context/.test(type)) val = containerVal("goContext");
+      for (const nm of decl.fieldChildren("name" as never) as unknown as SgNode[]) out.push({ name: nm.text(), val, index: out.length });
+    }
+    return out;
+  }
+
+  private javaParams(fn: SgNode): Param[] {
+    const list = fld(fn, "parameters");
+    const out: Param[] = [];
+    const fnName = this.functionName(fn);
+    const k = this.kind(fn);
+    const items = list ? this.named(list) : [];
+    // x -> ... lambdas: a bare identifier parameter
+    if (k === "lambda_expression" && list && this.kind(list) === "identifier") return [{ name: list.text(), val: unknown(), index: 0 }];
+    for (const p of items) {
+      const pk = this.kind(p);
+      if (pk === "identifier") {
+        out.push({ name: p.text(), val: unknown(), index: out.length });
+        continue;
+      }
+      if (pk !== "formal_parameter" && pk !== "spread_parameter") continue;
+      const name = (fld(p, "name"))?.text() ?? this.named(p).filter((c) => this.kind(c) === "identifier").pop()?.text() ?? "";
+      const type = (fld(p, "type"))?.text() ?? "";
+      const annotations = this.named(p)
+        .filter((c) => this.kind(c) === "modifiers")
+        .flatMap((m) => this.named(m))
+        .map((a) => ((fld(a, "name"))?.text() ?? "").split(".").pop() ?? "");
+      let val: Val = unknown();
+      if (/^(?:int|long|short|byte|double|float|boolean|char|Integer|Long|Short|Double|Float|Boolean|UUID|LocalDate|LocalDateTime|Instant)$/.test(type)) val = safe("number");
+      else if (annotations.some((a) => JAVA_SOURCE_ANNOTATIONS.has(a))) val = sourced(`parameter ${name}`, true);
+      else if (/\b(?:HttpServletRequest|ServletRequest|HttpRequest|WebRequest|ServerHttpRequest)\b/.test(type)) val = containerVal("javaRequest");
+      else if (fnName === "main" && /String\s*\[\]|String\.\.\./.test(type)) val = sourced("args", false);
+      out.push({ name, val, index: out.length });
+    }
+    return out;
+  }
+}
+
+export type { Val, Container };
+export { CLEAN, SAFE, UNKNOWN, SOURCE };

@@ -1,0 +1,205 @@
+/**
+ * Secrets committed in a pull request, in any text file. An asynchronous analyser: secretlint's
+ * recommended preset runs once per changed file, on the file's new content (the whole file when
+ * known, else the new side of the hunks), plus the generic check for high-entropy values
+ * assigned to secret-looking names on the added lines. Only secrets on ADDED lines are
+ * reported; a secret that was already there is not this pull request's doing. Messages name
+ * the kind of secret, never its value; fingerprints hash the line with the secret redacted.
+ */
+import { fingerprint } from "./fingerprint.js";
+import {
+  GENERIC_KIND,
+  detectSecrets,
+  findGenericSecrets,
+  redactKnownSecrets,
+  redactSecrets,
+  type DetectedSecret,
+} from "./secrets.js";
+import type { Analyzer, AnalysisInput, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "./types.js";
+
+export const SECRETS_RULE_ID = "secrets/hardcoded-secret";
+
+const RECOMMENDATION =
+  "Revoke and rotate the secret now (it is in the git history), then load it from the environment or a secret manager instead of the code.";
+
+/** Larger whole files are scanned through their hunks only (bounded work per file). */
+const MAX_SCAN_CHARS = 2_000_000;
+
+/**
+ * Programming languages, where an unquoted value is a variable or a call, never a literal:
+ * the generic check only counts quoted values there. Elsewhere (.env, YAML, properties, TOML,
+ * shell, Dockerfile, docs) a bare value is a literal.
+ */
+const CODE_FILE =
+  /\.(?:[cm]?[jt]sx?|py|pyi|go|java|kt|kts|scala|groovy|rb|php|cs|fs|rs|swift|m|mm|c|cc|cpp|cxx|h|hh|hpp|dart|lua|ex|exs|erl|clj|vue|svelte)$/i;
+
+/** Lines of the new file the secrets scan sees, and which of them this pull request added. */
+interface ScanTarget {
+  text: string;
+  /** New-file line number of each line of `text` (undefined for separators between hunks). */
+  lineNumbers: (number | undefined)[];
+  /** Added lines: new-file line number -> content. */
+  added: Map<number, string>;
+}
+
+function addedLines(file: DiffFile): Map<number, string> {
+  const added = new Map<number, string>();
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== undefined) added.set(l.newLine, l.content);
+  return added;
+}
+
+const stripCr = (s: string) => (s.endsWith("\r") ? s.slice(0, -1) : s);
+
+/** The whole file when it is known, fits and matches the diff (a stale or different ref is ignored); else the hunks. */
+function scanTarget(file: DiffFile, content: string | undefined, added: Map<number, string>): ScanTarget {
+  if (typeof content === "string" && content.length <= MAX_SCAN_CHARS) {
+    const lines = content.split("\n");
+    let matches = true;
+    for (const [n, text] of added)
+      if (lines[n - 1] === undefined || stripCr(lines[n - 1]) !== stripCr(text)) {
+        matches = false;
+        break;
+      }
+    if (matches) return { text: content, lineNumbers: lines.map((_, i) => i + 1), added };
+  }
+  const lines: string[] = [];
+  const lineNumbers: (number | undefined)[] = [];
+  for (const h of file.hunks) {
+    if (lines.length > 0) {
+      lines.push(""); // hunks are not contiguous: keep them apart
+      lineNumbers.push(undefined);
+    }
+    for (const l of h.lines) {
+      if (l.kind === "del" || l.newLine === undefined) continue;
+      lines.push(l.content);
+      lineNumbers.push(l.newLine);
+    }
+  }
+  return { text: lines.join("\n"), lineNumbers, added };
+}
+
+/** Index of the line holding `offset`, by binary search over line starts. */
+function lineIndexer(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+}
+
+interface LineSecrets {
+  kinds: Pick<DetectedSecret, "label" | "critical" | "confidence">[];
+  values: string[];
+}
+
+function article(label: string): string {
+  // "an AWS key", "an npm token", "an RSA key"; "a GitHub token".
+  return /^(?:[aeiou]|npm|RSA|SSH|SMTP|FTP|HTTP|S3)/i.test(label) ? "An" : "A";
+}
+
+/** "A GitHub token is committed...", "An AWS access key ID and a private key are committed..." */
+function describe(labels: string[]): string {
+  const named = labels.map((l, i) => `${i === 0 ? article(l) : article(l).toLowerCase()} ${l}`);
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named[named.length - 1]}`;
+  const [verb, pronoun] = labels.length === 1 ? ["is", "it"] : ["are", "them"];
+  return `${list} ${verb} committed in the code: anyone who can read the repository can use ${pronoun}.`;
+}
+
+function toFinding(path: string, line: number, lineText: string, s: LineSecrets): Finding {
+  const labels = [...new Set(s.kinds.map((k) => k.label))];
+  const critical = s.kinds.some((k) => k.critical);
+  const confidence = Math.max(...s.kinds.map((k) => k.confidence));
+  return {
+    rule: SECRETS_RULE_ID,
+    category: "hardcoded-secret",
+    path,
+    line,
+    side: "RIGHT",
+    severity: critical ? "critical" : "high",
+    confidence: Math.round(confidence * 100) / 100,
+    message: redactSecrets(redactKnownSecrets(describe(labels), s.values)),
+    recommendation: RECOMMENDATION,
+    // The redacted line: a fingerprint must not be a hash of a short password.
+    fingerprint: fingerprint(SECRETS_RULE_ID, path, redactSecrets(redactKnownSecrets(lineText, s.values))),
+  };
+}
+
+function errorText(err: unknown): string {
+  return redactSecrets(err instanceof Error ? err.message : String(err)).slice(0, 200);
+}
+
+async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: SkippedItem[]): Promise<Finding[]> {
+  if (file.binary || file.hunks.length === 0) return [];
+  const added = addedLines(file);
+  if (added.size === 0) return [];
+  const target = scanTarget(file, input.fileContents?.get(file.path), added);
+  const byLine = new Map<number, LineSecrets>();
+  const at = (line: number) => {
+    let s = byLine.get(line);
+    if (!s) byLine.set(line, (s = { kinds: [], values: [] }));
+    return s;
+  };
+
+  // 1. secretlint, once on the file; a secret counts when one of its lines was added (the first such line).
+  try {
+    const found = await detectSecrets(target.text, { path: file.path });
+    if (found.length > 0) {
+      const indexOf = lineIndexer(target.text);
+      for (const d of found) {
+        const first = indexOf(d.start);
+        const last = indexOf(Math.max(d.start, d.end - 1));
+        let line: number | undefined;
+        for (let i = first; i <= last && line === undefined; i++) {
+          const n = target.lineNumbers[i];
+          if (n !== undefined && added.has(n)) line = n;
+        }
+        if (line === undefined) continue;
+        const s = at(line);
+        s.kinds.push(d);
+        s.values.push(...d.values);
+      }
+    }
+  } catch (err) {
+    skipped.push({ path: file.path, reason: `secret scan (secretlint) failed, only the generic check ran: ${errorText(err)}` });
+  }
+
+  // 2. The generic check, on each added line.
+  const quotedOnly = CODE_FILE.test(file.path);
+  for (const [line, text] of added) {
+    for (const g of findGenericSecrets(text, { quotedOnly })) {
+      const value = text.slice(g.start, g.end);
+      const known = byLine.get(line);
+      // Already reported by secretlint (a vendor token assigned to `token = ...`): the vendor kind says more.
+      if (known?.values.some((v) => v.includes(value) || value.includes(v))) continue;
+      const s = at(line);
+      s.kinds.push(GENERIC_KIND);
+      s.values.push(value);
+    }
+  }
+
+  const findings: Finding[] = [];
+  for (const [line, s] of byLine) findings.push(toFinding(file.path, line, added.get(line) ?? "", s));
+  return findings.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * The secrets analyser: one secretlint run per changed text file plus the generic check, so
+ * secrets are found once, whatever the language. A failing scan of one file is reported in
+ * `skipped` and costs that file's secretlint results only.
+ */
+export const secretsAnalyzer: Analyzer = {
+  name: "secrets",
+  async analyze(input: AnalysisInput): Promise<AnalyzerOutput> {
+    const findings: Finding[] = [];
+    const skipped: SkippedItem[] = [];
+    for (const file of input.files) findings.push(...(await analyzeFile(file, input, skipped)));
+    return { findings, predictions: [], skipped };
+  },
+};

@@ -1,0 +1,212 @@
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runAnalysis } from "../../../src/analysis/analyze.js";
+import { createAstAnalyzer } from "../../../src/analysis/ast/analyzer.js";
+import { languageSupport } from "../../../src/analysis/ast/languages.js";
+import { loadRuleSet, RuleFileError } from "../../../src/analysis/ast/ruleSet.js";
+import { parsePatch } from "../../../src/analysis/diff.js";
+import { astFindings, astRules, astScan } from "./helpers.js";
+
+const GH = ["ghp_", "R8kq2ZtY7mN4vB1xW9cD3fH6jL0pS5aE2gU8"].join("");
+
+describe("AST analyzer: findings", () => {
+  it("fills a complete finding on the added line, naming the source", async () => {
+    const code = ["// orders", "app.get('/o/:id', async (req, res) => {", "  const rows = await db.query(`SELECT * FROM orders WHERE id = ${req.params.id}`);", "});"].join("\n");
+    const [f] = await astFindings("src/orders.js", code);
+    expect(f).toMatchObject({ rule: "js/sql-injection", category: "sql-injection", path: "src/orders.js", line: 3, side: "RIGHT", severity: "high", confidence: 0.9 });
+    expect(f.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(f.message).toContain("req.params.id");
+    expect(f.recommendation).toMatch(/parameter/i);
+  });
+
+  it("rates a query built from a value of unknown origin lower than one built from request input", async () => {
+    const [f] = await astFindings("src/db.ts", "export const find = (id: string) => db.query(`SELECT * FROM users WHERE id = ${id}`);");
+    expect(f).toMatchObject({ rule: "js/sql-injection", confidence: 0.65 });
+  });
+
+  it("reports only findings on ADDED lines (not context, not deleted)", async () => {
+    const patch = ["@@ -1,4 +1,4 @@", " app.get('/a', (req, res) => {", "-  eval(req.query.old);", "+  const x = 1;", "   eval(req.query.code);", " });"].join("\n");
+    const out = await createAstAnalyzer().analyze({ files: [parsePatch("a.js", patch)] });
+    expect(out.findings).toEqual([]);
+  });
+
+  it("uses the whole file when it matches the diff (taint from a line outside the hunk), the hunks otherwise", async () => {
+    const py = ["def a(request):", "    cmd = 'ls ' + request.args['dir']", "    log(cmd)", "    log(cmd)", "    os.system(cmd)", ""].join("\n");
+    const patch = "@@ -4,1 +4,2 @@\n     log(cmd)\n+    os.system(cmd)";
+    const file = parsePatch("app/a.py", patch);
+    const analyzer = createAstAnalyzer();
+    expect((await analyzer.analyze({ files: [file] })).findings).toEqual([]);
+    const whole = await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", py]]) });
+    expect(whole.findings.map((f) => [f.rule, f.line])).toEqual([["py/command-injection", 5]]);
+    // Stale contents (another commit) are ignored rather than misread.
+    expect((await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", "something else"]]) })).findings).toEqual([]);
+  });
+
+  it("keeps line numbers across hunks (gaps between hunks are blank lines)", async () => {
+    const patch = ["@@ -1,2 +1,2 @@", " import os", "-x = 1", "+x = 2", "@@ -40,2 +40,3 @@", " def run(request):", "+    os.system('ls ' + request.args['d'])", "     return 1"].join("\n");
+    const out = await createAstAnalyzer().analyze({ files: [parsePatch("app/v.py", patch)] });
+    expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["py/command-injection", 41]]);
+  });
+
+  it("covers JS, TS, TSX, Python, Go and Java files, and ignores declarations and other languages", async () => {
+    for (const ext of ["js", "jsx", "mjs", "cjs", "ts", "tsx"]) expect(await astRules(`a.${ext}`, "eval(userCode);")).toEqual(["js/code-injection"]);
+    expect(await astRules("a.py", "eval(user_code)")).toEqual(["py/code-injection"]);
+    expect(await astRules("a.d.ts", "declare function eval(x: string): void;")).toEqual([]);
+    const rb = await astScan("lib/tool.rb", "eval(params[:code])");
+    expect(rb).toEqual({ findings: [], predictions: [], skipped: [] });
+  });
+
+  it("Go and Java grammars are available here", () => {
+    const { available, problems } = languageSupport();
+    expect([...available].sort()).toEqual(["go", "java", "javascript", "python", "tsx", "typescript"]);
+    expect([...problems]).toEqual([]);
+  });
+
+  it("without the whole file, a bare exec( whose import is not in view is reported with lower confidence", async () => {
+    const [f] = await astFindings("a.js", "app.get('/x', (req, res) => exec(`git log ${req.query.branch}`));", { wholeFile: false });
+    expect(f.rule).toBe("js/command-injection");
+    expect(f.confidence).toBeLessThan(0.9);
+    // With the whole file known and no child_process import, exec is something else.
+    expect(await astRules("a.js", "app.get('/x', (req, res) => exec(`git log ${req.query.branch}`));")).toEqual([]);
+  });
+
+  it("does not report MD5 outside a password/token/signature context", async () => {
+    expect(await astRules("etag.js", "const etag = crypto.createHash('md5').update(body).digest('hex');")).toEqual([]);
+  });
+
+  it("redacts secrets in messages and recommendations", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
+    try {
+      mkdirSync(join(dir, "rules"));
+      writeFileSync(
+        join(dir, "rules", "leaky.yml"),
+        ["id: js/leaky", "language: JavaScript", "severity: info", `message: "found ${GH}"`, "rule:", "  pattern: leak()", "metadata:", "  category: debug-leftover", "  confidence: 1", `  recommendation: "rotate ${GH}"`].join("\n"),
+      );
+      const analyzer = createAstAnalyzer({ ruleSet: loadRuleSet(join(dir, "rules")) });
+      const [f] = (await analyzer.analyze({ files: [parsePatch("a.js", "@@ -0,0 +1 @@\n+leak();")] })).findings;
+      expect(f.message).toBe("found [REDACTED:github-token]");
+      expect(f.recommendation).toBe("rotate [REDACTED:github-token]");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("AST analyzer: empathy-ignore", () => {
+  it("silences every rule on the same line or the line below", async () => {
+    expect(await astRules("a.js", "eval(userCode); // empathy-ignore")).toEqual([]);
+    expect(await astRules("a.js", "// empathy-ignore\neval(userCode);")).toEqual([]);
+    expect(await astRules("a.py", "# empathy-ignore\nexec(code)")).toEqual([]);
+  });
+
+  it("silences only the named rule ids or categories", async () => {
+    expect(await astRules("a.js", "// empathy-ignore: js/code-injection\neval(userCode);")).toEqual([]);
+    expect(await astRules("a.js", "eval(userCode); // empathy-ignore: code-injection, js/xss-dom")).toEqual([]);
+    expect(await astRules("a.js", "// empathy-ignore: js/xss-dom\neval(userCode);")).toEqual(["js/code-injection"]);
+    expect(await astRules("a.js", "// empathy-ignore\n\neval(userCode);")).toEqual(["js/code-injection"]); // two lines above
+  });
+
+  it("ignores commented-out code", async () => {
+    expect(await astRules("a.ts", "// eval(userCode);\n/* el.innerHTML = location.hash; */\n * document.write(location.hash)")).toEqual([]);
+    expect(await astRules("a.py", "# os.system('ls ' + request.args['d'])")).toEqual([]);
+  });
+});
+
+describe("AST analyzer: bad input", () => {
+  it("a file with a syntax error: analyses the lines that parse on their own and says so", async () => {
+    const code = ["function broken( {", "  const x = ;", "  eval(req.query.code);", "}}}", "const ok = 1;"].join("\n");
+    const out = await astScan("src/broken.js", code);
+    expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["js/code-injection", 3]]);
+    expect(out.skipped).toEqual([{ path: "src/broken.js", reason: expect.stringMatching(/could not be parsed in full .*analysed the parts that parse/) }]);
+  });
+
+  it("partial code from hunks (unbalanced braces) still yields findings, without a note when nothing was lost", async () => {
+    const patch = ["@@ -10,3 +10,3 @@", "   if (x) {", "-    run();", "+    eval(req.body.expr);", "   }", " }"].join("\n");
+    const out = await createAstAnalyzer().analyze({ files: [parsePatch("src/h.js", patch)] });
+    expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["js/code-injection", 11]]);
+    expect(out.skipped).toEqual([]);
+  });
+
+  it("binary content (NUL bytes) is skipped with a reason, no findings", async () => {
+    const out = await astScan("src/blob.js", "eval(req.query.x)\u0000\u0001\u0002");
+    expect(out.findings).toEqual([]);
+    expect(out.skipped).toEqual([{ path: "src/blob.js", reason: expect.stringContaining("binary content") }]);
+  });
+
+  it("a huge single-line (minified) file: the long line is left out, the rest analysed, and said so", async () => {
+    const code = `${"var a=1;".repeat(2000)}eval(req.query.x);\napp.get('/', (req, res) => eval(req.query.y));`;
+    const out = await astScan("dist/app.js", code);
+    expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["js/code-injection", 2]]);
+    expect(out.skipped).toEqual([{ path: "dist/app.js", reason: expect.stringContaining("minified") }]);
+  });
+
+  it("garbage never throws and never invents findings", async () => {
+    const inputs = ["(".repeat(50_000) + "eval(x" + "`".repeat(1000), "\u00ff\u00fe garbage ]]]]", "", "def (:\n  ))))", "<?php echo $_GET['x']; ?>"];
+    for (const [i, code] of inputs.entries()) {
+      const ext = ["js", "ts", "py", "py", "go"][i];
+      const out = await astScan(`src/g.${ext}`, code);
+      expect(out.findings).toEqual([]);
+    }
+  });
+
+  it("through runAnalysis: a bad rule directory is reported as a failed analyser naming the file, others still run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
+    try {
+      writeFileSync(join(dir, "bad.yml"), "id: js/bad\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: x(\nmetadata:\n  category: nope\n  confidence: 1\n  recommendation: r\n");
+      const analyzer = createAstAnalyzer({ rulesDir: dir });
+      const result = await runAnalysis({ files: [parsePatch("a.js", "@@ -0,0 +1 @@\n+eval(x);")] }, { analyzers: [analyzer] });
+      expect(result.skipped).toEqual([{ path: "*", reason: expect.stringContaining("bad.yml") }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("rule files", () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ["invalid YAML", "id: js/x\nlanguage: JavaScript\n  bad: [", /invalid YAML/],
+    ["unknown category", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: sqli\n  confidence: 1\n  recommendation: r\n", /metadata\.category/],
+    ["unknown language", "id: js/x\nlanguage: Cobol\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /not supported/],
+    ["sink metavariable not in the rule", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: B\n    policy: source\n", /\$B does not appear/],
+    ["unknown node kind", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  kind: no_such_kind\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /ast-grep rejects the rule/],
+    ["a typo in a field name", "id: js/x\nlanguage: JavaScript\nseverity: error\nmesage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /mesage|message/],
+  ];
+
+  it.each(cases)("%s is an error naming the file", (_name, text, detail) => {
+    const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
+    try {
+      writeFileSync(join(dir, "broken-rule.yml"), text);
+      let error: unknown;
+      try {
+        loadRuleSet(dir);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(RuleFileError);
+      expect(String((error as Error).message)).toMatch(/broken-rule\.yml: /);
+      expect(String((error as Error).message)).toMatch(detail);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("duplicate ids are an error naming both files", () => {
+    const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
+    try {
+      const rule = "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n";
+      writeFileSync(join(dir, "a.yml"), rule);
+      writeFileSync(join(dir, "b.yml"), rule);
+      expect(() => loadRuleSet(dir)).toThrow(/b\.yml: id "js\/x" is already used by .*a\.yml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the repository's rules all load, for every language", () => {
+    const set = loadRuleSet();
+    expect(set.unavailable).toEqual([]);
+    const languages = new Set(set.rules.flatMap((r) => r.languages));
+    expect([...languages].sort()).toEqual(["go", "java", "javascript", "python", "tsx", "typescript"]);
+  });
+});
