@@ -4,6 +4,7 @@
  */
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
+import { loadRuleSet } from "./analysis/ast/index.js";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { EventBus } from "./events/bus.js";
@@ -13,6 +14,7 @@ import { handlePullRequestEvents } from "./github/pullRequestEvents.js";
 import { REVIEW_JOB, runReviewJob, type ReviewJobPayload } from "./github/reviewJob.js";
 import { SelfEvents } from "./github/selfEvents.js";
 import { JobQueue } from "./jobs/queue.js";
+import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { healthHandler } from "./server/health.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
@@ -26,6 +28,8 @@ export interface EmpathyHandles {
   engine: EmpathyOS;
   queue: JobQueue;
   webhooks: WebhookManager;
+  /** The integrations enabled in the operator config (attached: their deliveries go through `webhooks`). */
+  integrations: AnyIntegration[];
 }
 
 export interface EmpathyAppOptions {
@@ -55,6 +59,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       throw err;
     }
     for (const warning of operatorConfig.warnings) app.log.warn(`operator config: ${warning}`);
+    loadRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
     const store = options.store ?? openStore(settings.databaseUrl);
     const bus = new EventBus({ logger: app.log });
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
@@ -79,6 +84,22 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     if (operatorConfig.webhooks.length > 0) {
       app.log.info({ webhooks: webhooks.list().map((w) => ({ id: w.id, event_type: w.eventType, origin: w.origin })) }, "webhooks registered");
     }
+    // Integrations from the operator config send through the webhook manager (same outbox,
+    // retries and logs); a problem in one stops start-up like a bad webhook does.
+    let integrations: AnyIntegration[];
+    try {
+      integrations = buildIntegrations(operatorConfig.integrations, {
+        manager: webhooks,
+        octokit: octokitForRepository((installationId) => app.auth(installationId)),
+        log: app.log,
+      });
+      for (const integration of integrations) integration.attach(bus);
+    } catch (err) {
+      const message = `operator config: ${(err as Error).message}`;
+      app.log.error(message);
+      throw new Error(message);
+    }
+    if (integrations.length > 0) app.log.info({ integrations: integrations.map((i) => i.name) }, "integrations enabled");
     const engine = new EmpathyOS({ eventBus: bus, state: store, integrations: options.integrations });
     const queue = new JobQueue({
       store,
@@ -121,6 +142,6 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     }
-    options.onReady?.({ store, bus, engine, queue, webhooks });
+    options.onReady?.({ store, bus, engine, queue, webhooks, integrations });
   };
 }

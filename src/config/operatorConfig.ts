@@ -23,8 +23,8 @@
  *     batch_timeout_seconds: 5    # default 5, at most 3600
  * network:
  *   allow_private: ["127.0.0.0/8"]   # CIDRs (or single addresses) the SSRF guard lets through
- * integrations:                      # kept as-is for the integrations (slack, jira, ...)
- *   slack: { bot_token: ${SLACK_BOT_TOKEN} }
+ * integrations:                      # src/integrations: slack, datadog, jira, pagerduty, teams, discord, github
+ *   slack: { bot_token: '${SLACK_BOT_TOKEN}', channel: '#alerts', min_confidence: 0.85 }
  * ```
  *
  * - `${VAR}` in any string value is replaced by the environment variable; `${VAR:-default}`
@@ -51,6 +51,7 @@ import ipaddr from "ipaddr.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { EVENT_TYPES } from "../events/catalog.js";
+import { integrationKeys, integrationsSchema, type IntegrationsConfig } from "../integrations/index.js";
 import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } from "../webhooks/template.js";
 import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../webhooks/signing.js";
 
@@ -92,8 +93,8 @@ export interface OperatorConfig {
   file: string | null;
   webhooks: WebhookRegistrationConfig[];
   network: { allowPrivate: string[] };
-  /** Per-service settings (slack, datadog, jira, pagerduty, teams, discord, github), interpolated, unvalidated. */
-  integrations: Record<string, unknown>;
+  /** Per-service settings (slack, datadog, jira, pagerduty, teams, discord, github), interpolated and checked; see src/integrations/index.ts. */
+  integrations: IntegrationsConfig;
   /** Non-fatal remarks, formatted like errors (`file:line: key: message`). */
   warnings: string[];
 }
@@ -199,7 +200,7 @@ export function parseOperatorConfig(text: string, options: ParseOptions = {}): O
         file,
         webhooks,
         network: { allowPrivate },
-        integrations: (parsed.data.integrations ?? {}) as Record<string, unknown>,
+        integrations: parsed.data.integrations ?? {},
         warnings: [],
       };
     }
@@ -424,7 +425,7 @@ const configSchema = z
   .object({
     webhooks: z.preprocess(nullToUndefined, z.array(webhookSchema, { error: "must be a list of webhooks" }).optional()),
     network: z.preprocess(nullToUndefined, networkSchema.optional()),
-    integrations: z.preprocess(nullToUndefined, z.record(z.string(), z.unknown(), { error: "must be a mapping of integration names to settings" }).optional()),
+    integrations: z.preprocess(nullToUndefined, integrationsSchema.optional()),
   })
   .strict();
 
@@ -440,6 +441,8 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS[""];
   if (path[0] === "webhooks" && path.length === 2) return KNOWN_KEYS.webhook;
   if (path[0] === "network" && path.length === 1) return KNOWN_KEYS.network;
+  if (path[0] === "integrations" && path.length === 1) return integrationKeys();
+  if (path[0] === "integrations" && path.length === 2) return integrationKeys(String(path[1]));
   return [];
 }
 

@@ -119,6 +119,17 @@ function toAttempt(row: AttemptRow): WebhookAttemptRecord {
   };
 }
 
+/** `event_ids` as stored: a JSON array (one id, the common case, without building an array text generically). */
+function eventIdsText(ids: string[]): string {
+  return ids.length === 1 ? `[${JSON.stringify(ids[0])}]` : JSON.stringify(ids);
+}
+
+const DELIVERY_ROWS_PER_INSERT = 16;
+const INSERT_PENDING_DELIVERIES = `INSERT INTO webhook_deliveries (id, registration_id, event_type, event_ids, body, status,
+   attempts, total_attempts, next_attempt_at, last_error, created_at, updated_at, finished_at)
+ VALUES ${Array.from({ length: DELIVERY_ROWS_PER_INSERT }, () => "(?, ?, ?, ?, ?, 'pending', 0, 0, ?, NULL, ?, ?, NULL)").join(", ")}
+ ON CONFLICT DO NOTHING`;
+
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   /** Prepared statements of the hot webhook paths, compiled once. */
@@ -131,6 +142,18 @@ export class SqliteStore implements Store {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /** Transaction wrappers of the hot webhook paths, made once (better-sqlite3 builds several functions per wrapper). */
+  private readonly transactions = new Map<(...args: never[]) => unknown, Database.Transaction>();
+
+  private tx<F extends (...args: never[]) => unknown>(fn: F): Database.Transaction<F> {
+    let wrapped = this.transactions.get(fn);
+    if (!wrapped) {
+      wrapped = this.db.transaction(fn);
+      this.transactions.set(fn, wrapped);
+    }
+    return wrapped as Database.Transaction<F>;
   }
 
   /** `path` is a file path or ":memory:". */
@@ -340,7 +363,7 @@ export class SqliteStore implements Store {
       d.id,
       d.registrationId,
       d.eventType,
-      JSON.stringify(d.eventIds),
+      eventIdsText(d.eventIds),
       d.body,
       d.status,
       dead ? 1 : 0,
@@ -407,7 +430,22 @@ export class SqliteStore implements Store {
       "INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
     for (const e of input.events) insertEvent.run(e.id, e.eventType, e.envelope, now);
-    for (const d of input.deliveries) this.insertDelivery(d, now);
+    // Pending deliveries, the bulk (ten registrations make ten per event), go in several rows per
+    // statement; dead-on-arrival ones one at a time, since each gets its attempt row.
+    const pending = input.deliveries.filter((d) => d.status !== "dead");
+    const insertMany = this.stmt(INSERT_PENDING_DELIVERIES);
+    const args: unknown[] = [];
+    let i = 0;
+    for (; i + DELIVERY_ROWS_PER_INSERT <= pending.length; i += DELIVERY_ROWS_PER_INSERT) {
+      args.length = 0;
+      for (let j = i; j < i + DELIVERY_ROWS_PER_INSERT; j++) {
+        const d = pending[j];
+        args.push(d.id, d.registrationId, d.eventType, eventIdsText(d.eventIds), d.body, d.nextAttemptAt, now, now);
+      }
+      insertMany.run(...args);
+    }
+    for (; i < pending.length; i++) this.insertDelivery(pending[i], now);
+    for (const d of input.deliveries) if (d.status === "dead") this.insertDelivery(d, now);
     const insertItem = input.batchItems.length
       ? this.stmt(
           `INSERT INTO webhook_batch_items (registration_id, event_id, event_type, created_at) VALUES (?, ?, ?, ?)
@@ -421,7 +459,7 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<void> {
     if (input.deliveries.length + input.batchItems.length === 0) return;
-    this.db.transaction(this.enqueueTx)(input, now);
+    this.tx(this.enqueueTx)(input, now);
   }
 
   async claimWebhookDeliveries(registrationIds: string[], now: number, limit: number): Promise<WebhookDeliveryRecord[]> {
@@ -434,21 +472,34 @@ export class SqliteStore implements Store {
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
     );
-    const claimed = this.db.transaction(() => {
-      const out: WebhookDeliveryRecord[] = [];
-      for (const id of registrationIds) {
-        if (out.length >= limit) break;
-        for (const row of claim.all(now, id, now, limit - out.length) as DeliveryRow[]) out.push(this.delivery(row));
-      }
-      return out;
-    })();
+    const claimed = this.tx(this.claimTx)(claim, registrationIds, now, limit);
     return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
   }
 
+  private readonly claimTx = (claim: Database.Statement, registrationIds: string[], now: number, limit: number): WebhookDeliveryRecord[] => {
+    const out: WebhookDeliveryRecord[] = [];
+    for (const id of registrationIds) {
+      if (out.length >= limit) break;
+      for (const row of claim.all(now, id, now, limit - out.length) as DeliveryRow[]) out.push(this.delivery(row));
+    }
+    return out;
+  };
+
+  /** One statement moves the delivery and returns what the attempt row needs; then the attempt is logged. */
   private readonly recordTx = (r: WebhookAttemptResult) => {
-    const row = this.stmt("SELECT registration_id, event_type, total_attempts FROM webhook_deliveries WHERE id = ?").get(r.deliveryId) as
-      | { registration_id: string; event_type: string; total_attempts: number }
-      | undefined;
+    const status: WebhookDeliveryStatus = r.status === "failed" ? "pending" : r.status;
+    const row = this.stmt(
+      `UPDATE webhook_deliveries SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?, last_error = ?,
+         updated_at = ?, finished_at = ? WHERE id = ? RETURNING registration_id, event_type, total_attempts`,
+    ).get(
+      status,
+      r.status === "failed" ? r.nextAttemptAt : null,
+      r.statusCode,
+      r.error,
+      r.attemptedAt,
+      status === "pending" ? null : r.attemptedAt,
+      r.deliveryId,
+    ) as { registration_id: string; event_type: string; total_attempts: number } | undefined;
     if (!row) return;
     this.insertAttempt({
       deliveryId: r.deliveryId,
@@ -463,44 +514,39 @@ export class SqliteStore implements Store {
       nextAttemptAt: r.status === "failed" ? r.nextAttemptAt : null,
       attemptedAt: r.attemptedAt,
     });
-    const status: WebhookDeliveryStatus = r.status === "failed" ? "pending" : r.status;
-    this.stmt(
-      `UPDATE webhook_deliveries SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?, last_error = ?,
-         updated_at = ?, finished_at = ? WHERE id = ?`,
-    ).run(
-      status,
-      r.status === "failed" ? r.nextAttemptAt : null,
-      r.statusCode,
-      r.error,
-      r.attemptedAt,
-      status === "pending" ? null : r.attemptedAt,
-      r.deliveryId,
-    );
+  };
+
+  private readonly recordManyTx = (results: WebhookAttemptResult[]) => {
+    for (const r of results) this.recordTx(r);
   };
 
   async recordWebhookAttempt(result: WebhookAttemptResult): Promise<void> {
-    this.db.transaction(this.recordTx)(result);
+    this.tx(this.recordTx)(result);
   }
 
   async recordWebhookAttempts(results: WebhookAttemptResult[]): Promise<void> {
     if (results.length === 0) return;
-    this.db.transaction(() => {
-      for (const r of results) this.recordTx(r);
-    })();
+    this.tx(this.recordManyTx)(results);
   }
 
   async releaseWebhookDelivery(id: string, now: number): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
-           updated_at = ? WHERE id = ? AND status = 'in_flight'`,
-      )
-      .run(now, id);
+    this.stmt(
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
+         updated_at = ? WHERE id = ? AND status = 'in_flight'`,
+    ).run(now, id);
   }
 
+  /**
+   * Deliveries a dead process left in flight go back to pending, their interrupted attempt not
+   * counted (as when a stop releases one): it never got a result, and the delivery loop claims
+   * a few deliveries ahead of sending them, which a crash must not charge to their retry budget.
+   */
   async requeueInFlightWebhookDeliveries(now: number): Promise<number> {
     return this.db
-      .prepare("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?), updated_at = ? WHERE status = 'in_flight'")
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
+           next_attempt_at = MIN(next_attempt_at, ?), updated_at = ? WHERE status = 'in_flight'`,
+      )
       .run(now, now).changes;
   }
 

@@ -195,7 +195,7 @@ export interface WebhookStore {
   recordWebhookAttempts(results: WebhookAttemptResult[]): Promise<void>;
   /** Puts an in-flight delivery back without counting the attempt (the process is stopping). */
   releaseWebhookDelivery(id: string, now: number): Promise<void>;
-  /** Deliveries a dead process left in flight go back to pending. */
+  /** Deliveries a dead process left in flight go back to pending, the interrupted attempt not counted (as with release). */
   requeueInFlightWebhookDeliveries(now: number): Promise<number>;
   /** Earliest next attempt among pending deliveries of these registrations. */
   nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null>;

@@ -1,11 +1,13 @@
 /**
  * Outgoing webhooks: registrations, a durable outbox and the delivery loop.
  *
- * The bus handler (a "*" handler) only renders each matching registration's body and writes
- * outbox rows to the store, synchronously, in one transaction per event: nothing on the
- * emitting side (`interact()`, a review) waits for an endpoint. A separate delivery loop (not
- * the review job queue) claims due rows and sends them with a global concurrency limit and a
- * per-endpoint one, round-robin across endpoints, so a slow endpoint cannot hold up a fast one.
+ * The bus handler (a "*" handler) only buffers the events; a few milliseconds later
+ * (outboxLingerMs) each matching registration's body is rendered and the outbox rows are written,
+ * synchronously, in one transaction for the whole batch: nothing on the emitting side
+ * (`interact()`, a review) waits for an endpoint or for the store. A separate delivery loop (not
+ * the review job queue) claims due rows, a chunk at a time, and sends them with a global
+ * concurrency limit and a per-endpoint one, round-robin across endpoints, so a slow endpoint
+ * cannot hold up a fast one. Attempt results are written in batches too.
  *
  * Each attempt is signed (X-Empathy-Signature and Standard Webhooks; the webhook-id is the
  * delivery id, the same on every attempt), goes through the SSRF guard, does not follow
@@ -33,9 +35,10 @@ import type {
   WebhookDeliveryRecord,
   WebhookStore,
 } from "../store/store.js";
-import { backoffDelay, classifyStatus, type Classified } from "./outcome.js";
+import { backoffDelay, classifyStatus, interpretOutcome, type Classified } from "./outcome.js";
 import {
   buildRegistration,
+  PayloadBuildError,
   WebhookRegistrationError,
   type ConditionalRegisterOptions,
   type EventCondition,
@@ -80,6 +83,12 @@ export interface WebhookTuning {
   stopTimeoutMs?: number;
   /** Delivered deliveries (and their attempts) older than this are pruned at start. Default 14 days. */
   retentionMs?: number;
+  /**
+   * Events are written to the outbox together, in one transaction, at most this long after the
+   * first of them (0: at the end of the event-loop turn). Default 5 ms: a burst of reviews costs
+   * a few commits instead of one each, and the write does not land between every two of them.
+   */
+  outboxLingerMs?: number;
 }
 
 export interface WebhookManagerOptions extends WebhookTuning {
@@ -154,19 +163,39 @@ const DEFAULTS: Required<WebhookTuning> = {
   pollIntervalMs: 1000,
   stopTimeoutMs: 5000,
   retentionMs: 14 * 24 * 60 * 60_000,
+  outboxLingerMs: 5,
 };
 
+/** Buffered events written at the end of the turn, without waiting for the linger, once there are this many. */
+const OUTBOX_FLUSH_COUNT = 1000;
+
 let idCounter = 0;
-const idSuffix = randomUUID().replace(/-/g, "").slice(0, 8);
+/** 64 random bits drawn once per process: ids of two processes differ even in the same millisecond. */
+const idSuffix = randomUUID().replace(/-/g, "").slice(0, 16);
+let idMs = -1;
+let idTime = "";
 
 /**
- * `msg_` + time (base 36) + a per-process counter and suffix + randomness: unique, and
- * increasing within a process so outbox inserts append to the primary-key index.
+ * `msg_` + time (base 36) + a per-process counter + a per-process random suffix: unique across
+ * processes and restarts, and increasing within a process so outbox inserts append to the
+ * primary-key index. No fresh randomness per id: ten registrations make ten ids per event.
  */
 export function newWebhookId(): string {
+  const ms = Date.now();
+  if (ms !== idMs) {
+    idMs = ms;
+    idTime = ms.toString(36).padStart(9, "0");
+  }
   idCounter = (idCounter + 1) % 1_679_616;
-  return `msg_${Date.now().toString(36).padStart(9, "0")}${idCounter.toString(36).padStart(4, "0")}${idSuffix}${randomUUID().slice(0, 8)}`;
+  return `msg_${idTime}${idCounter.toString(36).padStart(4, "0")}${idSuffix}`;
 }
+
+/** Deliveries claimed ahead of sending, per endpoint, at most: one claim (one transaction) feeds many requests. */
+const CLAIM_AHEAD = 32;
+/** Attempt results are written together: at most this long after the first of them... */
+const RECORD_FLUSH_MS = 5;
+/** ...or as soon as this many are waiting. */
+const RECORD_FLUSH_COUNT = 64;
 
 export class WebhookManager {
   private readonly bus: EventBus;
@@ -190,12 +219,22 @@ export class WebhookManager {
   private stopController = new AbortController();
   private roundRobin = 0;
   private nextBatchAt: number | null = null;
-  /** Events received from the bus, written to the outbox at the end of the tick (one transaction). */
+  /** Events received from the bus, written to the outbox together (one transaction), outboxLingerMs after the first. */
   private buffered: AnyEventEnvelope[] = [];
   private bufferFlush: Promise<void> | null = null;
-  /** Attempt results, written at the end of the tick (one transaction). */
-  private results: { result: WebhookAttemptResult; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private resultsScheduled = false;
+  /** Writes the buffered events now (cancelling the scheduled write). */
+  private writeBuffered: (() => void) | null = null;
+  private cancelBufferWrite: (() => void) | null = null;
+  /** Attempt results not yet written: written together, in one transaction, a few ms after the first (see record). */
+  private results: WebhookAttemptResult[] = [];
+  private resultsTimer: NodeJS.Timeout | null = null;
+  private resultsWrite: Promise<void> = Promise.resolve();
+  /**
+   * Deliveries claimed ahead, per endpoint key: in flight in the store (attempt counted), not yet
+   * sent. Launched as slots free up; released (attempt not counted) when their endpoint's circuit
+   * opens, their registration goes away or is disabled, or the manager stops.
+   */
+  private readonly ready = new Map<string, WebhookDeliveryRecord[]>();
   /** Event types some registration listens to ("*": all). */
   private interest = new Set<string>();
 
@@ -230,6 +269,7 @@ export class WebhookManager {
 
   unregister(id: string): boolean {
     const removed = this.registrations.delete(id);
+    if (removed) void this.releaseReady((d) => d.registrationId === id);
     this.updateInterest();
     return removed;
   }
@@ -326,7 +366,9 @@ export class WebhookManager {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    await this.bufferFlush?.catch(() => undefined);
+    const buffered = this.bufferFlush;
+    this.writeBuffered?.();
+    await buffered?.catch(() => undefined);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.inFlight.size > 0) {
@@ -339,11 +381,14 @@ export class WebhookManager {
       this.stopController.abort(new Error("webhook manager stopping"));
       await Promise.allSettled([...this.inFlight.values()]);
     }
+    await this.releaseReady(() => true);
+    await this.flushResults();
     await this.transport.close();
   }
 
   /** Deliveries by status (for health and tests). */
-  counts() {
+  async counts() {
+    await this.flushResults();
     return this.store.countWebhookDeliveries();
   }
 
@@ -351,6 +396,7 @@ export class WebhookManager {
 
   /** Every attempt (newest first), with its outcome, status code, duration, error and response excerpt. */
   async getDeliveryLogs(query: DeliveryLogQuery = {}): Promise<DeliveryLogEntry[]> {
+    await this.flushResults();
     const since = query.since === undefined ? undefined : toMs(query.since);
     const rows = await this.store.listWebhookAttempts({
       eventType: query.eventType,
@@ -364,6 +410,7 @@ export class WebhookManager {
 
   /** Sends a dead letter again (same webhook-id, a fresh retry budget). */
   async replayDeadLetter(deliveryId: string): Promise<void> {
+    await this.flushResults();
     const delivery = await this.store.getWebhookDelivery(deliveryId);
     if (!delivery) throw new Error(`no webhook delivery ${deliveryId}`);
     if (delivery.status !== "dead") throw new Error(`webhook delivery ${deliveryId} is ${delivery.status}, not a dead letter`);
@@ -376,6 +423,7 @@ export class WebhookManager {
 
   /** Replays every dead letter that died at or after `since`, of registrations that are registered and enabled. Returns their ids. */
   async replayDeadLetters(options: { since?: Date | number | string } = {}): Promise<string[]> {
+    await this.flushResults();
     const registrationIds = [...this.registrations.values()].filter((r) => !r.disabled).map((r) => r.id);
     const since = options.since === undefined ? undefined : toMs(options.since);
     const ids = await this.store.replayWebhookDeliveries({ since, registrationIds }, this.now());
@@ -409,24 +457,45 @@ export class WebhookManager {
   }
 
   /**
-   * The "*" handler. Events of interest are buffered and written at the end of the tick, all
-   * in one transaction: the engine's burst of events costs one commit, after `interact()` has
-   * moved on. The returned promise settles once the rows are written, so `bus.settled()` (a
-   * graceful stop) waits for them.
+   * The "*" handler: as little as possible, since it runs while `interact()` is under way.
+   * Events of interest are buffered and written together, in one transaction, outboxLingerMs
+   * after the first (at the end of the turn once OUTBOX_FLUSH_COUNT are waiting): a burst of
+   * reviews costs a few commits, after `interact()` has moved on. The call that starts a batch
+   * returns a promise that settles once the batch is written, so `bus.settled()` (a graceful
+   * stop) waits for it; the others return nothing (one promise per batch, not per event).
    */
   private readonly onEvent = (envelope: AnyEventEnvelope): Promise<void> | void => {
     if (!this.interest.has(envelope.event_type) && !this.interest.has("*")) return;
     this.buffered.push(envelope);
-    this.bufferFlush ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
+    if (this.bufferFlush) {
+      if (this.buffered.length === OUTBOX_FLUSH_COUNT) this.writeBufferedSoon();
+      return;
+    }
+    this.bufferFlush = new Promise<void>((resolve, reject) => {
+      this.writeBuffered = () => {
+        this.cancelBufferWrite?.();
+        this.cancelBufferWrite = null;
+        this.writeBuffered = null;
         this.bufferFlush = null;
         const events = this.buffered;
         this.buffered = [];
         this.writeEvents(events).then(resolve, reject);
-      });
+      };
+      const linger = this.tuning.outboxLingerMs;
+      if (linger > 0) {
+        const timer = setTimeout(this.writeBuffered, linger);
+        this.cancelBufferWrite = () => clearTimeout(timer);
+      } else this.writeBufferedSoon();
     });
     return this.bufferFlush;
   };
+
+  /** The buffered events are written at the end of this turn rather than when the linger ends. */
+  private writeBufferedSoon(): void {
+    this.cancelBufferWrite?.();
+    const immediate = setImmediate(() => this.writeBuffered?.());
+    this.cancelBufferWrite = () => clearImmediate(immediate);
+  }
 
   /** Renders each matching registration's body and writes the outbox rows, synchronously, in one transaction. */
   private async writeEvents(events: AnyEventEnvelope[]): Promise<void> {
@@ -587,13 +656,72 @@ export class WebhookManager {
       for (const group of active) {
         if (free <= 0) break;
         const want = Math.min(share, group.cap, free);
-        const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want);
-        for (const delivery of claimed) this.launch(delivery, group);
-        free -= claimed.length;
-        group.cap -= claimed.length;
-        if (claimed.length === want && group.cap > 0 && !group.probe) again.push(group);
+        const launched = await this.take(group, want, now);
+        free -= launched;
+        group.cap -= launched;
+        if (launched === want && group.cap > 0 && !group.probe) again.push(group);
       }
       active = again;
+    }
+  }
+
+  /**
+   * Launches up to `want` deliveries of the group: those claimed ahead first, then a fresh claim
+   * of what is missing plus up to CLAIM_AHEAD more (not for a probe), kept for the next free slots.
+   */
+  private async take(group: EndpointGroup, want: number, now: number): Promise<number> {
+    let launched = 0;
+    const launchReady = () => {
+      const queue = this.ready.get(group.key);
+      while (queue && queue.length > 0 && launched < want) {
+        const delivery = queue.shift()!;
+        const reg = this.registrations.get(delivery.registrationId);
+        if (!reg || reg.disabled) {
+          void this.release([delivery]);
+          continue;
+        }
+        this.launch(delivery, group);
+        launched++;
+      }
+      if (queue?.length === 0) this.ready.delete(group.key);
+    };
+    launchReady();
+    if (launched < want) {
+      const ahead = group.probe ? 0 : CLAIM_AHEAD;
+      const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want - launched + ahead);
+      if (!this.running) {
+        await this.release(claimed); // stopped meanwhile
+        return launched;
+      }
+      if (claimed.length > 0) {
+        const queue = this.ready.get(group.key);
+        if (queue) queue.push(...claimed);
+        else this.ready.set(group.key, claimed);
+        launchReady();
+      }
+    }
+    return launched;
+  }
+
+  /** Puts claimed-ahead deliveries back in the outbox (attempt not counted). */
+  private async releaseReady(which: (delivery: WebhookDeliveryRecord, endpointKey: string) => boolean): Promise<void> {
+    const released: WebhookDeliveryRecord[] = [];
+    for (const [key, queue] of this.ready) {
+      const keep = queue.filter((d) => !which(d, key));
+      if (keep.length === queue.length) continue;
+      released.push(...queue.filter((d) => which(d, key)));
+      if (keep.length > 0) this.ready.set(key, keep);
+      else this.ready.delete(key);
+    }
+    await this.release(released);
+  }
+
+  private async release(deliveries: WebhookDeliveryRecord[]): Promise<void> {
+    const now = this.now();
+    for (const d of deliveries) {
+      await this.store
+        .releaseWebhookDelivery(d.id, now)
+        .catch((err: unknown) => this.log.error({ delivery_id: d.id, err: errorText(err) }, "could not release a webhook delivery"));
     }
   }
 
@@ -639,6 +767,10 @@ export class WebhookManager {
       statusCode = result.status;
       excerpt = result.excerpt === "" ? null : result.excerpt;
       outcome = classifyStatus(result.status, result.retryAfter, this.now());
+      if (reg.interpretResponse) {
+        const headers: Record<string, string> = result.retryAfter === null ? {} : { "retry-after": result.retryAfter };
+        outcome = interpretOutcome(outcome, { status: result.status, headers, body: result.excerpt }, reg.interpretResponse);
+      }
     } catch (err) {
       if (this.stopController.signal.aborted && !this.running) {
         // Stopping: the attempt does not count; the next process sends it again (same webhook-id).
@@ -674,7 +806,7 @@ export class WebhookManager {
       nextAttemptAt = this.now() + wait;
     }
 
-    await this.record({
+    this.record({
       deliveryId: delivery.id,
       status,
       statusCode: a.statusCode,
@@ -702,28 +834,43 @@ export class WebhookManager {
     await this.updateCircuit(reg, outcome);
   }
 
-  /** Attempt results finishing in the same tick are written in one transaction. */
-  private record(result: WebhookAttemptResult): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.results.push({ result, resolve, reject });
-      if (this.resultsScheduled) return;
-      this.resultsScheduled = true;
-      setImmediate(() => {
-        this.resultsScheduled = false;
-        const batch = this.results;
-        this.results = [];
-        this.store.recordWebhookAttempts(batch.map((b) => b.result)).then(
-          () => batch.forEach((b) => b.resolve()),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        );
-      });
-    });
+  /**
+   * Queues an attempt's result. Results are written together, in one transaction, RECORD_FLUSH_MS
+   * after the first (or at RECORD_FLUSH_COUNT): the request's slot is free at once, and a burst
+   * of deliveries costs a few commits rather than one each. Until written, the delivery stays in
+   * flight in the store: a crash meanwhile sends it again after the restart, with the same
+   * webhook-id, as for a crash during the request. Reads (logs, counts, replays) and stop() flush
+   * first, so they always see every finished attempt.
+   */
+  private record(result: WebhookAttemptResult): void {
+    this.results.push(result);
+    if (this.results.length >= RECORD_FLUSH_COUNT) void this.flushResults();
+    else this.resultsTimer ??= setTimeout(() => void this.flushResults(), RECORD_FLUSH_MS);
+  }
+
+  /** Writes the queued results; resolves once they (and any write before them) are written. */
+  private flushResults(): Promise<void> {
+    if (this.resultsTimer) clearTimeout(this.resultsTimer);
+    this.resultsTimer = null;
+    const batch = this.results;
+    if (batch.length === 0) return this.resultsWrite;
+    this.results = [];
+    this.resultsWrite = this.resultsWrite
+      .then(() => this.store.recordWebhookAttempts(batch))
+      .then(
+        // A retry's next attempt time is now in the store: the loop can plan for it.
+        () => this.kick(),
+        (err: unknown) => this.log.error({ err: errorText(err), attempts: batch.length }, "could not record webhook attempts"),
+      );
+    return this.resultsWrite;
   }
 
   private async disable(reg: Entry, reason: string): Promise<void> {
     const now = this.now();
     reg.disabled = true;
     reg.disabledReason = reason;
+    // Its deliveries claimed ahead go back first, so that they are dead-lettered with the rest.
+    await this.releaseReady((d) => d.registrationId === reg.id);
     await this.store.setWebhookRegistrationDisabled(reg.id, reason, now);
     const killed = await this.store.killWebhookDeliveries(reg.id, `registration disabled: ${reason}`, now);
     this.log.error({ registration_id: reg.id, origin: reg.origin, dead_lettered: killed }, "webhook registration disabled: the endpoint answered 410 Gone");
@@ -757,6 +904,8 @@ export class WebhookManager {
       if (before.openUntil !== null) this.log.info({ origin: reg.origin }, "webhook endpoint circuit closed: deliveries resume");
     }
     this.circuits.set(key, circuit);
+    // A paused endpoint keeps nothing claimed: what was claimed ahead goes back to the outbox.
+    if (circuit.openUntil !== null && this.ready.has(key)) await this.releaseReady((_, k) => k === key);
     if (before.failures !== circuit.failures || before.openUntil !== circuit.openUntil) {
       await this.store.saveWebhookCircuit({ endpointKey: key, consecutiveFailures: circuit.failures, openUntil: circuit.openUntil }, this.now());
     }
@@ -766,6 +915,7 @@ export class WebhookManager {
     if (err instanceof SsrfError) return { kind: "dead", retryAfterMs: null, circuit: "none", error: err.message };
     const name = errorName(err);
     if (name === "TemplateError") return { kind: "dead", retryAfterMs: null, circuit: "none", error: `payload template: ${errorText(err)}` };
+    if (name === "PayloadBuildError") return { kind: "dead", retryAfterMs: null, circuit: "none", error: `payload builder: ${errorText(err)}` };
     if (name === "TimeoutError" || (name === "AbortError" && !this.stopController.signal.aborted)) {
       return { kind: "retry", retryAfterMs: null, circuit: "failure", error: `timed out after ${reg.timeoutMs / 1000} s` };
     }
@@ -783,6 +933,7 @@ export class WebhookManager {
   /** The body of a delivery stored without one: its envelope(s), or the template rendered again. */
   private renderStored(reg: Entry, delivery: WebhookDeliveryRecord): string {
     const batch = delivery.eventIds.length > 1 || reg.batchSize > 1;
+    if (reg.buildPayload) return buildBody(reg.buildPayload, JSON.parse(delivery.envelopes) as TemplateEnvelope[], batch);
     if (!reg.template) return batch ? delivery.envelopes : delivery.envelopes.slice(1, -1);
     const envelopes = JSON.parse(delivery.envelopes) as TemplateEnvelope[];
     return renderBody(reg, envelopes, delivery.id, batch);
@@ -845,6 +996,18 @@ export class WebhookManager {
 function renderBody(reg: Registration, envelopes: TemplateEnvelope[], id: string, batch: boolean): string {
   if (!batch) return reg.template ? JSON.stringify(reg.template.render(eventTemplateData(envelopes[0]))) : JSON.stringify(envelopes[0]);
   return reg.template ? JSON.stringify(reg.template.render(batchTemplateData(envelopes, { id }))) : JSON.stringify(envelopes);
+}
+
+/** A registration's payload builder, run at each attempt (its body, which may hold a service key, is never stored). */
+function buildBody(build: NonNullable<Registration["buildPayload"]>, envelopes: TemplateEnvelope[], batch: boolean): string {
+  let payload: unknown;
+  try {
+    payload = build(batch ? envelopes : envelopes[0]);
+  } catch (err) {
+    throw new PayloadBuildError(errorText(err));
+  }
+  if (payload === undefined) throw new PayloadBuildError("returned nothing");
+  return typeof payload === "string" ? payload : JSON.stringify(payload);
 }
 
 function toMs(value: Date | number | string): number {

@@ -54,3 +54,50 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }
+
+/** What a registration's `interpretResponse` hook sees of an answer. */
+export interface ResponseInfo {
+  status: number;
+  /** Lower-case names; the headers the transport keeps (today: `retry-after`, when present). */
+  headers: Record<string, string>;
+  /** At most the first 4 KB of the body, as text. */
+  body: string;
+}
+
+/** A failure the service reported in its own way (Slack's `ok: false` in a 200, Discord's 429 JSON). */
+export interface InterpretedFailure {
+  ok: false;
+  retryable: boolean;
+  /** The wait the service asked for, in ms (still capped by the manager's maxRetryAfterMs). */
+  retryAfterMs?: number;
+  /** Short and free of secrets: it is logged and stored with the attempt. */
+  error: string;
+}
+
+/** undefined: judge the answer by its status as usual. */
+export type ResponseInterpreter = (response: ResponseInfo) => InterpretedFailure | undefined;
+
+/**
+ * Applies a registration's interpreter over the usual classification. A reported failure in a
+ * 2xx leaves the endpoint's circuit "alive" (it answered); a 410 still disables the registration;
+ * an interpreter that throws or answers nonsense is ignored.
+ */
+export function interpretOutcome(base: Classified, response: ResponseInfo, interpret: ResponseInterpreter): Classified {
+  if (base.kind === "gone") return base;
+  let verdict: InterpretedFailure | undefined;
+  try {
+    verdict = interpret(response);
+  } catch {
+    return base;
+  }
+  if (verdict === undefined || verdict === null || typeof verdict !== "object" || verdict.ok !== false) return base;
+  const wait = verdict.retryAfterMs;
+  const retryAfterMs = typeof wait === "number" && Number.isFinite(wait) && wait >= 0 ? Math.ceil(wait) : null;
+  const answered = response.status >= 200 && response.status < 300;
+  return {
+    kind: verdict.retryable ? "retry" : "dead",
+    retryAfterMs: verdict.retryable ? (retryAfterMs ?? base.retryAfterMs) : null,
+    circuit: answered ? "alive" : base.circuit,
+    error: `HTTP ${response.status}: ${typeof verdict.error === "string" && verdict.error !== "" ? verdict.error : "failure reported by the service"}`,
+  };
+}

@@ -8,6 +8,26 @@ import { parse as parseCel } from "@marcbachmann/cel-js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { knownFields, rootField } from "./catalogFields.js";
 import { standardWebhookKey } from "./signing.js";
+import type { ResponseInterpreter } from "./outcome.js";
+
+/** What a payload builder receives: the event's envelope (an array of them when batching). */
+export interface PayloadEnvelope {
+  id: string;
+  event_type: string;
+  timestamp: string;
+  data: unknown;
+}
+
+/** Builds a request body from the envelope, or from the batch's envelopes; a string is sent as is, anything else as JSON. */
+export type PayloadBuilder = (input: PayloadEnvelope | PayloadEnvelope[]) => unknown;
+
+/** A payload builder threw or returned nothing: the delivery is dead-lettered (retrying would not help). */
+export class PayloadBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PayloadBuildError";
+  }
+}
 
 /** Called with the event's data and its envelope (the operator config's compiled CEL conditions read both). */
 export type EventCondition = (data: Record<string, unknown>, envelope: { id: string; event_type: string; timestamp: string }) => boolean;
@@ -33,6 +53,14 @@ export interface RegisterOptions {
   batchTimeoutSeconds?: number;
   /** Default: a hash of eventType, url and payloadTemplate. */
   id?: string;
+  /**
+   * Builds the body in code instead of a template (integrations: Slack blocks, JIRA fields...).
+   * Called at each attempt from the stored envelope: the body, which may hold a service key
+   * (PagerDuty's routing_key), is never written to the store.
+   */
+  buildPayload?: PayloadBuilder;
+  /** Reads a service's own failure signals from an answer (see outcome.ts `interpretOutcome`). */
+  interpretResponse?: ResponseInterpreter;
 }
 
 export interface ConditionalRegisterOptions extends RegisterOptions {
@@ -57,6 +85,8 @@ export interface Registration {
   batchSize: number;
   batchTimeoutMs: number;
   condition: EventCondition | null;
+  buildPayload: PayloadBuilder | null;
+  interpretResponse: ResponseInterpreter | null;
 }
 
 /** What `list()` shows: never the full URL, the headers or the secret. */
@@ -175,6 +205,16 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
   const batchSize = numberOption("batchSize", options.batchSize, 1, 1, 10_000, true);
   const batchTimeoutSeconds = numberOption("batchTimeoutSeconds", options.batchTimeoutSeconds, 5, 0.001, 86_400, false);
 
+  for (const hook of ["buildPayload", "interpretResponse"] as const) {
+    if (options[hook] !== undefined && options[hook] !== null && typeof options[hook] !== "function") {
+      throw new WebhookRegistrationError(`${hook} for ${eventType} (${origin}) must be a function`);
+    }
+  }
+  const buildPayload = options.buildPayload ?? null;
+  if (buildPayload && options.payloadTemplate !== undefined && options.payloadTemplate !== null) {
+    throw new WebhookRegistrationError(`${eventType} (${origin}): give a payloadTemplate or buildPayload, not both`);
+  }
+
   let template: CompiledTemplate | null = null;
   if (options.payloadTemplate !== undefined && options.payloadTemplate !== null) {
     try {
@@ -203,6 +243,8 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     batchSize,
     batchTimeoutMs: Math.round(batchTimeoutSeconds * 1000),
     condition: condition === null ? null : compileCondition(condition),
+    buildPayload,
+    interpretResponse: options.interpretResponse ?? null,
   };
 }
 

@@ -28,6 +28,14 @@ export interface HttpResult {
 }
 
 const MAX_AGENTS = 64;
+/** Timeouts fire up to this much late: requests whose deadlines fall in one such slot share one timer and one AbortSignal. */
+export const TIMEOUT_GRANULARITY_MS = 10;
+/**
+ * Requests sharing one signal, at most (fetch adds an abort listener per request and raises the
+ * signal's listener limit to 1,500 itself; its check throws, slowly, when the limit is 0 =
+ * unlimited, so the limit is left alone and a full slot simply starts another signal).
+ */
+const MAX_DEADLINE_USERS = 1000;
 
 export class TimeoutError extends Error {
   constructor(ms: number) {
@@ -36,9 +44,26 @@ export class TimeoutError extends Error {
   }
 }
 
+/** Requests with the same timeout, stop signal and deadline slot: one timer, one controller, one stop listener. */
+interface Deadline {
+  key: string;
+  controller: AbortController;
+  timer: NodeJS.Timeout;
+  /** Requests using it and not finished. */
+  users: number;
+  /** Requests that have used it. */
+  started: number;
+  stop?: AbortSignal;
+  onStop?: () => void;
+}
+
 export class WebhookTransport {
   private readonly agents = new Map<string, Agent>();
   private readonly fetchImpl: FetchLike;
+  private readonly deadlines = new Map<string, Deadline>();
+  /** A key per stop signal, for the deadline keys. */
+  private readonly signalKeys = new WeakMap<AbortSignal, number>();
+  private nextSignalKey = 1;
 
   constructor(
     private readonly guard: SsrfGuard,
@@ -50,32 +75,83 @@ export class WebhookTransport {
   /** Throws SsrfError for a refused address, or the network error / timeout of the attempt. */
   async send(request: HttpRequest): Promise<HttpResult> {
     const vetted = await this.guard.vet(request.url);
-    // One controller per request (cheaper than AbortSignal.timeout + AbortSignal.any, whose
-    // dependents pile up on a long-lived signal in Node 20).
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError(request.timeoutMs)), request.timeoutMs);
-    const onStop = () => controller.abort(request.signal?.reason);
-    request.signal?.addEventListener("abort", onStop, { once: true });
+    // No AbortController per request (in Node 20 each costs tens of microseconds, and
+    // AbortSignal.timeout + AbortSignal.any pile dependents up on a long-lived signal): requests
+    // whose deadlines fall in the same slot share one, aborted by one timer or by the stop signal.
+    const deadline = this.acquireDeadline(request.timeoutMs, request.signal);
+    const signal = deadline.controller.signal;
     try {
-      if (request.signal?.aborted) onStop();
       const res = await this.fetchImpl(request.url.href, {
         method: "POST",
         headers: request.headers,
         body: request.body,
         redirect: "manual",
-        signal: controller.signal,
+        signal,
         dispatcher: this.agentFor(vetted, request.verifySsl),
       });
       const excerpt = await readExcerpt(res);
       return { status: res.status, retryAfter: res.headers.get("retry-after"), excerpt };
     } catch (err) {
       // fetch rejects with the abort reason; make sure a timeout reads as one.
-      if (controller.signal.aborted && controller.signal.reason instanceof TimeoutError) throw controller.signal.reason;
+      if (signal.aborted && signal.reason instanceof TimeoutError) throw signal.reason;
       throw err;
     } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onStop);
+      this.releaseDeadline(deadline);
     }
+  }
+
+  /** The shared deadline for a request starting now: it fires between timeoutMs and timeoutMs + TIMEOUT_GRANULARITY_MS from now. */
+  private acquireDeadline(timeoutMs: number, stop: AbortSignal | undefined): Deadline {
+    const now = Date.now();
+    const slot = Math.ceil((now + timeoutMs) / TIMEOUT_GRANULARITY_MS);
+    const key = `${timeoutMs}|${slot}|${stop ? this.signalKey(stop) : 0}`;
+    const deadline = this.deadlines.get(key);
+    if (deadline && !deadline.controller.signal.aborted) {
+      deadline.users++;
+      // Full: it stays armed for its requests, and the next request of the slot starts another.
+      if (++deadline.started >= MAX_DEADLINE_USERS) this.deadlines.delete(key);
+      return deadline;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      this.dropDeadline(created);
+      controller.abort(new TimeoutError(timeoutMs));
+    }, slot * TIMEOUT_GRANULARITY_MS - now);
+    const created: Deadline = { key, controller, timer, users: 1, started: 1 };
+    if (stop) {
+      const onStop = () => {
+        this.dropDeadline(created);
+        controller.abort(stop.reason);
+      };
+      if (stop.aborted) onStop();
+      else {
+        stop.addEventListener("abort", onStop, { once: true });
+        created.stop = stop;
+        created.onStop = onStop;
+      }
+    }
+    if (!controller.signal.aborted) this.deadlines.set(key, created);
+    return created;
+  }
+
+  private releaseDeadline(deadline: Deadline): void {
+    if (--deadline.users === 0) this.dropDeadline(deadline);
+  }
+
+  private dropDeadline(deadline: Deadline): void {
+    clearTimeout(deadline.timer);
+    if (deadline.onStop) deadline.stop?.removeEventListener("abort", deadline.onStop);
+    deadline.onStop = undefined;
+    if (this.deadlines.get(deadline.key) === deadline) this.deadlines.delete(deadline.key);
+  }
+
+  private signalKey(signal: AbortSignal): number {
+    let key = this.signalKeys.get(signal);
+    if (key === undefined) {
+      key = this.nextSignalKey++;
+      this.signalKeys.set(signal, key);
+    }
+    return key;
   }
 
   async close(): Promise<void> {
@@ -112,6 +188,8 @@ export class WebhookTransport {
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
 /** At most 4 KB of the body as text; the rest is discarded without being read. */
 async function readExcerpt(res: Response): Promise<string> {
   if (!res.body) return "";
@@ -129,6 +207,6 @@ async function readExcerpt(res: Response): Promise<string> {
     if (size >= RESPONSE_EXCERPT_BYTES) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
-  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
-  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  return utf8.decode(bytes.subarray(0, RESPONSE_EXCERPT_BYTES));
 }

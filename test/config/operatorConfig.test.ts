@@ -86,7 +86,7 @@ describe("loadOperatorConfig: a valid file", () => {
     });
   });
 
-  it("applies the defaults, keeps integrations as they are, and normalises CIDRs", () => {
+  it("applies the defaults, checks integrations (coercing numbers from variables), and normalises CIDRs", () => {
     const config = parseOperatorConfig(
       [
         "webhooks:",
@@ -96,10 +96,10 @@ describe("loadOperatorConfig: a valid file", () => {
         "  allow_private: [10.0.0.0/8, 192.168.1.7, 'fd00::/8', '::1']",
         "integrations:",
         "  slack: { bot_token: '${SLACK_TOKEN}', channel: '#alerts' }",
-        "  jira: { url: https://acme.atlassian.net, project_key: ENG, priority_threshold: 0.9 }",
+        "  jira: { url: https://acme.atlassian.net, email: bot@acme.com, api_token: '${JIRA_TOKEN}', project_key: ENG, priority_threshold: '${THRESHOLD}' }",
         "  pagerduty: null",
       ].join("\n"),
-      { env: { SLACK_TOKEN: "xoxb-123-456" } },
+      { env: { SLACK_TOKEN: "xoxb-123-456", JIRA_TOKEN: "jira-token-1", THRESHOLD: "0.9" } },
     );
     expect(config.webhooks).toEqual([
       {
@@ -117,8 +117,7 @@ describe("loadOperatorConfig: a valid file", () => {
     expect(config.network.allowPrivate).toEqual(["10.0.0.0/8", "192.168.1.7/32", "fd00::/8", "::1/128"]);
     expect(config.integrations).toEqual({
       slack: { bot_token: "xoxb-123-456", channel: "#alerts" },
-      jira: { url: "https://acme.atlassian.net", project_key: "ENG", priority_threshold: 0.9 },
-      pagerduty: null,
+      jira: { url: "https://acme.atlassian.net", email: "bot@acme.com", api_token: "jira-token-1", project_key: "ENG", priority_threshold: 0.9 },
     });
   });
 
@@ -228,6 +227,13 @@ describe("errors name the key and line", () => {
     ["webhooks that are not a list", "webhooks:\n  event_type: test\n", 2, "webhooks", /must be a list of webhooks/],
     ["an invalid CIDR", "network:\n  allow_private:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", 4, "network.allow_private[1]", /"10\.0\.0\.0\/33" is not a CIDR/],
     ["integrations that are not a mapping", "integrations:\n  - slack\n", 2, "integrations", /must be a mapping/],
+    ["an unknown integration", "integrations:\n  msteams: { webhook_url: https://x.test/h }\n", 2, "integrations.msteams", /unknown key \(did you mean teams\?\)/],
+    ["an unknown integration key", "integrations:\n  slack:\n    webhook_url: https://hooks.slack.test/T/B/x\n    min_confidance: 0.8\n", 4, "integrations.slack.min_confidance", /did you mean min_confidence\?/],
+    ["a Slack integration with neither webhook nor token", "integrations:\n  slack:\n    channel: '#alerts'\n", 3, "integrations.slack.webhook_url", /set webhook_url .* or bot_token and channel/],
+    ["a JIRA integration without its token", "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    project_key: ENG\n", 3, "integrations.jira.api_token", /^is required$/],
+    ["an unknown Datadog site", "integrations:\n  datadog:\n    api_key: k\n    site: datadoghq.de\n", 4, "integrations.datadog.site", /must be one of datadoghq\.com, us3\.datadoghq\.com/],
+    ["a confidence out of range", "integrations:\n  discord:\n    webhook_url: https://discord.test/api/webhooks/1/t\n    min_confidence: 85\n", 4, "integrations.discord.min_confidence", /must be from 0 to 1/],
+    ["\"*\" beside other events", "integrations:\n  teams:\n    webhook_url: https://x.test/h\n    events: ['*', level_4_prediction]\n", 4, "integrations.teams.events", /list it alone/],
   ])("%s", (_label, text, line, key, message) => {
     const err = configError(text);
     expect(err.issues).toHaveLength(1);

@@ -279,3 +279,62 @@ describe("EventBus isolation", () => {
     expect(seen.map((e) => e.event_type)).toEqual(["test", "error"]);
   });
 });
+
+describe("EventBus dispatch queue", () => {
+  it("runs handlers in emit order, events emitted by handlers included, after every emit has returned", async () => {
+    const bus = new EventBus();
+    const order: string[] = [];
+    bus.on("a", (e) => {
+      order.push(`a${e.data.n}`);
+      if (e.data.n === 1) bus.emit({ type: "b", data: {} });
+    });
+    bus.on("b", () => {
+      order.push("b");
+    });
+    bus.on("*", (e) => {
+      order.push(`*${e.event_type}`);
+    });
+    bus.emit({ type: "a", data: { n: 1 } });
+    bus.emit({ type: "a", data: { n: 2 } });
+    order.push("emitted");
+    expect(bus.pending).toBe(4);
+    await bus.settled();
+    expect(order).toEqual(["emitted", "a1", "*a", "a2", "*a", "b", "*b"]);
+    expect(bus.pending).toBe(0);
+  });
+
+  it("tracks thenables that are not promises, and reports their rejection", async () => {
+    const bus = new EventBus();
+    const errors: string[] = [];
+    bus.on("error", (e) => {
+      errors.push(e.data.error_message);
+    });
+    let settledLate = false;
+    bus.on("test", () => ({
+      then(_ok: () => void, fail: (err: unknown) => void) {
+        setTimeout(() => {
+          settledLate = true;
+          fail(new Error("thenable failed"));
+        }, 10);
+      },
+    }));
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(settledLate).toBe(true);
+    expect(errors).toEqual(["thenable failed"]);
+  });
+
+  it("survives a thrown value that cannot even be described", async () => {
+    const bus = new EventBus();
+    const seen = recorder(bus);
+    const other = jest.fn();
+    bus.on("test", () => {
+      throw Object.create(null);
+    });
+    bus.on("test", other);
+    bus.emit({ type: "test", data: {} });
+    await bus.settled();
+    expect(other).toHaveBeenCalledTimes(1);
+    expect(seen.map((e) => e.event_type)).toEqual(["test", "error"]);
+  });
+});

@@ -102,7 +102,10 @@ describe("webhooks in the app process", () => {
     const ack = await postWebhook(port, { event: "pull_request", id: "webhooks-delivery-1", body, signature: sign(body, SECRET) });
     expect(ack.status).toBe(200);
     await waitFor(() => rx.requests.length >= 4, 20_000, () => `no webhook reached the receiver:\n${first.output()}`);
-    await waitFor(() => (outbox().pending ?? 0) > 0, 20_000, () => `nothing left pending:\n${JSON.stringify(outbox())}`);
+    // Some deliveries never sent when the process dies: still pending, or claimed ahead by the
+    // delivery loop (in flight in the outbox, not yet on the wire).
+    const queued = () => Object.values(outbox()).reduce((a, b) => a + b, 0);
+    await waitFor(() => queued() > rx.requests.length, 20_000, () => `nothing left unsent:\n${JSON.stringify(outbox())}`);
     first.child.kill("SIGKILL");
     await first.exited;
     const before = outbox();

@@ -104,6 +104,8 @@ describe("SqliteStore webhooks", () => {
     await s.releaseWebhookDelivery("a", 1100);
     expect(await s.getWebhookDelivery("a")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
     expect(await s.requeueInFlightWebhookDeliveries(1200)).toBe(2);
+    // The interrupted attempt (no result ever recorded) is not counted, as with a release.
+    expect(await s.getWebhookDelivery("b")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
     const claimed = await s.claimWebhookDeliveries(["r1"], 1200, 3);
     for (const d of claimed) {
       await s.recordWebhookAttempt({ deliveryId: d.id, status: "dead", statusCode: 400, durationMs: 1, error: "HTTP 400", responseExcerpt: null, nextAttemptAt: null, attemptedAt: d.id === "a" ? 1300 : 2000 });

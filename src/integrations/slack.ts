@@ -1,0 +1,226 @@
+/**
+ * Slack: incoming webhooks (`POST <webhook URL>`, `{ text, blocks }`, answered "ok") and the Web
+ * API's `chat.postMessage` (`POST <api>/chat.postMessage`, `Authorization: Bearer xoxb-…`,
+ * `{ channel, text, blocks }`).
+ *
+ * Reading the answers: the Web API answers 200 even when it failed, with `{ "ok": false,
+ * "error": "<code>" }`; `ratelimited` (and Slack's transient server codes) are retried, any
+ * other code is not (a wrong channel or a revoked token will not fix itself). A 429 carries
+ * `Retry-After` (seconds), honoured by the manager. Incoming webhooks answer errors with a
+ * status and a plain-text code (`invalid_payload`, `no_service`...), shown in the log.
+ *
+ * The message: a header, the prediction text, confidence and severity, a context line
+ * "Empathy Level N | Confidence: NN%", and a link button to the pull request. `text` is the
+ * notification fallback. Slack's limits are kept (header 150, section 3,000, field 2,000).
+ *
+ * `api_url` (default https://slack.com/api) points the Web API elsewhere: tests, a proxy, a
+ * Slack-compatible server.
+ */
+import type { EventBus } from "../events/bus.js";
+import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import { z } from "zod";
+import {
+  callService,
+  deliveryFromConfig,
+  deliveryKeys,
+  IntegrationError,
+  jsonField,
+  joinUrl,
+  registerDeliveries,
+  secretSetting,
+  textSetting,
+  urlSetting,
+  type ClientOptions,
+  type DeliveryOptions,
+  type ServiceIntegration,
+} from "./common.js";
+import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+
+export const SLACK_API_URL = "https://slack.com/api";
+
+/** Web API error codes worth another try (the rest are permanent for this message). */
+const RETRYABLE_ERRORS = new Set(["ratelimited", "rate_limited", "service_unavailable", "request_timeout"]);
+
+export interface SlackOptions extends DeliveryOptions, ClientOptions {
+  /** An incoming webhook (https://hooks.slack.com/services/…): events go there when set. */
+  webhookUrl?: string;
+  /** A bot token (xoxb-…) for chat.postMessage. */
+  botToken?: string;
+  /** The channel events are posted to with the bot token (an id like C0123, or #name). */
+  channel?: string;
+  /** Web API base; default https://slack.com/api. */
+  apiUrl?: string;
+}
+
+export type SlackBlock = Record<string, unknown>;
+
+export interface SlackMessage {
+  text: string;
+  blocks?: SlackBlock[];
+}
+
+export interface SlackPostMessage extends SlackMessage {
+  /** Default: the configured channel. */
+  channel?: string;
+  /** Reply in a thread. */
+  threadTs?: string;
+}
+
+export interface SlackIntegration extends ServiceIntegration {
+  readonly service: "slack";
+  /** Which way events go: the incoming webhook, else chat.postMessage. */
+  readonly mode: "webhook" | "chat.postMessage";
+  buildPayload(envelope: NoticeEnvelope): SlackMessage & { channel?: string };
+  /** chat.postMessage now (bot token); returns the channel and the message's ts. */
+  postMessage(message: SlackPostMessage): Promise<{ channel: string; ts: string }>;
+  /** POSTs a message to the incoming webhook now. */
+  postWebhook(message: SlackMessage): Promise<void>;
+  /** Sends one event now, the configured way (outside the outbox: no retry). */
+  notify(envelope: NoticeEnvelope): Promise<void>;
+}
+
+/** `&`, `<` and `>` are control characters in Slack's mrkdwn and must be escaped. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+const SEVERITY_EMOJI: Record<string, string> = { critical: ":red_circle:", high: ":large_orange_circle:", medium: ":large_yellow_circle:", low: ":large_blue_circle:", info: ":white_circle:" };
+
+/** Block Kit blocks for a notice. */
+export function slackBlocks(notice: Notice): SlackBlock[] {
+  const blocks: SlackBlock[] = [
+    { type: "header", text: { type: "plain_text", text: truncate(notice.title, 150), emoji: true } },
+    { type: "section", text: { type: "mrkdwn", text: truncate(escapeMrkdwn(notice.text), 3000) } },
+  ];
+  const fields: SlackBlock[] = [];
+  if (notice.confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(notice.confidence)}` });
+  if (notice.severity !== null) fields.push({ type: "mrkdwn", text: `*Severity*\n${SEVERITY_EMOJI[notice.severity] ?? ""} ${notice.severity}`.replace("\n ", "\n") });
+  if (notice.repo !== null) fields.push({ type: "mrkdwn", text: `*Repository*\n${escapeMrkdwn(notice.repo)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}` });
+  if (notice.evidence !== null) fields.push({ type: "mrkdwn", text: truncate(`*Evidence*\n\`${escapeMrkdwn(notice.evidence)}\``, 2000) });
+  if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
+  if (notice.recommendation !== null) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Recommendation:* ${escapeMrkdwn(notice.recommendation)}`, 3000) } });
+  }
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: contextLine(notice) }] });
+  if (notice.url !== null && notice.url.length <= 3000) {
+    blocks.push({
+      type: "actions",
+      elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url: notice.url, action_id: "empathy_open_pr" }],
+    });
+  }
+  return blocks;
+}
+
+/** `text` (the notification fallback) and `blocks` for an event. */
+export function slackMessage(envelope: NoticeEnvelope): SlackMessage {
+  const notice = toNotice(envelope);
+  const confidence = notice.confidence !== null ? ` (${pct(notice.confidence)})` : "";
+  return { text: truncate(`${notice.title}${confidence}`, 3000), blocks: slackBlocks(notice) };
+}
+
+/** Slack's own failure signals: `ok: false` in a 200, a plain-text code in an incoming webhook's error. */
+export function interpretSlackResponse(response: ResponseInfo): InterpretedFailure | undefined {
+  const { status, body } = response;
+  if (status >= 200 && status < 300) {
+    if (jsonField(body, "ok") !== false) return undefined;
+    const code = jsonField(body, "error");
+    const error = typeof code === "string" && code !== "" ? code : "ok: false";
+    return { ok: false, retryable: RETRYABLE_ERRORS.has(error), error: `Slack error ${error}` };
+  }
+  // 410 (channel_is_archived) and 429 keep their usual meaning: disabled, retried after Retry-After.
+  if (status === 410 || status === 429 || status >= 500) return undefined;
+  if (status >= 400) {
+    const code = jsonField(body, "error") ?? body.trim();
+    if (typeof code === "string" && /^[a-z_]{2,64}$/.test(code)) return { ok: false, retryable: false, error: `Slack error ${code}` };
+  }
+  return undefined;
+}
+
+export function createSlack(options: SlackOptions): SlackIntegration {
+  const { webhookUrl, botToken, channel, manager, fetch } = options;
+  const apiUrl = options.apiUrl ?? SLACK_API_URL;
+  if (!webhookUrl && !botToken) throw new IntegrationError("slack", "give a webhookUrl (incoming webhook) or a botToken (chat.postMessage)");
+  const mode = webhookUrl ? "webhook" : "chat.postMessage";
+  const name = options.name ?? "slack";
+  const delivery: DeliveryOptions = options;
+  let registrationIds: string[] = [];
+  const authHeaders = () => {
+    if (!botToken) throw new IntegrationError("slack", "chat.postMessage needs a bot token (botToken / bot_token)");
+    return { authorization: `Bearer ${botToken}` };
+  };
+
+  const integration: SlackIntegration = {
+    service: "slack",
+    name,
+    mode,
+    get registrationIds() {
+      return registrationIds;
+    },
+    buildPayload(envelope) {
+      const message = slackMessage(envelope);
+      return mode === "webhook" ? message : { channel: channel!, ...message };
+    },
+    interpretResponse: interpretSlackResponse,
+    attach(_bus: EventBus) {
+      if (registrationIds.length > 0) return;
+      if (mode === "chat.postMessage" && !channel) throw new IntegrationError("slack", "sending events with the bot token needs a channel");
+      registrationIds = registerDeliveries(manager, {
+        service: "slack",
+        name,
+        url: mode === "webhook" ? webhookUrl! : joinUrl(apiUrl, "chat.postMessage"),
+        headers: mode === "webhook" ? {} : { ...authHeaders(), "content-type": "application/json; charset=utf-8" },
+        buildPayload: (envelope) => integration.buildPayload(envelope),
+        interpretResponse: interpretSlackResponse,
+        delivery,
+      });
+    },
+    async postMessage(message) {
+      const target = message.channel ?? channel;
+      if (!target) throw new IntegrationError("slack", "postMessage needs a channel");
+      const body: Record<string, unknown> = { channel: target, text: message.text };
+      if (message.blocks) body.blocks = message.blocks;
+      if (message.threadTs) body.thread_ts = message.threadTs;
+      const res = await callService(
+        "slack",
+        fetch,
+        { url: joinUrl(apiUrl, "chat.postMessage"), headers: authHeaders(), body, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 },
+        interpretSlackResponse,
+      );
+      const json = (res.json ?? {}) as { channel?: string; ts?: string };
+      return { channel: json.channel ?? target, ts: json.ts ?? "" };
+    },
+    async postWebhook(message) {
+      if (!webhookUrl) throw new IntegrationError("slack", "postWebhook needs an incoming webhook URL (webhookUrl / webhook_url)");
+      await callService("slack", fetch, { url: webhookUrl, headers: {}, body: message, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretSlackResponse);
+    },
+    async notify(envelope) {
+      const message = slackMessage(envelope);
+      if (mode === "webhook") await integration.postWebhook(message);
+      else await integration.postMessage(message);
+    },
+  };
+  return integration;
+}
+
+export const slackConfigSchema = z
+  .object({
+    ...deliveryKeys,
+    webhook_url: urlSetting().optional(),
+    bot_token: secretSetting("a bot token").optional(),
+    channel: textSetting().optional(),
+    api_url: urlSetting().optional(),
+  }, { error: "must be a mapping (webhook_url:, or bot_token: and channel:)" })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.webhook_url === undefined && c.bot_token === undefined) {
+      ctx.addIssue({ code: "custom", path: ["webhook_url"], message: "is required: set webhook_url (incoming webhook) or bot_token and channel (chat.postMessage)" });
+    } else if (c.webhook_url === undefined && c.channel === undefined) {
+      ctx.addIssue({ code: "custom", path: ["channel"], message: "is required with bot_token (the channel events are posted to)" });
+    }
+  });
+
+export type SlackConfig = z.infer<typeof slackConfigSchema>;
+
+export function slackOptionsFromConfig(c: SlackConfig): SlackOptions {
+  return { ...deliveryFromConfig(c), webhookUrl: c.webhook_url, botToken: c.bot_token, channel: c.channel, apiUrl: c.api_url };
+}

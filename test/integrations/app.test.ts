@@ -1,0 +1,45 @@
+/**
+ * The composition root wires the operator config's integrations: built at start-up, attached,
+ * their deliveries registered with the app's WebhookManager, and a wrong section stops start-up.
+ */
+import { pino } from "pino";
+import { Probot } from "probot";
+import { empathyApp, type EmpathyHandles } from "../../src/app.js";
+import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import { testPrivateKey } from "../helpers/keys.js";
+
+async function load(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<EmpathyHandles> {
+  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
+  let handles!: EmpathyHandles;
+  await probot.load(
+    empathyApp({
+      store: new SqliteStore(":memory:"),
+      startWorker: false,
+      settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 1, jobBaseDelayMs: 0 },
+      operatorConfig: parseOperatorConfig(yaml, { env }),
+      onReady: (h) => (handles = h),
+    }),
+    { cwd: process.cwd(), addHandler: () => {} },
+  );
+  return handles;
+}
+
+describe("app wiring of integrations", () => {
+  it("builds and attaches the configured integrations, sending through the app's webhook manager", async () => {
+    const handles = await load(
+      "integrations:\n  slack: { webhook_url: '${SLACK_WEBHOOK_URL}', min_confidence: 0.85 }\n  github: { repository: acme/incidents, events: [level_5_transformation] }\n",
+      { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T1/B1/secret" },
+    );
+    expect(handles.integrations.map((i) => i.name)).toEqual(["slack", "github"]);
+    expect(handles.webhooks.list().map((r) => r.id)).toEqual(["integration:slack:level_4_prediction"]);
+    expect(handles.bus.handlers.level_5_transformation).toBe(1);
+    await handles.webhooks.stop();
+  });
+
+  it("starts with none when the section is absent", async () => {
+    const handles = await load("webhooks: []\n");
+    expect(handles.integrations).toEqual([]);
+    await handles.webhooks.stop();
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * Slack: incoming webhooks and chat.postMessage, as Slack documents them
+ * (https://api.slack.com/messaging/webhooks, https://api.slack.com/methods/chat.postMessage),
+ * answered by nock at the network edge; events go through the WebhookManager.
+ */
+import nock from "nock";
+import { IntegrationError } from "../../src/integrations/common.js";
+import { createSlack, interpretSlackResponse, slackMessage } from "../../src/integrations/slack.js";
+import type { Setup } from "../webhooks/helpers.js";
+import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
+
+const WEBHOOK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
+const TOKEN = "xoxb-1234-5678-abcdefghijklmnop";
+
+describe("Slack", () => {
+  const setups: Setup[] = [];
+  beforeEach(disableNet);
+  afterEach(async () => {
+    for (const s of setups.splice(0)) await s.manager.stop();
+    cleanNock();
+  });
+  function make(): Setup {
+    const s = nockedManager();
+    setups.push(s);
+    return s;
+  }
+
+  describe("the message", () => {
+    it("has a header, the prediction, confidence and severity, the context line and a button to the pull request", () => {
+      const { text, blocks } = slackMessage(predictionEnvelope());
+      expect(text).toBe('Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it. (92%)');
+      expect(blocks).toEqual([
+        { type: "header", text: { type: "plain_text", text: 'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.', emoji: true } },
+        { type: "section", text: { type: "mrkdwn", text: expect.stringMatching(/^Dropping the column "legacy_id" breaks .* crash on login\.$/) } },
+        {
+          type: "section",
+          fields: [
+            { type: "mrkdwn", text: "*Confidence*\n92%" },
+            { type: "mrkdwn", text: "*Severity*\n:large_orange_circle: high" },
+            { type: "mrkdwn", text: "*Repository*\nocto-org/shop#42" },
+            { type: "mrkdwn", text: "*Evidence*\n`db/migrate/20250301_drop_legacy_id.sql:3`" },
+          ],
+        },
+        { type: "section", text: { type: "mrkdwn", text: "*Recommendation:* Keep the column one more release and stop reading it in the client first." } },
+        { type: "context", elements: [{ type: "mrkdwn", text: "Empathy Level 4 | Confidence: 92%" }] },
+        {
+          type: "actions",
+          elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url: "https://github.com/octo-org/shop/pull/42", action_id: "empathy_open_pr" }],
+        },
+      ]);
+    });
+
+    it("escapes mrkdwn control characters and keeps Slack's block limits", () => {
+      const { blocks } = slackMessage(predictionEnvelope({ prediction: `<!channel> a & b ${"x".repeat(5000)}` }));
+      const header = (blocks![0] as { text: { text: string } }).text.text;
+      const section = (blocks![1] as { text: { text: string } }).text.text;
+      expect(header.length).toBeLessThanOrEqual(150);
+      expect(section.length).toBe(3000);
+      expect(section.startsWith("&lt;!channel&gt; a &amp; b")).toBe(true);
+    });
+  });
+
+  describe("incoming webhook, through the manager", () => {
+    it("POSTs { text, blocks } to the webhook URL, signed with a webhook-id, and only events over min_confidence", async () => {
+      const { bus, manager, store, logs } = make();
+      const slack = createSlack({ webhookUrl: WEBHOOK, minConfidence: 0.85, manager });
+      slack.attach(bus);
+      expect(slack.registrationIds).toEqual(["integration:slack:level_4_prediction"]);
+      let received: { headers: Record<string, string>; body: unknown } | undefined;
+      const scope = nock("https://hooks.slack.com")
+        .post("/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")
+        .reply(function (_uri, body) {
+          received = { headers: this.req.headers as Record<string, string>, body };
+          return [200, "ok", { "content-type": "text/plain" }];
+        });
+      await manager.start();
+      emitPrediction(bus, { confidence: 0.5 });
+      emitPrediction(bus);
+      await waitFor(async () => (await manager.counts()).delivered === 1);
+      scope.done();
+      expect(await manager.getDeliveryLogs()).toHaveLength(1); // the 0.5 prediction was never queued
+      expect(received!.headers["content-type"]).toBe("application/json");
+      expect(received!.headers["webhook-id"]).toMatch(/^msg_/);
+      expect(received!.body).toEqual(slackMessage(predictionEnvelope()));
+      // The webhook URL's path is its secret: logs and stored rows name the origin only.
+      expect(logs.text()).not.toContain("XXXXXXXXXXXXXXXXXXXXXXXX");
+      expect(JSON.stringify(await manager.getDeliveryLogs())).not.toContain("XXXXXXXXXXXXXXXXXXXXXXXX");
+      expect(manager.list()[0].origin).toBe("https://hooks.slack.com");
+      expect(storedText(store)).not.toContain("T00000000/B00000000");
+    });
+
+    it("shows Slack's plain-text error code and does not retry a 400 invalid_payload; a 410 disables the registration", async () => {
+      const { bus, manager } = make();
+      createSlack({ webhookUrl: WEBHOOK, manager }).attach(bus);
+      nock("https://hooks.slack.com").post(/.*/).reply(400, "invalid_payload").post(/.*/).reply(410, "channel_is_archived");
+      await manager.start();
+      emitPrediction(bus);
+      await waitFor(async () => (await manager.counts()).dead === 1);
+      expect((await manager.getDeliveryLogs())[0]).toMatchObject({ status: "dead", statusCode: 400, error: "HTTP 400: Slack error invalid_payload" });
+      emitPrediction(bus);
+      await waitFor(async () => manager.list()[0].disabled);
+    });
+  });
+
+  describe("chat.postMessage, through the manager", () => {
+    const API = "https://slack.example.test/api";
+
+    it("POSTs { channel, text, blocks } with the bot token to the configured API, retrying ok:false ratelimited", async () => {
+      const { bus, manager, store, logs } = make();
+      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach(bus);
+      const bodies: unknown[] = [];
+      const auth: string[] = [];
+      const scope = nock("https://slack.example.test")
+        .post("/api/chat.postMessage")
+        .times(2)
+        .reply(function (_uri, body) {
+          bodies.push(body);
+          auth.push(String(this.req.headers.authorization));
+          expect(this.req.headers["content-type"]).toBe("application/json; charset=utf-8");
+          return bodies.length === 1 ? [200, { ok: false, error: "ratelimited" }] : [200, { ok: true, channel: "C0123ABCD", ts: "1712345678.000100" }];
+        });
+      await manager.start();
+      emitPrediction(bus);
+      await waitFor(async () => (await manager.counts()).delivered === 1);
+      scope.done();
+      expect(auth).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+      expect(bodies[0]).toEqual({ channel: "C0123ABCD", ...slackMessage(predictionEnvelope()) });
+      const attempts = await manager.getDeliveryLogs();
+      expect(attempts.map((a) => [a.status, a.statusCode, a.error])).toEqual([
+        ["delivered", 200, null],
+        ["failed", 200, "HTTP 200: Slack error ratelimited"],
+      ]);
+      expect(logs.text()).not.toContain(TOKEN);
+      expect(storedText(store)).not.toContain(TOKEN);
+    });
+
+    it("dead-letters ok:false channel_not_found at once (a 200 that is not a success)", async () => {
+      const { bus, manager } = make();
+      createSlack({ botToken: TOKEN, channel: "C404", apiUrl: API, manager }).attach(bus);
+      nock("https://slack.example.test").post("/api/chat.postMessage").reply(200, { ok: false, error: "channel_not_found" });
+      await manager.start();
+      emitPrediction(bus);
+      await waitFor(async () => (await manager.counts()).dead === 1);
+      expect((await manager.getDeliveryLogs())[0]).toMatchObject({ attempt: 1, status: "dead", error: "HTTP 200: Slack error channel_not_found" });
+    });
+
+    it("waits the Retry-After of a 429 before the next attempt", async () => {
+      const { bus, manager } = make();
+      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach(bus);
+      nock("https://slack.example.test").post("/api/chat.postMessage").reply(429, { ok: false, error: "ratelimited" }, { "Retry-After": "1" });
+      nock("https://slack.example.test").post("/api/chat.postMessage").reply(200, { ok: true, ts: "1.2" });
+      await manager.start();
+      emitPrediction(bus);
+      await waitFor(async () => (await manager.counts()).delivered === 1, 5000);
+      const [delivered, limited] = await manager.getDeliveryLogs();
+      expect(limited.statusCode).toBe(429);
+      expect(Date.parse(limited.nextAttemptAt!) - Date.parse(limited.attemptedAt)).toBeGreaterThanOrEqual(1000);
+      expect(Date.parse(delivered.attemptedAt)).toBeGreaterThanOrEqual(Date.parse(limited.nextAttemptAt!));
+    });
+
+    it("needs a channel to send events with a token, and a manager to attach", () => {
+      const { bus, manager } = make();
+      expect(() => createSlack({ botToken: TOKEN, manager }).attach(bus)).toThrow(/needs a channel/);
+      expect(() => createSlack({ webhookUrl: WEBHOOK }).attach(bus)).toThrow(/WebhookManager/);
+      expect(() => createSlack({})).toThrow(/webhookUrl .* or a botToken/);
+    });
+  });
+
+  describe("direct calls", () => {
+    it("postMessage returns the channel and ts", async () => {
+      const slack = createSlack({ botToken: TOKEN, channel: "C0123ABCD" });
+      nock("https://slack.com", { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+        .post("/api/chat.postMessage", { channel: "C999", text: "hello", thread_ts: "1.1" })
+        .reply(200, { ok: true, channel: "C999", ts: "1712345678.000200", message: { text: "hello" } });
+      await expect(slack.postMessage({ channel: "C999", text: "hello", threadTs: "1.1" })).resolves.toEqual({ channel: "C999", ts: "1712345678.000200" });
+    });
+
+    it("throws IntegrationError for ok:false (retryable only when rate limited) and for a 429 with its Retry-After", async () => {
+      const slack = createSlack({ botToken: TOKEN, channel: "C1" });
+      nock("https://slack.com").post("/api/chat.postMessage").reply(200, { ok: false, error: "invalid_auth" });
+      const denied = await slack.postMessage({ text: "x" }).catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(IntegrationError);
+      expect(denied).toMatchObject({ service: "slack", status: 200, retryable: false, message: "slack: HTTP 200: Slack error invalid_auth" });
+      expect((denied as Error).message).not.toContain(TOKEN);
+
+      nock("https://slack.com").post("/api/chat.postMessage").reply(200, { ok: false, error: "ratelimited" });
+      await expect(slack.postMessage({ text: "x" })).rejects.toMatchObject({ retryable: true });
+
+      nock("https://slack.com").post("/api/chat.postMessage").reply(429, "", { "Retry-After": "30" });
+      await expect(slack.postMessage({ text: "x" })).rejects.toMatchObject({ status: 429, retryable: true, retryAfterMs: 30_000 });
+    });
+
+    it("notify posts an event to the incoming webhook", async () => {
+      const slack = createSlack({ webhookUrl: WEBHOOK });
+      const scope = nock("https://hooks.slack.com").post("/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", slackMessage(predictionEnvelope()) as never).reply(200, "ok");
+      await slack.notify(predictionEnvelope());
+      scope.done();
+    });
+  });
+
+  it("reads ok:false even from a truncated 4 KB excerpt", () => {
+    const body = `{"ok":false,"error":"ratelimited","response_metadata":{"messages":["${"x".repeat(5000)}`.slice(0, 4096);
+    expect(interpretSlackResponse({ status: 200, headers: {}, body })).toEqual({ ok: false, retryable: true, error: "Slack error ratelimited" });
+    expect(interpretSlackResponse({ status: 200, headers: {}, body: '{"ok":true,"ts":"1"}' })).toBeUndefined();
+    expect(interpretSlackResponse({ status: 200, headers: {}, body: "ok" })).toBeUndefined();
+  });
+});
