@@ -156,4 +156,18 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "webhook dedupe keys",
+    sql: `
+      -- What each registration was already sent, by a key such as a prediction's fingerprint:
+      -- the same prediction on the next push is not delivered again.
+      CREATE TABLE webhook_dedupe (
+        registration_id TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (registration_id, dedupe_key)
+      );
+    `,
+  },
 ];

@@ -426,6 +426,7 @@ export class SqliteStore implements Store {
     input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
     now: number,
   ) => {
+    input = this.withoutDuplicates(input, now);
     const insertEvent = this.stmt(
       "INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
@@ -454,6 +455,15 @@ export class SqliteStore implements Store {
       : null;
     for (const item of input.batchItems) insertItem!.run(item.registrationId, item.eventId, item.eventType, now);
   };
+  /** Drops deliveries and batch items whose dedupe key their registration already had, and records the new keys. */
+  private withoutDuplicates<T extends { deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] }>(input: T, now: number): T {
+    if (!input.deliveries.some((d) => d.dedupeKey) && !input.batchItems.some((b) => b.dedupeKey)) return input;
+    const remember = this.stmt("INSERT INTO webhook_dedupe (registration_id, dedupe_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    const firstTime = (item: { registrationId: string; dedupeKey?: string }) =>
+      item.dedupeKey === undefined || remember.run(item.registrationId, item.dedupeKey, now).changes === 1;
+    return { ...input, deliveries: input.deliveries.filter(firstTime), batchItems: input.batchItems.filter(firstTime) };
+  }
+
   async enqueueWebhookEvent(
     input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
     now: number,

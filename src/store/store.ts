@@ -89,6 +89,8 @@ export interface NewWebhookDelivery {
   nextAttemptAt: number;
   /** For a delivery dead on arrival (a template error): the error, also logged as attempt 1. */
   error?: string;
+  /** A delivery whose key this registration already had is not written (the same prediction on every push). */
+  dedupeKey?: string;
 }
 
 export interface WebhookDeliveryRecord {
@@ -123,6 +125,8 @@ export interface NewWebhookBatchItem {
   registrationId: string;
   eventId: string;
   eventType: string;
+  /** As for a delivery: an item whose key this registration already had is not written. */
+  dedupeKey?: string;
 }
 
 export interface WebhookBatchItem extends NewWebhookBatchItem {

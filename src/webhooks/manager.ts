@@ -38,6 +38,7 @@ import type {
 import { backoffDelay, classifyStatus, interpretOutcome, type Classified } from "./outcome.js";
 import {
   buildRegistration,
+  dedupeKey,
   PayloadBuildError,
   WebhookRegistrationError,
   type ConditionalRegisterOptions,
@@ -513,8 +514,9 @@ export class WebhookManager {
           stored.push({ id: envelope.id, eventType: envelope.event_type, envelope: JSON.stringify(envelope) });
           kept = true;
         }
+        const key = dedupeKey(reg, envelope);
         if (reg.batchSize > 1) {
-          batchItems.push({ registrationId: reg.id, eventId: envelope.id, eventType: envelope.event_type });
+          batchItems.push({ registrationId: reg.id, eventId: envelope.id, eventType: envelope.event_type, dedupeKey: key });
           continue;
         }
         // Without a template the body is the envelope itself: not stored twice.
@@ -536,6 +538,7 @@ export class WebhookManager {
           status: error === undefined ? "pending" : "dead",
           nextAttemptAt: now,
           error,
+          dedupeKey: key,
         });
       }
     }
@@ -812,7 +815,7 @@ export class WebhookManager {
       statusCode: a.statusCode,
       durationMs: a.durationMs,
       error,
-      responseExcerpt: a.excerpt,
+      responseExcerpt: a.excerpt === null ? null : redactUrl(a.excerpt, reg, 4096),
       nextAttemptAt,
       attemptedAt: a.attemptedAt,
     });
@@ -1043,10 +1046,16 @@ function networkErrorText(err: unknown): string {
 }
 
 /** Error texts name the origin, never the URL's path or query (they often carry a token), nor the secret. */
-function redactUrl(text: string, reg: Registration): string {
+/** Text as it may be logged and stored: no URL path (it often holds a token), secret or header value. */
+function redactUrl(text: string, reg: Registration, max = 2000): string {
   let out = text.split(reg.url.href).join(reg.origin);
   const tail = reg.url.href.slice(reg.origin.length);
   if (tail.length > 1) out = out.split(tail).join("/…");
   if (reg.secret) out = out.split(reg.secret).join("[secret]");
-  return out.length > 2000 ? `${out.slice(0, 2000)}…` : out;
+  // Header values carry API keys and bearer tokens (Slack, Datadog, JIRA), also as the bare token.
+  for (const [name, value] of Object.entries(reg.headers)) {
+    if (/^(content-type|accept|user-agent)$/i.test(name)) continue;
+    for (const part of [value, ...value.split(/\s+/)]) if (part.length >= 8) out = out.split(part).join("[header]");
+  }
+  return out.length > max ? `${out.slice(0, max)}…` : out;
 }

@@ -61,6 +61,11 @@ export interface RegisterOptions {
   buildPayload?: PayloadBuilder;
   /** Reads a service's own failure signals from an answer (see outcome.ts `interpretOutcome`). */
   interpretResponse?: ResponseInterpreter;
+  /**
+   * Default true: an event that names a prediction (`data.fingerprint`) reaches this registration
+   * once per repository and fingerprint, not again on every push that still predicts it.
+   */
+  dedupe?: boolean;
 }
 
 export interface ConditionalRegisterOptions extends RegisterOptions {
@@ -87,6 +92,7 @@ export interface Registration {
   condition: EventCondition | null;
   buildPayload: PayloadBuilder | null;
   interpretResponse: ResponseInterpreter | null;
+  dedupe: boolean;
 }
 
 /** What `list()` shows: never the full URL, the headers or the secret. */
@@ -245,6 +251,7 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     condition: condition === null ? null : compileCondition(condition),
     buildPayload,
     interpretResponse: options.interpretResponse ?? null,
+    dedupe: options.dedupe !== false,
   };
 }
 
@@ -266,4 +273,12 @@ function checkTemplateFields(eventType: string, batchSize: number, template: Com
       `payloadTemplate for ${eventType} uses ${missing.map((f) => `{${f}}`).join(", ")}, which ${what} do not have; available: ${[...known].join(", ")}`,
     );
   }
+}
+
+/** The key under which a registration receives an event once: a prediction's repository and fingerprint. */
+export function dedupeKey(registration: Pick<Registration, "dedupe">, envelope: { event_type: string; data: unknown }): string | undefined {
+  if (!registration.dedupe) return undefined;
+  const data = envelope.data as { fingerprint?: unknown; repo?: unknown } | null;
+  if (typeof data?.fingerprint !== "string" || data.fingerprint === "") return undefined;
+  return `${envelope.event_type}:${typeof data.repo === "string" ? data.repo : ""}:${data.fingerprint}`;
 }

@@ -97,7 +97,7 @@ describe("Slack", () => {
       emitPrediction(bus);
       await waitFor(async () => (await manager.counts()).dead === 1);
       expect((await manager.getDeliveryLogs())[0]).toMatchObject({ status: "dead", statusCode: 400, error: "HTTP 400: Slack error invalid_payload" });
-      emitPrediction(bus);
+      emitPrediction(bus, { fingerprint: "another-prediction" }); // the same one again would not be re-sent
       await waitFor(async () => manager.list()[0].disabled);
     });
   });
