@@ -9,13 +9,16 @@ import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { EventBus } from "./events/bus.js";
 import { classifyGitHubError } from "./github/errors.js";
+import { Coordination } from "./github/coordination.js";
 import { PredictionIssues, PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "./github/predictionIssues.js";
 import { handlePullRequestEvents } from "./github/pullRequestEvents.js";
+import { wireFeedback } from "./github/feedbackEvents.js";
 import { REVIEW_JOB, runReviewJob, type ReviewJobPayload } from "./github/reviewJob.js";
 import { SelfEvents } from "./github/selfEvents.js";
 import { JobQueue } from "./jobs/queue.js";
 import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { healthHandler } from "./server/health.js";
+import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import type { Integration } from "./engine/types.js";
@@ -113,15 +116,32 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
 
     const predictionIssues = new PredictionIssues({ queue, store, auth, log: app.log });
     predictionIssues.subscribe(bus);
+    // Coordination: conflicts between open pull requests, CODEOWNERS, handoffs (jobs + webhook handlers).
+    const coordination = new Coordination({ queue, store, bus, auth, log: app.log, self: new SelfEvents(app) });
+    coordination.register();
+    coordination.handleEvents(app);
 
+    // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
+    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self: new SelfEvents(app) });
     queue.register(REVIEW_JOB, async (payload: ReviewJobPayload) => {
-      await runReviewJob(payload, { store, engine, predictionIssues, auth, log: app.log });
+      await runReviewJob(payload, { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback });
     });
     queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
 
     handlePullRequestEvents(app, queue, new SelfEvents(app));
+    // /empathy in Slack: registers the durable `slack_command` job; the route is off without SLACK_SIGNING_SECRET.
+    const slack = slackCommands({
+      queue,
+      store,
+      engine,
+      auth,
+      appAuth: () => app.auth(),
+      review: (payload) => runReviewJob(payload, { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback }),
+      log: app.log,
+    });
     try {
       addHandler(healthHandler(store));
+      addHandler(slack.handler);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }

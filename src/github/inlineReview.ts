@@ -34,7 +34,7 @@ function commentBody(item: Item): string {
       ? `**Prediction** (${pct(item.confidence)}, ${item.severity}): ${item.prediction}`
       : `**${item.severity}** · ${item.category} (${pct(item.confidence)}): ${item.message}`;
   const rule = "prediction" in item ? item.kind : item.rule;
-  return redactSecrets(`${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule}</sub>\n${findingMarker(item.fingerprint)}`);
+  return redactSecrets(`${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`);
 }
 
 export function selectInlineComments(

@@ -7,6 +7,7 @@ export const LABELS: Record<string, { color: string; description: string }> = {
   "empathy: prediction": { color: "5319e7", description: "Empathy predicts something will break" },
   "empathy: needs-tests": { color: "fbca04", description: "Sensitive code changed without tests" },
   "empathy: breaking-change": { color: "d93f0b", description: "A contract or schema change may break its users" },
+  "empathy: systemic-fix": { color: "0e8a16", description: "A pattern found in three or more pull requests: a systemic fix" },
 };
 
 export function labelsFor(findings: Finding[], predictions: Prediction[]): string[] {

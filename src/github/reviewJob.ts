@@ -13,6 +13,10 @@ import type { ReviewStore } from "../store/store.js";
 import { selectInlineComments, postInlineReview } from "./inlineReview.js";
 import { addLabels, labelsFor } from "./labels.js";
 import type { PredictionIssues } from "./predictionIssues.js";
+import type { Coordination } from "./coordination.js";
+import type { Feedback } from "./feedback.js";
+import { breakerNotice, BREAKER_LEVEL_CAP, BREAKER_MAX_INLINE_COMMENTS } from "./feedbackBreaker.js";
+import type { TransformationIssues } from "./transformation.js";
 import { loadFileContents, readFileAt } from "./fileContents.js";
 import { loadPullRequestFiles } from "./pullRequestFiles.js";
 import { loadRepoConfig } from "./repoConfigLoader.js";
@@ -30,6 +34,8 @@ export interface ReviewJobPayload {
   headSha: string;
   deliveryId: string;
   action: string;
+  /** `/empathy review`: review again even if this commit was reviewed. */
+  force?: boolean;
 }
 
 export interface ReviewDeps {
@@ -38,6 +44,11 @@ export interface ReviewDeps {
   predictionIssues: PredictionIssues;
   auth: (installationId: number) => Promise<Octokit>;
   log: Log;
+  /** Suppressed fingerprints, the trust breaker, and acceptance of fixed findings. */
+  feedback?: Feedback;
+  transformations?: TransformationIssues;
+  /** Records the pull request's sensitive resources and queues its conflict and CODEOWNERS check. */
+  coordination?: Coordination;
 }
 
 export type ReviewOutcome = "reviewed" | "skipped";
@@ -51,7 +62,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
   const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber });
   if (pr.state !== "open") return skip(log, "pull request is not open");
   if (pr.head.sha !== job.headSha) return skip(log, "a newer commit was pushed; its own job reviews it");
-  if (await deps.store.getReview(repoName, pr.number, pr.head.sha)) return skip(log, "this commit was already reviewed");
+  if (!job.force && (await deps.store.getReview(repoName, pr.number, pr.head.sha))) return skip(log, "this commit was already reviewed");
 
   const { config, problems } = await loadRepoConfig(octokit, ref, log, job.deliveryId);
   if (!config.review.enabled) return skip(log, "reviews are disabled in the repository config");
@@ -67,12 +78,39 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
     { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity },
   );
   analysis.skipped = [...notRead, ...notWhole, ...analysis.skipped];
+  await deps.coordination?.afterReview({
+    installationId: job.installationId,
+    ...ref,
+    number: pr.number,
+    author: pr.user.login,
+    headSha: pr.head.sha,
+    baseRef: pr.base.ref,
+    url: pr.html_url,
+    title: pr.title,
+    files,
+    contents,
+  });
 
-  deps.predictionIssues.setPolicy(repoName, config.issues);
+  // Feedback: findings posted on earlier commits and gone now were fixed (accepted); dismissed
+  // fingerprints are not reported again; the trust breaker lowers autonomy while it is open.
+  const postedBefore = await deps.store.listPostedFindings(repoName, pr.number);
+  if (deps.feedback) {
+    const current = new Set([...analysis.findings, ...analysis.predictions].map((i) => i.fingerprint));
+    await deps.feedback.acceptFixed(repoName, pr.number, pr.head.sha, postedBefore, current);
+  }
+  const policy = deps.feedback ? await deps.feedback.reviewPolicy(repoName) : undefined;
+  const cautious = policy?.breaker.open === true;
+  if (policy && policy.suppressed.size > 0) {
+    analysis.findings = analysis.findings.filter((f) => !policy.suppressed.has(f.fingerprint));
+    analysis.predictions = analysis.predictions.filter((p) => !policy.suppressed.has(p.fingerprint));
+  }
+  const issuesAllowed = config.issues.enabled && !cautious;
+  deps.predictionIssues.setPolicy(repoName, { ...config.issues, enabled: issuesAllowed });
+  deps.transformations?.setPolicy(repoName, { enabled: issuesAllowed, installationId: job.installationId });
   const result = await deps.engine.interact({
     userId: pr.user.login,
     input: `${pr.title}\n\n${pr.body ?? ""}`,
-    targetLevel: config.target_level,
+    targetLevel: cautious ? Math.min(config.target_level, BREAKER_LEVEL_CAP) : config.target_level,
     context: {
       repo: repoName,
       pr_number: pr.number,
@@ -88,9 +126,11 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
   });
 
   // Inline comments: only what was never posted on this pull request, on lines of the diff.
-  const posted = new Set((await deps.store.listPostedFindings(repoName, pr.number)).map((p) => p.fingerprint));
+  const posted = new Set(postedBefore.map((p) => p.fingerprint));
   const items: (Finding | Prediction)[] = [...result.findings, ...result.predictions];
-  const selection = selectInlineComments(items, files, posted, config.review.max_inline_comments);
+  await deps.feedback?.recordShown(repoName, pr.number, pr.user.login, items);
+  const maxInline = cautious ? Math.min(config.review.max_inline_comments, BREAKER_MAX_INLINE_COMMENTS) : config.review.max_inline_comments;
+  const selection = selectInlineComments(items, files, posted, maxInline);
 
   // The summary first: the review's body links to it.
   const previous = await deps.store.getSummary(repoName, pr.number);
@@ -114,6 +154,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
     notInline: selection.overLimit + selection.unanchored,
     changes,
     commitSha: pr.head.sha,
+    notice: cautious && policy ? breakerNotice(policy.breaker) : undefined,
   });
   const summary = await upsertSummaryComment(octokit, ref, pr.number, markdown, previous?.commentId ?? null);
   await deps.store.saveSummary(repoName, pr.number, { commentId: summary.id, lastFingerprints: current, lastSha: pr.head.sha });

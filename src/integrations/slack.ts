@@ -15,12 +15,19 @@
  *
  * `api_url` (default https://slack.com/api) points the Web API elsewhere: tests, a proxy, a
  * Slack-compatible server.
+ *
+ * Learned patterns (`pattern_learned`): `notify_patterns: true` adds the event to `events`, and
+ * `pattern_channel` (chat.postMessage only; setting it also turns the notice on) sends them to
+ * their own channel. The message names the pattern, its confidence, who it was learned from,
+ * and links to the pull request when the event carries its URL, else to the repository's
+ * prediction issues (label "empathy: prediction", the default of the repository config).
  */
 import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
   callService,
+  DEFAULT_EVENTS,
   deliveryFromConfig,
   deliveryKeys,
   IntegrationError,
@@ -28,6 +35,7 @@ import {
   joinUrl,
   registerDeliveries,
   secretSetting,
+  booleanSetting,
   textSetting,
   urlSetting,
   type ClientOptions,
@@ -50,6 +58,10 @@ export interface SlackOptions extends DeliveryOptions, ClientOptions {
   channel?: string;
   /** Web API base; default https://slack.com/api. */
   apiUrl?: string;
+  /** The channel `pattern_learned` events go to with the bot token (default: `channel`). */
+  patternChannel?: string;
+  /** GitHub's web address for links built from a repository name; default from GHE_HOST, else https://github.com. */
+  githubUrl?: string;
 }
 
 export type SlackBlock = Record<string, unknown>;
@@ -111,8 +123,52 @@ export function slackBlocks(notice: Notice): SlackBlock[] {
   return blocks;
 }
 
+/** GitHub's web address: GHE_HOST (with GHE_PROTOCOL) when set, else github.com. */
+export function githubWebUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.GHE_HOST?.trim();
+  return host ? `${env.GHE_PROTOCOL?.trim() || "https"}://${host.replace(/\/+$/, "")}` : "https://github.com";
+}
+
+/** The label prediction issues carry unless a repository configures others. */
+export const PREDICTION_ISSUE_LABEL = "empathy: prediction";
+
+/** A learned pattern: name, confidence, who it was learned from, and where to look. */
+export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = githubWebUrl()): SlackMessage {
+  const d = (envelope.data !== null && typeof envelope.data === "object" ? envelope.data : {}) as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : null);
+  const name = s(d.pattern_name) ?? s(d.pattern_id) ?? "a pattern";
+  const repo = s(d.repo);
+  const user = s(d.user_id);
+  const confidence = typeof d.confidence === "number" && Number.isFinite(d.confidence) ? d.confidence : null;
+  const prUrl = s(d.url);
+  const prNumber = typeof d.pr_number === "number" ? d.pr_number : null;
+  const title = `Pattern learned${repo ? ` in ${repo}` : ""}: ${name}`;
+  const text = `The Empathy bot learned the pattern *${escapeMrkdwn(name)}*${repo ? ` in ${escapeMrkdwn(repo)}` : ""}${user ? `, from the pull requests of ${escapeMrkdwn(user)}` : ""}. It now weighs what it reports there with it.`;
+  const fields: SlackBlock[] = [{ type: "mrkdwn", text: truncate(`*Pattern*\n${escapeMrkdwn(name)}`, 2000) }];
+  if (confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(confidence)}` });
+  if (user) fields.push({ type: "mrkdwn", text: truncate(`*Learned from*\n${escapeMrkdwn(user)}`, 2000) });
+  if (repo) fields.push({ type: "mrkdwn", text: truncate(`*Repository*\n${escapeMrkdwn(repo)}${prNumber !== null ? `#${prNumber}` : ""}`, 2000) });
+  const blocks: SlackBlock[] = [
+    { type: "header", text: { type: "plain_text", text: truncate(title, 150), emoji: true } },
+    { type: "section", text: { type: "mrkdwn", text: truncate(text, 3000) } },
+    { type: "section", fields },
+    { type: "context", elements: [{ type: "mrkdwn", text: `Empathy${confidence !== null ? ` | Confidence: ${pct(confidence)}` : ""}` }] },
+  ];
+  // Where to see it: the pull request when the event names one, else the repository's prediction issues.
+  const link = prUrl
+    ? { text: "View pull request", url: prUrl }
+    : repo && /^[\w.-]+\/[\w.-]+$/.test(repo)
+      ? { text: "View prediction issues", url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}` }
+      : null;
+  if (link && link.url.length <= 3000) {
+    blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: link.text, emoji: true }, url: link.url, action_id: "empathy_view_pattern" }] });
+  }
+  return { text: truncate(`${title}${confidence !== null ? ` (${pct(confidence)})` : ""}`, 3000), blocks };
+}
+
 /** `text` (the notification fallback) and `blocks` for an event. */
-export function slackMessage(envelope: NoticeEnvelope): SlackMessage {
+export function slackMessage(envelope: NoticeEnvelope, options: { githubUrl?: string } = {}): SlackMessage {
+  if (envelope.event_type === "pattern_learned") return slackPatternMessage(envelope, options.githubUrl);
   const notice = toNotice(envelope);
   const confidence = notice.confidence !== null ? ` (${pct(notice.confidence)})` : "";
   return { text: truncate(`${notice.title}${confidence}`, 3000), blocks: slackBlocks(notice) };
@@ -137,10 +193,14 @@ export function interpretSlackResponse(response: ResponseInfo): InterpretedFailu
 }
 
 export function createSlack(options: SlackOptions): SlackIntegration {
-  const { webhookUrl, botToken, channel, manager, fetch } = options;
+  const { webhookUrl, botToken, channel, patternChannel, manager, fetch } = options;
+  const githubUrl = options.githubUrl ?? githubWebUrl();
   const apiUrl = options.apiUrl ?? SLACK_API_URL;
   if (!webhookUrl && !botToken) throw new IntegrationError("slack", "give a webhookUrl (incoming webhook) or a botToken (chat.postMessage)");
   const mode = webhookUrl ? "webhook" : "chat.postMessage";
+  if (patternChannel && mode === "webhook") {
+    throw new IntegrationError("slack", "pattern_channel needs chat.postMessage (bot_token and channel, without webhook_url): an incoming webhook posts to its own channel");
+  }
   const name = options.name ?? "slack";
   const delivery: DeliveryOptions = options;
   let registrationIds: string[] = [];
@@ -157,8 +217,9 @@ export function createSlack(options: SlackOptions): SlackIntegration {
       return registrationIds;
     },
     buildPayload(envelope) {
-      const message = slackMessage(envelope);
-      return mode === "webhook" ? message : { channel: channel!, ...message };
+      const message = slackMessage(envelope, { githubUrl });
+      if (mode === "webhook") return message;
+      return { channel: (envelope.event_type === "pattern_learned" && patternChannel) || channel!, ...message };
     },
     interpretResponse: interpretSlackResponse,
     attach(_bus: EventBus) {
@@ -194,9 +255,9 @@ export function createSlack(options: SlackOptions): SlackIntegration {
       await callService("slack", fetch, { url: webhookUrl, headers: {}, body: message, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretSlackResponse);
     },
     async notify(envelope) {
-      const message = slackMessage(envelope);
+      const message = slackMessage(envelope, { githubUrl });
       if (mode === "webhook") await integration.postWebhook(message);
-      else await integration.postMessage(message);
+      else await integration.postMessage({ ...message, channel: (envelope.event_type === "pattern_learned" && patternChannel) || undefined });
     },
   };
   return integration;
@@ -209,6 +270,8 @@ export const slackConfigSchema = z
     bot_token: secretSetting("a bot token").optional(),
     channel: textSetting().optional(),
     api_url: urlSetting().optional(),
+    notify_patterns: booleanSetting().optional(),
+    pattern_channel: textSetting().optional(),
   }, { error: "must be a mapping (webhook_url:, or bot_token: and channel:)" })
   .strict()
   .superRefine((c, ctx) => {
@@ -217,10 +280,18 @@ export const slackConfigSchema = z
     } else if (c.webhook_url === undefined && c.channel === undefined) {
       ctx.addIssue({ code: "custom", path: ["channel"], message: "is required with bot_token (the channel events are posted to)" });
     }
+    if (c.pattern_channel !== undefined && c.webhook_url !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["pattern_channel"], message: "needs bot_token and channel instead of webhook_url (an incoming webhook posts to its own channel)" });
+    }
   });
 
 export type SlackConfig = z.infer<typeof slackConfigSchema>;
 
 export function slackOptionsFromConfig(c: SlackConfig): SlackOptions {
-  return { ...deliveryFromConfig(c), webhookUrl: c.webhook_url, botToken: c.bot_token, channel: c.channel, apiUrl: c.api_url };
+  const delivery = deliveryFromConfig(c);
+  // notify_patterns (or a pattern_channel) adds pattern_learned to the events sent.
+  const notifyPatterns = c.notify_patterns ?? c.pattern_channel !== undefined;
+  const events = delivery.events ?? [...DEFAULT_EVENTS];
+  if (notifyPatterns && !events.includes("*") && !events.includes("pattern_learned")) delivery.events = [...events, "pattern_learned"];
+  return { ...delivery, webhookUrl: c.webhook_url, botToken: c.bot_token, channel: c.channel, apiUrl: c.api_url, patternChannel: c.pattern_channel };
 }

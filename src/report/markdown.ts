@@ -36,6 +36,8 @@ export interface ReviewReport {
   /** Compared with the previous summary of the same pull request. */
   changes?: { added: number; resolved: number; unchanged: number };
   commitSha?: string;
+  /** A line shown under the heading (e.g. the trust breaker's cautious mode). */
+  notice?: string;
 }
 
 export function pct(value: number): string {
@@ -51,7 +53,7 @@ function oneLine(text: string): string {
 }
 
 export function renderFinding(f: Finding): string {
-  return `${SEVERITY_ICON[f.severity]} **${f.severity}** ${location(f.path, f.line)} ${oneLine(f.message)} _(${f.rule}, ${pct(f.confidence)})_`;
+  return `${SEVERITY_ICON[f.severity]} **${f.severity}** ${location(f.path, f.line)} ${oneLine(f.message)} _(${f.rule}, ${pct(f.confidence)}, id \`${f.fingerprint.slice(0, 8)}\`)_`;
 }
 
 export function renderPrediction(p: Prediction): string {
@@ -63,6 +65,7 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
   out.push(`## ${options.heading ?? "Empathy review"}`);
   const commit = report.commitSha ? ` · commit \`${report.commitSha.slice(0, 7)}\`` : "";
   out.push(`**Level ${report.level} · ${LEVEL_NAMES[report.level] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`);
+  if (report.notice) out.push("", `> ${oneLine(report.notice)}`);
   out.push("", oneLine(report.response));
 
   const bySeverity = [...report.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));

@@ -170,4 +170,77 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "feedback",
+    sql: `
+      -- What each review showed (findings and predictions), so feedback can find the rule or
+      -- prediction kind, the pull request's author, and what to explain.
+      CREATE TABLE shown_items (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        pr_number INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        item TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+      );
+
+      -- Each piece of feedback counted once (key: "issue:12", "finding:7:<fingerprint>"); the
+      -- rejections in it drive the trust circuit breaker.
+      CREATE TABLE feedback_log (
+        repo TEXT NOT NULL,
+        key TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, key)
+      );
+      CREATE INDEX feedback_log_time ON feedback_log (repo, created_at);
+
+      -- Fingerprints dismissed as false positives: never reported again in the repository.
+      CREATE TABLE suppressed_findings (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+      );
+
+      -- One systemic-fix issue per recurring pattern (rule of three).
+      CREATE TABLE transformation_issues (
+        repo TEXT NOT NULL,
+        pattern_key TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pattern_key)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: "coordination",
+    sql: `
+      -- The sensitive resources of each open pull request the app reviewed (tables, API
+      -- paths, file regions), compared across pull requests to find conflicts; dropped on close.
+      CREATE TABLE open_pull_resources (
+        repo TEXT NOT NULL,
+        pr_number INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        resources TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pr_number)
+      );
+      -- Coordination already done once (an event emitted, a comment posted), by key.
+      CREATE TABLE coordination_done (
+        repo TEXT NOT NULL,
+        done_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, done_key)
+      );
+    `,
+  },
 ];

@@ -5,13 +5,16 @@ import { dirname } from "node:path";
 import type { PatternRecord, TrustRecord } from "../engine/state.js";
 import { migrations } from "./migrations.js";
 import type {
+  FeedbackEntry,
   JobRecord,
   JobStatus,
   NewJob,
   NewWebhookBatchItem,
   NewWebhookDelivery,
   NewWebhookEvent,
+  OpenPullResources,
   PostedFinding,
+  ShownItem,
   Store,
   SummaryState,
   WebhookAttemptQuery,
@@ -315,6 +318,76 @@ export class SqliteStore implements Store {
          ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number`,
       )
       .run(repo, fingerprint, issueNumber, Date.now());
+  }
+
+  // --- feedback ---
+
+  async saveShownItems(repo: string, items: ShownItem[]): Promise<void> {
+    const insert = this.db.prepare(
+      `INSERT INTO shown_items (repo, fingerprint, pr_number, author, item, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (repo, fingerprint) DO UPDATE SET pr_number = excluded.pr_number, author = excluded.author, item = excluded.item`,
+    );
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const i of items) insert.run(repo, i.fingerprint, i.prNumber, i.author, JSON.stringify(i.item), now);
+    })();
+  }
+
+  async getShownItem(repo: string, fingerprint: string): Promise<ShownItem | undefined> {
+    const row = this.db.prepare("SELECT * FROM shown_items WHERE repo = ? AND fingerprint = ?").get(repo, fingerprint) as ShownRow | undefined;
+    return row ? toShown(row) : undefined;
+  }
+
+  async findShownItems(repo: string, prefix: string, limit = 10): Promise<ShownItem[]> {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return (
+      this.db
+        .prepare("SELECT * FROM shown_items WHERE repo = ? AND fingerprint LIKE ? ESCAPE '\\' ORDER BY fingerprint LIMIT ?")
+        .all(repo, `${escaped}%`, limit) as ShownRow[]
+    ).map(toShown);
+  }
+
+  async recordFeedbackOnce(repo: string, entry: FeedbackEntry): Promise<boolean> {
+    const result = this.db
+      .prepare("INSERT INTO feedback_log (repo, key, outcome, user_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo, key) DO NOTHING")
+      .run(repo, entry.key, entry.outcome, entry.userId, entry.createdAt);
+    return result.changes > 0;
+  }
+
+  async listFeedback(repo: string, since: number): Promise<FeedbackEntry[]> {
+    return (
+      this.db
+        .prepare("SELECT key, outcome, user_id, created_at FROM feedback_log WHERE repo = ? AND created_at >= ? ORDER BY created_at, rowid")
+        .all(repo, since) as { key: string; outcome: "accepted" | "rejected"; user_id: string; created_at: number }[]
+    ).map((r) => ({ key: r.key, outcome: r.outcome, userId: r.user_id, createdAt: r.created_at }));
+  }
+
+  async suppressFinding(repo: string, fingerprint: string, userId: string): Promise<void> {
+    this.db
+      .prepare("INSERT INTO suppressed_findings (repo, fingerprint, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repo, fingerprint) DO NOTHING")
+      .run(repo, fingerprint, userId, Date.now());
+  }
+
+  async listSuppressed(repo: string): Promise<string[]> {
+    return (this.db.prepare("SELECT fingerprint FROM suppressed_findings WHERE repo = ? ORDER BY fingerprint").all(repo) as { fingerprint: string }[]).map(
+      (r) => r.fingerprint,
+    );
+  }
+
+  async getTransformationIssue(repo: string, patternKey: string): Promise<number | undefined> {
+    const row = this.db
+      .prepare("SELECT issue_number FROM transformation_issues WHERE repo = ? AND pattern_key = ?")
+      .get(repo, patternKey) as { issue_number: number } | undefined;
+    return row?.issue_number;
+  }
+
+  async saveTransformationIssue(repo: string, patternKey: string, issueNumber: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO transformation_issues (repo, pattern_key, issue_number, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (repo, pattern_key) DO UPDATE SET issue_number = excluded.issue_number`,
+      )
+      .run(repo, patternKey, issueNumber, Date.now());
   }
 
   // --- engine state ---
@@ -734,4 +807,64 @@ export class SqliteStore implements Store {
       return pruned;
     })();
   }
+
+  // --- coordination ---
+
+  async saveOpenPullResources(repo: string, r: OpenPullResources): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO open_pull_resources (repo, pr_number, author, head_sha, url, title, resources, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo, pr_number) DO UPDATE SET author = excluded.author, head_sha = excluded.head_sha, url = excluded.url,
+           title = excluded.title, resources = excluded.resources, updated_at = excluded.updated_at`,
+      )
+      .run(repo, r.prNumber, r.author, r.headSha, r.url, r.title, JSON.stringify(r.resources), Date.now());
+  }
+
+  async getOpenPullResources(repo: string, prNumber: number): Promise<OpenPullResources | undefined> {
+    const row = this.db.prepare("SELECT * FROM open_pull_resources WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as OpenPullRow | undefined;
+    return row && toOpenPull(row);
+  }
+
+  async listOpenPullResources(repo: string): Promise<OpenPullResources[]> {
+    return (this.db.prepare("SELECT * FROM open_pull_resources WHERE repo = ? ORDER BY pr_number").all(repo) as OpenPullRow[]).map(toOpenPull);
+  }
+
+  async deleteOpenPullResources(repo: string, prNumber: number): Promise<void> {
+    this.db.prepare("DELETE FROM open_pull_resources WHERE repo = ? AND pr_number = ?").run(repo, prNumber);
+  }
+
+  async markCoordinationDone(repo: string, key: string): Promise<boolean> {
+    const info = this.db
+      .prepare("INSERT INTO coordination_done (repo, done_key, created_at) VALUES (?, ?, ?) ON CONFLICT (repo, done_key) DO NOTHING")
+      .run(repo, key, Date.now());
+    return info.changes === 1;
+  }
+
+  async isCoordinationDone(repo: string, key: string): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM coordination_done WHERE repo = ? AND done_key = ?").get(repo, key) !== undefined;
+  }
+}
+
+interface ShownRow {
+  fingerprint: string;
+  pr_number: number;
+  author: string;
+  item: string;
+}
+
+function toShown(row: ShownRow): ShownItem {
+  return { fingerprint: row.fingerprint, prNumber: row.pr_number, author: row.author, item: JSON.parse(row.item) as Record<string, unknown> };
+}
+
+interface OpenPullRow {
+  pr_number: number;
+  author: string;
+  head_sha: string;
+  url: string;
+  title: string;
+  resources: string;
+}
+
+function toOpenPull(row: OpenPullRow): OpenPullResources {
+  return { prNumber: row.pr_number, author: row.author, headSha: row.head_sha, url: row.url, title: row.title, resources: JSON.parse(row.resources) as unknown[] };
 }

@@ -226,6 +226,59 @@ export interface WebhookStore {
   pruneWebhookHistory(before: number): Promise<number>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore {
+/** A finding or prediction as a review showed it (the JSON of the analysis item). */
+export interface ShownItem {
+  fingerprint: string;
+  prNumber: number;
+  /** The pull request's author: feedback on the item moves this user's trust. */
+  author: string;
+  item: Record<string, unknown>;
+}
+
+export interface FeedbackEntry {
+  key: string;
+  outcome: "accepted" | "rejected";
+  userId: string;
+  createdAt: number;
+}
+
+export interface FeedbackStore {
+  saveShownItems(repo: string, items: ShownItem[]): Promise<void>;
+  getShownItem(repo: string, fingerprint: string): Promise<ShownItem | undefined>;
+  /** Items whose fingerprint starts with `prefix` (an id as typed by a user), at most `limit`. */
+  findShownItems(repo: string, prefix: string, limit?: number): Promise<ShownItem[]>;
+  /** Records a piece of feedback once; false when its key was already recorded. */
+  recordFeedbackOnce(repo: string, entry: FeedbackEntry): Promise<boolean>;
+  /** Feedback recorded at or after `since`, oldest first. */
+  listFeedback(repo: string, since: number): Promise<FeedbackEntry[]>;
+  suppressFinding(repo: string, fingerprint: string, userId: string): Promise<void>;
+  listSuppressed(repo: string): Promise<string[]>;
+  getTransformationIssue(repo: string, patternKey: string): Promise<number | undefined>;
+  saveTransformationIssue(repo: string, patternKey: string, issueNumber: number): Promise<void>;
+}
+
+/** An open pull request's sensitive resources, as last reviewed (see github/coordinationResources.ts). */
+export interface OpenPullResources {
+  prNumber: number;
+  author: string;
+  headSha: string;
+  url: string;
+  title: string;
+  /** Resource objects, stored as given. */
+  resources: unknown[];
+}
+
+export interface CoordinationStore {
+  /** Replaces the pull request's record (each review of a new head). */
+  saveOpenPullResources(repo: string, record: OpenPullResources): Promise<void>;
+  getOpenPullResources(repo: string, prNumber: number): Promise<OpenPullResources | undefined>;
+  listOpenPullResources(repo: string): Promise<OpenPullResources[]>;
+  deleteOpenPullResources(repo: string, prNumber: number): Promise<void>;
+  /** Records a coordination step as done; true only the first time for that key. */
+  markCoordinationDone(repo: string, key: string): Promise<boolean>;
+  isCoordinationDone(repo: string, key: string): Promise<boolean>;
+}
+
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore {
   close(): Promise<void>;
 }

@@ -85,6 +85,14 @@ export class FakeGitHub {
   comments: any[] = [];
   labels = new Map<string, { name: string; color: string; description?: string }>();
   issues: any[] = [];
+  /** Other pull requests of the repository (listed by `GET /pulls`, read by `GET /pulls/{n}`). */
+  otherPulls: any[] = [];
+  /** Comments on issues and pull requests other than `pull` (number -> comments). */
+  issueComments = new Map<number, any[]>();
+  /** Whole files on the base branch (path -> text), served by the contents API at `base.ref` or `base.sha`. */
+  baseContents = new Map<string, string>();
+  /** Collaborator permissions by login ("admin", "maintain", "write", "triage", "read"); others are not collaborators (404). */
+  permissions = new Map<string, string>();
   requests: FakeRequest[] = [];
   problems: string[] = [];
   faults: FakeFault[] = [];
@@ -193,6 +201,25 @@ export class FakeGitHub {
     }
     if (key === "GET /app") return { status: 200, body: { id: 1, slug: this.appSlug, name: "Empathy test" } };
     if (key === `GET ${pr}`) return { status: 200, body: this.pull };
+    if (key === `GET ${repo}/pulls`) {
+      const state = query.get("state") ?? "open";
+      return this.page([this.pull, ...this.otherPulls].filter((p) => state === "all" || p.state === state), query);
+    }
+    const otherPull = new RegExp(`^${repo}/pulls/(\\d+)$`).exec(path);
+    if (method === "GET" && otherPull) {
+      const found = this.otherPulls.find((p) => p.number === Number(otherPull[1]));
+      return found ? { status: 200, body: found } : notFound();
+    }
+    const issueComments = new RegExp(`^${repo}/issues/(\\d+)/comments$`).exec(path);
+    if (issueComments && Number(issueComments[1]) !== this.pull.number && (method === "GET" || method === "POST")) {
+      const n = Number(issueComments[1]);
+      const list = this.issueComments.get(n) ?? [];
+      this.issueComments.set(n, list);
+      if (method === "GET") return this.page(list, query);
+      const c = { id: nextId++, body: body.body, html_url: `https://github.com/${this.owner}/${this.repo}/issues/${n}#issuecomment-${nextId}`, user: { login: `${this.appSlug}[bot]`, type: "Bot" } };
+      list.push(c);
+      return { status: 201, body: c };
+    }
     if (key === `GET ${pr}/files`) return this.page(this.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, ...f, sha: "0".repeat(40) })), query);
     if (key === `GET ${repo}/contents/.github/empathy.yml`) {
       return this.configYaml === null ? notFound() : { status: 200, body: this.configYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
@@ -201,6 +228,11 @@ export class FakeGitHub {
       return this.orgConfigYaml === null ? notFound() : { status: 200, body: this.orgConfigYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
     }
     const content = new RegExp(`^${repo}/contents/(.+)$`).exec(path);
+    const atBase = content ? this.baseContents.get(content[1]) : undefined;
+    if (method === "GET" && content && atBase !== undefined && [this.pull.base.ref, this.pull.base.sha].includes(query.get("ref"))) {
+      const name = content[1].slice(content[1].lastIndexOf("/") + 1);
+      return { status: 200, body: { type: "file", encoding: "base64", size: Buffer.byteLength(atBase), name, path: content[1], content: Buffer.from(atBase).toString("base64"), sha: "2".repeat(40) } };
+    }
     if (method === "GET" && content) {
       const text = this.contents.get(content[1]);
       if (text === undefined || query.get("ref") !== this.pull.head.sha) return notFound();
@@ -242,6 +274,13 @@ export class FakeGitHub {
     if (key === `GET ${repo}/issues`) {
       const wanted = query.get("labels");
       return this.page(this.issues.filter((i) => !wanted || i.labels.some((l: any) => l.name === wanted)), query);
+    }
+    const permission = new RegExp(`^${repo}/collaborators/([^/]+)/permission$`).exec(path);
+    if (method === "GET" && permission) {
+      const role = this.permissions.get(permission[1]);
+      if (!role) return notFound();
+      const legacy = role === "admin" ? "admin" : role === "maintain" || role === "write" ? "write" : role === "triage" || role === "read" ? "read" : "none";
+      return { status: 200, body: { permission: legacy, role_name: role, user: { login: permission[1], id: 1, type: "User" } } };
     }
     if (key === `POST ${repo}/issues`) {
       const i = {

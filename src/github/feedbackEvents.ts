@@ -1,0 +1,98 @@
+/**
+ * Webhook handlers for feedback: they only check the event is for the app and enqueue a job
+ * keyed by the delivery id (a redelivery is not handled twice); the work runs in the worker.
+ */
+import type { Probot } from "probot";
+import type { EmpathyOS } from "../engine/empathyOS.js";
+import type { EventBus } from "../events/bus.js";
+import type { JobQueue } from "../jobs/queue.js";
+import type { Store } from "../store/store.js";
+import { Commands, COMMAND_JOB, parseCommand, type CommandJob } from "./commands.js";
+import { Feedback, ISSUE_CLOSED_JOB, THREAD_RESOLVED_JOB, type IssueClosedJob, type ThreadResolvedJob } from "./feedback.js";
+import type { SelfEvents } from "./selfEvents.js";
+import { TRANSFORMATION_JOB, TransformationIssues, type TransformationJob } from "./transformation.js";
+import type { Log, Octokit } from "./types.js";
+
+export interface FeedbackWiring {
+  feedback: Feedback;
+  transformations: TransformationIssues;
+}
+
+/**
+ * Builds feedback, commands and rule-of-three issues, registers their job types and webhook
+ * handlers, and returns what the review job needs (its `feedback` and `transformations` deps).
+ */
+export function wireFeedback(
+  app: Probot,
+  deps: { queue: JobQueue; store: Store; engine: EmpathyOS; bus: EventBus; auth: (installationId: number) => Promise<Octokit>; log: Log; self: SelfEvents },
+): FeedbackWiring {
+  const { queue, store, engine, bus, auth, log } = deps;
+  const feedback = new Feedback({ store, engine, auth, log });
+  const transformations = new TransformationIssues({ queue, store, auth, log });
+  transformations.subscribe(bus);
+  const commands = new Commands({ store, feedback, queue, auth, log });
+  queue.register(ISSUE_CLOSED_JOB, async (payload: IssueClosedJob) => void (await feedback.onIssueClosed(payload)));
+  queue.register(THREAD_RESOLVED_JOB, async (payload: ThreadResolvedJob) => void (await feedback.onThreadResolved(payload)));
+  queue.register(COMMAND_JOB, async (payload: CommandJob) => void (await commands.run(payload)));
+  queue.register(TRANSFORMATION_JOB, (payload: TransformationJob) => transformations.run(payload));
+  handleFeedbackEvents(app, queue, deps.self);
+  return { feedback, transformations };
+}
+
+export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEvents): void {
+  app.on("issues.closed", async (context) => {
+    const { payload } = context;
+    const body = payload.issue.body ?? "";
+    if (!payload.installation || !body.includes("<!-- empathy-bot:prediction ")) return;
+    const job: IssueClosedJob = {
+      installationId: payload.installation.id,
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      issueNumber: payload.issue.number,
+      body,
+      stateReason: payload.issue.state_reason ?? null,
+      closedBy: payload.sender?.login ?? "someone",
+    };
+    await enqueue(queue, context, ISSUE_CLOSED_JOB, job);
+  });
+
+  app.on("issue_comment.created", async (context) => {
+    const { payload } = context;
+    if (!payload.installation || !payload.issue.pull_request) return;
+    if (!parseCommand(payload.comment.body)) return;
+    if (await self.isOwn(payload.sender)) return;
+    const job: CommandJob = {
+      installationId: payload.installation.id,
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      pullNumber: payload.issue.number,
+      commentId: payload.comment.id,
+      author: payload.comment.user?.login ?? payload.sender.login,
+      body: payload.comment.body,
+      deliveryId: context.id,
+    };
+    await enqueue(queue, context, COMMAND_JOB, job);
+  });
+
+  app.on("pull_request_review_thread.resolved", async (context) => {
+    const { payload } = context;
+    const first = payload.thread.comments[0];
+    if (!payload.installation || !first || !(first.body ?? "").includes("<!-- empathy-bot:finding ")) return;
+    const job: ThreadResolvedJob = {
+      installationId: payload.installation.id,
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      pullNumber: payload.pull_request.number,
+      headSha: payload.pull_request.head.sha,
+      commentBody: first.body,
+      commentCommitId: first.original_commit_id ?? first.commit_id ?? null,
+      resolvedBy: payload.sender?.login ?? "someone",
+    };
+    await enqueue(queue, context, THREAD_RESOLVED_JOB, job);
+  });
+}
+
+async function enqueue(queue: JobQueue, context: { id: string; name: string; log: { info(o: object, m?: string): void } }, type: string, payload: object): Promise<void> {
+  const id = await queue.enqueue({ type, dedupeKey: `delivery:${context.id}`, payload });
+  context.log.info({ delivery: context.id, job_id: id, type }, id === null ? "delivery already received; ignored" : "feedback queued");
+}

@@ -1,0 +1,442 @@
+/**
+ * The Slack slash command `/empathy`, at `POST /slack/commands/empathy` on the app's own server.
+ *
+ * The request: form-encoded (`command`, `text`, `user_id`, `channel_id`, `response_url`...),
+ * signed by Slack (src/server/slack/signature.ts). A bad signature or a stale timestamp is a
+ * 401, a malformed body a 400, and nothing is queued. A good request is queued as a durable
+ * `slack_command` job and answered at once with an ephemeral "Working on it…" (Slack gives a
+ * command 3 seconds); the job does the work and replies through `response_url`, or with
+ * `chat.postMessage` when a bot token is set and the command came from a channel.
+ *
+ * Commands:
+ * - `/empathy <question>`: an interaction with the engine (repo "slack", the channel and platform in the context);
+ * - `/empathy review <pull request URL>`: reviews the pull request through the app's installation
+ *   on that repository (the same review as a webhook's) and posts the summary back;
+ * - `/empathy status [owner/repo [github-login]]`: trust, learned patterns, recent predictions;
+ * - `/empathy help`, and any single unknown word: the help text.
+ *
+ * Environment: SLACK_SIGNING_SECRET (without it the route answers 404: the feature is off),
+ * SLACK_BOT_TOKEN (optional, for chat.postMessage), SLACK_API_URL (default https://slack.com/api).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EmpathyOS } from "../engine/empathyOS.js";
+import type { EngineState } from "../engine/state.js";
+import { PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "../github/predictionIssues.js";
+import type { ReviewJobPayload, ReviewOutcome } from "../github/reviewJob.js";
+import type { Log, Octokit } from "../github/types.js";
+import { callService, type FetchFn } from "../integrations/common.js";
+import { truncate } from "../integrations/notice.js";
+import { createSlack, escapeMrkdwn, interpretSlackResponse, SLACK_API_URL, type SlackBlock } from "../integrations/slack.js";
+import type { JobStore, ReviewStore } from "../store/store.js";
+import { verifySlackSignature } from "./slack/signature.js";
+
+export const SLACK_COMMAND_PATH = "/slack/commands/empathy";
+export const SLACK_COMMAND_JOB = "slack_command";
+/** Slack's limit for a section's text. */
+const SECTION_MAX = 3000;
+/** Slash command bodies are small; anything bigger is not Slack. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface SlackCommandSettings {
+  signingSecret?: string;
+  botToken?: string;
+  apiUrl: string;
+  /** Web host of GitHub Enterprise Server (GHE_HOST), accepted in review URLs besides github.com. */
+  gheHost?: string;
+}
+
+export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackCommandSettings {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
+  return {
+    signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
+    botToken: nonEmpty(env.SLACK_BOT_TOKEN),
+    apiUrl: nonEmpty(env.SLACK_API_URL) ?? SLACK_API_URL,
+    gheHost: nonEmpty(env.GHE_HOST),
+  };
+}
+
+/** What a queued command carries (Slack's field names). */
+export interface SlackCommandJob {
+  command: string;
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id?: string;
+  team_id?: string;
+  response_url: string;
+}
+
+export interface SlackCommandDeps {
+  queue: {
+    register(type: string, handler: (payload: any, job: { id: number }) => Promise<void>): void;
+    enqueue(job: { type: string; payload: unknown; dedupeKey?: string }): Promise<number | null>;
+  };
+  store: EngineState & Pick<ReviewStore, "getSummary" | "getPredictionIssue"> & Pick<JobStore, "listJobs">;
+  engine: EmpathyOS;
+  /** An installation's Octokit. */
+  auth: (installationId: number) => Promise<Octokit>;
+  /** The app's own (JWT) Octokit, to find an installation: Probot's `app.auth()`. */
+  appAuth: () => Promise<Pick<Octokit, "request">>;
+  /** Runs a review like the review job (runReviewJob with the app's deps). */
+  review: (payload: ReviewJobPayload) => Promise<ReviewOutcome>;
+  log: Log;
+  /** Default: slackSettingsFromEnv(). */
+  settings?: SlackCommandSettings;
+  /** For replies (tests, proxies); default the global fetch. */
+  fetch?: FetchFn;
+  now?: () => number;
+}
+
+export interface SlackReply {
+  text: string;
+  blocks: SlackBlock[];
+  /** Help and errors are only for the person who asked. */
+  ephemeral?: boolean;
+}
+
+export const HELP_TEXT = [
+  "*/empathy* — ask the Empathy bot",
+  "• `/empathy <question>` — ask anything; the answer comes with its empathy level and confidence",
+  "• `/empathy review <pull request URL>` — review a pull request of a repository the app is installed on",
+  "• `/empathy status [owner/repo [github-login]]` — trust, learned patterns and recent predictions",
+  "• `/empathy help` — this text",
+].join("\n");
+
+export function helpReply(intro?: string): SlackReply {
+  const text = intro ? `${intro}\n\n${HELP_TEXT}` : HELP_TEXT;
+  return { text: "Empathy bot: how to use /empathy", blocks: [section(text)], ephemeral: true };
+}
+
+function section(text: string): SlackBlock {
+  return { type: "section", text: { type: "mrkdwn", text: truncate(text, SECTION_MAX) } };
+}
+
+/** "Empathy Level N | Confidence: NN%" */
+export function contextBlock(level: number, confidence: number): SlackBlock {
+  return { type: "context", elements: [{ type: "mrkdwn", text: `Empathy Level ${level} | Confidence: ${Math.round(confidence * 100)}%` }] };
+}
+
+function errorReply(message: string): SlackReply {
+  return { text: message, blocks: [section(message)], ephemeral: true };
+}
+
+// --- the HTTP route ---
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(tooBig ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/** The command's fields, or why the body is not one. */
+export function parseCommandBody(contentType: string | undefined, raw: string): SlackCommandJob | { error: string } {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) return { error: "the body must be application/x-www-form-urlencoded" };
+  const form = new URLSearchParams(raw);
+  for (const field of ["command", "text", "response_url", "user_id"]) {
+    if (!form.has(field)) return { error: `${field} is missing` };
+  }
+  const responseUrl = form.get("response_url")!;
+  if (!isHttpUrl(responseUrl)) return { error: "response_url must be an http(s) URL" };
+  const opt = (k: string) => (form.get(k) || undefined) ?? undefined;
+  return {
+    command: form.get("command")!,
+    text: form.get("text")!,
+    user_id: form.get("user_id")!,
+    user_name: opt("user_name"),
+    channel_id: opt("channel_id"),
+    team_id: opt("team_id"),
+    response_url: responseUrl,
+  };
+}
+
+export class SlackCommands {
+  private readonly settings: SlackCommandSettings;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SlackCommandDeps) {
+    this.settings = deps.settings ?? slackSettingsFromEnv();
+    this.now = deps.now ?? Date.now;
+    // Registered even with the feature off: jobs queued before a restart still run.
+    deps.queue.register(SLACK_COMMAND_JOB, (payload: SlackCommandJob, job) => this.run(payload, job.id));
+  }
+
+  /** For Probot's addHandler: false for any other path. */
+  readonly handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if ((req.url ?? "").split("?")[0] !== SLACK_COMMAND_PATH) return false;
+    const secret = this.settings.signingSecret;
+    if (!secret) return send(res, 404, { error: "Not found" });
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      return send(res, 405, { error: "Method not allowed" });
+    }
+    const raw = await readBody(req);
+    if (raw === null) return send(res, 413, { error: "Payload too large" });
+    const verdict = verifySlackSignature({
+      secret,
+      timestamp: header(req, "x-slack-request-timestamp"),
+      signature: header(req, "x-slack-signature"),
+      rawBody: raw,
+      now: this.now(),
+    });
+    if (!verdict.ok) {
+      this.deps.log.warn({ reason: verdict.reason }, "slack command refused");
+      return send(res, 401, { error: "Invalid signature" });
+    }
+    const parsed = parseCommandBody(header(req, "content-type"), raw);
+    if ("error" in parsed) return send(res, 400, { error: `Malformed slash command: ${parsed.error}` });
+    const triggerId = new URLSearchParams(raw).get("trigger_id");
+    // Slack retries a command it thinks failed; the trigger id keeps it one job.
+    await this.deps.queue.enqueue({ type: SLACK_COMMAND_JOB, payload: parsed, dedupeKey: triggerId ? `slack:${triggerId}` : undefined });
+    return send(res, 200, { response_type: "ephemeral", text: "Working on it…" });
+  };
+
+  /** The job: works out the reply and sends it. Work errors become a polite reply; a reply that cannot be sent throws (the queue retries). */
+  async run(job: SlackCommandJob, jobId = 0): Promise<void> {
+    let reply: SlackReply;
+    try {
+      reply = await this.reply(job, jobId);
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error)?.message ?? String(err), command: job.command }, "slack command failed");
+      reply = errorReply(`Sorry, that did not work: ${escapeMrkdwn(((err as Error)?.message ?? String(err)).slice(0, 500))}`);
+    }
+    await this.send(job, reply);
+  }
+
+  /** The reply to a command (exported for tests through run). */
+  async reply(job: SlackCommandJob, jobId = 0): Promise<SlackReply> {
+    const text = job.text.trim();
+    const [first = "", ...rest] = text.split(/\s+/);
+    const word = first.toLowerCase();
+    const args = rest.join(" ");
+    if (text === "" || word === "help") return helpReply();
+    if (word === "review") return this.review(args, jobId);
+    if (word === "status") return this.status(job, args);
+    // One word that is not a command (and not a question) is most likely a mistyped command.
+    if (rest.length === 0 && !text.endsWith("?")) return helpReply(`I do not know the command \`${escapeMrkdwn(truncate(first, 50))}\`.`);
+    return this.question(job, text);
+  }
+
+  private async question(job: SlackCommandJob, text: string): Promise<SlackReply> {
+    const result = await this.deps.engine.interact({
+      userId: job.user_id,
+      input: text,
+      context: { repo: "slack", channel_id: job.channel_id ?? null, platform: "slack" },
+    });
+    const blocks: SlackBlock[] = [section(escapeMrkdwn(result.response))];
+    if (result.clarifications.length > 0) blocks.push(section(result.clarifications.map((q) => `• ${escapeMrkdwn(q)}`).join("\n")));
+    blocks.push(contextBlock(result.level, result.confidence));
+    return { text: truncate(result.response, SECTION_MAX), blocks };
+  }
+
+  private async review(args: string, jobId: number): Promise<SlackReply> {
+    const ref = parsePullRequestUrl(args, this.settings.gheHost);
+    if (!ref) {
+      return errorReply("Give me a pull request URL, e.g. `/empathy review https://github.com/owner/repo/pull/123`.");
+    }
+    const name = `${ref.owner}/${ref.repo}`;
+    const appOctokit = await this.deps.appAuth();
+    let installationId: number;
+    try {
+      const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner: ref.owner, repo: ref.repo });
+      installationId = (data as { id: number }).id;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) {
+        return errorReply(`The Empathy bot is not installed on *${escapeMrkdwn(name)}*, so I cannot review it. An admin of the repository can install the app.`);
+      }
+      throw err;
+    }
+    const octokit = await this.deps.auth(installationId);
+    let pr: { number: number; state: string; draft?: boolean; head: { sha: string }; html_url: string; title: string };
+    try {
+      pr = (await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.number })).data;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return errorReply(`I cannot find pull request #${ref.number} in *${escapeMrkdwn(name)}*.`);
+      throw err;
+    }
+    const link = `<${pr.html_url}|${escapeMrkdwn(`${name}#${pr.number}`)}>`;
+    if (pr.state !== "open") return errorReply(`${link} is ${pr.state === "closed" ? "closed" : pr.state}: I only review open pull requests.`);
+    const outcome = await this.deps.review({
+      installationId,
+      owner: ref.owner,
+      repo: ref.repo,
+      pullNumber: pr.number,
+      headSha: pr.head.sha,
+      deliveryId: `slack-command-${jobId}`,
+      action: "slack_review",
+    });
+    // The summary comment is what the review wrote (now, or earlier for this same commit).
+    const summary = await this.deps.store.getSummary(name, pr.number);
+    if (!summary || summary.lastSha !== pr.head.sha || summary.commentId === null) {
+      const why = pr.draft ? "it is a draft" : "reviews are off for it, or it changed while I was looking";
+      return errorReply(`I did not review ${link}: ${why}. (${outcome})`);
+    }
+    const { data: comment } = await octokit.rest.issues.getComment({ owner: ref.owner, repo: ref.repo, comment_id: summary.commentId });
+    const body = comment.body ?? "";
+    const m = /\*\*Level (\d) · [a-z]+\*\* · confidence (\d+)%/.exec(body);
+    const blocks: SlackBlock[] = [
+      { type: "header", text: { type: "plain_text", text: truncate(`Review of ${name}#${pr.number}: ${pr.title}`, 150), emoji: true } },
+      section(markdownToMrkdwn(body)),
+    ];
+    if (m) blocks.push(contextBlock(Number(m[1]), Number(m[2]) / 100));
+    const url = comment.html_url ?? pr.html_url;
+    if (url.length <= 3000) {
+      blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "View on GitHub", emoji: true }, url, action_id: "empathy_open_summary" }] });
+    }
+    return { text: truncate(`Review of ${name}#${pr.number}${m ? `: level ${m[1]}, confidence ${m[2]}%` : ""}`, SECTION_MAX), blocks };
+  }
+
+  private async status(job: SlackCommandJob, args: string): Promise<SlackReply> {
+    const [repoArg, login] = args.split(/\s+/).filter(Boolean);
+    if (repoArg !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repoArg)) {
+      return errorReply("Usage: `/empathy status [owner/repo [github-login]]`.");
+    }
+    const repo = repoArg ?? "slack";
+    const lines: string[] = [];
+    if (repoArg === undefined) {
+      const trust = await this.deps.engine.getTrust(job.user_id, "slack");
+      lines.push(`*Your trust* (in Slack conversations): ${pct(trust)}`);
+    } else if (login !== undefined) {
+      const trust = await this.deps.engine.getTrust(login, repo);
+      lines.push(`*Trust of ${escapeMrkdwn(login)}* in ${escapeMrkdwn(repo)}: ${pct(trust)}`);
+    } else {
+      lines.push(`*Trust* is kept per GitHub user: \`/empathy status ${escapeMrkdwn(repo)} <github-login>\``);
+    }
+
+    const patterns = (await this.deps.store.listPatterns(repo)).sort((a, b) => Number(b.learned) - Number(a.learned) || b.confidence - a.confidence);
+    const learned = patterns.filter((p) => p.learned);
+    lines.push("", `*Learned patterns* in ${escapeMrkdwn(repo)}: ${learned.length === 0 ? "none yet" : ""}`.trimEnd());
+    for (const p of learned.slice(0, 10)) {
+      lines.push(`• ${escapeMrkdwn(p.name)} — confidence ${pct(p.confidence)}, seen in ${p.prNumbers.length} pull request${p.prNumbers.length === 1 ? "" : "s"}`);
+    }
+    if (learned.length > 10) lines.push(`… and ${learned.length - 10} more`);
+    const watching = patterns.length - learned.length;
+    if (watching > 0) lines.push(`(${watching} more seen, not yet learned)`);
+
+    // Recent predictions: the prediction issues the app opened (their jobs, newest first).
+    const predictions = await this.recentPredictions(repoArg);
+    lines.push("", `*Recent predictions*${repoArg ? ` in ${escapeMrkdwn(repoArg)}` : ""}: ${predictions.length === 0 ? "none with an issue yet" : ""}`.trimEnd());
+    for (const p of predictions) lines.push(`• ${p}`);
+
+    const blocks: SlackBlock[] = [
+      { type: "header", text: { type: "plain_text", text: truncate(`Empathy status${repoArg ? `: ${repoArg}` : ""}`, 150), emoji: true } },
+      section(lines.join("\n")),
+    ];
+    return { text: `Empathy status${repoArg ? ` of ${repoArg}` : ""}`, blocks };
+  }
+
+  private async recentPredictions(repo: string | undefined): Promise<string[]> {
+    const jobs = await this.deps.store.listJobs("done", 200);
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const job of [...jobs].sort((a, b) => b.updatedAt - a.updatedAt)) {
+      if (job.type !== PREDICTION_ISSUE_JOB) continue;
+      const p = job.payload as PredictionIssueJob;
+      const name = `${p.owner}/${p.repo}`;
+      if ((repo && name !== repo) || !p.prediction || seen.has(`${name}:${p.prediction.fingerprint}`)) continue;
+      seen.add(`${name}:${p.prediction.fingerprint}`);
+      const issue = await this.deps.store.getPredictionIssue(name, p.prediction.fingerprint);
+      const where = issue !== undefined ? ` — <${issueUrl(p.prediction.url, name, issue)}|${escapeMrkdwn(`${name}#${issue}`)}>` : "";
+      out.push(`${pct(p.prediction.confidence)} ${escapeMrkdwn(truncate(p.prediction.prediction.replace(/\s+/g, " "), 200))}${where}`);
+      if (out.length >= 5) break;
+    }
+    return out;
+  }
+
+  private async send(job: SlackCommandJob, reply: SlackReply): Promise<void> {
+    const { botToken, apiUrl } = this.settings;
+    if (!reply.ephemeral && botToken && job.channel_id) {
+      try {
+        await createSlack({ botToken, apiUrl, fetch: this.deps.fetch }).postMessage({ channel: job.channel_id, text: reply.text, blocks: reply.blocks });
+        return;
+      } catch (err) {
+        // e.g. not_in_channel: the response URL still reaches the person who asked.
+        this.deps.log.warn({ err: (err as Error).message }, "chat.postMessage failed; replying through response_url");
+      }
+    }
+    const body = {
+      response_type: reply.ephemeral ? "ephemeral" : "in_channel",
+      replace_original: false,
+      text: reply.text,
+      blocks: reply.blocks,
+    };
+    await callService("slack", this.deps.fetch, { url: job.response_url, headers: {}, body, timeoutMs: 10_000 }, interpretSlackResponse);
+  }
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function issueUrl(prUrl: string | null | undefined, repo: string, issue: number): string {
+  // The pull request's URL carries the right host (github.com or GHE).
+  const base = prUrl && /^https?:\/\/[^/]+\//.exec(prUrl)?.[0];
+  return `${base || "https://github.com/"}${repo}/issues/${issue}`;
+}
+
+/** owner/repo/number of a pull request URL on github.com or the GHE host; Slack's `<url|label>` wrapping is accepted. */
+export function parsePullRequestUrl(input: string, gheHost?: string): { owner: string; repo: string; number: number } | null {
+  const raw = input.trim().replace(/^<([^|>]+)(?:\|[^>]*)?>$/, "$1");
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  const hosts = ["github.com", "www.github.com", ...(gheHost ? [gheHost.toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "")] : [])];
+  if (!hosts.includes(url.host.toLowerCase())) return null;
+  const m = /^\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/pull\/(\d+)(?:\/.*)?$/.exec(url.pathname);
+  if (!m) return null;
+  return { owner: m[1], repo: m[2], number: Number(m[3]) };
+}
+
+/** GitHub Markdown → Slack mrkdwn, enough for the summary comment (headings, bold, links, HTML comments). */
+export function markdownToMrkdwn(markdown: string): string {
+  const text = markdown
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<\/?(?:details|summary|sub|sup|br)\s*\/?>/gi, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/^#{1,6}\s+(.+)$/gm, "*$1*")
+    .replace(/\*\*([^*\n]+)\*\*/g, "*$1*")
+    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^)\s]+)\)/g, "<$2|$1>")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+  return truncate(text, SECTION_MAX);
+}
+
+/** Builds the route and registers the job type. */
+export function slackCommands(deps: SlackCommandDeps): SlackCommands {
+  return new SlackCommands(deps);
+}
+
