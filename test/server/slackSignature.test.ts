@@ -1,4 +1,5 @@
 /** Slack's request signing, against the example in Slack's documentation. */
+import { isValidSlackRequest } from "@slack/bolt";
 import { signSlackRequest, verifySlackSignature } from "../../src/server/slack/signature.js";
 import { slackSignature } from "./slackHarness.js";
 
@@ -32,5 +33,16 @@ describe("Slack request signatures", () => {
     expect(verifySlackSignature({ ...base, signature: "v0=abc" })).toEqual({ ok: false, reason: "bad signature" });
     expect(verifySlackSignature({ ...base, signature: undefined })).toEqual({ ok: false, reason: "missing headers" });
     expect(verifySlackSignature({ ...base, timestamp: "12ab" })).toEqual({ ok: false, reason: "bad timestamp" });
+  });
+
+  it("agrees with Slack's own SDK verifier (@slack/bolt) on fresh requests", () => {
+    const secret = "a-signing-secret-for-tests";
+    const body = "command=%2Fempathy&text=status&user_id=U1&channel_id=C1&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3";
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signSlackRequest(secret, timestamp, body);
+    const headers = { "x-slack-signature": signature, "x-slack-request-timestamp": timestamp };
+    expect(isValidSlackRequest({ signingSecret: secret, body, headers })).toBe(true);
+    expect(isValidSlackRequest({ signingSecret: "another-secret", body, headers })).toBe(false);
+    expect(verifySlackSignature({ secret, timestamp: String(timestamp), signature, rawBody: body })).toEqual({ ok: true });
   });
 });
