@@ -162,12 +162,15 @@ export class Feedback {
     return given ? outcome : null;
   }
 
-  /** A resolved thread on one of our inline comments, with commits pushed since it was posted: accepted. */
+  /** A resolved thread on one of our inline comments, after a push that removed the finding: accepted. */
   async onThreadResolved(job: ThreadResolvedJob): Promise<boolean> {
     const repo = `${job.owner}/${job.repo}`;
     const fingerprint = FINDING_MARKER.exec(job.commentBody ?? "")?.[1];
     if (!fingerprint) return false;
     if (!job.commentCommitId || job.commentCommitId === job.headSha) return false; // resolved without changing the code
+    // When the head was reviewed, "the code changed" also means the finding is gone from it.
+    const latest = await this.deps.store.getSummary(repo, job.pullNumber);
+    if (latest?.lastSha === job.headSha && latest.lastFingerprints.includes(fingerprint)) return false;
     return this.give(repo, { key: findingKey(job.pullNumber, fingerprint), outcome: "accepted", fingerprint, reason: `review thread resolved by ${job.resolvedBy} after the code changed` });
   }
 }

@@ -205,6 +205,14 @@ describe("feedback from GitHub", () => {
     await h.drain();
     expect(await h.handles.engine.getTrust("alice", REPO)).toBe(INITIAL_TRUST);
 
+    // A push that leaves the flagged code as it was (reviewed: the finding is still there): nothing.
+    h.fake.pull.head.sha = "d".repeat(40);
+    await h.deliver("synchronize");
+    await h.drain();
+    await resolveThread(h, first, "a".repeat(40));
+    await h.drain();
+    expect(await h.handles.engine.getTrust("alice", REPO)).toBe(INITIAL_TRUST);
+
     h.fake.pull.head.sha = "e".repeat(40); // pushed since (the push's own review is not run here)
     await resolveThread(h, first, "a".repeat(40));
     await h.drain();
