@@ -110,16 +110,36 @@ function looksSecret(value: string, quoted: boolean): boolean {
 
 /** Names whose value is a credential. The name must END in one of these (tokenType, passwordHash do not). */
 const SECRET_NAMES =
-  "password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key|auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key";
+  "password|passwd|passphrase|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key|auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key|" +
+  "jwt[_-]?key|hmac[_-]?key|master[_-]?key|session[_-]?key|app[_-]?key|crypt[_-]?key|cipher[_-]?key|aes[_-]?key|sign[_-]?key|credentials?";
+
+/**
+ * A conversion around a literal (`[]byte("...")` in Go, `Buffer.from("...")`, `b"..."` in
+ * Python, `"...".getBytes()` needs none, `Keys.hmacShaKeyFor(...)`): the literal is still the secret.
+ */
+const WRAPPED =
+  String.raw`(?:(?:\[\](?:byte|rune)|(?:new\s+)?String|Buffer\.from|bytes|str|(?:new\s+)?TextEncoder\(\)\.encode|(?:Keys\.)?hmacShaKeyFor|new\s+SecretKeySpec|(?:base64\.)?(?:urlsafe_)?b64decode|Base64\.get(?:Url|Mime)?Decoder\(\)\.decode|hex\.DecodeString)\(\s*)?(?:[rbuRBU]{1,2}(?=["']))?`;
 
 /**
  * name, optional type annotation, operator, value: `x = "..."`, `x: "..."`, `"x": "..."`,
- * `X=...`, `x := "..."`, `'x' => '...'`. A quoted value is a literal; a bare one is a literal
- * only in configuration formats (.env, YAML, properties); in code it is a reference.
+ * `X=...`, `x := "..."`, `'x' => '...'`, `config["x"] = "..."`, Go's `var x string = "..."` and
+ * `x = []byte("...")`. A quoted value is a literal; a bare one is a literal only in configuration
+ * formats (.env, YAML, properties); in code it is a reference.
  */
 const GENERIC = new RegExp(
-  String.raw`(?:${SECRET_NAMES})(?![\w-])["']?(?:\s*\??:\s*[A-Za-z_][\w.<>\[\]|]*)?\s*(?<op>=>|:=|===?|!==?|=|:)\s*` +
-    String.raw`(?:(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>|(?<bare>[^\s"'\x60,;:(){}\[\]<>]{8,256}))`,
+  String.raw`(?:${SECRET_NAMES})(?![\w-])["']?\]?(?:\s*\??:\s*[A-Za-z_][\w.<>\[\]|]*|[ \t]+(?:\[\])?[A-Za-z_][\w.]*)?\s*(?<op>=>|:=|===?|!==?|=|:)\s*` +
+    String.raw`(?:${WRAPPED}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>|(?<bare>[^\s"'\x60,;:(){}\[\]<>]{8,256}))`,
+  "dgi",
+);
+
+/**
+ * Secrets passed to a setter or builder (`cfg.setPassword("...")`, `sgMail.setApiKey("...")`,
+ * `.password("...")`, `withSecret("...")`) or stored under a secret-looking key
+ * (`props.put("mail.smtp.password", "...")`, `os.Setenv("DB_PASSWORD", "...")`,
+ * `os.getenv("API_TOKEN", "...")`): quoted values only.
+ */
+const GENERIC_CALL = new RegExp(
+  String.raw`(?:(?:\b(?:set|with)\w*?|(?<=\.))(?:${SECRET_NAMES})\s*\(\s*|(?:${SECRET_NAMES})["']\s*,\s*)${WRAPPED}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>`,
   "dgi",
 );
 
@@ -150,7 +170,14 @@ export function findGenericSecrets(text: string, options: GenericSecretOptions =
     if (!quoted && /^[=!]=/.test(m.groups?.op ?? "")) continue;
     if (looksSecret(value, quoted)) out.push({ start: span[0], end: span[1], kind: "generic-secret" });
   }
-  return out;
+  GENERIC_CALL.lastIndex = 0;
+  while ((m = GENERIC_CALL.exec(text)) !== null) {
+    const span = m.indices?.groups?.secret;
+    const value = m.groups?.secret ?? "";
+    if (!span || out.some((o) => o.start < span[1] && span[0] < o.end)) continue;
+    if (looksSecret(value, true)) out.push({ start: span[0], end: span[1], kind: "generic-secret" });
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ function describe(labels: string[]): string {
   return `${list} ${verb} committed in the code: anyone who can read the repository can use ${pronoun}.`;
 }
 
-function toFinding(path: string, line: number, lineText: string, s: LineSecrets): Finding {
+function toFinding(path: string, line: number, lineText: string, s: LineSecrets, occurrence = 1): Finding {
   const labels = [...new Set(s.kinds.map((k) => k.label))];
   const critical = s.kinds.some((k) => k.critical);
   const confidence = Math.max(...s.kinds.map((k) => k.confidence));
@@ -127,7 +127,8 @@ function toFinding(path: string, line: number, lineText: string, s: LineSecrets)
     message: redactSecrets(redactKnownSecrets(describe(labels), s.values)),
     recommendation: RECOMMENDATION,
     // The redacted line: a fingerprint must not be a hash of a short password.
-    fingerprint: fingerprint(SECRETS_RULE_ID, path, redactSecrets(redactKnownSecrets(lineText, s.values))),
+    // The same line twice in a file is two findings (fingerprints leave line numbers out).
+    fingerprint: fingerprint(SECRETS_RULE_ID, path, redactSecrets(redactKnownSecrets(lineText, s.values)) + (occurrence > 1 ? `\u0000#${occurrence}` : "")),
   };
 }
 
@@ -185,7 +186,14 @@ async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: Skippe
   }
 
   const findings: Finding[] = [];
-  for (const [line, s] of byLine) findings.push(toFinding(file.path, line, added.get(line) ?? "", s));
+  const occurrences = new Map<string, number>();
+  for (const [line, s] of [...byLine].sort((a, b) => a[0] - b[0])) {
+    const text = added.get(line) ?? "";
+    const key = text.replace(/\s+/g, " ").trim();
+    const n = (occurrences.get(key) ?? 0) + 1;
+    occurrences.set(key, n);
+    findings.push(toFinding(file.path, line, text, s, n));
+  }
   return findings.sort((a, b) => a.line - b.line);
 }
 

@@ -13,12 +13,13 @@ import { parse as parseNapi, type SgNode, type SgRoot } from "@ast-grep/napi";
 import { fingerprint } from "../fingerprint.js";
 import { isSuppressed } from "../suppression.js";
 import { redactSecrets } from "../secrets.js";
+import { isTestFile } from "../paths.js";
 import type { Analyzer, AnalysisInput, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "../types.js";
 import { FAMILY, NAPI_LANG, astLanguageOf, type AstLanguage } from "./languages.js";
 import { cachedRuleSet, hitMarker, matcherFor, metavarPrefix, type AstRule, type CompiledLanguage, type RuleSet, type TaintSpec } from "./ruleSet.js";
 import { ParsedTreeBudget } from "./memory.js";
 import { TaintEngine, fld } from "./taint/engine.js";
-import { SOURCE, UNKNOWN, concat, type Val } from "./taint/value.js";
+import { CLEAN, SOURCE, UNKNOWN, concat, type Val } from "./taint/value.js";
 import { SYNTAX } from "./taint/syntax.js";
 
 export interface AstAnalyzerOptions {
@@ -58,6 +59,10 @@ interface FileWork {
   added: Set<number>;
   findings: Finding[];
   seen: Set<string>;
+  /** Findings per rule and code text: the same line of code twice in a file is two findings with two fingerprints. */
+  occurrences: Map<string, number>;
+  /** A test file (tests, specs, conftest.py, *Test.java): rules with `skipInTests` do not run. */
+  isTest: boolean;
 }
 
 function roundConfidence(c: number): number {
@@ -168,7 +173,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       });
     }
 
-    const work: FileWork = { path: file.path, language, compiled, matcher: matcherFor(compiled, source.text), source, added, findings, seen: new Set() };
+    const work: FileWork = { path: file.path, language, compiled, matcher: matcherFor(compiled, source.text), source, added, findings, seen: new Set(), occurrences: new Map(), isTest: isTestFile(file.path) || /(?:^|\/)conftest\.py$|(?:Tests?|IT)\.java$/.test(file.path) };
     let root: SgRoot;
     try {
       root = parseNapi(NAPI_LANG[language], source.text);
@@ -293,6 +298,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
   /** `mv` maps a rule's metavariable name to the one bound in the match (prefixed in the combined matcher). */
   function check(work: FileWork, unit: Unit, rule: AstRule, match: SgNode, startLine: number, endLine: number, engine: TaintEngine, mv: (name: string) => string): void {
     const { source, added } = work;
+    if (rule.skipInTests && work.isTest) return;
     let confidence = rule.confidence;
     let note = "";
     const preferLines: number[] = [startLine];
@@ -304,11 +310,19 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       if (source.whole) return;
       penalty = 0.15; // the import may be outside the hunks
     }
+    if (rule.constant) {
+      // `createCipheriv(ALGO, ...)` with `const ALGO = "aes-128-ecb"`: the constant's text decides.
+      const node = match.getMatch(mv(rule.constant.name));
+      if (node) {
+        const v = engine.valueOf(node, { category: rule.category, sanitizers: [] });
+        if (v.level !== CLEAN || !rule.constant.regex.test(v.text)) return;
+      }
+    }
     if (rule.context) {
       if (!contextMatches(rule.context.words, contextWords(match, work.language, engine))) return;
     }
     if (rule.taint) {
-      const verdict = judge(rule, rule.taint, match, engine, mv);
+      const verdict = judge(rule, rule.taint, match, engine, mv, source.text);
       if (!verdict) return;
       confidence = verdict.confidence;
       note = verdict.note;
@@ -330,6 +344,12 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     if (isSuppressed(rule, { line: source.lines[index] ?? "", lines: source.lines, index })) return;
     work.seen.add(key);
     const code = source.lines[index] ?? "";
+    // Fingerprints leave the line number out (code moves): a repeated line (two `AES.new(KEY, AES.MODE_ECB)`)
+    // gets its occurrence number, so it is not taken for the first one and dropped.
+    const occurrenceKey = `${rule.id}\u0000${code.replace(/\s+/g, " ").trim()}`;
+    const occurrence = (work.occurrences.get(occurrenceKey) ?? 0) + 1;
+    work.occurrences.set(occurrenceKey, occurrence);
+    const printed = redactSecrets(code);
     work.findings.push({
       rule: rule.id,
       category: rule.category,
@@ -340,49 +360,115 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       confidence: roundConfidence(confidence - penalty),
       message: redactSecrets(note ? `${rule.message} ${note}` : rule.message),
       recommendation: redactSecrets(rule.recommendation),
-      fingerprint: fingerprint(rule.id, work.path, redactSecrets(code)),
+      fingerprint: fingerprint(rule.id, work.path, occurrence === 1 ? printed : `${printed}\u0000#${occurrence}`),
     });
   }
 
-  /** Identifier words around a match: its statement, the names it is assigned to, its function's name. */
+  /**
+   * Identifier words around a match: its statement, the names it is assigned to and the statements
+   * that use them, its function's name and parameters, and, for a helper, the statements that call
+   * it and the functions those are in (two levels: `randomChars` <- `makeInvite` <- `createInvite`).
+   */
   function contextWords(match: SgNode, language: AstLanguage, engine: TaintEngine): Set<string> {
     const syntax = SYNTAX[FAMILY[language]];
     let stmt: SgNode = match;
+    let bound: string | undefined;
     let cur = match.parent();
     for (let i = 0; cur && i < 12; i++) {
       const k = cur.kind() as string;
       if (syntax.functionKinds.has(k)) break;
+      bound ??= boundName(cur, k);
       stmt = cur;
       if (STATEMENT_KIND.test(k) && !/^(?:pair|keyword_argument|variable_declarator)$/.test(k)) break;
       cur = cur.parent();
     }
     let text = stmt.text().slice(0, 400);
+    const fnOf = (n: SgNode): SgNode | null => {
+      // The nearest named function: inline callbacks (`Array.from(..., () => pick())`) belong to the one around them.
+      let f = n.parent();
+      for (let i = 0; f && i < 60; i++) {
+        if (syntax.functionKinds.has(f.kind() as string) && engine.functionName(f)) return f;
+        f = f.parent();
+      }
+      return null;
+    };
+    const statementOf = (n: SgNode, max: number): string => {
+      let s: SgNode | null = n;
+      for (let j = 0; s && j < 6 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
+      return (s ?? n).text().slice(0, max);
+    };
+    const seenFns = new Set<number>();
+    const addFunction = (fn: SgNode, depth: number): void => {
+      if (seenFns.has(fn.id()) || seenFns.size > 6) return;
+      seenFns.add(fn.id());
+      text += ` ${engine.functionName(fn)} ${fld(fn, "parameters")?.text().slice(0, 120) ?? ""}`;
+      if (depth >= 2) return;
+      // A helper (randomHex) is named for how, its callers for what: `const apiKey = randomHex(40)`.
+      for (const call of engine.callSites(fn).slice(0, 3)) {
+        text += ` ${statementOf(call, 200)}`;
+        const caller = fnOf(call);
+        if (caller) addFunction(caller, depth + 1);
+      }
+    };
+    // An inline callback (`Array.from(..., () => Math.random())`) belongs to the statement around it.
     let fn = stmt.parent();
     for (let i = 0; fn && i < 40; i++) {
       const fk = fn.kind() as string;
-      // An inline callback (`Array.from(..., () => Math.random())`) belongs to the statement around it.
       if (syntax.functionKinds.has(fk) && !fld(fn, "name") && fn.parent()?.kind() === "arguments") {
-        let s: SgNode | null = fn.parent();
-        for (let j = 0; s && j < 8 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
-        if (s) text += ` ${s.text().slice(0, 300)}`;
-        fn = s?.parent() ?? null;
+        text += ` ${statementOf(fn.parent()!, 300)}`;
+        fn = fn.parent();
         continue;
       }
       if (syntax.functionKinds.has(fk)) {
-        const name = fld(fn, "name")?.text() ?? fld(fn.parent(), "name")?.text() ?? "";
-        text += ` ${name}`;
-        // A helper (randomHex) is named for how, its callers for what: `const apiKey = randomHex(40)`.
-        for (const call of engine.callSites(fn).slice(0, 3)) {
-          let s: SgNode | null = call;
-          for (let j = 0; s && j < 6 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
-          text += ` ${(s ?? call).text().slice(0, 200)}`;
-        }
+        const named = engine.functionName(fn) ? fn : fnOf(fn);
+        if (named) addFunction(named, 0);
         break;
       }
       fn = fn.parent();
     }
+    // What the value is used for: `rnd.nextInt(...)` in newResetToken(), `md.update(password)`.
+    if (bound) {
+      const scope = (fnOf(match) ?? stmt.parent()?.parent() ?? stmt.parent()) as SgNode | null;
+      const kinds = IDENTIFIER_KINDS[FAMILY[language]];
+      let uses: SgNode[] = [];
+      try {
+        uses = scope ? scope.findAll({ rule: { any: kinds.map((kind) => ({ kind })), regex: `^${bound.replace(/[$]/g, "\\$")}$` } } as never) : [];
+      } catch {
+        uses = [];
+      }
+      const at = stmt.range();
+      let n = 0;
+      for (const u of uses) {
+        if (n >= 4) break;
+        const r = u.range();
+        if (r.start.index >= at.start.index && r.end.index <= at.end.index) continue;
+        n++;
+        text += ` ${statementOf(u, 200)}`;
+        const f = fnOf(u);
+        if (f) text += ` ${engine.functionName(f)}`;
+      }
+    }
     return words(text);
   }
+}
+
+/** Identifier node kinds per family (plain names and member names: `random`, `this.random`). */
+const IDENTIFIER_KINDS: Record<string, string[]> = {
+  js: ["identifier", "property_identifier"],
+  python: ["identifier"],
+  go: ["identifier", "field_identifier"],
+  java: ["identifier"],
+};
+
+/** The simple name a declaration or assignment binds (`rnd` in `Random rnd = new Random()`, `self.rng = ...`). */
+function boundName(n: SgNode, kind: string): string | undefined {
+  let target: SgNode | null = null;
+  if (kind === "variable_declarator" || kind === "var_spec" || kind === "const_spec") target = fld(n, "name");
+  else if (kind === "assignment" || kind === "assignment_expression" || kind === "short_var_declaration" || kind === "assignment_statement") target = fld(n, "left");
+  if (!target) return undefined;
+  const t = target.text().trim();
+  const m = /^(?:(?:this|self)\.)?#?([A-Za-z_$][\w$]*)$/.exec(t) ?? /^([A-Za-z_$][\w$]*)\s*(?:,|$)/.exec(t);
+  return m && m[1].length >= 2 ? m[1] : undefined;
 }
 
 /** Where a call "is": the line of its method name (`.whereRaw(` in a chain that starts lines above). */
@@ -405,7 +491,7 @@ interface Verdict {
 }
 
 /** The values a sink consumes, from the rule's metavariables. */
-function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string): SgNode[] {
+function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, fileText: string): SgNode[] {
   const out: SgNode[] = [];
   for (const ref of spec.sinks) {
     if (!ref.index) {
@@ -426,14 +512,60 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string)
       if (list[i]) out.push(list[i]);
     } else out.push(...list.slice(idx.from, idx.to));
   }
-  if (spec.keywords.length > 0) {
-    // Python keyword arguments: requests.get(url=...), subprocess.run(args=...).
+  if (spec.keywords.length > 0 || spec.keywordsMarked) {
+    // Python keyword arguments: requests.get(url=...), subprocess.run(args=...); with `keywordsMarked`,
+    // those the file marks (`{{ bio|safe }}` for `bio=...`), also as keys of a dict argument.
+    const marked = (name: string) => {
+      if (!spec.keywordsMarked || !/^\w+$/.test(name)) return false;
+      return new RegExp(spec.keywordsMarked.split("NAME").join(name)).test(fileText);
+    };
     const args = fld(match, "arguments");
     for (const a of args?.namedChildren() ?? []) {
-      if (a.kind() !== "keyword_argument") continue;
-      const name = fld(a, "name")?.text();
-      const value = fld(a, "value");
-      if (name && value && spec.keywords.includes(name)) out.push(value);
+      if (a.kind() === "keyword_argument") {
+        const name = fld(a, "name")?.text();
+        const value = fld(a, "value");
+        if (!name || !value) continue;
+        if (spec.keywords.includes(name)) out.push(value);
+        // A dict passed for a marked name (`user={"name": name}` for `{{ user.name|safe }}`): its values.
+        else if (marked(name)) out.push(...(value.kind() === "dictionary" ? value.namedChildren().flatMap((p) => (p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : [])) : [value]));
+        continue;
+      }
+      if (!spec.keywordsMarked) continue;
+      // template.render({"bio": bio}), template.render(Context({"bio": bio})), ejs.render(tpl, { bio }), a name bound to such an object
+      const dict =
+        a.kind() === "dictionary" || a.kind() === "object"
+          ? a
+          : a.kind() === "call"
+            ? (fld(a, "arguments")?.namedChildren() ?? []).find((c) => c.kind() === "dictionary")
+            : (engine.objectLiteralOf(a) ?? undefined);
+      const valuesOf = (v: SgNode): SgNode[] =>
+        v.kind() === "dictionary" || v.kind() === "object" ? v.namedChildren().flatMap((p) => (p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : p.kind() === "shorthand_property_identifier" ? [p] : [])) : [v];
+      for (const pair of dict?.namedChildren() ?? []) {
+        if (pair.kind() === "shorthand_property_identifier") {
+          if (marked(pair.text())) out.push(pair);
+          continue;
+        }
+        if (pair.kind() !== "pair") continue;
+        const key = fld(pair, "key");
+        const value = fld(pair, "value");
+        if (!key || !value || !/^(?:string|property_identifier)$/.test(key.kind() as string)) continue;
+        if (marked(key.text().replace(/^[a-zA-Z]*["'`]|["'`]$/g, ""))) out.push(...valuesOf(value));
+      }
+    }
+  }
+  if (spec.objectKeys.length > 0) {
+    // Options objects: http.get({ host: userHost, path }), axios(config) with config = { url }.
+    for (const n of [...out]) {
+      const obj = engine.objectLiteralOf(n);
+      if (!obj) continue;
+      for (const pair of obj.namedChildren()) {
+        const kind = pair.kind() as string;
+        if (kind === "shorthand_property_identifier" && spec.objectKeys.includes(pair.text())) out.push(pair);
+        if (kind !== "pair") continue;
+        const key = fld(pair, "key")?.text().replace(/^["'`]|["'`]$/g, "");
+        const value = fld(pair, "value");
+        if (key && value && spec.objectKeys.includes(key)) out.push(value);
+      }
     }
   }
   return out;
@@ -446,8 +578,8 @@ function fixedOrigin(prefix: string | undefined): boolean {
   return /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix);
 }
 
-function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string): Verdict | undefined {
-  const nodes = sinkNodes(spec, match, mv);
+function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, fileText: string): Verdict | undefined {
+  const nodes = sinkNodes(spec, match, mv, engine, fileText);
   const opts = { category: rule.category, sanitizers: spec.sanitizers };
   const values: Array<[SgNode, Val]> = nodes.map((n) => [n, engine.valueOf(n, opts)]);
   if (spec.joinSinks && values.length > 1) values.splice(0, values.length, [nodes[0], concat(values.map(([, v]) => v))]);
@@ -463,6 +595,7 @@ function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngin
     if (level === SOURCE && spec.sources === "remote" && !v.source?.remote && !(spec.localWhenBuilt && v.built && v.prefix)) level = UNKNOWN;
     if (level < UNKNOWN) continue;
     if (spec.fixedPrefixSafe && fixedOrigin(v.prefix)) continue;
+    if (spec.safePrefix && v.prefix !== undefined && spec.safePrefix.test(v.prefix)) continue;
     if (spec.literal && (spec.literalFor === "always" || level === UNKNOWN) && !spec.literal.test(v.text)) continue;
     let verdict: Verdict | undefined;
     if (level === SOURCE && v.source) {

@@ -43,6 +43,12 @@ export interface TaintSpec {
   localWhenBuilt: boolean;
   /** A value that starts with a fixed literal origin (`/path`, `https://host/`) is safe (SSRF, redirects). */
   fixedPrefixSafe: boolean;
+  /** A value whose literal start matches this is safe (`$("#" + id)` is a selector, not HTML). */
+  safePrefix?: RegExp;
+  /** Python keyword arguments whose name, put for `NAME` in this regex, occurs in the file (`{{ NAME|safe }}` in a template string). */
+  keywordsMarked?: string;
+  /** When the sink value is an object literal (or a name bound to one), the values of these keys are the sink (`http.get({ host })`). */
+  objectKeys: string[];
 }
 
 export interface ContextSpec {
@@ -82,6 +88,10 @@ export interface AstRule {
   fileContains?: RegExp;
   files?: (path: string) => boolean;
   ignores?: (path: string) => boolean;
+  /** The rule does not run in test files (tests turn TLS checks off against their own local servers). */
+  skipInTests?: boolean;
+  /** A metavariable whose value, resolved through constants (`ALGO = "aes-128-ecb"`), must match `regex`; rules without it bound are not checked. */
+  constant?: { name: string; regex: RegExp };
 }
 
 export interface CompiledLanguage {
@@ -147,6 +157,9 @@ const taintSchema = z
     fixedPrefixSafe: z.boolean().optional(),
     localWhenBuilt: z.boolean().optional(),
     joinSinks: z.boolean().optional(),
+    safePrefix: regexString.optional(),
+    keywordsMarked: regexString.refine((s) => s.includes("NAME"), { message: "must contain NAME (where the keyword's name goes)" }).optional(),
+    objectKeys: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -165,6 +178,8 @@ const metadataSchema = z
       .strict()
       .optional(),
     cwe: z.union([z.string(), z.array(z.string())]).optional(),
+    skipInTests: z.boolean().optional(),
+    constant: z.object({ value: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "a metavariable name"), regex: regexString }).strict().optional(),
   })
   .strict();
 
@@ -271,9 +286,14 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
       fixedPrefixSafe: t.fixedPrefixSafe ?? false,
       localWhenBuilt: t.localWhenBuilt ?? false,
       joinSinks: t.joinSinks ?? false,
+      safePrefix: t.safePrefix !== undefined ? toRegExp(t.safePrefix) : undefined,
+      keywordsMarked: t.keywordsMarked,
+      objectKeys: t.objectKeys ?? [],
     };
   }
 
+  if (m.constant && !metavariables([raw.rule, raw.utils ?? {}]).has(m.constant.value))
+    throw new RuleFileError(displayPath, `metadata.constant.value: metavariable $${m.constant.value} does not appear in the rule`);
   const config: NapiConfig = { rule: raw.rule as NapiConfig["rule"] };
   if (raw.constraints) config.constraints = raw.constraints as NapiConfig["constraints"];
   if (raw.utils) config.utils = raw.utils as NapiConfig["utils"];
@@ -297,6 +317,8 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
     aliases: m.aliases ? { definition: toRegExp(m.aliases.definition)!, patterns: m.aliases.patterns } : undefined,
     files: raw.files ? picomatch(raw.files, { dot: true }) : undefined,
     ignores: raw.ignores ? picomatch(raw.ignores, { dot: true }) : undefined,
+    skipInTests: m.skipInTests ?? false,
+    constant: m.constant ? { name: m.constant.value, regex: toRegExp(m.constant.regex)! } : undefined,
   };
 }
 

@@ -93,6 +93,106 @@ describe("AST analyzer: findings", () => {
   });
 });
 
+describe("AST analyzer: where and how often", () => {
+  const added = (path: string, code: string) => {
+    const lines = code.split("\n");
+    return parsePatch(path, `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`);
+  };
+
+  it("the same weak line twice in a file is two findings with two fingerprints (both survive runAnalysis)", async () => {
+    const code = [
+      "from Crypto.Cipher import AES",
+      "def encrypt(key, data):",
+      "    cipher = AES.new(key, AES.MODE_ECB)",
+      "    return cipher.encrypt(data)",
+      "def decrypt(key, blob):",
+      "    cipher = AES.new(key, AES.MODE_ECB)",
+      "    return cipher.decrypt(blob)",
+    ].join("\n");
+    const direct = (await astFindings("app/crypto.py", code)).filter((f) => f.rule === "py/weak-cipher");
+    expect(direct.map((f) => f.line)).toEqual([3, 6]);
+    expect(new Set(direct.map((f) => f.fingerprint)).size).toBe(2);
+    const result = await runAnalysis({ files: [added("app/crypto.py", code)], fileContents: new Map([["app/crypto.py", code]]) });
+    expect(result.findings.filter((f) => f.rule === "py/weak-cipher").map((f) => f.line)).toEqual([3, 6]);
+  });
+
+  it("TLS checks turned off in a test file are not reported (tests talk to their own servers)", async () => {
+    const code = "def test_health(live_server):\n    r = requests.get(f'https://localhost:{live_server.port}/health', verify=False)\n    assert r.ok";
+    expect(await astRules("tests/test_health.py", code)).not.toContain("py/insecure-tls");
+    expect(await astRules("app/health.py", code)).toContain("py/insecure-tls");
+    expect(await astRules("src/client.test.ts", "const agent = new https.Agent({ rejectUnauthorized: false });")).not.toContain("js/insecure-tls");
+  });
+
+  it("java.util.Random: a field is reported where it is made, a local where it is drawn from", async () => {
+    const field = [
+      "import java.util.Random;",
+      "public class ResetTokenService {",
+      "    private final Random random = new Random();",
+      "    public String newResetToken() {",
+      "        StringBuilder sb = new StringBuilder();",
+      "        for (int i = 0; i < 32; i++) {",
+      "            sb.append(Integer.toHexString(random.nextInt(16)));",
+      "        }",
+      "        return sb.toString();",
+      "    }",
+      "}",
+    ].join("\n");
+    expect((await astFindings("src/ResetTokenService.java", field)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line)).toEqual([3]);
+    const local = field.replace("    private final Random random = new Random();\n", "").replace("        StringBuilder sb = new StringBuilder();", "        Random random = new Random();");
+    expect((await astFindings("src/ResetTokenService.java", local)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line)).toEqual([6]);
+  });
+
+  it("Go: a rand.New generator is reported where it is made, not at each draw", async () => {
+    const code = [
+      "package auth",
+      "",
+      'import (\n\t"math/rand"\n\t"time"\n)',
+      "",
+      "var seededRand = rand.New(rand.NewSource(time.Now().UnixNano()))",
+      "",
+      "func NewAPIToken() string {",
+      "\tb := make([]byte, 40)",
+      "\tfor i := range b {",
+      "\t\tb[i] = charset[seededRand.Intn(len(charset))]",
+      "\t}",
+      "\treturn string(b)",
+      "}",
+    ].join("\n");
+    const lines = (await astFindings("auth/token.go", code)).filter((f) => f.rule === "go/insecure-randomness").map((f) => f.line);
+    expect(lines).toEqual([8]);
+  });
+
+  it("a helper's purpose is read from its callers, two calls up (`randomChars` <- `makeInvite` <- `createInvite`)", async () => {
+    const code = [
+      "const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';",
+      "function randomChars(len) {",
+      "  let out = '';",
+      "  for (let i = 0; i < len; i++) out += ALPHABET[Math.floor(Math.random() * ALPHABET.length)];",
+      "  return out;",
+      "}",
+      "function makeInvite() { return randomChars(10); }",
+      "async function createInvite(db, teamId) { await db.invites.insert({ teamId, invite: makeInvite() }); }",
+    ].join("\n");
+    expect(await astRules("src/invites.js", code)).toContain("js/insecure-randomness");
+    const shuffle = "function shuffle(a) { for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; } return a; }";
+    expect(await astRules("src/shuffle.js", shuffle)).not.toContain("js/insecure-randomness");
+  });
+
+  it("a weak hash's purpose is read from what it hashes (`md.update(password)`)", async () => {
+    const code = [
+      "class Accounts {",
+      "    String store(String email, String password) throws Exception {",
+      "        MessageDigest md = MessageDigest.getInstance(\"MD5\");",
+      "        md.update(password.getBytes());",
+      "        return hex(md.digest());",
+      "    }",
+      "}",
+    ].join("\n");
+    expect(await astRules("src/Accounts.java", code)).toContain("java/weak-hash");
+    expect(await astRules("src/Files.java", code.replace(/password/g, "content").replace("Accounts", "Files"))).not.toContain("java/weak-hash");
+  });
+});
+
 describe("AST analyzer: empathy-ignore", () => {
   it("silences every rule on the same line or the line below", async () => {
     expect(await astRules("a.js", "eval(userCode); // empathy-ignore")).toEqual([]);
@@ -170,6 +270,8 @@ describe("rule files", () => {
     ["unknown language", "id: js/x\nlanguage: Cobol\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /not supported/],
     ["sink metavariable not in the rule", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: B\n    policy: source\n", /\$B does not appear/],
     ["unknown node kind", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  kind: no_such_kind\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /ast-grep rejects the rule/],
+    ["a constant metavariable not in the rule", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  constant:\n    value: B\n    regex: x\n", /\$B does not appear/],
+    ["keywordsMarked without NAME", "id: py/x\nlanguage: Python\nseverity: error\nmessage: m\nrule:\n  pattern: f($$$A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: A[*]\n    policy: source\n    keywordsMarked: safe\n", /NAME/],
     ["a typo in a field name", "id: js/x\nlanguage: JavaScript\nseverity: error\nmesage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /mesage|message/],
   ];
 

@@ -102,3 +102,171 @@ describe("taint engine: Go and Java", () => {
     expect(spring.level).toBe(1);
   });
 });
+
+describe("taint engine: calls between methods and classes of one file", () => {
+  const ts = (code: string, category?: Category) => sinkValue("typescript", code, category);
+
+  it("a service method's parameter gets what a controller passes through `this.service`", () => {
+    const code = [
+      "class FilesService {",
+      "  remove(name: string) { sink(join(this.root, name)); }",
+      "}",
+      "class FilesController {",
+      "  constructor(private readonly filesService: FilesService) {}",
+      "  del(@Param('name') name: string) { return this.filesService.remove(name); }",
+      "}",
+    ].join("\n");
+    expect(ts(code, "path-traversal").level).toBe(3);
+  });
+
+  it("an instance made in the file (`proxy = new ImageProxy()`) is a caller; another object's method of the same name is not", () => {
+    const called = "class ImageProxy { load(src) { sink(src); } }\nconst proxy = new ImageProxy();\napp.get('/i', (req, res) => proxy.load(req.query.src));";
+    expect(js(called, "ssrf").level).toBe(3);
+    const other = "class ImageProxy { load(src) { sink(src); } }\nconst cache = new Map();\napp.get('/i', (req, res) => cache.load(req.query.src));";
+    expect(js(other, "ssrf").level).toBe(2);
+  });
+
+  it("Python: `storage.open_report(name)` binds the parameter after self; `Class.method(obj, x)` does not shift", () => {
+    const code = [
+      "class ReportStorage:",
+      "    def open_report(self, name):",
+      "        return sink(os.path.join(self.root, name))",
+      "",
+      "storage = ReportStorage('/srv')",
+      "",
+      "@app.route('/r/<name>')",
+      "def download(name):",
+      "    return storage.open_report(name)",
+    ].join("\n");
+    expect(py(code, "path-traversal").level).toBe(3);
+  });
+
+  it("a method's return value through an instance: `reports.path_for(name)`", () => {
+    const code = [
+      "class Reports:",
+      "    def path_for(self, name):",
+      "        return os.path.join(self.root, name)",
+      "",
+      "reports = Reports('/srv')",
+      "",
+      "@app.get('/r/{name}')",
+      "def get_report(name: str):",
+      "    return sink(reports.path_for(name))",
+    ].join("\n");
+    expect(py(code, "path-traversal").level).toBe(3);
+  });
+
+  it("Go: a method on the receiver's type, called through a field (`h.store.Read(...)`)", () => {
+    const code = [
+      "package files",
+      "func (s *Store) Read(name string) ([]byte, error) {",
+      "\treturn sink(filepath.Join(s.Root, name))",
+      "}",
+      "func (h *Handler) Download(w http.ResponseWriter, r *http.Request) {",
+      "\th.store.Read(r.URL.Query().Get(\"name\"))",
+      "}",
+    ].join("\n");
+    expect(sinkValue("go", code, "path-traversal").level).toBe(3);
+  });
+
+  it("Java: a @Service method called from a controller through its field", () => {
+    const code = [
+      "class StorageService {",
+      "  byte[] load(String filename) { return sink(root.resolve(filename)); }",
+      "}",
+      "class StorageController {",
+      "  private final StorageService storageService;",
+      "  byte[] get(@PathVariable String name) { return storageService.load(name); }",
+      "}",
+    ].join("\n");
+    expect(sinkValue("java", code, "path-traversal").level).toBe(3);
+  });
+});
+
+describe("taint engine: bindings and checks", () => {
+  it("Python: `with open(...) as fh` binds fh; a file at a constant path is the application's own data", () => {
+    const code = [
+      "CACHE_DIR = os.path.join(os.path.dirname(__file__), '.cache')",
+      "CACHE_FILE = os.path.join(CACHE_DIR, 'embeddings.pkl')",
+      "def load_cache():",
+      "    with open(CACHE_FILE, 'rb') as fh:",
+      "        return sink(fh)",
+    ].join("\n");
+    expect(py(code, "insecure-deserialization").level).toBe(0);
+    expect(py("def load(path):\n    with open(path, 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(2);
+    // a path from the object's own configured state is the application's file too
+    const cache = "class Cache:\n    def __init__(self, cache_dir):\n        self.cache_file = os.path.join(cache_dir, 'index.pkl')\n    def load(self):\n        with open(self.cache_file, 'rb') as fh:\n            return sink(fh)";
+    expect(py(cache, "insecure-deserialization").level).toBe(0);
+    // a path from the environment is configuration; one from the command line is not the application's choice
+    expect(py("CACHE = os.environ.get('CACHE_FILE', '/tmp/c.pkl')\ndef load():\n    with open(CACHE, 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(0);
+    expect(py("def load():\n    with open(sys.argv[1], 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(2);
+    expect(py("class Cache:\n    def load(self, name):\n        with open(os.path.join(self.root, name), 'rb') as fh:\n            return sink(fh)", "insecure-deserialization").level).toBe(2);
+  });
+
+  it("configuration objects are fixed values: settings.X, app.config[...]", () => {
+    expect(py("def v():\n    sink(os.path.join(settings.MEDIA_ROOT, 'x.pkl'))", "insecure-deserialization").level).toBe(0);
+    expect(py("def v():\n    sink(app.config['CACHE_FILE'])", "insecure-deserialization").level).toBe(0);
+    expect(py("def v(request):\n    config = request.json\n    sink(config['path'])", "path-traversal").level).toBe(3);
+  });
+
+  it("Go: json.NewDecoder(r.Body).Decode(&reg) and c.ShouldBindJSON(&in) fill the target from the request", () => {
+    const decode = 'package w\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tvar reg registration\n\tjson.NewDecoder(r.Body).Decode(&reg)\n\tsink(reg.URL)\n}';
+    expect(sinkValue("go", decode, "ssrf").level).toBe(3);
+    const gin = "package w\nfunc h(c *gin.Context) {\n\tvar in req\n\tif err := c.ShouldBindJSON(&in); err != nil {\n\t\treturn\n\t}\n\tsink(in.Target)\n}";
+    expect(sinkValue("go", gin, "ssrf").level).toBe(3);
+    const file = 'package w\nfunc h() {\n\traw, _ := os.ReadFile("/etc/app.json")\n\tvar s settings\n\tjson.Unmarshal(raw, &s)\n\tsink(s.URL)\n}';
+    expect(sinkValue("go", file, "ssrf").level).toBeLessThan(3);
+  });
+
+  it("an origin or host comparison guards a URL (`target.origin !== APP_ORIGIN`, `urlparse(n).netloc != request.host`)", () => {
+    const guarded = "app.get('/r', (req, res) => { const t = new URL(req.query.to, BASE); if (t.origin !== new URL(BASE).origin) return res.redirect('/'); sink(t.href); });";
+    expect(js(guarded, "open-redirect").level).toBe(1);
+    const unguarded = "app.get('/r', (req, res) => { const t = new URL(req.query.to, BASE); console.log(t.host); sink(t.href); });";
+    expect(js(unguarded, "open-redirect").level).toBe(3);
+    const pyGuard = "def v(request):\n    n = request.GET['next']\n    if urlparse(n).netloc != request.get_host():\n        return redirect('/')\n    sink(n)";
+    expect(py(pyGuard, "open-redirect").level).toBe(1);
+  });
+
+  it("jQuery objects are elements, not text; getters read the page", () => {
+    expect(js("function f(user) { const card = $('<div>'); card.append($('<p>').text(user.bio)); sink(card); }", "xss").shape).toBe("object");
+    expect(js("function f() { sink('x' + $('#q').val()); }", "xss").level).toBe(2);
+  });
+});
+
+describe("taint engine: handler parameters", () => {
+  it("Django views: the parameters after `request` are URL captures", () => {
+    expect(py("def download(request, filename):\n    return FileResponse(sink(os.path.join(DIR, filename)))", "path-traversal").level).toBe(3);
+    expect(py("class ReportView(View):\n    def get(self, request, name):\n        return HttpResponse(sink(name))", "path-traversal").level).toBe(3);
+    // A helper that takes the request is not a view.
+    expect(py("def client_ip(request, header):\n    return sink(request.META.get(header))", "path-traversal").level).toBe(3);
+    expect(py("def log_action(request, action):\n    audit.write(sink(action))", "path-traversal").level).toBe(2);
+    // ids and pages are `<int:...>` captures
+    expect(py("def detail(request, pk):\n    return HttpResponse(sink(pk))", "xss").level).toBe(2);
+  });
+
+  it("Next.js route handlers: the request and the route's params", () => {
+    const code = "export async function GET(request, { params }) { return new Response(sink(params.slug)); }";
+    expect(js(code, "path-traversal").level).toBe(3);
+  });
+});
+
+describe("taint engine: functions run later", () => {
+  it("FastAPI background tasks, executors and Celery's .delay pass their arguments on", () => {
+    const bg = [
+      "async def send_callback(url: str, body: dict):",
+      "    async with httpx.AsyncClient() as client:",
+      "        await sink(url)",
+      "",
+      "@app.post('/jobs')",
+      "async def create_job(job: Job, background_tasks: BackgroundTasks):",
+      "    background_tasks.add_task(send_callback, job.callback_url, {'ok': True})",
+    ].join("\n");
+    expect(py(bg, "ssrf").level).toBe(3);
+    const celery = "@shared_task\ndef fetch_feed(url):\n    return sink(url)\n\n@app.route('/feeds', methods=['POST'])\ndef add_feed():\n    fetch_feed.delay(request.form['url'])";
+    expect(py(celery, "ssrf").level).toBe(3);
+    const executor = "def work(path):\n    sink(path)\n\ndef v():\n    pool.submit(work, request.args['p'])";
+    expect(py(executor, "path-traversal").level).toBe(3);
+    const fixed = "def work(path):\n    sink(path)\n\ndef v():\n    pool.submit(work, '/tmp/x')";
+    expect(py(fixed, "path-traversal").level).toBe(0);
+  });
+});

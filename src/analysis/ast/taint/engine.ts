@@ -12,8 +12,12 @@
  * (a request object, `process`, `location`). An allow-list check (`if (!ALLOWED.includes(x))
  * return`, `if x not in ALLOWED: abort(400)`, a regex test) before the use makes it safe.
  *
- * Not handled: calls into other functions (their result is unknown), fields of objects assigned
- * member by member, aliasing, flows across files.
+ * Calls within the file are followed both ways: a local function's (or method's) return value
+ * with its parameters bound to the arguments, and a parameter's value from what the file's
+ * callers pass to it, methods included when called on `this`/`self` or on an instance of their
+ * class (`this.filesService.remove(name)`, `storage.open_report(name)`, `h.store.Read(name)`).
+ *
+ * Not handled: fields of objects assigned member by member, aliasing, flows across files.
  */
 import type { SgNode } from "@ast-grep/napi";
 import type { Category } from "../../types.js";
@@ -33,7 +37,7 @@ import {
   sourceFunction,
   type MemberSource,
 } from "./knowledge.js";
-import { syntaxFor, type FamilySyntax } from "./syntax.js";
+import { GO_DECODERS, syntaxFor, type FamilySyntax } from "./syntax.js";
 import { CLEAN, SAFE, SOURCE, UNKNOWN, clean, concat, containerVal, derived, join, safe, sourced, unknown, type Container, type Val } from "./value.js";
 
 interface Span {
@@ -41,7 +45,7 @@ interface Span {
   end: number;
 }
 
-type BindingOp = "=" | "+=" | "iter" | "fn" | "mut";
+type BindingOp = "=" | "+=" | "iter" | "fn" | "mut" | "decode";
 
 interface Binding {
   name: string;
@@ -170,8 +174,24 @@ const PATH_JOIN = /(?:^|\.)(?:path\.join|path\.resolve|os\.path\.join|posixpath\
 
 /** Reading a file whose path is constant yields the application's own data, not input. */
 const FILE_READERS = new Set(["readFileSync", "readFile", "open", "read_text", "read_bytes", "require", "ReadFile", "readAllBytes", "readString"]);
+/**
+ * A path the application chose: constant, from its own configured state (`self.cache_file`), or
+ * from its environment (`os.environ["CACHE_FILE"]`), which is configuration, not input.
+ */
+const ownPath = (v: Val): boolean =>
+  v.level <= SAFE || (v.level === UNKNOWN && v.state === true) || (v.level === SOURCE && !!v.source && !v.source.remote && /env/i.test(v.source.label) && !/argv|\bargs\b|stdin|input\(/i.test(v.source.label));
+
 /** Tornado's RequestHandler accessors (`self.get_argument("q")`). */
 const TORNADO_SOURCES = new Set(["get_argument", "get_arguments", "get_query_argument", "get_query_arguments", "get_body_argument", "get_body_arguments", "get_cookie", "get_secure_cookie", "get_signed_cookie", "decode_argument"]);
+
+/** A Go call that fills its `&target` argument (json.Unmarshal, a decoder, gin's ShouldBindJSON). */
+const GO_DECODER_CALL = new RegExp(`(?:^|\\.)(?:${GO_DECODERS})$`);
+
+/** Names of configuration objects: `settings.MEDIA_ROOT`, `config.cacheDir`, `app.config["X"]`. */
+const CONFIG_NAMES = /^(?:settings|config|conf|cfg|app_config|appConfig|CONFIG|SETTINGS)$/;
+
+/** jQuery methods that read from the page when called without the value to set. */
+const JQUERY_GETTERS = new Set(["text", "html", "val", "attr", "prop", "data", "css"]);
 
 const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port"]);
 
@@ -224,6 +244,26 @@ export class TaintEngine {
       return this.eval(node);
     } catch {
       return unknown();
+    }
+  }
+
+  /**
+   * The object (dict) literal a node is, or the one a name is bound to by its only definition
+   * reaching the use (`const options = { host, port }; http.get(options)`); null otherwise.
+   */
+  objectLiteralOf(n: SgNode): SgNode | null {
+    try {
+      const k = this.kind(n);
+      if (k === "object" || k === "dictionary") return n;
+      if (k !== "identifier") return null;
+      const use = this.span(n);
+      const info = this.scopeInfo(this.scopeNodeOf(n));
+      const defs = (info.defs.get(n.text()) ?? []).filter((d) => d.point <= use.start);
+      if (defs.length !== 1 || defs[0].op !== "=" || defs[0].path.length > 0 || !defs[0].value) return null;
+      const vk = this.kind(defs[0].value);
+      return vk === "object" || vk === "dictionary" ? defs[0].value : null;
+    } catch {
+      return null;
     }
   }
 
@@ -551,6 +591,8 @@ export class TaintEngine {
       return unknown();
     }
     if (SAFE_RESULT.has(name)) return safe("number");
+    // app.config["UPLOAD_DIR"], current_app.config, this.config.cacheDir: the application's configuration.
+    if (base.level !== SOURCE && CONFIG_NAMES.test(name) && /^(?:app|current_app|self|this|flask\.current_app)\.\w+$/.test(at.text())) return clean(at.text());
     // Angular: this.route.snapshot.queryParamMap / paramMap / queryParams (the page URL).
     if (/^(?:queryParamMap|paramMap|queryParams|fragment)$/.test(name) && /route/i.test(at.text().slice(0, 80))) return sourced(this.label(at), true);
     // Names inside an archive are chosen by whoever made it (zip slip): adm-zip's entry.entryName.
@@ -572,6 +614,11 @@ export class TaintEngine {
     // `self.request` / `this.request` (class-based views) is the request.
     if ((name === "request" || name === "req") && /^(?:self|this)$/.test(object.text())) return containerVal(this.family === "java" ? "javaRequest" : "request");
     const v = this.member(this.eval(object), name, n);
+    // self.cache_file, this.dir: the object's own state, set up from configuration.
+    if (v.level === UNKNOWN && !v.container) {
+      const ok = this.kind(object);
+      if (ok === "this" || ok === "self" || (ok === "identifier" && object.text() === "self")) return { ...v, state: true };
+    }
     // A check on the member itself guards it too: `if (!validator.isURL(req.query.u)) return`.
     if (v.level === SOURCE && !v.container) {
       const text = n.text();
@@ -653,9 +700,13 @@ export class TaintEngine {
     // Quote doubling (name.replace("'", "''")) is SQL string escaping.
     if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(args[0].text()) && /(["'])\1|\\/.test(stripQuotes(args[1].text()))) return safe();
     const argVals = () => [...args, ...kwargs.values()].map((a) => this.eval(a));
+    // jQuery: $(...) and the chains on it are element collections, not text (`card.append($("<h3>").text(name))`);
+    // only getters (`.val()`, `.attr("href")`) return a page's data.
+    if (this.family === "js" && (name === "$" || name === "jQuery") && !recv) return safe("object");
 
     if (recv) {
       const recvText = recv.text();
+      if (this.family === "js" && /^(?:\$|jQuery)\s*\(/.test(recvText) && !(JQUERY_GETTERS.has(name) && args.length <= (name === "text" || name === "html" || name === "val" ? 0 : 1))) return safe("object");
       if (this.family === "python" && recvText === "self" && TORNADO_SOURCES.has(name)) return sourced(this.label(n), true);
       if ((recvText === "this" || recvText === "self") && !isSanitiser(category, dotted, name, sanitizers)) {
         const local = this.localFunction(name);
@@ -663,8 +714,16 @@ export class TaintEngine {
           const r = this.evalLocalCall(local, args, true);
           if (r) return r;
         }
+      } else if (this.hasMethods() && /^[\w$.#]+$/.test(recvText)) {
+        // A method of a class of this file called on an instance: `reports.path_for(name)`, `this.repo.find(id)`.
+        const local = this.localFunction(name);
+        const owner = local ? this.ownerOf(local) : "";
+        if (local && owner && this.receiverIs(recvText, owner)) {
+          const r = this.evalLocalCall(local, args, recvText !== owner);
+          if (r) return r;
+        }
       }
-      if (FILE_READERS.has(name) && args.every((a) => this.eval(a).level <= SAFE) && !/^(?:req|request|ctx)$/.test(recvText)) {
+      if (FILE_READERS.has(name) && args.every((a) => ownPath(this.eval(a))) && !/^(?:req|request|ctx)$/.test(recvText)) {
         const rv0 = this.eval(recv);
         if (rv0.level <= UNKNOWN && !rv0.container) return clean("");
       }
@@ -692,7 +751,7 @@ export class TaintEngine {
     }
     const src = this.fromMemberSource(sourceFunction(this.family, dotted, name), n);
     if (src) return src;
-    if (FILE_READERS.has(name) && argVals().every((a) => a.level <= SAFE)) return clean(""); // the app's own files
+    if (FILE_READERS.has(name) && argVals().every(ownPath)) return clean(""); // the app's own files
     if (name === "URL" && args.length === 2) {
       // new URL("/path", base): the origin is the base's, the path fixed.
       const first = this.eval(args[0]);
@@ -750,6 +809,8 @@ export class TaintEngine {
     const c = globalContainer(this.family, name);
     if (c) return containerVal(c, c === "location" ? SOURCE : UNKNOWN, c === "location" ? { label: "location", remote: true } : undefined);
     if (/^[A-Z][A-Z0-9_]*$/.test(name) && name.length > 1) return clean(name); // a constant by convention
+    // The application's configuration module (Django's settings, a config object imported from elsewhere): fixed values.
+    if (CONFIG_NAMES.test(name)) return clean(name);
     return unknown();
   }
 
@@ -761,15 +822,16 @@ export class TaintEngine {
     const sites = this.callSites(info.node);
     if (sites.length === 0) return p.val;
     const offset = this.family === "python" && info.params.has("self") ? 1 : this.family === "python" && info.params.has("cls") ? 1 : 0;
+    const owner = this.ownerOf(info.node);
     const saved = this.frames;
     this.frames = [];
     this.callSiteDepth++;
     try {
       const values = sites.slice(0, 6).map((c) => {
         const { args, recv } = this.callParts(c, this.kind(c));
-        // self.method(a) passes `a` to the parameter after `self`; Class.method(obj, a) passes obj to self.
-        const shift = recv && /^(?:self|cls|this)$/.test(recv.text()) ? offset : 0;
-        const a = args[p.index - shift];
+        // self.method(a) and storage.method(a) pass `a` to the parameter after `self`; Class.method(obj, a) passes obj to self.
+        const shift = recv && recv.text() !== owner ? offset : 0;
+        const a = args[p.index - shift + (this.siteOffsets.get(c.id()) ?? 0)];
         return a ? this.eval(a) : unknown();
       });
       const v = join(values);
@@ -781,28 +843,119 @@ export class TaintEngine {
     }
   }
 
-  /** Calls of a function declared in this file (by its name; `this.name(...)`/`self.name(...)` for methods). */
+  /** The class a method belongs to (or the variable an object literal of methods is assigned to); "" for a plain function. */
+  private ownerOf(fn: SgNode): string {
+    // Go: func (s *Store) Read(...) belongs to Store.
+    if (this.family === "go" && this.kind(fn) === "method_declaration") {
+      const decl = this.named(fld(fn, "receiver"))[0];
+      return (fld(decl, "type")?.text() ?? "").replace(/^\*/, "").replace(/\[.*$/s, "");
+    }
+    let cur = fn.parent();
+    for (let i = 0; cur && i < 4; i++) {
+      const k = this.kind(cur);
+      if (k === "class_declaration" || k === "class_definition" || k === "class" || k === "abstract_class_declaration" || k === "enum_declaration" || k === "record_declaration") return fld(cur, "name")?.text() ?? "";
+      if (k === "object") {
+        const holder = cur.parent();
+        if (holder && this.kind(holder) === "variable_declarator") return fld(holder, "name")?.text() ?? "";
+        return "";
+      }
+      if (this.syntax.functionKinds.has(k)) return "";
+      cur = cur.parent();
+    }
+    return "";
+  }
+
+  private rootText?: string;
+  private methods?: boolean;
+
+  /** Whether the file declares classes or methods at all (else no call on an instance can reach one). */
+  private hasMethods(): boolean {
+    if (this.methods === undefined) {
+      this.rootText ??= this.root.text();
+      this.methods = /\bclass\s+[A-Za-z_$]|\bfunc\s*\(/.test(this.rootText);
+    }
+    return this.methods;
+  }
+
+  /**
+   * Whether a call's receiver is plausibly an instance of `owner`: `this.filesService` for
+   * FilesService, `storage` for ReportStorage, or a name declared with that type or built from it
+   * (`svc: FilesService`, `FileService svc`, `proxy = new ImageProxy()`, `storage = ReportStorage(...)`).
+   */
+  private receiverIs(recvText: string, owner: string): boolean {
+    if (recvText === owner) return true;
+    const raw = recvText.replace(/^(?:this|self|cls)\./, "").split(".").pop() ?? "";
+    if (!/^[A-Za-z_$#][\w$]*$/.test(raw.replace(/^#/, ""))) return false;
+    const last = raw.replace(/^[#_]+/, "").replace(/_/g, "").toLowerCase();
+    const o = owner.toLowerCase();
+    if (last === o || (last.length >= 4 && (o.includes(last) || last.endsWith(o)))) return true;
+    this.rootText ??= this.root.text();
+    const r = escapeRe(raw);
+    const c = escapeRe(owner);
+    return new RegExp(`(?<![\\w$.])${r}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${r}\\b`).test(this.rootText);
+  }
+
+  /** Calls of a function declared in this file (by its name; `this.name(...)`/`self.name(...)` for methods, `service.name(...)` on an instance of its class). */
   callSites(fn: SgNode): SgNode[] {
     const id = fn.id();
     const cached = this.sites.get(id);
     if (cached) return cached;
     let found: SgNode[] = [];
     const name = this.functionName(fn);
-    if (/^[A-Za-z_$][\w$]*$/.test(name)) {
+    if (/^[A-Za-z_$][\w$]*$/.test(name) && name !== "constructor" && name !== "__init__") {
+      const owner = this.ownerOf(fn);
       try {
-        const callee = `^(?:await\\s+)?(?:this\\.|self\\.|cls\\.)?${escapeRe(name)}$`;
+        const callee = owner ? `^(?:await\\s+)?(?:[\\w$.#]+\\.)?${escapeRe(name)}$` : `^(?:await\\s+)?(?:this\\.|self\\.|cls\\.)?${escapeRe(name)}$`;
         const rule =
           this.family === "java"
             ? { rule: { kind: "method_invocation", has: { field: "name", regex: `^${escapeRe(name)}$` } } }
             : { rule: { kind: this.family === "python" ? "call" : "call_expression", has: { field: "function", regex: callee } } };
-        found = this.root.findAll(rule as never).slice(0, 20);
-        if (this.family === "java") found = found.filter((c) => !fld(c, "object") || fld(c, "object")?.text() === "this");
+        found = this.root.findAll(rule as never);
+        found = found.filter((c) => {
+          const fnNode = fld(c, "function");
+          const recv = this.family === "java" ? fld(c, "object") : (fld(fnNode, "object") ?? fld(fnNode, "operand"));
+          if (!recv) return true;
+          const t = recv.text();
+          if (/^(?:this|self|cls|super)$/.test(t)) return true;
+          return owner !== "" && this.receiverIs(t, owner);
+        });
+        found = found.slice(0, 20);
+        if (this.family === "python" && !owner && found.length < 20) found.push(...this.deferredCalls(name));
       } catch {
         found = [];
       }
     }
     this.sites.set(id, found);
     return found;
+  }
+
+  /** Where a call's arguments start when the function is passed, not called (`add_task(fn, a)`: 1). */
+  private readonly siteOffsets = new Map<number, number>();
+
+  /**
+   * Python calls that run a function later with the arguments given after it: FastAPI's
+   * `background_tasks.add_task(notify, url)`, `executor.submit(fn, x)`, `loop.run_in_executor(None, fn, x)`,
+   * `asyncio.to_thread(fn, x)`, and Celery's `notify.delay(url)`.
+   */
+  private deferredCalls(name: string): SgNode[] {
+    const out: SgNode[] = [];
+    try {
+      const runners = this.root.findAll({ rule: { kind: "call", has: { field: "function", regex: `(?:^|\\.)(?:add_task|submit|run_in_executor|to_thread|call_soon|start_soon|run_sync|spawn)$|^${escapeRe(name)}\\.delay$` } } } as never);
+      for (const c of runners.slice(0, 20)) {
+        if (/\.delay$/.test(fld(c, "function")?.text() ?? "")) {
+          out.push(c);
+          continue;
+        }
+        const args = this.named(fld(c, "arguments")).filter((a) => this.kind(a) !== "keyword_argument");
+        const at = args.findIndex((a) => a.text() === name);
+        if (at < 0) continue;
+        this.siteOffsets.set(c.id(), at + 1);
+        out.push(c);
+      }
+    } catch {
+      /* none */
+    }
+    return out;
   }
 
   /** Functions declared in this file by name (null when the name is ambiguous). */
@@ -896,6 +1049,25 @@ export class TaintEngine {
         return derived(this.applyPath(this.eval(d.value), d.path, d.node));
       case "+=":
         return concat([this.valueBefore(d), this.eval(d.value)]);
+      case "decode": {
+        // What a decoder or binder reads: its receiver chain (json.NewDecoder(r.Body), a gin context) and its other arguments.
+        const call = d.value;
+        if (!call) return unknown();
+        const fn = fld(call, "function");
+        const parts: Val[] = [];
+        let recv = fld(fn, "operand");
+        for (let i = 0; recv && i < 4; i++) {
+          const rv = this.eval(recv);
+          if (rv.container === "goContext" || rv.container === "goRequest") return sourced(this.label(call), true);
+          parts.push(rv);
+          if (this.kind(recv) !== "call_expression") break;
+          for (const a of this.named(fld(recv, "arguments"))) parts.push(this.eval(a));
+          recv = fld(fld(recv, "function"), "operand");
+        }
+        for (const a of this.named(fld(call, "arguments"))) if (!/^&/.test(a.text())) parts.push(this.eval(a));
+        const v = join(parts);
+        return v.level === SOURCE ? derived(v) : v.level <= SAFE ? v : unknown();
+      }
       case "mut": {
         const call = d.value;
         const args = call ? this.callParts(call, this.kind(call)).args : [];
@@ -959,6 +1131,10 @@ export class TaintEngine {
     for (const n of names) {
       const v = `${escapeRe(n)}(?:\\.(?:hostname|host|origin|protocol|scheme|netloc|port))?`;
       if (new RegExp(`(?<![\\w$.])(?<!\\w\\s*\\()${v}\\s*(?:===?|!==?)\\s*${lit}|${lit}\\s*(?:===?|!==?)\\s*${v}(?![\\w$.(\\[])`).test(t)) return true;
+      // The URL's origin or host compared with the expected one (`target.origin !== APP_ORIGIN`,
+      // `urlparse(next).netloc != request.host`, `u.Host != r.Host`): an origin check, whatever it is compared with.
+      const part = `(?:(?<![\\w$.])${escapeRe(n)}|\\(\\s*${escapeRe(n)}\\s*\\))\\s*\\??\\.\\s*(?:origin|host|hostname|netloc|Host|Hostname\\(\\)|getHost\\(\\))`;
+      if (new RegExp(`${part}\\s*(?:===?|!==?)|(?:===?|!==?)\\s*${part}(?![\\w$.(\\[])|${part}\\s*\\.\\s*(?:equals|equalsIgnoreCase)\\s*\\(`).test(t)) return true;
     }
     return VALIDATION.test(t) && names.some((n) => this.testsValue(t, n));
   }
@@ -1094,6 +1270,13 @@ export class TaintEngine {
           const right = f("right");
           const rs = right ? this.span(right).end : end;
           this.pyTargets(f("left"), (name) => out.push({ name, node: d, op: "iter", value: right ?? undefined, path: [], point: rs }));
+        } else if (k === "as_pattern") {
+          // with open(path) as fh: / async with httpx.AsyncClient() as client:
+          const parts = this.named(d);
+          const value = parts[0];
+          const target = parts.find((c) => this.kind(c) === "as_pattern_target");
+          const inner = target ? (this.named(target)[0] ?? null) : null;
+          if (value && inner && this.kind(d.parent() ?? d) === "with_item") this.pyTargets(inner, (name) => out.push({ name, node: d, op: "=", value, path: [], point: end }));
         } else if (k === "named_expression") {
           const nm = f("name");
           if (nm) out.push({ name: nm.text(), node: d, op: "=", value: f("value") ?? undefined, path: [], point: end });
@@ -1135,8 +1318,17 @@ export class TaintEngine {
             else out.push({ name: l.text(), node: d, op: "iter", value: right ?? undefined, path: [], point: rs });
           });
         } else if (k === "call_expression") {
-          const obj = fld(f("function"), "operand");
-          if (obj && this.kind(obj) === "identifier") out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+          const fn = f("function");
+          const callee = fn?.text() ?? "";
+          if (GO_DECODER_CALL.test(callee)) {
+            // json.Unmarshal(body, &reg): `reg` now holds what was decoded.
+            for (const a of this.named(f("arguments"))) {
+              const inner = this.kind(a) === "unary_expression" && /^&/.test(a.text()) ? this.named(a)[0] : null;
+              if (inner && this.kind(inner) === "identifier") out.push({ name: inner.text(), node: d, op: "decode", value: d, path: [], point: end });
+            }
+          }
+          const obj = fld(fn, "operand");
+          if (obj && this.kind(obj) === "identifier" && MUTATING_METHODS.has(fld(fn, "field")?.text() ?? "")) out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
         }
         break;
       }
@@ -1216,7 +1408,7 @@ export class TaintEngine {
   // -------------------------------------------------------------------------------------------
   // parameters per family
 
-  private functionName(fn: SgNode): string {
+  functionName(fn: SgNode): string {
     const nm = fld(fn, "name");
     if (nm) return nm.text();
     const parent = fn.parent();
@@ -1225,6 +1417,8 @@ export class TaintEngine {
     if (pk === "variable_declarator") return (fld(parent, "name"))?.text() ?? "";
     if (pk === "assignment_expression") return (fld(parent, "left"))?.text() ?? "";
     if (pk === "pair") return (fld(parent, "key"))?.text() ?? "";
+    // class fields holding arrow functions: remove = async (name) => { ... }
+    if (pk === "public_field_definition" || pk === "field_definition") return (fld(parent, "name") ?? fld(parent, "property"))?.text() ?? "";
     // export const handler = middy(async (event) => ...) / exports.handler = wrap(...)
     if (pk === "arguments") {
       const call = parent.parent();
@@ -1281,6 +1475,7 @@ export class TaintEngine {
     const lambdaName = /^(?:handler|lambdaHandler|lambda_handler)$|(?:^|\.)handler$/.test(fnName);
     const second = names[1] ?? "";
     const messageListener = this.isMessageListener(fn);
+    const nextRoute = /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/.test(fnName) && this.kind(fn) !== "method_definition";
     const out: Param[] = [];
     patterns.forEach((p, i) => {
       const k = this.kind(p);
@@ -1291,6 +1486,9 @@ export class TaintEngine {
       // NestJS: @Body() dto, @Query("q") q, @Param("id") id, @Headers() h; @Req() req.
       if (/^@(?:Body|Query|Param|Headers|Cookies|UploadedFiles?|HostParam)\b/.test(declText)) base = sourced(`@${declText.slice(1).split("(")[0]}() ${names[i] || "parameter"}`, true);
       else if (/^@(?:Req|Request)\b/.test(declText)) base = containerVal("request");
+      // Next.js route handlers: export async function GET(request, { params })
+      else if (nextRoute && i === 0) base = containerVal("request");
+      else if (nextRoute && i === 1) base = sourced("the route's params", true);
       else if (/\bFormData\b/.test(typeText)) base = sourced(`${names[i] || "formData"} (form data)`, true);
       else if (i === 0 && messageListener) base = containerVal("event", SOURCE, { label: "data from another window or an archive entry", remote: true });
       else if (
@@ -1324,6 +1522,14 @@ export class TaintEngine {
     if (parent && this.kind(parent) === "decorated_definition") {
       decorated = this.named(parent).some((c) => this.kind(c) === "decorator" && /\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(|@api_view\b|@route\b/.test(c.text()));
     }
+    // Django views: def detail(request, slug) / def get(self, request, pk) in a *View class: the
+    // parameters after `request` are the URL's captures, when the function answers the request.
+    const plain = items.map((p) => (this.kind(p) === "identifier" ? p.text() : (fld(p, "name")?.text() ?? "")));
+    const at = plain[0] === "request" ? 0 : plain[0] === "self" && plain[1] === "request" && /View(?:Set)?$|APIView$|Resource$/.test(this.ownerOf(fn)) ? 1 : -1;
+    const djangoView =
+      at >= 0 &&
+      (at === 1 || this.ownerOf(fn) === "") &&
+      /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/.test(fld(fn, "body")?.text().slice(0, 4000) ?? "");
     const names: string[] = [];
     const out: Param[] = [];
     items.forEach((p) => {
@@ -1352,6 +1558,8 @@ export class TaintEngine {
       else if (FASTAPI_MARKERS.has(markerName) || FASTAPI_MARKERS.has(typeText.split("[")[0])) val = sourced(`parameter ${name}`, true);
       else if (markerName === "Depends" || /Session|Depends|BackgroundTasks|Response|Connection|Engine/.test(typeText) || /^(?:db|session|conn|background_tasks|current_user|user|settings)$/.test(name)) val = unknown();
       else if (decorated) val = sourced(`route parameter ${name}`, true);
+      // (ids, pages and dates are usually `<int:...>` captures: numbers, not text)
+      else if (djangoView && i > at && (!def || this.kind(def) === "none") && !/^(?:pk|id|\w+_id|\w+_pk|year|month|day|page|num|number|count|index|version)$/.test(name)) val = sourced(`URL parameter ${name}`, true);
       else val = unknown();
       out.push({ name, val, index: i });
     });

@@ -24,6 +24,10 @@ export interface FamilySyntax {
 
 const mutating = `^(?:${[...MUTATING_METHODS].join("|")})$`;
 
+/** Go functions that fill their `&target` argument from their input (a decoder, a framework's binder). */
+export const GO_DECODERS =
+  "Decode|Unmarshal|UnmarshalJSON|Bind|BindJSON|BindQuery|BindUri|BindHeader|BindXML|BindYAML|ShouldBind|ShouldBindJSON|ShouldBindQuery|ShouldBindUri|ShouldBindHeader|ShouldBindXML|ShouldBindYAML|ShouldBindWith|BindWith|BodyParser|QueryParser|ParamsParser|ReqHeaderParser|ReadJSON|ReadForm|ReadQuery";
+
 const kinds = (list: string[]): NapiConfig => ({ rule: { any: list.map((kind) => ({ kind })) } }) as NapiConfig;
 
 const JS_FUNCTIONS = ["function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration", "generator_function", "function"];
@@ -93,6 +97,7 @@ export const SYNTAX: Record<Family, FamilySyntax> = {
           { kind: "for_statement" },
           { kind: "named_expression" },
           { kind: "function_definition" },
+          { kind: "as_pattern", inside: { kind: "with_item" } },
           {
             kind: "call",
             has: { field: "function", kind: "attribute", has: { field: "attribute", regex: mutating } },
@@ -130,6 +135,11 @@ export const SYNTAX: Record<Family, FamilySyntax> = {
           {
             kind: "call_expression",
             has: { field: "function", kind: "selector_expression", has: { field: "field", regex: mutating } },
+          },
+          // json.NewDecoder(r.Body).Decode(&reg), json.Unmarshal(body, &reg), c.ShouldBindJSON(&req)
+          {
+            kind: "call_expression",
+            has: { field: "function", regex: `(?:^|\\.)(?:${GO_DECODERS})$` },
           },
         ],
       },

@@ -53,6 +53,11 @@ export interface Val {
   prefix?: string;
   source?: Source;
   container?: Container;
+  /**
+   * Unknown only through the application's own state: an attribute of `self`/`this` (set up at
+   * construction, from configuration). A file read from such a path is the application's own data.
+   */
+  state?: boolean;
   /** Shape, when known: an object/dict literal, an array/list, a function, a number. */
   shape?: "object" | "array" | "function" | "number";
 }
@@ -95,7 +100,7 @@ export function join(values: readonly Val[]): Val {
     prefix = commonPrefix(prefix, v.prefix);
   }
   const shapes = new Set(values.map((v) => v.shape));
-  return { level, built, text: text.slice(0, MAX_TEXT), prefix, source, shape: shapes.size === 1 ? values[0].shape : undefined };
+  return { level, built, text: text.slice(0, MAX_TEXT), prefix, source, shape: shapes.size === 1 ? values[0].shape : undefined, state: stateOnly(values) };
 }
 
 /** Parts put together into one string (concatenation, template, f-string, format). */
@@ -126,11 +131,23 @@ export function concat(parts: readonly Val[]): Val {
     text: text.slice(0, MAX_TEXT),
     prefix: open || prefix !== "" ? prefix.slice(0, MAX_TEXT) : undefined,
     source,
+    state: stateOnly(parts),
   };
+}
+
+/** Whether every part that is not a constant is unknown only through the application's own state. */
+function stateOnly(parts: readonly Val[]): boolean | undefined {
+  let any = false;
+  for (const p of parts) {
+    if (p.level < UNKNOWN) continue;
+    if (p.level !== UNKNOWN || !p.state) return undefined;
+    any = true;
+  }
+  return any || undefined;
 }
 
 /** The same data, derived (a method result, a member, an element): keeps level and source, not the shape. */
 export function derived(v: Val): Val {
   if (v.level <= SAFE) return { level: v.level, built: false, text: "", source: undefined };
-  return { level: v.level, built: v.built, text: v.text, prefix: v.prefix, source: v.source };
+  return { level: v.level, built: v.built, text: v.text, prefix: v.prefix, source: v.source, state: v.state };
 }
