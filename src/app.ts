@@ -4,7 +4,9 @@
  */
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
-import { loadRuleSet } from "./analysis/ast/index.js";
+import { runAnalysis } from "./analysis/analyze.js";
+import { cachedRuleSet } from "./analysis/ast/index.js";
+import { parsePatch } from "./analysis/diff.js";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { EventBus } from "./events/bus.js";
@@ -62,7 +64,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       throw err;
     }
     for (const warning of operatorConfig.warnings) app.log.warn(`operator config: ${warning}`);
-    loadRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
+    cachedRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
     const store = options.store ?? openStore(settings.databaseUrl);
     const bus = new EventBus({ logger: app.log });
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
@@ -147,6 +149,9 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     }
 
     if (options.startWorker !== false) {
+      // Warm up the analysis (parsers, the secret detector) before the first review, so it does
+      // not hold the event loop while webhooks are being acknowledged.
+      await runAnalysis({ files: [parsePatch("warm-up.js", "@@ -0,0 +1 @@\n+export const warm = true;", { status: "added" })] });
       await queue.start();
       await webhooks.start();
       // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
