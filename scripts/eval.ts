@@ -20,22 +20,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { SECURITY_CATEGORY_LIST } from "../src/analysis/types.js";
 
 /** The categories the corpus measures: the security part of the finding vocabulary. */
-export const EVAL_CATEGORIES = [
-  "sql-injection",
-  "command-injection",
-  "code-injection",
-  "xss",
-  "path-traversal",
-  "insecure-deserialization",
-  "hardcoded-secret",
-  "weak-crypto",
-  "ssrf",
-  "open-redirect",
-  "insecure-tls",
-  "insecure-randomness",
-] as const;
+export const EVAL_CATEGORIES = SECURITY_CATEGORY_LIST;
 export type EvalCategory = (typeof EVAL_CATEGORIES)[number];
 
 export const LANGUAGES = ["javascript", "typescript", "python", "go", "java"] as const;

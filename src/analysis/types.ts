@@ -3,8 +3,8 @@
 export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** Fixed vocabulary of finding categories; rules may only use these. */
-export const CATEGORIES = [
+/** Categories that are security problems, in the order reports list them. */
+export const SECURITY_CATEGORY_LIST = [
   "sql-injection",
   "command-injection",
   "code-injection",
@@ -17,6 +17,11 @@ export const CATEGORIES = [
   "open-redirect",
   "insecure-tls",
   "insecure-randomness",
+] as const;
+
+/** Fixed vocabulary of finding categories; rules may only use these. */
+export const CATEGORIES = [
+  ...SECURITY_CATEGORY_LIST,
   "debug-leftover",
   "missing-tests",
   "breaking-change",
@@ -25,21 +30,7 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** Categories that are security problems (the rest are about process and change risk). */
-export const SECURITY_CATEGORIES: ReadonlySet<Category> = new Set<Category>([
-  "sql-injection",
-  "command-injection",
-  "code-injection",
-  "xss",
-  "path-traversal",
-  "insecure-deserialization",
-  "hardcoded-secret",
-  "weak-crypto",
-  "ssrf",
-  "open-redirect",
-  "insecure-tls",
-  "insecure-randomness",
-]);
+export const SECURITY_CATEGORIES: ReadonlySet<Category> = new Set<Category>(SECURITY_CATEGORY_LIST);
 
 export type Side = "LEFT" | "RIGHT";
 
