@@ -91,9 +91,9 @@ describe("WebhookManager delivery", () => {
     for (let i = 0; i < 5; i++) manager.register({ eventType: "*", url: rx.url(`/slow/${i}`) });
     await manager.start();
     const engine = new EmpathyOS({ eventBus: bus });
-    const started = performance.now();
     await engine.interact({ input: "Add export\n\nExports orders.", context: { repo: "o/r", pr_number: 1 } });
-    expect(performance.now() - started).toBeLessThan(500);
+    // interact() is done while every attempt still waits for its 3 s answer.
+    expect(await manager.getDeliveryLogs()).toEqual([]);
     await waitFor(() => rx.requests.length > 0);
   });
 
@@ -165,13 +165,13 @@ describe("WebhookManager delivery", () => {
     slow.reply = () => ({ delayMs: 10_000 });
     const fast = await receiver();
     const { bus, manager } = make({ concurrency: 8, perEndpointConcurrency: 4 });
-    manager.register({ eventType: "test", url: slow.url(), timeoutSeconds: 15 });
+    const slowId = manager.register({ eventType: "test", url: slow.url(), timeoutSeconds: 15 });
     manager.register({ eventType: "test", url: fast.url() });
     await manager.start();
-    const started = performance.now();
     for (let i = 0; i < 20; i++) bus.emit({ type: "test", data: { i } });
-    await waitFor(() => fast.requests.length === 20, 3000, "the fast endpoint");
-    expect(performance.now() - started).toBeLessThan(3000);
+    await waitFor(() => fast.requests.length === 20, 8000, "the fast endpoint");
+    // All 20 reached the fast endpoint while the slow one had not answered a single request.
+    expect((await manager.getDeliveryLogs()).filter((l) => l.registrationId === slowId)).toEqual([]);
     expect(slow.requests.length).toBeLessThanOrEqual(4); // its own limit, the rest wait their turn
   });
 
