@@ -93,7 +93,7 @@ export class IntegrationConfigError extends Error {
 
 // --- deliveries through the manager ---
 
-export interface DeliverySpec {
+interface DeliverySpec {
   service: string;
   name: string;
   url: string;
@@ -124,7 +124,7 @@ export function checkEvents(service: string, events: readonly string[]): void {
 }
 
 /** One registration per event type, with a stable id; returns their ids. */
-export function registerDeliveries(manager: WebhookManager | undefined, spec: DeliverySpec): string[] {
+function registerDeliveries(manager: WebhookManager | undefined, spec: DeliverySpec): string[] {
   if (!manager) {
     throw new IntegrationConfigError(`${spec.service}: attach(bus) sends through the WebhookManager; pass it as create…({ manager })`);
   }
@@ -155,6 +155,45 @@ export function registerDeliveries(manager: WebhookManager | undefined, spec: De
   return ids;
 }
 
+/**
+ * The part every delivering integration shares: its payload and answer readers, and an
+ * `attach` that registers its deliveries once. `target` is read at attach time (Slack checks
+ * its channel and builds its auth header then). `client` is the service's own part (its direct
+ * calls); it is added to the shared object so `registrationIds` stays live.
+ */
+export function serviceIntegration<T extends ServiceIntegration>(parts: {
+  service: string;
+  name: string;
+  manager: WebhookManager | undefined;
+  delivery: DeliveryOptions;
+  buildPayload: (envelope: NoticeEnvelope) => unknown;
+  interpretResponse: (response: ResponseInfo) => InterpretedFailure | undefined;
+  target: () => { url: string; headers: Record<string, string> };
+}, client: Omit<T, keyof ServiceIntegration>): T {
+  let registrationIds: string[] = [];
+  const integration: ServiceIntegration = {
+    service: parts.service,
+    name: parts.name,
+    get registrationIds() {
+      return registrationIds;
+    },
+    buildPayload: parts.buildPayload,
+    interpretResponse: parts.interpretResponse,
+    attach(_bus: EventBus) {
+      if (registrationIds.length > 0) return;
+      registrationIds = registerDeliveries(parts.manager, {
+        service: parts.service,
+        name: parts.name,
+        ...parts.target(),
+        buildPayload: (envelope) => integration.buildPayload(envelope),
+        interpretResponse: parts.interpretResponse,
+        delivery: parts.delivery,
+      });
+    },
+  };
+  return Object.assign(integration, client) as T;
+}
+
 // --- direct calls ---
 
 export interface ServiceRequest {
@@ -163,7 +202,8 @@ export interface ServiceRequest {
   headers: Record<string, string>;
   /** Sent as JSON unless a string. */
   body?: unknown;
-  timeoutMs?: number;
+  /** Default 10. */
+  timeoutSeconds?: number;
 }
 
 export interface ServiceResponse extends ResponseInfo {
@@ -192,11 +232,11 @@ export async function callService(
       headers: request.body === undefined ? request.headers : { "content-type": "application/json; charset=utf-8", ...request.headers },
       body: request.body === undefined ? undefined : typeof request.body === "string" ? request.body : JSON.stringify(request.body),
       redirect: "manual",
-      signal: AbortSignal.timeout(request.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout((request.timeoutSeconds ?? 10) * 1000),
     });
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { message?: string } };
-    const why = e?.name === "TimeoutError" ? `timed out after ${(request.timeoutMs ?? 10_000) / 1000} s` : (e?.cause?.message ?? e?.message ?? String(err));
+    const why = e?.name === "TimeoutError" ? `timed out after ${request.timeoutSeconds ?? 10} s` : (e?.cause?.message ?? e?.message ?? String(err));
     throw new IntegrationError(service, `request to ${url.origin} failed: ${why}`, { retryable: true });
   }
   const body = await res.text();

@@ -12,7 +12,6 @@
  * `source_type_name`, `priority` and `date_happened`.
  */
 import type { Severity } from "../analysis/types.js";
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -23,7 +22,7 @@ import {
   joinUrl,
   jsonField,
   listSetting,
-  registerDeliveries,
+  serviceIntegration,
   secretSetting,
   textSetting,
   urlSetting,
@@ -171,40 +170,31 @@ export function createDatadog(options: DatadogOptions): DatadogIntegration {
   const eventsUrl = joinUrl(base, "api/v1/events");
   const headers = { "dd-api-key": options.apiKey, accept: "application/json" };
   const name = options.name ?? "datadog";
-  let registrationIds: string[] = [];
-  const integration: DatadogIntegration = {
-    service: "datadog",
-    name,
-    eventsUrl,
-    get registrationIds() {
-      return registrationIds;
+  const integration: DatadogIntegration = serviceIntegration<DatadogIntegration>(
+    {
+      service: "datadog",
+      name,
+      manager: options.manager,
+      delivery: options,
+      buildPayload: (envelope) => datadogEvent(envelope, options),
+      interpretResponse: interpretDatadogResponse,
+      target: () => ({ url: eventsUrl, headers }),
     },
-    buildPayload: (envelope) => datadogEvent(envelope, options),
-    interpretResponse: interpretDatadogResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      registrationIds = registerDeliveries(options.manager, {
-        service: "datadog",
-        name,
-        url: eventsUrl,
-        headers,
-        buildPayload: integration.buildPayload,
-        interpretResponse: interpretDatadogResponse,
-        delivery: options,
-      });
+    {
+      eventsUrl,
+      async postEvent(event) {
+        const res = await callService(
+          "datadog",
+          options.fetch,
+          { url: eventsUrl, headers, body: { ...event, text: truncate(event.text, DATADOG_TEXT_LIMIT) }, timeoutSeconds: options.timeoutSeconds },
+          interpretDatadogResponse,
+        );
+        const id = (res.json as { event?: { id?: number | string } } | null)?.event?.id;
+        return { id: id ?? null };
+      },
+      notify: (envelope) => integration.postEvent(integration.buildPayload(envelope)),
     },
-    async postEvent(event) {
-      const res = await callService(
-        "datadog",
-        options.fetch,
-        { url: eventsUrl, headers, body: { ...event, text: truncate(event.text, DATADOG_TEXT_LIMIT) }, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 },
-        interpretDatadogResponse,
-      );
-      const id = (res.json as { event?: { id?: number | string } } | null)?.event?.id;
-      return { id: id ?? null };
-    },
-    notify: (envelope) => integration.postEvent(integration.buildPayload(envelope)),
-  };
+  );
   return integration;
 }
 

@@ -13,7 +13,6 @@
  * (rounded up to the millisecond), more precise than the whole-second Retry-After header.
  */
 import type { Severity } from "../analysis/types.js";
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -22,7 +21,7 @@ import {
   deliveryKeys,
   IntegrationError,
   jsonField,
-  registerDeliveries,
+  serviceIntegration,
   textSetting,
   urlSetting,
   type ClientOptions,
@@ -176,36 +175,27 @@ export function interpretDiscordResponse(response: ResponseInfo): InterpretedFai
 export function createDiscord(options: DiscordOptions): DiscordIntegration {
   if (!options.webhookUrl) throw new IntegrationError("discord", "a webhook URL (webhookUrl / webhook_url) is required");
   const name = options.name ?? "discord";
-  let registrationIds: string[] = [];
-  const integration: DiscordIntegration = {
-    service: "discord",
-    name,
-    get registrationIds() {
-      return registrationIds;
+  const integration: DiscordIntegration = serviceIntegration<DiscordIntegration>(
+    {
+      service: "discord",
+      name,
+      manager: options.manager,
+      delivery: options,
+      buildPayload: (envelope) => discordMessage(envelope, options),
+      interpretResponse: interpretDiscordResponse,
+      target: () => ({ url: options.webhookUrl, headers: {} }),
     },
-    buildPayload: (envelope) => discordMessage(envelope, options),
-    interpretResponse: interpretDiscordResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      registrationIds = registerDeliveries(options.manager, {
-        service: "discord",
-        name,
-        url: options.webhookUrl,
-        headers: {},
-        buildPayload: integration.buildPayload,
-        interpretResponse: interpretDiscordResponse,
-        delivery: options,
-      });
+    {
+      async execute(message) {
+        const url = new URL(options.webhookUrl);
+        url.searchParams.set("wait", "true");
+        const res = await callService("discord", options.fetch, { url: url.href, headers: {}, body: fitDiscordLimits(message), timeoutSeconds: options.timeoutSeconds }, interpretDiscordResponse);
+        const id = (res.json as { id?: string } | null)?.id;
+        return { id: id ?? null };
+      },
+      notify: (envelope) => integration.execute(integration.buildPayload(envelope)),
     },
-    async execute(message) {
-      const url = new URL(options.webhookUrl);
-      url.searchParams.set("wait", "true");
-      const res = await callService("discord", options.fetch, { url: url.href, headers: {}, body: fitDiscordLimits(message), timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretDiscordResponse);
-      const id = (res.json as { id?: string } | null)?.id;
-      return { id: id ?? null };
-    },
-    notify: (envelope) => integration.execute(integration.buildPayload(envelope)),
-  };
+  );
   return integration;
 }
 

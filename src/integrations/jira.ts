@@ -13,7 +13,6 @@
  * JIRA has no idempotency key: a delivery retried after a timeout whose request did arrive can
  * create a second issue.
  */
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -25,7 +24,7 @@ import {
   listSetting,
   numberSetting,
   parseJson,
-  registerDeliveries,
+  serviceIntegration,
   secretSetting,
   urlSetting,
   type ClientOptions,
@@ -178,41 +177,32 @@ export function createJira(options: JiraOptions): JiraIntegration {
     accept: "application/json",
   };
   const name = options.name ?? "jira";
-  let registrationIds: string[] = [];
-  const integration: JiraIntegration = {
-    service: "jira",
-    name,
-    baseUrl,
-    get registrationIds() {
-      return registrationIds;
+  const integration: JiraIntegration = serviceIntegration<JiraIntegration>(
+    {
+      service: "jira",
+      name,
+      manager: options.manager,
+      delivery: options,
+      buildPayload: (envelope) => ({ fields: jiraFields(envelope, options) }),
+      interpretResponse: interpretJiraResponse,
+      target: () => ({ url: issueUrl, headers }),
     },
-    buildPayload: (envelope) => ({ fields: jiraFields(envelope, options) }),
-    interpretResponse: interpretJiraResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      registrationIds = registerDeliveries(options.manager, {
-        service: "jira",
-        name,
-        url: issueUrl,
-        headers,
-        buildPayload: integration.buildPayload,
-        interpretResponse: interpretJiraResponse,
-        delivery: options,
-      });
+    {
+      baseUrl,
+      async createIssue(input) {
+        let fields: Record<string, unknown>;
+        if (isEnvelope(input)) fields = { ...jiraFields(input, options) };
+        else {
+          fields = { project: { key: options.projectKey }, issuetype: { name: "Task" }, ...input };
+          if (typeof fields.summary === "string") fields.summary = truncate(fields.summary, JIRA_SUMMARY_LIMIT);
+        }
+        const res = await callService("jira", options.fetch, { url: issueUrl, headers, body: { fields }, timeoutSeconds: options.timeoutSeconds }, interpretJiraResponse);
+        const json = (res.json ?? {}) as { id?: string; key?: string; self?: string };
+        if (!json.key) throw new IntegrationError("jira", `HTTP ${res.status}: the answer has no issue key`, { status: res.status });
+        return { id: String(json.id ?? ""), key: json.key, self: json.self ?? "", url: `${baseUrl}/browse/${json.key}` };
+      },
     },
-    async createIssue(input) {
-      let fields: Record<string, unknown>;
-      if (isEnvelope(input)) fields = { ...jiraFields(input, options) };
-      else {
-        fields = { project: { key: options.projectKey }, issuetype: { name: "Task" }, ...input };
-        if (typeof fields.summary === "string") fields.summary = truncate(fields.summary, JIRA_SUMMARY_LIMIT);
-      }
-      const res = await callService("jira", options.fetch, { url: issueUrl, headers, body: { fields }, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretJiraResponse);
-      const json = (res.json ?? {}) as { id?: string; key?: string; self?: string };
-      if (!json.key) throw new IntegrationError("jira", `HTTP ${res.status}: the answer has no issue key`, { status: res.status });
-      return { id: String(json.id ?? ""), key: json.key, self: json.self ?? "", url: `${baseUrl}/browse/${json.key}` };
-    },
-  };
+  );
   return integration;
 }
 

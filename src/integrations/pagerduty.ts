@@ -14,7 +14,6 @@
  * 5xx are.
  */
 import type { Severity } from "../analysis/types.js";
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -24,7 +23,7 @@ import {
   IntegrationError,
   joinUrl,
   jsonField,
-  registerDeliveries,
+  serviceIntegration,
   secretSetting,
   textSetting,
   urlSetting,
@@ -147,36 +146,27 @@ export function createPagerDuty(options: PagerDutyOptions): PagerDutyIntegration
   if (!options.routingKey) throw new IntegrationError("pagerduty", "a routing key (routingKey / routing_key) is required");
   const enqueueUrl = joinUrl(options.apiUrl ?? PAGERDUTY_EVENTS_URL, "v2/enqueue");
   const name = options.name ?? "pagerduty";
-  let registrationIds: string[] = [];
-  const integration: PagerDutyIntegration = {
-    service: "pagerduty",
-    name,
-    get registrationIds() {
-      return registrationIds;
+  const integration: PagerDutyIntegration = serviceIntegration<PagerDutyIntegration>(
+    {
+      service: "pagerduty",
+      name,
+      manager: options.manager,
+      delivery: options,
+      buildPayload: (envelope) => pagerDutyEvent(envelope, options),
+      interpretResponse: interpretPagerDutyResponse,
+      target: () => ({ url: enqueueUrl, headers: { accept: "application/json" } }),
     },
-    buildPayload: (envelope) => pagerDutyEvent(envelope, options),
-    interpretResponse: interpretPagerDutyResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      registrationIds = registerDeliveries(options.manager, {
-        service: "pagerduty",
-        name,
-        url: enqueueUrl,
-        headers: { accept: "application/json" },
-        buildPayload: integration.buildPayload,
-        interpretResponse: interpretPagerDutyResponse,
-        delivery: options,
-      });
+    {
+      async enqueue(event) {
+        const body = { ...event, routing_key: event.routing_key ?? options.routingKey };
+        const res = await callService("pagerduty", options.fetch, { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutSeconds: options.timeoutSeconds }, interpretPagerDutyResponse);
+        const key = (res.json as { dedup_key?: string } | null)?.dedup_key;
+        return { dedupKey: key ?? body.dedup_key ?? null };
+      },
+      trigger: (envelope) => integration.enqueue(integration.buildPayload(envelope)),
+      resolve: (dedupKey) => integration.enqueue({ event_action: "resolve", dedup_key: dedupKey }),
     },
-    async enqueue(event) {
-      const body = { ...event, routing_key: event.routing_key ?? options.routingKey };
-      const res = await callService("pagerduty", options.fetch, { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretPagerDutyResponse);
-      const key = (res.json as { dedup_key?: string } | null)?.dedup_key;
-      return { dedupKey: key ?? body.dedup_key ?? null };
-    },
-    trigger: (envelope) => integration.enqueue(integration.buildPayload(envelope)),
-    resolve: (dedupKey) => integration.enqueue({ event_action: "resolve", dedup_key: dedupKey }),
-  };
+  );
   return integration;
 }
 

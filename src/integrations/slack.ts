@@ -22,7 +22,6 @@
  * and links to the pull request when the event carries its URL, else to the repository's
  * prediction issues (label "empathy: prediction", the default of the repository config).
  */
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -33,7 +32,7 @@ import {
   IntegrationError,
   jsonField,
   joinUrl,
-  registerDeliveries,
+  serviceIntegration,
   secretSetting,
   booleanSetting,
   textSetting,
@@ -202,64 +201,57 @@ export function createSlack(options: SlackOptions): SlackIntegration {
     throw new IntegrationError("slack", "pattern_channel needs chat.postMessage (bot_token and channel, without webhook_url): an incoming webhook posts to its own channel");
   }
   const name = options.name ?? "slack";
-  const delivery: DeliveryOptions = options;
-  let registrationIds: string[] = [];
   const authHeaders = () => {
     if (!botToken) throw new IntegrationError("slack", "chat.postMessage needs a bot token (botToken / bot_token)");
     return { authorization: `Bearer ${botToken}` };
   };
 
-  const integration: SlackIntegration = {
-    service: "slack",
-    name,
-    mode,
-    get registrationIds() {
-      return registrationIds;
+  const integration: SlackIntegration = serviceIntegration<SlackIntegration>(
+    {
+      service: "slack",
+      name,
+      manager,
+      delivery: options,
+      buildPayload(envelope) {
+        const message = slackMessage(envelope, { githubUrl });
+        if (mode === "webhook") return message;
+        return { channel: (envelope.event_type === "pattern_learned" && patternChannel) || channel!, ...message };
+      },
+      interpretResponse: interpretSlackResponse,
+      target: () => {
+        if (mode === "webhook") return { url: webhookUrl!, headers: {} };
+        if (!channel) throw new IntegrationError("slack", "sending events with the bot token needs a channel");
+        return { url: joinUrl(apiUrl, "chat.postMessage"), headers: { ...authHeaders(), "content-type": "application/json; charset=utf-8" } };
+      },
     },
-    buildPayload(envelope) {
-      const message = slackMessage(envelope, { githubUrl });
-      if (mode === "webhook") return message;
-      return { channel: (envelope.event_type === "pattern_learned" && patternChannel) || channel!, ...message };
+    {
+      mode,
+      async postMessage(message) {
+        const target = message.channel ?? channel;
+        if (!target) throw new IntegrationError("slack", "postMessage needs a channel");
+        const body: Record<string, unknown> = { channel: target, text: message.text };
+        if (message.blocks) body.blocks = message.blocks;
+        if (message.threadTs) body.thread_ts = message.threadTs;
+        const res = await callService(
+          "slack",
+          fetch,
+          { url: joinUrl(apiUrl, "chat.postMessage"), headers: authHeaders(), body, timeoutSeconds: options.timeoutSeconds },
+          interpretSlackResponse,
+        );
+        const json = (res.json ?? {}) as { channel?: string; ts?: string };
+        return { channel: json.channel ?? target, ts: json.ts ?? "" };
+      },
+      async postWebhook(message) {
+        if (!webhookUrl) throw new IntegrationError("slack", "postWebhook needs an incoming webhook URL (webhookUrl / webhook_url)");
+        await callService("slack", fetch, { url: webhookUrl, headers: {}, body: message, timeoutSeconds: options.timeoutSeconds }, interpretSlackResponse);
+      },
+      async notify(envelope) {
+        const message = slackMessage(envelope, { githubUrl });
+        if (mode === "webhook") await integration.postWebhook(message);
+        else await integration.postMessage({ ...message, channel: (envelope.event_type === "pattern_learned" && patternChannel) || undefined });
+      },
     },
-    interpretResponse: interpretSlackResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      if (mode === "chat.postMessage" && !channel) throw new IntegrationError("slack", "sending events with the bot token needs a channel");
-      registrationIds = registerDeliveries(manager, {
-        service: "slack",
-        name,
-        url: mode === "webhook" ? webhookUrl! : joinUrl(apiUrl, "chat.postMessage"),
-        headers: mode === "webhook" ? {} : { ...authHeaders(), "content-type": "application/json; charset=utf-8" },
-        buildPayload: (envelope) => integration.buildPayload(envelope),
-        interpretResponse: interpretSlackResponse,
-        delivery,
-      });
-    },
-    async postMessage(message) {
-      const target = message.channel ?? channel;
-      if (!target) throw new IntegrationError("slack", "postMessage needs a channel");
-      const body: Record<string, unknown> = { channel: target, text: message.text };
-      if (message.blocks) body.blocks = message.blocks;
-      if (message.threadTs) body.thread_ts = message.threadTs;
-      const res = await callService(
-        "slack",
-        fetch,
-        { url: joinUrl(apiUrl, "chat.postMessage"), headers: authHeaders(), body, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 },
-        interpretSlackResponse,
-      );
-      const json = (res.json ?? {}) as { channel?: string; ts?: string };
-      return { channel: json.channel ?? target, ts: json.ts ?? "" };
-    },
-    async postWebhook(message) {
-      if (!webhookUrl) throw new IntegrationError("slack", "postWebhook needs an incoming webhook URL (webhookUrl / webhook_url)");
-      await callService("slack", fetch, { url: webhookUrl, headers: {}, body: message, timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretSlackResponse);
-    },
-    async notify(envelope) {
-      const message = slackMessage(envelope, { githubUrl });
-      if (mode === "webhook") await integration.postWebhook(message);
-      else await integration.postMessage({ ...message, channel: (envelope.event_type === "pattern_learned" && patternChannel) || undefined });
-    },
-  };
+  );
   return integration;
 }
 

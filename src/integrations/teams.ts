@@ -12,7 +12,6 @@
  * to the pull request. The webhook URL holds its signature (`sig=`): it stays in memory, logs
  * show its origin only.
  */
-import type { EventBus } from "../events/bus.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
 import {
@@ -21,7 +20,7 @@ import {
   deliveryKeys,
   IntegrationError,
   parseJson,
-  registerDeliveries,
+  serviceIntegration,
   urlSetting,
   type ClientOptions,
   type DeliveryOptions,
@@ -109,32 +108,23 @@ export function interpretTeamsResponse(response: ResponseInfo): InterpretedFailu
 export function createTeams(options: TeamsOptions): TeamsIntegration {
   if (!options.webhookUrl) throw new IntegrationError("teams", "a Workflows webhook URL (webhookUrl / webhook_url) is required");
   const name = options.name ?? "teams";
-  let registrationIds: string[] = [];
-  const integration: TeamsIntegration = {
-    service: "teams",
-    name,
-    get registrationIds() {
-      return registrationIds;
+  const integration: TeamsIntegration = serviceIntegration<TeamsIntegration>(
+    {
+      service: "teams",
+      name,
+      manager: options.manager,
+      delivery: options,
+      buildPayload: (envelope) => teamsMessage(adaptiveCard(toNotice(envelope))),
+      interpretResponse: interpretTeamsResponse,
+      target: () => ({ url: options.webhookUrl, headers: {} }),
     },
-    buildPayload: (envelope) => teamsMessage(adaptiveCard(toNotice(envelope))),
-    interpretResponse: interpretTeamsResponse,
-    attach(_bus: EventBus) {
-      if (registrationIds.length > 0) return;
-      registrationIds = registerDeliveries(options.manager, {
-        service: "teams",
-        name,
-        url: options.webhookUrl,
-        headers: {},
-        buildPayload: integration.buildPayload,
-        interpretResponse: interpretTeamsResponse,
-        delivery: options,
-      });
+    {
+      async post(card) {
+        await callService("teams", options.fetch, { url: options.webhookUrl, headers: {}, body: teamsMessage(card), timeoutSeconds: options.timeoutSeconds }, interpretTeamsResponse);
+      },
+      notify: (envelope) => integration.post(adaptiveCard(toNotice(envelope))),
     },
-    async post(card) {
-      await callService("teams", options.fetch, { url: options.webhookUrl, headers: {}, body: teamsMessage(card), timeoutMs: (options.timeoutSeconds ?? 10) * 1000 }, interpretTeamsResponse);
-    },
-    notify: (envelope) => integration.post(adaptiveCard(toNotice(envelope))),
-  };
+  );
   return integration;
 }
 

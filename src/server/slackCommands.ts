@@ -388,7 +388,7 @@ export class SlackCommands {
       text: reply.text,
       blocks: reply.blocks,
     };
-    await callService("slack", this.deps.fetch, { url: job.response_url, headers: {}, body, timeoutMs: 10_000 }, interpretSlackResponse);
+    await callService("slack", this.deps.fetch, { url: job.response_url, headers: {}, body }, interpretSlackResponse);
   }
 }
 
