@@ -115,22 +115,25 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       concurrency: settings.workerConcurrency,
     });
     const auth = (installationId: number) => app.auth(installationId);
+    // One instance: it asks GitHub for the app's own login once and remembers it.
+    const self = new SelfEvents(app);
 
     const predictionIssues = new PredictionIssues({ queue, store, auth, log: app.log });
     predictionIssues.subscribe(bus);
     // Coordination: conflicts between open pull requests, CODEOWNERS, handoffs (jobs + webhook handlers).
-    const coordination = new Coordination({ queue, store, bus, auth, log: app.log, self: new SelfEvents(app) });
+    const coordination = new Coordination({ queue, store, bus, auth, log: app.log, self });
     coordination.register();
     coordination.handleEvents(app);
 
     // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
-    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self: new SelfEvents(app) });
+    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self });
+    const reviewDeps = { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback };
     queue.register(REVIEW_JOB, async (payload: ReviewJobPayload) => {
-      await runReviewJob(payload, { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback });
+      await runReviewJob(payload, reviewDeps);
     });
     queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
 
-    handlePullRequestEvents(app, queue, new SelfEvents(app));
+    handlePullRequestEvents(app, queue, self);
     // /empathy in Slack: registers the durable `slack_command` job; the route is off without SLACK_SIGNING_SECRET.
     const slack = slackCommands({
       queue,
@@ -138,7 +141,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       engine,
       auth,
       appAuth: () => app.auth(),
-      review: (payload) => runReviewJob(payload, { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback }),
+      review: (payload) => runReviewJob(payload, reviewDeps),
       log: app.log,
     });
     try {

@@ -217,7 +217,7 @@ export class SqliteStore implements Store {
   }
 
   async completeJob(id: number): Promise<void> {
-    this.db.prepare("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
+    this.stmt("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
   }
 
   async retryJob(id: number, runAt: number, error: string): Promise<void> {
@@ -227,28 +227,28 @@ export class SqliteStore implements Store {
   }
 
   async killJob(id: number, error: string): Promise<void> {
-    this.db.prepare("UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?").run(error, Date.now(), id);
+    this.stmt("UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?").run(error, Date.now(), id);
   }
 
   async requeueRunningJobs(): Promise<number> {
-    return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(Date.now()).changes;
+    return this.stmt("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(Date.now()).changes;
   }
 
   async nextJobRunAt(): Promise<number | null> {
-    const row = this.db.prepare("SELECT MIN(run_at) AS t FROM jobs WHERE status = 'queued'").get() as { t: number | null };
+    const row = this.stmt("SELECT MIN(run_at) AS t FROM jobs WHERE status = 'queued'").get() as { t: number | null };
     return row.t;
   }
 
   async countJobs(): Promise<Record<JobStatus, number>> {
     const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, dead: 0 };
-    for (const r of this.db.prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all() as { status: JobStatus; n: number }[]) {
+    for (const r of this.stmt("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all() as { status: JobStatus; n: number }[]) {
       counts[r.status] = r.n;
     }
     return counts;
   }
 
   async listJobs(status: JobStatus, limit = 100): Promise<JobRecord[]> {
-    return (this.db.prepare("SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?").all(status, limit) as JobRow[]).map(toJob);
+    return (this.stmt("SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?").all(status, limit) as JobRow[]).map(toJob);
   }
 
   // --- reviews ---
@@ -278,7 +278,7 @@ export class SqliteStore implements Store {
   }
 
   async savePostedFindings(repo: string, prNumber: number, findings: PostedFinding[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.stmt(
       `INSERT INTO posted_findings (repo, pr_number, fingerprint, path, line, commit_sha) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (repo, pr_number, fingerprint) DO NOTHING`,
     );
@@ -323,7 +323,7 @@ export class SqliteStore implements Store {
   // --- feedback ---
 
   async saveShownItems(repo: string, items: ShownItem[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.stmt(
       `INSERT INTO shown_items (repo, fingerprint, pr_number, author, item, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (repo, fingerprint) DO UPDATE SET pr_number = excluded.pr_number, author = excluded.author, item = excluded.item`,
     );
@@ -334,7 +334,7 @@ export class SqliteStore implements Store {
   }
 
   async getShownItem(repo: string, fingerprint: string): Promise<ShownItem | undefined> {
-    const row = this.db.prepare("SELECT * FROM shown_items WHERE repo = ? AND fingerprint = ?").get(repo, fingerprint) as ShownRow | undefined;
+    const row = this.stmt("SELECT * FROM shown_items WHERE repo = ? AND fingerprint = ?").get(repo, fingerprint) as ShownRow | undefined;
     return row ? toShown(row) : undefined;
   }
 
@@ -369,7 +369,7 @@ export class SqliteStore implements Store {
   }
 
   async listSuppressed(repo: string): Promise<string[]> {
-    return (this.db.prepare("SELECT fingerprint FROM suppressed_findings WHERE repo = ? ORDER BY fingerprint").all(repo) as { fingerprint: string }[]).map(
+    return (this.stmt("SELECT fingerprint FROM suppressed_findings WHERE repo = ? ORDER BY fingerprint").all(repo) as { fingerprint: string }[]).map(
       (r) => r.fingerprint,
     );
   }
@@ -393,7 +393,7 @@ export class SqliteStore implements Store {
   // --- engine state ---
 
   async getTrust(userId: string, repo: string): Promise<TrustRecord | undefined> {
-    const row = this.db.prepare("SELECT record FROM trust WHERE repo = ? AND user_id = ?").get(repo, userId) as
+    const row = this.stmt("SELECT record FROM trust WHERE repo = ? AND user_id = ?").get(repo, userId) as
       | { record: string }
       | undefined;
     return row ? JSON.parse(row.record) : undefined;
@@ -406,7 +406,7 @@ export class SqliteStore implements Store {
   }
 
   async getPattern(repo: string, key: string): Promise<PatternRecord | undefined> {
-    const row = this.db.prepare("SELECT record FROM patterns WHERE repo = ? AND key = ?").get(repo, key) as
+    const row = this.stmt("SELECT record FROM patterns WHERE repo = ? AND key = ?").get(repo, key) as
       | { record: string }
       | undefined;
     return row ? JSON.parse(row.record) : undefined;
@@ -419,7 +419,7 @@ export class SqliteStore implements Store {
   }
 
   async listPatterns(repo: string): Promise<PatternRecord[]> {
-    return (this.db.prepare("SELECT record FROM patterns WHERE repo = ? ORDER BY key").all(repo) as { record: string }[]).map((r) =>
+    return (this.stmt("SELECT record FROM patterns WHERE repo = ? ORDER BY key").all(repo) as { record: string }[]).map((r) =>
       JSON.parse(r.record),
     );
   }
@@ -646,7 +646,7 @@ export class SqliteStore implements Store {
   }
 
   async getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
-    const row = this.db.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").get(id) as DeliveryRow | undefined;
+    const row = this.stmt("SELECT * FROM webhook_deliveries WHERE id = ?").get(id) as DeliveryRow | undefined;
     return row ? this.delivery(row) : undefined;
   }
 
@@ -662,12 +662,12 @@ export class SqliteStore implements Store {
     if (query.registrationId) (where.push("registration_id = ?"), args.push(query.registrationId));
     if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
     const sql = `SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit ?? 1000) as DeliveryRow[]).map((row) => this.delivery(row));
+    return (this.stmt(sql).all(...args, query.limit ?? 1000) as DeliveryRow[]).map((row) => this.delivery(row));
   }
 
   async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
     const counts: Record<WebhookDeliveryStatus, number> = { pending: 0, in_flight: 0, delivered: 0, dead: 0 };
-    for (const r of this.db.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status").all() as {
+    for (const r of this.stmt("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status").all() as {
       status: WebhookDeliveryStatus;
       n: number;
     }[]) {
@@ -684,7 +684,7 @@ export class SqliteStore implements Store {
     if (query.deliveryId) (where.push("delivery_id = ?"), args.push(query.deliveryId));
     if (query.since !== undefined) (where.push("attempted_at >= ?"), args.push(query.since));
     const sql = `SELECT * FROM webhook_attempts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY attempted_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit ?? 100) as AttemptRow[]).map(toAttempt);
+    return (this.stmt(sql).all(...args, query.limit ?? 100) as AttemptRow[]).map(toAttempt);
   }
 
   async replayWebhookDeliveries(query: { ids?: string[]; since?: number; registrationIds?: string[] }, now: number): Promise<string[]> {
@@ -754,7 +754,7 @@ export class SqliteStore implements Store {
   }
 
   async getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined> {
-    const row = this.db.prepare("SELECT id, disabled_at, disabled_reason FROM webhook_registrations WHERE id = ?").get(id) as
+    const row = this.stmt("SELECT id, disabled_at, disabled_reason FROM webhook_registrations WHERE id = ?").get(id) as
       | { id: string; disabled_at: number | null; disabled_reason: string | null }
       | undefined;
     return row ? { id: row.id, disabledAt: row.disabled_at, disabledReason: row.disabled_reason } : undefined;
@@ -772,7 +772,7 @@ export class SqliteStore implements Store {
 
   async listWebhookCircuits(): Promise<WebhookCircuitState[]> {
     return (
-      this.db.prepare("SELECT endpoint_key, consecutive_failures, open_until FROM webhook_circuits").all() as {
+      this.stmt("SELECT endpoint_key, consecutive_failures, open_until FROM webhook_circuits").all() as {
         endpoint_key: string;
         consecutive_failures: number;
         open_until: number | null;
@@ -796,7 +796,7 @@ export class SqliteStore implements Store {
              (SELECT id FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?)`,
         )
         .run(before);
-      const pruned = this.db.prepare("DELETE FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?").run(before).changes;
+      const pruned = this.stmt("DELETE FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?").run(before).changes;
       this.db
         .prepare(
           `DELETE FROM webhook_events WHERE created_at < ?
@@ -821,16 +821,16 @@ export class SqliteStore implements Store {
   }
 
   async getOpenPullResources(repo: string, prNumber: number): Promise<OpenPullResources | undefined> {
-    const row = this.db.prepare("SELECT * FROM open_pull_resources WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as OpenPullRow | undefined;
+    const row = this.stmt("SELECT * FROM open_pull_resources WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as OpenPullRow | undefined;
     return row && toOpenPull(row);
   }
 
   async listOpenPullResources(repo: string): Promise<OpenPullResources[]> {
-    return (this.db.prepare("SELECT * FROM open_pull_resources WHERE repo = ? ORDER BY pr_number").all(repo) as OpenPullRow[]).map(toOpenPull);
+    return (this.stmt("SELECT * FROM open_pull_resources WHERE repo = ? ORDER BY pr_number").all(repo) as OpenPullRow[]).map(toOpenPull);
   }
 
   async deleteOpenPullResources(repo: string, prNumber: number): Promise<void> {
-    this.db.prepare("DELETE FROM open_pull_resources WHERE repo = ? AND pr_number = ?").run(repo, prNumber);
+    this.stmt("DELETE FROM open_pull_resources WHERE repo = ? AND pr_number = ?").run(repo, prNumber);
   }
 
   async markCoordinationDone(repo: string, key: string): Promise<boolean> {
@@ -841,7 +841,7 @@ export class SqliteStore implements Store {
   }
 
   async isCoordinationDone(repo: string, key: string): Promise<boolean> {
-    return this.db.prepare("SELECT 1 FROM coordination_done WHERE repo = ? AND done_key = ?").get(repo, key) !== undefined;
+    return this.stmt("SELECT 1 FROM coordination_done WHERE repo = ? AND done_key = ?").get(repo, key) !== undefined;
   }
 }
 
