@@ -344,6 +344,8 @@ describe("feedback from GitHub", () => {
       await h.handles.queue.enqueue({ type: "feedback_issue_closed", payload: { owner: "octo-org", repo: "shop", issueNumber: 1, body: null } });
       await h.handles.queue.enqueue({ type: "feedback_thread_resolved", payload: { owner: "octo-org", repo: "shop", commentBody: null } });
       await h.drain();
+      // Handled as "nothing to do", not retried or dead-lettered: the worker goes on.
+      expect(await h.handles.store.countJobs()).toMatchObject({ queued: 0, running: 0, dead: 0 });
     });
   });
 
