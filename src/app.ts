@@ -4,9 +4,9 @@
  */
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
-import { runAnalysis } from "./analysis/analyze.js";
 import { cachedRuleSet } from "./analysis/ast/index.js";
-import { parsePatch } from "./analysis/diff.js";
+import { analyseInPool, type AnalyseChange } from "./analysis/pool/isolated.js";
+import { AnalysisPool } from "./analysis/pool/pool.js";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
 import { EventBus } from "./events/bus.js";
@@ -33,6 +33,8 @@ export interface EmpathyHandles {
   engine: EmpathyOS;
   queue: JobQueue;
   webhooks: WebhookManager;
+  /** The analysis worker processes (started lazily: at start-up in the app, at the first review in tests). */
+  pool: AnalysisPool;
   /** The integrations enabled in the operator config (attached: their deliveries go through `webhooks`). */
   integrations: AnyIntegration[];
 }
@@ -40,7 +42,10 @@ export interface EmpathyHandles {
 export interface EmpathyAppOptions {
   /** Defaults to the store at DATABASE_URL. */
   store?: Store;
-  settings?: Settings;
+  /** Defaults to the environment; given keys replace the defaults (the environment is then not read). */
+  settings?: Partial<Settings>;
+  /** How changes are analysed; default: in the worker pool. Tests may analyse in-process. */
+  analyse?: AnalyseChange;
   /** Start the in-process worker (tests drain the queue themselves). Default true. */
   startWorker?: boolean;
   onReady?: (handles: EmpathyHandles) => void;
@@ -54,7 +59,7 @@ export interface EmpathyAppOptions {
 
 export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction {
   return async (app: Probot, { addHandler }) => {
-    const settings = options.settings ?? readSettings();
+    const settings: Settings = options.settings ? { ...readSettings({}), ...options.settings } : readSettings();
     // The operator's file: any problem in it stops start-up with a message naming file, line and key.
     let operatorConfig: OperatorConfig;
     try {
@@ -113,7 +118,17 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       maxAttempts: settings.jobMaxAttempts,
       baseDelayMs: settings.jobBaseDelayMs,
       concurrency: settings.workerConcurrency,
+      timeoutMs: settings.jobTimeoutMs,
     });
+    // Untrusted code is parsed in worker processes only: a parser crash, a loop or a memory
+    // blow-up costs one worker and one file, never this process.
+    const pool = new AnalysisPool({
+      size: settings.analysisWorkers,
+      maxTasksPerWorker: settings.analysisWorkerMaxTasks,
+      memoryMb: settings.analysisWorkerMemoryMb,
+      log: app.log,
+    });
+    const analyse = options.analyse ?? ((input, opts) => analyseInPool(pool, input, opts));
     const auth = (installationId: number) => app.auth(installationId);
     // One instance: it asks GitHub for the app's own login once and remembers it.
     const self = new SelfEvents(app);
@@ -126,10 +141,10 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     coordination.handleEvents(app);
 
     // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
-    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self });
-    const reviewDeps = { store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback };
-    queue.register(REVIEW_JOB, async (payload: ReviewJobPayload) => {
-      await runReviewJob(payload, reviewDeps);
+    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
+    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback };
+    queue.register(REVIEW_JOB, async (payload: ReviewJobPayload, _job, signal) => {
+      await runReviewJob(payload, reviewDeps, signal);
     });
     queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
 
@@ -145,16 +160,15 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       log: app.log,
     });
     try {
-      addHandler(healthHandler(store));
+      addHandler(healthHandler(store, () => pool.stats()));
       addHandler(slack.handler);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }
 
     if (options.startWorker !== false) {
-      // Warm up the analysis (parsers, the secret detector) before the first review, so it does
-      // not hold the event loop while webhooks are being acknowledged.
-      await runAnalysis({ files: [parsePatch("warm-up.js", "@@ -0,0 +1 @@\n+export const warm = true;", { status: "added" })] });
+      // The workers load the parsers and rules now, not during the first review.
+      pool.start();
       await queue.start();
       await webhooks.start();
       // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
@@ -164,12 +178,13 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         await queue.stop();
         await bus.settled({ timeoutMs: 5000 });
         await webhooks.stop();
+        await pool.destroy();
         await store.close();
         process.exit(0);
       };
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     }
-    options.onReady?.({ store, bus, engine, queue, webhooks, integrations });
+    options.onReady?.({ store, bus, engine, queue, webhooks, pool, integrations });
   };
 }

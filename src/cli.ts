@@ -6,8 +6,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runAnalysis } from "./analysis/analyze.js";
 import { parseUnifiedDiff } from "./analysis/diff.js";
+import { analyseInPool } from "./analysis/pool/isolated.js";
+import { AnalysisPool } from "./analysis/pool/pool.js";
+import { readSettings } from "./config/env.js";
 import { isTestFile } from "./analysis/paths.js";
 import { SEVERITIES, severityRank, type Severity } from "./analysis/types.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
@@ -28,10 +30,12 @@ Reviews a local change with the Empathy engine.
   --target-level N     highest empathy level, 1-5 (default 5)
   --title TEXT         what the change is about (as a pull request title)
   -h, --help           this text
-`;
 
-/** Whole files bigger than this are not read (the diff alone is analysed). */
-const MAX_FILE_BYTES = 1_000_000;
+The analysis runs in worker processes under the same limits as the app
+(EMPATHY_MAX_FILE_BYTES, EMPATHY_MAX_LINE_LENGTH, EMPATHY_MAX_NESTING_DEPTH,
+EMPATHY_FILE_TIME_BUDGET_SECONDS, EMPATHY_REVIEW_TIME_BUDGET_SECONDS); a file over a limit, or
+one that crashes its worker, is listed as not analysed and the rest is reviewed.
+`;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -92,6 +96,7 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   const targetLevel = Number(values["target-level"]);
   if (!Number.isInteger(targetLevel) || targetLevel < 1 || targetLevel > 5) throw new UsageError("--target-level is 1 to 5");
 
+  const settings = readSettings();
   const root = values.root !== undefined ? resolve(io.cwd, values.root) : undefined;
   const diffText =
     values.git !== undefined
@@ -101,12 +106,21 @@ async function review(argv: string[], io: CliIo): Promise<number> {
         : readFileSync(resolve(io.cwd, values.diff!), "utf8");
 
   const files = parseUnifiedDiff(diffText);
-  const fileContents = root ? readWholeFiles(root, files.map((f) => f.path)) : undefined;
-  const gitattributes = root ? readWholeFiles(root, [".gitattributes"]).get(".gitattributes") : undefined;
-  const analysis = await runAnalysis(
-    { files, fileContents, gitattributes, title: values.title },
-    { ignore: values.ignore, minSeverity: minSeverity as Severity | undefined },
-  );
+  const maxBytes = settings.analysisLimits.maxFileBytes;
+  const fileContents = root ? readWholeFiles(root, files.map((f) => f.path), maxBytes) : undefined;
+  const gitattributes = root ? readWholeFiles(root, [".gitattributes"], maxBytes).get(".gitattributes") : undefined;
+  // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
+  const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb });
+  let analysis;
+  try {
+    analysis = await analyseInPool(
+      pool,
+      { files, fileContents, gitattributes, title: values.title },
+      { ignore: values.ignore, minSeverity: minSeverity as Severity | undefined, limits: settings.analysisLimits },
+    );
+  } finally {
+    await pool.destroy();
+  }
   const engine = new EmpathyOS({ userId: "cli", targetLevel });
   const result = await engine.interact({
     userId: "cli",
@@ -156,13 +170,13 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function readWholeFiles(root: string, paths: string[]): Map<string, string> {
+function readWholeFiles(root: string, paths: string[], maxBytes: number): Map<string, string> {
   const contents = new Map<string, string>();
   for (const path of paths) {
     const full = resolve(root, path);
     if (!full.startsWith(root)) continue; // a diff must not make us read outside the root
     try {
-      if (statSync(full).size > MAX_FILE_BYTES) continue;
+      if (statSync(full).size > maxBytes) continue;
       contents.set(path, readFileSync(full, "utf8"));
     } catch {
       // deleted or unreadable: the diff alone is analysed

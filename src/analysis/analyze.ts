@@ -1,6 +1,13 @@
 /**
  * One entry point for the whole analysis of a pull request's diff: the rule engine and the
  * predictors, each isolated so that one failing analyser costs its own results only.
+ *
+ * The analysis has two stages, so that it can run file by file in worker processes
+ * (src/analysis/pool): `prepareAnalysis` checks every file cheaply and without parsing it
+ * (shape, skip rules, size, line length, nesting); `runAnalyzers` then runs analysers on what
+ * passed, either one file at a time (`perFileAnalyzers`) or on all of them at once
+ * (`crossFileAnalyzers`). `runAnalysis` does both in this process, for trusted input (tests,
+ * the corpus evaluation, benchmarks).
  */
 import { createAstAnalyzer } from "./ast/index.js";
 import {
@@ -13,10 +20,13 @@ import {
   dockerfilePredictor,
   terraformPredictor,
 } from "./predictors/index.js";
+import { DEFAULT_LIMITS, precheckText, type AnalysisLimits } from "./limits.js";
 import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment } from "./noise.js";
 import { redactSecrets } from "./secrets.js";
 import { secretsAnalyzer } from "./secretsAnalyzer.js";
-import type { AnalysisInput, AnalysisResult, Analyzer, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
+import type { AnalysisInput, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
+
+export type PrecheckLimits = Pick<AnalysisLimits, "maxFileBytes" | "maxLineLength" | "maxNestingDepth">;
 
 export interface AnalysisOptions {
   /** Replaces the default analysers (see `defaultAnalyzers`). */
@@ -29,24 +39,25 @@ export interface AnalysisOptions {
   ignore?: string[];
   /** Findings below this severity are dropped. */
   minSeverity?: Severity;
+  /** What a file may be before it is analysed at all (default DEFAULT_LIMITS). */
+  limits?: Partial<PrecheckLimits>;
 }
 
 const DEFAULT_MAX_PATCH_LINES = 20_000;
 
+/** Analysers that look at one file at a time: each file can be analysed on its own. */
+export function perFileAnalyzers(): Analyzer[] {
+  return [createAstAnalyzer(), secretsAnalyzer, apiContractPredictor, dependenciesPredictor, workflowsPredictor, dockerfilePredictor, terraformPredictor];
+}
+
+/** Analysers that need every file of the change at once (schema context, totals, tests changed). */
+export function crossFileAnalyzers(options: Pick<AnalysisOptions, "largeChangeLines"> = {}): Analyzer[] {
+  return [migrationsPredictor, securityWithoutTestsPredictor, createLargeChangePredictor({ lines: options.largeChangeLines })];
+}
+
 /** The analysers `runAnalysis` uses by default; later work appends its own. */
 export function defaultAnalyzers(options: Pick<AnalysisOptions, "largeChangeLines"> = {}): Analyzer[] {
-  return [
-    createAstAnalyzer(),
-    secretsAnalyzer,
-    migrationsPredictor,
-    apiContractPredictor,
-    securityWithoutTestsPredictor,
-    dependenciesPredictor,
-    workflowsPredictor,
-    dockerfilePredictor,
-    terraformPredictor,
-    createLargeChangePredictor({ lines: options.largeChangeLines }),
-  ];
+  return [...perFileAnalyzers(), ...crossFileAnalyzers(options)];
 }
 
 const LINE_KINDS = new Set(["add", "del", "context"]);
@@ -124,21 +135,40 @@ function errorMessage(err: unknown): string {
   return redactSecrets(msg).slice(0, 300);
 }
 
-/** Analyses a diff. Never throws: bad input and failing analysers end up in `skipped`. */
-export async function runAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisResult> {
-  try {
-    return await analyse(input, options ?? {});
-  } catch (err) {
-    // Only reachable through a bug here: still an answer, not a crash.
-    return { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
-  }
+/** A change checked and cleaned for the analysers, and what was turned away before any parsing. */
+export interface PreparedAnalysis {
+  /** Well-formed files; those not analysed keep their place with no hunks (counts, tests changed). */
+  input: AnalysisInput;
+  skipped: SkippedItem[];
+  stats: AnalysisResult["stats"];
 }
 
-async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<AnalysisResult> {
+/** Why a file's text is not analysed under the limits; a whole file too large falls back to its diff. */
+function precheck(file: DiffFile, content: string | undefined, limits: PrecheckLimits): { reason?: string; content?: string } {
+  let kept = content;
+  if (kept !== undefined) {
+    const reason = precheckText(kept, limits);
+    if (reason?.includes("bytes")) kept = undefined; // as if never fetched: the diff alone is analysed
+    else if (reason) return { reason };
+  }
+  let diffText = "";
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del") diffText += `${l.content}\n`;
+  return { reason: precheckText(diffText, limits), content: kept };
+}
+
+/**
+ * Checks every file without parsing it: malformed entries, binary files, missing or huge
+ * patches, ignored and generated files, and the limits (bytes, line length, nesting). Cheap and
+ * linear in the input, so it may run anywhere, also where untrusted code must never be parsed.
+ */
+export function prepareAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): PreparedAnalysis {
   const maxPatchLines = options.maxPatchLines ?? DEFAULT_MAX_PATCH_LINES;
+  const limits: PrecheckLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const notReviewed = fileClassifier({ gitattributes: input?.gitattributes, ignore: options.ignore });
+  const contents = input?.fileContents instanceof Map ? input.fileContents : undefined;
   const skipped: SkippedItem[] = [];
   const files: DiffFile[] = [];
+  const fileContents = new Map<string, string>();
   let linesAnalyzed = 0;
 
   const rawFiles: unknown[] = Array.isArray(input?.files) ? input.files : [];
@@ -149,27 +179,37 @@ async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<
       skipped.push({ path: typeof path === "string" ? path : "?", reason: "malformed file entry: not analysed" });
       continue;
     }
-    const reason = skipReason(file, maxPatchLines) ?? notReviewed(file, input?.fileContents?.get?.(file.path));
+    const content = contents?.get(file.path);
+    let reason = skipReason(file, maxPatchLines) ?? notReviewed(file, content);
+    let kept: string | undefined;
+    if (!reason) ({ reason, content: kept } = precheck(file, typeof content === "string" ? content : undefined, limits));
     if (reason) {
       skipped.push({ path: file.path, reason });
       // Kept without hunks: analysers still see it exists (file counts, test files changed).
       files.push({ ...file, hunks: [] });
       continue;
     }
+    if (kept !== undefined) fileContents.set(file.path, kept);
     for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "context") linesAnalyzed++;
     files.push(file);
   }
+  return {
+    input: { ...input, files, fileContents: contents ? fileContents : undefined },
+    skipped,
+    stats: { files: rawFiles.length, linesAnalyzed },
+  };
+}
 
-  const fileContents = input?.fileContents instanceof Map ? input.fileContents : undefined;
-  const safeInput: AnalysisInput = { ...input, files, fileContents };
+/** Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise rules say. */
+export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput>> {
   const findings: Finding[] = [];
   const predictions: Prediction[] = [];
+  const skipped: SkippedItem[] = [];
   const seenFindings = new Set<string>();
   const seenPredictions = new Set<string>();
-
-  for (const analyzer of options.analyzers ?? defaultAnalyzers(options)) {
+  for (const analyzer of analyzers) {
     try {
-      const out = await analyzer.analyze(safeInput);
+      const out = await analyzer.analyze(input);
       for (const f of out.findings ?? []) {
         if (seenFindings.has(f.fingerprint)) continue;
         seenFindings.add(f.fingerprint);
@@ -185,6 +225,17 @@ async function analyse(input: AnalysisInput, options: AnalysisOptions): Promise<
       skipped.push({ path: "*", reason: `analyzer ${analyzer?.name ?? "?"} failed: ${errorMessage(err)}` });
     }
   }
+  return { findings: quieter(findings, input.files, input.fileContents, options), predictions, skipped };
+}
 
-  return { findings: quieter(findings, files, fileContents, options), predictions, skipped, stats: { files: rawFiles.length, linesAnalyzed } };
+/** Analyses a diff in this process. Never throws: bad input and failing analysers end up in `skipped`. */
+export async function runAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisResult> {
+  try {
+    const prepared = prepareAnalysis(input, options ?? {});
+    const out = await runAnalyzers(prepared.input, options?.analyzers ?? defaultAnalyzers(options ?? {}), options ?? {});
+    return { findings: out.findings, predictions: out.predictions, skipped: [...prepared.skipped, ...out.skipped], stats: prepared.stats };
+  } catch (err) {
+    // Only reachable through a bug here: still an answer, not a crash.
+    return { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
+  }
 }

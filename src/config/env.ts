@@ -1,10 +1,21 @@
 /** Process settings read from the environment (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST...). */
+import { DEFAULT_LIMITS, type AnalysisLimits } from "../analysis/limits.js";
+import { defaultPoolSize } from "../analysis/pool/pool.js";
 
 export interface Settings {
   databaseUrl: string | undefined;
   workerConcurrency: number;
   jobMaxAttempts: number;
   jobBaseDelayMs: number;
+  /** A job running longer than this fails and is retried like any other failure. */
+  jobTimeoutMs: number;
+  /** `/empathy review` at most once per pull request in this time. */
+  forcedReviewIntervalMs: number;
+  analysisWorkers: number;
+  analysisWorkerMaxTasks: number;
+  analysisWorkerMemoryMb: number;
+  /** The operator's limits; a repository may lower them. */
+  analysisLimits: AnalysisLimits;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -18,10 +29,23 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const seconds = (name: string, fallbackMs: number, max: number) => intFrom(env, name, fallbackMs / 1000, 1, max) * 1000;
   return {
     databaseUrl: env.DATABASE_URL,
     workerConcurrency: intFrom(env, "EMPATHY_WORKER_CONCURRENCY", 1, 1, 16),
     jobMaxAttempts: intFrom(env, "EMPATHY_JOB_MAX_ATTEMPTS", 6, 1, 50),
     jobBaseDelayMs: intFrom(env, "EMPATHY_JOB_BASE_DELAY_MS", 2000, 0, 3_600_000),
+    jobTimeoutMs: seconds("EMPATHY_JOB_TIMEOUT_SECONDS", 300_000, 86_400),
+    forcedReviewIntervalMs: intFrom(env, "EMPATHY_FORCED_REVIEW_INTERVAL_SECONDS", 300, 0, 86_400) * 1000,
+    analysisWorkers: intFrom(env, "EMPATHY_ANALYSIS_WORKERS", defaultPoolSize(), 1, 64),
+    analysisWorkerMaxTasks: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MAX_TASKS", 200, 1, 100_000),
+    analysisWorkerMemoryMb: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MEMORY_MB", 1024, 128, 65_536),
+    analysisLimits: {
+      maxFileBytes: intFrom(env, "EMPATHY_MAX_FILE_BYTES", DEFAULT_LIMITS.maxFileBytes, 1, 100_000_000),
+      maxLineLength: intFrom(env, "EMPATHY_MAX_LINE_LENGTH", DEFAULT_LIMITS.maxLineLength, 1, 10_000_000),
+      maxNestingDepth: intFrom(env, "EMPATHY_MAX_NESTING_DEPTH", DEFAULT_LIMITS.maxNestingDepth, 1, 100_000),
+      fileTimeBudgetMs: seconds("EMPATHY_FILE_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.fileTimeBudgetMs, 3_600),
+      reviewTimeBudgetMs: seconds("EMPATHY_REVIEW_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.reviewTimeBudgetMs, 86_400),
+    },
   };
 }

@@ -4,6 +4,7 @@
  * reported as problems (file, key, message) for the summary comment.
  */
 import { z } from "zod";
+import type { AnalysisLimits } from "../analysis/limits.js";
 import { SEVERITIES } from "../analysis/types.js";
 
 export const CONFIG_FILE = "empathy.yml";
@@ -39,14 +40,32 @@ export const repoConfigSchema = z
       .object({
         large_change_lines: z.number().int().min(1).default(1000).describe("Changed lines above which a pull request is predicted hard to review."),
         max_files: z.number().int().min(0).max(3000).default(300).describe("Most changed files whose whole content is fetched, so rules see their context."),
-        max_file_bytes: z.number().int().min(0).max(10_000_000).default(1_000_000).describe("Larger files are analysed from the diff alone."),
+        // The limits below can only lower the operator's (EMPATHY_MAX_FILE_BYTES etc.): no default here.
+        max_file_bytes: z.number().int().min(0).optional().describe("Largest file analysed, in bytes; a larger whole file is analysed from its diff alone. At most the operator's limit (1,000,000 by default)."),
+        max_line_length: z.number().int().min(1).optional().describe("Files with a longer line (minified or generated) are not analysed. At most the operator's limit (10,000 by default)."),
+        max_nesting_depth: z.number().int().min(1).optional().describe("Files nested deeper (brackets or indentation) are not analysed. At most the operator's limit (200 by default)."),
+        file_time_budget_seconds: z.number().min(0.1).optional().describe("Analysis time for one file before it is stopped and listed as not analysed. At most the operator's limit (5 by default)."),
+        review_time_budget_seconds: z.number().min(1).optional().describe("Analysis time for the whole pull request. At most the operator's limit (60 by default)."),
       })
       .strict()
-      .default({ large_change_lines: 1000, max_files: 300, max_file_bytes: 1_000_000 }),
+      .default({ large_change_lines: 1000, max_files: 300 }),
   })
   .strict();
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+/** The limits a repository asks for; they can only lower the operator's (see lowerLimits). */
+export function repoAnalysisLimits(config: RepoConfig): Partial<AnalysisLimits> {
+  const a = config.analysis;
+  const ms = (s: number | undefined) => (s === undefined ? undefined : Math.round(s * 1000));
+  return {
+    maxFileBytes: a.max_file_bytes,
+    maxLineLength: a.max_line_length,
+    maxNestingDepth: a.max_nesting_depth,
+    fileTimeBudgetMs: ms(a.file_time_budget_seconds),
+    reviewTimeBudgetMs: ms(a.review_time_budget_seconds),
+  };
+}
 
 export interface ConfigProblem {
   file: string;

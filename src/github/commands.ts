@@ -8,7 +8,7 @@
 import { redactSecrets } from "../analysis/secrets.js";
 import type { JobQueue } from "../jobs/queue.js";
 import { pct } from "../report/markdown.js";
-import type { FeedbackStore } from "../store/store.js";
+import type { FeedbackStore, ForcedReviewStore } from "../store/store.js";
 import { findingKey, patternKeyOf, type Feedback } from "./feedback.js";
 import { breakerNotice } from "./feedbackBreaker.js";
 import { loadRepoConfig } from "./repoConfigLoader.js";
@@ -20,6 +20,8 @@ export const COMMAND_PREFIX = "/empathy";
 /** Shortest finding id accepted (a prefix of the fingerprint, as shown in inline comments). */
 export const MIN_ID_LENGTH = 8;
 const WRITE_ROLES = new Set(["admin", "maintain", "write"]);
+/** Least time between two forced reviews of one pull request, unless the deps say otherwise. */
+export const DEFAULT_FORCED_REVIEW_INTERVAL_MS = 300_000;
 
 export interface CommandJob {
   installationId: number;
@@ -53,14 +55,15 @@ export function parseCommand(body: unknown): ParsedCommand | null {
   return { name: "help", arg: "", unknown: match[1] };
 }
 
-export function helpText(unknown?: string): string {
+export function helpText(unknown?: string, forcedReviewIntervalMs = DEFAULT_FORCED_REVIEW_INTERVAL_MS): string {
+  const limit = forcedReviewIntervalMs > 0 ? ` (at most once every ${duration(forcedReviewIntervalMs, Math.ceil)} per pull request)` : "";
   const intro = unknown !== undefined ? `I don't know the command \`${sanitize(unknown)}\`. ` : "";
   return [
     `${intro}Empathy understands these commands in a pull request comment:`,
     "",
     "- `/empathy dismiss <finding id>`: the finding is a false positive; it is not reported again in this repository (needs write access).",
     "- `/empathy explain <finding id>`: what the finding is, why it matters and how to fix it.",
-    "- `/empathy review`: review the latest commit again now.",
+    `- \`/empathy review\`: review the latest commit again now${limit}.`,
     "- `/empathy config`: the configuration in effect, with any problems in `.github/empathy.yml`.",
     "- `/empathy help`: this text.",
     "",
@@ -77,15 +80,28 @@ export function replyMarker(commentId: number): string {
 }
 
 export interface CommandDeps {
-  store: FeedbackStore;
+  store: FeedbackStore & ForcedReviewStore;
   feedback: Feedback;
   queue: JobQueue;
   auth: (installationId: number) => Promise<Octokit>;
   log: Log;
+  /**
+   * `/empathy review` runs at most once per pull request in this many ms (anyone can type it and
+   * each one is a full analysis); 0 turns the limit off. Default DEFAULT_FORCED_REVIEW_INTERVAL_MS.
+   */
+  forcedReviewIntervalMs?: number;
+  now?: () => number;
 }
 
 export class Commands {
-  constructor(private readonly deps: CommandDeps) {}
+  private readonly now: () => number;
+  private readonly forcedReviewIntervalMs: number;
+
+  constructor(private readonly deps: CommandDeps) {
+    this.now = deps.now ?? Date.now;
+    const interval = deps.forcedReviewIntervalMs;
+    this.forcedReviewIntervalMs = typeof interval === "number" && Number.isFinite(interval) && interval >= 0 ? interval : DEFAULT_FORCED_REVIEW_INTERVAL_MS;
+  }
 
   async run(job: CommandJob): Promise<string | null> {
     const parsed = parseCommand(job.body);
@@ -103,7 +119,7 @@ export class Commands {
     const mention = `@${job.author}`;
     switch (cmd.name) {
       case "help":
-        return helpText(cmd.unknown);
+        return helpText(cmd.unknown, this.forcedReviewIntervalMs);
       case "review":
         return this.review(job, octokit, ref);
       case "config":
@@ -168,6 +184,15 @@ export class Commands {
   private async review(job: CommandJob, octokit: Octokit, ref: RepoRef): Promise<string> {
     const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber });
     if (pr.state !== "open") return "This pull request is closed: there is nothing to review.";
+    // The slot is taken in the store, not in memory, so the limit holds across processes; the
+    // command itself is the claimant, so its own retry (or a redelivery) is not refused.
+    const repo = `${job.owner}/${job.repo}`;
+    const now = this.now();
+    const claim = await this.deps.store.claimForcedReview(repo, job.pullNumber, commandKey(job), now, this.forcedReviewIntervalMs);
+    if (!claim.ok) {
+      this.deps.log.info({ repo, pr: job.pullNumber, user: job.author, next_at: new Date(claim.nextAt).toISOString() }, "forced review refused: too soon after the last one");
+      return forcedReviewRefusal(claim.lastAt, claim.nextAt, now);
+    }
     const payload: ReviewJobPayload = {
       installationId: job.installationId,
       owner: job.owner,
@@ -178,7 +203,8 @@ export class Commands {
       action: "command",
       force: true,
     };
-    await this.deps.queue.enqueue({ type: REVIEW_JOB, dedupeKey: `command:${job.deliveryId}`, payload });
+    // Keyed by the command like the slot: a redelivery of the same comment is one review.
+    await this.deps.queue.enqueue({ type: REVIEW_JOB, dedupeKey: `command:${commandKey(job)}`, payload });
     return `Reviewing commit \`${pr.head.sha.slice(0, 7)}\` again now, as @${job.author} asked. The summary comment will be updated.`;
   }
 
@@ -203,6 +229,38 @@ export class Commands {
     }
     return false;
   }
+}
+
+/** The command's identity across retries and redeliveries: its comment (the delivery if the payload has none). */
+function commandKey(job: CommandJob): string {
+  return typeof job.commentId === "number" ? `comment:${job.commentId}` : `delivery:${job.deliveryId}`;
+}
+
+/** The answer to a forced review over the limit: when the last one was and when the next may run. */
+export function forcedReviewRefusal(lastAt: number, nextAt: number, now: number): string {
+  const ago = now - lastAt < 1000 ? "just now" : `${duration(now - lastAt, Math.floor)} ago`;
+  const wait = Math.max(nextAt - now, 1000);
+  return `A review of this pull request was already forced ${ago}; \`/empathy review\` can run again in ${duration(wait, Math.ceil)} (at ${clockTime(now + wait, Math.ceil(wait / 1000) < 60, now)}).`;
+}
+
+/** "45 seconds", "3 minutes", "1 hour 5 minutes"; `round` says which way (ago: down, wait: up, never early). */
+function duration(ms: number, round: (x: number) => number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const seconds = round(ms / 1000);
+  if (seconds < 60) return unit(Math.max(1, seconds), "second");
+  const minutes = round(ms / 60_000);
+  if (minutes < 60) return unit(minutes, "minute");
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? unit(hours, "hour") : `${unit(hours, "hour")} ${unit(minutes % 60, "minute")}`;
+}
+
+/** "21:45 UTC" (rounded up to the minute, so never before it can run), with seconds under a minute away, and the date when not today. */
+function clockTime(at: number, withSeconds: boolean, now: number): string {
+  const when = new Date(withSeconds ? Math.ceil(at / 1000) * 1000 : Math.ceil(at / 60_000) * 60_000);
+  const iso = when.toISOString();
+  const time = iso.slice(11, withSeconds ? 19 : 16);
+  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  return `${sameDay ? "" : `${iso.slice(0, 10)} `}${time} UTC`;
 }
 
 /** What, why and how to fix, from what the review showed. */

@@ -24,13 +24,13 @@ export interface FeedbackWiring {
  */
 export function wireFeedback(
   app: Probot,
-  deps: { queue: JobQueue; store: Store; engine: EmpathyOS; bus: EventBus; auth: (installationId: number) => Promise<Octokit>; log: Log; self: SelfEvents },
+  deps: { queue: JobQueue; store: Store; engine: EmpathyOS; bus: EventBus; auth: (installationId: number) => Promise<Octokit>; log: Log; self: SelfEvents; forcedReviewIntervalMs?: number },
 ): FeedbackWiring {
   const { queue, store, engine, bus, auth, log } = deps;
   const feedback = new Feedback({ store, engine, auth, log });
   const transformations = new TransformationIssues({ queue, store, auth, log });
   transformations.subscribe(bus);
-  const commands = new Commands({ store, feedback, queue, auth, log });
+  const commands = new Commands({ store, feedback, queue, auth, log, forcedReviewIntervalMs: deps.forcedReviewIntervalMs });
   queue.register(ISSUE_CLOSED_JOB, async (payload: IssueClosedJob) => void (await feedback.onIssueClosed(payload)));
   queue.register(THREAD_RESOLVED_JOB, async (payload: ThreadResolvedJob) => void (await feedback.onThreadResolved(payload)));
   queue.register(COMMAND_JOB, async (payload: CommandJob) => void (await commands.run(payload)));

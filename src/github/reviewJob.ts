@@ -3,7 +3,9 @@
  * what is already on GitHub or in the store first, so a job re-run after a crash or a
  * retry never posts anything twice.
  */
-import { runAnalysis } from "../analysis/analyze.js";
+import { DEFAULT_LIMITS, lowerLimits, type AnalysisLimits } from "../analysis/limits.js";
+import type { AnalyseChange } from "../analysis/pool/isolated.js";
+import { repoAnalysisLimits } from "../config/repoConfig.js";
 import { fileClassifier } from "../analysis/noise.js";
 import { isTestFile } from "../analysis/paths.js";
 import type { Finding, Prediction } from "../analysis/types.js";
@@ -39,6 +41,10 @@ export interface ReviewJobPayload {
 }
 
 export interface ReviewDeps {
+  /** Analyses the change: in the worker pool in the app, so untrusted code is never parsed here. */
+  analyse: AnalyseChange;
+  /** The operator's analysis limits (default DEFAULT_LIMITS); the repository config may lower them. */
+  limits?: AnalysisLimits;
   store: ReviewStore;
   engine: EmpathyOS;
   predictionIssues: PredictionIssues;
@@ -53,7 +59,8 @@ export interface ReviewDeps {
 
 export type ReviewOutcome = "reviewed" | "skipped";
 
-export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Promise<ReviewOutcome> {
+/** `signal`: the job's time limit; the review stops at the next step once it is aborted. */
+export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
   const ref = { owner: job.owner, repo: job.repo };
   const repoName = `${job.owner}/${job.repo}`;
   const log = deps.log.child?.({ repo: repoName, pr: job.pullNumber, delivery: job.deliveryId }) ?? deps.log;
@@ -68,16 +75,20 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
   if (!config.review.enabled) return skip(log, "reviews are disabled in the repository config");
   if (pr.draft && !config.review.drafts) return skip(log, "draft: waiting until ready for review");
 
+  signal?.throwIfAborted();
   const { files, skipped: notRead } = await loadPullRequestFiles(octokit, ref, pr.number, { changedFiles: pr.changed_files });
-  const limits = { maxFiles: config.analysis.max_files, maxFileBytes: config.analysis.max_file_bytes };
-  const gitattributes = await readFileAt(octokit, ref, ".gitattributes", pr.head.sha, limits.maxFileBytes);
+  const limits = lowerLimits(deps.limits ?? DEFAULT_LIMITS, repoAnalysisLimits(config));
+  const fetchLimits = { maxFiles: config.analysis.max_files, maxFileBytes: limits.maxFileBytes };
+  const gitattributes = await readFileAt(octokit, ref, ".gitattributes", pr.head.sha, fetchLimits.maxFileBytes);
   const notReviewed = fileClassifier({ gitattributes, ignore: config.ignore });
-  const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, files.filter((f) => !notReviewed(f)), limits);
-  const analysis = await runAnalysis(
+  const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, files.filter((f) => !notReviewed(f)), fetchLimits);
+  signal?.throwIfAborted();
+  const analysis = await deps.analyse(
     { files, fileContents: contents, gitattributes, title: pr.title, body: pr.body ?? "" },
-    { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity },
+    { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity, limits, signal },
   );
   analysis.skipped = [...notRead, ...notWhole, ...analysis.skipped];
+  signal?.throwIfAborted();
   await deps.coordination?.afterReview({
     installationId: job.installationId,
     ...ref,
@@ -142,6 +153,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps): Pro
         unchanged: current.filter((f) => previous.lastFingerprints.includes(f)).length,
       }
     : undefined;
+  signal?.throwIfAborted();
   const markdown = renderReport({
     level: result.level,
     confidence: result.confidence,

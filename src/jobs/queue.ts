@@ -3,6 +3,10 @@
  * before a crash runs after the restart. Failures are retried with exponential backoff and
  * jitter (or the delay the error asks for); a job that keeps failing is dead-lettered and
  * logged. The queue does not know what a job does: handlers are registered by type.
+ *
+ * No poison jobs: an attempt is counted when the job is claimed, so a job that takes the whole
+ * process down is dead-lettered at a start once it has used its attempts; and every job has a
+ * time limit, after which it fails (its handler's signal is aborted) and is retried.
  */
 import type { JobRecord, JobStore, NewJob } from "../store/store.js";
 
@@ -12,7 +16,16 @@ export interface JobLogger {
   error(obj: object, msg?: string): void;
 }
 
-export type JobHandler = (payload: any, job: JobRecord) => Promise<void>;
+/** `signal` is aborted when the job's time limit is reached: the handler should stop there. */
+export type JobHandler = (payload: any, job: JobRecord, signal: AbortSignal) => Promise<void>;
+
+/** The failure of a job that ran past its time limit. */
+export class JobTimeoutError extends Error {
+  constructor(readonly limitMs: number) {
+    super(`the job ran longer than its time limit of ${Math.round(limitMs / 1000)} s`);
+    this.name = "JobTimeoutError";
+  }
+}
 
 /** How a failure should be treated; supplied by whoever knows the errors (e.g. GitHub's). */
 export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAfterMs?: number };
@@ -27,6 +40,8 @@ export interface JobQueueOptions {
   /** Longest sleep between checks for due jobs. */
   pollIntervalMs?: number;
   concurrency?: number;
+  /** A job running longer than this fails and is retried (default 5 minutes). */
+  timeoutMs?: number;
   random?: () => number;
 }
 
@@ -56,6 +71,7 @@ export class JobQueue {
       maxDelayMs: 10 * 60_000,
       pollIntervalMs: 1000,
       concurrency: 1,
+      timeoutMs: 5 * 60_000,
       random: Math.random,
       ...options,
     };
@@ -71,10 +87,20 @@ export class JobQueue {
     return id;
   }
 
-  /** Requeues jobs a dead process left running, then starts the worker loops. */
+  /**
+   * Requeues jobs a dead process left running (dead-lettering those that have used their
+   * attempts: they may be what killed it), then starts the worker loops.
+   */
   async start(): Promise<void> {
     if (this.running) return;
-    const requeued = await this.opts.store.requeueRunningJobs();
+    const interrupted = await this.opts.store.listJobs("running", 1000);
+    const requeued = await this.opts.store.requeueRunningJobs(this.opts.maxAttempts);
+    for (const job of interrupted.filter((j) => j.attempts >= this.opts.maxAttempts)) {
+      this.opts.log.error(
+        { job_id: job.id, job_type: job.type, attempts: job.attempts, ...jobSubject(job.payload) },
+        "job dead-lettered: the process stopped while running it on every attempt",
+      );
+    }
     if (requeued > 0) this.opts.log.warn({ requeued }, "requeued jobs interrupted by a previous stop");
     this.running = true;
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
@@ -134,7 +160,7 @@ export class JobQueue {
         this.opts.log.error({ job_id: job.id, job_type: job.type }, "job dead-lettered: no handler");
         return true;
       }
-      await handler(job.payload, job);
+      await this.withTimeLimit((signal) => handler(job.payload, job, signal));
       await this.opts.store.completeJob(job.id);
     } catch (error) {
       await this.handleFailure(job, error);
@@ -142,9 +168,28 @@ export class JobQueue {
     return true;
   }
 
+  /** Runs the work until it settles or its time limit passes, whichever comes first. */
+  private async withTimeLimit(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new JobTimeoutError(this.opts.timeoutMs));
+        reject(controller.signal.reason);
+      }, this.opts.timeoutMs);
+    });
+    const running = work(controller.signal);
+    running.catch(() => undefined); // after a timeout its own outcome no longer matters
+    try {
+      await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async handleFailure(job: JobRecord, error: unknown): Promise<void> {
     const message = errorMessage(error);
-    const { retryable, retryAfterMs } = this.opts.classify(error);
+    const { retryable, retryAfterMs } = error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
     if (retryable && job.attempts < this.opts.maxAttempts) {
       const delay = retryAfterMs ?? backoffDelay(job.attempts, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);
       await this.opts.store.retryJob(job.id, Date.now() + delay, message);
@@ -153,8 +198,17 @@ export class JobQueue {
     }
     await this.opts.store.killJob(job.id, message);
     this.opts.log.error(
-      { job_id: job.id, job_type: job.type, attempts: job.attempts, retryable, err: message },
+      { job_id: job.id, job_type: job.type, attempts: job.attempts, retryable, err: message, ...jobSubject(job.payload) },
       "job dead-lettered",
     );
   }
+}
+
+/** The repository and pull request a job is about, when its payload says (for logs and /health). */
+export function jobSubject(payload: unknown): { repo?: string; pull_number?: number } {
+  const p = (payload ?? {}) as { owner?: unknown; repo?: unknown; pullNumber?: unknown };
+  const out: { repo?: string; pull_number?: number } = {};
+  if (typeof p.owner === "string" && typeof p.repo === "string") out.repo = `${p.owner}/${p.repo}`;
+  if (typeof p.pullNumber === "number") out.pull_number = p.pullNumber;
+  return out;
 }

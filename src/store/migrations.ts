@@ -243,4 +243,20 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "forced review slots",
+    sql: `
+      -- The last forced review ("/empathy review") of each pull request, so a command is let
+      -- through at most once per interval across every process sharing the store. claimant is
+      -- the command that took the slot: its own retries and redeliveries are let through.
+      CREATE TABLE forced_reviews (
+        repo TEXT NOT NULL,
+        pr_number INTEGER NOT NULL,
+        claimant TEXT NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pr_number)
+      );
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import type { PatternRecord, TrustRecord } from "../engine/state.js";
 import { migrations } from "./migrations.js";
 import type {
   FeedbackEntry,
+  ForcedReviewClaim,
   JobRecord,
   JobStatus,
   NewJob,
@@ -230,8 +231,16 @@ export class SqliteStore implements Store {
     this.stmt("UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?").run(error, Date.now(), id);
   }
 
-  async requeueRunningJobs(): Promise<number> {
-    return this.stmt("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(Date.now()).changes;
+  async requeueRunningJobs(maxAttempts = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const now = Date.now();
+    return this.db.transaction(() => {
+      this.stmt(
+        `UPDATE jobs SET status = 'dead', updated_at = ?,
+           last_error = 'the process stopped while running this job on each of its ' || attempts || ' attempts (a crash or a kill); last error: ' || COALESCE(last_error, 'none')
+         WHERE status = 'running' AND attempts >= ?`,
+      ).run(now, maxAttempts);
+      return this.stmt("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(now).changes;
+    })();
   }
 
   async nextJobRunAt(): Promise<number | null> {
@@ -247,8 +256,9 @@ export class SqliteStore implements Store {
     return counts;
   }
 
-  async listJobs(status: JobStatus, limit = 100): Promise<JobRecord[]> {
-    return (this.stmt("SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?").all(status, limit) as JobRow[]).map(toJob);
+  async listJobs(status: JobStatus, limit = 100, order: "oldest" | "newest" = "oldest"): Promise<JobRecord[]> {
+    const sql = order === "newest" ? "SELECT * FROM jobs WHERE status = ? ORDER BY updated_at DESC, id DESC LIMIT ?" : "SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?";
+    return (this.stmt(sql).all(status, limit) as JobRow[]).map(toJob);
   }
 
   // --- reviews ---
@@ -842,6 +852,23 @@ export class SqliteStore implements Store {
 
   async isCoordinationDone(repo: string, key: string): Promise<boolean> {
     return this.stmt("SELECT 1 FROM coordination_done WHERE repo = ? AND done_key = ?").get(repo, key) !== undefined;
+  }
+
+  // --- forced reviews ---
+
+  async claimForcedReview(repo: string, prNumber: number, claimant: string, now: number, intervalMs: number): Promise<ForcedReviewClaim> {
+    // One statement decides and reports: a free slot (none yet, or the last one at least
+    // intervalMs ago) is taken; a taken one is left as it is (SET expressions read the old row)
+    // and returned, so whoever holds it is known without a second read another process could race.
+    const row = this.stmt(
+      `INSERT INTO forced_reviews (repo, pr_number, claimant, last_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (repo, pr_number) DO UPDATE SET
+         claimant = CASE WHEN forced_reviews.last_at <= ? THEN excluded.claimant ELSE forced_reviews.claimant END,
+         last_at = CASE WHEN forced_reviews.last_at <= ? THEN excluded.last_at ELSE forced_reviews.last_at END
+       RETURNING claimant, last_at`,
+    ).get(repo, prNumber, claimant, now, now - intervalMs, now - intervalMs) as { claimant: string; last_at: number };
+    if (row.claimant === claimant) return { ok: true };
+    return { ok: false, lastAt: row.last_at, nextAt: row.last_at + intervalMs };
   }
 }
 

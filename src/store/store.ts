@@ -36,11 +36,16 @@ export interface JobStore {
   completeJob(id: number): Promise<void>;
   retryJob(id: number, runAt: number, error: string): Promise<void>;
   killJob(id: number, error: string): Promise<void>;
-  /** Jobs left running by a process that died go back to the queue. */
-  requeueRunningJobs(): Promise<number>;
+  /**
+   * Jobs left running by a process that died go back to the queue; those already claimed
+   * `maxAttempts` times are dead-lettered instead (a job that takes the process down must not
+   * take it down forever). Returns how many were requeued.
+   */
+  requeueRunningJobs(maxAttempts?: number): Promise<number>;
   nextJobRunAt(): Promise<number | null>;
   countJobs(): Promise<Record<JobStatus, number>>;
-  listJobs(status: JobStatus, limit?: number): Promise<JobRecord[]>;
+  /** Oldest first by default; "newest" orders by last update, most recent first. */
+  listJobs(status: JobStatus, limit?: number, order?: "oldest" | "newest"): Promise<JobRecord[]>;
 }
 
 export interface PostedFinding {
@@ -279,6 +284,19 @@ export interface CoordinationStore {
   isCoordinationDone(repo: string, key: string): Promise<boolean>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore {
+/** A forced review's slot: taken, or refused with when the last one was and when the next may run. */
+export type ForcedReviewClaim = { ok: true } | { ok: false; lastAt: number; nextAt: number };
+
+export interface ForcedReviewStore {
+  /**
+   * Takes the pull request's forced-review slot when none was taken in the last `intervalMs`,
+   * atomically (one statement: safe with several processes on one store). `claimant` names the
+   * command (e.g. its comment): the same claimant is let through again within the window, so a
+   * retried or redelivered command is not refused by its own claim, and does not extend it.
+   */
+  claimForcedReview(repo: string, prNumber: number, claimant: string, now: number, intervalMs: number): Promise<ForcedReviewClaim>;
+}
+
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, ForcedReviewStore {
   close(): Promise<void>;
 }

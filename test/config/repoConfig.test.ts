@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { DEFAULT_CONFIG, repoConfigJsonSchema, resolveRepoConfig } from "../../src/config/repoConfig.js";
+import { lowerLimits } from "../../src/analysis/limits.js";
+import { DEFAULT_CONFIG, repoAnalysisLimits, repoConfigJsonSchema, resolveRepoConfig } from "../../src/config/repoConfig.js";
 import { readSettings } from "../../src/config/env.js";
 
 describe("repository config", () => {
@@ -9,9 +10,24 @@ describe("repository config", () => {
       review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "low", labels: true },
       issues: { enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] },
       ignore: [],
-      analysis: { large_change_lines: 1000, max_files: 300, max_file_bytes: 1_000_000 },
+      analysis: { large_change_lines: 1000, max_files: 300 },
     });
     expect(resolveRepoConfig(null)).toEqual({ config: DEFAULT_CONFIG, problems: [] });
+  });
+
+  it("lets a repository lower the operator's analysis limits, never raise them", () => {
+    const operator = { maxFileBytes: 1_000_000, maxLineLength: 10_000, maxNestingDepth: 200, fileTimeBudgetMs: 5_000, reviewTimeBudgetMs: 60_000 };
+    const { config } = resolveRepoConfig({
+      analysis: { max_file_bytes: 50_000_000, max_line_length: 500, max_nesting_depth: 1000, file_time_budget_seconds: 1.5, review_time_budget_seconds: 600 },
+    });
+    expect(lowerLimits(operator, repoAnalysisLimits(config))).toEqual({
+      maxFileBytes: 1_000_000, // asked for more: the operator's stays
+      maxLineLength: 500,
+      maxNestingDepth: 200,
+      fileTimeBudgetMs: 1_500,
+      reviewTimeBudgetMs: 60_000,
+    });
+    expect(lowerLimits(operator, repoAnalysisLimits(DEFAULT_CONFIG))).toEqual(operator);
   });
 
   it("keeps valid keys, reports each invalid one by key, and falls back to its default", () => {
@@ -44,7 +60,20 @@ describe("repository config", () => {
 
 describe("process settings", () => {
   it("reads defaults and rejects bad numbers with the variable's name", () => {
-    expect(readSettings({})).toEqual({ databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 6, jobBaseDelayMs: 2000 });
+    expect(readSettings({})).toMatchObject({
+      databaseUrl: undefined,
+      workerConcurrency: 1,
+      jobMaxAttempts: 6,
+      jobBaseDelayMs: 2000,
+      jobTimeoutMs: 300_000,
+      forcedReviewIntervalMs: 300_000,
+      analysisWorkerMaxTasks: 200,
+      analysisWorkerMemoryMb: 1024,
+      analysisLimits: { maxFileBytes: 1_000_000, maxLineLength: 10_000, maxNestingDepth: 200, fileTimeBudgetMs: 5_000, reviewTimeBudgetMs: 60_000 },
+    });
+    expect(readSettings({}).analysisWorkers).toBeGreaterThanOrEqual(1);
+    expect(readSettings({ EMPATHY_ANALYSIS_WORKERS: "3", EMPATHY_FILE_TIME_BUDGET_SECONDS: "2" })).toMatchObject({ analysisWorkers: 3, analysisLimits: { fileTimeBudgetMs: 2000 } });
+    expect(() => readSettings({ EMPATHY_MAX_NESTING_DEPTH: "0" })).toThrow(/EMPATHY_MAX_NESTING_DEPTH/);
     expect(() => readSettings({ EMPATHY_WORKER_CONCURRENCY: "many" })).toThrow(/EMPATHY_WORKER_CONCURRENCY/);
   });
 });

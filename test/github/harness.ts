@@ -9,6 +9,9 @@ import type { Store } from "../../src/store/store.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
+import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
+import type { AnalyseChange } from "../../src/analysis/pool/isolated.js";
+import type { Settings } from "../../src/config/env.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
 
@@ -25,7 +28,7 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function createHarness(options: { fake?: FakeGitHub; store?: Store; baseUrl?: string } = {}): Promise<Harness> {
+export async function createHarness(options: { fake?: FakeGitHub; store?: Store; baseUrl?: string; analyse?: AnalyseChange; settings?: Partial<Settings> } = {}): Promise<Harness> {
   const fake = options.fake ?? new FakeGitHub();
   nock.disableNetConnect();
   fake.mountOnNock(options.baseUrl ?? "https://api.github.com");
@@ -52,9 +55,10 @@ export async function createHarness(options: { fake?: FakeGitHub; store?: Store;
   const store = options.store ?? new SqliteStore(":memory:");
   await probot.load(
     empathyApp({
+      analyse: options.analyse ?? analyseInProcess,
       store,
       startWorker: false,
-      settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 4, jobBaseDelayMs: 0 },
+      settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 4, jobBaseDelayMs: 0, ...options.settings },
       onReady: (h) => (handles = h),
     }),
     { cwd: process.cwd(), addHandler: () => {} },

@@ -8,12 +8,14 @@ import { empathyApp, type EmpathyHandles } from "../../src/app.js";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { testPrivateKey } from "../helpers/keys.js";
+import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
 
 async function load(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<EmpathyHandles> {
   const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
   let handles!: EmpathyHandles;
   await probot.load(
     empathyApp({
+      analyse: analyseInProcess,
       store: new SqliteStore(":memory:"),
       startWorker: false,
       settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 1, jobBaseDelayMs: 0 },

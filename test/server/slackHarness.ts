@@ -15,6 +15,7 @@ import { empathyApp, type EmpathyHandles } from "../../src/app.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";
+import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const RESPONSE_ORIGIN = "https://hooks.slack.com";
@@ -73,6 +74,7 @@ export async function createSlackHarness(options: { fake?: FakeGitHub; env?: Rec
   try {
     await probot.load(
       empathyApp({
+        analyse: analyseInProcess,
         store,
         startWorker: false,
         settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 3, jobBaseDelayMs: 0 },

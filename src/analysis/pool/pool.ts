@@ -1,0 +1,169 @@
+/**
+ * A pool of analysis worker *processes* (tinypool's child_process runtime). A native abort in a
+ * parser kills a whole process, so threads could not contain it; here it costs one worker, which
+ * the pool replaces. Each task runs under a time budget that starts when a worker takes it (not
+ * while it waits), and a worker is replaced after a number of tasks or when its heap grows.
+ *
+ * Tasks wait here, in order, for a free worker: tinypool's own queue stays empty, so a task's
+ * budget never runs down while it waits behind someone else's hostile file.
+ */
+import { availableParallelism } from "node:os";
+import Tinypool from "tinypool";
+import type { AnalysisTask, AnalysisTaskResult } from "./task.js";
+
+export interface AnalysisPoolOptions {
+  /** Worker processes (default: cores - 1, at least 1). */
+  size?: number;
+  /** Tasks a worker runs before it is replaced (default 200). */
+  maxTasksPerWorker?: number;
+  /** V8 heap cap of each worker, in MB (default 1024); going over it ends that worker only. */
+  memoryMb?: number;
+  /** Where pool events are logged. */
+  log?: { warn(obj: object, msg?: string): void };
+}
+
+export interface AnalysisPoolStats {
+  /** Worker processes running now. */
+  workers: number;
+  size: number;
+  busy: number;
+  queued: number;
+  completed: number;
+  crashes: number;
+  timeouts: number;
+}
+
+export type PoolOutcome =
+  | { ok: true; result: AnalysisTaskResult }
+  /** timeout: the task's budget ran out; crash: its worker died; cancelled: the caller's signal; error: the worker threw. */
+  | { ok: false; failure: "timeout" | "crash" | "cancelled" | "error"; message: string };
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/** The worker module next to this file: compiled JavaScript, or TypeScript through tsx when run from source (tests, benchmarks). */
+function workerModule(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith(".ts");
+  return { filename: new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href, execArgv: fromSource ? ["--import", "tsx"] : [] };
+}
+
+export class AnalysisPool {
+  readonly size: number;
+  private readonly maxTasksPerWorker: number;
+  private readonly memoryMb: number;
+  private pool: Tinypool | undefined;
+  private busy = 0;
+  private readonly waiting: (() => void)[] = [];
+  private sinceRecycle = 0;
+  private counts = { completed: 0, crashes: 0, timeouts: 0 };
+  private closed = false;
+
+  constructor(private readonly options: AnalysisPoolOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.size ?? defaultPoolSize()));
+    this.maxTasksPerWorker = Math.max(1, options.maxTasksPerWorker ?? 200);
+    this.memoryMb = Math.max(64, options.memoryMb ?? 1024);
+  }
+
+  get memoryCapMb(): number {
+    return this.memoryMb;
+  }
+
+  /** Starts the workers now rather than at the first task (they load the parsers and rules). */
+  start(): void {
+    this.tinypool();
+  }
+
+  /** Runs one task under its budget; never rejects. */
+  async run(task: AnalysisTask, { budgetMs, signal }: { budgetMs: number; signal?: AbortSignal }): Promise<PoolOutcome> {
+    if (this.closed) return { ok: false, failure: "cancelled", message: "the analysis pool is stopped" };
+    if (!(await this.acquire(signal))) return { ok: false, failure: "cancelled", message: String(signal?.reason ?? "cancelled") };
+    const budget = AbortSignal.timeout(Math.max(1, budgetMs));
+    try {
+      const result = (await this.tinypool().run(task, { signal: signal ? AbortSignal.any([budget, signal]) : budget })) as AnalysisTaskResult;
+      this.counts.completed++;
+      return { ok: true, result };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (budget.aborted) {
+        this.counts.timeouts++;
+        return { ok: false, failure: "timeout", message };
+      }
+      if (signal?.aborted) return { ok: false, failure: "cancelled", message: String(signal.reason ?? message) };
+      if (/exited unexpectedly/i.test(message)) {
+        this.counts.crashes++;
+        this.options.log?.warn({ err: message }, "analysis worker died; it is replaced");
+        return { ok: false, failure: "crash", message };
+      }
+      return { ok: false, failure: "error", message };
+    } finally {
+      this.release();
+    }
+  }
+
+  stats(): AnalysisPoolStats {
+    return { workers: this.pool?.threads.length ?? 0, size: this.size, busy: this.busy, queued: this.waiting.length, ...this.counts };
+  }
+
+  async destroy(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    await this.pool?.destroy();
+    this.pool = undefined;
+  }
+
+  private tinypool(): Tinypool {
+    if (this.pool) return this.pool;
+    const { filename, execArgv } = workerModule();
+    this.pool = new Tinypool({
+      filename,
+      runtime: "child_process",
+      minThreads: this.size,
+      maxThreads: this.size,
+      // The worker sees none of the app's environment (keys, tokens): only what it is sent.
+      env: {},
+      execArgv: [...execArgv, `--max-old-space-size=${this.memoryMb}`],
+      // Structured clone: the task's Map-free data and large strings cross without JSON's cost.
+      serialization: "advanced",
+      // A heap that stays large after a task (leaked trees, caches) is given back by replacing the worker.
+      maxMemoryLimitBeforeRecycle: Math.floor(this.memoryMb * 0.6 * 1024 * 1024),
+    });
+    // A worker that dies between tasks is replaced by the pool; without a listener the event would throw here.
+    this.pool.on("error", (err: unknown) => this.options.log?.warn({ err: err instanceof Error ? err.message : String(err) }, "analysis worker stopped between tasks"));
+    return this.pool;
+  }
+
+  /** Waits for a free worker; false when the signal fired (or the pool stopped) first. */
+  private async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    if (this.busy < this.size) {
+      this.busy++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        if (this.closed) return resolve(false);
+        this.busy++;
+        resolve(true);
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+  }
+
+  private release(): void {
+    this.busy--;
+    // Replace the workers after every maxTasksPerWorker tasks of the pool: no worker runs more than that.
+    if (++this.sinceRecycle >= this.maxTasksPerWorker && this.pool) {
+      this.sinceRecycle = 0;
+      void this.pool.recycleWorkers().catch(() => undefined);
+    }
+    this.waiting.shift()?.();
+  }
+}
