@@ -1,5 +1,5 @@
 import { jest } from "@jest/globals";
-import { JobQueue, backoffDelay } from "../../src/jobs/queue.js";
+import { JobQueue, JobTimeoutError, backoffDelay } from "../../src/jobs/queue.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 
 const silent = { info: () => {}, warn: () => {}, error: jest.fn() };
@@ -99,5 +99,51 @@ describe("JobQueue", () => {
     expect(backoffDelay(1, 1000, 60_000, () => 1)).toBe(1000);
     expect(backoffDelay(4, 1000, 60_000, () => 1)).toBe(8000);
     expect(backoffDelay(20, 1000, 60_000, () => 1)).toBe(60_000);
+  });
+
+  it("fails a job that runs past its time limit, aborts its signal, and retries it like any failure", async () => {
+    const store = new SqliteStore(":memory:");
+    const log = { ...silent, error: jest.fn() };
+    const queue = new JobQueue({ store, log, baseDelayMs: 0, maxAttempts: 2, timeoutMs: 200, classify: () => ({ retryable: false }) });
+    const signals: AbortSignal[] = [];
+    // A handler stuck on a call that never answers (a hung GitHub request).
+    queue.register("hung", (payload: unknown, _job, signal) => {
+      signals.push(signal);
+      return new Promise<void>(() => {});
+    });
+    await queue.enqueue({ type: "hung", payload: { owner: "o", repo: "r", pullNumber: 7 } });
+    await queue.drain();
+    // Retried although the classifier calls other errors final: a timeout is worth another attempt.
+    expect(signals).toHaveLength(2);
+    for (const signal of signals) expect(signal.reason).toBeInstanceOf(JobTimeoutError);
+    const [dead] = await store.listJobs("dead");
+    expect(dead).toMatchObject({ attempts: 2, lastError: "the job ran longer than its time limit of 0 s" });
+    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ job_type: "hung", repo: "o/r", pull_number: 7 }), "job dead-lettered");
+  });
+
+  it("at start, dead-letters a job the process stopped on in every attempt, requeues the others", async () => {
+    const store = new SqliteStore(":memory:");
+    const log = { ...silent, warn: jest.fn(), error: jest.fn() };
+    // Two jobs left running by processes that died: one on its last attempt, one on its first.
+    await store.enqueueJob({ type: "poison", payload: { owner: "o", repo: "r", pullNumber: 9 } });
+    await store.enqueueJob({ type: "ok", payload: {} });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const job = await store.claimJob(Date.now());
+      expect(job?.type).toBe("poison");
+      if (attempt < 2) await store.requeueRunningJobs(); // a crash, then a restart
+    }
+    await store.claimJob(Date.now()); // "ok", attempt 1
+    const queue = new JobQueue({ store, log, maxAttempts: 3 });
+    const ran: string[] = [];
+    queue.register("ok", async () => void ran.push("ok"));
+    queue.register("poison", async () => void ran.push("poison"));
+    await queue.start();
+    await queue.stop();
+    await queue.drain();
+    expect(ran).toEqual(["ok"]);
+    const [dead] = await store.listJobs("dead");
+    expect(dead).toMatchObject({ type: "poison", attempts: 3 });
+    expect(dead.lastError).toMatch(/^the process stopped while running this job on each of its 3 attempts/);
+    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ job_type: "poison", repo: "o/r", pull_number: 9, attempts: 3 }), expect.stringMatching(/dead-lettered/));
   });
 });

@@ -1,15 +1,16 @@
 /**
  * A pool of analysis worker *processes* (tinypool's child_process runtime). A native abort in a
  * parser kills a whole process, so threads could not contain it; here it costs one worker, which
- * the pool replaces. Each task runs under a time budget that starts when a worker takes it (not
- * while it waits), and a worker is replaced after a number of tasks or when its heap grows.
+ * the pool replaces. Each task runs under a time budget that starts when the worker says it has
+ * begun (not while the task waits, nor while a replaced worker loads its parsers), and a worker
+ * is replaced after a number of tasks or when its heap grows.
  *
  * Tasks wait here, in order, for a free worker: tinypool's own queue stays empty, so a task's
  * budget never runs down while it waits behind someone else's hostile file.
  */
 import { availableParallelism } from "node:os";
 import Tinypool from "tinypool";
-import type { AnalysisTask, AnalysisTaskResult } from "./task.js";
+import { TASK_STARTED, type AnalysisTask, type AnalysisTaskResult } from "./task.js";
 
 export interface AnalysisPoolOptions {
   /** Worker processes (default: cores - 1, at least 1). */
@@ -20,6 +21,8 @@ export interface AnalysisPoolOptions {
   memoryMb?: number;
   /** Where pool events are logged. */
   log?: { warn(obj: object, msg?: string): void };
+  /** The module each worker runs (default ./worker.js); tests give one that stalls on cue. */
+  workerModule?: URL;
 }
 
 export interface AnalysisPoolStats {
@@ -42,10 +45,10 @@ export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-/** The worker module next to this file: compiled JavaScript, or TypeScript through tsx when run from source (tests, benchmarks). */
-function workerModule(): { filename: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  return { filename: new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href, execArgv: fromSource ? ["--import", "tsx"] : [] };
+/** The worker module: compiled JavaScript, or TypeScript through tsx when run from source (tests, benchmarks). */
+function workerModule(given?: URL): { filename: string; execArgv: string[] } {
+  const url = given ?? new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+  return { filename: url.href, execArgv: url.pathname.endsWith(".ts") ? ["--import", "tsx"] : [] };
 }
 
 export class AnalysisPool {
@@ -78,14 +81,24 @@ export class AnalysisPool {
   async run(task: AnalysisTask, { budgetMs, signal }: { budgetMs: number; signal?: AbortSignal }): Promise<PoolOutcome> {
     if (this.closed) return { ok: false, failure: "cancelled", message: "the analysis pool is stopped" };
     if (!(await this.acquire(signal))) return { ok: false, failure: "cancelled", message: String(signal?.reason ?? "cancelled") };
-    const budget = AbortSignal.timeout(Math.max(1, budgetMs));
+    const budget = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // Messages a worker sends outside tinypool's protocol reach the running task's channel.
+    const channel = {
+      postMessage: (message: unknown) => {
+        if ((message as { type?: unknown } | null)?.type === TASK_STARTED && timer === undefined) {
+          timer = setTimeout(() => budget.abort(new Error("time budget exceeded")), Math.max(1, budgetMs));
+        }
+      },
+    };
     try {
-      const result = (await this.tinypool().run(task, { signal: signal ? AbortSignal.any([budget, signal]) : budget })) as AnalysisTaskResult;
+      const stop = signal ? AbortSignal.any([budget.signal, signal]) : budget.signal;
+      const result = (await this.tinypool().run(task, { signal: stop, channel })) as AnalysisTaskResult;
       this.counts.completed++;
       return { ok: true, result };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (budget.aborted) {
+      if (budget.signal.aborted) {
         this.counts.timeouts++;
         return { ok: false, failure: "timeout", message };
       }
@@ -97,8 +110,14 @@ export class AnalysisPool {
       }
       return { ok: false, failure: "error", message };
     } finally {
+      clearTimeout(timer);
       this.release();
     }
+  }
+
+  /** Process ids of the workers (to see them replaced). */
+  workerPids(): number[] {
+    return (this.pool?.threads ?? []).map((worker) => worker.threadId);
   }
 
   stats(): AnalysisPoolStats {
@@ -114,7 +133,7 @@ export class AnalysisPool {
 
   private tinypool(): Tinypool {
     if (this.pool) return this.pool;
-    const { filename, execArgv } = workerModule();
+    const { filename, execArgv } = workerModule(this.options.workerModule);
     this.pool = new Tinypool({
       filename,
       runtime: "child_process",

@@ -15,3 +15,13 @@ export interface AnalysisTask {
 }
 
 export type AnalysisTaskResult = Required<AnalyzerOutput>;
+
+/**
+ * What a worker sends when it begins a task: the task's time budget starts then, not while the
+ * worker is still starting (loading the parsers takes a second or more after a replacement).
+ */
+export const TASK_STARTED = "empathy:task-started";
+
+export function announceTaskStart(): void {
+  process.send?.({ type: TASK_STARTED });
+}

@@ -5,12 +5,13 @@
  */
 import { crossFileAnalyzers, perFileAnalyzers, runAnalyzers } from "../analyze.js";
 import { parsePatch } from "../diff.js";
-import type { AnalysisTask, AnalysisTaskResult } from "./task.js";
+import { announceTaskStart, type AnalysisTask, type AnalysisTaskResult } from "./task.js";
 
 // Built once per process: the rule set, the parsers and the secret detector stay loaded between tasks.
 const perFile = perFileAnalyzers();
 
 export default async function analyse(task: AnalysisTask): Promise<AnalysisTaskResult> {
+  announceTaskStart();
   const analyzers = task.stage === "file" ? perFile : crossFileAnalyzers(task.options);
   const input = { files: task.files, fileContents: new Map(task.contents), gitattributes: task.gitattributes, title: task.title, body: task.body };
   return runAnalyzers(input, analyzers, task.options);
