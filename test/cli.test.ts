@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, type CliIo } from "../src/cli.js";
+import { deeplyNestedPython, minifiedLine, nestedParentheses } from "./analysis/hostileInputs.js";
 
 const SAMPLE = new URL("./fixtures/sample.diff", import.meta.url).pathname;
 const SECRET = "ghp_4fR9tXb2Lq7Wz1Vn8Kc3Hs6Jd0Mp5Ye2Ua9Q";
@@ -98,5 +99,37 @@ describe("empathy review", () => {
     const r = await run(["review", "--diff", "-", "--format", "json"], "\u0000\u0001 not a diff at all\n@@ broken @@\n+++");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+
+  it("as a process, survives a file that crashes its parser and one over the limits: a report and exit 0, never a signal", () => {
+    const dir = mkdtempSync(join(tmpdir(), "empathy-cli-hostile-"));
+    const added = (path: string, text: string) => {
+      const lines = text.replace(/\n$/, "").split("\n");
+      return `diff --git a/${path} b/${path}\nnew file mode 100644\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`;
+    };
+    const diff = join(dir, "hostile.diff");
+    writeFileSync(diff, added("deep.py", deeplyNestedPython(515)) + added("parens.js", nestedParentheses(300).replace(/\(/g, "(\n")) + added("bundle.js", minifiedLine(20_000)) + readFileSync(SAMPLE, "utf8"));
+    const cli = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["bin/empathy.js", "review", "--diff", diff, "--format", "json"], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 60_000 });
+    try {
+      // Deep nesting let through to the parser: its worker aborts, the CLI reports and goes on.
+      const crashed = cli({ EMPATHY_MAX_NESTING_DEPTH: "100000", EMPATHY_ANALYSIS_WORKERS: "1" });
+      expect(crashed.signal).toBeNull();
+      expect(crashed.status).toBe(0);
+      const out = JSON.parse(crashed.stdout);
+      expect(out.skipped).toEqual(expect.arrayContaining([{ path: "deep.py", reason: expect.stringMatching(/^not analysed: the analysis process stopped on it/) }]));
+      expect(out.findings.map((f: any) => f.category)).toEqual(expect.arrayContaining(["sql-injection"]));
+      // Under the default limits the same files are turned away before any parsing.
+      const checked = JSON.parse(cli({}).stdout);
+      expect(checked.skipped).toEqual(
+        expect.arrayContaining([
+          { path: "deep.py", reason: "not analysed: nesting deeper than 200 levels" },
+          { path: "parens.js", reason: "not analysed: nesting deeper than 200 levels" },
+          { path: "bundle.js", reason: "not analysed: a line longer than 10,000 characters (minified or generated code?)" },
+        ]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

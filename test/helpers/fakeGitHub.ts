@@ -169,7 +169,10 @@ export class FakeGitHub {
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}/api/v3`;
-    return { host: `127.0.0.1:${port}`, close: () => new Promise((resolve) => this.server!.close(() => resolve())) };
+    return { host: `127.0.0.1:${port}`, close: () => new Promise((resolve) => {
+      this.server!.close(() => resolve());
+      this.server!.closeAllConnections();
+    }) };
   }
 
   // --- the API ---
@@ -184,7 +187,8 @@ export class FakeGitHub {
     const fault = this.faults.find((f) => f.method === method && f.path.test(path) && (f.times ?? 1) > 0);
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      // Unref: a request left waiting (its client was killed) must not keep the test process alive.
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs).unref());
       else return { status: fault.status, body: { message: `fault injected (${fault.status})` }, headers: fault.headers };
     }
     return this.route(method, path, url.searchParams, body);
