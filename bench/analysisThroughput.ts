@@ -2,7 +2,8 @@
  * `npm run bench:analysis`: reviews a generated 50,000-line diff of JS, TS and Python through
  * the CLI (the same engine as the app, with --root so rules see whole files) and prints lines
  * per second and peak memory; then runs ESLint with eslint-plugin-security on the same
- * JavaScript files and prints the ratio of the two times.
+ * JavaScript files and prints the ratio of the two times. Then the pathological inputs
+ * (bench/pathological.ts), each beside ordinary code of the same size.
  * Targets: at least 20,000 lines/s on one core, under 300 MB.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { ESLint } from "eslint";
 import security from "eslint-plugin-security";
 import { runCli } from "../src/cli.js";
 import { generateFiles, toDiff, type GeneratedFile } from "./generateDiff.js";
+import { benchPathological } from "./pathological.js";
 
 const LINES = 50_000;
 
@@ -67,6 +69,7 @@ try {
   ]);
   console.log(`peak memory (max RSS of this process after the empathy runs): ${peakMb.toFixed(0)} MB`);
   console.log(`time ratio on the same JS files, ESLint / empathy: ${(eslintMs / js.ms).toFixed(2)}`);
+  await benchPathological();
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

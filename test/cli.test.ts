@@ -108,7 +108,7 @@ describe("empathy review", () => {
       return `diff --git a/${path} b/${path}\nnew file mode 100644\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`;
     };
     const diff = join(dir, "hostile.diff");
-    writeFileSync(diff, added("deep.py", deeplyNestedPython(515)) + added("parens.js", nestedParentheses(300).replace(/\(/g, "(\n")) + added("bundle.js", minifiedLine(20_000)) + readFileSync(SAMPLE, "utf8"));
+    writeFileSync(diff, added("deep.py", deeplyNestedPython(515)) + added("parens.js", nestedParentheses(300)) + added("bundle.js", minifiedLine(20_000)) + readFileSync(SAMPLE, "utf8"));
     const cli = (env: Record<string, string>) =>
       spawnSync(process.execPath, ["bin/empathy.js", "review", "--diff", diff, "--format", "json"], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 60_000 });
     try {

@@ -22,8 +22,10 @@ export function functionPairs(pairs: number): string {
   return out;
 }
 
+/** Parentheses nested `depth` deep, a hundred to a line (so no line is long). */
 export function nestedParentheses(depth: number): string {
-  return `const x = ${"(".repeat(depth)}1${")".repeat(depth)};\n`;
+  const lines = (c: string) => (c.repeat(depth).match(/.{1,100}/g) ?? []).join("\n");
+  return `const x = ${lines("(")}\n1\n${lines(")")};\n`;
 }
 
 /** One line of minified code, about `bytes` long. */

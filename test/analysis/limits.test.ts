@@ -16,7 +16,7 @@ describe("analysis limits", () => {
     expect(precheckText(SQL_INJECTION_JS, DEFAULT_LIMITS)).toBeUndefined();
     expect(precheckText(repeatedStatement(50_000).slice(0, 900_000), DEFAULT_LIMITS)).toBeUndefined();
     expect(precheckText(deeplyNestedPython(515), DEFAULT_LIMITS)).toBe("not analysed: nesting deeper than 200 levels");
-    expect(precheckText(nestedParentheses(10_000), { ...DEFAULT_LIMITS, maxLineLength: 1e9 })).toBe("not analysed: nesting deeper than 200 levels");
+    expect(precheckText(nestedParentheses(10_000), DEFAULT_LIMITS)).toBe("not analysed: nesting deeper than 200 levels");
     expect(precheckText(minifiedLine(200_000), DEFAULT_LIMITS)).toBe("not analysed: a line longer than 10,000 characters (minified or generated code?)");
     expect(precheckText(minifiedLine(5_000_000), DEFAULT_LIMITS)).toBe("not analysed: larger than 1,000,000 bytes");
     // Bytes, not characters: 400,000 three-byte characters are 1.2 MB.
