@@ -8,7 +8,7 @@
 import { redactSecrets } from "../analysis/secrets.js";
 import type { JobQueue } from "../jobs/queue.js";
 import { pct } from "../report/markdown.js";
-import type { FeedbackStore, ForcedReviewStore } from "../store/store.js";
+import type { FeedbackStore, RateSlotStore } from "../store/store.js";
 import { findingKey, patternKeyOf, type Feedback } from "./feedback.js";
 import { breakerNotice } from "./feedbackBreaker.js";
 import { loadRepoConfig } from "./repoConfigLoader.js";
@@ -20,6 +20,10 @@ export const COMMAND_PREFIX = "/empathy";
 /** Shortest finding id accepted (a prefix of the fingerprint, as shown in inline comments). */
 export const MIN_ID_LENGTH = 8;
 const WRITE_ROLES = new Set(["admin", "maintain", "write"]);
+/** Help answers anyone, but each person at most once per pull request in this time. */
+const HELP_INTERVAL_MS = 60 * 60_000;
+/** How long a collaborator permission read from GitHub is trusted. */
+const PERMISSION_TTL_MS = 60_000;
 /** Least time between two forced reviews of one pull request, unless the deps say otherwise. */
 export const DEFAULT_FORCED_REVIEW_INTERVAL_MS = 300_000;
 
@@ -29,7 +33,10 @@ export interface CommandJob {
   repo: string;
   pullNumber: number;
   commentId: number;
+  /** Who wrote the command. */
   author: string;
+  /** Who opened the pull request (absent in jobs queued before it was recorded: then asked of GitHub). */
+  prAuthor?: string;
   body: string;
   deliveryId: string;
 }
@@ -80,7 +87,7 @@ export function replyMarker(commentId: number): string {
 }
 
 export interface CommandDeps {
-  store: FeedbackStore & ForcedReviewStore;
+  store: FeedbackStore & RateSlotStore;
   feedback: Feedback;
   queue: JobQueue;
   auth: (installationId: number) => Promise<Octokit>;
@@ -96,6 +103,8 @@ export interface CommandDeps {
 export class Commands {
   private readonly now: () => number;
   private readonly forcedReviewIntervalMs: number;
+  /** `repo:login` -> write access, briefly: a burst of commands asks GitHub once. */
+  private readonly permissions = new Map<string, { write: boolean; at: number }>();
 
   constructor(private readonly deps: CommandDeps) {
     this.now = deps.now ?? Date.now;
@@ -108,6 +117,12 @@ export class Commands {
     if (!parsed || typeof job.pullNumber !== "number" || typeof job.owner !== "string" || typeof job.repo !== "string") return null;
     const ref = { owner: job.owner, repo: job.repo };
     const octokit = await this.deps.auth(job.installationId);
+    // Who may ask is decided before anything is read or written for the command.
+    const refusal = await this.refusal(parsed, job, octokit, ref);
+    if (refusal) {
+      this.deps.log.info({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, command: parsed.name, user: job.author, reason: refusal }, "command ignored");
+      return null;
+    }
     if (await this.alreadyAnswered(octokit, ref, job)) return null;
     const answer = await this.answer(parsed, job, octokit, ref);
     await octokit.rest.issues.createComment({ ...ref, issue_number: job.pullNumber, body: `${redactSecrets(answer)}\n\n${replyMarker(job.commentId)}` });
@@ -137,6 +152,24 @@ export class Commands {
     }
   }
 
+  /**
+   * Why the command is ignored without a word, or undefined when it is answered: help answers
+   * anyone once an hour per person and pull request; every other command answers the pull
+   * request's author and people with write access only (anyone else could use it to spam the
+   * thread or to start reviews).
+   */
+  private async refusal(cmd: ParsedCommand, job: CommandJob, octokit: Octokit, ref: RepoRef): Promise<string | undefined> {
+    const repo = `${job.owner}/${job.repo}`;
+    if (cmd.name === "help") {
+      const slot = `help:${repo}#${job.pullNumber}:${job.author.toLowerCase()}`;
+      const claim = await this.deps.store.claimRateSlot(slot, commandKey(job), this.now(), HELP_INTERVAL_MS);
+      return claim.ok ? undefined : "help already given to this user on this pull request within the hour";
+    }
+    const prAuthor = job.prAuthor ?? (await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber })).data.user?.login;
+    if (prAuthor && prAuthor.toLowerCase() === job.author.toLowerCase()) return undefined;
+    return (await this.canWrite(octokit, ref, job.author)) ? undefined : "not the pull request's author and no write access";
+  }
+
   /** The item an id names, or the sentence saying why there is none. */
   private async resolve(repo: string, arg: string): Promise<{ fingerprint: string; item: Record<string, unknown>; prNumber: number } | string> {
     const id = arg.split(/\s+/)[0]?.replace(/^`|`$/g, "").toLowerCase() ?? "";
@@ -151,13 +184,20 @@ export class Commands {
   }
 
   private async canWrite(octokit: Octokit, ref: RepoRef, username: string): Promise<boolean> {
+    const key = `${ref.owner}/${ref.repo}:${username.toLowerCase()}`;
+    const cached = this.permissions.get(key);
+    if (cached && this.now() - cached.at < PERMISSION_TTL_MS) return cached.write;
+    let write: boolean;
     try {
       const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username });
-      return WRITE_ROLES.has(data.role_name) || data.permission === "admin" || data.permission === "write";
+      write = WRITE_ROLES.has(data.role_name) || data.permission === "admin" || data.permission === "write";
     } catch (error: any) {
-      if (error?.status === 404 || error?.status === 403) return false; // not a collaborator
-      throw error;
+      if (error?.status !== 404 && error?.status !== 403) throw error;
+      write = false; // not a collaborator
     }
+    if (this.permissions.size >= 1000) this.permissions.clear(); // a cache, not a record: bounded
+    this.permissions.set(key, { write, at: this.now() });
+    return write;
   }
 
   private async dismiss(job: CommandJob, found: { fingerprint: string; item: Record<string, unknown>; prNumber: number }): Promise<string> {
@@ -188,7 +228,7 @@ export class Commands {
     // command itself is the claimant, so its own retry (or a redelivery) is not refused.
     const repo = `${job.owner}/${job.repo}`;
     const now = this.now();
-    const claim = await this.deps.store.claimForcedReview(repo, job.pullNumber, commandKey(job), now, this.forcedReviewIntervalMs);
+    const claim = await this.deps.store.claimRateSlot(`forced-review:${repo}#${job.pullNumber}`, commandKey(job), now, this.forcedReviewIntervalMs);
     if (!claim.ok) {
       this.deps.log.info({ repo, pr: job.pullNumber, user: job.author, next_at: new Date(claim.nextAt).toISOString() }, "forced review refused: too soon after the last one");
       return forcedReviewRefusal(claim.lastAt, claim.nextAt, now);

@@ -68,6 +68,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
       pullNumber: payload.issue.number,
       commentId: payload.comment.id,
       author: payload.comment.user?.login ?? payload.sender.login,
+      prAuthor: payload.issue.user?.login,
       body: payload.comment.body,
       deliveryId: context.id,
     };

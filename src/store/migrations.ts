@@ -245,17 +245,15 @@ export const migrations: Migration[] = [
   },
   {
     version: 6,
-    name: "forced review slots",
+    name: "rate slots",
     sql: `
-      -- The last forced review ("/empathy review") of each pull request, so a command is let
-      -- through at most once per interval across every process sharing the store. claimant is
-      -- the command that took the slot: its own retries and redeliveries are let through.
-      CREATE TABLE forced_reviews (
-        repo TEXT NOT NULL,
-        pr_number INTEGER NOT NULL,
+      -- Things anyone may ask for but only once per interval ("/empathy review" per pull
+      -- request, help per user and pull request), across every process sharing the store.
+      -- claimant is the request that took the slot: its own retries and redeliveries pass.
+      CREATE TABLE rate_slots (
+        slot TEXT PRIMARY KEY,
         claimant TEXT NOT NULL,
-        last_at INTEGER NOT NULL,
-        PRIMARY KEY (repo, pr_number)
+        last_at INTEGER NOT NULL
       );
     `,
   },

@@ -6,7 +6,7 @@ import type { PatternRecord, TrustRecord } from "../engine/state.js";
 import { migrations } from "./migrations.js";
 import type {
   FeedbackEntry,
-  ForcedReviewClaim,
+  RateSlotClaim,
   JobRecord,
   JobStatus,
   NewJob,
@@ -854,19 +854,19 @@ export class SqliteStore implements Store {
     return this.stmt("SELECT 1 FROM coordination_done WHERE repo = ? AND done_key = ?").get(repo, key) !== undefined;
   }
 
-  // --- forced reviews ---
+  // --- rate slots ---
 
-  async claimForcedReview(repo: string, prNumber: number, claimant: string, now: number, intervalMs: number): Promise<ForcedReviewClaim> {
-    // One statement decides and reports: a free slot (none yet, or the last one at least
-    // intervalMs ago) is taken; a taken one is left as it is (SET expressions read the old row)
-    // and returned, so whoever holds it is known without a second read another process could race.
+  async claimRateSlot(slot: string, claimant: string, now: number, intervalMs: number): Promise<RateSlotClaim> {
+    // One statement decides and reports: a free slot (none yet, or taken at least intervalMs
+    // ago) is taken; a taken one is left as it is (SET expressions read the old row) and
+    // returned, so whoever holds it is known without a second read another process could race.
     const row = this.stmt(
-      `INSERT INTO forced_reviews (repo, pr_number, claimant, last_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (repo, pr_number) DO UPDATE SET
-         claimant = CASE WHEN forced_reviews.last_at <= ? THEN excluded.claimant ELSE forced_reviews.claimant END,
-         last_at = CASE WHEN forced_reviews.last_at <= ? THEN excluded.last_at ELSE forced_reviews.last_at END
+      `INSERT INTO rate_slots (slot, claimant, last_at) VALUES (?, ?, ?)
+       ON CONFLICT (slot) DO UPDATE SET
+         claimant = CASE WHEN rate_slots.last_at <= ? THEN excluded.claimant ELSE rate_slots.claimant END,
+         last_at = CASE WHEN rate_slots.last_at <= ? THEN excluded.last_at ELSE rate_slots.last_at END
        RETURNING claimant, last_at`,
-    ).get(repo, prNumber, claimant, now, now - intervalMs, now - intervalMs) as { claimant: string; last_at: number };
+    ).get(slot, claimant, now, now - intervalMs, now - intervalMs) as { claimant: string; last_at: number };
     if (row.claimant === claimant) return { ok: true };
     return { ok: false, lastAt: row.last_at, nextAt: row.last_at + intervalMs };
   }

@@ -284,19 +284,19 @@ export interface CoordinationStore {
   isCoordinationDone(repo: string, key: string): Promise<boolean>;
 }
 
-/** A forced review's slot: taken, or refused with when the last one was and when the next may run. */
-export type ForcedReviewClaim = { ok: true } | { ok: false; lastAt: number; nextAt: number };
+/** A rate slot: taken, or refused with when it was last taken and when it may be taken next. */
+export type RateSlotClaim = { ok: true } | { ok: false; lastAt: number; nextAt: number };
 
-export interface ForcedReviewStore {
+export interface RateSlotStore {
   /**
-   * Takes the pull request's forced-review slot when none was taken in the last `intervalMs`,
-   * atomically (one statement: safe with several processes on one store). `claimant` names the
-   * command (e.g. its comment): the same claimant is let through again within the window, so a
-   * retried or redelivered command is not refused by its own claim, and does not extend it.
+   * Takes the slot when nobody took it in the last `intervalMs`, atomically (one statement: safe
+   * with several processes on one store). `claimant` names the request (e.g. a comment): the same
+   * claimant is let through again within the window, so a retried or redelivered request is not
+   * refused by its own claim, and does not extend it.
    */
-  claimForcedReview(repo: string, prNumber: number, claimant: string, now: number, intervalMs: number): Promise<ForcedReviewClaim>;
+  claimRateSlot(slot: string, claimant: string, now: number, intervalMs: number): Promise<RateSlotClaim>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, ForcedReviewStore {
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore {
   close(): Promise<void>;
 }

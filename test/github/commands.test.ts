@@ -81,6 +81,7 @@ describe("/empathy review is bounded per pull request", () => {
   async function reviewed(): Promise<Harness> {
     const fake = new FakeGitHub();
     fake.setFiles(riskyFiles);
+    fake.permissions.set("mallory", "write"); // a collaborator; "alice" is the pull request's author
     h = await createHarness({ fake });
     await h.deliver("opened");
     await h.drain();
@@ -100,6 +101,7 @@ describe("/empathy review is bounded per pull request", () => {
       patch_url: `https://github.com/${repo}/pull/${n}.patch`,
       merged_at: null,
     };
+    payload.issue.user = { ...payload.issue.user, login: h.fake.pull.user.login }; // the pull request's author
     const commentId = opts.commentId ?? 950_000 + ++seq;
     payload.comment = { ...payload.comment, id: commentId, body, user: { ...payload.comment.user, login, type: "User" } };
     payload.sender = { ...payload.sender, login, type: "User" };
@@ -133,7 +135,7 @@ describe("/empathy review is bounded per pull request", () => {
   it("as the app is wired (5 minutes): a second review right after the first is refused, with when it can run again, and queues nothing", async () => {
     await reviewed();
     const filesReads = h.fake.find("GET", /\/pulls\/7\/files$/).length;
-    const first = await comment("/empathy review", "passer-by");
+    const first = await comment("/empathy review", "alice");
     await h.drain();
     const second = await comment("/empathy review", "mallory");
     await h.drain();
@@ -153,7 +155,7 @@ describe("/empathy review is bounded per pull request", () => {
     useCommands({ now: () => now, forcedReviewIntervalMs: 5 * MIN });
     const filesReads = h.fake.find("GET", /\/pulls\/7\/files$/).length;
 
-    const first = await comment("/empathy review", "passer-by");
+    const first = await comment("/empathy review", "alice");
     await h.drain();
     expect(replies(first)).toEqual([expect.stringMatching(/^Reviewing commit `aaaaaaa` again now/)]);
 
@@ -177,7 +179,7 @@ describe("/empathy review is bounded per pull request", () => {
 
     // The window starts again from the review that ran.
     now = t + 6 * MIN;
-    const fifth = await comment("/empathy review", "passer-by");
+    const fifth = await comment("/empathy review", "alice");
     await h.drain();
     expect(replies(fifth)).toEqual(["A review of this pull request was already forced 1 minute ago; `/empathy review` can run again in 4 minutes (at 21:50 UTC)."]);
     expect(await forcedReviews()).toHaveLength(2);
@@ -186,7 +188,7 @@ describe("/empathy review is bounded per pull request", () => {
   it("a command retried after its reply failed is not refused by its own claim", async () => {
     await reviewed();
     h.fake.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 502 }); // the reply, after the slot was taken
-    const cid = await comment("/empathy review", "passer-by");
+    const cid = await comment("/empathy review", "alice");
     await h.drain();
     expect(replies(cid)).toEqual([expect.stringMatching(/^Reviewing commit `aaaaaaa` again now/)]);
     const commandJobs = (await h.handles.store.listJobs("done", 1000)).filter((j) => j.type === COMMAND_JOB);
@@ -199,8 +201,8 @@ describe("/empathy review is bounded per pull request", () => {
     await reviewed();
     // Both deliveries take the slot before either reply gets through, whichever runs first.
     h.fake.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 502, times: 2 });
-    const cid = await comment("/empathy review", "passer-by", { id: "first-delivery" });
-    await comment("/empathy review", "passer-by", { id: "second-delivery", commentId: cid });
+    const cid = await comment("/empathy review", "alice", { id: "first-delivery" });
+    await comment("/empathy review", "alice", { id: "second-delivery", commentId: cid });
     await h.drain();
     expect(replies(cid)).toEqual([expect.stringMatching(/^Reviewing commit `aaaaaaa` again now/)]);
     expect(await forcedReviews()).toHaveLength(1);
@@ -213,10 +215,10 @@ describe("/empathy review is bounded per pull request", () => {
     // The fake serves one pull request's files: the reviews are recorded here instead of run.
     const ran: ReviewJobPayload[] = [];
     h.handles.queue.register(REVIEW_JOB, async (payload: ReviewJobPayload) => void ran.push(payload));
-    const on7 = await comment("/empathy review", "passer-by", { pull: 7 });
-    const on8 = await comment("/empathy review", "passer-by", { pull: 8 });
+    const on7 = await comment("/empathy review", "alice", { pull: 7 });
+    const on8 = await comment("/empathy review", "alice", { pull: 8 });
     await h.drain();
-    const again8 = await comment("/empathy review", "passer-by", { pull: 8 });
+    const again8 = await comment("/empathy review", "alice", { pull: 8 });
     await h.drain();
     expect(replies(on7, 7)).toEqual([expect.stringMatching(/^Reviewing commit `aaaaaaa` again now/)]);
     expect(replies(on8, 8)).toEqual([expect.stringMatching(/^Reviewing commit `ccccccc` again now/)]);

@@ -17,6 +17,7 @@ import { riskyFiles } from "./fixtures.js";
 import { ACCEPT_DELTA, INITIAL_TRUST, REJECT_DELTA } from "../../src/engine/trust.js";
 import { patternConfidence } from "../../src/engine/patterns.js";
 import { BREAKER_REJECTIONS } from "../../src/github/feedbackBreaker.js";
+import { replyMarker } from "../../src/github/commands.js";
 import type { EventEnvelope } from "../../src/events/catalog.js";
 
 const REPO = "octo-org/shop";
@@ -65,6 +66,7 @@ async function comment(h: Harness, body: string, login: string, opts: { id?: str
     patch_url: `https://github.com/${REPO}/pull/${n}.patch`,
     merged_at: null,
   };
+  payload.issue.user = { ...payload.issue.user, login: h.fake.pull.user.login }; // the pull request's author
   const commentId = 900_000 + ++seq;
   payload.comment = { ...payload.comment, id: commentId, body, user: { ...payload.comment.user, login, type: opts.type ?? "User" } };
   payload.sender = { ...payload.sender, login, type: opts.type ?? "User" };
@@ -251,23 +253,49 @@ describe("feedback from GitHub", () => {
       expect(await h.handles.engine.getTrust("alice", REPO)).toBeCloseTo(INITIAL_TRUST - REJECT_DELTA, 6);
     });
 
-    it("refuses dismissal politely to users without write access", async () => {
+    it("refuses dismissal politely to the author without write access; others without it get nothing at all", async () => {
       await reviewed();
       const id = (await shown(h))[0].fingerprint.slice(0, 10);
+      const author = await comment(h, `/empathy dismiss ${id}`, "alice");
       const reader = await comment(h, `/empathy dismiss ${id}`, "reader-rita");
       const stranger = await comment(h, `/empathy dismiss ${id}`, "passer-by");
+      const writes = h.fake.writes().length;
       await h.drain();
-      expect(replyTo(h, reader)).toMatch(/^Sorry @reader-rita, only people with write access/);
-      expect(replyTo(h, stranger)).toMatch(/^Sorry @passer-by, only people with write access/);
+      expect(replyTo(h, author)).toMatch(/^Sorry @alice, only people with write access/);
+      expect(h.fake.comments.filter((c) => c.body.includes(replyMarker(reader)) || c.body.includes(replyMarker(stranger)))).toEqual([]);
+      expect(h.fake.writes().length).toBe(writes + 1); // the author's reply only
       expect(await h.handles.engine.getTrust("alice", REPO)).toBe(INITIAL_TRUST);
       expect(await h.handles.store.listSuppressed(REPO)).toEqual([]);
       expect(h.fake.find("GET", /\/collaborators\/reader-rita\/permission$/)).toHaveLength(1);
+      expect(h.logs.filter((l) => l.includes("command ignored"))).toHaveLength(2);
+    });
+
+    it("from anyone but the author and writers, explain, review and config do nothing; help answers anyone once an hour", async () => {
+      await reviewed();
+      const id = (await shown(h))[0].fingerprint.slice(0, 10);
+      const jobsBefore = (await h.handles.store.countJobs()).done;
+      const writes = h.fake.writes().length;
+      for (const body of [`/empathy explain ${id}`, "/empathy review", "/empathy config"]) {
+        await comment(h, body, "passer-by");
+        await comment(h, body, "reader-rita");
+      }
+      await h.drain();
+      expect(h.fake.writes().length).toBe(writes);
+      expect((await h.handles.store.countJobs()).done).toBe(jobsBefore + 6); // six command jobs, no review job
+      // Help: once per person and pull request within the hour.
+      const first = await comment(h, "/empathy help", "passer-by");
+      const second = await comment(h, "/empathy what", "passer-by");
+      const other = await comment(h, "/empathy help", "reader-rita");
+      await h.drain();
+      expect(replyTo(h, first)).toMatch(/^Empathy understands these commands/);
+      expect(h.fake.comments.some((c) => c.body.includes(replyMarker(second)))).toBe(false);
+      expect(replyTo(h, other)).toMatch(/^Empathy understands these commands/);
     });
 
     it("explain answers what, why and how to fix", async () => {
       await reviewed();
       const sql = (await shown(h)).find((s) => /sql/i.test(String(s.item.rule ?? "")))!;
-      const cid = await comment(h, `/empathy explain \`${sql.fingerprint}\``, "passer-by");
+      const cid = await comment(h, `/empathy explain \`${sql.fingerprint}\``, "alice");
       await h.drain();
       const reply = replyTo(h, cid);
       expect(reply).toContain(`**Finding \`${sql.fingerprint.slice(0, 8)}\`** at \`src/orders/export.js:11\``);
@@ -279,7 +307,7 @@ describe("feedback from GitHub", () => {
     it("review runs a fresh review of the head even though this commit was reviewed", async () => {
       await reviewed();
       const filesReads = h.fake.find("GET", /\/pulls\/7\/files$/).length;
-      const cid = await comment(h, "/empathy review", "passer-by");
+      const cid = await comment(h, "/empathy review", "alice");
       await h.drain();
       expect(replyTo(h, cid)).toMatch(/^Reviewing commit `aaaaaaa` again now/);
       expect(h.fake.find("GET", /\/pulls\/7\/files$/).length).toBe(filesReads + 1);
@@ -292,7 +320,7 @@ describe("feedback from GitHub", () => {
       fake.setFiles(riskyFiles);
       fake.configYaml = "review:\n  max_inline_comments: lots\nunknown_key: 1\n";
       h = await createHarness({ fake });
-      const cid = await comment(h, "/empathy config", "passer-by");
+      const cid = await comment(h, "/empathy config", "alice");
       await h.drain();
       const reply = replyTo(h, cid);
       expect(reply).toContain('"max_inline_comments": 20');
@@ -303,18 +331,18 @@ describe("feedback from GitHub", () => {
     it("bad input: unknown words get the help text, unknown or malformed ids say so, nothing fails", async () => {
       await reviewed();
       const unknown = await comment(h, "/empathy frobnicate now", "passer-by");
-      const bare = await comment(h, "/empathy", "passer-by");
-      const missing = await comment(h, "/empathy explain deadbeef0000", "passer-by");
+      const bare = await comment(h, "/empathy", "alice");
+      const missing = await comment(h, "/empathy explain deadbeef0000", "alice");
       const malformed = await comment(h, "/empathy dismiss <script>", "maintainer-mia");
-      const empty = await comment(h, "/empathy explain", "passer-by");
-      const short = await comment(h, "/empathy explain abc", "passer-by");
+      const empty = await comment(h, "/empathy explain", "alice");
+      const short = await comment(h, "/empathy explain abc", "alice");
       await comment(h, "thanks! /empathy help", "passer-by"); // not at the start: not a command
       await h.drain();
       expect(replyTo(h, unknown)).toMatch(/^I don't know the command `frobnicate`\. Empathy understands/);
       expect(replyTo(h, unknown)).toContain("/empathy dismiss <finding id>");
       expect(replyTo(h, bare)).toMatch(/^Empathy understands these commands/);
       expect(replyTo(h, missing)).toBe(
-        "@passer-by no finding with id `deadbeef0000` exists in this repository.\n\n<!-- empathy-bot:reply comment=" + missing + " -->",
+        "@alice no finding with id `deadbeef0000` exists in this repository.\n\n<!-- empathy-bot:reply comment=" + missing + " -->",
       );
       expect(replyTo(h, malformed)).toMatch(/is not a finding id/);
       expect(replyTo(h, empty)).toMatch(/please give the id of a finding/);

@@ -73,8 +73,16 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
       skipped.push(path ? { path, reason } : { path: "*", reason: `predictions across files (migrations, tests, size) ${reason.replace(/^not analysed: /, "not made: ")}` });
       return;
     }
-    for (const f of outcome.result.findings) if (!seenFindings.has(f.fingerprint) && seenFindings.add(f.fingerprint)) findings.push(f);
-    for (const p of outcome.result.predictions) if (!seenPredictions.has(p.id) && seenPredictions.add(p.id)) predictions.push(p);
+    for (const f of outcome.result.findings) {
+      if (seenFindings.has(f.fingerprint)) continue;
+      seenFindings.add(f.fingerprint);
+      findings.push(f);
+    }
+    for (const p of outcome.result.predictions) {
+      if (seenPredictions.has(p.id)) continue;
+      seenPredictions.add(p.id);
+      predictions.push(p);
+    }
     skipped.push(...outcome.result.skipped);
   });
   return { findings, predictions, skipped, stats: prepared.stats };
