@@ -197,6 +197,10 @@ export type SecretKind =
   | "sendgrid-key"
   | "openai-key"
   | "anthropic-key"
+  | "huggingface-token"
+  | "pypi-token"
+  | "twilio-key"
+  | "azure-storage-key"
   | "private-key"
   | "jwt"
   | "url-credentials"
@@ -246,6 +250,10 @@ const DETECTORS: Detector[] = [
   { kind: "sendgrid-key", re: /(?<![A-Za-z0-9_])SG\.[\w-]{16,32}\.[\w-]{16,64}(?![\w-])/g },
   { kind: "anthropic-key", re: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,200}/g },
   { kind: "openai-key", re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}/g },
+  { kind: "huggingface-token", re: /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,64}(?![A-Za-z0-9_])/g },
+  { kind: "pypi-token", re: /(?<![A-Za-z0-9_-])pypi-AgE[A-Za-z0-9_-]{50,}/g },
+  { kind: "twilio-key", re: /(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])/g },
+  { kind: "azure-storage-key", re: /AccountKey=(?<secret>[A-Za-z0-9+/]{86}==)/dg },
   { kind: "jwt", re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
   {
     kind: "url-credentials",

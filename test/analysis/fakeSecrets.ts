@@ -57,6 +57,10 @@ export const FAKE = {
   sendgrid: j("SG.", randomString(22, 22), ".", randomString(43, 23)),
   openai: j("sk-", randomString(20, 24), "T3BlbkFJ", randomString(20, 25)),
   anthropic: j("sk-ant-api03-", randomString(93, 26), "AA"),
+  huggingface: j("hf_", randomString(34, 40)),
+  pypi: j("pypi-AgEIcHlwaS5vcmc", randomString(60, 41)),
+  twilio: j("SK", randomString(32, 42, "0123456789abcdef")),
+  azureStorage: j(randomString(86, 43, ALNUM + "+/"), "=="),
   jwt: j(
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0",

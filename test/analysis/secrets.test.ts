@@ -10,6 +10,19 @@ import {
 import { FAKE, j } from "./fakeSecrets.js";
 
 describe("redactSecrets: the output safety net", () => {
+  it("knows Hugging Face, PyPI, Twilio and Azure storage keys", () => {
+    for (const [text, kind] of [
+      [`HF_TOKEN=${FAKE.huggingface}`, "huggingface-token"],
+      [`password = ${FAKE.pypi}`, "pypi-token"],
+      [`twilio api key ${FAKE.twilio} here`, "twilio-key"],
+      [`DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${FAKE.azureStorage};EndpointSuffix=core.windows.net`, "azure-storage-key"],
+    ] as const) {
+      const out = redactSecrets(text);
+      expect(out).toContain(`[REDACTED:${kind}]`);
+      for (const secret of [FAKE.huggingface, FAKE.pypi, FAKE.twilio, FAKE.azureStorage]) expect(out).not.toContain(secret.slice(3, 11));
+    }
+  });
+
   const cases: [string, string, string][] = [
     ["aws-access-key-id", `const id = "${FAKE.awsId}";`, FAKE.awsId],
     ["aws-secret-access-key", `aws_secret_access_key = ${FAKE.awsSecret}`, FAKE.awsSecret],

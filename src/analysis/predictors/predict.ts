@@ -112,9 +112,9 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** Code shown in a prediction: one trimmed line, kept short. */
+/** Code shown in a prediction: one trimmed line, redacted whole and then kept short (cut first, a secret's start would show). */
 export function snippet(code: string, max = 120): string {
-  const t = code.trim().replace(/\s+/g, " ");
+  const t = redactSecrets(code.trim().replace(/\s+/g, " "));
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 

@@ -1,5 +1,6 @@
 import { dockerfilePredictor, isDockerfile, parseDockerfile } from "../../../src/analysis/predictors/dockerfile.js";
 import { added, change, file, predict, predictChanges } from "./helpers.js";
+import { j, randomString } from "../fakeSecrets.js";
 
 const SERVICE = `# syntax=docker/dockerfile:1.7
 FROM node:20.12-bookworm-slim AS deps
@@ -23,6 +24,14 @@ const edited = (path: string, before: string, after: string) => predictChanges(d
 const kinds = (preds: { kind: string }[]) => preds.map((p) => p.kind);
 
 describe("dockerfile predictor", () => {
+  it("never shows part of a secret in a prediction's code snippet (redacted before it is shortened)", () => {
+    const token = j("ghp_", randomString(36, 77));
+    const preds = created("Dockerfile", `FROM node:20.12-bookworm-slim\nRUN curl -sSL -H "Authorization: token ${token}" https://raw.githubusercontent.com/acme/tools/main/install.sh | sh\n`);
+    const text = JSON.stringify(preds);
+    expect(preds.length).toBeGreaterThan(0);
+    for (let i = 0; i + 8 <= token.length; i++) expect(text).not.toContain(token.slice(i, i + 8));
+  });
+
   it("a careful Dockerfile predicts nothing", () => {
     expect(created("Dockerfile", SERVICE)).toEqual([]);
   });
