@@ -26,7 +26,7 @@ const kinds = (preds: { kind: string }[]) => preds.map((p) => p.kind);
 describe("dockerfile predictor", () => {
   it("never shows part of a secret in a prediction's code snippet (redacted before it is shortened)", () => {
     const token = j("ghp_", randomString(36, 77));
-    const preds = created("Dockerfile", `FROM node:20.12-bookworm-slim\nRUN curl -sSL -H "Authorization: token ${token}" https://raw.githubusercontent.com/acme/tools/main/install.sh | sh\n`);
+    const preds = created("Dockerfile", `FROM node:20.12-bookworm-slim\nRUN curl -fsSL --retry 3 --retry-delay 2 -H "Authorization: token ${token}" https://raw.githubusercontent.com/acme/tools/main/install.sh | sh\n`);
     const text = JSON.stringify(preds);
     expect(preds.length).toBeGreaterThan(0);
     for (let i = 0; i + 8 <= token.length; i++) expect(text).not.toContain(token.slice(i, i + 8));
