@@ -354,10 +354,11 @@ export class SlackCommands {
   }
 
   private async recentPredictions(repo: string | undefined): Promise<string[]> {
-    const jobs = await this.deps.store.listJobs("done", 200);
+    // Newest first: the oldest 200 would freeze "recent" once 200 jobs have run.
+    const jobs = await this.deps.store.listJobs("done", 200, "newest");
     const out: string[] = [];
     const seen = new Set<string>();
-    for (const job of [...jobs].sort((a, b) => b.updatedAt - a.updatedAt)) {
+    for (const job of jobs) {
       if (job.type !== PREDICTION_ISSUE_JOB) continue;
       const p = job.payload as PredictionIssueJob;
       const name = `${p.owner}/${p.repo}`;

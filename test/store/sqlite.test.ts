@@ -38,6 +38,14 @@ describe("SqliteStore", () => {
     expect((await s.listJobs("dead"))[0]).toMatchObject({ id: job!.id, lastError: "boom" });
   });
 
+  it("lists jobs oldest first, or newest first by last update", async () => {
+    const s = new SqliteStore(":memory:");
+    for (let i = 1; i <= 4; i++) await s.enqueueJob({ type: "t", payload: i });
+    for (let i = 0; i < 4; i++) await s.completeJob((await s.claimJob(Date.now()))!.id);
+    expect((await s.listJobs("done", 2)).map((j) => j.payload)).toEqual([1, 2]);
+    expect((await s.listJobs("done", 2, "newest")).map((j) => j.payload)).toEqual([4, 3]);
+  });
+
   it("stores reviews, posted findings, summaries, prediction issues, trust and patterns", async () => {
     const s = new SqliteStore(":memory:");
     await s.saveReview("o/r", 1, "sha", 9);
