@@ -119,6 +119,9 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       baseDelayMs: settings.jobBaseDelayMs,
       concurrency: settings.workerConcurrency,
       timeoutMs: settings.jobTimeoutMs,
+      // Each job runs in a bus scope: if the events it emitted could not be stored (the webhook
+      // outbox), the job fails and its retry emits them again instead of losing them.
+      around: (run) => bus.scope(run),
     });
     // Untrusted code is parsed in worker processes only: a parser crash, a loop or a memory
     // blow-up costs one worker and one file, never this process.
@@ -142,7 +145,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
 
     // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
     const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
-    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log: app.log, coordination, ...feedback };
+    const eventsStored = () => bus.flush();
+    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log: app.log, coordination, eventsStored, ...feedback };
     queue.register(REVIEW_JOB, async (payload: ReviewJobPayload, _job, signal) => {
       await runReviewJob(payload, reviewDeps, signal);
     });

@@ -1,7 +1,8 @@
 /**
- * A small receiver for the Empathy bot's webhooks: verifies the signature, drops duplicate
- * deliveries by `webhook-id` (and already-handled events by their `id`), and handles each
- * catalog event type. Run it:
+ * A small receiver for the Empathy bot's webhooks: verifies the Standard Webhooks signature
+ * (X-Empathy-Signature alone only with `allowLegacy`), drops duplicate deliveries by the signed
+ * `webhook-id` (and already-handled events by their `id`), and handles each catalog event type.
+ * Run it:
  *
  *     EMPATHY_WEBHOOK_SECRET=... npx tsx examples/receiver/server.ts     # PORT=8787 HOST=127.0.0.1
  *
@@ -13,7 +14,7 @@ import { isEventType, type AnyEventEnvelope, type EventCatalog } from "../../src
 import { MemorySeenStore, verifyWebhookSignature, type SeenStore, type SignatureScheme } from "../../src/webhooks/receiver.js";
 
 export interface DeliveryInfo {
-  /** `webhook-id`: the same on every retry of one delivery; null when the sender sent none. */
+  /** The signed `webhook-id`: the same on every retry of one delivery; null for a legacy (allowLegacy) delivery, which signs no id. */
   deliveryId: string | null;
   scheme: SignatureScheme;
 }
@@ -27,6 +28,12 @@ export interface ReceiverOptions {
   seenStore?: SeenStore;
   /** Replay window for `webhook-timestamp`; default 300 s. */
   toleranceSeconds?: number;
+  /**
+   * Also accept `X-Empathy-Signature` alone, for a sender that cannot send Standard Webhooks.
+   * Default false: it signs the body only, so a captured request could be replayed at any time;
+   * only the event ids in the (signed) body, remembered in `seenStore`, stop a repeat.
+   */
+  allowLegacy?: boolean;
   /** Largest body accepted; default 1 MiB. */
   maxBodyBytes?: number;
   /** Log lines; default console.log. */
@@ -155,7 +162,10 @@ export function createRequestHandler(options: ReceiverOptions): RequestListener 
       } catch (err) {
         return reply(res, err instanceof BodyTooLarge ? 413 : 400, { error: err instanceof BodyTooLarge ? "body too large" : "could not read the body" });
       }
-      const verified = verifyWebhookSignature(raw, req.headers, secrets, { toleranceSeconds: options.toleranceSeconds });
+      const verified = verifyWebhookSignature(raw, req.headers, secrets, {
+        toleranceSeconds: options.toleranceSeconds,
+        allowLegacy: options.allowLegacy === true,
+      });
       if (!verified.ok) {
         log(`rejected: ${verified.reason}`);
         return reply(res, 401, { error: verified.reason });

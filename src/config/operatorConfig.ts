@@ -44,16 +44,22 @@
  *   arithmetic mixes need a double literal or a conversion (`level + 1.0`, `int(level) + 1`).
  *   A condition that fails at evaluation (a missing field, a type error) or returns anything
  *   but a boolean counts as false: the webhook does not fire.
+ * - Conditions are bounded (src/webhooks/celCondition.ts): `matches()` runs on RE2 (linear
+ *   time; a literal pattern RE2 refuses stops start-up), loops nest at most 2 deep, the data a
+ *   condition reads is capped, and a run past its time budget counts as false.
+ * - The YAML itself is bounded (src/config/yamlLimits.ts): a file over 1 MB, with more than 100
+ *   aliases or expanding to more than 100,000 values stops start-up, before anything expands.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Environment } from "@marcbachmann/cel-js";
 import ipaddr from "ipaddr.js";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { EVENT_TYPES } from "../events/catalog.js";
 import { integrationKeys, integrationsSchema, type IntegrationsConfig } from "../integrations/index.js";
 import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } from "../webhooks/template.js";
 import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../webhooks/signing.js";
+import { CelConditionError, compileCel, type ConditionSkipReporter } from "../webhooks/celCondition.js";
+import { OPERATOR_CONFIG_YAML_LIMITS, parseBoundedDocument, YamlLimitError } from "./yamlLimits.js";
 
 export const OPERATOR_CONFIG_FILE = "empathy.config.yml";
 
@@ -67,7 +73,11 @@ export const WEBHOOK_DEFAULTS = {
 
 /** Data a condition reads: event data fields, plus `event_type` (and `id`, `timestamp`). */
 export type ConditionData = Record<string, unknown>;
-export type Condition = (data: ConditionData, envelope?: { event_type?: string; id?: string; timestamp?: string }) => boolean;
+export type Condition = (
+  data: ConditionData,
+  envelope?: { event_type?: string; id?: string; timestamp?: string },
+  report?: ConditionSkipReporter,
+) => boolean;
 
 /** One webhook registration, in the camelCase of `WebhookManager.register`'s options. */
 export interface WebhookRegistrationConfig {
@@ -228,7 +238,8 @@ export function parseOperatorConfig(text: string, options: ParseOptions = {}): O
 class YamlReader {
   readonly issues: OperatorConfigIssue[] = [];
   private readonly lineCounter = new LineCounter();
-  private readonly doc: Document.Parsed;
+  /** Null when the text is over a YAML limit (an issue says which). */
+  private readonly doc: Document.Parsed | null = null;
   private readonly valueLines = new Map<string, number>();
   private readonly keyLines = new Map<string, number>();
   private readonly interpolated = new Set<string>();
@@ -239,10 +250,17 @@ class YamlReader {
     private readonly text: string,
     private readonly env: NodeJS.ProcessEnv,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    try {
+      // Aliases are expanded by toJs below, not by the library: the bounds must hold first.
+      this.doc = parseBoundedDocument(text, OPERATOR_CONFIG_YAML_LIMITS, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    } catch (err) {
+      if (!(err instanceof YamlLimitError)) throw err;
+      this.issues.push({ line: err.line, key: "", message: `the YAML ${err.message}; the file is not read` });
+    }
   }
 
   read(): unknown {
+    if (this.doc === null) return null;
     if (this.doc.errors.length > 0) {
       const sourceLines = this.text.split(/\r?\n/);
       for (const err of this.doc.errors.slice(0, 3)) {
@@ -272,7 +290,7 @@ class YamlReader {
     const line = this.line(node.range?.[0]);
     if (line !== null && !this.valueLines.has(path)) this.valueLines.set(path, line);
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      const target = node.resolve(this.doc!);
       return target ? this.toJs(target as YamlNode, segments, depth + 1) : null;
     }
     if (isMap(node)) {
@@ -628,52 +646,28 @@ export class ConditionError extends Error {
   override readonly name = "ConditionError";
 }
 
-let celEnvironment: Environment | undefined;
-
-function cel(): Environment {
-  celEnvironment ??= new Environment({
-    unlistedVariablesAreDyn: true,
-    homogeneousAggregateLiterals: false,
-    limits: { maxAstNodes: 2_000, maxDepth: 50, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
-  });
-  return celEnvironment;
-}
-
-function celProblem(err: unknown): string {
-  const e = err as { summary?: string; message?: string; range?: { start: number } };
-  const summary = e.summary ?? String(e.message ?? err).split("\n")[0];
-  return e.range ? `${summary} (at character ${e.range.start + 1})` : summary;
-}
-
 /**
- * Compiles a CEL condition; throws ConditionError (syntax or type error, or a non-boolean
- * result type). The function returns false when evaluation fails or gives a non-boolean.
+ * Compiles a CEL condition (bounded: src/webhooks/celCondition.ts); throws ConditionError
+ * (syntax or type error, a non-boolean result type, a bound passed, a pattern RE2 refuses).
+ * The function returns false when evaluation fails, gives a non-boolean, or is cut short by a
+ * bound (its time budget, the data's size); `report` is then told why.
  * Call it with `eventTemplateData(envelope)`, or with `(envelope.data, envelope)`.
  */
 export function compileCondition(source: string): Condition {
-  if (source.trim() === "") throw new ConditionError("the CEL expression is empty");
-  let program: ReturnType<Environment["parse"]>;
+  let predicate: ReturnType<typeof compileCel>;
   try {
-    program = cel().parse(source);
+    predicate = compileCel(source);
   } catch (err) {
-    throw new ConditionError(`invalid CEL expression: ${celProblem(err)}`);
+    if (!(err instanceof CelConditionError)) throw err;
+    throw new ConditionError(err.message);
   }
-  const checked = program.check();
-  if (!checked.valid) throw new ConditionError(`invalid CEL expression: ${celProblem(checked.error)}`);
-  if (checked.type !== undefined && checked.type !== "bool" && checked.type !== "dyn") {
-    throw new ConditionError(`the CEL expression must give a bool, it gives ${checked.type}`);
-  }
-  return (data, envelope) => {
-    try {
-      const context: Record<string, unknown> = { ...data };
-      if (envelope) {
-        if (envelope.id !== undefined && context.id === undefined) context.id = envelope.id;
-        if (envelope.timestamp !== undefined && context.timestamp === undefined) context.timestamp = envelope.timestamp;
-        if (envelope.event_type !== undefined) context.event_type = envelope.event_type;
-      }
-      return program(context) === true;
-    } catch {
-      return false;
+  return (data, envelope, report) => {
+    const context: Record<string, unknown> = { ...data };
+    if (envelope) {
+      if (envelope.id !== undefined && context.id === undefined) context.id = envelope.id;
+      if (envelope.timestamp !== undefined && context.timestamp === undefined) context.timestamp = envelope.timestamp;
+      if (envelope.event_type !== undefined) context.event_type = envelope.event_type;
     }
+    return predicate(context, report);
   };
 }

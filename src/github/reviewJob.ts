@@ -55,6 +55,11 @@ export interface ReviewDeps {
   transformations?: TransformationIssues;
   /** Records the pull request's sensitive resources and queues its conflict and CODEOWNERS check. */
   coordination?: Coordination;
+  /**
+   * Resolves once this job's events are stored (the webhook outbox); throws when they could not
+   * be, so the review is not recorded as done and its retry emits them again.
+   */
+  eventsStored?: () => Promise<void>;
 }
 
 export type ReviewOutcome = "reviewed" | "skipped";
@@ -186,6 +191,7 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps, sign
     await addLabels(octokit, ref, pr.number, wanted, pr.labels.map((l) => l.name));
   }
 
+  await deps.eventsStored?.(); // before the "reviewed" mark: a retry must not stop at "already reviewed"
   await deps.store.saveReview(repoName, pr.number, pr.head.sha, reviewId);
   log.info(
     {

@@ -42,6 +42,8 @@ export interface JobQueueOptions {
   concurrency?: number;
   /** A job running longer than this fails and is retried (default 5 minutes). */
   timeoutMs?: number;
+  /** Wraps each handler run (the app: the event bus's scope, so a job whose events were not stored fails). */
+  around?: (run: () => Promise<void>) => Promise<void>;
   random?: () => number;
 }
 
@@ -72,6 +74,7 @@ export class JobQueue {
       pollIntervalMs: 1000,
       concurrency: 1,
       timeoutMs: 5 * 60_000,
+      around: (run: () => Promise<void>) => run(),
       random: Math.random,
       ...options,
     };
@@ -160,7 +163,7 @@ export class JobQueue {
         this.opts.log.error({ job_id: job.id, job_type: job.type }, "job dead-lettered: no handler");
         return true;
       }
-      await this.withTimeLimit((signal) => handler(job.payload, job, signal));
+      await this.withTimeLimit((signal) => this.opts.around(() => handler(job.payload, job, signal)));
       await this.opts.store.completeJob(job.id);
     } catch (error) {
       await this.handleFailure(job, error);

@@ -1,13 +1,19 @@
 /**
  * Outgoing webhooks: registrations, a durable outbox and the delivery loop.
  *
- * The bus handler (a "*" handler) only buffers the events; a few milliseconds later
+ * The bus handler (a durable "*" handler) only buffers the events; a few milliseconds later
  * (outboxLingerMs) each matching registration's body is rendered and the outbox rows are written,
  * synchronously, in one transaction for the whole batch: nothing on the emitting side
- * (`interact()`, a review) waits for an endpoint or for the store. A separate delivery loop (not
- * the review job queue) claims due rows, a chunk at a time, and sends them with a global
- * concurrency limit and a per-endpoint one, round-robin across endpoints, so a slow endpoint
- * cannot hold up a fast one. Attempt results are written in batches too.
+ * (`interact()`, a review) waits for an endpoint or for the store. A failed write is retried
+ * (outboxWriteRetries); if the store stays unavailable the batch's promise rejects, which fails
+ * the `bus.scope` of every job that emitted one of its events, so the job fails and its retry
+ * emits them again (dedupe keys keep a prediction from going out twice). Only an event emitted
+ * outside any scope can then be lost, and the log names it.
+ *
+ * A separate delivery loop (not the review job queue) claims due rows, a chunk at a time, and
+ * sends them with a global concurrency limit and a per-endpoint one, round-robin across
+ * endpoints, so a slow endpoint cannot hold up a fast one. Attempt results are written in
+ * batches too.
  *
  * Each attempt is signed (X-Empathy-Signature and Standard Webhooks; the webhook-id is the
  * delivery id, the same on every attempt), goes through the SSRF guard, does not follow
@@ -90,6 +96,25 @@ export interface WebhookTuning {
    * a few commits instead of one each, and the write does not land between every two of them.
    */
   outboxLingerMs?: number;
+  /** A failed outbox write is tried again this many times before the emitting jobs are failed. Default 3. */
+  outboxWriteRetries?: number;
+  /** Delay before the first of those retries, doubled for each next one. Default 100 ms. */
+  outboxRetryDelayMs?: number;
+}
+
+/**
+ * Events could not be written to the outbox, even after retries: the jobs that emitted them fail
+ * (through their `bus.scope`) and are retried. No `status`, so the job queue retries it.
+ */
+export class OutboxWriteError extends Error {
+  override readonly name = "OutboxWriteError";
+  constructor(
+    readonly eventIds: readonly string[],
+    readonly attempts: number,
+    cause: string,
+  ) {
+    super(`could not write ${eventIds.length} webhook event${eventIds.length === 1 ? "" : "s"} to the outbox after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${cause}`);
+  }
 }
 
 export interface WebhookManagerOptions extends WebhookTuning {
@@ -165,6 +190,8 @@ const DEFAULTS: Required<WebhookTuning> = {
   stopTimeoutMs: 5000,
   retentionMs: 14 * 24 * 60 * 60_000,
   outboxLingerMs: 5,
+  outboxWriteRetries: 3,
+  outboxRetryDelayMs: 100,
 };
 
 /** Buffered events written at the end of the turn, without waiting for the linger, once there are this many. */
@@ -222,10 +249,12 @@ export class WebhookManager {
   private nextBatchAt: number | null = null;
   /** Events received from the bus, written to the outbox together (one transaction), outboxLingerMs after the first. */
   private buffered: AnyEventEnvelope[] = [];
-  private bufferFlush: Promise<void> | null = null;
-  /** Writes the buffered events now (cancelling the scheduled write). */
-  private writeBuffered: (() => void) | null = null;
+  /** Settles when the buffered events are written (rejects if they could not be): the bus handler's result for each of them. */
+  private bufferDone: Deferred | null = null;
+  /** Cancels the scheduled write of the buffer (null once it has fired or when nothing is buffered). */
   private cancelBufferWrite: (() => void) | null = null;
+  /** The outbox write under way, with its retries (never rejects). One at a time, so events are written in emit order. */
+  private writing: Promise<void> | null = null;
   /** Attempt results not yet written: written together, in one transaction, a few ms after the first (see record). */
   private results: WebhookAttemptResult[] = [];
   private resultsTimer: NodeJS.Timeout | null = null;
@@ -265,7 +294,7 @@ export class WebhookManager {
     if (options?.condition === undefined || options.condition === null) {
       throw new WebhookRegistrationError("registerConditional: condition is required");
     }
-    return this.add(buildRegistration(options, options.condition as EventCondition | string));
+    return this.add(buildRegistration(options, options.condition as EventCondition | string, { log: this.log }));
   }
 
   unregister(id: string): boolean {
@@ -367,9 +396,9 @@ export class WebhookManager {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    const buffered = this.bufferFlush;
-    this.writeBuffered?.();
-    await buffered?.catch(() => undefined);
+    this.flushBuffer();
+    // The write under way, then what was buffered meanwhile (each with its retries).
+    while (this.writing) await this.writing;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.inFlight.size > 0) {
@@ -454,48 +483,90 @@ export class WebhookManager {
   // --- the bus side: render and write, nothing else ---
 
   private subscribe(): void {
-    if (!this.unsubscribe) this.unsubscribe = this.bus.on("*", this.onEvent);
+    // Durable: a batch that cannot be written fails the emitting jobs' bus scopes instead of vanishing.
+    if (!this.unsubscribe) this.unsubscribe = this.bus.on("*", this.onEvent, { durable: true });
   }
 
   /**
    * The "*" handler: as little as possible, since it runs while `interact()` is under way.
    * Events of interest are buffered and written together, in one transaction, outboxLingerMs
    * after the first (at the end of the turn once OUTBOX_FLUSH_COUNT are waiting): a burst of
-   * reviews costs a few commits, after `interact()` has moved on. The call that starts a batch
-   * returns a promise that settles once the batch is written, so `bus.settled()` (a graceful
-   * stop) waits for it; the others return nothing (one promise per batch, not per event).
+   * reviews costs a few commits, after `interact()` has moved on. Each event's call returns its
+   * batch's promise (the same one for the whole batch): it settles once the batch is written and
+   * rejects if it could not be, so `bus.settled()` (a graceful stop) waits for it and
+   * `bus.scope()` / `bus.flush()` fail the job that emitted the event.
    */
   private readonly onEvent = (envelope: AnyEventEnvelope): Promise<void> | void => {
     if (!this.interest.has(envelope.event_type) && !this.interest.has("*")) return;
     this.buffered.push(envelope);
-    if (this.bufferFlush) {
-      if (this.buffered.length === OUTBOX_FLUSH_COUNT) this.writeBufferedSoon();
-      return;
-    }
-    this.bufferFlush = new Promise<void>((resolve, reject) => {
-      this.writeBuffered = () => {
-        this.cancelBufferWrite?.();
-        this.cancelBufferWrite = null;
-        this.writeBuffered = null;
-        this.bufferFlush = null;
-        const events = this.buffered;
-        this.buffered = [];
-        this.writeEvents(events).then(resolve, reject);
-      };
+    if (!this.bufferDone) {
+      this.bufferDone = deferred();
       const linger = this.tuning.outboxLingerMs;
       if (linger > 0) {
-        const timer = setTimeout(this.writeBuffered, linger);
+        const timer = setTimeout(this.flushBuffer, linger);
         this.cancelBufferWrite = () => clearTimeout(timer);
-      } else this.writeBufferedSoon();
-    });
-    return this.bufferFlush;
+      } else this.flushBufferSoon();
+    } else if (this.buffered.length === OUTBOX_FLUSH_COUNT) this.flushBufferSoon();
+    return this.bufferDone.promise;
   };
 
   /** The buffered events are written at the end of this turn rather than when the linger ends. */
-  private writeBufferedSoon(): void {
+  private flushBufferSoon(): void {
     this.cancelBufferWrite?.();
-    const immediate = setImmediate(() => this.writeBuffered?.());
+    const immediate = setImmediate(this.flushBuffer);
     this.cancelBufferWrite = () => clearImmediate(immediate);
+  }
+
+  /**
+   * Writes the buffered events now; if a write is under way (a store retrying), right after it,
+   * together with whatever else arrives meanwhile: an outage costs one retry cycle per write,
+   * not one per batch, and the events still reach the outbox in emit order.
+   */
+  private readonly flushBuffer = (): void => {
+    this.cancelBufferWrite?.();
+    this.cancelBufferWrite = null;
+    if (this.writing || !this.bufferDone) return;
+    const events = this.buffered;
+    const done = this.bufferDone;
+    this.buffered = [];
+    this.bufferDone = null;
+    this.writing = this.writeEvents(events)
+      .then(done.resolve, done.reject)
+      .finally(() => {
+        this.writing = null;
+        // Events buffered during the write whose linger has already ended.
+        if (this.bufferDone && this.cancelBufferWrite === null) this.flushBuffer();
+      });
+  };
+
+  /**
+   * Writes the rows, trying again after outboxRetryDelayMs (doubled each time) up to
+   * outboxWriteRetries times: a full disk or a locked database often clears within a second.
+   * Then gives up with OutboxWriteError: the batch's promise rejects and the emitting jobs are
+   * retried later. The same rows (same delivery ids) are written on each try; a failed write
+   * wrote nothing (one transaction).
+   */
+  private async enqueue(input: Parameters<WebhookStore["enqueueWebhookEvent"]>[0], now: number, events: AnyEventEnvelope[]): Promise<void> {
+    const retries = Math.max(0, this.tuning.outboxWriteRetries);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.enqueueWebhookEvent(input, now);
+        if (attempt > 1) this.log.info({ events: events.length, attempt }, "webhook events written to the outbox after a retry");
+        return;
+      } catch (err) {
+        const fields = { err: errorText(err), events: events.length, attempt, event_types: [...new Set(events.map((e) => e.event_type))] };
+        if (attempt > retries) {
+          this.log.error(
+            { ...fields, event_ids: events.slice(0, 20).map((e) => e.id) },
+            "could not write webhook events to the outbox: the jobs that emitted them fail and are retried (see bus.scope)",
+          );
+          throw new OutboxWriteError(events.map((e) => e.id), attempt, errorText(err));
+        }
+        const wait = this.tuning.outboxRetryDelayMs * 2 ** (attempt - 1);
+        this.log.warn({ ...fields, retry_in_ms: wait }, "could not write webhook events to the outbox, will retry");
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Renders each matching registration's body and writes the outbox rows, synchronously, in one transaction. */
@@ -543,7 +614,7 @@ export class WebhookManager {
       }
     }
     if (deliveries.length === 0 && batchItems.length === 0) return;
-    await this.store.enqueueWebhookEvent({ events: stored, deliveries, batchItems }, now);
+    await this.enqueue({ events: stored, deliveries, batchItems }, now, events);
     for (const d of deliveries) if (d.status === "dead") this.logDeadOnArrival(d);
     if (batchItems.length > 0) this.nextBatchAt = now;
     this.kick();
@@ -1011,6 +1082,22 @@ function buildBody(build: NonNullable<Registration["buildPayload"]>, envelopes: 
   }
   if (payload === undefined) throw new PayloadBuildError("returned nothing");
   return typeof payload === "string" ? payload : JSON.stringify(payload);
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 function toMs(value: Date | number | string): number {

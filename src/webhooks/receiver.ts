@@ -3,17 +3,21 @@
  * `MemorySeenStore` remembers delivered `webhook-id`s so a retried delivery is handled once.
  * examples/receiver/ shows both in a small server.
  *
- * Verification, in order:
- * 1. A `webhook-signature` header present: Standard Webhooks. `webhook-id` and
- *    `webhook-timestamp` are then required; the timestamp must be within `toleranceSeconds`
- *    of now (too old or too far in the future fails: replay protection); any of the
+ * Safe by default: only the Standard Webhooks signature is accepted. It signs `webhook-id`,
+ * `webhook-timestamp` and the body together, so a captured delivery cannot be replayed outside
+ * the timestamp window nor under another id (the id receivers deduplicate by).
+ *
+ * 1. `webhook-signature`, `webhook-id` and `webhook-timestamp` are required; the timestamp must
+ *    be within `toleranceSeconds` of now (too old or too far in the future fails); any of the
  *    space-separated `v1,<base64>` signatures may match. If this check fails the request fails:
  *    there is no fallback to the other scheme.
- * 2. Else `X-Empathy-Signature`: hex HMAC-SHA256 of the body (a `sha256=` prefix is tolerated).
- *    This scheme covers the body only, so it cannot stop a replay; `webhook-id` and
- *    `webhook-timestamp`, if present, are returned (and the timestamp window is still applied),
- *    but they are not authenticated. Prefer the Standard Webhooks headers.
- * 3. Neither: not ok.
+ * 2. Only with `{ allowLegacy: true }`, and only when there is no `webhook-signature` at all:
+ *    `X-Empathy-Signature`, the hex HMAC-SHA256 of the body (a `sha256=` prefix is tolerated).
+ *    It covers the body only, so it cannot stop a replay: the result has `id: null` and
+ *    `timestamp: null`, whatever `webhook-id` / `webhook-timestamp` headers came with it, since
+ *    nobody signed them (an attacker replaying an old body sets them freely). Without
+ *    allowLegacy such a request fails: stripping `webhook-signature` from a captured delivery
+ *    must not downgrade it to the weaker scheme.
  *
  * Comparisons are constant-time (crypto.timingSafeEqual after a length check). `secret` may be a
  * list (key rotation): any of them may match. Keys are derived as src/webhooks/signing.ts does.
@@ -44,10 +48,17 @@ export interface VerifyOptions {
   toleranceSeconds?: number;
   /** The current time: a Date or Unix seconds; default the clock. */
   now?: Date | number;
+  /**
+   * Also accept `X-Empathy-Signature` alone (a sender that cannot send Standard Webhooks). No
+   * replay protection: such a result has `id: null, timestamp: null`. Default false.
+   */
+  allowLegacy?: boolean;
 }
 
+/** A Standard Webhooks result carries the signed id and timestamp; a legacy one never carries unsigned values. */
 export type VerifyResult =
-  | { ok: true; id: string | null; timestamp: number | null; scheme: SignatureScheme }
+  | { ok: true; id: string; timestamp: number; scheme: "standard-webhooks" }
+  | { ok: true; id: null; timestamp: null; scheme: "empathy" }
   | { ok: false; reason: string };
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -104,7 +115,7 @@ export function verifyWebhookSignature(
   rawBody: RawBody,
   headers: HeadersLike,
   secret: string | readonly string[],
-  { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now }: VerifyOptions = {},
+  { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now, allowLegacy = false }: VerifyOptions = {},
 ): VerifyResult {
   if (typeof rawBody !== "string" && !(rawBody instanceof Uint8Array)) {
     return { ok: false, reason: "rawBody must be the raw request body (a string or a Buffer), not a parsed object" };
@@ -116,10 +127,10 @@ export function verifyWebhookSignature(
   const current = nowSeconds(now);
 
   const signatureHeader = getHeader(headers, WEBHOOK_SIGNATURE_HEADER);
-  const id = getHeader(headers, WEBHOOK_ID_HEADER) ?? null;
-  const timestampHeader = getHeader(headers, WEBHOOK_TIMESTAMP_HEADER);
 
   if (signatureHeader !== undefined) {
+    const id = getHeader(headers, WEBHOOK_ID_HEADER) ?? null;
+    const timestampHeader = getHeader(headers, WEBHOOK_TIMESTAMP_HEADER);
     if (id === null || id === "") return { ok: false, reason: "missing webhook-id header" };
     if (timestampHeader === undefined) return { ok: false, reason: "missing webhook-timestamp header" };
     const ts = checkTimestamp(timestampHeader, toleranceSeconds, current);
@@ -150,22 +161,26 @@ export function verifyWebhookSignature(
   }
 
   const empathyHeader = getHeader(headers, EMPATHY_SIGNATURE_HEADER);
+  if (allowLegacy !== true) {
+    return {
+      ok: false,
+      reason:
+        empathyHeader === undefined
+          ? "no signature: expected the webhook-signature header"
+          : `missing webhook-signature header (${EMPATHY_SIGNATURE_HEADER} alone is accepted only with allowLegacy: it cannot stop a replay)`,
+    };
+  }
   if (empathyHeader === undefined) {
     return { ok: false, reason: `no signature: expected a webhook-signature or ${EMPATHY_SIGNATURE_HEADER} header` };
   }
   const hex = empathyHeader.trim().replace(/^sha256=/i, "");
   if (!HEX_SIGNATURE.test(hex)) return { ok: false, reason: `${EMPATHY_SIGNATURE_HEADER} is not a hex HMAC-SHA256` };
-  let timestamp: number | null = null;
-  if (timestampHeader !== undefined) {
-    const ts = checkTimestamp(timestampHeader, toleranceSeconds, current);
-    if (!ts.ok) return ts;
-    timestamp = ts.seconds;
-  }
   const given = Buffer.from(hex, "hex");
   for (const s of secrets) {
     const expected = Buffer.from(empathySignature(body, s), "hex");
     if (given.length === expected.length && timingSafeEqual(given, expected)) {
-      return { ok: true, id: id === "" ? null : id, timestamp, scheme: "empathy" };
+      // webhook-id and webhook-timestamp are not covered by this signature: not returned.
+      return { ok: true, id: null, timestamp: null, scheme: "empathy" };
     }
   }
   return { ok: false, reason: `${EMPATHY_SIGNATURE_HEADER} does not match` };

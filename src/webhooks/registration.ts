@@ -4,7 +4,7 @@
  * after it (registrations are rebuilt from the operator config at every start).
  */
 import { createHash } from "node:crypto";
-import { parse as parseCel } from "@marcbachmann/cel-js";
+import { CelConditionError, compileCel, type ConditionSkip, type ConditionSkipReporter } from "./celCondition.js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { knownFields, rootField } from "./catalogFields.js";
 import { standardWebhookKey } from "./signing.js";
@@ -29,8 +29,25 @@ export class PayloadBuildError extends Error {
   }
 }
 
-/** Called with the event's data and its envelope (the operator config's compiled CEL conditions read both). */
-export type EventCondition = (data: Record<string, unknown>, envelope: { id: string; event_type: string; timestamp: string }) => boolean;
+/**
+ * Called with the event's data and its envelope (the operator config's compiled CEL conditions
+ * read both). CEL conditions also take `report`, told when a run was cut short by a bound.
+ */
+export type EventCondition = (
+  data: Record<string, unknown>,
+  envelope: { id: string; event_type: string; timestamp: string },
+  report?: ConditionSkipReporter,
+) => boolean;
+
+/** Where a registration says its condition was cut short (the manager's logger). */
+export interface ConditionLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface BuildRegistrationContext {
+  /** Without it, the warning goes to process.emitWarning. */
+  log?: ConditionLogger;
+}
 
 export interface RegisterOptions {
   /** A catalog or custom event type, or "*" for every event. */
@@ -141,27 +158,47 @@ function numberOption(name: string, value: unknown, fallback: number, min: numbe
   return value;
 }
 
+/**
+ * A function is used as is; a string is a CEL expression, bounded (see celCondition.ts: RE2
+ * regexes, limited nesting and data, a time budget). It holds only when it evaluates to true;
+ * an evaluation error (a field the event lacks) is thrown, which the manager takes for "no
+ * match", and a run cut short by a bound is false. It sees the data plus the
+ * envelope's id, event_type and timestamp (a data field of the same name wins), like templates.
+ */
 export function compileCondition(condition: EventCondition | string): EventCondition {
   if (typeof condition === "function") return condition;
   if (typeof condition !== "string" || condition.trim() === "") {
     throw new WebhookRegistrationError("condition must be a function or a CEL expression");
   }
-  let expression: (context: Record<string, unknown>) => unknown;
+  let predicate: ReturnType<typeof compileCel>;
   try {
-    expression = parseCel(condition) as unknown as (context: Record<string, unknown>) => unknown;
+    // Evaluation errors reach the manager, which logs them (debug) as "did not match".
+    predicate = compileCel(condition, { throwErrors: true });
   } catch (err) {
-    throw new WebhookRegistrationError(`condition: ${(err as Error).message.split("\n")[0]}`);
+    if (!(err instanceof CelConditionError)) throw err;
+    throw new WebhookRegistrationError(`condition: ${err.message}`);
   }
-  // A CEL condition holds only when it evaluates to true; an evaluation error (a field the
-  // event lacks) is "no match", reported by the caller. It sees the data plus the envelope's
-  // id, event_type and timestamp (a data field of the same name wins), like templates.
-  // The JSON round trip hands the evaluator plain objects of its own realm (cel-js compares
-  // constructors; bus data is a structured clone, which under a VM sandbox comes from another realm).
-  return (data, envelope) =>
-    expression(JSON.parse(JSON.stringify({ id: envelope.id, event_type: envelope.event_type, timestamp: envelope.timestamp, ...data }))) === true;
+  return (data, envelope, report) =>
+    predicate({ id: envelope.id, event_type: envelope.event_type, timestamp: envelope.timestamp, ...data }, report);
 }
 
-export function buildRegistration(options: RegisterOptions, condition: EventCondition | string | null): Registration {
+/**
+ * The condition as the manager calls it: a run cut short by a bound counts as false and is
+ * logged once per registration and reason, naming the registration, never the event data.
+ */
+function reportingCondition(condition: EventCondition, who: { id: string; eventType: string; origin: string }, log: ConditionLogger | undefined): EventCondition {
+  const reported = new Set<ConditionSkip["reason"]>();
+  const report = (skip: ConditionSkip): void => {
+    if (reported.has(skip.reason)) return;
+    reported.add(skip.reason);
+    const message = `webhook condition of ${who.id} (${who.eventType} to ${who.origin}) ${skip.message}; it counts as false (logged once for this registration)`;
+    if (log) log.warn({ registration_id: who.id, event_type: who.eventType, origin: who.origin, reason: skip.reason }, message);
+    else process.emitWarning(message, { code: "EMPATHY_CONDITION_SKIPPED" });
+  };
+  return (data, envelope) => condition(data, envelope, report);
+}
+
+export function buildRegistration(options: RegisterOptions, condition: EventCondition | string | null, context: BuildRegistrationContext = {}): Registration {
   if (options === null || typeof options !== "object") throw new WebhookRegistrationError("register: options must be an object");
   const { eventType, url } = options;
   if (typeof eventType !== "string" || eventType.trim() === "") throw new WebhookRegistrationError("eventType must be a non-empty string");
@@ -248,7 +285,7 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     retryCount,
     batchSize,
     batchTimeoutMs: Math.round(batchTimeoutSeconds * 1000),
-    condition: condition === null ? null : compileCondition(condition),
+    condition: condition === null ? null : reportingCondition(compileCondition(condition), { id, eventType, origin }, context.log),
     buildPayload,
     interpretResponse: options.interpretResponse ?? null,
     dedupe: options.dedupe !== false,

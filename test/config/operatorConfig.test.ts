@@ -10,6 +10,8 @@ import {
   type OperatorConfig,
 } from "../../src/config/operatorConfig.js";
 import { eventTemplateData } from "../../src/webhooks/template.js";
+import type { ConditionSkip } from "../../src/webhooks/celCondition.js";
+import { aliasBomb, wideAliases } from "../helpers/yamlBombs.js";
 
 const EXAMPLE = [
   /* 1 */ "webhooks:",
@@ -349,5 +351,100 @@ describe("CEL conditions", () => {
     expect(() => compileCondition("a &&")).toThrow(ConditionError);
     expect(() => compileCondition("1 + 2")).toThrow("the CEL expression must give a bool, it gives int");
     expect(() => compileCondition("   ")).toThrow("the CEL expression is empty");
+  });
+});
+
+describe("bounded YAML in the operator config", () => {
+  it("stops start-up on an alias bomb, naming the file and line, without expanding it", () => {
+    const path = file("bomb.yml", `webhooks: []\n${aliasBomb()}`);
+    const started = Date.now();
+    let err: unknown;
+    try {
+      loadOperatorConfig(path, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(Date.now() - started).toBeLessThan(5_000); // main expanded it itself: past 60 s
+    expect(err).toBeInstanceOf(OperatorConfigError);
+    expect((err as OperatorConfigError).message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: the YAML expands to more than 100,000 values once its aliases are expanded \\(an alias bomb\\?\\); the file is not read$`),
+    );
+  });
+
+  it("stops start-up on a quadratic alias fan-out and on a file over 1 MB", () => {
+    expect(configError(wideAliases(2_000, 60)).message).toMatch(/^empathy\.config\.yml:\d+: the YAML expands to more than 100,000 values/);
+    expect(configError(`webhooks: []\n# ${"x".repeat(1_100_000)}\n`).message).toBe("empathy.config.yml: the YAML is 1,075 KB, over the 1,024 KB limit; the file is not read");
+  });
+
+  it("still reads anchors and aliases used as intended", () => {
+    const config = parseOperatorConfig(
+      [
+        "webhooks:",
+        "  - { event_type: test, url: 'https://a.test/h', headers: &headers { Content-Type: application/json } }",
+        "  - { event_type: test, url: 'https://b.test/h', headers: *headers }",
+      ].join("\n"),
+      { env: {} },
+    );
+    expect(config.webhooks.map((w) => w.headers)).toEqual([{ "Content-Type": "application/json" }, { "Content-Type": "application/json" }]);
+  });
+});
+
+describe("bounded CEL conditions", () => {
+  const hostile = "a".repeat(29) + "!";
+
+  it("runs matches() on RE2: the ReDoS pattern is linear, and RE2 syntax works", () => {
+    const started = Date.now();
+    const redos = compileCondition('prediction.matches("^(a+)+$")');
+    expect(redos({ prediction: hostile })).toBe(false);
+    expect(redos({ prediction: "a".repeat(100_000) + "!" })).toBe(false);
+    expect(redos({ prediction: "aaaa" })).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000); // a backtracking engine: 1.9 s at 29 characters, doubling with each
+    expect(compileCondition('prediction.matches("(?i)^drop")')({ prediction: "DROP TABLE users" })).toBe(true);
+  });
+
+  it.each([
+    ["a backreference", `prediction.matches("(a)\\\\1")`, /^matches\(\): "\(a\)\\\\1" is not an RE2 pattern \(invalid escape sequence: `\\1`\); RE2 has no backreferences or lookaround \(at character 20\)$/],
+    ["a lookahead", `prediction.matches("a(?=b)")`, /is not an RE2 pattern \(invalid or unsupported Perl syntax: `\(\?=`\)/],
+    ["comprehensions 3 deep", "tags.all(a, tags.all(b, tags.exists(c, a == b && b == c)))", /^comprehensions \(all, exists, exists_one, map, filter\) and cel\.bind nest at most 2 deep; exists\(\) here is 3 deep/],
+    ["map inside filter inside cel.bind", "cel.bind(t, tags, t.filter(a, t.map(b, b + a).size() > 0).size() > 0)", /map\(\) here is 3 deep/],
+    ["a list literal of 201 items", `prediction in [${Array.from({ length: 201 }, (_, i) => `"p${i}"`).join(", ")}]`, /^invalid CEL expression: Exceeded maxListElements \(200\)/],
+    ["more than 1,000 nodes", Array.from({ length: 400 }, (_, i) => `c > ${i}.0`).join(" || "), /^invalid CEL expression: Exceeded maxAstNodes \(1000\)/],
+  ])("refuses %s at load, with the file, line and key", (_label, source, message) => {
+    expect(() => compileCondition(source)).toThrow(ConditionError);
+    const err = configError(`webhooks:\n  - event_type: test\n    url: https://x.test/h\n    condition: '${source.replace(/'/g, "''")}'\n`);
+    expect(err.issues).toEqual([{ line: 4, key: "webhooks[0].condition", message: expect.stringMatching(message) }]);
+    expect(err.message).toMatch(/^empathy\.config\.yml:4: webhooks\[0\]\.condition: /);
+  });
+
+  it("accepts two levels of comprehension and patterns computed from the data", () => {
+    expect(compileCondition("tags.exists(a, tags.exists(b, a != b))")({ tags: ["x", "y"] })).toBe(true);
+    const computed = compileCondition("prediction.matches(pattern)");
+    expect(computed({ prediction: hostile, pattern: "^(a+)+$" })).toBe(false);
+    expect(computed({ prediction: "ab", pattern: "^a" })).toBe(true);
+    expect(computed({ prediction: "ab", pattern: "(a)\\1" })).toBe(false); // not RE2: an evaluation error, so false
+  });
+
+  it("counts a run past its time budget as false and says so, without the data", () => {
+    const skips: ConditionSkip[] = [];
+    const heavy = compileCondition('ids.all(a, ids.all(b, !prediction.matches("x+y")))');
+    const data = { ids: Array.from({ length: 1_000 }, (_, i) => i), prediction: "x".repeat(100_000) };
+    const started = Date.now();
+    expect(heavy(data, undefined, (skip) => skips.push(skip))).toBe(false); // unbounded: a million scans of 100 KB, minutes
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(skips).toEqual([{ reason: "time_budget", message: "was stopped after its 100 ms time budget, twice in a row" }]);
+    // The evaluator is intact afterwards.
+    expect(heavy({ ids: [1, 2], prediction: "xy" }, undefined, (skip) => skips.push(skip))).toBe(false);
+    expect(heavy({ ids: [1, 2], prediction: "zz" })).toBe(true);
+    expect(skips).toHaveLength(1);
+  });
+
+  it("does not evaluate over data with a list of more than 1,000 items or over 256 KB of JSON", () => {
+    const skips: ConditionSkip[] = [];
+    const condition = compileCondition("size(tags) > 0");
+    expect(condition({ tags: Array(1_001).fill("t") }, undefined, (s) => skips.push(s))).toBe(false);
+    expect(condition({ tags: ["t"], prediction: "p".repeat(300_000) }, undefined, (s) => skips.push(s))).toBe(false);
+    expect(condition({ tags: Array(1_000).fill("t") })).toBe(true);
+    expect(skips.map((s) => s.reason)).toEqual(["data_limit", "data_limit"]);
+    expect(JSON.stringify(skips)).not.toContain("ppp");
   });
 });

@@ -1,6 +1,8 @@
 import { jest } from "@jest/globals";
-import { EventBus } from "../../src/events/bus.js";
+import { EventBus, EventHandlingError } from "../../src/events/bus.js";
 import type { AnyEventEnvelope } from "../../src/events/catalog.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -334,5 +336,138 @@ describe("EventBus dispatch queue", () => {
     await bus.settled();
     expect(other).toHaveBeenCalledTimes(1);
     expect(seen.map((e) => e.event_type)).toEqual(["test", "error"]);
+  });
+});
+
+describe("EventBus scopes: durable handlers report failures to the job that emitted the event", () => {
+  /** A durable handler that keeps each event until `settle` is called for it. */
+  function durable(bus: EventBus) {
+    const calls: { event: AnyEventEnvelope; resolve: () => void; reject: (err: unknown) => void }[] = [];
+    bus.on(
+      "test",
+      (event) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({ event, resolve, reject });
+        }),
+      { durable: true },
+    );
+    return calls;
+  }
+
+  it("emit still returns at once inside a scope; flush() waits for the durable handlers of the scope's events", async () => {
+    const bus = new EventBus();
+    const calls = durable(bus);
+    let flushed = false;
+    const job = bus.scope(async () => {
+      bus.emit({ type: "test", data: { n: 1 } });
+      expect(calls).toHaveLength(0); // handlers run after emit has returned, as outside a scope
+      const flush = bus.flush().then(() => (flushed = true));
+      await sleep(20);
+      expect(calls).toHaveLength(1);
+      expect(flushed).toBe(false);
+      calls[0].resolve();
+      await flush;
+      return "result";
+    });
+    await expect(job).resolves.toBe("result");
+    expect(flushed).toBe(true);
+  });
+
+  it("a durable handler's failure fails flush() and the scope with EventHandlingError, and is still logged and reported once", async () => {
+    const logger = { error: jest.fn() };
+    const bus = new EventBus({ logger });
+    const calls = durable(bus);
+    const seen: AnyEventEnvelope[] = [];
+    bus.on("error", (e) => void seen.push(e));
+    const cause = new Error("outbox unavailable");
+    let flushError: unknown;
+    const job = bus.scope(async () => {
+      bus.emit({ type: "test", data: { n: 1 } });
+      bus.emit({ type: "test", data: { n: 2 } });
+      await Promise.resolve();
+      // One write for both events, as the webhook outbox does: the same failure for each.
+      for (const c of calls.splice(0)) c.reject(cause);
+      flushError = await bus.flush().catch((err: unknown) => err);
+    });
+    await expect(job).rejects.toThrow(EventHandlingError);
+    expect(flushError).toBeInstanceOf(EventHandlingError);
+    expect((flushError as EventHandlingError).failures).toEqual([cause]); // one failure, however many events it concerns
+    expect((flushError as Error).message).toBe("an event emitted here was not kept by a durable listener: outbox unavailable");
+    await bus.settled();
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(seen.map((e) => e.data.error_message)).toEqual(["outbox unavailable"]);
+  });
+
+  it("an ordinary handler's failure never fails the scope (a dead Slack endpoint must not fail a review)", async () => {
+    const bus = new EventBus();
+    bus.on("test", () => {
+      throw new Error("slack down");
+    });
+    bus.on("test", async () => {
+      throw new Error("jira down");
+    });
+    await expect(
+      bus.scope(async () => {
+        bus.emit({ type: "test", data: {} });
+        await bus.flush();
+        return 1;
+      }),
+    ).resolves.toBe(1);
+  });
+
+  it("failures belong to the scope that emitted the event: concurrent jobs and unscoped emitters are not affected", async () => {
+    const bus = new EventBus();
+    bus.on("*", (e) => (e.data.fail ? Promise.reject(new Error(`cannot keep ${String(e.data.job)}`)) : Promise.resolve()), { durable: true });
+    const a = bus.scope(async () => {
+      await sleep(5);
+      bus.emit({ type: "test", data: { job: "a", fail: true } });
+      await sleep(5);
+    });
+    const b = bus.scope(async () => {
+      bus.emit({ type: "test", data: { job: "b" } });
+      await sleep(10);
+      await bus.flush();
+    });
+    bus.emit({ type: "test", data: { job: "outside", fail: true } }); // logged, attributed to nobody
+    await expect(a).rejects.toThrow("cannot keep a");
+    await expect(b).resolves.toBeUndefined();
+    await expect(bus.flush()).resolves.toBeUndefined(); // outside a scope nothing is the caller's
+  });
+
+  it("events emitted by handlers of a scoped event belong to the same scope; the error report does not", async () => {
+    const bus = new EventBus();
+    bus.on("test", () => {
+      bus.emit({ type: "follow_up", data: {} });
+    });
+    bus.on("follow_up", () => Promise.reject(new Error("follow-up not kept")), { durable: true });
+    // The `error` event reporting that failure is emitted outside the scope: a durable failure on it is nobody's.
+    const reported = jest.fn(() => Promise.reject(new Error("error reports are nobody's")));
+    bus.on("error", reported, { durable: true });
+    const error = await bus
+      .scope(async () => {
+        bus.emit({ type: "test", data: {} });
+      })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EventHandlingError);
+    await bus.settled();
+    expect(reported).toHaveBeenCalledTimes(1);
+    expect((error as EventHandlingError).failures.map((f) => (f as Error).message)).toEqual(["follow-up not kept"]);
+  });
+
+  it("a durable handler that throws synchronously fails the scope too, and a later flush keeps failing", async () => {
+    const bus = new EventBus();
+    bus.on(
+      "test",
+      () => {
+        throw new Error("no room");
+      },
+      { durable: true },
+    );
+    await bus.scope(async () => {
+      bus.emit({ type: "test", data: {} });
+      await expect(bus.flush()).rejects.toThrow("no room");
+      await expect(bus.flush()).rejects.toThrow("no room");
+    }).catch(() => undefined);
+    await expect(bus.scope(async () => bus.emit({ type: "test", data: {} }))).rejects.toThrow(EventHandlingError);
   });
 });

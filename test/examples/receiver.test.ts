@@ -123,11 +123,45 @@ describe("examples/receiver", () => {
     expect((await send(bad, {})).status).toBe(401);
   });
 
-  it("accepts X-Empathy-Signature alone", async () => {
+  it("refuses X-Empathy-Signature alone by default: 401, nothing handled", async () => {
     const body = JSON.stringify(envelope(30));
     const res = await send(body, { "X-Empathy-Signature": empathySignature(body, secret) });
-    expect(res.status).toBe(200);
-    expect(received[0].info).toEqual({ deliveryId: null, scheme: "empathy" });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatch(/missing webhook-signature header/);
+    expect(received).toEqual([]);
+  });
+
+  it("refuses the audit's replay: a month-old delivery stripped of webhook-signature, with a fresh unsigned id and timestamp", async () => {
+    const body = JSON.stringify(envelope(31));
+    const captured = signed(body, "msg_month_old", new Date(Date.now() - 30 * 24 * 3600_000));
+    const { "webhook-signature": _removed, ...rest } = captured;
+    const replay = { ...rest, "webhook-id": "msg_attacker", "webhook-timestamp": String(Math.floor(Date.now() / 1000)) };
+    expect((await send(body, replay)).status).toBe(401);
+    expect((await send(body, captured)).status).toBe(401); // untouched: its signed timestamp is a month old
+    expect(received).toEqual([]);
+  });
+
+  it("with allowLegacy accepts X-Empathy-Signature alone, with no delivery id, and a replay of it is caught only by its event ids", async () => {
+    const legacy = createReceiver({ secret, allowLegacy: true, log: () => undefined, onEvent: (event, info) => void received.push({ event, info }) });
+    await new Promise<void>((resolve) => legacy.listen(0, "127.0.0.1", resolve));
+    try {
+      const at = `http://127.0.0.1:${(legacy.address() as AddressInfo).port}/`;
+      const post = async (body: string, headers: Record<string, string>) =>
+        (await fetch(at, { method: "POST", headers: { "content-type": "application/json", ...headers }, body })).json();
+      const body = JSON.stringify(envelope(32));
+      const headers = { "X-Empathy-Signature": empathySignature(body, secret), "webhook-id": "msg_unsigned", "webhook-timestamp": "1" };
+      expect(await post(body, headers)).toEqual({ status: "ok", handled: 1, duplicates: 0 });
+      expect(received.map((r) => r.info)).toEqual([{ deliveryId: null, scheme: "empathy" }]); // not the unsigned "msg_unsigned"
+      expect(await post(body, { ...headers, "webhook-id": "msg_other" })).toEqual({ status: "ok", handled: 0, duplicates: 1 });
+      // Standard Webhooks deliveries still verify, and a bad one still fails with no fallback.
+      const fresh = JSON.stringify(envelope(33));
+      expect(await post(fresh, signed(fresh, "msg_legacy_receiver"))).toEqual({ status: "ok", handled: 1, duplicates: 0 });
+      const tampered = { ...signed(fresh, "msg_legacy_receiver_2"), "X-Empathy-Signature": empathySignature(`${fresh} `, secret) };
+      expect(await post(`${fresh} `, tampered)).toEqual({ error: "webhook-signature does not match" });
+      expect(received.map((r) => r.event.id)).toEqual(["evt_32", "evt_33"]);
+    } finally {
+      await new Promise<void>((resolve) => legacy.close(() => resolve()));
+    }
   });
 
   it("answers 405 to other methods", async () => {

@@ -146,4 +146,30 @@ describe("JobQueue", () => {
     expect(dead.lastError).toMatch(/^the process stopped while running this job on each of its 3 attempts/);
     expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ job_type: "poison", repo: "o/r", pull_number: 9, attempts: 3 }), expect.stringMatching(/dead-lettered/));
   });
+
+  it("runs each handler inside `around`, whose failure fails the job (the app: the bus scope whose events were not stored)", async () => {
+    const store = new SqliteStore(":memory:");
+    const calls: string[] = [];
+    let failScope = true;
+    const queue = new JobQueue({
+      store,
+      log: silent,
+      baseDelayMs: 0,
+      maxAttempts: 3,
+      around: async (run) => {
+        calls.push("enter");
+        await run();
+        calls.push("leave");
+        if (failScope) {
+          failScope = false;
+          throw new Error("events not stored");
+        }
+      },
+    });
+    queue.register("t", async () => void calls.push("run"));
+    await queue.enqueue({ type: "t", payload: {} });
+    await queue.drain();
+    expect(calls).toEqual(["enter", "run", "leave", "enter", "run", "leave"]);
+    expect(await store.countJobs()).toMatchObject({ done: 1, dead: 0 });
+  });
 });

@@ -5,7 +5,8 @@
  * deleted and added lines are compared: a key deleted and not re-added under the same parent is
  * a removal; a move or an edit that keeps the key is not.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq } from "yaml";
+import { parseBoundedDocument, PREDICTOR_YAML_LIMITS } from "../../config/yamlLimits.js";
 import type { DiffFile } from "../types.js";
 import { emitIssues, type Emit, type Issue } from "./contract.js";
 import { changedLines, indentOf, lineOfOffset, parentIndex, reconstructOld, sidedLines, Tally, type SidedLine } from "./predict.js";
@@ -226,8 +227,6 @@ interface YScalar {
 }
 type YNode = YMap | YSeq | YScalar;
 
-/** YAML parsing costs about 0.5 s a megabyte: larger YAML documents fall back to the diff. */
-const MAX_YAML_CHARS = 1_500_000;
 const MAX_JSON_CHARS = 30_000_000;
 
 /** A JSON document as a tree with line numbers: a small recursive-descent reader, far faster than a YAML parser. */
@@ -329,8 +328,14 @@ export function parseTree(text: string): YNode | undefined {
     const json = parseJsonTree(text);
     if (json) return json;
   }
-  if (text.length > MAX_YAML_CHARS) return undefined;
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  // Bounded (size before parsing, aliases and their expansion after): a document over the
+  // limits falls back to the diff, like one that does not parse.
+  let doc: ReturnType<typeof parseBoundedDocument>;
+  try {
+    doc = parseBoundedDocument(text, PREDICTOR_YAML_LIMITS, { uniqueKeys: false, prettyErrors: false });
+  } catch {
+    return undefined;
+  }
   if (doc.errors.length > 0) return undefined;
   const lineOf = lineOfOffset(text);
   const convert = (node: unknown, fallbackLine: number, depth: number): YNode => {

@@ -8,7 +8,7 @@
  * Read line by line (the whole file when its content is known, else each hunk), with the
  * triggers taken from the parsed file when it parses. Only added lines are evidence.
  */
-import { parse as parseYaml } from "yaml";
+import { parseBoundedYaml, PREDICTOR_YAML_LIMITS } from "../../config/yamlLimits.js";
 import type { DiffFile, DiffLine, Prediction, Severity, SyncAnalyzer } from "../types.js";
 import { contentOf, DiffIndex, indentOf, makePrediction, safely, snippet, textLines } from "./predict.js";
 
@@ -73,7 +73,8 @@ function triggersOf(content: string | undefined, visible: string[]): Set<string>
   const out = new Set<string>();
   if (content !== undefined) {
     try {
-      const doc = parseYaml(content, { uniqueKeys: false }) as Record<string, unknown> | null;
+      // Bounded: an alias bomb or an oversized file throws, and the lines below are used.
+      const doc = parseBoundedYaml(content, PREDICTOR_YAML_LIMITS, { uniqueKeys: false }) as Record<string, unknown> | null;
       const on = doc && typeof doc === "object" ? (doc.on ?? doc.true) : undefined;
       if (typeof on === "string") out.add(on);
       else if (Array.isArray(on)) {

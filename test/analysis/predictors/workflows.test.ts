@@ -1,5 +1,6 @@
 import { workflowsPredictor } from "../../../src/analysis/predictors/workflows.js";
 import { added, change, file, predict, predictChanges } from "./helpers.js";
+import { aliasBomb } from "../../helpers/yamlBombs.js";
 
 const newWorkflow = (path: string, yaml: string) => predictChanges(workflowsPredictor, [change(path, "", yaml)]);
 const kinds = (preds: { kind: string }[]) => preds.map((p) => p.kind);
@@ -179,5 +180,14 @@ describe("workflows predictor: expressions", () => {
     expect(kinds(newWorkflow(".github/workflows/x.yml", wf("echo '${{ toJSON(github.event) }}' > event.json")))).toEqual(["ci-script-injection"]);
     expect(newWorkflow(".github/workflows/x.yml", wf("echo ${{ contains(github.event.pull_request.title, 'WIP') }}"))).toEqual([]);
     expect(newWorkflow(".github/workflows/x.yml", wf("echo ${{ github.event.pull_request.number }}"))).toEqual([]);
+  });
+});
+
+describe("workflows predictor: bounded YAML", () => {
+  it("reads the triggers from the lines when the workflow is an alias bomb, at once", () => {
+    const started = Date.now();
+    const preds = newWorkflow(".github/workflows/preview.yml", `${PR_TARGET}x-lol:\n${aliasBomb().replace(/^(?=.)/gm, "  ")}`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(kinds(preds)).toEqual(["ci-untrusted-checkout"]);
   });
 });
