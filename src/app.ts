@@ -162,6 +162,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       appAuth: () => app.auth(),
       review: (payload) => runReviewJob(payload, reviewDeps),
       log: app.log,
+      access: operatorConfig.slack,
     });
     try {
       addHandler(healthHandler(store, () => pool.stats()));

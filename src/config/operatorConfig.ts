@@ -60,6 +60,7 @@ import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } 
 import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../webhooks/signing.js";
 import { CelConditionError, compileCel, type ConditionSkipReporter } from "../webhooks/celCondition.js";
 import { OPERATOR_CONFIG_YAML_LIMITS, parseBoundedDocument, YamlLimitError } from "./yamlLimits.js";
+import { DEFAULT_SLACK_ACCESS, SLACK_KNOWN_KEYS, slackAccessConfigSchema, type SlackAccessConfig } from "./slackAccessConfig.js";
 
 export const OPERATOR_CONFIG_FILE = "empathy.config.yml";
 
@@ -105,6 +106,8 @@ export interface OperatorConfig {
   network: { allowPrivate: string[] };
   /** Per-service settings (slack, datadog, jira, pagerduty, teams, discord, github), interpolated and checked; see src/integrations/index.ts. */
   integrations: IntegrationsConfig;
+  /** The `slack:` section: which Slack workspaces/channels reach which repositories (src/config/slackAccessConfig.ts). */
+  slack: SlackAccessConfig;
   /** Non-fatal remarks, formatted like errors (`file:line: key: message`). */
   warnings: string[];
 }
@@ -138,6 +141,7 @@ export const EMPTY_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
   webhooks: [],
   network: { allowPrivate: [] },
   integrations: {},
+  slack: DEFAULT_SLACK_ACCESS,
   warnings: [],
 }) as OperatorConfig;
 
@@ -147,7 +151,7 @@ export const EMPTY_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
 export function loadOperatorConfig(path?: string, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const explicit = path ?? (env.EMPATHY_CONFIG !== undefined && env.EMPATHY_CONFIG !== "" ? env.EMPATHY_CONFIG : undefined);
   const file = explicit ?? (existsSync(OPERATOR_CONFIG_FILE) ? OPERATOR_CONFIG_FILE : undefined);
-  if (file === undefined) return { ...EMPTY_OPERATOR_CONFIG, network: { allowPrivate: [] }, webhooks: [], integrations: {}, warnings: [] };
+  if (file === undefined) return { ...EMPTY_OPERATOR_CONFIG, network: { allowPrivate: [] }, webhooks: [], integrations: {}, slack: DEFAULT_SLACK_ACCESS, warnings: [] };
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -211,6 +215,7 @@ export function parseOperatorConfig(text: string, options: ParseOptions = {}): O
         webhooks,
         network: { allowPrivate },
         integrations: parsed.data.integrations ?? {},
+        slack: parsed.data.slack ?? DEFAULT_SLACK_ACCESS,
         warnings: [],
       };
     }
@@ -444,6 +449,7 @@ const configSchema = z
     webhooks: z.preprocess(nullToUndefined, z.array(webhookSchema, { error: "must be a list of webhooks" }).optional()),
     network: z.preprocess(nullToUndefined, networkSchema.optional()),
     integrations: z.preprocess(nullToUndefined, integrationsSchema.optional()),
+    slack: z.preprocess(nullToUndefined, slackAccessConfigSchema.optional()),
   })
   .strict();
 
@@ -453,12 +459,16 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   "": Object.keys(configSchema.shape),
   webhook: Object.keys(webhookSchema.shape),
   network: Object.keys(networkSchema.shape),
+  slack: SLACK_KNOWN_KEYS.slack,
+  slackAccess: SLACK_KNOWN_KEYS.access,
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS[""];
   if (path[0] === "webhooks" && path.length === 2) return KNOWN_KEYS.webhook;
   if (path[0] === "network" && path.length === 1) return KNOWN_KEYS.network;
+  if (path[0] === "slack" && path.length === 1) return KNOWN_KEYS.slack;
+  if (path[0] === "slack" && path[1] === "access" && path.length === 3) return KNOWN_KEYS.slackAccess;
   if (path[0] === "integrations" && path.length === 1) return integrationKeys();
   if (path[0] === "integrations" && path.length === 2) return integrationKeys(String(path[1]));
   return [];

@@ -15,6 +15,13 @@
  * - `/empathy status [owner/repo [github-login]]`: trust, learned patterns, recent predictions;
  * - `/empathy help`, and any single unknown word: the help text.
  *
+ * Access (src/server/slack/access.ts, the operator config's `slack:` section): a command about a
+ * repository (review, status of a repository) runs only when an entry allows the request's
+ * workspace (team_id) and channel to reach that repository; the check comes before any GitHub
+ * call or store read, and a refusal says how an operator allows it. Status without a repository
+ * lists only what the workspace may see. With `api_app_id` set, other Slack apps get a 401 and
+ * nothing is queued. Replies about repositories are ephemeral unless `reply: in_channel`.
+ *
  * Environment: SLACK_SIGNING_SECRET (without it the route answers 404: the feature is off),
  * SLACK_BOT_TOKEN (optional, for chat.postMessage), SLACK_API_URL (default https://slack.com/api).
  */
@@ -28,6 +35,8 @@ import { callService, type FetchFn } from "../integrations/common.js";
 import { truncate } from "../integrations/notice.js";
 import { createSlack, escapeMrkdwn, interpretSlackResponse, SLACK_API_URL, type SlackBlock } from "../integrations/slack.js";
 import type { JobStore, ReviewStore } from "../store/store.js";
+import type { SlackAccessConfig } from "../config/slackAccessConfig.js";
+import { accessSnippet, SlackAccessPolicy, type SlackRequester } from "./slack/access.js";
 import { verifySlackSignature } from "./slack/signature.js";
 
 export const SLACK_COMMAND_PATH = "/slack/commands/empathy";
@@ -63,6 +72,8 @@ export interface SlackCommandJob {
   user_name?: string;
   channel_id?: string;
   team_id?: string;
+  /** The Slack app the command was sent to (checked on the route when the operator sets api_app_id). */
+  api_app_id?: string;
   response_url: string;
 }
 
@@ -80,6 +91,8 @@ export interface SlackCommandDeps {
   /** Runs a review like the review job (runReviewJob with the app's deps). */
   review: (payload: ReviewJobPayload) => Promise<ReviewOutcome>;
   log: Log;
+  /** The operator's `slack:` section; absent: no entries, so no repository is reachable. */
+  access?: SlackAccessConfig;
   /** Default: slackSettingsFromEnv(). */
   settings?: SlackCommandSettings;
   /** For replies (tests, proxies); default the global fetch. */
@@ -174,6 +187,7 @@ export function parseCommandBody(contentType: string | undefined, raw: string): 
     user_name: opt("user_name"),
     channel_id: opt("channel_id"),
     team_id: opt("team_id"),
+    api_app_id: opt("api_app_id"),
     response_url: responseUrl,
   };
 }
@@ -181,10 +195,12 @@ export function parseCommandBody(contentType: string | undefined, raw: string): 
 export class SlackCommands {
   private readonly settings: SlackCommandSettings;
   private readonly now: () => number;
+  private readonly access: SlackAccessPolicy;
 
   constructor(private readonly deps: SlackCommandDeps) {
     this.settings = deps.settings ?? slackSettingsFromEnv();
     this.now = deps.now ?? Date.now;
+    this.access = new SlackAccessPolicy(deps.access);
     // Registered even with the feature off: jobs queued before a restart still run.
     deps.queue.register(SLACK_COMMAND_JOB, (payload: SlackCommandJob, job) => this.run(payload, job.id));
   }
@@ -210,6 +226,12 @@ export class SlackCommands {
     if (!verdict.ok) {
       this.deps.log.warn({ reason: verdict.reason }, "slack command refused");
       return send(res, 401, { error: "Invalid signature" });
+    }
+    // Signed with our secret but sent to another Slack app (one secret shared by several apps).
+    const appId = new URLSearchParams(raw).get("api_app_id");
+    if (!this.access.acceptsApp(appId)) {
+      this.deps.log.warn({ api_app_id: appId?.slice(0, 40) ?? null }, "slack command refused: unknown api_app_id");
+      return send(res, 401, { error: "Unknown Slack app" });
     }
     const parsed = parseCommandBody(header(req, "content-type"), raw);
     if ("error" in parsed) return send(res, 400, { error: `Malformed slash command: ${parsed.error}` });
@@ -238,7 +260,7 @@ export class SlackCommands {
     const word = first.toLowerCase();
     const args = rest.join(" ");
     if (text === "" || word === "help") return helpReply();
-    if (word === "review") return this.review(args, jobId);
+    if (word === "review") return this.review(job, args, jobId);
     if (word === "status") return this.status(job, args);
     // One word that is not a command (and not a question) is most likely a mistyped command.
     if (rest.length === 0 && !text.endsWith("?")) return helpReply(`I do not know the command \`${escapeMrkdwn(truncate(first, 50))}\`.`);
@@ -257,12 +279,37 @@ export class SlackCommands {
     return { text: truncate(result.response, SECTION_MAX), blocks };
   }
 
-  private async review(args: string, jobId: number): Promise<SlackReply> {
+  /** The reply refusing a repository this request may not reach; undefined when it may. */
+  private refusal(job: SlackCommandJob, repo: string): SlackReply | undefined {
+    const who: SlackRequester = { teamId: job.team_id, channelId: job.channel_id };
+    const decision = this.access.check(who, repo);
+    if (decision.allowed) return undefined;
+    this.deps.log.info({ team_id: job.team_id ?? null, channel_id: job.channel_id ?? null, repo, reason: decision.reason }, "slack command refused: no access");
+    const scope = decision.reason === "channel" ? "this channel" : "this Slack workspace";
+    const message = [
+      `Sorry, ${scope} may not use the Empathy bot on *${escapeMrkdwn(repo)}*.`,
+      "An operator of the bot can allow it in `empathy.config.yml` (then restart the app):",
+      "```",
+      escapeMrkdwn(accessSnippet(who, repo)),
+      "```",
+    ].join("\n");
+    return errorReply(message);
+  }
+
+  /** Replies about repositories: only the asker sees them unless the operator chose in_channel. */
+  private get repositoryReplyEphemeral(): boolean {
+    return this.access.reply !== "in_channel";
+  }
+
+  private async review(job: SlackCommandJob, args: string, jobId: number): Promise<SlackReply> {
     const ref = parsePullRequestUrl(args, this.settings.gheHost);
     if (!ref) {
       return errorReply("Give me a pull request URL, e.g. `/empathy review https://github.com/owner/repo/pull/123`.");
     }
     const name = `${ref.owner}/${ref.repo}`;
+    // Before any GitHub call: a refused request learns nothing about the repository.
+    const refused = this.refusal(job, name);
+    if (refused) return refused;
     const appOctokit = await this.deps.appAuth();
     let installationId: number;
     try {
@@ -275,12 +322,18 @@ export class SlackCommands {
       throw err;
     }
     const octokit = await this.deps.auth(installationId);
-    let pr: { number: number; state: string; draft?: boolean; head: { sha: string }; html_url: string; title: string };
+    let pr: { number: number; state: string; draft?: boolean; head: { sha: string }; base?: { repo?: { full_name?: string } }; html_url: string; title: string };
     try {
       pr = (await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.number })).data;
     } catch (err) {
       if ((err as { status?: number }).status === 404) return errorReply(`I cannot find pull request #${ref.number} in *${escapeMrkdwn(name)}*.`);
       throw err;
+    }
+    // A renamed or transferred repository answers under its old name: check the name it has now too.
+    const actual = pr.base?.repo?.full_name;
+    if (actual && actual.toLowerCase() !== name.toLowerCase()) {
+      const refusedNow = this.refusal(job, actual);
+      if (refusedNow) return refusedNow;
     }
     const link = `<${pr.html_url}|${escapeMrkdwn(`${name}#${pr.number}`)}>`;
     if (pr.state !== "open") return errorReply(`${link} is ${pr.state === "closed" ? "closed" : pr.state}: I only review open pull requests.`);
@@ -311,13 +364,21 @@ export class SlackCommands {
     if (url.length <= 3000) {
       blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "View on GitHub", emoji: true }, url, action_id: "empathy_open_summary" }] });
     }
-    return { text: truncate(`Review of ${name}#${pr.number}${m ? `: level ${m[1]}, confidence ${m[2]}%` : ""}`, SECTION_MAX), blocks };
+    return {
+      text: truncate(`Review of ${name}#${pr.number}${m ? `: level ${m[1]}, confidence ${m[2]}%` : ""}`, SECTION_MAX),
+      blocks,
+      ephemeral: this.repositoryReplyEphemeral,
+    };
   }
 
   private async status(job: SlackCommandJob, args: string): Promise<SlackReply> {
     const [repoArg, login] = args.split(/\s+/).filter(Boolean);
     if (repoArg !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repoArg)) {
       return errorReply("Usage: `/empathy status [owner/repo [github-login]]`.");
+    }
+    if (repoArg !== undefined) {
+      const refused = this.refusal(job, repoArg);
+      if (refused) return refused;
     }
     const repo = repoArg ?? "slack";
     const lines: string[] = [];
@@ -342,7 +403,8 @@ export class SlackCommands {
     if (watching > 0) lines.push(`(${watching} more seen, not yet learned)`);
 
     // Recent predictions: the prediction issues the app opened (their jobs, newest first).
-    const predictions = await this.recentPredictions(repoArg);
+    const visible = repoArg !== undefined ? (name: string) => name === repoArg : this.access.visibleTo({ teamId: job.team_id, channelId: job.channel_id });
+    const predictions = await this.recentPredictions(visible);
     lines.push("", `*Recent predictions*${repoArg ? ` in ${escapeMrkdwn(repoArg)}` : ""}: ${predictions.length === 0 ? "none with an issue yet" : ""}`.trimEnd());
     for (const p of predictions) lines.push(`• ${p}`);
 
@@ -350,10 +412,12 @@ export class SlackCommands {
       { type: "header", text: { type: "plain_text", text: truncate(`Empathy status${repoArg ? `: ${repoArg}` : ""}`, 150), emoji: true } },
       section(lines.join("\n")),
     ];
-    return { text: `Empathy status${repoArg ? ` of ${repoArg}` : ""}`, blocks };
+    // Recent predictions come from repositories, so both forms follow the reply policy.
+    return { text: `Empathy status${repoArg ? ` of ${repoArg}` : ""}`, blocks, ephemeral: this.repositoryReplyEphemeral };
   }
 
-  private async recentPredictions(repo: string | undefined): Promise<string[]> {
+  /** The newest prediction issues of repositories `visible` accepts. */
+  private async recentPredictions(visible: (repo: string) => boolean): Promise<string[]> {
     // Newest first: the oldest 200 would freeze "recent" once 200 jobs have run.
     const jobs = await this.deps.store.listJobs("done", 200, "newest");
     const out: string[] = [];
@@ -362,7 +426,7 @@ export class SlackCommands {
       if (job.type !== PREDICTION_ISSUE_JOB) continue;
       const p = job.payload as PredictionIssueJob;
       const name = `${p.owner}/${p.repo}`;
-      if ((repo && name !== repo) || !p.prediction || seen.has(`${name}:${p.prediction.fingerprint}`)) continue;
+      if (!visible(name) || !p.prediction || seen.has(`${name}:${p.prediction.fingerprint}`)) continue;
       seen.add(`${name}:${p.prediction.fingerprint}`);
       const issue = await this.deps.store.getPredictionIssue(name, p.prediction.fingerprint);
       const where = issue !== undefined ? ` — <${issueUrl(p.prediction.url, name, issue)}|${escapeMrkdwn(`${name}#${issue}`)}>` : "";

@@ -84,6 +84,7 @@ describe("loadOperatorConfig: a valid file", () => {
       ],
       network: { allowPrivate: ["127.0.0.0/8"] },
       integrations: {},
+      slack: { reply: "ephemeral", access: [] },
       warnings: [],
     });
   });
@@ -130,7 +131,7 @@ describe("loadOperatorConfig: a valid file", () => {
     const empty = mkdtempSync(join(tmpdir(), "empathy-no-config-"));
     try {
       process.chdir(empty);
-      expect(loadOperatorConfig(undefined, {})).toEqual({ file: null, webhooks: [], network: { allowPrivate: [] }, integrations: {}, warnings: [] });
+      expect(loadOperatorConfig(undefined, {})).toEqual({ file: null, webhooks: [], network: { allowPrivate: [] }, integrations: {}, slack: { reply: "ephemeral", access: [] }, warnings: [] });
       writeFileSync(join(empty, "empathy.config.yml"), EXAMPLE);
       expect(loadOperatorConfig(undefined, ENV).file).toBe("empathy.config.yml");
     } finally {

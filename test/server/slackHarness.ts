@@ -12,6 +12,8 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { empathyApp, type EmpathyHandles } from "../../src/app.js";
+import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../../src/config/operatorConfig.js";
+import { DEFAULT_SLACK_ACCESS, type SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";
@@ -30,17 +32,29 @@ export interface SlackHarness {
   handles: EmpathyHandles;
   store: SqliteStore;
   logs: string[];
+  /** Every request to GitHub, the fake's and the two answered here ("GET /repos/..."). */
+  githubRequests(): string[];
   url: string;
   drain(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function createSlackHarness(options: { fake?: FakeGitHub; env?: Record<string, string> } = {}): Promise<SlackHarness> {
+/** The workspace commandBody() sends from, and an entry letting it reach the fake's owner (and "someone", for not-installed replies). */
+export const TEAM_ID = "T1DC2JH3J";
+export const CHANNEL_ID = "C2147483705";
+export const OPEN_ACCESS: SlackAccessConfig = { reply: "in_channel", access: [{ teamId: TEAM_ID, repositories: ["octo-org/*", "someone/*"] }] };
+
+export async function createSlackHarness(
+  options: { fake?: FakeGitHub; env?: Record<string, string>; /** The operator's `slack:` section; default none (nothing reachable). */ slack?: SlackAccessConfig } = {},
+): Promise<SlackHarness> {
   const fake = options.fake ?? new FakeGitHub();
   nock.disableNetConnect();
   nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
   // Two GitHub endpoints the fake does not serve, answered from its state; registered before it.
-  nock("https://api.github.com")
+  const ownRequests: string[] = [];
+  const own = nock("https://api.github.com");
+  own.on("request", (req: { method: string; path: string }) => ownRequests.push(`${req.method} ${req.path}`));
+  own
     .persist()
     .get(`/repos/${fake.owner}/${fake.repo}/installation`)
     .reply(200, { id: INSTALLATION_ID, account: { login: fake.owner } })
@@ -79,6 +93,8 @@ export async function createSlackHarness(options: { fake?: FakeGitHub; env?: Rec
         startWorker: false,
         settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 3, jobBaseDelayMs: 0 },
         onReady: (h) => (handles = h),
+        // Cast: OperatorConfig gains its `slack` field in src/config/operatorConfig.ts.
+        operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [], slack: options.slack ?? DEFAULT_SLACK_ACCESS } as OperatorConfig,
       }),
       { cwd: process.cwd(), addHandler: (h: Handler) => handlers.push(h) },
     );
@@ -101,6 +117,7 @@ export async function createSlackHarness(options: { fake?: FakeGitHub; env?: Rec
     handles,
     store,
     logs,
+    githubRequests: () => [...ownRequests, ...fake.requests.map((r) => `${r.method} ${r.path}`)],
     url: `http://127.0.0.1:${port}`,
     drain: async () => {
       let total = 0;
@@ -116,9 +133,9 @@ export async function createSlackHarness(options: { fake?: FakeGitHub; env?: Rec
 export function commandBody(text: string, overrides: Record<string, string | undefined> = {}): string {
   const fields: Record<string, string | undefined> = {
     token: "gIkuvaNzQIHg97ATvDxqgjtO",
-    team_id: "T1DC2JH3J",
+    team_id: TEAM_ID,
     team_domain: "testteamnow",
-    channel_id: "C2147483705",
+    channel_id: CHANNEL_ID,
     channel_name: "dev",
     user_id: "U2CERLKJA",
     user_name: "roadrunner",
