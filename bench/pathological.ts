@@ -7,6 +7,7 @@
 import { analyseInPool } from "../src/analysis/pool/isolated.js";
 import { AnalysisPool } from "../src/analysis/pool/pool.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../src/analysis/limits.js";
+import type { AnalysisResult } from "../src/analysis/types.js";
 import { addedFile, deeplyNestedPython, functionPairs, minifiedLine, nestedParentheses, repeatedStatement } from "../test/analysis/hostileInputs.js";
 import { generateFiles } from "./generateDiff.js";
 
@@ -39,7 +40,7 @@ const CASES: Case[] = [
   { name: "19,000 lines of one repeated statement", path: "repeat.js", text: repeatedStatement(19_000) },
 ];
 
-function outcome(result: Awaited<ReturnType<typeof analyseInPool>>, path: string): string {
+function outcome(result: AnalysisResult, path: string): string {
   const skipped = result.skipped.find((s) => s.path === path);
   if (skipped) return skipped.reason;
   return `analysed: ${result.findings.length} findings, ${result.predictions.length} predictions`;
@@ -58,7 +59,7 @@ export async function benchPathological(): Promise<void> {
         await warm();
         const started = performance.now();
         // Whole content as the app would fetch it, so the pre-check sees the file as it is.
-        const result = await analyseInPool(pool, { files: [addedFile(path, text)], fileContents: new Map([[path, text]]) }, { limits: { ...DEFAULT_LIMITS, ...c.limits } });
+        const result = (await analyseInPool(pool, { files: [addedFile(path, text)], fileContents: new Map([[path, text]]) }, { limits: { ...DEFAULT_LIMITS, ...c.limits } })).result;
         rows.push({ case: c.name, input: kind, kb: Math.round(text.length / 1024), ms: Math.round(performance.now() - started), outcome: outcome(result, path) });
       }
     }

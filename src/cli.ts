@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseUnifiedDiff } from "./analysis/diff.js";
 import { analyseInPool } from "./analysis/pool/isolated.js";
+import { hideFoundSecrets } from "./analysis/secretsAnalyzer.js";
 import { AnalysisPool } from "./analysis/pool/pool.js";
 import { readSettings } from "./config/env.js";
 import { isTestFile } from "./analysis/paths.js";
@@ -111,9 +112,9 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   const gitattributes = root ? readWholeFiles(root, [".gitattributes"], maxBytes).get(".gitattributes") : undefined;
   // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
   const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb });
-  let analysis;
+  let outcome;
   try {
-    analysis = await analyseInPool(
+    outcome = await analyseInPool(
       pool,
       { files, fileContents, gitattributes, title: values.title },
       { ignore: values.ignore, minSeverity: minSeverity as Severity | undefined, limits: settings.analysisLimits },
@@ -121,6 +122,9 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await pool.destroy();
   }
+  // The exact secret values found: hidden in the analysis' texts, never printed or passed on.
+  const { result: analysis, secretValues } = outcome;
+  hideFoundSecrets(analysis, secretValues);
   const engine = new EmpathyOS({ userId: "cli", targetLevel });
   const result = await engine.interact({
     userId: "cli",

@@ -23,8 +23,8 @@ import {
 import { DEFAULT_LIMITS, precheckText, type AnalysisLimits } from "./limits.js";
 import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment } from "./noise.js";
 import { redactSecrets } from "./secrets.js";
-import { secretsAnalyzer } from "./secretsAnalyzer.js";
-import type { AnalysisInput, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
+import { foundSecretValues, secretsAnalyzer } from "./secretsAnalyzer.js";
+import type { AnalysisInput, AnalysisOutcome, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
 
 export type PrecheckLimits = Pick<AnalysisLimits, "maxFileBytes" | "maxLineLength" | "maxNestingDepth">;
 
@@ -200,8 +200,11 @@ export function prepareAnalysis(input: AnalysisInput, options: AnalysisOptions =
   };
 }
 
-/** Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise rules say. */
-export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput>> {
+/**
+ * Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise
+ * rules say; with the exact secret values behind any secret finding.
+ */
+export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput> & { secretValues: string[] }> {
   const findings: Finding[] = [];
   const predictions: Prediction[] = [];
   const skipped: SkippedItem[] = [];
@@ -225,17 +228,25 @@ export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], 
       skipped.push({ path: "*", reason: `analyzer ${analyzer?.name ?? "?"} failed: ${errorMessage(err)}` });
     }
   }
-  return { findings: quieter(findings, input.files, input.fileContents, options), predictions, skipped };
+  const kept = quieter(findings, input.files, input.fileContents, options);
+  return { findings: kept, predictions, skipped, secretValues: await foundSecretValues(kept, input.files, input.fileContents) };
+}
+
+/** Analyses a change in this process, for trusted input; the secret values found come apart from the result. */
+export async function analyseChange(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisOutcome> {
+  try {
+    const prepared = prepareAnalysis(input, options ?? {});
+    const out = await runAnalyzers(prepared.input, options?.analyzers ?? defaultAnalyzers(options ?? {}), options ?? {});
+    const result = { findings: out.findings, predictions: out.predictions, skipped: [...prepared.skipped, ...out.skipped], stats: prepared.stats };
+    return { result, secretValues: out.secretValues };
+  } catch (err) {
+    // Only reachable through a bug here: still an answer, not a crash.
+    const result = { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
+    return { result, secretValues: [] };
+  }
 }
 
 /** Analyses a diff in this process. Never throws: bad input and failing analysers end up in `skipped`. */
 export async function runAnalysis(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisResult> {
-  try {
-    const prepared = prepareAnalysis(input, options ?? {});
-    const out = await runAnalyzers(prepared.input, options?.analyzers ?? defaultAnalyzers(options ?? {}), options ?? {});
-    return { findings: out.findings, predictions: out.predictions, skipped: [...prepared.skipped, ...out.skipped], stats: prepared.stats };
-  } catch (err) {
-    // Only reachable through a bug here: still an answer, not a crash.
-    return { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
-  }
+  return (await analyseChange(input, options)).result;
 }

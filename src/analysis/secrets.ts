@@ -10,7 +10,11 @@
  *   pull request title or body, or quoted in a code snippet, is never echoed. It is a redactor,
  *   not the detector: it errs on the side of hiding. `redactKnownSecrets` hides exact values
  *   (those the detector found).
+ * - `redact` is the one step every boundary applies, to the whole text before any cut: the
+ *   shapes above plus the exact values found in the pull request the current job reviews
+ *   (`withKnownSecrets`, memory only). It knows every format the detector reports.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 
 // ---------------------------------------------------------------------------------------------
 // Placeholders and entropy
@@ -201,6 +205,19 @@ export type SecretKind =
   | "pypi-token"
   | "twilio-key"
   | "azure-storage-key"
+  | "shopify-token"
+  | "grafana-token"
+  | "groq-key"
+  | "linear-key"
+  | "notion-token"
+  | "onepassword-token"
+  | "vault-token"
+  | "vercel-token"
+  | "databricks-token"
+  | "docker-token"
+  | "figma-token"
+  | "cloudflare-token"
+  | "tailscale-key"
   | "private-key"
   | "jwt"
   | "url-credentials"
@@ -240,19 +257,39 @@ const DETECTORS: Detector[] = [
     kind: "aws-secret-access-key",
     re: /(?:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)["']?\s*(?:=>|:=|=|:)\s*["']?(?<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
   },
+  // The new app installation token (ghs_<app id>_<JWT>) first: the classic shape would stop at its first dot.
+  { kind: "github-token", re: /(?<![A-Za-z0-9_])ghs_[0-9]{1,20}_[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{1,10000}\.[A-Za-z0-9_-]{1,1000}/g },
   { kind: "github-token", re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9_]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g },
+  // `TOKEN:x-oauth-basic@github.com`: the token is the URL's user name, not its password.
+  { kind: "github-token", re: /(?<secret>[^\s:/?#@'"`]{8,256}):x-oauth-basic@/dg },
   { kind: "gitlab-token", re: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/g },
-  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{6,}\/[A-Za-z0-9]{6,}\/[A-Za-z0-9]{12,}/g },
+  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{2,}\/[A-Za-z0-9]{2,}\/[A-Za-z0-9]{8,}/gi },
   { kind: "slack-token", re: /(?<![A-Za-z0-9])(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{10,}/g },
   { kind: "stripe-key", re: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
   { kind: "google-api-key", re: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: "npm-token", re: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g },
+  // .npmrc: `//registry/:_authToken=...` and `_auth=...` (legacy UUID tokens, base64 user:password).
+  { kind: "npm-token", re: /(?<![A-Za-z0-9])_auth(?:Token)?\s*=\s*["']?(?<secret>[^\s"'$]{8,})/dg },
   { kind: "sendgrid-key", re: /(?<![A-Za-z0-9_])SG\.[\w-]{16,32}\.[\w-]{16,64}(?![\w-])/g },
   { kind: "anthropic-key", re: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,200}/g },
   { kind: "openai-key", re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}/g },
   { kind: "huggingface-token", re: /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,64}(?![A-Za-z0-9_])/g },
   { kind: "pypi-token", re: /(?<![A-Za-z0-9_-])pypi-AgE[A-Za-z0-9_-]{50,}/g },
   { kind: "twilio-key", re: /(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])/g },
+  // The other formats secretlint's recommended preset reports (its own patterns, a little looser).
+  { kind: "shopify-token", re: /(?<![A-Za-z0-9])(?:shppa|shpca|shpat|shpss)_[A-Za-z0-9]{32,64}(?![A-Za-z0-9])/g },
+  { kind: "grafana-token", re: /(?<![A-Za-z0-9])(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})(?![A-Za-z0-9+/=])/g },
+  { kind: "groq-key", re: /(?<![A-Za-z0-9])gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])/g },
+  { kind: "linear-key", re: /(?<![A-Za-z0-9])lin_api_[A-Za-z0-9_]{32,128}(?![A-Za-z0-9_])/g },
+  { kind: "notion-token", re: /(?<![A-Za-z0-9])ntn_[0-9]{11}[A-Za-z0-9]{35}(?![A-Za-z0-9])/g },
+  { kind: "onepassword-token", re: /(?<![A-Za-z0-9])ops_ey[A-Za-z0-9+/=]{100,1280}/g },
+  { kind: "vault-token", re: /(?<![A-Za-z0-9])hv[sbr]\.[A-Za-z0-9_-]{90,300}(?![A-Za-z0-9_-])/g },
+  { kind: "vercel-token", re: /(?<![A-Za-z0-9])vc[piark]_[A-Za-z0-9]{20,60}(?![A-Za-z0-9])/g },
+  { kind: "databricks-token", re: /(?<![A-Za-z0-9])dapi[A-Fa-f0-9]{32}(?:-[0-9])?(?![A-Fa-f0-9])/g },
+  { kind: "docker-token", re: /(?<![A-Za-z0-9])dckr_pat_[A-Za-z0-9_-]{27,}/g },
+  { kind: "figma-token", re: /(?<![A-Za-z0-9])figd_[A-Za-z0-9_-]{40,200}/g },
+  { kind: "cloudflare-token", re: /(?<![A-Za-z0-9])(?:cfk|cfut|cfat)_[A-Za-z0-9]{48}(?![A-Za-z0-9])/g },
+  { kind: "tailscale-key", re: /(?<![A-Za-z0-9])tskey-[a-z]{2,20}-[0-9A-Za-z_]{8,40}-[0-9A-Za-z_]{16,60}(?![0-9A-Za-z_])/g },
   { kind: "azure-storage-key", re: /AccountKey=(?<secret>[A-Za-z0-9+/]{86}==)/dg },
   { kind: "jwt", re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
   {
@@ -337,6 +374,55 @@ export function redactKnownSecrets(text: string, values: Iterable<string>): stri
   let out = text;
   for (const v of sorted) if (out.includes(v)) out = out.split(v).join("[REDACTED]");
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one redaction step at every boundary
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The exact secret values found in the pull request the current job reviews. A mutable list:
+ * the review job opens the scope first and fills it once its analysis has found them. Memory
+ * only; AsyncLocalStorage keeps one job's values out of another's outputs.
+ */
+const knownSecrets = new AsyncLocalStorage<readonly string[]>();
+
+/**
+ * Runs `fn` with these exact values hidden by every `redact` call it makes (directly, in awaited
+ * calls, in events it emits). The list may still be filled after the call starts.
+ */
+export function withKnownSecrets<T>(values: readonly string[], fn: () => T): T {
+  return knownSecrets.run(values, fn);
+}
+
+/** Shorter strings hold no secret the redactor could recognise: cheap exit for ids, numbers, enums. */
+const MIN_REDACTABLE_LENGTH = 8;
+
+/**
+ * The one redaction step for everything the app writes or sends (comments, issues, event data,
+ * integration bodies, stored rows, log lines): the exact values found in the pull request being
+ * reviewed, then every known token shape. Apply it to the whole text BEFORE cutting it short:
+ * a cut can leave a token's head that no pattern recognises any more.
+ */
+export function redact(text: string): string {
+  if (typeof text !== "string" || text.length < MIN_REDACTABLE_LENGTH) return text;
+  const known = knownSecrets.getStore();
+  return redactSecrets(known && known.length > 0 ? redactKnownSecrets(text, known) : text);
+}
+
+/**
+ * `redact` on every string in a JSON-like value (plain objects and arrays, keys included), as a
+ * copy; other values are returned as they are. For whole records (a stored row, a payload).
+ */
+export function redactDeep<T>(value: T, depth = 0): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1)) as T;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[redact(k)] = redactDeep(v, depth + 1);
+  return out as T;
 }
 
 // ---------------------------------------------------------------------------------------------

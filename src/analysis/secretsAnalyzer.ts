@@ -15,7 +15,7 @@ import {
   redactSecrets,
   type DetectedSecret,
 } from "./secrets.js";
-import type { Analyzer, AnalysisInput, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "./types.js";
+import type { Analyzer, AnalysisInput, AnalysisResult, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "./types.js";
 
 export const SECRETS_RULE_ID = "secrets/hardcoded-secret";
 
@@ -136,12 +136,12 @@ function errorText(err: unknown): string {
   return redactSecrets(err instanceof Error ? err.message : String(err)).slice(0, 200);
 }
 
-async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: SkippedItem[]): Promise<Finding[]> {
-  if (file.binary || file.hunks.length === 0) return [];
-  const added = addedLines(file);
-  if (added.size === 0) return [];
-  const target = scanTarget(file, input.fileContents?.get(file.path), added);
+/** The secrets on the file's added lines, by new-file line number (kinds and exact values). */
+async function scanFile(file: DiffFile, content: string | undefined, skipped: SkippedItem[]): Promise<{ added: Map<number, string>; byLine: Map<number, LineSecrets> }> {
+  const added = file.binary ? new Map<number, string>() : addedLines(file);
   const byLine = new Map<number, LineSecrets>();
+  if (added.size === 0) return { added, byLine };
+  const target = scanTarget(file, content, added);
   const at = (line: number) => {
     let s = byLine.get(line);
     if (!s) byLine.set(line, (s = { kinds: [], values: [] }));
@@ -184,7 +184,11 @@ async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: Skippe
       s.values.push(value);
     }
   }
+  return { added, byLine };
+}
 
+async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: SkippedItem[]): Promise<Finding[]> {
+  const { added, byLine } = await scanFile(file, input.fileContents?.get(file.path), skipped);
   const findings: Finding[] = [];
   const occurrences = new Map<string, number>();
   for (const [line, s] of [...byLine].sort((a, b) => a[0] - b[0])) {
@@ -211,3 +215,29 @@ export const secretsAnalyzer: Analyzer = {
     return { findings, predictions: [], skipped };
   },
 };
+
+/**
+ * The exact secret values committed in the files with a secret finding (found again the same way,
+ * on those few files only), so the review job can hide them in every output, wherever they
+ * appear. Runs where the analysis runs (a worker process); the values are kept in memory only,
+ * never stored.
+ */
+export async function foundSecretValues(findings: Finding[], files: DiffFile[], contents: Map<string, string> | undefined): Promise<string[]> {
+  const flagged = new Set(findings.filter((f) => f.rule === SECRETS_RULE_ID).map((f) => f.path));
+  const values = new Set<string>();
+  for (const file of files) {
+    if (!flagged.has(file.path)) continue;
+    const { byLine } = await scanFile(file, contents?.get(file.path), []);
+    for (const s of byLine.values()) for (const v of s.values) values.add(v);
+  }
+  return [...values];
+}
+
+/** Hides the found values in the analysis' own texts (messages, predictions, skip reasons). */
+export function hideFoundSecrets(analysis: Pick<AnalysisResult, "findings" | "predictions" | "skipped">, found: string[]): void {
+  if (found.length === 0) return;
+  const hide = (text: string) => redactSecrets(redactKnownSecrets(text, found));
+  for (const f of analysis.findings) Object.assign(f, { message: hide(f.message), recommendation: hide(f.recommendation) });
+  for (const p of analysis.predictions) Object.assign(p, { prediction: hide(p.prediction), impact: hide(p.impact), recommendation: hide(p.recommendation) });
+  for (const s of analysis.skipped) s.reason = hide(s.reason);
+}

@@ -122,6 +122,13 @@ export interface AnalysisResult {
   stats: { files: number; linesAnalyzed: number };
 }
 
+/** An analysis, and the exact secret values committed in the change (apart: the result stays safe to pass on). */
+export interface AnalysisOutcome {
+  result: AnalysisResult;
+  /** For the review to hide wherever they appear; memory only, never stored or sent. */
+  secretValues: string[];
+}
+
 export type AnalyzerOutput = Pick<AnalysisResult, "findings" | "predictions"> & { skipped?: SkippedItem[] };
 
 /** A pluggable analyser: rules or predictors. It may be asynchronous (e.g. a detector library). */

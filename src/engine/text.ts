@@ -2,7 +2,8 @@
  * Small text helpers for what the engine puts into events. PR text is user input that may hold
  * a pasted token, and events leave the process (webhooks, Slack), so it is redacted and bounded.
  */
-export { redactSecrets as redact } from "../analysis/secrets.js";
+// The one redaction step (also hides the found secret values of the review running this code).
+export { redact } from "../analysis/secrets.js";
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + "…";

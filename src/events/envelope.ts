@@ -1,5 +1,7 @@
 /** Builds the `{ id, event_type, timestamp, data }` envelope. */
 import { randomUUID } from "node:crypto";
+import { types } from "node:util";
+import { redact } from "../analysis/secrets.js";
 import type { EventData, EventEnvelope } from "./catalog.js";
 
 export interface EnvelopeOptions {
@@ -64,6 +66,9 @@ export function isoNow(): string {
 /**
  * The data is deep-copied and the result deep-frozen: handlers run later than the emitter,
  * so neither the emitter's later mutations nor one handler's edits may change what others see.
+ * Every string (keys too) passes `redact` in the copy: the one redaction step for everything an
+ * event reaches (the outbox, webhooks, integrations, issues opened from predictions). It runs in
+ * the emitter's context, so a review's found secret values are hidden too.
  */
 export function createEnvelope<T extends string>(
   type: T,
@@ -103,7 +108,7 @@ function frozenCopy<D extends object>(type: string, data: D): D {
       return copyObject(data, 0) as D;
     } catch (err) {
       if (err !== FALLBACK) throw err;
-      return deepFreeze(structuredClone(data));
+      return deepFreeze(redactInPlace(structuredClone(data)));
     }
   } catch (err) {
     throw new TypeError(`data of event "${type}" is not serialisable: ${describe(err)}`);
@@ -119,8 +124,9 @@ function copyObject(value: object, depth: number): object {
   for (const key in value) {
     if (!hasOwn.call(value, key)) continue;
     const v = copyValue((value as Record<string, unknown>)[key], depth);
-    if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[key] = v;
+    const k = redact(key);
+    if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
   }
   return Object.freeze(out);
 }
@@ -136,10 +142,11 @@ function copyArray(value: unknown[], depth: number): readonly unknown[] {
 function copyValue(v: unknown, depth: number): unknown {
   if (typeof v === "object") {
     if (v === null) return v;
-    if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype ? copyArray(v, depth + 1) : deepFreeze(structuredClone(v));
+    if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype ? copyArray(v, depth + 1) : deepFreeze(redactInPlace(structuredClone(v)));
     const proto: unknown = Object.getPrototypeOf(v);
-    return proto === Object.prototype || proto === null ? copyObject(v, depth + 1) : deepFreeze(structuredClone(v));
+    return proto === Object.prototype || proto === null ? copyObject(v, depth + 1) : deepFreeze(redactInPlace(structuredClone(v)));
   }
+  if (typeof v === "string") return redact(v);
   if (typeof v === "function") throw new TypeError(`${v.name || "anonymous"}() could not be cloned`);
   if (typeof v === "symbol") throw new TypeError(`${String(v)} could not be cloned`);
   return v;
@@ -151,6 +158,24 @@ function describe(err: unknown): string {
   } catch {
     return "unknown error";
   }
+}
+
+/** Strings in a fresh structuredClone result (objects, arrays, Map values), redacted in place; cycles are visited once. */
+function redactInPlace<T>(value: T, seen = new Set<object>()): T {
+  if (value === null || typeof value !== "object" || seen.has(value)) return value;
+  seen.add(value);
+  if (types.isMap(value)) {
+    // util.types, not instanceof: structuredClone may build the Map in another realm (vm contexts).
+    const map = value as unknown as Map<unknown, unknown>;
+    for (const [k, v] of map) map.set(k, typeof v === "string" ? redact(v) : redactInPlace(v, seen));
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    record[key] = typeof v === "string" ? redact(v) : redactInPlace(v, seen);
+  }
+  return value;
 }
 
 function deepFreeze<T>(value: T): T {

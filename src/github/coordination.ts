@@ -8,6 +8,7 @@
  *   forgets the pull request's resources, `issues.assigned` on a prediction issue and
  *   `pull_request.review_requested` become handoffs.
  */
+import { redact, redactDeep } from "../analysis/secrets.js";
 import type { Probot } from "probot";
 import type { DiffFile } from "../analysis/types.js";
 import type { EventBus } from "../events/bus.js";
@@ -72,14 +73,11 @@ export class Coordination {
   async afterReview(pr: ReviewedPullRequest): Promise<void> {
     const repoName = `${pr.owner}/${pr.repo}`;
     const resources = extractResources(pr.files, pr.contents);
-    await this.deps.store.saveOpenPullResources(repoName, {
-      prNumber: pr.number,
-      author: pr.author,
-      headSha: pr.headSha,
-      url: pr.url,
-      title: pr.title,
-      resources,
-    });
+    // A stored row, later quoted in comments and events: redacted whole (the title may hold a pasted token).
+    await this.deps.store.saveOpenPullResources(
+      repoName,
+      redactDeep({ prNumber: pr.number, author: pr.author, headSha: pr.headSha, url: pr.url, title: pr.title, resources }),
+    );
     const job: CoordinationCheckJob = {
       installationId: pr.installationId,
       owner: pr.owner,
@@ -117,7 +115,7 @@ export class Coordination {
         owner: payload.repository.owner.login,
         repo: payload.repository.name,
         issueNumber: payload.issue.number,
-        title: payload.issue.title,
+        title: redact(payload.issue.title), // job payloads are stored rows
         url: payload.issue.html_url,
         assignee: assignee.login,
         assigner: fromApp ? null : payload.sender.login,
@@ -146,7 +144,7 @@ export class Coordination {
         owner: payload.repository.owner.login,
         repo: payload.repository.name,
         pullNumber: payload.pull_request.number,
-        title: payload.pull_request.title,
+        title: redact(payload.pull_request.title),
         url: payload.pull_request.html_url,
         reviewer,
         requester: payload.sender.login,

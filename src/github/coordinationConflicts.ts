@@ -11,6 +11,7 @@
  * a look for its hidden marker among the pull request's comments (comments), so a retry or a
  * re-review of the same pair writes nothing new.
  */
+import { redact } from "../analysis/secrets.js";
 import type { EventBus } from "../events/bus.js";
 import type { CoordinationStore, OpenPullResources } from "../store/store.js";
 import { loadCodeowners, ownersOfPaths } from "./coordinationCodeowners.js";
@@ -151,7 +152,7 @@ async function commentOnce(
   const toPost = pending.filter((s) => !bodies.some((b) => b.includes(conflictMarker(on.prNumber, other.prNumber, s.key))));
   if (toPost.length > 0) {
     const markers = toPost.map((s) => conflictMarker(on.prNumber, other.prNumber, s.key));
-    await octokit.rest.issues.createComment({ ...ref, issue_number: on.prNumber, body: conflictComment(other, toPost, markers) });
+    await octokit.rest.issues.createComment({ ...ref, issue_number: on.prNumber, body: redact(conflictComment(other, toPost, markers)) });
     log.info({ on: on.prNumber, other: other.prNumber, resources: toPost.map((s) => s.key) }, "conflict comment posted");
   }
   for (const s of pending) await deps.store.markCoordinationDone(repoName, doneKey(s));

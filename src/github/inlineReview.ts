@@ -4,7 +4,7 @@
  * the API never answers 422), and capped by `max_inline_comments`.
  */
 import { commentableLines } from "../analysis/diff.js";
-import { redactSecrets } from "../analysis/secrets.js";
+import { redact } from "../analysis/secrets.js";
 import { severityRank, type DiffFile, type Finding, type Prediction, type Side } from "../analysis/types.js";
 import { pct } from "../report/markdown.js";
 import { findingMarker, reviewMarker } from "./markers.js";
@@ -34,7 +34,7 @@ function commentBody(item: Item): string {
       ? `**Prediction** (${pct(item.confidence)}, ${item.severity}): ${item.prediction}`
       : `**${item.severity}** · ${item.category} (${pct(item.confidence)}): ${item.message}`;
   const rule = "prediction" in item ? item.kind : item.rule;
-  return redactSecrets(`${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`);
+  return redact(`${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`);
 }
 
 export function selectInlineComments(

@@ -4,7 +4,7 @@
  * per distinct prediction. Never twice: the job's dedupe key, the stored fingerprint, and a
  * look through the repository's issues for the hidden marker before creating.
  */
-import { redactSecrets } from "../analysis/secrets.js";
+import { redact, redactDeep } from "../analysis/secrets.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import type { EventBus } from "../events/bus.js";
 import type { EventEnvelope } from "../events/catalog.js";
@@ -35,9 +35,10 @@ function splitRepo(fullName: string): RepoRef {
 }
 
 export function issueTitle(p: PredictionData): string {
-  const first = p.prediction.split(/(?<=[.!?])\s/)[0].replace(/\s+/g, " ").trim();
+  // Redacted whole before the cut: a cut token is no longer recognised.
+  const first = redact(p.prediction.split(/(?<=[.!?])\s/)[0].replace(/\s+/g, " ").trim());
   const short = first.length > 110 ? `${first.slice(0, 107)}…` : first;
-  return redactSecrets(`Prediction (${pct(p.confidence)}): ${short}`);
+  return `Prediction (${pct(p.confidence)}): ${short}`;
 }
 
 export function issueBody(p: PredictionData): string {
@@ -61,7 +62,7 @@ export function issueBody(p: PredictionData): string {
     "",
     `<sub>Prediction \`${p.prediction_id}\`. Close this issue as completed if it was right, or as not planned if it was wrong: Empathy learns from both.</sub>`,
   ];
-  return redactSecrets(lines.join("\n"));
+  return redact(lines.join("\n"));
 }
 
 export class PredictionIssues {
@@ -90,7 +91,8 @@ export class PredictionIssues {
     const policy = this.policies.get(p.repo);
     if (!policy || !policy.enabled || p.confidence < policy.min_confidence || p.installation_id === undefined) return;
     const { owner, repo } = splitRepo(p.repo);
-    const payload: PredictionIssueJob = { installationId: p.installation_id, owner, repo, labels: policy.labels, prediction: p };
+    // A stored row: redacted like everything written (the event's data already is; this keeps it so if the source changes).
+    const payload: PredictionIssueJob = { installationId: p.installation_id, owner, repo, labels: policy.labels, prediction: redactDeep(p) };
     await this.deps.queue.enqueue({ type: PREDICTION_ISSUE_JOB, dedupeKey: `prediction:${p.repo}:${p.fingerprint}`, payload });
   }
 

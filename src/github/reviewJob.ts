@@ -10,6 +10,8 @@ import { fileClassifier } from "../analysis/noise.js";
 import { isTestFile } from "../analysis/paths.js";
 import type { Finding, Prediction } from "../analysis/types.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
+import { withKnownSecrets } from "../analysis/secrets.js";
+import { hideFoundSecrets } from "../analysis/secretsAnalyzer.js";
 import { renderReport } from "../report/markdown.js";
 import type { ReviewStore } from "../store/store.js";
 import { selectInlineComments, postInlineReview } from "./inlineReview.js";
@@ -64,8 +66,17 @@ export interface ReviewDeps {
 
 export type ReviewOutcome = "reviewed" | "skipped";
 
-/** `signal`: the job's time limit; the review stops at the next step once it is aborted. */
+/**
+ * `signal`: the job's time limit; the review stops at the next step once it is aborted. The
+ * exact secret values the analysis finds are hidden in every output of the job (comments,
+ * events, stored rows, logs that pass `redact`): in memory, for this job only.
+ */
 export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
+  const foundSecrets: string[] = [];
+  return withKnownSecrets(foundSecrets, () => review(job, deps, foundSecrets, signal));
+}
+
+async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: string[], signal?: AbortSignal): Promise<ReviewOutcome> {
   const ref = { owner: job.owner, repo: job.repo };
   const repoName = `${job.owner}/${job.repo}`;
   const log = deps.log.child?.({ repo: repoName, pr: job.pullNumber, delivery: job.deliveryId }) ?? deps.log;
@@ -88,11 +99,14 @@ export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps, sign
   const notReviewed = fileClassifier({ gitattributes, ignore: config.ignore });
   const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, files.filter((f) => !notReviewed(f)), fetchLimits);
   signal?.throwIfAborted();
-  const analysis = await deps.analyse(
+  const { result: analysis, secretValues } = await deps.analyse(
     { files, fileContents: contents, gitattributes, title: pr.title, body: pr.body ?? "" },
     { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity, limits, signal },
   );
   analysis.skipped = [...notRead, ...notWhole, ...analysis.skipped];
+  // The values found by the workers: hidden in every output of this job from here on.
+  foundSecrets.push(...secretValues);
+  hideFoundSecrets(analysis, foundSecrets);
   signal?.throwIfAborted();
   await deps.coordination?.afterReview({
     installationId: job.installationId,

@@ -1,4 +1,5 @@
 /** The one summary comment per pull request: found again by its hidden marker and edited in place. */
+import { redact } from "../analysis/secrets.js";
 import { SUMMARY_MARKER } from "./markers.js";
 import type { Octokit, RepoRef } from "./types.js";
 
@@ -18,7 +19,8 @@ export async function upsertSummaryComment(
   markdown: string,
   knownId: number | null,
 ): Promise<{ id: number; url: string }> {
-  const body = `${SUMMARY_MARKER}\n${markdown}`;
+  // The write boundary: whatever rendered the markdown, it is redacted whole here.
+  const body = `${SUMMARY_MARKER}\n${redact(markdown)}`;
   if (knownId !== null) {
     try {
       const { data } = await octokit.rest.issues.updateComment({ ...ref, comment_id: knownId, body });

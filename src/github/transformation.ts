@@ -4,7 +4,7 @@
  * that opens one issue proposing a systemic fix. Never twice: the job's dedupe key, the stored
  * pattern key and a look through the repository's issues for the hidden marker.
  */
-import { redactSecrets } from "../analysis/secrets.js";
+import { redact } from "../analysis/secrets.js";
 import type { EventBus } from "../events/bus.js";
 import type { EventEnvelope } from "../events/catalog.js";
 import type { JobQueue } from "../jobs/queue.js";
@@ -36,13 +36,13 @@ export function transformationMarker(patternKey: string): string {
 }
 
 export function transformationTitle(t: TransformationData): string {
-  return redactSecrets(`Systemic fix: \`${t.pattern_name}\` keeps coming back (${t.occurrences} pull requests)`);
+  return redact(`Systemic fix: \`${t.pattern_name}\` keeps coming back (${t.occurrences} pull requests)`);
 }
 
 export function transformationBody(t: TransformationData): string {
   const repoUrl = (t.url ?? "").replace(/\/pull\/\d+$/, "");
   const prs = t.pr_numbers.map((n) => (repoUrl ? `[#${n}](${repoUrl}/pull/${n})` : `#${n}`)).join(", ");
-  return redactSecrets(
+  return redact(
     [
       transformationMarker(t.pattern_name),
       `**The same problem, \`${t.pattern_name}\`, was found in ${t.occurrences} pull requests:** ${prs}.`,

@@ -12,6 +12,7 @@
  *   read by the same interpreter, a typed IntegrationError on failure. The caller decides.
  */
 import { z } from "zod";
+import { redact, redactDeep } from "../analysis/secrets.js";
 import { SEVERITIES, type Severity } from "../analysis/types.js";
 import type { EventBus } from "../events/bus.js";
 import type { WebhookManager } from "../webhooks/manager.js";
@@ -177,7 +178,8 @@ export function serviceIntegration<T extends ServiceIntegration>(parts: {
     get registrationIds() {
       return registrationIds;
     },
-    buildPayload: parts.buildPayload,
+    // Every body an integration sends passes the one redaction step (its texts were cut by `truncate`, which redacts first).
+    buildPayload: (envelope) => redactDeep(parts.buildPayload(envelope)),
     interpretResponse: parts.interpretResponse,
     attach(_bus: EventBus) {
       if (registrationIds.length > 0) return;
@@ -230,7 +232,7 @@ export async function callService(
     res = await doFetch(url.href, {
       method: request.method ?? "POST",
       headers: request.body === undefined ? request.headers : { "content-type": "application/json; charset=utf-8", ...request.headers },
-      body: request.body === undefined ? undefined : typeof request.body === "string" ? request.body : JSON.stringify(request.body),
+      body: request.body === undefined ? undefined : typeof request.body === "string" ? redact(request.body) : JSON.stringify(redactDeep(request.body)),
       redirect: "manual",
       signal: AbortSignal.timeout((request.timeoutSeconds ?? 10) * 1000),
     });
@@ -254,7 +256,7 @@ export async function callService(
   if (res.status < 200 || res.status >= 300) {
     const retryable = res.status >= 500 || RETRYABLE_STATUS.has(res.status);
     const retryAfterMs = res.status === 429 || res.status === 503 ? parseRetryAfter(headers["retry-after"] ?? null, Date.now()) : null;
-    const excerpt = body.replace(/\s+/g, " ").trim().slice(0, 300);
+    const excerpt = redact(body.replace(/\s+/g, " ").trim()).slice(0, 300);
     throw new IntegrationError(service, `HTTP ${res.status} from ${url.origin}${excerpt ? `: ${excerpt}` : ""}`, { status: res.status, retryable, retryAfterMs });
   }
   return response;

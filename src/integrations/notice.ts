@@ -6,6 +6,7 @@
  * Event data keeps the catalog's snake_case; anything may be missing from a custom event, so
  * every field is read defensively.
  */
+import { redact } from "../analysis/secrets.js";
 import { SEVERITIES, type Severity } from "../analysis/types.js";
 
 /** The envelope as stored and replayed by the webhook manager (plain JSON). */
@@ -60,8 +61,12 @@ export function severityRank(severity: Severity | null): number {
   return severity === null ? -1 : SEVERITIES.indexOf(severity);
 }
 
-/** Cuts text to at most `max` characters (code points are not split), ending with "…" when cut. */
-export function truncate(text: string, max: number): string {
+/**
+ * Redacts, then cuts text to at most `max` characters (code points are not split), ending with
+ * "…" when cut. Redacted whole first: a cut can leave a token's head no pattern recognises.
+ */
+export function truncate(raw: string, max: number): string {
+  const text = redact(raw);
   if (text.length <= max) return text;
   if (max <= 1) return text.slice(0, Math.max(0, max));
   let cut = text.slice(0, max - 1);

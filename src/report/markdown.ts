@@ -1,9 +1,10 @@
 /**
  * Renders a review as Markdown: the sticky summary comment on GitHub and the CLI's
- * markdown output use the same text. Everything passes through secret redaction last.
+ * markdown output use the same text. The whole text passes the one redaction step last (nothing
+ * in it is cut short).
  */
 import type { ConfigProblem } from "../config/repoConfig.js";
-import { redactSecrets } from "../analysis/secrets.js";
+import { redact } from "../analysis/secrets.js";
 import { SEVERITIES, severityRank, type Finding, type Prediction, type Severity, type SkippedItem } from "../analysis/types.js";
 
 export const LEVEL_NAMES: Record<number, string> = {
@@ -108,5 +109,5 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
     for (const p of report.configProblems) out.push(`- \`${p.file}\` \`${p.key}\`: ${oneLine(p.message)}`);
   }
 
-  return redactSecrets(out.join("\n"));
+  return redact(out.join("\n"));
 }

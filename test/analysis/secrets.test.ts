@@ -3,11 +3,14 @@ import {
   findGenericSecrets,
   findSecrets,
   isPlaceholder,
+  redact,
+  redactDeep,
   redactKnownSecrets,
   redactSecrets,
+  withKnownSecrets,
   shannonEntropy,
 } from "../../src/analysis/secrets.js";
-import { FAKE, j } from "./fakeSecrets.js";
+import { FAKE, j, leakyPullRequest } from "./fakeSecrets.js";
 
 describe("redactSecrets: the output safety net", () => {
   it("knows Hugging Face, PyPI, Twilio and Azure storage keys", () => {
@@ -310,5 +313,79 @@ describe("detectSecrets (secretlint's recommended preset)", () => {
 
   it("returns nothing for empty text", async () => {
     expect(await detectSecrets("")).toEqual([]);
+  });
+});
+
+describe("the redactor knows every format the detector reports", () => {
+  const others = [
+    "shopify", "grafanaCloud", "grafanaServiceAccount", "groq", "linear", "notion", "onePassword", "vault", "vercel",
+    "databricks", "docker", "figma", "cloudflare", "tailscale", "githubAppJwt", "githubApp", "githubUser",
+  ] as const;
+
+  it.each(others)("%s: detected by secretlint and hidden whole by the redactor", async (name) => {
+    const value = FAKE[name];
+    const text = `const key = "${value}";\n`;
+    const found = await detectSecrets(text, { path: "src/keys.ts" });
+    expect(found.length).toBeGreaterThan(0);
+    const out = redactSecrets(text);
+    for (const d of found) for (const v of d.values) expect(out).not.toContain(v.slice(-12));
+    expect(out).not.toContain(value.slice(6, 14));
+  });
+
+  it("hides the token of a `TOKEN:x-oauth-basic@github.com` URL, which is its user name", () => {
+    const out = redactSecrets(`git clone ${FAKE.githubOauthUrl}`);
+    expect(out).not.toContain(FAKE.githubOauthUrl.slice(8, 40));
+    expect(out).toContain("@github.com/acme/lib.git");
+  });
+
+  it("hides .npmrc auth tokens of any format (the legacy UUID too)", () => {
+    const out = redactSecrets(`//registry.npmjs.org/:_authToken=${FAKE.npmLegacy}\n_auth=${Buffer.from(`u:${FAKE.password}`).toString("base64")}`);
+    expect(out).not.toContain(FAKE.npmLegacy.slice(0, 8));
+    expect(out.match(/\[REDACTED:npm-token\]/g)).toHaveLength(2);
+  });
+
+  it("every value secretlint finds in the pull request fixture is hidden by the redactor alone", async () => {
+    for (const file of leakyPullRequest().files) {
+      const found = await detectSecrets(file.text, { path: file.path });
+      const out = redactSecrets(file.text);
+      for (const d of found) for (const v of d.values) for (const part of v.split(/\r?\n|\\n/)) if (part.trim().length >= 12) expect([file.path, out.includes(part.trim())]).toEqual([file.path, false]);
+    }
+  });
+});
+
+describe("redact: the one step at every boundary", () => {
+  it("hides the values found in the pull request under review, only inside that review's scope", async () => {
+    const value = "Qm4pL8sTz0vWkR2n"; // no vendor shape: only the found values hide it
+    const text = `staging logs in with ${value}`;
+    expect(redact(text)).toBe(text);
+    const found: string[] = [];
+    const inside = withKnownSecrets(found, async () => {
+      const before = redact(text);
+      found.push(value); // the review fills the list once its analysis is done
+      await new Promise((r) => setTimeout(r, 1));
+      return [before, redact(text)];
+    });
+    const other = withKnownSecrets(["something-else-entirely"], async () => {
+      await new Promise((r) => setTimeout(r, 2));
+      return redact(text);
+    });
+    expect(await inside).toEqual([text, "staging logs in with [REDACTED]"]);
+    expect(await other).toBe(text); // a concurrent job does not see another's values
+    expect(redact(text)).toBe(text);
+  });
+
+  it("is applied before any cut: a token cut short is no longer recognised, so the cut comes after", () => {
+    const text = `RUN curl -H "Authorization: token ${FAKE.github}" https://api.github.com`;
+    expect(redactSecrets(text.slice(0, 60))).toContain(FAKE.github.slice(0, 20)); // why: cut first, and the head shows
+    expect(redact(text).slice(0, 60)).not.toContain(FAKE.github.slice(4, 12));
+  });
+
+  it("redactDeep redacts every string of a record (keys too) and leaves other values alone", () => {
+    const when = new Date(0);
+    const out = redactDeep({ title: `fix ${FAKE.github}`, n: 3, list: [FAKE.stripe, null, true], nested: { [FAKE.npm]: "k" }, when });
+    expect(JSON.stringify(out)).not.toMatch(new RegExp([FAKE.github, FAKE.stripe, FAKE.npm].map((v) => v.slice(4, 12)).join("|")));
+    expect(out.n).toBe(3);
+    expect(out.list[1]).toBeNull();
+    expect(out.when).toBe(when);
   });
 });

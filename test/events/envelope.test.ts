@@ -82,3 +82,24 @@ describe("createEnvelope snapshot", () => {
     expect(JSON.stringify(env.data)).toBe(JSON.stringify(deep));
   });
 });
+
+describe("createEnvelope redaction", () => {
+  it("redacts every string of the data, keys and non-plain values too, before anything sees the event", async () => {
+    const { FAKE } = await import("../analysis/fakeSecrets.js");
+    const { withKnownSecrets } = await import("../../src/analysis/secrets.js");
+    const found = "Qm4pL8sTz0vWkR2n";
+    const e = withKnownSecrets([found], () =>
+      createEnvelope("custom", {
+        user_input: `please merge, token ${FAKE.github}`,
+        list: [FAKE.stripe],
+        [FAKE.npm]: 1,
+        map: new Map([["k", `pw ${found}`]]),
+        short: "ok",
+      }),
+    );
+    const text = JSON.stringify(e) + JSON.stringify([...(e.data.map as Map<string, string>)]);
+    for (const v of [FAKE.github, FAKE.stripe, FAKE.npm, found]) expect(text).not.toContain(v.slice(4, 12));
+    expect(e.data.short).toBe("ok");
+    expect(Object.isFrozen(e.data.list)).toBe(true);
+  });
+});

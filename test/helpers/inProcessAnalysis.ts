@@ -3,7 +3,7 @@
  * (the review, Slack, integrations). The worker pool itself is tested with real processes in
  * test/analysis/pool and test/process.
  */
-import { runAnalysis } from "../../src/analysis/analyze.js";
+import { analyseChange } from "../../src/analysis/analyze.js";
 import type { AnalyseChange } from "../../src/analysis/pool/isolated.js";
 
-export const analyseInProcess: AnalyseChange = (input, { signal: _signal, ...options }) => runAnalysis(input, options);
+export const analyseInProcess: AnalyseChange = (input, { signal: _signal, ...options }) => analyseChange(input, options);

@@ -6,7 +6,7 @@
  */
 import { prepareAnalysis, type AnalysisOptions } from "../analyze.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../limits.js";
-import type { AnalysisInput, AnalysisResult, Finding, Prediction, SkippedItem } from "../types.js";
+import type { AnalysisInput, AnalysisOutcome, Finding, Prediction, SkippedItem } from "../types.js";
 import type { AnalysisPool, PoolOutcome } from "./pool.js";
 import type { AnalysisTask } from "./task.js";
 
@@ -17,7 +17,7 @@ export interface IsolatedAnalysisOptions extends Omit<AnalysisOptions, "analyzer
 }
 
 /** How the review job analyses a change (the pool in the app; tests may analyse in-process). */
-export type AnalyseChange = (input: AnalysisInput, options: IsolatedAnalysisOptions) => Promise<AnalysisResult>;
+export type AnalyseChange = (input: AnalysisInput, options: IsolatedAnalysisOptions) => Promise<AnalysisOutcome>;
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
@@ -37,7 +37,7 @@ function failureReason(outcome: Exclude<PoolOutcome, { ok: true }>, limits: Anal
   }
 }
 
-export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, options: IsolatedAnalysisOptions = {}): Promise<AnalysisResult> {
+export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, options: IsolatedAnalysisOptions = {}): Promise<AnalysisOutcome> {
   const limits: AnalysisLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const prepared = prepareAnalysis(input, { ...options, limits });
   const review = AbortSignal.timeout(Math.max(1, limits.reviewTimeBudgetMs));
@@ -66,6 +66,7 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
   const skipped: SkippedItem[] = [...prepared.skipped];
   const seenFindings = new Set<string>();
   const seenPredictions = new Set<string>();
+  const secretValues = new Set<string>();
   outcomes.forEach((outcome, i) => {
     const path = i < analysable.length ? analysable[i].path : undefined;
     if (!outcome.ok) {
@@ -84,6 +85,7 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
       predictions.push(p);
     }
     skipped.push(...outcome.result.skipped);
+    for (const v of outcome.result.secretValues) secretValues.add(v);
   });
-  return { findings, predictions, skipped, stats: prepared.stats };
+  return { result: { findings, predictions, skipped, stats: prepared.stats }, secretValues: [...secretValues] };
 }

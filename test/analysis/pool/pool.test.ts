@@ -25,7 +25,7 @@ describe("the analysis pool", () => {
     const p = pool({ size: 1 });
     // Past ~510 nested blocks tree-sitter's Python scanner fails an assertion and aborts the process.
     const files = [addedFile("deep.py", deeplyNestedPython(515)), addedFile("src/app.js", SQL_INJECTION_JS)];
-    const result = await analyseInPool(p, { files }, { limits: NO_PRECHECK });
+    const result = (await analyseInPool(p, { files }, { limits: NO_PRECHECK })).result;
     expect(result.skipped).toEqual([
       { path: "deep.py", reason: "not analysed: the analysis process stopped on it (a parser crash, or over the 1024 MB memory cap)" },
     ]);
@@ -33,7 +33,7 @@ describe("the analysis pool", () => {
     expect(p.stats()).toMatchObject({ crashes: 1, busy: 0, queued: 0 });
 
     // The same file under the default limits never reaches a parser; the replaced worker serves the next review.
-    const again = await analyseInPool(p, { files });
+    const again = (await analyseInPool(p, { files })).result;
     expect(again.skipped).toEqual([{ path: "deep.py", reason: "not analysed: nesting deeper than 200 levels" }]);
     expect(again.findings).toHaveLength(1);
     expect(p.stats()).toMatchObject({ crashes: 1, workers: 1 });
@@ -42,7 +42,7 @@ describe("the analysis pool", () => {
   it("stops a file that overruns its budget, and the other files are analysed on other workers", async () => {
     const p = pool({ size: 2, workerModule: stalling });
     const files = [addedFile("src/stall.js", "let x = 1;\n"), addedFile("src/app.js", SQL_INJECTION_JS), addedFile("src/other.js", SQL_INJECTION_JS.replace("users", "orders"))];
-    const result = await analyseInPool(p, { files }, { limits: { fileTimeBudgetMs: 1500 } });
+    const result = (await analyseInPool(p, { files }, { limits: { fileTimeBudgetMs: 1500 } })).result;
     expect(result.skipped).toEqual([{ path: "src/stall.js", reason: "not analysed: time budget of 1.5 s exceeded" }]);
     expect(result.findings.map((f) => f.path).sort()).toEqual(["src/app.js", "src/other.js"]);
     expect(p.stats()).toMatchObject({ timeouts: 1, busy: 0 });
@@ -52,7 +52,7 @@ describe("the analysis pool", () => {
     const p = pool({ size: 1, workerModule: stalling });
     await analyseInPool(p, { files: [addedFile("src/app.js", SQL_INJECTION_JS)] }); // a worker ready and waiting
     const files = [addedFile("src/stall.js", "let x = 1;\n"), addedFile("src/app.js", SQL_INJECTION_JS)];
-    const result = await analyseInPool(p, { files }, { limits: { fileTimeBudgetMs: 60_000, reviewTimeBudgetMs: 1000 } });
+    const result = (await analyseInPool(p, { files }, { limits: { fileTimeBudgetMs: 60_000, reviewTimeBudgetMs: 1000 } })).result;
     // The cross-file predictors were first in line and ran; the stalled file and the one behind it were stopped.
     expect(result.skipped).toEqual([
       { path: "src/stall.js", reason: "not analysed: the pull request's time budget of 1 s was spent" },
@@ -63,7 +63,7 @@ describe("the analysis pool", () => {
 
   it("a worker that aborts is a skipped file too; a cancelled analysis rejects with the reason", async () => {
     const p = pool({ size: 1, workerModule: stalling });
-    const result = await analyseInPool(p, { files: [addedFile("src/abort.js", "x();\n"), addedFile("src/app.js", SQL_INJECTION_JS)] });
+    const result = (await analyseInPool(p, { files: [addedFile("src/abort.js", "x();\n"), addedFile("src/app.js", SQL_INJECTION_JS)] })).result;
     expect(result.skipped.map((s) => s.path)).toEqual(["src/abort.js"]);
     expect(result.findings).toHaveLength(1);
 
