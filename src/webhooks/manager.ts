@@ -27,6 +27,7 @@
  * path or query) and never contain a secret or the configured headers.
  */
 import { randomUUID } from "node:crypto";
+import { redact } from "../analysis/secrets.js";
 import { setMaxListeners } from "node:events";
 import type { EventBus } from "../events/bus.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
@@ -1118,7 +1119,7 @@ function errorMessage(err: unknown): string | undefined {
 }
 
 function errorText(err: unknown): string {
-  const text = errorMessage(err) ?? String(err);
+  const text = redact(errorMessage(err) ?? String(err)); // whole, before the cut
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
@@ -1132,8 +1133,7 @@ function networkErrorText(err: unknown): string {
   return `${message}: ${typeof code === "string" && !causeMessage.includes(code) ? `${code} ` : ""}${causeMessage}`;
 }
 
-/** Error texts name the origin, never the URL's path or query (they often carry a token), nor the secret. */
-/** Text as it may be logged and stored: no URL path (it often holds a token), secret or header value. */
+/** Text as it may be logged and stored: no URL path (it often holds a token), secret, header value or token. */
 function redactUrl(text: string, reg: Registration, max = 2000): string {
   let out = text.split(reg.url.href).join(reg.origin);
   const tail = reg.url.href.slice(reg.origin.length);
@@ -1144,5 +1144,6 @@ function redactUrl(text: string, reg: Registration, max = 2000): string {
     if (/^(content-type|accept|user-agent)$/i.test(name)) continue;
     for (const part of [value, ...value.split(/\s+/)]) if (part.length >= 8) out = out.split(part).join("[header]");
   }
+  out = redact(out); // the whole text, before the cut
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }
