@@ -18,6 +18,7 @@ import { wireFeedback } from "./github/feedbackEvents.js";
 import { REVIEW_JOB, runReviewJob, type ReviewJobPayload } from "./github/reviewJob.js";
 import { SelfEvents } from "./github/selfEvents.js";
 import { JobQueue } from "./jobs/queue.js";
+import { Retention } from "./jobs/retention.js";
 import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { healthHandler } from "./server/health.js";
 import { slackCommands } from "./server/slackCommands.js";
@@ -76,6 +77,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     // review path neither knows nor waits for them.
     const webhooks = new WebhookManager(bus, {
       ...webhookTuningFromEnv(),
+      // Its start-up prune follows the retention setting (0: never).
+      retentionMs: settings.retentionDays > 0 ? settings.retentionDays * 86_400_000 : Number.MAX_SAFE_INTEGER,
       ...options.webhookOptions,
       store,
       log: app.log,
@@ -176,10 +179,14 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       pool.start();
       await queue.start();
       await webhooks.start();
+      // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
+      const retention = new Retention({ store, retentionDays: settings.retentionDays, log: app.log });
+      retention.start();
       // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
       // and so do webhook deliveries not yet sent (requests in flight get a few seconds).
       const shutdown = async (signal: string) => {
         app.log.info({ signal }, "stopping: finishing the running job");
+        await retention.stop();
         await queue.stop();
         await bus.settled({ timeoutMs: 5000 });
         await webhooks.stop();

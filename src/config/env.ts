@@ -1,6 +1,7 @@
 /** Process settings read from the environment (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST...). */
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../analysis/limits.js";
 import { defaultPoolSize } from "../analysis/pool/pool.js";
+import { readRetentionDays } from "../jobs/retention.js";
 
 export interface Settings {
   databaseUrl: string | undefined;
@@ -16,6 +17,8 @@ export interface Settings {
   analysisWorkerMemoryMb: number;
   /** The operator's limits; a repository may lower them. */
   analysisLimits: AnalysisLimits;
+  /** Days finished jobs, webhook history and closed pull requests' shown items are kept; 0 keeps them. */
+  retentionDays: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -47,5 +50,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       fileTimeBudgetMs: seconds("EMPATHY_FILE_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.fileTimeBudgetMs, 3_600),
       reviewTimeBudgetMs: seconds("EMPATHY_REVIEW_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.reviewTimeBudgetMs, 86_400),
     },
+    retentionDays: readRetentionDays(env),
   };
 }

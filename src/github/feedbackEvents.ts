@@ -1,13 +1,16 @@
 /**
  * Webhook handlers for feedback: they only check the event is for the app and enqueue a job
  * keyed by the delivery id (a redelivery is not handled twice); the work runs in the worker.
+ * A job payload is stored (and kept until retention prunes it), so it holds only what its job
+ * reads, redacted: never a comment's or an issue's whole text.
  */
 import type { Probot } from "probot";
+import { redactSecrets } from "../analysis/secrets.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import type { EventBus } from "../events/bus.js";
 import type { JobQueue } from "../jobs/queue.js";
 import type { Store } from "../store/store.js";
-import { Commands, COMMAND_JOB, parseCommand, type CommandJob } from "./commands.js";
+import { Commands, COMMAND_JOB, COMMAND_PREFIX, parseCommand, type CommandJob } from "./commands.js";
 import { Feedback, ISSUE_CLOSED_JOB, THREAD_RESOLVED_JOB, type IssueClosedJob, type ThreadResolvedJob } from "./feedback.js";
 import type { SelfEvents } from "./selfEvents.js";
 import { TRANSFORMATION_JOB, TransformationIssues, type TransformationJob } from "./transformation.js";
@@ -49,7 +52,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
       owner: payload.repository.owner.login,
       repo: payload.repository.name,
       issueNumber: payload.issue.number,
-      body,
+      body: issueFacts(body),
       stateReason: payload.issue.state_reason ?? null,
       closedBy: payload.sender?.login ?? "someone",
     };
@@ -59,7 +62,8 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
   app.on("issue_comment.created", async (context) => {
     const { payload } = context;
     if (!payload.installation || !payload.issue.pull_request) return;
-    if (!parseCommand(payload.comment.body)) return;
+    const line = commandLine(payload.comment.body);
+    if (line === null) return;
     if (await self.isOwn(payload.sender)) return;
     const job: CommandJob = {
       installationId: payload.installation.id,
@@ -69,7 +73,8 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
       commentId: payload.comment.id,
       author: payload.comment.user?.login ?? payload.sender.login,
       prAuthor: payload.issue.user?.login,
-      body: payload.comment.body,
+      // Commands.run parses `body`: the command line rebuilt from what was parsed is all it needs.
+      body: line,
       deliveryId: context.id,
     };
     await enqueue(queue, context, COMMAND_JOB, job);
@@ -85,7 +90,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
       repo: payload.repository.name,
       pullNumber: payload.pull_request.number,
       headSha: payload.pull_request.head.sha,
-      commentBody: first.body,
+      commentBody: FINDING_MARKER.exec(first.body)?.[0] ?? "",
       commentCommitId: first.original_commit_id ?? first.commit_id ?? null,
       resolvedBy: payload.sender?.login ?? "someone",
     };
@@ -96,4 +101,34 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
 async function enqueue(queue: JobQueue, context: { id: string; name: string; log: { info(o: object, m?: string): void } }, type: string, payload: object): Promise<void> {
   const id = await queue.enqueue({ type, dedupeKey: `delivery:${context.id}`, payload });
   context.log.info({ delivery: context.id, job_id: id, type }, id === null ? "delivery already received; ignored" : "feedback queued");
+}
+
+/** Longest command line stored: a finding id is at most 64 characters; the rest is noise. */
+const MAX_COMMAND_LINE = 200;
+
+/**
+ * The command a comment holds, as `/empathy <word> <argument>` (redacted, bounded), or null when
+ * the comment is not a command. It parses to the same command as the comment did; the comment's
+ * other text is dropped.
+ */
+export function commandLine(body: unknown): string | null {
+  const parsed = parseCommand(body);
+  if (!parsed) return null;
+  const word = parsed.unknown ?? parsed.name;
+  const line = redactSecrets([COMMAND_PREFIX, word, parsed.arg].filter((part) => part !== "").join(" "));
+  return line.length > MAX_COMMAND_LINE ? line.slice(0, MAX_COMMAND_LINE) : line;
+}
+
+// As feedback.ts reads them (onIssueClosed, onThreadResolved): the job keeps these and nothing else.
+const PREDICTION_MARKER = /<!-- empathy-bot:prediction fingerprint=[0-9a-f]{8,64} -->/;
+const FINDING_MARKER = /<!-- empathy-bot:finding fingerprint=[0-9a-f]{8,64} -->/;
+/** What an issue opened before shown items were stored names (feedback's fallback). */
+const LEGACY_ISSUE_FACTS = [/Prediction `pred-[0-9a-f]+`/, /in pull request #\d+/];
+
+/** The parts of a prediction issue's body the feedback job reads, one per line (anyone may edit the rest). */
+export function issueFacts(body: string): string {
+  return [PREDICTION_MARKER, ...LEGACY_ISSUE_FACTS]
+    .map((re) => re.exec(body)?.[0])
+    .filter((fact): fact is string => fact !== undefined)
+    .join("\n");
 }

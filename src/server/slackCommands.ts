@@ -26,6 +26,7 @@
  * SLACK_BOT_TOKEN (optional, for chat.postMessage), SLACK_API_URL (default https://slack.com/api).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { redactSecrets } from "../analysis/secrets.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import type { EngineState } from "../engine/state.js";
 import { PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "../github/predictionIssues.js";
@@ -182,7 +183,8 @@ export function parseCommandBody(contentType: string | undefined, raw: string): 
   const opt = (k: string) => (form.get(k) || undefined) ?? undefined;
   return {
     command: form.get("command")!,
-    text: form.get("text")!,
+    // Stored in the job: redacted whole, then bounded (a slash command's text is short anyway).
+    text: redactSecrets(form.get("text")!).slice(0, 2000),
     user_id: form.get("user_id")!,
     user_name: opt("user_name"),
     channel_id: opt("channel_id"),

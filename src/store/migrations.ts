@@ -257,4 +257,19 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: "retention indexes",
+    sql: `
+      -- The retention loop deletes by age in small batches; each batch must find its rows by an
+      -- index, not a table scan. (status, updated_at) also serves "newest first" job listings.
+      CREATE INDEX jobs_finished ON jobs (status, updated_at);
+      CREATE INDEX webhook_events_time ON webhook_events (created_at);
+      CREATE INDEX shown_items_time ON shown_items (created_at);
+      -- "Does a delivery still need this event?" by index: a delivery's first event (all of a
+      -- single delivery), and the few batch deliveries apart, instead of reading every delivery.
+      CREATE INDEX webhook_deliveries_first_event ON webhook_deliveries (json_extract(event_ids, '$[0]'));
+      CREATE INDEX webhook_deliveries_batches ON webhook_deliveries (id) WHERE json_array_length(event_ids) > 1;
+    `,
+  },
 ];

@@ -128,6 +128,12 @@ function eventIdsText(ids: string[]): string {
   return ids.length === 1 ? `[${JSON.stringify(ids[0])}]` : JSON.stringify(ids);
 }
 
+/** Rows per delete in pruneWebhookHistory: short statements, so a review's writes wait little. */
+const PRUNE_BATCH = 500;
+
+/** Lets webhooks and jobs run between two batches of a long prune. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const DELIVERY_ROWS_PER_INSERT = 16;
 const INSERT_PENDING_DELIVERIES = `INSERT INTO webhook_deliveries (id, registration_id, event_type, event_ids, body, status,
    attempts, total_attempts, next_attempt_at, last_error, created_at, updated_at, finished_at)
@@ -332,10 +338,12 @@ export class SqliteStore implements Store {
 
   // --- feedback ---
 
+  /** created_at is when the item was last shown: retention counts from there. */
   async saveShownItems(repo: string, items: ShownItem[]): Promise<void> {
     const insert = this.stmt(
       `INSERT INTO shown_items (repo, fingerprint, pr_number, author, item, created_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (repo, fingerprint) DO UPDATE SET pr_number = excluded.pr_number, author = excluded.author, item = excluded.item`,
+       ON CONFLICT (repo, fingerprint) DO UPDATE SET pr_number = excluded.pr_number, author = excluded.author, item = excluded.item,
+         created_at = excluded.created_at`,
     );
     const now = Date.now();
     this.db.transaction(() => {
@@ -665,13 +673,15 @@ export class SqliteStore implements Store {
     registrationId?: string;
     since?: number;
     limit?: number;
+    order?: "oldest" | "newest";
   }): Promise<WebhookDeliveryRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.status) (where.push("status = ?"), args.push(query.status));
     if (query.registrationId) (where.push("registration_id = ?"), args.push(query.registrationId));
     if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
-    const sql = `SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`;
+    const order = query.order === "newest" ? "updated_at DESC, id DESC" : "created_at, id";
+    const sql = `SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
     return (this.stmt(sql).all(...args, query.limit ?? 1000) as DeliveryRow[]).map((row) => this.delivery(row));
   }
 
@@ -799,23 +809,83 @@ export class SqliteStore implements Store {
   }
 
   async pruneWebhookHistory(before: number): Promise<number> {
-    return this.db.transaction(() => {
-      this.db
-        .prepare(
-          `DELETE FROM webhook_attempts WHERE delivery_id IN
-             (SELECT id FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?)`,
-        )
-        .run(before);
-      const pruned = this.stmt("DELETE FROM webhook_deliveries WHERE status = 'delivered' AND finished_at < ?").run(before).changes;
-      this.db
-        .prepare(
-          `DELETE FROM webhook_events WHERE created_at < ?
-             AND id NOT IN (SELECT j.value FROM webhook_deliveries d, json_each(d.event_ids) j)
-             AND id NOT IN (SELECT event_id FROM webhook_batch_items)`,
-        )
-        .run(before);
-      return pruned;
-    })();
+    let pruned = 0;
+    for (;;) {
+      const n = this.deleteFinishedDeliveries(["delivered"], before, PRUNE_BATCH);
+      pruned += n;
+      if (n < PRUNE_BATCH) break;
+      await yieldToEventLoop();
+    }
+    while (this.deleteUnreferencedEvents(before, PRUNE_BATCH) === PRUNE_BATCH) await yieldToEventLoop();
+    return pruned;
+  }
+
+  // --- retention (batch deletes; see RetentionStore) ---
+
+  async pruneJobs(before: number, limit: number): Promise<number> {
+    // Only finished jobs: queued and running ones are work still to do, whatever their age.
+    return this.stmt(
+      `DELETE FROM jobs WHERE id IN
+         (SELECT id FROM jobs WHERE status IN ('done', 'dead') AND updated_at < ? ORDER BY updated_at LIMIT ?)`,
+    ).run(before, limit).changes;
+  }
+
+  async pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.deleteFinishedDeliveries(["delivered", "dead"], before, limit);
+  }
+
+  async pruneWebhookAttempts(before: number, limit: number): Promise<number> {
+    // A pending delivery or a dead letter keeps its whole log (it is what explains it); the
+    // delivery's own prune takes the log with it.
+    return this.stmt(
+      `DELETE FROM webhook_attempts WHERE id IN
+         (SELECT a.id FROM webhook_attempts a LEFT JOIN webhook_deliveries d ON d.id = a.delivery_id
+          WHERE a.attempted_at < ? AND (d.id IS NULL OR d.status = 'delivered') ORDER BY a.attempted_at LIMIT ?)`,
+    ).run(before, limit).changes;
+  }
+
+  async pruneWebhookEvents(before: number, limit: number): Promise<number> {
+    return this.deleteUnreferencedEvents(before, limit);
+  }
+
+  async pruneShownItems(before: number, limit: number): Promise<number> {
+    // An open pull request (coordination keeps a row for each one reviewed, dropped on close)
+    // keeps its items: explain, dismiss and feedback still look them up.
+    return this.stmt(
+      `DELETE FROM shown_items WHERE rowid IN
+         (SELECT s.rowid FROM shown_items s WHERE s.created_at < ?
+            AND NOT EXISTS (SELECT 1 FROM open_pull_resources o WHERE o.repo = s.repo AND o.pr_number = s.pr_number)
+          ORDER BY s.created_at LIMIT ?)`,
+    ).run(before, limit).changes;
+  }
+
+  /** Up to `limit` deliveries in these finished statuses, finished before a time, with their attempts, in one transaction. */
+  private deleteFinishedDeliveries(statuses: ("delivered" | "dead")[], before: number, limit: number): number {
+    return this.tx(this.deleteDeliveriesTx)(JSON.stringify(statuses), before, limit);
+  }
+
+  private readonly deleteDeliveriesTx = (statuses: string, before: number, limit: number): number => {
+    const ids = (
+      this.stmt(
+        `SELECT id FROM webhook_deliveries WHERE status IN (SELECT value FROM json_each(?)) AND finished_at < ? ORDER BY finished_at LIMIT ?`,
+      ).all(statuses, before, limit) as { id: string }[]
+    ).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const list = JSON.stringify(ids);
+    this.stmt("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))").run(list);
+    return this.stmt("DELETE FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?))").run(list).changes;
+  };
+
+  /** Up to `limit` events stored before a time that no delivery or batch item needs (a dead letter is rendered again from its events). */
+  private deleteUnreferencedEvents(before: number, limit: number): number {
+    return this.stmt(
+      `DELETE FROM webhook_events WHERE id IN
+         (SELECT e.id FROM webhook_events e WHERE e.created_at < ?
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE json_extract(d.event_ids, '$[0]') = +e.id)
+            AND e.id NOT IN (SELECT j.value FROM webhook_deliveries d, json_each(d.event_ids) j WHERE json_array_length(d.event_ids) > 1)
+            AND e.id NOT IN (SELECT event_id FROM webhook_batch_items)
+          ORDER BY e.created_at LIMIT ?)`,
+    ).run(before, limit).changes;
   }
 
   // --- coordination ---

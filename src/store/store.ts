@@ -44,7 +44,10 @@ export interface JobStore {
   requeueRunningJobs(maxAttempts?: number): Promise<number>;
   nextJobRunAt(): Promise<number | null>;
   countJobs(): Promise<Record<JobStatus, number>>;
-  /** Oldest first by default; "newest" orders by last update, most recent first. */
+  /**
+   * Oldest first by default (the queue's order); "newest" orders by last update, most recent
+   * first: what any "recent" listing (health, Slack status) must use.
+   */
   listJobs(status: JobStatus, limit?: number, order?: "oldest" | "newest"): Promise<JobRecord[]>;
 }
 
@@ -209,7 +212,14 @@ export interface WebhookStore {
   /** Earliest next attempt among pending deliveries of these registrations. */
   nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null>;
   getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
-  listWebhookDeliveries(query: { status?: WebhookDeliveryStatus; registrationId?: string; since?: number; limit?: number }): Promise<WebhookDeliveryRecord[]>;
+  /** Oldest created first by default; "newest": last updated first (for "recent" listings). */
+  listWebhookDeliveries(query: {
+    status?: WebhookDeliveryStatus;
+    registrationId?: string;
+    since?: number;
+    limit?: number;
+    order?: "oldest" | "newest";
+  }): Promise<WebhookDeliveryRecord[]>;
   countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>>;
   /** Attempts, newest first. */
   listWebhookAttempts(query: WebhookAttemptQuery): Promise<WebhookAttemptRecord[]>;
@@ -227,7 +237,11 @@ export interface WebhookStore {
   setWebhookRegistrationDisabled(id: string, reason: string | null, now: number): Promise<void>;
   listWebhookCircuits(): Promise<WebhookCircuitState[]>;
   saveWebhookCircuit(state: WebhookCircuitState, now: number): Promise<void>;
-  /** Deletes delivered deliveries (and their attempts) finished before a time, and events nothing refers to any more. */
+  /**
+   * Deletes delivered deliveries (and their attempts) finished before a time, and events nothing
+   * refers to any more, in batches (the RetentionStore deletes); dead letters are kept. Returns
+   * how many deliveries went.
+   */
   pruneWebhookHistory(before: number): Promise<number>;
 }
 
@@ -297,6 +311,26 @@ export interface RateSlotStore {
   claimRateSlot(slot: string, claimant: string, now: number, intervalMs: number): Promise<RateSlotClaim>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore {
+/**
+ * Batch deletes for the retention loop (jobs/retention.ts). Each deletes at most `limit` rows
+ * older than `before` (ms since the epoch) in one short statement and returns how many went, so
+ * the caller repeats it, yielding in between, until it returns less than `limit`. None touches
+ * what is still needed: queued or running jobs, pending or in-flight deliveries, anything newer
+ * than `before`, shown items of open pull requests.
+ */
+export interface RetentionStore {
+  /** Done jobs and dead jobs (dead letters) last updated before `before`. */
+  pruneJobs(before: number, limit: number): Promise<number>;
+  /** Delivered deliveries and dead letters finished before `before`, with their attempts. */
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number>;
+  /** Attempts made before `before` of deliveries that are delivered or gone (a pending delivery or a dead letter keeps its log). */
+  pruneWebhookAttempts(before: number, limit: number): Promise<number>;
+  /** Events stored before `before` that no delivery or batch item refers to any more. */
+  pruneWebhookEvents(before: number, limit: number): Promise<number>;
+  /** Shown items last shown before `before` whose pull request is not open (no open_pull_resources row). */
+  pruneShownItems(before: number, limit: number): Promise<number>;
+}
+
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore {
   close(): Promise<void>;
 }
