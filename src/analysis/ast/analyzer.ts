@@ -18,7 +18,8 @@ import type { Analyzer, AnalysisInput, AnalyzerOutput, DiffFile, Finding, Skippe
 import { FAMILY, NAPI_LANG, astLanguageOf, type AstLanguage } from "./languages.js";
 import { cachedRuleSet, hitMarker, matcherFor, metavarPrefix, type AstRule, type CompiledLanguage, type RuleSet, type TaintSpec } from "./ruleSet.js";
 import { ParsedTreeBudget } from "./memory.js";
-import { TaintEngine, fld } from "./taint/engine.js";
+import { DEFAULT_MAX_TAINT_STEPS, TaintBudget, TaintEngine, fld } from "./taint/engine.js";
+import { aliasNames } from "./textScan.js";
 import { CLEAN, SOURCE, UNKNOWN, concat, type Val } from "./taint/value.js";
 import { SYNTAX } from "./taint/syntax.js";
 
@@ -30,6 +31,11 @@ export interface AstAnalyzerOptions {
   maxLineLength?: number;
   /** Whole files larger than this are analysed through their hunks only. */
   maxWholeFileChars?: number;
+  /**
+   * Taint propagation work allowed per file (see TaintBudget). A file that reaches it keeps the
+   * findings made so far and is listed as skipped with the reason.
+   */
+  maxTaintSteps?: number;
 }
 
 const DEFAULT_MAX_LINE = 4000;
@@ -45,8 +51,22 @@ interface Source {
 
 interface Unit {
   root: SgNode;
+  /** The text parsed (node offsets index it). */
+  text: string;
   /** Added to the unit's 0-based line numbers to get the file's 1-based ones. */
   lineBase: number;
+  /** Identifier nodes by name, built once the unit is asked often enough (see usesOf). */
+  identifiers?: Map<string, Array<{ node: SgNode; start: number; end: number }>>;
+  identifierQueries: number;
+}
+
+/** ERROR regions of a unit, merged, for checks of "does this overlap one" in logarithmic time. */
+interface ErrorRegions {
+  /** Disjoint line ranges covered by ERROR nodes, in order. */
+  lines: Array<[number, number]>;
+  /** ERROR spans by start, with the furthest end reached so far (containment checks). */
+  starts: number[];
+  maxEnd: number[];
 }
 
 interface FileWork {
@@ -63,6 +83,80 @@ interface FileWork {
   occurrences: Map<string, number>;
   /** A test file (tests, specs, conftest.py, *Test.java): rules with `skipInTests` do not run. */
   isTest: boolean;
+  /** Added lines in order, for range queries. */
+  addedSorted: number[];
+  /** The taint work allowed for the file, shared by its units. */
+  budget: TaintBudget;
+  /** Per-file answers to whole-text regexes a check asks again and again. */
+  textTests: Map<RegExp | string, boolean>;
+  aliasNames: Map<AstRule, string[]>;
+}
+
+/** The first element of a sorted array in [lo, hi], or undefined (binary search). */
+function firstInRange(sorted: readonly number[], lo: number, hi: number): number | undefined {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid] < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < sorted.length && sorted[a] <= hi ? sorted[a] : undefined;
+}
+
+/** Merges a unit's ERROR spans (nested and overlapping ones are common) for the checks in runUnit. */
+function errorRegions(spans: ReadonlyArray<{ start: number; end: number; startLine: number; endLine: number }>): ErrorRegions {
+  const byLine = [...spans].sort((a, b) => a.startLine - b.startLine);
+  const lines: Array<[number, number]> = [];
+  for (const e of byLine) {
+    const last = lines[lines.length - 1];
+    if (last && e.startLine <= last[1]) last[1] = Math.max(last[1], e.endLine);
+    else lines.push([e.startLine, e.endLine]);
+  }
+  const byStart = [...spans].sort((a, b) => a.start - b.start);
+  const starts: number[] = [];
+  const maxEnd: number[] = [];
+  for (const e of byStart) {
+    starts.push(e.start);
+    maxEnd.push(Math.max(e.end, maxEnd.length ? maxEnd[maxEnd.length - 1] : -Infinity));
+  }
+  return { lines, starts, maxEnd };
+}
+
+/** Whether lines [a, b] overlap an ERROR region. */
+function overlapsError(regions: ErrorRegions, a: number, b: number): boolean {
+  const { lines } = regions;
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid][1] < a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < lines.length && lines[lo][0] <= b;
+}
+
+/** Whether an ERROR span contains [start, end]. */
+function insideError(regions: ErrorRegions, start: number, end: number): boolean {
+  const { starts, maxEnd } = regions;
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && maxEnd[lo - 1] >= end;
+}
+
+/** Whether the file's text matches a regex (a RegExp, or a pattern's source), asked once per file. */
+function testText(work: FileWork, re: RegExp | string): boolean {
+  let hit = work.textTests.get(re);
+  if (hit === undefined) {
+    hit = (typeof re === "string" ? new RegExp(re) : re).test(work.source.text);
+    work.textTests.set(re, hit);
+  }
+  return hit;
 }
 
 function roundConfidence(c: number): number {
@@ -119,6 +213,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
   }
   const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
   const maxWhole = options.maxWholeFileChars ?? DEFAULT_MAX_WHOLE;
+  const maxTaintSteps = options.maxTaintSteps ?? DEFAULT_MAX_TAINT_STEPS;
 
   return {
     name: "ast-rules",
@@ -152,6 +247,13 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== undefined) added.add(l.newLine);
     if (added.size === 0) return 0;
 
+    // Hunks far down a file (`@@ -1 +900000000 @@`) would be rebuilt as that many blank lines.
+    let lastLine = 0;
+    for (const h of file.hunks) for (const l of h.lines) if (l.newLine !== undefined && l.newLine > lastLine) lastLine = l.newLine;
+    if (lastLine > maxWhole + 1) {
+      skipped.push({ path: file.path, reason: `changes at line ${lastLine}, beyond the ${maxWhole} lines the AST analysis rebuilds from hunks: not analysed by the AST rules` });
+      return 0;
+    }
     const source = newSource(file, content, maxWhole);
     if (source.text.includes("\u0000")) {
       skipped.push({ path: file.path, reason: "binary content (NUL bytes): not analysed by the AST rules" });
@@ -173,7 +275,32 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       });
     }
 
-    const work: FileWork = { path: file.path, language, compiled, matcher: matcherFor(compiled, source.text), source, added, findings, seen: new Set(), occurrences: new Map(), isTest: isTestFile(file.path) || /(?:^|\/)conftest\.py$|(?:Tests?|IT)\.java$/.test(file.path) };
+    const work: FileWork = {
+      path: file.path,
+      language,
+      compiled,
+      matcher: matcherFor(compiled, source.text),
+      source,
+      added,
+      findings,
+      seen: new Set(),
+      occurrences: new Map(),
+      isTest: isTestFile(file.path) || /(?:^|\/)conftest\.py$|(?:Tests?|IT)\.java$/.test(file.path),
+      addedSorted: [...added].sort((a, b) => a - b),
+      budget: new TaintBudget(maxTaintSteps),
+      textTests: new Map(),
+      aliasNames: new Map(),
+    };
+    const parsed = analyzeSource(work, file, skipped);
+    if (work.budget.stopped) {
+      skipped.push({ path: file.path, reason: `taint analysis stopped at its work limit (${maxTaintSteps} steps): findings in this file may be incomplete` });
+    }
+    return parsed;
+  }
+
+  /** Parses and analyses a file's source (whole, then the lines of regions that do not parse); returns the characters parsed. */
+  function analyzeSource(work: FileWork, file: DiffFile, skipped: SkippedItem[]): number {
+    const { source, language, compiled } = work;
     let root: SgRoot;
     try {
       root = parseNapi(NAPI_LANG[language], source.text);
@@ -181,17 +308,38 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       skipped.push({ path: file.path, reason: `could not be parsed (${String((err as Error)?.message ?? err).slice(0, 120)}): not analysed by the AST rules` });
       return 0;
     }
-    const errors = runUnit(work, { root: root.root(), lineBase: 1 });
+    const errors = runUnit(work, { root: root.root(), text: source.text, lineBase: 1, identifierQueries: 0 });
     if (errors.length === 0) return source.text.length;
 
-    // Code that does not parse: retry the added lines inside broken regions one by one.
+    // Code that does not parse: retry the added lines inside broken regions one by one, at most
+    // MAX_FALLBACK_LINES of them counting repeats (regions nest), as a walk over each region's
+    // lines would; the lines are found by binary search instead of walking regions again and again.
+    const eligible = work.addedSorted.filter((line) => source.lines[line - 1]?.trim());
     const retry: number[] = [];
-    for (const e of errors) for (let line = e.startLine; line <= e.endLine && retry.length < MAX_FALLBACK_LINES; line++) if (added.has(line) && source.lines[line - 1]?.trim()) retry.push(line);
+    const seenLines = new Set<number>();
+    let counted = 0;
+    for (const e of errors) {
+      if (counted >= MAX_FALLBACK_LINES) break;
+      let lo = 0;
+      let hi = eligible.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (eligible[mid] < e.startLine) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < eligible.length && eligible[i] <= e.endLine && counted < MAX_FALLBACK_LINES; i++) {
+        counted++;
+        if (!seenLines.has(eligible[i])) {
+          seenLines.add(eligible[i]);
+          retry.push(eligible[i]);
+        }
+      }
+    }
     if (retry.length === 0) return source.text.length;
     let lost = 0;
     // Lines a rule of this file's language could be about (its triggers occur in them).
     const relevant = (text: string) => work.matcher.indices.some((i) => compiled.rules[i].triggers?.test(text) ?? true);
-    for (const line of [...new Set(retry)]) {
+    for (const line of retry) {
       const text = source.lines[line - 1];
       // A comment's middle (` * ...`) is not code even if it looks like code.
       if (/^\s*(?:\*|\/\/|#|\/\*)/.test(text)) continue;
@@ -207,7 +355,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
         if (relevant(text)) lost++;
         continue;
       }
-      runUnit(work, { root: unitRoot, lineBase: line });
+      runUnit(work, { root: unitRoot, text, lineBase: line, identifierQueries: 0 });
     }
     // A whole file that does not parse is worth saying; partial hunks only when something relevant was lost.
     if (source.whole || lost > 0) {
@@ -222,7 +370,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
 
   /** Runs every rule of the file's language on one parsed unit; returns the unit's ERROR regions (file lines). */
   function runUnit(work: FileWork, unit: Unit): Array<{ startLine: number; endLine: number }> {
-    const { compiled, added } = work;
+    const { compiled } = work;
     const candidates = unit.root.findAll(work.matcher.config);
     const errorSpans: Array<{ start: number; end: number; startLine: number; endLine: number }> = [];
     const rest: Array<{ node: SgNode; start: number; end: number; startLine: number; endLine: number }> = [];
@@ -233,17 +381,13 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       else rest.push(entry);
     }
     let engine: TaintEngine | undefined;
+    const newEngine = () => new TaintEngine(work.language, unit.root, { budget: work.budget });
+    const regions = errorRegions(errorSpans);
     for (const c of rest) {
-      let touches = false;
-      for (let l = c.startLine; l <= c.endLine; l++) {
-        if (added.has(l)) {
-          touches = true;
-          break;
-        }
-      }
-      if (!touches) continue;
-      // Matches in, around or on the same line as code that did not parse may be artefacts of error recovery.
-      if (errorSpans.some((e) => (e.start <= c.start && c.end <= e.end) || (c.start <= e.start && e.end <= c.end) || (e.startLine <= c.endLine && c.startLine <= e.endLine))) continue;
+      if (firstInRange(work.addedSorted, c.startLine, c.endLine) === undefined) continue;
+      // Matches in, around or on the same line as code that did not parse may be artefacts of error
+      // recovery (containing or being contained implies sharing a line: the line check covers all three).
+      if (overlapsError(regions, c.startLine, c.endLine)) continue;
       for (const i of work.matcher.indices) {
         // The combined matcher marks every rule that matched this node (see ruleSet.ts).
         if (!c.node.getMatch(hitMarker(i))) continue;
@@ -259,22 +403,25 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
             continue;
           }
         }
-        engine ??= new TaintEngine(work.language, unit.root);
+        engine ??= newEngine();
         const prefix = metavarPrefix(i);
         check(work, unit, rule, c.node, c.startLine, c.endLine, engine, (name) => prefix + name);
       }
     }
-    runAliases(work, unit, errorSpans, () => (engine ??= new TaintEngine(work.language, unit.root)));
+    runAliases(work, unit, regions, () => (engine ??= newEngine()));
     return errorSpans.map((e) => ({ startLine: e.startLine, endLine: e.endLine }));
   }
 
   /** Calls through local aliases of a rule's callee (`const sh = promisify(exec); sh(cmd)`). */
-  function runAliases(work: FileWork, unit: Unit, errorSpans: Array<{ start: number; end: number }>, engineOf: () => TaintEngine): void {
+  function runAliases(work: FileWork, unit: Unit, regions: ErrorRegions, engineOf: () => TaintEngine): void {
     for (const rule of work.compiled.rules) {
-      if (!rule.aliases || !rule.aliases.definition.test(work.source.text)) continue;
-      const names = new Set<string>();
-      const def = new RegExp(`([A-Za-z_$][\\w$]*)\\s*(?::[^=\\n]*)?=\\s*[^\\n;]*?(?:${rule.aliases.definition.source})`, "g");
-      for (const m of work.source.text.matchAll(def)) if (names.size < 5) names.add(m[1]);
+      if (!rule.aliases) continue;
+      // The names come from the whole file: found once per file, not once per unit.
+      let names = work.aliasNames.get(rule);
+      if (!names) {
+        names = testText(work, rule.aliases.definition) ? aliasNames(work.source.text, rule.aliases.definition.source, 5) : [];
+        work.aliasNames.set(rule, names);
+      }
       for (const name of names) {
         let matches: SgNode[];
         try {
@@ -286,10 +433,8 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
           const r = m.range();
           const startLine = r.start.line + unit.lineBase;
           const endLine = r.end.line + unit.lineBase;
-          if (errorSpans.some((e) => e.start <= r.start.index && r.end.index <= e.end)) continue;
-          let touches = false;
-          for (let l = startLine; l <= endLine && !touches; l++) touches = work.added.has(l);
-          if (touches) check(work, unit, rule, m, startLine, endLine, engineOf(), (n) => n);
+          if (insideError(regions, r.start.index, r.end.index)) continue;
+          if (firstInRange(work.addedSorted, startLine, endLine) !== undefined) check(work, unit, rule, m, startLine, endLine, engineOf(), (n) => n);
         }
       }
     }
@@ -306,7 +451,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     const anchor = anchorLine(match) + unit.lineBase;
     if (anchor !== startLine) preferLines.unshift(anchor);
 
-    if (rule.fileContains && !rule.fileContains.test(source.text)) {
+    if (rule.fileContains && !testText(work, rule.fileContains)) {
       if (source.whole) return;
       penalty = 0.15; // the import may be outside the hunks
     }
@@ -315,15 +460,17 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       const node = match.getMatch(mv(rule.constant.name));
       if (node) {
         const v = engine.valueOf(node, { category: rule.category, sanitizers: [] });
+        // Cut short by the work limit: no verdict (the file is reported as incomplete).
+        if (engine.stopped) return;
         if (v.level !== CLEAN || !rule.constant.regex.test(v.text)) return;
       }
     }
     if (rule.context) {
-      if (!contextMatches(rule.context.words, contextWords(match, work.language, engine))) return;
+      if (!contextMatches(rule.context.words, contextWords(match, unit, work.language, engine))) return;
     }
     if (rule.taint) {
-      const verdict = judge(rule, rule.taint, match, engine, mv, source.text);
-      if (!verdict) return;
+      const verdict = judge(rule, rule.taint, match, engine, mv, (re) => testText(work, re));
+      if (!verdict || engine.stopped) return;
       confidence = verdict.confidence;
       note = verdict.note;
       preferLines.push(...verdict.lines.map((l) => l + unit.lineBase));
@@ -333,10 +480,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       line = l;
       break;
     }
-    if (line === undefined) for (let l = startLine; l <= endLine; l++) if (added.has(l)) {
-      line = l;
-      break;
-    }
+    line ??= firstInRange(work.addedSorted, startLine, endLine);
     if (line === undefined) return;
     const key = `${rule.id}:${line}`;
     if (work.seen.has(key)) return;
@@ -369,39 +513,40 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
    * that use them, its function's name and parameters, and, for a helper, the statements that call
    * it and the functions those are in (two levels: `randomChars` <- `makeInvite` <- `createInvite`).
    */
-  function contextWords(match: SgNode, language: AstLanguage, engine: TaintEngine): Set<string> {
+  function contextWords(match: SgNode, unit: Unit, language: AstLanguage, engine: TaintEngine): Set<string> {
     const syntax = SYNTAX[FAMILY[language]];
     let stmt: SgNode = match;
     let bound: string | undefined;
-    let cur = match.parent();
+    let cur = engine.parentOf(match);
     for (let i = 0; cur && i < 12; i++) {
       const k = cur.kind() as string;
       if (syntax.functionKinds.has(k)) break;
       bound ??= boundName(cur, k);
       stmt = cur;
       if (STATEMENT_KIND.test(k) && !/^(?:pair|keyword_argument|variable_declarator)$/.test(k)) break;
-      cur = cur.parent();
+      cur = engine.parentOf(cur);
     }
-    let text = stmt.text().slice(0, 400);
+    let text = head(unit, stmt, 400);
     const fnOf = (n: SgNode): SgNode | null => {
       // The nearest named function: inline callbacks (`Array.from(..., () => pick())`) belong to the one around them.
-      let f = n.parent();
+      let f = engine.parentOf(n);
       for (let i = 0; f && i < 60; i++) {
         if (syntax.functionKinds.has(f.kind() as string) && engine.functionName(f)) return f;
-        f = f.parent();
+        f = engine.parentOf(f);
       }
       return null;
     };
     const statementOf = (n: SgNode, max: number): string => {
       let s: SgNode | null = n;
-      for (let j = 0; s && j < 6 && !STATEMENT_KIND.test(s.kind() as string); j++) s = s.parent();
-      return (s ?? n).text().slice(0, max);
+      for (let j = 0; s && j < 6 && !STATEMENT_KIND.test(s.kind() as string); j++) s = engine.parentOf(s);
+      return head(unit, s ?? n, max);
     };
     const seenFns = new Set<number>();
     const addFunction = (fn: SgNode, depth: number): void => {
       if (seenFns.has(fn.id()) || seenFns.size > 6) return;
       seenFns.add(fn.id());
-      text += ` ${engine.functionName(fn)} ${fld(fn, "parameters")?.text().slice(0, 120) ?? ""}`;
+      const params = fld(fn, "parameters");
+      text += ` ${engine.functionName(fn)} ${params ? head(unit, params, 120) : ""}`;
       if (depth >= 2) return;
       // A helper (randomHex) is named for how, its callers for what: `const apiKey = randomHex(40)`.
       for (const call of engine.callSites(fn).slice(0, 3)) {
@@ -411,12 +556,12 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       }
     };
     // An inline callback (`Array.from(..., () => Math.random())`) belongs to the statement around it.
-    let fn = stmt.parent();
+    let fn = engine.parentOf(stmt);
     for (let i = 0; fn && i < 40; i++) {
       const fk = fn.kind() as string;
-      if (syntax.functionKinds.has(fk) && !fld(fn, "name") && fn.parent()?.kind() === "arguments") {
-        text += ` ${statementOf(fn.parent()!, 300)}`;
-        fn = fn.parent();
+      if (syntax.functionKinds.has(fk) && !fld(fn, "name") && engine.parentOf(fn)?.kind() === "arguments") {
+        text += ` ${statementOf(engine.parentOf(fn)!, 300)}`;
+        fn = engine.parentOf(fn);
         continue;
       }
       if (syntax.functionKinds.has(fk)) {
@@ -424,24 +569,21 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
         if (named) addFunction(named, 0);
         break;
       }
-      fn = fn.parent();
+      fn = engine.parentOf(fn);
     }
     // What the value is used for: `rnd.nextInt(...)` in newResetToken(), `md.update(password)`.
     if (bound) {
-      const scope = (fnOf(match) ?? stmt.parent()?.parent() ?? stmt.parent()) as SgNode | null;
-      const kinds = IDENTIFIER_KINDS[FAMILY[language]];
-      let uses: SgNode[] = [];
-      try {
-        uses = scope ? scope.findAll({ rule: { any: kinds.map((kind) => ({ kind })), regex: `^${bound.replace(/[$]/g, "\\$")}$` } } as never) : [];
-      } catch {
-        uses = [];
-      }
+      const scope = (fnOf(match) ?? (engine.parentOf(stmt) ? engine.parentOf(engine.parentOf(stmt)!) : null) ?? engine.parentOf(stmt)) as SgNode | null;
+      const uses = scope ? usesOf(unit, scope, language, bound) : [];
       const at = stmt.range();
       let n = 0;
-      for (const u of uses) {
-        if (n >= 4) break;
-        const r = u.range();
-        if (r.start.index >= at.start.index && r.end.index <= at.end.index) continue;
+      for (let i = 0; i < uses.length && n < 4; i++) {
+        const { node: u, start, end } = uses[i];
+        if (start >= at.start.index && end <= at.end.index) {
+          // Uses inside the statement itself are consecutive: skip past them at once.
+          while (i + 1 < uses.length && uses[i + 1].start < at.end.index) i++;
+          continue;
+        }
         n++;
         text += ` ${statementOf(u, 200)}`;
         const f = fnOf(u);
@@ -450,6 +592,57 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     }
     return words(text);
   }
+}
+
+/** `node.text().slice(0, max)` from the unit's text, without copying all of a large node. */
+function head(unit: Unit, node: SgNode, max: number): string {
+  const r = node.range();
+  return unit.text.slice(r.start.index, Math.min(r.end.index, r.start.index + max));
+}
+
+/**
+ * The identifiers named `name` inside `scope`, in document order. The first few questions of a
+ * unit search the scope; after that every identifier of the unit is indexed once, so a file with
+ * many such checks does not search the same large scope again and again.
+ */
+function usesOf(unit: Unit, scope: SgNode, language: AstLanguage, name: string): Array<{ node: SgNode; start: number; end: number }> {
+  const kinds = IDENTIFIER_KINDS[FAMILY[language]];
+  const withSpan = (node: SgNode) => {
+    const r = node.range();
+    return { node, start: r.start.index, end: r.end.index };
+  };
+  if (++unit.identifierQueries <= 8 && !unit.identifiers) {
+    try {
+      return scope.findAll({ rule: { any: kinds.map((kind) => ({ kind })), regex: `^${name.replace(/[$]/g, "\\$")}$` } } as never).map(withSpan);
+    } catch {
+      return [];
+    }
+  }
+  if (!unit.identifiers) {
+    unit.identifiers = new Map();
+    try {
+      for (const node of unit.root.findAll({ rule: { any: kinds.map((kind) => ({ kind })) } } as never)) {
+        const text = node.text();
+        const list = unit.identifiers.get(text);
+        if (list) list.push(withSpan(node));
+        else unit.identifiers.set(text, [withSpan(node)]);
+      }
+    } catch {
+      /* none */
+    }
+  }
+  const all = unit.identifiers.get(name) ?? [];
+  const r = scope.range();
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid].start < r.start.index) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Array<{ node: SgNode; start: number; end: number }> = [];
+  for (let i = lo; i < all.length && all[i].end <= r.end.index; i++) out.push(all[i]);
+  return out;
 }
 
 /** Identifier node kinds per family (plain names and member names: `random`, `this.random`). */
@@ -491,7 +684,7 @@ interface Verdict {
 }
 
 /** The values a sink consumes, from the rule's metavariables. */
-function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, fileText: string): SgNode[] {
+function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, testFile: (re: string) => boolean): SgNode[] {
   const out: SgNode[] = [];
   for (const ref of spec.sinks) {
     if (!ref.index) {
@@ -517,7 +710,7 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
     // those the file marks (`{{ bio|safe }}` for `bio=...`), also as keys of a dict argument.
     const marked = (name: string) => {
       if (!spec.keywordsMarked || !/^\w+$/.test(name)) return false;
-      return new RegExp(spec.keywordsMarked.split("NAME").join(name)).test(fileText);
+      return testFile(spec.keywordsMarked.split("NAME").join(name));
     };
     const args = fld(match, "arguments");
     for (const a of args?.namedChildren() ?? []) {
@@ -578,8 +771,8 @@ function fixedOrigin(prefix: string | undefined): boolean {
   return /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix);
 }
 
-function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, fileText: string): Verdict | undefined {
-  const nodes = sinkNodes(spec, match, mv, engine, fileText);
+function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, testFile: (re: string) => boolean): Verdict | undefined {
+  const nodes = sinkNodes(spec, match, mv, engine, testFile);
   const opts = { category: rule.category, sanitizers: spec.sanitizers };
   const values: Array<[SgNode, Val]> = nodes.map((n) => [n, engine.valueOf(n, opts)]);
   if (spec.joinSinks && values.length > 1) values.splice(0, values.length, [nodes[0], concat(values.map(([, v]) => v))]);

@@ -6,7 +6,7 @@ import { createAstAnalyzer } from "../../../src/analysis/ast/analyzer.js";
 import { languageSupport } from "../../../src/analysis/ast/languages.js";
 import { loadRuleSet, RuleFileError } from "../../../src/analysis/ast/ruleSet.js";
 import { parsePatch } from "../../../src/analysis/diff.js";
-import { astFindings, astRules, astScan } from "./helpers.js";
+import { addedFilePatch, astFindings, astRules, astScan } from "./helpers.js";
 
 const GH = ["ghp_", "R8kq2ZtY7mN4vB1xW9cD3fH6jL0pS5aE2gU8"].join("");
 
@@ -310,5 +310,94 @@ describe("rule files", () => {
     expect(set.unavailable).toEqual([]);
     const languages = new Set(set.rules.flatMap((r) => r.languages));
     expect([...languages].sort()).toEqual(["go", "java", "javascript", "python", "tsx", "typescript"]);
+  });
+});
+
+describe("AST analyzer: work that grows with the input", () => {
+  /** `function f_i(a) { return g_i(a); }` + `function g_i(b) { sink }` + a route calling f_i with request input. */
+  const routes = (n: number) =>
+    Array.from({ length: n }, (_, i) => [`function f${i}(a) { return g${i}(a); }`, `function g${i}(b) { return db.query("SELECT " + b); }`, `app.get("/r${i}", (req, res) => { res.send(f${i}(req.query.x)); });`].join("\n")).join("\n");
+
+  it("finds every tainted flow through many function pairs (the call sites are indexed once per file)", async () => {
+    const n = 300;
+    const findings = await astFindings("src/routes.js", routes(n));
+    expect(findings).toHaveLength(n);
+    // g_i's query is on line 3i+2; each flow is traced back to the request through f_i's call.
+    expect(findings.map((f) => f.line)).toEqual(Array.from({ length: n }, (_, i) => 3 * i + 2));
+    for (const f of findings) {
+      expect(f).toMatchObject({ rule: "js/sql-injection", confidence: 0.9 });
+      expect(f.message).toContain("req.query.x");
+    }
+    // The same functions, never called: the parameters' origin is unknown.
+    const uncalled = Array.from({ length: n }, (_, i) => `function f${i}(a) { return g${i}(a); }\nfunction g${i}(b) { return db.query("SELECT " + b); }`).join("\n");
+    expect(new Set((await astFindings("src/helpers.js", uncalled)).map((f) => f.confidence))).toEqual(new Set([0.65]));
+  });
+
+  it("finds them in Python, and through methods called on this or an instance", async () => {
+    const py = ["from flask import request"];
+    for (let i = 0; i < 150; i++) py.push(`def f${i}(a):\n    return g${i}(a)\n\ndef g${i}(b):\n    return cursor.execute("SELECT " + b)\n\n@app.route("/r${i}")\ndef h${i}():\n    return f${i}(request.args["x"])\n`);
+    const pyFindings = await astFindings("app/views.py", py.join("\n"));
+    expect(pyFindings).toHaveLength(150);
+    expect(new Set(pyFindings.map((f) => `${f.rule} ${f.confidence}`))).toEqual(new Set(["py/sql-injection 0.9"]));
+
+    const js = ["class Store {"];
+    for (let i = 0; i < 100; i++) js.push(`  m${i}(a) { return this.q${i}(a); }`, `  q${i}(b) { return this.db.query("SELECT " + b); }`);
+    js.push("}", "const store = new Store();");
+    for (let i = 0; i < 100; i++) js.push(`app.get("/r${i}", (req, res) => store.m${i}(req.query.x));`);
+    const jsFindings = await astFindings("src/store.js", js.join("\n"));
+    expect(jsFindings).toHaveLength(100);
+    expect(new Set(jsFindings.map((f) => `${f.rule} ${f.confidence}`))).toEqual(new Set(["js/sql-injection 0.9"]));
+  });
+
+  it("stops taint propagation at the work limit, keeps what it found, and lists the file as skipped", async () => {
+    const code = routes(100);
+    const full = await astScan("src/routes.js", code);
+    expect(full.findings).toHaveLength(100);
+    expect(full.skipped).toEqual([]);
+
+    const small = "app.get('/o', (req, res) => db.query('SELECT * FROM t WHERE id = ' + req.query.id));";
+    const files = [parsePatch("src/routes.js", addedFilePatch(code)), parsePatch("src/small.js", addedFilePatch(small))];
+    const out = await createAstAnalyzer({ maxTaintSteps: 200 }).analyze({
+      files,
+      fileContents: new Map([
+        ["src/routes.js", code],
+        ["src/small.js", small],
+      ]),
+    });
+    expect(out.skipped).toEqual([{ path: "src/routes.js", reason: "taint analysis stopped at its work limit (200 steps): findings in this file may be incomplete" }]);
+    const cut = out.findings.filter((f) => f.path === "src/routes.js");
+    // What was found before the limit is kept (and is what the full analysis found there); nothing is made up after it.
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut.length).toBeLessThan(100);
+    expect(cut).toEqual(full.findings.slice(0, cut.length));
+    // The limit is per file: the next file is analysed in full.
+    expect(out.findings.filter((f) => f.path === "src/small.js").map((f) => [f.rule, f.confidence])).toEqual([["js/sql-injection", 0.9]]);
+  });
+
+  it("follows a value built from many optional parts (each `+=` read once, not once per path)", async () => {
+    const filters = Array.from({ length: 40 }, (_, i) => `  if (req.query.f${i}) q += " AND c${i} = " + req.query.f${i};`);
+    const code = ["app.get('/search', (req, res) => {", "  let q = 'SELECT * FROM items WHERE 1 = 1';", ...filters, "  db.query(q);", "});"].join("\n");
+    const [f] = await astFindings("src/search.js", code);
+    expect(f).toMatchObject({ rule: "js/sql-injection", line: 43, confidence: 0.9 });
+  });
+
+  it("finds sinks deep in a long else-if chain and a long promise chain", async () => {
+    const branches = Array.from({ length: 300 }, (_, i) => `  else if (kind === ${i}) { db.query("SELECT " + req.query.x${i}); }`);
+    const elseIf = ["app.get('/', (req, res) => {", "  const kind = settings.kind;", "  if (kind < 0) {}", ...branches, "});"].join("\n");
+    const inBranches = await astFindings("src/kinds.js", elseIf);
+    expect(inBranches).toHaveLength(300);
+    expect(new Set(inBranches.map((f) => `${f.rule} ${f.confidence}`))).toEqual(new Set(["js/sql-injection 0.9"]));
+
+    const links = Array.from({ length: 300 }, (_, i) => `    .then(() => db.query("SELECT " + req.query.x${i}))`);
+    const chain = ["app.get('/', (req, res) => {", "  load()", ...links, "  ;", "});"].join("\n");
+    const found = await astFindings("src/chain.js", chain);
+    expect(found).toHaveLength(300);
+    expect(found.map((f) => f.line)).toEqual(Array.from({ length: 300 }, (_, i) => i + 3));
+  });
+
+  it("does not rebuild hunks far down a file as millions of blank lines", async () => {
+    const out = await createAstAnalyzer().analyze({ files: [parsePatch("src/far.js", "@@ -8999999,1 +9000000,2 @@\n x();\n+eval(req.query.code);")] });
+    expect(out.findings).toEqual([]);
+    expect(out.skipped).toEqual([{ path: "src/far.js", reason: expect.stringMatching(/^changes at line 9000001, beyond the 2000000 lines the AST analysis rebuilds from hunks/) }]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { parse } from "@ast-grep/napi";
 import { NAPI_LANG, languageSupport, type AstLanguage } from "../../../src/analysis/ast/languages.js";
-import { TaintEngine } from "../../../src/analysis/ast/taint/engine.js";
+import { TaintBudget, TaintEngine } from "../../../src/analysis/ast/taint/engine.js";
 import type { Category } from "../../../src/analysis/types.js";
 
 languageSupport();
@@ -268,5 +268,47 @@ describe("taint engine: functions run later", () => {
     expect(py(executor, "path-traversal").level).toBe(3);
     const fixed = "def work(path):\n    sink(path)\n\ndef v():\n    pool.submit(work, '/tmp/x')";
     expect(py(fixed, "path-traversal").level).toBe(0);
+  });
+});
+
+describe("taint engine: work limit", () => {
+  const code = "function g(b) { return b; }\nfunction f(a) { return g(a); }\napp.get('/', (req, res) => { const v = f(req.query.id); sink('SELECT ' + v); });";
+  const sinkArg = (root: ReturnType<ReturnType<typeof parse>["root"]>) => {
+    const call = root.findAll({ rule: { kind: "call_expression", regex: "^sink\\(" } })[0];
+    return (call.field("arguments" as never) as unknown as { namedChildren(): unknown[] }).namedChildren()[0] as Parameters<TaintEngine["valueOf"]>[0];
+  };
+
+  it("follows the flow within the default limit", () => {
+    const root = parse(NAPI_LANG.javascript, code).root();
+    const engine = new TaintEngine("javascript", root);
+    expect(engine.valueOf(sinkArg(root), { category: "sql-injection", sanitizers: [] })).toMatchObject({ level: 3, source: { label: "req.query.id" } });
+    expect(engine.stopped).toBe(false);
+    expect(engine.budget.steps).toBeGreaterThan(0);
+  });
+
+  it("stops at `maxSteps`: the value is unknown, the engine says it stopped, and later questions are not worked on", () => {
+    const root = parse(NAPI_LANG.javascript, code).root();
+    const engine = new TaintEngine("javascript", root, { maxSteps: 3 });
+    const opts = { category: "sql-injection" as const, sanitizers: [] };
+    const v = engine.valueOf(sinkArg(root), opts);
+    expect(v.level).toBe(2);
+    expect(v.source).toBeUndefined();
+    expect(engine.stopped).toBe(true);
+    const spent = engine.budget.steps;
+    expect(engine.valueOf(sinkArg(root), opts).level).toBe(2);
+    expect(engine.budget.steps).toBe(spent);
+  });
+
+  it("a budget shared by engines (the units of one file) is spent by all of them", () => {
+    const run = (budget: TaintBudget) => {
+      const root = parse(NAPI_LANG.javascript, code).root();
+      new TaintEngine("javascript", root, { budget }).valueOf(sinkArg(root), { category: "sql-injection", sanitizers: [] });
+    };
+    const alone = new TaintBudget();
+    run(alone);
+    const shared = new TaintBudget();
+    run(shared);
+    run(shared);
+    expect(shared.steps).toBe(2 * alone.steps);
   });
 });

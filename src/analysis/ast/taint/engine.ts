@@ -18,6 +18,12 @@
  * class (`this.filesService.remove(name)`, `storage.open_report(name)`, `h.store.Read(name)`).
  *
  * Not handled: fields of objects assigned member by member, aliasing, flows across files.
+ *
+ * Cost: the file is indexed once (its functions, definitions, returns and calls, each list from
+ * one traversal), so looking up a scope's definitions or a function's callers does not search
+ * the tree again; results are cached; and the work of the evaluation itself is counted against a
+ * budget (see TaintBudget): a file built to make propagation explode stops at the limit instead
+ * of running for minutes, and says so.
  */
 import type { SgNode } from "@ast-grep/napi";
 import type { Category } from "../../types.js";
@@ -38,7 +44,8 @@ import {
   type MemberSource,
 } from "./knowledge.js";
 import { GO_DECODERS, syntaxFor, type FamilySyntax } from "./syntax.js";
-import { CLEAN, SAFE, SOURCE, UNKNOWN, clean, concat, containerVal, derived, join, safe, sourced, unknown, type Container, type Val } from "./value.js";
+import { declaredTypes, dottedKeys } from "../textScan.js";
+import { CLEAN, MAX_TEXT, SAFE, SOURCE, UNKNOWN, clean, concat, containerVal, derived, join, safe, sourced, unknown, type Container, type Val } from "./value.js";
 
 interface Span {
   start: number;
@@ -89,6 +96,61 @@ export interface EvalOptions {
   category: Category;
   /** Extra sanitiser names the rule declares. */
   sanitizers: readonly string[];
+}
+
+/**
+ * Work units a file may spend on taint propagation: about one per expression evaluated,
+ * definition or call site looked at, plus one per kilobyte of text read from a large node.
+ * Measured: corpus files use under 100, large real files a few thousand (uglify-js's 640 KB
+ * compress.js: 4,000), a 500 KB file of 3,200 request-to-query flows through two functions each
+ * about 110,000. A file that reaches the limit is cut short and reported as such.
+ */
+export const DEFAULT_MAX_TAINT_STEPS = 1_000_000;
+
+/** Thrown inside the engine when the budget is spent; never escapes the public methods. */
+class WorkLimitReached extends Error {}
+
+/** The propagation work allowed for one file, shared by the engines of its parsed units. */
+export class TaintBudget {
+  steps = 0;
+  /** Set once the limit was reached: no more propagation for this file. */
+  stopped = false;
+
+  constructor(readonly max: number = DEFAULT_MAX_TAINT_STEPS) {}
+
+  spend(n: number): void {
+    this.steps += n;
+    if (this.steps > this.max) {
+      this.stopped = true;
+      throw new WorkLimitReached();
+    }
+  }
+}
+
+export interface TaintEngineOptions {
+  /** The budget to charge (shared across the units of a file); default: a new one of `maxSteps`. */
+  budget?: TaintBudget;
+  /** The work limit when no budget is given (default DEFAULT_MAX_TAINT_STEPS). */
+  maxSteps?: number;
+}
+
+/** The file's nodes the engine asks about, each kind found by one traversal. */
+interface FileIndex {
+  functions: SgNode[];
+  /** Definitions by the scope (function or root) they bind in, in document order. */
+  defsByScope: Map<number, SgNode[]>;
+  /** Every definition's span in document order (for the per-scope size limit). */
+  defSpans: Span[];
+  /** Return statements by the function they return from, in document order. */
+  returnsByFn: Map<number, SgNode[]>;
+  /** Calls by the last name of their callee (`f` in `a.b.f(x)`, `await f(x)`), in document order, with their position. */
+  callsByName: Map<string, Array<{ node: SgNode; at: number }>>;
+  /** Each function's span and the function around it (index into `functions`, -1: the root). */
+  fnSpans: Span[];
+  fnParent: number[];
+  /** From `segStart[i]` on (up to the next start), `segFn[i]` is the innermost function (-1: none). */
+  segStart: number[];
+  segFn: number[];
 }
 
 const MAX_DEPTH = 48;
@@ -195,6 +257,81 @@ const JQUERY_GETTERS = new Set(["text", "html", "val", "attr", "prop", "data", "
 
 const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port"]);
 
+/** Rust's (ast-grep's) Unicode `\\w` and `\\s`, for JavaScript regexes with the `u` flag. */
+const RW = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
+const RS = "\\p{White_Space}";
+/**
+ * What may come before a function's name in a call of it: callSites used to ask ast-grep for
+ * callees matching `^(?:await\s+)?(?:[\w$.#]+\.)?NAME$` (methods) or
+ * `^(?:await\s+)?(?:this\.|self\.|cls\.)?NAME$` (functions), once per function.
+ */
+const METHOD_CALLEE_PREFIX = new RegExp(`^(?:await${RS}+)?(?:[${RW}$.#]+\\.)?$`, "u");
+const FUNCTION_CALLEE_PREFIX = new RegExp(`^(?:await${RS}+)?(?:this\\.|self\\.|cls\\.)?$`, "u");
+
+/** Callee objects whose text always has a character a dotted name (`[\\w$.#]`) has not. */
+const NOT_A_NAME = new Set(["call_expression", "call", "new_expression", "subscript_expression", "subscript", "index_expression", "parenthesized_expression", "string", "template_string"]);
+
+/** Python functions that run a function passed to them (see deferredCalls). */
+const RUNNERS = ["add_task", "submit", "run_in_executor", "to_thread", "call_soon", "start_soon", "run_sync", "spawn"];
+const RUNNER_CALLEE = new RegExp(`(?:^|\\.)(?:${RUNNERS.join("|")})$`);
+
+/** Names the plain-name indexes answer for; others are searched for in full (and charged for it). */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOTTED_NAME = /^[\w$]+(?:\.[\w$]+)*$/;
+
+/** What receiverIs looks at in a receiver's text, worked out once per call site. */
+interface ReceiverInfo {
+  text: string;
+  /** `this`, `self`, `cls` or `super`: the method's own object. */
+  own: boolean;
+  /** Whether the last part (`svc` in `this.svc`, `raw`) is a name at all. */
+  name: boolean;
+  raw: string;
+  /** The name lower-cased without `#`, leading `_` or `_` (compared with the class name). */
+  last: string;
+  plain: boolean;
+}
+
+function receiverInfo(text: string): ReceiverInfo {
+  const raw = text.replace(/^(?:this|self|cls)\./, "").split(".").pop() ?? "";
+  return {
+    text,
+    own: /^(?:this|self|cls|super)$/.test(text),
+    name: /^[A-Za-z_$#][\w$]*$/.test(raw.replace(/^#/, "")),
+    raw,
+    last: raw.replace(/^[#_]+/, "").replace(/_/g, "").toLowerCase(),
+    plain: PLAIN_NAME.test(raw),
+  };
+}
+
+/** A call of a name, with what callSites checks read once (the callee when it can be a dotted name). */
+interface CallEntry {
+  node: SgNode;
+  callee: string | null;
+  receiver: ReceiverInfo | null;
+}
+
+/** An `if` directly in a block that may guard what follows it (see guarded). */
+interface GuardIf {
+  start: number;
+  cond: SgNode;
+  /** The start of its body, where an exit or a reassignment is looked for. */
+  body: string;
+  exits: boolean;
+}
+
+/** Python calls that run a function passed to them, and `f.delay(...)` calls by callee text (see deferredCalls). */
+interface Runners {
+  later: Array<{ node: SgNode; at: number }>;
+  delays: Map<string, Array<{ node: SgNode; at: number }>>;
+}
+
+interface BlockGuards {
+  items: GuardIf[];
+  /** The items by the names their condition mentions (dottedKeys). */
+  byKey: Map<string, GuardIf[]>;
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -221,20 +358,52 @@ export class TaintEngine {
   private readonly sites = new Map<number, SgNode[]>();
   private readonly visiting = new Set<string>();
   private depth = 0;
+  /** Evaluations cut short (a cycle, the depth limit): results computed across one are not memoised. */
+  private cuts = 0;
   private opts: EvalOptions = { category: "sql-injection", sanitizers: [] };
+  private fileIndex?: FileIndex;
+  private scopesIndexed = false;
+  private callsIndexed = false;
+  /** Parents asked for so far (see parentOf). */
+  private readonly parents = new Map<number, SgNode | null>();
+  private parentTime = 0;
+  private parentsMapped = false;
+  private readonly outer = new Map<number, SgNode | null>();
+  private readonly bindingValues = new Map<Binding, Map<string, Val>>();
+  private readonly branchChildren = new Map<Binding, Span[]>();
+  private readonly returns = new Map<number, SgNode[]>();
+  private readonly derived = new Map<string, string[]>();
+  private readonly derivedIndexes = new Map<number, Map<string, string[]>>();
+  private readonly blockGuards = new Map<number, BlockGuards>();
+  private readonly guardedFrom = new Map<string, number>();
+  private readonly conditions = new Map<number, { text: string; keys: Set<string> }>();
+  private readonly validated = new Map<string, boolean>();
+  private readonly ifParts = new Map<number, { cond: SgNode | null; cons: SgNode | null }>();
+  private readonly receivers = new Map<string, boolean>();
+  private readonly callEntries = new Map<string, CallEntry[]>();
+  private declared?: Set<string>;
+  readonly budget: TaintBudget;
 
   readonly family: Family;
 
   constructor(
     readonly language: AstLanguage,
     private readonly root: SgNode,
+    options: TaintEngineOptions = {},
   ) {
     this.family = FAMILY[language];
     this.syntax = syntaxFor(language);
+    this.budget = options.budget ?? new TaintBudget(options.maxSteps);
+  }
+
+  /** Whether the work limit was reached: values asked for since are not computed (unknown). */
+  get stopped(): boolean {
+    return this.budget.stopped;
   }
 
   /** The abstract value of `node` for a sink of `options.category`. Never throws. */
   valueOf(node: SgNode, options: EvalOptions): Val {
+    if (this.budget.stopped) return unknown();
     this.opts = options;
     this.depth = 0;
     this.visiting.clear();
@@ -242,7 +411,8 @@ export class TaintEngine {
     this.callSiteDepth = 0;
     try {
       return this.eval(node);
-    } catch {
+    } catch (e) {
+      if (process.env.TAINT_DEBUG && !(e instanceof WorkLimitReached)) console.error(e);
       return unknown();
     }
   }
@@ -306,8 +476,58 @@ export class TaintEngine {
   }
 
   private label(n: SgNode): string {
-    const t = n.text().replace(/\s+/g, " ");
-    return t.length > MAX_LABEL ? `${t.slice(0, MAX_LABEL - 1)}…` : t;
+    // Only the start is shown: read as much of a large node as that needs, not all of it.
+    const size = this.size(n);
+    for (let want = MAX_LABEL * 2; ; want *= 4) {
+      const t = this.head(n, want).replace(/\s+/g, " ");
+      if (t.length > MAX_LABEL) return `${t.slice(0, MAX_LABEL - 1)}…`;
+      if (want >= size) return t;
+    }
+  }
+
+  /** `compact(n.text())` without reading more of a large node than the result needs. */
+  private compactText(n: SgNode): string {
+    const size = this.size(n);
+    for (let want = 400; ; want *= 4) {
+      const t = this.head(n, want).replace(/\s+/g, "");
+      if (t.length >= 200 || want >= size) return t.slice(0, 200);
+    }
+  }
+
+  /** The source of the root, and where it starts (node offsets are UTF-16 offsets in the parsed text). */
+  private source(): string {
+    if (this.rootText === undefined) {
+      this.rootText = this.root.text();
+      this.rootStart = this.span(this.root).start;
+    }
+    return this.rootText;
+  }
+
+  /** A node's length in characters, without reading its text. */
+  private size(n: SgNode): number {
+    const s = this.span(n);
+    return s.end - s.start;
+  }
+
+  /** The first `max` characters of a node's text (`n.text().slice(0, max)`), without copying the rest. */
+  private head(n: SgNode, max: number): string {
+    const s = this.span(n);
+    const src = this.source();
+    return src.slice(s.start - this.rootStart, Math.min(s.end, s.start + max) - this.rootStart);
+  }
+
+  /** The last `max` characters of a node's text. */
+  private tail(n: SgNode, max: number): string {
+    const s = this.span(n);
+    const src = this.source();
+    return src.slice(Math.max(s.start, s.end - max) - this.rootStart, s.end - this.rootStart);
+  }
+
+  /** A node's whole text, charged to the budget when it is large (a chain or a callback read per evaluation). */
+  private text(n: SgNode): string {
+    const size = this.size(n);
+    if (size > 1024) this.budget.spend(size >> 10);
+    return n.text();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -319,7 +539,11 @@ export class TaintEngine {
     const key = `${n.id()}|${this.opts.category}|${frame}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    if (this.visiting.has(key) || this.depth > MAX_DEPTH) return unknown();
+    if (this.visiting.has(key) || this.depth > MAX_DEPTH) {
+      this.cuts++;
+      return unknown();
+    }
+    this.budget.spend(1);
     this.visiting.add(key);
     this.depth++;
     let v: Val;
@@ -337,7 +561,8 @@ export class TaintEngine {
     const k = this.kind(n);
     const s = this.syntax;
     if (s.stringKinds.has(k)) return this.evalString(n, k);
-    if (s.constantKinds.has(k)) return clean(k === "true" || k === "false" || /null|none|nil|undefined/.test(k) ? "" : n.text(), "number");
+    // (clean() keeps the first MAX_TEXT characters: only those are read)
+    if (s.constantKinds.has(k)) return clean(k === "true" || k === "false" || /null|none|nil|undefined/.test(k) ? "" : this.head(n, MAX_TEXT), "number");
     if (s.functionKinds.has(k) || k === "method_reference") return safe("function");
     switch (k) {
       case "identifier":
@@ -443,7 +668,7 @@ export class TaintEngine {
       case "string_fragment":
       case "string_content":
       case "escape_sequence":
-        return clean(n.text());
+        return clean(this.head(n, MAX_TEXT));
       default:
         return unknown();
     }
@@ -472,12 +697,16 @@ export class TaintEngine {
       const ck = this.kind(c);
       return ck === "template_substitution" || ck === "interpolation";
     });
-    if (!dynamic) return clean(stripQuotes(n.text()));
+    if (!dynamic) {
+      // A long literal: its closing quote is past what clean() keeps, so only the start is read.
+      if (this.size(n) <= 1000) return clean(stripQuotes(n.text()));
+      return clean(this.head(n, 1000).replace(/^[a-zA-Z]{0,3}("""|'''|"|'|`)/, ""));
+    }
     const parts: Val[] = [];
     for (const c of children) {
       const ck = this.kind(c);
       if (ck === "template_substitution" || ck === "interpolation") parts.push(this.evalFirstExpression(c));
-      else if (ck === "string_fragment" || ck === "string_content" || ck === "escape_sequence") parts.push(clean(c.text()));
+      else if (ck === "string_fragment" || ck === "string_content" || ck === "escape_sequence") parts.push(clean(this.head(c, MAX_TEXT)));
     }
     return concat(parts);
   }
@@ -592,16 +821,16 @@ export class TaintEngine {
     }
     if (SAFE_RESULT.has(name)) return safe("number");
     // app.config["UPLOAD_DIR"], current_app.config, this.config.cacheDir: the application's configuration.
-    if (base.level !== SOURCE && CONFIG_NAMES.test(name) && /^(?:app|current_app|self|this|flask\.current_app)\.\w+$/.test(at.text())) return clean(at.text());
+    if (base.level !== SOURCE && CONFIG_NAMES.test(name) && /^(?:app|current_app|self|this|flask\.current_app)\.\w+$/.test(this.text(at))) return clean(at.text());
     // Angular: this.route.snapshot.queryParamMap / paramMap / queryParams (the page URL).
-    if (/^(?:queryParamMap|paramMap|queryParams|fragment)$/.test(name) && /route/i.test(at.text().slice(0, 80))) return sourced(this.label(at), true);
+    if (/^(?:queryParamMap|paramMap|queryParams|fragment)$/.test(name) && /route/i.test(this.head(at, 80))) return sourced(this.label(at), true);
     // Names inside an archive are chosen by whoever made it (zip slip): adm-zip's entry.entryName.
     if (name === "entryName" && base.level >= UNKNOWN) return sourced(this.label(at), true);
     if (base.level === SOURCE) {
       const v = derived(base);
       // Name the source by the longest plain member chain: `req.query.file`, not `req.query`.
-      const t = at.text();
-      if (v.source && t.length <= MAX_LABEL && t.startsWith(v.source.label) && /^[\w$.\[\]'"]+$/.test(t)) v.source = { ...v.source, label: t };
+      const t = this.size(at) <= MAX_LABEL ? at.text() : "";
+      if (v.source && t && t.startsWith(v.source.label) && /^[\w$.\[\]'"]+$/.test(t)) v.source = { ...v.source, label: t };
       return v;
     }
     if (base.level <= SAFE) return base.level === CLEAN ? clean("") : safe();
@@ -612,7 +841,7 @@ export class TaintEngine {
     const { object, name } = this.memberName(n, k);
     if (!object) return unknown();
     // `self.request` / `this.request` (class-based views) is the request.
-    if ((name === "request" || name === "req") && /^(?:self|this)$/.test(object.text())) return containerVal(this.family === "java" ? "javaRequest" : "request");
+    if ((name === "request" || name === "req") && this.size(object) <= 4 && /^(?:self|this)$/.test(object.text())) return containerVal(this.family === "java" ? "javaRequest" : "request");
     const v = this.member(this.eval(object), name, n);
     // self.cache_file, this.dir: the object's own state, set up from configuration.
     if (v.level === UNKNOWN && !v.container) {
@@ -621,8 +850,8 @@ export class TaintEngine {
     }
     // A check on the member itself guards it too: `if (!validator.isURL(req.query.u)) return`.
     if (v.level === SOURCE && !v.container) {
-      const text = n.text();
-      if (text.length <= 80 && /^[\w$.]+$/.test(text)) return this.guarded(v, text, n, this.scopeInfo(this.scopeNodeOf(n)));
+      const text = this.size(n) <= 80 ? n.text() : "";
+      if (text && /^[\w$.]+$/.test(text)) return this.guarded(v, text, n, this.scopeInfo(this.scopeNodeOf(n)));
     }
     return v;
   }
@@ -635,7 +864,7 @@ export class TaintEngine {
     const index = (fld(n, "index") ?? fld(n, "subscript"));
     // A lookup in a literal map or list is an allow-list: the result is one of its values.
     if (base.level <= SAFE && (base.shape === "object" || base.shape === "array")) return base.level === CLEAN ? clean("") : safe();
-    const key = index && this.syntax.stringKinds.has(this.kind(index)) ? stripQuotes(index.text()) : "[]";
+    const key = index && this.syntax.stringKinds.has(this.kind(index)) ? stripQuotes(this.text(index)) : "[]";
     return this.member(base, key, n);
   }
 
@@ -650,7 +879,7 @@ export class TaintEngine {
       argsNode = fld(n, "arguments");
     } else if (k === "object_creation_expression") {
       callee = fld(n, "type");
-      name = callee?.text().replace(/<.*$/s, "") ?? "";
+      name = callee ? this.text(callee).replace(/<.*$/s, "") : "";
       argsNode = fld(n, "arguments");
     } else {
       callee = fld(n, "function") ?? fld(n, "constructor");
@@ -666,11 +895,16 @@ export class TaintEngine {
         } else if (ck === "identifier") {
           name = callee.text();
         } else {
-          name = compact(callee.text());
+          name = this.compactText(callee);
         }
       }
     }
-    const dotted = k === "method_invocation" ? compact(`${recv ? recv.text() + "." : ""}${name}`) : callee ? compact(callee.text()) : name;
+    let dotted = name;
+    if (k === "method_invocation") {
+      // compact(`${recv}.${name}`): a receiver whose compact text fills the 200 characters is all of it.
+      const r = recv ? this.compactText(recv) : "";
+      dotted = r.length >= 200 ? r : compact(`${recv ? r + "." : ""}${name}`);
+    } else if (callee) dotted = this.compactText(callee);
     const args: SgNode[] = [];
     const kwargs = new Map<string, SgNode>();
     let tagged = false;
@@ -696,16 +930,16 @@ export class TaintEngine {
     if (tagged) return safe(); // sql`...`, html`...`: the tag escapes its values
     if (isSanitiser(category, dotted, name, sanitizers)) return safe();
     // x.replace(/[^a-z0-9]/g, "") and re.sub(r"[^\w]", "", x) keep only allowed characters.
-    if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(args[0].text())) return safe();
+    if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(this.text(args[0]))) return safe();
     // Quote doubling (name.replace("'", "''")) is SQL string escaping.
-    if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(args[0].text()) && /(["'])\1|\\/.test(stripQuotes(args[1].text()))) return safe();
+    if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(this.text(args[0])) && /(["'])\1|\\/.test(stripQuotes(this.text(args[1])))) return safe();
     const argVals = () => [...args, ...kwargs.values()].map((a) => this.eval(a));
     // jQuery: $(...) and the chains on it are element collections, not text (`card.append($("<h3>").text(name))`);
     // only getters (`.val()`, `.attr("href")`) return a page's data.
     if (this.family === "js" && (name === "$" || name === "jQuery") && !recv) return safe("object");
 
     if (recv) {
-      const recvText = recv.text();
+      const recvText = this.text(recv);
       if (this.family === "js" && /^(?:\$|jQuery)\s*\(/.test(recvText) && !(JQUERY_GETTERS.has(name) && args.length <= (name === "text" || name === "html" || name === "val" ? 0 : 1))) return safe("object");
       if (this.family === "python" && recvText === "self" && TORNADO_SOURCES.has(name)) return sourced(this.label(n), true);
       if ((recvText === "this" || recvText === "self") && !isSanitiser(category, dotted, name, sanitizers)) {
@@ -773,18 +1007,75 @@ export class TaintEngine {
   // -------------------------------------------------------------------------------------------
   // identifiers, scopes, definitions
 
+  /**
+   * The nearest function around `n` (or the root), found from the function index by position:
+   * walking up parent() costs the depth of the tree for every step.
+   */
   private scopeNodeOf(n: SgNode): SgNode {
-    let cur = n.parent();
-    while (cur) {
-      if (this.syntax.functionKinds.has(this.kind(cur))) return cur;
-      cur = cur.parent();
+    const idx = this.index();
+    const s = this.span(n);
+    const id = n.id();
+    // The innermost function at n's start, then out until one holds all of n and is not n itself.
+    let lo = 0;
+    let hi = idx.segStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (idx.segStart[mid] <= s.start) lo = mid + 1;
+      else hi = mid;
     }
-    return this.root;
+    let f = lo > 0 ? idx.segFn[lo - 1] : -1;
+    while (f >= 0 && (idx.fnSpans[f].end < s.end || idx.functions[f].id() === id)) f = idx.fnParent[f];
+    return f >= 0 ? idx.functions[f] : this.root;
   }
 
   private outerScope(scope: SgNode): SgNode | null {
-    if (scope.id() === this.root.id()) return null;
-    return this.scopeNodeOf(scope);
+    const id = scope.id();
+    if (id === this.root.id()) return null;
+    let o = this.outer.get(id);
+    if (o === undefined) {
+      o = this.scopeNodeOf(scope);
+      this.outer.set(id, o);
+    }
+    return o;
+  }
+
+  /**
+   * A node's parent, kept per node. napi's parent() descends from the root each time (tree-sitter
+   * keeps no parent pointers), so it costs the node's depth: in a deep tree (a long else-if or
+   * `.then()` chain) the uses of N sinks cost N times the depth. Once the time spent in it passes
+   * what mapping every node's parent in one pass costs (about 1 ms per KB), that map is made.
+   */
+  parentOf(n: SgNode): SgNode | null {
+    const id = n.id();
+    const known = this.parents.get(id);
+    if (known !== undefined) return known;
+    const t0 = performance.now();
+    const p = n.parent();
+    this.parentTime += performance.now() - t0;
+    this.parents.set(id, p);
+    if (!this.parentsMapped && this.parentTime > 10 + this.source().length / 1000) this.mapParents();
+    return p;
+  }
+
+  private mapParents(): void {
+    this.parentsMapped = true;
+    try {
+      // Top down with children(): no node's text is read (a rule matching every node by `regex` reads them all).
+      const stack: SgNode[] = [this.root];
+      while (stack.length) {
+        const p = stack.pop()!;
+        for (const c of p.children()) {
+          this.parents.set(c.id(), p);
+          stack.push(c);
+        }
+      }
+    } catch {
+      /* parent() still answers */
+    }
+  }
+
+  private frameId(): number {
+    return this.frames.length ? this.frames[this.frames.length - 1].id : 0;
   }
 
   private evalIdentifier(n: SgNode): Val {
@@ -796,7 +1087,9 @@ export class TaintEngine {
     let innermost = true;
     while (scope) {
       const info = this.scopeInfo(scope);
-      const defs = (info.defs.get(name) ?? []).filter((d) => !innermost || (d.point <= useSpan.start && !(d.exclude && this.contains(d.exclude, useSpan))));
+      const all = info.defs.get(name) ?? [];
+      this.budget.spend(1 + all.length);
+      const defs = all.filter((d) => !innermost || (d.point <= useSpan.start && !(d.exclude && this.contains(d.exclude, useSpan))));
       if (defs.length > 0) {
         const v = innermost ? this.combine(defs, useSpan) : join(defs.map((d) => this.evalBinding(d)));
         return this.guarded(v, name, n, info);
@@ -830,7 +1123,7 @@ export class TaintEngine {
       const values = sites.slice(0, 6).map((c) => {
         const { args, recv } = this.callParts(c, this.kind(c));
         // self.method(a) and storage.method(a) pass `a` to the parameter after `self`; Class.method(obj, a) passes obj to self.
-        const shift = recv && recv.text() !== owner ? offset : 0;
+        const shift = recv && (this.size(recv) !== owner.length || recv.text() !== owner) ? offset : 0;
         const a = args[p.index - shift + (this.siteOffsets.get(c.id()) ?? 0)];
         return a ? this.eval(a) : unknown();
       });
@@ -850,30 +1143,28 @@ export class TaintEngine {
       const decl = this.named(fld(fn, "receiver"))[0];
       return (fld(decl, "type")?.text() ?? "").replace(/^\*/, "").replace(/\[.*$/s, "");
     }
-    let cur = fn.parent();
+    let cur = this.parentOf(fn);
     for (let i = 0; cur && i < 4; i++) {
       const k = this.kind(cur);
       if (k === "class_declaration" || k === "class_definition" || k === "class" || k === "abstract_class_declaration" || k === "enum_declaration" || k === "record_declaration") return fld(cur, "name")?.text() ?? "";
       if (k === "object") {
-        const holder = cur.parent();
+        const holder = this.parentOf(cur);
         if (holder && this.kind(holder) === "variable_declarator") return fld(holder, "name")?.text() ?? "";
         return "";
       }
       if (this.syntax.functionKinds.has(k)) return "";
-      cur = cur.parent();
+      cur = this.parentOf(cur);
     }
     return "";
   }
 
   private rootText?: string;
+  private rootStart = 0;
   private methods?: boolean;
 
   /** Whether the file declares classes or methods at all (else no call on an instance can reach one). */
   private hasMethods(): boolean {
-    if (this.methods === undefined) {
-      this.rootText ??= this.root.text();
-      this.methods = /\bclass\s+[A-Za-z_$]|\bfunc\s*\(/.test(this.rootText);
-    }
+    if (this.methods === undefined) this.methods = /\bclass\s+[A-Za-z_$]|\bfunc\s*\(/.test(this.source());
     return this.methods;
   }
 
@@ -883,16 +1174,166 @@ export class TaintEngine {
    * (`svc: FilesService`, `FileService svc`, `proxy = new ImageProxy()`, `storage = ReportStorage(...)`).
    */
   private receiverIs(recvText: string, owner: string): boolean {
-    if (recvText === owner) return true;
-    const raw = recvText.replace(/^(?:this|self|cls)\./, "").split(".").pop() ?? "";
-    if (!/^[A-Za-z_$#][\w$]*$/.test(raw.replace(/^#/, ""))) return false;
-    const last = raw.replace(/^[#_]+/, "").replace(/_/g, "").toLowerCase();
+    return this.receiverMatches(receiverInfo(recvText), owner);
+  }
+
+  private receiverMatches(r: ReceiverInfo, owner: string): boolean {
+    if (r.text === owner) return true;
+    if (!r.name) return false;
     const o = owner.toLowerCase();
-    if (last === o || (last.length >= 4 && (o.includes(last) || last.endsWith(o)))) return true;
-    this.rootText ??= this.root.text();
-    const r = escapeRe(raw);
-    const c = escapeRe(owner);
-    return new RegExp(`(?<![\\w$.])${r}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${r}\\b`).test(this.rootText);
+    if (r.last === o || (r.last.length >= 4 && (o.includes(r.last) || r.last.endsWith(o)))) return true;
+    const text = this.source();
+    const key = `${r.raw}\u0000${owner}`;
+    if (r.plain && PLAIN_NAME.test(owner)) {
+      // Every `name = Type`/`Type name` pair of the file, found in one pass (the regex below once per pair was quadratic).
+      if (!this.declared) {
+        this.budget.spend(1 + (text.length >> 10));
+        this.declared = declaredTypes(text);
+      }
+      return this.declared.has(key);
+    }
+    let hit = this.receivers.get(key);
+    if (hit === undefined) {
+      this.budget.spend(1 + (text.length >> 10));
+      const re = escapeRe(r.raw);
+      const c = escapeRe(owner);
+      hit = new RegExp(`(?<![\\w$.])${re}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${re}\\b`).test(text);
+      this.receivers.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The file's functions and how they nest (see FileIndex), found once. */
+  private index(): FileIndex {
+    if (this.fileIndex) return this.fileIndex;
+    const idx: FileIndex = { functions: [], defsByScope: new Map(), defSpans: [], returnsByFn: new Map(), callsByName: new Map(), fnSpans: [], fnParent: [], segStart: [], segFn: [] };
+    this.fileIndex = idx;
+    try {
+      idx.functions = this.root.findAll(this.syntax.functionRule);
+    } catch (e) {
+      if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
+    }
+    // Functions nest: one sweep gives each its parent and the innermost function at every position.
+    const stack: number[] = [];
+    const segment = (at: number) => {
+      const fn = stack.length ? stack[stack.length - 1] : -1;
+      if (idx.segStart.length && idx.segStart[idx.segStart.length - 1] === at) idx.segFn[idx.segFn.length - 1] = fn;
+      else {
+        idx.segStart.push(at);
+        idx.segFn.push(fn);
+      }
+    };
+    idx.functions.forEach((f, i) => {
+      const span = this.span(f);
+      idx.fnSpans.push(span);
+      while (stack.length && idx.fnSpans[stack[stack.length - 1]].end <= span.start) segment(idx.fnSpans[stack.pop()!].end);
+      idx.fnParent.push(stack.length ? stack[stack.length - 1] : -1);
+      stack.push(i);
+      segment(span.start);
+    });
+    while (stack.length) segment(idx.fnSpans[stack.pop()!].end);
+    return idx;
+  }
+
+  /** The index with each definition and return filed under the function it belongs to, found once. */
+  private scopeIndex(): FileIndex {
+    const idx = this.index();
+    if (this.scopesIndexed) return idx;
+    this.scopesIndexed = true;
+    try {
+      const defs = this.root.findAll(this.syntax.defRule);
+      const rets = this.root.findAll({ rule: { kind: "return_statement" } } as never);
+      // One sweep in document order gives each definition and return the innermost function
+      // around it (what scopeInfo and returnValues used to find by searching each function).
+      type Item = { node: SgNode; span: Span; role: 0 | 1 | 2 }; // a function, a definition, a return
+      const fnIds = new Set(idx.functions.map((f) => f.id()));
+      const items: Item[] = idx.functions.map((f, i) => ({ node: f, span: idx.fnSpans[i], role: 0 as const }));
+      const declarations = new Set<number>();
+      for (const d of defs) {
+        idx.defSpans.push(this.span(d));
+        // A function declaration is a definition too: it binds its name in the enclosing scope.
+        if (fnIds.has(d.id())) declarations.add(d.id());
+        else items.push({ node: d, span: this.span(d), role: 1 });
+      }
+      for (const r of rets) items.push({ node: r, span: this.span(r), role: 2 });
+      items.sort((a, b) => a.span.start - b.span.start || b.span.end - a.span.end || a.role - b.role);
+      const push = (map: Map<number, SgNode[]>, key: number, node: SgNode) => {
+        const list = map.get(key);
+        if (list) list.push(node);
+        else map.set(key, [node]);
+      };
+      const open: Item[] = [];
+      const rootId = this.root.id();
+      for (const it of items) {
+        while (open.length && it.span.end > open[open.length - 1].span.end) open.pop();
+        const scope = open.length ? open[open.length - 1].node.id() : rootId;
+        if (it.role === 2) push(idx.returnsByFn, scope, it.node);
+        else if (it.role === 1) push(idx.defsByScope, scope, it.node);
+        else {
+          if (declarations.has(it.node.id())) push(idx.defsByScope, scope, it.node);
+          open.push(it);
+        }
+      }
+    } catch (e) {
+      if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
+    }
+    return idx;
+  }
+
+  /** The index with the file's calls by name, found once. */
+  private callIndex(): FileIndex {
+    const idx = this.index();
+    if (this.callsIndexed) return idx;
+    this.callsIndexed = true;
+    try {
+      const callKind = this.family === "java" ? "method_invocation" : this.family === "python" ? "call" : "call_expression";
+      this.root.findAll({ rule: { kind: callKind } } as never).forEach((c, at) => {
+        const name = this.calleeName(c);
+        if (!name) return;
+        const list = idx.callsByName.get(name);
+        if (list) list.push({ node: c, at });
+        else idx.callsByName.set(name, [{ node: c, at }]);
+      });
+    } catch (e) {
+      if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
+    }
+    return idx;
+  }
+
+  /** The name a call's callee ends with (`f` for `f(x)`, `a.b.f(x)`, `await f(x)`, Java's `o.f(x)`), or "". */
+  private calleeName(c: SgNode): string {
+    if (this.family === "java") return fld(c, "name")?.text() ?? "";
+    let f = fld(c, "function");
+    for (let i = 0; f && i < 3; i++) {
+      switch (this.kind(f)) {
+        case "identifier":
+          return f.text();
+        case "member_expression":
+          return fld(f, "property")?.text() ?? "";
+        case "attribute":
+          return fld(f, "attribute")?.text() ?? "";
+        case "selector_expression":
+          return fld(f, "field")?.text() ?? "";
+        case "await_expression":
+          f = this.named(f)[0] ?? null;
+          continue;
+        default:
+          // Other callees can end in a name only when short (a dotted name is a member expression above).
+          return this.size(f) <= 1000 ? (/[A-Za-z_$][\w$]*$/.exec(f.text())?.[0] ?? "") : "";
+      }
+    }
+    return "";
+  }
+
+  /** Whether a callee's text can match the callee patterns of callSites (else it is not read). */
+  private mayBeName(f: SgNode): boolean {
+    const k = this.kind(f);
+    if (k === "member_expression" || k === "attribute" || k === "selector_expression") {
+      const object = fld(f, "object") ?? fld(f, "operand");
+      // `a.b().f`, `x[0].f`, `(a).f`: their text has a character no dotted name has.
+      if (object && NOT_A_NAME.has(this.kind(object))) return false;
+    }
+    return true;
   }
 
   /** Calls of a function declared in this file (by its name; `this.name(...)`/`self.name(...)` for methods, `service.name(...)` on an instance of its class). */
@@ -900,37 +1341,55 @@ export class TaintEngine {
     const id = fn.id();
     const cached = this.sites.get(id);
     if (cached) return cached;
-    let found: SgNode[] = [];
+    const found: SgNode[] = [];
     const name = this.functionName(fn);
     if (/^[A-Za-z_$][\w$]*$/.test(name) && name !== "constructor" && name !== "__init__") {
       const owner = this.ownerOf(fn);
       try {
-        const callee = owner ? `^(?:await\\s+)?(?:[\\w$.#]+\\.)?${escapeRe(name)}$` : `^(?:await\\s+)?(?:this\\.|self\\.|cls\\.)?${escapeRe(name)}$`;
-        const rule =
-          this.family === "java"
-            ? { rule: { kind: "method_invocation", has: { field: "name", regex: `^${escapeRe(name)}$` } } }
-            : { rule: { kind: this.family === "python" ? "call" : "call_expression", has: { field: "function", regex: callee } } };
-        found = this.root.findAll(rule as never);
-        found = found.filter((c) => {
-          const fnNode = fld(c, "function");
-          const recv = this.family === "java" ? fld(c, "object") : (fld(fnNode, "object") ?? fld(fnNode, "operand"));
-          if (!recv) return true;
-          const t = recv.text();
-          if (/^(?:this|self|cls|super)$/.test(t)) return true;
-          return owner !== "" && this.receiverIs(t, owner);
-        });
-        found = found.slice(0, 20);
+        // The callee patterns ast-grep matched, `^PREFIX` + name + `$`, tried on the calls of `name` only.
+        const prefix = owner ? METHOD_CALLEE_PREFIX : FUNCTION_CALLEE_PREFIX;
+        for (const e of this.callsOf(name)) {
+          this.budget.spend(1);
+          if (this.family !== "java" && (e.callee === null || !e.callee.endsWith(name) || !prefix.test(e.callee.slice(0, e.callee.length - name.length)))) continue;
+          if (e.receiver && !e.receiver.own && !(owner !== "" && this.receiverMatches(e.receiver, owner))) continue;
+          found.push(e.node);
+          if (found.length >= 20) break;
+        }
         if (this.family === "python" && !owner && found.length < 20) found.push(...this.deferredCalls(name));
       } catch {
-        found = [];
+        found.length = 0;
       }
     }
     this.sites.set(id, found);
     return found;
   }
 
+  /** The calls of `name` with their callee and receiver read, once per name (functions may share a name). */
+  private callsOf(name: string): CallEntry[] {
+    const known = this.callEntries.get(name);
+    if (known) return known;
+    const list: CallEntry[] = [];
+    for (const { node } of this.callIndex().callsByName.get(name) ?? []) {
+      this.budget.spend(1);
+      if (this.family === "java") {
+        const recv = fld(node, "object");
+        list.push({ node, callee: "", receiver: recv ? receiverInfo(this.text(recv)) : null });
+        continue;
+      }
+      const f = fld(node, "function");
+      const callee = f && this.mayBeName(f) ? this.text(f) : null;
+      const recv = fld(f, "object") ?? fld(f, "operand");
+      list.push({ node, callee, receiver: recv && callee !== null ? receiverInfo(recv.text()) : null });
+    }
+    this.callEntries.set(name, list);
+    return list;
+  }
+
   /** Where a call's arguments start when the function is passed, not called (`add_task(fn, a)`: 1). */
   private readonly siteOffsets = new Map<number, number>();
+  /** Calls that run a function given as an argument, and `x.delay(...)` calls by callee text. */
+  private runners?: Runners;
+  private readonly runnerArgs = new Map<number, SgNode[]>();
 
   /**
    * Python calls that run a function later with the arguments given after it: FastAPI's
@@ -940,20 +1399,45 @@ export class TaintEngine {
   private deferredCalls(name: string): SgNode[] {
     const out: SgNode[] = [];
     try {
-      const runners = this.root.findAll({ rule: { kind: "call", has: { field: "function", regex: `(?:^|\\.)(?:add_task|submit|run_in_executor|to_thread|call_soon|start_soon|run_sync|spawn)$|^${escapeRe(name)}\\.delay$` } } } as never);
-      for (const c of runners.slice(0, 20)) {
-        if (/\.delay$/.test(fld(c, "function")?.text() ?? "")) {
+      if (!this.runners) {
+        const runners: Runners = { later: [], delays: new Map() };
+        const calls = this.callIndex().callsByName;
+        for (const r of RUNNERS) for (const c of calls.get(r) ?? []) if (RUNNER_CALLEE.test(this.text(fld(c.node, "function")!))) runners.later.push(c);
+        runners.later.sort((a, b) => a.at - b.at);
+        for (const c of calls.get("delay") ?? []) {
+          const t = this.text(fld(c.node, "function")!);
+          const list = runners.delays.get(t);
+          if (list) list.push(c);
+          else runners.delays.set(t, [c]);
+        }
+        this.runners = runners;
+      }
+      // The first 20 of both kinds in document order, as one search for either found them.
+      const { later } = this.runners;
+      const delays = this.runners.delays.get(`${name}.delay`) ?? [];
+      const first: Array<{ node: SgNode; at: number; delay: boolean }> = [];
+      for (let i = 0, j = 0; first.length < 20 && (i < later.length || j < delays.length); ) {
+        if (j >= delays.length || (i < later.length && later[i].at < delays[j].at)) first.push({ ...later[i++], delay: false });
+        else first.push({ ...delays[j++], delay: true });
+      }
+      for (const { node: c, delay } of first) {
+        if (delay) {
           out.push(c);
           continue;
         }
-        const args = this.named(fld(c, "arguments")).filter((a) => this.kind(a) !== "keyword_argument");
-        const at = args.findIndex((a) => a.text() === name);
+        let args = this.runnerArgs.get(c.id());
+        if (!args) {
+          args = this.named(fld(c, "arguments")).filter((a) => this.kind(a) !== "keyword_argument");
+          this.runnerArgs.set(c.id(), args);
+        }
+        this.budget.spend(1 + args.length);
+        const at = args.findIndex((a) => this.size(a) === name.length && a.text() === name);
         if (at < 0) continue;
         this.siteOffsets.set(c.id(), at + 1);
         out.push(c);
       }
-    } catch {
-      /* none */
+    } catch (e) {
+      if (e instanceof WorkLimitReached) throw e;
     }
     return out;
   }
@@ -963,7 +1447,7 @@ export class TaintEngine {
     if (!this.localFns) {
       this.localFns = new Map();
       try {
-        for (const f of this.root.findAll(this.syntax.functionRule)) {
+        for (const f of this.index().functions) {
           const n = this.functionName(f);
           if (!n) continue;
           this.localFns.set(n, this.localFns.has(n) ? null : f);
@@ -980,19 +1464,15 @@ export class TaintEngine {
     const body = fld(fn, "body");
     if (body && this.family === "js" && this.kind(fn) === "arrow_function" && this.kind(body) !== "statement_block") return [body];
     if (this.family === "python" && this.kind(fn) === "lambda" && body) return [body];
+    const cached = this.returns.get(fn.id());
+    if (cached) return cached;
     const out: SgNode[] = [];
-    const fnSpan = this.span(fn);
-    const nested = fn
-      .findAll(this.syntax.functionRule)
-      .filter((f) => f.id() !== fn.id())
-      .map((f) => this.span(f));
-    for (const r of fn.findAll({ rule: { kind: "return_statement" } } as never)) {
-      const s = this.span(r);
-      if (s.start < fnSpan.start || nested.some((f) => f.start <= s.start && s.end <= f.end)) continue;
+    for (const r of this.scopeIndex().returnsByFn.get(fn.id()) ?? []) {
       const e = this.named(r)[0];
       if (e) out.push(e);
       if (out.length >= 8) break;
     }
+    this.returns.set(fn.id(), out);
     return out;
   }
 
@@ -1018,6 +1498,7 @@ export class TaintEngine {
 
   /** Definitions reaching a use, in order: one in the same straight-line code replaces the earlier ones. */
   private combine(defs: Binding[], use: Span): Val {
+    this.budget.spend(defs.length);
     const sorted = [...defs].sort((a, b) => a.point - b.point);
     let live: Binding[] = [];
     for (const d of sorted) {
@@ -1029,19 +1510,46 @@ export class TaintEngine {
 
   /** Whether a definition runs whenever the use runs (no branch or loop around it that the use is outside of). */
   private dominates(d: Binding, use: Span): boolean {
-    let child = d.node;
-    let cur = d.node.parent();
-    for (let i = 0; cur && i < 40; i++) {
-      const k = this.kind(cur);
-      if (this.syntax.functionKinds.has(k)) return true;
-      if (this.syntax.branchKinds.has(k) && !this.contains(child, use)) return false;
-      child = cur;
-      cur = cur.parent();
+    // The branches around a definition do not depend on the use: found once per definition.
+    let inside = this.branchChildren.get(d);
+    if (!inside) {
+      inside = [];
+      let child = d.node;
+      let cur = this.parentOf(d.node);
+      for (let i = 0; cur && i < 40; i++) {
+        const k = this.kind(cur);
+        if (this.syntax.functionKinds.has(k)) break;
+        if (this.syntax.branchKinds.has(k)) inside.push(this.span(child));
+        child = cur;
+        cur = this.parentOf(cur);
+      }
+      this.branchChildren.set(d, inside);
     }
-    return true;
+    return inside.every((s) => this.contains(s, use));
   }
 
+  /**
+   * A definition's value, memoised per category and frame like eval(): `x += a` in a branch
+   * reads every earlier definition of `x`, so without it N such lines took 2^N evaluations.
+   * A value computed across a cut (a cycle, the depth limit) is not kept, as eval() does not
+   * keep those either: computing it again may give more.
+   */
   private evalBinding(d: Binding): Val {
+    const key = `${this.opts.category}|${this.frameId()}`;
+    let memo = this.bindingValues.get(d);
+    const hit = memo?.get(key);
+    if (hit) return hit;
+    this.budget.spend(1);
+    const cuts = this.cuts;
+    const v = this.computeBinding(d);
+    if (this.cuts === cuts) {
+      if (!memo) this.bindingValues.set(d, (memo = new Map()));
+      memo.set(key, v);
+    }
+    return v;
+  }
+
+  private computeBinding(d: Binding): Val {
     switch (d.op) {
       case "fn":
         return safe("function");
@@ -1064,7 +1572,7 @@ export class TaintEngine {
           for (const a of this.named(fld(recv, "arguments"))) parts.push(this.eval(a));
           recv = fld(fld(recv, "function"), "operand");
         }
-        for (const a of this.named(fld(call, "arguments"))) if (!/^&/.test(a.text())) parts.push(this.eval(a));
+        for (const a of this.named(fld(call, "arguments"))) if (this.head(a, 1) !== "&") parts.push(this.eval(a));
         const v = join(parts);
         return v.level === SOURCE ? derived(v) : v.level <= SAFE ? v : unknown();
       }
@@ -1102,7 +1610,9 @@ export class TaintEngine {
     const scope = this.scopeNodeOf(d.node);
     const info = this.scopeInfo(scope);
     const at = this.span(d.node).start;
-    const defs = (info.defs.get(d.name) ?? []).filter((o) => o !== d && o.point <= at);
+    const all = info.defs.get(d.name) ?? [];
+    this.budget.spend(all.length);
+    const defs = all.filter((o) => o !== d && o.point <= at);
     if (defs.length > 0) return this.combine(defs, { start: at, end: at });
     const p = info.params.get(d.name);
     return p ? p.val : clean("");
@@ -1123,9 +1633,27 @@ export class TaintEngine {
   }
 
   private validates(cond: SgNode | null, names: readonly string[]): boolean {
-    if (!cond) return false;
-    const t = cond.text();
-    if (t.length >= 400 || /\btypeof\b/.test(t)) return false;
+    if (!cond || this.size(cond) >= 400) return false;
+    let c = this.conditions.get(cond.id());
+    if (!c) {
+      const text = cond.text();
+      c = { text, keys: dottedKeys(text) };
+      this.conditions.set(cond.id(), c);
+    }
+    const t = c.text;
+    if (/\btypeof\b/.test(t)) return false;
+    // Every pattern below needs a name in the condition, as a dotted name: skip the regexes when none is.
+    if (names.every((n) => DOTTED_NAME.test(n) && !c.keys.has(n))) return false;
+    const key = `${cond.id()}|${names.join("\u0000")}`;
+    const known = this.validated.get(key);
+    if (known !== undefined) return known;
+    this.budget.spend(names.length);
+    const v = this.validatesText(t, names);
+    this.validated.set(key, v);
+    return v;
+  }
+
+  private validatesText(t: string, names: readonly string[]): boolean {
     // x === "admin", "asc" == x: the value itself compared with a literal.
     const lit = `(?:["'\`][^"'\`]+["'\`]|-?\\d+)`;
     for (const n of names) {
@@ -1141,49 +1669,127 @@ export class TaintEngine {
 
   /** Variables defined from `name` in the same scope (`parsed = urlparse(url)`): checking them checks it. */
   private derivedNames(name: string, info: ScopeInfo): string[] {
+    const key = `${info.node.id()}|${name}`;
+    const hit = this.derived.get(key);
+    if (hit) return hit;
     const re = new RegExp(`(?<![\\w$.])${escapeRe(name)}(?![\\w$])`);
     const out: string[] = [];
-    for (const [n, defs] of info.defs) {
-      if (n === name || out.length >= 8) continue;
-      if (defs.some((d) => d.op === "=" && d.value && re.test(d.value.text().slice(0, 300)))) out.push(n);
-    }
+    const consider = (n: string, defs: Binding[]) => {
+      if (n === name || out.length >= 8) return;
+      this.budget.spend(1);
+      if (defs.some((d) => d.op === "=" && d.value && re.test(this.head(d.value, 300)))) out.push(n);
+    };
+    // A value that mentions a dotted name has it among its dottedKeys: only those are tested.
+    if (DOTTED_NAME.test(name)) for (const n of this.derivedIndex(info).get(name) ?? []) consider(n, info.defs.get(n)!);
+    else for (const [n, defs] of info.defs) consider(n, defs);
+    this.derived.set(key, out);
     return out;
+  }
+
+  /** The names a scope defines, by the dotted names their values mention, in definition order. */
+  private derivedIndex(info: ScopeInfo): Map<string, string[]> {
+    let index = this.derivedIndexes.get(info.node.id());
+    if (index) return index;
+    this.budget.spend(info.defs.size);
+    index = new Map();
+    for (const [n, defs] of info.defs) {
+      const keys = new Set<string>();
+      for (const d of defs) if (d.op === "=" && d.value) dottedKeys(this.head(d.value, 300), keys);
+      for (const k of keys) {
+        const list = index.get(k);
+        if (list) list.push(n);
+        else index.set(k, [n]);
+      }
+    }
+    this.derivedIndexes.set(info.node.id(), index);
+    return index;
   }
 
   /** An allow-list check guarding the use makes the value safe. */
   private guarded(v: Val, name: string, use: SgNode, info: ScopeInfo): Val {
     if (v.level < UNKNOWN || v.container) return v;
     const names = [name, ...this.derivedNames(name, info)];
-    const reassigns = new RegExp(`(?<![\\w$.])${escapeRe(name)}\\s*=(?!=)`);
+    // Any check found makes the value safe, whichever is found first.
     let child = use;
-    let cur = use.parent();
+    let cur = this.parentOf(use);
     for (let i = 0; cur && i < 30; i++) {
       const k = this.kind(cur);
       if (k === "if_statement") {
-        const cond = fld(cur, "condition");
-        const cons = fld(cur, "consequence");
+        // (an `if` around many uses is asked about by each: its parts are read once)
+        let parts = this.ifParts.get(cur.id());
+        if (!parts) {
+          parts = { cond: fld(cur, "condition"), cons: fld(cur, "consequence") };
+          this.ifParts.set(cur.id(), parts);
+        }
+        const { cond, cons } = parts;
         if (cond && this.validates(cond, names)) {
           const negated = NEGATED.test(cond.text());
           if (cons && this.contains(cons, use) && !negated) return { ...safe(), text: v.text };
           if (cons && !this.contains(cons, use) && !this.contains(cond, use) && negated) return { ...safe(), text: v.text };
         }
       }
-      if (this.syntax.blockKinds.has(k) || k === "block") {
-        for (const sib of child.prevAll()) {
-          if (this.kind(sib) !== "if_statement") continue;
-          const cond = fld(sib, "condition");
-          const cons = fld(sib, "consequence");
-          if (!cons || !this.validates(cond, names)) continue;
-          const body = cons.text().slice(0, 300);
-          // The check leaves (return, raise, abort) or replaces the value (`x = "/"`).
-          if (EXITS.test(body) || reassigns.test(body)) return { ...safe(), text: v.text };
-        }
-      }
+      if ((this.syntax.blockKinds.has(k) || k === "block") && this.firstGuard(cur, name, names, info) < this.span(child).start) return { ...safe(), text: v.text };
       if (cur.id() === info.node.id()) break;
       child = cur;
-      cur = cur.parent();
+      cur = this.parentOf(cur);
     }
     return v;
+  }
+
+  /**
+   * Where the first `if` of a block that checks `names` and then leaves (return, raise, abort) or
+   * replaces the value (`x = "/"`) starts; Infinity if none. Kept per block and name, so a block
+   * of N statements is not walked again for every use in it.
+   */
+  private firstGuard(block: SgNode, name: string, names: readonly string[], info: ScopeInfo): number {
+    const key = `${block.id()}|${info.node.id()}|${name}`;
+    const hit = this.guardedFrom.get(key);
+    if (hit !== undefined) return hit;
+    const guards = this.guardsOf(block);
+    let candidates = guards.items;
+    // A condition that tests a dotted name mentions it (validates' patterns all need it): only those are checked.
+    if (names.every((n) => DOTTED_NAME.test(n))) {
+      const set = new Set<GuardIf>();
+      for (const n of names) for (const g of guards.byKey.get(n) ?? []) set.add(g);
+      candidates = [...set];
+    }
+    this.budget.spend(1 + candidates.length);
+    const reassigns = new RegExp(`(?<![\\w$.])${escapeRe(name)}\\s*=(?!=)`);
+    let first = Infinity;
+    for (const g of candidates) {
+      if (g.start >= first || !this.validates(g.cond, names)) continue;
+      if (g.exits || reassigns.test(g.body)) first = g.start;
+    }
+    this.guardedFrom.set(key, first);
+    return first;
+  }
+
+  /** The `if` statements directly in a block that can guard anything (a short condition, a body). */
+  private guardsOf(block: SgNode): BlockGuards {
+    let guards = this.blockGuards.get(block.id());
+    if (guards) return guards;
+    const children = block.children();
+    this.budget.spend(1 + (children.length >> 4));
+    guards = { items: [], byKey: new Map() };
+    for (const sib of children) {
+      if (this.kind(sib) !== "if_statement") continue;
+      const cond = fld(sib, "condition");
+      const cons = fld(sib, "consequence");
+      // validates() is false for these: no condition, a long one, a typeof check.
+      if (!cond || !cons || this.size(cond) >= 400) continue;
+      const t = cond.text();
+      if (/\btypeof\b/.test(t)) continue;
+      const body = this.head(cons, 300);
+      const g: GuardIf = { start: this.span(sib).start, cond, body, exits: EXITS.test(body) };
+      guards.items.push(g);
+      for (const k of dottedKeys(t)) {
+        const list = guards.byKey.get(k);
+        if (list) list.push(g);
+        else guards.byKey.set(k, [g]);
+      }
+    }
+    this.blockGuards.set(block.id(), guards);
+    return guards;
   }
 
   private scopeInfo(scope: SgNode): ScopeInfo {
@@ -1194,18 +1800,9 @@ export class TaintEngine {
     info = { node: scope, span, defs: new Map(), params: new Map() };
     this.scopes.set(id, info);
     try {
-      const nested = scope
-        .findAll(this.syntax.functionRule)
-        .filter((f) => f.id() !== id)
-        .map((f) => this.span(f));
-      const defNodes = scope.findAll(this.syntax.defRule);
-      if (defNodes.length <= MAX_DEFS_PER_SCOPE) {
-        for (const d of defNodes) {
-          const s = this.span(d);
-          // A function declaration binds its name in the enclosing scope, not its own.
-          const isFnDecl = this.syntax.functionKinds.has(this.kind(d));
-          if (isFnDecl && d.id() === id) continue;
-          if (nested.some((f) => f.start <= s.start && s.end <= f.end && !(isFnDecl && f.start === s.start && f.end === s.end))) continue;
+      const index = this.scopeIndex();
+      if (this.definitionsUnder(span, index.defSpans) <= MAX_DEFS_PER_SCOPE) {
+        for (const d of index.defsByScope.get(id) ?? []) {
           for (const b of this.bindings(d)) {
             const list = info.defs.get(b.name);
             if (list) list.push(b);
@@ -1215,9 +1812,28 @@ export class TaintEngine {
       }
       if (id !== this.root.id()) for (const p of this.params(scope)) info.params.set(p.name, p);
     } catch (e) {
+      if (e instanceof WorkLimitReached) throw e;
       if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
     }
     return info;
+  }
+
+  /** How many definitions lie within a span (the scope's and its nested functions'), by binary search. */
+  private definitionsUnder(span: Span, defs: readonly Span[]): number {
+    const firstFrom = (pos: number) => {
+      let lo = 0;
+      let hi = defs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (defs[mid].start < pos) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let lo = firstFrom(span.start);
+    // Definitions that start where the scope does but end after it are around it.
+    while (lo < defs.length && defs[lo].start === span.start && defs[lo].end > span.end) lo++;
+    return Math.max(0, firstFrom(span.end) - lo);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1276,7 +1892,7 @@ export class TaintEngine {
           const value = parts[0];
           const target = parts.find((c) => this.kind(c) === "as_pattern_target");
           const inner = target ? (this.named(target)[0] ?? null) : null;
-          if (value && inner && this.kind(d.parent() ?? d) === "with_item") this.pyTargets(inner, (name) => out.push({ name, node: d, op: "=", value, path: [], point: end }));
+          if (value && inner && this.kind(this.parentOf(d) ?? d) === "with_item") this.pyTargets(inner, (name) => out.push({ name, node: d, op: "=", value, path: [], point: end }));
         } else if (k === "named_expression") {
           const nm = f("name");
           if (nm) out.push({ name: nm.text(), node: d, op: "=", value: f("value") ?? undefined, path: [], point: end });
@@ -1323,7 +1939,7 @@ export class TaintEngine {
           if (GO_DECODER_CALL.test(callee)) {
             // json.Unmarshal(body, &reg): `reg` now holds what was decoded.
             for (const a of this.named(f("arguments"))) {
-              const inner = this.kind(a) === "unary_expression" && /^&/.test(a.text()) ? this.named(a)[0] : null;
+              const inner = this.kind(a) === "unary_expression" && this.head(a, 1) === "&" ? this.named(a)[0] : null;
               if (inner && this.kind(inner) === "identifier") out.push({ name: inner.text(), node: d, op: "decode", value: d, path: [], point: end });
             }
           }
@@ -1411,7 +2027,7 @@ export class TaintEngine {
   functionName(fn: SgNode): string {
     const nm = fld(fn, "name");
     if (nm) return nm.text();
-    const parent = fn.parent();
+    const parent = this.parentOf(fn);
     if (!parent) return "";
     const pk = this.kind(parent);
     if (pk === "variable_declarator") return (fld(parent, "name"))?.text() ?? "";
@@ -1421,8 +2037,8 @@ export class TaintEngine {
     if (pk === "public_field_definition" || pk === "field_definition") return (fld(parent, "name") ?? fld(parent, "property"))?.text() ?? "";
     // export const handler = middy(async (event) => ...) / exports.handler = wrap(...)
     if (pk === "arguments") {
-      const call = parent.parent();
-      const holder = call?.parent();
+      const call = this.parentOf(parent);
+      const holder = (call ? this.parentOf(call) : null);
       if (holder && this.kind(holder) === "variable_declarator") return (fld(holder, "name"))?.text() ?? "";
       if (holder && this.kind(holder) === "assignment_expression") return (fld(holder, "left"))?.text() ?? "";
     }
@@ -1444,16 +2060,19 @@ export class TaintEngine {
 
   /** A function passed to `addEventListener("message", fn)` or assigned to `onmessage`: its event carries another window's data. */
   private isMessageListener(fn: SgNode): boolean {
-    const parent = fn.parent();
+    const parent = this.parentOf(fn);
     if (!parent) return false;
     const pk = this.kind(parent);
     if (pk === "arguments") {
-      const call = parent.parent();
+      const call = this.parentOf(parent);
       const first = this.named(parent)[0];
-      const callee = fld(call, "function")?.text() ?? "";
+      const fn = fld(call, "function");
+      // (the callee's end and a short first argument are all that is looked at: a chain or a callback is not read)
+      const callee = fn ? this.tail(fn, 32) : "";
       if (!call || !first) return false;
+      const arg = this.size(first) <= 9 ? first.text() : "";
       // window.addEventListener("message", ...); archive readers: extract.on("entry", (header, stream) => ...)
-      return (/addEventListener$/.test(callee) && /^["'`]message["'`]$/.test(first.text())) || (/\.on$/.test(callee) && /^["'`]entry["'`]$/.test(first.text()));
+      return (/addEventListener$/.test(callee) && /^["'`]message["'`]$/.test(arg)) || (/\.on$/.test(callee) && /^["'`]entry["'`]$/.test(arg));
     }
     if (pk === "assignment_expression") return /(?:^|\.)onmessage$/.test(fld(parent, "left")?.text() ?? "");
     return false;
@@ -1480,7 +2099,7 @@ export class TaintEngine {
     patterns.forEach((p, i) => {
       const k = this.kind(p);
       const decl = raw[i];
-      const declText = decl.text().slice(0, 200);
+      const declText = this.head(decl, 200);
       const typeText = fld(decl, "type")?.text() ?? "";
       let base: Val;
       // NestJS: @Body() dto, @Query("q") q, @Param("id") id, @Headers() h; @Req() req.
@@ -1518,7 +2137,7 @@ export class TaintEngine {
     const fnName = this.functionName(fn);
     // Route handlers: @app.route("/x/<name>"), @app.get("/items/{id}"), @router.post(...), @api_view.
     let decorated = false;
-    const parent = fn.parent();
+    const parent = this.parentOf(fn);
     if (parent && this.kind(parent) === "decorated_definition") {
       decorated = this.named(parent).some((c) => this.kind(c) === "decorator" && /\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(|@api_view\b|@route\b/.test(c.text()));
     }
@@ -1526,10 +2145,11 @@ export class TaintEngine {
     // parameters after `request` are the URL's captures, when the function answers the request.
     const plain = items.map((p) => (this.kind(p) === "identifier" ? p.text() : (fld(p, "name")?.text() ?? "")));
     const at = plain[0] === "request" ? 0 : plain[0] === "self" && plain[1] === "request" && /View(?:Set)?$|APIView$|Resource$/.test(this.ownerOf(fn)) ? 1 : -1;
+    const body = fld(fn, "body");
     const djangoView =
       at >= 0 &&
       (at === 1 || this.ownerOf(fn) === "") &&
-      /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/.test(fld(fn, "body")?.text().slice(0, 4000) ?? "");
+      /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/.test(body ? this.head(body, 4000) : "");
     const names: string[] = [];
     const out: Param[] = [];
     items.forEach((p) => {

@@ -62,7 +62,8 @@ export interface Val {
   shape?: "object" | "array" | "function" | "number";
 }
 
-const MAX_TEXT = 400;
+/** Literal text kept in a value (enough for the rules' `literal` checks). */
+export const MAX_TEXT = 400;
 
 export const clean = (text = "", shape?: Val["shape"]): Val => ({ level: CLEAN, built: false, text: text.slice(0, MAX_TEXT), prefix: text.slice(0, MAX_TEXT), shape });
 export const safe = (shape?: Val["shape"]): Val => ({ level: SAFE, built: false, text: "", shape });
