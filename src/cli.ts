@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseUnifiedDiff } from "./analysis/diff.js";
@@ -111,7 +112,9 @@ async function review(argv: string[], io: CliIo): Promise<number> {
   const fileContents = root ? readWholeFiles(root, files.map((f) => f.path), maxBytes) : undefined;
   const gitattributes = root ? readWholeFiles(root, [".gitattributes"], maxBytes).get(".gitattributes") : undefined;
   // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
-  const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb });
+  // This process only waits meanwhile: every core may analyse, unless the operator says otherwise.
+  const size = process.env.EMPATHY_ANALYSIS_WORKERS ? settings.analysisWorkers : availableParallelism();
+  const pool = new AnalysisPool({ size, memoryMb: settings.analysisWorkerMemoryMb });
   let outcome;
   try {
     outcome = await analyseInPool(

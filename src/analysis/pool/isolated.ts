@@ -4,6 +4,7 @@
  * whose worker crashes or overruns its budget is listed as skipped with the reason; the rest of
  * the pull request is analysed as usual.
  */
+import { setMaxListeners } from "node:events";
 import { prepareAnalysis, type AnalysisOptions } from "../analyze.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../limits.js";
 import type { AnalysisInput, AnalysisOutcome, Finding, Prediction, SkippedItem } from "../types.js";
@@ -42,6 +43,8 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
   const prepared = prepareAnalysis(input, { ...options, limits });
   const review = AbortSignal.timeout(Math.max(1, limits.reviewTimeBudgetMs));
   const signal = options.signal ? AbortSignal.any([review, options.signal]) : review;
+  // One listener per file task waits on it (a large pull request has hundreds): not a leak.
+  setMaxListeners(0, signal);
   const contents = prepared.input.fileContents ?? new Map<string, string>();
   const common = {
     gitattributes: prepared.input.gitattributes,

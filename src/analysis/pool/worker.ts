@@ -3,6 +3,7 @@
  * the process that serves webhooks. Untrusted code is parsed here only, so a parser that aborts,
  * loops or runs out of memory takes this process down and nothing else.
  */
+import "./lowPriority.js"; // first: before the parsers load
 import { crossFileAnalyzers, perFileAnalyzers, runAnalyzers } from "../analyze.js";
 import { parsePatch } from "../diff.js";
 import { announceTaskStart, type AnalysisTask, type AnalysisTaskResult } from "./task.js";
