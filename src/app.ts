@@ -20,6 +20,7 @@ import { SelfEvents } from "./github/selfEvents.js";
 import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
 import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
+import { redactingLog } from "./logging/redactingLog.js";
 import { healthHandler } from "./server/health.js";
 import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
@@ -60,19 +61,21 @@ export interface EmpathyAppOptions {
 
 export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction {
   return async (app: Probot, { addHandler }) => {
+    // One redaction step for every line this app logs: its modules get this logger, not app.log.
+    const log = redactingLog(app.log);
     const settings: Settings = options.settings ? { ...readSettings({}), ...options.settings } : readSettings();
     // The operator's file: any problem in it stops start-up with a message naming file, line and key.
     let operatorConfig: OperatorConfig;
     try {
       operatorConfig = options.operatorConfig ?? loadOperatorConfig();
     } catch (err) {
-      app.log.error(`operator config: ${(err as Error).message}`);
+      log.error(`operator config: ${(err as Error).message}`);
       throw err;
     }
-    for (const warning of operatorConfig.warnings) app.log.warn(`operator config: ${warning}`);
+    for (const warning of operatorConfig.warnings) log.warn(`operator config: ${warning}`);
     cachedRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
     const store = options.store ?? openStore(settings.databaseUrl);
-    const bus = new EventBus({ logger: app.log });
+    const bus = new EventBus({ logger: log });
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
     // review path neither knows nor waits for them.
     const webhooks = new WebhookManager(bus, {
@@ -81,7 +84,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       retentionMs: settings.retentionDays > 0 ? settings.retentionDays * 86_400_000 : Number.MAX_SAFE_INTEGER,
       ...options.webhookOptions,
       store,
-      log: app.log,
+      log,
       network: { allowPrivate: [...operatorConfig.network.allowPrivate, ...(options.webhookOptions?.network?.allowPrivate ?? [])] },
     });
     for (const { condition, conditionSource: _source, location, ...hook } of operatorConfig.webhooks) {
@@ -90,12 +93,12 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         else webhooks.register(hook);
       } catch (err) {
         const message = `operator config: ${location}: ${(err as Error).message}`;
-        app.log.error(message);
+        log.error(message);
         throw new Error(message);
       }
     }
     if (operatorConfig.webhooks.length > 0) {
-      app.log.info({ webhooks: webhooks.list().map((w) => ({ id: w.id, event_type: w.eventType, origin: w.origin })) }, "webhooks registered");
+      log.info({ webhooks: webhooks.list().map((w) => ({ id: w.id, event_type: w.eventType, origin: w.origin })) }, "webhooks registered");
     }
     // Integrations from the operator config send through the webhook manager (same outbox,
     // retries and logs); a problem in one stops start-up like a bad webhook does.
@@ -104,19 +107,19 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       integrations = buildIntegrations(operatorConfig.integrations, {
         manager: webhooks,
         octokit: octokitForRepository((installationId) => app.auth(installationId)),
-        log: app.log,
+        log,
       });
       for (const integration of integrations) integration.attach(bus);
     } catch (err) {
       const message = `operator config: ${(err as Error).message}`;
-      app.log.error(message);
+      log.error(message);
       throw new Error(message);
     }
-    if (integrations.length > 0) app.log.info({ integrations: integrations.map((i) => i.name) }, "integrations enabled");
+    if (integrations.length > 0) log.info({ integrations: integrations.map((i) => i.name) }, "integrations enabled");
     const engine = new EmpathyOS({ eventBus: bus, state: store, integrations: options.integrations });
     const queue = new JobQueue({
       store,
-      log: app.log,
+      log,
       classify: classifyGitHubError,
       maxAttempts: settings.jobMaxAttempts,
       baseDelayMs: settings.jobBaseDelayMs,
@@ -132,24 +135,24 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       size: settings.analysisWorkers,
       maxTasksPerWorker: settings.analysisWorkerMaxTasks,
       memoryMb: settings.analysisWorkerMemoryMb,
-      log: app.log,
+      log,
     });
     const analyse = options.analyse ?? ((input, opts) => analyseInPool(pool, input, opts));
     const auth = (installationId: number) => app.auth(installationId);
     // One instance: it asks GitHub for the app's own login once and remembers it.
     const self = new SelfEvents(app);
 
-    const predictionIssues = new PredictionIssues({ queue, store, auth, log: app.log });
+    const predictionIssues = new PredictionIssues({ queue, store, auth, log });
     predictionIssues.subscribe(bus);
     // Coordination: conflicts between open pull requests, CODEOWNERS, handoffs (jobs + webhook handlers).
-    const coordination = new Coordination({ queue, store, bus, auth, log: app.log, self });
+    const coordination = new Coordination({ queue, store, bus, auth, log, self });
     coordination.register();
     coordination.handleEvents(app);
 
     // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
-    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log: app.log, self, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
+    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log, self, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
     const eventsStored = () => bus.flush();
-    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log: app.log, coordination, eventsStored, ...feedback };
+    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log, coordination, eventsStored, ...feedback };
     queue.register(REVIEW_JOB, async (payload: ReviewJobPayload, _job, signal) => {
       await runReviewJob(payload, reviewDeps, signal);
     });
@@ -164,7 +167,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       auth,
       appAuth: () => app.auth(),
       review: (payload) => runReviewJob(payload, reviewDeps),
-      log: app.log,
+      log,
       access: operatorConfig.slack,
     });
     try {
@@ -180,12 +183,12 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       await queue.start();
       await webhooks.start();
       // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
-      const retention = new Retention({ store, retentionDays: settings.retentionDays, log: app.log });
+      const retention = new Retention({ store, retentionDays: settings.retentionDays, log });
       retention.start();
       // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
       // and so do webhook deliveries not yet sent (requests in flight get a few seconds).
       const shutdown = async (signal: string) => {
-        app.log.info({ signal }, "stopping: finishing the running job");
+        log.info({ signal }, "stopping: finishing the running job");
         await retention.stop();
         await queue.stop();
         await bus.settled({ timeoutMs: 5000 });
