@@ -11,12 +11,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeGitHub } from "../test/helpers/fakeGitHub.js";
-import { testPrivateKey } from "../test/helpers/keys.js";
 import { examplePayload, withRepo } from "../test/helpers/webhookExamples.js";
 import { riskyFiles } from "../test/github/fixtures.js";
 import type { FakeFile } from "../test/helpers/fakeGitHub.js";
 import { deeplyNestedPython, functionPairs } from "../test/analysis/hostileInputs.js";
-import { freePort, health, postWebhook, sign, startApp } from "../test/process/appProcess.js";
+import { appEnv, freePort, health, postWebhook, sign, startApp } from "../test/process/appProcess.js";
 
 const SECRET = "bench-secret";
 const DELIVERIES = 200;
@@ -94,17 +93,11 @@ export async function benchAck(): Promise<void> {
 
   const port = await freePort();
   const app = await startApp(
-    {
-      APP_ID: "123",
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: served.host,
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: `sqlite:${join(dir, "bench.sqlite")}`,
+    appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "bench.sqlite") }, {
       LOG_LEVEL: "info", // pino-http logs each request's server-side responseTime
       // The parser-abort files reach the parser, so workers really crash and are replaced during the burst.
       EMPATHY_MAX_NESTING_DEPTH: "100000",
-    },
+    }),
     port,
   );
   try {

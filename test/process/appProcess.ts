@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:net";
+import { testPrivateKey } from "../helpers/keys.js";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,6 +21,22 @@ export interface AppProcess {
   output: () => string;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
+}
+
+/**
+ * The environment of an app process pointed at a GitHub stand-in (through the GitHub Enterprise
+ * Server settings), with its store in `databasePath`; `extra` adds or overrides variables.
+ */
+export function appEnv(opts: { secret: string; githubHost: string; databasePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ID: "123",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: opts.secret,
+    GHE_HOST: opts.githubHost,
+    GHE_PROTOCOL: "http",
+    DATABASE_URL: `sqlite:${opts.databasePath}`,
+    ...extra,
+  };
 }
 
 export async function startApp(env: Record<string, string>, port: number): Promise<AppProcess> {

@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { testPrivateKey } from "../helpers/keys.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
+import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "process-test-secret";
 
@@ -27,16 +26,11 @@ describe("the app process", () => {
     fake.setFiles(riskyFiles);
     const served = await fake.listen();
     closeFake = served.close;
-    env = {
-      APP_ID: "123",
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: served.host, // GitHub Enterprise Server settings point the app at the stand-in
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: `sqlite:${join(dir, "empathy.sqlite")}`,
+    // GitHub Enterprise Server settings point the app at the stand-in.
+    env = appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") }, {
       EMPATHY_JOB_BASE_DELAY_MS: "50",
       LOG_LEVEL: "info",
-    };
+    });
   });
 
   afterAll(async () => {

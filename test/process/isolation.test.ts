@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deeplyNestedPython } from "../analysis/hostileInputs.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { testPrivateKey } from "../helpers/keys.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
+import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "isolation-test-secret";
 
@@ -35,17 +34,11 @@ describe("a pull request that crashes the parser", () => {
     close = served.close;
     const port = await freePort();
     app = await startApp(
-      {
-        APP_ID: "123",
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: served.host,
-        GHE_PROTOCOL: "http",
-        DATABASE_URL: `sqlite:${join(dir, "empathy.sqlite")}`,
+      appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") }, {
         EMPATHY_ANALYSIS_WORKERS: "1",
         // The operator lets deep nesting through, so the file reaches the parser and aborts it.
         EMPATHY_MAX_NESTING_DEPTH: "100000",
-      },
+      }),
       port,
     );
     const payload: any = withRepo(examplePayload("pull_request", "opened"), { owner: fake.owner, repo: fake.repo, installationId: 2 });

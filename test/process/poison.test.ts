@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { testPrivateKey } from "../helpers/keys.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
+import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "poison-test-secret";
 
@@ -45,18 +44,15 @@ describe("a job that takes the process down", () => {
   it("is dead-lettered after its attempts, and the queue moves on", async () => {
     const served = await fake.listen();
     closeFake = served.close;
-    const env = {
-      APP_ID: "123",
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: served.host,
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: `sqlite:${join(dir, "empathy.sqlite")}`,
-      EMPATHY_JOB_MAX_ATTEMPTS: "2",
-      EMPATHY_JOB_BASE_DELAY_MS: "50",
-      EMPATHY_ANALYSIS_WORKERS: "1",
-      LOG_LEVEL: "info",
-    };
+    const env = appEnv(
+      { secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") },
+      {
+        EMPATHY_JOB_MAX_ATTEMPTS: "2",
+        EMPATHY_JOB_BASE_DELAY_MS: "50",
+        EMPATHY_ANALYSIS_WORKERS: "1",
+        LOG_LEVEL: "info",
+      },
+    );
     // Pull request 66: GitHub never answers for it (the process is killed while it waits).
     fake.faults.push({ method: "GET", path: /\/pulls\/66$/, status: 200, delayMs: 600_000, times: 100 });
     const poisonCalls = () => fake.find("GET", /\/pulls\/66$/).length;
