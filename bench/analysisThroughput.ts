@@ -11,7 +11,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ESLint } from "eslint";
 import security from "eslint-plugin-security";
-import { runCli } from "../src/cli.js";
+import type { runCli as RunCli } from "../src/cli.js";
+
+// The built CLI, as users run it: its workers run compiled JavaScript (from source they would load through tsx).
+const built: string = "../lib/cli.js";
+const { runCli } = (await import(built)) as { runCli: typeof RunCli };
 import { generateFiles, toDiff, type GeneratedFile } from "./generateDiff.js";
 import { benchPathological } from "./pathological.js";
 
