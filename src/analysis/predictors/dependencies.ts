@@ -46,8 +46,14 @@ export function parseVersion(spec: string): Version | undefined {
   return best ? { ...best, text: s } : undefined;
 }
 
-/** Semver: a major bump, or a minor bump below 1.0 (0.x minors may break). */
+/** A calendar version (2024.8.30): its first number is a year, which says nothing about breaking. */
+function isCalendarVersion(v: Version): boolean {
+  return v.major >= 1990 && v.major <= 2100;
+}
+
+/** Semver: a major bump, or a minor bump below 1.0 (0.x minors may break). Not a new year of a calendar version. */
 export function isMajorBump(from: Version, to: Version): boolean {
+  if (isCalendarVersion(from) && isCalendarVersion(to)) return false;
   if (to.major !== from.major) return to.major > from.major;
   return from.major === 0 && to.minor > from.minor;
 }

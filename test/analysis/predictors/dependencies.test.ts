@@ -60,5 +60,7 @@ describe("dependencies predictor", () => {
     expect(parseVersion("git+https://github.com/a/b.git")).toBeUndefined();
     expect(isMajorBump({ major: 1, minor: 9, text: "" }, { major: 2, minor: 0, text: "" })).toBe(true);
     expect(isMajorBump({ major: 1, minor: 1, text: "" }, { major: 1, minor: 9, text: "" })).toBe(false);
+    // Calendar versions (certifi 2024.8.30 -> 2025.1.31): a new year is not a breaking major.
+    expect(isMajorBump(parseVersion("2024.8.30")!, parseVersion("2025.1.31")!)).toBe(false);
   });
 });
