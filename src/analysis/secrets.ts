@@ -158,6 +158,14 @@ export interface GenericSecretOptions {
   quotedOnly?: boolean;
 }
 
+/** Whether `at` is inside a `${...}` parameter expansion on its line. */
+function insideExpansion(text: string, at: number): boolean {
+  const open = text.lastIndexOf("${", at);
+  if (open < 0) return false;
+  const between = text.slice(open + 2, at);
+  return !/[}\n]/.test(between);
+}
+
 /** High-entropy literal values assigned to secret-looking names. Offsets are the value's. */
 export function findGenericSecrets(text: string, options: GenericSecretOptions = {}): SecretMatch[] {
   if (typeof text !== "string" || text.length < 10 || !GENERIC_HINT.test(text)) return [];
@@ -172,6 +180,8 @@ export function findGenericSecrets(text: string, options: GenericSecretOptions =
     if (!quoted && options.quotedOnly) continue;
     // `token == other` compares two variables; only a quoted value is a literal secret.
     if (!quoted && /^[=!]=/.test(m.groups?.op ?? "")) continue;
+    // `${DB_PASSWORD:?message}` (compose, shell): a required variable and its error message, not a value.
+    if (!quoted && value.startsWith("?") && insideExpansion(text, m.index)) continue;
     if (looksSecret(value, quoted)) out.push({ start: span[0], end: span[1], kind: "generic-secret" });
   }
   GENERIC_CALL.lastIndex = 0;

@@ -167,6 +167,12 @@ describe("documentation values", () => {
 });
 
 describe("findGenericSecrets: high-entropy values assigned to secret-looking names", () => {
+  it("a required variable in a parameter expansion is not a value; a literal default in one still is", () => {
+    expect(findGenericSecrets("DATABASE_URL: postgresql://postgres:${POSTGRES_PASSWORD:?Variable not set}@db:5432/app\n")).toEqual([]);
+    expect(findGenericSecrets("password: ${DB_PASSWORD:?DB_PASSWORD must be set}\n")).toEqual([]);
+    expect(findGenericSecrets(`password=\${DB_PASSWORD:-${FAKE.awsSecret.slice(0, 16)}}\n`)).toHaveLength(1);
+  });
+
   const value = "q7Z!x2Lm9#Rv4Tp8";
   const shapes = [
     `const password = "${value}";`, // JS / TS
