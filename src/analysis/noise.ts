@@ -117,9 +117,14 @@ export function isSuppressedByComment(finding: Finding, lineText: (line: number)
 /** How much less sure a finding in a test file is: tests often hold vulnerable code on purpose. */
 export const TEST_FILE_CONFIDENCE_FACTOR = 0.6;
 
+/** Code that does not ship: examples, fixtures, demos and samples hold risky code on purpose, like tests. */
+const NOT_SHIPPED = /(?:^|\/)(?:examples?|fixtures?|demos?|samples?)\//i;
+
+/** Findings in tests, examples, fixtures and demos: less sure, and at most low (they do not run in production). */
 export function adjustForTestFile(finding: Finding): Finding {
-  if (!isTestFile(finding.path)) return finding;
-  return { ...finding, confidence: Math.round(finding.confidence * TEST_FILE_CONFIDENCE_FACTOR * 100) / 100 };
+  if (!isTestFile(finding.path) && !NOT_SHIPPED.test(finding.path)) return finding;
+  const severity = severityRank(finding.severity) > severityRank("low") ? "low" : finding.severity;
+  return { ...finding, severity, confidence: Math.round(finding.confidence * TEST_FILE_CONFIDENCE_FACTOR * 100) / 100 };
 }
 
 export function atLeast(severity: Severity): (f: Finding) => boolean {

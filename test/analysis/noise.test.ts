@@ -89,10 +89,15 @@ describe("finding-level noise control", () => {
     expect(isSuppressedByComment(finding({ line: 15, rule: "js/xss", category: "xss" }), text)).toBe(true);
   });
 
-  it("lowers confidence in test files only", () => {
+  it("lowers confidence and caps severity at low in tests, examples, fixtures and demos only", () => {
     expect(adjustForTestFile(finding({ path: "test/db.test.js" })).confidence).toBe(0.54);
     expect(adjustForTestFile(finding({ path: "app/tests/test_views.py" })).confidence).toBe(0.54);
-    expect(adjustForTestFile(finding()).confidence).toBe(0.9);
+    for (const path of ["test/db.test.js", "examples/auth/index.js", "docs/demo/app.py", "spec/fixtures/app.js", "samples/server.ts"]) {
+      expect(adjustForTestFile(finding({ path, severity: "high" }))).toMatchObject({ severity: "low", confidence: 0.54 });
+    }
+    expect(adjustForTestFile(finding({ path: "test/a.test.js", severity: "info" })).severity).toBe("info");
+    expect(adjustForTestFile(finding({ severity: "high" }))).toMatchObject({ severity: "high", confidence: 0.9 });
+    expect(adjustForTestFile(finding({ path: "src/example_parser.js", severity: "high" })).severity).toBe("high"); // a name, not a folder
   });
 
   it("keeps findings at or above a severity", () => {
