@@ -201,33 +201,49 @@ export function prepareAnalysis(input: AnalysisInput, options: AnalysisOptions =
 }
 
 /**
+ * Findings and predictions, each once: findings by fingerprint, predictions by id, and by kind
+ * and subject when they name one (a package bumped in three manifests is one prediction).
+ */
+export class UniqueResults {
+  readonly findings: Finding[] = [];
+  readonly predictions: Prediction[] = [];
+  private readonly seen = new Set<string>();
+
+  add(out: Pick<AnalyzerOutput, "findings" | "predictions">): void {
+    for (const f of out.findings ?? []) if (this.first(`finding:${f.fingerprint}`)) this.findings.push(f);
+    for (const p of out.predictions ?? []) {
+      const subject = p.subject === undefined ? undefined : `subject:${p.kind}:${p.subject}`;
+      if (this.seen.has(`prediction:${p.id}`) || (subject !== undefined && this.seen.has(subject))) continue;
+      this.seen.add(`prediction:${p.id}`);
+      if (subject !== undefined) this.seen.add(subject);
+      this.predictions.push(p);
+    }
+  }
+
+  private first(key: string): boolean {
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+}
+
+/**
  * Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise
  * rules say; with the exact secret values behind any secret finding.
  */
 export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput> & { secretValues: string[] }> {
-  const findings: Finding[] = [];
-  const predictions: Prediction[] = [];
+  const unique = new UniqueResults();
   const skipped: SkippedItem[] = [];
-  const seenFindings = new Set<string>();
-  const seenPredictions = new Set<string>();
   for (const analyzer of analyzers) {
     try {
       const out = await analyzer.analyze(input);
-      for (const f of out.findings ?? []) {
-        if (seenFindings.has(f.fingerprint)) continue;
-        seenFindings.add(f.fingerprint);
-        findings.push(f);
-      }
-      for (const p of out.predictions ?? []) {
-        if (seenPredictions.has(p.id)) continue;
-        seenPredictions.add(p.id);
-        predictions.push(p);
-      }
+      unique.add(out);
       skipped.push(...(out.skipped ?? []));
     } catch (err) {
       skipped.push({ path: "*", reason: `analyzer ${analyzer?.name ?? "?"} failed: ${errorMessage(err)}` });
     }
   }
+  const { findings, predictions } = unique;
   const kept = quieter(findings, input.files, input.fileContents, options);
   return { findings: kept, predictions, skipped, secretValues: await foundSecretValues(kept, input.files, input.fileContents) };
 }

@@ -98,6 +98,8 @@ export interface Prediction {
   line: number;
   side: Side;
   fingerprint: string;
+  /** What it is about beyond one file (a package name): one prediction per kind and subject per change. */
+  subject?: string;
 }
 
 export interface SkippedItem {

@@ -5,9 +5,9 @@
  * the pull request is analysed as usual.
  */
 import { setMaxListeners } from "node:events";
-import { prepareAnalysis, type AnalysisOptions } from "../analyze.js";
+import { prepareAnalysis, UniqueResults, type AnalysisOptions } from "../analyze.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../limits.js";
-import type { AnalysisInput, AnalysisOutcome, Finding, Prediction, SkippedItem } from "../types.js";
+import type { AnalysisInput, AnalysisOutcome, SkippedItem } from "../types.js";
 import type { AnalysisPool, PoolOutcome } from "./pool.js";
 import type { AnalysisTask } from "./task.js";
 
@@ -64,11 +64,8 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
   const outcomes = await Promise.all([...perFile, crossFile]);
   options.signal?.throwIfAborted();
 
-  const findings: Finding[] = [];
-  const predictions: Prediction[] = [];
+  const unique = new UniqueResults();
   const skipped: SkippedItem[] = [...prepared.skipped];
-  const seenFindings = new Set<string>();
-  const seenPredictions = new Set<string>();
   const secretValues = new Set<string>();
   outcomes.forEach((outcome, i) => {
     const path = i < analysable.length ? analysable[i].path : undefined;
@@ -77,18 +74,10 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
       skipped.push(path ? { path, reason } : { path: "*", reason: `predictions across files (migrations, tests, size) ${reason.replace(/^not analysed: /, "not made: ")}` });
       return;
     }
-    for (const f of outcome.result.findings) {
-      if (seenFindings.has(f.fingerprint)) continue;
-      seenFindings.add(f.fingerprint);
-      findings.push(f);
-    }
-    for (const p of outcome.result.predictions) {
-      if (seenPredictions.has(p.id)) continue;
-      seenPredictions.add(p.id);
-      predictions.push(p);
-    }
+    unique.add(outcome.result);
     skipped.push(...outcome.result.skipped);
     for (const v of outcome.result.secretValues) secretValues.add(v);
   });
+  const { findings, predictions } = unique;
   return { result: { findings, predictions, skipped, stats: prepared.stats }, secretValues: [...secretValues] };
 }

@@ -313,6 +313,8 @@ export const dependenciesPredictor: SyncAnalyzer = {
               impact: c.impact(name),
               tags: ["dependencies", "breaking-change"],
               recommendation: `Read the changelog / migration guide of ${name} for the new version, search the code for the APIs it changes, and keep this upgrade in its own pull request.`,
+              // The same package bumped in several manifests (requirements files, workspaces) is one prediction.
+              subject: name.toLowerCase(),
             }),
           );
         }

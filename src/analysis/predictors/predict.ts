@@ -17,6 +17,8 @@ export interface PredictionDraft {
   recommendation: string;
   /** What identifies this prediction across pushes; defaults to the evidence line's content. */
   identity?: string;
+  /** What it is about beyond this file (a package): the change gets one prediction per kind and subject. */
+  subject?: string;
 }
 
 export function makePrediction(d: PredictionDraft): Prediction {
@@ -36,6 +38,7 @@ export function makePrediction(d: PredictionDraft): Prediction {
     line,
     side,
     fingerprint: fp,
+    ...(d.subject !== undefined ? { subject: d.subject } : {}),
   };
 }
 

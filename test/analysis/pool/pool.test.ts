@@ -5,6 +5,7 @@
  */
 import { analyseInPool } from "../../../src/analysis/pool/isolated.js";
 import { AnalysisPool } from "../../../src/analysis/pool/pool.js";
+import { parsePatch } from "../../../src/analysis/diff.js";
 import { addedFile, deeplyNestedPython, SQL_INJECTION_JS } from "../hostileInputs.js";
 
 const NO_PRECHECK = { maxNestingDepth: 1e9, maxLineLength: 1e9, maxFileBytes: 1e9 };
@@ -84,5 +85,12 @@ describe("the analysis pool", () => {
     }
     expect(seen.size).toBe(3);
     expect(p.stats()).toMatchObject({ completed: 6, crashes: 0 });
+  });
+
+  it("merges the files' results: one prediction per package, however many manifests bump it", async () => {
+    const p = pool({ size: 1 });
+    const bump = (path: string) => parsePatch(path, "@@ -1 +1 @@\n-Django==4.2.11\n+Django==5.0.3", { status: "modified" });
+    const { result } = await analyseInPool(p, { files: [bump("requirements.txt"), bump("services/api/requirements.txt")] });
+    expect(result.predictions.filter((x) => x.kind === "dependency-major-bump").map((x) => x.path)).toEqual(["requirements.txt"]);
   });
 });

@@ -1,4 +1,5 @@
 import { dependenciesPredictor, isMajorBump, parseVersion } from "../../../src/analysis/predictors/dependencies.js";
+import { runAnalysis } from "../../../src/analysis/analyze.js";
 import { file, predict } from "./helpers.js";
 
 const bumps = (path: string, lines: string[]) => predict(dependenciesPredictor, [file(path, lines)]);
@@ -62,5 +63,15 @@ describe("dependencies predictor", () => {
     expect(isMajorBump({ major: 1, minor: 1, text: "" }, { major: 1, minor: 9, text: "" })).toBe(false);
     // Calendar versions (certifi 2024.8.30 -> 2025.1.31): a new year is not a breaking major.
     expect(isMajorBump(parseVersion("2024.8.30")!, parseVersion("2025.1.31")!)).toBe(false);
+  });
+
+  it("one prediction per package per change, however many manifests bump it", async () => {
+    const files = ["requirements.txt", "requirements/prod.txt", "services/api/requirements.txt"].map((path) => file(path, ["-Django==4.2.11", "+Django==5.0.3"]));
+    files.push(file("requirements/base.txt", ["-celery==5.3.0", "+Celery==6.0.0"]));
+    const result = await runAnalysis({ files });
+    expect(result.predictions.filter((p) => p.kind === "dependency-major-bump").map((p) => [p.path, p.subject])).toEqual([
+      ["requirements.txt", "django"],
+      ["requirements/base.txt", "celery"],
+    ]);
   });
 });
