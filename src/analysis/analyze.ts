@@ -23,7 +23,7 @@ import {
 import { DEFAULT_LIMITS, precheckText, type AnalysisLimits } from "./limits.js";
 import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment } from "./noise.js";
 import { redactSecrets } from "./secrets.js";
-import { foundSecretValues, secretsAnalyzer } from "./secretsAnalyzer.js";
+import { secretsAnalyzer } from "./secretsAnalyzer.js";
 import type { AnalysisInput, AnalysisOutcome, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Prediction, Severity, SkippedItem } from "./types.js";
 
 export type PrecheckLimits = Pick<AnalysisLimits, "maxFileBytes" | "maxLineLength" | "maxNestingDepth">;
@@ -231,21 +231,23 @@ export class UniqueResults {
  * Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise
  * rules say; with the exact secret values behind any secret finding.
  */
-export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput> & { secretValues: string[] }> {
+export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput>> {
   const unique = new UniqueResults();
   const skipped: SkippedItem[] = [];
+  const secretValues = new Set<string>();
   for (const analyzer of analyzers) {
     try {
       const out = await analyzer.analyze(input);
       unique.add(out);
       skipped.push(...(out.skipped ?? []));
+      for (const v of out.secretValues ?? []) secretValues.add(v);
     } catch (err) {
       skipped.push({ path: "*", reason: `analyzer ${analyzer?.name ?? "?"} failed: ${errorMessage(err)}` });
     }
   }
   const { findings, predictions } = unique;
   const kept = quieter(findings, input.files, input.fileContents, options);
-  return { findings: kept, predictions, skipped, secretValues: await foundSecretValues(kept, input.files, input.fileContents) };
+  return { findings: kept, predictions, skipped, secretValues: [...secretValues] };
 }
 
 /** Analyses a change in this process, for trusted input; the secret values found come apart from the result. */

@@ -187,8 +187,9 @@ async function scanFile(file: DiffFile, content: string | undefined, skipped: Sk
   return { added, byLine };
 }
 
-async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: SkippedItem[]): Promise<Finding[]> {
+async function analyzeFile(file: DiffFile, input: AnalysisInput, skipped: SkippedItem[], values: Set<string>): Promise<Finding[]> {
   const { added, byLine } = await scanFile(file, input.fileContents?.get(file.path), skipped);
+  for (const s of byLine.values()) for (const v of s.values) values.add(v);
   const findings: Finding[] = [];
   const occurrences = new Map<string, number>();
   for (const [line, s] of [...byLine].sort((a, b) => a[0] - b[0])) {
@@ -211,27 +212,12 @@ export const secretsAnalyzer: Analyzer = {
   async analyze(input: AnalysisInput): Promise<AnalyzerOutput> {
     const findings: Finding[] = [];
     const skipped: SkippedItem[] = [];
-    for (const file of input.files) findings.push(...(await analyzeFile(file, input, skipped)));
-    return { findings, predictions: [], skipped };
+    // The values found are handed back too, so the review can hide them anywhere without scanning again.
+    const values = new Set<string>();
+    for (const file of input.files) findings.push(...(await analyzeFile(file, input, skipped, values)));
+    return { findings, predictions: [], skipped, secretValues: [...values] };
   },
 };
-
-/**
- * The exact secret values committed in the files with a secret finding (found again the same way,
- * on those few files only), so the review job can hide them in every output, wherever they
- * appear. Runs where the analysis runs (a worker process); the values are kept in memory only,
- * never stored.
- */
-export async function foundSecretValues(findings: Finding[], files: DiffFile[], contents: Map<string, string> | undefined): Promise<string[]> {
-  const flagged = new Set(findings.filter((f) => f.rule === SECRETS_RULE_ID).map((f) => f.path));
-  const values = new Set<string>();
-  for (const file of files) {
-    if (!flagged.has(file.path)) continue;
-    const { byLine } = await scanFile(file, contents?.get(file.path), []);
-    for (const s of byLine.values()) for (const v of s.values) values.add(v);
-  }
-  return [...values];
-}
 
 /** Hides the found values in the analysis' own texts (messages, predictions, skip reasons). */
 export function hideFoundSecrets(analysis: Pick<AnalysisResult, "findings" | "predictions" | "skipped">, found: string[]): void {

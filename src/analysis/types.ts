@@ -131,7 +131,11 @@ export interface AnalysisOutcome {
   secretValues: string[];
 }
 
-export type AnalyzerOutput = Pick<AnalysisResult, "findings" | "predictions"> & { skipped?: SkippedItem[] };
+export type AnalyzerOutput = Pick<AnalysisResult, "findings" | "predictions"> & {
+  skipped?: SkippedItem[];
+  /** The exact secret values behind its findings (the secrets analyser), for the review to hide; memory only. */
+  secretValues?: string[];
+};
 
 /** A pluggable analyser: rules or predictors. It may be asynchronous (e.g. a detector library). */
 export interface Analyzer {

@@ -14,7 +14,7 @@ export interface AnalysisTask {
   options: Pick<AnalysisOptions, "largeChangeLines" | "ignore" | "minSeverity">;
 }
 
-export type AnalysisTaskResult = Required<AnalyzerOutput> & { secretValues: string[] };
+export type AnalysisTaskResult = Required<AnalyzerOutput>;
 
 /**
  * What a worker sends when it begins a task: the task's time budget starts then, not while the
