@@ -8,7 +8,7 @@ import { generateKeyPairSync } from "node:crypto";
 export const j = (...parts: string[]) => parts.join("");
 
 /** mulberry32: deterministic, so a failing test fails the same way every time. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,25 +4,8 @@
  * registrations that opt out are delivered every time.
  */
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
+import { prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
-const prediction = (fingerprint: string, repo = "o/r") => ({
-  prediction_id: `pred-${fingerprint}`,
-  prediction: "Dropping users.email breaks the mobile client",
-  confidence: 0.9,
-  severity: "high" as const,
-  tags: ["database"],
-  recommendation: "Expand, then contract",
-  user_id: "alice",
-  timestamp: "2026-11-27T10:00:00.000Z",
-  repo,
-  pr_number: 7,
-  url: null,
-  kind: "migration-drop-column",
-  impact: "crash",
-  fingerprint,
-  evidence: { path: "db/1.sql", line: 3, side: "RIGHT" as const },
-});
 
 describe("webhook dedupe of repeated predictions", () => {
   let rx: Receiver;

@@ -124,3 +124,22 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A level_4_prediction event's data, as the engine emits it (dedupe key: repository + fingerprint). */
+export const prediction = (fingerprint: string, repo = "o/r") => ({
+  prediction_id: `pred-${fingerprint}`,
+  prediction: "Dropping users.email breaks the mobile client",
+  confidence: 0.9,
+  severity: "high" as const,
+  tags: ["database"],
+  recommendation: "Expand, then contract",
+  user_id: "alice",
+  timestamp: "2026-11-27T10:00:00.000Z",
+  repo,
+  pr_number: 7,
+  url: null,
+  kind: "migration-drop-column",
+  impact: "crash",
+  fingerprint,
+  evidence: { path: "db/1.sql", line: 3, side: "RIGHT" as const },
+});

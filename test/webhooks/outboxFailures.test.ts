@@ -14,7 +14,7 @@ import { JobQueue } from "../../src/jobs/queue.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { OutboxWriteError } from "../../src/webhooks/manager.js";
 import { analysis, finding } from "../engine/fixtures.js";
-import { captureLog, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
+import { captureLog, prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 /** A real store whose outbox writes fail while `failures` > 0 (Infinity: until set back to 0). */
 class FlakyStore extends SqliteStore {
@@ -222,23 +222,6 @@ describe("outbox writes that fail", () => {
     it("a prediction stored before the failure is not sent twice when the retry emits it again (its dedupe key)", async () => {
       const { bus } = await start({}, "level_4_prediction");
       const q = queue(5);
-      const prediction = (fingerprint: string) => ({
-        prediction_id: `pred-${fingerprint}`,
-        prediction: "Dropping users.email breaks the mobile client",
-        confidence: 0.9,
-        severity: "high" as const,
-        tags: ["database"],
-        recommendation: "Expand, then contract",
-        user_id: "alice",
-        timestamp: "2026-11-27T10:00:00.000Z",
-        repo: "o/r",
-        pr_number: 7,
-        url: null,
-        kind: "migration-drop-column",
-        impact: "crash",
-        fingerprint,
-        evidence: { path: "db/1.sql", line: 3, side: "RIGHT" as const },
-      });
       q.register("predict", (_payload: unknown, job) =>
         bus.scope(async () => {
           if (job.attempts > 1) store.failures = 0; // room again by the retry

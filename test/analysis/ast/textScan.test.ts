@@ -1,16 +1,6 @@
 import { aliasNames, declaredTypes, dottedKeys } from "../../../src/analysis/ast/textScan.js";
+import { prng as random } from "../fakeSecrets.js";
 
-/** A small seeded generator (mulberry32): the same random texts on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Text made of the pieces these scanners care about, in random order. */
 function text(rand: () => number, pieces: readonly string[], length: number): string {
