@@ -146,10 +146,11 @@ export interface PreparedAnalysis {
 /** Why a file's text is not analysed under the limits; a whole file too large falls back to its diff. */
 function precheck(file: DiffFile, content: string | undefined, limits: PrecheckLimits): { reason?: string; content?: string } {
   let kept = content;
+  // A whole file too large is as if never fetched: the diff alone is analysed (and checked below).
+  if (kept !== undefined && Buffer.byteLength(kept, "utf8") > limits.maxFileBytes) kept = undefined;
   if (kept !== undefined) {
     const reason = precheckText(kept, limits);
-    if (reason?.includes("bytes")) kept = undefined; // as if never fetched: the diff alone is analysed
-    else if (reason) return { reason };
+    if (reason) return { reason };
   }
   let diffText = "";
   for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del") diffText += `${l.content}\n`;
