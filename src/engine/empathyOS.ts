@@ -5,6 +5,7 @@
  */
 import type { Finding, Prediction } from "../analysis/types.js";
 import { EventBus } from "../events/bus.js";
+import type { AnyEventEnvelope } from "../events/catalog.js";
 import { clarifyingQuestions } from "./clarify.js";
 import { decideLevel, type EmpathyLevel, type LevelDecision } from "./levels.js";
 import {
@@ -97,7 +98,14 @@ export class EmpathyOS {
       if (outcome !== "accepted" && outcome !== "rejected") {
         throw new TypeError(`recordFeedback: outcome must be "accepted" or "rejected"`);
       }
-      return await this.withLock(repo, () => this.feedback(args));
+      const result = await this.withLock(repo, () => this.feedback(args));
+      if (args.key !== undefined && result.counted) {
+        // The events stay owed until their durable listeners (the outbox) have kept them: if
+        // that fails, this throws, the job is retried and the retry sends them again.
+        await this.eventBus.flush();
+        await this.state.settleFeedback(repo, args.key);
+      }
+      return result;
     } catch (err) {
       this.emitError("feedback_error", err, { user_id: args?.userId ?? null, repo: args?.repo ?? null });
       throw err;
@@ -281,49 +289,74 @@ export class EmpathyOS {
   }
 
   private async feedback(args: FeedbackArgs): Promise<FeedbackResult> {
-    const { userId, repo, outcome } = args;
+    const { userId, repo, outcome, key } = args;
+    if (key !== undefined) {
+      const owed = await this.state.owedFeedbackEvents(repo, key);
+      if (owed !== undefined) {
+        // Counted before: send again what the earlier attempt could not confirm, move nothing.
+        for (const event of owed) this.eventBus.publish(event);
+        return { counted: owed.length > 0, trust: await this.getTrust(userId, repo), delta: 0, milestones: [] };
+      }
+    }
+    const bus = this.eventBus;
+    const events: AnyEventEnvelope[] = [];
     const record = (await this.state.getTrust(userId, repo)) ?? newTrustRecord(userId, repo);
     const change = applyOutcome(record, outcome, this.now());
-    await this.state.saveTrust(change.record);
     const trustData = { user_id: userId, old_trust: change.oldTrust, new_trust: change.newTrust, delta: change.delta, repo };
     // No event when a bound absorbed the change: nothing moved.
-    if (change.delta > 0) this.eventBus.emit({ type: "trust_increased", data: trustData });
-    if (change.delta < 0) this.eventBus.emit({ type: "trust_decreased", data: trustData });
+    if (change.delta > 0) events.push(bus.envelope({ type: "trust_increased", data: trustData }));
+    if (change.delta < 0) events.push(bus.envelope({ type: "trust_decreased", data: trustData }));
     for (const milestone of change.milestones) {
-      this.eventBus.emit({ type: "trust_milestone", data: { user_id: userId, trust_level: change.newTrust, milestone, repo } });
+      events.push(bus.envelope({ type: "trust_milestone", data: { user_id: userId, trust_level: change.newTrust, milestone, repo } }));
     }
 
+    let pattern: PatternRecord | undefined;
     let patternConfidence: number | undefined;
     if (args.patternKey) {
-      const pattern = (await this.state.getPattern(repo, args.patternKey)) ?? newPattern(repo, args.patternKey);
-      const updated = recordPatternOutcome(pattern, outcome === "accepted");
-      await this.state.savePattern(updated.record);
+      const before = (await this.state.getPattern(repo, args.patternKey)) ?? newPattern(repo, args.patternKey);
+      const updated = recordPatternOutcome(before, outcome === "accepted");
+      pattern = updated.record;
       patternConfidence = updated.newConfidence;
-      this.eventBus.emit({
-        type: "pattern_updated",
-        data: {
-          pattern_id: pattern.id,
-          old_confidence: updated.oldConfidence,
-          new_confidence: updated.newConfidence,
-          pattern_name: pattern.name,
-          repo,
-        },
-      });
+      events.push(
+        bus.envelope({
+          type: "pattern_updated",
+          data: {
+            pattern_id: before.id,
+            old_confidence: updated.oldConfidence,
+            new_confidence: updated.newConfidence,
+            pattern_name: before.name,
+            repo,
+          },
+        }),
+      );
     }
 
     if (outcome === "rejected" && args.predictionId) {
-      this.eventBus.emit({
-        type: "prediction_failure",
-        data: {
-          prediction_id: args.predictionId,
-          reason: args.reason ?? "rejected by the user",
-          confidence: args.confidence ?? null,
-          user_id: userId,
-          repo,
-        },
-      });
+      events.push(
+        bus.envelope({
+          type: "prediction_failure",
+          data: {
+            prediction_id: args.predictionId,
+            reason: args.reason ?? "rejected by the user",
+            confidence: args.confidence ?? null,
+            user_id: userId,
+            repo,
+          },
+        }),
+      );
     }
-    return { trust: change.newTrust, delta: change.delta, milestones: change.milestones, patternConfidence };
+
+    if (key === undefined) {
+      await this.state.saveTrust(change.record);
+      if (pattern) await this.state.savePattern(pattern);
+    } else {
+      const createdAt = args.recordedAt ?? this.now();
+      if (!(await this.state.saveFeedback({ repo, key, outcome, userId, createdAt, trust: change.record, pattern, events }))) {
+        return { counted: false, trust: change.oldTrust, delta: 0, milestones: [] };
+      }
+    }
+    for (const event of events) bus.publish(event);
+    return { counted: true, trust: change.newTrust, delta: change.delta, milestones: change.milestones, patternConfidence };
   }
 
   private emitPrediction(p: Prediction, userId: string, ctx: InteractionContext, url: string | null): void {

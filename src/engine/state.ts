@@ -1,4 +1,5 @@
 /** What the engine remembers between interactions. The Store implements it; tests and the CLI use the in-memory one. */
+import type { AnyEventEnvelope } from "../events/catalog.js";
 
 export interface TrustRecord {
   userId: string;
@@ -31,17 +32,40 @@ export interface PatternRecord {
   transformed?: boolean;
 }
 
+/** One piece of feedback counted under a key, with what it changed and the events it owes until they are kept. */
+export interface KeyedFeedback {
+  repo: string;
+  key: string;
+  outcome: "accepted" | "rejected";
+  userId: string;
+  createdAt: number;
+  trust: TrustRecord;
+  pattern?: PatternRecord;
+  events: AnyEventEnvelope[];
+}
+
 export interface EngineState {
   getTrust(userId: string, repo: string): Promise<TrustRecord | undefined>;
   saveTrust(record: TrustRecord): Promise<void>;
   getPattern(repo: string, key: string): Promise<PatternRecord | undefined>;
   savePattern(record: PatternRecord): Promise<void>;
   listPatterns(repo: string): Promise<PatternRecord[]>;
+  /**
+   * Saves the trust and pattern a feedback changed together with its key and owed events, in
+   * one step, once per key: false (and nothing saved) when the key was already recorded.
+   */
+  saveFeedback(feedback: KeyedFeedback): Promise<boolean>;
+  /** undefined when the key was never recorded; else the events it still owes (none once settled). */
+  owedFeedbackEvents(repo: string, key: string): Promise<AnyEventEnvelope[] | undefined>;
+  /** The owed events were kept by their listeners: forget them. */
+  settleFeedback(repo: string, key: string): Promise<void>;
 }
 
 export class MemoryEngineState implements EngineState {
   private trust = new Map<string, TrustRecord>();
   private patterns = new Map<string, PatternRecord>();
+  /** Feedback keys recorded, with the events each still owes. */
+  private owed = new Map<string, AnyEventEnvelope[]>();
 
   async getTrust(userId: string, repo: string) {
     const r = this.trust.get(`${repo}\u0000${userId}`);
@@ -59,5 +83,21 @@ export class MemoryEngineState implements EngineState {
   }
   async listPatterns(repo: string) {
     return [...this.patterns.values()].filter((p) => p.repo === repo).map((p) => structuredClone(p));
+  }
+  async saveFeedback(f: KeyedFeedback) {
+    const id = `${f.repo}\u0000${f.key}`;
+    if (this.owed.has(id)) return false;
+    this.owed.set(id, structuredClone(f.events));
+    await this.saveTrust(f.trust);
+    if (f.pattern) await this.savePattern(f.pattern);
+    return true;
+  }
+  async owedFeedbackEvents(repo: string, key: string) {
+    const events = this.owed.get(`${repo}\u0000${key}`);
+    return events && structuredClone(events);
+  }
+  async settleFeedback(repo: string, key: string) {
+    const id = `${repo}\u0000${key}`;
+    if (this.owed.has(id)) this.owed.set(id, []);
   }
 }

@@ -73,9 +73,18 @@ export interface FeedbackArgs {
   reason?: string;
   /** Confidence of the prediction judged, reported in prediction_failure. */
   confidence?: number;
+  /**
+   * Counts the feedback once under this key ("issue:12"): a redelivered event or a retried job
+   * changes nothing twice, and a retry after its events were lost sends them again.
+   */
+  key?: string;
+  /** When the feedback was given (ms), stored with the key; defaults to now. */
+  recordedAt?: number;
 }
 
 export interface FeedbackResult {
+  /** False when the key was already counted: nothing moved. */
+  counted: boolean;
   trust: number;
   delta: number;
   milestones: number[];

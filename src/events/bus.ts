@@ -131,11 +131,30 @@ export class EventBus {
    * programmer error (empty type, "*", data that is not a serialisable object).
    */
   emit<T extends string>(event: { type: T; data: EventData<T> }): EventEnvelope<T> {
+    return this.dispatch(this.envelope(event));
+  }
+
+  /** Builds the envelope `emit` would send, without sending it (a caller that must keep it first). */
+  envelope<T extends string>(event: { type: T; data: EventData<T> }): EventEnvelope<T> {
     checkType(event.type);
-    const envelope = createEnvelope(event.type, event.data, this.envelopeOptions);
+    return createEnvelope(event.type, event.data, this.envelopeOptions);
+  }
+
+  /**
+   * Sends an envelope built earlier, with its id and timestamp: an event kept until its
+   * listeners confirmed it (see EmpathyOS.recordFeedback) is sent again under the same id, which
+   * the outbox recognises.
+   */
+  publish(envelope: AnyEventEnvelope): AnyEventEnvelope {
+    checkType(envelope.event_type);
+    const timestamp = new Date(envelope.timestamp);
+    return this.dispatch(createEnvelope(envelope.event_type, envelope.data, { newId: () => envelope.id, now: () => timestamp }));
+  }
+
+  private dispatch<T extends string>(envelope: EventEnvelope<T>): EventEnvelope<T> {
     // The lists are never mutated in place, so these are snapshots: handlers added later don't
     // see this event; once-handlers are removed now and fire once.
-    const typed = this.listeners.get(event.type) ?? NO_ENTRIES;
+    const typed = this.listeners.get(envelope.event_type) ?? NO_ENTRIES;
     const wildcard = this.listeners.get(WILDCARD) ?? NO_ENTRIES;
     if (typed.length + wildcard.length === 0) return envelope;
     const scope = this.scopes.getStore();

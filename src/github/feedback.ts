@@ -3,8 +3,9 @@
  * a prediction issue closed as completed (confirmed) or as not planned (rejected), a flagged
  * line changed or removed by a later push (accepted), a resolved review thread on a finding
  * with the code changed since (accepted), a dismissal (rejected, see commands.ts). Each piece
- * of feedback counts once: it is written to the feedback log under a key before the engine
- * hears of it, so a retried job or a redelivered event changes nothing twice.
+ * of feedback counts once: the engine records it under a key together with the trust it moved,
+ * so a retried job or a redelivered event changes nothing twice, and a retry after the outbox
+ * failed sends the events it owes again.
  */
 import type { Finding, Prediction } from "../analysis/types.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
@@ -119,8 +120,6 @@ export class Feedback {
       this.deps.log.warn({ repo, key: f.key }, "feedback without a known author; ignored");
       return false;
     }
-    const fresh = await this.deps.store.recordFeedbackOnce(repo, { key: f.key, outcome: f.outcome, userId, createdAt: this.now() });
-    if (!fresh) return false;
     const item = shown?.item;
     const result = await this.deps.engine.recordFeedback({
       userId,
@@ -130,7 +129,10 @@ export class Feedback {
       predictionId: (item && predictionIdOf(item)) ?? f.predictionId,
       reason: f.reason,
       confidence: typeof item?.confidence === "number" ? item.confidence : undefined,
+      key: f.key,
+      recordedAt: this.now(),
     });
+    if (!result.counted) return false;
     this.deps.log.info({ repo, key: f.key, outcome: f.outcome, user: userId, trust: result.trust, pattern_confidence: result.patternConfidence }, "feedback recorded");
     return true;
   }

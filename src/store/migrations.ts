@@ -272,4 +272,13 @@ export const migrations: Migration[] = [
       CREATE INDEX webhook_deliveries_batches ON webhook_deliveries (id) WHERE json_array_length(event_ids) > 1;
     `,
   },
+  {
+    version: 8,
+    name: "owed feedback events",
+    sql: `
+      -- The events a piece of feedback emitted, as envelopes, kept with it until the outbox has
+      -- them (NULL then): a job retried after an outbox failure sends them again, same ids.
+      ALTER TABLE feedback_log ADD COLUMN owed_events TEXT;
+    `,
+  },
 ];

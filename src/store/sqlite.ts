@@ -2,7 +2,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { PatternRecord, TrustRecord } from "../engine/state.js";
+import type { KeyedFeedback, PatternRecord, TrustRecord } from "../engine/state.js";
+import type { AnyEventEnvelope } from "../events/catalog.js";
 import { migrations } from "./migrations.js";
 import type {
   FeedbackEntry,
@@ -133,6 +134,18 @@ const PRUNE_BATCH = 500;
 
 /** Lets webhooks and jobs run between two batches of a long prune. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The deliveries and batch items that carry none of these events. */
+function withoutEvents<T extends { deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] }>(input: T, ids: Set<string>): T {
+  return {
+    ...input,
+    deliveries: input.deliveries.filter((d) => !d.eventIds.some((id) => ids.has(id))),
+    batchItems: input.batchItems.filter((b) => !ids.has(b.eventId)),
+  };
+}
+
+const UPSERT_TRUST = "INSERT INTO trust (repo, user_id, record) VALUES (?, ?, ?) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record";
+const UPSERT_PATTERN = "INSERT INTO patterns (repo, key, record) VALUES (?, ?, ?) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record";
 
 const DELIVERY_ROWS_PER_INSERT = 16;
 const INSERT_PENDING_DELIVERIES = `INSERT INTO webhook_deliveries (id, registration_id, event_type, event_ids, body, status,
@@ -365,13 +378,6 @@ export class SqliteStore implements Store {
     ).map(toShown);
   }
 
-  async recordFeedbackOnce(repo: string, entry: FeedbackEntry): Promise<boolean> {
-    const result = this.db
-      .prepare("INSERT INTO feedback_log (repo, key, outcome, user_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo, key) DO NOTHING")
-      .run(repo, entry.key, entry.outcome, entry.userId, entry.createdAt);
-    return result.changes > 0;
-  }
-
   async listFeedback(repo: string, since: number): Promise<FeedbackEntry[]> {
     return (
       this.db
@@ -418,9 +424,7 @@ export class SqliteStore implements Store {
   }
 
   async saveTrust(record: TrustRecord): Promise<void> {
-    this.db
-      .prepare("INSERT INTO trust (repo, user_id, record) VALUES (?, ?, ?) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record")
-      .run(record.repo, record.userId, JSON.stringify(record));
+    this.stmt(UPSERT_TRUST).run(record.repo, record.userId, JSON.stringify(record));
   }
 
   async getPattern(repo: string, key: string): Promise<PatternRecord | undefined> {
@@ -431,9 +435,31 @@ export class SqliteStore implements Store {
   }
 
   async savePattern(record: PatternRecord): Promise<void> {
-    this.db
-      .prepare("INSERT INTO patterns (repo, key, record) VALUES (?, ?, ?) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record")
-      .run(record.repo, record.key, JSON.stringify(record));
+    this.stmt(UPSERT_PATTERN).run(record.repo, record.key, JSON.stringify(record));
+  }
+
+  async saveFeedback(f: KeyedFeedback): Promise<boolean> {
+    return this.tx(this.saveFeedbackTx)(f);
+  }
+
+  private readonly saveFeedbackTx = (f: KeyedFeedback): boolean => {
+    const inserted = this.stmt(
+      "INSERT INTO feedback_log (repo, key, outcome, user_id, created_at, owed_events) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (repo, key) DO NOTHING",
+    ).run(f.repo, f.key, f.outcome, f.userId, f.createdAt, JSON.stringify(f.events));
+    if (inserted.changes === 0) return false;
+    this.stmt(UPSERT_TRUST).run(f.trust.repo, f.trust.userId, JSON.stringify(f.trust));
+    if (f.pattern) this.stmt(UPSERT_PATTERN).run(f.pattern.repo, f.pattern.key, JSON.stringify(f.pattern));
+    return true;
+  };
+
+  async owedFeedbackEvents(repo: string, key: string): Promise<AnyEventEnvelope[] | undefined> {
+    const row = this.stmt("SELECT owed_events FROM feedback_log WHERE repo = ? AND key = ?").get(repo, key) as { owed_events: string | null } | undefined;
+    if (!row) return undefined;
+    return row.owed_events === null ? [] : (JSON.parse(row.owed_events) as AnyEventEnvelope[]);
+  }
+
+  async settleFeedback(repo: string, key: string): Promise<void> {
+    this.stmt("UPDATE feedback_log SET owed_events = NULL WHERE repo = ? AND key = ?").run(repo, key);
   }
 
   async listPatterns(repo: string): Promise<PatternRecord[]> {
@@ -517,11 +543,17 @@ export class SqliteStore implements Store {
     input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
     now: number,
   ) => {
-    input = this.withoutDuplicates(input, now);
     const insertEvent = this.stmt(
       "INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
-    for (const e of input.events) insertEvent.run(e.id, e.eventType, e.envelope, now);
+    // An event sent again under its id (owed feedback events, see EmpathyOS.recordFeedback) was
+    // kept, with its deliveries, the first time: nothing of it is written twice.
+    let kept: Set<string> | undefined;
+    for (const e of input.events) {
+      if (insertEvent.run(e.id, e.eventType, e.envelope, now).changes === 0) (kept ??= new Set()).add(e.id);
+    }
+    if (kept) input = withoutEvents(input, kept);
+    input = this.withoutDuplicates(input, now);
     // Pending deliveries, the bulk (ten registrations make ten per event), go in several rows per
     // statement; dead-on-arrival ones one at a time, since each gets its attempt row.
     const pending = input.deliveries.filter((d) => d.status !== "dead");

@@ -266,8 +266,7 @@ export interface FeedbackStore {
   getShownItem(repo: string, fingerprint: string): Promise<ShownItem | undefined>;
   /** Items whose fingerprint starts with `prefix` (an id as typed by a user), at most `limit`. */
   findShownItems(repo: string, prefix: string, limit?: number): Promise<ShownItem[]>;
-  /** Records a piece of feedback once; false when its key was already recorded. */
-  recordFeedbackOnce(repo: string, entry: FeedbackEntry): Promise<boolean>;
+  /** Feedback is recorded, once per key, by the engine (EngineState.saveFeedback). */
   /** Feedback recorded at or after `since`, oldest first. */
   listFeedback(repo: string, since: number): Promise<FeedbackEntry[]>;
   suppressFinding(repo: string, fingerprint: string, userId: string): Promise<void>;

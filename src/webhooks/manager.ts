@@ -576,7 +576,13 @@ export class WebhookManager {
     const deliveries: NewWebhookDelivery[] = [];
     const batchItems: NewWebhookBatchItem[] = [];
     const now = this.now();
+    // An event sent twice under one id (owed feedback events sent again) is written once.
+    const seen = events.length > 1 ? new Set<string>() : undefined;
     for (const envelope of events) {
+      if (seen) {
+        if (seen.has(envelope.id)) continue;
+        seen.add(envelope.id);
+      }
       let kept = false;
       for (const reg of this.registrations.values()) {
         if (reg.disabled || (reg.eventType !== "*" && reg.eventType !== envelope.event_type)) continue;

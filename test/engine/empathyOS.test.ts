@@ -382,6 +382,21 @@ describe("EmpathyOS.recordFeedback", () => {
     expect(ofType(await settle(), "error")[0].data.error_type).toBe("feedback_error");
   });
 
+  it("counts a keyed feedback once: a second call with the key moves nothing and emits nothing", async () => {
+    const { engine, settle } = setup();
+    const args = { userId: "u", repo: REPO, outcome: "rejected" as const, patternKey: "js/sql", key: "issue:3" };
+    const first = await engine.recordFeedback(args);
+    expect(first).toMatchObject({ counted: true, trust: 0.38, delta: -0.12 });
+    expect(types(await settle())).toEqual(["trust_decreased", "pattern_updated"]);
+    const second = await engine.recordFeedback(args);
+    expect(second).toEqual({ counted: false, trust: 0.38, delta: 0, milestones: [] });
+    expect(await settle()).toEqual([]);
+    expect(await engine.getTrust("u", REPO)).toBe(0.38);
+    expect((await engine.state.getPattern(REPO, "js/sql"))!.failures).toBe(1);
+    // Without a key every call counts (the in-process API).
+    expect((await engine.recordFeedback({ userId: "u", repo: REPO, outcome: "rejected" })).counted).toBe(true);
+  });
+
   it("keeps trust per user and repository", async () => {
     const { engine } = setup();
     await engine.recordFeedback({ userId: "u", repo: REPO, outcome: "rejected" });

@@ -42,6 +42,21 @@ describe("EventBus envelope", () => {
     expect(seen[0].data).toEqual({ list: [1] });
   });
 
+  it("builds an envelope without sending it; publish sends a kept one (read back from JSON) with its id and timestamp, frozen", async () => {
+    const bus = new EventBus();
+    const seen = recorder(bus);
+    const built = bus.envelope({ type: "test", data: { list: [1] } });
+    await bus.settled();
+    expect(seen).toEqual([]);
+    const stored = JSON.parse(JSON.stringify(built)) as AnyEventEnvelope;
+    const sent = bus.publish(stored);
+    (stored.data as { list: number[] }).list.push(2);
+    await bus.settled();
+    expect(seen).toEqual([built]);
+    expect(Object.isFrozen(sent.data)).toBe(true);
+    expect(() => bus.publish({ ...built, event_type: "*" })).toThrow(TypeError);
+  });
+
   it("rejects programmer errors at emit", () => {
     const bus = new EventBus();
     expect(() => bus.emit({ type: "", data: {} })).toThrow(TypeError);

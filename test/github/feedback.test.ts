@@ -14,7 +14,7 @@ import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { createHarness, type Harness } from "./harness.js";
 import { riskyFiles } from "./fixtures.js";
-import { ACCEPT_DELTA, INITIAL_TRUST, REJECT_DELTA } from "../../src/engine/trust.js";
+import { ACCEPT_DELTA, INITIAL_TRUST, newTrustRecord, REJECT_DELTA } from "../../src/engine/trust.js";
 import { patternConfidence } from "../../src/engine/patterns.js";
 import { BREAKER_REJECTIONS } from "../../src/github/feedbackBreaker.js";
 import { replyMarker } from "../../src/github/commands.js";
@@ -420,7 +420,8 @@ describe("feedback from GitHub", () => {
       h = await createHarness({ fake });
       // Rejections recorded earlier in this repository (e.g. dismissals on other pull requests).
       for (let i = 0; i < BREAKER_REJECTIONS - 1; i++) {
-        await h.handles.store.recordFeedbackOnce(REPO, { key: `finding:1:${i}`, outcome: "rejected", userId: "bob", createdAt: Date.now() - 3600_000 });
+        const at = Date.now() - 3600_000;
+        await h.handles.store.saveFeedback({ repo: REPO, key: `finding:1:${i}`, outcome: "rejected", userId: "bob", createdAt: at, trust: newTrustRecord("bob", REPO), events: [] });
       }
       await h.deliver("opened");
       await h.drain();

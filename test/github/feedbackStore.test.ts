@@ -1,3 +1,4 @@
+import { newTrustRecord } from "../../src/engine/trust.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 
 describe("feedback store (migration 4)", () => {
@@ -20,9 +21,12 @@ describe("feedback store (migration 4)", () => {
   });
 
   it("records each piece of feedback once and lists it by time", async () => {
-    expect(await store.recordFeedbackOnce("o/r", { key: "issue:1", outcome: "accepted", userId: "a", createdAt: 10 })).toBe(true);
-    expect(await store.recordFeedbackOnce("o/r", { key: "issue:1", outcome: "rejected", userId: "a", createdAt: 11 })).toBe(false);
-    expect(await store.recordFeedbackOnce("o/r", { key: "finding:7:ff", outcome: "rejected", userId: "b", createdAt: 5 })).toBe(true);
+    const feedback = (key: string, outcome: "accepted" | "rejected", userId: string, createdAt: number, trust = 0.6) =>
+      store.saveFeedback({ repo: "o/r", key, outcome, userId, createdAt, trust: { ...newTrustRecord(userId, "o/r"), trust }, events: [] });
+    expect(await feedback("issue:1", "accepted", "a", 10)).toBe(true);
+    expect(await feedback("issue:1", "rejected", "a", 11, 0.1)).toBe(false);
+    expect((await store.getTrust("a", "o/r"))!.trust).toBe(0.6); // the second call changed nothing
+    expect(await feedback("finding:7:ff", "rejected", "b", 5)).toBe(true);
     expect((await store.listFeedback("o/r", 0)).map((e) => [e.key, e.outcome])).toEqual([["finding:7:ff", "rejected"], ["issue:1", "accepted"]]);
     expect(await store.listFeedback("o/r", 6)).toHaveLength(1);
     expect(await store.listFeedback("o/x", 0)).toEqual([]);

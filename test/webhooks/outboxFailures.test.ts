@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
+import { INITIAL_TRUST, REJECT_DELTA } from "../../src/engine/trust.js";
 import { EventBus, EventHandlingError } from "../../src/events/bus.js";
 import type { AnyEventEnvelope } from "../../src/events/catalog.js";
 import { JobQueue } from "../../src/jobs/queue.js";
@@ -217,6 +218,62 @@ describe("outbox writes that fail", () => {
       await waitFor(() => rx.requests.length === 2);
       await sleep(150);
       expect(bodies(rx).map((e) => e.event_type).sort()).toEqual(["interaction_completed", "level_3_proactive_suggestion"]);
+    });
+
+    it("a feedback job moves trust once; its retry sends the events the failed attempt owed, under the same ids, each delivered once", async () => {
+      const { bus } = await start({}, "trust_decreased");
+      s.manager.register({ eventType: "pattern_updated", url: rx.url("/patterns"), secret: "s3cret" });
+      s.manager.register({ eventType: "prediction_failure", url: rx.url("/failures"), secret: "s3cret" });
+      const engine = new EmpathyOS({ eventBus: bus, state: store });
+      const emitted: AnyEventEnvelope[] = [];
+      bus.on("*", (e) => void emitted.push(e));
+      const q = queue(5);
+      const counted: boolean[] = [];
+      q.register("feedback", (_payload: unknown, job) =>
+        bus.scope(async () => {
+          store.failures = job.attempts === 1 ? Infinity : 0; // the disk is full during the first attempt only
+          const args = { userId: "alice", repo: "o/r", outcome: "rejected" as const, patternKey: "js/sql", predictionId: "pred-1", key: "issue:12" };
+          counted.push((await engine.recordFeedback(args)).counted);
+        }),
+      );
+      await q.enqueue({ type: "feedback", payload: {} });
+      await q.start();
+      await waitFor(async () => (await store.listJobs("done")).length === 1, 5000, "the job to complete");
+      expect((await store.listJobs("done"))[0].attempts).toBe(2);
+      expect(counted).toEqual([true]); // the first attempt threw at its flush; the retry completes what it counted
+      expect(await engine.getTrust("alice", "o/r")).toBeCloseTo(INITIAL_TRUST - REJECT_DELTA, 10); // moved once
+      expect(await store.owedFeedbackEvents("o/r", "issue:12")).toEqual([]); // settled
+      await waitFor(() => rx.requests.length === 3);
+      await sleep(150);
+      const delivered = bodies(rx);
+      expect(delivered.map((e) => e.event_type).sort()).toEqual(["pattern_updated", "prediction_failure", "trust_decreased"]);
+      // The same envelopes as the first attempt's, not new ones.
+      const first = emitted.filter((e) => e.event_type !== "error").slice(0, 3);
+      expect(delivered.map((e) => e.id).sort()).toEqual(first.map((e) => e.id).sort());
+
+      // A redelivery of the same feedback later changes and sends nothing.
+      const again = await bus.scope(() => engine.recordFeedback({ userId: "alice", repo: "o/r", outcome: "rejected", key: "issue:12" }));
+      expect(again.counted).toBe(false);
+      expect(await engine.getTrust("alice", "o/r")).toBeCloseTo(INITIAL_TRUST - REJECT_DELTA, 10);
+      await sleep(150);
+      expect(rx.requests).toHaveLength(3);
+    });
+
+    it("an event sent again under its id after it reached the outbox is delivered once, also when sent twice in one tick", async () => {
+      const { bus } = await start();
+      const envelope = bus.envelope({ type: "test", data: { n: 1 } });
+      await bus.scope(async () => {
+        bus.publish(envelope);
+        await bus.flush();
+        bus.publish(envelope); // kept already
+        const twin = bus.envelope({ type: "test", data: { n: 2 } });
+        bus.publish(twin);
+        bus.publish(twin); // the same batch
+      });
+      await waitFor(() => rx.requests.length === 2);
+      await sleep(150);
+      expect(bodies(rx).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(bodies(rx)[0].id).toBe(envelope.id);
     });
 
     it("a prediction stored before the failure is not sent twice when the retry emits it again (its dedupe key)", async () => {
