@@ -1,4 +1,4 @@
-/** Starts the built app (`probot run ./lib/index.js`) as a real process against a GitHub stand-in. */
+/** Starts the built app (`node lib/main.js`, what `npm start` runs) as a real process against a GitHub stand-in. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:net";
@@ -41,7 +41,7 @@ export function appEnv(opts: { secret: string; githubHost: string; databasePath:
 
 export async function startApp(env: Record<string, string>, port: number): Promise<AppProcess> {
   let output = "";
-  const child = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], {
+  const child = spawn(process.execPath, ["lib/main.js"], {
     env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
+import { eightCharRuns, FAKE, leaks } from "../analysis/fakeSecrets.js";
 import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "process-test-secret";
@@ -65,6 +66,23 @@ describe("the app process", () => {
     expect(fake.writes().filter((r) => !r.path.includes("access_tokens"))).toEqual([]);
     app.child.kill("SIGKILL");
     await app.exited;
+  });
+
+  it("writes neither the body nor a secret of a rejected webhook to its log, also in the lines Probot writes itself", async () => {
+    const port = await freePort();
+    const app = await startApp({ ...env, LOG_LEVEL: "debug" }, port);
+    running.push(app);
+    const tokens = { github: FAKE.github, slack: FAKE.slack, stripe: FAKE.stripe, huggingface: FAKE.huggingface, awsId: FAKE.awsId };
+    const payload = JSON.parse(prEvent());
+    payload.pull_request.body = `private-body-marker: rotate ${Object.values(tokens).join(" and ")}`;
+    const body = JSON.stringify(payload);
+    const bad = await postWebhook(port, { event: "pull_request", id: "bad-sig-secrets", body, signature: sign(body, "wrong-secret") });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    await waitFor(async () => /signature/i.test(app.output()), 5000, () => `no log line about the signature:\n${app.output()}`);
+    app.child.kill("SIGKILL");
+    await app.exited;
+    expect(leaks(app.output(), eightCharRuns(tokens))).toEqual([]);
+    expect(app.output()).not.toContain("private-body-marker"); // the rejected body is not logged at all
   });
 
   it("finishes a job interrupted by a crash after the restart, writing to GitHub once", async () => {

@@ -1,0 +1,55 @@
+/**
+ * The process's one logger, shared by Probot and the app: Probot's own logger (pino, formatted
+ * by @probot/pino from LOG_LEVEL, LOG_FORMAT, LOG_LEVEL_IN_STRING, LOG_MESSAGE_KEY, SENTRY_DSN),
+ * with every line passing the redactor as text before it is formatted or leaves the process. So
+ * the lines Probot writes itself (a rejected webhook, a request log) hide secrets as the app's do,
+ * and no field carries more than MAX_LOG_STRING characters.
+ */
+import { getTransformStream } from "@probot/pino";
+import { Transform } from "node:stream";
+import pino, { type Logger } from "pino";
+import { redact } from "../analysis/secrets.js";
+import { mapLogValue } from "./redactingLog.js";
+
+/** Longest string a log field keeps: a stack fits, a request body does not. */
+export const MAX_LOG_STRING = 4000;
+
+function cut(text: string): string {
+  return text.length <= MAX_LOG_STRING ? text : `${text.slice(0, MAX_LOG_STRING)}… (${text.length} characters)`;
+}
+
+/** pino writes each log line as one chunk; the redactor sees it whole. */
+export function redactingStream(): Transform {
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, done) {
+      done(null, redact(chunk.toString()));
+    },
+  });
+}
+
+/** `destination`: where the formatted lines go (standard output, as Probot's own logger). */
+export async function processLog(env: NodeJS.ProcessEnv = process.env, destination: NodeJS.WritableStream = process.stdout): Promise<Logger> {
+  const format = await getTransformStream({
+    // Probot's rule: LOG_FORMAT if set (anything but "pretty" is JSON), else JSON in production.
+    logFormat: env.LOG_FORMAT ? (env.LOG_FORMAT === "pretty" ? "pretty" : "json") : env.NODE_ENV === "production" ? "json" : "pretty",
+    logLevelInString: env.LOG_LEVEL_IN_STRING === "true",
+    sentryDsn: env.SENTRY_DSN,
+  });
+  const redacting = redactingStream();
+  redacting.pipe(format).pipe(destination);
+  return pino(
+    {
+      level: env.LOG_LEVEL || "info",
+      name: "probot",
+      messageKey: env.LOG_MESSAGE_KEY || "msg",
+      // Bounded lines: a rejected webhook's error carries the whole body (a private repository's
+      // event); errors keep name, message, stack, status and code, and long strings are cut.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => mapLogValue(a, cut)) as Parameters<typeof method>);
+        },
+      },
+    },
+    redacting,
+  );
+}
