@@ -9,6 +9,13 @@
  * figures, and 1 only when the corpus itself is malformed.
  *
  *   npx tsx scripts/eval.ts [--category CAT] [--lang LANG] [--json] [--corpus DIR] [--min-cases N]
+ *                           [--min-severity SEV] [--blind]
+ *
+ * Without `--corpus` it measures the three corpora in turn: test/fixtures/corpus, the held-out
+ * set (test/fixtures/holdout) and the blind set (test/fixtures/blind), whose report never names a
+ * case (`--blind` does the same for any corpus). Findings below `--min-severity` (default
+ * medium, the repository config's default threshold) are not counted: the figures are those a
+ * user sees.
  *
  * `--min-cases N` replaces the minimum numbers of positive and negative cases (300 and 150) by
  * N each, for smaller corpora passed with `--corpus` (a held-out set, say); `--min-cases 0`
@@ -17,10 +24,10 @@
  * The loading and scoring functions are exported (and unit-tested in test/eval); `main` runs
  * only when the file is executed directly.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { SECURITY_CATEGORY_LIST } from "../src/analysis/types.js";
+import { SECURITY_CATEGORY_LIST, SEVERITIES, severityRank, type Severity } from "../src/analysis/types.js";
 
 /** The categories the corpus measures: the security part of the finding vocabulary. */
 export const EVAL_CATEGORIES = SECURITY_CATEGORY_LIST;
@@ -127,7 +134,14 @@ export interface Corpus {
   errors: string[];
 }
 
-export const DEFAULT_CORPUS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "corpus");
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures");
+export const DEFAULT_CORPUS_DIR = join(FIXTURES, "corpus");
+/** Cases kept apart from the rules: rules were not tuned on them. */
+export const HOLDOUT_CORPUS_DIR = join(FIXTURES, "holdout");
+/** Cases written by someone who never saw the rules; whoever writes rules sees only its figures, never its cases. */
+export const BLIND_CORPUS_DIR = join(FIXTURES, "blind");
+/** The repository config's default `review.min_severity`: what a user sees without configuring anything. */
+export const DEFAULT_MIN_SEVERITY: Severity = "medium";
 
 /** Tool droppings that are not cases: dotfiles (.DS_Store) and Python byte-code caches. */
 const IGNORED = /^(?:\..*|__pycache__)$/;
@@ -394,7 +408,7 @@ export function aggregate(scored: readonly ScoredCase[]): Report {
 // Running the engine
 
 /** Analyses one corpus case as a newly added file and returns its findings as the scorer sees them. */
-export async function analyseCase(c: CorpusCase): Promise<{ findings: Observed[]; skipped: string[] }> {
+export async function analyseCase(c: CorpusCase, minSeverity: Severity = DEFAULT_MIN_SEVERITY): Promise<{ findings: Observed[]; skipped: string[] }> {
   const { runAnalysis } = await import("../src/analysis/analyze.js");
   const { parsePatch } = await import("../src/analysis/diff.js");
   const lines = c.text.split("\n");
@@ -403,7 +417,7 @@ export async function analyseCase(c: CorpusCase): Promise<{ findings: Observed[]
   const file = parsePatch(c.path, patch, { status: "added" });
   const result = await runAnalysis({ files: [file], fileContents: new Map([[c.path, c.text]]) });
   const findings = result.findings
-    .filter((f) => f.path === c.path && f.side !== "LEFT")
+    .filter((f) => f.path === c.path && f.side !== "LEFT" && severityRank(f.severity) >= severityRank(minSeverity))
     .map((f) => ({ line: f.line, category: f.category, rule: f.rule, message: f.message }));
   const skipped = result.skipped.filter((s) => s.path === c.path || s.path === "*").map((s) => s.reason);
   return { findings, skipped };
@@ -469,11 +483,20 @@ export interface EvalArgs {
   corpus?: string;
   /** Replaces both minimum case counts (`--min-cases N`). */
   minCases?: number;
+  /** Findings below it are not counted (`--min-severity`, default DEFAULT_MIN_SEVERITY). */
+  minSeverity?: Severity;
+  /** Figures only, no case names (`--blind`; always for the blind corpus). */
+  blind?: boolean;
 }
 
 function wholeNumber(name: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new Error(`${name} needs a whole number, not "${v}"`);
   return Number(v);
+}
+
+function severity(v: string): Severity {
+  if (!(SEVERITIES as readonly string[]).includes(v)) throw new Error(`--min-severity must be one of ${SEVERITIES.join(", ")}, not "${v}"`);
+  return v as Severity;
 }
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
@@ -492,13 +515,44 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     else if (a === "--lang" || a.startsWith("--lang=")) args.lang = value("--lang");
     else if (a === "--corpus" || a.startsWith("--corpus=")) args.corpus = value("--corpus");
     else if (a === "--min-cases" || a.startsWith("--min-cases=")) args.minCases = wholeNumber("--min-cases", value("--min-cases"));
+    else if (a === "--min-severity" || a.startsWith("--min-severity=")) args.minSeverity = severity(value("--min-severity"));
+    else if (a === "--blind") args.blind = true;
     else if (a === "--help" || a === "-h") throw new Error("usage");
     else throw new Error(`unknown option ${a}`);
   }
   return args;
 }
 
-const USAGE = "usage: tsx scripts/eval.ts [--category CATEGORY] [--lang javascript|typescript|python|go|java] [--json] [--corpus DIR] [--min-cases N]";
+const USAGE =
+  "usage: tsx scripts/eval.ts [--category CATEGORY] [--lang javascript|typescript|python|go|java] [--json] [--corpus DIR] [--min-cases N] [--min-severity SEVERITY] [--blind]";
+
+interface CorpusRun {
+  name: string;
+  dir: string;
+  minimums: CorpusMinimums;
+  blind: boolean;
+}
+
+/** `--corpus DIR` alone, or the three corpora: ours (with its minimum sizes), the held-out set and the blind set. */
+function corporaToRun(args: EvalArgs): CorpusRun[] {
+  const given = args.minCases === undefined ? undefined : { positive: args.minCases, negative: args.minCases };
+  if (args.corpus !== undefined) {
+    const dir = resolve(args.corpus);
+    return [{ name: relative(process.cwd(), dir) || dir, dir, minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }, blind: args.blind === true || dir === BLIND_CORPUS_DIR }];
+  }
+  const none = { positive: 0, negative: 0 };
+  const runs: CorpusRun[] = [
+    { name: "corpus", dir: DEFAULT_CORPUS_DIR, minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }, blind: args.blind === true },
+    { name: "holdout", dir: HOLDOUT_CORPUS_DIR, minimums: none, blind: args.blind === true },
+    { name: "blind", dir: BLIND_CORPUS_DIR, minimums: none, blind: true },
+  ];
+  return runs.filter((r) => existsSync(r.dir));
+}
+
+/** A blind corpus's report: its figures, no case names, lines or messages. */
+function figuresOnly(report: Report): Report {
+  return { ...report, misses: [], falseAlarms: [], skipped: [] };
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: EvalArgs;
@@ -518,37 +572,41 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const minimums =
-    args.minCases === undefined
-      ? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }
-      : { positive: args.minCases, negative: args.minCases };
-  const corpus = loadCorpus(args.corpus ? resolve(args.corpus) : DEFAULT_CORPUS_DIR, minimums);
-  if (corpus.errors.length > 0) {
-    console.error(`The corpus in ${corpus.root} is malformed:`);
-    for (const e of corpus.errors) console.error(`  ${e}`);
-    return 1;
+  const minSeverity = args.minSeverity ?? DEFAULT_MIN_SEVERITY;
+  const results: Array<{ name: string; blind: boolean; seconds: number; files: number; report: Report }> = [];
+  for (const run of corporaToRun(args)) {
+    const corpus = loadCorpus(run.dir, run.minimums);
+    if (corpus.errors.length > 0) {
+      console.error(`The corpus in ${corpus.root} is malformed:`);
+      // A blind corpus names no case, even when malformed: its writer checks it alone.
+      for (const e of run.blind ? [`${corpus.errors.length} error(s)`] : corpus.errors) console.error(`  ${e}`);
+      return 1;
+    }
+    const selected = corpus.cases.filter(
+      (c) => (args.category === undefined || c.folder === args.category) && (args.lang === undefined || c.language === args.lang),
+    );
+    const started = Date.now();
+    const scored: ScoredCase[] = [];
+    for (const c of selected) {
+      const { findings, skipped } = await analyseCase(c, minSeverity);
+      scored.push({ path: c.path, language: c.language, positive: c.positive, score: scoreCase(c.labels, findings), skipped });
+    }
+    const report = aggregate(scored);
+    results.push({ name: run.name, blind: run.blind, seconds: (Date.now() - started) / 1000, files: selected.length, report: run.blind ? figuresOnly(report) : report });
   }
 
-  const selected = corpus.cases.filter(
-    (c) => (args.category === undefined || c.folder === args.category) && (args.lang === undefined || c.language === args.lang),
-  );
-  const started = Date.now();
-  const scored: ScoredCase[] = [];
-  for (const c of selected) {
-    const { findings, skipped } = await analyseCase(c);
-    scored.push({ path: c.path, language: c.language, positive: c.positive, score: scoreCase(c.labels, findings), skipped });
-  }
-  const report = aggregate(scored);
-  const seconds = (Date.now() - started) / 1000;
-
+  const filters = { category: args.category ?? null, lang: args.lang ?? null, min_severity: minSeverity };
   if (args.json) {
-    console.log(JSON.stringify({ filters: { category: args.category ?? null, lang: args.lang ?? null }, seconds, ...report }, null, 2));
-  } else {
-    const filters = [args.category && `category ${args.category}`, args.lang && `language ${args.lang}`].filter(Boolean);
-    if (filters.length > 0) console.log(`Filtered to ${filters.join(", ")}.`);
-    console.log(formatReport(report));
+    console.log(JSON.stringify({ filters, corpora: results.map((r) => ({ name: r.name, blind: r.blind, seconds: r.seconds, ...r.report })) }, null, 2));
+    return 0;
+  }
+  const shown = [args.category && `category ${args.category}`, args.lang && `language ${args.lang}`, `findings of severity ${minSeverity} and above`].filter(Boolean);
+  console.log(`Counted: ${shown.join(", ")}.`);
+  for (const r of results) {
     console.log("");
-    console.log(`Analysed ${selected.length} file(s) in ${seconds.toFixed(1)} s.`);
+    console.log(`=== ${r.name}${r.blind ? " (blind: figures only)" : ""} ===`);
+    console.log(formatReport(r.report));
+    console.log(`Analysed ${r.files} file(s) in ${r.seconds.toFixed(1)} s.`);
   }
   return 0;
 }

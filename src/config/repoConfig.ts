@@ -18,11 +18,11 @@ export const repoConfigSchema = z
         enabled: z.boolean().default(true).describe("Review pull requests at all."),
         drafts: z.boolean().default(false).describe("Review draft pull requests; when false, drafts wait until ready for review."),
         max_inline_comments: z.number().int().min(0).max(100).default(20).describe("Most inline comments in one review; the rest go in the summary."),
-        min_severity: z.enum(SEVERITIES).default("low").describe("Findings below this severity are not reported."),
+        min_severity: z.enum(SEVERITIES).default("medium").describe("Findings below this severity are not commented on or counted in the summary."),
         labels: z.boolean().default(true).describe("Add `empathy: …` labels to reviewed pull requests."),
       })
       .strict()
-      .default({ enabled: true, drafts: false, max_inline_comments: 20, min_severity: "low", labels: true }),
+      .default({ enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true }),
     issues: z
       .object({
         enabled: z.boolean().default(true).describe("Open an issue for each high-confidence prediction."),

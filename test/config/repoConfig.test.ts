@@ -7,7 +7,7 @@ describe("repository config", () => {
   it("has a default for every key", () => {
     expect(DEFAULT_CONFIG).toEqual({
       target_level: 5,
-      review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "low", labels: true },
+      review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true },
       issues: { enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] },
       ignore: [],
       analysis: { large_change_lines: 1000, max_files: 300 },

@@ -196,6 +196,11 @@ describe("parseArgs", () => {
     expect(parseArgs([])).toEqual({ json: false });
   });
 
+  it("reads --min-severity (a severity) and --blind", () => {
+    expect(parseArgs(["--min-severity", "high", "--blind"])).toEqual({ json: false, minSeverity: "high", blind: true });
+    expect(() => parseArgs(["--min-severity=severe"])).toThrow(/must be one of info, low, medium, high, critical/);
+  });
+
   it("rejects unknown options and missing values", () => {
     expect(() => parseArgs(["--verbose"])).toThrow(/unknown option/);
     expect(() => parseArgs(["--lang"])).toThrow(/needs a value/);

@@ -10,6 +10,7 @@
  * parse are skipped or analysed in the parts that parse, and said so in `skipped`.
  */
 import { parse as parseNapi, type SgNode, type SgRoot } from "@ast-grep/napi";
+import { severityFor, type Evidence } from "../evidence.js";
 import { fingerprint } from "../fingerprint.js";
 import { isSuppressed } from "../suppression.js";
 import { redactSecrets } from "../secrets.js";
@@ -445,6 +446,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     const { source, added } = work;
     if (rule.skipInTests && work.isTest) return;
     let confidence = rule.confidence;
+    let evidence: Evidence = "pattern";
     let note = "";
     const preferLines: number[] = [startLine];
     let penalty = 0;
@@ -472,6 +474,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       const verdict = judge(rule, rule.taint, match, engine, mv, (re) => testText(work, re));
       if (!verdict || engine.stopped) return;
       confidence = verdict.confidence;
+      evidence = verdict.evidence;
       note = verdict.note;
       preferLines.push(...verdict.lines.map((l) => l + unit.lineBase));
     }
@@ -500,7 +503,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       path: work.path,
       line,
       side: "RIGHT",
-      severity: rule.severity,
+      severity: severityFor(rule.severity, rule.category, evidence, confidence - penalty),
       confidence: roundConfidence(confidence - penalty),
       message: redactSecrets(note ? `${rule.message} ${note}` : rule.message),
       recommendation: redactSecrets(rule.recommendation),
@@ -678,6 +681,7 @@ function anchorLine(match: SgNode): number {
 
 interface Verdict {
   confidence: number;
+  evidence: Evidence;
   note: string;
   /** 0-based unit lines of the tainted value (where to report when the call's line is not added). */
   lines: number[];
@@ -794,12 +798,14 @@ function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngin
     if (level === SOURCE && v.source) {
       verdict = {
         confidence: v.source.remote ? rule.confidence : spec.localConfidence,
+        evidence: v.source.remote ? "request-input" : "local-input",
         note: `Data from \`${v.source.label}\` (${v.source.remote ? "request input" : "local input"}) reaches it.`,
         lines: [],
       };
     } else if (spec.policy === "any" || (spec.policy === "built" && v.built)) {
       verdict = {
         confidence: spec.unknownConfidence,
+        evidence: v.built ? "assembled" : "non-constant",
         note: v.built ? "The value is assembled at runtime from values whose origin is not checked here." : "The value is not a constant.",
         lines: [],
       };
