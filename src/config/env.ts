@@ -41,7 +41,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     jobTimeoutMs: seconds("EMPATHY_JOB_TIMEOUT_SECONDS", 300_000, 86_400),
     forcedReviewIntervalMs: intFrom(env, "EMPATHY_FORCED_REVIEW_INTERVAL_SECONDS", 300, 0, 86_400) * 1000,
     analysisWorkers: intFrom(env, "EMPATHY_ANALYSIS_WORKERS", defaultPoolSize(), 1, 64),
-    analysisWorkerMaxTasks: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MAX_TASKS", 200, 1, 100_000),
+    analysisWorkerMaxTasks: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MAX_TASKS", 2000, 1, 100_000),
     analysisWorkerMemoryMb: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MEMORY_MB", 1024, 128, 65_536),
     analysisLimits: {
       maxFileBytes: intFrom(env, "EMPATHY_MAX_FILE_BYTES", DEFAULT_LIMITS.maxFileBytes, 1, 100_000_000),

@@ -67,7 +67,7 @@ describe("process settings", () => {
       jobBaseDelayMs: 2000,
       jobTimeoutMs: 300_000,
       forcedReviewIntervalMs: 300_000,
-      analysisWorkerMaxTasks: 200,
+      analysisWorkerMaxTasks: 2000,
       analysisWorkerMemoryMb: 1024,
       analysisLimits: { maxFileBytes: 1_000_000, maxLineLength: 10_000, maxNestingDepth: 200, fileTimeBudgetMs: 5_000, reviewTimeBudgetMs: 60_000 },
     });

@@ -15,7 +15,11 @@ import { TASK_STARTED, type AnalysisTask, type AnalysisTaskResult } from "./task
 export interface AnalysisPoolOptions {
   /** Worker processes (default: cores - 1, at least 1). */
   size?: number;
-  /** Tasks a worker runs before it is replaced (default 200). */
+  /**
+   * Tasks the pool runs before its workers are replaced (default 2,000). A backstop against slow
+   * leaks, not the main guard (a heap that stays large recycles at once): a replacement costs a
+   * worker start-up (~0.5 s), so at 200 a 50,000-line review spent a third of its time restarting.
+   */
   maxTasksPerWorker?: number;
   /** V8 heap cap of each worker, in MB (default 1024); going over it ends that worker only. */
   memoryMb?: number;
@@ -64,7 +68,7 @@ export class AnalysisPool {
 
   constructor(private readonly options: AnalysisPoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? defaultPoolSize()));
-    this.maxTasksPerWorker = Math.max(1, options.maxTasksPerWorker ?? 200);
+    this.maxTasksPerWorker = Math.max(1, options.maxTasksPerWorker ?? 2000);
     this.memoryMb = Math.max(64, options.memoryMb ?? 1024);
   }
 
