@@ -20,8 +20,10 @@ import { SelfEvents } from "./github/selfEvents.js";
 import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
 import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
+import { processLogFlushed } from "./logging/processLog.js";
 import { redactingLog } from "./logging/redactingLog.js";
 import { healthHandler } from "./server/health.js";
+import { GitHubCalls } from "./github/githubCalls.js";
 import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
@@ -58,6 +60,9 @@ export interface EmpathyAppOptions {
   /** Listeners attached to the bus by the engine (Slack, JIRA...). */
   integrations?: Integration[];
 }
+
+/** Marks the app's own signal handler, so the process entry can tell it from others (see main.ts). */
+export const APP_SHUTDOWN = Symbol.for("empathy-bot.shutdown");
 
 export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction {
   return async (app: Probot, { addHandler }) => {
@@ -102,11 +107,15 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     }
     // Integrations from the operator config send through the webhook manager (same outbox,
     // retries and logs); a problem in one stops start-up like a bad webhook does.
+    // GitHub calls: one attempt each, time-limited, their outcomes reported by /health.
+    const githubCalls = new GitHubCalls();
+    const auth = async (installationId: number) => githubCalls.bound(await app.auth(installationId));
+    const appAuth = async () => githubCalls.bound(await app.auth());
     let integrations: AnyIntegration[];
     try {
       integrations = buildIntegrations(operatorConfig.integrations, {
         manager: webhooks,
-        octokit: octokitForRepository((installationId) => app.auth(installationId)),
+        octokit: octokitForRepository((installationId) => (installationId === undefined ? appAuth() : auth(installationId))),
         log,
       });
       for (const integration of integrations) integration.attach(bus);
@@ -138,7 +147,6 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       log,
     });
     const analyse = options.analyse ?? ((input, opts) => analyseInPool(pool, input, opts));
-    const auth = (installationId: number) => app.auth(installationId);
     // One instance: it asks GitHub for the app's own login once and remembers it.
     const self = new SelfEvents(app);
 
@@ -165,13 +173,13 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       store,
       engine,
       auth,
-      appAuth: () => app.auth(),
+      appAuth,
       review: (payload) => runReviewJob(payload, reviewDeps),
       log,
       access: operatorConfig.slack,
     });
     try {
-      addHandler(healthHandler(store, () => pool.stats()));
+      addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health() }));
       addHandler(slack.handler);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
@@ -185,18 +193,22 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
       const retention = new Retention({ store, retentionDays: settings.retentionDays, log });
       retention.start();
-      // A deploy's SIGTERM lets the running job finish; anything queued waits in the store,
-      // and so do webhook deliveries not yet sent (requests in flight get a few seconds).
+      // A deploy's SIGTERM (or Ctrl-C) gives the running job a few seconds, then releases it for a
+      // later run; anything queued waits in the store, and so do webhook deliveries not yet sent
+      // (requests in flight get a few seconds). A second Ctrl-C ends the process at once.
       const shutdown = async (signal: string) => {
-        log.info({ signal }, "stopping: finishing the running job");
+        log.info({ signal }, "stopping: the running job has a few seconds to finish");
         await retention.stop();
         await queue.stop();
         await bus.settled({ timeoutMs: 5000 });
         await webhooks.stop();
         await pool.destroy();
         await store.close();
+        log.info({ signal }, "stopped");
+        await processLogFlushed();
         process.exit(0);
       };
+      Object.assign(shutdown, { [APP_SHUTDOWN]: true });
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
     }

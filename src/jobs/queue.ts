@@ -27,6 +27,14 @@ export class JobTimeoutError extends Error {
   }
 }
 
+/** Why a running job was let go: the process is stopping; the job runs again later, from the start. */
+export class JobReleasedError extends Error {
+  constructor() {
+    super("released: the process stopped while running it");
+    this.name = "JobReleasedError";
+  }
+}
+
 /** How a failure should be treated; supplied by whoever knows the errors (e.g. GitHub's). */
 export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAfterMs?: number };
 
@@ -42,6 +50,8 @@ export interface JobQueueOptions {
   concurrency?: number;
   /** A job running longer than this fails and is retried (default 5 minutes). */
   timeoutMs?: number;
+  /** How long stop() lets running jobs finish before it releases them for a later run (default 3 s). */
+  stopGraceMs?: number;
   /** Wraps each handler run (the app: the event bus's scope, so a job whose events were not stored fails). */
   around?: (run: () => Promise<void>) => Promise<void>;
   random?: () => number;
@@ -63,6 +73,8 @@ export class JobQueue {
   private running = false;
   private loops: Promise<void>[] = [];
   private wake: (() => void) | null = null;
+  /** The running jobs' controllers: stop() aborts them once its grace period is over. */
+  private readonly active = new Set<AbortController>();
   private readonly opts: Required<Omit<JobQueueOptions, "store" | "log">> & Pick<JobQueueOptions, "store" | "log">;
 
   constructor(options: JobQueueOptions) {
@@ -74,6 +86,7 @@ export class JobQueue {
       pollIntervalMs: 1000,
       concurrency: 1,
       timeoutMs: 5 * 60_000,
+      stopGraceMs: 3000,
       around: (run: () => Promise<void>) => run(),
       random: Math.random,
       ...options,
@@ -109,11 +122,22 @@ export class JobQueue {
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
   }
 
-  /** Stops taking new jobs and waits for the ones in progress. */
+  /**
+   * Stops taking new jobs and lets the running ones finish for a short grace period; a job still
+   * running then is released (queued again, to run from the start later) so a stop takes seconds,
+   * not a review's length. Its writes check what GitHub already has, so a rerun repeats nothing.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
-    await Promise.all(this.loops);
+    const loops = Promise.all(this.loops);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.opts.stopGraceMs)));
+    if ((await Promise.race([loops, grace])) === "late") {
+      for (const controller of this.active) controller.abort(new JobReleasedError());
+      await loops;
+    }
+    clearTimeout(timer);
     this.loops = [];
   }
 
@@ -171,27 +195,29 @@ export class JobQueue {
     return true;
   }
 
-  /** Runs the work until it settles or its time limit passes, whichever comes first. */
+  /** Runs the work until it settles, its time limit passes or stop() releases it, whichever comes first. */
   private async withTimeLimit(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new JobTimeoutError(this.opts.timeoutMs));
-        reject(controller.signal.reason);
-      }, this.opts.timeoutMs);
-    });
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(this.opts.timeoutMs)), this.opts.timeoutMs);
+    const ended = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
+    this.active.add(controller);
     const running = work(controller.signal);
-    running.catch(() => undefined); // after a timeout its own outcome no longer matters
+    running.catch(() => undefined); // once timed out or released, its own outcome no longer matters
     try {
-      await Promise.race([running, expired]);
+      await Promise.race([running, ended]);
     } finally {
       clearTimeout(timer);
+      this.active.delete(controller);
     }
   }
 
   private async handleFailure(job: JobRecord, error: unknown): Promise<void> {
     const message = errorMessage(error);
+    if (error instanceof JobReleasedError) {
+      await this.opts.store.retryJob(job.id, Date.now(), message);
+      this.opts.log.info({ job_id: job.id, job_type: job.type, ...jobSubject(job.payload) }, "job released: it runs again after the restart");
+      return;
+    }
     const { retryable, retryAfterMs } = error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
     if (retryable && job.attempts < this.opts.maxAttempts) {
       const delay = retryAfterMs ?? backoffDelay(job.attempts, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);

@@ -27,6 +27,20 @@ export function redactingStream(): Transform {
   });
 }
 
+/** The streams between pino and the destination: lines pass them asynchronously. */
+const pipelines: Array<[Transform, Transform]> = [];
+
+/**
+ * Resolves once every line logged so far has left the pipeline (or after `timeoutMs`): call it
+ * before `process.exit`, which would otherwise drop the last lines (the ones that say why).
+ */
+export async function processLogFlushed(timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const busy = () => pipelines.some((streams) => streams.some((s) => s.writableLength > 0 || s.readableLength > 0));
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (busy() && Date.now() < deadline);
+}
+
 /** `destination`: where the formatted lines go (standard output, as Probot's own logger). */
 export async function processLog(env: NodeJS.ProcessEnv = process.env, destination: NodeJS.WritableStream = process.stdout): Promise<Logger> {
   const format = await getTransformStream({
@@ -37,6 +51,7 @@ export async function processLog(env: NodeJS.ProcessEnv = process.env, destinati
   });
   const redacting = redactingStream();
   redacting.pipe(format).pipe(destination);
+  pipelines.push([redacting, format]);
   return pino(
     {
       level: env.LOG_LEVEL || "info",

@@ -1,5 +1,5 @@
 import { jest } from "@jest/globals";
-import { JobQueue, JobTimeoutError, backoffDelay } from "../../src/jobs/queue.js";
+import { JobQueue, JobReleasedError, JobTimeoutError, backoffDelay } from "../../src/jobs/queue.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 
 const silent = { info: () => {}, warn: () => {}, error: jest.fn() };
@@ -77,6 +77,34 @@ describe("JobQueue", () => {
     for (let i = 0; i < 100 && done.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     await queue.stop();
     expect(done).toEqual([1, 2]);
+  });
+
+  it("stop() lets a running job finish within the grace period, and releases one that does not, to run again later", async () => {
+    const store = new SqliteStore(":memory:");
+    const log = { ...silent, info: jest.fn() };
+    const queue = new JobQueue({ store, log, pollIntervalMs: 10_000, stopGraceMs: 50 });
+    let started = 0;
+    let signalled: unknown;
+    queue.register("stuck", async (_p, _job, signal) => {
+      started++;
+      signal.addEventListener("abort", () => (signalled = signal.reason));
+      await new Promise(() => undefined); // never settles: a GitHub call that hangs
+    });
+    await queue.enqueue({ type: "stuck", payload: { owner: "o", repo: "r", pullNumber: 3 } });
+    await queue.start();
+    for (let i = 0; i < 100 && started === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await queue.stop(); // returns although the job never ends
+    expect(signalled).toBeInstanceOf(JobReleasedError);
+    const [job] = await store.listJobs("queued");
+    expect(job).toMatchObject({ type: "stuck", lastError: "released: the process stopped while running it" });
+    expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ job_id: job.id, repo: "o/r", pull_number: 3 }), "job released: it runs again after the restart");
+
+    // The next process runs it again.
+    const next = new JobQueue({ store, log: silent });
+    const ran: number[] = [];
+    next.register("stuck", async () => void ran.push(1));
+    expect(await next.drain()).toBe(1);
+    expect(ran).toEqual([1]);
   });
 
   it("requeues jobs a crashed process left running", async () => {

@@ -121,6 +121,6 @@ describe("the app process", () => {
     expect(fake.problems).toEqual([]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0); // a graceful stop
-    expect(second.output()).toMatch(/stopping: finishing the running job/);
+    expect(second.output()).toMatch(/stopping: the running job has a few seconds to finish[\s\S]*"msg":"stopped"/);
   });
 });
