@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { AnalysisLimits } from "../analysis/limits.js";
 import { SEVERITIES } from "../analysis/types.js";
+import { parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "./yamlLimits.js";
 
 export const CONFIG_FILE = "empathy.yml";
 export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
@@ -99,7 +100,7 @@ export function resolveRepoConfig(raw: unknown, file = CONFIG_PATH): { config: R
     for (const issue of result.error.issues) {
       const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
       for (const path of keys) {
-        problems.push({ file, key: path.join(".") || "(root)", message: issueMessage(issue) });
+        problems.push({ file, key: path.join(".") || "(root)", message: issueMessage(issue, path) });
         candidate = removePath(candidate, path);
       }
     }
@@ -107,9 +108,63 @@ export function resolveRepoConfig(raw: unknown, file = CONFIG_PATH): { config: R
   return { config: structuredClone(DEFAULT_CONFIG), problems };
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return "unknown key";
+function issueMessage(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
+  if (issue.code === "unrecognized_keys") return unknownKeyMessage(String(path[path.length - 1]), knownRepoConfigKeys(path.slice(0, -1)));
   return issue.message;
+}
+
+/**
+ * "unknown key (did you mean min_severity?); known keys: …", as the operator config says it: the
+ * same words in the summary comment, `/empathy config` and `empathy config check`.
+ */
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const suggestion = didYouMean(key, known);
+  return `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ""}${known.length > 0 ? `; known keys: ${known.join(", ")}` : ""}`;
+}
+
+/** The keys the schema knows at a path of mappings (`[]`: the top level; `["review"]`…). */
+export function knownRepoConfigKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = repoConfigSchema;
+  for (const segment of [...path, undefined]) {
+    // Through `.default()` and `.optional()` to the object inside.
+    while (schema && (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional)) schema = schema.def.innerType;
+    if (!(schema instanceof z.ZodObject)) return [];
+    if (segment === undefined) return Object.keys(schema.shape);
+    schema = (schema.shape as Record<string, z.core.$ZodType>)[String(segment)];
+  }
+  return [];
+}
+
+/**
+ * The candidate closest to a mistyped word (camelCase and dashes read as snake_case), or
+ * undefined when none is close: at most 2 edits, or a third of the candidate's length.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const normalized = word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = c === normalized ? 0 : levenshtein(normalized, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
 }
 
 function removePath(obj: any, path: PropertyKey[]): any {
@@ -127,4 +182,26 @@ function removePath(obj: any, path: PropertyKey[]): any {
     delete cursor[path[path.length - 1] as any];
   }
   return obj;
+}
+
+/**
+ * One config file's text as the app reads it (src/github/repoConfigLoader.ts), with the same
+ * words for each file-level problem: bounded YAML (REPO_CONFIG_YAML_LIMITS), an empty file is an
+ * empty mapping, anything but a mapping is refused. `raw` is null when the file is refused: the
+ * review then runs with the defaults. For `empathy review` and `empathy config check`, which read
+ * the file from disk.
+ */
+export function parseRepoConfigText(text: string, file = CONFIG_PATH): { raw: Record<string, unknown> | null; problems: ConfigProblem[] } {
+  let parsed: unknown;
+  try {
+    parsed = parseBoundedYaml(text, REPO_CONFIG_YAML_LIMITS);
+  } catch (error) {
+    const why = error instanceof YamlLimitError ? `the YAML ${error.message}` : `invalid YAML: ${String((error as Error).message).split("\n")[0].replace(/:$/, "")}`;
+    return { raw: null, problems: [{ file, key: "(file)", message: `could not be read: ${why}` }] };
+  }
+  if (parsed === null || parsed === undefined) return { raw: {}, problems: [] };
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    return { raw: null, problems: [{ file, key: "(root)", message: "the file must be a YAML mapping of keys to values" }] };
+  }
+  return { raw: parsed as Record<string, unknown>, problems: [] };
 }

@@ -6,6 +6,7 @@ import type { KeyedFeedback, PatternRecord, TrustRecord } from "../engine/state.
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import { migrations } from "./migrations.js";
 import type {
+  DeletionCount,
   FeedbackEntry,
   RateSlotClaim,
   JobRecord,
@@ -972,6 +973,252 @@ export class SqliteStore implements Store {
     if (row.claimant === claimant) return { ok: true };
     return { ok: false, lastAt: row.last_at, nextAt: row.last_at + intervalMs };
   }
+
+  // --- operator commands (see OperatorStore) ---
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    const row = this.stmt("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  async listRecentJobs(query: { status?: JobStatus; type?: string; since?: number; limit?: number }): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.status) (where.push("status = ?"), args.push(query.status));
+    if (query.type) (where.push("type = ?"), args.push(query.type));
+    if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at DESC, id DESC LIMIT ?`;
+    return (this.stmt(sql).all(...args, query.limit ?? 100) as JobRow[]).map(toJob);
+  }
+
+  async replayDeadJobs(query: { ids?: number[]; since?: number }, now: number): Promise<number[]> {
+    const where = ["status = 'dead'"];
+    const args: unknown[] = [];
+    if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
+    if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+    const rows = this.stmt(`UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`).all(
+      now,
+      now,
+      ...args,
+    ) as { id: number }[];
+    return rows.map((r) => r.id).sort((a, b) => a - b);
+  }
+
+  async replayDeadWebhookDeliveries(
+    query: { ids?: string[]; since?: number; registrationId?: string },
+    now: number,
+  ): Promise<{ replayed: string[]; disabled: { id: string; registrationId: string; reason: string | null }[] }> {
+    const where = ["status = 'dead'"];
+    const args: unknown[] = [];
+    if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
+    if (query.since !== undefined) (where.push("finished_at >= ?"), args.push(query.since));
+    if (query.registrationId !== undefined) (where.push("registration_id = ?"), args.push(query.registrationId));
+    const matching = where.join(" AND ");
+    return this.db.transaction(() => {
+      const disabled = (
+        this.stmt(
+          `SELECT d.id, d.registration_id, r.disabled_reason FROM (SELECT id, registration_id, created_at FROM webhook_deliveries WHERE ${matching}) d
+           JOIN webhook_registrations r ON r.id = d.registration_id WHERE r.disabled_at IS NOT NULL ORDER BY d.created_at, d.id`,
+        ).all(...args) as { id: string; registration_id: string; disabled_reason: string | null }[]
+      ).map((r) => ({ id: r.id, registrationId: r.registration_id, reason: r.disabled_reason }));
+      const replayed = (
+        this.stmt(
+          `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, finished_at = NULL
+           WHERE ${matching} AND registration_id NOT IN (SELECT id FROM webhook_registrations WHERE disabled_at IS NOT NULL) RETURNING id`,
+        ).all(now, now, ...args) as { id: string }[]
+      ).map((r) => r.id);
+      return { replayed: replayed.sort(), disabled };
+    })();
+  }
+
+  // --- data deletion (see DataDeletionStore) ---
+
+  async deleteRepositoryData(repo: string, options: { dryRun?: boolean } = {}): Promise<DeletionCount[]> {
+    const full = repo.trim().toLowerCase();
+    const slash = full.indexOf("/");
+    if (slash <= 0 || slash !== full.lastIndexOf("/") || slash === full.length - 1) throw new Error(`"${repo}" is not a repository name (owner/name)`);
+    const owner = full.slice(0, slash);
+    const name = full.slice(slash + 1);
+    const mentions = repoMention(full);
+    const refersToRepo = (value: unknown) => namesRepository(value, owner, name, mentions);
+    return this.deleteData(options.dryRun === true, async (run) => {
+      // Rows keyed by the repository.
+      const byRepo: [string, string][] = [
+        ["reviews", "reviews recorded (pull request, commit, review id)"],
+        ["summaries", "summary comments (ids and shown fingerprints)"],
+        ["posted_findings", "inline comments posted"],
+        ["shown_items", "findings and predictions shown"],
+        ["feedback_log", "feedback received"],
+        ["suppressed_findings", "findings dismissed as false positives"],
+        ["trust", "trust scores"],
+        ["patterns", "learned patterns"],
+        ["prediction_issues", "prediction issue links"],
+        ["transformation_issues", "transformation issue links"],
+        ["open_pull_resources", "open pull requests' coordination records"],
+        ["coordination_done", "coordination steps done"],
+      ];
+      for (const [table, what] of byRepo) await run.delete(table, what, this.rowids(`SELECT rowid AS rowid FROM ${table} WHERE lower(repo) = ?`, full));
+      const slots = this.matchingRowids("rate_slots", "slot", full, (slot) => mentions.test(slot.toLowerCase()));
+      await run.delete("rate_slots", "rate slots (/empathy review, help)", slots);
+      await run.delete("jobs", "jobs and their payloads (any status)", this.matchingRowids("jobs", "payload", name, (text) => refersToRepo(JSON.parse(text))));
+      const events = this.matchingRows("webhook_events", "id", "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+      await this.deleteEventsAndDeliveries(run, events, (body) => mentions.test(body.toLowerCase()), name);
+      await run.delete(
+        "webhook_dedupe",
+        "webhook dedupe keys",
+        this.matchingRowids("webhook_dedupe", "dedupe_key", full, (key) => mentions.test(key.toLowerCase())),
+      );
+    });
+  }
+
+  async deleteUserData(login: string, options: { dryRun?: boolean } = {}): Promise<DeletionCount[]> {
+    const who = login.trim().replace(/^@/, "").toLowerCase();
+    if (!/^[a-z\d](?:[a-z\d-]*[a-z\d])?(?:\[bot\])?$/.test(who)) throw new Error(`"${login}" is not a GitHub login`);
+    const refersToUser = (value: unknown) => namesPerson(value, who);
+    return this.deleteData(options.dryRun === true, async (run) => {
+      await run.delete("trust", "trust scores", this.rowids("SELECT rowid AS rowid FROM trust WHERE lower(user_id) = ?", who));
+      const feedback = this.rowids("SELECT rowid AS rowid FROM feedback_log WHERE lower(user_id) = ?", who);
+      await run.delete("feedback_log", "feedback on their pull requests", feedback);
+      const shown = this.rowids("SELECT rowid AS rowid FROM shown_items WHERE lower(author) = ?", who);
+      await run.delete("shown_items", "findings and predictions shown on their pull requests", shown);
+      await run.delete(
+        "open_pull_resources",
+        "their open pull requests' coordination records",
+        this.rowids("SELECT rowid AS rowid FROM open_pull_resources WHERE lower(author) = ?", who),
+      );
+      await run.anonymise(
+        "suppressed_findings",
+        "findings they dismissed (kept for the repository, their name removed)",
+        this.rowids("SELECT rowid AS rowid FROM suppressed_findings WHERE lower(user_id) = ?", who),
+        "user_id",
+      );
+      await run.delete(
+        "rate_slots",
+        "rate slots (help per person)",
+        this.matchingRowids("rate_slots", "slot", who, (slot) => slot.slice(slot.lastIndexOf(":") + 1).toLowerCase() === who),
+      );
+      const jobs = this.matchingRowids("jobs", "payload", who, (text) => refersToUser(JSON.parse(text)));
+      await run.delete("jobs", "jobs and their payloads that name them (any status)", jobs);
+      const events = this.matchingRows("webhook_events", "id", "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+      await this.deleteEventsAndDeliveries(run, events, () => false, who);
+    });
+  }
+
+  /** Runs the steps with secure_delete on (deleted rows are overwritten), then asks for a checkpoint; in dry-run mode only counts. */
+  private async deleteData(dryRun: boolean, steps: (run: DeletionRun) => Promise<void>): Promise<DeletionCount[]> {
+    const counts: DeletionCount[] = [];
+    const add = (table: string, what: string, count: number, action: DeletionCount["action"]) => {
+      const same = counts.find((c) => c.table === table && c.what === what && c.action === action);
+      if (same) same.count += count;
+      else counts.push({ table, what, count, action });
+    };
+    const run: DeletionRun = {
+      delete: async (table, what, rowids) => {
+        const sql = `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`;
+        add(table, what, dryRun ? rowids.length : await this.inBatches(rowids, (list) => this.db.prepare(sql).run(list).changes), "deleted");
+      },
+      anonymise: async (table, what, rowids, column) => {
+        const sql = `UPDATE ${table} SET ${column} = '${DELETED_USER}' WHERE rowid IN (SELECT value FROM json_each(?))`;
+        add(table, what, dryRun ? rowids.length : await this.inBatches(rowids, (list) => this.db.prepare(sql).run(list).changes), "anonymised");
+      },
+    };
+    const previous = this.db.pragma("secure_delete", { simple: true });
+    if (!dryRun) this.db.pragma("secure_delete = ON");
+    try {
+      await steps(run);
+    } finally {
+      if (!dryRun) this.db.pragma(`secure_delete = ${Number(previous) ? "ON" : "OFF"}`);
+    }
+    // The overwritten pages into the database file, and the write-ahead log (which holds older
+    // copies of them) emptied: waiting at most a moment for the app's readers and writers; when
+    // they are busy, the log's old frames are overwritten as the app goes on.
+    if (!dryRun) {
+      const timeout = this.db.pragma("busy_timeout", { simple: true });
+      this.db.pragma("busy_timeout = 200");
+      try {
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch {
+        // busy: see above
+      } finally {
+        this.db.pragma(`busy_timeout = ${Number(timeout)}`);
+      }
+    }
+    return counts;
+  }
+
+  /** Webhook events (rowid, id) and what carries them: deliveries (and their attempts), batch items. */
+  private async deleteEventsAndDeliveries(
+    run: DeletionRun,
+    events: { rowid: number; key: string }[],
+    bodyNames: (body: string) => boolean,
+    needle: string,
+  ): Promise<void> {
+    const eventIds = new Set(events.map((e) => e.key));
+    const deliveries = new Map<number, string>();
+    const ids = [...eventIds];
+    for (let i = 0; i < ids.length; i += DELETE_BATCH) {
+      const rows = this.db
+        .prepare(
+          `SELECT DISTINCT d.rowid AS rowid, d.id AS id FROM webhook_deliveries d, json_each(d.event_ids) j
+           WHERE j.value IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(ids.slice(i, i + DELETE_BATCH))) as { rowid: number; id: string }[];
+      for (const r of rows) deliveries.set(r.rowid, r.id);
+    }
+    // A rendered body (a payload template) that names it, whatever its events.
+    for (const r of this.matchingRows("webhook_deliveries", "id", "body", needle, bodyNames)) deliveries.set(r.rowid, r.key);
+    const deliveryIds = JSON.stringify([...deliveries.values()]);
+    const attempts = this.rowids("SELECT rowid AS rowid FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))", deliveryIds);
+    await run.delete("webhook_attempts", "webhook delivery attempts (logs)", attempts);
+    await run.delete("webhook_deliveries", "webhook deliveries (any status, dead letters too)", [...deliveries.keys()]);
+    await run.delete(
+      "webhook_batch_items",
+      "webhook events waiting for a batch",
+      this.rowids("SELECT rowid AS rowid FROM webhook_batch_items WHERE event_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids)),
+    );
+    await run.delete("webhook_events", "stored webhook events", events.map((e) => e.rowid));
+  }
+
+  private rowids(sql: string, ...args: unknown[]): number[] {
+    return (this.db.prepare(sql).all(...args) as { rowid: number }[]).map((r) => r.rowid);
+  }
+
+  /** Rowids of rows whose `column` contains `needle` (a cheap filter, lower case) and passes `test`, read a page at a time. */
+  private matchingRowids(table: string, column: string, needle: string, test: (text: string) => boolean): number[] {
+    return this.matchingRows(table, "rowid", column, needle, test).map((r) => r.rowid);
+  }
+
+  private matchingRows(table: string, keyColumn: string, column: string, needle: string, test: (text: string) => boolean): { rowid: number; key: string }[] {
+    const page = this.db.prepare(
+      `SELECT rowid AS rowid, ${keyColumn} AS key, ${column} AS text FROM ${table}
+       WHERE rowid > ? AND instr(lower(${column}), ?) > 0 ORDER BY rowid LIMIT ${DELETE_BATCH}`,
+    );
+    const out: { rowid: number; key: string }[] = [];
+    for (let after = 0; ; ) {
+      const rows = page.all(after, needle) as { rowid: number; key: string; text: string }[];
+      for (const r of rows) {
+        let hit = false;
+        try {
+          hit = test(r.text);
+        } catch {
+          hit = false; // not JSON: not ours to judge
+        }
+        if (hit) out.push({ rowid: r.rowid, key: r.key });
+      }
+      if (rows.length < DELETE_BATCH) return out;
+      after = rows[rows.length - 1].rowid;
+    }
+  }
+
+  /** Runs `fn` on the rowids a batch at a time, each batch in its own transaction, yielding between them. */
+  private async inBatches(rowids: number[], fn: (list: string) => number): Promise<number> {
+    let done = 0;
+    for (let i = 0; i < rowids.length; i += DELETE_BATCH) {
+      if (i > 0) await yieldToEventLoop();
+      done += this.db.transaction(() => fn(JSON.stringify(rowids.slice(i, i + DELETE_BATCH))))();
+    }
+    return done;
+  }
 }
 
 interface ShownRow {
@@ -996,4 +1243,76 @@ interface OpenPullRow {
 
 function toOpenPull(row: OpenPullRow): OpenPullResources {
   return { prNumber: row.pr_number, author: row.author, headSha: row.head_sha, url: row.url, title: row.title, resources: JSON.parse(row.resources) as unknown[] };
+}
+
+/** Rows per transaction when deleting a repository's or a person's data: writers wait at most one batch. */
+const DELETE_BATCH = 500;
+
+/** What replaces a person's login in rows kept for the repository (a dismissed finding). */
+const DELETED_USER = "(deleted user)";
+
+interface DeletionRun {
+  delete(table: string, what: string, rowids: number[]): Promise<void>;
+  anonymise(table: string, what: string, rowids: number[], column: string): Promise<void>;
+}
+
+/** `owner/name` in a text, not as part of a longer name (`owner/name-2`, `x-owner/name`); lower case. */
+function repoMention(full: string): RegExp {
+  const escaped = full.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\w.-])${escaped}(?![\\w-]|\\.[\\w-])`);
+}
+
+/** A JSON value that is about the repository: `owner` and `repo` fields that name it, or any text that mentions `owner/name`. */
+function namesRepository(value: unknown, owner: string, name: string, mention: RegExp): boolean {
+  if (typeof value === "string") return mention.test(value.toLowerCase());
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some((v) => namesRepository(v, owner, name, mention));
+  const o = value as Record<string, unknown>;
+  if (typeof o.owner === "string" && typeof o.repo === "string" && o.owner.toLowerCase() === owner && o.repo.toLowerCase() === name) return true;
+  return Object.values(o).some((v) => namesRepository(v, owner, name, mention));
+}
+
+/**
+ * Fields that hold a person's login in job payloads and events: authors, commenters, assignees,
+ * reviewers, the user an interaction or trust change is about, coordination's agents.
+ */
+const PERSON_FIELDS = new Set([
+  "author",
+  "prAuthor",
+  "closedBy",
+  "resolvedBy",
+  "assignee",
+  "assigner",
+  "reviewer",
+  "requester",
+  "requested_by",
+  "previous_reviewers",
+  "user_id",
+  "userId",
+  "login",
+  "user",
+  "sender",
+  "agent1",
+  "agent2",
+  "from_agent",
+  "to_agent",
+  "requesting_agent",
+  "target_agents",
+]);
+/** Mappings keyed by `@login` (coordination's owned paths per code owner). */
+const PERSON_KEYED_FIELDS = new Set(["owned_paths"]);
+
+/** A JSON value that names the person (lower-case login) in a person field, as `login` or `@login`. */
+function namesPerson(value: unknown, login: string, field?: string): boolean {
+  if (typeof value === "string") {
+    if (field === undefined || !PERSON_FIELDS.has(field)) return false;
+    const v = value.toLowerCase();
+    return v === login || v === `@${login}`;
+  }
+  if (value === null || typeof value !== "object") return false;
+  // Array elements belong to the field the array is under (target_agents: ["@a", "@b"]).
+  if (Array.isArray(value)) return value.some((v) => namesPerson(v, login, field));
+  const o = value as Record<string, unknown>;
+  if (field !== undefined && PERSON_KEYED_FIELDS.has(field) && Object.keys(o).some((k) => k.toLowerCase() === `@${login}`)) return true;
+  return Object.entries(o).some(([k, v]) => namesPerson(v, login, k));
 }

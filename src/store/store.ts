@@ -330,6 +330,69 @@ export interface RetentionStore {
   pruneShownItems(before: number, limit: number): Promise<number>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore {
+export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore, OperatorStore, DataDeletionStore {
   close(): Promise<void>;
+}
+
+/**
+ * What the operator commands (`empathy jobs`, `empathy deliveries`) need beyond the queue's own
+ * methods. Each is one short statement, so they run while the app works on the same store.
+ */
+export interface OperatorStore {
+  getJob(id: number): Promise<JobRecord | undefined>;
+  /** Jobs last updated first, optionally of one status and type, updated at or after `since` (ms). */
+  listRecentJobs(query: { status?: JobStatus; type?: string; since?: number; limit?: number }): Promise<JobRecord[]>;
+  /**
+   * Dead jobs back to the queue, due at `now`, with a fresh attempt budget (attempts 0; the last
+   * error is kept until the job succeeds): by ids, or every job dead-lettered at or after `since`.
+   * Jobs that are not dead are left alone. Returns the ids requeued.
+   */
+  replayDeadJobs(query: { ids?: number[]; since?: number }, now: number): Promise<number[]>;
+  /**
+   * Webhook dead letters back to pending with a fresh retry budget, as replayWebhookDeliveries,
+   * but never those of a registration that is disabled (a 410 Gone): by ids, or every dead
+   * letter finished at or after `since` (of one registration, with `registrationId`). Returns
+   * the ids replayed and the dead letters left because their registration is disabled.
+   */
+  replayDeadWebhookDeliveries(
+    query: { ids?: string[]; since?: number; registrationId?: string },
+    now: number,
+  ): Promise<{ replayed: string[]; disabled: { id: string; registrationId: string; reason: string | null }[] }>;
+}
+
+/** What a data deletion removed (or would remove), one line per kind of record. */
+export interface DeletionCount {
+  /** The table. */
+  table: string;
+  /** What its rows are, for people: "trust scores", "stored webhook events"… */
+  what: string;
+  count: number;
+  /** Rows deleted, or kept with the person's name replaced (a repository's decision they made). */
+  action: "deleted" | "anonymised";
+}
+
+/**
+ * Deleting a repository's or a person's data (`empathy data delete`), for privacy requests and
+ * uninstalls. Rows are found by their columns and, in JSON (job payloads, stored events), by the
+ * fields that name a repository or a person; deleted in batches of short transactions, with
+ * SQLite's secure_delete on. `dryRun`: count only.
+ */
+export interface DataDeletionStore {
+  /**
+   * Everything stored about a repository (`owner/name`, matched without regard to case as GitHub
+   * does): reviews, summaries, posted and shown findings, feedback, suppressions, trust, patterns,
+   * prediction and transformation issue links, coordination rows, rate slots, jobs (any status)
+   * whose payload names it, and the webhook events that name it with their deliveries, attempts,
+   * batch items and dedupe keys.
+   */
+  deleteRepositoryData(repo: string, options?: { dryRun?: boolean }): Promise<DeletionCount[]>;
+  /**
+   * Everything stored about a person (a GitHub login, without regard to case), in every
+   * repository: their trust scores, the feedback they gave, the findings shown on their pull
+   * requests, their open pull requests' coordination records, their rate slots, jobs whose
+   * payload names them (author, commenter, assignee, reviewer…), and the webhook events that name
+   * them with their deliveries. Suppressions they made stay (a repository's decision) with the
+   * name replaced.
+   */
+  deleteUserData(login: string, options?: { dryRun?: boolean }): Promise<DeletionCount[]>;
 }

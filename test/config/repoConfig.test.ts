@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { lowerLimits } from "../../src/analysis/limits.js";
-import { DEFAULT_CONFIG, repoAnalysisLimits, repoConfigJsonSchema, resolveRepoConfig } from "../../src/config/repoConfig.js";
+import { DEFAULT_CONFIG, parseRepoConfigText, repoAnalysisLimits, repoConfigJsonSchema, resolveRepoConfig } from "../../src/config/repoConfig.js";
 import { readSettings } from "../../src/config/env.js";
 
 describe("repository config", () => {
@@ -42,9 +42,34 @@ describe("repository config", () => {
     expect(config.issues.min_confidence).toBe(0.85);
     expect(problems).toEqual([
       { file: ".github/empathy.yml", key: "review.max_inline_comments", message: expect.stringMatching(/expected number/) },
-      { file: ".github/empathy.yml", key: "review.colour", message: "unknown key" },
+      { file: ".github/empathy.yml", key: "review.colour", message: "unknown key; known keys: enabled, drafts, max_inline_comments, min_severity, labels" },
       { file: ".github/empathy.yml", key: "issues.min_confidence", message: expect.stringMatching(/<=1/) },
     ]);
+  });
+
+  it("says which key was meant for a mistyped one, at any level, as the operator config does", () => {
+    const { config, problems } = resolveRepoConfig({ targetLevel: 2, review: { min_severty: "high", "max-inline-comments": 3 }, ignroe: ["docs/**"], analysis: { large_change: 5 } });
+    expect(config).toEqual(DEFAULT_CONFIG);
+    expect(problems.map((p) => [p.key, p.message]).sort()).toEqual([
+      [
+        "analysis.large_change",
+        "unknown key (did you mean large_change_lines?); known keys: large_change_lines, max_files, max_file_bytes, max_line_length, max_nesting_depth, file_time_budget_seconds, review_time_budget_seconds",
+      ],
+      ["ignroe", "unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis"],
+      ["review.max-inline-comments", "unknown key (did you mean max_inline_comments?); known keys: enabled, drafts, max_inline_comments, min_severity, labels"],
+      ["review.min_severty", "unknown key (did you mean min_severity?); known keys: enabled, drafts, max_inline_comments, min_severity, labels"],
+      ["targetLevel", "unknown key (did you mean target_level?); known keys: target_level, review, issues, ignore, analysis"],
+    ]);
+    // Nothing close: no guess.
+    expect(resolveRepoConfig({ colour: "red" }).problems[0].message).toBe("unknown key; known keys: target_level, review, issues, ignore, analysis");
+  });
+
+  it("reads a file's text as the app does: bounded YAML, an empty file is a file, anything but a mapping refused", () => {
+    expect(parseRepoConfigText("target_level: 3\n")).toEqual({ raw: { target_level: 3 }, problems: [] });
+    expect(parseRepoConfigText("")).toEqual({ raw: {}, problems: [] });
+    expect(parseRepoConfigText("- a\n- b\n")).toEqual({ raw: null, problems: [{ file: ".github/empathy.yml", key: "(root)", message: "the file must be a YAML mapping of keys to values" }] });
+    expect(parseRepoConfigText("review: [\n", "x.yml").problems).toEqual([{ file: "x.yml", key: "(file)", message: expect.stringMatching(/^could not be read: invalid YAML: /) }]);
+    expect(parseRepoConfigText(`ignore: ["${"a".repeat(70_000)}"]\n`).problems[0].message).toBe("could not be read: the YAML is 69 KB, over the 64 KB limit");
   });
 
   it("rejects a file that is not a mapping", () => {

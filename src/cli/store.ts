@@ -1,0 +1,60 @@
+/**
+ * The store the operator commands work on: the app's, found the way the app finds it
+ * (src/main.ts applies `.env` over the environment; src/store/open.ts reads DATABASE_URL), or
+ * the one `--database` names. It must exist: a mistyped path must not create an empty store.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { DEFAULT_DATABASE_PATH, sqlitePathFromUrl } from "../store/open.js";
+import { SqliteStore } from "../store/sqlite.js";
+import { InputError, type CliIo } from "./common.js";
+
+export const DATABASE_OPTION = { database: { type: "string" } } as const;
+
+export const DATABASE_HELP = `  --database PATH      the store (a SQLite file, or sqlite:PATH); default: DATABASE_URL from
+                       .env in the current folder, else from the environment, else
+                       ${DEFAULT_DATABASE_PATH}, as the app does when started here`;
+
+export interface OpenedStore {
+  store: SqliteStore;
+  /** The file, as shown to the user (relative to the current folder when inside it). */
+  shown: string;
+}
+
+/** Where DATABASE_URL comes from, as for the app: `.env` over the environment. */
+function databaseUrl(io: CliIo, explicit: string | undefined): { url: string | undefined; from: string } {
+  if (explicit !== undefined) return { url: explicit, from: "--database" };
+  try {
+    const dotenv = parseEnv(readFileSync(resolve(io.cwd, ".env"), "utf8"));
+    if (dotenv.DATABASE_URL !== undefined && dotenv.DATABASE_URL.trim() !== "") return { url: dotenv.DATABASE_URL, from: "DATABASE_URL in .env" };
+  } catch {
+    // no .env (or unreadable): the environment decides, as for the app
+  }
+  const env = io.env ?? process.env;
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== "") return { url: env.DATABASE_URL, from: "DATABASE_URL" };
+  return { url: undefined, from: "the app's default, DATABASE_URL being unset" };
+}
+
+export function openOperatorStore(io: CliIo, explicit: string | undefined): OpenedStore {
+  const { url, from } = databaseUrl(io, explicit);
+  let path: string;
+  try {
+    path = sqlitePathFromUrl(url);
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  if (path === ":memory:") throw new InputError(`${from} names an in-memory store: there is nothing to read`);
+  const full = resolve(io.cwd, path);
+  const rel = relative(io.cwd, full);
+  const shown = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? full : rel;
+  if (!existsSync(full)) {
+    throw new InputError(`no store at ${full} (${from}): run empathy in the app's folder, set DATABASE_URL, or give --database PATH`);
+  }
+  if (!statSync(full).isFile()) throw new InputError(`${shown} (${from}) is not a file`);
+  try {
+    return { store: new SqliteStore(full), shown };
+  } catch (error) {
+    throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
+  }
+}
