@@ -1,20 +1,34 @@
 /**
  * Secrets: detecting them in changed files, and redacting them from everything the bot writes.
  *
- * - Detection (`detectSecrets`, async) runs secretlint's recommended rule preset, a maintained
- *   detector library, once on a whole text, plus `findGenericSecrets`: high-entropy values
- *   assigned to names like `password`, `secret`, `token`, `api_key`, which secretlint lacks.
+ * - Provider token formats live in one table (`secretFormats.ts`), read by both sides: the
+ *   detector reports them, the redactor hides them. `scanFormats` finds every format's anchor in
+ *   one regex pass, then tries only the formats whose anchors it met, at their positions.
+ * - Detection (`detectSecrets`, async) adds secretlint's recommended rule preset (a maintained
+ *   detector library, run once on a whole text), strict PEM private keys, and the generic
+ *   check (`findGenericSecrets`): high-entropy values assigned to names like `password`,
+ *   `secret`, `token`, `api_key`, in code and in configuration files (.env, YAML, properties,
+ *   INI, TOML, Dockerfiles, shell), plus passwords in connection strings, credential calls and
+ *   `Authorization` headers.
  * - Redaction (`redactSecrets`, sync) is the safety net on every output (comments, issues,
- *   logs, event text, webhook payloads). It knows the well-known token shapes, PEM private key
- *   blocks, credentials in URLs and the generic assignment check, so that a secret pasted into a
- *   pull request title or body, or quoted in a code snippet, is never echoed. It is a redactor,
- *   not the detector: it errs on the side of hiding. `redactKnownSecrets` hides exact values
- *   (those the detector found).
+ *   logs, event text, webhook payloads). It runs the same table, looser PEM blocks and the
+ *   generic check, so that a secret pasted into a pull request title or body, or quoted in a
+ *   code snippet, is never echoed. It errs on the side of hiding. `redactKnownSecrets` hides
+ *   exact values (those the detector found).
  * - `redact` is the one step every boundary applies, to the whole text before any cut: the
  *   shapes above plus the exact values found in the pull request the current job reviews
  *   (`withKnownSecrets`, memory only). It knows every format the detector reports.
+ *
+ * Severity follows evidence: a provider format (distinctive prefix or shape, a check digit when
+ * the format has one) is high, critical for root keys (AWS secret keys, private keys); a
+ * secret-looking name with a high-entropy value is medium; weak values are low.
+ *
+ * Everything here runs in time linear in the text's length: bounded quantifiers, no nested
+ * ones, and regexes tried only where a cheap anchor or name was found.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { DEFAULT_RIGHT, TOKEN_FORMATS, type TokenFormat } from "./secretFormats.js";
+import type { Severity } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Placeholders and entropy
@@ -27,13 +41,16 @@ const PLACEHOLDER =
 /** Runs and ascending sequences ("00000", "12345", "abcde") mark hand-typed example values. */
 const TYPED_PATTERN = /(.)\1{4,}|01234|12345|23456|34567|45678|56789|abcde|bcdef/i;
 
+/** Template and format references: `{name}`, `{{ name }}`, `%NAME%`, `@NAME@`, `:name`, `$NAME`. */
+const TEMPLATE = /^(?:\{\{?[ \t]*[\w.|() -]{1,80}[ \t]*\}?\}|%[\w.]{1,80}%|@[\w.]{1,80}@|:[A-Za-z_]\w{0,80}|\$\{?[\w.]{1,80}\}?)$/;
+
 /**
  * Whether a value assigned to a secret-looking name, or a password in a URL, is a placeholder
- * (`EXAMPLE`, `xxx`, `changeme`, `your-key-here`, `<key>`, `${VAR}`, `{{ var }}`, `%(pw)s`,
- * `process.env.X`, `dummy`, `test`, `****`, `00000`, `12345`...).
+ * (`EXAMPLE`, `xxx`, `changeme`, `your-key-here`, `<key>`, `${VAR}`, `{{ var }}`, `{var}`,
+ * `%(pw)s`, `process.env.X`, `dummy`, `test`, `****`, `00000`, `12345`...).
  */
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || TYPED_PATTERN.test(value) || /^[$%]/.test(value);
+  return PLACEHOLDER.test(value) || TYPED_PATTERN.test(value) || /^[$%]/.test(value) || TEMPLATE.test(value);
 }
 
 /**
@@ -69,6 +86,68 @@ export function shannonEntropy(s: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What the scans return
+// ---------------------------------------------------------------------------------------------
+
+/** The redaction tag: a format's `kind` ("github-token", "aws-access-key-id"...), "private-key", "generic-secret". */
+export type SecretKind = string;
+
+export interface SecretMatch {
+  start: number;
+  end: number;
+  kind: SecretKind;
+}
+
+/** One secret a scan found: where the value is, what it is, and how much the evidence is worth. */
+export interface FoundSecret extends SecretMatch {
+  /** Where the match came from: a format id ("github-pat"), "generic", "pem". */
+  source: string;
+  label: string;
+  severity: Severity;
+  confidence: number;
+  /** The exact secret (for redaction of the same value elsewhere; never print it). */
+  value: string;
+  /** False: hidden by the redactor, not reported by the detector (public keys, documentation). */
+  report: boolean;
+  /** The whole match (the value may be a part of it: `AccountKey=<value>`, `DD_API_KEY=<value>`). */
+  matchStart: number;
+  matchEnd: number;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * Which spans a new one would overlap, in O(log n): spans sorted by start, with the largest end
+ * seen so far. (A hostile text may hold many thousands of secrets: pairwise checks would be quadratic.)
+ */
+class SpanIndex {
+  private readonly starts: number[];
+  private readonly maxEnds: number[];
+  constructor(spans: readonly Span[]) {
+    const sorted = [...spans].sort((a, b) => a.start - b.start);
+    this.starts = sorted.map((x) => x.start);
+    this.maxEnds = [];
+    let max = -1;
+    for (const x of sorted) this.maxEnds.push((max = Math.max(max, x.end)));
+  }
+  overlaps(span: Span): boolean {
+    // The last span starting before `span` ends; any span up to it that ends after `span` starts overlaps.
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < span.end) [last, lo] = [mid, mid + 1];
+      else hi = mid - 1;
+    }
+    return last >= 0 && this.maxEnds[last] > span.start;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The generic check: high-entropy values assigned to secret-looking names
 // ---------------------------------------------------------------------------------------------
 
@@ -78,27 +157,47 @@ const PATH_OR_URL = /^(?:[~.]?\/)[\w./-]*$|:\/\/|^[\w.-]+(?:\/[\w.-]+)+$|\.(?:pe
 /** A value that repeats the secret word ("token123", "mypassword1") is an example. */
 const NAMES_ITSELF = /passw(?:or)?d|secret|token|api_?key/i;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const CAMEL_WORDS = /^[a-z]+(?:[A-Z][a-z]*)+$/;
+/** camelCase and PascalCase words ("passwordInput", "GoogleMapsKey"): a name, not a value. */
+const CAMEL_WORDS = /^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]*)+$/;
 /** GITHUB_TOKEN, DB_PASSWORD_V2, PROD: the name of a variable, not its value. */
 const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]+$/;
 const WORDS = /^[a-z]+(?:[_.-][a-z]+)*$/;
 /** "Passwort", "Geheimnis": one word. */
 const ONE_WORD = /^[A-Z]?[a-z]+$/;
+/** `VARCHAR(255)`, `uuid4()`, `bcrypt.hash(x)`: a call or a column type. */
+const CALL_LIKE = /^[A-Za-z_][\w.]{0,80}\([^)]{0,200}\)$/;
+/** A validation pattern: `^(?=.*\d).{8,}$`, `[A-Za-z0-9]{32}` (Django's keys start with `^` too: the syntax decides). */
+const REGEX_LIKE = /\(\?[=!:<]|\\[dswDSWbB]|\[[^\]]{1,40}\][*+?{]|\.[*+]|\{\d{1,3},\d{0,3}\}|^\^[\w\\[(.]{0,200}\$$/;
+/** Framework validation rules: `required|string|min:8|confirmed`. */
+const RULES_LIKE = /^[a-z_]{2,30}(?::[\w,.]{1,40})?(?:\|[a-z_]{2,30}(?::[\w,.]{1,40})?){1,20}$/;
+/** Letters outside ASCII: a word in another language ("Contraseña", "Mot de passe"). */
+const NON_ASCII = /[^\x00-\x7F]/;
+
+/** A base64 value that decodes to a placeholder (`cGFzc3dvcmQ=` is "password"). */
+function decodesToPlaceholder(value: string): boolean {
+  if (value.length < 8 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  const decoded = Buffer.from(value, "base64").toString("latin1");
+  return /^[\x20-\x7e]+$/.test(decoded) && (isPlaceholder(decoded) || NAMES_ITSELF.test(decoded) || /^[a-z]+$/i.test(decoded));
+}
 
 /**
  * Whether a value assigned to a secret-looking name is plausibly a real secret. Words,
- * identifiers, paths and names of environment variables are not; short passwords get a lower
- * entropy bar because their maximum entropy is lower.
+ * identifiers, paths, calls, patterns and names of environment variables are not; short
+ * passwords get a lower entropy bar because their maximum entropy is lower.
  */
 function looksSecret(value: string, quoted: boolean): boolean {
-  if (value.length < 8 || /\s/.test(value) || isPlaceholder(value) || NAMES_ITSELF.test(value)) return false;
+  if (value.length < 8 || /\s/.test(value) || NON_ASCII.test(value) || isPlaceholder(value) || NAMES_ITSELF.test(value)) return false;
   if (
     DOTTED_IDENTIFIER.test(value) ||
     PATH_OR_URL.test(value) ||
     CAMEL_WORDS.test(value) ||
     CONSTANT_NAME.test(value) ||
     WORDS.test(value) ||
-    ONE_WORD.test(value)
+    ONE_WORD.test(value) ||
+    CALL_LIKE.test(value) ||
+    REGEX_LIKE.test(value) ||
+    RULES_LIKE.test(value) ||
+    decodesToPlaceholder(value)
   )
     return false;
   let classes = 0;
@@ -112,9 +211,17 @@ function looksSecret(value: string, quoted: boolean): boolean {
   return shannonEntropy(value) >= bar;
 }
 
+/**
+ * A value that passes the generic check but is a guessable word with digits ("admin123",
+ * "Welcome2024!") or short: weak evidence of a production secret. Reported low.
+ */
+function weakValue(value: string): boolean {
+  return value.length < 10 || /^[A-Za-z]{2,20}[0-9]{1,6}[!@#$%^&*?.]?$/.test(value);
+}
+
 /** Names whose value is a credential. The name must END in one of these (tokenType, passwordHash do not). */
 const SECRET_NAMES =
-  "password|passwd|passphrase|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key|auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key|" +
+  "password|passwd|passphrase|pwd|(?<![a-z])pass|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key|auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key|" +
   "jwt[_-]?key|hmac[_-]?key|master[_-]?key|session[_-]?key|app[_-]?key|crypt[_-]?key|cipher[_-]?key|aes[_-]?key|sign[_-]?key|credentials?";
 
 /**
@@ -122,16 +229,16 @@ const SECRET_NAMES =
  * Python, `"...".getBytes()` needs none, `Keys.hmacShaKeyFor(...)`): the literal is still the secret.
  */
 const WRAPPED =
-  String.raw`(?:(?:\[\](?:byte|rune)|(?:new\s+)?String|Buffer\.from|bytes|str|(?:new\s+)?TextEncoder\(\)\.encode|(?:Keys\.)?hmacShaKeyFor|new\s+SecretKeySpec|(?:base64\.)?(?:urlsafe_)?b64decode|Base64\.get(?:Url|Mime)?Decoder\(\)\.decode|hex\.DecodeString)\(\s*)?(?:[rbuRBU]{1,2}(?=["']))?`;
+  String.raw`(?:(?:\[\](?:byte|rune)|(?:new\s+)?String|Buffer\.from|bytes|str|(?:new\s+)?TextEncoder\(\)\.encode|(?:Keys\.)?hmacShaKeyFor|new\s+SecretKeySpec|(?:base64\.)?(?:urlsafe_)?b64decode|Base64\.get(?:Url|Mime)?Decoder\(\)\.decode|hex\.DecodeString)\(\s{0,8})?(?:[rbuRBU]{1,2}(?=["']))?`;
 
 /**
  * name, optional type annotation, operator, value: `x = "..."`, `x: "..."`, `"x": "..."`,
  * `X=...`, `x := "..."`, `'x' => '...'`, `config["x"] = "..."`, Go's `var x string = "..."` and
  * `x = []byte("...")`. A quoted value is a literal; a bare one is a literal only in configuration
- * formats (.env, YAML, properties); in code it is a reference.
+ * formats (.env, YAML, properties); in code it is a reference. One line only.
  */
 const GENERIC = new RegExp(
-  String.raw`(?:${SECRET_NAMES})(?![\w-])["']?\]?(?:\s*\??:\s*[A-Za-z_][\w.<>\[\]|]*|[ \t]+(?:\[\])?[A-Za-z_][\w.]*)?\s*(?<op>=>|:=|===?|!==?|=|:)\s*` +
+  String.raw`(?:${SECRET_NAMES})(?![\w-])["']?\]?(?:[ \t]{0,8}\??:[ \t]{0,8}[A-Za-z_][\w.<>\[\]|]{0,80}|[ \t]{1,8}(?:\[\])?[A-Za-z_][\w.]{0,80})?[ \t]{0,20}(?<op>=>|:=|===?|!==?|=|:)[ \t]{0,20}` +
     String.raw`(?:${WRAPPED}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>|(?<bare>[^\s"'\x60,;:(){}\[\]<>]{8,256}))`,
   "dgi",
 );
@@ -143,12 +250,59 @@ const GENERIC = new RegExp(
  * `os.getenv("API_TOKEN", "...")`): quoted values only.
  */
 const GENERIC_CALL = new RegExp(
-  String.raw`(?:(?:\b(?:set|with)\w*?|(?<=\.))(?:${SECRET_NAMES})\s*\(\s*|(?:${SECRET_NAMES})["']\s*,\s*)${WRAPPED}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>`,
+  String.raw`(?:(?:\b(?:set|with)\w{0,40}?|(?<=\.))(?:${SECRET_NAMES})\s{0,8}\(\s{0,8}|(?:${SECRET_NAMES})["']\s{0,8},\s{0,8})${WRAPPED}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>`,
   "dgi",
 );
 
-/** Cheap test before the regex: the line mentions a secret-looking name at all. */
-const GENERIC_HINT = /pass|pwd|secret|token|key|auth/i;
+/** One argument of a call: a string literal or a plain expression. */
+const ARG = String.raw`(?:"[^"\r\n]{0,200}"|'[^'\r\n]{0,200}'|[\w.$\[\]]{1,100})`;
+
+/**
+ * Calls whose last argument is a password: `DriverManager.getConnection(url, "app", "…")`,
+ * `smtp.login("me@x.io", "…")`, `new PasswordAuthentication("u", "…".toCharArray())`,
+ * `HTTPBasicAuth("u", "…")`, `auth=("u", "…")`.
+ */
+const CREDENTIAL_CALL = new RegExp(
+  String.raw`(?:\b(?:getConnection|NetworkCredential|UsernamePasswordCredentials|UsernamePasswordAuthenticationToken|PasswordAuthentication|HTTPBasicAuth|HTTPDigestAuth|HttpBasicAuth|BasicAuth|basicAuth|setBasicAuth|basic|SimpleCredentials|login|authenticate)\(|\bauth[ \t]{0,4}=[ \t]{0,4}\()` +
+    String.raw`[ \t]{0,4}(?:${ARG}[ \t]{0,4},[ \t]{0,4}){1,3}(?<q>["'])(?<secret>[^"'\r\n]{6,256}?)\k<q>(?:\.toCharArray\(\))?[ \t]{0,4}[,)]`,
+  "dg",
+);
+
+/**
+ * A fallback literal after an environment lookup: `process.env.JWT_SECRET || "…"`,
+ * `os.getenv("DB_PASSWORD") or "…"`, `ENV.fetch("API_KEY") ?? "…"`. The literal ships with the code.
+ */
+const FALLBACK = new RegExp(
+  String.raw`(?:${SECRET_NAMES})(?![\w-])["']?\]?[ \t]{0,8}(?:=|:|=>)[ \t]{0,8}[^\n"'\x60]{0,40}?(?:env|environ|getenv|config|settings|options)\b[^\n]{0,100}?(?:\|\||\?\?|\bor\b)[ \t]{0,8}(?<q>["'\x60])(?<secret>[^"'\x60\r\n]{8,256}?)\k<q>`,
+  "dgi",
+);
+
+/** `password=…` inside a connection string (libpq, ADO.NET, JDBC query, ODBC); in code, only inside a string. */
+const DSN_PASSWORD = /(?<![\w.-])(?:password|passwd|pwd)[ \t]{0,3}=[ \t]{0,3}(?<secret>[^\s;"'&)`]{6,128})/dgi;
+const DSN_CONTEXT = /(?:^|[\s;"'?&])(?:user(?:name)?|user id|uid|host|server|data source|dbname|database|initial catalog)[ \t]{0,3}=/i;
+
+/** `Authorization: Bearer <token>` and `"Bearer <token>"` with a literal token. */
+const BEARER = /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)(?:bearer|token)[ \t]{1,4}(?<secret>[\w\-.~+/]{16,512}={0,2})(?![\w\-.~+/=])/dgi;
+/** `Authorization: Basic <base64 of user:password>`. */
+const BASIC = /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)basic[ \t]{1,4}(?<secret>[A-Za-z0-9+/]{8,512}={0,2})(?![A-Za-z0-9+/=])/dgi;
+/** `curl -u user:password`, `--user user:password`. */
+const CURL_USER = /(?:^|[\s"'])(?:-u|--user)[ =]{1,3}["']?[^\s:"'$]{1,64}:(?<secret>[^\s"'@$]{6,128})/dg;
+
+/** Configuration only: a YAML env list (`- name: DB_PASSWORD` then `value: …`, Kubernetes, Compose, Actions). */
+const YAML_PAIR = new RegExp(
+  String.raw`(?:^|\n)[ \t]{0,40}-?[ \t]{0,4}name:[ \t]{0,4}["']?[\w.-]{0,60}?(?:${SECRET_NAMES})(?![\w-])["']?[ \t]{0,8}\r?\n[ \t]{0,40}value:[ \t]{0,4}(?:(?<q>["'])(?<secret>[^"'\r\n]{8,256})\k<q>|(?<bare>[^\s"'#]{8,256}))`,
+  "dgi",
+);
+/** Configuration only: Dockerfile `ENV DB_PASSWORD value` (the space form) and `ARG`. */
+const DOCKER_ENV = new RegExp(
+  String.raw`^[ \t]{0,20}(?:ENV|ARG)[ \t]{1,20}[\w.-]{0,60}?(?:${SECRET_NAMES})(?![\w-])[ \t]{1,20}(?:(?<q>["'])(?<secret>[^"'\r\n]{8,256})\k<q>|(?<bare>[^\s="']{8,256}))[ \t]*$`,
+  "dgim",
+);
+/** Configuration only: command-line flags, `--password value`. */
+const CLI_FLAG = /(?:^|\s)--(?:password|passwd|token|api-key|apikey|secret|client-secret|access-token)[ \t]{1,4}(?<bare>[^\s"'$-][^\s"']{7,255})/dgi;
+
+/** Cheap test before the regexes: the text mentions a secret-looking name at all. */
+const GENERIC_HINT = /pass|pwd|secret|token|key|auth|credential|bearer|basic|login|getconnection|--user|-u /i;
 
 export interface GenericSecretOptions {
   /**
@@ -158,194 +312,378 @@ export interface GenericSecretOptions {
   quotedOnly?: boolean;
 }
 
-/** Whether `at` is inside a `${...}` parameter expansion on its line. */
-function insideExpansion(text: string, at: number): boolean {
-  const open = text.lastIndexOf("${", at);
-  if (open < 0) return false;
-  const between = text.slice(open + 2, at);
-  return !/[}\n]/.test(between);
+/**
+ * Where the line holding `at` starts, looking back at most `max` characters (on a 1 MB line,
+ * `lastIndexOf` from every match would make the scan quadratic).
+ */
+function lineStartWithin(text: string, at: number, max: number): number {
+  const floor = Math.max(0, at - max);
+  for (let i = at - 1; i >= floor; i--) if (text.charCodeAt(i) === 10) return i + 1;
+  return floor;
 }
 
-/** High-entropy literal values assigned to secret-looking names. Offsets are the value's. */
-export function findGenericSecrets(text: string, options: GenericSecretOptions = {}): SecretMatch[] {
-  if (typeof text !== "string" || text.length < 10 || !GENERIC_HINT.test(text)) return [];
-  const out: SecretMatch[] = [];
-  GENERIC.lastIndex = 0;
+function lineEndWithin(text: string, at: number, max: number): number {
+  const ceiling = Math.min(text.length, at + max);
+  for (let i = at; i < ceiling; i++) if (text.charCodeAt(i) === 10) return i;
+  return ceiling;
+}
+
+/** Whether `at` is inside a `${...}` parameter expansion on its line. */
+function insideExpansion(text: string, at: number): boolean {
+  const line = text.slice(lineStartWithin(text, at, 400), at);
+  const open = line.lastIndexOf("${");
+  return open >= 0 && !line.slice(open + 2).includes("}");
+}
+
+/** Whether `at` is inside a string literal on its line (an odd number of quotes before it, looking back 400 characters). */
+function insideString(text: string, at: number): boolean {
+  let quotes = 0;
+  let quote = "";
+  for (let i = lineStartWithin(text, at, 400); i < at; i++) {
+    const c = text[i];
+    if (quote === "" && (c === '"' || c === "'" || c === "`")) {
+      quote = c;
+      quotes++;
+    } else if (c === quote && text[i - 1] !== "\\") {
+      quote = "";
+      quotes++;
+    }
+  }
+  return quotes % 2 === 1;
+}
+
+/** The line around a span, at most 300 characters each side. */
+function lineAround(text: string, start: number, end: number): string {
+  return text.slice(lineStartWithin(text, start, 300), lineEndWithin(text, end, 300));
+}
+
+function genericFound(start: number, end: number, value: string, label = "password or secret"): FoundSecret {
+  const weak = weakValue(value);
+  return {
+    start,
+    end,
+    matchStart: start,
+    matchEnd: end,
+    kind: "generic-secret",
+    source: "generic",
+    label,
+    severity: weak ? "low" : "medium",
+    confidence: weak ? 0.4 : 0.6,
+    value,
+    report: true,
+  };
+}
+
+/** Runs a global regex with a `secret` (or `bare`) group and pushes what `accept` keeps. */
+function collect(re: RegExp, text: string, out: FoundSecret[], accept: (value: string, m: RegExpExecArray, quoted: boolean) => string | false | undefined): void {
+  // The spans earlier passes found (one regex's own matches never overlap).
+  const taken = new SpanIndex(out);
+  re.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = GENERIC.exec(text)) !== null) {
+  while ((m = re.exec(text)) !== null) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
     const quoted = m.groups?.secret !== undefined;
     const span = m.indices?.groups?.[quoted ? "secret" : "bare"];
     const value = m.groups?.[quoted ? "secret" : "bare"] ?? "";
     if (!span) continue;
-    if (!quoted && options.quotedOnly) continue;
-    // `token == other` compares two variables; only a quoted value is a literal secret.
-    if (!quoted && /^[=!]=/.test(m.groups?.op ?? "")) continue;
-    // `${DB_PASSWORD:?message}` (compose, shell): a required variable and its error message, not a value.
-    if (!quoted && value.startsWith("?") && insideExpansion(text, m.index)) continue;
-    if (looksSecret(value, quoted)) out.push({ start: span[0], end: span[1], kind: "generic-secret" });
+    const label = accept(value, m, quoted);
+    if (label === false || label === undefined) continue;
+    if (taken.overlaps({ start: span[0], end: span[1] })) continue;
+    out.push(genericFound(span[0], span[1], value, label));
   }
-  GENERIC_CALL.lastIndex = 0;
-  while ((m = GENERIC_CALL.exec(text)) !== null) {
-    const span = m.indices?.groups?.secret;
-    const value = m.groups?.secret ?? "";
-    if (!span || out.some((o) => o.start < span[1] && span[0] < o.end)) continue;
-    if (looksSecret(value, true)) out.push({ start: span[0], end: span[1], kind: "generic-secret" });
+}
+
+/** The generic check, with labels and severities. */
+function scanGeneric(text: string, options: GenericSecretOptions = {}): FoundSecret[] {
+  if (typeof text !== "string" || text.length < 10 || !GENERIC_HINT.test(text)) return [];
+  const code = options.quotedOnly === true;
+  const out: FoundSecret[] = [];
+  const label = "password or secret";
+  collect(GENERIC, text, out, (value, m, quoted) => {
+    if (!quoted && code) return false;
+    // `token == other` compares two variables; only a quoted value is a literal secret.
+    if (!quoted && /^[=!]=/.test(m.groups?.op ?? "")) return false;
+    // `${DB_PASSWORD:?message}` (compose, shell): a required variable and its error message, not a value.
+    if (!quoted && value.startsWith("?") && insideExpansion(text, m.index)) return false;
+    return looksSecret(value, quoted) && label;
+  });
+  collect(GENERIC_CALL, text, out, (value) => looksSecret(value, true) && label);
+  collect(FALLBACK, text, out, (value) => looksSecret(value, true) && label);
+  // The password is not the user name again, nor anonymous FTP's e-mail address.
+  collect(CREDENTIAL_CALL, text, out, (value, m) => m[0].split(value).length === 2 && !/^anonymous/i.test(value) && looksSecret(value, true) && "password");
+  collect(BEARER, text, out, (value) => looksSecret(value, true) && "bearer token");
+  collect(BASIC, text, out, (value) => {
+    const decoded = Buffer.from(value, "base64").toString("latin1");
+    const colon = decoded.indexOf(":");
+    if (colon < 1 || !/^[\x20-\x7e]+$/.test(decoded)) return false;
+    const password = decoded.slice(colon + 1);
+    return password.length >= 6 && !isPlaceholder(password) && !NAMES_ITSELF.test(password) && "password in a basic auth header";
+  });
+  collect(CURL_USER, text, out, (value) => looksSecret(value, true) && "password");
+  if (code) {
+    collect(DSN_PASSWORD, text, out, (value, m) => insideString(text, m.index) && DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) && looksSecret(value, true) && "password in a connection string");
+  } else {
+    collect(DSN_PASSWORD, text, out, (value, m) => DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) && looksSecret(value, true) && "password in a connection string");
+    collect(YAML_PAIR, text, out, (value, _m, quoted) => looksSecret(value, quoted) && label);
+    collect(DOCKER_ENV, text, out, (value, _m, quoted) => looksSecret(value, quoted) && label);
+    collect(CLI_FLAG, text, out, (value) => looksSecret(value, false) && label);
   }
   return out.sort((a, b) => a.start - b.start);
 }
 
-// ---------------------------------------------------------------------------------------------
-// The redactor's detectors (sync): well-known token shapes, PEM blocks, URL credentials, generic
-// ---------------------------------------------------------------------------------------------
-
-export type SecretKind =
-  | "aws-access-key-id"
-  | "aws-secret-access-key"
-  | "github-token"
-  | "gitlab-token"
-  | "slack-token"
-  | "slack-webhook"
-  | "stripe-key"
-  | "google-api-key"
-  | "npm-token"
-  | "sendgrid-key"
-  | "openai-key"
-  | "anthropic-key"
-  | "huggingface-token"
-  | "pypi-token"
-  | "twilio-key"
-  | "azure-storage-key"
-  | "shopify-token"
-  | "grafana-token"
-  | "groq-key"
-  | "linear-key"
-  | "notion-token"
-  | "onepassword-token"
-  | "vault-token"
-  | "vercel-token"
-  | "databricks-token"
-  | "docker-token"
-  | "figma-token"
-  | "cloudflare-token"
-  | "tailscale-key"
-  | "private-key"
-  | "jwt"
-  | "url-credentials"
-  | "generic-secret";
-
-export interface SecretMatch {
-  start: number;
-  end: number;
-  kind: SecretKind;
+/** High-entropy literal values assigned to secret-looking names. Offsets are the value's. */
+export function findGenericSecrets(text: string, options: GenericSecretOptions = {}): SecretMatch[] {
+  return scanGeneric(text, options).map((f) => ({ start: f.start, end: f.end, kind: f.kind }));
 }
 
-/** A detector: a global regex (precompiled once); the `secret` group, if any, is what gets redacted. */
-interface Detector {
-  kind: SecretKind;
-  re: RegExp;
-  accept?: (value: string, m: RegExpExecArray) => boolean;
+// ---------------------------------------------------------------------------------------------
+// Provider formats: one anchor pass, then each format tried where its anchor is
+// ---------------------------------------------------------------------------------------------
+
+interface Compiled {
+  f: TokenFormat;
+  sticky: RegExp;
+  left: boolean;
+  right: RegExp | false;
+}
+
+const WORD_CHAR = /[A-Za-z0-9_]/;
+
+function compile(f: TokenFormat): Compiled {
+  const flags = `dy${f.re.flags.includes("i") ? "i" : ""}`;
+  const firstAnchorChar = f.anchors[0]?.[0] ?? "";
+  return {
+    f,
+    sticky: new RegExp(f.re.source, flags),
+    // Anchors that start with punctuation (`://`, `.atlasv1.`) need no word boundary before them.
+    left: f.left !== false && (f.back !== undefined || WORD_CHAR.test(firstAnchorChar)),
+    right: f.right === false ? false : (f.right ?? DEFAULT_RIGHT),
+  };
+}
+
+const COMPILED = TOKEN_FORMATS.map(compile);
+const EXACT = new Map<string, Compiled[]>();
+const FOLDED = new Map<string, Compiled[]>();
+for (const c of COMPILED)
+  for (const a of c.f.anchors) {
+    const map = c.f.ignoreCase ? FOLDED : EXACT;
+    const key = c.f.ignoreCase ? a.toLowerCase() : a;
+    map.set(key, [...(map.get(key) ?? []), c]);
+  }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** An alternation of anchors, longest first (an alternation takes the first that matches). */
+const alternation = (anchors: Iterable<string>, flags: string) =>
+  new RegExp([...anchors].sort((x, y) => y.length - x.length).map(escapeRe).join("|"), flags);
+
+/** Every case-sensitive anchor, and every provider name (two passes: one mixed pass defeats the engine's literal search). */
+const EXACT_ANCHORS = alternation(EXACT.keys(), "g");
+const FOLDED_ANCHORS = alternation(FOLDED.keys(), "gi");
+
+/** The formats to try for an anchor hit: those of every anchor the hit starts with (`sk-ant-` also tries `sk-`). */
+const closures = new Map<string, Compiled[]>();
+function formatsFor(hit: string, ignoreCase: boolean): Compiled[] {
+  const key = ignoreCase ? hit.toLowerCase() : hit;
+  const known = closures.get(key);
+  if (known) return known;
+  const out: Compiled[] = [];
+  for (const [a, cs] of ignoreCase ? FOLDED : EXACT) if (key.startsWith(a)) out.push(...cs);
+  // Most specific first: the table's order.
+  const list = [...new Set(out)].sort((x, y) => COMPILED.indexOf(x) - COMPILED.indexOf(y));
+  closures.set(key, list);
+  return list;
 }
 
 /** Documentation hosts (RFC 2606). */
 const EXAMPLE_HOST = /(?:^|\.)example\.(?:com|org|net)$|\.(?:example|test|invalid)$/i;
+const LOCAL_HOST = /^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal)$/i;
 
 /** Passwords in URLs that are the word itself, or the user name again, are examples. */
 function isPlaceholderUrlPassword(password: string, user: string | undefined, host: string | undefined): boolean {
   return (
     password.length < 3 ||
     password === user ||
+    password === "x-oauth-basic" ||
     EXAMPLE_HOST.test(host ?? "") ||
     isPlaceholder(password) ||
     /^(?:pass(?:word|wd)?|pwd|secret|user(?:name)?|postgres|root|admin|guest)$/i.test(password)
   );
 }
 
-const DETECTORS: Detector[] = [
-  { kind: "private-key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g },
-  { kind: "aws-access-key-id", re: /(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])/g },
-  {
-    kind: "aws-secret-access-key",
-    re: /(?:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)["']?\s*(?:=>|:=|=|:)\s*["']?(?<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
-  },
-  // The new app installation token (ghs_<app id>_<JWT>) first: the classic shape would stop at its first dot.
-  { kind: "github-token", re: /(?<![A-Za-z0-9_])ghs_[0-9]{1,20}_[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{1,10000}\.[A-Za-z0-9_-]{1,1000}/g },
-  { kind: "github-token", re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9_]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g },
-  // `TOKEN:x-oauth-basic@github.com`: the token is the URL's user name, not its password.
-  { kind: "github-token", re: /(?<secret>[^\s:/?#@'"`]{8,256}):x-oauth-basic@/dg },
-  { kind: "gitlab-token", re: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/g },
-  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]{2,}\/[A-Za-z0-9]{2,}\/[A-Za-z0-9]{8,}/gi },
-  { kind: "slack-token", re: /(?<![A-Za-z0-9])(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{10,}/g },
-  { kind: "stripe-key", re: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { kind: "google-api-key", re: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { kind: "npm-token", re: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g },
-  // .npmrc: `//registry/:_authToken=...` and `_auth=...` (legacy UUID tokens, base64 user:password).
-  { kind: "npm-token", re: /(?<![A-Za-z0-9])_auth(?:Token)?\s*=\s*["']?(?<secret>[^\s"'$]{8,})/dg },
-  { kind: "sendgrid-key", re: /(?<![A-Za-z0-9_])SG\.[\w-]{16,32}\.[\w-]{16,64}(?![\w-])/g },
-  { kind: "anthropic-key", re: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,200}/g },
-  { kind: "openai-key", re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}/g },
-  { kind: "huggingface-token", re: /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,64}(?![A-Za-z0-9_])/g },
-  { kind: "pypi-token", re: /(?<![A-Za-z0-9_-])pypi-AgE[A-Za-z0-9_-]{50,}/g },
-  { kind: "twilio-key", re: /(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])/g },
-  // The other formats secretlint's recommended preset reports (its own patterns, a little looser).
-  { kind: "shopify-token", re: /(?<![A-Za-z0-9])(?:shppa|shpca|shpat|shpss)_[A-Za-z0-9]{32,64}(?![A-Za-z0-9])/g },
-  { kind: "grafana-token", re: /(?<![A-Za-z0-9])(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})(?![A-Za-z0-9+/=])/g },
-  { kind: "groq-key", re: /(?<![A-Za-z0-9])gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])/g },
-  { kind: "linear-key", re: /(?<![A-Za-z0-9])lin_api_[A-Za-z0-9_]{32,128}(?![A-Za-z0-9_])/g },
-  { kind: "notion-token", re: /(?<![A-Za-z0-9])ntn_[0-9]{11}[A-Za-z0-9]{35}(?![A-Za-z0-9])/g },
-  { kind: "onepassword-token", re: /(?<![A-Za-z0-9])ops_ey[A-Za-z0-9+/=]{100,1280}/g },
-  { kind: "vault-token", re: /(?<![A-Za-z0-9])hv[sbr]\.[A-Za-z0-9_-]{90,300}(?![A-Za-z0-9_-])/g },
-  { kind: "vercel-token", re: /(?<![A-Za-z0-9])vc[piark]_[A-Za-z0-9]{20,60}(?![A-Za-z0-9])/g },
-  { kind: "databricks-token", re: /(?<![A-Za-z0-9])dapi[A-Fa-f0-9]{32}(?:-[0-9])?(?![A-Fa-f0-9])/g },
-  { kind: "docker-token", re: /(?<![A-Za-z0-9])dckr_pat_[A-Za-z0-9_-]{27,}/g },
-  { kind: "figma-token", re: /(?<![A-Za-z0-9])figd_[A-Za-z0-9_-]{40,200}/g },
-  { kind: "cloudflare-token", re: /(?<![A-Za-z0-9])(?:cfk|cfut|cfat)_[A-Za-z0-9]{48}(?![A-Za-z0-9])/g },
-  { kind: "tailscale-key", re: /(?<![A-Za-z0-9])tskey-[a-z]{2,20}-[0-9A-Za-z_]{8,40}-[0-9A-Za-z_]{16,60}(?![0-9A-Za-z_])/g },
-  { kind: "azure-storage-key", re: /AccountKey=(?<secret>[A-Za-z0-9+/]{86}==)/dg },
-  { kind: "jwt", re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
-  {
-    kind: "url-credentials",
-    re: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/(?<user>[^\s:/?#@'"`]+):(?<secret>[^\s/?#@'"`]+)@(?<host>[^\s/:'"`]+)/dg,
-    accept: (value, m) => !isPlaceholderUrlPassword(value, m.groups?.user, m.groups?.host),
-  },
-];
+/** One format tried at one anchor hit. */
+function tryFormat(c: Compiled, text: string, at: number): FoundSecret | undefined {
+  const f = c.f;
+  let start = at;
+  if (f.back) while (start > 0 && at - start < f.back.max && f.back.chars.test(text[start - 1])) start--;
+  if (c.left && start > 0 && WORD_CHAR.test(text[start - 1])) return undefined;
+  c.sticky.lastIndex = start;
+  const m = c.sticky.exec(text);
+  if (!m) return undefined;
+  const matchEnd = start + m[0].length;
+  if (c.right && matchEnd < text.length && c.right.test(text[matchEnd])) return undefined;
+  const span = m.indices?.groups?.secret ?? [start, matchEnd];
+  const value = text.slice(span[0], span[1]);
+  let severity: Severity = f.severity;
+  let confidence = f.confidence ?? 0.9;
+  let label = f.label;
+  let report = true;
+  if (f.kind === "url-credentials") {
+    const host = m.groups?.host ?? "";
+    if (isPlaceholderUrlPassword(value, m.groups?.user, host)) return undefined;
+    // A password for a developer's own machine is weak evidence; a random one for a real host is strong.
+    if (LOCAL_HOST.test(host)) [severity, confidence] = ["low", 0.5];
+    else if (value.length >= 10 && looksSecret(value, true)) [severity, confidence] = ["high", 0.85];
+  } else {
+    if (!f.runsAllowed && isPlaceholderToken(value)) return undefined;
+    if (shannonEntropy(value) < (f.minEntropy ?? (value.length >= 20 ? 3.0 : 2.5))) return undefined;
+  }
+  const near = () => text.slice(Math.max(0, start - 160), Math.min(text.length, matchEnd + 40));
+  if (f.context && !f.context.test(near())) return undefined;
+  if (f.refine) {
+    const r = f.refine(value, m[0], near(), text.slice(Math.max(0, start - 160), start));
+    if (r === false) return undefined;
+    if (r) {
+      severity = r.severity ?? severity;
+      confidence = r.confidence ?? confidence;
+      label = r.label ?? label;
+      report = r.report ?? report;
+    }
+  }
+  return { start: span[0], end: span[1], matchStart: start, matchEnd, kind: f.kind, source: f.id, label, severity, confidence, value, report };
+}
 
-function groupSpan(m: RegExpExecArray): [number, number, string] {
-  const span = m.indices?.groups?.secret;
-  if (span) return [span[0], span[1], m.groups?.secret ?? ""];
-  return [m.index, m.index + m[0].length, m[0]];
+/** AWS keys come in pairs: a 40-character secret near an access key id is its secret key. */
+const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const MAX_AWS_PAIRS = 20;
+
+/** Three lines up and down from a span, at most 600 characters each way. */
+function linesAround(text: string, start: number, end: number): [number, number] {
+  let from = start;
+  for (let n = 0; n < 4 && from > 0 && start - from < 600; n++) from = lineStartWithin(text, from - 1, 600 - (start - from));
+  let to = end;
+  for (let n = 0; n < 4 && to < text.length && to - end < 600; n++) to = lineEndWithin(text, to + 1, 600 - (to - end));
+  return [from, to];
+}
+
+function pairAwsKeys(text: string, found: FoundSecret[]): void {
+  const ids = found.filter((f) => f.source === "aws-access-key-id").slice(0, MAX_AWS_PAIRS);
+  for (const id of ids) {
+    const [from, to] = linesAround(text, id.start, id.end);
+    const window = text.slice(from, to);
+    const nearby = found.filter((f) => f.end > from && f.start < to);
+    AWS_SECRET_SHAPE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = AWS_SECRET_SHAPE.exec(window)) !== null) {
+      const start = from + m.index;
+      const end = start + 40;
+      const value = m[0];
+      if (nearby.some((f) => f.start < end && start < f.end)) continue;
+      if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/\d/.test(value) || shannonEntropy(value) < 4.0 || isPlaceholderToken(value)) continue;
+      const pair: FoundSecret = { start, end, matchStart: start, matchEnd: end, kind: "aws-secret-access-key", source: "aws-secret-access-key-pair", label: "AWS secret access key", severity: "critical", confidence: 0.85, value, report: true };
+      found.push(pair);
+      nearby.push(pair);
+    }
+  }
+  // An access key id whose secret key is committed with it is the whole credential.
+  const secrets = found.filter((f) => f.kind === "aws-secret-access-key");
+  for (const id of ids) if (secrets.some((f) => Math.abs(f.start - id.start) < 1200)) id.severity = "critical";
+}
+
+/**
+ * Every provider format in the text (see secretFormats.ts), in order of their anchors,
+ * including those hidden but not reported (`report: false`).
+ */
+export function scanFormats(text: string): FoundSecret[] {
+  if (typeof text !== "string" || text.length < 8) return [];
+  const out: FoundSecret[] = [];
+  let coveredUntil = 0;
+  /** Where each anchor's last hit ended: a run of one anchor (`AAAAAAAAAAAA`) is tried once. */
+  const lastHit = new Map<string, number>();
+  // The two passes, merged in order of position. Anchors may overlap (`sk-ant-` holds `sk-`):
+  // each pass moves one character on after a hit, not past it.
+  const next = (re: RegExp, from: number) => {
+    re.lastIndex = from;
+    return re.exec(text);
+  };
+  let exact = next(EXACT_ANCHORS, 0);
+  let folded = next(FOLDED_ANCHORS, 0);
+  while (exact !== null || folded !== null) {
+    const ignoreCase = exact === null || (folded !== null && folded.index < exact.index);
+    const m = ignoreCase ? folded! : exact!;
+    if (ignoreCase) folded = next(FOLDED_ANCHORS, m.index + 1);
+    else exact = next(EXACT_ANCHORS, m.index + 1);
+    const at = m.index;
+    const hit = m[0];
+    if (at < coveredUntil) continue;
+    const previous = lastHit.get(hit);
+    lastHit.set(hit, at + hit.length);
+    if (previous !== undefined && at < previous) continue;
+    let best: FoundSecret | undefined;
+    for (const c of formatsFor(hit, ignoreCase)) {
+      const found = tryFormat(c, text, at);
+      if (found && (!best || found.matchEnd - found.matchStart > best.matchEnd - best.matchStart)) best = found;
+    }
+    if (best) {
+      out.push(best);
+      // A URL's password may itself be a provider token (`https://x-access-token:ghp_…@github.com`):
+      // its anchor is still tried, and the token's own format replaces the URL's below.
+      if (best.kind !== "url-credentials") coveredUntil = best.matchEnd;
+    }
+  }
+  if (out.some((f) => f.source === "aws-access-key-id")) pairAwsKeys(text, out);
+  const tokens = new SpanIndex(out.filter((f) => f.kind !== "url-credentials"));
+  return out.filter((f) => f.kind !== "url-credentials" || !tokens.overlaps(f)).sort((a, b) => a.start - b.start);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The redactor
+// ---------------------------------------------------------------------------------------------
+
+/** PEM private key blocks, to their END line or, cut short, to the end of the text. */
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g;
+
+function findPemBlocks(text: string): FoundSecret[] {
+  if (!text.includes("PRIVATE KEY")) return [];
+  const out: FoundSecret[] = [];
+  PEM_BLOCK.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = PEM_BLOCK.exec(text)) !== null) {
+    if (m[0].length === 0) {
+      PEM_BLOCK.lastIndex++;
+      continue;
+    }
+    if (isPlaceholderKey(m[0])) continue;
+    const end = m.index + m[0].length;
+    out.push({ start: m.index, end, matchStart: m.index, matchEnd: end, kind: "private-key", source: "pem", label: "private key", severity: "critical", confidence: 0.95, value: m[0], report: true });
+  }
+  return out;
 }
 
 /**
  * All secrets the redactor recognises in the text, in order, without overlaps (a vendor shape
- * wins over the generic check). Sync and cheap: for free text and output, not for detection.
+ * wins over the generic check; overlapping spans are merged, so nothing is half hidden). Sync
+ * and cheap: for free text and output, not for detection.
  */
 export function findSecrets(text: string): SecretMatch[] {
   if (typeof text !== "string" || text.length === 0) return [];
-  const found: (SecretMatch & { rank: number })[] = [];
-  DETECTORS.forEach((d, rank) => {
-    d.re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = d.re.exec(text)) !== null) {
-      if (m[0].length === 0) {
-        d.re.lastIndex++;
-        continue;
-      }
-      const [start, end, value] = groupSpan(m);
-      let ok: boolean;
-      if (d.accept) ok = d.accept(value, m);
-      else if (d.kind === "private-key") ok = !isPlaceholderKey(value);
-      else ok = !isPlaceholderToken(value);
-      if (ok) found.push({ start, end, kind: d.kind, rank });
-    }
-  });
-  for (const g of findGenericSecrets(text)) found.push({ ...g, rank: DETECTORS.length });
-  found.sort((a, b) => a.start - b.start || a.rank - b.rank || b.end - a.end);
+  const ranked: (SecretMatch & { rank: number })[] = [
+    ...findPemBlocks(text).map((f) => ({ start: f.start, end: f.end, kind: f.kind, rank: 0 })),
+    ...scanFormats(text).map((f) => ({ start: f.start, end: f.end, kind: f.kind, rank: 1 })),
+    ...scanGeneric(text).map((f) => ({ start: f.start, end: f.end, kind: f.kind, rank: 2 })),
+  ];
+  ranked.sort((a, b) => a.start - b.start || a.rank - b.rank || b.end - a.end);
   const out: SecretMatch[] = [];
-  let lastEnd = -1;
-  for (const f of found) {
-    if (f.start < lastEnd) continue;
+  for (const f of ranked) {
+    const last = out[out.length - 1];
+    if (last && f.start < last.end) {
+      last.end = Math.max(last.end, f.end);
+      continue;
+    }
     out.push({ start: f.start, end: f.end, kind: f.kind });
-    lastEnd = f.end;
   }
   return out;
 }
@@ -436,7 +774,7 @@ export function redactDeep<T>(value: T, depth = 0): T {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Detection with secretlint (async)
+// Detection: secretlint, the format table, strict PEM keys, the generic check (async)
 // ---------------------------------------------------------------------------------------------
 
 type LintSource = typeof import("@secretlint/core").lintSource;
@@ -448,33 +786,34 @@ const PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
 /** A secret kind secretlint reports: what to call it in a message, and how bad it is. */
 interface KindInfo {
   label: string;
-  critical: boolean;
+  severity: Severity;
   confidence: number;
 }
 
-const vendor = (label: string, confidence = 0.9): KindInfo => ({ label, critical: true, confidence });
-const lesser = (label: string, confidence: number): KindInfo => ({ label, critical: false, confidence });
+const kindInfo = (label: string, severity: Severity, confidence = 0.9): KindInfo => ({ label, severity, confidence });
+const vendor = (label: string, confidence = 0.9): KindInfo => kindInfo(label, "high", confidence);
+const root = (label: string, confidence = 0.95): KindInfo => kindInfo(label, "critical", confidence);
 
 /** By secretlint message id (stable across versions; the message text holds the secret). */
 const KINDS: Record<string, KindInfo> = {
   AWSAccessKeyID: vendor("AWS access key ID"),
-  AWSSecretAccessKey: vendor("AWS secret access key"),
-  AWSAccountID: lesser("AWS account ID", 0.5),
-  PrivateKeyJSON: vendor("GCP service account private key", 0.95),
-  PrivateKeyP12: vendor("GCP service account private key (p12)", 0.95),
-  PrivateKey: vendor("private key", 0.95),
+  AWSSecretAccessKey: root("AWS secret access key"),
+  AWSAccountID: kindInfo("AWS account ID", "low", 0.5),
+  PrivateKeyJSON: root("GCP service account private key"),
+  PrivateKeyP12: root("GCP service account private key (p12)"),
+  PrivateKey: root("private key"),
   PackageJSON_xOauthToken: vendor("GitHub OAuth token in a URL"),
   Npmrc_authToken: vendor("npm auth token"),
   NPM_ACCESS_TOKEN: vendor("npm access token"),
-  BasicAuth: lesser("password in a URL (basic auth)", 0.75),
+  BasicAuth: kindInfo("password in a URL (basic auth)", "medium", 0.75),
   SLACK_TOKEN: vendor("Slack token"),
-  IncomingWebhook: lesser("Slack incoming webhook URL", 0.85),
+  IncomingWebhook: vendor("Slack incoming webhook URL", 0.85),
   SENDGRID_KEY: vendor("SendGrid API key"),
   SHOPIFY_KEY: vendor("Shopify API key"),
   STRIPE_SECRET_KEY_LIVE: vendor("Stripe live secret key", 0.95),
   STRIPE_RESTRICTED_KEY_LIVE: vendor("Stripe live restricted key", 0.95),
-  STRIPE_SECRET_KEY_TEST: lesser("Stripe test secret key", 0.7),
-  STRIPE_RESTRICTED_KEY_TEST: lesser("Stripe test restricted key", 0.7),
+  STRIPE_SECRET_KEY_TEST: kindInfo("Stripe test secret key", "medium", 0.8),
+  STRIPE_RESTRICTED_KEY_TEST: kindInfo("Stripe test restricted key", "medium", 0.8),
   GITHUB_TOKEN: vendor("GitHub token", 0.95),
   GITLAB_PERSONAL_ACCESS_TOKEN: vendor("GitLab personal access token", 0.95),
   GRAFANA_CLOUD_API_TOKEN: vendor("Grafana Cloud API token"),
@@ -486,9 +825,9 @@ const KINDS: Record<string, KindInfo> = {
   LINEAR_API_TOKEN: vendor("Linear API key"),
   NOTION_INTEGRATION_TOKEN: vendor("Notion integration token"),
   OPS_TOKEN: vendor("1Password service account token"),
-  MongoDBConnection: lesser("MongoDB connection string with a password", 0.8),
-  MySQLConnection: lesser("MySQL connection string with a password", 0.8),
-  PostgreSQLConnection: lesser("PostgreSQL connection string with a password", 0.8),
+  MongoDBConnection: kindInfo("MongoDB connection string with a password", "medium", 0.8),
+  MySQLConnection: kindInfo("MySQL connection string with a password", "medium", 0.8),
+  PostgreSQLConnection: kindInfo("PostgreSQL connection string with a password", "medium", 0.8),
   HASHICORP_VAULT_SERVICE_TOKEN: vendor("HashiCorp Vault token"),
   HASHICORP_VAULT_BATCH_TOKEN: vendor("HashiCorp Vault batch token"),
   HASHICORP_VAULT_RECOVERY_TOKEN: vendor("HashiCorp Vault recovery token"),
@@ -511,9 +850,6 @@ const KINDS: Record<string, KindInfo> = {
   TAILSCALE_KEY: vendor("Tailscale key"),
 };
 
-/** The generic check's kind. */
-export const GENERIC_KIND: KindInfo = lesser("password or secret", 0.6);
-
 /** A message id this table does not know yet (a newer preset): a readable label from the id itself. */
 function kindOf(messageId: string, ruleId: string): KindInfo {
   const known = KINDS[messageId];
@@ -534,14 +870,14 @@ const URL_MESSAGES = new Set(["BasicAuth", "MongoDBConnection", "MySQLConnection
 const URL_PARTS = /^[a-z][a-z0-9+.:-]*:\/\/(?<user>[^:/\s@]+):(?<password>[^@/\s]+)@(?<host>[^/\s?:]+)/i;
 
 export interface DetectedSecret {
-  /** Where the secret comes from: secretlint's rule id, or "generic". */
+  /** Where the secret comes from: secretlint's rule id, "empathy/format/<id>", "empathy/generic", "empathy/pem-private-key". */
   source: string;
-  /** secretlint's message id, or "generic-secret". */
+  /** secretlint's message id, the format id, or "generic-secret". */
   messageId: string;
   /** What to call it in a message, e.g. "AWS access key ID". Never the value. */
   label: string;
-  /** Vendor credentials and private keys: usable as they are by anyone who reads them. */
-  critical: boolean;
+  /** How bad it is, given the evidence: critical (root keys), high (provider formats), medium, low. */
+  severity: Severity;
   /** 0..1 */
   confidence: number;
   /** Offsets of the match in the scanned text (may span lines: a PEM block). */
@@ -549,11 +885,17 @@ export interface DetectedSecret {
   end: number;
   /** The exact secret strings, for redaction only: never print them. */
   values: string[];
+  /** A provider format, a private key or a secretlint rule (not the generic check). */
+  format: boolean;
 }
 
 export interface DetectSecretsOptions {
   /** Path of the file (its extension selects rules: `.json` for GCP keys, `.npmrc`...). */
   path?: string;
+  /** The generic check counts quoted values only (code files). Default false. */
+  quotedOnly?: boolean;
+  /** Skip secretlint (the table and checks here only). Default false. */
+  withoutSecretlint?: boolean;
 }
 
 let lintSourcePromise: Promise<{ lintSource: LintSource; config: LintConfig }> | undefined;
@@ -607,8 +949,9 @@ function urlPassword(uri: string): string | undefined | null {
  * PEM private key blocks secretlint's rule leaves out: it wants a body of 100+ characters that
  * starts like a long ASN.1 sequence ("MI..."), which misses P-256 EC keys in SEC1 form ("MHcC...")
  * and Ed25519 keys. A format, not a vendor: a base64 body between matching BEGIN/END lines.
+ * A key in a `private_key` field of a file about a `service_account` is a GCP service account key.
  */
-const PEM_HEADER = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----/g;
+const PEM_HEADER = /-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4})PRIVATE KEY(?: BLOCK)?-----/g;
 const PEM_MAX_BODY = 12_000;
 
 function findPemKeys(text: string, taken: readonly DetectedSecret[]): DetectedSecret[] {
@@ -616,6 +959,8 @@ function findPemKeys(text: string, taken: readonly DetectedSecret[]): DetectedSe
   // END markers once, in order: each header looks up the next one (no rescans on hostile input).
   const ends: number[] = [];
   for (let i = text.indexOf("-----END "); i !== -1; i = text.indexOf("-----END ", i + 1)) ends.push(i);
+  const serviceAccount = text.includes("service_account");
+  const takenIndex = new SpanIndex(taken);
   const out: DetectedSecret[] = [];
   let next = 0;
   PEM_HEADER.lastIndex = 0;
@@ -630,47 +975,66 @@ function findPemKeys(text: string, taken: readonly DetectedSecret[]): DetectedSe
     const footer = new RegExp(`^-----END ${m[1]}PRIVATE KEY(?: BLOCK)?-----`).exec(text.slice(endAt, endAt + 80));
     if (!footer) continue;
     const end = endAt + footer[0].length;
-    if (taken.some((t) => t.start < end && start < t.end)) continue;
+    if (takenIndex.overlaps({ start, end })) continue;
     const body = text.slice(bodyStart, endAt).replace(/\\[nr]|\s/g, "");
     if (body.length < 40 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) continue;
-    const kind = KINDS.PrivateKey;
-    out.push({ source: "empathy/pem-private-key", messageId: "PrivateKey", label: kind.label, critical: kind.critical, confidence: kind.confidence, start, end, values: [text.slice(start, end)] });
+    const gcp = serviceAccount && /["']?private_key["']?\s{0,4}[:=]\s{0,4}["'`]?$/.test(text.slice(Math.max(0, start - 40), start));
+    const kind = gcp ? KINDS.PrivateKeyJSON : KINDS.PrivateKey;
+    out.push({ source: "empathy/pem-private-key", messageId: gcp ? "PrivateKeyJSON" : "PrivateKey", label: kind.label, severity: kind.severity, confidence: kind.confidence, start, end, values: [text.slice(start, end)], format: true });
     PEM_HEADER.lastIndex = end;
   }
   return out;
 }
 
 /**
- * Runs secretlint's recommended preset once on the text and returns what it found, without
- * placeholders, plus the PEM private keys its rule misses. Async (secretlint is). Rejects only
- * if secretlint itself fails to load or run.
+ * Every secret in a text, with what it is and how sure: the format table, strict PEM private
+ * keys, secretlint's recommended preset (async; once on the whole text) and the generic check.
+ * Placeholders are left out. A value two sources report is reported once: the table's entry
+ * over secretlint's (its label and severity follow our data), any format over the generic check.
+ * Rejects only if secretlint itself fails to load or run.
  */
 export async function detectSecrets(text: string, options: DetectSecretsOptions = {}): Promise<DetectedSecret[]> {
   if (typeof text !== "string" || text.length === 0) return [];
-  const { lintSource, config } = await loadSecretlint();
-  const path = options.path ?? "file.txt";
-  const result = await lintSource({
-    source: { content: text, filePath: path, ext: extOf(path), contentType: "text" },
-    options: { config, noPhysicFilePath: true, locale: "en" },
-  });
   const out: DetectedSecret[] = [];
-  for (const m of result.messages) {
-    if (m.type !== "message") continue;
-    let values = messageValues(m, text);
-    if (URL_MESSAGES.has(m.messageId)) {
-      const passwords = values.map(urlPassword);
-      if (passwords.some((p) => p === undefined)) continue;
-      values = [...values, ...passwords.filter((p): p is string => typeof p === "string")];
-    } else if (m.messageId !== "PrivateKey" && m.messageId !== "PrivateKeyJSON" && values.some(isPlaceholderToken)) continue;
-    let [start, end] = m.range;
-    if (m.messageId === "PrivateKeyJSON") {
-      // The rule reports the whole file: point at the key itself.
-      const at = text.indexOf('"private_key"');
-      if (at >= 0) [start, end] = [at, at + '"private_key"'.length];
+  const formats = scanFormats(text);
+  for (const f of formats) {
+    if (!f.report) continue;
+    out.push({ source: `empathy/format/${f.source}`, messageId: f.source, label: f.label, severity: f.severity, confidence: f.confidence, start: f.matchStart, end: f.matchEnd, values: [f.value], format: true });
+  }
+  if (!options.withoutSecretlint) {
+    const { lintSource, config } = await loadSecretlint();
+    const tableSpans = new SpanIndex(formats.map((f) => ({ start: f.matchStart, end: f.matchEnd })));
+    const path = options.path ?? "file.txt";
+    const result = await lintSource({
+      source: { content: text, filePath: path, ext: extOf(path), contentType: "text" },
+      options: { config, noPhysicFilePath: true, locale: "en" },
+    });
+    for (const m of result.messages) {
+      if (m.type !== "message") continue;
+      let values = messageValues(m, text);
+      if (URL_MESSAGES.has(m.messageId)) {
+        const passwords = values.map(urlPassword);
+        if (passwords.some((p) => p === undefined)) continue;
+        values = [...values, ...passwords.filter((p): p is string => typeof p === "string")];
+      } else if (m.messageId !== "PrivateKey" && m.messageId !== "PrivateKeyJSON" && values.some(isPlaceholderToken)) continue;
+      let [start, end] = m.range;
+      if (m.messageId === "PrivateKeyJSON") {
+        // The rule reports the whole file: point at the key itself.
+        const at = text.indexOf('"private_key"');
+        if (at >= 0) [start, end] = [at, at + '"private_key"'.length];
+      }
+      // The table knows this value: its entry (or its verdict that the value is no secret, `report: false`) stands.
+      if (tableSpans.overlaps({ start, end })) continue;
+      const kind = kindOf(m.messageId, m.ruleId);
+      out.push({ source: m.ruleId, messageId: m.messageId, label: kind.label, severity: kind.severity, confidence: kind.confidence, start, end, values, format: true });
     }
-    const kind = kindOf(m.messageId, m.ruleId);
-    out.push({ source: m.ruleId, messageId: m.messageId, label: kind.label, critical: kind.critical, confidence: kind.confidence, start, end, values });
   }
   out.push(...findPemKeys(text, out));
-  return out;
+  const known = new SpanIndex(out);
+  for (const g of scanGeneric(text, { quotedOnly: options.quotedOnly })) {
+    // A vendor token assigned to `token = ...`: the vendor kind says more.
+    if (known.overlaps(g)) continue;
+    out.push({ source: "empathy/generic", messageId: "generic-secret", label: g.label, severity: g.severity, confidence: g.confidence, start: g.start, end: g.end, values: [g.value], format: false });
+  }
+  return out.sort((a, b) => a.start - b.start);
 }

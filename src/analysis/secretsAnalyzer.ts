@@ -1,21 +1,21 @@
 /**
- * Secrets committed in a pull request, in any text file. An asynchronous analyser: secretlint's
- * recommended preset runs once per changed file, on the file's new content (the whole file when
- * known, else the new side of the hunks), plus the generic check for high-entropy values
- * assigned to secret-looking names on the added lines. Only secrets on ADDED lines are
- * reported; a secret that was already there is not this pull request's doing. Messages name
- * the kind of secret, never its value; fingerprints hash the line with the secret redacted.
+ * Secrets committed in a pull request, in any text file. An asynchronous analyser: one scan per
+ * changed file, on the file's new content (the whole file when known, else the new side of the
+ * hunks): the provider format table, secretlint's recommended preset, PEM private keys and the
+ * generic check (secret-looking names with high-entropy values, connection strings, credential
+ * calls), see secrets.ts. Only secrets on ADDED lines are reported; a secret that was already
+ * there is not this pull request's doing. Messages name the kind of secret, never its value;
+ * fingerprints hash the line with the secret redacted.
+ *
+ * Severity follows evidence: the detector rates each secret (critical: root keys such as AWS
+ * secret keys and private keys; high: a provider's format; medium: a secret-looking name with a
+ * high-entropy value; low: weak values). Here, test data is lowered: a password, a sample token
+ * or anything else below high in a test, fixture or end-to-end folder is at most low.
  */
 import { fingerprint } from "./fingerprint.js";
-import {
-  GENERIC_KIND,
-  detectSecrets,
-  findGenericSecrets,
-  redactKnownSecrets,
-  redactSecrets,
-  type DetectedSecret,
-} from "./secrets.js";
-import type { Analyzer, AnalysisInput, AnalysisResult, AnalyzerOutput, DiffFile, Finding, SkippedItem } from "./types.js";
+import { detectSecrets, redactKnownSecrets, redactSecrets, type DetectedSecret } from "./secrets.js";
+import type { Analyzer, AnalysisInput, AnalysisResult, AnalyzerOutput, DiffFile, Finding, Severity, SkippedItem } from "./types.js";
+import { severityRank } from "./types.js";
 
 export const SECRETS_RULE_ID = "secrets/hardcoded-secret";
 
@@ -32,6 +32,18 @@ const MAX_SCAN_CHARS = 2_000_000;
  */
 const CODE_FILE =
   /\.(?:[cm]?[jt]sx?|py|pyi|go|java|kt|kts|scala|groovy|rb|php|cs|fs|rs|swift|m|mm|c|cc|cpp|cxx|h|hh|hpp|dart|lua|ex|exs|erl|clj|vue|svelte)$/i;
+
+/**
+ * Test data: tests, fixtures, mocks, seeds and end-to-end suites. A password there (`admin123`
+ * for a test user) is at most low; a provider token keeps its rating (it is live wherever it sits).
+ */
+const TEST_DATA =
+  /(?:^|\/)(?:tests?|__tests__|specs?|e2e|cypress|playwright|fixtures?|__fixtures__|__mocks__|mocks?|testdata|test[_-]data|seeds?)\//i;
+const TEST_FILE = /\.(?:test|spec|e2e|cy)\.[^/]+$|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:Test|Tests|IT|Spec)\.(?:java|kt|scala|groovy)$|_spec\.rb$/;
+
+function isTestData(path: string): boolean {
+  return TEST_DATA.test(path) || TEST_FILE.test(path);
+}
 
 /** Lines of the new file the secrets scan sees, and which of them this pull request added. */
 interface ScanTarget {
@@ -95,7 +107,7 @@ function lineIndexer(text: string): (offset: number) => number {
 }
 
 interface LineSecrets {
-  kinds: Pick<DetectedSecret, "label" | "critical" | "confidence">[];
+  kinds: Pick<DetectedSecret, "label" | "severity" | "confidence">[];
   values: string[];
 }
 
@@ -114,7 +126,7 @@ function describe(labels: string[]): string {
 
 function toFinding(path: string, line: number, lineText: string, s: LineSecrets, occurrence = 1): Finding {
   const labels = [...new Set(s.kinds.map((k) => k.label))];
-  const critical = s.kinds.some((k) => k.critical);
+  const severity = s.kinds.reduce<Severity>((worst, k) => (severityRank(k.severity) > severityRank(worst) ? k.severity : worst), "info");
   const confidence = Math.max(...s.kinds.map((k) => k.confidence));
   return {
     rule: SECRETS_RULE_ID,
@@ -122,7 +134,7 @@ function toFinding(path: string, line: number, lineText: string, s: LineSecrets,
     path,
     line,
     side: "RIGHT",
-    severity: critical ? "critical" : "high",
+    severity,
     confidence: Math.round(confidence * 100) / 100,
     message: redactSecrets(redactKnownSecrets(describe(labels), s.values)),
     recommendation: RECOMMENDATION,
@@ -148,40 +160,33 @@ async function scanFile(file: DiffFile, content: string | undefined, skipped: Sk
     return s;
   };
 
-  // 1. secretlint, once on the file; a secret counts when one of its lines was added (the first such line).
+  // One scan of the file (formats, secretlint, PEM keys, the generic check); a secret counts when
+  // one of its lines was added (the first such line).
+  const options = { path: file.path, quotedOnly: CODE_FILE.test(file.path) };
+  let found: DetectedSecret[];
   try {
-    const found = await detectSecrets(target.text, { path: file.path });
-    if (found.length > 0) {
-      const indexOf = lineIndexer(target.text);
-      for (const d of found) {
-        const first = indexOf(d.start);
-        const last = indexOf(Math.max(d.start, d.end - 1));
-        let line: number | undefined;
-        for (let i = first; i <= last && line === undefined; i++) {
-          const n = target.lineNumbers[i];
-          if (n !== undefined && added.has(n)) line = n;
-        }
-        if (line === undefined) continue;
-        const s = at(line);
-        s.kinds.push(d);
-        s.values.push(...d.values);
-      }
-    }
+    found = await detectSecrets(target.text, options);
   } catch (err) {
-    skipped.push({ path: file.path, reason: `secret scan (secretlint) failed, only the generic check ran: ${errorText(err)}` });
+    skipped.push({ path: file.path, reason: `secret scan (secretlint) failed, only our own checks ran: ${errorText(err)}` });
+    found = await detectSecrets(target.text, { ...options, withoutSecretlint: true });
   }
-
-  // 2. The generic check, on each added line.
-  const quotedOnly = CODE_FILE.test(file.path);
-  for (const [line, text] of added) {
-    for (const g of findGenericSecrets(text, { quotedOnly })) {
-      const value = text.slice(g.start, g.end);
-      const known = byLine.get(line);
-      // Already reported by secretlint (a vendor token assigned to `token = ...`): the vendor kind says more.
-      if (known?.values.some((v) => v.includes(value) || value.includes(v))) continue;
+  if (found.length > 0) {
+    const indexOf = lineIndexer(target.text);
+    const testData = isTestData(file.path);
+    for (const d of found) {
+      const first = indexOf(d.start);
+      const last = indexOf(Math.max(d.start, d.end - 1));
+      let line: number | undefined;
+      for (let i = first; i <= last && line === undefined; i++) {
+        const n = target.lineNumbers[i];
+        if (n !== undefined && added.has(n)) line = n;
+      }
+      if (line === undefined) continue;
       const s = at(line);
-      s.kinds.push(GENERIC_KIND);
-      s.values.push(value);
+      // Test data (a password for a test user, a sample JWT) is at most low; a provider's token is live wherever it sits.
+      const testValue = testData && severityRank(d.severity) <= severityRank("medium");
+      s.kinds.push(testValue ? { label: d.label, severity: "low", confidence: Math.round(d.confidence * 0.6 * 100) / 100 } : d);
+      s.values.push(...d.values);
     }
   }
   return { added, byLine };

@@ -1,3 +1,5 @@
+import { HOSTILE_SECRET_INPUTS, MB } from "../../bench/secretInputs.js";
+import { TOKEN_FORMATS, hasCrc32Tail, providers } from "../../src/analysis/secretFormats.js";
 import {
   detectSecrets,
   findGenericSecrets,
@@ -7,10 +9,11 @@ import {
   redactDeep,
   redactKnownSecrets,
   redactSecrets,
+  scanFormats,
   withKnownSecrets,
   shannonEntropy,
 } from "../../src/analysis/secrets.js";
-import { FAKE, j, leakyPullRequest } from "./fakeSecrets.js";
+import { FAKE, FORMAT_SAMPLES, checkedToken, j, leakyPullRequest, randomString } from "./fakeSecrets.js";
 
 describe("redactSecrets: the output safety net", () => {
   it("knows Hugging Face, PyPI, Twilio and Azure storage keys", () => {
@@ -261,14 +264,14 @@ describe("redactKnownSecrets", () => {
   });
 });
 
-describe("detectSecrets (secretlint's recommended preset)", () => {
+describe("detectSecrets (the format table, secretlint's recommended preset, PEM keys, the generic check)", () => {
   const kinds: [string, string, string, string][] = [
     ["AWS access key ID", "config.ts", `const id = "${FAKE.awsId}";`, FAKE.awsId],
     ["AWS secret access key", ".env", `AWS_SECRET_ACCESS_KEY=${FAKE.awsSecret}`, FAKE.awsSecret],
-    ["GitHub token", "ci.yml", `token: ${FAKE.github}`, FAKE.github],
-    ["GitHub token", "ci.yml", `token: ${FAKE.githubPat}`, FAKE.githubPat],
+    ["GitHub personal access token", "ci.yml", `token: ${FAKE.github}`, FAKE.github],
+    ["GitHub fine-grained personal access token", "ci.yml", `token: ${FAKE.githubPat}`, FAKE.githubPat],
     ["GitLab personal access token", "a.sh", `export GL=${FAKE.gitlab}`, FAKE.gitlab],
-    ["Slack token", "bot.js", `new WebClient("${FAKE.slack}")`, FAKE.slack],
+    ["Slack bot token", "bot.js", `new WebClient("${FAKE.slack}")`, FAKE.slack],
     ["Slack incoming webhook URL", "notify.py", `URL = "${FAKE.slackWebhook}"`, FAKE.slackWebhook],
     ["Stripe live secret key", "pay.ts", `new Stripe("${FAKE.stripe}")`, FAKE.stripe],
     ["Stripe test secret key", "pay.ts", `new Stripe("${FAKE.stripeTest}")`, FAKE.stripeTest],
@@ -277,7 +280,7 @@ describe("detectSecrets (secretlint's recommended preset)", () => {
     ["SendGrid API key", "mail.py", `sg = SendGridAPIClient("${FAKE.sendgrid}")`, FAKE.sendgrid],
     ["OpenAI API key", "ai.py", `client = OpenAI(api_key="${FAKE.openai}")`, FAKE.openai],
     ["Anthropic API key", "ai.ts", `new Anthropic({ apiKey: "${FAKE.anthropic}" })`, FAKE.anthropic],
-    ["password in a URL (basic auth)", "deploy.sh", "curl https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks", "Wq7Lp2Rz9K"],
+    ["password in a URL", "deploy.sh", "curl https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks", "Wq7Lp2Rz9K"],
     ["PostgreSQL connection string with a password", "db.ts", `const url = "postgres://app:S3cr3tPw9x@db.internal:5432/app";`, "S3cr3tPw9x"],
     ["MongoDB connection string with a password", "db.py", `MONGO = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`, "Zq8rT4mK2v"],
     ["MySQL connection string with a password", "app.properties", "db.url=mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop", "Lk29sQ8xWp"],
@@ -381,9 +384,9 @@ describe("redact: the one step at every boundary", () => {
   });
 
   it("is applied before any cut: a token cut short is no longer recognised, so the cut comes after", () => {
-    const text = `RUN curl -H "Authorization: token ${FAKE.github}" https://api.github.com`;
-    expect(redactSecrets(text.slice(0, 60))).toContain(FAKE.github.slice(0, 20)); // why: cut first, and the head shows
-    expect(redact(text).slice(0, 60)).not.toContain(FAKE.github.slice(4, 12));
+    const text = `Rotate ${FAKE.github} before the release, please`;
+    expect(redactSecrets(text.slice(0, 28))).toContain(FAKE.github.slice(0, 20)); // why: cut first, and the head shows
+    expect(redact(text).slice(0, 28)).not.toContain(FAKE.github.slice(4, 12));
   });
 
   it("redactDeep redacts every string of a record (keys too) and leaves other values alone", () => {
@@ -395,3 +398,218 @@ describe("redact: the one step at every boundary", () => {
     expect(out.when).toBe(when);
   });
 });
+
+describe("the format table: one source for the detector and the redactor", () => {
+  it("covers the common providers, each format with a fake sample", () => {
+    expect(TOKEN_FORMATS.length).toBeGreaterThanOrEqual(140);
+    for (const p of ["GitHub", "GitLab", "Slack", "Stripe", "Twilio", "SendGrid", "Mailgun", "Mailchimp", "npm", "PyPI", "Hugging Face", "OpenAI", "Anthropic", "AWS", "Google", "Azure", "Shopify", "Datadog", "DigitalOcean", "Heroku", "Postman", "Doppler", "Pulumi", "Linear", "Notion", "Databricks", "Docker", "Grafana", "HashiCorp Vault", "Vercel", "Cloudflare", "Sentry", "New Relic", "Atlassian", "Discord", "Telegram", "Square", "PayPal Braintree", "Okta", "Dropbox", "Figma", "PlanetScale", "Supabase", "Terraform Cloud", "age"])
+      expect(providers()).toContain(p);
+    expect(TOKEN_FORMATS.filter((f) => !FORMAT_SAMPLES[f.id]).map((f) => f.id)).toEqual([]);
+    expect(new Set(TOKEN_FORMATS.map((f) => f.id)).size).toBe(TOKEN_FORMATS.length);
+  });
+
+  it("has linear-time patterns only: bounded quantifiers, no repeated group holding a quantifier, real anchors", () => {
+    for (const f of TOKEN_FORMATS) {
+      // Character classes and escapes hold no quantifiers; what is left must be bounded.
+      const bare = f.re.source.replace(/\\./g, "x").replace(/\[[^\]]*\]/g, "c");
+      expect([f.id, /[+*]|\{\d+,\}/.test(bare)]).toEqual([f.id, false]);
+      expect([f.id, /\([^()]*(?:\{\d|[+*])[^()]*\)(?:\{|[+*])/.test(bare)]).toEqual([f.id, false]);
+      for (const a of f.anchors) expect([f.id, a.length >= 2]).toEqual([f.id, true]);
+    }
+  });
+
+  it.each(TOKEN_FORMATS.map((f) => [f.id, f] as const))("%s: found with its exact value, reported under its label, hidden by the redactor", async (id, f) => {
+    const { text, value } = FORMAT_SAMPLES[id];
+    const found = scanFormats(text).find((m) => m.source === id);
+    expect(found?.value).toBe(value);
+    const redacted = redactSecrets(text);
+    expect(redacted).toContain(`[REDACTED:${f.kind}]`);
+    expect(redacted).not.toContain(value.slice(Math.floor(value.length / 2) - 4, Math.floor(value.length / 2) + 4));
+    const detected = await detectSecrets(text, { path: "src/keys.ts", quotedOnly: true });
+    if (found?.report === false) return;
+    expect(detected.map((d) => d.messageId)).toContain(id);
+    for (const d of detected) for (const v of d.values) expect(redacted).not.toContain(v);
+  });
+
+  it("rates root keys critical, provider formats high, weaker shapes medium", async () => {
+    const severity = async (id: string) => (await detectSecrets(FORMAT_SAMPLES[id].text, { withoutSecretlint: true })).find((d) => d.messageId === id)?.severity;
+    for (const id of ["aws-secret-access-key", "azure-storage-account-key", "age-secret-key"]) expect(await severity(id)).toBe("critical");
+    for (const id of ["github-pat", "gitlab-pat", "slack-bot", "stripe-live", "npm-token", "openai-key", "aws-access-key-id"]) expect(await severity(id)).toBe("high");
+    for (const id of ["stripe-test", "jwt", "google-oauth-access-token", "sk-secret-key"]) expect(await severity(id)).toBe("medium");
+  });
+
+  it("raises confidence when a GitHub or npm token's CRC32 check digit is right, and still reports one whose tail is off", async () => {
+    const good = checkedToken("ghp_", 300);
+    expect(hasCrc32Tail(good, 4)).toBe(true);
+    expect(hasCrc32Tail(FAKE.github, 4)).toBe(false);
+    const [checked] = await detectSecrets(`token: ${good}`, { withoutSecretlint: true });
+    const [unchecked] = await detectSecrets(`token: ${FAKE.github}`, { withoutSecretlint: true });
+    expect([checked.confidence, checked.severity]).toEqual([0.99, "high"]);
+    expect([unchecked.confidence, unchecked.severity]).toEqual([0.9, "high"]);
+    expect(scanFormats(`NPM_TOKEN=${checkedToken("npm_", 301)}`)[0].confidence).toBe(0.99);
+  });
+
+  it("makes an AWS key pair critical: the id, and a 40-character secret beside it even without a name", async () => {
+    const secret = j(randomString(18, 310), "/", randomString(21, 311));
+    const text = `session = boto3.Session(\n    "${FAKE.awsId}",\n    "${secret}",\n)`;
+    const found = await detectSecrets(text, { withoutSecretlint: true, quotedOnly: true });
+    expect(found.map((d) => [d.label, d.severity])).toEqual([
+      ["AWS access key ID", "critical"],
+      ["AWS secret access key", "critical"],
+    ]);
+    expect(redactSecrets(text)).not.toContain(secret);
+    expect((await detectSecrets(`const id = "${FAKE.awsId}";`, { withoutSecretlint: true })).map((d) => d.severity)).toEqual(["high"]);
+  });
+
+  it("reads JWTs: a Supabase service role key is high, the anon key and jwt.io's example are public (hidden, not reported)", async () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const jwt = (payload: object) => j(part({ alg: "HS256", typ: "JWT" }), ".", part(payload), ".", randomString(43, 320));
+    const service = jwt({ iss: "supabase", ref: "abcdefghijklmnop", role: "service_role", iat: 1700000000 });
+    const anon = jwt({ iss: "supabase", ref: "abcdefghijklmnop", role: "anon", iat: 1700000000 });
+    expect((await detectSecrets(`SUPABASE_KEY=${service}`, { withoutSecretlint: true })).map((d) => [d.label, d.severity])).toEqual([["Supabase service role key", "high"]]);
+    for (const t of [anon, FAKE.jwt]) {
+      expect(await detectSecrets(`const key = "${t}";`, { withoutSecretlint: true, quotedOnly: true })).toEqual([]);
+      expect(redactSecrets(`key ${t}`)).toBe("key [REDACTED:jwt]");
+    }
+    // A JWT nothing calls a credential (a sample in a list), or one that has expired: low.
+    const plain = jwt({ sub: "user-42", iat: 1700000000 });
+    expect((await detectSecrets(`const samples = ["${plain}"];`, { withoutSecretlint: true })).map((d) => d.severity)).toEqual(["low"]);
+    expect((await detectSecrets(`headers = {"Authorization": "Bearer ${plain}"}`, { withoutSecretlint: true })).map((d) => d.severity)).toEqual(["medium"]);
+    expect((await detectSecrets(`token = "${jwt({ sub: "user-42", exp: 1500000000 })}"`, { withoutSecretlint: true })).map((d) => [d.label, d.severity])).toEqual([["expired JSON Web Token", "low"]]);
+    // Not a JWT: the header does not decode to JSON with an algorithm.
+    expect(scanFormats(j("eyJ", randomString(30, 321), ".eyJ", randomString(30, 322), ".", randomString(30, 323)))).toEqual([]);
+  });
+
+  it("rates a Firebase web config's API key low (public by design) and a password for localhost low", async () => {
+    const firebase = `const firebaseConfig = {\n  apiKey: "${FAKE.google}",\n  authDomain: "acme.firebaseapp.com",\n};`;
+    expect((await detectSecrets(firebase, { withoutSecretlint: true, quotedOnly: true })).map((d) => d.severity)).toEqual(["low"]);
+    expect((await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@localhost:5432/app";`, { withoutSecretlint: true, quotedOnly: true })).map((d) => d.severity)).toEqual(["low"]);
+    expect((await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@db.acme.io:5432/app";`, { withoutSecretlint: true, quotedOnly: true })).map((d) => [d.label, d.severity])).toEqual([
+      ["PostgreSQL connection string with a password", "high"],
+    ]);
+  });
+
+  it("names a provider token used as a URL's password by its provider", async () => {
+    const text = `git push https://x-access-token:${FAKE.githubUser}@github.com/acme/site.git`;
+    expect((await detectSecrets(text, { withoutSecretlint: true })).map((d) => d.label)).toEqual(["GitHub App user token"]);
+    expect(redactSecrets(text)).not.toContain(FAKE.githubUser.slice(4, 12));
+  });
+
+  it.each([
+    ["a prefix alone", `if (key.startsWith("sk_live_")) throw new Error("live key");`],
+    ["a pattern", "const re = /ghp_[A-Za-z0-9]{36}/;"],
+    ["a token inside a longer word", `const id = "x${FAKE.github}";`],
+    ["a token cut short", `token: ${FAKE.github.slice(0, 30)}`],
+    ["a token run on too long", `token: ${FAKE.github}${randomString(230, 330)}`],
+    ["placeholders", `token: ghp_${"x".repeat(36)} key: AKIAIOSFODNN7EXAMPLE stripe: sk_live_${"0".repeat(24)}`],
+    ["a documentation body", `token = "glpat-your-token-goes-here-123"`],
+    ["a Mailgun-like key with no Mailgun around", `const cacheKey = "key-${randomString(32, 331, "0123456789abcdef")}";`],
+    ["AWS ids of users and roles", `"RoleId": "AROA${randomString(16, 332, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}"`],
+    ["an IPv6 address", "listen [2001:db8::AAAA:1]:443"],
+    ["base64 image data", `src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="`],
+  ])("does not report %s", async (_name, text) => {
+    expect(await detectSecrets(text, { path: "src/a.ts", quotedOnly: true })).toEqual([]);
+  });
+});
+
+describe("secrets in configuration files and scripts", () => {
+  const value = "Xk29sLq0aZ7mQ4wR";
+  it.each([
+    [".env", `DB_PASSWORD=${value}`],
+    ["config/app.properties", `spring.datasource.password=${value}`],
+    ["config/app.properties", `mail.smtp.password: ${value}`],
+    ["settings.ini", `[database]\npassword = ${value}`],
+    ["setup.cfg", `[pypi]\nusername = __token__\npassword = ${value}`],
+    ["config.toml", `[server]\napi_key = "${value}"`],
+    ["notes.txt", `the staging password: ${value}`],
+    ["app.conf", `[upstream]\napi_token = ${value}`],
+    ["values.yaml", `database:\n  password: ${value}`],
+    ["config.yml", `api:\n  secret_key: "${value}"`],
+    ["app.json", `{ "auth": { "client_secret": "${value}" } }`],
+    [".npmrc", `//npm.acme.io/:_password=${Buffer.from(value).toString("base64")}`],
+    [".pypirc", `[pypi]\npassword: ${value}`],
+    ["Dockerfile", `ENV DB_PASSWORD=${value}`],
+    ["Dockerfile", `ENV DB_PASSWORD ${value}`],
+    ["Dockerfile", `ARG API_TOKEN="${value}"`],
+    ["deploy.sh", `export API_TOKEN="${value}"`],
+    ["deploy.sh", `curl -u deploy:${value} https://ci.acme.io/api`],
+    ["deploy.sh", `mysql --password ${value} -h db.acme.io`],
+    ["k8s/deployment.yaml", `env:\n  - name: DB_PASSWORD\n    value: "${value}"`],
+    ["docker-compose.yml", `environment:\n  - POSTGRES_PASSWORD=${value}`],
+    ["anywhere.md", `connect with amqp://orders:${value}@mq.acme.io/vhost`],
+  ])("%s: %s", async (path, text) => {
+    const found = await detectSecrets(text, { path, withoutSecretlint: true });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((d) => d.severity === "medium" || d.severity === "high")).toBe(true);
+    const out = redactSecrets(text);
+    expect(out).not.toContain(value);
+    expect(out).not.toContain(Buffer.from(value).toString("base64"));
+  });
+
+  it.each([
+    ["Go libpq DSN", "src/db.go", `db, err := sql.Open("postgres", "host=db.acme.io user=app password=${value} dbname=orders")`],
+    ["ADO.NET connection string", "src/Db.cs", `var cs = "Server=db.acme.io;Database=orders;User Id=sa;Password=${value};";`],
+    ["JDBC URL parameters", "src/Db.java", `String url = "jdbc:postgresql://db.acme.io/orders?user=app&password=${value}";`],
+    ["JDBC getConnection", "src/Db.java", `Connection c = DriverManager.getConnection(url, "app", "${value}");`],
+    ["JavaMail PasswordAuthentication", "src/Mail.java", `return new PasswordAuthentication("bot@acme.io", "${value}".toCharArray());`],
+    ["smtplib login", "mail.py", `server.login("bot@acme.io", "${value}")`],
+    ["requests basic auth", "api.py", `requests.get(url, auth=("svc", "${value}"))`],
+    ["a bearer header", "src/api.ts", `fetch(url, { headers: { Authorization: "Bearer ${value}Qz" } });`],
+    ["a basic header", "src/api.ts", `headers["Authorization"] = "Basic ${Buffer.from(`svc:${value}`).toString("base64")}";`],
+  ])("finds a password in %s", async (_name, path, text) => {
+    const found = await detectSecrets(text, { path, quotedOnly: true, withoutSecretlint: true });
+    expect(found.map((d) => d.severity)).toEqual(["medium"]);
+    expect(redactKnownSecrets(text, found[0].values)).not.toContain(value);
+    expect(redactSecrets(text)).not.toContain(value);
+  });
+});
+
+describe("known false alarms stay away", () => {
+  it.each([
+    ["${VAR}", ".env", "API_TOKEN=${API_TOKEN}"],
+    ["${VAR:?msg}", "docker-compose.yml", "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"],
+    ["${VAR:-default}", "docker-compose.yml", "API_TOKEN: ${API_TOKEN:-dev}"],
+    ["$VAR", "deploy.sh", 'curl -H "Authorization: Bearer $API_TOKEN" https://api.acme.io'],
+    ["%(var)s", "app.ini", "password = %(db_password)s"],
+    ["{{ var }}", "values.yaml", "password: {{ .Values.db.password }}"],
+    ["{var}", "src/fmt.py", 'password = "{db_password}"'],
+    ["<your-token>", "README.md", "token: <your-token>"],
+    ["changeme", ".env", "DB_PASSWORD=changeme"],
+    ["xxx", ".env", "API_KEY=xxxxxxxxxxxxxxxx"],
+    ["********", "config.yml", "password: ********"],
+    ["os.environ[...]", "settings.py", 'SECRET_KEY = os.environ["SECRET_KEY"]'],
+    ["process.env.X", "src/config.ts", "const apiKey = process.env.API_KEY;"],
+    ["getenv(...)", "main.go", 'password := os.Getenv("DB_PASSWORD")'],
+    ["AWS's documented keys", "docs.md", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+    ["a route", "src/routes.tsx", '<Link to="/recover-password">Forgot your password?</Link>\n<Route path="/reset-password/:token" />'],
+    ["a label", "src/Login.tsx", '<label htmlFor="password">Password</label>\nconst passwordLabel = "Enter your password";'],
+    ["a field or column name", "models.py", 'password = models.CharField(max_length=128)\ncolumns = {"password": "VARCHAR(255)", "api_key": "api_key_hash"}'],
+    ["an i18n string", "src/i18n/es.ts", 'export default { password: "Contraseña", token_expired: "Tu sesión ha caducado", secret: "Geheimnis" };'],
+    ["a form input name", "src/Form.tsx", '<input type="password" name="new_password" autoComplete="new-password" />'],
+    ["a type name", "src/types.ts", 'type Creds = { password: string; token: AccessToken };\nconst apiKey: ApiKeyType = "ApiKeyType";'],
+    ["a test-data generator", "src/factories.ts", "export const randomPassword = () => `${Math.random().toString(36).slice(2)}Aa1!`;"],
+    ["a validation rule", "app/Http/Requests/Register.php", "'password' => 'required|string|min:8|confirmed',"],
+    ["a validation pattern", "src/validate.ts", 'const rules = { password: "^(?=.*[A-Z])(?=.*\\\\d).{8,}$" };'],
+    ["a camelCase name", "src/keys.ts", 'const apiKey = "GoogleMapsKey";'],
+    ["a base64 placeholder", "k8s/secret.yaml", "data:\n  password: cGFzc3dvcmQ="],
+  ])("%s", async (_name, path, text) => {
+    const quotedOnly = /\.(?:[jt]sx?|py|go|php)$/.test(path);
+    expect(await detectSecrets(text, { path, quotedOnly })).toEqual([]);
+  });
+
+  it("rates plain test data low: a guessable password", async () => {
+    expect((await detectSecrets(`const user = { password: "admin123" };`, { quotedOnly: true, withoutSecretlint: true })).map((d) => d.severity)).toEqual(["low"]);
+  });
+});
+
+describe("hostile input: the scans finish on a megabyte of near-misses (timings: npm run bench:secrets)", () => {
+  it.each(HOSTILE_SECRET_INPUTS)("%s", async (name, make) => {
+    // A 1 MB line of almost nothing found; half a megabyte when it holds tens of thousands of secrets.
+    const text = make(/^thousands/.test(name) ? MB / 2 : MB);
+    expect(typeof redactSecrets(text)).toBe("string");
+    const found = await detectSecrets(text, { path: "x.env", withoutSecretlint: true });
+    if (/^thousands/.test(name)) expect(found.length).toBeGreaterThan(100); // each one found, none dropped by the overlap checks
+    await detectSecrets(text, { path: "x.ts", quotedOnly: true, withoutSecretlint: true });
+  });
+});
+

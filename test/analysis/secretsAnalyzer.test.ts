@@ -2,7 +2,8 @@ import { runAnalysis } from "../../src/analysis/analyze.js";
 import { parsePatch } from "../../src/analysis/diff.js";
 import { SECRETS_RULE_ID, secretsAnalyzer } from "../../src/analysis/secretsAnalyzer.js";
 import type { AnalysisInput, DiffFile, Finding } from "../../src/analysis/types.js";
-import { FAKE } from "./fakeSecrets.js";
+import { redactSecrets } from "../../src/analysis/secrets.js";
+import { FAKE, leakyPullRequest } from "./fakeSecrets.js";
 
 /** A new file whose every line is added. */
 function addedFile(path: string, code: string): DiffFile {
@@ -25,14 +26,14 @@ async function scan(input: AnalysisInput): Promise<Finding[]> {
 const scanAdded = (path: string, code: string, whole = false) =>
   scan({ files: [addedFile(path, code)], fileContents: whole ? new Map([[path, code]]) : undefined });
 
-describe("secretsAnalyzer: secretlint kinds on added lines", () => {
+describe("secretsAnalyzer: provider formats on added lines", () => {
   const kinds: [string, string, string, string][] = [
     ["AWS access key ID", "src/aws.ts", `const accessKeyId = "${FAKE.awsId}";`, FAKE.awsId],
     ["AWS secret access key", ".env", `AWS_SECRET_ACCESS_KEY=${FAKE.awsSecret}`, FAKE.awsSecret],
-    ["GitHub token", ".github/workflows/ci.yml", `          token: ${FAKE.github}`, FAKE.github],
-    ["GitHub token", "scripts/release.py", `GITHUB_PAT = "${FAKE.githubPat}"`, FAKE.githubPat],
+    ["GitHub personal access token", ".github/workflows/ci.yml", `          token: ${FAKE.github}`, FAKE.github],
+    ["GitHub fine-grained personal access token", "scripts/release.py", `GITHUB_PAT = "${FAKE.githubPat}"`, FAKE.githubPat],
     ["GitLab personal access token", "deploy.sh", `export GITLAB_TOKEN=${FAKE.gitlab}`, FAKE.gitlab],
-    ["Slack token", "src/bot.js", `const slack = new WebClient("${FAKE.slack}");`, FAKE.slack],
+    ["Slack bot token", "src/bot.js", `const slack = new WebClient("${FAKE.slack}");`, FAKE.slack],
     ["Slack incoming webhook URL", "notify.py", `requests.post("${FAKE.slackWebhook}", json=msg)`, FAKE.slackWebhook],
     ["Stripe live secret key", "src/pay.ts", `const stripe = new Stripe("${FAKE.stripe}");`, FAKE.stripe],
     ["npm access token", ".github/publish.sh", `npm config set //registry.npmjs.org/:_authToken ${FAKE.npm}`, FAKE.npm],
@@ -40,7 +41,7 @@ describe("secretsAnalyzer: secretlint kinds on added lines", () => {
     ["SendGrid API key", "mail.py", `sg = SendGridAPIClient("${FAKE.sendgrid}")`, FAKE.sendgrid],
     ["OpenAI API key", "ai.py", `client = OpenAI(api_key="${FAKE.openai}")`, FAKE.openai],
     ["Anthropic API key", "ai.ts", `new Anthropic({ apiKey: "${FAKE.anthropic}" });`, FAKE.anthropic],
-    ["password in a URL (basic auth)", "Makefile", "\tcurl -X POST https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks/build", "Wq7Lp2Rz9K"],
+    ["password in a URL", "Makefile", "\tcurl -X POST https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks/build", "Wq7Lp2Rz9K"],
     ["PostgreSQL connection string with a password", "src/db.ts", `const pool = new Pool({ connectionString: "postgres://app:S3cr3tPw9x@db.internal:5432/app" });`, "S3cr3tPw9x"],
     ["MongoDB connection string with a password", "settings.py", `MONGO_URI = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`, "Zq8rT4mK2v"],
     ["MySQL connection string with a password", "config/app.properties", "spring.datasource.url=jdbc:mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop", "Lk29sQ8xWp"],
@@ -54,17 +55,24 @@ describe("secretsAnalyzer: secretlint kinds on added lines", () => {
     expect(JSON.stringify(findings)).not.toContain(secret);
   });
 
-  it("rates vendor credentials critical and the rest high", async () => {
+  it("rates by evidence: root keys critical, provider formats high, secret-looking names medium, weak values low", async () => {
+    const severity = async (path: string, code: string) => (await scanAdded(path, code)).map((f) => f.severity);
+    expect(await severity("a.py", `aws_access_key_id = "${FAKE.awsId}"\naws_secret_access_key = "${FAKE.awsSecret}"`)).toEqual(["critical", "critical"]);
+    expect(await severity("deploy/key.pem", FAKE.ecPem)).toEqual(["critical"]);
+    expect(await severity("a.ts", `const id = "${FAKE.awsId}";`)).toEqual(["high"]);
+    expect(await severity("a.ts", `const stripe = new Stripe("${FAKE.stripe}");`)).toEqual(["high"]);
+    expect(await severity("a.ts", `const stripe = new Stripe("${FAKE.stripeTest}");`)).toEqual(["medium"]);
+    expect(await severity("a.ts", `const url = "postgres://app:S3cr3tPw9x7Q@db.internal:5432/app";`)).toEqual(["high"]);
+    expect(await severity("a.ts", `const password = "q7Z!x2Lm9#Rv4Tp8";`)).toEqual(["medium"]);
+    expect(await severity("a.ts", `const password = "welcome2024";`)).toEqual(["low"]);
     const [aws] = await scanAdded("a.ts", `const id = "${FAKE.awsId}";`);
-    const [db] = await scanAdded("a.ts", `const url = "postgres://app:S3cr3tPw9x@db.internal:5432/app";`);
-    expect(aws.severity).toBe("critical");
-    expect(db.severity).toBe("high");
-    expect(aws.confidence).toBeGreaterThan(db.confidence);
+    const [generic] = await scanAdded("a.ts", `const password = "q7Z!x2Lm9#Rv4Tp8";`);
+    expect(aws.confidence).toBeGreaterThan(generic.confidence);
   });
 
   it("writes messages a person can read", async () => {
     expect((await scanAdded("a.yml", `token: ${FAKE.github}`))[0].message).toBe(
-      "A GitHub token is committed in the code: anyone who can read the repository can use it.",
+      "A GitHub personal access token is committed in the code: anyone who can read the repository can use it.",
     );
     expect((await scanAdded("a.ts", `const id = "${FAKE.awsId}";`))[0].message).toMatch(/^An AWS access key ID is committed/);
   });
@@ -72,7 +80,8 @@ describe("secretsAnalyzer: secretlint kinds on added lines", () => {
   it("reports two secrets on one line once, naming both", async () => {
     const findings = await scanAdded("a.env", `KEYS=${FAKE.github},${FAKE.stripe}`);
     expect(findings).toHaveLength(1);
-    expect(findings[0].message).toContain("A GitHub token and a Stripe live secret key are committed");
+    expect(findings[0].message).toContain("A GitHub personal access token and a Stripe live secret key are committed");
+    expect(findings[0].severity).toBe("high");
   });
 
   it("finds a secret in a long minified line", async () => {
@@ -172,7 +181,7 @@ describe("secretsAnalyzer: the generic check", () => {
   ])("reports a high-entropy value assigned to a secret name (%s)", async (path, line) => {
     const findings = await scanAdded(path, line);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ severity: "high", line: 1 });
+    expect(findings[0]).toMatchObject({ severity: "medium", line: 1 });
     expect(findings[0].message).toContain("password or secret");
     expect(JSON.stringify(findings)).not.toContain(value);
   });
@@ -223,7 +232,7 @@ describe("secretsAnalyzer: the generic check", () => {
   it("reports a vendor token assigned to a secret name once, as the vendor kind", async () => {
     const findings = await scanAdded("src/a.ts", `const token = "${FAKE.github}";`);
     expect(findings).toHaveLength(1);
-    expect(findings[0].message).toContain("GitHub token");
+    expect(findings[0].message).toContain("GitHub personal access token");
     expect(findings[0].message).not.toContain("password or secret");
   });
 });
@@ -270,5 +279,44 @@ describe("secrets in the whole analysis", () => {
     const text = JSON.stringify(findings);
     for (const secret of [FAKE.awsId, FAKE.awsSecret, FAKE.github, FAKE.slack, FAKE.slackWebhook, FAKE.stripe, FAKE.npm, "S3cr3tPw9x", "q7Z!x2Lm9#Rv4Tp8", FAKE.rsaPem.split("\n")[1]])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe("secretsAnalyzer: test data", () => {
+  it.each(["e2e/login.spec.ts", "tests/fixtures/users.ts", "cypress/support/users.ts", "src/__mocks__/api.ts", "test/data.py", "src/auth_test.go", "src/test/java/LoginTest.java"])(
+    "rates a password in %s low",
+    async (path) => {
+      const findings = await scanAdded(path, `const admin = { password: "Xk29sLq0aZ7mQ4wR" };`);
+      expect(findings.map((f) => f.severity)).toEqual(["low"]);
+      expect(findings[0].confidence).toBeLessThan(0.5);
+    },
+  );
+
+  it("keeps a provider token in an end-to-end suite high: it is live wherever it sits", async () => {
+    expect((await scanAdded("e2e/setup.ts", `const token = "${FAKE.github}";`)).map((f) => f.severity)).toEqual(["high"]);
+  });
+});
+
+describe("secretsAnalyzer: configuration files and provider formats beyond secretlint's", () => {
+  it.each([
+    [".env.production", "STRIPE_KEY=sk_live_" + "Zq8rT4mK2vL1Xc9wHn3bPq7s", "Stripe live secret key"],
+    ["config/app.properties", "datadog.api.key=" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e", "Datadog API or application key"],
+    ["Dockerfile", "ENV DO_TOKEN=dop_v1_" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e", "DigitalOcean personal access token"],
+    ["deploy.sh", "export PULUMI_ACCESS_TOKEN=pul-" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e4f7a9c2e", "Pulumi access token"],
+    ["k8s/deploy.yaml", "- name: DB_PASSWORD\n  value: Xk29sLq0aZ7mQ4wR", "password or secret"],
+    ["settings.ini", "[db]\npassword = Xk29sLq0aZ7mQ4wR", "password or secret"],
+  ])("%s", async (path, code, label) => {
+    const findings = await scanAdded(path, code);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toContain(label);
+    expect(JSON.stringify(findings)).not.toMatch(/Xk29sLq0|4f7a9c2e1b8d|Zq8rT4mK2v/);
+  });
+
+  it("hands back every value it found, and the redactor alone hides each of them too", async () => {
+    for (const { path, text } of leakyPullRequest().files) {
+      const out = await secretsAnalyzer.analyze({ files: [addedFile(path, text)], fileContents: new Map([[path, text]]) });
+      const redacted = redactSecrets(text);
+      for (const v of out.secretValues ?? []) for (const part of v.split(/\r?\n|\\n/)) if (part.trim().length >= 12) expect([path, redacted.includes(part.trim())]).toEqual([path, false]);
+    }
   });
 });
