@@ -25,6 +25,7 @@
  *   allow_private: ["127.0.0.0/8"]   # CIDRs (or single addresses) the SSRF guard lets through
  * integrations:                      # src/integrations: slack, datadog, jira, pagerduty, teams, discord, github
  *   slack: { bot_token: '${SLACK_BOT_TOKEN}', channel: '#alerts', min_confidence: 0.85 }
+ *   pagerduty: { routing_key: '${PD_KEY}', region: eu }   # min_severity: high unless set (others: medium)
  * ```
  *
  * - `${VAR}` in any string value is replaced by the environment variable; `${VAR:-default}`
@@ -207,6 +208,16 @@ export function parseOperatorConfig(text: string, options: ParseOptions = {}): O
         if (normalized === null) {
           issues.push({ line: reader.lineOf(segments), key: formatPath("", segments), message: `"${cidr}" is not a CIDR (e.g. 10.0.0.0/8, fd00::/8) or an IP address` });
         } else allowPrivate.push(normalized);
+      });
+    }
+    // Integration keys that are accepted but no longer do anything.
+    const rawJira = ((input as Record<string, unknown>).integrations as Record<string, unknown> | null | undefined)?.jira;
+    if (rawJira !== null && typeof rawJira === "object" && (rawJira as Record<string, unknown>).priority_threshold !== undefined) {
+      const segments = ["integrations", "jira", "priority_threshold"];
+      warnings.push({
+        line: reader.lineOf(segments),
+        key: formatPath("", segments),
+        message: "is no longer used: the priority follows the severity and confidence (see the README's mapping table); map severities to priorities with priorities:",
       });
     }
     if (issues.length === 0 && parsed.success) {

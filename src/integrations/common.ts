@@ -17,12 +17,18 @@ import { SEVERITIES, type Severity } from "../analysis/types.js";
 import type { EventBus } from "../events/bus.js";
 import type { WebhookManager } from "../webhooks/manager.js";
 import { parseRetryAfter, type InterpretedFailure, type ResponseInfo } from "../webhooks/outcome.js";
-import type { PayloadEnvelope } from "../webhooks/registration.js";
+import type { PaceOptions, PayloadEnvelope } from "../webhooks/registration.js";
 import { severityRank, type NoticeEnvelope } from "./notice.js";
 
 export type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 
 export const DEFAULT_EVENTS: readonly string[] = ["level_4_prediction"];
+
+/**
+ * `min_severity` when the operator gives none: a page wakes someone, so PagerDuty only hears of
+ * high and critical; every other service of medium and up. `info` sends everything.
+ */
+export const DEFAULT_MIN_SEVERITY = { pagerduty: "high", other: "medium" } as const satisfies Record<string, Severity>;
 
 /** A fetch-compatible function (tests and proxies inject one). */
 export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
@@ -33,7 +39,7 @@ export interface DeliveryOptions {
   events?: string[];
   /** Events carrying a `confidence` below this are not sent (events without one are). */
   minConfidence?: number;
-  /** Events carrying a `severity` below this are not sent (events without one are). */
+  /** Events carrying a `severity` below this are not sent (events without one are). Default: medium (PagerDuty: high); `info` sends all. */
   minSeverity?: Severity;
   /** Per attempt; default 5 (the manager's). */
   timeoutSeconds?: number;
@@ -51,6 +57,12 @@ export interface ClientOptions {
    * restart still belong to them after it. Default: the service's name.
    */
   name?: string;
+  /**
+   * For tests: multiplies every wait an integration takes from its service's documentation or
+   * answers (paces, rate-limit resets, backoffs), so a stand-in server can enforce the real
+   * limits in milliseconds. Default 1.
+   */
+  timeScale?: number;
 }
 
 /** An integration: its payload shape, its client, how to read its answers. */
@@ -94,11 +106,23 @@ export class IntegrationConfigError extends Error {
 
 // --- deliveries through the manager ---
 
-interface DeliverySpec {
-  service: string;
-  name: string;
+/** What a service asks of its deliveries beyond a URL and headers: its pace, what its 2xx means, a start-up check. */
+export interface DeliveryTarget {
   url: string;
   headers: Record<string, string>;
+  /** The service's documented rate limit (per event type's registration: Slack paces per channel). */
+  pace?: PaceOptions | ((eventType: string) => PaceOptions | undefined);
+  /** 2xx statuses that only mean "accepted for later" (Teams Workflows: 202). */
+  acceptedStatuses?: number[];
+  /** Run once when the manager starts; a rejection stops start-up (JIRA's create metadata). */
+  preflight?: () => Promise<void>;
+  /** Values sent in the body that must never be logged or stored (PagerDuty's routing key). */
+  secretValues?: string[];
+}
+
+interface DeliverySpec extends DeliveryTarget {
+  service: string;
+  name: string;
   buildPayload: (envelope: NoticeEnvelope) => unknown;
   interpretResponse: (response: ResponseInfo) => InterpretedFailure | undefined;
   delivery: DeliveryOptions;
@@ -132,6 +156,7 @@ function registerDeliveries(manager: WebhookManager | undefined, spec: DeliveryS
   const events = spec.delivery.events ?? DEFAULT_EVENTS;
   checkEvents(spec.service, events);
   const filter = eventFilter(spec.delivery);
+  const paceFor = (eventType: string) => (typeof spec.pace === "function" ? spec.pace(eventType) : spec.pace);
   // The manager hands the builder plain JSON envelopes (one per delivery: integrations do not batch).
   const buildPayload = (input: PayloadEnvelope | PayloadEnvelope[]) => spec.buildPayload(Array.isArray(input) ? input[0] : input);
   const ids: string[] = [];
@@ -146,6 +171,10 @@ function registerDeliveries(manager: WebhookManager | undefined, spec: DeliveryS
         interpretResponse: spec.interpretResponse,
         timeoutSeconds: spec.delivery.timeoutSeconds,
         retryCount: spec.delivery.retryCount,
+        pace: paceFor(eventType),
+        acceptedStatuses: spec.acceptedStatuses,
+        preflight: spec.preflight,
+        secretValues: spec.secretValues,
       };
       ids.push(filter ? manager.registerConditional({ ...options, condition: filter }) : manager.register(options));
     }
@@ -169,7 +198,9 @@ export function serviceIntegration<T extends ServiceIntegration>(parts: {
   delivery: DeliveryOptions;
   buildPayload: (envelope: NoticeEnvelope) => unknown;
   interpretResponse: (response: ResponseInfo) => InterpretedFailure | undefined;
-  target: () => { url: string; headers: Record<string, string> };
+  target: () => DeliveryTarget;
+  /** `min_severity` when none is given: DEFAULT_MIN_SEVERITY. */
+  defaultMinSeverity?: Severity;
 }, client: Omit<T, keyof ServiceIntegration>): T {
   let registrationIds: string[] = [];
   const integration: ServiceIntegration = {
@@ -189,7 +220,7 @@ export function serviceIntegration<T extends ServiceIntegration>(parts: {
         ...parts.target(),
         buildPayload: (envelope) => integration.buildPayload(envelope),
         interpretResponse: parts.interpretResponse,
-        delivery: parts.delivery,
+        delivery: { ...parts.delivery, minSeverity: parts.delivery.minSeverity ?? parts.defaultMinSeverity ?? DEFAULT_MIN_SEVERITY.other },
       });
     },
   };
@@ -271,6 +302,19 @@ export function parseJson(text: string): unknown {
 }
 
 /** A JSON object's field, from a possibly truncated body (the manager keeps the first 4 KB). */
+/** A wait from a service's documentation or answer, scaled for tests (ClientOptions.timeScale). */
+export function scaled(ms: number, timeScale: number | undefined): number {
+  const scale = timeScale !== undefined && Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1;
+  return Math.max(0, Math.ceil(ms * scale));
+}
+
+/** A header's number of seconds (fractional allowed) as ms, or null. */
+export function headerSeconds(headers: Record<string, string>, name: string): number | null {
+  const raw = headers[name];
+  if (raw === undefined || !/^\s*\d+(?:\.\d+)?\s*$/.test(raw)) return null;
+  return Math.ceil(Number(raw) * 1000);
+}
+
 export function jsonField(body: string, field: string): string | boolean | number | null {
   const parsed = parseJson(body);
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {

@@ -8,15 +8,25 @@
  * all of an embed's text together ≤ 6,000. `allowed_mentions: { parse: [] }`: text from a pull
  * request can never ping @everyone.
  *
- * A 429 answers `{ "message": "You are being rate limited.", "retry_after": 0.641, "global":
- * false }`: `retry_after` is in seconds and may be fractional; the next attempt waits that long
- * (rounded up to the millisecond), more precise than the whole-second Retry-After header.
+ * Untrusted text is markdown-escaped after it is cut (a masked link `[x](https://evil.example)`
+ * or a `<@id>` stays text) and the bold title in `content` always closes its `**`.
+ *
+ * Rate limits, as Discord asks: read the `X-RateLimit-*` headers of every answer and do not hit
+ * the limit (repeated 429s count toward a temporary IP ban). Requests to one webhook leave one
+ * at a time; `X-RateLimit-Remaining: 0` holds the webhook for `X-RateLimit-Reset-After` seconds
+ * (fractional). A 429 answers `{ "message": "You are being rate limited.", "retry_after": 0.641,
+ * "global": false }`: `retry_after` is in seconds and may be fractional; the next attempt waits
+ * that long (rounded up to the millisecond), more precise than the whole-second Retry-After
+ * header, and the webhook is held as long.
  */
 import type { Severity } from "../analysis/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
+import { codeSpanText, escapeDiscord, fitEscaped, safeUrl } from "./markup.js";
 import {
   callService,
+  headerSeconds,
+  scaled,
   deliveryFromConfig,
   deliveryKeys,
   IntegrationError,
@@ -84,24 +94,33 @@ export interface DiscordIntegration extends ServiceIntegration {
   notify(envelope: NoticeEnvelope): Promise<{ id: string | null }>;
 }
 
+/** Cuts escaped markdown: never leaves a lone backslash that would escape the "…". */
+function cutMarkdown(text: string, max: number): string {
+  const cut = truncate(text, max);
+  if (cut === text || !cut.endsWith("…")) return cut;
+  const body = cut.slice(0, -1);
+  const slashes = /\\*$/.exec(body)![0].length;
+  return slashes % 2 === 1 ? `${body.slice(0, -1)}…` : cut;
+}
+
 /** Applies Discord's limits to a message: content, embed title, description, fields, footer and each embed's total. */
 export function fitDiscordLimits(message: DiscordMessage): DiscordMessage {
   const out: DiscordMessage = { ...message };
-  if (out.content !== undefined) out.content = truncate(out.content, DISCORD_LIMITS.content);
+  if (out.content !== undefined) out.content = cutMarkdown(out.content, DISCORD_LIMITS.content);
   if (out.embeds) {
     out.embeds = out.embeds.slice(0, 10).map((embed) => {
       const e: DiscordEmbed = { ...embed };
-      if (e.title !== undefined) e.title = truncate(e.title, DISCORD_LIMITS.title);
+      if (e.title !== undefined) e.title = cutMarkdown(e.title, DISCORD_LIMITS.title);
       if (e.footer) e.footer = { text: truncate(e.footer.text, DISCORD_LIMITS.footer) };
       if (e.fields) {
         e.fields = e.fields
           .slice(0, DISCORD_LIMITS.fields)
-          .map((f) => ({ ...f, name: truncate(f.name, DISCORD_LIMITS.fieldName), value: truncate(f.value, DISCORD_LIMITS.fieldValue) }));
+          .map((f) => ({ ...f, name: truncate(f.name, DISCORD_LIMITS.fieldName), value: cutMarkdown(f.value, DISCORD_LIMITS.fieldValue) }));
       }
       // All of an embed's text together: title and footer first, then the description, then the fields that still fit.
       let budget = DISCORD_LIMITS.embedTotal - (e.title?.length ?? 0) - (e.footer?.text.length ?? 0);
       if (e.description !== undefined) {
-        e.description = truncate(e.description, Math.max(0, Math.min(DISCORD_LIMITS.description, budget)));
+        e.description = cutMarkdown(e.description, Math.max(0, Math.min(DISCORD_LIMITS.description, budget)));
         budget -= e.description.length;
       }
       if (e.fields) {
@@ -109,7 +128,7 @@ export function fitDiscordLimits(message: DiscordMessage): DiscordMessage {
         for (const f of e.fields) {
           const room = budget - f.name.length;
           if (room < Math.min(f.value.length, 2)) break;
-          const value = truncate(f.value, room);
+          const value = cutMarkdown(f.value, room);
           kept.push({ ...f, value });
           budget -= f.name.length + value.length;
         }
@@ -121,30 +140,37 @@ export function fitDiscordLimits(message: DiscordMessage): DiscordMessage {
   return out;
 }
 
+/** Untrusted text for Discord markdown: cut to fit once escaped, escaped after the cut. */
+const md = (text: string, max: number) => fitEscaped(text, max, escapeDiscord);
+
 export function discordEmbed(notice: Notice): DiscordEmbed {
   const fields: NonNullable<DiscordEmbed["fields"]> = [];
   if (notice.confidence !== null) fields.push({ name: "Confidence", value: pct(notice.confidence), inline: true });
   if (notice.severity !== null) fields.push({ name: "Severity", value: notice.severity, inline: true });
-  if (notice.repo !== null) fields.push({ name: "Repository", value: `${notice.repo}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`, inline: true });
-  if (notice.evidence !== null) fields.push({ name: "Evidence", value: `\`${notice.evidence}\`` });
-  if (notice.tags.length > 0) fields.push({ name: "Tags", value: notice.tags.join(", "), inline: true });
-  if (notice.recommendation !== null) fields.push({ name: "Recommendation", value: notice.recommendation });
+  if (notice.repo !== null) fields.push({ name: "Repository", value: `${md(notice.repo, 1000)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`, inline: true });
+  // In a code span nothing is parsed (no mention, no link): only a backtick could end it early.
+  if (notice.evidence !== null) fields.push({ name: "Evidence", value: `\`${fitEscaped(codeSpanText(notice.evidence), DISCORD_LIMITS.fieldValue - 2)}\`` });
+  if (notice.tags.length > 0) fields.push({ name: "Tags", value: md(notice.tags.join(", "), DISCORD_LIMITS.fieldValue), inline: true });
+  if (notice.recommendation !== null) fields.push({ name: "Recommendation", value: md(notice.recommendation, DISCORD_LIMITS.fieldValue) });
   const embed: DiscordEmbed = {
-    title: notice.title,
-    description: notice.text,
+    title: md(notice.title, DISCORD_LIMITS.title),
+    description: md(notice.text, DISCORD_LIMITS.description),
     color: notice.severity !== null ? DISCORD_COLORS[notice.severity] : NEUTRAL_COLOR,
     fields,
     footer: { text: contextLine(notice) },
     timestamp: notice.timestamp,
   };
-  if (notice.url !== null) embed.url = notice.url;
+  const url = safeUrl(notice.url);
+  if (url !== null) embed.url = url;
   return embed;
 }
 
 export function discordMessage(envelope: NoticeEnvelope, options: { username?: string; avatarUrl?: string } = {}): DiscordMessage {
   const notice = toNotice(envelope);
+  const suffix = notice.confidence !== null ? ` (${pct(notice.confidence)})` : "";
   const message: DiscordMessage = {
-    content: `**${notice.title}**${notice.confidence !== null ? ` (${pct(notice.confidence)})` : ""}`,
+    // The title is cut before it is wrapped: the closing ** is always there.
+    content: `**${md(notice.title, DISCORD_LIMITS.content - 4 - suffix.length)}**${suffix}`,
     embeds: [discordEmbed(notice)],
     allowed_mentions: { parse: [] },
   };
@@ -154,13 +180,13 @@ export function discordMessage(envelope: NoticeEnvelope, options: { username?: s
 }
 
 /** Discord's 429 body: `retry_after` in seconds (fractional) is the wait; 4xx bodies carry `message` and a numeric `code`. */
-export function interpretDiscordResponse(response: ResponseInfo): InterpretedFailure | undefined {
+export function interpretDiscordResponse(response: ResponseInfo, timeScale?: number): InterpretedFailure | undefined {
   const { status, body } = response;
   if (status === 429) {
     const seconds = jsonField(body, "retry_after");
     const global = jsonField(body, "global") === true;
     if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) {
-      return { ok: false, retryable: true, retryAfterMs: Math.ceil(seconds * 1000), error: `Discord rate limit${global ? " (global)" : ""}: retry after ${seconds} s` };
+      return { ok: false, retryable: true, retryAfterMs: scaled(Math.ceil(seconds * 1000), timeScale), error: `Discord rate limit${global ? " (global)" : ""}: retry after ${seconds} s` };
     }
     return undefined;
   }
@@ -170,6 +196,22 @@ export function interpretDiscordResponse(response: ResponseInfo): InterpretedFai
     if (typeof message === "string") return { ok: false, retryable: false, error: truncate(`Discord: ${message}${typeof code === "number" ? ` (code ${code})` : ""}`, 300) };
   }
   return undefined;
+}
+
+/**
+ * How long Discord asks the webhook to be left alone after an answer: a 429's wait (its body's
+ * `retry_after`, else `X-RateLimit-Reset-After`, else Retry-After), or, before the limit,
+ * `X-RateLimit-Reset-After` once `X-RateLimit-Remaining` is 0. Null: go on.
+ */
+export function discordHoldMs(response: ResponseInfo): number | null {
+  const { headers } = response;
+  if (response.status === 429) {
+    const seconds = jsonField(response.body, "retry_after");
+    if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+    return headerSeconds(headers, "x-ratelimit-reset-after") ?? headerSeconds(headers, "retry-after") ?? 1000;
+  }
+  if (headers["x-ratelimit-remaining"]?.trim() === "0") return headerSeconds(headers, "x-ratelimit-reset-after");
+  return null;
 }
 
 export function createDiscord(options: DiscordOptions): DiscordIntegration {
@@ -182,8 +224,19 @@ export function createDiscord(options: DiscordOptions): DiscordIntegration {
       manager: options.manager,
       delivery: options,
       buildPayload: (envelope) => discordMessage(envelope, options),
-      interpretResponse: interpretDiscordResponse,
-      target: () => ({ url: options.webhookUrl, headers: {} }),
+      interpretResponse: (response) => interpretDiscordResponse(response, options.timeScale),
+      target: () => ({
+        url: options.webhookUrl,
+        headers: {},
+        // One request at a time per webhook, and none while Discord says its bucket is empty.
+        pace: {
+          concurrency: 1,
+          holdAfter: (response: ResponseInfo) => {
+            const ms = discordHoldMs(response);
+            return ms === null ? null : scaled(ms, options.timeScale);
+          },
+        },
+      }),
     },
     {
       async execute(message) {

@@ -14,7 +14,8 @@ import { z } from "zod";
 import type { EventBus, EventHandler } from "../events/bus.js";
 import type { AnyEventEnvelope, EventEnvelope } from "../events/catalog.js";
 import type { Log, Octokit, RepoRef } from "../github/types.js";
-import { deliveryKeys, eventFilter, IntegrationError, listSetting, type DeliveryOptions, DEFAULT_EVENTS, checkEvents } from "./common.js";
+import { deliveryKeys, eventFilter, IntegrationError, listSetting, type DeliveryOptions, DEFAULT_EVENTS, DEFAULT_MIN_SEVERITY, checkEvents } from "./common.js";
+import { codeSpanText, escapeGitHub, fitEscaped, safeUrl } from "./markup.js";
 import { contextLine, pct, toNotice, truncate, type NoticeEnvelope } from "./notice.js";
 
 /** GitHub's limit for an issue or comment body. */
@@ -63,17 +64,20 @@ export function parseRepository(fullName: string): RepoRef {
 /** The issue an event opens: title, body (Markdown) and labels. */
 export function githubIssue(envelope: NoticeEnvelope, labels: string[] = ["empathy-bot"]): { title: string; body: string; labels: string[] } {
   const n = toNotice(envelope);
+  // Text from the pull request: escaped after its cut, so it notifies no one and links nowhere.
+  const md = (text: string, max: number) => fitEscaped(text, max, escapeGitHub);
   const facts: string[] = [];
   if (n.confidence !== null) facts.push(`**Confidence:** ${pct(n.confidence)}`);
   if (n.severity !== null) facts.push(`**Severity:** ${n.severity}`);
   if (n.repo !== null) facts.push(`**Repository:** ${n.repo}${n.prNumber !== null ? `#${n.prNumber}` : ""}`);
-  if (n.tags.length > 0) facts.push(`**Tags:** ${n.tags.join(", ")}`);
-  const lines = [n.text, ""];
+  if (n.tags.length > 0) facts.push(`**Tags:** ${md(n.tags.join(", "), 1000)}`);
+  const lines = [md(n.text, 40_000), ""];
   if (facts.length > 0) lines.push(facts.join(" · "), "");
-  if (n.impact) lines.push(`**Impact:** ${n.impact}`, "");
-  if (n.evidence) lines.push(`**Evidence:** \`${n.evidence}\``, "");
-  if (n.recommendation) lines.push(`**Recommendation:** ${n.recommendation}`, "");
-  if (n.url) lines.push(`**Pull request:** ${n.url}`, "");
+  if (n.impact) lines.push(`**Impact:** ${md(n.impact, 5000)}`, "");
+  if (n.evidence) lines.push(`**Evidence:** \`${fitEscaped(codeSpanText(n.evidence), 1000)}\``, "");
+  if (n.recommendation) lines.push(`**Recommendation:** ${md(n.recommendation, 5000)}`, "");
+  const url = safeUrl(n.url);
+  if (url) lines.push(`**Pull request:** ${url}`, "");
   lines.push(`<sub>${contextLine(n)} · event \`${n.eventType}\`</sub>`);
   if (n.fingerprint) lines.push(`<!-- empathy-integration:${n.fingerprint} -->`);
   return { title: truncate(n.title.replace(/\s+/g, " "), 256), body: truncate(lines.join("\n"), GITHUB_BODY_LIMIT), labels: [...new Set(labels)] };
@@ -179,7 +183,8 @@ export class GitHubIntegration {
     const target = parseRepository(repository);
     const events = this.options.events ?? DEFAULT_EVENTS;
     checkEvents("github", events);
-    const filter = eventFilter(this.options);
+    // min_severity: medium unless configured, as for the other services.
+    const filter = eventFilter({ ...this.options, minSeverity: this.options.minSeverity ?? DEFAULT_MIN_SEVERITY.other });
     for (const type of events) {
       this.on(type, async (event) => {
         if (filter && !filter((event.data ?? {}) as Record<string, unknown>)) return;

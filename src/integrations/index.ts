@@ -8,8 +8,12 @@
  *     events: [level_4_prediction]           # default; "*" for every event
  *     min_confidence: 0.85
  *   jira: { site: acme, email: bot@acme.com, api_token: ${JIRA_API_TOKEN}, project_key: ENG }
- *   pagerduty: { routing_key: ${PAGERDUTY_ROUTING_KEY}, min_severity: high }
+ *   pagerduty: { routing_key: ${PAGERDUTY_ROUTING_KEY}, region: eu }   # min_severity: high by default
  * ```
+ *
+ * `min_severity` defaults to `high` for PagerDuty (a page wakes someone) and `medium` for every
+ * other service; `info` sends everything. Severity maps to each service's scale through one
+ * table (scale.ts), overridable per service.
  *
  * `integrationsSchema` checks the section (the operator config uses it, so a mistake stops
  * start-up with the file, line and key); `buildIntegrations` turns it into integrations whose
@@ -121,7 +125,7 @@ export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps)
   };
   if (enabled(config.slack)) build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common }));
   if (enabled(config.datadog)) build("datadog", () => createDatadog({ ...datadogOptionsFromConfig(config.datadog!), ...common }));
-  if (enabled(config.jira)) build("jira", () => createJira({ ...jiraOptionsFromConfig(config.jira!), ...common }));
+  if (enabled(config.jira)) build("jira", () => createJira({ ...jiraOptionsFromConfig(config.jira!), ...common, log: deps.log }));
   if (enabled(config.pagerduty)) build("pagerduty", () => createPagerDuty({ ...pagerDutyOptionsFromConfig(config.pagerduty!), ...common }));
   if (enabled(config.teams)) build("teams", () => createTeams({ ...teamsOptionsFromConfig(config.teams!), ...common }));
   if (enabled(config.discord)) build("discord", () => createDiscord({ ...discordOptionsFromConfig(config.discord!), ...common }));

@@ -10,14 +10,29 @@
  * request, `client`.
  *
  * The routing key travels in the body: the manager builds it at each attempt from the stored
- * envelope, so it is never written to the outbox. 400 (invalid event) is not retried; 429 and
- * 5xx are.
+ * envelope, so it is never written to the outbox, and it is cut from errors and excerpts. 400
+ * (invalid event) is not retried, its `errors[]` kept in the delivery log; 429 and 5xx are.
+ *
+ * Severity follows the one severity table (scale.ts). `min_severity` defaults to `high`: a page
+ * wakes someone. `region: eu` sends to events.eu.pagerduty.com.
+ *
+ * Rate limits: the Events API takes 120 events a minute per routing key. Events to one key leave
+ * one at a time, paced a little under that (one every 510 ms), so a burst is queued by design;
+ * a 429 (it has no Retry-After) holds the key for a minute and retries the event after 1, 2,
+ * 4... minutes (at most 16), so a throttle window never spends a page's retries. The event's
+ * texts are capped (summary 1,024, details 8,000 characters each), which keeps it far under the
+ * 512 KB (bytes) PagerDuty accepts, even in a 4-byte script.
  */
 import type { Severity } from "../analysis/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
 import { z } from "zod";
+import { safeUrl } from "./markup.js";
+import { PAGERDUTY_SEVERITIES, scaleColumn, scaleOverrideSetting, scaleSeverity, type PagerDutySeverity } from "./scale.js";
 import {
   callService,
+  DEFAULT_MIN_SEVERITY,
+  parseJson,
+  scaled,
   deliveryFromConfig,
   deliveryKeys,
   IntegrationError,
@@ -34,16 +49,30 @@ import {
 import { contextLine, toNotice, truncate, type NoticeEnvelope } from "./notice.js";
 
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com";
+export const PAGERDUTY_EU_EVENTS_URL = "https://events.eu.pagerduty.com";
+export const PAGERDUTY_REGIONS = { us: PAGERDUTY_EVENTS_URL, eu: PAGERDUTY_EU_EVENTS_URL } as const;
 export const PAGERDUTY_SUMMARY_LIMIT = 1024;
+/** The Events API's limit on an event, in bytes (the texts' caps keep an event far under it). */
+export const PAGERDUTY_PAYLOAD_LIMIT_BYTES = 512 * 1024;
+/** 120 events a minute per routing key, paced 2% under so network jitter cannot push one over. */
+export const PAGERDUTY_EVENT_INTERVAL_MS = 510;
+/** A 429 holds the routing key this long, and the event's retries wait this long, doubled each time... */
+export const PAGERDUTY_THROTTLE_BACKOFF_MS = 60_000;
+/** ...up to this. */
+export const PAGERDUTY_THROTTLE_BACKOFF_MAX_MS = 16 * 60_000;
 const DEDUP_KEY_LIMIT = 255;
 
-export type PagerDutySeverity = "critical" | "error" | "warning" | "info";
+export type { PagerDutySeverity } from "./scale.js";
 
 export interface PagerDutyOptions extends DeliveryOptions, ClientOptions {
   /** The 32-character integration key of an Events API v2 integration. */
   routingKey: string;
-  /** Default https://events.pagerduty.com (EU accounts may use https://events.eu.pagerduty.com). */
+  /** `us` (default): events.pagerduty.com; `eu`: events.eu.pagerduty.com (accounts in PagerDuty's EU service region). */
+  region?: keyof typeof PAGERDUTY_REGIONS;
+  /** Overrides the region's host (a proxy, tests). */
   apiUrl?: string;
+  /** The severity table's PagerDuty column, overridden row by row. */
+  severities?: Partial<Record<Severity, PagerDutySeverity>>;
   /** payload.source; default "empathy-bot". */
   source?: string;
   component?: string;
@@ -81,20 +110,15 @@ export interface PagerDutyIntegration extends ServiceIntegration {
   resolve(dedupKey: string): Promise<{ dedupKey: string | null }>;
 }
 
-export function pagerDutySeverity(severity: Severity | null): PagerDutySeverity {
-  switch (severity) {
-    case "critical":
-      return "critical";
-    case "high":
-      return "error";
-    case "medium":
-      return "warning";
-    default:
-      return "info";
-  }
+/** PagerDuty's severity from the severity table (an event without a severity takes its `info` row; a low confidence caps it). */
+export function pagerDutySeverity(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, PagerDutySeverity>>): PagerDutySeverity {
+  return scaleColumn("pagerDutySeverity", overrides)[scaleSeverity(severity, confidence)];
 }
 
-export function pagerDutyEvent(envelope: NoticeEnvelope, options: { routingKey: string; source?: string; component?: string; group?: string }): PagerDutyEvent {
+export function pagerDutyEvent(
+  envelope: NoticeEnvelope,
+  options: { routingKey: string; source?: string; component?: string; group?: string; severities?: Partial<Record<Severity, PagerDutySeverity>> },
+): PagerDutyEvent {
   const notice = toNotice(envelope);
   const details: Record<string, unknown> = { event_type: notice.eventType, event_id: notice.eventId, context: contextLine(notice) };
   if (notice.repo) details.repo = notice.repo;
@@ -102,9 +126,9 @@ export function pagerDutyEvent(envelope: NoticeEnvelope, options: { routingKey: 
   if (notice.confidence !== null) details.confidence = notice.confidence;
   if (notice.severity) details.severity = notice.severity;
   if (notice.tags.length > 0) details.tags = notice.tags;
-  if (notice.impact) details.impact = notice.impact;
-  if (notice.evidence) details.evidence = notice.evidence;
-  if (notice.recommendation) details.recommendation = notice.recommendation;
+  if (notice.impact) details.impact = truncate(notice.impact, 8000);
+  if (notice.evidence) details.evidence = truncate(notice.evidence, 1000);
+  if (notice.recommendation) details.recommendation = truncate(notice.recommendation, 8000);
   if (notice.text !== notice.title) details.text = truncate(notice.text, 8000);
   const event: PagerDutyEvent = {
     routing_key: options.routingKey,
@@ -113,7 +137,7 @@ export function pagerDutyEvent(envelope: NoticeEnvelope, options: { routingKey: 
     payload: {
       summary: truncate(notice.title.replace(/\s+/g, " "), PAGERDUTY_SUMMARY_LIMIT),
       source: options.source ?? (notice.repo ? `empathy-bot/${notice.repo}` : "empathy-bot"),
-      severity: pagerDutySeverity(notice.severity),
+      severity: pagerDutySeverity(notice.severity, notice.confidence, options.severities),
       timestamp: notice.timestamp,
       custom_details: details,
     },
@@ -122,29 +146,47 @@ export function pagerDutyEvent(envelope: NoticeEnvelope, options: { routingKey: 
   if (options.component ?? notice.evidence) event.payload!.component = options.component ?? notice.evidence!;
   if (options.group ?? notice.repo) event.payload!.group = options.group ?? notice.repo!;
   if (notice.kind) event.payload!.class = notice.kind;
-  if (notice.url) {
-    event.links = [{ href: notice.url, text: notice.repo && notice.prNumber !== null ? `Pull request ${notice.repo}#${notice.prNumber}` : "Pull request" }];
-    event.client_url = notice.url;
+  const url = safeUrl(notice.url);
+  if (url) {
+    event.links = [{ href: url, text: notice.repo && notice.prNumber !== null ? `Pull request ${notice.repo}#${notice.prNumber}` : "Pull request" }];
+    event.client_url = url;
   }
   return event;
 }
 
-/** PagerDuty answers 202 on success; anything else in a 2xx with `status` other than "success" is a failure. */
-export function interpretPagerDutyResponse(response: ResponseInfo): InterpretedFailure | undefined {
+/** The wait before an event's next try after a 429: a minute, doubled with each attempt, at most 16 minutes. */
+export function pagerDutyThrottleBackoffMs(attempt: number | undefined): number {
+  return Math.min(PAGERDUTY_THROTTLE_BACKOFF_MAX_MS, PAGERDUTY_THROTTLE_BACKOFF_MS * 2 ** Math.max(0, (attempt ?? 1) - 1));
+}
+
+/**
+ * PagerDuty answers 202 on success; anything else in a 2xx with `status` other than "success" is
+ * a failure. A 400 keeps its `message` and `errors[]` (what was invalid); a 429 waits minutes.
+ */
+export function interpretPagerDutyResponse(response: ResponseInfo, options: { timeScale?: number; routingKey?: string } = {}): InterpretedFailure | undefined {
+  const hide = (text: string) => (options.routingKey && options.routingKey.length >= 4 ? text.split(options.routingKey).join("[routing_key]") : text);
   if (response.status >= 200 && response.status < 300) {
     const status = jsonField(response.body, "status");
-    return typeof status === "string" && status !== "success" ? { ok: false, retryable: false, error: `PagerDuty status ${status}` } : undefined;
+    return typeof status === "string" && status !== "success" ? { ok: false, retryable: false, error: hide(`PagerDuty status ${status}`) } : undefined;
   }
   if (response.status === 400) {
     const message = jsonField(response.body, "message");
-    return { ok: false, retryable: false, error: `PagerDuty: ${typeof message === "string" ? message : "invalid event"}` };
+    const json = parseJson(response.body) as { errors?: unknown } | null;
+    const errors = Array.isArray(json?.errors) ? json.errors.filter((e): e is string => typeof e === "string") : [];
+    const detail = `${typeof message === "string" ? message : "invalid event"}${errors.length > 0 ? `: ${errors.join("; ")}` : ""}`;
+    return { ok: false, retryable: false, error: hide(truncate(`PagerDuty: ${detail}`, 1000)) };
+  }
+  if (response.status === 429) {
+    const wait = pagerDutyThrottleBackoffMs(response.attempt);
+    return { ok: false, retryable: true, retryAfterMs: scaled(wait, options.timeScale), error: `PagerDuty throttled the routing key: retry in ${wait / 60_000} min` };
   }
   return undefined;
 }
 
 export function createPagerDuty(options: PagerDutyOptions): PagerDutyIntegration {
   if (!options.routingKey) throw new IntegrationError("pagerduty", "a routing key (routingKey / routing_key) is required");
-  const enqueueUrl = joinUrl(options.apiUrl ?? PAGERDUTY_EVENTS_URL, "v2/enqueue");
+  const enqueueUrl = joinUrl(options.apiUrl ?? PAGERDUTY_REGIONS[options.region ?? "us"], "v2/enqueue");
+  const interpret = (response: ResponseInfo) => interpretPagerDutyResponse(response, { timeScale: options.timeScale, routingKey: options.routingKey });
   const name = options.name ?? "pagerduty";
   const integration: PagerDutyIntegration = serviceIntegration<PagerDutyIntegration>(
     {
@@ -153,13 +195,25 @@ export function createPagerDuty(options: PagerDutyOptions): PagerDutyIntegration
       manager: options.manager,
       delivery: options,
       buildPayload: (envelope) => pagerDutyEvent(envelope, options),
-      interpretResponse: interpretPagerDutyResponse,
-      target: () => ({ url: enqueueUrl, headers: { accept: "application/json" } }),
+      interpretResponse: interpret,
+      defaultMinSeverity: DEFAULT_MIN_SEVERITY.pagerduty,
+      target: () => ({
+        url: enqueueUrl,
+        headers: { accept: "application/json" },
+        secretValues: [options.routingKey],
+        // Per routing key: one at a time, ~118 a minute; a 429 holds the key for a minute.
+        pace: {
+          key: `routing_key:${options.routingKey}`,
+          concurrency: 1,
+          intervalMs: scaled(PAGERDUTY_EVENT_INTERVAL_MS, options.timeScale),
+          holdAfter: (response: ResponseInfo) => (response.status === 429 ? scaled(PAGERDUTY_THROTTLE_BACKOFF_MS, options.timeScale) : null),
+        },
+      }),
     },
     {
       async enqueue(event) {
         const body = { ...event, routing_key: event.routing_key ?? options.routingKey };
-        const res = await callService("pagerduty", options.fetch, { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutSeconds: options.timeoutSeconds }, interpretPagerDutyResponse);
+        const res = await callService("pagerduty", options.fetch, { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutSeconds: options.timeoutSeconds }, interpret);
         const key = (res.json as { dedup_key?: string } | null)?.dedup_key;
         return { dedupKey: key ?? body.dedup_key ?? null };
       },
@@ -175,7 +229,9 @@ export const pagerDutyConfigSchema = z
     {
       ...deliveryKeys,
       routing_key: secretSetting("an Events API v2 integration key"),
+      region: z.enum(["us", "eu"], { error: "must be us (events.pagerduty.com) or eu (events.eu.pagerduty.com)" }).optional(),
       api_url: urlSetting().optional(),
+      severities: scaleOverrideSetting(z.enum(PAGERDUTY_SEVERITIES, { error: `must be one of ${PAGERDUTY_SEVERITIES.join(", ")}` }), "PagerDuty severities").optional(),
       source: textSetting().optional(),
       component: textSetting().optional(),
       group: textSetting().optional(),
@@ -187,5 +243,14 @@ export const pagerDutyConfigSchema = z
 export type PagerDutyConfig = z.infer<typeof pagerDutyConfigSchema>;
 
 export function pagerDutyOptionsFromConfig(c: PagerDutyConfig): PagerDutyOptions {
-  return { ...deliveryFromConfig(c), routingKey: c.routing_key, apiUrl: c.api_url, source: c.source, component: c.component, group: c.group };
+  return {
+    ...deliveryFromConfig(c),
+    routingKey: c.routing_key,
+    region: c.region,
+    apiUrl: c.api_url,
+    severities: c.severities,
+    source: c.source,
+    component: c.component,
+    group: c.group,
+  };
 }

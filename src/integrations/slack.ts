@@ -13,6 +13,17 @@
  * "Empathy Level N | Confidence: NN%", and a link button to the pull request. `text` is the
  * notification fallback. Slack's limits are kept (header 150, section 3,000, field 2,000).
  *
+ * Untrusted text (everything the pull request shaped) is escaped for mrkdwn (`&`, `<`, `>`) in
+ * every mrkdwn text and in the top-level `text` Slack notifies with, after it is cut, so
+ * `<!channel>` or `<@U1>` from a pull request never becomes a mention and an `&amp;` is never
+ * cut in half; `link_names` is never sent, so a plain `@channel` stays text, and the mrkdwn
+ * objects holding it are `verbatim` (Slack's automatic parsing of plain text is off). The header
+ * is `plain_text`, which Slack does not parse.
+ *
+ * Pace: Slack posts about one message per second per channel (short bursts tolerated); events
+ * to one channel (the incoming webhook's, or each chat.postMessage channel) leave one at a time,
+ * a second apart, and a 429's Retry-After holds that channel.
+ *
  * `api_url` (default https://slack.com/api) points the Web API elsewhere: tests, a proxy, a
  * Slack-compatible server.
  *
@@ -27,6 +38,8 @@ import { z } from "zod";
 import {
   callService,
   DEFAULT_EVENTS,
+  headerSeconds,
+  scaled,
   deliveryFromConfig,
   deliveryKeys,
   IntegrationError,
@@ -41,9 +54,13 @@ import {
   type DeliveryOptions,
   type ServiceIntegration,
 } from "./common.js";
+import { codeSpanText, escapeSlack, fitEscaped, safeUrl } from "./markup.js";
 import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
 
 export const SLACK_API_URL = "https://slack.com/api";
+
+/** Slack's documented pace for posting: about one message per second per channel. */
+export const SLACK_MESSAGE_INTERVAL_MS = 1000;
 
 /** Web API error codes worth another try (the rest are permanent for this message). */
 const RETRYABLE_ERRORS = new Set(["ratelimited", "rate_limited", "service_unavailable", "request_timeout"]);
@@ -91,9 +108,10 @@ export interface SlackIntegration extends ServiceIntegration {
 }
 
 /** `&`, `<` and `>` are control characters in Slack's mrkdwn and must be escaped. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+export const escapeMrkdwn = escapeSlack;
+
+/** Untrusted text for mrkdwn: cut to fit `max` once escaped, escaped after the cut. */
+const mrkdwn = (text: string, max: number) => fitEscaped(text, max, escapeSlack);
 
 const SEVERITY_EMOJI: Record<string, string> = { critical: ":red_circle:", high: ":large_orange_circle:", medium: ":large_yellow_circle:", low: ":large_blue_circle:", info: ":white_circle:" };
 
@@ -101,22 +119,23 @@ const SEVERITY_EMOJI: Record<string, string> = { critical: ":red_circle:", high:
 export function slackBlocks(notice: Notice): SlackBlock[] {
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(notice.title, 150), emoji: true } },
-    { type: "section", text: { type: "mrkdwn", text: truncate(escapeMrkdwn(notice.text), 3000) } },
+    { type: "section", text: { type: "mrkdwn", verbatim: true, text: mrkdwn(notice.text, 3000) } },
   ];
   const fields: SlackBlock[] = [];
   if (notice.confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(notice.confidence)}` });
   if (notice.severity !== null) fields.push({ type: "mrkdwn", text: `*Severity*\n${SEVERITY_EMOJI[notice.severity] ?? ""} ${notice.severity}`.replace("\n ", "\n") });
-  if (notice.repo !== null) fields.push({ type: "mrkdwn", text: `*Repository*\n${escapeMrkdwn(notice.repo)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}` });
-  if (notice.evidence !== null) fields.push({ type: "mrkdwn", text: truncate(`*Evidence*\n\`${escapeMrkdwn(notice.evidence)}\``, 2000) });
+  if (notice.repo !== null) fields.push({ type: "mrkdwn", verbatim: true, text: `*Repository*\n${mrkdwn(notice.repo, 1900)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}` });
+  if (notice.evidence !== null) fields.push({ type: "mrkdwn", verbatim: true, text: `*Evidence*\n\`${mrkdwn(codeSpanText(notice.evidence), 1980)}\`` });
   if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
   if (notice.recommendation !== null) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Recommendation:* ${escapeMrkdwn(notice.recommendation)}`, 3000) } });
+    blocks.push({ type: "section", text: { type: "mrkdwn", verbatim: true, text: `*Recommendation:* ${mrkdwn(notice.recommendation, 3000 - 18)}` } });
   }
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: contextLine(notice) }] });
-  if (notice.url !== null && notice.url.length <= 3000) {
+  const url = safeUrl(notice.url);
+  if (url !== null && url.length <= 3000) {
     blocks.push({
       type: "actions",
-      elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url: notice.url, action_id: "empathy_open_pr" }],
+      elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url, action_id: "empathy_open_pr" }],
     });
   }
   return blocks;
@@ -142,27 +161,28 @@ export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = github
   const prUrl = s(d.url);
   const prNumber = typeof d.pr_number === "number" ? d.pr_number : null;
   const title = `Pattern learned${repo ? ` in ${repo}` : ""}: ${name}`;
-  const text = `The Empathy bot learned the pattern *${escapeMrkdwn(name)}*${repo ? ` in ${escapeMrkdwn(repo)}` : ""}${user ? `, from the pull requests of ${escapeMrkdwn(user)}` : ""}. It now weighs what it reports there with it.`;
-  const fields: SlackBlock[] = [{ type: "mrkdwn", text: truncate(`*Pattern*\n${escapeMrkdwn(name)}`, 2000) }];
+  const text = `The Empathy bot learned the pattern *${mrkdwn(name, 900)}*${repo ? ` in ${mrkdwn(repo, 900)}` : ""}${user ? `, from the pull requests of ${mrkdwn(user, 900)}` : ""}. It now weighs what it reports there with it.`;
+  const fields: SlackBlock[] = [{ type: "mrkdwn", verbatim: true, text: `*Pattern*\n${mrkdwn(name, 1980)}` }];
   if (confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(confidence)}` });
-  if (user) fields.push({ type: "mrkdwn", text: truncate(`*Learned from*\n${escapeMrkdwn(user)}`, 2000) });
-  if (repo) fields.push({ type: "mrkdwn", text: truncate(`*Repository*\n${escapeMrkdwn(repo)}${prNumber !== null ? `#${prNumber}` : ""}`, 2000) });
+  if (user) fields.push({ type: "mrkdwn", verbatim: true, text: `*Learned from*\n${mrkdwn(user, 1980)}` });
+  if (repo) fields.push({ type: "mrkdwn", verbatim: true, text: `*Repository*\n${mrkdwn(repo, 1900)}${prNumber !== null ? `#${prNumber}` : ""}` });
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(title, 150), emoji: true } },
-    { type: "section", text: { type: "mrkdwn", text: truncate(text, 3000) } },
+    { type: "section", text: { type: "mrkdwn", verbatim: true, text: truncate(text, 3000) } },
     { type: "section", fields },
     { type: "context", elements: [{ type: "mrkdwn", text: `Empathy${confidence !== null ? ` | Confidence: ${pct(confidence)}` : ""}` }] },
   ];
   // Where to see it: the pull request when the event names one, else the repository's prediction issues.
-  const link = prUrl
-    ? { text: "View pull request", url: prUrl }
+  const link = safeUrl(prUrl)
+    ? { text: "View pull request", url: prUrl! }
     : repo && /^[\w.-]+\/[\w.-]+$/.test(repo)
       ? { text: "View prediction issues", url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}` }
       : null;
   if (link && link.url.length <= 3000) {
     blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: link.text, emoji: true }, url: link.url, action_id: "empathy_view_pattern" }] });
   }
-  return { text: truncate(`${title}${confidence !== null ? ` (${pct(confidence)})` : ""}`, 3000), blocks };
+  const suffix = confidence !== null ? ` (${pct(confidence)})` : "";
+  return { text: `${mrkdwn(title, 3000 - suffix.length)}${suffix}`, blocks };
 }
 
 /** `text` (the notification fallback) and `blocks` for an event. */
@@ -170,7 +190,8 @@ export function slackMessage(envelope: NoticeEnvelope, options: { githubUrl?: st
   if (envelope.event_type === "pattern_learned") return slackPatternMessage(envelope, options.githubUrl);
   const notice = toNotice(envelope);
   const confidence = notice.confidence !== null ? ` (${pct(notice.confidence)})` : "";
-  return { text: truncate(`${notice.title}${confidence}`, 3000), blocks: slackBlocks(notice) };
+  // `text` is what Slack notifies with: mrkdwn too, so escaped like the blocks.
+  return { text: `${mrkdwn(notice.title, 3000 - confidence.length)}${confidence}`, blocks: slackBlocks(notice) };
 }
 
 /** Slack's own failure signals: `ok: false` in a 200, a plain-text code in an incoming webhook's error. */
@@ -219,9 +240,20 @@ export function createSlack(options: SlackOptions): SlackIntegration {
       },
       interpretResponse: interpretSlackResponse,
       target: () => {
-        if (mode === "webhook") return { url: webhookUrl!, headers: {} };
+        // One message a second per channel; a 429's Retry-After holds the channel.
+        const pace = (key: string | undefined) => ({
+          key,
+          concurrency: 1,
+          intervalMs: scaled(SLACK_MESSAGE_INTERVAL_MS, options.timeScale),
+          holdAfter: (r: ResponseInfo) => (r.status === 429 ? scaled(headerSeconds(r.headers, "retry-after") ?? SLACK_MESSAGE_INTERVAL_MS, options.timeScale) : null),
+        });
+        if (mode === "webhook") return { url: webhookUrl!, headers: {}, pace: pace(undefined) };
         if (!channel) throw new IntegrationError("slack", "sending events with the bot token needs a channel");
-        return { url: joinUrl(apiUrl, "chat.postMessage"), headers: { ...authHeaders(), "content-type": "application/json; charset=utf-8" } };
+        return {
+          url: joinUrl(apiUrl, "chat.postMessage"),
+          headers: { ...authHeaders(), "content-type": "application/json; charset=utf-8" },
+          pace: (eventType: string) => pace(`channel:${(eventType === "pattern_learned" && patternChannel) || channel}`),
+        };
       },
     },
     {

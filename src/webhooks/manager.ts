@@ -23,6 +23,12 @@
  * retries, then dead letter. After consecutive failures an endpoint's circuit opens: it is left
  * alone for a cool-off, then probed with one delivery. Dead letters can be replayed.
  *
+ * Integrations add what their service documents (registration.ts): a pace per key (a Slack
+ * channel, a PagerDuty routing key, a Discord webhook: requests in flight, least interval, and
+ * holds read from an answer's rate-limit headers, during which the key is left alone and a 429
+ * does not count against the breaker), 2xx statuses that only mean "accepted" (Teams' 202,
+ * listed as `accepted`), a start-up check (`preflight`), and body values never to log.
+ *
  * Logs and stored errors name an endpoint by its origin only (webhook URLs carry tokens in their
  * path or query) and never contain a secret or the configured headers.
  */
@@ -60,7 +66,7 @@ import { batchTemplateData, eventTemplateData, type TemplateEnvelope } from "./t
 import { WebhookTransport, type FetchLike } from "./transport.js";
 
 export { WebhookRegistrationError } from "./registration.js";
-export type { RegisterOptions, ConditionalRegisterOptions, RegistrationInfo } from "./registration.js";
+export type { RegisterOptions, ConditionalRegisterOptions, RegistrationInfo, PaceOptions } from "./registration.js";
 
 /** Pino-compatible subset. */
 export interface WebhookLogger {
@@ -138,8 +144,12 @@ export interface DeliveryLogEntry {
   origin: string | null;
   eventType: string;
   attempt: number;
-  /** delivered; failed (another attempt is scheduled); dead. */
-  status: WebhookAttemptStatus;
+  /**
+   * delivered; accepted (a 2xx the registration names as "taken for later processing": Teams
+   * Workflows' 202; whether it was then posted is not reported back); failed (another attempt is
+   * scheduled); dead.
+   */
+  status: DeliveryLogStatus;
   statusCode: number | null;
   durationMs: number;
   error: string | null;
@@ -151,9 +161,11 @@ export interface DeliveryLogEntry {
   nextAttemptAt: string | null;
 }
 
+export type DeliveryLogStatus = WebhookAttemptStatus | "accepted";
+
 export interface DeliveryLogQuery {
   eventType?: string;
-  status?: WebhookAttemptStatus;
+  status?: DeliveryLogStatus;
   deliveryId?: string;
   since?: Date | number | string;
   limit?: number;
@@ -173,10 +185,21 @@ interface Circuit {
 }
 
 interface EndpointGroup {
+  /** The registrations' paceKey: the endpoint, or the endpoint and a pace key (a Slack channel, a PagerDuty routing key). */
   key: string;
+  /** The endpoint (its circuit breaker). */
+  endpointKey: string;
   registrationIds: string[];
   cap: number;
   probe: boolean;
+  /** Paced by a service's limit: launched one by one, nothing claimed ahead. */
+  paced: { intervalMs: number } | null;
+}
+
+/** Where a paced key stands: the earliest next start (interval) and the end of a hold read from an answer. */
+interface PaceState {
+  nextAt: number;
+  holdUntil: number;
 }
 
 const DEFAULTS: Required<WebhookTuning> = {
@@ -239,6 +262,7 @@ export class WebhookManager {
   private readonly circuits = new Map<string, Circuit>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly inFlightByEndpoint = new Map<string, number>();
+  private readonly paces = new Map<string, PaceState>();
   private unsubscribe: (() => void) | null = null;
   private running = false;
   private pumping = false;
@@ -372,6 +396,7 @@ export class WebhookManager {
   /** Puts deliveries a previous process left in flight back in the queue, then starts the delivery loop. */
   async start(): Promise<void> {
     if (this.running) return;
+    await this.preflight();
     this.subscribe();
     await Promise.all([...this.stateLoads]);
     const now = this.now();
@@ -387,6 +412,14 @@ export class WebhookManager {
     this.running = true;
     this.nextBatchAt = now; // look at batches left by the previous process
     void this.pump();
+  }
+
+  /** The registrations' start-up checks (JIRA's create metadata), each function once; the first failure stops start(). */
+  private async preflight(): Promise<void> {
+    await Promise.all([...this.stateLoads]);
+    const checks = new Set<() => Promise<void>>();
+    for (const r of this.registrations.values()) if (r.preflight && !r.disabled) checks.add(r.preflight);
+    for (const check of checks) await check();
   }
 
   /**
@@ -429,14 +462,16 @@ export class WebhookManager {
   async getDeliveryLogs(query: DeliveryLogQuery = {}): Promise<DeliveryLogEntry[]> {
     await this.flushResults();
     const since = query.since === undefined ? undefined : toMs(query.since);
+    // "accepted" is stored as delivered: the registration's acceptedStatuses tell them apart.
     const rows = await this.store.listWebhookAttempts({
       eventType: query.eventType,
-      status: query.status,
+      status: query.status === "accepted" ? "delivered" : query.status,
       deliveryId: query.deliveryId,
       since,
       limit: query.limit ?? 100,
     });
-    return rows.map((r) => this.logEntry(r));
+    const entries = rows.map((r) => this.logEntry(r));
+    return query.status === undefined ? entries : entries.filter((e) => e.status === query.status);
   }
 
   /** Sends a dead letter again (same webhook-id, a fresh retry budget). */
@@ -464,6 +499,8 @@ export class WebhookManager {
   }
 
   private logEntry(r: WebhookAttemptRecord): DeliveryLogEntry {
+    const reg = this.registrations.get(r.registrationId);
+    const accepted = r.status === "delivered" && r.statusCode !== null && reg?.acceptedStatuses.has(r.statusCode) === true;
     return {
       deliveryId: r.deliveryId,
       webhookId: r.deliveryId,
@@ -471,7 +508,7 @@ export class WebhookManager {
       origin: this.registrations.get(r.registrationId)?.origin ?? null,
       eventType: r.eventType,
       attempt: r.attempt,
-      status: r.status,
+      status: accepted ? "accepted" : r.status,
       statusCode: r.statusCode,
       durationMs: r.durationMs,
       error: r.error,
@@ -687,6 +724,11 @@ export class WebhookManager {
       if (due !== null) next = Math.min(next, due);
     }
     for (const c of this.circuits.values()) if (c.openUntil !== null && c.openUntil > now) next = Math.min(next, c.openUntil);
+    // A paced key waiting for its interval or a hold: the loop looks again when it ends.
+    for (const p of this.paces.values()) {
+      const until = Math.max(p.nextAt, p.holdUntil);
+      if (until > now) next = Math.min(next, until);
+    }
     if (this.nextBatchAt !== null) next = Math.min(next, this.nextBatchAt);
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
@@ -699,25 +741,43 @@ export class WebhookManager {
 
   /** Registrations grouped by endpoint, with how many more requests each may take now. */
   private endpointGroups(now: number, forTimer = false): EndpointGroup[] {
-    const byKey = new Map<string, string[]>();
+    interface Gathered {
+      endpointKey: string;
+      registrationIds: string[];
+      pace: { concurrency: number | null; intervalMs: number } | null;
+    }
+    const byKey = new Map<string, Gathered>();
     for (const r of this.registrations.values()) {
       if (r.disabled || !r.loaded) continue;
-      const ids = byKey.get(r.endpointKey) ?? [];
-      ids.push(r.id);
-      byKey.set(r.endpointKey, ids);
+      const g = byKey.get(r.paceKey) ?? { endpointKey: r.endpointKey, registrationIds: [], pace: null };
+      g.registrationIds.push(r.id);
+      if (r.pace) {
+        // Registrations sharing a key share the strictest of their paces.
+        const c = g.pace?.concurrency ?? null;
+        const concurrency = c === null ? r.pace.concurrency : r.pace.concurrency === null ? c : Math.min(c, r.pace.concurrency);
+        g.pace = { concurrency, intervalMs: Math.max(g.pace?.intervalMs ?? 0, r.pace.intervalMs) };
+      }
+      byKey.set(r.paceKey, g);
     }
     const groups: EndpointGroup[] = [];
-    for (const [key, registrationIds] of byKey) {
-      const circuit = this.circuits.get(key);
+    for (const [key, { endpointKey, registrationIds, pace }] of byKey) {
+      const state = this.paces.get(key);
+      if (state && Math.max(state.nextAt, state.holdUntil) > now) continue; // waits for its pace or a hold (arm() wakes the loop then)
+      const circuit = this.circuits.get(endpointKey);
       const inFlight = this.inFlightByEndpoint.get(key) ?? 0;
+      const paced = pace ? { intervalMs: pace.intervalMs } : null;
       if (circuit?.openUntil != null) {
         if (circuit.openUntil > now || circuit.probing) continue; // paused, or its probe is out
         if (inFlight > 0) continue;
-        groups.push({ key, registrationIds, cap: 1, probe: true });
+        groups.push({ key, endpointKey, registrationIds, cap: 1, probe: true, paced });
         continue;
       }
-      const cap = this.tuning.perEndpointConcurrency - inFlight;
-      if (cap > 0 || forTimer) groups.push({ key, registrationIds, cap, probe: false });
+      let cap = this.tuning.perEndpointConcurrency - inFlight;
+      if (pace) {
+        if (pace.concurrency !== null) cap = Math.min(cap, pace.concurrency - inFlight);
+        if (pace.intervalMs > 0) cap = Math.min(cap, 1);
+      }
+      if (cap > 0 || forTimer) groups.push({ key, endpointKey, registrationIds, cap, probe: false, paced });
     }
     return forTimer ? groups.filter((g) => g.cap > 0) : groups;
   }
@@ -752,6 +812,7 @@ export class WebhookManager {
    */
   private async take(group: EndpointGroup, want: number, now: number): Promise<number> {
     let launched = 0;
+    if (group.probe && this.circuits.get(group.endpointKey)?.probing) return 0; // another key of the endpoint probes it
     const launchReady = () => {
       const queue = this.ready.get(group.key);
       while (queue && queue.length > 0 && launched < want) {
@@ -768,7 +829,8 @@ export class WebhookManager {
     };
     launchReady();
     if (launched < want) {
-      const ahead = group.probe ? 0 : CLAIM_AHEAD;
+      // A paced key claims one at a time: what waits for its turn stays pending in the outbox.
+      const ahead = group.probe || group.paced ? 0 : CLAIM_AHEAD;
       const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want - launched + ahead);
       if (!this.running) {
         await this.release(claimed); // stopped meanwhile
@@ -808,8 +870,12 @@ export class WebhookManager {
 
   private launch(delivery: WebhookDeliveryRecord, group: EndpointGroup): void {
     if (group.probe) {
-      const circuit = this.circuits.get(group.key);
+      const circuit = this.circuits.get(group.endpointKey);
       if (circuit) circuit.probing = true;
+    }
+    if (group.paced && group.paced.intervalMs > 0) {
+      const state = this.paceState(group.key);
+      state.nextAt = Math.max(state.nextAt, this.now() + group.paced.intervalMs);
     }
     this.inFlightByEndpoint.set(group.key, (this.inFlightByEndpoint.get(group.key) ?? 0) + 1);
     const run = this.attempt(delivery)
@@ -848,9 +914,12 @@ export class WebhookManager {
       statusCode = result.status;
       excerpt = result.excerpt === "" ? null : result.excerpt;
       outcome = classifyStatus(result.status, result.retryAfter, this.now());
-      if (reg.interpretResponse) {
-        const headers: Record<string, string> = result.retryAfter === null ? {} : { "retry-after": result.retryAfter };
-        outcome = interpretOutcome(outcome, { status: result.status, headers, body: result.excerpt }, reg.interpretResponse);
+      const headers: Record<string, string> = result.headers ?? (result.retryAfter === null ? {} : { "retry-after": result.retryAfter });
+      const info = { status: result.status, headers, body: result.excerpt, attempt: delivery.attempts };
+      if (reg.interpretResponse) outcome = interpretOutcome(outcome, info, reg.interpretResponse);
+      if (await this.holdAfter(reg, info) && result.status === 429) {
+        // A 429 the pace honours says the service is there and counting: not an endpoint failure for the breaker.
+        outcome = { ...outcome, circuit: "alive" };
       }
     } catch (err) {
       if (this.stopController.signal.aborted && !this.running) {
@@ -907,7 +976,9 @@ export class WebhookManager {
       status_code: a.statusCode,
       duration_ms: Math.round(a.durationMs),
     };
-    if (status === "delivered") this.log.debug(fields, "webhook delivered");
+    if (status === "delivered" && a.statusCode !== null && reg.acceptedStatuses.has(a.statusCode)) {
+      this.log.debug({ ...fields, outcome: "accepted" }, "webhook accepted: the service processes it later and does not report the outcome");
+    } else if (status === "delivered") this.log.debug(fields, "webhook delivered");
     else if (status === "failed") this.log.warn({ ...fields, err: error, retry_in_ms: nextAttemptAt! - this.now() }, "webhook delivery failed, will retry");
     else this.log.error({ ...fields, err: error }, "webhook delivery dead-lettered");
 
@@ -986,10 +1057,48 @@ export class WebhookManager {
     }
     this.circuits.set(key, circuit);
     // A paused endpoint keeps nothing claimed: what was claimed ahead goes back to the outbox.
-    if (circuit.openUntil !== null && this.ready.has(key)) await this.releaseReady((_, k) => k === key);
+    if (circuit.openUntil !== null && this.ready.size > 0) await this.releaseReady((d) => this.registrations.get(d.registrationId)?.endpointKey === key);
     if (before.failures !== circuit.failures || before.openUntil !== circuit.openUntil) {
       await this.store.saveWebhookCircuit({ endpointKey: key, consecutiveFailures: circuit.failures, openUntil: circuit.openUntil }, this.now());
     }
+  }
+
+  private paceState(key: string): PaceState {
+    let state = this.paces.get(key);
+    if (!state) {
+      state = { nextAt: 0, holdUntil: 0 };
+      this.paces.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * A paced registration's reading of an answer's rate-limit headers: a hold leaves its key alone
+   * (what it had claimed ahead goes back) until the service's window resets. True when it holds.
+   */
+  private async holdAfter(reg: Entry, info: { status: number; headers: Record<string, string>; body: string; attempt: number }): Promise<boolean> {
+    const read = reg.pace?.holdAfter;
+    if (!read) return false;
+    let ms: unknown;
+    try {
+      ms = read(info);
+    } catch {
+      return false;
+    }
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0) return false;
+    const until = this.now() + Math.min(Math.ceil(ms), this.tuning.maxRetryAfterMs);
+    const state = this.paceState(reg.paceKey);
+    if (until > state.holdUntil) {
+      if (state.holdUntil <= this.now()) {
+        // Refused (429): worth an info line; a window used up before the limit (Discord, Datadog) is routine.
+        const fields = { origin: reg.origin, registration_id: reg.id, status_code: info.status, hold_ms: until - this.now() };
+        if (info.status === 429) this.log.info(fields, "webhook endpoint rate limit: holding deliveries until its window resets");
+        else this.log.debug(fields, "webhook endpoint rate limit window used up: holding deliveries until it resets");
+      }
+      state.holdUntil = until;
+    }
+    if (this.ready.has(reg.paceKey)) await this.releaseReady((_, k) => k === reg.paceKey);
+    return true;
   }
 
   private classifyError(err: unknown, reg: Entry): Classified {
@@ -1145,6 +1254,7 @@ function redactUrl(text: string, reg: Registration, max = 2000): string {
   const tail = reg.url.href.slice(reg.origin.length);
   if (tail.length > 1) out = out.split(tail).join("/…");
   if (reg.secret) out = out.split(reg.secret).join("[secret]");
+  for (const value of reg.secretValues) out = out.split(value).join("[secret]");
   // Header values carry API keys and bearer tokens (Slack, Datadog, JIRA), also as the bare token.
   for (const [name, value] of Object.entries(reg.headers)) {
     if (/^(content-type|accept|user-agent)$/i.test(name)) continue;

@@ -58,10 +58,12 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 /** What a registration's `interpretResponse` hook sees of an answer. */
 export interface ResponseInfo {
   status: number;
-  /** Lower-case names; the headers the transport keeps (today: `retry-after`, when present). */
+  /** Lower-case names; the headers the transport keeps: `retry-after` and the rate-limit ones (`x-ratelimit-*`, `ratelimit-*`). */
   headers: Record<string, string>;
   /** At most the first 4 KB of the body, as text. */
   body: string;
+  /** The delivery's attempt this answers (1 for the first); absent for a direct call. */
+  attempt?: number;
 }
 
 /** A failure the service reported in its own way (Slack's `ok: false` in a 200, Discord's 429 JSON). */

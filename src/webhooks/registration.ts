@@ -8,7 +8,7 @@ import { CelConditionError, compileCel, type ConditionSkip, type ConditionSkipRe
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { knownFields, rootField } from "./catalogFields.js";
 import { standardWebhookKey } from "./signing.js";
-import type { ResponseInterpreter } from "./outcome.js";
+import type { ResponseInfo, ResponseInterpreter } from "./outcome.js";
 
 /** What a payload builder receives: the event's envelope (an array of them when batching). */
 export interface PayloadEnvelope {
@@ -83,6 +83,39 @@ export interface RegisterOptions {
    * once per repository and fingerprint, not again on every push that still predicts it.
    */
   dedupe?: boolean;
+  /** The service's rate limit, kept before it is hit (see PaceOptions). */
+  pace?: PaceOptions;
+  /**
+   * 2xx statuses that mean "accepted, to be processed later" (Teams Workflows answers 202 before
+   * it posts the card): such attempts are logged and listed as `accepted`, not `delivered`.
+   */
+  acceptedStatuses?: number[];
+  /**
+   * A check run once when the manager starts (JIRA's create metadata); a rejection stops `start()`
+   * with its message. Registrations sharing one function run it once.
+   */
+  preflight?: () => Promise<void>;
+  /** Values the body carries that must never be logged or stored (PagerDuty's routing key): cut from errors and excerpts like header values. */
+  secretValues?: string[];
+}
+
+/**
+ * A service's documented rate limit, kept before it is hit (integrations set it). Deliveries of
+ * registrations with the same URL and `key` share one pace: at most `concurrency` requests in
+ * flight, starts at least `intervalMs` apart, and nothing while a hold read from an answer lasts.
+ */
+export interface PaceOptions {
+  /** What the limit is counted per (a Slack channel, a PagerDuty routing key): hashed, never logged. Default: the URL. */
+  key?: string;
+  /** Requests in flight at once. Default: the manager's per-endpoint limit. */
+  concurrency?: number;
+  /** Least time between the starts of two requests, in ms. Default 0. */
+  intervalMs?: number;
+  /**
+   * Reads an answer (any status): how long to leave the key alone, in ms (a `X-RateLimit-Reset`,
+   * `X-RateLimit-Remaining: 0` with its reset, a 429's backoff); 0 or null: no hold.
+   */
+  holdAfter?: (response: ResponseInfo) => number | null | undefined;
 }
 
 export interface ConditionalRegisterOptions extends RegisterOptions {
@@ -110,6 +143,12 @@ export interface Registration {
   buildPayload: PayloadBuilder | null;
   interpretResponse: ResponseInterpreter | null;
   dedupe: boolean;
+  /** Deliveries with the same key share one queue, pace and in-flight count: the endpoint, or the endpoint and the pace's key. */
+  paceKey: string;
+  pace: { concurrency: number | null; intervalMs: number; holdAfter: PaceOptions["holdAfter"] | null } | null;
+  acceptedStatuses: ReadonlySet<number>;
+  preflight: (() => Promise<void>) | null;
+  secretValues: readonly string[];
 }
 
 /** What `list()` shows: never the full URL, the headers or the secret. */
@@ -268,6 +307,19 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     checkTemplateFields(eventType, batchSize, template);
   }
 
+  const pace = buildPace(options.pace, `${eventType} (${origin})`);
+  const acceptedStatuses = new Set<number>();
+  for (const status of options.acceptedStatuses ?? []) {
+    if (!Number.isInteger(status) || status < 200 || status > 299) {
+      throw new WebhookRegistrationError(`acceptedStatuses for ${eventType} (${origin}) must be 2xx status codes, got ${JSON.stringify(status)}`);
+    }
+    acceptedStatuses.add(status);
+  }
+  if (options.preflight !== undefined && options.preflight !== null && typeof options.preflight !== "function") {
+    throw new WebhookRegistrationError(`preflight for ${eventType} (${origin}) must be a function`);
+  }
+  const endpointKey = createHash("sha256").update(parsed.href).digest("hex").slice(0, 24);
+
   const id = options.id ?? registrationId(eventType, url, options.payloadTemplate);
   if (typeof id !== "string" || id.trim() === "") throw new WebhookRegistrationError("id must be a non-empty string");
 
@@ -276,7 +328,7 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     eventType,
     url: parsed,
     origin,
-    endpointKey: createHash("sha256").update(parsed.href).digest("hex").slice(0, 24),
+    endpointKey,
     headers,
     template,
     secret,
@@ -289,6 +341,26 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     buildPayload,
     interpretResponse: options.interpretResponse ?? null,
     dedupe: options.dedupe !== false,
+    paceKey: pace?.key === undefined ? endpointKey : `${endpointKey}:${createHash("sha256").update(pace.key).digest("hex").slice(0, 16)}`,
+    pace: pace ? { concurrency: pace.concurrency, intervalMs: pace.intervalMs, holdAfter: pace.holdAfter } : null,
+    acceptedStatuses,
+    preflight: options.preflight ?? null,
+    secretValues: (options.secretValues ?? []).filter((v) => typeof v === "string" && v.length >= 4),
+  };
+}
+
+function buildPace(pace: PaceOptions | undefined, who: string): { key?: string; concurrency: number | null; intervalMs: number; holdAfter: PaceOptions["holdAfter"] | null } | null {
+  if (pace === undefined || pace === null) return null;
+  if (typeof pace !== "object") throw new WebhookRegistrationError(`pace for ${who} must be an object`);
+  if (pace.key !== undefined && (typeof pace.key !== "string" || pace.key === "")) throw new WebhookRegistrationError(`pace.key for ${who} must be a non-empty string`);
+  if (pace.holdAfter !== undefined && pace.holdAfter !== null && typeof pace.holdAfter !== "function") {
+    throw new WebhookRegistrationError(`pace.holdAfter for ${who} must be a function`);
+  }
+  return {
+    key: pace.key,
+    concurrency: pace.concurrency === undefined ? null : numberOption("pace.concurrency", pace.concurrency, 1, 1, 1000, true),
+    intervalMs: numberOption("pace.intervalMs", pace.intervalMs, 0, 0, 3_600_000, false),
+    holdAfter: pace.holdAfter ?? null,
   };
 }
 

@@ -24,7 +24,19 @@ export interface HttpRequest {
 export interface HttpResult {
   status: number;
   retryAfter: string | null;
+  /** Lower-case names: `retry-after` and the rate-limit headers (`x-ratelimit-*`, `ratelimit-*`), the ones services pace by. */
+  headers: Record<string, string>;
   excerpt: string;
+}
+
+/** The answer headers a delivery keeps: what services say about waiting. */
+export function keptHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    const key = name.toLowerCase();
+    if (key === "retry-after" || key.startsWith("x-ratelimit-") || key.startsWith("ratelimit-")) out[key] = value.slice(0, 200);
+  });
+  return out;
 }
 
 const MAX_AGENTS = 64;
@@ -90,7 +102,7 @@ export class WebhookTransport {
         dispatcher: this.agentFor(vetted, request.verifySsl),
       });
       const excerpt = await readExcerpt(res);
-      return { status: res.status, retryAfter: res.headers.get("retry-after"), excerpt };
+      return { status: res.status, retryAfter: res.headers.get("retry-after"), headers: keptHeaders(res.headers), excerpt };
     } catch (err) {
       // fetch rejects with the abort reason; make sure a timeout reads as one.
       if (signal.aborted && signal.reason instanceof TimeoutError) throw signal.reason;

@@ -237,6 +237,10 @@ describe("errors name the key and line", () => {
     ["an unknown Datadog site", "integrations:\n  datadog:\n    api_key: k\n    site: datadoghq.de\n", 4, "integrations.datadog.site", /must be one of datadoghq\.com, us3\.datadoghq\.com/],
     ["a confidence out of range", "integrations:\n  discord:\n    webhook_url: https://discord.test/api/webhooks/1/t\n    min_confidence: 85\n", 4, "integrations.discord.min_confidence", /must be from 0 to 1/],
     ["\"*\" beside other events", "integrations:\n  teams:\n    webhook_url: https://x.test/h\n    events: ['*', level_4_prediction]\n", 4, "integrations.teams.events", /list it alone/],
+    ["a PagerDuty region it does not have", "integrations:\n  pagerduty:\n    routing_key: k\n    region: asia\n", 4, "integrations.pagerduty.region", /must be us \(events\.pagerduty\.com\) or eu \(events\.eu\.pagerduty\.com\)/],
+    ["a severity map with an unknown severity", "integrations:\n  pagerduty:\n    routing_key: k\n    severities:\n      urgent: critical\n", 5, "integrations.pagerduty.severities.urgent", /is not a severity/],
+    ["a Data Center JIRA named by a Cloud site", "integrations:\n  jira:\n    deployment: data_center\n    site: acme\n    personal_access_token: t\n    project_key: ENG\n", 4, "integrations.jira.site", /a Data Center JIRA is reached by url:/],
+    ["a Cloud JIRA given a personal access token", "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    api_token: t\n    personal_access_token: p\n    project_key: ENG\n", 6, "integrations.jira.personal_access_token", /is for Data Center/],
   ])("%s", (_label, text, line, key, message) => {
     const err = configError(text);
     expect(err.issues).toHaveLength(1);
@@ -283,6 +287,51 @@ describe("secrets never appear in messages", () => {
     }
     const warned = parseOperatorConfig("webhooks:\n  - event_type: ${E}\n    url: http://example.com/x\n    verify_ssl: false\n", { env: { E: `custom_${token}` } });
     expect(warned.warnings.join("\n")).not.toContain(token);
+  });
+});
+
+describe("integration settings of issue 11", () => {
+  it("reads the region, the severity maps, a Data Center JIRA and Datadog's site names", () => {
+    const config = parseOperatorConfig(
+      [
+        "integrations:",
+        "  pagerduty: { routing_key: '${PD_KEY}', region: eu, severities: { high: critical } }",
+        "  datadog: { api_key: k, site: UK1, alert_types: { medium: info }, priorities: { medium: low } }",
+        "  jira:",
+        "    deployment: data_center",
+        "    url: https://jira.acme.test/jira",
+        "    personal_access_token: '${JIRA_PAT}'",
+        "    project_key: ENG",
+        "    issue_type: Story",
+        "    bug_issue_type: Defect",
+        "    priorities: { critical: Blocker, info: Trivial }",
+      ].join("\n"),
+      { env: { PD_KEY: "pd-key-0123456789", JIRA_PAT: "pat-0123456789" } },
+    );
+    expect(config.integrations).toEqual({
+      pagerduty: { routing_key: "pd-key-0123456789", region: "eu", severities: { high: "critical" } },
+      datadog: { api_key: "k", site: "UK1", alert_types: { medium: "info" }, priorities: { medium: "low" } },
+      jira: {
+        deployment: "data_center",
+        url: "https://jira.acme.test/jira",
+        personal_access_token: "pat-0123456789",
+        project_key: "ENG",
+        issue_type: "Story",
+        bug_issue_type: "Defect",
+        priorities: { critical: "Blocker", info: "Trivial" },
+      },
+    });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it("warns that jira.priority_threshold no longer does anything", () => {
+    const config = parseOperatorConfig(
+      ["integrations:", "  jira:", "    site: acme", "    email: a@b.c", "    api_token: t", "    project_key: ENG", "    priority_threshold: 0.9"].join("\n"),
+      { env: {} },
+    );
+    expect(config.warnings).toEqual([
+      "empathy.config.yml:7: integrations.jira.priority_threshold: is no longer used: the priority follows the severity and confidence (see the README's mapping table); map severities to priorities with priorities:",
+    ]);
   });
 });
 

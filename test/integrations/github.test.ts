@@ -169,4 +169,30 @@ describe("GitHubIntegration", () => {
     expect(await forRepo({ owner: "Acme", repo: "Incidents" })).toBe(installation);
     expect(calls).toEqual([undefined, 555, 555]);
   });
+  it("opens issues whose text from the pull request notifies no one, cross-references nothing and links nowhere (issue 11)", () => {
+    const evil = "@octo-org/security-team @alice fixes #12 <!channel> [x](https://evil.example) **bold**";
+    const { body } = githubIssue(predictionEnvelope({ prediction: evil, recommendation: evil, tags: [evil] }));
+    expect(body).not.toMatch(/@[A-Za-z0-9]/); // every @ is followed by a zero-width space
+    expect(body.replace("**Repository:** octo-org/shop#42", "")).not.toMatch(/#\d/);
+    expect(body).toContain("@\u200bocto-org/security-team @\u200balice fixes #\u200b12 \\<!channel\\> \\[x\\](https://evil.example) \\*\\*bold\\*\\*");
+    // Our own references stay live: the repository and the pull request.
+    expect(body).toContain("**Repository:** octo-org/shop#42");
+    expect(body).toContain("**Pull request:** https://github.com/octo-org/shop/pull/42");
+  });
+
+  it("files only medium and up from the config unless min_severity says otherwise", async () => {
+    const seen: Seen[] = [];
+    const { scope, record } = github(seen);
+    const post = record("POST");
+    scope.post("/repos/acme/incidents/issues").times(3).reply(201, function (path, body) {
+      post.call(this, path, body);
+      return { number: 1, html_url: "https://github.com/acme/incidents/issues/1" };
+    });
+    const bus = new EventBus();
+    createGitHub({ octokit: async () => octokit(), repository: "acme/incidents" }).attach(bus);
+    for (const severity of ["info", "low", "medium", "high", "critical"] as const) emitPrediction(bus, { severity, fingerprint: severity });
+    await bus.settled();
+    await waitFor(() => seen.length === 3);
+    expect(seen.map((s) => (s.body as { body: string }).body.match(/\*\*Severity:\*\* (\w+)/)![1]).sort()).toEqual(["critical", "high", "medium"]);
+  });
 });

@@ -60,9 +60,10 @@ describe("buildIntegrations", () => {
     expect(manager.list().map((r) => [r.id, r.eventType, r.origin, r.conditional, r.retryCount, r.timeoutSeconds])).toEqual([
       ["integration:slack:level_4_prediction", "level_4_prediction", "https://hooks.slack.com", true, 3, 5],
       ["integration:slack:level_5_transformation", "level_5_transformation", "https://hooks.slack.com", true, 3, 5],
-      ["integration:datadog:level_4_prediction", "level_4_prediction", "https://api.datadoghq.eu", false, 3, 5],
+      // Every delivery is conditional now: min_severity defaults to medium (PagerDuty: high).
+      ["integration:datadog:level_4_prediction", "level_4_prediction", "https://api.datadoghq.eu", true, 3, 5],
       ["integration:pagerduty:level_4_prediction", "level_4_prediction", "https://events.pagerduty.com", true, 5, 2],
-      ["integration:discord:*", "*", "https://discord.com", false, 3, 5],
+      ["integration:discord:*", "*", "https://discord.com", true, 3, 5],
     ]);
     expect(bus.handlers.level_5_transformation).toBe(1); // the GitHub issue opener
     expect(JSON.stringify(manager.list())).not.toMatch(/s3cr3t|dd-key|pd-routing/);
@@ -126,5 +127,26 @@ describe("buildIntegrations", () => {
     const [named] = buildIntegrations({ teams: { webhook_url: "https://x.test/b", name: "teams-oncall" } }, { manager });
     named.attach(bus);
     expect(manager.list().map((r) => r.id)).toEqual(["integration:teams:level_4_prediction", "integration:teams-oncall:level_4_prediction"]);
+  });
+  it("sends PagerDuty only high and critical, and every other service medium and up, unless min_severity says otherwise", async () => {
+    const { bus, manager } = make();
+    const section = {
+      slack: { webhook_url: "https://hooks.slack.com/services/T1/B1/default" },
+      discord: { webhook_url: "https://discord.com/api/webhooks/1/everything", min_severity: "info" },
+      pagerduty: { routing_key: "pd-routing-key-0123456789" },
+    };
+    for (const i of buildIntegrations(section, { manager })) i.attach(bus);
+    const sent: Record<string, string[]> = { slack: [], discord: [], pagerduty: [] };
+    nock("https://hooks.slack.com").post(/.*/).times(5).reply(200, (_u, b: any) => (sent.slack.push(b.blocks[2].fields[1].text.split(" ").pop()), "ok"));
+    nock("https://discord.com").post(/.*/).times(5).reply(204, (_u, b: any) => (sent.discord.push(b.embeds[0].fields[1].value), ""));
+    nock("https://events.pagerduty.com").post("/v2/enqueue").times(5).reply(202, (_u, b: any) => (sent.pagerduty.push(b.payload.custom_details.severity), { status: "success" }));
+    await manager.start();
+    const severities = ["info", "low", "medium", "high", "critical"] as const;
+    for (const severity of severities) emitPrediction(bus, { severity, fingerprint: severity });
+    await waitFor(async () => (await manager.counts()).delivered === 3 + 5 + 2);
+    const order = (list: string[]) => [...list].sort((a, b) => severities.indexOf(a as never) - severities.indexOf(b as never));
+    expect(order(sent.slack)).toEqual(["medium", "high", "critical"]);
+    expect(order(sent.discord)).toEqual(["info", "low", "medium", "high", "critical"]);
+    expect(order(sent.pagerduty)).toEqual(["high", "critical"]);
   });
 });

@@ -4,9 +4,14 @@
  * 202 as success, and the routing key kept out of the store.
  */
 import nock from "nock";
-import { createPagerDuty, pagerDutyEvent, pagerDutySeverity } from "../../src/integrations/pagerduty.js";
-import type { Setup } from "../webhooks/helpers.js";
+import { buildIntegrations } from "../../src/integrations/index.js";
+import { createPagerDuty, PAGERDUTY_PAYLOAD_LIMIT_BYTES, pagerDutyEvent, pagerDutySeverity, pagerDutyThrottleBackoffMs } from "../../src/integrations/pagerduty.js";
+import { utf8Bytes } from "../../src/integrations/markup.js";
+import { setup, type Setup } from "../webhooks/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
+import { StandIn, WindowLimit } from "./standIn.js";
+
+const EVIL = "<!channel> @everyone <@U1> [x](https://evil.example)";
 
 const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefabcdef";
 
@@ -77,10 +82,11 @@ describe("PagerDuty", () => {
     expect(custom.links).toBeUndefined();
   });
 
-  it("does not retry an invalid event (400), and retries a 429", async () => {
+  it("does not retry an invalid event (400), keeping its errors[] in the log, and retries a 429", async () => {
     const s = nockedManager();
     setups.push(s);
-    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, events: ["level_4_prediction", "level_5_transformation"] }).attach(s.bus);
+    // timeScale: the 429's one-minute backoff lasts 60 ms here.
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, events: ["level_4_prediction", "level_5_transformation"], timeScale: 0.001 }).attach(s.bus);
     nock("https://events.pagerduty.com")
       .post("/v2/enqueue", (b) => b.payload.class === "migration-drop-column")
       .reply(429, "", { "Retry-After": "0" })
@@ -100,7 +106,8 @@ describe("PagerDuty", () => {
     });
     const dead = await s.manager.getDeliveryLogs({ status: "dead" });
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ eventType: "level_5_transformation", attempt: 1, error: "HTTP 400: PagerDuty: Event object is invalid" });
+    expect(dead[0]).toMatchObject({ eventType: "level_5_transformation", attempt: 1, error: "HTTP 400: PagerDuty: Event object is invalid: 'routing_key' is invalid" });
+    expect(s.logs.text()).toContain("'routing_key' is invalid");
   });
 
   it("trigger and resolve, as direct calls", async () => {
@@ -112,5 +119,134 @@ describe("PagerDuty", () => {
       .reply(202, { status: "success", dedup_key: "9c1b3f2a7d4e5f60" });
     await expect(pd.trigger(predictionEnvelope())).resolves.toEqual({ dedupKey: "9c1b3f2a7d4e5f60" });
     await expect(pd.resolve("9c1b3f2a7d4e5f60")).resolves.toEqual({ dedupKey: "9c1b3f2a7d4e5f60" });
+  });
+  it("sends text from the pull request as the plain text PagerDuty shows, and links only to the pull request's http(s) URL", () => {
+    const event = pagerDutyEvent(predictionEnvelope({ prediction: EVIL, recommendation: EVIL }), { routingKey: ROUTING_KEY });
+    // PagerDuty renders summary and custom details as plain text: nothing to escape, nothing that becomes a mention or link.
+    expect(event.payload!.summary).toBe(`Prediction in octo-org/shop#42: ${EVIL}`);
+    expect(event.payload!.custom_details!.recommendation).toBe(EVIL);
+    expect(event.links).toEqual([{ href: "https://github.com/octo-org/shop/pull/42", text: "Pull request octo-org/shop#42" }]);
+    const sneaky = pagerDutyEvent(predictionEnvelope({ url: "javascript:alert(1)" as never }), { routingKey: ROUTING_KEY });
+    expect(sneaky.links).toBeUndefined();
+    expect(sneaky.client_url).toBeUndefined();
+  });
+
+  it("keeps the event under the 512 KB PagerDuty counts in bytes, whatever the script", () => {
+    const cjk = "予測".repeat(30_000); // 180 KB of UTF-8 in each of three fields
+    expect(utf8Bytes(cjk) * 3).toBeGreaterThan(PAGERDUTY_PAYLOAD_LIMIT_BYTES);
+    const event = pagerDutyEvent(predictionEnvelope({ prediction: cjk, recommendation: cjk, impact: cjk }), { routingKey: ROUTING_KEY });
+    expect(utf8Bytes(JSON.stringify(event))).toBeLessThanOrEqual(PAGERDUTY_PAYLOAD_LIMIT_BYTES);
+  });
+
+  it("sends to the EU service region with region: eu", async () => {
+    const s = nockedManager();
+    setups.push(s);
+    for (const i of buildIntegrations({ pagerduty: { routing_key: ROUTING_KEY, region: "eu" } }, { manager: s.manager })) i.attach(s.bus);
+    const scope = nock("https://events.eu.pagerduty.com").post("/v2/enqueue").reply(202, { status: "success" });
+    await s.manager.start();
+    emitPrediction(s.bus);
+    await waitFor(async () => (await s.manager.counts()).delivered === 1);
+    scope.done();
+    expect(s.manager.list()[0].origin).toBe("https://events.eu.pagerduty.com");
+  });
+
+  it("pages only for high and critical unless min_severity says otherwise", async () => {
+    const s = nockedManager();
+    setups.push(s);
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach(s.bus);
+    const severities: string[] = [];
+    const scope = nock("https://events.pagerduty.com")
+      .post("/v2/enqueue", (b) => (severities.push(b.custom_details?.severity ?? b.payload.custom_details.severity), true))
+      .times(2)
+      .reply(202, { status: "success" });
+    await s.manager.start();
+    for (const severity of ["info", "low", "medium", "high", "critical"] as const) emitPrediction(s.bus, { severity, fingerprint: severity });
+    await waitFor(async () => (await s.manager.counts()).delivered === 2);
+    scope.done();
+    expect(severities.sort()).toEqual(["critical", "high"]);
+    expect(await s.manager.getDeliveryLogs()).toHaveLength(2); // the others were never queued
+  });
+
+  it("keeps the routing key out of a 400's error even when PagerDuty echoes it", async () => {
+    const s = nockedManager();
+    setups.push(s);
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach(s.bus);
+    nock("https://events.pagerduty.com")
+      .post("/v2/enqueue")
+      .reply(400, { status: "invalid event", message: "Event object is invalid", errors: [`'routing_key' ${ROUTING_KEY} is not active`] });
+    await s.manager.start();
+    emitPrediction(s.bus);
+    await waitFor(async () => (await s.manager.counts()).dead === 1);
+    const [dead] = await s.manager.getDeliveryLogs();
+    expect(dead.error).toBe("HTTP 400: PagerDuty: Event object is invalid: 'routing_key' [routing_key] is not active");
+    expect(JSON.stringify(dead)).not.toContain(ROUTING_KEY);
+    expect(storedText(s.store)).not.toContain(ROUTING_KEY);
+    expect(s.logs.text()).not.toContain(ROUTING_KEY);
+  });
+
+  describe("rate limits (issue 11: 120 events a minute per routing key, 429 backoff in minutes)", () => {
+    const SCALE = 0.01; // PagerDuty's minute is 600 ms here
+    const WINDOW = 60_000 * SCALE;
+    const stands: StandIn[] = [];
+    afterEach(async () => {
+      for (const st of stands.splice(0)) await st.close();
+    });
+
+    /** The Events API: 120 events per minute per routing key, then 429 (without Retry-After). */
+    async function eventsStandIn(limit: WindowLimit): Promise<StandIn> {
+      const stand = await new StandIn(
+        (req, at, st) => {
+          const r = limit.take(req.json.routing_key, at);
+          if (r.ok) return { status: 202, body: { status: "success", message: "Event processed", dedup_key: req.json.dedup_key } };
+          st.refused++;
+          if (r.afterRefusal) st.violations++;
+          return { status: 429, body: { status: "throttle exceeded", message: "Requests for this service are arriving too quickly. Please retry later." } };
+        },
+        (req) => String(req.json?.routing_key).slice(0, 5),
+      ).listen();
+      stands.push(stand);
+      return stand;
+    }
+
+    it("queues a burst by design: 130 events to one key and 10 to another go out paced, and the stand-in never throttles one", async () => {
+      const stand = await eventsStandIn(new WindowLimit(120, WINDOW));
+      const s = setup();
+      setups.push(s);
+      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", name: "pd-a", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createPagerDuty({ routingKey: "KEYBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", name: "pd-b", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager, events: ["deploy_failed"] }).attach(s.bus);
+      await s.manager.start();
+      for (let i = 0; i < 130; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
+      for (let i = 0; i < 10; i++) s.bus.emit({ type: "deploy_failed", data: { service: `api-${i}` } });
+      await waitFor(async () => (await s.manager.counts()).delivered === 140, 20_000, "140 events");
+      expect(stand.refused).toBe(0);
+      expect(stand.requests).toHaveLength(140);
+      // One at a time per key; the second key is not queued behind the first one's burst.
+      expect(stand.maxInFlight).toBeLessThanOrEqual(2);
+      expect(stand.order.lastIndexOf("KEYBB")).toBeLessThan(stand.order.lastIndexOf("KEYAA"));
+      expect(s.logs.lines.map((l) => l.msg)).not.toContain("webhook endpoint circuit opened: pausing deliveries");
+    });
+
+    it("after a 429 holds the key for a minute and retries the event in minutes: no page is lost, nothing reaches a throttled key, the breaker stays closed", async () => {
+      // Another sender already used 115 of this minute's 120.
+      const stand = await eventsStandIn(new WindowLimit(120, WINDOW, { KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: 115 }));
+      const s = setup({ breakerThreshold: 2 });
+      setups.push(s);
+      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      await s.manager.start();
+      for (let i = 0; i < 8; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
+      await waitFor(async () => (await s.manager.counts()).delivered === 8, 20_000, "8 events");
+      expect(stand.refused).toBe(1);
+      expect(stand.violations).toBe(0);
+      expect(stand.requests).toHaveLength(9);
+      const [throttled] = await s.manager.getDeliveryLogs({ status: "failed" });
+      expect(throttled).toMatchObject({ statusCode: 429, error: "HTTP 429: PagerDuty throttled the routing key: retry in 1 min" });
+      expect(await s.manager.getDeliveryLogs({ status: "dead" })).toEqual([]);
+      expect(s.logs.lines.map((l) => l.msg)).not.toContain("webhook endpoint circuit opened: pausing deliveries");
+      expect(s.logs.lines.map((l) => l.msg)).toContain("webhook endpoint rate limit: holding deliveries until its window resets");
+    });
+
+    it("waits 1, 2, 4... minutes between tries of a throttled event, at most 16", () => {
+      expect([1, 2, 3, 4, 5, 6, 7].map((a) => pagerDutyThrottleBackoffMs(a) / 60_000)).toEqual([1, 2, 4, 8, 16, 16, 16]);
+    });
   });
 });

@@ -6,8 +6,12 @@
 import nock from "nock";
 import { IntegrationError } from "../../src/integrations/common.js";
 import { createSlack, interpretSlackResponse, slackMessage } from "../../src/integrations/slack.js";
-import type { Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../webhooks/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
+import { StandIn, TokenBucket } from "./standIn.js";
+
+/** What a pull request can write to try to ping a team or plant a link. */
+const EVIL = "<!channel> @everyone <@U1> [x](https://evil.example) & more";
 
 const WEBHOOK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
 const TOKEN = "xoxb-1234-5678-abcdefghijklmnop";
@@ -31,17 +35,18 @@ describe("Slack", () => {
       expect(text).toBe('Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it. (92%)');
       expect(blocks).toEqual([
         { type: "header", text: { type: "plain_text", text: 'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.', emoji: true } },
-        { type: "section", text: { type: "mrkdwn", text: expect.stringMatching(/^Dropping the column "legacy_id" breaks .* crash on login\.$/) } },
+        // verbatim: Slack's automatic parsing stays off where text from the pull request is shown (issue 11).
+        { type: "section", text: { type: "mrkdwn", verbatim: true, text: expect.stringMatching(/^Dropping the column "legacy_id" breaks .* crash on login\.$/) } },
         {
           type: "section",
           fields: [
             { type: "mrkdwn", text: "*Confidence*\n92%" },
             { type: "mrkdwn", text: "*Severity*\n:large_orange_circle: high" },
-            { type: "mrkdwn", text: "*Repository*\nocto-org/shop#42" },
-            { type: "mrkdwn", text: "*Evidence*\n`db/migrate/20250301_drop_legacy_id.sql:3`" },
+            { type: "mrkdwn", verbatim: true, text: "*Repository*\nocto-org/shop#42" },
+            { type: "mrkdwn", verbatim: true, text: "*Evidence*\n`db/migrate/20250301_drop_legacy_id.sql:3`" },
           ],
         },
-        { type: "section", text: { type: "mrkdwn", text: "*Recommendation:* Keep the column one more release and stop reading it in the client first." } },
+        { type: "section", text: { type: "mrkdwn", verbatim: true, text: "*Recommendation:* Keep the column one more release and stop reading it in the client first." } },
         { type: "context", elements: [{ type: "mrkdwn", text: "Empathy Level 4 | Confidence: 92%" }] },
         {
           type: "actions",
@@ -203,5 +208,98 @@ describe("Slack", () => {
     expect(interpretSlackResponse({ status: 200, headers: {}, body })).toEqual({ ok: false, retryable: true, error: "Slack error ratelimited" });
     expect(interpretSlackResponse({ status: 200, headers: {}, body: '{"ok":true,"ts":"1"}' })).toBeUndefined();
     expect(interpretSlackResponse({ status: 200, headers: {}, body: "ok" })).toBeUndefined();
+  });
+  describe("text from the pull request (issue 11)", () => {
+    it("is escaped in the top-level text Slack notifies with and in every mrkdwn text: no mention or link forms", async () => {
+      const { bus, manager } = make();
+      createSlack({ webhookUrl: WEBHOOK, manager }).attach(bus);
+      let body: any;
+      const scope = nock("https://hooks.slack.com")
+        .post(/.*/, (b) => ((body = b), true))
+        .reply(200, "ok");
+      await manager.start();
+      emitPrediction(bus, { prediction: EVIL, recommendation: EVIL, evidence: { path: `src/${EVIL}.ts`, line: 1, side: "RIGHT" }, repo: "octo-org/shop" });
+      await waitFor(async () => (await manager.counts()).delivered === 1);
+      scope.done();
+      const escaped = "&lt;!channel&gt; @everyone &lt;@U1&gt; [x](https://evil.example) &amp; more";
+      expect(body.text).toBe(`Prediction in octo-org/shop#42: ${escaped} (92%)`);
+      const mrkdwn = JSON.stringify(body.blocks.filter((b: any) => b.type !== "header"));
+      for (const raw of ["<!channel>", "<@U1>", "<https://evil.example", "& more"]) {
+        expect(JSON.stringify(body.text)).not.toContain(raw);
+        expect(mrkdwn).not.toContain(raw);
+      }
+      expect(body.blocks[1].text).toEqual({ type: "mrkdwn", verbatim: true, text: escaped });
+      expect(body.blocks[3].text.text).toBe(`*Recommendation:* ${escaped}`);
+      // The header is plain_text, which Slack never parses; Slack is never asked to link names.
+      expect(body.blocks[0].text.type).toBe("plain_text");
+      expect(body).not.toHaveProperty("link_names");
+      expect(body).not.toHaveProperty("parse");
+    });
+
+    it("cuts before it escapes, so an entity is never cut in half", () => {
+      const { text, blocks } = slackMessage(predictionEnvelope({ prediction: `${"a".repeat(2990)}&<>&<>&<>` }));
+      const section = (blocks![1] as { text: { text: string } }).text.text;
+      expect(section.length).toBeLessThanOrEqual(3000);
+      expect(section).toMatch(/^a{2990}&amp;&lt;(?:&gt;)?…$/);
+      expect(text.length).toBeLessThanOrEqual(3000);
+      expect(text).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    });
+  });
+
+  describe("pace (issue 11: about one message per second per channel)", () => {
+    const SCALE = 0.05; // Slack's second is 50 ms here
+    const INTERVAL = 1000 * SCALE;
+    const stands: StandIn[] = [];
+    afterEach(async () => {
+      for (const st of stands.splice(0)) await st.close();
+    });
+
+    /** chat.postMessage answering as Slack does: one message a second per channel, short bursts of 2, then 429 ratelimited. */
+    async function slackStandIn(bucket: TokenBucket, retryAfter = "1"): Promise<StandIn> {
+      const stand = await new StandIn(
+        (req, at, st) => {
+          const result = bucket.take(req.json.channel, at);
+          if (result.ok) return { body: { ok: true, channel: req.json.channel, ts: `${req.index}.0` } };
+          st.refused++;
+          if (result.afterRefusal) st.violations++;
+          return { status: 429, headers: { "retry-after": retryAfter }, body: { ok: false, error: "ratelimited" } };
+        },
+        (req) => req.json?.channel ?? "?",
+      ).listen();
+      stands.push(stand);
+      return stand;
+    }
+
+    it("sends each channel's messages a second apart, one at a time, channels side by side: the stand-in never refuses one", async () => {
+      const stand = await slackStandIn(new TokenBucket(2, INTERVAL));
+      const s = setup();
+      setups.push(s);
+      for (const channel of ["CA", "CB"]) {
+        createSlack({ botToken: TOKEN, channel, apiUrl: stand.url("/api"), name: `slack-${channel}`, timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      }
+      await s.manager.start();
+      for (let i = 0; i < 5; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
+      await waitFor(async () => (await s.manager.counts()).delivered === 10, 10_000, "10 messages");
+      expect(stand.refused).toBe(0);
+      expect(stand.requests).toHaveLength(10);
+      // At most one message in flight per channel; B does not wait for A's five.
+      expect(stand.maxInFlight).toBeLessThanOrEqual(2);
+      expect(stand.order.indexOf("CB")).toBeLessThan(stand.order.lastIndexOf("CA"));
+      expect(stand.order.filter((c) => c === "CA")).toHaveLength(5);
+    });
+
+    it("holds a channel for the Retry-After of a 429 (another poster used its budget): nothing reaches it before that", async () => {
+      const stand = await slackStandIn(new TokenBucket(2, INTERVAL, { CA: 0 }), "2");
+      const s = setup();
+      setups.push(s);
+      createSlack({ botToken: TOKEN, channel: "CA", apiUrl: stand.url("/api"), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      await s.manager.start();
+      for (let i = 0; i < 3; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
+      await waitFor(async () => (await s.manager.counts()).delivered === 3, 10_000, "3 messages");
+      expect(stand.refused).toBe(1); // the first, while the channel's budget was spent
+      expect(stand.violations).toBe(0); // nothing sent again before Retry-After
+      expect(stand.requests).toHaveLength(4);
+      expect(await s.manager.getDeliveryLogs({ status: "dead" })).toEqual([]);
+    });
   });
 });

@@ -45,18 +45,20 @@ describe("Slack notices of learned patterns", () => {
         { type: "header", text: { type: "plain_text", text: "Pattern learned in octo-org/shop: js/sql-injection", emoji: true } },
         {
           type: "section",
+          // verbatim: Slack's automatic parsing stays off where text from events is shown (issue 11).
           text: {
             type: "mrkdwn",
+            verbatim: true,
             text: "The Empathy bot learned the pattern *js/sql-injection* in octo-org/shop, from the pull requests of alice. It now weighs what it reports there with it.",
           },
         },
         {
           type: "section",
           fields: [
-            { type: "mrkdwn", text: "*Pattern*\njs/sql-injection" },
+            { type: "mrkdwn", verbatim: true, text: "*Pattern*\njs/sql-injection" },
             { type: "mrkdwn", text: "*Confidence*\n50%" },
-            { type: "mrkdwn", text: "*Learned from*\nalice" },
-            { type: "mrkdwn", text: "*Repository*\nocto-org/shop" },
+            { type: "mrkdwn", verbatim: true, text: "*Learned from*\nalice" },
+            { type: "mrkdwn", verbatim: true, text: "*Repository*\nocto-org/shop" },
           ],
         },
         { type: "context", elements: [{ type: "mrkdwn", text: "Empathy | Confidence: 50%" }] },
