@@ -189,7 +189,14 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // The workers load the parsers and rules now, not during the first review.
       pool.start();
       await queue.start();
-      await webhooks.start();
+      try {
+        await webhooks.start();
+      } catch (err) {
+        // An integration's start-up check (JIRA: the project, its issue types and priorities) failed.
+        const message = `operator config: ${(err as Error).message}`;
+        log.error(message);
+        throw new Error(message);
+      }
       // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
       const retention = new Retention({ store, retentionDays: settings.retentionDays, log });
       retention.start();
