@@ -21,6 +21,7 @@ import { cachedRuleSet, hitMarker, matcherFor, metavarPrefix, type AstRule, type
 import { ParsedTreeBudget } from "./memory.js";
 import { DEFAULT_MAX_TAINT_STEPS, TaintBudget, TaintEngine, fld } from "./taint/engine.js";
 import { aliasNames } from "./textScan.js";
+import { importAliases, rewriteImports } from "./imports.js";
 import { CLEAN, SOURCE, UNKNOWN, concat, type Val } from "./taint/value.js";
 import { SYNTAX } from "./taint/syntax.js";
 
@@ -91,6 +92,12 @@ interface FileWork {
   /** Per-file answers to whole-text regexes a check asks again and again. */
   textTests: Map<RegExp | string, boolean>;
   aliasNames: Map<AstRule, string[]>;
+  /** Findings of `secondary` rules, with the lines of the function they are in (see settleSecondary). */
+  pending: Array<{ finding: Finding; from: number; to: number; deferTo: readonly string[] }>;
+  /** Lines of the candidates of other rules, by category (see settleSecondary). */
+  sinkLines: Map<string, number[]>;
+  /** Answers to `guardedBy` per function node and rule (a function's text is tested once). */
+  guards: Map<string, boolean>;
 }
 
 /** The first element of a sorted array in [lo, hi], or undefined (binary search). */
@@ -291,8 +298,12 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       budget: new TaintBudget(maxTaintSteps),
       textTests: new Map(),
       aliasNames: new Map(),
+      pending: [],
+      sinkLines: new Map(),
+      guards: new Map(),
     };
     const parsed = analyzeSource(work, file, skipped);
+    settleSecondary(work);
     if (work.budget.stopped) {
       skipped.push({ path: file.path, reason: `taint analysis stopped at its work limit (${maxTaintSteps} steps): findings in this file may be incomplete` });
     }
@@ -309,7 +320,26 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       skipped.push({ path: file.path, reason: `could not be parsed (${String((err as Error)?.message ?? err).slice(0, 120)}): not analysed by the AST rules` });
       return 0;
     }
-    const errors = runUnit(work, { root: root.root(), text: source.text, lineBase: 1, identifierQueries: 0 });
+    // Renamed imports of the modules the rules know (`import subprocess as proc`): read under their own names.
+    let text = source.text;
+    const aliases = importAliases(FAMILY[language], text);
+    if (aliases.size > 0 || (language === "python" && /__import__|import_module/.test(text))) {
+      const rewritten = rewriteImports(FAMILY[language], root.root(), text, aliases);
+      if (rewritten !== undefined) {
+        try {
+          const again = parseNapi(NAPI_LANG[language], rewritten);
+          // (a rewrite that breaks the syntax somewhere is not used)
+          if (!again.root().find({ rule: { kind: "ERROR" } }) || root.root().find({ rule: { kind: "ERROR" } })) {
+            root = again;
+            text = rewritten;
+            work.matcher = matcherFor(compiled, text);
+          }
+        } catch {
+          /* keep the first parse */
+        }
+      }
+    }
+    const errors = runUnit(work, { root: root.root(), text, lineBase: 1, identifierQueries: 0 });
     if (errors.length === 0) return source.text.length;
 
     // Code that does not parse: retry the added lines inside broken regions one by one, at most
@@ -445,6 +475,11 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
   function check(work: FileWork, unit: Unit, rule: AstRule, match: SgNode, startLine: number, endLine: number, engine: TaintEngine, mv: (name: string) => string): void {
     const { source, added } = work;
     if (rule.skipInTests && work.isTest) return;
+    if (!rule.secondary) {
+      const lines = work.sinkLines.get(rule.category);
+      if (lines) lines.push(startLine);
+      else work.sinkLines.set(rule.category, [startLine]);
+    }
     let confidence = rule.confidence;
     let evidence: Evidence = "pattern";
     let note = "";
@@ -469,6 +504,17 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     }
     if (rule.context) {
       if (!contextMatches(rule.context.words, contextWords(match, unit, work.language, engine))) return;
+    }
+    if (rule.guardedBy) {
+      // The function around the match, its text tested once per rule (many matches in one function stay linear).
+      const fn = enclosingFunction(match, work, engine);
+      const key = `${fn ? fn.id() : "root"}|${rule.id}`;
+      let guarded = work.guards.get(key);
+      if (guarded === undefined) {
+        guarded = rule.guardedBy.test(fn ? head(unit, fn, 200_000) : unit.text);
+        work.guards.set(key, guarded);
+      }
+      if (guarded) return;
     }
     if (rule.taint) {
       const verdict = judge(rule, rule.taint, match, engine, mv, (re) => testText(work, re));
@@ -497,7 +543,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     const occurrence = (work.occurrences.get(occurrenceKey) ?? 0) + 1;
     work.occurrences.set(occurrenceKey, occurrence);
     const printed = redactSecrets(code);
-    work.findings.push({
+    const finding: Finding = {
       rule: rule.id,
       category: rule.category,
       path: work.path,
@@ -508,7 +554,30 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       message: redactSecrets(note ? `${rule.message} ${note}` : rule.message),
       recommendation: redactSecrets(rule.recommendation),
       fingerprint: fingerprint(rule.id, work.path, occurrence === 1 ? printed : `${printed}\u0000#${occurrence}`),
-    });
+    };
+    if (!rule.secondary) {
+      work.findings.push(finding);
+      return;
+    }
+    // Reported only if no other rule of its category reports in the same function (see settleSecondary).
+    const r = enclosingFunction(match, work, engine)?.range();
+    work.pending.push({ finding, from: r ? r.start.line + unit.lineBase : 1, to: r ? r.end.line + unit.lineBase : Number.MAX_SAFE_INTEGER, deferTo: rule.secondary });
+  }
+
+  /**
+   * A `secondary` rule reports where a value is prepared for a sink the rules may not know
+   * (`new File(dir, name)`, a path resolved from request input). When a rule of the same category
+   * (or one it defers to: a path put into a shell command) matches a sink in the same function,
+   * that rule's verdict says it all (a finding there, or a check before it found the value safe):
+   * the secondary one would only be noise.
+   */
+  function settleSecondary(work: FileWork): void {
+    if (work.pending.length === 0) return;
+    for (const lines of work.sinkLines.values()) lines.sort((a, b) => a - b);
+    for (const p of work.pending) {
+      if (p.deferTo.some((c) => firstInRange(work.sinkLines.get(c) ?? [], p.from, p.to) !== undefined)) continue;
+      work.findings.push(p.finding);
+    }
   }
 
   /**
@@ -595,6 +664,14 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     }
     return words(text);
   }
+}
+
+/** The nearest function around a match (null at the top level). */
+function enclosingFunction(match: SgNode, work: FileWork, engine: TaintEngine): SgNode | null {
+  const kinds = SYNTAX[FAMILY[work.language]].functionKinds;
+  let fn: SgNode | null = engine.parentOf(match);
+  for (let i = 0; fn && i < 200 && !kinds.has(fn.kind() as string); i++) fn = engine.parentOf(fn);
+  return fn && kinds.has(fn.kind() as string) ? fn : null;
 }
 
 /** `node.text().slice(0, max)` from the unit's text, without copying all of a large node. */
@@ -688,12 +765,15 @@ interface Verdict {
 }
 
 /** The values a sink consumes, from the rule's metavariables. */
-function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, testFile: (re: string) => boolean): SgNode[] {
+function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, testFile: (re: RegExp | string) => boolean): SgNode[] {
   const out: SgNode[] = [];
   for (const ref of spec.sinks) {
     if (!ref.index) {
       const n = match.getMatch(mv(ref.name));
-      if (n) out.push(n);
+      // (a Python keyword argument matched by `f($PATH, ...)` is not the positional sink: `keywords` names those)
+      if (n) {
+        if (n.kind() !== "keyword_argument") out.push(n);
+      }
       else {
         const multi = match.getMultipleMatches(mv(ref.name)).filter((x) => x.isNamed() && !/comment/.test(x.kind() as string));
         out.push(...multi.filter((x) => x.kind() !== "keyword_argument"));
@@ -775,7 +855,7 @@ function fixedOrigin(prefix: string | undefined): boolean {
   return /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix);
 }
 
-function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, testFile: (re: string) => boolean): Verdict | undefined {
+function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, testFile: (re: RegExp | string) => boolean): Verdict | undefined {
   const nodes = sinkNodes(spec, match, mv, engine, testFile);
   const opts = { category: rule.category, sanitizers: spec.sanitizers };
   const values: Array<[SgNode, Val]> = nodes.map((n) => [n, engine.valueOf(n, opts)]);
@@ -783,7 +863,7 @@ function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngin
   let best: Verdict | undefined;
   for (const [node, v] of values) {
     // An object literal is not text (res.send({...}) answers JSON); functions are not evaluated strings.
-    if (v.shape === "object") continue;
+    if (v.shape === "object" || (spec.skipArrays && v.shape === "array")) continue;
     if (v.shape === "function" || v.container) {
       if (!(v.level === SOURCE && v.source)) continue;
     }
@@ -793,7 +873,7 @@ function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngin
     if (level < UNKNOWN) continue;
     if (spec.fixedPrefixSafe && fixedOrigin(v.prefix)) continue;
     if (spec.safePrefix && v.prefix !== undefined && spec.safePrefix.test(v.prefix)) continue;
-    if (spec.literal && (spec.literalFor === "always" || level === UNKNOWN) && !spec.literal.test(v.text)) continue;
+    if (spec.literal && (spec.literalFor === "always" || level === UNKNOWN) && !spec.literal.test(v.text) && !(spec.literalUnlessFile && testFile(spec.literalUnlessFile))) continue;
     let verdict: Verdict | undefined;
     if (level === SOURCE && v.source) {
       verdict = {

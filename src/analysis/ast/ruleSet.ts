@@ -49,6 +49,10 @@ export interface TaintSpec {
   keywordsMarked?: string;
   /** When the sink value is an object literal (or a name bound to one), the values of these keys are the sink (`http.get({ host })`). */
   objectKeys: string[];
+  /** A list (array) value is not a finding: a program's argument list is not a command line (`subprocess.run(["ls", d])`). */
+  skipArrays: boolean;
+  /** The `literal` check is dropped when the file's text matches this (`text/html` set for a response written with fmt.Fprintf). */
+  literalUnlessFile?: RegExp;
 }
 
 export interface ContextSpec {
@@ -90,6 +94,13 @@ export interface AstRule {
   ignores?: (path: string) => boolean;
   /** The rule does not run in test files (tests turn TLS checks off against their own local servers). */
   skipInTests?: boolean;
+  /**
+   * Reported only when no rule of these categories (its own, and those listed with `deferTo`) has a
+   * sink in the same function: a value prepared for a sink, not the sink.
+   */
+  secondary?: Category[];
+  /** The rule does not report in a function whose `if` conditions match this (a containment check the author wrote). */
+  guardedBy?: RegExp;
   /** A metavariable whose value, resolved through constants (`ALGO = "aes-128-ecb"`), must match `regex`; rules without it bound are not checked. */
   constant?: { name: string; regex: RegExp };
 }
@@ -160,6 +171,8 @@ const taintSchema = z
     safePrefix: regexString.optional(),
     keywordsMarked: regexString.refine((s) => s.includes("NAME"), { message: "must contain NAME (where the keyword's name goes)" }).optional(),
     objectKeys: z.array(z.string().min(1)).optional(),
+    skipArrays: z.boolean().optional(),
+    literalUnlessFile: regexString.optional(),
   })
   .strict();
 
@@ -179,6 +192,9 @@ const metadataSchema = z
       .optional(),
     cwe: z.union([z.string(), z.array(z.string())]).optional(),
     skipInTests: z.boolean().optional(),
+    secondary: z.boolean().optional(),
+    deferTo: z.array(z.enum(CATEGORIES as unknown as [Category, ...Category[]])).optional(),
+    guardedBy: regexString.optional(),
     constant: z.object({ value: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "a metavariable name"), regex: regexString }).strict().optional(),
   })
   .strict();
@@ -244,6 +260,51 @@ function metavariables(value: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/**
+ * A rule regex with ASCII classes: `\w`, `\s`, `\d` as `(?-u:\w)`... (inside `[...]` as their
+ * ASCII ranges). napi compiles a rule on every search, once per file, and Rust's Unicode `\w`
+ * makes a regex about twenty times as costly to compile as its ASCII form: with these classes
+ * the per-file matcher costs a fraction of what it did. Code is matched on ASCII names; a
+ * non-ASCII letter is no longer a `\w`.
+ */
+export function asciiClasses(regex: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i];
+    if (c === "\\" && i + 1 < regex.length) {
+      const e = regex[++i];
+      if (e === "w" || e === "s" || e === "d") {
+        if (inClass) out += e === "w" ? "0-9A-Za-z_" : e === "s" ? "\\t\\n\\x0B\\f\\r " : "0-9";
+        else out += `(?-u:\\${e})`;
+      } else out += c + e;
+      continue;
+    }
+    if (!inClass && c === "[") {
+      inClass = true;
+      out += c;
+      // `[]...]` and `[^]...]`: a leading `]` is a literal
+      if (regex[i + 1] === "^") out += regex[++i];
+      if (regex[i + 1] === "]") out += regex[++i];
+      continue;
+    }
+    if (inClass && c === "]") inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+/** The rule object with every `regex:` in ASCII form (see asciiClasses). */
+function withAsciiRegexes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withAsciiRegexes);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = k === "regex" && typeof v === "string" ? asciiClasses(v) : withAsciiRegexes(v);
+    return out;
+  }
+  return value;
+}
+
 /** Reads and validates one rule file. Throws RuleFileError. */
 export function readRuleFile(path: string, displayPath = path): AstRule {
   let text: string;
@@ -289,14 +350,16 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
       safePrefix: t.safePrefix !== undefined ? toRegExp(t.safePrefix) : undefined,
       keywordsMarked: t.keywordsMarked,
       objectKeys: t.objectKeys ?? [],
+      skipArrays: t.skipArrays ?? false,
+      literalUnlessFile: t.literalUnlessFile !== undefined ? toRegExp(t.literalUnlessFile) : undefined,
     };
   }
 
   if (m.constant && !metavariables([raw.rule, raw.utils ?? {}]).has(m.constant.value))
     throw new RuleFileError(displayPath, `metadata.constant.value: metavariable $${m.constant.value} does not appear in the rule`);
-  const config: NapiConfig = { rule: raw.rule as NapiConfig["rule"] };
-  if (raw.constraints) config.constraints = raw.constraints as NapiConfig["constraints"];
-  if (raw.utils) config.utils = raw.utils as NapiConfig["utils"];
+  const config: NapiConfig = { rule: withAsciiRegexes(raw.rule) as NapiConfig["rule"] };
+  if (raw.constraints) config.constraints = withAsciiRegexes(raw.constraints) as NapiConfig["constraints"];
+  if (raw.utils) config.utils = withAsciiRegexes(raw.utils) as NapiConfig["utils"];
 
   return {
     id: raw.id,
@@ -318,6 +381,8 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
     files: raw.files ? picomatch(raw.files, { dot: true }) : undefined,
     ignores: raw.ignores ? picomatch(raw.ignores, { dot: true }) : undefined,
     skipInTests: m.skipInTests ?? false,
+    secondary: m.secondary ? [m.category, ...(m.deferTo ?? [])] : undefined,
+    guardedBy: m.guardedBy !== undefined ? toRegExp(m.guardedBy) : undefined,
     constant: m.constant ? { name: m.constant.value, regex: toRegExp(m.constant.regex)! } : undefined,
   };
 }
@@ -394,9 +459,12 @@ function combine(language: AstLanguage, rules: AstRule[], indices: readonly numb
     const r = rules[i];
     const config = r.configs[language] ?? r.config;
     const names = new Set(Object.keys(config.utils ?? {}));
-    const rule = namespaced(config.rule, i, names);
-    any.push(rule);
-    markers.push({ any: [{ all: [rule, { pattern: `$${hitMarker(i)}` }] }, { pattern: "$_ANY" }] });
+    // The rule is a util referenced twice (to find candidates, and in its marker): napi compiles a
+    // config on every search, and a util is compiled once where an inline copy is compiled twice.
+    const name = `r${i}___rule`;
+    utils[name] = namespaced(config.rule, i, names);
+    any.push({ matches: name });
+    markers.push({ any: [{ all: [{ matches: name }, { pattern: `$${hitMarker(i)}` }] }, { pattern: "$_ANY" }] });
     for (const [k, v] of Object.entries(config.utils ?? {})) utils[`r${i}__${k}`] = namespaced(v, i, names);
   }
   any.push({ kind: "ERROR" });

@@ -36,11 +36,13 @@ describe("AST analyzer: findings", () => {
     const patch = "@@ -4,1 +4,2 @@\n     log(cmd)\n+    os.system(cmd)";
     const file = parsePatch("app/a.py", patch);
     const analyzer = createAstAnalyzer();
-    expect((await analyzer.analyze({ files: [file] })).findings).toEqual([]);
+    // The hunk alone: a shell command of unknown origin, an audit-level (low) finding.
+    const audit = (findings: Array<{ severity: string }>) => findings.map((f) => f.severity);
+    expect(audit((await analyzer.analyze({ files: [file] })).findings)).toEqual(["low"]);
     const whole = await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", py]]) });
-    expect(whole.findings.map((f) => [f.rule, f.line])).toEqual([["py/command-injection", 5]]);
+    expect(whole.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([["py/command-injection", 5, "critical"]]);
     // Stale contents (another commit) are ignored rather than misread.
-    expect((await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", "something else"]]) })).findings).toEqual([]);
+    expect(audit((await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", "something else"]]) })).findings)).toEqual(["low"]);
   });
 
   it("keeps line numbers across hunks (gaps between hunks are blank lines)", async () => {

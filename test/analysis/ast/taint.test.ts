@@ -45,6 +45,12 @@ describe("taint engine: JavaScript", () => {
     ["a Lambda handler's event", "exports.handler = async (event) => { sink(event.queryStringParameters.q); };", 3, false],
     ["a postMessage listener's data", "window.addEventListener('message', (e) => sink(e.data.html));", 3, false],
     ["a tagged template", "function f(id) { sink(sql`SELECT ${id}`); }", 1, false],
+    ["a (r, res) handler's first parameter", "router.get('/x', (r, res) => sink(r.query.id));", 3, false],
+    ["a framework context's request (Hono's c.req)", "app.get('/x', async (c) => sink(c.req.query('q')));", 3, false],
+    ["an API Gateway event by its members", "module.exports.get = async (event) => sink(event.pathParameters.id);", 3, false],
+    ["a socket client's message", "io.on('connection', (socket) => socket.on('run', (task) => sink(task.cmd)));", 3, false],
+    ["a Next.js page's searchParams", "export default function Page({ searchParams }) { sink(searchParams.q); }", 3, false],
+    ["an argument list keeps the shape of a list", "app.get('/x', (req, res) => { const argv = Array.of('ls', req.query.d); sink(argv); });", 3, false],
   ])("%s", (_name, code, level, built) => {
     const v = js(code);
     expect({ level: v.level, built: v.built }).toEqual({ level, built });
@@ -79,6 +85,10 @@ describe("taint engine: Python", () => {
     ["shlex.quote is no SQL sanitiser", "def v():\n    sink('ls ' + shlex.quote(request.args['d']))", 2, true],
     ["int()", "def v():\n    sink('SELECT ' + str(int(request.args['n'])))", 1, false],
     ["a not-in guard that aborts", "def v():\n    n = request.args['n']\n    if n not in OK:\n        abort(400)\n    sink(n)", 1, false],
+    ["flask.request by its full name", "import flask\ndef v():\n    sink(flask.request.form['x'])", 3, false],
+    ["a typed Django request under another name", "def v(r: HttpRequest):\n    sink(r.GET['x'])", 3, false],
+    ["Falcon's req.get_param", "def on_get(self, req, resp):\n    sink(req.get_param('q'))", 3, false],
+    ["compile() keeps the source's code", "def v(request):\n    sink(compile(request.POST['src'], '<x>', 'exec'))", 3, false],
   ])("%s", (_name, code, level, built) => {
     const v = py(code);
     expect({ level: v.level, built: v.built }).toEqual({ level, built });

@@ -32,12 +32,16 @@ import {
   BUILDING_METHODS,
   FASTAPI_MARKERS,
   JAVA_SOURCE_ANNOTATIONS,
+  LAMBDA_EVENT_MEMBERS,
+  MODULE_CONTAINERS,
   MUTATING_METHODS,
   SAFE_RESULT,
   containerMember,
   containerMethod,
   globalContainer,
   isBuilder,
+  isCollection,
+  isFirstArgWrapper,
   isSanitiser,
   isWrapper,
   sourceFunction,
@@ -362,6 +366,8 @@ export class TaintEngine {
   private cuts = 0;
   private opts: EvalOptions = { category: "sql-injection", sanitizers: [] };
   private fileIndex?: FileIndex;
+  /** Definitions and returns found by index(), in document order, for scopeIndex. */
+  private readonly indexed: { defs: SgNode[]; returns: SgNode[] } = { defs: [], returns: [] };
   private scopesIndexed = false;
   private callsIndexed = false;
   /** Parents asked for so far (see parentOf). */
@@ -746,6 +752,8 @@ export class TaintEngine {
         // count + 1 is arithmetic: a number with something that is not text.
         const numeric = (v: Val, other: Val) => v.shape === "number" && v.level === CLEAN && other.text === "" && other.level !== SOURCE;
         if (numeric(l, r) || numeric(r, l)) return safe("number");
+        // [prog] + args: a list joined to a list is a list, not text
+        if (l.shape === "array" || r.shape === "array") return { ...concat([l, r]), built: false, shape: "array" };
         return concat([l, r]);
       }
       case "%": {
@@ -820,6 +828,9 @@ export class TaintEngine {
       return unknown();
     }
     if (SAFE_RESULT.has(name)) return safe("number");
+    if (base.level === UNKNOWN && !base.state && LAMBDA_EVENT_MEMBERS.has(name)) return sourced(this.label(at), true);
+    // Hono's `c.req`, Azure Functions' `context.req`: a framework context's request.
+    if (name === "req" && base.level === UNKNOWN && !base.state && this.family === "js") return containerVal("request");
     // app.config["UPLOAD_DIR"], current_app.config, this.config.cacheDir: the application's configuration.
     if (base.level !== SOURCE && CONFIG_NAMES.test(name) && /^(?:app|current_app|self|this|flask\.current_app)\.\w+$/.test(this.text(at))) return clean(at.text());
     // Angular: this.route.snapshot.queryParamMap / paramMap / queryParams (the page URL).
@@ -842,6 +853,9 @@ export class TaintEngine {
     if (!object) return unknown();
     // `self.request` / `this.request` (class-based views) is the request.
     if ((name === "request" || name === "req") && this.size(object) <= 4 && /^(?:self|this)$/.test(object.text())) return containerVal(this.family === "java" ? "javaRequest" : "request");
+    // A module's request object by its full name: `flask.request.args` after `import flask`.
+    const moduleContainer = MODULE_CONTAINERS[this.family]?.[name === "request" && this.size(n) <= 40 ? n.text() : ""];
+    if (moduleContainer) return containerVal(moduleContainer);
     const v = this.member(this.eval(object), name, n);
     // self.cache_file, this.dir: the object's own state, set up from configuration.
     if (v.level === UNKNOWN && !v.container) {
@@ -963,7 +977,7 @@ export class TaintEngine {
       }
       const rv = this.eval(recv);
       if (rv.container) {
-        const m = this.fromMemberSource(containerMethod(rv.container, name), n);
+        const m = this.fromMemberSource(containerMethod(rv.container, name, this.family), n);
         if (m) return m;
         if (rv.container === "event" || rv.level === SOURCE) return derived(rv);
         if (isWrapper(this.family, dotted, name, true)) return derived(join(argVals()));
@@ -973,6 +987,8 @@ export class TaintEngine {
       if (ARCHIVE_LISTINGS.has(name) && args.length === 0) return sourced(`${this.label(n)} (names inside the archive)`, true);
       // Module functions first (path.join, os.path.join, String.format, fmt.Sprintf): the receiver is a module.
       if (PATH_JOIN.test(dotted) && isWrapper(this.family, dotted, name, true)) return concat(argVals());
+      if (isFirstArgWrapper(this.family, dotted, name, true)) return derived(this.eval(args[0] ?? null));
+      if (isCollection(this.family, dotted, name, true)) return { ...derived(join(argVals())), shape: "array" };
       if (isWrapper(this.family, dotted, name, true)) return derived(join(argVals()));
       if (isBuilder(this.family, dotted, name, true)) return concat(argVals());
       if (BUILDING_METHODS.has(name)) return concat([rv, ...argVals()]);
@@ -997,6 +1013,8 @@ export class TaintEngine {
     }
     if (isBuilder(this.family, dotted, name, false)) return concat(argVals());
     if (this.family === "js" && (name === "join" || name === "resolve")) return concat(argVals()); // path.join imported bare
+    if (isFirstArgWrapper(this.family, dotted, name, false)) return derived(this.eval(args[0] ?? null));
+    if (isCollection(this.family, dotted, name, false)) return { ...derived(join(argVals())), shape: "array" };
     if (isWrapper(this.family, dotted, name, false) || (this.family === "go" && name === "append")) return derived(join(argVals()));
     if (this.family === "go" && /^\[\]|^\(/.test(dotted)) return derived(join(argVals())); // []byte(x), (*T)(x)
     const local = this.localFunction(name);
@@ -1162,6 +1180,14 @@ export class TaintEngine {
   private rootStart = 0;
   private methods?: boolean;
 
+  private koa?: boolean;
+
+  /** Whether the file reads like Koa (or Koa-style router) code: `koa` imported, or `ctx.body`/`ctx.request`/`ctx.query` used. */
+  private koaLike(): boolean {
+    if (this.koa === undefined) this.koa = /koa|\bctx\.(?:body|request|query|params|status|throw|redirect|cookies|set|get|state|response)\b/.test(this.source());
+    return this.koa;
+  }
+
   /** Whether the file declares classes or methods at all (else no call on an instance can reach one). */
   private hasMethods(): boolean {
     if (this.methods === undefined) this.methods = /\bclass\s+[A-Za-z_$]|\bfunc\s*\(/.test(this.source());
@@ -1209,7 +1235,13 @@ export class TaintEngine {
     const idx: FileIndex = { functions: [], defsByScope: new Map(), defSpans: [], returnsByFn: new Map(), callsByName: new Map(), fnSpans: [], fnParent: [], segStart: [], segFn: [] };
     this.fileIndex = idx;
     try {
-      idx.functions = this.root.findAll(this.syntax.functionRule);
+      // Functions, definitions and returns in one traversal (scopeIndex files the latter two).
+      for (const n of this.root.findAll(this.syntax.indexRule)) {
+        const k = this.kind(n);
+        if (this.syntax.functionKinds.has(k)) idx.functions.push(n);
+        if (k === "return_statement") this.indexed.returns.push(n);
+        else if (this.syntax.defKinds.has(k)) this.indexed.defs.push(n);
+      }
     } catch (e) {
       if (process.env.TAINT_DEBUG) console.error(e); /* partial information is still information */
     }
@@ -1241,8 +1273,7 @@ export class TaintEngine {
     if (this.scopesIndexed) return idx;
     this.scopesIndexed = true;
     try {
-      const defs = this.root.findAll(this.syntax.defRule);
-      const rets = this.root.findAll({ rule: { kind: "return_statement" } } as never);
+      const { defs, returns: rets } = this.indexed;
       // One sweep in document order gives each definition and return the innermost function
       // around it (what scopeInfo and returnValues used to find by searching each function).
       type Item = { node: SgNode; span: Span; role: 0 | 1 | 2 }; // a function, a definition, a return
@@ -2070,8 +2101,10 @@ export class TaintEngine {
       // (the callee's end and a short first argument are all that is looked at: a chain or a callback is not read)
       const callee = fn ? this.tail(fn, 32) : "";
       if (!call || !first) return false;
-      const arg = this.size(first) <= 9 ? first.text() : "";
+      const arg = this.head(first, 40);
       // window.addEventListener("message", ...); archive readers: extract.on("entry", (header, stream) => ...)
+      // socket.on("chat", (msg) => ...), ws.on("message", (data) => ...): what a connected client sends
+      if (/(?:^|[.\s])(?:socket|ws|websocket|io)\.on$/i.test(callee) && /^["'`]/.test(arg)) return true;
       return (/addEventListener$/.test(callee) && /^["'`]message["'`]$/.test(arg)) || (/\.on$/.test(callee) && /^["'`]entry["'`]$/.test(arg));
     }
     if (pk === "assignment_expression") return /(?:^|\.)onmessage$/.test(fld(parent, "left")?.text() ?? "");
@@ -2109,16 +2142,22 @@ export class TaintEngine {
       else if (nextRoute && i === 0) base = containerVal("request");
       else if (nextRoute && i === 1) base = sourced("the route's params", true);
       else if (/\bFormData\b/.test(typeText)) base = sourced(`${names[i] || "formData"} (form data)`, true);
-      else if (i === 0 && messageListener) base = containerVal("event", SOURCE, { label: "data from another window or an archive entry", remote: true });
+      else if (i === 0 && messageListener) base = containerVal("event", SOURCE, { label: "data from another window, a socket client or an archive entry", remote: true });
       else if (
         i === 0 &&
-        ((k === "identifier" && /^(?:event|evt|_event)$/.test(p.text())) || k === "object_pattern") &&
+        // (a destructured event names an event's members: `({ body, pathParameters }, context)`)
+        ((k === "identifier" && /^(?:event|evt|_event)$/.test(p.text())) ||
+          (k === "object_pattern" && /\b(?:body|queryStringParameters|pathParameters|multiValueQueryStringParameters|headers|Records|requestContext|rawPath|rawQueryString|detail)\b/.test(this.head(p, 300)))) &&
         (lambdaName || /^(?:context|ctx|_context|lambdaContext)$/.test(second) || /APIGateway|S3Event|SQSEvent|SNSEvent|EventBridge|DynamoDBStreamEvent|LambdaFunctionURLEvent/.test(typeText))
       )
         base = containerVal("event", SOURCE, { label: "the event payload", remote: true });
       else if (k === "identifier" && globalContainer("js", p.text()) === "request") base = containerVal("request");
-      else if (k === "identifier" && p.text() === "ctx") base = containerVal("koa");
-      else if (i === 0 && k === "object_pattern" && /^(?:res|reply|response)$/.test(second)) base = containerVal("request");
+      // (a `ctx` parameter is Koa's context in a file that looks like Koa code, not any tool's context object)
+      else if (k === "identifier" && p.text() === "ctx" && this.koaLike()) base = containerVal("koa");
+      // (req, res) by another name: the parameter before `res` of a handler is its request
+      else if (i === 0 && (k === "object_pattern" || k === "identifier") && /^(?:res|reply|response|resp)$/.test(second)) base = containerVal("request");
+      // Next.js pages: export default function Page({ params, searchParams }): the URL's
+      else if (i === 0 && k === "object_pattern" && /\bsearchParams\b/.test(this.head(p, 200))) base = containerVal("url");
       else base = unknown();
       if (k === "identifier") out.push({ name: p.text(), val: base, index: i });
       else
@@ -2173,7 +2212,8 @@ export class TaintEngine {
       let val: Val;
       if (name === "self" || name === "cls") val = unknown();
       else if (/^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/.test(typeText)) val = safe("number");
-      else if (name === "request" || name === "req" || /\bRequest\b/.test(typeText)) val = containerVal("request");
+      // (Request, HttpRequest, WSGIRequest, func.HttpRequest)
+      else if (name === "request" || name === "req" || /(?:\b|Http|WSGI|ASGI)Request\b/.test(typeText)) val = containerVal("request");
       else if (i === 0 && (name === "event" || /handler$/i.test(fnName)) && (/handler$/i.test(fnName) || /context/.test(list?.text() ?? ""))) val = containerVal("event", SOURCE, { label: "the event payload", remote: true });
       else if (FASTAPI_MARKERS.has(markerName) || FASTAPI_MARKERS.has(typeText.split("[")[0])) val = sourced(`parameter ${name}`, true);
       else if (markerName === "Depends" || /Session|Depends|BackgroundTasks|Response|Connection|Engine/.test(typeText) || /^(?:db|session|conn|background_tasks|current_user|user|settings)$/.test(name)) val = unknown();

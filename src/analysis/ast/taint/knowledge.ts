@@ -90,6 +90,14 @@ const BY_CATEGORY: Partial<Record<Category, string[]>> = {
     "encodeURI",
     "html.escape",
     "markupsafe.escape",
+    "conditional_escape",
+    "format_html",
+    "format_html_join",
+    "json_script",
+    // templates rendered with autoescaping
+    "render_template",
+    "render_to_string",
+    "bleach.linkify",
     "bleach.clean",
     "nh3.clean",
     "filterXSS",
@@ -169,6 +177,12 @@ const WRAPPERS: Record<Family, string[]> = {
     "URLSearchParams",
     "structuredClone",
     "Promise.resolve",
+    // Markdown to HTML keeps the raw HTML in the input
+    "marked",
+    "marked.parse",
+    "marked.marked",
+    "markdown.toHTML",
+    "converter.makeHtml",
   ],
   python: [
     "str",
@@ -195,6 +209,8 @@ const WRAPPERS: Record<Family, string[]> = {
     "base64.urlsafe_b64decode",
     "json.loads",
     "dedent",
+    // shlex.split(cmd) is the command's words
+    "shlex.split",
     "list",
     "tuple",
     "dict",
@@ -222,6 +238,11 @@ const WRAPPERS: Record<Family, string[]> = {
     "url.Parse",
     "string",
     "[]byte",
+    // reading a body reads its data: io.ReadAll(r.Body)
+    "io.ReadAll",
+    "ioutil.ReadAll",
+    "strings.Fields",
+    "strings.Split",
   ],
   java: [
     "String.valueOf",
@@ -237,6 +258,11 @@ const WRAPPERS: Record<Family, string[]> = {
     "Objects.toString",
     "Arrays.asList",
     "List.of",
+    // reading a request's stream reads its data
+    "IOUtils.toString",
+    "IOUtils.toByteArray",
+    "StreamUtils.copyToString",
+    "StreamUtils.copyToByteArray",
   ],
 };
 
@@ -251,6 +277,30 @@ const BUILDERS: Record<Family, string[]> = {
 /** With a receiver only dotted entries count (`path.join`, not `arr.join`); without one, only bare names. */
 function listed(list: readonly string[], dotted: string, last: string, hasReceiver: boolean): boolean {
   return list.some((e) => (e.includes(".") ? hasReceiver && nameMatches(e, dotted, last) : !hasReceiver && e === last));
+}
+
+/** Wrappers whose result is a list of their arguments (an argument vector stays one: `List.of("convert", name)`). */
+const COLLECTIONS: Record<Family, string[]> = {
+  js: ["Array.from", "Array.of"],
+  python: ["list", "tuple", "sorted", "reversed"],
+  go: [],
+  java: ["Arrays.asList", "List.of"],
+};
+
+export function isCollection(family: Family, dotted: string, last: string, hasReceiver: boolean): boolean {
+  return listed(COLLECTIONS[family], dotted, last, hasReceiver);
+}
+
+/** Wrappers whose result is their first argument's data, the rest being options: compile(source, "<rule>", "exec"). */
+const FIRST_ARG_WRAPPERS: Record<Family, string[]> = {
+  js: [],
+  python: ["compile", "ast.parse"],
+  go: [],
+  java: [],
+};
+
+export function isFirstArgWrapper(family: Family, dotted: string, last: string, hasReceiver: boolean): boolean {
+  return listed(FIRST_ARG_WRAPPERS[family], dotted, last, hasReceiver);
 }
 
 export function isWrapper(family: Family, dotted: string, last: string, hasReceiver: boolean): boolean {
@@ -352,12 +402,36 @@ const REQUEST_MEMBERS = new Set([
   "raw",
   "searchParams",
   "href",
+  // Bottle, Pyramid, Falcon, aiohttp, Azure Functions, Tornado
+  "forms",
+  "matchdict",
+  "json_body",
+  "media",
+  "rel_url",
+  "referrer",
+  "route_params",
+  "arguments",
+  "body_arguments",
+  "query_arguments",
 ]);
 const REQUEST_METHODS = new Set(["get", "header", "param", "json", "text", "formData", "arrayBuffer", "blob", "query"]);
 const KOA_MEMBERS = new Set(["query", "params", "querystring", "headers", "header", "cookies", "path", "url", "href", "search", "originalUrl"]);
 const LOCATION_MEMBERS = new Set(["href", "hash", "search", "pathname"]);
 const DOCUMENT_MEMBERS = new Set(["URL", "documentURI", "baseURI", "referrer", "cookie"]);
-const PY_REQUEST_METHODS = new Set(["get_json", "get_data", "json", "form", "body", "get_argument", "get_query_argument", "get_body_argument", "get_arguments", "stream"]);
+const PY_REQUEST_METHODS = new Set([
+  "get_json",
+  "get_data",
+  "json",
+  "form",
+  "body",
+  "get_argument",
+  "get_query_argument",
+  "get_body_argument",
+  "get_arguments",
+  "stream",
+]);
+/** Python-only request methods (`request.post(...)` in JavaScript is the `request` HTTP client). */
+const PY_ONLY_REQUEST_METHODS = new Set(["get_param", "get_param_as_list", "post", "get_full_path", "build_absolute_uri"]);
 const GO_REQUEST_MEMBERS = new Set(["Form", "PostForm", "MultipartForm", "Header", "Body", "Host", "RequestURI", "Trailer"]);
 const GO_REQUEST_METHODS = new Set(["FormValue", "PostFormValue", "FormFile", "Cookie", "Cookies", "Referer", "UserAgent", "MultipartReader", "PathValue"]);
 const GO_URL_MEMBERS = new Set(["Path", "RawQuery", "RawPath", "Fragment", "Host", "Opaque"]);
@@ -415,7 +489,7 @@ export function containerMember(c: Container, name: string): MemberSource | unde
       if (name === "request" || name === "req") return { container: "request" };
       return KOA_MEMBERS.has(name) ? { source: { label: `ctx.${name}`, remote: true } } : undefined;
     case "url":
-      return ["searchParams", "search", "pathname", "href", "hash", "query"].includes(name) ? { source: { label: `url.${name}`, remote: true } } : undefined;
+      return ["searchParams", "search", "pathname", "href", "hash", "query", "params"].includes(name) ? { source: { label: `url.${name}`, remote: true } } : undefined;
     case "process":
       return name === "argv" || name === "env" ? { source: { label: `process.${name}`, remote: false } } : undefined;
     case "location":
@@ -448,12 +522,12 @@ export function containerMember(c: Container, name: string): MemberSource | unde
 }
 
 /** A method call on a source container (`req.get("x")`, `request.get_json()`, `r.FormValue("x")`). */
-export function containerMethod(c: Container, name: string): MemberSource | undefined {
+export function containerMethod(c: Container, name: string, family?: Family): MemberSource | undefined {
   switch (c) {
     case "request":
       if (name === "get" || name === "header" || name === "param") return { source: { label: `req.${name}()`, remote: true } };
-      // Python's request object answers the Flask / Django / Starlette / Tornado accessors.
-      if (PY_REQUEST_METHODS.has(name)) return { source: { label: `request.${name}()`, remote: true } };
+      // Python's request object answers the Flask / Django / Starlette / Tornado / Falcon / aiohttp accessors.
+      if (PY_REQUEST_METHODS.has(name) || (family === "python" && PY_ONLY_REQUEST_METHODS.has(name))) return { source: { label: `request.${name}()`, remote: true } };
       return REQUEST_METHODS.has(name) ? { source: { label: `request.${name}()`, remote: true } } : undefined;
     case "koa":
       return name === "get" ? { source: { label: "ctx.get()", remote: true } } : undefined;
@@ -528,6 +602,12 @@ export function globalContainer(family: Family, name: string): Container | undef
   }
 }
 
+/**
+ * Members that only an API Gateway / Lambda function URL event has: read from any object, they are
+ * the request (`module.exports.getUser = async (event) => event.pathParameters.id`).
+ */
+export const LAMBDA_EVENT_MEMBERS = new Set(["queryStringParameters", "pathParameters", "multiValueQueryStringParameters", "rawQueryString", "rawPath"]);
+
 /** Spring / JAX-RS annotations whose parameter is request data. */
 export const JAVA_SOURCE_ANNOTATIONS = new Set([
   "RequestParam",
@@ -547,3 +627,72 @@ export const JAVA_SOURCE_ANNOTATIONS = new Set([
 
 /** FastAPI parameter markers whose value comes from the request. */
 export const FASTAPI_MARKERS = new Set(["Query", "Body", "Form", "Path", "Header", "Cookie", "File", "UploadFile"]);
+
+/**
+ * Modules whose local names are resolved before the rules run (see ../imports.ts): `import
+ * subprocess as proc`, `from os import system as run`, `const child = require("child_process")`,
+ * `import { exec as run } from "child_process"`. A use of such a name as a callee or a receiver is
+ * read as the module's own name (`proc.run(...)` as `subprocess.run(...)`), so the rules and the
+ * taint engine, which know the modules by name, see through the renaming.
+ */
+export const IMPORT_MODULES: Partial<Record<Family, ReadonlySet<string>>> = {
+  python: new Set([
+    "os",
+    "os.path",
+    "subprocess",
+    "commands",
+    "pty",
+    "pickle",
+    "cPickle",
+    "_pickle",
+    "dill",
+    "cloudpickle",
+    "marshal",
+    "shelve",
+    "jsonpickle",
+    "joblib",
+    "torch",
+    "yaml",
+    "flask",
+    "quart",
+    "bottle",
+    "markupsafe",
+    "jinja2",
+    "django.utils.safestring",
+    "django.http",
+    "sqlalchemy",
+    "jwt",
+    "builtins",
+  ]),
+  js: new Set(["child_process", "fs", "fs.promises", "fs-extra", "vm", "path", "node-serialize", "jsonwebtoken"]),
+};
+
+/**
+ * Names imported bare that say too little without their module (`from pickle import loads`:
+ * `loads(data)` could be json's): their uses are read as `module.name` too, renamed or not.
+ */
+export const QUALIFY_BARE: Readonly<Record<string, ReadonlySet<string>>> = {
+  pickle: new Set(["loads", "load", "Unpickler"]),
+  cPickle: new Set(["loads", "load", "Unpickler"]),
+  _pickle: new Set(["loads", "load", "Unpickler"]),
+  dill: new Set(["loads", "load"]),
+  cloudpickle: new Set(["loads", "load"]),
+  marshal: new Set(["loads", "load"]),
+  shelve: new Set(["open"]),
+  jsonpickle: new Set(["decode", "loads"]),
+  joblib: new Set(["load"]),
+  torch: new Set(["load"]),
+  yaml: new Set(["load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"]),
+  jwt: new Set(["decode"]),
+  // `from os.path import join`: join(BASE, name) is a path join
+  "os.path": new Set(["join", "abspath", "realpath", "normpath"]),
+  // `from subprocess import run`: a local `run` is not a subprocess
+  subprocess: new Set(["run", "call", "Popen", "check_output", "check_call"]),
+  // JavaScript: `import { join } from "path"` (join is too common a name to be read as path.join)
+  path: new Set(["join", "resolve", "normalize"]),
+};
+
+/** Module attributes that are a source container (`flask.request.args` after `import flask`). */
+export const MODULE_CONTAINERS: Partial<Record<Family, Readonly<Record<string, Container>>>> = {
+  python: { "flask.request": "request", "quart.request": "request", "bottle.request": "request", "sanic.request": "request" },
+};

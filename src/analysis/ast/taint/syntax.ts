@@ -16,6 +16,10 @@ export interface FamilySyntax {
   /** Finds every node that may bind a name, in one traversal. */
   defRule: NapiConfig;
   functionRule: NapiConfig;
+  /** Functions, definitions and return statements in one traversal (the engine's file index). */
+  indexRule: NapiConfig;
+  /** The kinds defRule finds (a call among them is one of its mutating or decoding calls). */
+  defKinds: ReadonlySet<string>;
   stringKinds: ReadonlySet<string>;
   /** Literals that are not strings: numbers, booleans, null. */
   constantKinds: ReadonlySet<string>;
@@ -35,7 +39,7 @@ const PY_FUNCTIONS = ["function_definition", "lambda"];
 const GO_FUNCTIONS = ["function_declaration", "method_declaration", "func_literal"];
 const JAVA_FUNCTIONS = ["method_declaration", "constructor_declaration", "lambda_expression", "compact_constructor_declaration"];
 
-export const SYNTAX: Record<Family, FamilySyntax> = {
+export const SYNTAX: Record<Family, Omit<FamilySyntax, "indexRule" | "defKinds">> = {
   js: {
     functionKinds: new Set(JS_FUNCTIONS),
     blockKinds: new Set(["statement_block", "program", "class_body", "switch_body"]),
@@ -216,7 +220,12 @@ export function syntaxFor(language: AstLanguage): FamilySyntax {
   if (!s) {
     const base = SYNTAX[FAMILY[language]];
     const lang = NAPI_LANG[language];
-    s = { ...base, defRule: onlyKnownKinds(base.defRule, lang) as NapiConfig, functionRule: onlyKnownKinds(base.functionRule, lang) as NapiConfig };
+    const defRule = onlyKnownKinds(base.defRule, lang) as NapiConfig;
+    const functionRule = onlyKnownKinds(base.functionRule, lang) as NapiConfig;
+    const alternatives = (config: NapiConfig) => ((config.rule as { any?: Array<{ kind?: string }> }).any ?? []);
+    const indexRule = { rule: { any: [...alternatives(functionRule), ...alternatives(defRule), { kind: "return_statement" }] } } as NapiConfig;
+    const defKinds = new Set(alternatives(defRule).flatMap((a) => (a.kind ? [a.kind] : [])));
+    s = { ...base, defRule, functionRule, indexRule, defKinds };
     perLanguage.set(language, s);
   }
   return s;
