@@ -1,17 +1,20 @@
 /**
  * A small receiver for the Empathy bot's webhooks: verifies the Standard Webhooks signature
- * (X-Empathy-Signature alone only with `allowLegacy`), drops duplicate deliveries by the signed
- * `webhook-id` (and already-handled events by their `id`), and handles each catalog event type.
- * Run it:
+ * (X-Empathy-Signature alone only with `allowLegacy`) with ./verify.mjs, drops duplicate
+ * deliveries by the signed `webhook-id` (and already-handled events by their `id`), and handles
+ * each catalog event type. Run it:
  *
  *     EMPATHY_WEBHOOK_SECRET=... npx tsx examples/receiver/server.ts     # PORT=8787 HOST=127.0.0.1
  *
- * or import `createReceiver` / `createRequestHandler` from this file. See README.md here.
+ * or import `createReceiver` / `createRequestHandler` from this file. See README.md here. Outside
+ * this repository, copy verify.mjs (and verify.d.mts) and the parts of this file you need; the
+ * event catalog import below only gives `handleEvent` its types.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import { isEventType, type AnyEventEnvelope, type EventCatalog } from "../../src/events/catalog.js";
-import { MemorySeenStore, verifyWebhookSignature, type SeenStore, type SignatureScheme } from "../../src/webhooks/receiver.js";
+// The verification helper: a self-contained file (node:crypto only) to copy into your own receiver.
+import { MemorySeenStore, verifyWebhookSignature, type SeenStore, type SignatureScheme } from "./verify.mjs";
 
 export interface DeliveryInfo {
   /** The signed `webhook-id`: the same on every retry of one delivery; null for a legacy (allowLegacy) delivery, which signs no id. */

@@ -1,7 +1,9 @@
 /**
  * For receivers of the bot's webhooks: `verifyWebhookSignature` checks a request's signature,
  * `MemorySeenStore` remembers delivered `webhook-id`s so a retried delivery is handled once.
- * examples/receiver/ shows both in a small server.
+ * examples/receiver/ shows both in a small server. Receivers outside this repository copy
+ * examples/receiver/verify.mjs, the same code with no import from this project (node:crypto
+ * only); test/webhooks/receiverCopy.test.ts keeps the two identical in behaviour.
  *
  * Safe by default: only the Standard Webhooks signature is accepted. It signs `webhook-id`,
  * `webhook-timestamp` and the body together, so a captured delivery cannot be replayed outside
