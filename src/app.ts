@@ -26,6 +26,7 @@ import { healthHandler } from "./server/health.js";
 import { GitHubCalls } from "./github/githubCalls.js";
 import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
+import { newInstanceId } from "./store/lease.js";
 import type { Store } from "./store/store.js";
 import type { Integration } from "./engine/types.js";
 import { WebhookManager, type WebhookManagerOptions } from "./webhooks/manager.js";
@@ -80,6 +81,10 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     for (const warning of operatorConfig.warnings) log.warn(`operator config: ${warning}`);
     cachedRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
     const store = options.store ?? openStore(settings.databaseUrl);
+    // This process's id: the owner of the leases on the jobs and webhook deliveries it claims, so
+    // several instances share one store and take back only what a dead one left (expired leases).
+    const instanceId = newInstanceId();
+    log.info({ instance_id: instanceId }, "instance started");
     const bus = new EventBus({ logger: log });
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
     // review path neither knows nor waits for them.
@@ -87,6 +92,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       ...webhookTuningFromEnv(),
       // Its start-up prune follows the retention setting (0: never).
       retentionMs: settings.retentionDays > 0 ? settings.retentionDays * 86_400_000 : Number.MAX_SAFE_INTEGER,
+      instanceId,
+      leaseMs: settings.leaseMs,
       ...options.webhookOptions,
       store,
       log,
@@ -129,6 +136,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     const queue = new JobQueue({
       store,
       log,
+      instanceId,
+      leaseMs: settings.leaseMs,
       classify: classifyGitHubError,
       maxAttempts: settings.jobMaxAttempts,
       baseDelayMs: settings.jobBaseDelayMs,

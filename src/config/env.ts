@@ -19,6 +19,12 @@ export interface Settings {
   analysisLimits: AnalysisLimits;
   /** Days finished jobs, webhook history and closed pull requests' shown items are kept; 0 keeps them. */
   retentionDays: number;
+  /**
+   * EMPATHY_LEASE_SECONDS (default 30): how long an instance holds a claimed job or webhook
+   * delivery without renewing it. Its heartbeat renews it every third of that while the work
+   * runs; when an instance dies, its work waits this long before another instance takes it.
+   */
+  leaseMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -51,5 +57,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       reviewTimeBudgetMs: seconds("EMPATHY_REVIEW_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.reviewTimeBudgetMs, 86_400),
     },
     retentionDays: readRetentionDays(env),
+    leaseMs: seconds("EMPATHY_LEASE_SECONDS", 30_000, 3_600),
   };
 }

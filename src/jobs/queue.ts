@@ -5,9 +5,15 @@
  * logged. The queue does not know what a job does: handlers are registered by type.
  *
  * No poison jobs: an attempt is counted when the job is claimed, so a job that takes the whole
- * process down is dead-lettered at a start once it has used its attempts; and every job has a
- * time limit, after which it fails (its handler's signal is aborted) and is retried.
+ * process down is dead-lettered once it has used its attempts; and every job has a time limit,
+ * after which it fails (its handler's signal is aborted) and is retried.
+ *
+ * Several instances on one store: a claim is a lease held by this instance's id, renewed by a
+ * heartbeat while the job runs. A job whose lease expired (its instance died or hung) is taken
+ * back by whichever instance looks first; a live lease is never touched, whoever holds it. A
+ * job's outcome is written only while its lease is still held: one that lost it is abandoned.
  */
+import { DEFAULT_LEASE_DURATION_MS, newInstanceId } from "../store/lease.js";
 import type { JobRecord, JobStore, NewJob } from "../store/store.js";
 
 export interface JobLogger {
@@ -35,6 +41,14 @@ export class JobReleasedError extends Error {
   }
 }
 
+/** Why a running job was let go: its lease expired and another instance may have taken it; its outcome here is dropped. */
+export class JobLeaseLostError extends Error {
+  constructor() {
+    super("lease lost: the job's lease expired before its heartbeat renewed it");
+    this.name = "JobLeaseLostError";
+  }
+}
+
 /** How a failure should be treated; supplied by whoever knows the errors (e.g. GitHub's). */
 export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAfterMs?: number };
 
@@ -52,6 +66,10 @@ export interface JobQueueOptions {
   timeoutMs?: number;
   /** How long stop() lets running jobs finish before it releases them for a later run (default 3 s). */
   stopGraceMs?: number;
+  /** This instance's id, the owner of its leases (default: a new one). */
+  instanceId?: string;
+  /** How long a claim is held without a heartbeat (default 30 s); the heartbeat renews it every third of it. */
+  leaseMs?: number;
   /** Wraps each handler run (the app: the event bus's scope, so a job whose events were not stored fails). */
   around?: (run: () => Promise<void>) => Promise<void>;
   random?: () => number;
@@ -73,8 +91,10 @@ export class JobQueue {
   private running = false;
   private loops: Promise<void>[] = [];
   private wake: (() => void) | null = null;
-  /** The running jobs' controllers: stop() aborts them once its grace period is over. */
-  private readonly active = new Set<AbortController>();
+  /** The running jobs' controllers by job id: stop() aborts them once its grace period is over, the heartbeat when a lease is lost. */
+  private readonly active = new Map<number, AbortController>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private nextReclaimAt = 0;
   private readonly opts: Required<Omit<JobQueueOptions, "store" | "log">> & Pick<JobQueueOptions, "store" | "log">;
 
   constructor(options: JobQueueOptions) {
@@ -89,8 +109,15 @@ export class JobQueue {
       stopGraceMs: 3000,
       around: (run: () => Promise<void>) => run(),
       random: Math.random,
+      instanceId: newInstanceId(),
+      leaseMs: DEFAULT_LEASE_DURATION_MS,
       ...options,
     };
+  }
+
+  /** The owner of this queue's leases. */
+  get instanceId(): string {
+    return this.opts.instanceId;
   }
 
   register(type: string, handler: JobHandler): void {
@@ -104,28 +131,50 @@ export class JobQueue {
   }
 
   /**
-   * Requeues jobs a dead process left running (dead-lettering those that have used their
-   * attempts: they may be what killed it), then starts the worker loops.
+   * Takes back jobs whose lease expired (dead-lettering those that have used their attempts: they
+   * may be what killed their process), then starts the worker loops and the lease heartbeat.
+   * Jobs other live instances are running are left alone.
    */
   async start(): Promise<void> {
     if (this.running) return;
-    const interrupted = await this.opts.store.listJobs("running", 1000);
-    const requeued = await this.opts.store.requeueRunningJobs(this.opts.maxAttempts);
-    for (const job of interrupted.filter((j) => j.attempts >= this.opts.maxAttempts)) {
+    await this.reclaimExpired();
+    this.running = true;
+    this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(10, Math.floor(this.opts.leaseMs / 3)));
+    this.heartbeat.unref();
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Expired leases back to the queue (any instance's), each at most once per half lease. */
+  private async reclaimExpired(): Promise<void> {
+    const now = Date.now();
+    this.nextReclaimAt = now + Math.floor(this.opts.leaseMs / 2);
+    const { requeued, dead } = await this.opts.store.reclaimExpiredJobs(now, this.opts.maxAttempts);
+    for (const job of dead) {
       this.opts.log.error(
         { job_id: job.id, job_type: job.type, attempts: job.attempts, ...jobSubject(job.payload) },
         "job dead-lettered: the process stopped while running it on every attempt",
       );
     }
-    if (requeued > 0) this.opts.log.warn({ requeued }, "requeued jobs interrupted by a previous stop");
-    this.running = true;
-    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+    if (requeued > 0) this.opts.log.warn({ requeued }, "requeued jobs whose lease expired (their process stopped or hung)");
+  }
+
+  /** The heartbeat: renews this instance's leases; a running job whose lease is gone is let go. */
+  private async renewLeases(): Promise<void> {
+    const running = [...this.active.keys()]; // before the renewal: a job claimed meanwhile is not judged by it
+    if (running.length === 0) return;
+    try {
+      const held = new Set(await this.opts.store.renewJobLeases(this.opts.instanceId, Date.now() + this.opts.leaseMs));
+      for (const id of running) if (!held.has(id)) this.active.get(id)?.abort(new JobLeaseLostError());
+    } catch (error) {
+      this.opts.log.error({ err: errorMessage(error) }, "could not renew job leases");
+    }
   }
 
   /**
    * Stops taking new jobs and lets the running ones finish for a short grace period; a job still
-   * running then is released (queued again, to run from the start later) so a stop takes seconds,
-   * not a review's length. Its writes check what GitHub already has, so a rerun repeats nothing.
+   * running then is released (queued again at once, for any instance to run from the start) so a
+   * stop takes seconds, not a review's length. Its writes check what GitHub already has, so a
+   * rerun repeats nothing.
    */
   async stop(): Promise<void> {
     this.running = false;
@@ -134,17 +183,25 @@ export class JobQueue {
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.opts.stopGraceMs)));
     if ((await Promise.race([loops, grace])) === "late") {
-      for (const controller of this.active) controller.abort(new JobReleasedError());
+      for (const controller of this.active.values()) controller.abort(new JobReleasedError());
       await loops;
     }
     clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     this.loops = [];
   }
 
   /** Runs due jobs until none is left (for tests and the CLI); returns how many ran. */
   async drain(): Promise<number> {
     let ran = 0;
-    while (await this.runOne()) ran++;
+    const beat = this.heartbeat ? null : setInterval(() => void this.renewLeases(), Math.max(10, Math.floor(this.opts.leaseMs / 3)));
+    beat?.unref();
+    try {
+      while (await this.runOne()) ran++;
+    } finally {
+      if (beat) clearInterval(beat);
+    }
     return ran;
   }
 
@@ -157,6 +214,9 @@ export class JobQueue {
         this.opts.log.error({ err: errorMessage(error) }, "job worker error");
       }
       if (!didWork && this.running) await this.sleep();
+      if (this.running && Date.now() >= this.nextReclaimAt) {
+        await this.reclaimExpired().catch((error: unknown) => this.opts.log.error({ err: errorMessage(error) }, "could not reclaim expired job leases"));
+      }
     }
   }
 
@@ -178,54 +238,68 @@ export class JobQueue {
 
   /** Claims and runs one due job. Returns false when nothing was due. */
   private async runOne(): Promise<boolean> {
-    const job = await this.opts.store.claimJob(Date.now());
+    const now = Date.now();
+    const owner = this.opts.instanceId;
+    const job = await this.opts.store.claimJob(now, { owner, expiresAt: now + this.opts.leaseMs });
     if (!job) return false;
     try {
       const handler = this.handlers.get(job.type);
       if (!handler) {
-        await this.opts.store.killJob(job.id, `no handler for job type "${job.type}"`);
+        await this.opts.store.killJob(job.id, `no handler for job type "${job.type}"`, owner);
         this.opts.log.error({ job_id: job.id, job_type: job.type }, "job dead-lettered: no handler");
         return true;
       }
-      await this.withTimeLimit((signal) => this.opts.around(() => handler(job.payload, job, signal)));
-      await this.opts.store.completeJob(job.id);
+      await this.withTimeLimit(job.id, (signal) => this.opts.around(() => handler(job.payload, job, signal)));
+      if (!(await this.opts.store.completeJob(job.id, owner))) this.leaseLost(job);
     } catch (error) {
       await this.handleFailure(job, error);
+    } finally {
+      this.wake?.(); // a job of the same pull request may have waited for this one
     }
     return true;
   }
 
   /** Runs the work until it settles, its time limit passes or stop() releases it, whichever comes first. */
-  private async withTimeLimit(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  private async withTimeLimit(id: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(this.opts.timeoutMs)), this.opts.timeoutMs);
     const ended = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
-    this.active.add(controller);
+    this.active.set(id, controller);
     const running = work(controller.signal);
     running.catch(() => undefined); // once timed out or released, its own outcome no longer matters
     try {
       await Promise.race([running, ended]);
     } finally {
       clearTimeout(timer);
-      this.active.delete(controller);
+      this.active.delete(id);
     }
+  }
+
+  /** A job whose lease this instance lost: its outcome is not written, the instance holding it now decides. */
+  private leaseLost(job: JobRecord): void {
+    this.opts.log.warn(
+      { job_id: job.id, job_type: job.type, instance_id: this.opts.instanceId, ...jobSubject(job.payload) },
+      "job lease lost: its lease expired and it was taken back; this run's outcome is dropped",
+    );
   }
 
   private async handleFailure(job: JobRecord, error: unknown): Promise<void> {
     const message = errorMessage(error);
+    const owner = this.opts.instanceId;
+    if (error instanceof JobLeaseLostError) return this.leaseLost(job);
     if (error instanceof JobReleasedError) {
-      await this.opts.store.retryJob(job.id, Date.now(), message);
+      if (!(await this.opts.store.retryJob(job.id, Date.now(), message, owner))) return this.leaseLost(job);
       this.opts.log.info({ job_id: job.id, job_type: job.type, ...jobSubject(job.payload) }, "job released: it runs again after the restart");
       return;
     }
     const { retryable, retryAfterMs } = error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
     if (retryable && job.attempts < this.opts.maxAttempts) {
       const delay = retryAfterMs ?? backoffDelay(job.attempts, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);
-      await this.opts.store.retryJob(job.id, Date.now() + delay, message);
+      if (!(await this.opts.store.retryJob(job.id, Date.now() + delay, message, owner))) return this.leaseLost(job);
       this.opts.log.warn({ job_id: job.id, job_type: job.type, attempt: job.attempts, retry_in_ms: delay, err: message }, "job failed, will retry");
       return;
     }
-    await this.opts.store.killJob(job.id, message);
+    if (!(await this.opts.store.killJob(job.id, message, owner))) return this.leaseLost(job);
     this.opts.log.error(
       { job_id: job.id, job_type: job.type, attempts: job.attempts, retryable, err: message, ...jobSubject(job.payload) },
       "job dead-lettered",

@@ -281,4 +281,24 @@ export const migrations: Migration[] = [
       ALTER TABLE feedback_log ADD COLUMN owed_events TEXT;
     `,
   },
+  {
+    version: 9,
+    name: "leases",
+    sql: `
+      -- Every claim names its owner (an instance id made at start) and when its lease expires;
+      -- the owner's heartbeat renews it while the work runs, and only an expired lease is taken
+      -- back (by any instance). Rows left running by an older version have no lease: expired.
+      ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+      CREATE INDEX jobs_leases ON jobs (status, lease_expires_at);
+      -- The pull request a job is about ("owner/repo#number", from its payload): jobs about one
+      -- pull request run one at a time across all instances, so "already reviewed this head?"
+      -- is answered after the other review of it has finished.
+      ALTER TABLE jobs ADD COLUMN subject TEXT;
+      CREATE INDEX jobs_running_subject ON jobs (status, subject);
+      ALTER TABLE webhook_deliveries ADD COLUMN lease_owner TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN lease_expires_at INTEGER;
+      CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (status, lease_expires_at);
+    `,
+  },
 ];

@@ -5,8 +5,10 @@ import { dirname } from "node:path";
 import type { KeyedFeedback, PatternRecord, TrustRecord } from "../engine/state.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import { migrations } from "./migrations.js";
+import { DEFAULT_LEASE_MS, jobSubjectKey } from "./store.js";
 import type {
   DeletionCount,
+  Lease,
   FeedbackEntry,
   RateSlotClaim,
   JobRecord,
@@ -184,24 +186,29 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // First, so that a second process opening the file meanwhile waits instead of failing.
+    this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
     this.migrate();
   }
 
   private migrate(): void {
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-    const applied = new Set(
-      (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
-    );
-    for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
-      })();
-    }
+    // Under the write lock (BEGIN IMMEDIATE), the applied versions read inside it: processes
+    // opening one file together apply each migration once, the others wait and find it done.
+    this.db
+      .transaction(() => {
+        const applied = new Set(
+          (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+        );
+        for (const m of migrations) {
+          if (applied.has(m.version)) continue;
+          this.db.exec(m.sql);
+          this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+        }
+      })
+      .immediate();
   }
 
   schemaVersion(): number {
@@ -219,52 +226,85 @@ export class SqliteStore implements Store {
     const now = Date.now();
     const info = this.db
       .prepare(
-        `INSERT INTO jobs (type, payload, dedupe_key, run_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+        `INSERT INTO jobs (type, payload, dedupe_key, run_at, created_at, updated_at, subject)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
       )
-      .run(job.type, JSON.stringify(job.payload), job.dedupeKey ?? null, job.runAt ?? now, now, now);
+      .run(job.type, JSON.stringify(job.payload), job.dedupeKey ?? null, job.runAt ?? now, now, now, jobSubjectKey(job.payload));
     return info.changes === 1 ? Number(info.lastInsertRowid) : null;
   }
 
-  async claimJob(now: number): Promise<JobRecord | null> {
-    const row = this.db
-      .prepare(
-        `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT 1)
-         RETURNING *`,
-      )
-      .get(now, now) as JobRow | undefined;
+  async claimJob(now: number, lease?: Lease): Promise<JobRecord | null> {
+    const row = this.stmt(
+      `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?, lease_owner = ?, lease_expires_at = ?
+       WHERE id = (SELECT id FROM jobs q WHERE status = 'queued' AND run_at <= ?
+                     AND (subject IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.subject = q.subject))
+                   ORDER BY run_at, id LIMIT 1)
+       RETURNING *`,
+    ).get(now, lease?.owner ?? null, lease?.expiresAt ?? now + DEFAULT_LEASE_MS, now) as JobRow | undefined;
     return row ? toJob(row) : null;
   }
 
-  async completeJob(id: number): Promise<void> {
-    this.stmt("UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
+  /** `AND <owner check>`: with an owner, only a running job it holds. */
+  private static readonly HELD = "(? IS NULL OR (status = 'running' AND lease_owner = ?))";
+
+  async completeJob(id: number, owner?: string): Promise<boolean> {
+    return (
+      this.stmt(`UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${SqliteStore.HELD}`).run(
+        Date.now(),
+        id,
+        owner ?? null,
+        owner ?? null,
+      ).changes === 1
+    );
   }
 
-  async retryJob(id: number, runAt: number, error: string): Promise<void> {
-    this.db
-      .prepare("UPDATE jobs SET status = 'queued', run_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
-      .run(runAt, error, Date.now(), id);
-  }
-
-  async killJob(id: number, error: string): Promise<void> {
-    this.stmt("UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?").run(error, Date.now(), id);
-  }
-
-  async requeueRunningJobs(maxAttempts = Number.MAX_SAFE_INTEGER): Promise<number> {
-    const now = Date.now();
-    return this.db.transaction(() => {
+  async retryJob(id: number, runAt: number, error: string, owner?: string): Promise<boolean> {
+    return (
       this.stmt(
-        `UPDATE jobs SET status = 'dead', updated_at = ?,
-           last_error = 'the process stopped while running this job on each of its ' || attempts || ' attempts (a crash or a kill); last error: ' || COALESCE(last_error, 'none')
-         WHERE status = 'running' AND attempts >= ?`,
-      ).run(now, maxAttempts);
-      return this.stmt("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(now).changes;
-    })();
+        `UPDATE jobs SET status = 'queued', run_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${SqliteStore.HELD}`,
+      ).run(runAt, error, Date.now(), id, owner ?? null, owner ?? null).changes === 1
+    );
+  }
+
+  async killJob(id: number, error: string, owner?: string): Promise<boolean> {
+    return (
+      this.stmt(`UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${SqliteStore.HELD}`).run(
+        error,
+        Date.now(),
+        id,
+        owner ?? null,
+        owner ?? null,
+      ).changes === 1
+    );
+  }
+
+  async renewJobLeases(owner: string, expiresAt: number): Promise<number[]> {
+    return (this.stmt("UPDATE jobs SET lease_expires_at = ? WHERE status = 'running' AND lease_owner = ? RETURNING id").all(expiresAt, owner) as { id: number }[]).map(
+      (r) => r.id,
+    );
+  }
+
+  async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER): Promise<{ requeued: number; dead: JobRecord[] }> {
+    // Two single statements, each taking only rows whose lease is over: safe beside live instances.
+    const dead = this.stmt(
+      `UPDATE jobs SET status = 'dead', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+         last_error = 'the process stopped while running this job on each of its ' || attempts || ' attempts (a crash or a kill); last error: ' || COALESCE(last_error, 'none')
+       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) AND attempts >= ?
+       RETURNING *`,
+    ).all(now, now, maxAttempts) as JobRow[];
+    const requeued = this.stmt(
+      `UPDATE jobs SET status = 'queued', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
+    ).run(now, now).changes;
+    return { requeued, dead: dead.map(toJob) };
   }
 
   async nextJobRunAt(): Promise<number | null> {
-    const row = this.stmt("SELECT MIN(run_at) AS t FROM jobs WHERE status = 'queued'").get() as { t: number | null };
+    // Not a job waiting for another of its pull request to end: the worker would wake for nothing.
+    const row = this.stmt(
+      `SELECT MIN(run_at) AS t FROM jobs q WHERE status = 'queued'
+         AND (subject IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.subject = q.subject))`,
+    ).get() as { t: number | null };
     return row.t;
   }
 
@@ -596,35 +636,52 @@ export class SqliteStore implements Store {
     this.tx(this.enqueueTx)(input, now);
   }
 
-  async claimWebhookDeliveries(registrationIds: string[], now: number, limit: number): Promise<WebhookDeliveryRecord[]> {
+  async claimWebhookDeliveries(registrationIds: string[], now: number, limit: number, lease?: Lease): Promise<WebhookDeliveryRecord[]> {
     if (registrationIds.length === 0 || limit <= 0) return [];
     // One registration at a time, so each claim walks the (status, registration_id, next_attempt_at)
     // index in order and stops at `limit`, however long the backlog.
     const claim = this.stmt(
-      `UPDATE webhook_deliveries SET status = 'in_flight', attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = ?
+      `UPDATE webhook_deliveries SET status = 'in_flight', attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = ?,
+         lease_owner = ?, lease_expires_at = ?
        WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND registration_id = ? AND next_attempt_at <= ?
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
     );
-    const claimed = this.tx(this.claimTx)(claim, registrationIds, now, limit);
+    const claimed = this.tx(this.claimTx)(claim, registrationIds, now, limit, lease?.owner ?? null, lease?.expiresAt ?? now + DEFAULT_LEASE_MS);
     return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
   }
 
-  private readonly claimTx = (claim: Database.Statement, registrationIds: string[], now: number, limit: number): WebhookDeliveryRecord[] => {
+  private readonly claimTx = (
+    claim: Database.Statement,
+    registrationIds: string[],
+    now: number,
+    limit: number,
+    owner: string | null,
+    expiresAt: number,
+  ): WebhookDeliveryRecord[] => {
     const out: WebhookDeliveryRecord[] = [];
     for (const id of registrationIds) {
       if (out.length >= limit) break;
-      for (const row of claim.all(now, id, now, limit - out.length) as DeliveryRow[]) out.push(this.delivery(row));
+      for (const row of claim.all(now, owner, expiresAt, id, now, limit - out.length) as DeliveryRow[]) out.push(this.delivery(row));
     }
     return out;
   };
+
+  async renewWebhookDeliveryLeases(owner: string, expiresAt: number): Promise<string[]> {
+    return (
+      this.stmt("UPDATE webhook_deliveries SET lease_expires_at = ? WHERE status = 'in_flight' AND lease_owner = ? RETURNING id").all(expiresAt, owner) as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
+  }
 
   /** One statement moves the delivery and returns what the attempt row needs; then the attempt is logged. */
   private readonly recordTx = (r: WebhookAttemptResult) => {
     const status: WebhookDeliveryStatus = r.status === "failed" ? "pending" : r.status;
     const row = this.stmt(
       `UPDATE webhook_deliveries SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?, last_error = ?,
-         updated_at = ?, finished_at = ? WHERE id = ? RETURNING registration_id, event_type, total_attempts`,
+         updated_at = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = ? AND (? IS NULL OR (status = 'in_flight' AND lease_owner = ?)) RETURNING registration_id, event_type, total_attempts`,
     ).get(
       status,
       r.status === "failed" ? r.nextAttemptAt : null,
@@ -633,6 +690,8 @@ export class SqliteStore implements Store {
       r.attemptedAt,
       status === "pending" ? null : r.attemptedAt,
       r.deliveryId,
+      r.leaseOwner ?? null,
+      r.leaseOwner ?? null,
     ) as { registration_id: string; event_type: string; total_attempts: number } | undefined;
     if (!row) return;
     this.insertAttempt({
@@ -663,25 +722,25 @@ export class SqliteStore implements Store {
     this.tx(this.recordManyTx)(results);
   }
 
-  async releaseWebhookDelivery(id: string, now: number): Promise<void> {
+  async releaseWebhookDelivery(id: string, now: number, owner?: string): Promise<void> {
     this.stmt(
       `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
-         updated_at = ? WHERE id = ? AND status = 'in_flight'`,
-    ).run(now, id);
+         updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_flight' AND (? IS NULL OR lease_owner = ?)`,
+    ).run(now, id, owner ?? null, owner ?? null);
   }
 
   /**
-   * Deliveries a dead process left in flight go back to pending, their interrupted attempt not
-   * counted (as when a stop releases one): it never got a result, and the delivery loop claims
-   * a few deliveries ahead of sending them, which a crash must not charge to their retry budget.
+   * Deliveries whose instance died with them in flight (their lease expired) go back to pending,
+   * their interrupted attempt not counted (as when a stop releases one): it never got a result,
+   * and the delivery loop claims a few deliveries ahead of sending them, which a crash must not
+   * charge to their retry budget. One statement; live leases are left alone.
    */
-  async requeueInFlightWebhookDeliveries(now: number): Promise<number> {
-    return this.db
-      .prepare(
-        `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
-           next_attempt_at = MIN(next_attempt_at, ?), updated_at = ? WHERE status = 'in_flight'`,
-      )
-      .run(now, now).changes;
+  async reclaimExpiredWebhookDeliveries(now: number): Promise<number> {
+    return this.stmt(
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
+         next_attempt_at = MIN(next_attempt_at, ?), updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE status = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
+    ).run(now, now, now).changes;
   }
 
   async nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null> {
@@ -798,12 +857,21 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<void> {
+  async flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<boolean> {
     const remove = this.stmt("DELETE FROM webhook_batch_items WHERE seq = ?");
-    this.db.transaction(() => {
-      this.insertDelivery(delivery, now);
-      for (const item of items) remove.run(item.seq);
-    })();
+    const taken = new Error("batch items already flushed");
+    try {
+      // The deletes are the claim: an item another instance flushed first is gone, and the whole
+      // transaction rolls back, so no event goes out in two batches.
+      this.db.transaction(() => {
+        for (const item of items) if (remove.run(item.seq).changes !== 1) throw taken;
+        this.insertDelivery(delivery, now);
+      })();
+      return true;
+    } catch (err) {
+      if (err === taken) return false;
+      throw err;
+    }
   }
 
   async getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined> {

@@ -28,20 +28,54 @@ export interface NewJob {
   runAt?: number;
 }
 
+/**
+ * A claim's lease: who holds it (an instance id made at start) and until when. The holder's
+ * heartbeat renews it while the work runs; only an expired lease is taken back, by any instance.
+ */
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+/**
+ * The pull request a job is about, from its payload (`owner`, `repo`, `pullNumber`), as
+ * "owner/repo#number" in lower case; null for other jobs. A store never runs two jobs with the
+ * same subject at once, on any instance.
+ */
+export function jobSubjectKey(payload: unknown): string | null {
+  const p = (payload ?? {}) as { owner?: unknown; repo?: unknown; pullNumber?: unknown };
+  if (typeof p.owner !== "string" || typeof p.repo !== "string" || typeof p.pullNumber !== "number") return null;
+  return `${p.owner}/${p.repo}#${p.pullNumber}`.toLowerCase();
+}
+
+/** The lease of a claim made without one (tests, the CLI): nobody's, a minute long. */
+export const DEFAULT_LEASE_MS = 60_000;
+
 export interface JobStore {
   /** Returns the new job's id, or null when a job with the same dedupe key exists. */
   enqueueJob(job: NewJob): Promise<number | null>;
-  /** Atomically takes the next due queued job and marks it running. */
-  claimJob(now: number): Promise<JobRecord | null>;
-  completeJob(id: number): Promise<void>;
-  retryJob(id: number, runAt: number, error: string): Promise<void>;
-  killJob(id: number, error: string): Promise<void>;
   /**
-   * Jobs left running by a process that died go back to the queue; those already claimed
-   * `maxAttempts` times are dead-lettered instead (a job that takes the process down must not
-   * take it down forever). Returns how many were requeued.
+   * Atomically takes the next due queued job and marks it running, held by `lease` (one
+   * statement: two instances never take the same job). A job whose subject (jobSubjectKey) has
+   * a job running is passed over until that one ends.
    */
-  requeueRunningJobs(maxAttempts?: number): Promise<number>;
+  claimJob(now: number, lease?: Lease): Promise<JobRecord | null>;
+  /**
+   * The outcome of a claimed job. With `owner`, only while that owner still holds it (a lease
+   * lost to another instance is not overwritten); returns whether the job was changed.
+   */
+  completeJob(id: number, owner?: string): Promise<boolean>;
+  retryJob(id: number, runAt: number, error: string, owner?: string): Promise<boolean>;
+  killJob(id: number, error: string, owner?: string): Promise<boolean>;
+  /** The owner's heartbeat: extends the leases of the running jobs it holds; returns their ids. */
+  renewJobLeases(owner: string, expiresAt: number): Promise<number[]>;
+  /**
+   * Running jobs whose lease expired (their instance died or hangs) go back to the queue; those
+   * already claimed `maxAttempts` times are dead-lettered instead (a job that takes its process
+   * down must not take every instance down forever). Live leases are left alone, whoever holds them.
+   */
+  reclaimExpiredJobs(now: number, maxAttempts?: number): Promise<{ requeued: number; dead: JobRecord[] }>;
+  /** Earliest run time of a queued job that could be claimed now (none waiting for its subject). */
   nextJobRunAt(): Promise<number | null>;
   countJobs(): Promise<Record<JobStatus, number>>;
   /**
@@ -162,6 +196,8 @@ export interface WebhookAttemptRecord {
 /** What an attempt did to its delivery, stored with the attempt in one transaction. */
 export interface WebhookAttemptResult {
   deliveryId: string;
+  /** The instance that made the attempt: recorded only while it still holds the delivery's lease. */
+  leaseOwner?: string;
   status: WebhookAttemptStatus;
   statusCode: number | null;
   durationMs: number;
@@ -199,16 +235,24 @@ export interface WebhookStore {
     input: { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] },
     now: number,
   ): Promise<void>;
-  /** Atomically takes up to `limit` due pending deliveries of these registrations, oldest first, and marks them in flight (attempts + 1). */
-  claimWebhookDeliveries(registrationIds: string[], now: number, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * Atomically takes up to `limit` due pending deliveries of these registrations, oldest first, and
+   * marks them in flight (attempts + 1), held by `lease`: one instance sends a delivery at a time.
+   */
+  claimWebhookDeliveries(registrationIds: string[], now: number, limit: number, lease?: Lease): Promise<WebhookDeliveryRecord[]>;
+  /** The owner's heartbeat: extends the leases of the in-flight deliveries it holds; returns their ids. */
+  renewWebhookDeliveryLeases(owner: string, expiresAt: number): Promise<string[]>;
   /** Logs the attempt and moves its delivery to delivered, pending (retry) or dead, in one transaction. */
   recordWebhookAttempt(result: WebhookAttemptResult): Promise<void>;
   /** Several attempts' results in one transaction. */
   recordWebhookAttempts(results: WebhookAttemptResult[]): Promise<void>;
-  /** Puts an in-flight delivery back without counting the attempt (the process is stopping). */
-  releaseWebhookDelivery(id: string, now: number): Promise<void>;
-  /** Deliveries a dead process left in flight go back to pending, the interrupted attempt not counted (as with release). */
-  requeueInFlightWebhookDeliveries(now: number): Promise<number>;
+  /** Puts an in-flight delivery back without counting the attempt (the process is stopping); with `owner`, only while it holds it. */
+  releaseWebhookDelivery(id: string, now: number, owner?: string): Promise<void>;
+  /**
+   * In-flight deliveries whose lease expired (their instance died) go back to pending, the
+   * interrupted attempt not counted (as with release). Live leases are left alone.
+   */
+  reclaimExpiredWebhookDeliveries(now: number): Promise<number>;
   /** Earliest next attempt among pending deliveries of these registrations. */
   nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null>;
   getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
@@ -230,8 +274,11 @@ export interface WebhookStore {
   /** Pending batch items per registration: count and oldest. */
   webhookBatchStats(): Promise<{ registrationId: string; count: number; oldestAt: number }[]>;
   listWebhookBatchItems(registrationId: string, limit: number): Promise<WebhookBatchItem[]>;
-  /** Turns batch items into one delivery: inserts it and removes the items, in one transaction. */
-  flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<void>;
+  /**
+   * Turns batch items into one delivery: removes the items and inserts it, in one transaction.
+   * When another instance flushed any of these items first, nothing is written: false.
+   */
+  flushWebhookBatch(items: WebhookBatchItem[], delivery: NewWebhookDelivery, now: number): Promise<boolean>;
   getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined>;
   /** reason null: enabled again. */
   setWebhookRegistrationDisabled(id: string, reason: string | null, now: number): Promise<void>;

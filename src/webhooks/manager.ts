@@ -35,6 +35,7 @@
 import { randomUUID } from "node:crypto";
 import { redact } from "../analysis/secrets.js";
 import { setMaxListeners } from "node:events";
+import { DEFAULT_LEASE_DURATION_MS, newInstanceId } from "../store/lease.js";
 import type { EventBus } from "../events/bus.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import type {
@@ -133,6 +134,10 @@ export interface WebhookManagerOptions extends WebhookTuning {
   /** Clock in ms. */
   now?: () => number;
   random?: () => number;
+  /** This instance's id, the owner of its delivery leases (default: a new one; the app passes the job queue's). */
+  instanceId?: string;
+  /** How long a claimed delivery is held without a heartbeat (default 30 s); renewed every third of it. */
+  leaseMs?: number;
 }
 
 export interface DeliveryLogEntry {
@@ -269,6 +274,11 @@ export class WebhookManager {
   private pumpAgain = false;
   private kickScheduled = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Renews this instance's delivery leases and takes back expired ones (any instance's). */
+  private heartbeat: NodeJS.Timeout | null = null;
+  private nextReclaimAt = 0;
+  readonly instanceId: string;
+  private readonly leaseMs: number;
   private stopController = new AbortController();
   private roundRobin = 0;
   private nextBatchAt: number | null = null;
@@ -299,6 +309,8 @@ export class WebhookManager {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.instanceId = options.instanceId ?? newInstanceId();
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_DURATION_MS;
     const tuning = Object.fromEntries(Object.entries(options).filter(([k, v]) => k in DEFAULTS && v !== undefined));
     this.tuning = { ...DEFAULTS, ...tuning };
     const guard = new SsrfGuard({ allowPrivate: options.network?.allowPrivate ?? [], lookup: options.lookup });
@@ -393,15 +405,19 @@ export class WebhookManager {
 
   // --- lifecycle ---
 
-  /** Puts deliveries a previous process left in flight back in the queue, then starts the delivery loop. */
+  /**
+   * Puts deliveries whose lease expired (their process died) back in the queue, then starts the
+   * delivery loop and the lease heartbeat. Deliveries other live instances hold are left alone.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     await this.preflight();
     this.subscribe();
     await Promise.all([...this.stateLoads]);
     const now = this.now();
-    const requeued = await this.store.requeueInFlightWebhookDeliveries(now);
-    if (requeued > 0) this.log.warn({ requeued }, "requeued webhook deliveries interrupted by a previous stop");
+    await this.reclaimExpired(now);
+    this.heartbeat = setInterval(() => void this.beat(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
     for (const c of await this.store.listWebhookCircuits()) {
       this.circuits.set(c.endpointKey, { failures: c.consecutiveFailures, openUntil: c.openUntil, probing: false });
     }
@@ -412,6 +428,36 @@ export class WebhookManager {
     this.running = true;
     this.nextBatchAt = now; // look at batches left by the previous process
     void this.pump();
+  }
+
+  private async reclaimExpired(now: number): Promise<number> {
+    this.nextReclaimAt = now + Math.floor(this.leaseMs / 2);
+    const requeued = await this.store.reclaimExpiredWebhookDeliveries(now);
+    if (requeued > 0) this.log.warn({ requeued }, "requeued webhook deliveries whose lease expired (their process stopped)");
+    return requeued;
+  }
+
+  /** The heartbeat: this instance's in-flight and claimed-ahead deliveries keep their leases; expired ones come back. */
+  private async beat(): Promise<void> {
+    try {
+      const now = this.now();
+      const waiting = new Set([...this.ready.values()].flatMap((q) => q.map((d) => d.id))); // before the renewal
+      const held = new Set(await this.store.renewWebhookDeliveryLeases(this.instanceId, now + this.leaseMs));
+      // A claimed-ahead delivery whose lease was lost (taken back meanwhile) is another instance's now: not sent from here.
+      const lost = [...waiting].filter((id) => !held.has(id));
+      if (lost.length > 0) {
+        const gone = new Set(lost);
+        for (const [key, queue] of this.ready) {
+          const keep = queue.filter((d) => !gone.has(d.id));
+          if (keep.length > 0) this.ready.set(key, keep);
+          else this.ready.delete(key);
+        }
+        this.log.warn({ deliveries: lost.length, instance_id: this.instanceId }, "webhook delivery leases lost: left to the instance that took them back");
+      }
+      if (this.running && now >= this.nextReclaimAt && (await this.reclaimExpired(now)) > 0) this.kick();
+    } catch (err) {
+      this.log.error({ err: errorText(err) }, "could not renew webhook delivery leases");
+    }
   }
 
   /** The registrations' start-up checks (JIRA's create metadata), each function once; the first failure stops start(). */
@@ -447,6 +493,9 @@ export class WebhookManager {
     }
     await this.releaseReady(() => true);
     await this.flushResults();
+    // The heartbeat kept the leases of requests finishing during the stop; nothing is held now.
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     await this.transport.close();
   }
 
@@ -831,7 +880,10 @@ export class WebhookManager {
     if (launched < want) {
       // A paced key claims one at a time: what waits for its turn stays pending in the outbox.
       const ahead = group.probe || group.paced ? 0 : CLAIM_AHEAD;
-      const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want - launched + ahead);
+      const claimed = await this.store.claimWebhookDeliveries(group.registrationIds, now, want - launched + ahead, {
+        owner: this.instanceId,
+        expiresAt: now + this.leaseMs,
+      });
       if (!this.running) {
         await this.release(claimed); // stopped meanwhile
         return launched;
@@ -863,7 +915,7 @@ export class WebhookManager {
     const now = this.now();
     for (const d of deliveries) {
       await this.store
-        .releaseWebhookDelivery(d.id, now)
+        .releaseWebhookDelivery(d.id, now, this.instanceId)
         .catch((err: unknown) => this.log.error({ delivery_id: d.id, err: errorText(err) }, "could not release a webhook delivery"));
     }
   }
@@ -893,7 +945,7 @@ export class WebhookManager {
   private async attempt(delivery: WebhookDeliveryRecord): Promise<void> {
     const reg = this.registrations.get(delivery.registrationId);
     if (!reg) {
-      await this.store.releaseWebhookDelivery(delivery.id, this.now());
+      await this.store.releaseWebhookDelivery(delivery.id, this.now(), this.instanceId);
       return;
     }
     const attemptedAt = this.now();
@@ -924,7 +976,7 @@ export class WebhookManager {
     } catch (err) {
       if (this.stopController.signal.aborted && !this.running) {
         // Stopping: the attempt does not count; the next process sends it again (same webhook-id).
-        await this.store.releaseWebhookDelivery(delivery.id, this.now());
+        await this.store.releaseWebhookDelivery(delivery.id, this.now(), this.instanceId);
         return;
       }
       outcome = this.classifyError(err, reg);
@@ -958,6 +1010,7 @@ export class WebhookManager {
 
     this.record({
       deliveryId: delivery.id,
+      leaseOwner: this.instanceId,
       status,
       statusCode: a.statusCode,
       durationMs: a.durationMs,
@@ -1176,7 +1229,8 @@ export class WebhookManager {
       nextAttemptAt: now,
       error,
     };
-    await this.store.flushWebhookBatch(items, delivery, now);
+    // false: another instance flushed these items first (it sends them).
+    if (!(await this.store.flushWebhookBatch(items, delivery, now))) return;
     if (delivery.status === "dead") this.logDeadOnArrival(delivery);
     this.log.debug({ delivery_id: id, registration_id: reg.id, origin: reg.origin, events: items.length }, "webhook batch flushed");
   }

@@ -107,10 +107,10 @@ describe("JobQueue", () => {
     expect(ran).toEqual([1]);
   });
 
-  it("requeues jobs a crashed process left running", async () => {
+  it("requeues jobs a crashed process left running, once their lease expired", async () => {
     const store = new SqliteStore(":memory:");
     await store.enqueueJob({ type: "t", payload: {} });
-    await store.claimJob(Date.now()); // the "crashed" worker took it
+    await store.claimJob(Date.now(), { owner: "crashed", expiresAt: Date.now() - 1 }); // the "crashed" worker took it; no heartbeat since
     const queue = new JobQueue({ store, log: silent });
     let ran = 0;
     queue.register("t", async () => {
@@ -149,18 +149,19 @@ describe("JobQueue", () => {
     expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ job_type: "hung", repo: "o/r", pull_number: 7 }), "job dead-lettered");
   });
 
-  it("at start, dead-letters a job the process stopped on in every attempt, requeues the others", async () => {
+  it("at start, dead-letters a job whose lease expired on every attempt, requeues the others", async () => {
     const store = new SqliteStore(":memory:");
     const log = { ...silent, warn: jest.fn(), error: jest.fn() };
     // Two jobs left running by processes that died: one on its last attempt, one on its first.
     await store.enqueueJob({ type: "poison", payload: { owner: "o", repo: "r", pullNumber: 9 } });
     await store.enqueueJob({ type: "ok", payload: {} });
+    const crashed = () => ({ owner: "crashed", expiresAt: Date.now() - 1 }); // a lease nobody renews
     for (let attempt = 0; attempt < 3; attempt++) {
-      const job = await store.claimJob(Date.now());
+      const job = await store.claimJob(Date.now(), crashed());
       expect(job?.type).toBe("poison");
-      if (attempt < 2) await store.requeueRunningJobs(); // a crash, then a restart
+      if (attempt < 2) await store.reclaimExpiredJobs(Date.now()); // a crash, then a restart
     }
-    await store.claimJob(Date.now()); // "ok", attempt 1
+    await store.claimJob(Date.now(), crashed()); // "ok", attempt 1
     const queue = new JobQueue({ store, log, maxAttempts: 3 });
     const ran: string[] = [];
     queue.register("ok", async () => void ran.push("ok"));

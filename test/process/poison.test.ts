@@ -50,6 +50,8 @@ describe("a job that takes the process down", () => {
         EMPATHY_JOB_MAX_ATTEMPTS: "2",
         EMPATHY_JOB_BASE_DELAY_MS: "50",
         EMPATHY_ANALYSIS_WORKERS: "1",
+        // A killed process's job is taken back once its lease expires.
+        EMPATHY_LEASE_SECONDS: "2",
         LOG_LEVEL: "info",
       },
     );
@@ -71,7 +73,9 @@ describe("a job that takes the process down", () => {
       app.child.kill("SIGKILL");
       await app.exited;
     }
-    expect(fake.comments).toHaveLength(0); // the normal pull request waited behind the poison
+    // The killed process's job keeps its lease for a while: a restarted process does not wait for
+    // it, it may review the normal pull request meanwhile (once).
+    expect(fake.comments.length).toBeLessThanOrEqual(1);
 
     const last = await startApp(env, port);
     running.push(last);

@@ -32,7 +32,9 @@ describe("SqliteStore", () => {
     const job = await s.claimJob(Date.now());
     expect(job).toMatchObject({ payload: 1, status: "running", attempts: 1 });
     expect(await s.claimJob(Date.now())).toBeNull(); // the other one is not due yet
-    expect(await s.requeueRunningJobs()).toBe(1);
+    // Its lease (a minute by default) expires: the job goes back to the queue.
+    expect(await s.reclaimExpiredJobs(Date.now())).toEqual({ requeued: 0, dead: [] });
+    expect(await s.reclaimExpiredJobs(Date.now() + 61_000)).toEqual({ requeued: 1, dead: [] });
     expect((await s.claimJob(Date.now()))?.attempts).toBe(2);
     await s.killJob(job!.id, "boom");
     expect((await s.listJobs("dead"))[0]).toMatchObject({ id: job!.id, lastError: "boom" });

@@ -98,12 +98,13 @@ describe("SqliteStore webhooks", () => {
     ]);
   });
 
-  it("requeues in-flight deliveries, releases one without counting it, and replays dead letters", async () => {
+  it("requeues in-flight deliveries whose lease expired, releases one without counting it, and replays dead letters", async () => {
     await s.enqueueWebhookEvent({ events: eventsOf(delivery("a"), delivery("b"), delivery("c")), deliveries: [delivery("a"), delivery("b"), delivery("c")], batchItems: [] }, 1000);
-    await s.claimWebhookDeliveries(["r1"], 1000, 3);
+    await s.claimWebhookDeliveries(["r1"], 1000, 3, { owner: "dead", expiresAt: 1150 });
     await s.releaseWebhookDelivery("a", 1100);
     expect(await s.getWebhookDelivery("a")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
-    expect(await s.requeueInFlightWebhookDeliveries(1200)).toBe(2);
+    expect(await s.reclaimExpiredWebhookDeliveries(1140)).toBe(0); // leases still live
+    expect(await s.reclaimExpiredWebhookDeliveries(1200)).toBe(2);
     // The interrupted attempt (no result ever recorded) is not counted, as with a release.
     expect(await s.getWebhookDelivery("b")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
     const claimed = await s.claimWebhookDeliveries(["r1"], 1200, 3);
