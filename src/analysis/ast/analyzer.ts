@@ -503,7 +503,9 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       }
     }
     if (rule.context) {
-      if (!contextMatches(rule.context.words, contextWords(match, unit, work.language, engine))) return;
+      const { near, quiet, all } = contextWords(match, unit, work.language, engine);
+      if (rule.context.unless.length > 0 && contextMatches(rule.context.unless, quiet)) return;
+      if (!contextMatches(rule.context.words, all) && !contextMatches(rule.context.weak, near)) return;
     }
     if (rule.guardedBy) {
       // The function around the match, its text tested once per rule (many matches in one function stay linear).
@@ -585,7 +587,7 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
    * that use them, its function's name and parameters, and, for a helper, the statements that call
    * it and the functions those are in (two levels: `randomChars` <- `makeInvite` <- `createInvite`).
    */
-  function contextWords(match: SgNode, unit: Unit, language: AstLanguage, engine: TaintEngine): Set<string> {
+  function contextWords(match: SgNode, unit: Unit, language: AstLanguage, engine: TaintEngine): { near: Set<string>; quiet: Set<string>; all: Set<string> } {
     const syntax = SYNTAX[FAMILY[language]];
     let stmt: SgNode = match;
     let bound: string | undefined;
@@ -599,6 +601,11 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       cur = engine.parentOf(cur);
     }
     let text = head(unit, stmt, 400);
+    // Near (for weak words): the statement, the name it is assigned to, that name's uses, the function's
+    // name and the statements calling it. Quiet (for words of a harmless use): the statement, the
+    // function's name and the names the value is assigned on to (`boundary = ... token ...`).
+    let near = text;
+    let quiet = text;
     const fnOf = (n: SgNode): SgNode | null => {
       // The nearest named function: inline callbacks (`Array.from(..., () => pick())`) belong to the one around them.
       let f = engine.parentOf(n);
@@ -639,6 +646,18 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       if (syntax.functionKinds.has(fk)) {
         const named = engine.functionName(fn) ? fn : fnOf(fn);
         if (named) addFunction(named, 0);
+        // Its function's name is near too (`jitter()`, `shuffle(list)`), and its callers' statements
+        // (`const key = this.generate()`).
+        if (named) {
+          // A method's class names its purpose too (`ApiKeyService.generate`, `ResetTokenGenerator.next`).
+          let cls = engine.parentOf(named);
+          for (let j = 0; cls && j < 8 && !/^class(?:_declaration|_definition)?$/.test(cls.kind() as string); j++) cls = engine.parentOf(cls);
+          const className = cls ? fld(cls, "name")?.text() : undefined;
+          if (className) text += ` ${className}`;
+          near += ` ${engine.functionName(named)}`;
+          quiet += ` ${engine.functionName(named)}`;
+          for (const call of engine.callSites(named).slice(0, 3)) near += ` ${statementOf(call, 200)}`;
+        }
         break;
       }
       fn = engine.parentOf(fn);
@@ -657,12 +676,16 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
           continue;
         }
         n++;
-        text += ` ${statementOf(u, 200)}`;
+        const used = statementOf(u, 200);
+        text += ` ${used}`;
+        near += ` ${used}`;
+        const onward = /^\s*(?:(?:const|let|var)\s+)?([\w.]+)\s*(?::\s*[\w.]+\s*)?=(?!=)/.exec(used);
+        if (onward) quiet += ` ${onward[1]}`;
         const f = fnOf(u);
         if (f) text += ` ${engine.functionName(f)}`;
       }
     }
-    return words(text);
+    return { near: words(near), quiet: words(quiet), all: words(text) };
   }
 }
 
@@ -882,6 +905,8 @@ function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngin
         note: `Data from \`${v.source.label}\` (${v.source.remote ? "request input" : "local input"}) reaches it.`,
         lines: [],
       };
+    } else if (spec.unknownUnlessFile && testFile(spec.unknownUnlessFile)) {
+      continue;
     } else if (spec.policy === "any" || (spec.policy === "built" && v.built)) {
       verdict = {
         confidence: spec.unknownConfidence,

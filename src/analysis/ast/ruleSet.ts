@@ -53,11 +53,26 @@ export interface TaintSpec {
   skipArrays: boolean;
   /** The `literal` check is dropped when the file's text matches this (`text/html` set for a response written with fmt.Fprintf). */
   literalUnlessFile?: RegExp;
+  /**
+   * In files matching this, a value that is not from a known source is no finding: the file produces
+   * what it reads (`pickle.dump` next to `pickle.load`: a cache, a round trip), only outside input counts.
+   */
+  unknownUnlessFile?: RegExp;
 }
 
 export interface ContextSpec {
   /** Words (from identifiers near the match: names, keys, function) that make the use security-relevant. */
   words: string[];
+  /**
+   * Words that say little alone (`id`, `key`, `code`): they count only in the match's own statement,
+   * the name it is assigned to and the statements using that name, not in the function's or callers' names.
+   */
+  weak: string[];
+  /**
+   * Words that name a use that needs no secrecy (`jitter`, `boundary`, `shuffle`, `checksum`): in the
+   * match's statement, its function's name or the names the value is assigned on to, they make it no finding.
+   */
+  unless: string[];
 }
 
 /** Local names that stand for the rule's callee (`const run = promisify(exec)`), and the patterns to match their calls. */
@@ -173,6 +188,7 @@ const taintSchema = z
     objectKeys: z.array(z.string().min(1)).optional(),
     skipArrays: z.boolean().optional(),
     literalUnlessFile: regexString.optional(),
+    unknownUnlessFile: regexString.optional(),
   })
   .strict();
 
@@ -183,7 +199,10 @@ const metadataSchema = z
     confidence: z.number().min(0).max(1),
     recommendation: z.string().min(1),
     taint: taintSchema.optional(),
-    context: z.object({ words: z.array(z.string().min(1)).min(1) }).strict().optional(),
+    context: z
+      .object({ words: z.array(z.string().min(1)).min(1), weak: z.array(z.string().min(1)).optional(), unless: z.array(z.string().min(1)).optional() })
+      .strict()
+      .optional(),
     fileContains: regexString.optional(),
     triggers: regexString.optional(),
     aliases: z
@@ -352,6 +371,7 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
       objectKeys: t.objectKeys ?? [],
       skipArrays: t.skipArrays ?? false,
       literalUnlessFile: t.literalUnlessFile !== undefined ? toRegExp(t.literalUnlessFile) : undefined,
+      unknownUnlessFile: t.unknownUnlessFile !== undefined ? toRegExp(t.unknownUnlessFile) : undefined,
     };
   }
 
@@ -374,7 +394,13 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
     config,
     configs: {},
     taint,
-    context: m.context ? { words: m.context.words.map((w) => w.toLowerCase()) } : undefined,
+    context: m.context
+      ? {
+          words: m.context.words.map((w) => w.toLowerCase()),
+          weak: (m.context.weak ?? []).map((w) => w.toLowerCase()),
+          unless: (m.context.unless ?? []).map((w) => w.toLowerCase()),
+        }
+      : undefined,
     fileContains: m.fileContains !== undefined ? toRegExp(m.fileContains) : undefined,
     triggers: m.triggers !== undefined ? toRegExp(m.triggers) : undefined,
     aliases: m.aliases ? { definition: toRegExp(m.aliases.definition)!, patterns: m.aliases.patterns } : undefined,

@@ -32,6 +32,7 @@ import {
   BUILDING_METHODS,
   FASTAPI_MARKERS,
   JAVA_SOURCE_ANNOTATIONS,
+  COMMAND_ENV_READ,
   LAMBDA_EVENT_MEMBERS,
   MODULE_CONTAINERS,
   MUTATING_METHODS,
@@ -222,7 +223,7 @@ const STRING_METHODS = new Set([
 ]);
 
 const VALIDATION =
-  /\.(?:includes|has|indexOf|contains|containsKey|test|match|matches|fullmatch|startsWith|startswith|isdigit|isalnum|isnumeric|isdecimal|isalpha|isidentifier|isInteger|isSafeInteger|MatchString|is_relative_to)\s*\(|\bnot\s+in\b|\bin\s+[A-Za-z_]|\b(?:re\.(?:match|fullmatch|search)|isValid\w*|is_valid\w*|is_safe\w*|isSafe\w*|url_has_allowed_host_and_scheme|isAllowed\w*|is_allowed\w*|validat\w*|allowed\w*|is[A-Z][A-Za-z]*(?=\s*\()|ALLOWED\w*|whitelist\w*|allowlist\w*|commonpath|slices\.Contains|strings\.HasPrefix|filepath\.Rel)\b/;
+  /\.(?:includes|has|indexOf|contains|containsKey|test|match|matches|fullmatch|startsWith|startswith|isdigit|isalnum|isnumeric|isdecimal|isalpha|isidentifier|isInteger|isSafeInteger|MatchString|is_relative_to|relative_to|IsLocal)\s*\(|\bnot\s+in\b|\bin\s+[A-Za-z_]|\b(?:re\.(?:match|fullmatch|search)|isValid\w*|is_valid\w*|is_safe\w*|isSafe\w*|url_has_allowed_host_and_scheme|isAllowed\w*|is_allowed\w*|validat\w*|allowed\w*|is[A-Z][A-Za-z]*(?=\s*\()|ALLOWED\w*|whitelist\w*|allowlist\w*|_?check_(?!output\b|call\b)\w+(?=\s*\()|commonpath|slices\.Contains|strings\.HasPrefix|filepath\.Rel)\b/;
 const NEGATED = /^\s*\(?\s*!(?!=)|^\s*not\s|\bnot\s+in\b|!==?|===?\s*-1\b|<\s*0\b|===?\s*false\b|==\s*False\b|\bis\s+None\b/;
 const EXITS = /\b(?:return|throw|raise|abort|continue|break|exit|panic|redirect)\b|http\.Error|sys\.exit|os\.Exit|\bnext\s*\(/;
 
@@ -254,7 +255,7 @@ const TORNADO_SOURCES = new Set(["get_argument", "get_arguments", "get_query_arg
 const GO_DECODER_CALL = new RegExp(`(?:^|\\.)(?:${GO_DECODERS})$`);
 
 /** Names of configuration objects: `settings.MEDIA_ROOT`, `config.cacheDir`, `app.config["X"]`. */
-const CONFIG_NAMES = /^(?:settings|config|conf|cfg|app_config|appConfig|CONFIG|SETTINGS)$/;
+const CONFIG_NAMES = /^(?:settings|config|conf|cfg|CONFIG|SETTINGS|[a-z]\w*_(?:config|conf|settings)|[a-z]\w*(?:Config|Conf|Settings))$/;
 
 /** jQuery methods that read from the page when called without the value to set. */
 const JQUERY_GETTERS = new Set(["text", "html", "val", "attr", "prop", "data", "css"]);
@@ -555,6 +556,8 @@ export class TaintEngine {
     let v: Val;
     try {
       v = this.evalNode(n);
+      // An environment variable that holds a command by convention (PAGER, EDITOR, CC) is meant to be run.
+      if (v.level === SOURCE && v.source && !v.source.remote && this.opts.category === "command-injection" && this.size(n) <= 80 && COMMAND_ENV_READ.test(this.text(n))) v = clean(this.text(n));
     } finally {
       this.depth--;
       this.visiting.delete(key);
@@ -828,6 +831,8 @@ export class TaintEngine {
       return unknown();
     }
     if (SAFE_RESULT.has(name)) return safe("number");
+    // PurePath(upload.filename).name, Path(p).name: the last part only, no directories.
+    if (this.opts.category === "path-traversal" && this.family === "python" && (name === "name" || name === "stem" || name === "suffix") && /^(?:pathlib\.)?(?:Pure)?(?:Posix|Windows)?Path\s*\(/.test(this.head(at, 60))) return safe();
     if (base.level === UNKNOWN && !base.state && LAMBDA_EVENT_MEMBERS.has(name)) return sourced(this.label(at), true);
     // Hono's `c.req`, Azure Functions' `context.req`: a framework context's request.
     if (name === "req" && base.level === UNKNOWN && !base.state && this.family === "js") return containerVal("request");
@@ -938,6 +943,15 @@ export class TaintEngine {
     return { callee, recv, name, dotted, args, kwargs, tagged };
   }
 
+  /** A call that is a later argument of a `path.join(root, ...)`. */
+  private underRoot(n: SgNode): boolean {
+    const a = this.parentOf(n);
+    const call = a && a.kind() === "arguments" ? this.parentOf(a) : null;
+    if (!call || call.kind() !== "call_expression") return false;
+    const first = a!.namedChildren()[0];
+    return !!first && first.id() !== n.id() && /^(?:path\.)?(?:posix\.)?join$/.test(fld(call, "function")?.text() ?? "");
+  }
+
   private evalCall(n: SgNode, k: string): Val {
     const { recv, name, dotted, args, kwargs, tagged } = this.callParts(n, k);
     const { category, sanitizers } = this.opts;
@@ -947,6 +961,8 @@ export class TaintEngine {
     if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(this.text(args[0]))) return safe();
     // Quote doubling (name.replace("'", "''")) is SQL string escaping.
     if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(this.text(args[0])) && /(["'])\1|\\/.test(stripQuotes(this.text(args[1])))) return safe();
+    // path.normalize(p).replace(/^(\.\.(\/|\\|$))+/, ""): normalised first, the leading `..` parts are all there is to strip.
+    if (category === "path-traversal" && (name === "replace" || name === "replaceAll") && recv && args.length >= 2 && /^(?:path\.)?(?:posix\.)?normalize\s*\(/.test(this.text(recv)) && /^\/\^[\s\S]*\\\.\\\./.test(this.text(args[0])) && /^(["'`])\1$/.test(this.text(args[1]))) return safe();
     const argVals = () => [...args, ...kwargs.values()].map((a) => this.eval(a));
     // jQuery: $(...) and the chains on it are element collections, not text (`card.append($("<h3>").text(name))`);
     // only getters (`.val()`, `.attr("href")`) return a page's data.
@@ -986,6 +1002,9 @@ export class TaintEngine {
       if (SAFE_RESULT.has(name)) return safe("number");
       if (ARCHIVE_LISTINGS.has(name) && args.length === 0) return sourced(`${this.label(n)} (names inside the archive)`, true);
       // Module functions first (path.join, os.path.join, String.format, fmt.Sprintf): the receiver is a module.
+      // `path.join(root, path.join("/", name))`: the inner join resolves every `..` against "/", so the
+      // result stays under the root it is then joined to.
+      if (category === "path-traversal" && this.family === "js" && /^(?:path\.)?(?:posix\.)?(?:join|normalize)$/.test(dotted) && args.length >= 2 && /^["'`][/\\]["'`]$/.test(this.text(args[0])) && this.underRoot(n)) return safe();
       if (PATH_JOIN.test(dotted) && isWrapper(this.family, dotted, name, true)) return concat(argVals());
       if (isFirstArgWrapper(this.family, dotted, name, true)) return derived(this.eval(args[0] ?? null));
       if (isCollection(this.family, dotted, name, true)) return { ...derived(join(argVals())), shape: "array" };
@@ -996,6 +1015,8 @@ export class TaintEngine {
       if (src) return src;
       if (rv.level === SOURCE) return derived(rv);
       if (rv.level <= SAFE && (rv.shape === "object" || rv.shape === "array") && (name === "get" || name === "getOrDefault")) return clean("");
+      // A getter of the application's configuration (`config.get("x")`, `idleConf.GetOption(...)`): fixed values.
+      if (rv.level === CLEAN && /^(?:get|Get)\w*$/.test(name) && CONFIG_NAMES.test(recvText.replace(/^(?:self|this)\./, ""))) return clean("");
       if (STRING_METHODS.has(name)) return derived(rv);
       return unknown();
     }
@@ -1658,7 +1679,7 @@ export class TaintEngine {
       if (/\blen\(\s*$/.test(text.slice(Math.max(0, m.index - 6), m.index))) continue; // len(x) checks a size
       const rest = text.slice(m.index + name.length);
       const prop = /^\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)\s*(\()?/.exec(rest);
-      if (!prop || prop[2] || URL_PARTS.has(prop[1])) return true;
+      if (!prop || prop[2] || URL_PARTS.has(prop[1]) || /^(?:parents|parent)$/.test(prop[1])) return true;
     }
     return false;
   }
@@ -1803,6 +1824,23 @@ export class TaintEngine {
     this.budget.spend(1 + (children.length >> 4));
     guards = { items: [], byKey: new Map() };
     for (const sib of children) {
+      if (this.kind(sib) === "try_statement" && this.family === "python") {
+        // try: target.relative_to(ROOT)  except ValueError: abort(400) — the try body is the check.
+        const tryBody = fld(sib, "body");
+        const handlers = sib.children().filter((c) => c.kind() === "except_clause");
+        if (!tryBody || handlers.length === 0 || this.size(tryBody) >= 400) continue;
+        const t = tryBody.text();
+        if (!VALIDATION.test(t)) continue;
+        const body = handlers.map((h) => this.head(h, 300)).join("\n");
+        const g: GuardIf = { start: this.span(sib).start, cond: tryBody, body, exits: handlers.every((h) => EXITS.test(this.head(h, 300))) };
+        guards.items.push(g);
+        for (const k of dottedKeys(t)) {
+          const list = guards.byKey.get(k);
+          if (list) list.push(g);
+          else guards.byKey.set(k, [g]);
+        }
+        continue;
+      }
       if (this.kind(sib) !== "if_statement") continue;
       const cond = fld(sib, "condition");
       const cons = fld(sib, "consequence");
@@ -2212,6 +2250,8 @@ export class TaintEngine {
       let val: Val;
       if (name === "self" || name === "cls") val = unknown();
       else if (/^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/.test(typeText)) val = safe("number");
+      // Literal["a", "b"] or an Enum of this file: the framework accepts only the listed values.
+      else if (/^(?:typing\.)?Literal\[/.test(typeText) || (/^[A-Z]\w*$/.test(typeText) && new RegExp(`\\bclass\\s+${typeText}\\s*\\((?:\\s*(?:str|int)\\s*,)?\\s*(?:enum\\.)?(?:Str|Int)?Enum\\b`).test(this.source()))) val = safe();
       // (Request, HttpRequest, WSGIRequest, func.HttpRequest)
       else if (name === "request" || name === "req" || /(?:\b|Http|WSGI|ASGI)Request\b/.test(typeText)) val = containerVal("request");
       else if (i === 0 && (name === "event" || /handler$/i.test(fnName)) && (/handler$/i.test(fnName) || /context/.test(list?.text() ?? ""))) val = containerVal("event", SOURCE, { label: "the event payload", remote: true });

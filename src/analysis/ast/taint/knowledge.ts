@@ -73,7 +73,25 @@ const BY_CATEGORY: Partial<Record<Category, string[]>> = {
     "pq.QuoteIdentifier",
     "pq.QuoteLiteral",
   ],
-  "command-injection": ["shlex.quote", "pipes.quote", "quote", "shellescape", "shellEscape", "shell_escape", "escapeshellarg", "escapeShellArg", "shellQuote.quote", "shq"],
+  "command-injection": [
+    "shlex.quote",
+    "pipes.quote",
+    "quote",
+    "shellescape",
+    "shellEscape",
+    "shell_escape",
+    "escapeshellarg",
+    "escapeShellArg",
+    "shellQuote.quote",
+    "shq",
+    // names the library makes up for a temporary file (`tempfile.mkstemp()`): no input in them
+    "tempfile.mkstemp",
+    "tempfile.mkdtemp",
+    "tempfile.mktemp",
+    "mkstemp",
+    "mkdtemp",
+    "mktemp",
+  ],
   xss: [
     "DOMPurify.sanitize",
     "sanitize",
@@ -123,6 +141,18 @@ const BY_CATEGORY: Partial<Record<Category, string[]>> = {
     "sanitizeFilename",
     "sanitize_filename",
     "encodeURIComponent",
+    // an extension has no directory in it
+    "filepath.Ext",
+    "path.Ext",
+    "path.extname",
+    "extname",
+    "FilenameUtils.getExtension",
+    "tempfile.mkstemp",
+    "tempfile.mkdtemp",
+    "tempfile.mktemp",
+    "mkstemp",
+    "mkdtemp",
+    "mktemp",
   ],
   ssrf: ["encodeURIComponent", "quote", "urllib.parse.quote", "url.QueryEscape", "url.PathEscape"],
   "open-redirect": ["encodeURIComponent", "url_for", "reverse"],
@@ -696,3 +726,19 @@ export const QUALIFY_BARE: Readonly<Record<string, ReadonlySet<string>>> = {
 export const MODULE_CONTAINERS: Partial<Record<Family, Readonly<Record<string, Container>>>> = {
   python: { "flask.request": "request", "quart.request": "request", "bottle.request": "request", "sanic.request": "request" },
 };
+
+/**
+ * Environment variables that hold a command by convention: the user's pager, editor, shell,
+ * browser, compiler. A program runs them on purpose (`pydoc` pipes into `$PAGER`, `git` opens
+ * `$EDITOR`); whoever sets them already runs commands as that user.
+ */
+export const COMMAND_ENV_VARS = [
+  "PAGER", "MANPAGER", "GIT_PAGER", "EDITOR", "VISUAL", "GIT_EDITOR", "SHELL", "BROWSER", "TERMINAL",
+  "CC", "CXX", "CPP", "LD", "AR", "RANLIB", "LDSHARED", "MAKE", "SUDO_ASKPASS", "SSH_ASKPASS", "GIT_SSH_COMMAND",
+  "DIFFTOOL", "MERGETOOL",
+];
+
+/** A read of one of those: `os.environ["PAGER"]`, `os.environ.get("EDITOR", "vi")`, `process.env.EDITOR`, `os.getenv("CC")`. */
+export const COMMAND_ENV_READ = new RegExp(
+  `^(?:os\\.environ(?:\\.get)?|environ(?:\\.get)?|os\\.getenv|getenv|process\\.env|System\\.getenv|os\\.Getenv|os\\.LookupEnv)\\s*[\\[.(]\\s*["'\`]?(?:${COMMAND_ENV_VARS.join("|")})["'\`]?\\s*(?:\\]|\\)|,\\s*[^()+]*\\))?$`,
+);
