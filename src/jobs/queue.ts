@@ -148,7 +148,7 @@ export class JobQueue {
   private async reclaimExpired(): Promise<void> {
     const now = Date.now();
     this.nextReclaimAt = now + Math.floor(this.opts.leaseMs / 2);
-    const { requeued, dead } = await this.opts.store.reclaimExpiredJobs(now, this.opts.maxAttempts);
+    const { requeued, dead } = await this.opts.store.reclaimExpiredJobs(now, this.opts.maxAttempts, this.instanceId);
     for (const job of dead) {
       this.opts.log.error(
         { job_id: job.id, job_type: job.type, attempts: job.attempts, ...jobSubject(job.payload) },

@@ -225,18 +225,20 @@ export class PostgresJobStore implements JobStore {
     return rows.map((r) => r.id);
   }
 
-  async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER): Promise<{ requeued: number; dead: JobRecord[] }> {
+  async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER, except: string | null = null): Promise<{ requeued: number; dead: JobRecord[] }> {
     const dead = await this.pool.query<JobRow>(
       `UPDATE jobs SET status = 'dead', updated_at = $1, lease_owner = NULL, lease_expires_at = NULL,
          last_error = 'the process stopped while running this job on each of its ' || attempts || ' attempts (a crash or a kill); last error: ' || COALESCE(last_error, 'none')
        WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= $1) AND attempts >= $2
+         AND ($3::text IS NULL OR lease_owner IS NULL OR lease_owner <> $3)
        RETURNING *`,
-      [now, Math.min(maxAttempts, 2 ** 31 - 1)],
+      [now, Math.min(maxAttempts, 2 ** 31 - 1), except],
     );
     const requeued = await this.pool.query(
       `UPDATE jobs SET status = 'queued', updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
-       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= $1)`,
-      [now],
+       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
+         AND ($2::text IS NULL OR lease_owner IS NULL OR lease_owner <> $2)`,
+      [now, except],
     );
     return { requeued: requeued.rowCount ?? 0, dead: dead.rows.map(toJob) };
   }

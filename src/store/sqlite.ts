@@ -284,18 +284,21 @@ export class SqliteStore implements Store {
     );
   }
 
-  async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER): Promise<{ requeued: number; dead: JobRecord[] }> {
+  async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER, except: string | null = null): Promise<{ requeued: number; dead: JobRecord[] }> {
     // Two single statements, each taking only rows whose lease is over: safe beside live instances.
+    // `except`: the caller's own instance, alive by definition (its heartbeat is only late).
     const dead = this.stmt(
       `UPDATE jobs SET status = 'dead', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
          last_error = 'the process stopped while running this job on each of its ' || attempts || ' attempts (a crash or a kill); last error: ' || COALESCE(last_error, 'none')
        WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) AND attempts >= ?
+         AND (? IS NULL OR lease_owner IS NULL OR lease_owner <> ?)
        RETURNING *`,
-    ).all(now, now, maxAttempts) as JobRow[];
+    ).all(now, now, maxAttempts, except, except) as JobRow[];
     const requeued = this.stmt(
       `UPDATE jobs SET status = 'queued', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
-    ).run(now, now).changes;
+       WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+         AND (? IS NULL OR lease_owner IS NULL OR lease_owner <> ?)`,
+    ).run(now, now, except, except).changes;
     return { requeued, dead: dead.map(toJob) };
   }
 
@@ -735,12 +738,13 @@ export class SqliteStore implements Store {
    * and the delivery loop claims a few deliveries ahead of sending them, which a crash must not
    * charge to their retry budget. One statement; live leases are left alone.
    */
-  async reclaimExpiredWebhookDeliveries(now: number): Promise<number> {
+  async reclaimExpiredWebhookDeliveries(now: number, except: string | null = null): Promise<number> {
     return this.stmt(
       `UPDATE webhook_deliveries SET status = 'pending', attempts = MAX(0, attempts - 1), total_attempts = MAX(0, total_attempts - 1),
          next_attempt_at = MIN(next_attempt_at, ?), updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-       WHERE status = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
-    ).run(now, now, now).changes;
+       WHERE status = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+         AND (? IS NULL OR lease_owner IS NULL OR lease_owner <> ?)`,
+    ).run(now, now, now, except, except).changes;
   }
 
   async nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null> {

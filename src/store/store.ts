@@ -74,7 +74,8 @@ export interface JobStore {
    * already claimed `maxAttempts` times are dead-lettered instead (a job that takes its process
    * down must not take every instance down forever). Live leases are left alone, whoever holds them.
    */
-  reclaimExpiredJobs(now: number, maxAttempts?: number): Promise<{ requeued: number; dead: JobRecord[] }>;
+  /** `except`: the caller's own instance id; its leases are never taken back by itself (only a late heartbeat). */
+  reclaimExpiredJobs(now: number, maxAttempts?: number, except?: string | null): Promise<{ requeued: number; dead: JobRecord[] }>;
   /** Earliest run time of a queued job that could be claimed now (none waiting for its subject). */
   nextJobRunAt(): Promise<number | null>;
   countJobs(): Promise<Record<JobStatus, number>>;
@@ -252,7 +253,7 @@ export interface WebhookStore {
    * In-flight deliveries whose lease expired (their instance died) go back to pending, the
    * interrupted attempt not counted (as with release). Live leases are left alone.
    */
-  reclaimExpiredWebhookDeliveries(now: number): Promise<number>;
+  reclaimExpiredWebhookDeliveries(now: number, except?: string | null): Promise<number>;
   /** Earliest next attempt among pending deliveries of these registrations. */
   nextWebhookDeliveryAt(registrationIds: string[]): Promise<number | null>;
   getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;

@@ -432,7 +432,7 @@ export class WebhookManager {
 
   private async reclaimExpired(now: number): Promise<number> {
     this.nextReclaimAt = now + Math.floor(this.leaseMs / 2);
-    const requeued = await this.store.reclaimExpiredWebhookDeliveries(now);
+    const requeued = await this.store.reclaimExpiredWebhookDeliveries(now, this.instanceId);
     if (requeued > 0) this.log.warn({ requeued }, "requeued webhook deliveries whose lease expired (their process stopped)");
     return requeued;
   }

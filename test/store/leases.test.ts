@@ -74,6 +74,21 @@ describe("leases on one SQLite file shared by two store instances", () => {
     expect(leaseOf(a, "jobs", first)).toEqual({ owner: null, expiresAt: null });
   });
 
+  it("never takes back its own leases: a late heartbeat is not a dead instance", async () => {
+    const job = (await a.enqueueJob({ type: "t", payload: 1, runAt: 100 }))!;
+    await a.claimJob(1000, lease("A", 5000));
+    await enqueueDeliveries(["d1"]);
+    await a.claimWebhookDeliveries(["r1"], 1000, 1, lease("A", 5000));
+    // At 6000 A's heartbeat is late: A's own look leaves its work alone...
+    expect(await a.reclaimExpiredJobs(6000, 5, "A")).toEqual({ requeued: 0, dead: [] });
+    expect(await a.reclaimExpiredWebhookDeliveries(6000, "A")).toBe(0);
+    expect(await a.getJob(job)).toMatchObject({ status: "running" });
+    expect(leaseOf(a, "jobs", job)).toEqual({ owner: "A", expiresAt: 5000 });
+    // ...while another instance takes it back.
+    expect(await b.reclaimExpiredJobs(6000, 5, "B")).toEqual({ requeued: 1, dead: [] });
+    expect(await b.reclaimExpiredWebhookDeliveries(6000, "B")).toBe(1);
+  });
+
   it("dead-letters an expired job that has used its attempts instead of requeueing it", async () => {
     const id = (await a.enqueueJob({ type: "poison", payload: {}, runAt: 100 }))!;
     for (let attempt = 1; attempt <= 3; attempt++) {
