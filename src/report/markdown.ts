@@ -53,6 +53,16 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/** The engine's response without its list of questions: the report gives them their own section. */
+function withoutQuestions(response: string, questions: string[]): string {
+  if (questions.length === 0) return response;
+  const listed = new Set(["Questions:", ...questions.map((q) => `- ${q}`)]);
+  return response
+    .split("\n")
+    .filter((line) => !listed.has(line))
+    .join("\n");
+}
+
 export function renderFinding(f: Finding): string {
   return `${SEVERITY_ICON[f.severity]} **${f.severity}** ${location(f.path, f.line)} ${oneLine(f.message)} _(${f.rule}, ${pct(f.confidence)}, id \`${f.fingerprint.slice(0, 8)}\`)_`;
 }
@@ -67,7 +77,7 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
   const commit = report.commitSha ? ` · commit \`${report.commitSha.slice(0, 7)}\`` : "";
   out.push(`**Level ${report.level} · ${LEVEL_NAMES[report.level] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`);
   if (report.notice) out.push("", `> ${oneLine(report.notice)}`);
-  out.push("", oneLine(report.response));
+  out.push("", oneLine(withoutQuestions(report.response, report.clarifications)));
 
   const bySeverity = [...report.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   if (bySeverity.length > 0) {
