@@ -8,7 +8,7 @@
  * Exit codes: 0 fine, 1 the command's "no" (--fail-on reached, config problems, nothing replayed),
  * 2 usage or input error.
  */
-import { didYouMean } from "./config/repoConfig.js";
+import { didYouMean } from "./config/didYouMean.js";
 import { UsageError, type CliIo } from "./cli/common.js";
 import { CONFIG_USAGE, configCommand } from "./cli/configCheck.js";
 import { DATA_USAGE, dataCommand } from "./cli/data.js";

@@ -1,6 +1,6 @@
 /** What every `empathy` command shares: its I/O, usage errors, argument parsing, times. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { didYouMean } from "../config/repoConfig.js";
+import { didYouMean } from "../config/didYouMean.js";
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -51,6 +51,7 @@
  * - The YAML itself is bounded (src/config/yamlLimits.ts): a file over 1 MB, with more than 100
  *   aliases or expanding to more than 100,000 values stops start-up, before anything expands.
  */
+import { didYouMean } from "./didYouMean.js";
 import { existsSync, readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode } from "yaml";
@@ -500,7 +501,7 @@ function zodIssue(issue: z.core.$ZodIssue, input: unknown, reader: YamlReader): 
     const known = knownKeysAt(issue.path);
     return issue.keys.map((key) => {
       const keySegments = [...segments, key];
-      const suggestion = closest(key, known);
+      const suggestion = didYouMean(key, known);
       return {
         line: reader.keyLineOf(keySegments),
         key: formatPath("", keySegments),
@@ -512,34 +513,6 @@ function zodIssue(issue: z.core.$ZodIssue, input: unknown, reader: YamlReader): 
   if (reader.failedPaths.has(key)) return [];
   const missing = valueAt(input, issue.path) === undefined && issue.code === "invalid_type";
   return [{ line: reader.lineOf(segments), key, message: missing ? "is required" : issue.message }];
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const normalized = word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = c === normalized ? 0 : levenshtein(normalized, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }
 
 function camelWebhook(w: WebhookInput): Omit<WebhookRegistrationConfig, "condition" | "conditionSource" | "location"> {
@@ -583,7 +556,7 @@ function checkWebhook(
   };
 
   if (typeof h.event_type === "string" && h.event_type !== "*" && !CATALOG.has(h.event_type)) {
-    const suggestion = closest(h.event_type, EVENT_TYPES);
+    const suggestion = didYouMean(h.event_type, EVENT_TYPES);
     warnings.push({
       ...at("event_type"),
       message: `"${h.event_type}" is not a catalog event type${suggestion ? ` (did you mean ${suggestion}?)` : ""}; it fires only for custom events of that name`,

@@ -9,6 +9,7 @@
  * openStore does not select it yet (see open.ts).
  */
 import pg from "pg";
+import { toJob, type JobRow } from "./jobRow.js";
 import type { JobRecord, JobStatus, JobStore, Lease, NewJob } from "./store.js";
 import { DEFAULT_LEASE_MS, jobSubjectKey } from "./store.js";
 
@@ -75,33 +76,6 @@ export function postgresPoolConfig(options: PostgresOptions): pg.PoolConfig {
   return { connectionString: url.toString(), ssl, max: options.poolSize ?? 10, types };
 }
 
-interface JobRow {
-  id: number;
-  type: string;
-  payload: string;
-  dedupe_key: string | null;
-  status: JobStatus;
-  attempts: number;
-  run_at: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function toJob(row: JobRow): JobRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    payload: JSON.parse(row.payload),
-    dedupeKey: row.dedupe_key,
-    status: row.status,
-    attempts: row.attempts,
-    runAt: row.run_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 const HELD = "($2::text IS NULL OR (status = 'running' AND lease_owner = $2))";
 

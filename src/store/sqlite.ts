@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KeyedFeedback, PatternRecord, TrustRecord } from "../engine/state.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
+import { toJob, type JobRow } from "./jobRow.js";
 import { migrations } from "./migrations.js";
 import { DEFAULT_LEASE_MS, jobSubjectKey } from "./store.js";
 import type {
@@ -32,33 +33,6 @@ import type {
   WebhookRegistrationState,
 } from "./store.js";
 
-interface JobRow {
-  id: number;
-  type: string;
-  payload: string;
-  dedupe_key: string | null;
-  status: JobStatus;
-  attempts: number;
-  run_at: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function toJob(row: JobRow): JobRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    payload: JSON.parse(row.payload),
-    dedupeKey: row.dedupe_key,
-    status: row.status,
-    attempts: row.attempts,
-    runAt: row.run_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 interface DeliveryRow {
   id: string;
