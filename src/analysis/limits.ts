@@ -37,9 +37,6 @@ export function lowerLimits(operator: AnalysisLimits, repository: Partial<Analys
   return out;
 }
 
-const OPEN = new Set([40, 91, 123]); // ( [ {
-const CLOSE = new Set([41, 93, 125]); // ) ] }
-
 /** Deepest nesting of brackets, and of indentation levels (Python, YAML), in one pass. */
 export function nestingDepth(text: string, stopAbove = Number.MAX_SAFE_INTEGER): number {
   let brackets = 0;
@@ -70,9 +67,10 @@ export function nestingDepth(text: string, stopAbove = Number.MAX_SAFE_INTEGER):
       if (width > indents[indents.length - 1]) indents.push(width);
       if (indents.length - 1 > deepest) deepest = indents.length - 1;
     }
-    if (OPEN.has(c)) {
+    // ( [ { and ) ] }: compared directly, this loop sees every character of every file.
+    if (c === 40 || c === 91 || c === 123) {
       if (++brackets > deepest) deepest = brackets;
-    } else if (CLOSE.has(c) && brackets > 0) brackets--;
+    } else if ((c === 41 || c === 93 || c === 125) && brackets > 0) brackets--;
     if (deepest > stopAbove) return deepest;
   }
   return deepest;

@@ -902,8 +902,11 @@ let lintSourcePromise: Promise<{ lintSource: LintSource; config: LintConfig }> |
 
 /** secretlint is loaded on first use, so the many modules that only redact do not pay for it. */
 function loadSecretlint(): Promise<{ lintSource: LintSource; config: LintConfig }> {
-  lintSourcePromise ??= Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]).then(
-    ([core, preset]) => ({
+  // The profiler first and alone: a module imported twice at once (by core too) trips some ESM loaders.
+  lintSourcePromise ??= import("./secretlintProfiler.js").then(async ({ disableSecretlintProfiling }) => {
+    disableSecretlintProfiling();
+    const [core, preset] = await Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]);
+    return {
       lintSource: core.lintSource,
       config: {
         rules: [
@@ -917,8 +920,8 @@ function loadSecretlint(): Promise<{ lintSource: LintSource; config: LintConfig 
           },
         ],
       },
-    }),
-  );
+    };
+  });
   lintSourcePromise.catch(() => (lintSourcePromise = undefined));
   return lintSourcePromise;
 }

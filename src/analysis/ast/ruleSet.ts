@@ -4,8 +4,9 @@
  * names the file and says what is wrong; rules for a language whose grammar is not available
  * on this machine are left out (and said so), not an error.
  */
-import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kind as kindId, parse as parseNapi, type NapiConfig } from "@ast-grep/napi";
 import picomatch from "picomatch";
@@ -324,14 +325,23 @@ function withAsciiRegexes(value: unknown): unknown {
   return value;
 }
 
+type RuleFileData = z.infer<typeof ruleFileSchema>;
+
 /** Reads and validates one rule file. Throws RuleFileError. */
 export function readRuleFile(path: string, displayPath = path): AstRule {
-  let text: string;
+  return buildRule(parseRuleText(readRuleText(path, displayPath), displayPath), displayPath);
+}
+
+function readRuleText(path: string, displayPath: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (err) {
     throw new RuleFileError(displayPath, `cannot be read: ${(err as Error).message}`);
   }
+}
+
+/** A rule file's YAML, checked against the schema. Throws RuleFileError. */
+function parseRuleText(text: string, displayPath: string): RuleFileData {
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const nonEmpty = list.filter((d) => d.contents !== null);
@@ -340,7 +350,11 @@ export function readRuleFile(path: string, displayPath = path): AstRule {
   if (doc.errors.length > 0) throw new RuleFileError(displayPath, `invalid YAML: ${doc.errors[0].message}`);
   const parsed = ruleFileSchema.safeParse(doc.toJS());
   if (!parsed.success) throw new RuleFileError(displayPath, describeZodError(parsed.error));
-  const raw = parsed.data;
+  return parsed.data;
+}
+
+/** The rule a validated file describes (regexes and globs compiled). Throws RuleFileError. */
+function buildRule(raw: RuleFileData, displayPath: string): AstRule {
   const languages = languagesOfRule(raw.language);
   if (!languages) throw new RuleFileError(displayPath, `language: "${raw.language}" is not supported (JavaScript, TypeScript, Tsx, Python, Go, Java)`);
   const m = raw.metadata;
@@ -545,39 +559,28 @@ function checkCompiles(rule: AstRule, language: AstLanguage): void {
   rule.configs[language] = config;
 }
 
-/** Loads, validates and compiles every rule under `dir`. Throws RuleFileError on the first bad file. */
-export function loadRuleSet(dir: string = defaultRulesDir()): RuleSet {
+/**
+ * Loads, validates and compiles every rule under `dir`. Throws RuleFileError on the first bad file.
+ * `cacheDir`: where validated rules are cached (see ruleCacheFile); by default only the shipped
+ * rules are, under node_modules/.cache/empathy-bot.
+ */
+export function loadRuleSet(dir: string = defaultRulesDir(), options: { cacheDir?: string } = {}): RuleSet {
   const root = resolve(dir);
   const base = dirname(root);
   const support = languageSupport();
-  const rules: AstRule[] = [];
-  const unavailable: RuleSet["unavailable"] = [];
-  const seen = new Map<string, string>();
-  for (const path of ruleFiles(root)) {
+  const files = ruleFiles(root).map((path) => {
     const display = relative(base, path).split(sep).join("/");
-    const rule = readRuleFile(path, display);
-    const other = seen.get(rule.id);
-    if (other) throw new RuleFileError(display, `id "${rule.id}" is already used by ${other}`);
-    seen.set(rule.id, display);
-    const usable = rule.languages.filter((l) => support.available.has(l));
-    if (usable.length === 0) {
-      unavailable.push({ file: display, reason: support.problems.get(rule.languages[0]) ?? `${rule.language} is not available` });
-      continue;
-    }
-    // The rule's own language must accept it; the languages it extends to (TypeScript for a
-    // JavaScript rule) may lack a construct (JSX in .ts files) and then simply do not run it.
-    const own = usable[0];
-    checkCompiles(rule, own);
-    const languages = usable.filter((l) => {
-      if (l === own) return true;
-      try {
-        checkCompiles(rule, l);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    rules.push({ ...rule, languages, configs: Object.fromEntries(languages.map((l) => [l, rule.configs[l]])) });
+    return { display, text: readRuleText(path, display) };
+  });
+  // The shipped rules are validated once per content and grammars, then read from the cache.
+  const cacheDir = options.cacheDir ?? (root === resolve(defaultRulesDir()) ? join(dirname(root), "node_modules", ".cache", "empathy-bot") : undefined);
+  const cacheFile = cacheDir === undefined ? undefined : ruleCacheFile(cacheDir, root, files, [...support.available]);
+  let validated = cacheFile ? readRuleCache(cacheFile) : undefined;
+  let rules = validated && builtOrUndefined(validated);
+  if (!validated || !rules) {
+    validated = validateRules(files, support);
+    if (cacheFile) writeRuleCache(cacheFile, validated);
+    rules = built(validated);
   }
   const byLanguage = new Map<AstLanguage, CompiledLanguage>();
   for (const lang of AST_LANGUAGES) {
@@ -585,7 +588,97 @@ export function loadRuleSet(dir: string = defaultRulesDir()): RuleSet {
     const own = rules.filter((r) => r.languages.includes(lang));
     if (own.length > 0) byLanguage.set(lang, compileLanguage(lang, own));
   }
-  return { dir: root, rules, byLanguage, unavailable };
+  return { dir: root, rules, byLanguage, unavailable: validated.unavailable };
+}
+
+/** What validation keeps of each rule file: its data, and the config each grammar accepted. */
+interface ValidatedRules {
+  rules: Array<{ display: string; raw: RuleFileData; configs: Partial<Record<AstLanguage, NapiConfig>> }>;
+  unavailable: RuleSet["unavailable"];
+}
+
+function built(validated: ValidatedRules): AstRule[] {
+  return validated.rules.map(({ display, raw, configs }) => {
+    const rule = buildRule(raw, display);
+    return { ...rule, languages: rule.languages.filter((l) => configs[l] !== undefined), configs };
+  });
+}
+
+/** Rules from a cache file, or undefined when it does not hold what validation wrote. */
+function builtOrUndefined(validated: ValidatedRules): AstRule[] | undefined {
+  try {
+    return built(validated);
+  } catch {
+    return undefined;
+  }
+}
+
+function validateRules(files: Array<{ display: string; text: string }>, support: ReturnType<typeof languageSupport>): ValidatedRules {
+  const out: ValidatedRules = { rules: [], unavailable: [] };
+  const seen = new Map<string, string>();
+  for (const { display, text } of files) {
+    const raw = parseRuleText(text, display);
+    const rule = buildRule(raw, display);
+    const other = seen.get(rule.id);
+    if (other) throw new RuleFileError(display, `id "${rule.id}" is already used by ${other}`);
+    seen.set(rule.id, display);
+    const usable = rule.languages.filter((l) => support.available.has(l));
+    if (usable.length === 0) {
+      out.unavailable.push({ file: display, reason: support.problems.get(rule.languages[0]) ?? `${rule.language} is not available` });
+      continue;
+    }
+    // The rule's own language must accept it; the languages it extends to (TypeScript for a
+    // JavaScript rule) may lack a construct (JSX in .ts files) and then simply do not run it.
+    const own = usable[0];
+    checkCompiles(rule, own);
+    for (const l of usable.slice(1)) {
+      try {
+        checkCompiles(rule, l);
+      } catch {
+        /* not run in that language */
+      }
+    }
+    out.rules.push({ display, raw, configs: rule.configs });
+  }
+  return out;
+}
+
+/**
+ * The validated rules, cached: parsing ~100 YAML files and compiling each rule for each grammar
+ * is most of an analysis worker's start-up (~0.3 s of CPU), and every worker of every process
+ * did it again. The file name holds a hash of the rule files, the grammars available and this
+ * module's cache format, so an edited rule or grammar is validated afresh; a cache that cannot
+ * be read or written is ignored.
+ */
+const RULE_CACHE_FORMAT = 1;
+
+function ruleCacheFile(cacheDir: string, root: string, files: Array<{ display: string; text: string }>, languages: string[]): string {
+  const hash = createHash("sha256").update(JSON.stringify([RULE_CACHE_FORMAT, root, languages.sort(), files])).digest("hex").slice(0, 32);
+  return join(cacheDir, `rules-${hash}.json`);
+}
+
+function readRuleCache(file: string): ValidatedRules | undefined {
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as ValidatedRules;
+    return Array.isArray(data?.rules) && Array.isArray(data.unavailable) ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeRuleCache(file: string, rules: ValidatedRules): void {
+  try {
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true });
+    // Older caches are of rules that changed since.
+    for (const name of readdirSync(dir)) if (/^rules-[0-9a-f]+\.json$/.test(name) && name !== basename(file)) rmSync(join(dir, name), { force: true });
+    // Written aside and renamed: a worker starting meanwhile reads the old file or the new one, never half of one.
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(rules));
+    renameSync(temp, file);
+  } catch {
+    /* a read-only install: validated at every start, as before */
+  }
 }
 
 const cache = new Map<string, RuleSet>();
