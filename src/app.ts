@@ -22,8 +22,9 @@ import { Retention } from "./jobs/retention.js";
 import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { processLogFlushed } from "./logging/processLog.js";
 import { redactingLog } from "./logging/redactingLog.js";
-import { healthHandler } from "./server/health.js";
+import { healthHandler, type Lifecycle } from "./server/health.js";
 import { GitHubCalls } from "./github/githubCalls.js";
+import { describePacing, githubPacing, type GitHubPacing } from "./github/pacing.js";
 import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
 import { newInstanceId } from "./store/lease.js";
@@ -80,7 +81,25 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     }
     for (const warning of operatorConfig.warnings) log.warn(`operator config: ${warning}`);
     cachedRuleSet(); // a broken rule file in rules/ stops start-up, naming the file, instead of failing each review
-    const store = options.store ?? openStore(settings.databaseUrl);
+    // How Probot paces GitHub calls: shared through Redis (REDIS_URL) or per process. A REDIS_URL
+    // that is not a redis:// URL stops start-up here (`npm start` also checks Redis answers).
+    let pacing: GitHubPacing;
+    try {
+      pacing = githubPacing();
+    } catch (err) {
+      log.error((err as Error).message);
+      throw err;
+    }
+    const pacingLine = describePacing(pacing);
+    log.info(pacingLine.fields, pacingLine.message);
+    // A PostgreSQL store connects and migrates first: a database it cannot reach stops start-up.
+    let store: Store;
+    try {
+      store = options.store ?? (await openStore(settings.databaseUrl, { poolSize: settings.databasePoolSize }));
+    } catch (err) {
+      log.error(`store: ${(err as Error).message}`);
+      throw err;
+    }
     // This process's id: the owner of the leases on the jobs and webhook deliveries it claims, so
     // several instances share one store and take back only what a dead one left (expired leases).
     const instanceId = newInstanceId();
@@ -176,6 +195,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
 
     handlePullRequestEvents(app, queue, self);
+    // For /health/ready: ready once start-up is done and the worker runs, not ready once stopping.
+    const lifecycle: Lifecycle = { started: false, workerRunning: false, stopping: false };
     // /empathy in Slack: registers the durable `slack_command` job; the route is off without SLACK_SIGNING_SECRET.
     const slack = slackCommands({
       queue,
@@ -188,7 +209,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       access: operatorConfig.slack,
     });
     try {
-      addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health() }));
+      addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));
       addHandler(slack.handler);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
@@ -198,6 +219,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // The workers load the parsers and rules now, not during the first review.
       pool.start();
       await queue.start();
+      lifecycle.workerRunning = true;
       try {
         await webhooks.start();
       } catch (err) {
@@ -213,9 +235,11 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // later run; anything queued waits in the store, and so do webhook deliveries not yet sent
       // (requests in flight get a few seconds). A second Ctrl-C ends the process at once.
       const shutdown = async (signal: string) => {
+        lifecycle.stopping = true;
         log.info({ signal }, "stopping: the running job has a few seconds to finish");
         await retention.stop();
         await queue.stop();
+        lifecycle.workerRunning = false;
         await bus.settled({ timeoutMs: 5000 });
         await webhooks.stop();
         await pool.destroy();
@@ -227,6 +251,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       Object.assign(shutdown, { [APP_SHUTDOWN]: true });
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
+      lifecycle.started = true;
     }
     options.onReady?.({ store, bus, engine, queue, webhooks, pool, integrations });
   };

@@ -57,7 +57,7 @@ export async function dataCommand(argv: string[], io: CliIo): Promise<number> {
   const dryRun = values.yes !== true;
   const subject = values.repo !== undefined ? `repository ${values.repo.trim()}` : `user ${values.user!.trim().replace(/^@/, "")}`;
 
-  const { store, shown } = openOperatorStore(io, values.database);
+  const { store, shown } = await openOperatorStore(io, values.database);
   let counts: DeletionCount[];
   try {
     counts = values.repo !== undefined ? await store.deleteRepositoryData(values.repo.trim(), { dryRun }) : await store.deleteUserData(values.user!.trim(), { dryRun });

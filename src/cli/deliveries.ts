@@ -85,7 +85,7 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
     }
     const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", DELIVERIES_USAGE);
     const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, "--limit", DELIVERIES_USAGE);
-    const { store, shown } = openOperatorStore(io, values.database);
+    const { store, shown } = await openOperatorStore(io, values.database);
     try {
       const counts = await store.countWebhookDeliveries();
       const list = await store.listWebhookDeliveries({
@@ -125,7 +125,7 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
     only([]);
     if (rest.length === 0) throw new UsageError("deliveries show needs a delivery id (msg_…)", DELIVERIES_USAGE);
     noExtraArguments(positionals, 2, DELIVERIES_USAGE, "deliveries show takes one id");
-    const { store } = openOperatorStore(io, values.database);
+    const { store } = await openOperatorStore(io, values.database);
     try {
       const d = await store.getWebhookDelivery(rest[0]);
       if (!d) {
@@ -173,7 +173,7 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
   const modes = [rest.length > 0, values.since !== undefined, values.all === true].filter(Boolean).length;
   if (modes !== 1) throw new UsageError("deliveries replay takes delivery ids, or --since TIME, or --all (one of them)", DELIVERIES_USAGE);
   const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", DELIVERIES_USAGE);
-  const { store } = openOperatorStore(io, values.database);
+  const { store } = await openOperatorStore(io, values.database);
   try {
     const before = new Map<string, WebhookDeliveryRecord | undefined>();
     for (const id of rest) before.set(id, await store.getWebhookDelivery(id));

@@ -75,7 +75,7 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
     if (values.status !== undefined && !STATUSES.includes(values.status as JobStatus)) throw new UsageError(`--status is one of ${STATUSES.join(", ")}`, JOBS_USAGE);
     const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", JOBS_USAGE);
     const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, "--limit", JOBS_USAGE);
-    const { store, shown } = openOperatorStore(io, values.database);
+    const { store, shown } = await openOperatorStore(io, values.database);
     try {
       const counts = await store.countJobs();
       const jobs = await store.listRecentJobs({ status: values.status as JobStatus | undefined, type: values.type, since, limit });
@@ -109,7 +109,7 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
     if (rest.length === 0) throw new UsageError("jobs show needs a job id", JOBS_USAGE);
     noExtraArguments(positionals, 2, JOBS_USAGE, "jobs show takes one id");
     const id = jobId(rest[0]);
-    const { store } = openOperatorStore(io, values.database);
+    const { store } = await openOperatorStore(io, values.database);
     try {
       const job = await store.getJob(id);
       if (!job) {
@@ -147,7 +147,7 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
   if (modes !== 1) throw new UsageError("jobs replay takes job ids, or --since TIME, or --all (one of them)", JOBS_USAGE);
   const ids = rest.map(jobId);
   const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", JOBS_USAGE);
-  const { store } = openOperatorStore(io, values.database);
+  const { store } = await openOperatorStore(io, values.database);
   try {
     const before = new Map<number, JobRecord | undefined>();
     for (const id of ids) before.set(id, await store.getJob(id));

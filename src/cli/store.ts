@@ -1,26 +1,32 @@
 /**
  * The store the operator commands work on: the app's, found the way the app finds it
  * (src/main.ts applies `.env` over the environment; src/store/open.ts reads DATABASE_URL), or
- * the one `--database` names. It must exist: a mistyped path must not create an empty store.
+ * the one `--database` names: a SQLite file, or a PostgreSQL database (postgres://…). It must
+ * exist: a mistyped path must not create an empty store (a mistyped database name fails to connect).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { DEFAULT_DATABASE_PATH, sqlitePathFromUrl } from "../store/open.js";
+import { DEFAULT_DATABASE_PATH, isPostgresUrl, sqlitePathFromUrl } from "../store/open.js";
+import { describePostgresUrl, postgresPoolConfig, PostgresStore } from "../store/postgres/index.js";
 import { SqliteStore } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { InputError, type CliIo } from "./common.js";
 
 export const DATABASE_OPTION = { database: { type: "string" } } as const;
 
-export const DATABASE_HELP = `  --database PATH      the store (a SQLite file, or sqlite:PATH); default: DATABASE_URL from
+export const DATABASE_HELP = `  --database PATH      the store (a SQLite file, sqlite:PATH, or a postgres:// URL); default: DATABASE_URL from
                        .env in the current folder, else from the environment, else
                        ${DEFAULT_DATABASE_PATH}, as the app does when started here`;
 
 export interface OpenedStore {
-  store: SqliteStore;
-  /** The file, as shown to the user (relative to the current folder when inside it). */
+  store: Store;
+  /** The file, as shown to the user (relative to the current folder when inside it), or the PostgreSQL URL without its password. */
   shown: string;
 }
+
+/** Connections the CLI's PostgreSQL pool opens: its commands run one statement at a time. */
+const CLI_POOL_SIZE = 2;
 
 /** Where DATABASE_URL comes from, as for the app: `.env` over the environment. */
 function databaseUrl(io: CliIo, explicit: string | undefined): { url: string | undefined; from: string } {
@@ -36,8 +42,9 @@ function databaseUrl(io: CliIo, explicit: string | undefined): { url: string | u
   return { url: undefined, from: "the app's default, DATABASE_URL being unset" };
 }
 
-export function openOperatorStore(io: CliIo, explicit: string | undefined): OpenedStore {
+export async function openOperatorStore(io: CliIo, explicit: string | undefined): Promise<OpenedStore> {
   const { url, from } = databaseUrl(io, explicit);
+  if (isPostgresUrl(url)) return openPostgres(url!.trim(), from);
   let path: string;
   try {
     path = sqlitePathFromUrl(url);
@@ -54,6 +61,21 @@ export function openOperatorStore(io: CliIo, explicit: string | undefined): Open
   if (!statSync(full).isFile()) throw new InputError(`${shown} (${from}) is not a file`);
   try {
     return { store: new SqliteStore(full), shown };
+  } catch (error) {
+    throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
+  }
+}
+
+/** A PostgreSQL store: a database that cannot be reached is the same input error as a file that cannot be opened. */
+async function openPostgres(url: string, from: string): Promise<OpenedStore> {
+  const shown = describePostgresUrl(url);
+  try {
+    postgresPoolConfig({ connectionString: url }); // a malformed URL or sslmode: an error naming the setting
+  } catch (error) {
+    throw new InputError(`${(error as Error).message} (${from})`);
+  }
+  try {
+    return { store: await PostgresStore.open({ connectionString: url, poolSize: CLI_POOL_SIZE }), shown };
   } catch (error) {
     throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
   }

@@ -5,6 +5,8 @@ import { readRetentionDays } from "../jobs/retention.js";
 
 export interface Settings {
   databaseUrl: string | undefined;
+  /** EMPATHY_DATABASE_POOL_SIZE (default 10): connections in the PostgreSQL pool (a postgres:// DATABASE_URL). */
+  databasePoolSize: number;
   workerConcurrency: number;
   jobMaxAttempts: number;
   jobBaseDelayMs: number;
@@ -41,6 +43,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const seconds = (name: string, fallbackMs: number, max: number) => intFrom(env, name, fallbackMs / 1000, 1, max) * 1000;
   return {
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: intFrom(env, "EMPATHY_DATABASE_POOL_SIZE", 10, 1, 1000),
     workerConcurrency: intFrom(env, "EMPATHY_WORKER_CONCURRENCY", 1, 1, 16),
     jobMaxAttempts: intFrom(env, "EMPATHY_JOB_MAX_ATTEMPTS", 6, 1, 50),
     jobBaseDelayMs: intFrom(env, "EMPATHY_JOB_BASE_DELAY_MS", 2000, 0, 3_600_000),

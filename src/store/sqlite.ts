@@ -4,8 +4,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KeyedFeedback, PatternRecord, TrustRecord } from "../engine/state.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
+import { addCount, DELETE_BATCH, DELETED_USER, namesPerson, namesRepository, parseLogin, parseRepositoryName, repoMention, REPOSITORY_TABLES } from "./deletionMatch.js";
 import { toJob, type JobRow } from "./jobRow.js";
 import { migrations } from "./migrations.js";
+import { toAttempt, toOpenPull, toShown, type AttemptRow, type OpenPullRow, type ShownRow } from "./rows.js";
 import { DEFAULT_LEASE_MS, jobSubjectKey } from "./store.js";
 import type {
   DeletionCount,
@@ -68,36 +70,6 @@ function toDelivery(row: DeliveryRow, envelopes: string): WebhookDeliveryRecord 
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
-  };
-}
-
-interface AttemptRow {
-  delivery_id: string;
-  registration_id: string;
-  event_type: string;
-  attempt: number;
-  status: WebhookAttemptRecord["status"];
-  status_code: number | null;
-  duration_ms: number;
-  error: string | null;
-  response_excerpt: string | null;
-  next_attempt_at: number | null;
-  attempted_at: number;
-}
-
-function toAttempt(row: AttemptRow): WebhookAttemptRecord {
-  return {
-    deliveryId: row.delivery_id,
-    registrationId: row.registration_id,
-    eventType: row.event_type,
-    attempt: row.attempt,
-    status: row.status,
-    statusCode: row.status_code,
-    durationMs: row.duration_ms,
-    error: row.error,
-    responseExcerpt: row.response_excerpt,
-    nextAttemptAt: row.next_attempt_at,
-    attemptedAt: row.attempted_at,
   };
 }
 
@@ -1080,30 +1052,12 @@ export class SqliteStore implements Store {
   // --- data deletion (see DataDeletionStore) ---
 
   async deleteRepositoryData(repo: string, options: { dryRun?: boolean } = {}): Promise<DeletionCount[]> {
-    const full = repo.trim().toLowerCase();
-    const slash = full.indexOf("/");
-    if (slash <= 0 || slash !== full.lastIndexOf("/") || slash === full.length - 1) throw new Error(`"${repo}" is not a repository name (owner/name)`);
-    const owner = full.slice(0, slash);
-    const name = full.slice(slash + 1);
+    const { full, owner, name } = parseRepositoryName(repo);
     const mentions = repoMention(full);
     const refersToRepo = (value: unknown) => namesRepository(value, owner, name, mentions);
     return this.deleteData(options.dryRun === true, async (run) => {
       // Rows keyed by the repository.
-      const byRepo: [string, string][] = [
-        ["reviews", "reviews recorded (pull request, commit, review id)"],
-        ["summaries", "summary comments (ids and shown fingerprints)"],
-        ["posted_findings", "inline comments posted"],
-        ["shown_items", "findings and predictions shown"],
-        ["feedback_log", "feedback received"],
-        ["suppressed_findings", "findings dismissed as false positives"],
-        ["trust", "trust scores"],
-        ["patterns", "learned patterns"],
-        ["prediction_issues", "prediction issue links"],
-        ["transformation_issues", "transformation issue links"],
-        ["open_pull_resources", "open pull requests' coordination records"],
-        ["coordination_done", "coordination steps done"],
-      ];
-      for (const [table, what] of byRepo) await run.delete(table, what, this.rowids(`SELECT rowid AS rowid FROM ${table} WHERE lower(repo) = ?`, full));
+      for (const [table, what] of REPOSITORY_TABLES) await run.delete(table, what, this.rowids(`SELECT rowid AS rowid FROM ${table} WHERE lower(repo) = ?`, full));
       const slots = this.matchingRowids("rate_slots", "slot", full, (slot) => mentions.test(slot.toLowerCase()));
       await run.delete("rate_slots", "rate slots (/empathy review, help)", slots);
       await run.delete("jobs", "jobs and their payloads (any status)", this.matchingRowids("jobs", "payload", name, (text) => refersToRepo(JSON.parse(text))));
@@ -1118,8 +1072,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteUserData(login: string, options: { dryRun?: boolean } = {}): Promise<DeletionCount[]> {
-    const who = login.trim().replace(/^@/, "").toLowerCase();
-    if (!/^[a-z\d](?:[a-z\d-]*[a-z\d])?(?:\[bot\])?$/.test(who)) throw new Error(`"${login}" is not a GitHub login`);
+    const who = parseLogin(login);
     const refersToUser = (value: unknown) => namesPerson(value, who);
     return this.deleteData(options.dryRun === true, async (run) => {
       await run.delete("trust", "trust scores", this.rowids("SELECT rowid AS rowid FROM trust WHERE lower(user_id) = ?", who));
@@ -1153,11 +1106,7 @@ export class SqliteStore implements Store {
   /** Runs the steps with secure_delete on (deleted rows are overwritten), then asks for a checkpoint; in dry-run mode only counts. */
   private async deleteData(dryRun: boolean, steps: (run: DeletionRun) => Promise<void>): Promise<DeletionCount[]> {
     const counts: DeletionCount[] = [];
-    const add = (table: string, what: string, count: number, action: DeletionCount["action"]) => {
-      const same = counts.find((c) => c.table === table && c.what === what && c.action === action);
-      if (same) same.count += count;
-      else counts.push({ table, what, count, action });
-    };
+    const add = (table: string, what: string, count: number, action: DeletionCount["action"]) => addCount(counts, table, what, count, action);
     const run: DeletionRun = {
       delete: async (table, what, rowids) => {
         const sql = `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`;
@@ -1267,98 +1216,7 @@ export class SqliteStore implements Store {
   }
 }
 
-interface ShownRow {
-  fingerprint: string;
-  pr_number: number;
-  author: string;
-  item: string;
-}
-
-function toShown(row: ShownRow): ShownItem {
-  return { fingerprint: row.fingerprint, prNumber: row.pr_number, author: row.author, item: JSON.parse(row.item) as Record<string, unknown> };
-}
-
-interface OpenPullRow {
-  pr_number: number;
-  author: string;
-  head_sha: string;
-  url: string;
-  title: string;
-  resources: string;
-}
-
-function toOpenPull(row: OpenPullRow): OpenPullResources {
-  return { prNumber: row.pr_number, author: row.author, headSha: row.head_sha, url: row.url, title: row.title, resources: JSON.parse(row.resources) as unknown[] };
-}
-
-/** Rows per transaction when deleting a repository's or a person's data: writers wait at most one batch. */
-const DELETE_BATCH = 500;
-
-/** What replaces a person's login in rows kept for the repository (a dismissed finding). */
-const DELETED_USER = "(deleted user)";
-
 interface DeletionRun {
   delete(table: string, what: string, rowids: number[]): Promise<void>;
   anonymise(table: string, what: string, rowids: number[], column: string): Promise<void>;
-}
-
-/** `owner/name` in a text, not as part of a longer name (`owner/name-2`, `x-owner/name`); lower case. */
-function repoMention(full: string): RegExp {
-  const escaped = full.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\w.-])${escaped}(?![\\w-]|\\.[\\w-])`);
-}
-
-/** A JSON value that is about the repository: `owner` and `repo` fields that name it, or any text that mentions `owner/name`. */
-function namesRepository(value: unknown, owner: string, name: string, mention: RegExp): boolean {
-  if (typeof value === "string") return mention.test(value.toLowerCase());
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some((v) => namesRepository(v, owner, name, mention));
-  const o = value as Record<string, unknown>;
-  if (typeof o.owner === "string" && typeof o.repo === "string" && o.owner.toLowerCase() === owner && o.repo.toLowerCase() === name) return true;
-  return Object.values(o).some((v) => namesRepository(v, owner, name, mention));
-}
-
-/**
- * Fields that hold a person's login in job payloads and events: authors, commenters, assignees,
- * reviewers, the user an interaction or trust change is about, coordination's agents.
- */
-const PERSON_FIELDS = new Set([
-  "author",
-  "prAuthor",
-  "closedBy",
-  "resolvedBy",
-  "assignee",
-  "assigner",
-  "reviewer",
-  "requester",
-  "requested_by",
-  "previous_reviewers",
-  "user_id",
-  "userId",
-  "login",
-  "user",
-  "sender",
-  "agent1",
-  "agent2",
-  "from_agent",
-  "to_agent",
-  "requesting_agent",
-  "target_agents",
-]);
-/** Mappings keyed by `@login` (coordination's owned paths per code owner). */
-const PERSON_KEYED_FIELDS = new Set(["owned_paths"]);
-
-/** A JSON value that names the person (lower-case login) in a person field, as `login` or `@login`. */
-function namesPerson(value: unknown, login: string, field?: string): boolean {
-  if (typeof value === "string") {
-    if (field === undefined || !PERSON_FIELDS.has(field)) return false;
-    const v = value.toLowerCase();
-    return v === login || v === `@${login}`;
-  }
-  if (value === null || typeof value !== "object") return false;
-  // Array elements belong to the field the array is under (target_agents: ["@a", "@b"]).
-  if (Array.isArray(value)) return value.some((v) => namesPerson(v, login, field));
-  const o = value as Record<string, unknown>;
-  if (field !== undefined && PERSON_KEYED_FIELDS.has(field) && Object.keys(o).some((k) => k.toLowerCase() === `@${login}`)) return true;
-  return Object.entries(o).some(([k, v]) => namesPerson(v, login, k));
 }

@@ -1,35 +1,25 @@
 /**
  * One contract for the job store, run against SQLite (two store instances on one file) and
- * against a real PostgreSQL server started for this suite and thrown away (two pools on one
- * database): claims are taken once however many instances claim together, leases hold while
- * renewed and only expired ones are taken back, outcomes are written only by the holder, jobs of
- * one pull request run one at a time, and two job queues on top run a burst each once. If
- * PostgreSQL cannot start, the suite fails.
+ * against a real PostgreSQL server started for this suite and thrown away (two PostgresStore
+ * pools on one database): claims are taken once however many instances claim together, leases
+ * hold while renewed and only expired ones are taken back, outcomes are written only by the
+ * holder, jobs of one pull request run one at a time, and two job queues on top run a burst each
+ * once. If PostgreSQL cannot start, the suite fails. (The rest of the Store: storeContract.test.ts.)
  */
 import { jest } from "@jest/globals";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
+import { InputError } from "../../src/cli/common.js";
+import { openOperatorStore } from "../../src/cli/store.js";
 import { JobQueue } from "../../src/jobs/queue.js";
-import { PostgresJobStore, postgresMigrations, postgresPoolConfig } from "../../src/store/postgres.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
-import type { JobRecord, JobStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/open.js";
+import { PostgresStore, postgresMigrations, postgresPoolConfig } from "../../src/store/postgres/index.js";
+import type { JobRecord } from "../../src/store/store.js";
+import { storeBackends, type StorePair } from "./contractBackends.js";
 import { startPostgres, type PostgresServer } from "./postgresServer.js";
 
 jest.setTimeout(60_000);
 
-type ContractStore = JobStore & { getJob(id: number): Promise<JobRecord | undefined>; close(): Promise<void> };
-
-interface Pair {
-  a: ContractStore;
-  b: ContractStore;
-  leaseOf(id: number): Promise<{ owner: string | null; expiresAt: number | null }>;
-  close(): Promise<void>;
-}
-
 let server: PostgresServer;
-let databases = 0;
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -39,46 +29,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const backends: [string, () => Promise<Pair>][] = [
-  [
-    "SQLite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "empathy-contract-"));
-      const a = new SqliteStore(join(dir, "shared.sqlite"));
-      const b = new SqliteStore(join(dir, "shared.sqlite"));
-      return {
-        a,
-        b,
-        leaseOf: async (id) => a.db.prepare("SELECT lease_owner AS owner, lease_expires_at AS expiresAt FROM jobs WHERE id = ?").get(id) as never,
-        close: async () => {
-          await a.close();
-          await b.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    "PostgreSQL",
-    async () => {
-      const url = await server.createDatabase(`contract_${++databases}`);
-      const [a, b] = await Promise.all([PostgresJobStore.open({ connectionString: url, poolSize: 4 }), PostgresJobStore.open({ connectionString: url, poolSize: 4 })]);
-      return {
-        a,
-        b,
-        leaseOf: async (id) =>
-          (await a.pool.query("SELECT lease_owner AS owner, lease_expires_at AS \"expiresAt\" FROM jobs WHERE id = $1", [id])).rows[0],
-        close: async () => {
-          await a.close();
-          await b.close();
-        },
-      };
-    },
-  ],
-];
+const backends = storeBackends(() => server);
 
 describe.each(backends)("job store contract: %s", (_name, open) => {
-  let s: Pair;
+  let s: StorePair;
   beforeEach(async () => {
     s = await open();
   });
@@ -96,7 +50,7 @@ describe.each(backends)("job store contract: %s", (_name, open) => {
     expect(await b.nextJobRunAt()).toBe(100);
     expect(await b.claimJob(1000, lease("B", 9000))).toMatchObject({ id: first, payload: { n: 1 }, status: "running", attempts: 1 });
     expect(await a.claimJob(1000, lease("A", 9000))).toBeNull(); // the other is not due
-    expect(await s.leaseOf(first!)).toEqual({ owner: "B", expiresAt: 9000 });
+    expect(await s.leaseOf("jobs", first!)).toEqual({ owner: "B", expiresAt: 9000 });
     expect(await a.countJobs()).toEqual({ queued: 1, running: 1, done: 0, dead: 0 });
   });
 
@@ -117,7 +71,7 @@ describe.each(backends)("job store contract: %s", (_name, open) => {
     expect(await b.renewJobLeases("B", 9000)).toEqual([second]);
     expect(await b.reclaimExpiredJobs(4000, 5)).toEqual({ requeued: 0, dead: [] });
     expect(await b.reclaimExpiredJobs(6000, 5)).toEqual({ requeued: 1, dead: [] });
-    expect(await s.leaseOf(first)).toEqual({ owner: null, expiresAt: null });
+    expect(await s.leaseOf("jobs", first)).toEqual({ owner: null, expiresAt: null });
     expect(await a.completeJob(first, "A")).toBe(false);
     expect(await a.renewJobLeases("A", 20_000)).toEqual([]);
     expect(await b.claimJob(6000, lease("B", 12_000))).toMatchObject({ id: first, attempts: 2 });
@@ -168,17 +122,85 @@ describe.each(backends)("job store contract: %s", (_name, open) => {
   });
 });
 
-describe("PostgreSQL job store", () => {
+describe("PostgreSQL store", () => {
   it("runs its migrations once when instances open a new database together (advisory lock)", async () => {
     const url = await server.createDatabase("migrate_together");
-    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresJobStore.open({ connectionString: url, poolSize: 2 })));
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open({ connectionString: url, poolSize: 2 })));
     try {
       const { rows } = await stores[0].pool.query("SELECT version FROM schema_migrations ORDER BY version");
-      expect(rows.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
+      expect(rows.map((r: { version: number }) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
       for (const store of stores) expect(await store.schemaVersion()).toBe(postgresMigrations[postgresMigrations.length - 1].version);
+      // Opened again later: nothing to apply, nothing applied twice.
+      const again = await PostgresStore.open({ connectionString: url, poolSize: 1 });
+      expect((await again.pool.query("SELECT COUNT(*) AS n FROM schema_migrations")).rows[0].n).toBe(postgresMigrations.length);
+      await again.close();
     } finally {
       await Promise.all(stores.map((st) => st.close()));
     }
+  });
+
+  it("two stores (two pools) racing for the same jobs never both get one", async () => {
+    const url = await server.createDatabase("race_jobs");
+    const [a, b] = await Promise.all([PostgresStore.open({ connectionString: url, poolSize: 8 }), PostgresStore.open({ connectionString: url, poolSize: 8 })]);
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 200; i++) ids.push((await a.enqueueJob({ type: "t", payload: { i }, runAt: 100 }))!);
+      // Both keep claiming until the queue is empty, 8 claims in flight on each.
+      const claimer = async (store: PostgresStore, owner: string) => {
+        const got: number[] = [];
+        const worker = async () => {
+          for (let job = await store.claimJob(1000, { owner, expiresAt: 9000 }); job; job = await store.claimJob(1000, { owner, expiresAt: 9000 })) got.push(job.id);
+        };
+        await Promise.all(Array.from({ length: 8 }, worker));
+        return got;
+      };
+      const [byA, byB] = await Promise.all([claimer(a, "A"), claimer(b, "B")]);
+      expect(byA.length).toBeGreaterThan(0);
+      expect(byB.length).toBeGreaterThan(0);
+      expect([...byA, ...byB].sort((x, y) => x - y)).toEqual(ids);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("is what openStore opens for a postgres:// or postgresql:// DATABASE_URL, with the pool size given", async () => {
+    const url = await server.createDatabase("opened");
+    for (const spelled of [url, url.replace(/^postgres:/, "postgresql:"), `${url}?sslmode=disable`]) {
+      const store = await openStore(spelled, { poolSize: 3 });
+      try {
+        expect(store).toBeInstanceOf(PostgresStore);
+        expect((store as PostgresStore).pool.options.max).toBe(3);
+        expect(await store.enqueueJob({ type: "t", payload: {} })).not.toBeNull();
+      } finally {
+        await store.close();
+      }
+    }
+    // A server that is not there: opening fails (no store half open).
+    await expect(openStore(`postgres://postgres@127.0.0.1:${server.port + 1}/nowhere`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("is what the operator commands open for a postgres:// DATABASE_URL or --database, shown without its password", async () => {
+    const url = (await server.createDatabase("operator")).replace("postgres@", "postgres:secret@");
+    const seeded = await openStore(url);
+    await seeded.enqueueJob({ type: "t", payload: {} });
+    await seeded.close();
+    const io = { stdout: () => {}, stderr: () => {}, readStdin: () => "", cwd: process.cwd(), env: { DATABASE_URL: url } };
+    const opened = await openOperatorStore(io, undefined);
+    expect(opened.shown).toBe(url.replace(":secret", ""));
+    try {
+      expect((await opened.store.countJobs()).queued).toBe(1);
+      expect((await opened.store.listRecentJobs({})).map((j) => j.type)).toEqual(["t"]);
+    } finally {
+      await opened.store.close();
+    }
+    const failure = await openOperatorStore({ ...io, env: {} }, `postgres://postgres:secret@127.0.0.1:${server.port}/no_such_database`).catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(InputError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:${server.port}/no_such_database \\(--database\\) could not be opened as a store: .*no_such_database`),
+    );
+    expect((failure as Error).message).not.toContain("secret");
+    await expect(openOperatorStore(io, "postgres://h/db?sslmode=sometimes")).rejects.toThrow(InputError);
   });
 
   it("reads sslmode and the pool size from the settings", () => {
@@ -188,6 +210,7 @@ describe("PostgreSQL job store", () => {
     expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=verify-full" }).ssl).toEqual({ rejectUnauthorized: true });
     expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=disable" }).ssl).toBeUndefined();
     expect(() => postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=sometimes" })).toThrow(/sslmode "sometimes"/);
+    expect(() => postgresPoolConfig({ connectionString: "postgres://[broken" })).toThrow(/DATABASE_URL is not a valid PostgreSQL URL/);
   });
 
   it("the server the suite started answers", async () => {

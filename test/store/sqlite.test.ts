@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { openStore, sqlitePathFromUrl, DEFAULT_DATABASE_PATH } from "../../src/store/open.js";
+import { readSettings } from "../../src/config/env.js";
+import { isPostgresUrl, openStore, sqlitePathFromUrl, DEFAULT_DATABASE_PATH } from "../../src/store/open.js";
 import { migrations } from "../../src/store/migrations.js";
 
 describe("SqliteStore", () => {
@@ -68,11 +69,25 @@ describe("SqliteStore", () => {
     expect(await s.listPatterns("o/r")).toHaveLength(1);
   });
 
-  it("reads DATABASE_URL as a path or sqlite:PATH", () => {
+  it("reads DATABASE_URL as a path or sqlite:PATH; a postgres:// or postgresql:// URL is PostgreSQL's", async () => {
     expect(sqlitePathFromUrl(undefined)).toBe(DEFAULT_DATABASE_PATH);
     expect(sqlitePathFromUrl("sqlite:/tmp/x.db")).toBe("/tmp/x.db");
     expect(sqlitePathFromUrl("sqlite:///tmp/x.db")).toBe("/tmp/x.db");
     expect(sqlitePathFromUrl("./a.sqlite")).toBe("./a.sqlite");
-    expect(() => openStore("postgres://h/db")).toThrow(/PostgreSQL is not supported yet/);
+    for (const url of ["postgres://h/db", "postgresql://u:p@h:5432/db?sslmode=require", " POSTGRES://h/db"]) expect(isPostgresUrl(url)).toBe(true);
+    for (const url of [undefined, "", "./postgres.sqlite", "sqlite:postgres://x"]) expect(isPostgresUrl(url)).toBe(false);
+    expect(() => sqlitePathFromUrl("postgres://h/db")).toThrow(/names a PostgreSQL database/);
+    // SQLite stays the embedded default; a PostgreSQL URL is opened as PostgreSQL (storeContract.test.ts runs one).
+    const sqlite = await openStore(`sqlite:${join(dir, "opened.sqlite")}`);
+    expect(sqlite).toBeInstanceOf(SqliteStore);
+    await sqlite.close();
+    await expect(openStore("postgres://h/db?sslmode=sometimes")).rejects.toThrow(/unknown sslmode "sometimes"/);
+  });
+
+  it("reads the PostgreSQL pool size from EMPATHY_DATABASE_POOL_SIZE (default 10), with a clear error", () => {
+    expect(readSettings({}).databasePoolSize).toBe(10);
+    expect(readSettings({ EMPATHY_DATABASE_POOL_SIZE: "25" }).databasePoolSize).toBe(25);
+    expect(() => readSettings({ EMPATHY_DATABASE_POOL_SIZE: "0" })).toThrow('EMPATHY_DATABASE_POOL_SIZE must be an integer from 1 to 1000, got "0"');
+    expect(() => readSettings({ EMPATHY_DATABASE_POOL_SIZE: "ten" })).toThrow(/EMPATHY_DATABASE_POOL_SIZE/);
   });
 });

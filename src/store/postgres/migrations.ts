@@ -1,0 +1,249 @@
+/**
+ * The PostgreSQL schema, as versioned migrations applied in order once each (base.ts runs them
+ * under an advisory lock); never edit a released one, add a new one. The tables are SQLite's
+ * (src/store/migrations.ts) in PostgreSQL's types: BIGINT ms timestamps and GitHub ids, TEXT[]
+ * event ids (with a GIN index: "does a delivery still need this event?"), identity columns where
+ * SQLite's rowid ordered rows. Text keys are COLLATE "C": compared and sorted byte by byte, as
+ * SQLite does, whatever the database's locale. Idempotency keys are unique constraints: a job's
+ * dedupe key (the GitHub delivery id), a delivery's webhook-id, a registration's dedupe key, a
+ * review per head commit, a prediction issue per repository and fingerprint, feedback per key.
+ */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const postgresMigrations: PostgresMigration[] = [
+  {
+    version: 1,
+    name: "jobs with leases",
+    sql: `
+      CREATE TABLE jobs (
+        id BIGSERIAL PRIMARY KEY,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        dedupe_key TEXT UNIQUE,
+        status TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        run_at BIGINT NOT NULL,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at BIGINT,
+        subject TEXT
+      );
+      CREATE INDEX jobs_due ON jobs (status, run_at, id);
+      CREATE INDEX jobs_finished ON jobs (status, updated_at);
+      CREATE INDEX jobs_leases ON jobs (status, lease_expires_at);
+      -- One running job per pull request, across instances: two claims racing for jobs of one
+      -- pull request cannot both commit (the loser claims again).
+      CREATE UNIQUE INDEX jobs_one_running_per_subject ON jobs (subject) WHERE status = 'running';
+    `,
+  },
+  {
+    version: 2,
+    name: "reviews, webhooks, feedback, coordination, rate slots",
+    sql: `
+      CREATE TABLE reviews (
+        repo TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        commit_sha TEXT COLLATE "C" NOT NULL,
+        review_id BIGINT,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, pr_number, commit_sha)
+      );
+
+      CREATE TABLE posted_findings (
+        repo TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        fingerprint TEXT COLLATE "C" NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        commit_sha TEXT NOT NULL,
+        PRIMARY KEY (repo, pr_number, fingerprint)
+      );
+
+      CREATE TABLE summaries (
+        repo TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        comment_id BIGINT,
+        last_fingerprints TEXT NOT NULL,
+        last_sha TEXT,
+        PRIMARY KEY (repo, pr_number)
+      );
+
+      CREATE TABLE prediction_issues (
+        repo TEXT COLLATE "C" NOT NULL,
+        fingerprint TEXT COLLATE "C" NOT NULL,
+        issue_number BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+      );
+
+      CREATE TABLE trust (
+        repo TEXT COLLATE "C" NOT NULL,
+        user_id TEXT COLLATE "C" NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (repo, user_id)
+      );
+
+      CREATE TABLE patterns (
+        repo TEXT COLLATE "C" NOT NULL,
+        key TEXT COLLATE "C" NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (repo, key)
+      );
+
+      -- Each event sent to webhooks, stored once however many registrations it goes to.
+      CREATE TABLE webhook_events (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX webhook_events_time ON webhook_events (created_at);
+
+      -- One row per HTTP delivery (a single event or a batch); id is the webhook-id.
+      CREATE TABLE webhook_deliveries (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        registration_id TEXT COLLATE "C" NOT NULL,
+        event_type TEXT NOT NULL,
+        event_ids TEXT[] NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        total_attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        last_status_code INTEGER,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        finished_at BIGINT,
+        lease_owner TEXT,
+        lease_expires_at BIGINT
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, registration_id, next_attempt_at);
+      CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, finished_at);
+      CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (status, lease_expires_at);
+      CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (updated_at);
+      CREATE INDEX webhook_deliveries_events ON webhook_deliveries USING GIN (event_ids);
+
+      -- Events waiting to be grouped into a batch delivery.
+      CREATE TABLE webhook_batch_items (
+        seq BIGSERIAL PRIMARY KEY,
+        registration_id TEXT COLLATE "C" NOT NULL,
+        event_id TEXT COLLATE "C" NOT NULL,
+        event_type TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (registration_id, event_id)
+      );
+      CREATE INDEX webhook_batch_items_registration ON webhook_batch_items (registration_id, seq);
+      CREATE INDEX webhook_batch_items_event ON webhook_batch_items (event_id);
+
+      -- Every attempt, for the delivery logs.
+      CREATE TABLE webhook_attempts (
+        id BIGSERIAL PRIMARY KEY,
+        delivery_id TEXT COLLATE "C" NOT NULL,
+        registration_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        status_code INTEGER,
+        duration_ms BIGINT NOT NULL,
+        error TEXT,
+        response_excerpt TEXT,
+        next_attempt_at BIGINT,
+        attempted_at BIGINT NOT NULL
+      );
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempt);
+      CREATE INDEX webhook_attempts_time ON webhook_attempts (attempted_at);
+
+      CREATE TABLE webhook_registrations (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        disabled_at BIGINT,
+        disabled_reason TEXT,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE webhook_circuits (
+        endpoint_key TEXT COLLATE "C" PRIMARY KEY,
+        consecutive_failures INTEGER NOT NULL,
+        open_until BIGINT,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE webhook_dedupe (
+        registration_id TEXT COLLATE "C" NOT NULL,
+        dedupe_key TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (registration_id, dedupe_key)
+      );
+
+      CREATE TABLE shown_items (
+        repo TEXT COLLATE "C" NOT NULL,
+        fingerprint TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        item TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+      );
+      CREATE INDEX shown_items_time ON shown_items (created_at);
+
+      CREATE TABLE feedback_log (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        repo TEXT COLLATE "C" NOT NULL,
+        key TEXT COLLATE "C" NOT NULL,
+        outcome TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        owed_events TEXT,
+        PRIMARY KEY (repo, key)
+      );
+      CREATE INDEX feedback_log_time ON feedback_log (repo, created_at, seq);
+
+      CREATE TABLE suppressed_findings (
+        repo TEXT COLLATE "C" NOT NULL,
+        fingerprint TEXT COLLATE "C" NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+      );
+
+      CREATE TABLE transformation_issues (
+        repo TEXT COLLATE "C" NOT NULL,
+        pattern_key TEXT COLLATE "C" NOT NULL,
+        issue_number BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, pattern_key)
+      );
+
+      CREATE TABLE open_pull_resources (
+        repo TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        resources TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, pr_number)
+      );
+
+      CREATE TABLE coordination_done (
+        repo TEXT COLLATE "C" NOT NULL,
+        done_key TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, done_key)
+      );
+
+      CREATE TABLE rate_slots (
+        slot TEXT COLLATE "C" PRIMARY KEY,
+        claimant TEXT NOT NULL,
+        last_at BIGINT NOT NULL
+      );
+    `,
+  },
+];
