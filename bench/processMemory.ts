@@ -1,7 +1,7 @@
 /**
- * Memory of this process and its analysis workers (child processes), sampled from /proc while a
- * run goes on: the figure a machine sees, not only the parent's heap. Linux only; elsewhere
- * the children are not counted (and `childrenCounted` says so).
+ * Memory of a process and its analysis workers (child processes), sampled from /proc while a run
+ * goes on: the figure a machine sees, not only the parent's heap. Linux only; elsewhere the
+ * children are not counted (and `childrenCounted` says so).
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -45,16 +45,25 @@ function childPids(parent: number): number[] {
   return out;
 }
 
-/** Starts sampling every `intervalMs`; `stop()` returns the peak of (own RSS + children's RSS) in MB. */
-export function sampleProcessMemory(intervalMs = 50): { stop: () => { peakMb: number; childrenCounted: boolean; peakChildren: number } } {
+export interface MemoryPeak {
+  peakMb: number;
+  childrenCounted: boolean;
+  peakChildren: number;
+}
+
+/**
+ * Starts sampling `pid` (default: this process) and its analysis workers every `intervalMs`;
+ * `stop()` returns the peak of their summed RSS in MB.
+ */
+export function sampleProcessMemory(pid = process.pid, intervalMs = 50): { stop: () => MemoryPeak } {
   const childrenCounted = process.platform === "linux";
   let peakKb = 0;
   let peakChildren = 0;
   const sample = () => {
-    const own = process.memoryUsage().rss / 1024;
-    const children = childrenCounted ? childPids(process.pid) : [];
+    const own = pid === process.pid ? process.memoryUsage().rss / 1024 : rssKb(pid);
+    const children = childrenCounted ? childPids(pid) : [];
     peakChildren = Math.max(peakChildren, children.length);
-    peakKb = Math.max(peakKb, own + children.reduce((n, pid) => n + rssKb(pid), 0));
+    peakKb = Math.max(peakKb, own + children.reduce((n, child) => n + rssKb(child), 0));
   };
   sample();
   const timer = setInterval(sample, intervalMs);

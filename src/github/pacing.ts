@@ -54,12 +54,12 @@ export function githubPacing(env: NodeJS.ProcessEnv = process.env): GitHubPacing
 export function describePacing(pacing: GitHubPacing): { fields: Record<string, string>; message: string } {
   if (pacing.mode === "redis") {
     return {
-      fields: { github_pacing: "redis", redis: pacing.host },
+      fields: { write_pacing: "redis", redis: pacing.host },
       message: `GitHub write pacing: shared by every instance through Redis at ${pacing.host}`,
     };
   }
   return {
-    fields: { github_pacing: "process" },
+    fields: { write_pacing: "process" },
     message:
       "GitHub write pacing: per process (REDIS_URL is not set); several instances each pace alone and together may send GitHub that many times the write rate of one",
   };

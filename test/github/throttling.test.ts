@@ -202,7 +202,7 @@ describe("GitHub write pacing shared through Redis", () => {
       expect(githubPacing({})).toEqual({ mode: "process" });
       expect(githubPacing({ REDIS_URL: "  " })).toEqual({ mode: "process" });
       expect(describePacing({ mode: "process" })).toEqual({
-        fields: { github_pacing: "process" },
+        fields: { write_pacing: "process" },
         message: expect.stringMatching(/^GitHub write pacing: per process \(REDIS_URL is not set\)/),
       });
     });
@@ -211,7 +211,7 @@ describe("GitHub write pacing shared through Redis", () => {
       const pacing = githubPacing({ REDIS_URL: "redis://empathy:s3cret-pw@redis.internal:6380/2" });
       expect(pacing).toMatchObject({ mode: "redis", host: "redis.internal:6380" });
       const line = describePacing(pacing);
-      expect(line).toEqual({ fields: { github_pacing: "redis", redis: "redis.internal:6380" }, message: "GitHub write pacing: shared by every instance through Redis at redis.internal:6380" });
+      expect(line).toEqual({ fields: { write_pacing: "redis", redis: "redis.internal:6380" }, message: "GitHub write pacing: shared by every instance through Redis at redis.internal:6380" });
       expect(JSON.stringify(line)).not.toMatch(/s3cret|empathy:/);
       expect(githubPacing({ REDIS_URL: "rediss://:pw@cache.example.com" })).toMatchObject({ mode: "redis", host: "cache.example.com:6379" });
     });
@@ -294,9 +294,9 @@ describe("GitHub write pacing shared through Redis", () => {
       try {
         const port = await freePort();
         app = await startApp(appEnv({ secret: "s", githubHost, databasePath: join(dir, "reachable.sqlite") }, { REDIS_URL: guarded.url }), port);
-        await waitFor(() => /"github_pacing":"redis"/.test(app!.output()), 10_000, () => app!.output());
-        const line = app.output().split("\n").find((l) => l.includes('"github_pacing"'))!;
-        expect(JSON.parse(line)).toMatchObject({ github_pacing: "redis", redis: `127.0.0.1:${guarded.port}`, msg: `GitHub write pacing: shared by every instance through Redis at 127.0.0.1:${guarded.port}` });
+        await waitFor(() => /"write_pacing":"redis"/.test(app!.output()), 10_000, () => app!.output());
+        const line = app.output().split("\n").find((l) => l.includes('"write_pacing"'))!;
+        expect(JSON.parse(line)).toMatchObject({ write_pacing: "redis", redis: `127.0.0.1:${guarded.port}`, msg: `GitHub write pacing: shared by every instance through Redis at 127.0.0.1:${guarded.port}` });
         expect(app.output()).not.toContain("s3cret");
         expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
         const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);

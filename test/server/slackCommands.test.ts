@@ -3,7 +3,6 @@
  * loopback port, GitHub answered by the fake, Slack's response_url and Web API by nock.
  */
 import nock from "nock";
-import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { riskyFiles } from "../github/fixtures.js";
 import { SLACK_COMMAND_JOB } from "../../src/server/slackCommands.js";
 import { blockText, captureResponseUrl, commandBody, createSlackHarness, OPEN_ACCESS, postCommand, SIGNING_SECRET, type SlackHarness } from "./slackHarness.js";

@@ -222,6 +222,9 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
   const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
   const maxWhole = options.maxWholeFileChars ?? DEFAULT_MAX_WHOLE;
   const maxTaintSteps = options.maxTaintSteps ?? DEFAULT_MAX_TAINT_STEPS;
+  // One budget for every file this analyser parses, not one per call: a worker analyses one file
+  // per call, and its dead trees would otherwise wait for V8 (which does not see their size).
+  const budget = new ParsedTreeBudget();
 
   return {
     name: "ast-rules",
@@ -230,7 +233,6 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
       if (!ruleSet) throw loadError ?? new Error("AST rules not loaded");
       const findings: Finding[] = [];
       const skipped: SkippedItem[] = [];
-      const budget = new ParsedTreeBudget();
       for (const file of input.files ?? []) {
         let parsed = 0;
         try {

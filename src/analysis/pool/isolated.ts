@@ -5,7 +5,8 @@
  * the pull request is analysed as usual.
  */
 import { setMaxListeners } from "node:events";
-import { prepareAnalysis, UniqueResults, type AnalysisOptions } from "../analyze.js";
+import type { AnalysisOptions } from "../analyze.js";
+import { prepareAnalysis, UniqueResults } from "../prepare.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../limits.js";
 import type { AnalysisInput, AnalysisOutcome, SkippedItem } from "../types.js";
 import type { AnalysisPool, PoolOutcome } from "./pool.js";

@@ -8,7 +8,7 @@
  * each attribute its resource; only attributes on added lines are evidence. Without the whole
  * file, each hunk is read alone, its resource taken from the hunk header when git put it there.
  */
-import type { DiffFile, DiffLine, Prediction, Severity, SyncAnalyzer } from "../types.js";
+import type { DiffLine, Prediction, Severity, SyncAnalyzer } from "../types.js";
 import { contentOf, DiffIndex, isNotDeployed, makePrediction, safely, textLines } from "./predict.js";
 
 interface Attr {
