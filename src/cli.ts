@@ -5,6 +5,7 @@
  *   empathy jobs list|show|replay                            the app's job queue (its store)
  *   empathy deliveries list|show|replay                      outgoing webhook deliveries
  *   empathy data delete --repo OWNER/NAME | --user LOGIN     a repository's or a person's stored data
+ *   empathy store copy --to postgres://…                     the SQLite store copied into PostgreSQL
  * Exit codes: 0 fine, 1 the command's "no" (--fail-on reached, config problems, nothing replayed),
  * 2 usage or input error.
  */
@@ -15,6 +16,7 @@ import { DATA_USAGE, dataCommand } from "./cli/data.js";
 import { DELIVERIES_USAGE, deliveriesCommand } from "./cli/deliveries.js";
 import { JOBS_USAGE, jobsCommand } from "./cli/jobs.js";
 import { REVIEW_USAGE, reviewCommand } from "./cli/review.js";
+import { STORE_USAGE, storeCommand } from "./cli/storeCopy.js";
 
 export { InputError, UsageError, type CliIo } from "./cli/common.js";
 
@@ -26,13 +28,14 @@ Commands:
   jobs list|show|replay         the app's job queue and its dead letters
   deliveries list|show|replay   outgoing webhook deliveries and their dead letters
   data delete                   delete a repository's or a person's stored data
+  store copy                    copy the SQLite store into PostgreSQL (the app stopped)
 
 \`empathy <command> --help\` tells more. The jobs, deliveries and data commands work on the
-app's store (DATABASE_URL), also while the app runs.
+app's store (DATABASE_URL), also while the app runs; store copy only while it is stopped.
 `;
 
-const COMMANDS = ["review", "config", "jobs", "deliveries", "data"];
-const COMMANDS_HINT = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay and data delete (empathy --help)";
+const COMMANDS = ["review", "config", "jobs", "deliveries", "data", "store"];
+const COMMANDS_HINT = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
 
 export const COMMAND_USAGES: Record<string, string> = {
   review: REVIEW_USAGE,
@@ -40,6 +43,7 @@ export const COMMAND_USAGES: Record<string, string> = {
   jobs: JOBS_USAGE,
   deliveries: DELIVERIES_USAGE,
   data: DATA_USAGE,
+  store: STORE_USAGE,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -81,6 +85,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return deliveriesCommand(rest, io);
     case "data":
       return dataCommand(rest, io);
+    case "store":
+      return storeCommand(rest, io);
   }
   if (command.startsWith("-")) throw new UsageError(`${command} comes after a command (empathy review ${command} …); ${COMMANDS_HINT}`);
   const suggestion = didYouMean(command, COMMANDS);

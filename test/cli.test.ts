@@ -329,7 +329,7 @@ describe("empathy review", () => {
   });
 
   it("names the commands there are for an unknown command or an extra argument", async () => {
-    const commands = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay and data delete (empathy --help)";
+    const commands = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
     expect((await run(["lint"])).stderr).toMatch(new RegExp(`^empathy: unknown command "lint"; ${escape(commands)}\n`));
     expect((await run(["reveiw", "--diff", SAMPLE])).stderr).toMatch(/^empathy: unknown command "reveiw" \(did you mean review\?\); the commands are/);
     const extra = await run(["review", "--diff", SAMPLE, "now"]);

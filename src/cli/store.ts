@@ -29,8 +29,8 @@ export interface OpenedStore {
 const CLI_POOL_SIZE = 2;
 
 /** Where DATABASE_URL comes from, as for the app: `.env` over the environment. */
-function databaseUrl(io: CliIo, explicit: string | undefined): { url: string | undefined; from: string } {
-  if (explicit !== undefined) return { url: explicit, from: "--database" };
+export function databaseUrl(io: CliIo, explicit: string | undefined, option = "--database"): { url: string | undefined; from: string } {
+  if (explicit !== undefined) return { url: explicit, from: option };
   try {
     const dotenv = parseEnv(readFileSync(resolve(io.cwd, ".env"), "utf8"));
     if (dotenv.DATABASE_URL !== undefined && dotenv.DATABASE_URL.trim() !== "") return { url: dotenv.DATABASE_URL, from: "DATABASE_URL in .env" };
@@ -44,7 +44,23 @@ function databaseUrl(io: CliIo, explicit: string | undefined): { url: string | u
 
 export async function openOperatorStore(io: CliIo, explicit: string | undefined): Promise<OpenedStore> {
   const { url, from } = databaseUrl(io, explicit);
-  if (isPostgresUrl(url)) return openPostgres(url!.trim(), from);
+  if (isPostgresUrl(url)) {
+    const { store, shown } = await openPostgresStore(url!.trim(), from, CLI_POOL_SIZE);
+    return { store, shown };
+  }
+  const { full, shown } = existingSqliteFile(io, url, from);
+  try {
+    return { store: new SqliteStore(full), shown };
+  } catch (error) {
+    throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The SQLite file a store URL names (a path, sqlite:PATH), resolved from the current folder: it
+ * must exist and be a file. `shown`: relative to the current folder when inside it.
+ */
+export function existingSqliteFile(io: CliIo, url: string | undefined, from: string, option = "--database"): { full: string; shown: string } {
   let path: string;
   try {
     path = sqlitePathFromUrl(url);
@@ -56,18 +72,17 @@ export async function openOperatorStore(io: CliIo, explicit: string | undefined)
   const rel = relative(io.cwd, full);
   const shown = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? full : rel;
   if (!existsSync(full)) {
-    throw new InputError(`no store at ${full} (${from}): run empathy in the app's folder, set DATABASE_URL, or give --database PATH`);
+    throw new InputError(`no store at ${full} (${from}): run empathy in the app's folder, set DATABASE_URL, or give ${option} PATH`);
   }
   if (!statSync(full).isFile()) throw new InputError(`${shown} (${from}) is not a file`);
-  try {
-    return { store: new SqliteStore(full), shown };
-  } catch (error) {
-    throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
-  }
+  return { full, shown };
 }
 
-/** A PostgreSQL store: a database that cannot be reached is the same input error as a file that cannot be opened. */
-async function openPostgres(url: string, from: string): Promise<OpenedStore> {
+/**
+ * A PostgreSQL store, connected and migrated: a database that cannot be reached is the same
+ * input error as a file that cannot be opened. Messages name the URL without its password.
+ */
+export async function openPostgresStore(url: string, from: string, poolSize: number): Promise<{ store: PostgresStore; shown: string }> {
   const shown = describePostgresUrl(url);
   try {
     postgresPoolConfig({ connectionString: url }); // a malformed URL or sslmode: an error naming the setting
@@ -75,8 +90,19 @@ async function openPostgres(url: string, from: string): Promise<OpenedStore> {
     throw new InputError(`${(error as Error).message} (${from})`);
   }
   try {
-    return { store: await PostgresStore.open({ connectionString: url, poolSize: CLI_POOL_SIZE }), shown };
+    return { store: await PostgresStore.open({ connectionString: url, poolSize }), shown };
   } catch (error) {
-    throw new InputError(`${shown} (${from}) could not be opened as a store: ${(error as Error).message}`);
+    throw new InputError(`${shown} (${from}) could not be opened as a store: ${withoutPassword((error as Error).message, url)}`);
   }
+}
+
+/** A driver's message with the URL's password, should it quote it, masked. */
+export function withoutPassword(message: string, url: string): string {
+  let password = "";
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // not a URL: nothing to mask
+  }
+  return password.length > 0 ? message.replaceAll(password, "[REDACTED]") : message;
 }

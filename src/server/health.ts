@@ -19,7 +19,7 @@ import type { AnalysisPoolStats } from "../analysis/pool/pool.js";
 import type { GitHubHealth } from "../github/githubCalls.js";
 import { redactSecrets } from "../analysis/secrets.js";
 import { jobSubject } from "../jobs/queue.js";
-import type { JobStore, WebhookStore } from "../store/store.js";
+import type { JobStore, Store, WebhookStore } from "../store/store.js";
 
 const RECENT_DEAD_LETTERS = 5;
 
@@ -46,11 +46,8 @@ export interface HealthSources {
   storeTimeoutMs?: number;
 }
 
-/**
- * What the handler reads. A store with a `ping()` is asked that for readiness; otherwise the
- * job counts, one small indexed read, are the probe.
- */
-export type HealthStore = JobStore & Pick<WebhookStore, "countWebhookDeliveries"> & { ping?: () => Promise<unknown> };
+/** What the handler reads: the store's `ping()` (a `SELECT 1`) is the readiness probe. */
+export type HealthStore = JobStore & Pick<WebhookStore, "countWebhookDeliveries"> & Pick<Store, "ping">;
 
 export interface Readiness {
   ready: boolean;
@@ -76,7 +73,7 @@ export async function readiness(store: HealthStore, sources: HealthSources = {})
   if (life && !life.workerRunning) return { ready: false, reason: "the job worker is not running", checks };
   const timeoutMs = sources.storeTimeoutMs ?? READY_STORE_TIMEOUT_MS;
   try {
-    await withTimeLimit(() => (store.ping ? store.ping() : store.countJobs()), timeoutMs);
+    await withTimeLimit(() => store.ping(), timeoutMs);
     checks.store = "ok";
     return { ready: true, checks };
   } catch (err) {

@@ -102,6 +102,19 @@ const INSERT_PENDING_DELIVERIES = `INSERT INTO webhook_deliveries (id, registrat
  VALUES ${Array.from({ length: DELIVERY_ROWS_PER_INSERT }, () => "(?, ?, ?, ?, ?, 'pending', 0, 0, ?, NULL, ?, ?, NULL)").join(", ")}
  ON CONFLICT DO NOTHING`;
 
+/**
+ * Applies the migrations `db` has not had yet (schema_migrations must exist), in the caller's
+ * transaction: the store at open, `empathy store copy` on the file it copies.
+ */
+export function applySqliteMigrations(db: Database.Database): void {
+  const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+  }
+}
+
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   /** Prepared statements of the hot webhook paths, compiled once. */
@@ -143,23 +156,16 @@ export class SqliteStore implements Store {
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     // Under the write lock (BEGIN IMMEDIATE), the applied versions read inside it: processes
     // opening one file together apply each migration once, the others wait and find it done.
-    this.db
-      .transaction(() => {
-        const applied = new Set(
-          (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
-        );
-        for (const m of migrations) {
-          if (applied.has(m.version)) continue;
-          this.db.exec(m.sql);
-          this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
-        }
-      })
-      .immediate();
+    this.db.transaction(() => applySqliteMigrations(this.db)).immediate();
   }
 
   schemaVersion(): number {
     const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
     return row.v ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    this.stmt("SELECT 1").get();
   }
 
   async close(): Promise<void> {

@@ -379,6 +379,12 @@ export interface RetentionStore {
 }
 
 export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore, OperatorStore, DataDeletionStore {
+  /**
+   * The readiness probe's question (GET /health/ready): resolves when the store answers a
+   * trivial query (`SELECT 1`), rejects when it cannot (a closed store, a database that is down).
+   * It reads no table, so it stays cheap however large the store grows.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

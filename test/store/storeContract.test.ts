@@ -9,9 +9,9 @@
 import { jest } from "@jest/globals";
 import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
-import type { NewWebhookDelivery, NewWebhookEvent, Store, WebhookAttemptResult } from "../../src/store/store.js";
 import { storeBackends, type StorePair } from "./contractBackends.js";
 import { startPostgres, type PostgresServer } from "./postgresServer.js";
+import { delivery, enqueue, eventsOf, result } from "./storeFixtures.js";
 
 jest.setTimeout(60_000);
 
@@ -29,35 +29,6 @@ const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 const lease = (owner: string, expiresAt: number) => ({ owner, expiresAt });
 
-const delivery = (id: string, over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery => ({
-  id,
-  registrationId: "r1",
-  eventType: "test",
-  eventIds: [`e-${id}`],
-  body: "{}",
-  status: "pending",
-  nextAttemptAt: 1000,
-  ...over,
-});
-
-/** The events of these deliveries, each once. */
-const eventsOf = (...ds: NewWebhookDelivery[]): NewWebhookEvent[] =>
-  [...new Set(ds.flatMap((d) => d.eventIds))].map((id) => ({ id, eventType: "test", envelope: JSON.stringify({ id }) }));
-
-const enqueue = (s: Store, ds: NewWebhookDelivery[], now = 800) => s.enqueueWebhookEvent({ events: eventsOf(...ds), deliveries: ds, batchItems: [] }, now);
-
-const result = (deliveryId: string, over: Partial<WebhookAttemptResult> = {}): WebhookAttemptResult => ({
-  deliveryId,
-  status: "delivered",
-  statusCode: 200,
-  durationMs: 1,
-  error: null,
-  responseExcerpt: null,
-  nextAttemptAt: null,
-  attemptedAt: 1000,
-  ...over,
-});
-
 describe.each(storeBackends(() => server))("store contract: %s", (_name, open) => {
   let s: StorePair;
   beforeEach(async () => {
@@ -65,6 +36,16 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
   });
   afterEach(async () => {
     await s.close();
+  });
+
+  describe("ping", () => {
+    it("answers while the store is open and fails once it is closed", async () => {
+      await expect(s.a.ping()).resolves.toBeUndefined();
+      await expect(Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? s.a : s.b).ping()))).resolves.toHaveLength(10);
+      await s.b.close();
+      await expect(s.b.ping()).rejects.toThrow();
+      await expect(s.a.ping()).resolves.toBeUndefined(); // the other instance's store is its own
+    });
   });
 
   describe("reviews", () => {

@@ -136,6 +136,11 @@ export class PostgresBase {
     return row.v ?? 0;
   }
 
+  /** The readiness probe: one round trip, no table read. Rejects once the pool is closed. */
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
   private closing: Promise<void> | undefined;
 
   /** Ends the pool once (closing again waits for the same end). */
