@@ -322,3 +322,48 @@ describe("taint engine: work limit", () => {
     expect(shared.steps).toBe(2 * alone.steps);
   });
 });
+
+describe("taint engine: safe look-alikes and further sources (issue 10)", () => {
+  const go = (code: string, category?: Category) => sinkValue("go", code, category);
+  it.each([
+    ["a ternary allow-list on a member read", () => js("app.get('/', (req, res) => sink(LOCALES.includes(req.params.lang) ? req.params.lang : 'en'));", "path-traversal"), 1],
+    ["multer's stored path is the library's", () => js("app.post('/', (req, res) => sink(req.file.path));", "path-traversal"), 1],
+    ["multer's original name is the client's", () => js("app.post('/', (req, res) => sink(req.file.originalname));", "path-traversal"), 3],
+    ["placeholders mapped from ids", () => js("app.post('/', (req, res) => sink(req.body.ids.map((_, i) => `$${i + 1}`).join(',')));"), 1],
+    ["values mapped from ids stay input", () => js("app.post('/', (req, res) => sink(req.body.ids.map((id) => `'${id}'`).join(',')));"), 3],
+    ["split('/').pop() keeps no directory", () => js("app.get('/', (req, res) => sink(req.query.f.split('/').pop()));", "path-traversal"), 1],
+    ["a GraphQL resolver's arguments", () => js("const resolvers = { Query: { calc: (_p, args) => sink(args.expr) } };", "code-injection"), 3],
+    ["tRPC input", () => js("export const r = router({ calc: p.input(schema).query(({ input }) => sink(input.expr)) });", "code-injection"), 3],
+    ["an environment base keeps the origin fixed", () => js("app.get('/', (req, res) => sink(`${process.env.API_URL}/users/${req.params.id}`));", "ssrf").prefix?.endsWith("/users/"), true],
+    ["another module's constant", () => js("function f() { sink('SELECT * FROM ' + Tables.AUDIT); }"), 0],
+  ])("JavaScript: %s", (_title, run, expected) => {
+    const v = run();
+    expect(typeof v === "object" && v !== null ? (v as { level: number }).level : v).toBe(expected);
+  });
+
+  it.each([
+    ["type=int on request.args.get", "@app.get('/')\ndef f():\n    sink(request.args.get('n', type=int))", "path-traversal", 1],
+    ["a Werkzeug int converter", "@app.route('/r/<int:year>')\ndef f(year):\n    sink(year)", "path-traversal", 1],
+    ["an upload object is no path", "@app.post('/')\ndef f():\n    sink(request.files['data'])", "path-traversal", 3],
+    ["split('/')[-1]", "@app.get('/')\ndef f():\n    sink(request.args['p'].split('/')[-1])", "path-traversal", 1],
+    ["replace('/', '')", "@app.get('/')\ndef f():\n    sink(request.args['p'].replace('/', ''))", "path-traversal", 1],
+    ["a statement check that raises", "@app.get('/')\ndef f():\n    p = ROOT / request.args['p']\n    ensure_within_root(p)\n    sink(p)", "path-traversal", 1],
+    ["an assert", "@app.get('/')\ndef f():\n    p = (ROOT / request.args['p']).resolve()\n    assert p.is_relative_to(ROOT)\n    sink(p)", "path-traversal", 1],
+    ["a check of an archive member's name", "def f(zf):\n    for m in zf.infolist():\n        if '..' in m.filename:\n            raise ValueError()\n        sink(m)", "path-traversal", 1],
+    ["a GraphQL resolver's arguments", "class Q:\n    def resolve_calc(root, info, expr):\n        return sink(expr)", "code-injection", 3],
+    ["argparse arguments are the command line", "def main():\n    args = parser.parse_args()\n    sink(args.expr)", "code-injection", 3],
+    ["socket data", "def serve(conn):\n    sink(conn.recv(4096))", "insecure-deserialization", 3],
+    ["an environment path for a deserialiser is the operator's", "def f():\n    sink(os.environ['MODEL_PATH'])", "insecure-deserialization", 0],
+    ["min(int(x), 100)", "@app.get('/')\ndef f():\n    sink('LIMIT %d' % min(int(request.args['n']), 100))", "sql-injection", 1],
+  ])("Python: %s", (_title, code, category, level) => {
+    const v = py(code, category as Category);
+    // (an upload object is a source whose shape says it is no text)
+    if (_title === "an upload object is no path") expect(v.shape).toBe("object");
+    expect(v.level).toBe(level);
+  });
+
+  it("Go: filepath.Clean(\"/\" + name) stays under the root it is joined to", () => {
+    expect(go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean("/" + r.FormValue("f")))\n}', "path-traversal").level).toBe(1);
+    expect(go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean(r.FormValue("f")))\n}', "path-traversal").level).toBe(3);
+  });
+});

@@ -37,6 +37,7 @@ import {
   MODULE_CONTAINERS,
   MUTATING_METHODS,
   SAFE_RESULT,
+  UPLOAD_STORED_MEMBERS,
   containerMember,
   containerMethod,
   globalContainer,
@@ -223,7 +224,11 @@ const STRING_METHODS = new Set([
 ]);
 
 const VALIDATION =
-  /\.(?:includes|has|indexOf|contains|containsKey|test|match|matches|fullmatch|startsWith|startswith|isdigit|isalnum|isnumeric|isdecimal|isalpha|isidentifier|isInteger|isSafeInteger|MatchString|is_relative_to|relative_to|IsLocal)\s*\(|\bnot\s+in\b|\bin\s+[A-Za-z_]|\b(?:re\.(?:match|fullmatch|search)|isValid\w*|is_valid\w*|is_safe\w*|isSafe\w*|url_has_allowed_host_and_scheme|isAllowed\w*|is_allowed\w*|validat\w*|allowed\w*|is[A-Z][A-Za-z]*(?=\s*\()|ALLOWED\w*|whitelist\w*|allowlist\w*|_?check_(?!output\b|call\b)\w+(?=\s*\()|commonpath|slices\.Contains|strings\.HasPrefix|filepath\.Rel)\b/;
+  /\.(?:includes|has|indexOf|contains|containsKey|test|match|matches|fullmatch|startsWith|startswith|isdigit|isalnum|isnumeric|isdecimal|isalpha|isidentifier|isInteger|isSafeInteger|MatchString|is_relative_to|relative_to|IsLocal)\s*\(|\bnot\s+in\b|\bin\s+[A-Za-z_]|\b(?:re\.(?:match|fullmatch|search)|isValid\w*|is_valid\w*|is_safe\w*|isSafe\w*|url_has_allowed_host_and_scheme|isAllowed\w*|is_allowed\w*|validat\w*|allowed\w*|is[A-Z][A-Za-z]*(?=\s*\()|(?<![\w.])is_\w*(?:within|inside|under|safe|sub_?path|relative|contained|child|descendant)\w*(?=\s*\()|(?<![\w.])\w*(?:[wW]ithin|[iI]nside)\w*(?=\s*\()|ALLOWED\w*|whitelist\w*|allowlist\w*|_?check_(?!output\b|call\b)\w+(?=\s*\()|commonpath|commonprefix|slices\.Contains|strings\.Contains(?:Any)?(?=\s*\([^,()]+,\s*["'`](?:\.\.|\/|\\\\))|strings\.HasPrefix|filepath\.Rel)\b/;
+/** A split on "/" (`name.split("/")`, `p.rsplit("/", 1)`), whose last part has no directory in it. */
+const SPLIT_ON_SLASH = /\.r?split\s*\(\s*(?:["'`]\/["'`]|\/\\\/\/|\/\[[^\]]*\/[^\]]*\]\/)\s*(?:,\s*\d+\s*)?\)$/;
+/** A call made for its check alone, named for where a path may go: `ensure_within_root(p)`, `assertSafePath(full)`, `validate_path(p)`. */
+const STATEMENT_CHECK = /^(?:await\s+)?(?:[\w$]+\.)*_?(?:(?:ensure|assert|validate|verify|check|guard|require)_?\w*(?:[wW]ithin|[iI]nside|[uU]nder|[sS]afe|[tT]raversal|[cC]ontained)|(?:validate|verify)_?\w*(?:[pP]ath|[fF]ile[nN]ame))\w*\s*\(/;
 const NEGATED = /^\s*\(?\s*!(?!=)|^\s*not\s|\bnot\s+in\b|!==?|===?\s*-1\b|<\s*0\b|===?\s*false\b|==\s*False\b|\bis\s+None\b/;
 const EXITS = /\b(?:return|throw|raise|abort|continue|break|exit|panic|redirect)\b|http\.Error|sys\.exit|os\.Exit|\bnext\s*\(/;
 
@@ -248,6 +253,9 @@ const FILE_READERS = new Set(["readFileSync", "readFile", "open", "read_text", "
 const ownPath = (v: Val): boolean =>
   v.level <= SAFE || (v.level === UNKNOWN && v.state === true) || (v.level === SOURCE && !!v.source && !v.source.remote && /env/i.test(v.source.label) && !/argv|\bargs\b|stdin|input\(/i.test(v.source.label));
 
+/** Labels of environment reads (os.environ, os.getenv(), process.env, System.getenv(), os.Getenv()). */
+const ENV_LABEL = /(?:environ|getenv|Getenv|LookupEnv|\.env\b|process\.env)/;
+
 /** Tornado's RequestHandler accessors (`self.get_argument("q")`). */
 const TORNADO_SOURCES = new Set(["get_argument", "get_arguments", "get_query_argument", "get_query_arguments", "get_body_argument", "get_body_arguments", "get_cookie", "get_secure_cookie", "get_signed_cookie", "decode_argument"]);
 
@@ -260,7 +268,7 @@ const CONFIG_NAMES = /^(?:settings|config|conf|cfg|CONFIG|SETTINGS|[a-z]\w*_(?:c
 /** jQuery methods that read from the page when called without the value to set. */
 const JQUERY_GETTERS = new Set(["text", "html", "val", "attr", "prop", "data", "css"]);
 
-const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port"]);
+const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port", "Host", "Scheme"]);
 
 /** Rust's (ast-grep's) Unicode `\\w` and `\\s`, for JavaScript regexes with the `u` flag. */
 const RW = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
@@ -687,7 +695,8 @@ export class TaintEngine {
   private evalConditional(cond: SgNode | null, a: SgNode | null, b: SgNode | null): Val {
     const guardedBranch = (branch: SgNode | null, positive: boolean): Val => {
       const v = this.eval(branch);
-      if (v.level < UNKNOWN || !branch || !cond || this.kind(branch) !== "identifier") return v;
+      // (a name, or a member read like `req.params.lang`)
+      if (v.level < UNKNOWN || !branch || !cond || !(this.kind(branch) === "identifier" || (this.size(branch) <= 80 && DOTTED_NAME.test(branch.text())))) return v;
       if (this.validates(cond, [branch.text()]) && NEGATED.test(cond.text()) !== positive) return { ...safe(), text: v.text };
       return v;
     };
@@ -818,6 +827,11 @@ export class TaintEngine {
   private fromMemberSource(m: MemberSource | undefined, at: SgNode): Val | undefined {
     if (!m) return undefined;
     if (m.container) return containerVal(m.container);
+    // An address from the environment (`${process.env.USER_SERVICE_URL}/users/${id}`) is a configured origin,
+    // like `settings.USER_SERVICE`: its name stands for it, so a path put after it keeps the origin fixed.
+    if (m.source && !m.source.remote && (this.opts.category === "ssrf" || this.opts.category === "open-redirect") && ENV_LABEL.test(m.source.label)) return clean(this.label(at));
+    // A deserialiser handed the environment's value (`joblib.load(os.environ["MODEL_PATH"])`) loads the operator's own file.
+    if (m.source && !m.source.remote && this.opts.category === "insecure-deserialization" && ENV_LABEL.test(m.source.label)) return clean("");
     if (m.source) return sourced(this.label(at), m.source.remote);
     return undefined;
   }
@@ -842,6 +856,9 @@ export class TaintEngine {
     if (/^(?:queryParamMap|paramMap|queryParams|fragment)$/.test(name) && /route/i.test(this.head(at, 80))) return sourced(this.label(at), true);
     // Names inside an archive are chosen by whoever made it (zip slip): adm-zip's entry.entryName.
     if (name === "entryName" && base.level >= UNKNOWN) return sourced(this.label(at), true);
+    // An upload (`request.files["data"]`, its `.stream`, FastAPI's `upload.file`) is a file object, not a
+    // path: `pd.read_csv(request.files["data"])` reads the upload. Its `.filename` is the client's text.
+    if (base.level === SOURCE && this.uploadObject(base, name)) return { ...derived(base), shape: "object" };
     if (base.level === SOURCE) {
       const v = derived(base);
       // Name the source by the longest plain member chain: `req.query.file`, not `req.query`.
@@ -853,6 +870,13 @@ export class TaintEngine {
     return unknown();
   }
 
+  /** For paths: whether `base[name]` / `base.name` is an uploaded file object (see member). */
+  private uploadObject(base: Val, name: string): boolean {
+    if (this.opts.category !== "path-traversal" || this.family !== "python") return false;
+    if (base.shape === "object") return name === "stream" || name === "file";
+    return !!base.source && /(?:^|\.)(?:files|FILES)$/.test(base.source.label) && name !== "getlist";
+  }
+
   private evalMember(n: SgNode, k: string): Val {
     const { object, name } = this.memberName(n, k);
     if (!object) return unknown();
@@ -861,7 +885,13 @@ export class TaintEngine {
     // A module's request object by its full name: `flask.request.args` after `import flask`.
     const moduleContainer = MODULE_CONTAINERS[this.family]?.[name === "request" && this.size(n) <= 40 ? n.text() : ""];
     if (moduleContainer) return containerVal(moduleContainer);
-    const v = this.member(this.eval(object), name, n);
+    const ov = this.eval(object);
+    // req.file.path (multer), files.doc.filepath (formidable): where the upload library stored the upload, its own name
+    if (this.family === "js" && ov.level === SOURCE && ov.source && UPLOAD_STORED_MEMBERS.has(name) && /(?:^|\.)files?(?:$|[.\[])/.test(ov.source.label)) return safe();
+    // Tables.AUDIT, Status.ACTIVE, constants.TABLE_NAME: an upper-case member of a name this file does
+    // not define is another module's constant or an enum value (a request's GET/POST/FILES are containers).
+    if (ov.level === UNKNOWN && !ov.container && !ov.source && /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(name) && name.length >= 2 && this.kind(object) === "identifier" && !/^(?:self|this|cls|req|request|ctx|event|r|c)$/.test(object.text())) return clean("");
+    const v = this.member(ov, name, n);
     // self.cache_file, this.dir: the object's own state, set up from configuration.
     if (v.level === UNKNOWN && !v.container) {
       const ok = this.kind(object);
@@ -883,6 +913,8 @@ export class TaintEngine {
     const index = (fld(n, "index") ?? fld(n, "subscript"));
     // A lookup in a literal map or list is an allow-list: the result is one of its values.
     if (base.level <= SAFE && (base.shape === "object" || base.shape === "array")) return base.level === CLEAN ? clean("") : safe();
+    // name.split("/")[-1], name.rsplit("/", 1)[-1]: the last part, no directory in it
+    if (this.opts.category === "path-traversal" && index && /^-1$/.test(this.text(index)) && SPLIT_ON_SLASH.test(this.head(object, 200))) return safe();
     const key = index && this.syntax.stringKinds.has(this.kind(index)) ? stripQuotes(this.text(index)) : "[]";
     return this.member(base, key, n);
   }
@@ -959,10 +991,16 @@ export class TaintEngine {
     if (isSanitiser(category, dotted, name, sanitizers)) return safe();
     // x.replace(/[^a-z0-9]/g, "") and re.sub(r"[^\w]", "", x) keep only allowed characters.
     if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(this.text(args[0]))) return safe();
+    // name.replace("/", "") / name.replace(/[\/\\]/g, "_"): with no separator left, the name stays in its directory.
+    if (category === "path-traversal" && (name === "replace" || name === "replaceAll") && recv && args.length >= 2 && /^(?:["'`]\/["'`]|\/(?:\\\/|\[[^\]]*\/[^\]]*\])\/g?)$/.test(this.text(args[0])) && !/[/\\]/.test(stripQuotes(this.text(args[1])))) return safe();
     // Quote doubling (name.replace("'", "''")) is SQL string escaping.
     if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(this.text(args[0])) && /(["'])\1|\\/.test(stripQuotes(this.text(args[1])))) return safe();
     // path.normalize(p).replace(/^(\.\.(\/|\\|$))+/, ""): normalised first, the leading `..` parts are all there is to strip.
     if (category === "path-traversal" && (name === "replace" || name === "replaceAll") && recv && args.length >= 2 && /^(?:path\.)?(?:posix\.)?normalize\s*\(/.test(this.text(recv)) && /^\/\^[\s\S]*\\\.\\\./.test(this.text(args[0])) && /^(["'`])\1$/.test(this.text(args[1]))) return safe();
+    // request.args.get("page", type=int): Werkzeug converts the value (a number, a UUID, a flag) or drops it.
+    if (this.family === "python" && (name === "get" || name === "getlist") && recv && /^(?:int|float|bool|uuid\.UUID|UUID)$/.test(kwargs.has("type") ? this.text(kwargs.get("type")!) : "")) return safe("number");
+    // name.split("/").pop(): the last part, no directory in it
+    if (category === "path-traversal" && name === "pop" && recv && args.length === 0 && SPLIT_ON_SLASH.test(this.head(recv, 200))) return safe();
     const argVals = () => [...args, ...kwargs.values()].map((a) => this.eval(a));
     // jQuery: $(...) and the chains on it are element collections, not text (`card.append($("<h3>").text(name))`);
     // only getters (`.val()`, `.attr("href")`) return a page's data.
@@ -989,7 +1027,8 @@ export class TaintEngine {
       }
       if (FILE_READERS.has(name) && args.every((a) => ownPath(this.eval(a))) && !/^(?:req|request|ctx)$/.test(recvText)) {
         const rv0 = this.eval(recv);
-        if (rv0.level <= UNKNOWN && !rv0.container) return clean("");
+        // (a path under a directory from the environment, `Path(os.environ["CACHE"]) / key`, is the app's own too)
+        if ((rv0.level <= UNKNOWN || ownPath(rv0)) && !rv0.container) return clean("");
       }
       const rv = this.eval(recv);
       if (rv.container) {
@@ -1005,6 +1044,11 @@ export class TaintEngine {
       // `path.join(root, path.join("/", name))`: the inner join resolves every `..` against "/", so the
       // result stays under the root it is then joined to.
       if (category === "path-traversal" && this.family === "js" && /^(?:path\.)?(?:posix\.)?(?:join|normalize)$/.test(dotted) && args.length >= 2 && /^["'`][/\\]["'`]$/.test(this.text(args[0])) && this.underRoot(n)) return safe();
+      // filepath.Clean("/" + name): cleaned as a rooted path, every `..` stops at "/"; joined under a root it stays there.
+      if (category === "path-traversal" && this.family === "go" && /^(?:filepath|path)\.Clean$/.test(dotted) && args.length === 1) {
+        const a = this.eval(args[0]);
+        if (a.prefix !== undefined && a.prefix.startsWith("/")) return safe();
+      }
       if (PATH_JOIN.test(dotted) && isWrapper(this.family, dotted, name, true)) return concat(argVals());
       if (isFirstArgWrapper(this.family, dotted, name, true)) return derived(this.eval(args[0] ?? null));
       if (isCollection(this.family, dotted, name, true)) return { ...derived(join(argVals())), shape: "array" };
@@ -1013,6 +1057,13 @@ export class TaintEngine {
       if (BUILDING_METHODS.has(name)) return concat([rv, ...argVals()]);
       const src = this.fromMemberSource(sourceFunction(this.family, dotted, name), n);
       if (src) return src;
+      if (rv.level === SOURCE && name === "get" && this.uploadObject(rv, name)) return { ...derived(rv), shape: "object" };
+      // ids.map((_, i) => `$${i + 1}`), ids.map(() => "?"): what the callback returns, when nothing of the
+      // elements gets into it (placeholders for bound parameters)
+      if (this.family === "js" && (name === "map" || name === "flatMap") && rv.level >= UNKNOWN && args[0] && this.syntax.functionKinds.has(this.kind(args[0]))) {
+        const r = this.evalLocalCall(args[0], [], false);
+        if (r && r.level <= SAFE) return { ...r, shape: "array" };
+      }
       if (rv.level === SOURCE) return derived(rv);
       if (rv.level <= SAFE && (rv.shape === "object" || rv.shape === "array") && (name === "get" || name === "getOrDefault")) return clean("");
       // A getter of the application's configuration (`config.get("x")`, `idleConf.GetOption(...)`): fixed values.
@@ -1038,6 +1089,8 @@ export class TaintEngine {
     if (isCollection(this.family, dotted, name, false)) return { ...derived(join(argVals())), shape: "array" };
     if (isWrapper(this.family, dotted, name, false) || (this.family === "go" && name === "append")) return derived(join(argVals()));
     if (this.family === "go" && /^\[\]|^\(/.test(dotted)) return derived(join(argVals())); // []byte(x), (*T)(x)
+    // make([]string, n): an empty slice (what is put in it later is followed through append)
+    if (this.family === "go" && name === "make") return clean("", "array");
     const local = this.localFunction(name);
     if (local) return this.evalLocalCall(local, args, false) ?? unknown();
     return unknown();
@@ -1679,7 +1732,9 @@ export class TaintEngine {
       if (/\blen\(\s*$/.test(text.slice(Math.max(0, m.index - 6), m.index))) continue; // len(x) checks a size
       const rest = text.slice(m.index + name.length);
       const prop = /^\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)\s*(\()?/.exec(rest);
-      if (!prop || prop[2] || URL_PARTS.has(prop[1]) || /^(?:parents|parent)$/.test(prop[1])) return true;
+      // (a path's parents and parts: `ROOT not in p.parents`, `".." in p.parts`; an archive member's
+      // name: `".." in member.filename` checks the member `zf.extract(member)` writes)
+      if (!prop || prop[2] || URL_PARTS.has(prop[1]) || /^(?:parents|parent|parts|filename|name|arcname)$/.test(prop[1])) return true;
     }
     return false;
   }
@@ -1838,6 +1893,22 @@ export class TaintEngine {
           const list = guards.byKey.get(k);
           if (list) list.push(g);
           else guards.byKey.set(k, [g]);
+        }
+        continue;
+      }
+      // assert target.is_relative_to(ROOT); ensure_within_root(target); validatePath(full): a check that
+      // raises (or throws) when it fails guards what follows it
+      const sk = this.kind(sib);
+      if ((sk === "assert_statement" || (sk === "expression_statement" && STATEMENT_CHECK.test(this.head(sib, 120)))) && this.size(sib) < 400) {
+        const t = sib.text();
+        if (sk === "expression_statement" || VALIDATION.test(t)) {
+          const g: GuardIf = { start: this.span(sib).start, cond: sib, body: "", exits: true };
+          guards.items.push(g);
+          for (const k of dottedKeys(t)) {
+            const list = guards.byKey.get(k);
+            if (list) list.push(g);
+            else guards.byKey.set(k, [g]);
+          }
         }
         continue;
       }
@@ -2149,6 +2220,26 @@ export class TaintEngine {
     return false;
   }
 
+  /** A function in a GraphQL resolver map: `Query: { user: (parent, args) => ... }` (also `Mutation`, `Subscription`). */
+  private isGraphqlResolver(fn: SgNode): boolean {
+    let cur = this.parentOf(fn);
+    // (a pair `user: (...) => ...`, or a method `user(parent, args) { ... }` in the object)
+    if (cur && this.kind(cur) === "pair") cur = this.parentOf(cur);
+    else if (this.kind(fn) !== "method_definition") return false;
+    if (!cur || this.kind(cur) !== "object") return false;
+    const holder = this.parentOf(cur);
+    return !!holder && this.kind(holder) === "pair" && /^["']?(?:Query|Mutation|Subscription)["']?$/.test(fld(holder, "key")?.text() ?? "");
+  }
+
+  /** A tRPC procedure body: `publicProcedure.input(schema).query(({ input }) => ...)`. */
+  private isTrpcProcedure(fn: SgNode): boolean {
+    const args = this.parentOf(fn);
+    if (!args || this.kind(args) !== "arguments") return false;
+    const call = this.parentOf(args);
+    const callee = call ? fld(call, "function") : null;
+    return !!callee && /\.input\s*\([\s\S]*\.(?:query|mutation|subscription)$/.test(this.head(callee, 2000));
+  }
+
   private jsParams(fn: SgNode): Param[] {
     const list = fld(fn, "parameters");
     const single = fld(fn, "parameter");
@@ -2165,6 +2256,8 @@ export class TaintEngine {
     const lambdaName = /^(?:handler|lambdaHandler|lambda_handler)$|(?:^|\.)handler$/.test(fnName);
     const second = names[1] ?? "";
     const messageListener = this.isMessageListener(fn);
+    const graphqlResolver = names.length >= 2 && this.isGraphqlResolver(fn);
+    const trpcProcedure = patterns.length >= 1 && this.kind(patterns[0]) === "object_pattern" && this.isTrpcProcedure(fn);
     const nextRoute = /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/.test(fnName) && this.kind(fn) !== "method_definition";
     const out: Param[] = [];
     patterns.forEach((p, i) => {
@@ -2174,7 +2267,8 @@ export class TaintEngine {
       const typeText = fld(decl, "type")?.text() ?? "";
       let base: Val;
       // NestJS: @Body() dto, @Query("q") q, @Param("id") id, @Headers() h; @Req() req.
-      if (/^@(?:Body|Query|Param|Headers|Cookies|UploadedFiles?|HostParam)\b/.test(declText)) base = sourced(`@${declText.slice(1).split("(")[0]}() ${names[i] || "parameter"}`, true);
+      // (GraphQL resolvers' @Args("x") and WebSocket gateways' @MessageBody() too)
+      if (/^@(?:Body|Query|Param|Headers|Cookies|UploadedFiles?|HostParam|Args|MessageBody)\b/.test(declText)) base = sourced(`@${declText.slice(1).split("(")[0]}() ${names[i] || "parameter"}`, true);
       else if (/^@(?:Req|Request)\b/.test(declText)) base = containerVal("request");
       // Next.js route handlers: export async function GET(request, { params })
       else if (nextRoute && i === 0) base = containerVal("request");
@@ -2196,12 +2290,16 @@ export class TaintEngine {
       else if (i === 0 && (k === "object_pattern" || k === "identifier") && /^(?:res|reply|response|resp)$/.test(second)) base = containerVal("request");
       // Next.js pages: export default function Page({ params, searchParams }): the URL's
       else if (i === 0 && k === "object_pattern" && /\bsearchParams\b/.test(this.head(p, 200))) base = containerVal("url");
+      // GraphQL resolvers: Query: { user: (parent, args) => ... }: the arguments are the client's
+      else if (i === 1 && graphqlResolver) base = sourced("the GraphQL arguments", true);
       else base = unknown();
       if (k === "identifier") out.push({ name: p.text(), val: base, index: i });
       else
         this.jsPattern(p, [], (name, path) => {
           let v = base;
           for (const step of path) v = this.member(v, step, p);
+          // tRPC: procedure.input(schema).query(({ input, ctx }) => ...): `input` is what the client sent
+          if (i === 0 && trpcProcedure && path.length === 1 && path[0] === "input") v = sourced("the tRPC input", true);
           out.push({ name, val: v, index: i });
         });
     });
@@ -2214,9 +2312,15 @@ export class TaintEngine {
     const fnName = this.functionName(fn);
     // Route handlers: @app.route("/x/<name>"), @app.get("/items/{id}"), @router.post(...), @api_view.
     let decorated = false;
+    let cliCommand = false;
+    // Flask / Werkzeug converters: @app.route("/reports/<int:year>") hands the view a number (or a UUID)
+    const converted = new Set<string>();
     const parent = this.parentOf(fn);
     if (parent && this.kind(parent) === "decorated_definition") {
       decorated = this.named(parent).some((c) => this.kind(c) === "decorator" && /\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(|@api_view\b|@route\b/.test(c.text()));
+      // click / Typer commands: @click.argument("expr"), @cli.command(): the parameters are the command line
+      cliCommand = !decorated && this.named(parent).some((c) => this.kind(c) === "decorator" && /^@(?:click\.(?:argument|option|command)|\w+\.command)\s*\(/.test(c.text()));
+      if (decorated) for (const c of this.named(parent)) if (this.kind(c) === "decorator") for (const m of c.text().matchAll(/<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}/g)) converted.add(m[1] ?? m[2]);
     }
     // Django views: def detail(request, slug) / def get(self, request, pk) in a *View class: the
     // parameters after `request` are the URL's captures, when the function answers the request.
@@ -2227,6 +2331,9 @@ export class TaintEngine {
       at >= 0 &&
       (at === 1 || this.ownerOf(fn) === "") &&
       /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/.test(body ? this.head(body, 4000) : "");
+    // GraphQL resolvers (Graphene `resolve_x(root, info, **args)`, Ariadne, Strawberry): the parameters after `info` are the client's arguments
+    const infoAt = plain.indexOf("info");
+    const graphql = infoAt >= 0 && infoAt <= 1 && (/^resolve_/.test(fnName) || (!!parent && this.kind(parent) === "decorated_definition" && this.named(parent).some((c) => this.kind(c) === "decorator" && /@(?:strawberry\.(?:field|mutation)|\w+\.field\s*\()/.test(c.text()))));
     const names: string[] = [];
     const out: Param[] = [];
     items.forEach((p) => {
@@ -2249,17 +2356,24 @@ export class TaintEngine {
       const markerName = marker.split(".").pop() ?? "";
       let val: Val;
       if (name === "self" || name === "cls") val = unknown();
+      else if (converted.has(name)) val = safe("number");
       else if (/^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/.test(typeText)) val = safe("number");
       // Literal["a", "b"] or an Enum of this file: the framework accepts only the listed values.
       else if (/^(?:typing\.)?Literal\[/.test(typeText) || (/^[A-Z]\w*$/.test(typeText) && new RegExp(`\\bclass\\s+${typeText}\\s*\\((?:\\s*(?:str|int)\\s*,)?\\s*(?:enum\\.)?(?:Str|Int)?Enum\\b`).test(this.source()))) val = safe();
       // (Request, HttpRequest, WSGIRequest, func.HttpRequest)
       else if (name === "request" || name === "req" || /(?:\b|Http|WSGI|ASGI)Request\b/.test(typeText)) val = containerVal("request");
       else if (i === 0 && (name === "event" || /handler$/i.test(fnName)) && (/handler$/i.test(fnName) || /context/.test(list?.text() ?? ""))) val = containerVal("event", SOURCE, { label: "the event payload", remote: true });
+      // (an UploadFile is a file object for paths: its `.filename` is the client's text)
+      else if (/^UploadFile\b/.test(typeText) && this.opts.category === "path-traversal") val = { ...sourced(`parameter ${name}`, true), shape: "object" };
+      // Query(..., pattern=r"^[a-z0-9-]+$"), Annotated[str, Path(regex=...)], constr(pattern=...): FastAPI rejects anything else
+      else if ((FASTAPI_MARKERS.has(markerName) && /\b(?:regex|pattern)\s*=/.test(this.head(def!, 300))) || /\b(?:regex|pattern)\s*=/.test(typeText)) val = safe();
       else if (FASTAPI_MARKERS.has(markerName) || FASTAPI_MARKERS.has(typeText.split("[")[0])) val = sourced(`parameter ${name}`, true);
       else if (markerName === "Depends" || /Session|Depends|BackgroundTasks|Response|Connection|Engine/.test(typeText) || /^(?:db|session|conn|background_tasks|current_user|user|settings)$/.test(name)) val = unknown();
       else if (decorated) val = sourced(`route parameter ${name}`, true);
-      // (ids, pages and dates are usually `<int:...>` captures: numbers, not text)
-      else if (djangoView && i > at && (!def || this.kind(def) === "none") && !/^(?:pk|id|\w+_id|\w+_pk|year|month|day|page|num|number|count|index|version)$/.test(name)) val = sourced(`URL parameter ${name}`, true);
+      else if (graphql && i > infoAt) val = sourced(`GraphQL argument ${name}`, true);
+      else if (cliCommand && name !== "ctx") val = sourced(`command-line argument ${name}`, false);
+      // (ids, pages and dates are usually `<int:...>` captures: numbers, not text; slugs and UUIDs `<slug:...>` / `<uuid:...>`)
+      else if (djangoView && i > at && (!def || this.kind(def) === "none") && !/^(?:pk|id|\w+_id|\w+_pk|year|month|day|page|num|number|count|index|version|slug|\w+_slug|uuid|\w+_uuid)$/.test(name)) val = sourced(`URL parameter ${name}`, true);
       else val = unknown();
       out.push({ name, val, index: i });
     });

@@ -140,6 +140,10 @@ const BY_CATEGORY: Partial<Record<Category, string[]>> = {
     "getFileName",
     "sanitizeFilename",
     "sanitize_filename",
+    // Django's and slug helpers keep letters, digits, `-`, `_` and `.`: no separator
+    "get_valid_filename",
+    "slugify",
+    "filenamify",
     "encodeURIComponent",
     // an extension has no directory in it
     "filepath.Ext",
@@ -246,6 +250,9 @@ const WRAPPERS: Record<Family, string[]> = {
     "dict",
     "sorted",
     "reversed",
+    // min(int(limit), 100): one of its arguments
+    "min",
+    "max",
   ],
   go: [
     "fmt.Sprint",
@@ -383,6 +390,13 @@ export const SAFE_RESULT = new Set([
   "digest",
   "hexdigest",
 ]);
+
+/**
+ * Members of an uploaded file (multer's `req.file`, express-fileupload's `req.files.x`, formidable's
+ * files) that the upload library chose: where it stored the upload and its size. (`originalname`,
+ * `name` and `filename` can be the client's.)
+ */
+export const UPLOAD_STORED_MEMBERS = new Set(["path", "destination", "tempFilePath", "filepath", "newFilename", "size"]);
 
 /** Methods that put a value into a collection or builder: `x.push(v)` makes `x` carry `v`. */
 export const MUTATING_METHODS = new Set(["push", "unshift", "append", "extend", "add", "insert", "appendleft", "update", "set", "put", "WriteString"]);
@@ -592,6 +606,10 @@ export function sourceFunction(family: Family, dotted: string, last: string): Me
     case "python":
       if (dotted === "input" || dotted === "raw_input") return { source: { label: `${dotted}()`, remote: false } };
       if (dotted === "getenv" || dotted.endsWith("os.getenv")) return { source: { label: "os.getenv()", remote: false } };
+      // argparse: `args = parser.parse_args()` holds the command line
+      if (last === "parse_args" || last === "parse_known_args") return { source: { label: "the command-line arguments", remote: false } };
+      // what a network peer sent: conn.recv(4096), sock.recvfrom(...), await websocket.recv()
+      if (/^(?:recv|recvfrom|recv_string|recv_json)$/.test(last) && /(?:^|\.)(?:\w*sock\w*|conn|connection|client|client_socket|ws|websocket|request)\.\w+$/i.test(dotted)) return { source: { label: `${dotted}() (network data)`, remote: true } };
       return undefined;
     case "go":
       if (dotted === "mux.Vars") return { source: { label: "mux.Vars(r)", remote: true } };
