@@ -11,12 +11,6 @@
  */
 import { didYouMean } from "./config/didYouMean.js";
 import { UsageError, type CliIo } from "./cli/common.js";
-import { CONFIG_USAGE, configCommand } from "./cli/configCheck.js";
-import { DATA_USAGE, dataCommand } from "./cli/data.js";
-import { DELIVERIES_USAGE, deliveriesCommand } from "./cli/deliveries.js";
-import { JOBS_USAGE, jobsCommand } from "./cli/jobs.js";
-import { REVIEW_USAGE, reviewCommand } from "./cli/review.js";
-import { STORE_USAGE, storeCommand } from "./cli/storeCopy.js";
 
 export { InputError, UsageError, type CliIo } from "./cli/common.js";
 
@@ -34,17 +28,45 @@ Commands:
 app's store (DATABASE_URL), also while the app runs; store copy only while it is stopped.
 `;
 
-const COMMANDS = ["review", "config", "jobs", "deliveries", "data", "store"];
 const COMMANDS_HINT = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
 
-export const COMMAND_USAGES: Record<string, string> = {
-  review: REVIEW_USAGE,
-  config: CONFIG_USAGE,
-  jobs: JOBS_USAGE,
-  deliveries: DELIVERIES_USAGE,
-  data: DATA_USAGE,
-  store: STORE_USAGE,
+interface Command {
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * Each command's module, loaded when it is used: `empathy review` does not load the store
+ * drivers, nor `empathy jobs` the parsers (start-up time and memory).
+ */
+const COMMAND_MODULES: Record<string, () => Promise<Command>> = {
+  review: async () => {
+    const m = await import("./cli/review.js");
+    return { usage: m.REVIEW_USAGE, run: (args, io) => m.reviewCommand(args, io, COMMANDS_HINT) };
+  },
+  config: async () => {
+    const m = await import("./cli/configCheck.js");
+    return { usage: m.CONFIG_USAGE, run: (args, io) => m.configCommand(args, io, COMMANDS_HINT) };
+  },
+  jobs: async () => {
+    const m = await import("./cli/jobs.js");
+    return { usage: m.JOBS_USAGE, run: m.jobsCommand };
+  },
+  deliveries: async () => {
+    const m = await import("./cli/deliveries.js");
+    return { usage: m.DELIVERIES_USAGE, run: m.deliveriesCommand };
+  },
+  data: async () => {
+    const m = await import("./cli/data.js");
+    return { usage: m.DATA_USAGE, run: m.dataCommand };
+  },
+  store: async () => {
+    const m = await import("./cli/storeCopy.js");
+    return { usage: m.STORE_USAGE, run: m.storeCommand };
+  },
 };
+
+export const COMMANDS = Object.keys(COMMAND_MODULES);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -71,23 +93,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (command === undefined) throw new UsageError("give a command");
   if (command === "-h" || command === "--help" || command === "help") {
     const topic = command === "help" ? rest[0] : undefined;
-    io.stdout(topic !== undefined && COMMAND_USAGES[topic] ? COMMAND_USAGES[topic] : USAGE);
+    io.stdout(topic !== undefined && Object.hasOwn(COMMAND_MODULES, topic) ? (await COMMAND_MODULES[topic]()).usage : USAGE);
     return 0;
   }
-  switch (command) {
-    case "review":
-      return reviewCommand(rest, io, COMMANDS_HINT);
-    case "config":
-      return configCommand(rest, io, COMMANDS_HINT);
-    case "jobs":
-      return jobsCommand(rest, io);
-    case "deliveries":
-      return deliveriesCommand(rest, io);
-    case "data":
-      return dataCommand(rest, io);
-    case "store":
-      return storeCommand(rest, io);
-  }
+  if (Object.hasOwn(COMMAND_MODULES, command)) return (await COMMAND_MODULES[command]()).run(rest, io);
   if (command.startsWith("-")) throw new UsageError(`${command} comes after a command (empathy review ${command} …); ${COMMANDS_HINT}`);
   const suggestion = didYouMean(command, COMMANDS);
   throw new UsageError(`unknown command "${command}"${suggestion ? ` (did you mean ${suggestion}?)` : ""}; ${COMMANDS_HINT}`);

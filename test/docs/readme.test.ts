@@ -544,9 +544,9 @@ describe("the docs check", () => {
     }
 
     beforeAll(() => {
-      // Every --help in one process of the built CLI (its runCli and COMMAND_USAGES): quick.
-      const script = `import { runCli, COMMAND_USAGES } from ${JSON.stringify(new URL(`file://${join(ROOT, "lib", "cli.js")}`).href)};
-        const out = { commands: Object.keys(COMMAND_USAGES), runs: {} };
+      // Every --help in one process of the built CLI (its runCli and COMMANDS): quick.
+      const script = `import { runCli, COMMANDS } from ${JSON.stringify(new URL(`file://${join(ROOT, "lib", "cli.js")}`).href)};
+        const out = { commands: COMMANDS, runs: {} };
         for (const argv of JSON.parse(process.argv[1])) {
           let stdout = "", stderr = "";
           const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: () => "", cwd: process.cwd(), env: {} });
