@@ -22,7 +22,7 @@ import { EmpathyOS } from "../src/engine/empathyOS.js";
 import { EventBus } from "../src/events/bus.js";
 import { createEnvelope, isoNow, newEventId } from "../src/events/envelope.js";
 import { SqliteStore } from "../src/store/sqlite.js";
-import { WebhookManager } from "../src/webhooks/manager.js";
+import { WebhookManager } from "../src/delivery/manager.js";
 import { analysis, finding, prediction } from "../test/engine/fixtures.js";
 import { freePort } from "../test/process/appProcess.js";
 

@@ -30,8 +30,8 @@ import { openStore } from "./store/open.js";
 import { newInstanceId } from "./store/lease.js";
 import type { Store } from "./store/store.js";
 import type { Integration } from "./engine/types.js";
-import { WebhookManager, type WebhookManagerOptions } from "./webhooks/manager.js";
-import { webhookTuningFromEnv } from "./webhooks/settings.js";
+import { WebhookManager, type WebhookManagerOptions } from "./delivery/manager.js";
+import { webhookTuningFromEnv } from "./delivery/settings.js";
 
 export interface EmpathyHandles {
   store: Store;

@@ -7,8 +7,8 @@
 //   if (!result.ok) return reply(401, result.reason);
 //   if (seen.has(result.id)) return reply(200, "duplicate");   // the same webhook-id on every retry
 //
-// verify.d.mts beside it gives TypeScript its types. It behaves exactly as src/webhooks/receiver.ts
-// in the bot's repository (test/webhooks/receiverCopy.test.ts runs the same cases through both
+// verify.d.mts beside it gives TypeScript its types. It behaves exactly as src/delivery/receiver.ts
+// in the bot's repository (test/delivery/receiverCopy.test.ts runs the same cases through both
 // and through the reference Standard Webhooks verifier).
 //
 // Safe by default: only the Standard Webhooks signature is accepted. It signs `webhook-id`,

@@ -16,9 +16,9 @@
  *     payload_template: { text: "Prediction: {prediction} ({confidence:.0%})" }
  *     condition: 'confidence > 0.85 && "security" in tags'
  *     secret: ${EMPATHY_WEBHOOK_SECRET}
- *     verify_ssl: true            # default true
- *     timeout_seconds: 5          # default 5, at most 300
- *     retry_count: 3              # default 3, 0..20
+ *     verify_ssl: true            # default true      (limits and defaults: src/delivery/options.ts,
+ *     timeout_seconds: 5          # default 5, at most 300     the same for register() and
+ *     retry_count: 3              # default 3, 0..20           the integrations)
  *     batch_size: 10              # default 1 (no batching), at most 1000
  *     batch_timeout_seconds: 5    # default 5, at most 3600
  * network:
@@ -35,17 +35,18 @@
  * - Numbers and booleans may come from a variable (`timeout_seconds: ${TIMEOUT}`): numeric and
  *   true/false strings are accepted for numeric and boolean keys.
  * - Keys are the catalog's snake_case; an unknown key is an error (with a did-you-mean).
- * - `payload_template` is compiled at load (src/webhooks/template.ts), so a malformed
+ * - `payload_template` is compiled at load (src/delivery/template.ts), so a malformed
  *   placeholder stops start-up with its path in the template.
  * - `condition` is a CEL expression (https://cel.dev, via @marcbachmann/cel-js; never eval),
- *   parsed and type-checked at load. It is evaluated against the event's data plus the
- *   envelope's `event_type` (and `id`, `timestamp` where the data has no field of that name):
- *   call it with `eventTemplateData(envelope)` or with `(envelope.data, envelope)`.
+ *   parsed and type-checked at load by the one compiler of conditions (src/delivery/condition.ts,
+ *   also behind `registerConditional`). It is evaluated against the event's data plus the
+ *   envelope's `event_type` (always the envelope's: it wins over a data field of that name) and
+ *   `id`, `timestamp` (where the data has no field of that name).
  *   JSON numbers are CEL doubles: comparisons with int literals work (`level >= 4`), but
  *   arithmetic mixes need a double literal or a conversion (`level + 1.0`, `int(level) + 1`).
  *   A condition that fails at evaluation (a missing field, a type error) or returns anything
  *   but a boolean counts as false: the webhook does not fire.
- * - Conditions are bounded (src/webhooks/celCondition.ts): `matches()` runs on RE2 (linear
+ * - Conditions are bounded (src/delivery/celCondition.ts): `matches()` runs on RE2 (linear
  *   time; a literal pattern RE2 refuses stops start-up), loops nest at most 2 deep, the data a
  *   condition reads is capped, and a run past its time budget counts as false.
  * - The YAML itself is bounded (src/config/yamlLimits.ts): a file over 1 MB, with more than 100
@@ -58,29 +59,14 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node 
 import { z } from "zod";
 import { EVENT_TYPES } from "../events/catalog.js";
 import { integrationKeys, integrationsSchema, type IntegrationsConfig } from "../integrations/index.js";
-import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } from "../webhooks/template.js";
-import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../webhooks/signing.js";
-import { CelConditionError, compileCel, type ConditionSkipReporter } from "../webhooks/celCondition.js";
+import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } from "../delivery/template.js";
+import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../delivery/signing.js";
+import { compileCondition, ConditionError, type EventCondition } from "../delivery/condition.js";
+import { EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN, settingsFromConfig, webhookConfigKeys } from "../delivery/options.js";
 import { OPERATOR_CONFIG_YAML_LIMITS, parseBoundedDocument, YamlLimitError } from "./yamlLimits.js";
 import { DEFAULT_SLACK_ACCESS, SLACK_KNOWN_KEYS, slackAccessConfigSchema, type SlackAccessConfig } from "./slackAccessConfig.js";
 
 export const OPERATOR_CONFIG_FILE = "empathy.config.yml";
-
-export const WEBHOOK_DEFAULTS = {
-  verifySsl: true,
-  timeoutSeconds: 5,
-  retryCount: 3,
-  batchSize: 1,
-  batchTimeoutSeconds: 5,
-} as const;
-
-/** Data a condition reads: event data fields, plus `event_type` (and `id`, `timestamp`). */
-export type ConditionData = Record<string, unknown>;
-export type Condition = (
-  data: ConditionData,
-  envelope?: { event_type?: string; id?: string; timestamp?: string },
-  report?: ConditionSkipReporter,
-) => boolean;
 
 /** One webhook registration, in the camelCase of `WebhookManager.register`'s options. */
 export interface WebhookRegistrationConfig {
@@ -95,7 +81,8 @@ export interface WebhookRegistrationConfig {
   retryCount: number;
   batchSize: number;
   batchTimeoutSeconds: number;
-  condition?: Condition;
+  /** Compiled by src/delivery/condition.ts. */
+  condition?: EventCondition;
   conditionSource?: string;
   /** Where it was declared, `file:line`, for log lines. */
   location: string;
@@ -416,37 +403,20 @@ class YamlReader {
 // ---------------------------------------------------------------------------------------------
 // Schema
 
-const toNumber = (v: unknown): unknown => (typeof v === "string" && /^\s*-?\d+(?:\.\d+)?\s*$/.test(v) ? Number(v) : v);
-const toBoolean = (v: unknown): unknown => (typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v);
 const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
-
-const seconds = (max: number) =>
-  z.preprocess(toNumber, z.number({ error: "must be a number of seconds" }).gt(0, "must be more than 0 seconds").max(max, `must be at most ${max} seconds`));
-const integer = (min: number, max: number) =>
-  z.preprocess(
-    toNumber,
-    z
-      .number({ error: "must be a whole number" })
-      .int("must be a whole number")
-      .min(min, `must be from ${min} to ${max}`)
-      .max(max, `must be from ${min} to ${max}`),
-  );
 
 const webhookSchema = z
   .object({
     event_type: z
       .string({ error: 'must be an event type name or "*"' })
-      .regex(/^(?:\*|[A-Za-z0-9_][A-Za-z0-9_.:/-]*)$/, 'must be an event type name (letters, digits, _ . : / -) or "*"'),
+      .regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE),
     url: z.string({ error: "must be a URL" }),
     headers: z.preprocess(nullToUndefined, z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "header values must be strings" }), { error: "must be a mapping of header names to values" }).optional()),
     payload_template: z.unknown().optional(),
     condition: z.string({ error: "must be a CEL expression in a string" }).optional(),
     secret: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
-    verify_ssl: z.preprocess(toBoolean, z.boolean({ error: "must be true or false" })).optional(),
-    timeout_seconds: seconds(300).optional(),
-    retry_count: integer(0, 20).optional(),
-    batch_size: integer(1, 1000).optional(),
-    batch_timeout_seconds: seconds(3600).optional(),
+    // verify_ssl, timeout_seconds, retry_count, batch_size, batch_timeout_seconds: one definition (src/delivery/options.ts).
+    ...webhookConfigKeys,
   }, { error: "each webhook must be a mapping (event_type:, url:, ...)" })
   .strict();
 
@@ -520,11 +490,7 @@ function camelWebhook(w: WebhookInput): Omit<WebhookRegistrationConfig, "conditi
     eventType: w.event_type,
     url: w.url,
     headers: Object.fromEntries(Object.entries(w.headers ?? {}).map(([k, v]) => [k, String(v)])),
-    verifySsl: w.verify_ssl ?? WEBHOOK_DEFAULTS.verifySsl,
-    timeoutSeconds: w.timeout_seconds ?? WEBHOOK_DEFAULTS.timeoutSeconds,
-    retryCount: w.retry_count ?? WEBHOOK_DEFAULTS.retryCount,
-    batchSize: w.batch_size ?? WEBHOOK_DEFAULTS.batchSize,
-    batchTimeoutSeconds: w.batch_timeout_seconds ?? WEBHOOK_DEFAULTS.batchTimeoutSeconds,
+    ...settingsFromConfig(w),
   };
   if (w.payload_template !== undefined && w.payload_template !== null) out.payloadTemplate = w.payload_template;
   if (w.secret !== undefined) out.secret = w.secret;
@@ -631,37 +597,4 @@ function normalizeCidr(text: string): string | null {
   } catch {
     return null;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CEL conditions
-
-export class ConditionError extends Error {
-  override readonly name = "ConditionError";
-}
-
-/**
- * Compiles a CEL condition (bounded: src/webhooks/celCondition.ts); throws ConditionError
- * (syntax or type error, a non-boolean result type, a bound passed, a pattern RE2 refuses).
- * The function returns false when evaluation fails, gives a non-boolean, or is cut short by a
- * bound (its time budget, the data's size); `report` is then told why.
- * Call it with `eventTemplateData(envelope)`, or with `(envelope.data, envelope)`.
- */
-export function compileCondition(source: string): Condition {
-  let predicate: ReturnType<typeof compileCel>;
-  try {
-    predicate = compileCel(source);
-  } catch (err) {
-    if (!(err instanceof CelConditionError)) throw err;
-    throw new ConditionError(err.message);
-  }
-  return (data, envelope, report) => {
-    const context: Record<string, unknown> = { ...data };
-    if (envelope) {
-      if (envelope.id !== undefined && context.id === undefined) context.id = envelope.id;
-      if (envelope.timestamp !== undefined && context.timestamp === undefined) context.timestamp = envelope.timestamp;
-      if (envelope.event_type !== undefined) context.event_type = envelope.event_type;
-    }
-    return predicate(context, report);
-  };
 }

@@ -15,12 +15,13 @@ import { z } from "zod";
 import { redact, redactDeep } from "../analysis/secrets.js";
 import { SEVERITIES, type Severity } from "../analysis/types.js";
 import type { EventBus } from "../events/bus.js";
-import type { WebhookManager } from "../webhooks/manager.js";
-import { parseRetryAfter, type InterpretedFailure, type ResponseInfo } from "../webhooks/outcome.js";
-import type { PaceOptions, PayloadEnvelope } from "../webhooks/registration.js";
+import type { WebhookManager } from "../delivery/manager.js";
+import { parseRetryAfter, type InterpretedFailure, type ResponseInfo } from "../delivery/outcome.js";
+import type { PaceOptions, PayloadEnvelope } from "../delivery/registration.js";
+import { EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN, webhookConfigKeys } from "../delivery/options.js";
 import { severityRank, type NoticeEnvelope } from "./notice.js";
 
-export type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+export type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 
 export const DEFAULT_EVENTS: readonly string[] = ["level_4_prediction"];
 
@@ -41,9 +42,9 @@ export interface DeliveryOptions {
   minConfidence?: number;
   /** Events carrying a `severity` below this are not sent (events without one are). Default: medium (PagerDuty: high); `info` sends all. */
   minSeverity?: Severity;
-  /** Per attempt; default 5 (the manager's). */
+  /** Per attempt; default 5 (limits and defaults: src/delivery/options.ts, as for any webhook). */
   timeoutSeconds?: number;
-  /** Retries after the first attempt; default 3 (the manager's). */
+  /** Retries after the first attempt; default 3 (src/delivery/options.ts). */
   retryCount?: number;
 }
 
@@ -354,14 +355,14 @@ export const textSetting = () => z.string({ error: "must be a string" }).min(1, 
 export const listSetting = () =>
   z.array(z.string({ error: "must be a string" }).min(1, "must not be empty"), { error: "must be a list of strings" });
 
-/** The keys every delivering integration accepts. */
+/** The keys every delivering integration accepts (timeout_seconds and retry_count: the webhooks' own, src/delivery/options.ts). */
 export const deliveryKeys = {
   enabled: z.preprocess(toBoolean, z.boolean({ error: "must be true or false" })).optional(),
   events: z
     .array(
       z
         .string({ error: "must be an event type name" })
-        .regex(/^(?:\*|[A-Za-z0-9_][A-Za-z0-9_.:/-]*)$/, 'must be an event type name (letters, digits, _ . : / -) or "*"'),
+        .regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE),
       { error: "must be a list of event types" },
     )
     .min(1, "must list at least one event type")
@@ -370,8 +371,8 @@ export const deliveryKeys = {
     .optional(),
   min_confidence: z.preprocess(toNumber, z.number({ error: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1")).optional(),
   min_severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
-  timeout_seconds: z.preprocess(toNumber, z.number({ error: "must be a number of seconds" }).gt(0, "must be more than 0 seconds").max(300, "must be at most 300 seconds")).optional(),
-  retry_count: z.preprocess(toNumber, z.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be from 0 to 20").max(20, "must be from 0 to 20")).optional(),
+  timeout_seconds: webhookConfigKeys.timeout_seconds,
+  retry_count: webhookConfigKeys.retry_count,
   name: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, _ . -").optional(),
 };
 

@@ -22,7 +22,7 @@
  * then, not after the usual backoff.
  */
 import type { Severity } from "../analysis/types.js";
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import { escapeDatadog, fitEscaped, safeUrl } from "./markup.js";
 import { scaleColumn, scaleOverrideSetting, scaleSeverity, DATADOG_ALERT_TYPES, DATADOG_PRIORITIES, type DatadogAlertType, type DatadogPriority } from "./scale.js";

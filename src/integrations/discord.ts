@@ -20,7 +20,7 @@
  * header, and the webhook is held as long.
  */
 import type { Severity } from "../analysis/types.js";
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import { codeSpanText, escapeDiscord, fitEscaped, safeUrl } from "./markup.js";
 import {

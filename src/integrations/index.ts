@@ -22,7 +22,7 @@
  */
 import { z } from "zod";
 import type { Log } from "../github/types.js";
-import type { WebhookManager } from "../webhooks/manager.js";
+import type { WebhookManager } from "../delivery/manager.js";
 import { IntegrationConfigError, type FetchFn } from "./common.js";
 import { createDatadog, datadogConfigSchema, datadogOptionsFromConfig, type DatadogIntegration } from "./datadog.js";
 import { createDiscord, discordConfigSchema, discordOptionsFromConfig, type DiscordIntegration } from "./discord.js";

@@ -33,7 +33,7 @@
  */
 import { SEVERITIES, type Severity } from "../analysis/types.js";
 import type { Log } from "../github/types.js";
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import {
   callService,

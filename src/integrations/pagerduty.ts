@@ -24,7 +24,7 @@
  * 512 KB (bytes) PagerDuty accepts, even in a 4-byte script.
  */
 import type { Severity } from "../analysis/types.js";
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import { safeUrl } from "./markup.js";
 import { PAGERDUTY_SEVERITIES, scaleColumn, scaleOverrideSetting, scaleSeverity, type PagerDutySeverity } from "./scale.js";

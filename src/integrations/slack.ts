@@ -33,7 +33,7 @@
  * and links to the pull request when the event carries its URL, else to the repository's
  * prediction issues (label "empathy: prediction", the default of the repository config).
  */
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import {
   callService,

@@ -23,7 +23,7 @@
  * main text cut first), so a CJK prediction cannot overrun it. More than four requests a second
  * to one webhook are throttled: requests leave one at a time, 300 ms apart.
  */
-import type { InterpretedFailure, ResponseInfo } from "../webhooks/outcome.js";
+import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import {
   callService,

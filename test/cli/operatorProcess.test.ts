@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { Receiver } from "../webhooks/helpers.js";
+import { Receiver } from "../delivery/helpers.js";
 import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "../process/appProcess.js";
 
 const SECRET = "operator-cli-secret";

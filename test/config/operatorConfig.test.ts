@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  compileCondition,
-  ConditionError,
   loadOperatorConfig,
   OperatorConfigError,
   parseOperatorConfig,
   type OperatorConfig,
 } from "../../src/config/operatorConfig.js";
-import { eventTemplateData } from "../../src/webhooks/template.js";
-import type { ConditionSkip } from "../../src/webhooks/celCondition.js";
+import { compileCondition, ConditionError } from "../../src/delivery/condition.js";
+import { eventTemplateData } from "../../src/delivery/template.js";
+import type { ConditionSkip } from "../../src/delivery/celCondition.js";
 import { aliasBomb, wideAliases } from "../helpers/yamlBombs.js";
 
 const EXAMPLE = [

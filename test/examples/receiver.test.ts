@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { join } from "node:path";
 import { createReceiver, handleEvent, type DeliveryInfo } from "../../examples/receiver/server.js";
 import { EVENT_TYPES, type AnyEventEnvelope } from "../../src/events/catalog.js";
-import { empathySignature, signRequest } from "../../src/webhooks/signing.js";
+import { empathySignature, signRequest } from "../../src/delivery/signing.js";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
 

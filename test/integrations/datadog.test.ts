@@ -4,7 +4,7 @@
  */
 import nock from "nock";
 import { DATADOG_SITES, createDatadog, datadogApiBase, datadogEvent, datadogHoldMs, alertType } from "../../src/integrations/datadog.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, WindowLimit } from "./standIn.js";
 

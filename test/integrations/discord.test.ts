@@ -5,7 +5,7 @@
  */
 import nock from "nock";
 import { createDiscord, DISCORD_COLORS, discordHoldMs, discordMessage, fitDiscordLimits, interpretDiscordResponse } from "../../src/integrations/discord.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, WindowLimit } from "./standIn.js";
 

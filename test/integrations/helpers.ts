@@ -7,10 +7,10 @@ import nock from "nock";
 import type { EventBus } from "../../src/events/bus.js";
 import type { EventEnvelope } from "../../src/events/catalog.js";
 import type { SqliteStore } from "../../src/store/sqlite.js";
-import type { FetchLike } from "../../src/webhooks/transport.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import type { FetchLike } from "../../src/delivery/transport.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 
-export { waitFor, sleep, Receiver, captureLog } from "../webhooks/helpers.js";
+export { waitFor, sleep, Receiver, captureLog } from "../delivery/helpers.js";
 
 export type PredictionData = EventEnvelope<"level_4_prediction">["data"];
 

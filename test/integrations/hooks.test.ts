@@ -3,9 +3,9 @@
  * `buildPayload` (the body built in code at each attempt, never stored) and `interpretResponse`
  * (a service's own failure signals: a failure in a 200, a wait in a JSON body).
  */
-import { WebhookRegistrationError } from "../../src/webhooks/manager.js";
-import { interpretOutcome, type ResponseInfo } from "../../src/webhooks/outcome.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { WebhookRegistrationError } from "../../src/delivery/manager.js";
+import { interpretOutcome, type ResponseInfo } from "../../src/delivery/outcome.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { Receiver, storedText, waitFor } from "./helpers.js";
 
 describe("registration hooks", () => {

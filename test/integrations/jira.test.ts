@@ -9,7 +9,7 @@ import { IntegrationConfigError, IntegrationError } from "../../src/integrations
 import { buildIntegrations } from "../../src/integrations/index.js";
 import { createJira, jiraBaseUrl, jiraDescription, jiraFields, jiraIssueType, jiraPriority, jiraWikiDescription, type AdfNode } from "../../src/integrations/jira.js";
 import { toNotice } from "../../src/integrations/notice.js";
-import type { Setup } from "../webhooks/helpers.js";
+import type { Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 
 const EMAIL = "empathy-bot@acme.com";

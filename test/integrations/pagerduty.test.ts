@@ -7,7 +7,7 @@ import nock from "nock";
 import { buildIntegrations } from "../../src/integrations/index.js";
 import { createPagerDuty, PAGERDUTY_PAYLOAD_LIMIT_BYTES, pagerDutyEvent, pagerDutySeverity, pagerDutyThrottleBackoffMs } from "../../src/integrations/pagerduty.js";
 import { utf8Bytes } from "../../src/integrations/markup.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, WindowLimit } from "./standIn.js";
 

@@ -6,7 +6,7 @@
 import nock from "nock";
 import { IntegrationError } from "../../src/integrations/common.js";
 import { createSlack, interpretSlackResponse, slackMessage } from "../../src/integrations/slack.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, TokenBucket } from "./standIn.js";
 

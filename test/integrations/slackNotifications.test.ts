@@ -7,7 +7,7 @@ import nock from "nock";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
 import { buildIntegrations, parseIntegrationsConfig } from "../../src/integrations/index.js";
 import { slackMessage, slackPatternMessage, slackOptionsFromConfig, slackConfigSchema } from "../../src/integrations/slack.js";
-import type { Setup } from "../webhooks/helpers.js";
+import type { Setup } from "../delivery/helpers.js";
 import { analysis, finding } from "../engine/fixtures.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, waitFor } from "./helpers.js";
 

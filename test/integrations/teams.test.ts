@@ -6,7 +6,7 @@
 import nock from "nock";
 import { ADAPTIVE_CARD_SCHEMA, adaptiveCard, createTeams, fittedTeamsMessage, TEAMS_BODY_LIMIT_BYTES } from "../../src/integrations/teams.js";
 import { toNotice } from "../../src/integrations/notice.js";
-import { setup, type Setup } from "../webhooks/helpers.js";
+import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, WindowLimit } from "./standIn.js";
 

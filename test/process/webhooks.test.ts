@@ -14,7 +14,7 @@ import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { Receiver } from "../webhooks/helpers.js";
+import { Receiver } from "../delivery/helpers.js";
 import { freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "process-webhooks-secret";

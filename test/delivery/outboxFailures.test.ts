@@ -13,7 +13,7 @@ import { EventBus, EventHandlingError } from "../../src/events/bus.js";
 import type { AnyEventEnvelope } from "../../src/events/catalog.js";
 import { JobQueue } from "../../src/jobs/queue.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { OutboxWriteError } from "../../src/webhooks/manager.js";
+import { OutboxWriteError } from "../../src/delivery/manager.js";
 import { analysis, finding } from "../engine/fixtures.js";
 import { captureLog, prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 /**
- * Bounded CEL: the one compiler behind webhook conditions (the operator config's `condition:`
- * and `registerConditional({ condition: "…" })`). A condition runs on every event, over data
+ * Bounded CEL: the engine behind webhook conditions (condition.ts compiles them, for the operator
+ * config's `condition:` and `registerConditional({ condition: "…" })`). A condition runs on every event, over data
  * that pull requests shape (titles, paths, code), so whatever the operator writes, one
  * evaluation stays cheap:
  *
@@ -54,8 +54,6 @@ export type CelPredicate = (context: Record<string, unknown>, report?: Condition
 export interface CelCompileOptions {
   /** Default CONDITION_LIMITS.timeBudgetMs. */
   timeBudgetMs?: number;
-  /** Throw evaluation errors (a missing field) for the caller to log, instead of returning false. Bounds still give false. */
-  throwErrors?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,10 +276,7 @@ export function compileCel(source: string, options: CelCompileOptions = {}): Cel
       try {
         return withinBudget(() => program(data), budgetMs) === true;
       } catch (err) {
-        if (!isTimeout(err)) {
-          if (options.throwErrors) throw err;
-          return false;
-        }
+        if (!isTimeout(err)) return false;
         if (attempt >= 2) {
           report?.({ reason: "time_budget", message: `was stopped after its ${budgetMs} ms time budget, twice in a row` });
           return false;

@@ -3,7 +3,7 @@
  * `MemorySeenStore` remembers delivered `webhook-id`s so a retried delivery is handled once.
  * examples/receiver/ shows both in a small server. Receivers outside this repository copy
  * examples/receiver/verify.mjs, the same code with no import from this project (node:crypto
- * only); test/webhooks/receiverCopy.test.ts keeps the two identical in behaviour.
+ * only); test/delivery/receiverCopy.test.ts keeps the two identical in behaviour.
  *
  * Safe by default: only the Standard Webhooks signature is accepted. It signs `webhook-id`,
  * `webhook-timestamp` and the body together, so a captured delivery cannot be replayed outside
@@ -22,7 +22,7 @@
  *    must not downgrade it to the weaker scheme.
  *
  * Comparisons are constant-time (crypto.timingSafeEqual after a length check). `secret` may be a
- * list (key rotation): any of them may match. Keys are derived as src/webhooks/signing.ts does.
+ * list (key rotation): any of them may match. Keys are derived as src/delivery/signing.ts does.
  */
 import { timingSafeEqual } from "node:crypto";
 import {

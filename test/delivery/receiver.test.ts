@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Webhook } from "standardwebhooks";
-import { getHeader, MemorySeenStore, verifyWebhookSignature } from "../../src/webhooks/receiver.js";
-import { empathySignature, signRequest, standardWebhookHeaders } from "../../src/webhooks/signing.js";
+import { getHeader, MemorySeenStore, verifyWebhookSignature } from "../../src/delivery/receiver.js";
+import { empathySignature, signRequest, standardWebhookHeaders } from "../../src/delivery/signing.js";
 import { Receiver, setup, waitFor } from "./helpers.js";
 
 const body = JSON.stringify({ id: "evt_1", event_type: "test", timestamp: "2025-01-01T00:00:00.000Z", data: { note: "ünï 😀" } });

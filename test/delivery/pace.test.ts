@@ -4,8 +4,8 @@
  * answers), "accepted" 2xx statuses, a start-up check, values kept out of logs, and the answer's
  * rate-limit headers and attempt number handed to the interpreter.
  */
-import { WebhookRegistrationError } from "../../src/webhooks/manager.js";
-import type { ResponseInfo } from "../../src/webhooks/outcome.js";
+import { WebhookRegistrationError } from "../../src/delivery/manager.js";
+import type { ResponseInfo } from "../../src/delivery/outcome.js";
 import { StandIn } from "../integrations/standIn.js";
 import { setup, waitFor, type Setup } from "./helpers.js";
 

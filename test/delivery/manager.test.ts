@@ -3,9 +3,9 @@
  * catalog), conditions (functions and CEL), templates, delivery logs, dead-letter replay, and
  * what may appear in logs (origins, never full URLs or secrets).
  */
-import { WebhookRegistrationError } from "../../src/webhooks/manager.js";
-import { registrationId } from "../../src/webhooks/registration.js";
-import { webhookTuningFromEnv } from "../../src/webhooks/settings.js";
+import { WebhookRegistrationError } from "../../src/delivery/manager.js";
+import { registrationId } from "../../src/delivery/registration.js";
+import { webhookTuningFromEnv } from "../../src/delivery/settings.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 const prediction = (confidence: number, tags: string[]) => ({

@@ -1,4 +1,4 @@
-import { CelConditionError, compileCel, CONDITION_LIMITS, type ConditionSkip } from "../../src/webhooks/celCondition.js";
+import { CelConditionError, compileCel, CONDITION_LIMITS, type ConditionSkip } from "../../src/delivery/celCondition.js";
 
 function refusal(source: string): string {
   try {

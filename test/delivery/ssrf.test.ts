@@ -5,7 +5,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SsrfError, SsrfGuard, type LookupFn } from "../../src/webhooks/ssrf.js";
+import { SsrfError, SsrfGuard, type LookupFn } from "../../src/delivery/ssrf.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 const fixed =

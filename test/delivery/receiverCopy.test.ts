@@ -1,6 +1,6 @@
 /**
  * examples/receiver/verify.mjs is the receiver helper to copy outside this repository; it must
- * never drift from src/webhooks/receiver.ts. The same cases go through both (same result, reason
+ * never drift from src/delivery/receiver.ts. The same cases go through both (same result, reason
  * included) and through the reference Standard Webhooks verifier (`standardwebhooks`): whenever
  * ours accept a request as Standard Webhooks, the reference accepts it too, and the other way round.
  */
@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import * as copy from "../../examples/receiver/verify.mjs";
-import * as ours from "../../src/webhooks/receiver.js";
-import { empathySignature, signRequest, standardWebhookHeaders } from "../../src/webhooks/signing.js";
+import * as ours from "../../src/delivery/receiver.js";
+import { empathySignature, signRequest, standardWebhookHeaders } from "../../src/delivery/signing.js";
 
 const ROOT = join(import.meta.dirname ?? process.cwd(), "..", "..");
 const whsec = `whsec_${randomBytes(32).toString("base64")}`;
@@ -112,7 +112,7 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
     expect(text).not.toMatch(/\brequire\(|\bimport\(/);
   });
 
-  it("exports what src/webhooks/receiver.ts exports for receivers", () => {
+  it("exports what src/delivery/receiver.ts exports for receivers", () => {
     for (const name of ["verifyWebhookSignature", "getHeader", "MemorySeenStore", "DEFAULT_TOLERANCE_SECONDS"]) {
       expect(typeof (copy as Record<string, unknown>)[name]).toBe(typeof (ours as Record<string, unknown>)[name]);
     }
@@ -120,7 +120,7 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
   });
 
   const all = cases();
-  it.each(all.map((c) => [c.name, c] as const))("%s: the same result as src/webhooks/receiver.ts, and the reference agrees", (_name, c) => {
+  it.each(all.map((c) => [c.name, c] as const))("%s: the same result as src/delivery/receiver.ts, and the reference agrees", (_name, c) => {
     const payload = c.payload ?? body;
     const options = { now: NOW, ...c.options };
     const expected = ours.verifyWebhookSignature(payload as string, c.headers as ours.HeadersLike, c.secret, options);
@@ -159,7 +159,7 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
     expect(() => copy.signWebhook({ id: "msg_1", timestamp: NOW, body, secret: "" })).toThrow(/secret/);
   });
 
-  it("looks headers up as src/webhooks/receiver.ts does", () => {
+  it("looks headers up as src/delivery/receiver.ts does", () => {
     const h = sign(whsec);
     for (const headers of [h, new Headers(h), Object.entries(h), new Map(Object.entries(h)), { "Webhook-Signature": ["v1,a", "v1,b"] }, {}, null]) {
       for (const name of ["webhook-signature", "WEBHOOK-ID", "x-empathy-signature"]) {
@@ -168,7 +168,7 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
     }
   });
 
-  it("MemorySeenStore remembers and forgets as src/webhooks/receiver.ts's does", () => {
+  it("MemorySeenStore remembers and forgets as src/delivery/receiver.ts's does", () => {
     let clock = 0;
     const options = { ttlSeconds: 60, maxEntries: 2, now: () => clock };
     const stores = [new copy.MemorySeenStore(options), new ours.MemorySeenStore(options)];

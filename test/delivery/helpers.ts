@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventBus } from "../../src/events/bus.js";
-import { WebhookManager, type WebhookManagerOptions } from "../../src/webhooks/manager.js";
+import { WebhookManager, type WebhookManagerOptions } from "../../src/delivery/manager.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 
 export interface Received {

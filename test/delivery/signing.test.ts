@@ -6,7 +6,7 @@ import {
   signRequest,
   standardWebhookHeaders,
   standardWebhookKey,
-} from "../../src/webhooks/signing.js";
+} from "../../src/delivery/signing.js";
 
 const body = JSON.stringify({
   id: "evt_1",

@@ -4,7 +4,9 @@
  * after it (registrations are rebuilt from the operator config at every start).
  */
 import { createHash } from "node:crypto";
-import { CelConditionError, compileCel, type ConditionSkip, type ConditionSkipReporter } from "./celCondition.js";
+import type { ConditionSkip } from "./celCondition.js";
+import { compileCondition, ConditionError, type EventCondition } from "./condition.js";
+import { EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN, parsePace, parseSettings } from "./options.js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { knownFields, rootField } from "./catalogFields.js";
 import { standardWebhookKey } from "./signing.js";
@@ -21,23 +23,7 @@ export interface PayloadEnvelope {
 /** Builds a request body from the envelope, or from the batch's envelopes; a string is sent as is, anything else as JSON. */
 export type PayloadBuilder = (input: PayloadEnvelope | PayloadEnvelope[]) => unknown;
 
-/** A payload builder threw or returned nothing: the delivery is dead-lettered (retrying would not help). */
-export class PayloadBuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PayloadBuildError";
-  }
-}
-
-/**
- * Called with the event's data and its envelope (the operator config's compiled CEL conditions
- * read both). CEL conditions also take `report`, told when a run was cut short by a bound.
- */
-export type EventCondition = (
-  data: Record<string, unknown>,
-  envelope: { id: string; event_type: string; timestamp: string },
-  report?: ConditionSkipReporter,
-) => boolean;
+export type { EventCondition } from "./condition.js";
 
 /** Where a registration says its condition was cut short (the manager's logger). */
 export interface ConditionLogger {
@@ -58,15 +44,15 @@ export interface RegisterOptions {
   payloadTemplate?: unknown;
   /** Signs every request (X-Empathy-Signature and Standard Webhooks); `whsec_` secrets are base64. */
   secret?: string;
-  /** false accepts any TLS certificate (this registration only). Default true. */
+  /** false accepts any TLS certificate (this registration only). Default true. Limits and defaults of these five: options.ts. */
   verifySsl?: boolean;
-  /** Default 5. */
+  /** Per attempt, more than 0 and at most 300. Default 5. */
   timeoutSeconds?: number;
-  /** Retries after the first attempt. Default 3. */
+  /** Retries after the first attempt, 0..20. Default 3. */
   retryCount?: number;
-  /** Events per request; 1 (default) sends each event alone. */
+  /** Events per request, 1..1,000; 1 (default) sends each event alone. */
   batchSize?: number;
-  /** A partial batch is sent this long after its first event. Default 5. */
+  /** A partial batch is sent this long after its first event, more than 0 and at most 3,600. Default 5. */
   batchTimeoutSeconds?: number;
   /** Default: a hash of eventType, url and payloadTemplate. */
   id?: string;
@@ -119,7 +105,7 @@ export interface PaceOptions {
 }
 
 export interface ConditionalRegisterOptions extends RegisterOptions {
-  /** A function of the event data, or a CEL expression over it (`confidence > 0.85 && "security" in tags`). */
+  /** A function of the event data, or a CEL expression over it (`confidence > 0.85 && "security" in tags`; see condition.ts). */
   condition: EventCondition | string;
 }
 
@@ -189,36 +175,21 @@ export function safeOrigin(url: string): string {
   }
 }
 
-function numberOption(name: string, value: unknown, fallback: number, min: number, max: number, integer: boolean): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new WebhookRegistrationError(`${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 /**
- * A function is used as is; a string is a CEL expression, bounded (see celCondition.ts: RE2
- * regexes, limited nesting and data, a time budget). It holds only when it evaluates to true;
- * an evaluation error (a field the event lacks) is thrown, which the manager takes for "no
- * match", and a run cut short by a bound is false. It sees the data plus the
- * envelope's id, event_type and timestamp (a data field of the same name wins), like templates.
+ * A function is used as is; a string is compiled by condition.ts (the one compiler, shared with
+ * the operator config: bounded, and the envelope's event_type wins over a data field of that name).
  */
-export function compileCondition(condition: EventCondition | string): EventCondition {
+function conditionOf(condition: EventCondition | string): EventCondition {
   if (typeof condition === "function") return condition;
   if (typeof condition !== "string" || condition.trim() === "") {
     throw new WebhookRegistrationError("condition must be a function or a CEL expression");
   }
-  let predicate: ReturnType<typeof compileCel>;
   try {
-    // Evaluation errors reach the manager, which logs them (debug) as "did not match".
-    predicate = compileCel(condition, { throwErrors: true });
+    return compileCondition(condition);
   } catch (err) {
-    if (!(err instanceof CelConditionError)) throw err;
+    if (!(err instanceof ConditionError)) throw err;
     throw new WebhookRegistrationError(`condition: ${err.message}`);
   }
-  return (data, envelope, report) =>
-    predicate({ id: envelope.id, event_type: envelope.event_type, timestamp: envelope.timestamp, ...data }, report);
 }
 
 /**
@@ -241,6 +212,7 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
   if (options === null || typeof options !== "object") throw new WebhookRegistrationError("register: options must be an object");
   const { eventType, url } = options;
   if (typeof eventType !== "string" || eventType.trim() === "") throw new WebhookRegistrationError("eventType must be a non-empty string");
+  if (!EVENT_TYPE_PATTERN.test(eventType)) throw new WebhookRegistrationError(`eventType ${EVENT_TYPE_MESSAGE}, got ${JSON.stringify(eventType)}`);
   if (typeof url !== "string") throw new WebhookRegistrationError("url must be a string");
   let parsed: URL;
   try {
@@ -279,13 +251,9 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
       throw new WebhookRegistrationError(`secret for ${origin}: ${(err as Error).message}`);
     }
   }
-  if (options.verifySsl !== undefined && typeof options.verifySsl !== "boolean") {
-    throw new WebhookRegistrationError(`verifySsl for ${origin} must be a boolean`);
-  }
-  const timeoutSeconds = numberOption("timeoutSeconds", options.timeoutSeconds, 5, 0.001, 300, false);
-  const retryCount = numberOption("retryCount", options.retryCount, 3, 0, 50, true);
-  const batchSize = numberOption("batchSize", options.batchSize, 1, 1, 10_000, true);
-  const batchTimeoutSeconds = numberOption("batchTimeoutSeconds", options.batchTimeoutSeconds, 5, 0.001, 86_400, false);
+  const settings = parseSettings(options);
+  if (typeof settings === "string") throw new WebhookRegistrationError(`${settings} (${eventType} to ${origin})`);
+  const { verifySsl, timeoutSeconds, retryCount, batchSize, batchTimeoutSeconds } = settings;
 
   for (const hook of ["buildPayload", "interpretResponse"] as const) {
     if (options[hook] !== undefined && options[hook] !== null && typeof options[hook] !== "function") {
@@ -332,12 +300,12 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
     headers,
     template,
     secret,
-    verifySsl: options.verifySsl ?? true,
-    timeoutMs: Math.round(timeoutSeconds * 1000),
+    verifySsl,
+    timeoutMs: Math.max(1, Math.round(timeoutSeconds * 1000)),
     retryCount,
     batchSize,
-    batchTimeoutMs: Math.round(batchTimeoutSeconds * 1000),
-    condition: condition === null ? null : reportingCondition(compileCondition(condition), { id, eventType, origin }, context.log),
+    batchTimeoutMs: Math.max(1, Math.round(batchTimeoutSeconds * 1000)),
+    condition: condition === null ? null : reportingCondition(conditionOf(condition), { id, eventType, origin }, context.log),
     buildPayload,
     interpretResponse: options.interpretResponse ?? null,
     dedupe: options.dedupe !== false,
@@ -356,12 +324,9 @@ function buildPace(pace: PaceOptions | undefined, who: string): { key?: string; 
   if (pace.holdAfter !== undefined && pace.holdAfter !== null && typeof pace.holdAfter !== "function") {
     throw new WebhookRegistrationError(`pace.holdAfter for ${who} must be a function`);
   }
-  return {
-    key: pace.key,
-    concurrency: pace.concurrency === undefined ? null : numberOption("pace.concurrency", pace.concurrency, 1, 1, 1000, true),
-    intervalMs: numberOption("pace.intervalMs", pace.intervalMs, 0, 0, 3_600_000, false),
-    holdAfter: pace.holdAfter ?? null,
-  };
+  const numbers = parsePace(pace);
+  if (typeof numbers === "string") throw new WebhookRegistrationError(`${numbers} (${who})`);
+  return { key: pace.key, concurrency: numbers.concurrency ?? null, intervalMs: numbers.intervalMs, holdAfter: pace.holdAfter ?? null };
 }
 
 /**

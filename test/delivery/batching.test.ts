@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { WebhookRegistrationError } from "../../src/webhooks/manager.js";
+import { WebhookRegistrationError } from "../../src/delivery/manager.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 describe("WebhookManager batching", () => {

@@ -1,11 +1,12 @@
 /**
- * Conditions as registrations hold them: CEL strings compiled bounded (RE2 regexes, nesting
- * limits, a time budget), a run cut short counting as false and logged once per registration,
- * naming the registration and never the event data; and the same through the WebhookManager.
+ * Conditions as registrations hold them: CEL strings compiled by the one compiler
+ * (src/delivery/condition.ts, also the operator config's): bounded (RE2 regexes, nesting limits,
+ * a time budget), a run cut short counting as false and logged once per registration, naming the
+ * registration and never the event data; and the same through the WebhookManager.
  */
 import { jest } from "@jest/globals";
-import { compileCondition as compileOperatorCondition } from "../../src/config/operatorConfig.js";
-import { buildRegistration, compileCondition, WebhookRegistrationError, type EventCondition } from "../../src/webhooks/registration.js";
+import { compileCondition } from "../../src/delivery/condition.js";
+import { buildRegistration, WebhookRegistrationError } from "../../src/delivery/registration.js";
 import { captureLog, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 const envelope = { id: "evt_1", event_type: "level_4_prediction", timestamp: "2026-01-01T00:00:00.000Z" };
@@ -15,7 +16,7 @@ const HEAVY = 'ids.all(a, ids.all(b, !prediction.matches("x+y")))';
 const heavyData = () => ({ ids: Array.from({ length: 1_000 }, (_, i) => i), prediction: `${SECRETISH} ${"x".repeat(100_000)}` });
 
 describe("compileCondition (registrations)", () => {
-  it("runs the ReDoS pattern on RE2, sees the envelope's fields, and lets data fields win", () => {
+  it("runs the ReDoS pattern on RE2, sees the envelope's fields, and lets data fields win but event_type", () => {
     const started = Date.now();
     const redos = compileCondition('prediction.matches("^(a+)+$")');
     expect(redos({ prediction: "a".repeat(29) + "!" }, envelope)).toBe(false);
@@ -23,18 +24,22 @@ describe("compileCondition (registrations)", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(compileCondition('event_type == "level_4_prediction" && id == "evt_1"')({}, envelope)).toBe(true);
     expect(compileCondition('id == "mine"')({ id: "mine" }, envelope)).toBe(true);
+    // The envelope's event_type is the event's identity: a data field of that name does not win.
+    expect(compileCondition('event_type == "level_4_prediction"')({ event_type: "test" }, envelope)).toBe(true);
+    expect(compileCondition('event_type == "test"')({ event_type: "test" }, envelope)).toBe(false);
   });
 
-  it("throws evaluation errors for the manager to log as no match; a bound is simply false", () => {
-    expect(() => compileCondition("missing_field > 1")({}, envelope)).toThrow(/missing_field/);
+  it("counts evaluation errors and bounds as false", () => {
+    expect(compileCondition("missing_field > 1")({}, envelope)).toBe(false);
     expect(compileCondition("size(ids) > 0")({ ids: Array(2_000).fill(0) }, envelope)).toBe(false);
   });
 
   it("refuses what the bounds refuse, as a WebhookRegistrationError naming the condition", () => {
-    expect(() => compileCondition('p.matches("(a)\\\\1")')).toThrow(WebhookRegistrationError);
-    expect(() => compileCondition('p.matches("(a)\\\\1")')).toThrow(/^condition: matches\(\): .* is not an RE2 pattern/);
-    expect(() => compileCondition("l.all(a, l.all(b, l.all(c, true)))")).toThrow(/^condition: comprehensions .* nest at most 2 deep/);
-    expect(() => compileCondition("confidence >")).toThrow(/^condition: invalid CEL expression/);
+    const register = (condition: string) => () => buildRegistration({ eventType: "test", url: "https://x.test/h" }, condition);
+    expect(register('p.matches("(a)\\\\1")')).toThrow(WebhookRegistrationError);
+    expect(register('p.matches("(a)\\\\1")')).toThrow(/^condition: matches\(\): .* is not an RE2 pattern/);
+    expect(register("l.all(a, l.all(b, l.all(c, true)))")).toThrow(/^condition: comprehensions .* nest at most 2 deep/);
+    expect(register("confidence >")).toThrow(/^condition: invalid CEL expression/);
   });
 });
 
@@ -66,9 +71,9 @@ describe("buildRegistration: a condition cut short", () => {
     expect(logs.lines.map((l) => (l.obj as { reason: string }).reason)).toEqual(["time_budget", "time_budget", "data_limit"]);
   });
 
-  it("reports the operator config's compiled conditions the same way", () => {
+  it("reports conditions compiled beforehand (the operator config's) the same way", () => {
     const logs = captureLog();
-    const reg = buildRegistration(options, compileOperatorCondition(HEAVY) as EventCondition, { log: logs.log });
+    const reg = buildRegistration(options, compileCondition(HEAVY), { log: logs.log });
     expect(reg.condition!(heavyData(), envelope)).toBe(false);
     expect(reg.condition!(heavyData(), envelope)).toBe(false);
     expect(logs.lines.map((l) => l.level)).toEqual(["warn"]);

@@ -4,7 +4,7 @@ import {
   eventTemplateData,
   TemplateError,
   type TemplateEnvelope,
-} from "../../src/webhooks/template.js";
+} from "../../src/delivery/template.js";
 
 /** Renders one placeholder over { v: value }. */
 function fmt(value: unknown, spec: string): string {

@@ -1,0 +1,46 @@
+/** Types shared by the delivery parts and their callers: the logger they write to and a delivery log entry. */
+import type { WebhookAttemptStatus } from "../store/store.js";
+
+/** Pino-compatible subset. */
+export interface WebhookLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type DeliveryLogStatus = WebhookAttemptStatus | "accepted";
+
+export interface DeliveryLogEntry {
+  deliveryId: string;
+  /** The Standard Webhooks webhook-id: the delivery id. */
+  webhookId: string;
+  registrationId: string;
+  /** Origin of the registration's URL, when it is registered. */
+  origin: string | null;
+  eventType: string;
+  attempt: number;
+  /**
+   * delivered; accepted (a 2xx the registration names as "taken for later processing": Teams
+   * Workflows' 202; whether it was then posted is not reported back); failed (another attempt is
+   * scheduled); dead.
+   */
+  status: DeliveryLogStatus;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** At most 4 KB of the response body. */
+  responseExcerpt: string | null;
+  /** ISO 8601 */
+  attemptedAt: string;
+  /** ISO 8601, when another attempt is scheduled. */
+  nextAttemptAt: string | null;
+}
+
+export interface DeliveryLogQuery {
+  eventType?: string;
+  status?: DeliveryLogStatus;
+  deliveryId?: string;
+  since?: Date | number | string;
+  limit?: number;
+}
