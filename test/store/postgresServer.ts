@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { freePort } from "../process/appProcess.js";
+import { installDebianPackage } from "../support/debianPackage.js";
 
 /** Debian's server binaries (/usr/lib/postgresql/VERSION/bin, newest first), then PATH's. */
 function binDirs(): string[] {
@@ -23,8 +24,14 @@ function binDirs(): string[] {
 }
 
 function binary(name: string): string {
+  const find = () => binDirs().map((dir) => join(dir, name)).find((path) => existsSync(path));
+  let found = find();
+  if (!found) {
+    installDebianPackage("postgresql"); // a fresh machine (see test/support/debianPackage.ts)
+    found = find();
+  }
+  if (found) return found;
   const dirs = binDirs();
-  for (const dir of dirs) if (existsSync(join(dir, name))) return join(dir, name);
   throw new Error(`PostgreSQL's ${name} was not found (looked in ${dirs.join(", ")}): install Debian's postgresql package (.ci/run does)`);
 }
 

@@ -2,7 +2,7 @@
  * A throwaway Redis server for tests: Debian's `redis-server` on a free loopback port, with no
  * persistence (`--save ''`, `--appendonly no`) and its working directory in a temp dir, stopped
  * and deleted afterwards. If it cannot start, start() throws: a suite that needs it fails, it
- * never skips. (.ci/run installs the redis-server package where it is missing.)
+ * never skips. Where redis-server is missing, Debian's package is installed first (as root).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -10,12 +10,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "../process/appProcess.js";
+import { installDebianPackage } from "./debianPackage.js";
 
-/** Debian's binary, then PATH's. */
+/** Debian's binary, then PATH's; installed first where it is missing (see debianPackage.ts). */
 function redisServerBinary(): string {
   const dirs = ["/usr/bin", "/usr/sbin", "/usr/local/bin", ...(process.env.PATH ?? "").split(":").filter(Boolean)];
-  for (const dir of dirs) if (existsSync(join(dir, "redis-server"))) return join(dir, "redis-server");
-  throw new Error(`redis-server was not found (looked in ${dirs.join(", ")}): install Debian's redis-server package (.ci/run does)`);
+  const find = () => dirs.map((dir) => join(dir, "redis-server")).find((path) => existsSync(path));
+  let found = find();
+  if (!found) {
+    installDebianPackage("redis-server");
+    found = find();
+  }
+  if (!found) throw new Error(`redis-server was not found (looked in ${dirs.join(", ")}): install Debian's redis-server package (.ci/run does)`);
+  return found;
 }
 
 export interface RedisServer {
