@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { run } from "probot";
 import { APP_SHUTDOWN } from "./app.js";
-import { checkRedis, githubPacing, RedisUrlError } from "./github/pacing.js";
+import { checkRedis, githubPacing, RedisUrlError } from "./github/api/pacing.js";
 import app from "./index.js";
 import { processLog, processLogFlushed } from "./logging/processLog.js";
 

@@ -154,7 +154,7 @@ function removePath(obj: any, path: PropertyKey[]): any {
 }
 
 /**
- * One config file's text as the app reads it (src/github/repoConfigLoader.ts), with the same
+ * One config file's text as the app reads it (src/github/api/repoConfigLoader.ts), with the same
  * words for each file-level problem: bounded YAML (REPO_CONFIG_YAML_LIMITS), an empty file is an
  * empty mapping, anything but a mapping is refused. `raw` is null when the file is refused: the
  * review then runs with the defaults. For `empathy review` and `empathy config check`, which read

@@ -8,12 +8,12 @@
  * From the operator config (`integrations.github`), events can open issues in a tracking
  * repository (`repository: acme/incidents`), e.g. every level 5 "recurring problem" across all
  * repositories; the app's own prediction issues, in the pull request's repository, are separate
- * (src/github/predictionIssues.ts).
+ * (src/github/predictions/predictionIssues.ts).
  */
 import { z } from "zod";
 import type { EventBus, EventHandler } from "../events/bus.js";
 import type { AnyEventEnvelope, EventEnvelope } from "../events/catalog.js";
-import type { Log, Octokit, RepoRef } from "../github/types.js";
+import type { Log, Octokit, RepoRef } from "../github/api/types.js";
 import { deliveryKeys, eventFilter, IntegrationError, listSetting, type DeliveryOptions, DEFAULT_EVENTS, DEFAULT_MIN_SEVERITY, checkEvents } from "./common.js";
 import { codeSpanText, escapeGitHub, fitEscaped, safeUrl } from "./markup.js";
 import { contextLine, pct, toNotice, truncate, type NoticeEnvelope } from "./notice.js";

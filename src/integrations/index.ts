@@ -21,7 +21,7 @@
  * with `enabled: false`, is left out.
  */
 import { z } from "zod";
-import type { Log } from "../github/types.js";
+import type { Log } from "../github/api/types.js";
 import type { WebhookManager } from "../delivery/manager.js";
 import { IntegrationConfigError, type FetchFn } from "./common.js";
 import { createDatadog, datadogConfigSchema, datadogOptionsFromConfig, type DatadogIntegration } from "./datadog.js";

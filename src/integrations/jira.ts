@@ -32,7 +32,7 @@
  * can create a second issue.
  */
 import { SEVERITIES, type Severity } from "../analysis/types.js";
-import type { Log } from "../github/types.js";
+import type { Log } from "../github/api/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import {

@@ -4,7 +4,7 @@
  * prune never holds the database (or the process) long enough to delay a review or a webhook.
  * What is still needed is never touched (see RetentionStore).
  */
-import type { Log } from "../github/types.js";
+import type { Log } from "../github/api/types.js";
 import type { RetentionStore } from "../store/store.js";
 
 export const DEFAULT_RETENTION_DAYS = 30;

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnalysisPoolStats } from "../analysis/pool/pool.js";
-import type { GitHubHealth } from "../github/githubCalls.js";
+import type { GitHubHealth } from "../github/api/githubCalls.js";
 import { redactSecrets } from "../analysis/secrets.js";
 import { jobSubject } from "../jobs/queue.js";
 import type { JobStore, Store, WebhookStore } from "../store/store.js";
@@ -38,7 +38,7 @@ export interface Lifecycle {
 
 export interface HealthSources {
   pool?: () => AnalysisPoolStats;
-  /** Whether GitHub has been answering the app's calls (see github/githubCalls.ts). */
+  /** Whether GitHub has been answering the app's calls (see github/api/githubCalls.ts). */
   github?: () => GitHubHealth;
   /** For /health/ready; without it, readiness is the store's answer alone. */
   lifecycle?: () => Lifecycle;

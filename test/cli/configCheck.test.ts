@@ -11,8 +11,8 @@ import nock from "nock";
 import { Octokit as RestOctokit } from "@octokit/rest";
 import { runCli, type CliIo } from "../../src/cli.js";
 import { checkRepoConfigText } from "../../src/cli/repoConfigFile.js";
-import { loadRepoConfig } from "../../src/github/repoConfigLoader.js";
-import type { Octokit } from "../../src/github/types.js";
+import { loadRepoConfig } from "../../src/github/api/repoConfigLoader.js";
+import type { Octokit } from "../../src/github/api/types.js";
 import { aliasBomb } from "../helpers/yamlBombs.js";
 
 const API = "https://api.github.com";

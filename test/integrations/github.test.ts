@@ -6,7 +6,7 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { EventBus } from "../../src/events/bus.js";
 import { createGitHub, githubIssue, octokitForRepository, type GitHubIntegration } from "../../src/integrations/github.js";
-import type { Octokit } from "../../src/github/types.js";
+import type { Octokit } from "../../src/github/api/types.js";
 import { matchGitHubOperation, validateGitHubRequest } from "../helpers/githubApi.js";
 import { cleanNock, disableNet, emitPrediction, predictionEnvelope, waitFor } from "./helpers.js";
 

@@ -6,7 +6,7 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
 import { buildIntegrations, GitHubIntegration, IntegrationConfigError, parseIntegrationsConfig } from "../../src/integrations/index.js";
-import type { Octokit } from "../../src/github/types.js";
+import type { Octokit } from "../../src/github/api/types.js";
 import type { Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, storedText, waitFor } from "./helpers.js";
 

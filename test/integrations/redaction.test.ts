@@ -1,6 +1,6 @@
 /** Integrations pass the one redaction step: texts are redacted whole before they are cut, and every body sent is redacted. */
 import { withKnownSecrets } from "../../src/analysis/secrets.js";
-import { issueTitle } from "../../src/github/predictionIssues.js";
+import { issueTitle } from "../../src/github/predictions/predictionIssues.js";
 import { callService, serviceIntegration, type ServiceIntegration } from "../../src/integrations/common.js";
 import { truncate, type NoticeEnvelope } from "../../src/integrations/notice.js";
 import { FAKE } from "../analysis/fakeSecrets.js";

@@ -3,7 +3,7 @@
  * operator's `slack:` section given to the harness. A refused command must not touch GitHub.
  */
 import nock from "nock";
-import { PREDICTION_ISSUE_JOB } from "../../src/github/predictionIssues.js";
+import { PREDICTION_ISSUE_JOB } from "../../src/github/predictions/predictionIssues.js";
 import type { SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
 import { riskyFiles } from "../github/fixtures.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
