@@ -11,11 +11,11 @@
  *
  * Only callees and receivers are rewritten (never definitions, parameters or strings), and only
  * within one line, so line numbers hold. The scan of the import lines is linear; the second
- * parse happens only for files that rename one of the modules listed in knowledge.ts.
+ * parse happens only for files that rename one of the modules listed in taint/knowledge/modules.ts.
  */
 import type { SgNode } from "@ast-grep/napi";
 import type { Family } from "./languages.js";
-import { IMPORT_MODULES, QUALIFY_BARE } from "./taint/knowledge.js";
+import { IMPORT_MODULES, QUALIFY_BARE } from "./taint/knowledge/index.js";
 
 const PY_IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
 const PY_FROM = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]{0,2000}\)|[^\n#;]+)/gm;

@@ -5,7 +5,7 @@
  */
 import { kind as kindId, type NapiConfig } from "@ast-grep/napi";
 import { FAMILY, NAPI_LANG, type AstLanguage, type Family } from "../languages.js";
-import { MUTATING_METHODS } from "./knowledge.js";
+import { GO_DECODERS, MUTATING_METHODS } from "./knowledge/index.js";
 
 export interface FamilySyntax {
   functionKinds: ReadonlySet<string>;
@@ -27,10 +27,6 @@ export interface FamilySyntax {
 }
 
 const mutating = `^(?:${[...MUTATING_METHODS].join("|")})$`;
-
-/** Go functions that fill their `&target` argument from their input (a decoder, a framework's binder). */
-export const GO_DECODERS =
-  "Decode|Unmarshal|UnmarshalJSON|Bind|BindJSON|BindQuery|BindUri|BindHeader|BindXML|BindYAML|ShouldBind|ShouldBindJSON|ShouldBindQuery|ShouldBindUri|ShouldBindHeader|ShouldBindXML|ShouldBindYAML|ShouldBindWith|BindWith|BodyParser|QueryParser|ParamsParser|ReqHeaderParser|ReadJSON|ReadForm|ReadQuery";
 
 const kinds = (list: string[]): NapiConfig => ({ rule: { any: list.map((kind) => ({ kind })) } }) as NapiConfig;
 
