@@ -21,7 +21,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { EmpathyOS } from "../src/engine/empathyOS.js";
 import { EventBus } from "../src/events/bus.js";
 import { createEnvelope, isoNow, newEventId } from "../src/events/envelope.js";
-import { SqliteStore } from "../src/store/sqlite.js";
+import { SqliteStore } from "../src/store/sqlite/index.js";
 import { WebhookManager } from "../src/delivery/manager.js";
 import { analysis, finding, prediction } from "../test/engine/fixtures.js";
 import { freePort } from "../test/process/appProcess.js";

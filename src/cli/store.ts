@@ -9,7 +9,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { DEFAULT_DATABASE_PATH, isPostgresUrl, sqlitePathFromUrl } from "../store/open.js";
 import { describePostgresUrl, postgresPoolConfig, PostgresStore } from "../store/postgres/index.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { SqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/store.js";
 import { InputError, type CliIo } from "./common.js";
 

@@ -26,7 +26,7 @@ import type pg from "pg";
 import { migrations } from "./migrations.js";
 import { pgText } from "./postgres/base.js";
 import { postgresMigrations } from "./postgres/migrations.js";
-import { applySqliteMigrations } from "./sqlite.js";
+import { applySqliteMigrations } from "./sqlite/index.js";
 
 type Row = Record<string, unknown>;
 

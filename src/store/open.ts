@@ -5,7 +5,7 @@
  * PostgreSQL store connects and migrates first.
  */
 import { isPostgresUrl, PostgresStore } from "./postgres/index.js";
-import { SqliteStore } from "./sqlite.js";
+import { SqliteStore } from "./sqlite/index.js";
 import type { Store } from "./store.js";
 
 export { isPostgresUrl } from "./postgres/index.js";

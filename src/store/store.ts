@@ -323,7 +323,7 @@ export interface FeedbackStore {
   saveTransformationIssue(repo: string, patternKey: string, issueNumber: number): Promise<void>;
 }
 
-/** An open pull request's sensitive resources, as last reviewed (see github/coordinationResources.ts). */
+/** An open pull request's sensitive resources, as last reviewed (see github/coordination/coordinationResources.ts). */
 export interface OpenPullResources {
   prNumber: number;
   author: string;

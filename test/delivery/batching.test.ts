@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { WebhookRegistrationError } from "../../src/delivery/manager.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 

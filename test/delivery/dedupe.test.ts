@@ -3,7 +3,7 @@
  * not again on every push that still predicts it, also after a restart; other events and
  * registrations that opt out are delivered every time.
  */
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 

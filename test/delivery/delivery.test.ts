@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { freePort } from "../process/appProcess.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventBus } from "../../src/events/bus.js";
 import { WebhookManager, type WebhookManagerOptions } from "../../src/delivery/manager.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 
 export interface Received {
   method: string;

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { Receiver, setup, waitFor, type Setup } from "./helpers.js";
 
 describe("webhook managers of two instances on one SQLite file", () => {

@@ -12,7 +12,7 @@ import { INITIAL_TRUST, REJECT_DELTA } from "../../src/engine/trust.js";
 import { EventBus, EventHandlingError } from "../../src/events/bus.js";
 import type { AnyEventEnvelope } from "../../src/events/catalog.js";
 import { JobQueue } from "../../src/jobs/queue.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { OutboxWriteError } from "../../src/delivery/manager.js";
 import { analysis, finding } from "../engine/fixtures.js";
 import { captureLog, prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";

@@ -34,7 +34,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 
 const ROOT = resolve(import.meta.dirname ?? process.cwd(), "..", "..");
 const CLI = join(ROOT, "bin", "empathy.js");

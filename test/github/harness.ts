@@ -4,7 +4,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { empathyApp, type EmpathyHandles } from "../../src/app.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/store.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { Probot } from "probot";
 import { empathyApp, type EmpathyHandles } from "../../src/app.js";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { testPrivateKey } from "../helpers/keys.js";
 import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
 

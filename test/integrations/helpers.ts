@@ -6,7 +6,7 @@
 import nock from "nock";
 import type { EventBus } from "../../src/events/bus.js";
 import type { EventEnvelope } from "../../src/events/catalog.js";
-import type { SqliteStore } from "../../src/store/sqlite.js";
+import type { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { FetchLike } from "../../src/delivery/transport.js";
 import { setup, type Setup } from "../delivery/helpers.js";
 

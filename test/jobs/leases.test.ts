@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobLeaseLostError, JobQueue } from "../../src/jobs/queue.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 
 const quiet = () => ({ info: jest.fn(), warn: jest.fn(), error: jest.fn() });
 

@@ -1,6 +1,6 @@
 import { jest } from "@jest/globals";
 import { JobQueue, JobReleasedError, JobTimeoutError, backoffDelay } from "../../src/jobs/queue.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 
 const silent = { info: () => {}, warn: () => {}, error: jest.fn() };
 

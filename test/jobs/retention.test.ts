@@ -1,6 +1,6 @@
 /** The retention loop: batches with yields between them, a timer that never holds the process, a clean stop. */
 import { DEFAULT_RETENTION_DAYS, readRetentionDays, Retention } from "../../src/jobs/retention.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { RetentionStore } from "../../src/store/store.js";
 
 const DAY = 24 * 60 * 60_000;

@@ -4,7 +4,7 @@
  * 503 with a JSON reason otherwise) and /health (the detailed status, unchanged).
  */
 import { createServer, type Server } from "node:http";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { healthHandler, type HealthSources, type HealthStore, type Lifecycle } from "../../src/server/health.js";
 
 const RUNNING: Lifecycle = { started: true, workerRunning: true, stopping: false };

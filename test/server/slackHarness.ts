@@ -14,7 +14,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { empathyApp, type EmpathyHandles } from "../../src/app.js";
 import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../../src/config/operatorConfig.js";
 import { DEFAULT_SLACK_ACCESS, type SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { testPrivateKey } from "../helpers/keys.js";
 import { analyseInProcess } from "../helpers/inProcessAnalysis.js";

@@ -16,7 +16,7 @@ import { runCli, type CliIo } from "../../src/cli.js";
 import { COPIED_TABLES, NOT_COPIED, postgresColumnTypes } from "../../src/store/copy.js";
 import { migrations } from "../../src/store/migrations.js";
 import { PostgresStore } from "../../src/store/postgres/index.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { JobRecord, Store } from "../../src/store/store.js";
 import { startPostgres, type PostgresServer } from "./postgresServer.js";
 import { readEverything, SEED_TIME, seedEveryKind } from "./storeFixtures.js";

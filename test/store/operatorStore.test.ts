@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { NewWebhookDelivery } from "../../src/store/store.js";
 
 const envelope = (id: string, type: string, data: Record<string, unknown>) => JSON.stringify({ id, event_type: type, timestamp: "2025-01-01T00:00:00Z", data });

@@ -11,7 +11,7 @@ import { redactSecrets } from "../../src/analysis/secrets.js";
 import { COMMAND_JOB, parseCommand, type CommandJob } from "../../src/github/feedback/commands.js";
 import { ISSUE_CLOSED_JOB, type IssueClosedJob } from "../../src/github/feedback/feedback.js";
 import { commandLine, issueFacts } from "../../src/github/feedback/feedbackEvents.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { createHarness, type Harness } from "../github/harness.js";

@@ -5,7 +5,7 @@
  * different offsets run into each other), and prints what each claim returned by pull request.
  * Usage: node --import tsx rateSlotClaimer.ts DB CLAIMANT ROUNDS OFFSET START_AT NOW
  */
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 
 const [path, claimant, rounds, offset, startAt, now] = process.argv.slice(2);
 const n = Number(rounds);

@@ -1,5 +1,5 @@
 /** The store's retention deletes (migration 7): only what is old and finished goes, in bounded batches. */
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { NewWebhookDelivery } from "../../src/store/store.js";
 
 const DAY = 24 * 60 * 60_000;

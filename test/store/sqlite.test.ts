@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { readSettings } from "../../src/config/env.js";
 import { isPostgresUrl, openStore, sqlitePathFromUrl, DEFAULT_DATABASE_PATH } from "../../src/store/open.js";
 import { migrations } from "../../src/store/migrations.js";

@@ -273,7 +273,7 @@ describe("handoffs", () => {
 
 describe("coordination store (migration 5)", () => {
   it("keeps one record per open pull request and records each coordination step once", async () => {
-    const { SqliteStore } = await import("../../../src/store/sqlite.js");
+    const { SqliteStore } = await import("../../../src/store/sqlite/index.js");
     const store = new SqliteStore(":memory:");
     expect(store.schemaVersion()).toBeGreaterThanOrEqual(5);
     const record = { prNumber: 3, author: "bob", headSha: "1".repeat(40), url: "u", title: "t", resources: [{ key: "table:users" }] };

@@ -1,6 +1,6 @@
 /** The store's feedback tables (migration 4): shown items, the feedback log, suppressed findings and systemic-fix issues. */
 import { newTrustRecord } from "../../../src/engine/trust.js";
-import { SqliteStore } from "../../../src/store/sqlite.js";
+import { SqliteStore } from "../../../src/store/sqlite/index.js";
 
 describe("feedback store (migration 4)", () => {
   let store: SqliteStore;

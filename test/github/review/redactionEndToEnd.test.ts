@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
 import { FakeGitHub } from "../../helpers/fakeGitHub.js";
-import { SqliteStore } from "../../../src/store/sqlite.js";
+import { SqliteStore } from "../../../src/store/sqlite/index.js";
 import type { AnyEventEnvelope } from "../../../src/events/catalog.js";
 import { createDatadog, createDiscord, createJira, createPagerDuty, createSlack, createTeams } from "../../../src/integrations/index.js";
 import { createHarness, type Harness } from "../harness.js";

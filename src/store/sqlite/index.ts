@@ -1,0 +1,36 @@
+/**
+ * The SQLite store: the whole Store interface on one embedded SQLite file (WAL) through
+ * better-sqlite3, created and migrated on open; the default (openStore picks it for any
+ * DATABASE_URL that is not a postgres:// one). The same semantics as the PostgreSQL store;
+ * every statement is prepared once per store and kept (see SqliteBase.stmt).
+ *
+ * One part per area, each a file, stacked on the shared base (TypeScript's mixin pattern), as
+ * the PostgreSQL store is (src/store/postgres/index.ts):
+ *   base.ts               the handle, pragmas, migrations (../migrations.ts), statements, transactions
+ *   jobs.ts               the job queue, its operator commands and retention
+ *   reviews.ts            reviews, posted findings, summaries, prediction issues, coordination, rate slots
+ *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
+ *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
+ *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
+ *   deletion.ts           deleting a repository's or a person's data
+ */
+import type { Store } from "../store.js";
+import { SqliteBase } from "./base.js";
+import { SqliteDataDeletion } from "./deletion.js";
+import { SqliteFeedback } from "./feedback.js";
+import { SqliteJobs } from "./jobs.js";
+import { SqliteReviews } from "./reviews.js";
+import { SqliteWebhookDeliveries } from "./webhookDeliveries.js";
+import { SqliteWebhooks } from "./webhooks.js";
+
+export { applySqliteMigrations } from "./base.js";
+
+export class SqliteStore
+  extends SqliteDataDeletion(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteReviews(SqliteJobs(SqliteBase))))))
+  implements Store
+{
+  /** `path` is a file path or ":memory:"; the file (and its folder) is created and migrated as needed. */
+  constructor(path: string) {
+    super(path);
+  }
+}
