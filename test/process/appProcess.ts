@@ -39,9 +39,13 @@ export function appEnv(opts: { secret: string; githubHost: string; databasePath:
   };
 }
 
-export async function startApp(env: Record<string, string>, port: number): Promise<AppProcess> {
+/**
+ * Starts `node lib/main.js` (or `args`, e.g. `["--import", "tsx", "bench/scaleApp.ts"]`) on
+ * `port` and waits (at most `startupMs`) until `/health` answers.
+ */
+export async function startApp(env: Record<string, string>, port: number, args: string[] = ["lib/main.js"], startupMs = 20_000): Promise<AppProcess> {
   let output = "";
-  const child = spawn(process.execPath, ["lib/main.js"], {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -49,8 +53,20 @@ export async function startApp(env: Record<string, string>, port: number): Promi
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const app = { child, port, output: () => output, exited };
-  await waitFor(async () => (await health(port)) !== null, 20_000, () => `app did not start:\n${output}`);
+  try {
+    await waitFor(async () => (await health(port)) !== null, startupMs, () => `app did not start:\n${output}`);
+  } catch (err) {
+    child.kill("SIGKILL"); // not left running behind a failed start
+    throw err;
+  }
   return app;
+}
+
+/** The instance id the process logged at start (the owner of its leases in the store). */
+export function instanceId(app: AppProcess): string {
+  const m = /"instance_id":"([^"]+)"[^\n]*"msg":"instance started"|"msg":"instance started"[^\n]*"instance_id":"([^"]+)"/.exec(app.output());
+  if (!m) throw new Error(`no "instance started" line in the output:\n${app.output()}`);
+  return m[1] ?? m[2];
 }
 
 export async function health(port: number): Promise<any | null> {

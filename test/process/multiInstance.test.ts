@@ -1,69 +1,101 @@
 /**
- * Two app processes on one SQLite file and one GitHub stand-in: both started together on a new
- * file (migrated once), a burst of pull requests spread over both, some deliveries sent to both
- * (GitHub retrying through a load balancer), one process killed with SIGKILL in the middle and
- * started again. Every pull request is reviewed exactly once and no issue is opened twice: a
- * starting process leaves the other's running jobs alone, a dead one's are taken back when their
- * lease expires, and the same X-GitHub-Delivery makes one job whichever process receives it.
+ * Two app processes on one store (an SQLite file, and a real PostgreSQL database), one GitHub
+ * stand-in and one healthy outgoing-webhook endpoint: both started together on a new store
+ * (migrated once), a burst of pull requests spread over both, some deliveries sent to both
+ * (GitHub retrying through a load balancer), one process killed with SIGKILL in the middle (with
+ * webhook requests of its own on the wire) and started again.
+ *
+ * Reviews: every pull request is reviewed exactly once and no issue is opened twice: a starting
+ * process leaves the other's running jobs alone, a dead one's are taken back when their lease
+ * expires, and the same X-GitHub-Delivery makes one job whichever process receives it.
+ *
+ * Outgoing webhooks: no delivery is lost (every outbox row ends delivered, and the endpoint got
+ * every one of them), and the endpoint gets each webhook-id exactly once, except a delivery the
+ * killed process held in flight at the kill: the endpoint may have got it (it did here, on
+ * purpose) without the process living to record the answer, so it is sent again, under the same
+ * webhook-id, after its lease expires. Those, and only those, arrive twice, at most once more
+ * each; a receiver that dedupes by webhook-id (Standard Webhooks) sees every event once.
  */
-import { createServer, type Server } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
 import { riskyFiles } from "../github/fixtures.js";
-import { appEnv, freePort, health, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
+import { startPostgres, type PostgresServer } from "../store/postgresServer.js";
+import { FakeGitHubs, pullRequestOpened } from "../support/githubStandIn.js";
+import { HookReceiver, hookSecret, writeHookConfig } from "../support/hookReceiver.js";
+import { appEnv, freePort, health, instanceId, postWebhook, sign, startApp, waitFor, type AppProcess } from "./appProcess.js";
 
 const SECRET = "multi-instance-secret";
+const HOOK_SECRET = hookSecret("multi-instance hook key, 32 byte");
 const PULLS = 8;
 
-/** One stand-in per repository (each with its pull request #7), behind one server routing by the path's repository. */
-class FakeGitHubs {
-  readonly byRepo = new Map<string, FakeGitHub>();
-  private server: Server | null = null;
-
-  constructor(readonly fakes: FakeGitHub[]) {
-    for (const f of fakes) this.byRepo.set(`${f.owner}/${f.repo}`, f);
-  }
-
-  async listen(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c) => chunks.push(c));
-      req.on("end", async () => {
-        const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
-        const m = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path);
-        const fake = (m && this.byRepo.get(`${m[1]}/${m[2]}`)) || this.fakes[0];
-        const r = await fake.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
-        const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
-        res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
-        res.end(text);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as { port: number };
-    for (const f of this.fakes) f.baseUrl = `http://127.0.0.1:${port}/api/v3`;
-    return `127.0.0.1:${port}`;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+/** Reads the shared store from the test: the same SQL on both backends. */
+interface StoreProbe {
+  url: string;
+  rows<T>(sql: string): Promise<T[]>;
+  close(): Promise<void>;
 }
 
-describe("two app processes on one SQLite file", () => {
+interface Backend {
+  name: string;
+  open(dir: string): Promise<StoreProbe>;
+}
+
+let postgres: PostgresServer | null = null;
+
+const backends: Backend[] = [
+  {
+    name: "SQLite file",
+    async open(dir) {
+      const file = join(dir, "shared.sqlite");
+      return {
+        url: `sqlite:${file}`,
+        async rows<T>(sql: string) {
+          const db = new Database(file, { readonly: true });
+          try {
+            return db.prepare(sql).all() as T[];
+          } finally {
+            db.close();
+          }
+        },
+        async close() {},
+      };
+    },
+  },
+  {
+    name: "PostgreSQL database",
+    async open() {
+      postgres = await startPostgres(); // fails the suite if PostgreSQL cannot start: never skipped
+      const url = await postgres.createDatabase("multi_instance");
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return {
+        url,
+        async rows<T>(sql: string) {
+          return (await client.query(sql)).rows as T[];
+        },
+        async close() {
+          await client.end();
+        },
+      };
+    },
+  },
+];
+
+describe.each(backends)("two app processes on one $name", (backend) => {
   let dir: string;
   let github: FakeGitHubs;
+  let rx: HookReceiver;
+  let store: StoreProbe;
   let env: Record<string, string>;
   const running: AppProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "empathy-multi-"));
+    store = await backend.open(dir);
     const fakes = Array.from({ length: PULLS }, (_, i) => {
       const fake = new FakeGitHub({ html_url: `https://github.com/octo-org/shop-${i}/pull/7` });
       fake.repo = `shop-${i}`;
@@ -74,38 +106,50 @@ describe("two app processes on one SQLite file", () => {
     });
     github = new FakeGitHubs(fakes);
     const host = await github.listen();
-    env = appEnv({ secret: SECRET, githubHost: host, databasePath: join(dir, "shared.sqlite") }, {
+    rx = await new HookReceiver(HOOK_SECRET).listen();
+    const config = join(dir, "empathy.config.yml");
+    // Requests held by the endpoint until the kill must not time out meanwhile (a live process
+    // would then send them again, under the same webhook-id).
+    writeHookConfig(config, rx.url("/hook"), { timeoutSeconds: 300 });
+    env = appEnv({ secret: SECRET, githubHost: host, databasePath: join(dir, "unused.sqlite") }, {
+      DATABASE_URL: store.url,
       EMPATHY_JOB_BASE_DELAY_MS: "50",
       EMPATHY_ANALYSIS_WORKERS: "1",
-      // A killed process's claims are taken back by the other once their lease expires.
-      EMPATHY_LEASE_SECONDS: "2",
+      // A killed process's claims (jobs and webhook deliveries) are taken back once their lease
+      // expires; a live one renews its leases every second.
+      EMPATHY_LEASE_SECONDS: "3",
+      EMPATHY_CONFIG: config,
+      EMPATHY_WEBHOOK_BASE_DELAY_MS: "50",
+      EMPATHY_WEBHOOK_POLL_INTERVAL_MS: "200",
+      HOOK_SECRET,
       LOG_LEVEL: "info",
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const app of running) app.child.kill("SIGKILL");
-    await github.close();
+    await Promise.all(running.map((app) => app.exited));
+    await rx?.close();
+    await github?.close();
+    await store?.close();
+    await postgres?.stop();
+    postgres = null;
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function prEvent(fake: FakeGitHub): string {
-    const payload: any = withRepo(examplePayload("pull_request", "opened"), { owner: fake.owner, repo: fake.repo, installationId: 2 });
-    payload.pull_request.number = fake.pull.number;
-    payload.pull_request.head.sha = fake.pull.head.sha;
-    payload.pull_request.draft = false;
-    return JSON.stringify(payload);
-  }
-
-  it("reviews every pull request exactly once, with a process killed in the middle and started again", async () => {
+  it("reviews every pull request exactly once and loses no webhook delivery, with a process killed in the middle and started again", async () => {
+    // The endpoint is slow at first: it receives requests and answers them only after the kill,
+    // so the process killed dies with requests on the wire whose answer it never records.
+    rx.hold();
     const [portA, portB] = [await freePort(), await freePort()];
-    // Both start together on a new file: its migrations run once, under SQLite's write lock.
+    // Both start together on a new store: its migrations run once.
     let [a, b] = await Promise.all([startApp(env, portA), startApp(env, portB)]);
     running.push(a, b);
+    const killedId = instanceId(a);
 
     const fakes = github.fakes;
     for (const [i, fake] of fakes.entries()) {
-      const body = prEvent(fake);
+      const body = pullRequestOpened(fake);
       const delivery = { event: "pull_request", id: `burst-${i}`, body, signature: sign(body, SECRET) };
       // Spread over both; every third also to the other one (the same X-GitHub-Delivery twice).
       const first = i % 2 === 0 ? portA : portB;
@@ -113,33 +157,56 @@ describe("two app processes on one SQLite file", () => {
       if (i % 3 === 0) expect((await postWebhook(first === portA ? portB : portA, delivery)).status).toBe(200);
     }
 
-    // In the middle of the burst, A dies while GitHub is answering one of its reviews.
+    // In the middle of the burst, A dies while GitHub is answering one of its reviews and while
+    // the endpoint has received requests from A that A holds in flight in the outbox.
     const reviewsAsked = () => fakes.reduce((n, f) => n + f.find("POST", /\/pulls\/7\/reviews$/).length, 0);
-    await waitFor(() => reviewsAsked() >= 3, 60_000, () => `reviews did not start:\n${a.output()}\n${b.output()}`);
+    const heldBy = async (owner: string) =>
+      (await store.rows<{ id: string }>(`SELECT id FROM webhook_deliveries WHERE status = 'in_flight' AND lease_owner = '${owner}'`)).map((r) => r.id);
+    await waitFor(
+      async () => reviewsAsked() >= 3 && (await heldBy(killedId)).some((id) => rx.ids().has(id)),
+      60_000,
+      () => `reviews or webhook requests did not start: ${reviewsAsked()} reviews, ${rx.requests.length} webhook requests\n${a.output()}\n${b.output()}`,
+    );
     a.child.kill("SIGKILL");
     await a.exited;
+    // What A held when it died (in flight: sent and unanswered, or claimed ahead and not sent yet).
+    // Nobody can change these rows before their lease expires, seconds from now.
+    const heldAtKill = new Set(await heldBy(killedId));
+    const onTheWireAtKill = [...heldAtKill].filter((id) => rx.ids().has(id));
     // In the middle indeed: reviews on the wire at the kill, and pull requests not reviewed yet.
-    const reviewedAtKill = fakes.reduce((n, f) => n + f.reviews.length, 0);
+    const reviewedAtKill = github.reviews();
     const inMiddle = reviewsAsked() > reviewedAtKill && reviewedAtKill < PULLS;
+    rx.release(); // answers what B is waiting for; A's requests have no one to answer to
 
     a = await startApp(env, portA); // the same instance comes back, with a new instance id
     running.push(a);
+    const outbox = () => store.rows<{ id: string; status: string; owner: string | null }>("SELECT id, status, lease_owner AS owner FROM webhook_deliveries");
+    let last: Record<string, number> = {};
     await waitFor(
       async () => {
         const h = await health(portB);
-        return h !== null && h.jobs.queued === 0 && h.jobs.running === 0 && fakes.every((f) => f.reviews.length >= 1);
+        if (h === null || h.jobs.queued !== 0 || h.jobs.running !== 0 || !fakes.every((f) => f.reviews.length >= 1)) return false;
+        const rows = await outbox();
+        const received = rx.ids();
+        last = {};
+        for (const r of rows) {
+          const key = received.has(r.id) ? r.status : `${r.status}, not received`;
+          last[key] = (last[key] ?? 0) + 1;
+        }
+        return rows.length > 0 && rows.every((r) => r.status === "delivered" && received.has(r.id));
       },
       120_000,
-      () => `jobs did not finish: ${fakes.map((f) => f.reviews.length).join(",")}\n${a.output()}\n${b.output()}`,
+      () => `jobs or deliveries did not finish: reviews ${fakes.map((f) => f.reviews.length).join(",")}, outbox ${JSON.stringify(last)}\n${a.output()}\n${b.output()}`,
     );
 
     expect(inMiddle).toBe(true);
     // One job per delivery: a delivery sent to both made one job.
-    const db = new Database(join(dir, "shared.sqlite"), { readonly: true });
-    const jobs = db.prepare("SELECT dedupe_key AS key, status, lease_owner AS owner FROM jobs WHERE type = 'review_pull_request'").all() as { key: string; status: string; owner: string | null }[];
-    db.close();
+    const jobs = await store.rows<{ key: string; status: string; owner: string | null }>(
+      "SELECT dedupe_key AS key, status, lease_owner AS owner FROM jobs WHERE type = 'review_pull_request'",
+    );
     expect(jobs.map((j) => j.key).sort()).toEqual(fakes.map((_, i) => `delivery:burst-${i}`).sort());
     expect(jobs.every((j) => j.status === "done" && j.owner === null)).toBe(true);
+    expect((await health(portB)).jobs.dead).toBe(0);
     for (const fake of fakes) {
       expect(fake.reviews).toHaveLength(1);
       expect(fake.comments).toHaveLength(1);
@@ -149,6 +216,38 @@ describe("two app processes on one SQLite file", () => {
     }
     // The process that stayed took back what the killed one held, once its leases expired.
     expect(b.output() + a.output()).toMatch(/requeued jobs whose lease expired/);
+    expect(b.output() + a.output()).toMatch(/requeued webhook deliveries whose lease expired/);
+
+    // Outgoing webhooks. Nothing lost: every outbox row delivered, and received (checked by the
+    // wait above), and the endpoint got nothing that is not in the outbox.
+    const rows = await outbox();
+    expect(rows.every((r) => r.status === "delivered" && r.owner === null)).toBe(true);
+    expect([...rx.ids()].sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(rx.badSignatures).toBe(0);
+    // Nothing sent twice, but what the killed process held in flight: each of those at most once more.
+    const counts = rx.counts();
+    const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+    for (const id of twice) expect({ id, held_at_kill: heldAtKill.has(id), received: counts.get(id) }).toEqual({ id, held_at_kill: true, received: 2 });
+    // The requests A had on the wire at the kill came again from the living (at-least-once, same webhook-id).
+    expect(onTheWireAtKill.length).toBeGreaterThan(0);
+    for (const id of onTheWireAtKill) expect(counts.get(id)).toBe(2);
+    expect(twice.length).toBeLessThanOrEqual(heldAtKill.size);
+    // One event per webhook-id, always the same one under the same webhook-id, and no event in two deliveries.
+    const eventOf = new Map<string, string>();
+    for (const r of rx.requests) {
+      expect(r.envelope?.id).toEqual(expect.any(String));
+      expect(eventOf.get(r.webhookId) ?? r.envelope!.id).toBe(r.envelope!.id);
+      eventOf.set(r.webhookId, r.envelope!.id);
+    }
+    expect(new Set(eventOf.values()).size).toBe(eventOf.size);
+    // Every pull request's review was announced, and each prediction once (its dedupe key holds
+    // across processes even when the killed one's review ran again).
+    const envelopes = [...new Map(rx.requests.map((r) => [r.webhookId, r.envelope!])).values()];
+    const completed = new Set(envelopes.filter((e) => e.event_type === "interaction_completed").map((e) => e.data.repo));
+    expect([...completed].sort()).toEqual(fakes.map((f) => `${f.owner}/${f.repo}`).sort());
+    const predictions = envelopes.filter((e) => e.event_type === "level_4_prediction").map((e) => `${e.data.repo}:${e.data.fingerprint}`);
+    expect(predictions.length).toBeGreaterThan(0);
+    expect(new Set(predictions).size).toBe(predictions.length);
 
     for (const app of [a, b]) app.child.kill("SIGTERM");
     expect(await a.exited).toBe(0);
