@@ -105,119 +105,124 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
   const env = io.env ?? process.env;
   const settings = readSettings(env);
 
-  // The change.
-  let diffText: string;
-  let label: string;
-  if (values.git !== undefined) {
-    diffText = gitDiff(values.git, root ?? io.cwd);
-    label = values.git;
-  } else if (values.diff === "-") {
-    diffText = io.readStdin();
-    label = "standard input";
-    checkDiffText(diffText, "standard input");
-  } else {
-    diffText = readDiffFile(resolve(io.cwd, values.diff!), values.diff!);
-    label = basename(values.diff!);
-  }
-  const files = parseUnifiedDiff(diffText);
-  if (values.git !== undefined && files.length === 0) io.stderr(`empathy: git diff ${values.git} shows no changes: nothing to review\n`);
-
-  // The repository's config, as the app would read it.
-  const loaded = loadConfig(values, root, io, files);
-  for (const note of loaded.notes) io.stderr(`empathy: ${note}\n`);
-  for (const p of loaded.problems) io.stderr(`empathy: config problem: ${formatProblem(p)}\n`);
-  if (loaded.problems.length > 0) io.stderr("empathy: the review uses the default value for each key above, as the app does\n");
-  const config = loaded.config;
-  if (config && !config.review.enabled) io.stderr(`empathy: ${loaded.source} has review.enabled: false: the app does not review pull requests here; reviewing anyway\n`);
-
-  const ignore = [...(config?.ignore ?? []), ...(values.ignore ?? [])];
-  const minSeverity = minSeverityFlag ?? config?.review.min_severity;
-  const targetLevel = targetLevelFlag ?? config?.target_level ?? 5;
-  const limits = config ? lowerLimits(settings.analysisLimits, repoAnalysisLimits(config)) : settings.analysisLimits;
-
-  let fileContents: Map<string, string> | undefined;
-  let gitattributes: string | undefined;
-  if (root) {
-    gitattributes = readWholeFiles(root, [".gitattributes"], limits.maxFileBytes).get(".gitattributes");
-    // As the app: whole files only for what is reviewed, at most analysis.max_files of them.
-    const reviewed = fileClassifier({ gitattributes, ignore });
-    const wanted = files.filter((f) => f.status !== "removed" && !reviewed(f)).map((f) => f.path);
-    fileContents = readWholeFiles(root, config ? wanted.slice(0, config.analysis.max_files) : wanted, limits.maxFileBytes);
-  }
-
   // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
   // This process only waits meanwhile: every core may analyse, unless the operator says otherwise.
+  // They start now and load their parsers while this process reads the change, the config and the files.
   const size = env.EMPATHY_ANALYSIS_WORKERS ? settings.analysisWorkers : availableParallelism();
   const pool = new AnalysisPool({ size, memoryMb: settings.analysisWorkerMemoryMb });
-  let outcome;
-  try {
+  pool.start();
+  const review = async (): Promise<number> => {
+    // The change.
+    let diffText: string;
+    let label: string;
+    if (values.git !== undefined) {
+      diffText = gitDiff(values.git, root ?? io.cwd);
+      label = values.git;
+    } else if (values.diff === "-") {
+      diffText = io.readStdin();
+      label = "standard input";
+      checkDiffText(diffText, "standard input");
+    } else {
+      diffText = readDiffFile(resolve(io.cwd, values.diff!), values.diff!);
+      label = basename(values.diff!);
+    }
+    const files = parseUnifiedDiff(diffText);
+    if (values.git !== undefined && files.length === 0) io.stderr(`empathy: git diff ${values.git} shows no changes: nothing to review\n`);
+
+    // The repository's config, as the app would read it.
+    const loaded = loadConfig(values, root, io, files);
+    for (const note of loaded.notes) io.stderr(`empathy: ${note}\n`);
+    for (const p of loaded.problems) io.stderr(`empathy: config problem: ${formatProblem(p)}\n`);
+    if (loaded.problems.length > 0) io.stderr("empathy: the review uses the default value for each key above, as the app does\n");
+    const config = loaded.config;
+    if (config && !config.review.enabled) io.stderr(`empathy: ${loaded.source} has review.enabled: false: the app does not review pull requests here; reviewing anyway\n`);
+
+    const ignore = [...(config?.ignore ?? []), ...(values.ignore ?? [])];
+    const minSeverity = minSeverityFlag ?? config?.review.min_severity;
+    const targetLevel = targetLevelFlag ?? config?.target_level ?? 5;
+    const limits = config ? lowerLimits(settings.analysisLimits, repoAnalysisLimits(config)) : settings.analysisLimits;
+
+    let fileContents: Map<string, string> | undefined;
+    let gitattributes: string | undefined;
+    if (root) {
+      gitattributes = readWholeFiles(root, [".gitattributes"], limits.maxFileBytes).get(".gitattributes");
+      // As the app: whole files only for what is reviewed, at most analysis.max_files of them.
+      const reviewed = fileClassifier({ gitattributes, ignore });
+      const wanted = files.filter((f) => f.status !== "removed" && !reviewed(f)).map((f) => f.path);
+      fileContents = readWholeFiles(root, config ? wanted.slice(0, config.analysis.max_files) : wanted, limits.maxFileBytes);
+    }
+
     // Every severity is analysed: the gate judges all of it; --min-severity only trims the report.
-    outcome = await analyseInPool(
+    const outcome = await analyseInPool(
       pool,
       { files, fileContents, gitattributes, title: values.title, body: values.body },
       { ignore, limits, largeChangeLines: config?.analysis.large_change_lines },
     );
+    await pool.destroy();
+    // The exact secret values found: hidden in the analysis' texts, never printed or passed on.
+    const { result: analysis, secretValues } = outcome;
+    hideFoundSecrets(analysis, secretValues);
+    const everything = { findings: analysis.findings, predictions: analysis.predictions };
+    const keep = minSeverity === undefined ? () => true : (f: Finding) => severityRank(f.severity) >= severityRank(minSeverity);
+    const reported = { ...analysis, findings: analysis.findings.filter(keep) };
+
+    // With a title or a description, the change is a pull request to the engine: level 2 may ask about them.
+    const asPullRequest = values.title !== undefined || values.body !== undefined;
+    const engine = new EmpathyOS({ userId: "cli", targetLevel });
+    const result = await engine.interact({
+      userId: "cli",
+      input: [values.title ?? label, values.body ?? ""].join("\n\n").trim(),
+      context: {
+        repo: "local",
+        ...(asPullRequest ? { pr_number: 0, description: values.body ?? "" } : {}),
+        analysis: reported,
+        files_changed: files.length,
+        tests_changed: files.some((f) => isTestFile(f.path)),
+        title: values.title ?? label,
+      },
+    });
+
+    if (format === "json") {
+      const json = {
+        level: result.level,
+        confidence: result.confidence,
+        findings: result.findings.map(({ rule, category, path, line, severity, confidence, message, recommendation }) => ({
+          rule, category, path, line, severity, confidence, message, recommendation,
+        })),
+        predictions: result.predictions.map(({ id, prediction, confidence, severity, tags, recommendation, path, line }) => ({
+          id, prediction, confidence, severity, tags, recommendation, path, line,
+        })),
+        clarifications: result.clarifications,
+        skipped: analysis.skipped,
+      };
+      io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
+      io.stdout(
+        `${renderReport({
+          level: result.level,
+          confidence: result.confidence,
+          response: result.response,
+          findings: result.findings,
+          predictions: result.predictions,
+          clarifications: result.clarifications,
+          skipped: analysis.skipped,
+          configProblems: loaded.problems.map(({ file, key, message }) => ({ file, key, message })),
+        })}\n`,
+      );
+    }
+
+    if (failOn === undefined) return 0;
+    const shown = new Set([...result.findings, ...result.predictions].map((i) => i.fingerprint));
+    const failing = [...everything.findings, ...everything.predictions].filter((i) => severityRank(i.severity) >= severityRank(failOn));
+    if (failing.length === 0) return 0;
+    io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverity }));
+    return 1;
+  };
+  try {
+    return await review();
   } finally {
     await pool.destroy();
   }
-  // The exact secret values found: hidden in the analysis' texts, never printed or passed on.
-  const { result: analysis, secretValues } = outcome;
-  hideFoundSecrets(analysis, secretValues);
-  const everything = { findings: analysis.findings, predictions: analysis.predictions };
-  const keep = minSeverity === undefined ? () => true : (f: Finding) => severityRank(f.severity) >= severityRank(minSeverity);
-  const reported = { ...analysis, findings: analysis.findings.filter(keep) };
-
-  // With a title or a description, the change is a pull request to the engine: level 2 may ask about them.
-  const asPullRequest = values.title !== undefined || values.body !== undefined;
-  const engine = new EmpathyOS({ userId: "cli", targetLevel });
-  const result = await engine.interact({
-    userId: "cli",
-    input: [values.title ?? label, values.body ?? ""].join("\n\n").trim(),
-    context: {
-      repo: "local",
-      ...(asPullRequest ? { pr_number: 0, description: values.body ?? "" } : {}),
-      analysis: reported,
-      files_changed: files.length,
-      tests_changed: files.some((f) => isTestFile(f.path)),
-      title: values.title ?? label,
-    },
-  });
-
-  if (format === "json") {
-    const json = {
-      level: result.level,
-      confidence: result.confidence,
-      findings: result.findings.map(({ rule, category, path, line, severity, confidence, message, recommendation }) => ({
-        rule, category, path, line, severity, confidence, message, recommendation,
-      })),
-      predictions: result.predictions.map(({ id, prediction, confidence, severity, tags, recommendation, path, line }) => ({
-        id, prediction, confidence, severity, tags, recommendation, path, line,
-      })),
-      clarifications: result.clarifications,
-      skipped: analysis.skipped,
-    };
-    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
-  } else {
-    io.stdout(
-      `${renderReport({
-        level: result.level,
-        confidence: result.confidence,
-        response: result.response,
-        findings: result.findings,
-        predictions: result.predictions,
-        clarifications: result.clarifications,
-        skipped: analysis.skipped,
-        configProblems: loaded.problems.map(({ file, key, message }) => ({ file, key, message })),
-      })}\n`,
-    );
-  }
-
-  if (failOn === undefined) return 0;
-  const shown = new Set([...result.findings, ...result.predictions].map((i) => i.fingerprint));
-  const failing = [...everything.findings, ...everything.predictions].filter((i) => severityRank(i.severity) >= severityRank(failOn));
-  if (failing.length === 0) return 0;
-  io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverity }));
-  return 1;
 }
 
 function severityOption(value: string | undefined, option: string): Severity | undefined {
