@@ -11,6 +11,7 @@
  */
 import { didYouMean } from "./config/didYouMean.js";
 import { UsageError, type CliIo } from "./cli/common.js";
+import { errorMessage } from "./text/errorMessage.js";
 
 export { InputError, UsageError, type CliIo } from "./cli/common.js";
 
@@ -76,7 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`empathy: ${error.message}\n\n${error.usage === undefined ? USAGE : synopsis(error.usage)}`);
       return 2;
     }
-    io.stderr(`empathy: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`empathy: ${errorMessage(error)}\n`);
     return 2;
   }
 }

@@ -25,6 +25,7 @@ import { prepareAnalysis, UniqueResults, type PrecheckLimits } from "./prepare.j
 import { redactSecrets } from "./secrets.js";
 import { secretsAnalyzer } from "./secretsAnalyzer.js";
 import type { AnalysisInput, AnalysisOutcome, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Severity, SkippedItem } from "./types.js";
+import { errorMessage as thrownText } from "../text/errorMessage.js";
 
 export { prepareAnalysis, UniqueResults, type PrecheckLimits, type PreparedAnalysis } from "./prepare.js";
 
@@ -77,7 +78,7 @@ function quieter(findings: Finding[], files: DiffFile[], contents: Map<string, s
 }
 
 function errorMessage(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = thrownText(err);
   return redactSecrets(msg).slice(0, 300);
 }
 

@@ -16,6 +16,7 @@ import { fingerprint } from "./fingerprint.js";
 import { detectSecrets, redactKnownSecrets, redactSecrets, type DetectedSecret } from "./secrets.js";
 import type { Analyzer, AnalysisInput, AnalysisResult, AnalyzerOutput, DiffFile, Finding, Severity, SkippedItem } from "./types.js";
 import { severityRank } from "./types.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 export const SECRETS_RULE_ID = "secrets/hardcoded-secret";
 
@@ -145,7 +146,7 @@ function toFinding(path: string, line: number, lineText: string, s: LineSecrets,
 }
 
 function errorText(err: unknown): string {
-  return redactSecrets(err instanceof Error ? err.message : String(err)).slice(0, 200);
+  return redactSecrets(errorMessage(err)).slice(0, 200);
 }
 
 /** The secrets on the file's added lines, by new-file line number (kinds and exact values). */

@@ -24,11 +24,11 @@ import type { Tuning } from "./settings.js";
 import { signRequest } from "./signing.js";
 import { SsrfError } from "./ssrf.js";
 import type { WebhookTransport } from "./transport.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 export interface AttemptDeps {
   store: WebhookStore;
-  log: WebhookLogger;
+  log: Log;
   registry: Registry;
   transport: WebhookTransport;
   results: ResultWriter;

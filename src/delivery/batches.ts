@@ -8,7 +8,7 @@ import type { DeliveryIds } from "./ids.js";
 import type { Entry, Registry } from "./registry.js";
 import { bodyToStore, logDeadOnArrival } from "./render.js";
 import type { TemplateEnvelope } from "./template.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 export class Batches {
   /** When to look at the batches next (null: no batch is waiting for its timeout). */
@@ -16,7 +16,7 @@ export class Batches {
 
   constructor(
     private readonly store: WebhookStore,
-    private readonly log: WebhookLogger,
+    private readonly log: Log,
     private readonly registry: Registry,
     private readonly ids: DeliveryIds,
     private readonly now: () => number,

@@ -8,7 +8,7 @@ import type { WebhookStore } from "../store/store.js";
 import type { Classified } from "./outcome.js";
 import type { Registration } from "./registration.js";
 import type { Tuning } from "./settings.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 interface Circuit {
   failures: number;
@@ -24,7 +24,7 @@ export class Breaker {
 
   constructor(
     private readonly store: WebhookStore,
-    private readonly log: WebhookLogger,
+    private readonly log: Log,
     private readonly tuning: Pick<Tuning, "breakerThreshold" | "breakerCooloffMs">,
     private readonly now: () => number,
   ) {}

@@ -6,11 +6,11 @@
  */
 import type { WebhookStore } from "../store/store.js";
 import { errorText } from "./redaction.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 export interface LeaseDeps {
   store: WebhookStore;
-  log: WebhookLogger;
+  log: Log;
   instanceId: string;
   leaseMs: number;
   now: () => number;

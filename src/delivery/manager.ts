@@ -30,17 +30,18 @@ import { Scheduler } from "./scheduler.js";
 import { resolveTuning, type Tuning, type WebhookTuning } from "./settings.js";
 import { SsrfGuard, type LookupFn } from "./ssrf.js";
 import { WebhookTransport, type FetchLike } from "./transport.js";
-import type { DeliveryLogEntry, DeliveryLogQuery, WebhookLogger } from "./types.js";
+import type { DeliveryLogEntry, DeliveryLogQuery } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 export { WebhookRegistrationError } from "./registration.js";
 export type { RegisterOptions, ConditionalRegisterOptions, RegistrationInfo, PaceOptions } from "./registration.js";
 export { OutboxWriteError } from "./outboxWriter.js";
 export type { WebhookTuning } from "./settings.js";
-export type { DeliveryLogEntry, DeliveryLogQuery, DeliveryLogStatus, WebhookLogger } from "./types.js";
+export type { DeliveryLogEntry, DeliveryLogQuery, DeliveryLogStatus } from "./types.js";
 
 export interface WebhookManagerOptions extends WebhookTuning {
   store: WebhookStore;
-  log: WebhookLogger;
+  log: Log;
   network?: { allowPrivate?: string[] };
   fetch?: FetchLike;
   lookup?: LookupFn;
@@ -56,7 +57,7 @@ export interface WebhookManagerOptions extends WebhookTuning {
 export class WebhookManager {
   readonly instanceId: string;
   private readonly store: WebhookStore;
-  private readonly log: WebhookLogger;
+  private readonly log: Log;
   private readonly now: () => number;
   private readonly tuning: Tuning;
   private readonly transport: WebhookTransport;

@@ -17,7 +17,7 @@ import type { Registry } from "./registry.js";
 import { errorText } from "./redaction.js";
 import { bodyToStore, logDeadOnArrival } from "./render.js";
 import type { Tuning } from "./settings.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 /**
  * Events could not be written to the outbox, even after retries: the jobs that emitted them fail
@@ -40,7 +40,7 @@ const OUTBOX_FLUSH_COUNT = 1000;
 export interface OutboxWriterDeps {
   bus: EventBus;
   store: WebhookStore;
-  log: WebhookLogger;
+  log: Log;
   registry: Registry;
   ids: DeliveryIds;
   now: () => number;

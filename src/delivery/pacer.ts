@@ -5,7 +5,7 @@
  */
 import type { ResponseInfo } from "./outcome.js";
 import type { Registration } from "./registration.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 interface PaceState {
   nextAt: number;
@@ -16,7 +16,7 @@ export class Pacer {
   private readonly paces = new Map<string, PaceState>();
 
   constructor(
-    private readonly log: WebhookLogger,
+    private readonly log: Log,
     /** The longest hold honoured (maxRetryAfterMs). */
     private readonly maxHoldMs: number,
     private readonly now: () => number,

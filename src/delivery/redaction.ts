@@ -4,6 +4,7 @@
  * body values taken out (webhook URLs carry tokens in their path or query).
  */
 import { redact } from "../analysis/secrets.js";
+import { errorMessage, messageOf } from "../text/errorMessage.js";
 import type { Registration } from "./registration.js";
 
 /** Errors may come from another realm (undici's DOMException, a test VM): judged by shape, not instanceof. */
@@ -11,14 +12,8 @@ export function errorName(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" ? (err as { name: string }).name : undefined;
 }
 
-function errorMessage(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string"
-    ? (err as { message: string }).message
-    : undefined;
-}
-
 export function errorText(err: unknown): string {
-  const text = redact(errorMessage(err) ?? String(err)); // whole, before the cut
+  const text = redact(errorMessage(err)); // whole, before the cut
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
@@ -26,7 +21,7 @@ export function errorText(err: unknown): string {
 export function networkErrorText(err: unknown): string {
   const message = errorText(err);
   const cause = typeof err === "object" && err !== null ? (err as { cause?: unknown }).cause : undefined;
-  const causeMessage = errorMessage(cause);
+  const causeMessage = messageOf(cause);
   if (causeMessage === undefined) return message;
   const code = (cause as { code?: unknown }).code;
   return `${message}: ${typeof code === "string" && !causeMessage.includes(code) ? `${code} ` : ""}${causeMessage}`;

@@ -11,6 +11,7 @@ import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { knownFields, rootField } from "./catalogFields.js";
 import { standardWebhookKey } from "./signing.js";
 import type { ResponseInfo, ResponseInterpreter } from "./outcome.js";
+import type { Log } from "../logging/log.js";
 
 /** What a payload builder receives: the event's envelope (an array of them when batching). */
 export interface PayloadEnvelope {
@@ -25,14 +26,9 @@ export type PayloadBuilder = (input: PayloadEnvelope | PayloadEnvelope[]) => unk
 
 export type { EventCondition } from "./condition.js";
 
-/** Where a registration says its condition was cut short (the manager's logger). */
-export interface ConditionLogger {
-  warn(obj: object, msg?: string): void;
-}
-
 export interface BuildRegistrationContext {
   /** Without it, the warning goes to process.emitWarning. */
-  log?: ConditionLogger;
+  log?: Pick<Log, "warn">;
 }
 
 export interface RegisterOptions {
@@ -196,7 +192,7 @@ function conditionOf(condition: EventCondition | string): EventCondition {
  * The condition as the manager calls it: a run cut short by a bound counts as false and is
  * logged once per registration and reason, naming the registration, never the event data.
  */
-function reportingCondition(condition: EventCondition, who: { id: string; eventType: string; origin: string }, log: ConditionLogger | undefined): EventCondition {
+function reportingCondition(condition: EventCondition, who: { id: string; eventType: string; origin: string }, log: Pick<Log, "warn"> | undefined): EventCondition {
   const reported = new Set<ConditionSkip["reason"]>();
   const report = (skip: ConditionSkip): void => {
     if (reported.has(skip.reason)) return;

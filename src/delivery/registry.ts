@@ -6,7 +6,7 @@ import type { AnyEventEnvelope } from "../events/catalog.js";
 import type { WebhookStore } from "../store/store.js";
 import { WebhookRegistrationError, type Registration, type RegistrationInfo } from "./registration.js";
 import { errorText } from "./redaction.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 export interface Entry extends Registration {
   disabled: boolean;
@@ -23,7 +23,7 @@ export class Registry {
 
   constructor(
     private readonly store: WebhookStore,
-    private readonly log: WebhookLogger,
+    private readonly log: Log,
     /** Called when a registration's persisted state is read (the delivery loop may now send its deliveries). */
     private readonly onLoaded: () => void,
   ) {}

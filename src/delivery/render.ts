@@ -9,7 +9,7 @@ import type { Registration } from "./registration.js";
 import type { Registry } from "./registry.js";
 import { errorText } from "./redaction.js";
 import { batchTemplateData, eventTemplateData, type TemplateEnvelope } from "./template.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 /** A body, or why there is none (the delivery's dead-letter error). */
 export type Rendered = { body: string; error?: undefined } | { body?: undefined; error: string };
@@ -64,7 +64,7 @@ export function requestBody(reg: BodySource & Pick<Registration, "batchSize">, d
 }
 
 /** A delivery written dead (its body could not be rendered): logged like any dead letter. */
-export function logDeadOnArrival(log: WebhookLogger, registry: Registry, d: NewWebhookDelivery): void {
+export function logDeadOnArrival(log: Log, registry: Registry, d: NewWebhookDelivery): void {
   const reg = registry.get(d.registrationId);
   log.error(
     { delivery_id: d.id, registration_id: d.registrationId, origin: reg?.origin, event_type: d.eventType, err: d.error },

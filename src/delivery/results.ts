@@ -8,7 +8,7 @@
  */
 import type { WebhookAttemptResult, WebhookStore } from "../store/store.js";
 import { errorText } from "./redaction.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 /** Attempt results are written together: at most this long after the first of them... */
 const RECORD_FLUSH_MS = 5;
@@ -22,7 +22,7 @@ export class ResultWriter {
 
   constructor(
     private readonly store: WebhookStore,
-    private readonly log: WebhookLogger,
+    private readonly log: Log,
     /** Results were written: a retry's next attempt time is in the store, the delivery loop can plan for it. */
     private readonly onWritten: () => void,
   ) {}

@@ -14,7 +14,7 @@ import type { Pacer } from "./pacer.js";
 import type { Registry } from "./registry.js";
 import { errorText } from "./redaction.js";
 import type { Tuning } from "./settings.js";
-import type { WebhookLogger } from "./types.js";
+import type { Log } from "../logging/log.js";
 
 /** Deliveries claimed ahead of sending, per endpoint, at most: one claim (one transaction) feeds many requests. */
 const CLAIM_AHEAD = 32;
@@ -33,7 +33,7 @@ interface EndpointGroup {
 
 export interface SchedulerDeps {
   store: WebhookStore;
-  log: WebhookLogger;
+  log: Log;
   registry: Registry;
   breaker: Breaker;
   pacer: Pacer;

@@ -1,13 +1,5 @@
-/** Types shared by the delivery parts and their callers: the logger they write to and a delivery log entry. */
+/** Types shared by the delivery parts and their callers: a delivery log entry. */
 import type { WebhookAttemptStatus } from "../store/store.js";
-
-/** Pino-compatible subset. */
-export interface WebhookLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 export type DeliveryLogStatus = WebhookAttemptStatus | "accepted";
 

@@ -27,6 +27,7 @@ import type {
   InteractionContext,
   InteractResult,
 } from "./types.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 /** Confidence of a response that is only a summary: it restates the change, little can be wrong. */
 const SUMMARY_CONFIDENCE = 0.9;
@@ -400,7 +401,7 @@ export class EmpathyOS {
     try {
       this.eventBus.emit({
         type: "error",
-        data: { error_type: errorType, error_message: err instanceof Error ? err.message : String(err), context },
+        data: { error_type: errorType, error_message: errorMessage(err), context },
       });
     } catch {
       // Reporting must never hide the original error.

@@ -2,6 +2,7 @@
 import { severityRank, type Category, type Finding, type Prediction } from "../analysis/types.js";
 import type { PatternRecord } from "./state.js";
 import { truncate } from "./text.js";
+import { pct } from "../text/percent.js";
 
 export interface SummaryInput {
   title: string;
@@ -70,7 +71,7 @@ export function buildResponse(r: ResponseInput): string {
   if (r.predictions.length) {
     const top = [...r.predictions].sort((a, b) => b.confidence - a.confidence)[0];
     lines.push(
-      `Predicted ${r.predictions.length} future failure(s); most likely (${Math.round(top.confidence * 100)}%): ${top.prediction}`,
+      `Predicted ${r.predictions.length} future failure(s); most likely (${pct(top.confidence)}): ${top.prediction}`,
     );
   }
   for (const p of r.recurring) lines.push(`Recurring: "${p.name}" seen in ${p.prNumbers.length} pull requests.`);

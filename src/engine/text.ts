@@ -4,10 +4,7 @@
  */
 // The one redaction step (also hides the found secret values of the review running this code).
 export { redact } from "../analysis/secrets.js";
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + "…";
-}
+export { truncate } from "../text/truncate.js";
 
 /** First non-empty line, e.g. a PR title out of "title\n\nbody". */
 export function firstLine(text: string): string {

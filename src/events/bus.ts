@@ -12,11 +12,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { EVENT_TYPES, type AnyEventEnvelope, type EventData, type EventEnvelope } from "./catalog.js";
 import { createEnvelope, type EnvelopeOptions } from "./envelope.js";
-
-/** Pino-compatible subset. */
-export interface BusLogger {
-  error(obj: object, msg?: string): void;
-}
+import type { Log } from "../logging/log.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 export const WILDCARD = "*";
 
@@ -59,7 +56,7 @@ export class EventHandlingError extends Error {
 }
 
 export interface EventBusOptions extends EnvelopeOptions {
-  logger?: BusLogger;
+  logger?: Pick<Log, "error">;
 }
 
 const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
@@ -81,7 +78,7 @@ export class EventBus {
   private readonly scopes = new AsyncLocalStorage<Scope>();
   /** A durable handler's failure shared by several calls (one outbox batch for many events) is logged and reported once. */
   private readonly reported = new WeakSet<object>();
-  private readonly logger?: BusLogger;
+  private readonly logger?: Pick<Log, "error">;
   private readonly envelopeOptions: EnvelopeOptions;
 
   constructor(options: EventBusOptions = {}) {
@@ -344,7 +341,7 @@ export class EventBus {
 /** The failure's message; never throws (a thrown value may have no usable toString). */
 function describe(err: unknown): string {
   try {
-    return err instanceof Error ? String(err.message) : String(err);
+    return errorMessage(err);
   } catch {
     return "handler failed with a value that cannot be described";
   }

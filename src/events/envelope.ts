@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { types } from "node:util";
 import { redact } from "../analysis/secrets.js";
 import type { EventData, EventEnvelope } from "./catalog.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 export interface EnvelopeOptions {
   /** Clock, injectable for tests. */
@@ -154,7 +155,7 @@ function copyValue(v: unknown, depth: number): unknown {
 
 function describe(err: unknown): string {
   try {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   } catch {
     return "unknown error";
   }

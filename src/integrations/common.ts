@@ -13,13 +13,13 @@
  */
 import { z } from "zod";
 import { redact, redactDeep } from "../analysis/secrets.js";
-import { SEVERITIES, type Severity } from "../analysis/types.js";
+import { SEVERITIES, severityRank, type Severity } from "../analysis/types.js";
 import type { EventBus } from "../events/bus.js";
 import type { WebhookManager } from "../delivery/manager.js";
 import { parseRetryAfter, type InterpretedFailure, type ResponseInfo } from "../delivery/outcome.js";
 import type { PaceOptions, PayloadEnvelope } from "../delivery/registration.js";
 import { EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN, webhookConfigKeys } from "../delivery/options.js";
-import { severityRank, type NoticeEnvelope } from "./notice.js";
+import type { NoticeEnvelope } from "./notice.js";
 
 export type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 
@@ -133,7 +133,7 @@ interface DeliverySpec extends DeliveryTarget {
 export function eventFilter(delivery: DeliveryOptions): ((data: Record<string, unknown>) => boolean) | null {
   const { minConfidence, minSeverity } = delivery;
   if (minConfidence === undefined && minSeverity === undefined) return null;
-  const minRank = minSeverity === undefined ? -1 : SEVERITIES.indexOf(minSeverity);
+  const minRank = minSeverity === undefined ? -1 : severityRank(minSeverity);
   return (data) => {
     if (minConfidence !== undefined && typeof data.confidence === "number" && data.confidence < minConfidence) return false;
     if (minRank >= 0 && typeof data.severity === "string" && (SEVERITIES as readonly string[]).includes(data.severity)) {

@@ -44,7 +44,8 @@ import {
   type DeliveryOptions,
   type ServiceIntegration,
 } from "./common.js";
-import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 
 export const DATADOG_SITES = [
   "datadoghq.com",

@@ -38,7 +38,8 @@ import {
   type DeliveryOptions,
   type ServiceIntegration,
 } from "./common.js";
-import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 
 export const DISCORD_LIMITS = {
   content: 2000,

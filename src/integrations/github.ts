@@ -16,7 +16,8 @@ import type { AnyEventEnvelope, EventEnvelope } from "../events/catalog.js";
 import type { Log, Octokit, RepoRef } from "../github/api/types.js";
 import { deliveryKeys, eventFilter, IntegrationError, listSetting, type DeliveryOptions, DEFAULT_EVENTS, DEFAULT_MIN_SEVERITY, checkEvents } from "./common.js";
 import { codeSpanText, escapeGitHub, fitEscaped, safeUrl } from "./markup.js";
-import { contextLine, pct, toNotice, truncate, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 
 /** GitHub's limit for an issue or comment body. */
 export const GITHUB_BODY_LIMIT = 65_536;

@@ -31,7 +31,7 @@
  * are. JIRA has no idempotency key: a delivery retried after a timeout whose request did arrive
  * can create a second issue.
  */
-import { SEVERITIES, type Severity } from "../analysis/types.js";
+import { SEVERITIES, severityRank, type Severity } from "../analysis/types.js";
 import type { Log } from "../github/api/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
@@ -55,8 +55,10 @@ import {
   type ServiceIntegration,
 } from "./common.js";
 import { codeSpanText, escapeJiraWiki, fitEscaped, safeUrl, stripControl } from "./markup.js";
-import { contextLine, pct, severityRank, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 import { CONFIDENCE_CAPS, scaleColumn, scaleOverrideSetting, scaleSeverity, UNRATED_SEVERITY } from "./scale.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 export const JIRA_SUMMARY_LIMIT = 255;
 /** Data Center's description (a text field) holds at most this many characters. */
@@ -394,7 +396,7 @@ export function createJira(options: JiraOptions): JiraIntegration {
         checking = null; // a later call checks again
         if (err instanceof IntegrationConfigError) throw err;
         options.log?.warn(
-          { project, err: err instanceof Error ? err.message : String(err) },
+          { project, err: errorMessage(err) },
           `${who}: could not check JIRA project ${project}'s issue types and priorities now; checked again with the next issue`,
         );
         return null;

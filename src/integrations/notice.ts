@@ -8,6 +8,8 @@
  */
 import { redact } from "../analysis/secrets.js";
 import { SEVERITIES, type Severity } from "../analysis/types.js";
+import { pct } from "../text/percent.js";
+import { truncate as cut } from "../text/truncate.js";
 
 /** The envelope as stored and replayed by the webhook manager (plain JSON). */
 export interface NoticeEnvelope {
@@ -47,32 +49,12 @@ export interface Notice {
   facts: [string, string][];
 }
 
-const LEVEL_NAMES: Record<number, string> = { 1: "reactive", 2: "guided", 3: "proactive", 4: "anticipatory", 5: "transformative" };
-
-export function levelName(level: number): string {
-  return LEVEL_NAMES[level] ?? `level ${level}`;
-}
-
-export function pct(value: number): string {
-  return `${Math.round(value * 100)}%`;
-}
-
-export function severityRank(severity: Severity | null): number {
-  return severity === null ? -1 : SEVERITIES.indexOf(severity);
-}
-
 /**
  * Redacts, then cuts text to at most `max` characters (code points are not split), ending with
  * "…" when cut. Redacted whole first: a cut can leave a token's head no pattern recognises.
  */
 export function truncate(raw: string, max: number): string {
-  const text = redact(raw);
-  if (text.length <= max) return text;
-  if (max <= 1) return text.slice(0, Math.max(0, max));
-  let cut = text.slice(0, max - 1);
-  // Do not leave half of a surrogate pair.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  return cut(redact(raw), max);
 }
 
 /** "level_4_prediction" → "Level 4 prediction"; "deploy_finished" → "Deploy finished". */

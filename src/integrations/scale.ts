@@ -19,8 +19,7 @@
  * by row.
  */
 import { z } from "zod";
-import { SEVERITIES, type Severity } from "../analysis/types.js";
-import { severityRank } from "./notice.js";
+import { SEVERITIES, severityRank, type Severity } from "../analysis/types.js";
 
 export const PAGERDUTY_SEVERITIES = ["critical", "error", "warning", "info"] as const;
 export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];

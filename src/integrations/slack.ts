@@ -55,7 +55,8 @@ import {
   type ServiceIntegration,
 } from "./common.js";
 import { codeSpanText, escapeSlack, fitEscaped, safeUrl } from "./markup.js";
-import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 
 export const SLACK_API_URL = "https://slack.com/api";
 

@@ -41,7 +41,8 @@ import {
 } from "./common.js";
 import { redactDeep } from "../analysis/secrets.js";
 import { fitEscaped, safeUrl, utf8Bytes } from "./markup.js";
-import { contextLine, pct, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
+import { pct } from "../text/percent.js";
 
 export const ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json";
 export const ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";

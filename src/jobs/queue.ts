@@ -14,13 +14,9 @@
  * job's outcome is written only while its lease is still held: one that lost it is abandoned.
  */
 import { DEFAULT_LEASE_DURATION_MS, newInstanceId } from "../store/lease.js";
+import type { Log } from "../logging/log.js";
 import type { JobRecord, JobStore, NewJob } from "../store/store.js";
-
-export interface JobLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import { errorMessage as thrownText } from "../text/errorMessage.js";
 
 /** `signal` is aborted when the job's time limit is reached: the handler should stop there. */
 export type JobHandler = (payload: any, job: JobRecord, signal: AbortSignal) => Promise<void>;
@@ -54,7 +50,7 @@ export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAft
 
 export interface JobQueueOptions {
   store: JobStore;
-  log: JobLogger;
+  log: Pick<Log, "info" | "warn" | "error">;
   classify?: ErrorClassifier;
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -82,7 +78,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = thrownText(error);
   return message.length > 2000 ? `${message.slice(0, 2000)}…` : message;
 }
 

@@ -4,8 +4,9 @@
  * prune never holds the database (or the process) long enough to delay a review or a webhook.
  * What is still needed is never touched (see RetentionStore).
  */
-import type { Log } from "../github/api/types.js";
+import type { Log } from "../logging/log.js";
 import type { RetentionStore } from "../store/store.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 const MAX_RETENTION_DAYS = 3650;
@@ -92,7 +93,7 @@ export class Retention {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runOnce()
-        .catch((err: unknown) => this.opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, "retention prune failed; tried again next time"))
+        .catch((err: unknown) => this.opts.log?.warn({ err: errorMessage(err) }, "retention prune failed; tried again next time"))
         .finally(() => this.schedule(this.intervalMs));
     }, delayMs);
     // Never keeps the process alive on its own.

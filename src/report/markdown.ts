@@ -6,14 +6,8 @@
 import type { ConfigProblem } from "../config/repoConfig.js";
 import { redact } from "../analysis/secrets.js";
 import { SEVERITIES, severityRank, type Finding, type Prediction, type Severity, type SkippedItem } from "../analysis/types.js";
-
-export const LEVEL_NAMES: Record<number, string> = {
-  1: "reactive",
-  2: "guided",
-  3: "proactive",
-  4: "anticipatory",
-  5: "transformative",
-};
+import { LEVEL_NAMES, type EmpathyLevel } from "../engine/levels.js";
+import { pct } from "../text/percent.js";
 
 const SEVERITY_ICON: Record<Severity, string> = {
   critical: "🔴",
@@ -39,10 +33,6 @@ export interface ReviewReport {
   commitSha?: string;
   /** A line shown under the heading (e.g. the trust breaker's cautious mode). */
   notice?: string;
-}
-
-export function pct(value: number): string {
-  return `${Math.round(value * 100)}%`;
 }
 
 function location(path: string, line: number): string {
@@ -75,7 +65,7 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
   const out: string[] = [];
   out.push(`## ${options.heading ?? "Empathy review"}`);
   const commit = report.commitSha ? ` · commit \`${report.commitSha.slice(0, 7)}\`` : "";
-  out.push(`**Level ${report.level} · ${LEVEL_NAMES[report.level] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`);
+  out.push(`**Level ${report.level} · ${LEVEL_NAMES[report.level as EmpathyLevel] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`);
   if (report.notice) out.push("", `> ${oneLine(report.notice)}`);
   out.push("", oneLine(withoutQuestions(report.response, report.clarifications)));
 

@@ -20,6 +20,7 @@ import type { GitHubHealth } from "../github/api/githubCalls.js";
 import { redactSecrets } from "../analysis/secrets.js";
 import { jobSubject } from "../jobs/queue.js";
 import type { JobStore, Store, WebhookStore } from "../store/store.js";
+import { errorMessage } from "../text/errorMessage.js";
 
 const RECENT_DEAD_LETTERS = 5;
 
@@ -78,7 +79,7 @@ export async function readiness(store: HealthStore, sources: HealthSources = {})
     return { ready: true, checks };
   } catch (err) {
     checks.store = "failed";
-    const message = redactSecrets(typeof (err as Error | undefined)?.message === "string" ? (err as Error).message : String(err)).replace(/\s+/g, " ").slice(0, 300);
+    const message = redactSecrets(errorMessage(err)).replace(/\s+/g, " ").slice(0, 300);
     return { ready: false, reason: `the store did not answer: ${message}`, checks };
   }
 }

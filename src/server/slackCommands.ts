@@ -32,10 +32,12 @@ import type { EngineState } from "../engine/state.js";
 import { PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "../github/predictions/predictionIssues.js";
 import type { ReviewJobPayload, ReviewOutcome } from "../github/review/reviewJob.js";
 import type { Log, Octokit } from "../github/api/types.js";
-import { callService, type FetchFn } from "../integrations/common.js";
+import { callService, isHttpUrl, type FetchFn } from "../integrations/common.js";
 import { truncate } from "../integrations/notice.js";
 import { createSlack, escapeMrkdwn, interpretSlackResponse, SLACK_API_URL, type SlackBlock } from "../integrations/slack.js";
 import type { JobStore, ReviewStore } from "../store/store.js";
+import { errorMessage } from "../text/errorMessage.js";
+import { pct } from "../text/percent.js";
 import type { SlackAccessConfig } from "../config/slackAccessConfig.js";
 import { accessSnippet, SlackAccessPolicy, type SlackRequester } from "./slack/access.js";
 import { verifySlackSignature } from "./slack/signature.js";
@@ -127,7 +129,7 @@ function section(text: string): SlackBlock {
 
 /** "Empathy Level N | Confidence: NN%" */
 export function contextBlock(level: number, confidence: number): SlackBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text: `Empathy Level ${level} | Confidence: ${Math.round(confidence * 100)}%` }] };
+  return { type: "context", elements: [{ type: "mrkdwn", text: `Empathy Level ${level} | Confidence: ${pct(confidence)}` }] };
 }
 
 function errorReply(message: string): SlackReply {
@@ -160,15 +162,6 @@ function send(res: ServerResponse, status: number, body: unknown): true {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(body));
   return true;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
 }
 
 /** The command's fields, or why the body is not one. */
@@ -249,8 +242,8 @@ export class SlackCommands {
     try {
       reply = await this.reply(job, jobId);
     } catch (err) {
-      this.deps.log.error({ err: (err as Error)?.message ?? String(err), command: job.command }, "slack command failed");
-      reply = errorReply(`Sorry, that did not work: ${escapeMrkdwn(((err as Error)?.message ?? String(err)).slice(0, 500))}`);
+      this.deps.log.error({ err: errorMessage(err), command: job.command }, "slack command failed");
+      reply = errorReply(`Sorry, that did not work: ${escapeMrkdwn(errorMessage(err).slice(0, 500))}`);
     }
     await this.send(job, reply);
   }
@@ -457,10 +450,6 @@ export class SlackCommands {
     };
     await callService("slack", this.deps.fetch, { url: job.response_url, headers: {}, body }, interpretSlackResponse);
   }
-}
-
-function pct(x: number): string {
-  return `${Math.round(x * 100)}%`;
 }
 
 function issueUrl(prUrl: string | null | undefined, repo: string, issue: number): string {

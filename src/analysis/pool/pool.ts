@@ -11,6 +11,8 @@
 import { availableParallelism } from "node:os";
 import Tinypool from "tinypool";
 import { TASK_STARTED, type AnalysisTask, type AnalysisTaskResult } from "./task.js";
+import type { Log } from "../../logging/log.js";
+import { errorMessage } from "../../text/errorMessage.js";
 
 export interface AnalysisPoolOptions {
   /** Worker processes (default: cores - 1, at least 1). */
@@ -24,7 +26,7 @@ export interface AnalysisPoolOptions {
   /** V8 heap cap of each worker, in MB (default 1024); going over it ends that worker only. */
   memoryMb?: number;
   /** Where pool events are logged. */
-  log?: { warn(obj: object, msg?: string): void };
+  log?: Pick<Log, "warn">;
   /** The module each worker runs (default ./worker.js); tests give one that stalls on cue. */
   workerModule?: URL;
 }
@@ -101,7 +103,7 @@ export class AnalysisPool {
       this.counts.completed++;
       return { ok: true, result };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       if (budget.signal.aborted) {
         this.counts.timeouts++;
         return { ok: false, failure: "timeout", message };
@@ -155,7 +157,7 @@ export class AnalysisPool {
       maxMemoryLimitBeforeRecycle: Math.floor(this.memoryMb * 0.6 * 1024 * 1024),
     });
     // A worker that dies between tasks is replaced by the pool; without a listener the event would throw here.
-    this.pool.on("error", (err: unknown) => this.options.log?.warn({ err: err instanceof Error ? err.message : String(err) }, "analysis worker stopped between tasks"));
+    this.pool.on("error", (err: unknown) => this.options.log?.warn({ err: errorMessage(err) }, "analysis worker stopped between tasks"));
     return this.pool;
   }
 

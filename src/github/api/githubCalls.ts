@@ -6,6 +6,7 @@
  */
 import { redactSecrets } from "../../analysis/secrets.js";
 import type { Octokit } from "./types.js";
+import { errorMessage } from "../../text/errorMessage.js";
 
 /** One call waits at most this long for GitHub (a host that accepts connections and never answers). */
 export const GITHUB_CALL_TIMEOUT_MS = 30_000;
@@ -70,7 +71,7 @@ export class GitHubCalls {
     if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) return this.succeeded();
     this.failures++;
     this.failingSince ??= this.now();
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     this.lastError = redactSecrets(`${typeof status === "number" ? `HTTP ${status}: ` : ""}${message}`).slice(0, 200);
   }
 }

@@ -11,6 +11,7 @@
  * of Probot's client logging a connection error (with its stack) every few seconds.
  */
 import { Redis } from "ioredis";
+import { errorMessage } from "../../text/errorMessage.js";
 
 export type GitHubPacing =
   | { mode: "redis"; /** `host:port` of the Redis server: nothing else of the URL. */ host: string; url: string }
@@ -122,6 +123,6 @@ export async function checkRedis(pacing: Extract<GitHubPacing, { mode: "redis" }
 
 /** An error's message on one line, with no URL credentials (ioredis quotes what it was given). */
 function oneLine(err: unknown): string {
-  const message = typeof (err as Error | undefined)?.message === "string" ? (err as Error).message : String(err);
+  const message = errorMessage(err);
   return message.replace(/\/\/[^@/\s]*@/g, "//").replace(/\s+/g, " ").trim().slice(0, 300);
 }

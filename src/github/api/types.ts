@@ -4,14 +4,8 @@ import type { ProbotOctokit } from "probot";
 /** An installation-authenticated Octokit (retries and throttling on). */
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
-/** Pino-like structured logger. */
-export interface Log {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child?(bindings: object): Log;
-}
+/** The app's structured logger (defined in src/logging/log.ts). */
+export type { Log } from "../../logging/log.js";
 
 export interface RepoRef {
   owner: string;

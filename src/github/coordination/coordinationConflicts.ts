@@ -17,6 +17,7 @@ import type { CoordinationStore, OpenPullResources } from "../../store/store.js"
 import { loadCodeowners, ownersOfPaths } from "./coordinationCodeowners.js";
 import { sharedResources, type Resource, type SharedResource } from "./coordinationResources.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
+import { conflictMarker } from "../api/markers.js";
 
 export const COORDINATION_CHECK_JOB = "coordination_check";
 
@@ -38,10 +39,6 @@ export interface CoordinationDeps {
   bus: EventBus;
   auth: (installationId: number) => Promise<Octokit>;
   log: Log;
-}
-
-export function conflictMarker(prNumber: number, otherNumber: number, resourceKey: string): string {
-  return `<!-- empathy-bot:conflict pr=${prNumber} other=${otherNumber} resource=${resourceKey.replace(/--/g, "-")} -->`;
 }
 
 const plain = (label: string) => label.replace(/`/g, "");

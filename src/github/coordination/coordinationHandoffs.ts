@@ -18,7 +18,6 @@ import type { Log, Octokit } from "../api/types.js";
 
 export const HANDOFF_JOB = "coordination_handoff";
 export const APP_AGENT = "empathy-bot";
-export const PREDICTION_MARKER_PREFIX = "<!-- empathy-bot:prediction";
 
 export type HandoffJob =
   | {
@@ -56,11 +55,6 @@ export interface HandoffDeps {
   log: Log;
   /** The app's own login ("slug[bot]"), when known: its reviews are not a person's. */
   appLogin?: () => Promise<string | null>;
-}
-
-export function predictionFingerprint(body: string | null | undefined): string | null {
-  const m = /<!-- empathy-bot:prediction fingerprint=([^\s]+) -->/.exec(body ?? "");
-  return m ? m[1] : null;
 }
 
 export async function runHandoff(job: HandoffJob, deps: HandoffDeps): Promise<void> {

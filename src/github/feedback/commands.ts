@@ -7,13 +7,14 @@
  */
 import { redactSecrets } from "../../analysis/secrets.js";
 import type { JobQueue } from "../../jobs/queue.js";
-import { pct } from "../../report/markdown.js";
+import { pct } from "../../text/percent.js";
 import type { FeedbackStore, RateSlotStore } from "../../store/store.js";
 import { findingKey, patternKeyOf, type Feedback } from "./feedback.js";
 import { breakerNotice } from "./feedbackBreaker.js";
 import { loadRepoConfig } from "../api/repoConfigLoader.js";
 import { REVIEW_JOB, type ReviewJobPayload } from "../review/reviewJob.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
+import { replyMarker } from "../api/markers.js";
 
 export const COMMAND_JOB = "pr_comment_command";
 export const COMMAND_PREFIX = "/empathy";
@@ -82,9 +83,7 @@ function sanitize(text: string): string {
   return redactSecrets(text.replace(/[`\r\n]/g, "").slice(0, 60));
 }
 
-export function replyMarker(commentId: number): string {
-  return `<!-- empathy-bot:reply comment=${commentId} -->`;
-}
+export { replyMarker };
 
 export interface CommandDeps {
   store: FeedbackStore & RateSlotStore;

@@ -12,6 +12,7 @@ import type { EmpathyOS } from "../../engine/empathyOS.js";
 import type { FeedbackStore, PostedFinding, ReviewStore, ShownItem } from "../../store/store.js";
 import { breakerState, BREAKER_LOOKBACK_MS, type BreakerState } from "./feedbackBreaker.js";
 import type { Log, Octokit } from "../api/types.js";
+import { FINDING_MARKER, PREDICTION_MARKER } from "../api/markers.js";
 
 export const ISSUE_CLOSED_JOB = "feedback_issue_closed";
 export const THREAD_RESOLVED_JOB = "feedback_thread_resolved";
@@ -39,9 +40,6 @@ export interface ThreadResolvedJob {
 }
 
 export type Outcome = "accepted" | "rejected";
-
-const PREDICTION_MARKER = /<!-- empathy-bot:prediction fingerprint=([0-9a-f]{8,64}) -->/;
-const FINDING_MARKER = /<!-- empathy-bot:finding fingerprint=([0-9a-f]{8,64}) -->/;
 
 /** The rule of a finding or the kind of a prediction: the engine's pattern key. */
 export function patternKeyOf(item: Record<string, unknown>): string | undefined {

@@ -15,6 +15,7 @@ import { Feedback, ISSUE_CLOSED_JOB, THREAD_RESOLVED_JOB, type IssueClosedJob, t
 import type { SelfEvents } from "../api/selfEvents.js";
 import { TRANSFORMATION_JOB, TransformationIssues, type TransformationJob } from "../predictions/transformation.js";
 import type { Log, Octokit } from "../api/types.js";
+import { FINDING_MARKER, FINDING_MARKER_PREFIX, PREDICTION_MARKER, PREDICTION_MARKER_PREFIX } from "../api/markers.js";
 
 export interface FeedbackWiring {
   feedback: Feedback;
@@ -46,7 +47,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
   app.on("issues.closed", async (context) => {
     const { payload } = context;
     const body = payload.issue.body ?? "";
-    if (!payload.installation || !body.includes("<!-- empathy-bot:prediction ")) return;
+    if (!payload.installation || !body.includes(PREDICTION_MARKER_PREFIX)) return;
     const job: IssueClosedJob = {
       installationId: payload.installation.id,
       owner: payload.repository.owner.login,
@@ -83,7 +84,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
   app.on("pull_request_review_thread.resolved", async (context) => {
     const { payload } = context;
     const first = payload.thread.comments[0];
-    if (!payload.installation || !first || !(first.body ?? "").includes("<!-- empathy-bot:finding ")) return;
+    if (!payload.installation || !first || !(first.body ?? "").includes(FINDING_MARKER_PREFIX)) return;
     const job: ThreadResolvedJob = {
       installationId: payload.installation.id,
       owner: payload.repository.owner.login,
@@ -98,7 +99,7 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
   });
 }
 
-async function enqueue(queue: JobQueue, context: { id: string; name: string; log: { info(o: object, m?: string): void } }, type: string, payload: object): Promise<void> {
+async function enqueue(queue: JobQueue, context: { id: string; name: string; log: Pick<Log, "info"> }, type: string, payload: object): Promise<void> {
   const id = await queue.enqueue({ type, dedupeKey: `delivery:${context.id}`, payload });
   context.log.info({ delivery: context.id, job_id: id, type }, id === null ? "delivery already received; ignored" : "feedback queued");
 }
@@ -119,9 +120,6 @@ export function commandLine(body: unknown): string | null {
   return line.length > MAX_COMMAND_LINE ? line.slice(0, MAX_COMMAND_LINE) : line;
 }
 
-// As feedback.ts reads them (onIssueClosed, onThreadResolved): the job keeps these and nothing else.
-const PREDICTION_MARKER = /<!-- empathy-bot:prediction fingerprint=[0-9a-f]{8,64} -->/;
-const FINDING_MARKER = /<!-- empathy-bot:finding fingerprint=[0-9a-f]{8,64} -->/;
 /** What an issue opened before shown items were stored names (feedback's fallback). */
 const LEGACY_ISSUE_FACTS = [/Prediction `pred-[0-9a-f]+`/, /in pull request #\d+/];
 

@@ -9,7 +9,7 @@ import type { RepoConfig } from "../../config/repoConfig.js";
 import type { EventBus } from "../../events/bus.js";
 import type { EventEnvelope } from "../../events/catalog.js";
 import type { JobQueue } from "../../jobs/queue.js";
-import { pct } from "../../report/markdown.js";
+import { pct } from "../../text/percent.js";
 import type { ReviewStore } from "../../store/store.js";
 import { ensureLabel } from "../review/labels.js";
 import { predictionIssueMarker } from "../api/markers.js";

@@ -8,10 +8,11 @@ import { redact } from "../../analysis/secrets.js";
 import type { EventBus } from "../../events/bus.js";
 import type { EventEnvelope } from "../../events/catalog.js";
 import type { JobQueue } from "../../jobs/queue.js";
-import { pct } from "../../report/markdown.js";
+import { pct } from "../../text/percent.js";
 import type { FeedbackStore } from "../../store/store.js";
 import { ensureLabel } from "../review/labels.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
+import { transformationMarker } from "../api/markers.js";
 
 export const TRANSFORMATION_JOB = "transformation_issue";
 export const TRANSFORMATION_LABEL = "empathy: systemic-fix";
@@ -29,10 +30,6 @@ export interface TransformationJob {
   owner: string;
   repo: string;
   transformation: TransformationData;
-}
-
-export function transformationMarker(patternKey: string): string {
-  return `<!-- empathy-bot:transformation pattern=${encodeURIComponent(patternKey)} -->`;
 }
 
 export function transformationTitle(t: TransformationData): string {

@@ -6,7 +6,7 @@
 import { commentableLines } from "../../analysis/diff.js";
 import { redact } from "../../analysis/secrets.js";
 import { severityRank, type DiffFile, type Finding, type Prediction, type Side } from "../../analysis/types.js";
-import { pct } from "../../report/markdown.js";
+import { pct } from "../../text/percent.js";
 import { findingMarker, reviewMarker } from "../api/markers.js";
 import type { Octokit, RepoRef } from "../api/types.js";
 
