@@ -12,7 +12,7 @@ import type { FeedbackStore, RateSlotStore } from "../../store/store.js";
 import { findingKey, patternKeyOf, type Feedback } from "./feedback.js";
 import { breakerNotice } from "./feedbackBreaker.js";
 import { loadRepoConfig } from "../api/repoConfigLoader.js";
-import { REVIEW_JOB, type ReviewJobPayload } from "../review/reviewJob.js";
+import { REVIEW_JOB, type ReviewJobPayload } from "../api/jobs.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 import { replyMarker } from "../api/markers.js";
 

@@ -11,7 +11,7 @@ import type { EventEnvelope } from "../../events/catalog.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { pct } from "../../text/percent.js";
 import type { ReviewStore } from "../../store/store.js";
-import { ensureLabel } from "../review/labels.js";
+import { ensureLabel } from "../api/labels.js";
 import { predictionIssueMarker } from "../api/markers.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 

@@ -15,7 +15,10 @@ import { hideFoundSecrets } from "../../analysis/secretsAnalyzer.js";
 import { renderReport } from "../../report/markdown.js";
 import type { ReviewStore } from "../../store/store.js";
 import { selectInlineComments, postInlineReview } from "./inlineReview.js";
-import { addLabels, labelsFor } from "./labels.js";
+import { addLabels, labelsFor } from "../api/labels.js";
+import type { ReviewJobPayload } from "../api/jobs.js";
+
+export { REVIEW_JOB, type ReviewJobPayload } from "../api/jobs.js";
 import type { PredictionIssues } from "../predictions/predictionIssues.js";
 import type { Coordination } from "../coordination/coordination.js";
 import type { Feedback } from "../feedback/feedback.js";
@@ -27,20 +30,6 @@ import { loadRepoConfig } from "../api/repoConfigLoader.js";
 import { upsertSummaryComment } from "./summaryComment.js";
 import type { Log, Octokit } from "../api/types.js";
 
-export const REVIEW_JOB = "review_pull_request";
-
-export interface ReviewJobPayload {
-  installationId: number;
-  owner: string;
-  repo: string;
-  pullNumber: number;
-  /** The head commit the event was about; a newer push has its own job. */
-  headSha: string;
-  deliveryId: string;
-  action: string;
-  /** `/empathy review`: review again even if this commit was reviewed. */
-  force?: boolean;
-}
 
 export interface ReviewDeps {
   /** Analyses the change: in the worker pool in the app, so untrusted code is never parsed here. */

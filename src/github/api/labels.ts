@@ -1,6 +1,6 @@
 /** Labels the app puts on pull requests and prediction issues, created with a colour and description when missing. */
 import { SECURITY_CATEGORIES, type Finding, type Prediction } from "../../analysis/types.js";
-import type { Octokit, RepoRef } from "../api/types.js";
+import type { Octokit, RepoRef } from "./types.js";
 
 export const LABELS: Record<string, { color: string; description: string }> = {
   "empathy: security": { color: "b60205", description: "Empathy found a security problem" },
