@@ -4,7 +4,7 @@
  */
 import { isMap, isSeq, LineCounter, type Node as YamlNode } from "yaml";
 import { CONFIG_PATH, parseRepoConfigText, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../config/repoConfig.js";
-import { parseBoundedDocument, REPO_CONFIG_YAML_LIMITS } from "../config/yamlLimits.js";
+import { parseBoundedDocument, REPO_CONFIG_YAML_LIMITS } from "../analysis/yamlLimits.js";
 
 export interface LocatedProblem extends ConfigProblem {
   /** 1-based line of the key, when known. */

@@ -49,7 +49,7 @@
  * - Conditions are bounded (src/delivery/celCondition.ts): `matches()` runs on RE2 (linear
  *   time; a literal pattern RE2 refuses stops start-up), loops nest at most 2 deep, the data a
  *   condition reads is capped, and a run past its time budget counts as false.
- * - The YAML itself is bounded (src/config/yamlLimits.ts): a file over 1 MB, with more than 100
+ * - The YAML itself is bounded (src/analysis/yamlLimits.ts): a file over 1 MB, with more than 100
  *   aliases or expanding to more than 100,000 values stops start-up, before anything expands.
  */
 import { didYouMean } from "./didYouMean.js";
@@ -63,7 +63,7 @@ import { compileTemplate, formatPath, TemplateError, type TemplatePathSegment } 
 import { EMPATHY_SIGNATURE_HEADER, SigningError, standardWebhookKey } from "../delivery/signing.js";
 import { compileCondition, ConditionError, type EventCondition } from "../delivery/condition.js";
 import { EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN, settingsFromConfig, webhookConfigKeys } from "../delivery/options.js";
-import { OPERATOR_CONFIG_YAML_LIMITS, parseBoundedDocument, YamlLimitError } from "./yamlLimits.js";
+import { OPERATOR_CONFIG_YAML_LIMITS, parseBoundedDocument, YamlLimitError } from "../analysis/yamlLimits.js";
 import { DEFAULT_SLACK_ACCESS, SLACK_KNOWN_KEYS, slackAccessConfigSchema, type SlackAccessConfig } from "./slackAccessConfig.js";
 
 export const OPERATOR_CONFIG_FILE = "empathy.config.yml";

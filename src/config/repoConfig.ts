@@ -7,7 +7,7 @@ import { didYouMean } from "./didYouMean.js";
 import { z } from "zod";
 import type { AnalysisLimits } from "../analysis/limits.js";
 import { SEVERITIES } from "../analysis/types.js";
-import { parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "./yamlLimits.js";
+import { parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../analysis/yamlLimits.js";
 
 export const CONFIG_FILE = "empathy.yml";
 export const CONFIG_PATH = `.github/${CONFIG_FILE}`;

@@ -6,7 +6,7 @@
  * a removal; a move or an edit that keeps the key is not.
  */
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import { parseBoundedDocument, PREDICTOR_YAML_LIMITS } from "../../config/yamlLimits.js";
+import { parseBoundedDocument, PREDICTOR_YAML_LIMITS } from "../yamlLimits.js";
 import type { DiffFile } from "../types.js";
 import { emitIssues, type Emit, type Issue } from "./contract.js";
 import { changedLines, indentOf, lineOfOffset, parentIndex, reconstructOld, sidedLines, Tally, type SidedLine } from "./predict.js";

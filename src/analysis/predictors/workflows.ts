@@ -8,7 +8,7 @@
  * Read line by line (the whole file when its content is known, else each hunk), with the
  * triggers taken from the parsed file when it parses. Only added lines are evidence.
  */
-import { parseBoundedYaml, PREDICTOR_YAML_LIMITS } from "../../config/yamlLimits.js";
+import { parseBoundedYaml, PREDICTOR_YAML_LIMITS } from "../yamlLimits.js";
 import type { DiffFile, DiffLine, Prediction, Severity, SyncAnalyzer } from "../types.js";
 import { contentOf, DiffIndex, indentOf, makePrediction, safely, snippet, textLines } from "./predict.js";
 

@@ -1,14 +1,14 @@
 /**
  * Reads `.github/empathy.yml` the way Probot's `context.config` does (the same requests, the
  * same `_extends` rules, the same deep merge), but parses each file itself, bounded
- * (src/config/yamlLimits.ts): anyone who can push writes this file, and Probot's loader has no
+ * (src/analysis/yamlLimits.ts): anyone who can push writes this file, and Probot's loader has no
  * size limit and only a heuristic alias limit. A file that is too large, an alias bomb, invalid
  * YAML or not a mapping is a config problem in the summary, and the review goes on with the
  * defaults. GitHub being unavailable (5xx) is thrown, for the queue to retry.
  */
 import merge from "deepmerge";
 import { CONFIG_PATH, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../../config/repoConfig.js";
-import { formatBytes, parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../../config/yamlLimits.js";
+import { formatBytes, parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../../analysis/yamlLimits.js";
 import type { Log, Octokit, RepoRef } from "./types.js";
 
 /** Files read for one config: the repository's, else its owner's `.github`, then what they extend. */

@@ -7,7 +7,7 @@ import {
   REPO_CONFIG_YAML_LIMITS,
   YamlLimitError,
   type YamlLimits,
-} from "../../src/config/yamlLimits.js";
+} from "../../src/analysis/yamlLimits.js";
 import { aliasBomb, wideAliases } from "../helpers/yamlBombs.js";
 
 const SMALL: YamlLimits = { maxBytes: 1_000, maxAliases: 5, maxNodes: 50, maxDepth: 4 };
