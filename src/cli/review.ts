@@ -158,7 +158,6 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
       { files, fileContents, gitattributes, title: values.title, body: values.body },
       { ignore, limits, largeChangeLines: config?.analysis.large_change_lines },
     );
-    await pool.destroy();
     // The exact secret values found: hidden in the analysis' texts, never printed or passed on.
     const { result: analysis, secretValues } = outcome;
     hideFoundSecrets(analysis, secretValues);
