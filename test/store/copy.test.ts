@@ -18,21 +18,13 @@ import { migrations } from "../../src/store/migrations.js";
 import { PostgresStore } from "../../src/store/postgres/index.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { JobRecord, Store } from "../../src/store/store.js";
-import { startPostgres, type PostgresServer } from "./postgresServer.js";
+import { postgresForSuite } from "./postgresSuite.js";
 import { readEverything, SEED_TIME, seedEveryKind } from "./storeFixtures.js";
 
 jest.setTimeout(120_000);
 
-let server: PostgresServer;
+const server = postgresForSuite();
 let databases = 0;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** A new empty database; its URL, and the same URL with a password (the test server trusts any). */
 async function newDatabase(): Promise<{ url: string; withPassword: string }> {

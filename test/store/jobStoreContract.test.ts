@@ -15,19 +15,11 @@ import { openStore } from "../../src/store/open.js";
 import { PostgresStore, postgresMigrations, postgresPoolConfig } from "../../src/store/postgres/index.js";
 import type { JobRecord } from "../../src/store/store.js";
 import { storeBackends, type StorePair } from "./contractBackends.js";
-import { startPostgres, type PostgresServer } from "./postgresServer.js";
+import { postgresForSuite } from "./postgresSuite.js";
 
 jest.setTimeout(60_000);
 
-let server: PostgresServer;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = postgresForSuite();
 
 const backends = storeBackends(() => server);
 

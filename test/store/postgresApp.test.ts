@@ -10,19 +10,11 @@ import { PostgresStore } from "../../src/store/postgres/index.js";
 import { createHarness, type Harness } from "../github/harness.js";
 import { riskyFiles, riskyFilesNextPush } from "../github/fixtures.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { startPostgres, type PostgresServer } from "./postgresServer.js";
+import { postgresForSuite } from "./postgresSuite.js";
 
 jest.setTimeout(60_000);
 
-let server: PostgresServer;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = postgresForSuite();
 
 describe("the app on PostgreSQL", () => {
   let h: Harness;

@@ -10,20 +10,12 @@ import { jest } from "@jest/globals";
 import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
 import { storeBackends, type StorePair } from "./contractBackends.js";
-import { startPostgres, type PostgresServer } from "./postgresServer.js";
+import { postgresForSuite } from "./postgresSuite.js";
 import { delivery, enqueue, eventsOf, result } from "./storeFixtures.js";
 
 jest.setTimeout(60_000);
 
-let server: PostgresServer;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = postgresForSuite();
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
