@@ -30,90 +30,45 @@
  * redacted, in the delivery log. 400/401/403/404 are not retried; 429 with Retry-After and 5xx
  * are. JIRA has no idempotency key: a delivery retried after a timeout whose request did arrive
  * can create a second issue.
+ *
+ * This file holds the integration (connection, start-up check, delivery); beside it:
+ * jiraIssue.ts (the issue's fields and descriptions) and jiraConfig.ts (options and settings).
  */
-import { SEVERITIES, severityRank, type Severity } from "../analysis/types.js";
-import type { Log } from "../github/api/types.js";
+import { SEVERITIES, severityRank } from "../analysis/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
-import { z } from "zod";
 import {
   callService,
   DEFAULT_MIN_SEVERITY,
-  deliveryFromConfig,
-  deliveryKeys,
   IntegrationConfigError,
   IntegrationError,
   joinUrl,
-  listSetting,
-  numberSetting,
   parseJson,
   serviceIntegration,
-  secretSetting,
-  textSetting,
-  urlSetting,
-  type ClientOptions,
-  type DeliveryOptions,
   type ServiceIntegration,
 } from "./common.js";
-import { codeSpanText, escapeJiraWiki, fitEscaped, safeUrl, stripControl } from "./markup.js";
-import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
-import { pct } from "../text/percent.js";
-import { CONFIDENCE_CAPS, scaleColumn, scaleOverrideSetting, scaleSeverity, UNRATED_SEVERITY } from "./scale.js";
+import type { JiraDeployment, JiraOptions } from "./jiraConfig.js";
+import { DEFAULT_BUG_ISSUE_TYPE, DEFAULT_ISSUE_TYPE, JIRA_SUMMARY_LIMIT, jiraFields, type JiraCreateMeta, type JiraIssueFields } from "./jiraIssue.js";
+import { truncate, type NoticeEnvelope } from "./notice.js";
+import { CONFIDENCE_CAPS, scaleColumn, UNRATED_SEVERITY } from "./scale.js";
 import { errorMessage } from "../text/errorMessage.js";
 
-export const JIRA_SUMMARY_LIMIT = 255;
-/** Data Center's description (a text field) holds at most this many characters. */
-export const JIRA_WIKI_DESCRIPTION_LIMIT = 32_767;
-export const DEFAULT_ISSUE_TYPE = "Task";
-export const DEFAULT_BUG_ISSUE_TYPE = "Bug";
-
-export type JiraDeployment = "cloud" | "data_center";
-
-export interface JiraOptions extends DeliveryOptions, ClientOptions {
-  /** The Cloud site: "acme" or "acme.atlassian.net". */
-  site?: string;
-  /** The base URL instead of a site (Data Center: https://jira.acme.com or https://acme.com/jira; a proxy, tests). */
-  url?: string;
-  /** Default "cloud". */
-  deployment?: JiraDeployment;
-  /** Cloud: the account's email (with apiToken). */
-  email?: string;
-  /** Cloud: an API token. */
-  apiToken?: string;
-  /** Data Center: a personal access token (Bearer). */
-  personalAccessToken?: string;
-  /** Data Center: basic auth, when there is no personal access token. */
-  username?: string;
-  password?: string;
-  projectKey: string;
-  /** Default ["empathy-bot"]; the prediction's tags are added. */
-  labels?: string[];
-  /** Default "Task". */
-  issueType?: string;
-  /** For predictions tagged `bug`; default "Bug". */
-  bugIssueType?: string;
-  /** The severity table's JIRA column, overridden row by row (names of the project's priorities). */
-  priorities?: Partial<Record<Severity, string>>;
-  /** More fields for every issue (components, a custom field...); they do not replace the ones above. */
-  issueFields?: Record<string, unknown>;
-  /** Where the start-up check says what it found. */
-  log?: Log;
-}
-
-/** An ADF node (https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/). */
-export type AdfNode = { type: string; text?: string; attrs?: Record<string, unknown>; marks?: { type: string; attrs?: Record<string, unknown> }[]; content?: AdfNode[] };
-export type AdfDoc = { type: "doc"; version: 1; content: AdfNode[] };
-
-export interface JiraIssueFields {
-  project: { key: string };
-  summary: string;
-  /** ADF (Cloud) or wiki markup (Data Center). */
-  description: AdfDoc | string;
-  issuetype: { name: string };
-  /** Absent when the project's create screen has no priority field. */
-  priority?: { name: string };
-  labels: string[];
-  [field: string]: unknown;
-}
+export { jiraConfigSchema, jiraOptionsFromConfig, type JiraConfig, type JiraDeployment, type JiraOptions } from "./jiraConfig.js";
+export {
+  DEFAULT_BUG_ISSUE_TYPE,
+  DEFAULT_ISSUE_TYPE,
+  JIRA_SUMMARY_LIMIT,
+  JIRA_WIKI_DESCRIPTION_LIMIT,
+  jiraDescription,
+  jiraFields,
+  jiraIssueType,
+  jiraLabel,
+  jiraPriority,
+  jiraWikiDescription,
+  type AdfDoc,
+  type AdfNode,
+  type JiraCreateMeta,
+  type JiraIssueFields,
+} from "./jiraIssue.js";
 
 export interface JiraCreatedIssue {
   id: string;
@@ -121,13 +76,6 @@ export interface JiraCreatedIssue {
   self: string;
   /** The issue's page: <base>/browse/<key>. */
   url: string;
-}
-
-/** What the start-up check learned of the project (cached). */
-export interface JiraCreateMeta {
-  projectKey: string;
-  /** By the configured name, lower case: the project's issue type, and its priorities (null: no priority field on its create screen). */
-  issueTypes: Map<string, { id: string; name: string; priorities: Map<string, string> | null }>;
 }
 
 export interface JiraIntegration extends ServiceIntegration {
@@ -158,97 +106,6 @@ export function jiraBaseUrl(site: string): string {
 /** The REST API's root: v3 (ADF) on Cloud, v2 (wiki markup) on Data Center. */
 export function jiraApiRoot(baseUrl: string, deployment: JiraDeployment = "cloud"): string {
   return joinUrl(baseUrl, deployment === "cloud" ? "rest/api/3" : "rest/api/2");
-}
-
-/** A literal text node: ADF renders no markup in it. */
-const text = (value: string, marks?: AdfNode["marks"]): AdfNode => {
-  const clean = stripControl(value);
-  return marks ? { type: "text", text: clean, marks } : { type: "text", text: clean };
-};
-const paragraph = (...content: AdfNode[]): AdfNode => ({ type: "paragraph", content: content.filter((n) => n.text !== "") });
-const strong = [{ type: "strong" }];
-
-/** The issue's description as an ADF document (Cloud). */
-export function jiraDescription(notice: Notice): AdfDoc {
-  const content: AdfNode[] = [];
-  // Text nodes must not be empty; each paragraph of the text becomes a paragraph.
-  for (const part of notice.text.split(/\n{2,}/)) {
-    if (part.trim() !== "") content.push(paragraph(text(truncate(part, 20_000))));
-  }
-  const facts: string[] = [];
-  if (notice.confidence !== null) facts.push(`Confidence: ${pct(notice.confidence)}`);
-  if (notice.severity !== null) facts.push(`Severity: ${notice.severity}`);
-  if (notice.tags.length > 0) facts.push(`Tags: ${notice.tags.join(", ")}`);
-  if (facts.length > 0) content.push(paragraph(text(truncate(facts.join(" · "), 2000))));
-  if (notice.impact) content.push(paragraph(text("Impact: ", strong), text(truncate(notice.impact, 5000))));
-  if (notice.evidence) content.push(paragraph(text("Evidence: ", strong), text(truncate(notice.evidence, 1000), [{ type: "code" }])));
-  if (notice.recommendation) content.push(paragraph(text("Recommendation: ", strong), text(truncate(notice.recommendation, 5000))));
-  const url = safeUrl(notice.url);
-  if (url) {
-    const label = notice.repo && notice.prNumber !== null ? truncate(`${notice.repo}#${notice.prNumber}`, 300) : "View pull request";
-    content.push(paragraph(text("Pull request: ", strong), text(label, [{ type: "link", attrs: { href: url } }])));
-  }
-  content.push(paragraph(text(contextLine(notice), [{ type: "em" }])));
-  return { type: "doc", version: 1, content };
-}
-
-/** The description in wiki markup (Data Center), every untrusted text escaped after its cut. */
-export function jiraWikiDescription(notice: Notice): string {
-  const wiki = (value: string, max: number) => fitEscaped(value, max, escapeJiraWiki);
-  const tail: string[] = [];
-  const facts: string[] = [];
-  if (notice.confidence !== null) facts.push(`Confidence: ${pct(notice.confidence)}`);
-  if (notice.severity !== null) facts.push(`Severity: ${notice.severity}`);
-  if (notice.tags.length > 0) facts.push(`Tags: ${wiki(notice.tags.join(", "), 1000)}`);
-  if (facts.length > 0) tail.push(facts.join(" · "));
-  if (notice.impact) tail.push(`*Impact:* ${wiki(notice.impact, 5000)}`);
-  if (notice.evidence) tail.push(`*Evidence:* {{${wiki(codeSpanText(notice.evidence), 1000)}}}`);
-  if (notice.recommendation) tail.push(`*Recommendation:* ${wiki(notice.recommendation, 5000)}`);
-  const url = safeUrl(notice.url);
-  if (url && !/[|\]\s]/.test(url)) {
-    const label = notice.repo && notice.prNumber !== null ? wiki(`${notice.repo}#${notice.prNumber}`, 300) : "View pull request";
-    tail.push(`*Pull request:* [${label}|${url}]`);
-  }
-  tail.push(`_${contextLine(notice)}_`);
-  const rest = tail.join("\n\n");
-  return `${wiki(notice.text, Math.max(0, JIRA_WIKI_DESCRIPTION_LIMIT - rest.length - 2))}\n\n${rest}`;
-}
-
-/** JIRA labels: no whitespace, at most 255 characters. */
-export function jiraLabel(label: string): string {
-  return truncate(label.trim().replace(/\s+/g, "-"), 255);
-}
-
-/** The configured issue type for a prediction: the bug type when it is tagged `bug`. */
-export function jiraIssueType(tags: readonly string[], types: { issueType?: string; bugIssueType?: string } = {}): string {
-  return tags.some((t) => t.toLowerCase() === "bug") ? (types.bugIssueType ?? DEFAULT_BUG_ISSUE_TYPE) : (types.issueType ?? DEFAULT_ISSUE_TYPE);
-}
-
-/** The priority from the severity table (an event without a severity takes its `info` row; a low confidence caps it). */
-export function jiraPriority(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, string>>): string {
-  return scaleColumn("jiraPriority", overrides)[scaleSeverity(severity, confidence)];
-}
-
-type FieldOptions = Pick<JiraOptions, "projectKey" | "labels" | "issueFields" | "issueType" | "bugIssueType" | "priorities" | "deployment">;
-
-export function jiraFields(envelope: NoticeEnvelope, options: FieldOptions, meta: JiraCreateMeta | null = null): JiraIssueFields {
-  const notice = toNotice(envelope);
-  const labels = [...(options.labels ?? ["empathy-bot"]), ...notice.tags].map(jiraLabel).filter((l) => l !== "");
-  const typeName = jiraIssueType(notice.tags, options);
-  const priorityName = jiraPriority(notice.severity, notice.confidence, options.priorities);
-  // With the project's metadata: its own spelling, and no priority where it has no such field.
-  const type = meta?.issueTypes.get(typeName.toLowerCase());
-  const fields: JiraIssueFields = {
-    ...options.issueFields,
-    project: { key: options.projectKey },
-    summary: truncate(stripControl(notice.title.replace(/\s+/g, " ")), JIRA_SUMMARY_LIMIT),
-    description: options.deployment === "data_center" ? jiraWikiDescription(notice) : jiraDescription(notice),
-    issuetype: { name: type?.name ?? typeName },
-    priority: { name: type?.priorities?.get(priorityName.toLowerCase()) ?? priorityName },
-    labels: [...new Set(labels)],
-  };
-  if (type && type.priorities === null) delete fields.priority;
-  return fields;
 }
 
 /** JIRA's `{ errorMessages: [...], errors: { field: message } }`, as one line for the log. */
@@ -462,69 +319,4 @@ function jiraAuthorization(options: JiraOptions, deployment: JiraDeployment): st
   }
   if (!options.email || !options.apiToken) throw new IntegrationError("jira", "email and apiToken (api_token) are required");
   return basic(options.email, options.apiToken);
-}
-
-const jiraName = () => z.string({ error: "must be a name" }).min(1, "must not be empty").max(255, "must be at most 255 characters");
-
-export const jiraConfigSchema = z
-  .object(
-    {
-      ...deliveryKeys,
-      site: z.string({ error: "must be a JIRA Cloud site name (acme or acme.atlassian.net)" }).regex(/^(?:https?:\/\/)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.atlassian\.net)?\/?$/, "must be a JIRA Cloud site name (acme or acme.atlassian.net); use url: for another host").optional(),
-      url: urlSetting().optional(),
-      deployment: z.enum(["cloud", "data_center"], { error: "must be cloud or data_center" }).optional(),
-      email: z.string({ error: "must be the account's email address" }).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address").optional(),
-      api_token: secretSetting("an API token").optional(),
-      personal_access_token: secretSetting("a personal access token").optional(),
-      username: textSetting().optional(),
-      password: secretSetting("a password").optional(),
-      project_key: z.string({ error: "must be a project key" }).regex(/^[A-Z][A-Z0-9_]{0,254}$/, "must be a JIRA project key (upper case, e.g. ENG)"),
-      labels: listSetting().optional(),
-      issue_type: jiraName().optional(),
-      bug_issue_type: jiraName().optional(),
-      priorities: scaleOverrideSetting(jiraName(), "JIRA priority names").optional(),
-      /** No longer used: the priority follows the severity table (`priorities:`). Accepted, with a warning. */
-      priority_threshold: numberSetting(0, 1).optional(),
-      issue_fields: z.record(z.string(), z.unknown(), { error: "must be a mapping of JIRA field ids to values" }).optional(),
-    },
-    { error: "must be a mapping (site:, email:, api_token:, project_key:, ...)" },
-  )
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.site === undefined && c.url === undefined) ctx.addIssue({ code: "custom", path: ["site"], message: "is required (or url: for a JIRA not on atlassian.net)" });
-    if (c.site !== undefined && c.url !== undefined) ctx.addIssue({ code: "custom", path: ["url"], message: "give site: or url:, not both" });
-    if (c.deployment === "data_center") {
-      if (c.site !== undefined) ctx.addIssue({ code: "custom", path: ["site"], message: "is for JIRA Cloud; a Data Center JIRA is reached by url:" });
-      if (c.personal_access_token === undefined && (c.username === undefined || c.password === undefined) && (c.email === undefined || c.api_token === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["personal_access_token"], message: "is required for Data Center (or username: and password:)" });
-      }
-    } else {
-      if (c.email === undefined) ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
-      if (c.api_token === undefined) ctx.addIssue({ code: "custom", path: ["api_token"], message: "is required" });
-      for (const key of ["personal_access_token", "username", "password"] as const) {
-        if (c[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "is for Data Center (deployment: data_center); JIRA Cloud takes email: and api_token:" });
-      }
-    }
-  });
-
-export type JiraConfig = z.infer<typeof jiraConfigSchema>;
-
-export function jiraOptionsFromConfig(c: JiraConfig): JiraOptions {
-  return {
-    ...deliveryFromConfig(c),
-    site: c.site,
-    url: c.url,
-    deployment: c.deployment,
-    email: c.email,
-    apiToken: c.api_token,
-    personalAccessToken: c.personal_access_token,
-    username: c.username,
-    password: c.password,
-    projectKey: c.project_key,
-    labels: c.labels,
-    issueType: c.issue_type,
-    bugIssueType: c.bug_issue_type,
-    priorities: c.priorities,
-    issueFields: c.issue_fields,
-  };
 }

@@ -13,7 +13,7 @@
  * - GitHub markdown (issues the GitHub integration opens): backslash escapes, and a zero-width
  *   space after `@` and in `#123`, so no user is notified and no issue cross-referenced.
  * - Teams: untrusted text goes in Adaptive Card `TextRun`s, which render no markdown at all (see
- *   teams.ts); JIRA Cloud: ADF text nodes, which are literal (see jira.ts).
+ *   teams.ts); JIRA Cloud: ADF text nodes, which are literal (see jiraIssue.ts).
  *
  * Escaping comes after the cut: `fitEscaped` finds the longest prefix whose escaped form fits,
  * so an entity (`&amp;`) or an escape (`\*`) is never cut in half and nothing is cut twice.
