@@ -1,5 +1,5 @@
 /**
- * The app process `npm run bench:scale` starts: what `npm start` runs (lib/main.js: Probot's
+ * The app process `npm run bench:scale` starts: what `npm start` runs (lib/runner.js: Probot's
  * `run` with the built app and its redacting logger, the app's graceful stop), except that
  * Probot's pacing of GitHub calls (@octokit/plugin-throttling: writes a second apart per
  * installation, comments three) is turned off, because the bench's GitHub stand-in has no rate
@@ -8,17 +8,13 @@
  * class with `throttle: { enabled: false }`; everything else is the built app in lib/.
  *
  * Run as `node --import tsx bench/scaleApp.ts` with the app's environment (APP_ID, PRIVATE_KEY,
- * WEBHOOK_SECRET, GHE_HOST, DATABASE_URL, …). No .env file and no REDIS_URL check: the bench
- * sets neither.
+ * WEBHOOK_SECRET, GHE_HOST, DATABASE_URL, …). The bench sets no REDIS_URL and writes no .env.
  */
-import { ProbotOctokit, run, type ApplicationFunction } from "probot";
-import type { Logger } from "pino";
+import { ProbotOctokit } from "probot";
 
 // The built app (lib/ has no type declarations: typed here by what is used).
 const lib = async <T>(path: string): Promise<T> => (await import(new URL(`../lib/${path}`, import.meta.url).href)) as T;
-const { APP_SHUTDOWN } = await lib<{ APP_SHUTDOWN: symbol }>("app.js");
-const { default: app } = await lib<{ default: ApplicationFunction }>("index.js");
-const { processLog } = await lib<{ processLog: () => Promise<Logger> }>("logging/processLog.js");
+const { runApp } = await lib<{ runApp: (options: { Octokit?: typeof ProbotOctokit; onLog?: (log: { info: (fields: object, message: string) => void }) => void }) => Promise<void> }>("runner.js");
 
 // A function, not an object: Probot layers its own defaults on top, which would bring the
 // default `throttle.enabled: true` back over an object's `throttle`.
@@ -27,12 +23,8 @@ const Unpaced = ProbotOctokit.defaults((options: Record<string, any>) => ({
   throttle: { ...options.throttle, enabled: false },
 })) as typeof ProbotOctokit;
 
-const log = await processLog();
-log.info({ github_pacing: "off" }, "bench: GitHub call pacing is off (the stand-in GitHub has no rate limits)");
-await run(app, { log, Octokit: Unpaced });
-// As lib/main.js: only the app's own SIGINT/SIGTERM handlers (a graceful stop) stay.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  for (const listener of process.listeners(signal)) {
-    if (!(listener as unknown as Record<symbol, unknown>)[APP_SHUTDOWN]) process.off(signal, listener);
-  }
-}
+// As lib/main.js (the same runner: settings, logger, graceful stop), with pacing off.
+await runApp({
+  Octokit: Unpaced,
+  onLog: (log) => log.info({ github_pacing: "off" }, "bench: GitHub call pacing is off (the stand-in GitHub has no rate limits)"),
+});

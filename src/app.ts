@@ -1,6 +1,8 @@
 /**
- * Composition root: builds the store, bus, engine, queue, routes and handlers, and wires
- * them. No logic lives here.
+ * Composition root: builds the store, bus, engine, queue, routes and handlers, and wires them:
+ * every job handler is registered here, the integrations are attached here, and the settings
+ * (read from the environment by the runner) are passed down from here. No logic lives here, and
+ * neither signals nor the process's exit: the runner (main.ts) calls `close()`.
  */
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
@@ -14,13 +16,13 @@ import { classifyGitHubError } from "./github/api/errors.js";
 import { Coordination } from "./github/coordination/coordination.js";
 import { PredictionIssues, PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "./github/predictions/predictionIssues.js";
 import { handlePullRequestEvents } from "./github/review/pullRequestEvents.js";
-import { wireFeedback } from "./github/feedback/feedbackEvents.js";
+import { buildFeedback, handleFeedbackEvents } from "./github/feedback/feedbackEvents.js";
 import { REVIEW_JOB, runReviewJob, type ReviewJobPayload } from "./github/review/reviewJob.js";
 import { SelfEvents } from "./github/api/selfEvents.js";
+import { registerJobs } from "./jobs/handlers.js";
 import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
-import { buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
-import { processLogFlushed } from "./logging/processLog.js";
+import { attachIntegrations, buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { redactingLog } from "./logging/redactingLog.js";
 import { healthHandler, type Lifecycle } from "./server/health.js";
 import { GitHubCalls } from "./github/api/githubCalls.js";
@@ -29,9 +31,7 @@ import { slackCommands } from "./server/slackCommands.js";
 import { openStore } from "./store/open.js";
 import { newInstanceId } from "./store/lease.js";
 import type { Store } from "./store/store.js";
-import type { Integration } from "./engine/types.js";
 import { WebhookManager, type WebhookManagerOptions } from "./delivery/manager.js";
-import { webhookTuningFromEnv } from "./delivery/settings.js";
 
 export interface EmpathyHandles {
   store: Store;
@@ -43,38 +43,53 @@ export interface EmpathyHandles {
   pool: AnalysisPool;
   /** The integrations enabled in the operator config (attached: their deliveries go through `webhooks`). */
   integrations: AnyIntegration[];
+  /**
+   * Stops the app gracefully: retention, then the worker (the running job gets a few seconds,
+   * then is released for a later run; queued jobs wait in the store), the bus's pending events,
+   * webhook deliveries (requests in flight get a few seconds, the rest wait in the outbox), the
+   * analysis workers, the store. A second call returns the first one's promise. The runner
+   * calls it on SIGTERM/SIGINT, then exits.
+   */
+  close(): Promise<void>;
+}
+
+/** Anything more that listens on the bus (tests, embedders): attached by the app next to the operator config's integrations. */
+export interface BusListener {
+  attach(bus: EventBus): void;
 }
 
 export interface EmpathyAppOptions {
-  /** Defaults to the store at DATABASE_URL. */
+  /** Defaults to the store at settings.databaseUrl. */
   store?: Store;
-  /** Defaults to the environment; given keys replace the defaults (the environment is then not read). */
+  /**
+   * The settings: the runner's `readSettings(process.env)`; keys left out take their defaults.
+   * The app never reads the environment itself.
+   */
   settings?: Partial<Settings>;
+  /** The variables `${VAR}` in the operator config may name (the runner passes process.env). Default: none. */
+  env?: NodeJS.ProcessEnv;
   /** How changes are analysed; default: in the worker pool. Tests may analyse in-process. */
   analyse?: AnalyseChange;
   /** Start the in-process worker (tests drain the queue themselves). Default true. */
   startWorker?: boolean;
   onReady?: (handles: EmpathyHandles) => void;
-  /** Defaults to loadOperatorConfig() (EMPATHY_CONFIG, else ./empathy.config.yml, else none). */
+  /** Defaults to loadOperatorConfig(settings.operatorConfigPath) (EMPATHY_CONFIG, else ./empathy.config.yml, else none). */
   operatorConfig?: OperatorConfig;
   /** Overrides of the webhook manager's options (tests: fetch, lookup, delays). */
   webhookOptions?: Partial<Omit<WebhookManagerOptions, "store" | "log">>;
-  /** Listeners attached to the bus by the engine (Slack, JIRA...). */
-  integrations?: Integration[];
+  /** More listeners on the bus, attached once with the operator config's integrations. */
+  integrations?: BusListener[];
 }
-
-/** Marks the app's own signal handler, so the process entry can tell it from others (see main.ts). */
-export const APP_SHUTDOWN = Symbol.for("empathy-bot.shutdown");
 
 export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction {
   return async (app: Probot, { addHandler }) => {
     // One redaction step for every line this app logs: its modules get this logger, not app.log.
     const log = redactingLog(app.log);
-    const settings: Settings = options.settings ? { ...readSettings({}), ...options.settings } : readSettings();
+    const settings: Settings = { ...readSettings({}), ...options.settings };
     // The operator's file: any problem in it stops start-up with a message naming file, line and key.
     let operatorConfig: OperatorConfig;
     try {
-      operatorConfig = options.operatorConfig ?? loadOperatorConfig();
+      operatorConfig = options.operatorConfig ?? loadOperatorConfig(settings.operatorConfigPath, options.env ?? {});
     } catch (err) {
       log.error(`operator config: ${(err as Error).message}`);
       throw err;
@@ -85,7 +100,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     // that is not a redis:// URL stops start-up here (`npm start` also checks Redis answers).
     let pacing: GitHubPacing;
     try {
-      pacing = githubPacing();
+      pacing = githubPacing(settings.redisUrl);
     } catch (err) {
       log.error((err as Error).message);
       throw err;
@@ -108,7 +123,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
     // review path neither knows nor waits for them.
     const webhooks = new WebhookManager(bus, {
-      ...webhookTuningFromEnv(),
+      ...settings.webhookTuning,
       // Its start-up prune follows the retention setting (0: never).
       retentionMs: settings.retentionDays > 0 ? settings.retentionDays * 86_400_000 : Number.MAX_SAFE_INTEGER,
       instanceId,
@@ -143,15 +158,17 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         manager: webhooks,
         octokit: octokitForRepository((installationId) => (installationId === undefined ? appAuth() : auth(installationId))),
         log,
+        githubUrl: settings.github.webUrl,
       });
-      for (const integration of integrations) integration.attach(bus);
+      attachIntegrations(integrations, bus);
     } catch (err) {
       const message = `operator config: ${(err as Error).message}`;
       log.error(message);
       throw new Error(message);
     }
     if (integrations.length > 0) log.info({ integrations: integrations.map((i) => i.name) }, "integrations enabled");
-    const engine = new EmpathyOS({ eventBus: bus, state: store, integrations: options.integrations });
+    for (const listener of options.integrations ?? []) listener.attach(bus);
+    const engine = new EmpathyOS({ eventBus: bus, state: store });
     const queue = new JobQueue({
       store,
       log,
@@ -179,25 +196,31 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     const self = new SelfEvents(app);
 
     const predictionIssues = new PredictionIssues({ queue, store, auth, log });
-    predictionIssues.subscribe(bus);
     // Coordination: conflicts between open pull requests, CODEOWNERS, handoffs (jobs + webhook handlers).
     const coordination = new Coordination({ queue, store, bus, auth, log, self });
-    coordination.register();
     coordination.handleEvents(app);
-
     // Feedback from GitHub (prediction issues closed, /empathy commands, resolved threads), rule-of-three issues, trust breaker.
-    const feedback = wireFeedback(app, { queue, store, engine, bus, auth, log, self, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
+    const feedback = buildFeedback({ queue, store, engine, auth, log, forcedReviewIntervalMs: settings.forcedReviewIntervalMs });
+    feedback.transformations.subscribe(bus);
+    handleFeedbackEvents(app, queue, self);
     const eventsStored = () => bus.flush();
-    const reviewDeps = { analyse, limits: settings.analysisLimits, store, engine, predictionIssues, auth, log, coordination, eventsStored, ...feedback };
-    queue.register(REVIEW_JOB, async (payload: ReviewJobPayload, _job, signal) => {
-      await runReviewJob(payload, reviewDeps, signal);
-    });
-    queue.register(PREDICTION_ISSUE_JOB, (payload: PredictionIssueJob) => predictionIssues.run(payload));
-
+    const reviewDeps = {
+      analyse,
+      limits: settings.analysisLimits,
+      store,
+      engine,
+      predictionIssues,
+      auth,
+      log,
+      coordination,
+      eventsStored,
+      feedback: feedback.feedback,
+      transformations: feedback.transformations,
+    };
     handlePullRequestEvents(app, queue, self);
     // For /health/ready: ready once start-up is done and the worker runs, not ready once stopping.
     const lifecycle: Lifecycle = { started: false, workerRunning: false, stopping: false };
-    // /empathy in Slack: registers the durable `slack_command` job; the route is off without SLACK_SIGNING_SECRET.
+    // /empathy in Slack; the route is off without a signing secret (SLACK_SIGNING_SECRET).
     const slack = slackCommands({
       queue,
       store,
@@ -207,13 +230,40 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       review: (payload) => runReviewJob(payload, reviewDeps),
       log,
       access: operatorConfig.slack,
+      settings: { ...settings.slack, gheHost: settings.github.host },
     });
+    // Every job type, registered in this one place (the Slack command's even with the route off:
+    // jobs queued before a restart still run).
+    registerJobs(
+      queue,
+      {
+        [REVIEW_JOB]: async (payload: ReviewJobPayload, _job, signal) => void (await runReviewJob(payload, reviewDeps, signal)),
+        [PREDICTION_ISSUE_JOB]: (payload: PredictionIssueJob) => predictionIssues.run(payload),
+      },
+      feedback.jobs,
+      coordination.jobs(),
+      slack.jobs(),
+    );
     try {
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));
       addHandler(slack.handler);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }
+
+    let retention: Retention | undefined;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        lifecycle.stopping = true;
+        await retention?.stop();
+        await queue.stop();
+        lifecycle.workerRunning = false;
+        await bus.settled({ timeoutMs: 5000 });
+        await webhooks.stop();
+        await pool.destroy();
+        await store.close();
+      })());
 
     if (options.startWorker !== false) {
       // The workers load the parsers and rules now, not during the first review.
@@ -229,30 +279,10 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         throw new Error(message);
       }
       // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
-      const retention = new Retention({ store, retentionDays: settings.retentionDays, log });
+      retention = new Retention({ store, retentionDays: settings.retentionDays, log });
       retention.start();
-      // A deploy's SIGTERM (or Ctrl-C) gives the running job a few seconds, then releases it for a
-      // later run; anything queued waits in the store, and so do webhook deliveries not yet sent
-      // (requests in flight get a few seconds). A second Ctrl-C ends the process at once.
-      const shutdown = async (signal: string) => {
-        lifecycle.stopping = true;
-        log.info({ signal }, "stopping: the running job has a few seconds to finish");
-        await retention.stop();
-        await queue.stop();
-        lifecycle.workerRunning = false;
-        await bus.settled({ timeoutMs: 5000 });
-        await webhooks.stop();
-        await pool.destroy();
-        await store.close();
-        log.info({ signal }, "stopped");
-        await processLogFlushed();
-        process.exit(0);
-      };
-      Object.assign(shutdown, { [APP_SHUTDOWN]: true });
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
       lifecycle.started = true;
     }
-    options.onReady?.({ store, bus, engine, queue, webhooks, pool, integrations });
+    options.onReady?.({ store, bus, engine, queue, webhooks, pool, integrations, close });
   };
 }

@@ -71,7 +71,8 @@ export const COMMANDS = Object.keys(COMMAND_MODULES);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    return await dispatch(argv, io);
+    // The one place the command reads the process's environment: its commands get it through io.
+    return await dispatch(argv, { ...io, env: io.env ?? process.env });
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`empathy: ${error.message}\n\n${error.usage === undefined ? USAGE : synopsis(error.usage)}`);

@@ -7,7 +7,7 @@ export interface CliIo {
   stderr: (text: string) => void;
   readStdin: () => string;
   cwd: string;
-  /** The environment (DATABASE_URL, EMPATHY_*); process.env when left out. */
+  /** The environment (DATABASE_URL, EMPATHY_*), read through readSettings; runCli gives process.env when left out. */
   env?: NodeJS.ProcessEnv;
 }
 

@@ -8,9 +8,10 @@ export const DATA_USAGE = `Usage: empathy data delete (--repo OWNER/NAME | --use
 Deletes what the app's store holds about a repository, or about a person (a GitHub login), for
 an uninstall or a privacy request. Without --yes it only counts what would go.
 
-  --repo OWNER/NAME    reviews, summaries, inline comments posted, findings shown, feedback,
-                       dismissed findings, trust scores, learned patterns, prediction and
-                       transformation issue links, coordination records, rate slots, jobs (any
+  --repo OWNER/NAME    reviews and their stored results, summaries, inline comments posted,
+                       findings shown, feedback, dismissed findings, trust scores, learned
+                       patterns, prediction and transformation issue links, its issue policy,
+                       coordination records, rate slots, jobs (any
                        status) and their payloads, and the webhook events that name it, with
                        their deliveries (dead letters too), attempt logs and batch items
   --user LOGIN         in every repository: their trust scores, the feedback on their pull

@@ -102,14 +102,12 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
   }
 
   const root = values.root !== undefined ? folder(resolve(io.cwd, values.root), `--root ${values.root}`) : undefined;
-  const env = io.env ?? process.env;
-  const settings = readSettings(env);
+  // This process only waits while the workers analyse: every core may analyse, unless the operator says otherwise.
+  const settings = readSettings(io.env ?? {}, { analysisWorkers: availableParallelism() });
 
   // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
-  // This process only waits meanwhile: every core may analyse, unless the operator says otherwise.
   // They start now and load their parsers while this process reads the change, the config and the files.
-  const size = env.EMPATHY_ANALYSIS_WORKERS ? settings.analysisWorkers : availableParallelism();
-  const pool = new AnalysisPool({ size, memoryMb: settings.analysisWorkerMemoryMb });
+  const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb });
   pool.start();
   const review = async (): Promise<number> => {
     // The change.

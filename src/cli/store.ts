@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { readDatabaseUrl } from "../config/env.js";
 import { DEFAULT_DATABASE_PATH, isPostgresUrl, sqlitePathFromUrl } from "../store/open.js";
 import { describePostgresUrl, postgresPoolConfig, PostgresStore } from "../store/postgres/index.js";
 import { SqliteStore } from "../store/sqlite/index.js";
@@ -37,8 +38,8 @@ export function databaseUrl(io: CliIo, explicit: string | undefined, option = "-
   } catch {
     // no .env (or unreadable): the environment decides, as for the app
   }
-  const env = io.env ?? process.env;
-  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== "") return { url: env.DATABASE_URL, from: "DATABASE_URL" };
+  const url = readDatabaseUrl(io.env ?? {});
+  if (url !== undefined) return { url, from: "DATABASE_URL" };
   return { url: undefined, from: "the app's default, DATABASE_URL being unset" };
 }
 

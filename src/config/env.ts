@@ -1,7 +1,33 @@
-/** Process settings read from the environment (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST...). */
+/**
+ * The process settings, read from the environment in one place: the runner (main.ts; the CLI
+ * for its commands) calls `readSettings` once and passes the result down; no other module reads
+ * `process.env`. Probot reads its own variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT...);
+ * the ones of them the app also needs (GHE_HOST, REDIS_URL, LOG_*) are read here too.
+ */
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../analysis/limits.js";
 import { defaultPoolSize } from "../analysis/pool/pool.js";
-import { readRetentionDays } from "../jobs/retention.js";
+import type { WebhookTuning } from "../delivery/settings.js";
+import { GITHUB_WEB_URL, SLACK_API_URL } from "../integrations/slack.js";
+import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from "../jobs/retention.js";
+import type { ProcessLogSettings } from "../logging/processLog.js";
+
+/** The Slack command's settings (src/server/slackCommands.ts). */
+export interface SlackSettings {
+  /** SLACK_SIGNING_SECRET; without it the route answers 404 (the command is off). */
+  signingSecret?: string;
+  /** SLACK_BOT_TOKEN: replies with chat.postMessage when set. */
+  botToken?: string;
+  /** SLACK_API_URL (default https://slack.com/api). */
+  apiUrl: string;
+}
+
+/** Where GitHub is, for the links the app builds (Probot reads the same variables for its API calls). */
+export interface GitHubSettings {
+  /** GHE_HOST: the web host of GitHub Enterprise Server; undefined: github.com. */
+  host?: string;
+  /** GitHub's web address: `GHE_PROTOCOL://GHE_HOST` (protocol default https), else https://github.com. */
+  webUrl: string;
+}
 
 export interface Settings {
   databaseUrl: string | undefined;
@@ -19,7 +45,7 @@ export interface Settings {
   analysisWorkerMemoryMb: number;
   /** The operator's limits; a repository may lower them. */
   analysisLimits: AnalysisLimits;
-  /** Days finished jobs, webhook history and closed pull requests' shown items are kept; 0 keeps them. */
+  /** EMPATHY_RETENTION_DAYS: days finished jobs, webhook history and closed pull requests' shown items are kept; 0 keeps them. */
   retentionDays: number;
   /**
    * EMPATHY_LEASE_SECONDS (default 30): how long an instance holds a claimed job or webhook
@@ -27,11 +53,22 @@ export interface Settings {
    * runs; when an instance dies, its work waits this long before another instance takes it.
    */
   leaseMs: number;
+  /** EMPATHY_CONFIG: the operator config file; undefined: ./empathy.config.yml if present, else none. */
+  operatorConfigPath: string | undefined;
+  /** EMPATHY_WEBHOOK_*: the delivery loop's tuning; only the keys the environment sets (the others keep their defaults). */
+  webhookTuning: WebhookTuning;
+  /** REDIS_URL, as given (src/github/api/pacing.ts checks it): GitHub write pacing shared through Redis; unset or blank: per process. */
+  redisUrl: string | undefined;
+  github: GitHubSettings;
+  slack: SlackSettings;
+  /** LOG_*, NODE_ENV, SENTRY_DSN: the process logger's (src/logging/processLog.ts), as Probot reads them. */
+  log: ProcessLogSettings;
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** The integer variable `name`; undefined when unset or blank. Any other value outside min..max stops start-up. */
+function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
+  if (raw === undefined || raw.trim() === "") return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -39,17 +76,71 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  return integer(env, name, min, max) ?? fallback;
+}
+
+/** A text variable, trimmed; undefined when unset or blank. */
+function text(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+const WEBHOOK_VARIABLES: { name: string; key: keyof WebhookTuning; min: number; max: number }[] = [
+  { name: "EMPATHY_WEBHOOK_BASE_DELAY_MS", key: "baseDelayMs", min: 0, max: 3_600_000 },
+  { name: "EMPATHY_WEBHOOK_MAX_DELAY_MS", key: "maxDelayMs", min: 0, max: 86_400_000 },
+  { name: "EMPATHY_WEBHOOK_CONCURRENCY", key: "concurrency", min: 1, max: 256 },
+  { name: "EMPATHY_WEBHOOK_ENDPOINT_CONCURRENCY", key: "perEndpointConcurrency", min: 1, max: 256 },
+  { name: "EMPATHY_WEBHOOK_BREAKER_THRESHOLD", key: "breakerThreshold", min: 1, max: 1000 },
+  { name: "EMPATHY_WEBHOOK_BREAKER_COOLOFF_MS", key: "breakerCooloffMs", min: 0, max: 86_400_000 },
+  { name: "EMPATHY_WEBHOOK_POLL_INTERVAL_MS", key: "pollIntervalMs", min: 10, max: 60_000 },
+];
+
+function webhookTuning(env: NodeJS.ProcessEnv): WebhookTuning {
+  const tuning: WebhookTuning = {};
+  for (const { name, key, min, max } of WEBHOOK_VARIABLES) {
+    const value = integer(env, name, min, max);
+    if (value !== undefined) tuning[key] = value;
+  }
+  return tuning;
+}
+
+function githubSettings(env: NodeJS.ProcessEnv): GitHubSettings {
+  const host = text(env.GHE_HOST);
+  return { host, webUrl: host ? `${text(env.GHE_PROTOCOL) ?? "https"}://${host.replace(/\/+$/, "")}` : GITHUB_WEB_URL };
+}
+
+function logSettings(env: NodeJS.ProcessEnv): ProcessLogSettings {
+  return {
+    level: env.LOG_LEVEL || "info",
+    // Probot's rule: LOG_FORMAT if set (anything but "pretty" is JSON), else JSON in production.
+    format: env.LOG_FORMAT ? (env.LOG_FORMAT === "pretty" ? "pretty" : "json") : env.NODE_ENV === "production" ? "json" : "pretty",
+    levelInString: env.LOG_LEVEL_IN_STRING === "true",
+    messageKey: env.LOG_MESSAGE_KEY || "msg",
+    sentryDsn: env.SENTRY_DSN,
+  };
+}
+
+/** DATABASE_URL; undefined when unset or blank. The CLI's store commands read it alone: they need no other setting. */
+export function readDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return text(env.DATABASE_URL) === undefined ? undefined : env.DATABASE_URL;
+}
+
+/**
+ * Every setting, from `env` (the runner passes process.env, the default). A bad value throws,
+ * naming the variable. `defaults` replaces a default where an entry point has its own: the CLI
+ * analyses with every core, the app leaves one to the server.
+ */
+export function readSettings(env: NodeJS.ProcessEnv = process.env, defaults: { analysisWorkers?: number } = {}): Settings {
   const seconds = (name: string, fallbackMs: number, max: number) => intFrom(env, name, fallbackMs / 1000, 1, max) * 1000;
   return {
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl: readDatabaseUrl(env),
     databasePoolSize: intFrom(env, "EMPATHY_DATABASE_POOL_SIZE", 10, 1, 1000),
     workerConcurrency: intFrom(env, "EMPATHY_WORKER_CONCURRENCY", 1, 1, 16),
     jobMaxAttempts: intFrom(env, "EMPATHY_JOB_MAX_ATTEMPTS", 6, 1, 50),
     jobBaseDelayMs: intFrom(env, "EMPATHY_JOB_BASE_DELAY_MS", 2000, 0, 3_600_000),
     jobTimeoutMs: seconds("EMPATHY_JOB_TIMEOUT_SECONDS", 300_000, 86_400),
     forcedReviewIntervalMs: intFrom(env, "EMPATHY_FORCED_REVIEW_INTERVAL_SECONDS", 300, 0, 86_400) * 1000,
-    analysisWorkers: intFrom(env, "EMPATHY_ANALYSIS_WORKERS", defaultPoolSize(), 1, 64),
+    analysisWorkers: intFrom(env, "EMPATHY_ANALYSIS_WORKERS", defaults.analysisWorkers ?? defaultPoolSize(), 1, 64),
     analysisWorkerMaxTasks: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MAX_TASKS", 2000, 1, 100_000),
     analysisWorkerMemoryMb: intFrom(env, "EMPATHY_ANALYSIS_WORKER_MEMORY_MB", 1024, 128, 65_536),
     analysisLimits: {
@@ -59,7 +150,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       fileTimeBudgetMs: seconds("EMPATHY_FILE_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.fileTimeBudgetMs, 3_600),
       reviewTimeBudgetMs: seconds("EMPATHY_REVIEW_TIME_BUDGET_SECONDS", DEFAULT_LIMITS.reviewTimeBudgetMs, 86_400),
     },
-    retentionDays: readRetentionDays(env),
+    retentionDays: intFrom(env, "EMPATHY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 0, MAX_RETENTION_DAYS),
     leaseMs: seconds("EMPATHY_LEASE_SECONDS", 30_000, 3_600),
+    operatorConfigPath: env.EMPATHY_CONFIG || undefined,
+    webhookTuning: webhookTuning(env),
+    redisUrl: env.REDIS_URL,
+    github: githubSettings(env),
+    slack: {
+      signingSecret: text(env.SLACK_SIGNING_SECRET),
+      botToken: text(env.SLACK_BOT_TOKEN),
+      apiUrl: text(env.SLACK_API_URL) ?? SLACK_API_URL,
+    },
+    log: logSettings(env),
   };
 }

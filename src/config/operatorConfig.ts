@@ -5,8 +5,9 @@
  *
  *     empathy.config.yml:7: webhooks[0].url: environment variable SLACK_WEBHOOK_URL is not set
  *
- * Location: `loadOperatorConfig(path)`, else `$EMPATHY_CONFIG`, else `./empathy.config.yml` if
- * it exists, else an empty config (no webhooks). A path given explicitly must exist.
+ * Location: `loadOperatorConfig(path, env)` with the path of the settings (`$EMPATHY_CONFIG`),
+ * else `./empathy.config.yml` if it exists, else an empty config (no webhooks). A path given
+ * explicitly must exist. `env` is what `${VAR}` reads (the runner passes the process's).
  *
  * ```yaml
  * webhooks:
@@ -137,9 +138,9 @@ export const EMPTY_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-export function loadOperatorConfig(path?: string, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const explicit = path ?? (env.EMPATHY_CONFIG !== undefined && env.EMPATHY_CONFIG !== "" ? env.EMPATHY_CONFIG : undefined);
-  const file = explicit ?? (existsSync(OPERATOR_CONFIG_FILE) ? OPERATOR_CONFIG_FILE : undefined);
+/** `path`: settings.operatorConfigPath (EMPATHY_CONFIG); `env`: the variables `${VAR}` may name. */
+export function loadOperatorConfig(path: string | undefined, env: NodeJS.ProcessEnv): OperatorConfig {
+  const file = path ?? (existsSync(OPERATOR_CONFIG_FILE) ? OPERATOR_CONFIG_FILE : undefined);
   if (file === undefined) return { ...EMPTY_OPERATOR_CONFIG, network: { allowPrivate: [] }, webhooks: [], integrations: {}, slack: DEFAULT_SLACK_ACCESS, warnings: [] };
   let text: string;
   try {
@@ -155,13 +156,13 @@ export function loadOperatorConfig(path?: string, env: NodeJS.ProcessEnv = proce
 export interface ParseOptions {
   /** Name used in messages; default `empathy.config.yml`. */
   file?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The variables `${VAR}` may name (the runner passes the process's). */
+  env: NodeJS.ProcessEnv;
 }
 
-export function parseOperatorConfig(text: string, options: ParseOptions = {}): OperatorConfig {
+export function parseOperatorConfig(text: string, options: ParseOptions): OperatorConfig {
   const file = options.file ?? OPERATOR_CONFIG_FILE;
-  const env = options.env ?? process.env;
-  const reader = new YamlReader(text, env);
+  const reader = new YamlReader(text, options.env);
   const raw = reader.read();
   const issues = [...reader.issues];
   const warnings: OperatorConfigIssue[] = [];

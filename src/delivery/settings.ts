@@ -1,7 +1,8 @@
 /**
- * Delivery tuning: the knobs of the delivery loop (delays, concurrency, breaker, outbox writes),
- * their defaults, and the environment variables that set some of them (operators rarely need
- * them; tests shorten the delays). Per-registration options live in options.ts.
+ * Delivery tuning: the knobs of the delivery loop (delays, concurrency, breaker, outbox writes)
+ * and their defaults. The environment sets some of them (EMPATHY_WEBHOOK_*, read by
+ * src/config/env.ts; operators rarely need them, tests shorten the delays). Per-registration
+ * options live in options.ts.
  */
 
 export interface WebhookTuning {
@@ -59,28 +60,4 @@ export const TUNING_DEFAULTS: Tuning = Object.freeze({
 export function resolveTuning(options: object): Tuning {
   const set = Object.entries(options).filter(([k, v]) => k in TUNING_DEFAULTS && v !== undefined);
   return { ...TUNING_DEFAULTS, ...Object.fromEntries(set) };
-}
-
-const VARIABLES: { name: string; key: keyof WebhookTuning; min: number; max: number }[] = [
-  { name: "EMPATHY_WEBHOOK_BASE_DELAY_MS", key: "baseDelayMs", min: 0, max: 3_600_000 },
-  { name: "EMPATHY_WEBHOOK_MAX_DELAY_MS", key: "maxDelayMs", min: 0, max: 86_400_000 },
-  { name: "EMPATHY_WEBHOOK_CONCURRENCY", key: "concurrency", min: 1, max: 256 },
-  { name: "EMPATHY_WEBHOOK_ENDPOINT_CONCURRENCY", key: "perEndpointConcurrency", min: 1, max: 256 },
-  { name: "EMPATHY_WEBHOOK_BREAKER_THRESHOLD", key: "breakerThreshold", min: 1, max: 1000 },
-  { name: "EMPATHY_WEBHOOK_BREAKER_COOLOFF_MS", key: "breakerCooloffMs", min: 0, max: 86_400_000 },
-  { name: "EMPATHY_WEBHOOK_POLL_INTERVAL_MS", key: "pollIntervalMs", min: 10, max: 60_000 },
-];
-
-export function webhookTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookTuning {
-  const tuning: WebhookTuning = {};
-  for (const { name, key, min, max } of VARIABLES) {
-    const raw = env[name];
-    if (raw === undefined || raw === "") continue;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-    }
-    tuning[key] = value;
-  }
-  return tuning;
 }

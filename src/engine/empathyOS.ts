@@ -1,7 +1,7 @@
 /**
  * The empathy interaction engine: decides the level of an interaction, applies and learns
  * patterns, keeps trust, and reports everything as events. It never calls GitHub or HTTP:
- * publishers and integrations listen on the bus.
+ * publishers and integrations listen on the bus (the composition root attaches them).
  */
 import type { Finding, Prediction } from "../analysis/types.js";
 import { EventBus } from "../events/bus.js";
@@ -51,7 +51,6 @@ export class EmpathyOS {
     targetLevel = 5,
     eventBus = new EventBus(),
     state = new MemoryEngineState(),
-    integrations = [],
     now = Date.now,
   }: EmpathyOSOptions = {}) {
     this.targetLevel = checkLevel(targetLevel, "targetLevel");
@@ -59,7 +58,6 @@ export class EmpathyOS {
     this.eventBus = eventBus;
     this.state = state;
     this.now = now;
-    for (const integration of integrations) integration.attach(eventBus);
   }
 
   async interact(args: InteractArgs): Promise<InteractResult> {

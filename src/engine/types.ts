@@ -5,11 +5,6 @@ import type { EngineState } from "./state.js";
 import type { EmpathyLevel } from "./levels.js";
 import type { Outcome } from "./trust.js";
 
-/** Anything that listens on the bus (Slack, JIRA, the dashboard...): attached at construction. */
-export interface Integration {
-  attach(bus: EventBus): void;
-}
-
 export interface EmpathyOSOptions {
   /** Default user for interactions that name none. */
   userId?: string;
@@ -17,7 +12,6 @@ export interface EmpathyOSOptions {
   targetLevel?: number;
   eventBus?: EventBus;
   state?: EngineState;
-  integrations?: Integration[];
   /** Clock in ms, injectable for tests. */
   now?: () => number;
 }

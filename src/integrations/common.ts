@@ -5,16 +5,16 @@
  * call of its direct client.
  *
  * Two paths, on purpose:
- * - events → `attach(bus)` → WebhookManager registrations with `buildPayload` (the service's
- *   payload, built at each attempt, never stored) and `interpretResponse` (the service's own
- *   failure signals). Nothing here retries or queues.
+ * - events → `attach()` → registrations with the WebhookManager given at creation (it listens on
+ *   the app's bus) with `buildPayload` (the service's payload, built at each attempt, never
+ *   stored) and `interpretResponse` (the service's own failure signals). Nothing here retries or
+ *   queues.
  * - on-demand calls (`postMessage`, `createIssue`...) → `callService`: one request, its answer
  *   read by the same interpreter, a typed IntegrationError on failure. The caller decides.
  */
 import { z } from "zod";
 import { redact, redactDeep } from "../analysis/secrets.js";
 import { SEVERITIES, severityRank, type Severity } from "../analysis/types.js";
-import type { EventBus } from "../events/bus.js";
 import type { WebhookManager } from "../delivery/manager.js";
 import { parseRetryAfter, type InterpretedFailure, type ResponseInfo } from "../delivery/outcome.js";
 import type { PaceOptions, PayloadEnvelope } from "../delivery/registration.js";
@@ -49,7 +49,7 @@ export interface DeliveryOptions {
 }
 
 export interface ClientOptions {
-  /** For `attach(bus)`: the manager built on that bus. Direct calls work without it. */
+  /** For `attach()`: the manager its deliveries go through (it listens on the bus). Direct calls work without it. */
   manager?: WebhookManager;
   /** For direct calls; default the global fetch. */
   fetch?: FetchFn;
@@ -72,8 +72,8 @@ export interface ServiceIntegration {
   readonly service: string;
   /** The registrations' name (the service's, unless configured). */
   readonly name: string;
-  /** Registers its deliveries with the manager (idempotent). */
-  attach(bus: EventBus): void;
+  /** Registers its deliveries with its manager (idempotent): events reach them through the manager's bus. */
+  attach(): void;
   /** Ids of its webhook registrations, once attached. */
   readonly registrationIds: readonly string[];
   /** The service's request body for one event (what a delivery sends). */
@@ -152,7 +152,7 @@ export function checkEvents(service: string, events: readonly string[]): void {
 /** One registration per event type, with a stable id; returns their ids. */
 function registerDeliveries(manager: WebhookManager | undefined, spec: DeliverySpec): string[] {
   if (!manager) {
-    throw new IntegrationConfigError(`${spec.service}: attach(bus) sends through the WebhookManager; pass it as create…({ manager })`);
+    throw new IntegrationConfigError(`${spec.service}: attach() sends through the WebhookManager; pass it as create…({ manager })`);
   }
   const events = spec.delivery.events ?? DEFAULT_EVENTS;
   checkEvents(spec.service, events);
@@ -213,7 +213,7 @@ export function serviceIntegration<T extends ServiceIntegration>(parts: {
     // Every body an integration sends passes the one redaction step (its texts were cut by `truncate`, which redacts first).
     buildPayload: (envelope) => redactDeep(parts.buildPayload(envelope)),
     interpretResponse: parts.interpretResponse,
-    attach(_bus: EventBus) {
+    attach() {
       if (registrationIds.length > 0) return;
       registrationIds = registerDeliveries(parts.manager, {
         service: parts.service,

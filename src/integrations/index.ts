@@ -16,17 +16,19 @@
  * table (scale.ts), overridable per service.
  *
  * `integrationsSchema` checks the section (the operator config uses it, so a mistake stops
- * start-up with the file, line and key); `buildIntegrations` turns it into integrations whose
- * `attach(bus)` registers their deliveries with the WebhookManager. A service set to null, or
- * with `enabled: false`, is left out.
+ * start-up with the file, line and key); `buildIntegrations` turns it into integrations, and
+ * `attachIntegrations` starts them once (the app's composition root calls it): a delivering one
+ * registers its deliveries with the WebhookManager, the GitHub one subscribes to the bus. A
+ * service set to null, or with `enabled: false`, is left out.
  */
 import { z } from "zod";
+import type { EventBus } from "../events/bus.js";
 import type { Log } from "../github/api/types.js";
 import type { WebhookManager } from "../delivery/manager.js";
 import { IntegrationConfigError, type FetchFn } from "./common.js";
 import { createDatadog, datadogConfigSchema, datadogOptionsFromConfig, type DatadogIntegration } from "./datadog.js";
 import { createDiscord, discordConfigSchema, discordOptionsFromConfig, type DiscordIntegration } from "./discord.js";
-import { createGitHub, githubConfigSchema, githubOptionsFromConfig, type GitHubIntegration, type OctokitSource } from "./github.js";
+import { createGitHub, GitHubIntegration, githubConfigSchema, githubOptionsFromConfig, type OctokitSource } from "./github.js";
 import { createJira, jiraConfigSchema, jiraOptionsFromConfig, type JiraIntegration } from "./jira.js";
 import { createPagerDuty, pagerDutyConfigSchema, pagerDutyOptionsFromConfig, type PagerDutyIntegration } from "./pagerduty.js";
 import { createSlack, slackConfigSchema, slackOptionsFromConfig, type SlackIntegration } from "./slack.js";
@@ -97,20 +99,18 @@ export function parseIntegrationsConfig(section: unknown): IntegrationsConfig {
 export type AnyIntegration = SlackIntegration | DatadogIntegration | JiraIntegration | PagerDutyIntegration | TeamsIntegration | DiscordIntegration | GitHubIntegration;
 
 export interface BuildIntegrationsDeps {
-  /** Delivering integrations register with it in attach(bus). */
+  /** Delivering integrations register with it in attach(). */
   manager: WebhookManager;
   /** For `integrations.github`: an installation Octokit, or how to get one per repository. */
   octokit?: OctokitSource;
   /** For the integrations' direct calls (tests, proxies). */
   fetch?: FetchFn;
   log?: Log;
+  /** GitHub's web address, for links Slack builds from a repository name (settings.github.webUrl); default https://github.com. */
+  githubUrl?: string;
 }
 
-/**
- * The enabled integrations of the section, ready to be attached (e.g. `new EmpathyOS({
- * integrations })`, or `attach(bus)` on the manager's bus). Throws IntegrationConfigError for
- * a bad section.
- */
+/** The enabled integrations of the section, ready for attachIntegrations. Throws IntegrationConfigError for a bad section. */
 export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps): AnyIntegration[] {
   const config = parseIntegrationsConfig(section);
   const common = { manager: deps.manager, fetch: deps.fetch };
@@ -123,7 +123,7 @@ export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps)
       throw new IntegrationConfigError(`integrations.${service}: ${(err as Error).message.replace(new RegExp(`^${service}: `), "")}`);
     }
   };
-  if (enabled(config.slack)) build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common }));
+  if (enabled(config.slack)) build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common, githubUrl: deps.githubUrl }));
   if (enabled(config.datadog)) build("datadog", () => createDatadog({ ...datadogOptionsFromConfig(config.datadog!), ...common }));
   if (enabled(config.jira)) build("jira", () => createJira({ ...jiraOptionsFromConfig(config.jira!), ...common, log: deps.log }));
   if (enabled(config.pagerduty)) build("pagerduty", () => createPagerDuty({ ...pagerDutyOptionsFromConfig(config.pagerduty!), ...common }));
@@ -136,4 +136,15 @@ export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps)
     });
   }
   return out;
+}
+
+/**
+ * Starts the integrations, once: a delivering one registers its deliveries with the manager it
+ * was built with (which listens on `bus`), the GitHub one subscribes to `bus` itself.
+ */
+export function attachIntegrations(integrations: readonly AnyIntegration[], bus: EventBus): void {
+  for (const integration of integrations) {
+    if (integration instanceof GitHubIntegration) integration.attach(bus);
+    else integration.attach();
+  }
 }

@@ -77,7 +77,7 @@ export interface SlackOptions extends DeliveryOptions, ClientOptions {
   apiUrl?: string;
   /** The channel `pattern_learned` events go to with the bot token (default: `channel`). */
   patternChannel?: string;
-  /** GitHub's web address for links built from a repository name; default from GHE_HOST, else https://github.com. */
+  /** GitHub's web address for links built from a repository name (the app gives settings.github.webUrl); default https://github.com. */
   githubUrl?: string;
 }
 
@@ -142,17 +142,14 @@ export function slackBlocks(notice: Notice): SlackBlock[] {
   return blocks;
 }
 
-/** GitHub's web address: GHE_HOST (with GHE_PROTOCOL) when set, else github.com. */
-export function githubWebUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const host = env.GHE_HOST?.trim();
-  return host ? `${env.GHE_PROTOCOL?.trim() || "https"}://${host.replace(/\/+$/, "")}` : "https://github.com";
-}
+/** GitHub's web address unless the app's settings name a GitHub Enterprise Server (settings.github.webUrl). */
+export const GITHUB_WEB_URL = "https://github.com";
 
 /** The label prediction issues carry unless a repository configures others. */
 export const PREDICTION_ISSUE_LABEL = "empathy: prediction";
 
 /** A learned pattern: name, confidence, who it was learned from, and where to look. */
-export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = githubWebUrl()): SlackMessage {
+export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB_WEB_URL): SlackMessage {
   const d = (envelope.data !== null && typeof envelope.data === "object" ? envelope.data : {}) as Record<string, unknown>;
   const s = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : null);
   const name = s(d.pattern_name) ?? s(d.pattern_id) ?? "a pattern";
@@ -215,7 +212,7 @@ export function interpretSlackResponse(response: ResponseInfo): InterpretedFailu
 
 export function createSlack(options: SlackOptions): SlackIntegration {
   const { webhookUrl, botToken, channel, patternChannel, manager, fetch } = options;
-  const githubUrl = options.githubUrl ?? githubWebUrl();
+  const githubUrl = options.githubUrl ?? GITHUB_WEB_URL;
   const apiUrl = options.apiUrl ?? SLACK_API_URL;
   if (!webhookUrl && !botToken) throw new IntegrationError("slack", "give a webhookUrl (incoming webhook) or a botToken (chat.postMessage)");
   const mode = webhookUrl ? "webhook" : "chat.postMessage";

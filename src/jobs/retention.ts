@@ -8,24 +8,14 @@ import type { Log } from "../logging/log.js";
 import type { RetentionStore } from "../store/store.js";
 import { errorMessage } from "../text/errorMessage.js";
 
+/** `EMPATHY_RETENTION_DAYS` (src/config/env.ts): days to keep finished work; 0 keeps everything. */
 export const DEFAULT_RETENTION_DAYS = 30;
-const MAX_RETENTION_DAYS = 3650;
+export const MAX_RETENTION_DAYS = 3650;
 const DAY_MS = 24 * 60 * 60_000;
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
 export const DEFAULT_RETENTION_BATCH = 500;
 /** The first pass waits a little: start-up (requeues, the first reviews) goes first. */
 const FIRST_RUN_DELAY_MS = 60_000;
-
-/** `EMPATHY_RETENTION_DAYS`: days to keep finished work; 0 keeps everything. Default 30. */
-export function readRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.EMPATHY_RETENTION_DAYS;
-  if (raw === undefined || raw.trim() === "") return DEFAULT_RETENTION_DAYS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > MAX_RETENTION_DAYS) {
-    throw new Error(`EMPATHY_RETENTION_DAYS must be an integer from 0 to ${MAX_RETENTION_DAYS}, got "${raw}"`);
-  }
-  return value;
-}
 
 export interface RetentionOptions {
   store: RetentionStore;

@@ -1,6 +1,7 @@
 /**
  * The process's one logger, shared by Probot and the app: Probot's own logger (pino, formatted
- * by @probot/pino from LOG_LEVEL, LOG_FORMAT, LOG_LEVEL_IN_STRING, LOG_MESSAGE_KEY, SENTRY_DSN),
+ * by @probot/pino from the LOG_* settings: LOG_LEVEL, LOG_FORMAT, LOG_LEVEL_IN_STRING,
+ * LOG_MESSAGE_KEY, SENTRY_DSN, read by src/config/env.ts as Probot reads them),
  * with every line passing the redactor as text before it is formatted or leaves the process. So
  * the lines Probot writes itself (a rejected webhook, a request log) hide secrets as the app's do,
  * and no field carries more than MAX_LOG_STRING characters.
@@ -10,6 +11,19 @@ import { Transform } from "node:stream";
 import pino, { type Logger } from "pino";
 import { redact } from "../analysis/secrets.js";
 import { mapLogValue } from "./redactingLog.js";
+
+/** How the process logs (`readSettings().log`). */
+export interface ProcessLogSettings {
+  /** LOG_LEVEL; default info. */
+  level: string;
+  format: "pretty" | "json";
+  /** LOG_LEVEL_IN_STRING=true: JSON lines give the level as a word. */
+  levelInString: boolean;
+  /** LOG_MESSAGE_KEY; default msg. */
+  messageKey: string;
+  /** SENTRY_DSN: errors also go to Sentry. */
+  sentryDsn: string | undefined;
+}
 
 /** Longest string a log field keeps: a stack fits, a request body does not. */
 export const MAX_LOG_STRING = 4000;
@@ -42,21 +56,20 @@ export async function processLogFlushed(timeoutMs = 2000): Promise<void> {
 }
 
 /** `destination`: where the formatted lines go (standard output, as Probot's own logger). */
-export async function processLog(env: NodeJS.ProcessEnv = process.env, destination: NodeJS.WritableStream = process.stdout): Promise<Logger> {
+export async function processLog(settings: ProcessLogSettings, destination: NodeJS.WritableStream = process.stdout): Promise<Logger> {
   const format = await getTransformStream({
-    // Probot's rule: LOG_FORMAT if set (anything but "pretty" is JSON), else JSON in production.
-    logFormat: env.LOG_FORMAT ? (env.LOG_FORMAT === "pretty" ? "pretty" : "json") : env.NODE_ENV === "production" ? "json" : "pretty",
-    logLevelInString: env.LOG_LEVEL_IN_STRING === "true",
-    sentryDsn: env.SENTRY_DSN,
+    logFormat: settings.format,
+    logLevelInString: settings.levelInString,
+    sentryDsn: settings.sentryDsn,
   });
   const redacting = redactingStream();
   redacting.pipe(format).pipe(destination);
   pipelines.push([redacting, format]);
   return pino(
     {
-      level: env.LOG_LEVEL || "info",
+      level: settings.level,
       name: "probot",
-      messageKey: env.LOG_MESSAGE_KEY || "msg",
+      messageKey: settings.messageKey,
       // Bounded lines: a rejected webhook's error carries the whole body (a private repository's
       // event); errors keep name, message, stack, status and code, and long strings are cut.
       hooks: {

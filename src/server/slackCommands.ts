@@ -22,25 +22,31 @@
  * lists only what the workspace may see. With `api_app_id` set, other Slack apps get a 401 and
  * nothing is queued. Replies about repositories are ephemeral unless `reply: in_channel`.
  *
- * Environment: SLACK_SIGNING_SECRET (without it the route answers 404: the feature is off),
- * SLACK_BOT_TOKEN (optional, for chat.postMessage), SLACK_API_URL (default https://slack.com/api).
+ * Settings (`settings.slack`, from SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and SLACK_API_URL):
+ * without a signing secret the route answers 404 (the feature is off); a bot token (optional)
+ * replies with chat.postMessage; the API URL defaults to https://slack.com/api.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { redactSecrets } from "../analysis/secrets.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import type { EngineState } from "../engine/state.js";
-import { PREDICTION_ISSUE_JOB, type PredictionIssueJob } from "../github/predictions/predictionIssues.js";
 import type { ReviewJobPayload, ReviewOutcome } from "../github/review/reviewJob.js";
 import type { Log, Octokit } from "../github/api/types.js";
 import { callService, isHttpUrl, type FetchFn } from "../integrations/common.js";
 import { truncate } from "../integrations/notice.js";
-import { createSlack, escapeMrkdwn, interpretSlackResponse, SLACK_API_URL, type SlackBlock } from "../integrations/slack.js";
-import type { JobStore, ReviewStore } from "../store/store.js";
+import { createSlack, escapeMrkdwn, interpretSlackResponse, type SlackBlock } from "../integrations/slack.js";
+import type { ReviewStore } from "../store/store.js";
 import { errorMessage } from "../text/errorMessage.js";
 import { pct } from "../text/percent.js";
 import type { SlackAccessConfig } from "../config/slackAccessConfig.js";
+import type { SlackSettings } from "../config/env.js";
+import type { JobHandlers } from "../jobs/handlers.js";
+import type { JobQueue } from "../jobs/queue.js";
 import { accessSnippet, SlackAccessPolicy, type SlackRequester } from "./slack/access.js";
 import { verifySlackSignature } from "./slack/signature.js";
+import { contextBlock } from "./slack/blocks.js";
+import { reviewReply } from "./slack/reviewReply.js";
+import { RECENT_PREDICTIONS, RECENT_PREDICTIONS_SCAN, recentPredictionLines } from "./slack/statusReply.js";
 
 export const SLACK_COMMAND_PATH = "/slack/commands/empathy";
 export const SLACK_COMMAND_JOB = "slack_command";
@@ -49,22 +55,9 @@ const SECTION_MAX = 3000;
 /** Slash command bodies are small; anything bigger is not Slack. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface SlackCommandSettings {
-  signingSecret?: string;
-  botToken?: string;
-  apiUrl: string;
-  /** Web host of GitHub Enterprise Server (GHE_HOST), accepted in review URLs besides github.com. */
+export interface SlackCommandSettings extends SlackSettings {
+  /** Web host of GitHub Enterprise Server (settings.github.host), accepted in review URLs besides github.com. */
   gheHost?: string;
-}
-
-export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackCommandSettings {
-  const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
-  return {
-    signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
-    botToken: nonEmpty(env.SLACK_BOT_TOKEN),
-    apiUrl: nonEmpty(env.SLACK_API_URL) ?? SLACK_API_URL,
-    gheHost: nonEmpty(env.GHE_HOST),
-  };
 }
 
 /** What a queued command carries (Slack's field names). */
@@ -81,11 +74,8 @@ export interface SlackCommandJob {
 }
 
 export interface SlackCommandDeps {
-  queue: {
-    register(type: string, handler: (payload: any, job: { id: number }) => Promise<void>): void;
-    enqueue(job: { type: string; payload: unknown; dedupeKey?: string }): Promise<number | null>;
-  };
-  store: EngineState & Pick<ReviewStore, "getSummary" | "getPredictionIssue"> & Pick<JobStore, "listJobs">;
+  queue: Pick<JobQueue, "enqueue">;
+  store: EngineState & Pick<ReviewStore, "getReviewResult" | "listPredictionIssues">;
   engine: EmpathyOS;
   /** An installation's Octokit. */
   auth: (installationId: number) => Promise<Octokit>;
@@ -96,8 +86,7 @@ export interface SlackCommandDeps {
   log: Log;
   /** The operator's `slack:` section; absent: no entries, so no repository is reachable. */
   access?: SlackAccessConfig;
-  /** Default: slackSettingsFromEnv(). */
-  settings?: SlackCommandSettings;
+  settings: SlackCommandSettings;
   /** For replies (tests, proxies); default the global fetch. */
   fetch?: FetchFn;
   now?: () => number;
@@ -125,11 +114,6 @@ export function helpReply(intro?: string): SlackReply {
 
 function section(text: string): SlackBlock {
   return { type: "section", text: { type: "mrkdwn", text: truncate(text, SECTION_MAX) } };
-}
-
-/** "Empathy Level N | Confidence: NN%" */
-export function contextBlock(level: number, confidence: number): SlackBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text: `Empathy Level ${level} | Confidence: ${pct(confidence)}` }] };
 }
 
 function errorReply(message: string): SlackReply {
@@ -193,11 +177,14 @@ export class SlackCommands {
   private readonly access: SlackAccessPolicy;
 
   constructor(private readonly deps: SlackCommandDeps) {
-    this.settings = deps.settings ?? slackSettingsFromEnv();
+    this.settings = deps.settings;
     this.now = deps.now ?? Date.now;
     this.access = new SlackAccessPolicy(deps.access);
-    // Registered even with the feature off: jobs queued before a restart still run.
-    deps.queue.register(SLACK_COMMAND_JOB, (payload: SlackCommandJob, job) => this.run(payload, job.id));
+  }
+
+  /** The `slack_command` job, for the composition root to register (even with the feature off: jobs queued before a restart still run). */
+  jobs(): JobHandlers {
+    return { [SLACK_COMMAND_JOB]: (payload: SlackCommandJob, job) => this.run(payload, job.id) };
   }
 
   /** For Probot's addHandler: false for any other path. */
@@ -341,29 +328,13 @@ export class SlackCommands {
       deliveryId: `slack-command-${jobId}`,
       action: "slack_review",
     });
-    // The summary comment is what the review wrote (now, or earlier for this same commit).
-    const summary = await this.deps.store.getSummary(name, pr.number);
-    if (!summary || summary.lastSha !== pr.head.sha || summary.commentId === null) {
+    // What the review stored (now, or earlier for this same commit): data, not the comment's Markdown.
+    const result = await this.deps.store.getReviewResult(name, pr.number);
+    if (!result || result.headSha !== pr.head.sha) {
       const why = pr.draft ? "it is a draft" : "reviews are off for it, or it changed while I was looking";
       return errorReply(`I did not review ${link}: ${why}. (${outcome})`);
     }
-    const { data: comment } = await octokit.rest.issues.getComment({ owner: ref.owner, repo: ref.repo, comment_id: summary.commentId });
-    const body = comment.body ?? "";
-    const m = /\*\*Level (\d) · [a-z]+\*\* · confidence (\d+)%/.exec(body);
-    const blocks: SlackBlock[] = [
-      { type: "header", text: { type: "plain_text", text: truncate(`Review of ${name}#${pr.number}: ${pr.title}`, 150), emoji: true } },
-      section(markdownToMrkdwn(body)),
-    ];
-    if (m) blocks.push(contextBlock(Number(m[1]), Number(m[2]) / 100));
-    const url = comment.html_url ?? pr.html_url;
-    if (url.length <= 3000) {
-      blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "View on GitHub", emoji: true }, url, action_id: "empathy_open_summary" }] });
-    }
-    return {
-      text: truncate(`Review of ${name}#${pr.number}${m ? `: level ${m[1]}, confidence ${m[2]}%` : ""}`, SECTION_MAX),
-      blocks,
-      ephemeral: this.repositoryReplyEphemeral,
-    };
+    return { ...reviewReply(result, { repo: name, number: pr.number, title: pr.title, url: pr.html_url }), ephemeral: this.repositoryReplyEphemeral };
   }
 
   private async status(job: SlackCommandJob, args: string): Promise<SlackReply> {
@@ -397,9 +368,9 @@ export class SlackCommands {
     const watching = patterns.length - learned.length;
     if (watching > 0) lines.push(`(${watching} more seen, not yet learned)`);
 
-    // Recent predictions: the prediction issues the app opened (their jobs, newest first).
+    // Recent predictions: the prediction issues the app opened, newest first.
     const visible = repoArg !== undefined ? (name: string) => name === repoArg : this.access.visibleTo({ teamId: job.team_id, channelId: job.channel_id });
-    const predictions = await this.recentPredictions(visible);
+    const predictions = await this.recentPredictions(visible, repoArg);
     lines.push("", `*Recent predictions*${repoArg ? ` in ${escapeMrkdwn(repoArg)}` : ""}: ${predictions.length === 0 ? "none with an issue yet" : ""}`.trimEnd());
     for (const p of predictions) lines.push(`• ${p}`);
 
@@ -411,24 +382,10 @@ export class SlackCommands {
     return { text: `Empathy status${repoArg ? ` of ${repoArg}` : ""}`, blocks, ephemeral: this.repositoryReplyEphemeral };
   }
 
-  /** The newest prediction issues of repositories `visible` accepts. */
-  private async recentPredictions(visible: (repo: string) => boolean): Promise<string[]> {
-    // Newest first: the oldest 200 would freeze "recent" once 200 jobs have run.
-    const jobs = await this.deps.store.listJobs("done", 200, "newest");
-    const out: string[] = [];
-    const seen = new Set<string>();
-    for (const job of jobs) {
-      if (job.type !== PREDICTION_ISSUE_JOB) continue;
-      const p = job.payload as PredictionIssueJob;
-      const name = `${p.owner}/${p.repo}`;
-      if (!visible(name) || !p.prediction || seen.has(`${name}:${p.prediction.fingerprint}`)) continue;
-      seen.add(`${name}:${p.prediction.fingerprint}`);
-      const issue = await this.deps.store.getPredictionIssue(name, p.prediction.fingerprint);
-      const where = issue !== undefined ? ` — <${issueUrl(p.prediction.url, name, issue)}|${escapeMrkdwn(`${name}#${issue}`)}>` : "";
-      out.push(`${pct(p.prediction.confidence)} ${escapeMrkdwn(truncate(p.prediction.prediction.replace(/\s+/g, " "), 200))}${where}`);
-      if (out.length >= 5) break;
-    }
-    return out;
+  /** The newest prediction issues of repositories `visible` accepts: one indexed query, of `repo` alone when the status names one. */
+  private async recentPredictions(visible: (repo: string) => boolean, repo?: string): Promise<string[]> {
+    const issues = await this.deps.store.listPredictionIssues(repo !== undefined ? { repo, limit: RECENT_PREDICTIONS } : { limit: RECENT_PREDICTIONS_SCAN });
+    return recentPredictionLines(issues, visible);
   }
 
   private async send(job: SlackCommandJob, reply: SlackReply): Promise<void> {
@@ -452,12 +409,6 @@ export class SlackCommands {
   }
 }
 
-function issueUrl(prUrl: string | null | undefined, repo: string, issue: number): string {
-  // The pull request's URL carries the right host (github.com or GHE).
-  const base = prUrl && /^https?:\/\/[^/]+\//.exec(prUrl)?.[0];
-  return `${base || "https://github.com/"}${repo}/issues/${issue}`;
-}
-
 /** owner/repo/number of a pull request URL on github.com or the GHE host; Slack's `<url|label>` wrapping is accepted. */
 export function parsePullRequestUrl(input: string, gheHost?: string): { owner: string; repo: string; number: number } | null {
   const raw = input.trim().replace(/^<([^|>]+)(?:\|[^>]*)?>$/, "$1");
@@ -475,23 +426,7 @@ export function parsePullRequestUrl(input: string, gheHost?: string): { owner: s
   return { owner: m[1], repo: m[2], number: Number(m[3]) };
 }
 
-/** GitHub Markdown → Slack mrkdwn, enough for the summary comment (headings, bold, links, HTML comments). */
-export function markdownToMrkdwn(markdown: string): string {
-  const text = markdown
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/<\/?(?:details|summary|sub|sup|br)\s*\/?>/gi, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/^#{1,6}\s+(.+)$/gm, "*$1*")
-    .replace(/\*\*([^*\n]+)\*\*/g, "*$1*")
-    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^)\s]+)\)/g, "<$2|$1>")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
-  return truncate(text, SECTION_MAX);
-}
-
-/** Builds the route and registers the job type. */
+/** Builds the route and the job (`jobs()`). */
 export function slackCommands(deps: SlackCommandDeps): SlackCommands {
   return new SlackCommands(deps);
 }

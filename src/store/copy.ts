@@ -50,7 +50,7 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: "reviews", columns: ["repo", "pr_number", "commit_sha", "review_id", "created_at"] },
   { table: "posted_findings", columns: ["repo", "pr_number", "fingerprint", "path", "line", "commit_sha"] },
   { table: "summaries", columns: ["repo", "pr_number", "comment_id", "last_fingerprints", "last_sha"] },
-  { table: "prediction_issues", columns: ["repo", "fingerprint", "issue_number", "created_at"] },
+  { table: "prediction_issues", columns: ["repo", "fingerprint", "issue_number", "created_at", "title", "confidence", "url"] },
   { table: "trust", columns: ["repo", "user_id", "record"] },
   { table: "patterns", columns: ["repo", "key", "record"] },
   { table: "webhook_events", columns: ["id", "event_type", "envelope", "created_at"] },
@@ -77,6 +77,14 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: "open_pull_resources", columns: ["repo", "pr_number", "author", "head_sha", "url", "title", "resources", "updated_at"] },
   { table: "coordination_done", columns: ["repo", "done_key", "created_at"] },
   { table: "rate_slots", columns: ["slot", "claimant", "last_at"] },
+  {
+    table: "review_results",
+    columns: [
+      "repo", "pr_number", "head_sha", "level", "confidence", "summary", "notice", "finding_counts", "top_findings", "predictions",
+      "summary_comment_id", "summary_url", "reviewed_at",
+    ],
+  },
+  { table: "issue_policies", columns: ["repo", "enabled", "installation_id", "updated_at"] },
 ];
 
 /** Tables of either schema that are not data: the migrations' own bookkeeping. */
@@ -309,6 +317,7 @@ function toPostgres(value: unknown, type: string): unknown {
     if (typeof value === "bigint") return value.toString();
     return value;
   }
+  if (type === "boolean") return value === 1 || value === 1n || value === true; // SQLite keeps 0/1
   if (type === "text") {
     if (typeof value === "string") return pgText(value);
     if (Buffer.isBuffer(value)) return pgText(value.toString("utf8"));

@@ -30,6 +30,7 @@ export function addCount(counts: DeletionCount[], table: string, what: string, c
 /** Rows in a repository's own tables (keyed by `repo`), with what they are for people; deleted by `deleteRepositoryData`. */
 export const REPOSITORY_TABLES: [table: string, what: string][] = [
   ["reviews", "reviews recorded (pull request, commit, review id)"],
+  ["review_results", "review results (level, findings and predictions shown)"],
   ["summaries", "summary comments (ids and shown fingerprints)"],
   ["posted_findings", "inline comments posted"],
   ["shown_items", "findings and predictions shown"],
@@ -39,6 +40,7 @@ export const REPOSITORY_TABLES: [table: string, what: string][] = [
   ["patterns", "learned patterns"],
   ["prediction_issues", "prediction issue links"],
   ["transformation_issues", "transformation issue links"],
+  ["issue_policies", "issue policies (issues allowed, installation)"],
   ["open_pull_resources", "open pull requests' coordination records"],
   ["coordination_done", "coordination steps done"],
 ];

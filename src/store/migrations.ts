@@ -301,4 +301,43 @@ export const migrations: Migration[] = [
       CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (status, lease_expires_at);
     `,
   },
+  {
+    version: 10,
+    name: "review results and issue policies",
+    sql: `
+      -- What the last review of each pull request concluded, as data (Slack's /empathy review
+      -- reads it instead of the summary comment's Markdown). Lists are JSON arrays, redacted.
+      CREATE TABLE review_results (
+        repo TEXT NOT NULL,
+        pr_number INTEGER NOT NULL,
+        head_sha TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        confidence REAL NOT NULL,
+        summary TEXT NOT NULL,
+        notice TEXT,
+        finding_counts TEXT NOT NULL,
+        top_findings TEXT NOT NULL,
+        predictions TEXT NOT NULL,
+        summary_comment_id INTEGER,
+        summary_url TEXT,
+        reviewed_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pr_number)
+      );
+      -- A prediction issue with what "recent predictions" lists (NULL for older links), found
+      -- newest first by an index, of one repository or of all.
+      ALTER TABLE prediction_issues ADD COLUMN title TEXT;
+      ALTER TABLE prediction_issues ADD COLUMN confidence REAL;
+      ALTER TABLE prediction_issues ADD COLUMN url TEXT;
+      CREATE INDEX prediction_issues_recent ON prediction_issues (created_at, repo, fingerprint);
+      CREATE INDEX prediction_issues_repo_recent ON prediction_issues (repo, created_at, fingerprint);
+      -- May the app open issues in the repository (config and trust breaker, as its last review
+      -- found them), and through which installation: read when the engine's rule of three fires.
+      CREATE TABLE issue_policies (
+        repo TEXT PRIMARY KEY,
+        enabled INTEGER NOT NULL,
+        installation_id INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

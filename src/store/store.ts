@@ -4,6 +4,9 @@
  * Methods are async for that reason even though better-sqlite3 is synchronous.
  */
 import type { EngineState } from "../engine/state.js";
+import type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult } from "./results.js";
+
+export type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult, StoredFinding, StoredPrediction } from "./results.js";
 
 export type JobStatus = "queued" | "running" | "done" | "dead";
 
@@ -108,7 +111,16 @@ export interface ReviewStore {
   getSummary(repo: string, prNumber: number): Promise<SummaryState | undefined>;
   saveSummary(repo: string, prNumber: number, state: SummaryState): Promise<void>;
   getPredictionIssue(repo: string, fingerprint: string): Promise<number | undefined>;
-  savePredictionIssue(repo: string, fingerprint: string, issueNumber: number): Promise<void>;
+  /** One link per repository and fingerprint; a second save updates its issue number and details, never its time. */
+  savePredictionIssue(repo: string, fingerprint: string, issueNumber: number, details?: PredictionIssueDetails): Promise<void>;
+  /**
+   * Prediction issues, most recently recorded first (one indexed query): of one repository (its
+   * name as stored, exact), or of all of them.
+   */
+  listPredictionIssues(query: { repo?: string; limit: number }): Promise<PredictionIssueRecord[]>;
+  /** Replaces the pull request's result (each review of a new head). */
+  saveReviewResult(repo: string, prNumber: number, result: ReviewResult): Promise<void>;
+  getReviewResult(repo: string, prNumber: number): Promise<ReviewResult | undefined>;
 }
 
 export type WebhookDeliveryStatus = "pending" | "in_flight" | "delivered" | "dead";
@@ -321,6 +333,9 @@ export interface FeedbackStore {
   listSuppressed(repo: string): Promise<string[]>;
   getTransformationIssue(repo: string, patternKey: string): Promise<number | undefined>;
   saveTransformationIssue(repo: string, patternKey: string, issueNumber: number): Promise<void>;
+  /** Replaces the repository's issue policy (written by each review, before the engine runs). */
+  saveIssuePolicy(repo: string, policy: IssuePolicyRecord): Promise<void>;
+  getIssuePolicy(repo: string): Promise<IssuePolicyRecord | undefined>;
 }
 
 /** An open pull request's sensitive resources, as last reviewed (see github/coordination/coordinationResources.ts). */
@@ -434,8 +449,8 @@ export interface DeletionCount {
 export interface DataDeletionStore {
   /**
    * Everything stored about a repository (`owner/name`, matched without regard to case as GitHub
-   * does): reviews, summaries, posted and shown findings, feedback, suppressions, trust, patterns,
-   * prediction and transformation issue links, coordination rows, rate slots, jobs (any status)
+   * does): reviews, review results, summaries, posted and shown findings, feedback, suppressions,
+   * trust, patterns, prediction and transformation issue links, issue policies, coordination rows, rate slots, jobs (any status)
    * whose payload names it, and the webhook events that name it with their deliveries, attempts,
    * batch items and dedupe keys.
    */

@@ -7,6 +7,7 @@ import {
   parseOperatorConfig,
   type OperatorConfig,
 } from "../../src/config/operatorConfig.js";
+import { readSettings } from "../../src/config/env.js";
 import { compileCondition, ConditionError } from "../../src/delivery/condition.js";
 import { eventTemplateData } from "../../src/delivery/template.js";
 import type { ConditionSkip } from "../../src/delivery/celCondition.js";
@@ -125,12 +126,12 @@ describe("loadOperatorConfig: a valid file", () => {
 
   it("takes the path from EMPATHY_CONFIG, and gives an empty config when there is neither a file nor the variable", () => {
     const path = file("from-env.yml", EXAMPLE);
-    expect(loadOperatorConfig(undefined, { ...ENV, EMPATHY_CONFIG: path }).webhooks).toHaveLength(1);
+    expect(loadOperatorConfig(readSettings({ EMPATHY_CONFIG: path }).operatorConfigPath, ENV).webhooks).toHaveLength(1);
     const cwd = process.cwd();
     const empty = mkdtempSync(join(tmpdir(), "empathy-no-config-"));
     try {
       process.chdir(empty);
-      expect(loadOperatorConfig(undefined, {})).toEqual({ file: null, webhooks: [], network: { allowPrivate: [] }, integrations: {}, slack: { reply: "ephemeral", access: [] }, warnings: [] });
+      expect(loadOperatorConfig(readSettings({}).operatorConfigPath, {})).toEqual({ file: null, webhooks: [], network: { allowPrivate: [] }, integrations: {}, slack: { reply: "ephemeral", access: [] }, warnings: [] });
       writeFileSync(join(empty, "empathy.config.yml"), EXAMPLE);
       expect(loadOperatorConfig(undefined, ENV).file).toBe("empathy.config.yml");
     } finally {
@@ -144,7 +145,7 @@ describe("loadOperatorConfig: a valid file", () => {
   it("refuses a path given explicitly that does not exist", () => {
     const missing = join(dir, "nope.yml");
     expect(() => loadOperatorConfig(missing, {})).toThrow(new OperatorConfigError(missing, [{ line: null, key: "", message: "file not found" }]));
-    expect(() => loadOperatorConfig(undefined, { EMPATHY_CONFIG: missing })).toThrow(`${missing}: file not found`);
+    expect(() => loadOperatorConfig(readSettings({ EMPATHY_CONFIG: missing }).operatorConfigPath, {})).toThrow(`${missing}: file not found`);
   });
 });
 

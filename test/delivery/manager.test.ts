@@ -5,7 +5,6 @@
  */
 import { WebhookRegistrationError } from "../../src/delivery/manager.js";
 import { registrationId } from "../../src/delivery/registration.js";
-import { webhookTuningFromEnv } from "../../src/delivery/settings.js";
 import { Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
 const prediction = (confidence: number, tags: string[]) => ({
@@ -246,13 +245,5 @@ describe("WebhookManager", () => {
       expect(everything).toContain(`127.0.0.1:${rx.port}`);
       for (const secret of ["T0KEN-PATH", "Q-T0KEN", "super-s3cret", "H-T0KEN"]) expect(everything).not.toContain(secret);
     });
-  });
-
-  it("reads delivery tuning from the environment", () => {
-    expect(webhookTuningFromEnv({ EMPATHY_WEBHOOK_BASE_DELAY_MS: "50", EMPATHY_WEBHOOK_CONCURRENCY: "4" })).toEqual({
-      baseDelayMs: 50,
-      concurrency: 4,
-    });
-    expect(() => webhookTuningFromEnv({ EMPATHY_WEBHOOK_CONCURRENCY: "0" })).toThrow(/EMPATHY_WEBHOOK_CONCURRENCY/);
   });
 });

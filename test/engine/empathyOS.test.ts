@@ -1,4 +1,3 @@
-import { jest } from "@jest/globals";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
 import { MemoryEngineState } from "../../src/engine/state.js";
 import { patternId } from "../../src/engine/patterns.js";
@@ -314,11 +313,8 @@ describe("EmpathyOS.interact", () => {
     ]);
   });
 
-  it("attaches integrations to its bus and validates targetLevel", () => {
-    const bus = new EventBus();
-    const attach = jest.fn();
-    new EmpathyOS({ eventBus: bus, integrations: [{ attach }] });
-    expect(attach).toHaveBeenCalledWith(bus);
+  // Integrations are attached by the composition root (test/integrations/app.test.ts), not the engine.
+  it("validates targetLevel", () => {
     expect(() => new EmpathyOS({ targetLevel: 6 })).toThrow(RangeError);
   });
 

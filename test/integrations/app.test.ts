@@ -2,15 +2,16 @@
  * The composition root wires the operator config's integrations: built at start-up, attached,
  * their deliveries registered with the app's WebhookManager, and a wrong section stops start-up.
  */
+import { jest } from "@jest/globals";
 import { pino } from "pino";
 import { Probot } from "probot";
-import { empathyApp, type EmpathyHandles } from "../../src/app.js";
+import { empathyApp, type EmpathyAppOptions, type EmpathyHandles } from "../../src/app.js";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { testPrivateKey } from "../helpers/keys.js";
 import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
 
-async function load(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<EmpathyHandles> {
+async function load(yaml: string, env: NodeJS.ProcessEnv = {}, more: Partial<EmpathyAppOptions> = {}): Promise<EmpathyHandles> {
   const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
   let handles!: EmpathyHandles;
   await probot.load(
@@ -21,6 +22,7 @@ async function load(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<EmpathyH
       settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 1, jobBaseDelayMs: 0 },
       operatorConfig: parseOperatorConfig(yaml, { env }),
       onReady: (h) => (handles = h),
+      ...more,
     }),
     { cwd: process.cwd(), addHandler: () => {} },
   );
@@ -39,6 +41,14 @@ describe("app wiring of integrations", () => {
     const baseline = await load("webhooks: []\n");
     expect(handles.bus.handlers.level_5_transformation).toBe((baseline.bus.handlers.level_5_transformation ?? 0) + 1);
     await baseline.webhooks.stop();
+    await handles.webhooks.stop();
+  });
+
+  it("attaches the listeners given in its options to its bus, once (the engine attaches nothing)", async () => {
+    const attach = jest.fn();
+    const handles = await load("webhooks: []\n", {}, { integrations: [{ attach }] });
+    expect(attach).toHaveBeenCalledTimes(1);
+    expect(attach).toHaveBeenCalledWith(handles.bus);
     await handles.webhooks.stop();
   });
 

@@ -43,7 +43,7 @@ describe("Datadog", () => {
   it("sends POST /api/v1/events with DD-API-KEY and the event's title, markdown text, tags, alert_type, aggregation_key", async () => {
     const s = nockedManager();
     setups.push(s);
-    createDatadog({ apiKey: KEY, site: "us5.datadoghq.com", tags: ["env:prod"], manager: s.manager }).attach(s.bus);
+    createDatadog({ apiKey: KEY, site: "us5.datadoghq.com", tags: ["env:prod"], manager: s.manager }).attach();
     let body: Record<string, unknown> | undefined;
     const scope = nock("https://api.us5.datadoghq.com", { reqheaders: { "dd-api-key": KEY, "content-type": "application/json", accept: "application/json" } })
       .post("/api/v1/events", (b) => ((body = b), true))
@@ -93,7 +93,7 @@ describe("Datadog", () => {
   it("does not retry a refused API key (403)", async () => {
     const s = nockedManager();
     setups.push(s);
-    createDatadog({ apiKey: KEY, manager: s.manager }).attach(s.bus);
+    createDatadog({ apiKey: KEY, manager: s.manager }).attach();
     nock("https://api.datadoghq.com").post("/api/v1/events").reply(403, { errors: ["Forbidden"] });
     await s.manager.start();
     emitPrediction(s.bus);
@@ -134,7 +134,7 @@ describe("Datadog", () => {
   it("escapes text from the pull request for its markdown and defuses @ notifications and %%%", async () => {
     const s = nockedManager();
     setups.push(s);
-    createDatadog({ apiKey: KEY, manager: s.manager }).attach(s.bus);
+    createDatadog({ apiKey: KEY, manager: s.manager }).attach();
     let body: any;
     const scope = nock("https://api.datadoghq.com")
       .post("/api/v1/events", (b) => ((body = b), true))
@@ -180,7 +180,7 @@ describe("Datadog", () => {
       const stand = await datadogStandIn(false);
       const s = setup({ perEndpointConcurrency: 1 });
       setups.push(s);
-      createDatadog({ apiKey: KEY, apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createDatadog({ apiKey: KEY, apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 7; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.counts()).delivered === 7, 10_000, "7 events");
@@ -197,7 +197,7 @@ describe("Datadog", () => {
       // One request at a time, so each answer's headers are read before the next leaves.
       const s = setup({ perEndpointConcurrency: 1 });
       setups.push(s);
-      createDatadog({ apiKey: KEY, apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createDatadog({ apiKey: KEY, apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 7; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.counts()).delivered === 7, 10_000, "7 events");

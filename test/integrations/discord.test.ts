@@ -26,7 +26,7 @@ describe("Discord", () => {
   it("executes the webhook with content and an embed (title, description, url, colour by severity, fields, footer)", async () => {
     const s = nockedManager();
     setups.push(s);
-    createDiscord({ webhookUrl: HOOK, username: "Empathy", manager: s.manager }).attach(s.bus);
+    createDiscord({ webhookUrl: HOOK, username: "Empathy", manager: s.manager }).attach();
     let body: any;
     const scope = nock("https://discord.com")
       .post(HOOK_PATH, (b) => ((body = b), true))
@@ -97,7 +97,7 @@ describe("Discord", () => {
   it("waits the 429's retry_after (fractional seconds) before the next attempt", async () => {
     const s = nockedManager();
     setups.push(s);
-    createDiscord({ webhookUrl: HOOK, manager: s.manager }).attach(s.bus);
+    createDiscord({ webhookUrl: HOOK, manager: s.manager }).attach();
     const at: number[] = [];
     nock("https://discord.com")
       .post(HOOK_PATH)
@@ -146,7 +146,7 @@ describe("Discord", () => {
     it("is markdown-escaped everywhere Discord renders it, with allowed_mentions empty: no ping, no masked link", async () => {
       const s = nockedManager();
       setups.push(s);
-      createDiscord({ webhookUrl: HOOK, manager: s.manager }).attach(s.bus);
+      createDiscord({ webhookUrl: HOOK, manager: s.manager }).attach();
       let body: any;
       const scope = nock("https://discord.com")
         .post(HOOK_PATH, (b) => ((body = b), true))
@@ -201,7 +201,7 @@ describe("Discord", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createDiscord({ webhookUrl: stand.url("/api/webhooks/1/tok"), manager: s.manager }).attach(s.bus);
+      createDiscord({ webhookUrl: stand.url("/api/webhooks/1/tok"), manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 8; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.counts()).delivered === 8, 10_000, "8 messages");
@@ -223,7 +223,7 @@ describe("Discord", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createDiscord({ webhookUrl: stand.url("/api/webhooks/1/tok"), manager: s.manager }).attach(s.bus);
+      createDiscord({ webhookUrl: stand.url("/api/webhooks/1/tok"), manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 4; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.counts()).delivered === 4, 10_000, "4 messages");

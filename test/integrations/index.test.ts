@@ -5,7 +5,7 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
-import { buildIntegrations, GitHubIntegration, IntegrationConfigError, parseIntegrationsConfig } from "../../src/integrations/index.js";
+import { attachIntegrations, buildIntegrations, GitHubIntegration, IntegrationConfigError, parseIntegrationsConfig } from "../../src/integrations/index.js";
 import type { Octokit } from "../../src/github/api/types.js";
 import type { Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, storedText, waitFor } from "./helpers.js";
@@ -56,7 +56,7 @@ describe("buildIntegrations", () => {
     const integrations = buildIntegrations(config.integrations, { manager, octokit });
     expect(integrations.map((i) => i.name)).toEqual(["slack", "datadog", "pagerduty", "discord", "github"]);
     expect(integrations[4]).toBeInstanceOf(GitHubIntegration);
-    for (const i of integrations) i.attach(bus);
+    attachIntegrations(integrations, bus);
     expect(manager.list().map((r) => [r.id, r.eventType, r.origin, r.conditional, r.retryCount, r.timeoutSeconds])).toEqual([
       ["integration:slack:level_4_prediction", "level_4_prediction", "https://hooks.slack.com", true, 3, 5],
       ["integration:slack:level_5_transformation", "level_5_transformation", "https://hooks.slack.com", true, 3, 5],
@@ -72,7 +72,7 @@ describe("buildIntegrations", () => {
   it("sends a configured integration's events end to end, secrets kept out of the store", async () => {
     const config = parseOperatorConfig("integrations:\n  datadog: { api_key: '${DD_API_KEY}', min_confidence: 0.9 }\n", { env: ENV });
     const { bus, manager, store } = make();
-    for (const i of buildIntegrations(config.integrations, { manager })) i.attach(bus);
+    attachIntegrations(buildIntegrations(config.integrations, { manager }), bus);
     const scope = nock("https://api.datadoghq.com", { reqheaders: { "dd-api-key": ENV.DD_API_KEY } })
       .post("/api/v1/events")
       .reply(202, { status: "ok" });
@@ -120,12 +120,12 @@ describe("buildIntegrations", () => {
   it("refuses a second registration under the same name, naming it", () => {
     const { bus, manager } = make();
     const [first] = buildIntegrations({ teams: { webhook_url: "https://x.test/a" } }, { manager });
-    first.attach(bus);
-    first.attach(bus); // idempotent
+    attachIntegrations([first], bus);
+    attachIntegrations([first], bus); // idempotent
     const [second] = buildIntegrations({ teams: { webhook_url: "https://x.test/b" } }, { manager });
-    expect(() => second.attach(bus)).toThrow(/already registered .*give one an explicit id/);
+    expect(() => attachIntegrations([second], bus)).toThrow(/already registered .*give one an explicit id/);
     const [named] = buildIntegrations({ teams: { webhook_url: "https://x.test/b", name: "teams-oncall" } }, { manager });
-    named.attach(bus);
+    attachIntegrations([named], bus);
     expect(manager.list().map((r) => r.id)).toEqual(["integration:teams:level_4_prediction", "integration:teams-oncall:level_4_prediction"]);
   });
   it("sends PagerDuty only high and critical, and every other service medium and up, unless min_severity says otherwise", async () => {
@@ -135,7 +135,7 @@ describe("buildIntegrations", () => {
       discord: { webhook_url: "https://discord.com/api/webhooks/1/everything", min_severity: "info" },
       pagerduty: { routing_key: "pd-routing-key-0123456789" },
     };
-    for (const i of buildIntegrations(section, { manager })) i.attach(bus);
+    attachIntegrations(buildIntegrations(section, { manager }), bus);
     const sent: Record<string, string[]> = { slack: [], discord: [], pagerduty: [] };
     nock("https://hooks.slack.com").post(/.*/).times(5).reply(200, (_u, b: any) => (sent.slack.push(b.blocks[2].fields[1].text.split(" ").pop()), "ok"));
     nock("https://discord.com").post(/.*/).times(5).reply(204, (_u, b: any) => (sent.discord.push(b.embeds[0].fields[1].value), ""));

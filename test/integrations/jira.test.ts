@@ -6,7 +6,7 @@
  */
 import nock from "nock";
 import { IntegrationConfigError, IntegrationError } from "../../src/integrations/common.js";
-import { buildIntegrations } from "../../src/integrations/index.js";
+import { attachIntegrations, buildIntegrations } from "../../src/integrations/index.js";
 import { createJira, jiraBaseUrl, jiraDescription, jiraFields, jiraIssueType, jiraPriority, jiraWikiDescription, type AdfNode } from "../../src/integrations/jira.js";
 import { toNotice } from "../../src/integrations/notice.js";
 import type { Setup } from "../delivery/helpers.js";
@@ -132,7 +132,7 @@ describe("JIRA", () => {
   it("opens issues from events through the manager, without the token in logs or the store", async () => {
     const s = nockedManager();
     setups.push(s);
-    createJira({ site: "acme.atlassian.net", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager }).attach(s.bus);
+    createJira({ site: "acme.atlassian.net", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager }).attach();
     const scope = nock("https://acme.atlassian.net", { reqheaders: { authorization: BASIC } })
       .post("/rest/api/3/issue", (b) => b.fields.project.key === "ENG" && b.fields.priority.name === "High")
       .reply(503, "busy", { "Retry-After": "0" })
@@ -180,7 +180,7 @@ describe("JIRA", () => {
   it("keeps JIRA's error details in the delivery log, without a credential it echoes", async () => {
     const s = nockedManager();
     setups.push(s);
-    createJira({ url: "https://jira.acme.test", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager }).attach(s.bus);
+    createJira({ url: "https://jira.acme.test", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager }).attach();
     nock("https://jira.acme.test")
       .get(/createmeta/)
       .query(true)
@@ -201,7 +201,7 @@ describe("JIRA", () => {
       const s = nockedManager();
       setups.push(s);
       const jira = createJira({ site: "acme", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager, log: s.logs.log, ...options });
-      jira.attach(s.bus);
+      jira.attach();
       return { s, jira };
     }
 
@@ -266,7 +266,7 @@ describe("JIRA", () => {
         { jira: { deployment: "data_center", url: "https://jira.acme.test", personal_access_token: "PAT-0123456789", project_key: "ENG", issue_type: "Story", bug_issue_type: "Defect", priorities: { critical: "Blocker", high: "Critical", medium: "Major", low: "Minor", info: "Trivial" } } },
         { manager: s.manager, log: s.logs.log },
       );
-      jira.attach(s.bus);
+      attachIntegrations([jira], s.bus);
       createMeta(nock("https://jira.acme.test"), { prefix: "/rest/api/2", types: ["Story", "Defect"], priorities: ["Blocker", "Critical", "Major", "Minor", "Trivial"] });
       await s.manager.start();
       expect(s.logs.lines.map((l) => l.msg)).toContain("integrations.jira: JIRA project ENG takes the configured issue types and priorities");

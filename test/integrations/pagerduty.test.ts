@@ -4,7 +4,7 @@
  * 202 as success, and the routing key kept out of the store.
  */
 import nock from "nock";
-import { buildIntegrations } from "../../src/integrations/index.js";
+import { attachIntegrations, buildIntegrations } from "../../src/integrations/index.js";
 import { createPagerDuty, PAGERDUTY_PAYLOAD_LIMIT_BYTES, pagerDutyEvent, pagerDutySeverity, pagerDutyThrottleBackoffMs } from "../../src/integrations/pagerduty.js";
 import { utf8Bytes } from "../../src/integrations/markup.js";
 import { setup, type Setup } from "../delivery/helpers.js";
@@ -27,7 +27,7 @@ describe("PagerDuty", () => {
     const s = nockedManager();
     setups.push(s);
     const pd = createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, minSeverity: "high" });
-    pd.attach(s.bus);
+    pd.attach();
     const bodies: Record<string, unknown>[] = [];
     const scope = nock("https://events.pagerduty.com", { reqheaders: { "content-type": "application/json", accept: "application/json" } })
       .post("/v2/enqueue", (b) => (bodies.push(b), true))
@@ -86,7 +86,7 @@ describe("PagerDuty", () => {
     const s = nockedManager();
     setups.push(s);
     // timeScale: the 429's one-minute backoff lasts 60 ms here.
-    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, events: ["level_4_prediction", "level_5_transformation"], timeScale: 0.001 }).attach(s.bus);
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, events: ["level_4_prediction", "level_5_transformation"], timeScale: 0.001 }).attach();
     nock("https://events.pagerduty.com")
       .post("/v2/enqueue", (b) => b.payload.class === "migration-drop-column")
       .reply(429, "", { "Retry-After": "0" })
@@ -141,7 +141,7 @@ describe("PagerDuty", () => {
   it("sends to the EU service region with region: eu", async () => {
     const s = nockedManager();
     setups.push(s);
-    for (const i of buildIntegrations({ pagerduty: { routing_key: ROUTING_KEY, region: "eu" } }, { manager: s.manager })) i.attach(s.bus);
+    attachIntegrations(buildIntegrations({ pagerduty: { routing_key: ROUTING_KEY, region: "eu" } }, { manager: s.manager }), s.bus);
     const scope = nock("https://events.eu.pagerduty.com").post("/v2/enqueue").reply(202, { status: "success" });
     await s.manager.start();
     emitPrediction(s.bus);
@@ -153,7 +153,7 @@ describe("PagerDuty", () => {
   it("pages only for high and critical unless min_severity says otherwise", async () => {
     const s = nockedManager();
     setups.push(s);
-    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach(s.bus);
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach();
     const severities: string[] = [];
     const scope = nock("https://events.pagerduty.com")
       .post("/v2/enqueue", (b) => (severities.push(b.custom_details?.severity ?? b.payload.custom_details.severity), true))
@@ -170,7 +170,7 @@ describe("PagerDuty", () => {
   it("keeps the routing key out of a 400's error even when PagerDuty echoes it", async () => {
     const s = nockedManager();
     setups.push(s);
-    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach(s.bus);
+    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager }).attach();
     nock("https://events.pagerduty.com")
       .post("/v2/enqueue")
       .reply(400, { status: "invalid event", message: "Event object is invalid", errors: [`'routing_key' ${ROUTING_KEY} is not active`] });
@@ -212,8 +212,8 @@ describe("PagerDuty", () => {
       const stand = await eventsStandIn(new WindowLimit(120, WINDOW));
       const s = setup();
       setups.push(s);
-      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", name: "pd-a", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
-      createPagerDuty({ routingKey: "KEYBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", name: "pd-b", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager, events: ["deploy_failed"] }).attach(s.bus);
+      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", name: "pd-a", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
+      createPagerDuty({ routingKey: "KEYBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", name: "pd-b", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager, events: ["deploy_failed"] }).attach();
       await s.manager.start();
       for (let i = 0; i < 130; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
       for (let i = 0; i < 10; i++) s.bus.emit({ type: "deploy_failed", data: { service: `api-${i}` } });
@@ -231,7 +231,7 @@ describe("PagerDuty", () => {
       const stand = await eventsStandIn(new WindowLimit(120, WINDOW, { KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: 115 }));
       const s = setup({ breakerThreshold: 2 });
       setups.push(s);
-      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 8; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
       await waitFor(async () => (await s.manager.counts()).delivered === 8, 20_000, "8 events");

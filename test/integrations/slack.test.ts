@@ -69,7 +69,7 @@ describe("Slack", () => {
     it("POSTs { text, blocks } to the webhook URL, signed with a webhook-id, and only events over min_confidence", async () => {
       const { bus, manager, store, logs } = make();
       const slack = createSlack({ webhookUrl: WEBHOOK, minConfidence: 0.85, manager });
-      slack.attach(bus);
+      slack.attach();
       expect(slack.registrationIds).toEqual(["integration:slack:level_4_prediction"]);
       let received: { headers: Record<string, string>; body: unknown } | undefined;
       const scope = nock("https://hooks.slack.com")
@@ -96,7 +96,7 @@ describe("Slack", () => {
 
     it("shows Slack's plain-text error code and does not retry a 400 invalid_payload; a 410 disables the registration", async () => {
       const { bus, manager } = make();
-      createSlack({ webhookUrl: WEBHOOK, manager }).attach(bus);
+      createSlack({ webhookUrl: WEBHOOK, manager }).attach();
       nock("https://hooks.slack.com").post(/.*/).reply(400, "invalid_payload").post(/.*/).reply(410, "channel_is_archived");
       await manager.start();
       emitPrediction(bus);
@@ -112,7 +112,7 @@ describe("Slack", () => {
 
     it("POSTs { channel, text, blocks } with the bot token to the configured API, retrying ok:false ratelimited", async () => {
       const { bus, manager, store, logs } = make();
-      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach(bus);
+      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach();
       const bodies: unknown[] = [];
       const auth: string[] = [];
       const scope = nock("https://slack.example.test")
@@ -141,7 +141,7 @@ describe("Slack", () => {
 
     it("dead-letters ok:false channel_not_found at once (a 200 that is not a success)", async () => {
       const { bus, manager } = make();
-      createSlack({ botToken: TOKEN, channel: "C404", apiUrl: API, manager }).attach(bus);
+      createSlack({ botToken: TOKEN, channel: "C404", apiUrl: API, manager }).attach();
       nock("https://slack.example.test").post("/api/chat.postMessage").reply(200, { ok: false, error: "channel_not_found" });
       await manager.start();
       emitPrediction(bus);
@@ -151,7 +151,7 @@ describe("Slack", () => {
 
     it("waits the Retry-After of a 429 before the next attempt", async () => {
       const { bus, manager } = make();
-      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach(bus);
+      createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach();
       nock("https://slack.example.test").post("/api/chat.postMessage").reply(429, { ok: false, error: "ratelimited" }, { "Retry-After": "1" });
       nock("https://slack.example.test").post("/api/chat.postMessage").reply(200, { ok: true, ts: "1.2" });
       await manager.start();
@@ -164,9 +164,9 @@ describe("Slack", () => {
     });
 
     it("needs a channel to send events with a token, and a manager to attach", () => {
-      const { bus, manager } = make();
-      expect(() => createSlack({ botToken: TOKEN, manager }).attach(bus)).toThrow(/needs a channel/);
-      expect(() => createSlack({ webhookUrl: WEBHOOK }).attach(bus)).toThrow(/WebhookManager/);
+      const { manager } = make();
+      expect(() => createSlack({ botToken: TOKEN, manager }).attach()).toThrow(/needs a channel/);
+      expect(() => createSlack({ webhookUrl: WEBHOOK }).attach()).toThrow(/WebhookManager/);
       expect(() => createSlack({})).toThrow(/webhookUrl .* or a botToken/);
     });
   });
@@ -212,7 +212,7 @@ describe("Slack", () => {
   describe("text from the pull request (issue 11)", () => {
     it("is escaped in the top-level text Slack notifies with and in every mrkdwn text: no mention or link forms", async () => {
       const { bus, manager } = make();
-      createSlack({ webhookUrl: WEBHOOK, manager }).attach(bus);
+      createSlack({ webhookUrl: WEBHOOK, manager }).attach();
       let body: any;
       const scope = nock("https://hooks.slack.com")
         .post(/.*/, (b) => ((body = b), true))
@@ -275,7 +275,7 @@ describe("Slack", () => {
       const s = setup();
       setups.push(s);
       for (const channel of ["CA", "CB"]) {
-        createSlack({ botToken: TOKEN, channel, apiUrl: stand.url("/api"), name: `slack-${channel}`, timeScale: SCALE, manager: s.manager }).attach(s.bus);
+        createSlack({ botToken: TOKEN, channel, apiUrl: stand.url("/api"), name: `slack-${channel}`, timeScale: SCALE, manager: s.manager }).attach();
       }
       await s.manager.start();
       for (let i = 0; i < 5; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
@@ -292,7 +292,7 @@ describe("Slack", () => {
       const stand = await slackStandIn(new TokenBucket(2, INTERVAL, { CA: 0 }), "2");
       const s = setup();
       setups.push(s);
-      createSlack({ botToken: TOKEN, channel: "CA", apiUrl: stand.url("/api"), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createSlack({ botToken: TOKEN, channel: "CA", apiUrl: stand.url("/api"), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 3; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.counts()).delivered === 3, 10_000, "3 messages");

@@ -5,7 +5,7 @@
  */
 import nock from "nock";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
-import { buildIntegrations, parseIntegrationsConfig } from "../../src/integrations/index.js";
+import { attachIntegrations, buildIntegrations, parseIntegrationsConfig } from "../../src/integrations/index.js";
 import { slackMessage, slackPatternMessage, slackOptionsFromConfig, slackConfigSchema } from "../../src/integrations/slack.js";
 import type { Setup } from "../delivery/helpers.js";
 import { analysis, finding } from "../engine/fixtures.js";
@@ -119,7 +119,7 @@ describe("Slack notices of learned patterns", () => {
         { slack: { bot_token: TOKEN, channel: "C0MAIN", pattern_channel: "C0PATTERNS", api_url: API } },
         { manager },
       );
-      slack.attach(bus);
+      attachIntegrations([slack], bus);
       expect(slack.registrationIds).toEqual(["integration:slack:level_4_prediction", "integration:slack:pattern_learned"]);
       const bodies: any[] = [];
       nock("https://slack.example.test", { reqheaders: { authorization: `Bearer ${TOKEN}` } })
@@ -139,7 +139,7 @@ describe("Slack notices of learned patterns", () => {
     it("sends the pattern the engine learns (second pull request with the same finding) to the incoming webhook, once", async () => {
       const { bus, manager, store } = make();
       const [slack] = buildIntegrations({ slack: { webhook_url: WEBHOOK, notify_patterns: true } }, { manager });
-      slack.attach(bus);
+      attachIntegrations([slack], bus);
       const bodies: any[] = [];
       nock("https://hooks.slack.com")
         .post("/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", (b) => (bodies.push(b), true))

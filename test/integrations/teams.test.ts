@@ -36,7 +36,7 @@ describe("Microsoft Teams", () => {
   it("POSTs a message with an Adaptive Card attachment to the Workflows URL; 202 is recorded as accepted, not delivered", async () => {
     const s = nockedManager();
     setups.push(s);
-    createTeams({ webhookUrl: URL_, manager: s.manager }).attach(s.bus);
+    createTeams({ webhookUrl: URL_, manager: s.manager }).attach();
     let body: any;
     const scope = nock(HOST)
       .post(`${PATH}?${QUERY}`, (b) => ((body = b), true))
@@ -90,7 +90,7 @@ describe("Microsoft Teams", () => {
   it("shows the flow's error code and does not retry a refused request", async () => {
     const s = nockedManager();
     setups.push(s);
-    createTeams({ webhookUrl: URL_, manager: s.manager }).attach(s.bus);
+    createTeams({ webhookUrl: URL_, manager: s.manager }).attach();
     nock(HOST)
       .post(`${PATH}?${QUERY}`)
       .reply(400, { error: { code: "TriggerInputSchemaMismatch", message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition." } });
@@ -154,7 +154,7 @@ describe("Microsoft Teams", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       const cjk = "移行によりモバイルクライアントが壊れます。".repeat(1000); // 63 KB of UTF-8, 21,000 characters
       for (let i = 0; i < 2; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, prediction: cjk, recommendation: cjk });
@@ -175,7 +175,7 @@ describe("Microsoft Teams", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach(s.bus);
+      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach();
       await s.manager.start();
       for (let i = 0; i < 6; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.getDeliveryLogs({ status: "accepted" })).length === 6, 10_000, "6 cards accepted");

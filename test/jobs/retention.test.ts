@@ -1,5 +1,5 @@
 /** The retention loop: batches with yields between them, a timer that never holds the process, a clean stop. */
-import { DEFAULT_RETENTION_DAYS, readRetentionDays, Retention } from "../../src/jobs/retention.js";
+import { Retention } from "../../src/jobs/retention.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { RetentionStore } from "../../src/store/store.js";
 
@@ -19,16 +19,6 @@ const waitFor = async (check: () => boolean, ms = 5000) => {
     await new Promise((r) => setTimeout(r, 5));
   }
 };
-
-describe("readRetentionDays", () => {
-  it("reads EMPATHY_RETENTION_DAYS: default 30, 0 keeps everything, anything else is refused", () => {
-    expect(readRetentionDays({})).toBe(DEFAULT_RETENTION_DAYS);
-    expect(readRetentionDays({ EMPATHY_RETENTION_DAYS: "" })).toBe(30);
-    expect(readRetentionDays({ EMPATHY_RETENTION_DAYS: "7" })).toBe(7);
-    expect(readRetentionDays({ EMPATHY_RETENTION_DAYS: "0" })).toBe(0);
-    for (const bad of ["-1", "1.5", "thirty", "99999"]) expect(() => readRetentionDays({ EMPATHY_RETENTION_DAYS: bad })).toThrow(/EMPATHY_RETENTION_DAYS/);
-  });
-});
 
 describe("Retention", () => {
   let s: SqliteStore;

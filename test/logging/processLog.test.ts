@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import { readSettings } from "../../src/config/env.js";
 import { MAX_LOG_STRING, processLog } from "../../src/logging/processLog.js";
 import { FAKE } from "../analysis/fakeSecrets.js";
 
@@ -6,7 +7,7 @@ async function capture(env: NodeJS.ProcessEnv = { LOG_FORMAT: "json" }) {
   const out = new PassThrough();
   let text = "";
   out.on("data", (d) => (text += d));
-  const log = await processLog(env, out);
+  const log = await processLog(readSettings(env).log, out);
   const lines = async () => {
     await new Promise((r) => setImmediate(r));
     return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));

@@ -3,7 +3,6 @@
  * operator's `slack:` section given to the harness. A refused command must not touch GitHub.
  */
 import nock from "nock";
-import { PREDICTION_ISSUE_JOB } from "../../src/github/predictions/predictionIssues.js";
 import type { SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
 import { riskyFiles } from "../github/fixtures.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
@@ -157,12 +156,7 @@ describe("Slack access control", () => {
       ["vault", "keys", "Rotation script prints the master key"],
     ];
     for (const [owner, repo, text] of predictions) {
-      await h.store.enqueueJob({
-        type: PREDICTION_ISSUE_JOB,
-        payload: { installationId: 2, owner, repo, labels: [], prediction: { prediction: text, confidence: 0.9, fingerprint: `fp-${repo}`, url: null } },
-      });
-      const job = await h.store.claimJob(Date.now() + 1000);
-      await h.store.completeJob(job!.id);
+      await h.store.savePredictionIssue(`${owner}/${repo}`, `fp-${repo}`, 1, { title: text, confidence: 0.9, url: `https://github.com/${owner}/${repo}/issues/1` });
     }
     const replies = await run("status", ["status", { channel_id: "C0SECRET" }], ["status", { team_id: "T0OTHER" }]);
     const [here, secretChannel, otherTeam] = replies.map(blockText);

@@ -12,6 +12,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { empathyApp, type EmpathyHandles } from "../../src/app.js";
+import { readSettings } from "../../src/config/env.js";
 import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../../src/config/operatorConfig.js";
 import { DEFAULT_SLACK_ACCESS, type SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
@@ -66,13 +67,8 @@ export async function createSlackHarness(
     });
   fake.mountOnNock("https://api.github.com");
 
-  const saved: Record<string, string | undefined> = {};
-  const env: Record<string, string | undefined> = { SLACK_SIGNING_SECRET: SIGNING_SECRET, ...options.env };
-  for (const key of ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_API_URL", "GHE_HOST"]) {
-    saved[key] = process.env[key];
-    if (env[key] === undefined || env[key] === "") delete process.env[key];
-    else process.env[key] = env[key];
-  }
+  // The Slack and GitHub settings as the runner reads them from these variables.
+  const { slack, github } = readSettings({ SLACK_SIGNING_SECRET: SIGNING_SECRET, ...options.env });
   const logs: string[] = [];
   const log = pino({ level: "debug" }, new Writable({ write: (chunk, _e, done) => (logs.push(chunk.toString()), done()) }));
   const probot = new Probot({
@@ -85,25 +81,18 @@ export async function createSlackHarness(
   const handlers: Handler[] = [];
   let handles!: EmpathyHandles;
   const store = new SqliteStore(":memory:");
-  try {
-    await probot.load(
-      empathyApp({
-        analyse: analyseInProcess,
-        store,
-        startWorker: false,
-        settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 3, jobBaseDelayMs: 0 },
-        onReady: (h) => (handles = h),
-        // Cast: OperatorConfig gains its `slack` field in src/config/operatorConfig.ts.
-        operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [], slack: options.slack ?? DEFAULT_SLACK_ACCESS } as OperatorConfig,
-      }),
-      { cwd: process.cwd(), addHandler: (h: Handler) => handlers.push(h) },
-    );
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  await probot.load(
+    empathyApp({
+      analyse: analyseInProcess,
+      store,
+      startWorker: false,
+      settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 3, jobBaseDelayMs: 0, slack, github },
+      onReady: (h) => (handles = h),
+      // Cast: OperatorConfig gains its `slack` field in src/config/operatorConfig.ts.
+      operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [], slack: options.slack ?? DEFAULT_SLACK_ACCESS } as OperatorConfig,
+    }),
+    { cwd: process.cwd(), addHandler: (h: Handler) => handlers.push(h) },
+  );
 
   const server: Server = createServer(async (req, res) => {
     for (const h of handlers) if (await h(req, res)) return;

@@ -11,7 +11,7 @@ import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
 import { storeBackends, type StorePair } from "./contractBackends.js";
 import { postgresForSuite } from "./postgresSuite.js";
-import { delivery, enqueue, eventsOf, result } from "./storeFixtures.js";
+import { delivery, enqueue, eventsOf, result, reviewResult } from "./storeFixtures.js";
 
 jest.setTimeout(60_000);
 
@@ -523,7 +523,7 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
     const TABLES = [
       "jobs", "reviews", "posted_findings", "summaries", "prediction_issues", "trust", "patterns", "webhook_events", "webhook_deliveries", "webhook_batch_items",
       "webhook_attempts", "webhook_dedupe", "shown_items", "feedback_log", "suppressed_findings", "transformation_issues", "open_pull_resources",
-      "coordination_done", "rate_slots",
+      "coordination_done", "rate_slots", "review_results", "issue_policies",
     ];
     const count = async (table: string, where = "1 = 1", ...args: unknown[]) => Number((await s.sql<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n);
     const census = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await count(t)] as const)));
@@ -541,6 +541,8 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       await other.suppressFinding(repo, `fp-${marker}`, author);
       await other.savePredictionIssue(repo, `fp-${marker}`, 12);
       await other.saveTransformationIssue(repo, "js/sql-injection", 13);
+      await st.saveReviewResult(repo, pr, reviewResult({ headSha: `sha-${pr}`, summary: `summary ${marker}` }));
+      await other.saveIssuePolicy(repo, { enabled: true, installationId: 1 });
       await other.saveOpenPullResources(repo, { prNumber: pr, author, headSha: `sha-${pr}`, url: `https://github.com/${repo}/pull/${pr}`, title: `title ${marker}`, resources: [] });
       await other.markCoordinationDone(repo, `conflict:${pr}:${pr + 1}:table:orders`);
       await st.claimRateSlot(`forced-review:${repo}#${pr}`, "c1", Date.now(), 1000);
@@ -587,7 +589,7 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       const before = await census();
       const counts = await s.b.deleteRepositoryData("OCTO-ORG/shop");
       const n = (table: string) => counts.filter((c) => c.table === table).reduce((x, c) => x + c.count, 0);
-      for (const table of ["reviews", "summaries", "posted_findings", "shown_items", "feedback_log", "suppressed_findings", "trust", "open_pull_resources", "coordination_done", "prediction_issues", "patterns", "transformation_issues", "webhook_attempts", "webhook_batch_items", "webhook_dedupe"]) {
+      for (const table of ["reviews", "summaries", "posted_findings", "shown_items", "feedback_log", "suppressed_findings", "trust", "open_pull_resources", "coordination_done", "prediction_issues", "patterns", "transformation_issues", "webhook_attempts", "webhook_batch_items", "webhook_dedupe", "review_results", "issue_policies"]) {
         expect([table, n(table)]).toEqual([table, 2]);
       }
       expect(n("rate_slots")).toBe(4);

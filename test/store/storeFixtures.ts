@@ -5,7 +5,7 @@
  */
 import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
-import type { JobRecord, JobStatus, NewWebhookDelivery, NewWebhookEvent, Store, WebhookAttemptResult } from "../../src/store/store.js";
+import type { JobRecord, JobStatus, NewWebhookDelivery, NewWebhookEvent, ReviewResult, Store, WebhookAttemptResult } from "../../src/store/store.js";
 
 export const delivery = (id: string, over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery => ({
   id,
@@ -33,6 +33,26 @@ export const result = (deliveryId: string, over: Partial<WebhookAttemptResult> =
   responseExcerpt: null,
   nextAttemptAt: null,
   attemptedAt: 1000,
+  ...over,
+});
+
+/** A stored review result: a level 4 review with findings and a prediction. */
+export const reviewResult = (over: Partial<ReviewResult> = {}): ReviewResult => ({
+  headSha: "sha",
+  level: 4,
+  confidence: 0.87,
+  summary: "Adds an order export.",
+  notice: null,
+  findingCounts: { high: 2, low: 1 },
+  topFindings: [
+    { category: "sql-injection", severity: "high", path: "src/orders/export.js", line: 11, title: "SQL built from request input" },
+    { category: "hardcoded-secret", severity: "high", path: "src/orders/export.js", line: 12, title: "A Stripe key in the code" },
+    { category: "logging", severity: "low", path: "src/log.js", line: 3, title: "Logs the request body" },
+  ],
+  predictions: [{ title: "Dropping column email breaks the v1 client", confidence: 0.87, severity: "high", path: "db/migrations/1.sql", line: 2 }],
+  summaryCommentId: 99,
+  summaryUrl: "https://github.com/octo-org/shop/pull/12#issuecomment-99",
+  reviewedAt: 1_700_000_000_000,
   ...over,
 });
 
@@ -64,7 +84,8 @@ const reviewPayload = (n: number, extra: Record<string, unknown> = {}) => ({ ins
 /**
  * Writes data of every kind through the Store API: jobs in every status (one still running
  * under a lease, as a killed instance leaves it; `jobs` more queued ones to fill several pages),
- * reviews, posted findings, summaries, prediction issues, trust, patterns, feedback (owed events
+ * reviews, review results, posted findings, summaries, prediction issues (with and without
+ * details), issue policies, trust, patterns, feedback (owed events
  * and settled), shown items, suppressions, transformation issues, coordination, rate slots,
  * webhook events, deliveries in every status (one in flight) with their attempts, dedupe keys,
  * batch items, a disabled registration and circuits.
@@ -95,6 +116,11 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   await store.saveSummary("octo-org/shop", 12, { commentId: 2 ** 41, lastFingerprints: ["fp-1", "fp-2"], lastSha: "sha-b" });
   await store.saveSummary("octo-org/Other", 3, { commentId: null, lastFingerprints: [], lastSha: null });
   await store.savePredictionIssue("octo-org/shop", "fp-3", 77);
+  await store.savePredictionIssue("octo-org/Other", "fp-1", 78, { title: "Breaks the v1 client", confidence: 0.91, url: "https://github.com/octo-org/Other/issues/78" });
+  await store.saveReviewResult("octo-org/shop", 12, reviewResult({ headSha: "sha-b", notice: "cautious" }));
+  await store.saveReviewResult("octo-org/Other", 3, reviewResult({ headSha: "sha-c", level: 1, confidence: 0.9, findingCounts: {}, topFindings: [], predictions: [], summaryCommentId: null, summaryUrl: null }));
+  await store.saveIssuePolicy("octo-org/shop", { enabled: true, installationId: 2 ** 40 });
+  await store.saveIssuePolicy("octo-org/Other", { enabled: false, installationId: 5 });
 
   // --- engine state: trust, patterns, feedback once per key
   await store.saveTrust({ ...newTrustRecord("bob", "octo-org/Other"), trust: 0.75, milestones: [0.75] });
@@ -182,6 +208,9 @@ export async function readEverything(store: Store) {
     postedFindings: await perRepo((r) => Promise.all(SEEDED.pulls.map((n) => store.listPostedFindings(r, n)))),
     summaries: await perRepo((r) => Promise.all(SEEDED.pulls.map((n) => store.getSummary(r, n)))),
     predictionIssues: await perRepo((r) => Promise.all(SEEDED.fingerprints.map((f) => store.getPredictionIssue(r, f)))),
+    recentPredictionIssues: await store.listPredictionIssues({ limit: 100 }),
+    reviewResults: await perRepo((r) => Promise.all(SEEDED.pulls.map((n) => store.getReviewResult(r, n)))),
+    issuePolicies: await perRepo((r) => store.getIssuePolicy(r)),
     trust: await perRepo((r) => Promise.all(SEEDED.users.map((u) => store.getTrust(u, r)))),
     patterns: await perRepo((r) => store.listPatterns(r)),
     feedback: await perRepo((r) => store.listFeedback(r, 0)),

@@ -5,10 +5,11 @@
  * state in Redis (bottleneck's IORedisConnection, through the `ioredis` dependency), so every
  * instance of the app shares one pace. Without it each process paces alone.
  *
- * This module reads `REDIS_URL` the way Probot does, says which mode is in use (naming the Redis
- * host only, never a user name or password), and checks that Redis answers before the process
- * starts (`npm start`), so a wrong or unreachable URL stops start-up with one clear line instead
- * of Probot's client logging a connection error (with its stack) every few seconds.
+ * This module reads `REDIS_URL` (settings.redisUrl) the way Probot does, says which mode is in
+ * use (naming the Redis host only, never a user name or password), and checks that Redis answers
+ * before the process starts (`npm start`), so a wrong or unreachable URL stops start-up with one
+ * clear line instead of Probot's client logging a connection error (with its stack) every few
+ * seconds.
  */
 import { Redis } from "ioredis";
 import { errorMessage } from "../../text/errorMessage.js";
@@ -30,13 +31,13 @@ export function redisHost(url: URL): string {
 }
 
 /**
- * Which pacing Probot uses with this environment: `REDIS_URL` set (and not blank) is shared
+ * Which pacing Probot uses with this `REDIS_URL` (settings.redisUrl): set and not blank is shared
  * pacing through that Redis, else per process. Throws RedisUrlError when the value is not a
  * `redis://` or `rediss://` URL with a host (ioredis would read anything else as a socket path or
  * a port and retry it forever).
  */
-export function githubPacing(env: NodeJS.ProcessEnv = process.env): GitHubPacing {
-  const value = (env.REDIS_URL ?? "").trim();
+export function githubPacing(redisUrl: string | undefined): GitHubPacing {
+  const value = (redisUrl ?? "").trim();
   if (!value) return { mode: "process" };
   let url: URL;
   try {

@@ -1,5 +1,6 @@
 /**
- * Coordination between people: wiring of the pieces.
+ * Coordination between people: the pieces, and their job handlers (`jobs()`, registered by the
+ * composition root).
  *
  * - The review job calls `afterReview` once it has the diff: the pull request's sensitive
  *   resources are stored (replacing the previous head's) and a durable check job is queued
@@ -12,6 +13,7 @@ import { redact, redactDeep } from "../../analysis/secrets.js";
 import type { Probot } from "probot";
 import type { DiffFile } from "../../analysis/types.js";
 import type { EventBus } from "../../events/bus.js";
+import type { JobHandlers } from "../../jobs/handlers.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import type { CoordinationStore } from "../../store/store.js";
 import { COORDINATION_CHECK_JOB, runCoordinationCheck, type CoordinationCheckJob } from "./coordinationConflicts.js";
@@ -59,15 +61,17 @@ export class Coordination {
     },
   ) {}
 
-  /** Registers the jobs' handlers on the queue. */
-  register(): void {
+  /** The jobs' handlers, for the composition root to register. */
+  jobs(): JobHandlers {
     const { store, bus, auth, log } = this.deps;
-    this.deps.queue.register(COORDINATION_CHECK_JOB, (job: CoordinationCheckJob) => runCoordinationCheck(job, { store, bus, auth, log }));
-    this.deps.queue.register(HANDOFF_JOB, (job: HandoffJob) => runHandoff(job, { store, bus, auth, log }));
-    this.deps.queue.register(COORDINATION_CLOSED_JOB, async (job: CoordinationClosedJob) => {
-      await store.deleteOpenPullResources(`${job.owner}/${job.repo}`, job.pullNumber);
-      log.info({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber }, "closed pull request forgotten for coordination");
-    });
+    return {
+      [COORDINATION_CHECK_JOB]: (job: CoordinationCheckJob) => runCoordinationCheck(job, { store, bus, auth, log }),
+      [HANDOFF_JOB]: (job: HandoffJob) => runHandoff(job, { store, bus, auth, log }),
+      [COORDINATION_CLOSED_JOB]: async (job: CoordinationClosedJob) => {
+        await store.deleteOpenPullResources(`${job.owner}/${job.repo}`, job.pullNumber);
+        log.info({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber }, "closed pull request forgotten for coordination");
+      },
+    };
   }
 
   /** Stores the reviewed head's resources and queues its coordination check. */

@@ -7,7 +7,7 @@
 import type { Probot } from "probot";
 import { redactSecrets } from "../../analysis/secrets.js";
 import type { EmpathyOS } from "../../engine/empathyOS.js";
-import type { EventBus } from "../../events/bus.js";
+import type { JobHandlers } from "../../jobs/handlers.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import type { Store } from "../../store/store.js";
 import { Commands, COMMAND_JOB, COMMAND_PREFIX, parseCommand, type CommandJob } from "./commands.js";
@@ -17,30 +17,35 @@ import { TRANSFORMATION_JOB, TransformationIssues, type TransformationJob } from
 import type { Log, Octokit } from "../api/types.js";
 import { FINDING_MARKER, FINDING_MARKER_PREFIX, PREDICTION_MARKER, PREDICTION_MARKER_PREFIX } from "../api/markers.js";
 
-export interface FeedbackWiring {
+export interface FeedbackFeature {
+  /** For the review job (its `feedback` dep). */
   feedback: Feedback;
+  /** For the review job, and to subscribe to the bus (rule-of-three issues). */
   transformations: TransformationIssues;
+  /** The feedback, command and rule-of-three jobs, for the composition root to register. */
+  jobs: JobHandlers;
 }
 
-/**
- * Builds feedback, commands and rule-of-three issues, registers their job types and webhook
- * handlers, and returns what the review job needs (its `feedback` and `transformations` deps).
- */
-export function wireFeedback(
-  app: Probot,
-  deps: { queue: JobQueue; store: Store; engine: EmpathyOS; bus: EventBus; auth: (installationId: number) => Promise<Octokit>; log: Log; self: SelfEvents; forcedReviewIntervalMs?: number },
-): FeedbackWiring {
-  const { queue, store, engine, bus, auth, log } = deps;
+/** Builds feedback, commands and rule-of-three issues and their job handlers; the composition root registers and subscribes them. */
+export function buildFeedback(deps: {
+  queue: JobQueue;
+  store: Store;
+  engine: EmpathyOS;
+  auth: (installationId: number) => Promise<Octokit>;
+  log: Log;
+  forcedReviewIntervalMs?: number;
+}): FeedbackFeature {
+  const { queue, store, engine, auth, log } = deps;
   const feedback = new Feedback({ store, engine, auth, log });
   const transformations = new TransformationIssues({ queue, store, auth, log });
-  transformations.subscribe(bus);
   const commands = new Commands({ store, feedback, queue, auth, log, forcedReviewIntervalMs: deps.forcedReviewIntervalMs });
-  queue.register(ISSUE_CLOSED_JOB, async (payload: IssueClosedJob) => void (await feedback.onIssueClosed(payload)));
-  queue.register(THREAD_RESOLVED_JOB, async (payload: ThreadResolvedJob) => void (await feedback.onThreadResolved(payload)));
-  queue.register(COMMAND_JOB, async (payload: CommandJob) => void (await commands.run(payload)));
-  queue.register(TRANSFORMATION_JOB, (payload: TransformationJob) => transformations.run(payload));
-  handleFeedbackEvents(app, queue, deps.self);
-  return { feedback, transformations };
+  const jobs: JobHandlers = {
+    [ISSUE_CLOSED_JOB]: async (payload: IssueClosedJob) => void (await feedback.onIssueClosed(payload)),
+    [THREAD_RESOLVED_JOB]: async (payload: ThreadResolvedJob) => void (await feedback.onThreadResolved(payload)),
+    [COMMAND_JOB]: async (payload: CommandJob) => void (await commands.run(payload)),
+    [TRANSFORMATION_JOB]: (payload: TransformationJob) => transformations.run(payload),
+  };
+  return { feedback, transformations, jobs };
 }
 
 export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEvents): void {

@@ -1,16 +1,20 @@
 /**
- * Prediction issues: a bus subscriber turns each `level_4_prediction` whose confidence reaches
- * the repository's `issues.min_confidence` into a durable job; the job opens one GitHub issue
- * per distinct prediction. Never twice: the job's dedupe key, the stored fingerprint, and a
- * look through the repository's issues for the hidden marker before creating.
+ * Prediction issues: the review job hands over the predictions its interaction showed, with the
+ * repository's `issues` policy from the config it read (enabled, min_confidence, labels); each
+ * prediction the policy lets through becomes a durable job, and the job opens one GitHub issue
+ * per distinct prediction. The policy travels with the call and the job's payload, never through
+ * state kept between them, so only a review (with issues enabled) opens issues. Never twice: the
+ * job's dedupe key, the stored fingerprint (one row per repository and fingerprint), and a look
+ * through the repository's issues for the hidden marker before creating.
  */
 import { redact, redactDeep } from "../../analysis/secrets.js";
+import type { Prediction } from "../../analysis/types.js";
 import type { RepoConfig } from "../../config/repoConfig.js";
-import type { EventBus } from "../../events/bus.js";
 import type { EventEnvelope } from "../../events/catalog.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { pct } from "../../text/percent.js";
-import type { ReviewStore } from "../../store/store.js";
+import { truncate } from "../../text/truncate.js";
+import type { PredictionIssueDetails, ReviewStore } from "../../store/store.js";
 import { ensureLabel } from "../api/labels.js";
 import { predictionIssueMarker } from "../api/markers.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
@@ -19,7 +23,20 @@ export const PREDICTION_ISSUE_JOB = "prediction_issue";
 
 export type IssuePolicy = RepoConfig["issues"];
 
+/** A prediction as its issue job carries it: the `level_4_prediction` event's data (jobs queued by earlier versions hold exactly that). */
 export type PredictionData = EventEnvelope<"level_4_prediction">["data"];
+
+/** The pull request whose review made the predictions. */
+export interface PredictionSource {
+  installationId: number;
+  /** owner/name */
+  repo: string;
+  prNumber: number;
+  url: string;
+  commitSha: string;
+  /** The pull request's author (the interaction's user). */
+  userId: string;
+}
 
 export interface PredictionIssueJob {
   installationId: number;
@@ -66,34 +83,55 @@ export function issueBody(p: PredictionData): string {
 }
 
 export class PredictionIssues {
-  private policies = new Map<string, IssuePolicy>();
-
   constructor(
     private readonly deps: {
       queue: JobQueue;
       store: ReviewStore;
       auth: (installationId: number) => Promise<Octokit>;
       log: Log;
+      now?: () => number;
     },
   ) {}
 
-  /** The review job sets the repository's policy before the engine emits its predictions. */
-  setPolicy(repo: string, policy: IssuePolicy): void {
-    this.policies.set(repo, policy);
+  /**
+   * Queues the issue job of each prediction whose confidence reaches the policy's
+   * `min_confidence` (none when issues are off); returns how many were new. Called by the review
+   * job, inside its secret scope: the payload is redacted with the values its analysis found.
+   */
+  async queueIssues(predictions: Prediction[], source: PredictionSource, policy: IssuePolicy): Promise<number> {
+    if (!policy.enabled) return 0;
+    const { owner, repo } = splitRepo(source.repo);
+    let queued = 0;
+    for (const p of predictions) {
+      if (p.confidence < policy.min_confidence) continue;
+      const payload: PredictionIssueJob = { installationId: source.installationId, owner, repo, labels: policy.labels, prediction: redactDeep(this.predictionData(p, source)) };
+      const id = await this.deps.queue.enqueue({ type: PREDICTION_ISSUE_JOB, dedupeKey: `prediction:${source.repo}:${p.fingerprint}`, payload });
+      if (id !== null) queued++;
+    }
+    return queued;
   }
 
-  subscribe(bus: EventBus): void {
-    bus.on("level_4_prediction", (event) => this.onPrediction(event));
-  }
-
-  private async onPrediction(event: EventEnvelope<"level_4_prediction">): Promise<void> {
-    const p = event.data;
-    const policy = this.policies.get(p.repo);
-    if (!policy || !policy.enabled || p.confidence < policy.min_confidence || p.installation_id === undefined) return;
-    const { owner, repo } = splitRepo(p.repo);
-    // A stored row: redacted like everything written (the event's data already is; this keeps it so if the source changes).
-    const payload: PredictionIssueJob = { installationId: p.installation_id, owner, repo, labels: policy.labels, prediction: redactDeep(p) };
-    await this.deps.queue.enqueue({ type: PREDICTION_ISSUE_JOB, dedupeKey: `prediction:${p.repo}:${p.fingerprint}`, payload });
+  /** The same fields as the engine's `level_4_prediction` (the payload shape issue jobs have always had). */
+  private predictionData(p: Prediction, source: PredictionSource): PredictionData {
+    return {
+      prediction_id: p.id,
+      prediction: p.prediction,
+      confidence: p.confidence,
+      severity: p.severity,
+      tags: [...p.tags],
+      recommendation: p.recommendation,
+      user_id: source.userId,
+      timestamp: new Date((this.deps.now ?? Date.now)()).toISOString(),
+      repo: source.repo,
+      pr_number: source.prNumber,
+      url: source.url,
+      kind: p.kind,
+      impact: p.impact,
+      fingerprint: p.fingerprint,
+      evidence: { path: p.path, line: p.line, side: p.side },
+      commit_sha: source.commitSha,
+      installation_id: source.installationId,
+    };
   }
 
   async run(job: PredictionIssueJob): Promise<void> {
@@ -104,23 +142,28 @@ export class PredictionIssues {
     const octokit = await this.deps.auth(job.installationId);
     const existing = await this.findIssue(octokit, ref, p.fingerprint, job.labels[0]);
     if (existing !== null) {
-      await this.deps.store.savePredictionIssue(fullName, p.fingerprint, existing);
+      await this.deps.store.savePredictionIssue(fullName, p.fingerprint, existing.number, issueDetails(p, existing.url));
       return;
     }
     for (const label of job.labels) await ensureLabel(octokit, ref, label);
     const { data } = await octokit.rest.issues.create({ ...ref, title: issueTitle(p), body: issueBody(p), labels: job.labels });
-    await this.deps.store.savePredictionIssue(fullName, p.fingerprint, data.number);
+    await this.deps.store.savePredictionIssue(fullName, p.fingerprint, data.number, issueDetails(p, data.html_url));
     this.deps.log.info({ repo: fullName, issue: data.number, prediction_id: p.prediction_id }, "prediction issue opened");
   }
 
   /** Open and closed issues carrying the app's label are searched for the prediction's marker. */
-  private async findIssue(octokit: Octokit, ref: RepoRef, fingerprint: string, label: string | undefined): Promise<number | null> {
+  private async findIssue(octokit: Octokit, ref: RepoRef, fingerprint: string, label: string | undefined): Promise<{ number: number; url: string } | null> {
     const marker = predictionIssueMarker(fingerprint);
     const params = { ...ref, state: "all" as const, per_page: 100, ...(label ? { labels: label } : {}) };
     for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, params)) {
       const found = page.data.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
-      if (found) return found.number;
+      if (found) return { number: found.number, url: found.html_url };
     }
     return null;
   }
+}
+
+/** What "recent predictions" lists about the issue: the prediction in one line (as long as a Slack line allows), redacted. */
+export function issueDetails(p: PredictionData, url: string | null): PredictionIssueDetails {
+  return { title: truncate(redact(p.prediction.replace(/\s+/g, " ").trim()), 200), confidence: p.confidence, url };
 }

@@ -3,13 +3,19 @@
  * in three or more pull requests of a repository; a bus subscriber turns it into a durable job
  * that opens one issue proposing a systemic fix. Never twice: the job's dedupe key, the stored
  * pattern key and a look through the repository's issues for the hidden marker.
+ *
+ * The event carries what the engine knows (its result does not), not whether the repository
+ * allows issues nor its installation: the review job records those in the store (the issue
+ * policy, one row per repository) before it asks the engine, and the subscriber reads them
+ * there, on whichever instance, after a restart too. An event of an interaction that is not
+ * about a pull request, or of a repository no review has recorded a policy for, opens nothing.
  */
 import { redact } from "../../analysis/secrets.js";
 import type { EventBus } from "../../events/bus.js";
 import type { EventEnvelope } from "../../events/catalog.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { pct } from "../../text/percent.js";
-import type { FeedbackStore } from "../../store/store.js";
+import type { FeedbackStore, IssuePolicyRecord } from "../../store/store.js";
 import { ensureLabel } from "../api/labels.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 import { transformationMarker } from "../api/markers.js";
@@ -18,12 +24,6 @@ export const TRANSFORMATION_JOB = "transformation_issue";
 export const TRANSFORMATION_LABEL = "empathy: systemic-fix";
 
 export type TransformationData = EventEnvelope<"level_5_transformation">["data"];
-
-export interface TransformationPolicy {
-  /** Issues may be opened (the repository's `issues.enabled`, and the trust breaker closed). */
-  enabled: boolean;
-  installationId: number;
-}
 
 export interface TransformationJob {
   installationId: number;
@@ -54,15 +54,16 @@ export function transformationBody(t: TransformationData): string {
 }
 
 export class TransformationIssues {
-  private policies = new Map<string, TransformationPolicy>();
-
   constructor(
     private readonly deps: { queue: JobQueue; store: FeedbackStore; auth: (installationId: number) => Promise<Octokit>; log: Log },
   ) {}
 
-  /** The review job sets it before the engine runs. */
-  setPolicy(repo: string, policy: TransformationPolicy): void {
-    this.policies.set(repo, policy);
+  /**
+   * Stores whether issues may be opened in the repository (its `issues.enabled`, and the trust
+   * breaker closed) and through which installation: the review job, before the engine runs.
+   */
+  async recordPolicy(repo: string, policy: IssuePolicyRecord): Promise<void> {
+    await this.deps.store.saveIssuePolicy(repo, policy);
   }
 
   subscribe(bus: EventBus): void {
@@ -71,7 +72,8 @@ export class TransformationIssues {
 
   private async onTransformation(event: EventEnvelope<"level_5_transformation">): Promise<void> {
     const t = event.data;
-    const policy = this.policies.get(t.repo);
+    if (t.pr_number === null) return; // not a pull request's review
+    const policy = await this.deps.store.getIssuePolicy(t.repo);
     if (!policy?.enabled) return;
     const [owner, repo] = t.repo.split("/");
     const payload: TransformationJob = { installationId: policy.installationId, owner, repo, transformation: t };

@@ -28,6 +28,7 @@ import { loadFileContents, readFileAt } from "../api/fileContents.js";
 import { loadPullRequestFiles } from "./pullRequestFiles.js";
 import { loadRepoConfig } from "../api/repoConfigLoader.js";
 import { upsertSummaryComment } from "./summaryComment.js";
+import { reviewResultOf } from "./reviewResult.js";
 import type { Log, Octokit } from "../api/types.js";
 
 
@@ -124,8 +125,9 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
     analysis.predictions = analysis.predictions.filter((p) => !policy.suppressed.has(p.fingerprint));
   }
   const issuesAllowed = config.issues.enabled && !cautious;
-  deps.predictionIssues.setPolicy(repoName, { ...config.issues, enabled: issuesAllowed });
-  deps.transformations?.setPolicy(repoName, { enabled: issuesAllowed, installationId: job.installationId });
+  // The rule of three fires inside the engine, and its event is all the listener gets: the
+  // repository's policy is stored for it first (durable, seen by every instance).
+  await deps.transformations?.recordPolicy(repoName, { enabled: issuesAllowed, installationId: job.installationId });
   const result = await deps.engine.interact({
     userId: pr.user.login,
     input: `${pr.title}\n\n${pr.body ?? ""}`,
@@ -143,6 +145,14 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
       title: pr.title,
     },
   });
+
+  // Prediction issues: queued here with the policy this job read (the engine shows predictions
+  // only at level 4 and up, so these are exactly the ones it announced).
+  await deps.predictionIssues.queueIssues(
+    result.predictions,
+    { installationId: job.installationId, repo: repoName, prNumber: pr.number, url: pr.html_url, commitSha: pr.head.sha, userId: pr.user.login },
+    { ...config.issues, enabled: issuesAllowed },
+  );
 
   // Inline comments: only what was never posted on this pull request, on lines of the diff.
   const posted = new Set(postedBefore.map((p) => p.fingerprint));
@@ -162,6 +172,7 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
       }
     : undefined;
   signal?.throwIfAborted();
+  const notice = cautious && policy ? breakerNotice(policy.breaker) : undefined;
   const markdown = renderReport({
     level: result.level,
     confidence: result.confidence,
@@ -174,10 +185,27 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
     notInline: selection.overLimit + selection.unanchored,
     changes,
     commitSha: pr.head.sha,
-    notice: cautious && policy ? breakerNotice(policy.breaker) : undefined,
+    notice,
   });
   const summary = await upsertSummaryComment(octokit, ref, pr.number, markdown, previous?.commentId ?? null);
   await deps.store.saveSummary(repoName, pr.number, { commentId: summary.id, lastFingerprints: current, lastSha: pr.head.sha });
+  // The same result as data, for readers that must not parse the Markdown (Slack).
+  await deps.store.saveReviewResult(
+    repoName,
+    pr.number,
+    reviewResultOf({
+      headSha: pr.head.sha,
+      level: result.level,
+      confidence: result.confidence,
+      response: result.response,
+      clarifications: result.clarifications,
+      notice,
+      findings: result.findings,
+      predictions: result.predictions,
+      summaryComment: summary,
+      reviewedAt: Date.now(),
+    }),
+  );
 
   let reviewId: number | null = null;
   if (selection.comments.length > 0) {

@@ -9,6 +9,7 @@
  *   migrations.ts  the schema, versioned
  *   jobs.ts        the job queue, its operator commands and retention
  *   reviews.ts     reviews, posted findings, summaries, prediction issues, coordination, rate slots
+ *   results.ts     review results, prediction issues listed newest first, issue policies
  *   feedback.ts    engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts    the webhook outbox: events, deliveries with leases, attempts, batches, replays
  *   deletion.ts    deleting a repository's or a person's data
@@ -19,13 +20,14 @@ import { PostgresBase, postgresPoolConfig, type PostgresOptions } from "./base.j
 import { PostgresDataDeletion } from "./deletion.js";
 import { PostgresFeedback } from "./feedback.js";
 import { PostgresJobs } from "./jobs.js";
+import { PostgresResults } from "./results.js";
 import { PostgresReviews } from "./reviews.js";
 import { PostgresWebhooks } from "./webhooks.js";
 
 export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type PostgresOptions } from "./base.js";
 export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 
-export class PostgresStore extends PostgresDataDeletion(PostgresWebhooks(PostgresFeedback(PostgresReviews(PostgresJobs(PostgresBase))))) implements Store {
+export class PostgresStore extends PostgresDataDeletion(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))) implements Store {
   /** Connects and applies the migrations not applied yet (under the advisory lock); the pool is closed again if that fails. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const store = new PostgresStore(new pg.Pool(postgresPoolConfig(options)));

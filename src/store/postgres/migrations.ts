@@ -246,4 +246,39 @@ export const postgresMigrations: PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "review results and issue policies",
+    sql: `
+      -- SQLite's migration 10: the last review's result per pull request, prediction issues
+      -- with what listings show (found newest first by an index), the repositories' issue policies.
+      CREATE TABLE review_results (
+        repo TEXT COLLATE "C" NOT NULL,
+        pr_number INTEGER NOT NULL,
+        head_sha TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        confidence DOUBLE PRECISION NOT NULL,
+        summary TEXT NOT NULL,
+        notice TEXT,
+        finding_counts TEXT NOT NULL,
+        top_findings TEXT NOT NULL,
+        predictions TEXT NOT NULL,
+        summary_comment_id BIGINT,
+        summary_url TEXT,
+        reviewed_at BIGINT NOT NULL,
+        PRIMARY KEY (repo, pr_number)
+      );
+      ALTER TABLE prediction_issues ADD COLUMN title TEXT;
+      ALTER TABLE prediction_issues ADD COLUMN confidence DOUBLE PRECISION;
+      ALTER TABLE prediction_issues ADD COLUMN url TEXT;
+      CREATE INDEX prediction_issues_recent ON prediction_issues (created_at, repo, fingerprint);
+      CREATE INDEX prediction_issues_repo_recent ON prediction_issues (repo, created_at, fingerprint);
+      CREATE TABLE issue_policies (
+        repo TEXT COLLATE "C" PRIMARY KEY,
+        enabled BOOLEAN NOT NULL,
+        installation_id BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];

@@ -5,8 +5,8 @@
  * fingerprint, a prediction issue per repository and fingerprint, a coordination step per key.
  */
 import { toOpenPull, type OpenPullRow } from "../rows.js";
-import type { OpenPullResources, PostedFinding, RateSlotClaim, SummaryState } from "../store.js";
-import type { PostgresPart } from "./base.js";
+import type { OpenPullResources, PostedFinding, PredictionIssueDetails, RateSlotClaim, SummaryState } from "../store.js";
+import { pgText, type PostgresPart } from "./base.js";
 
 export function PostgresReviews<B extends PostgresPart>(Base: B) {
   return class PostgresReviews extends Base {
@@ -70,11 +70,13 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
       return row?.issue_number;
     }
 
-    async savePredictionIssue(repo: string, fingerprint: string, issueNumber: number): Promise<void> {
+    async savePredictionIssue(repo: string, fingerprint: string, issueNumber: number, details?: PredictionIssueDetails): Promise<void> {
+      // Details given once are kept when a later save has none (COALESCE).
       await this.pool.query(
-        `INSERT INTO prediction_issues (repo, fingerprint, issue_number, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number`,
-        [repo, fingerprint, issueNumber, Date.now()],
+        `INSERT INTO prediction_issues (repo, fingerprint, issue_number, title, confidence, url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number, title = COALESCE(excluded.title, prediction_issues.title),
+           confidence = COALESCE(excluded.confidence, prediction_issues.confidence), url = COALESCE(excluded.url, prediction_issues.url)`,
+        [repo, fingerprint, issueNumber, pgText(details?.title ?? null), details?.confidence ?? null, pgText(details?.url ?? null), Date.now()],
       );
     }
 

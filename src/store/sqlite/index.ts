@@ -9,6 +9,7 @@
  *   base.ts               the handle, pragmas, migrations (../migrations.ts), statements, transactions
  *   jobs.ts               the job queue, its operator commands and retention
  *   reviews.ts            reviews, posted findings, summaries, prediction issues, coordination, rate slots
+ *   results.ts            review results, prediction issues listed newest first, issue policies
  *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
@@ -19,6 +20,7 @@ import { SqliteBase } from "./base.js";
 import { SqliteDataDeletion } from "./deletion.js";
 import { SqliteFeedback } from "./feedback.js";
 import { SqliteJobs } from "./jobs.js";
+import { SqliteResults } from "./results.js";
 import { SqliteReviews } from "./reviews.js";
 import { SqliteWebhookDeliveries } from "./webhookDeliveries.js";
 import { SqliteWebhooks } from "./webhooks.js";
@@ -26,7 +28,7 @@ import { SqliteWebhooks } from "./webhooks.js";
 export { applySqliteMigrations } from "./base.js";
 
 export class SqliteStore
-  extends SqliteDataDeletion(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteReviews(SqliteJobs(SqliteBase))))))
+  extends SqliteDataDeletion(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase)))))))
   implements Store
 {
   /** `path` is a file path or ":memory:"; the file (and its folder) is created and migrated as needed. */

@@ -5,7 +5,7 @@
  * issue per repository and fingerprint, a coordination step per key.
  */
 import { toOpenPull, type OpenPullRow } from "../rows.js";
-import type { OpenPullResources, PostedFinding, RateSlotClaim, SummaryState } from "../store.js";
+import type { OpenPullResources, PostedFinding, PredictionIssueDetails, RateSlotClaim, SummaryState } from "../store.js";
 import type { SqlitePart } from "./base.js";
 
 export function SqliteReviews<B extends SqlitePart>(Base: B) {
@@ -67,11 +67,13 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
       return row?.issue_number;
     }
 
-    async savePredictionIssue(repo: string, fingerprint: string, issueNumber: number): Promise<void> {
+    async savePredictionIssue(repo: string, fingerprint: string, issueNumber: number, details?: PredictionIssueDetails): Promise<void> {
+      // Details given once are kept when a later save has none (COALESCE).
       this.stmt(
-        `INSERT INTO prediction_issues (repo, fingerprint, issue_number, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number`,
-      ).run(repo, fingerprint, issueNumber, Date.now());
+        `INSERT INTO prediction_issues (repo, fingerprint, issue_number, title, confidence, url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number, title = COALESCE(excluded.title, prediction_issues.title),
+           confidence = COALESCE(excluded.confidence, prediction_issues.confidence), url = COALESCE(excluded.url, prediction_issues.url)`,
+      ).run(repo, fingerprint, issueNumber, details?.title ?? null, details?.confidence ?? null, details?.url ?? null, Date.now());
     }
 
     // --- coordination ---

@@ -199,8 +199,8 @@ describe("GitHub write pacing shared through Redis", () => {
 
   describe("REDIS_URL", () => {
     it("unset or blank: per-process pacing, said so at start", () => {
-      expect(githubPacing({})).toEqual({ mode: "process" });
-      expect(githubPacing({ REDIS_URL: "  " })).toEqual({ mode: "process" });
+      expect(githubPacing(undefined)).toEqual({ mode: "process" });
+      expect(githubPacing("  ")).toEqual({ mode: "process" });
       expect(describePacing({ mode: "process" })).toEqual({
         fields: { write_pacing: "process" },
         message: expect.stringMatching(/^GitHub write pacing: per process \(REDIS_URL is not set\)/),
@@ -208,12 +208,12 @@ describe("GitHub write pacing shared through Redis", () => {
     });
 
     it("a redis:// or rediss:// URL: shared pacing, logged by host and port only", () => {
-      const pacing = githubPacing({ REDIS_URL: "redis://empathy:s3cret-pw@redis.internal:6380/2" });
+      const pacing = githubPacing("redis://empathy:s3cret-pw@redis.internal:6380/2");
       expect(pacing).toMatchObject({ mode: "redis", host: "redis.internal:6380" });
       const line = describePacing(pacing);
       expect(line).toEqual({ fields: { write_pacing: "redis", redis: "redis.internal:6380" }, message: "GitHub write pacing: shared by every instance through Redis at redis.internal:6380" });
       expect(JSON.stringify(line)).not.toMatch(/s3cret|empathy:/);
-      expect(githubPacing({ REDIS_URL: "rediss://:pw@cache.example.com" })).toMatchObject({ mode: "redis", host: "cache.example.com:6379" });
+      expect(githubPacing("rediss://:pw@cache.example.com")).toMatchObject({ mode: "redis", host: "cache.example.com:6379" });
     });
 
     it.each([
@@ -223,7 +223,7 @@ describe("GitHub write pacing shared through Redis", () => {
     ])("%s is refused with a clear message that does not repeat it", (_label, value, message) => {
       let error: unknown;
       try {
-        githubPacing({ REDIS_URL: value });
+        githubPacing(value);
       } catch (err) {
         error = err;
       }
@@ -233,7 +233,7 @@ describe("GitHub write pacing shared through Redis", () => {
     });
 
     it("checkRedis: a Redis that answers passes; a closed port or a wrong password is one clear error naming the host only", async () => {
-      await checkRedis(githubPacing({ REDIS_URL: redis.url }) as { mode: "redis"; host: string; url: string });
+      await checkRedis(githubPacing(redis.url) as { mode: "redis"; host: string; url: string });
       const closed = await freePort();
       await expect(checkRedis({ mode: "redis", host: `127.0.0.1:${closed}`, url: `redis://:s3cret@127.0.0.1:${closed}` }, { attempts: 2, retryDelayMs: 10 })).rejects.toThrow(
         new RedisUrlError(
@@ -242,8 +242,8 @@ describe("GitHub write pacing shared through Redis", () => {
       );
       const guarded = await startRedis({ password: "right-password" });
       try {
-        await checkRedis(githubPacing({ REDIS_URL: guarded.url }) as { mode: "redis"; host: string; url: string }, { attempts: 1 });
-        const wrong = githubPacing({ REDIS_URL: `redis://:s3cret-wrong@127.0.0.1:${guarded.port}` }) as { mode: "redis"; host: string; url: string };
+        await checkRedis(githubPacing(guarded.url) as { mode: "redis"; host: string; url: string }, { attempts: 1 });
+        const wrong = githubPacing(`redis://:s3cret-wrong@127.0.0.1:${guarded.port}`) as { mode: "redis"; host: string; url: string };
         const error = await checkRedis(wrong, { attempts: 1 }).then(() => null, (err: Error) => err);
         expect(error).toBeInstanceOf(RedisUrlError);
         expect(error!.message).toMatch(new RegExp(`^REDIS_URL: Redis at 127\\.0\\.0\\.1:${guarded.port} did not answer \\((WRONGPASS|NOAUTH|ERR)`));

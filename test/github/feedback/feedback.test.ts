@@ -406,6 +406,8 @@ describe("feedback from GitHub", () => {
     expect(issue.body).toContain("[#7](https://github.com/octo-org/shop/pull/7), [#8]");
     expect(issue.labels.map((l: any) => l.name)).toEqual(["empathy: systemic-fix"]);
     for (const p of patterns) expect(await h.handles.store.getTransformationIssue(REPO, p)).toBeGreaterThan(0);
+    // Opened with the policy the review stored (in the store, not in this process's memory).
+    expect(await h.handles.store.getIssuePolicy(REPO)).toEqual({ enabled: true, installationId: 2 });
 
     await openPr(10);
     expect(systemic()).toHaveLength(patterns.length); // once per pattern
@@ -450,6 +452,9 @@ describe("feedback from GitHub", () => {
       expect(summary).toMatch(/\*\*Level [1-3] · /);
       expect(summary).not.toMatch(/### Predictions/);
       expect(fake.issues).toHaveLength(issuesBefore);
+      // The stored result says so too, and the repository's stored issue policy is off.
+      expect((await h.handles.store.getReviewResult(REPO, 8))!.notice).toContain("Empathy is in cautious mode in this repository");
+      expect(await h.handles.store.getIssuePolicy(REPO)).toEqual({ enabled: false, installationId: 2 });
       expect(fake.reviewComments.filter((c) => c.commit_id === "9".repeat(40)).length).toBeLessThanOrEqual(5);
     });
   });

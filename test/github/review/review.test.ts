@@ -50,6 +50,20 @@ describe("reviewing a pull request", () => {
     expect(issue.body).toMatch(/db\/migrations\/20261127_drop_email\.sql:2/);
     expect(issue.labels.map((l: any) => l.name)).toEqual(["empathy: prediction"]);
 
+    // The same result as data (what Slack replies from), and the issues with what listings show.
+    const stored = (await h.handles.store.getReviewResult("octo-org/shop", 7))!;
+    expect(stored).toMatchObject({ headSha: fake.pull.head.sha, level: 4, summaryCommentId: fake.comments[0].id, summaryUrl: fake.comments[0].html_url, notice: null });
+    expect(summary).toContain(`**Level 4 · anticipatory** · confidence ${Math.round(stored.confidence * 100)}%`);
+    expect(summary).toContain(stored.summary.slice(0, 40));
+    const findingsShown = Number(/### Findings \((\d+)\)/.exec(summary)![1]);
+    expect(Object.values(stored.findingCounts).reduce((a, b) => a + b, 0)).toBe(findingsShown);
+    expect(stored.topFindings[0]).toMatchObject({ path: expect.any(String), line: expect.any(Number), severity: expect.any(String), category: expect.any(String) });
+    expect(stored.predictions.some((p) => /email/i.test(p.title))).toBe(true);
+    const listed = await h.handles.store.listPredictionIssues({ repo: "octo-org/shop", limit: 10 });
+    expect(listed.map((i) => i.issueNumber).sort()).toEqual(fake.issues.map((i) => i.number).sort());
+    expect(listed.find((i) => i.issueNumber === issue.number)).toMatchObject({ url: issue.html_url, confidence: expect.any(Number), title: expect.stringMatching(/email/i) });
+    expect(JSON.stringify([stored, listed])).not.toContain(STRIPE_SECRET.slice(8));
+
     expect(everythingWritten(h)).not.toContain(STRIPE_SECRET);
     expect(everythingWritten(h)).not.toContain(STRIPE_SECRET.slice(8));
   });

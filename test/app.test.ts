@@ -1,0 +1,66 @@
+/** The composition root: every job type registered once, and close() for the runner (signals and exit are main.ts's). */
+import { pino } from "pino";
+import { Probot } from "probot";
+import { empathyApp, type EmpathyHandles } from "../src/app.js";
+import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../src/config/operatorConfig.js";
+import { SqliteStore } from "../src/store/sqlite/index.js";
+import { analyseInProcess } from "./helpers/inProcessAnalysis.js";
+import { testPrivateKey } from "./helpers/keys.js";
+
+async function load(): Promise<EmpathyHandles> {
+  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
+  let handles!: EmpathyHandles;
+  await probot.load(
+    empathyApp({
+      analyse: analyseInProcess,
+      store: new SqliteStore(":memory:"),
+      startWorker: false,
+      settings: { databaseUrl: undefined },
+      operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [] } as OperatorConfig,
+      onReady: (h) => (handles = h),
+    }),
+    { cwd: process.cwd(), addHandler: () => {} },
+  );
+  return handles;
+}
+
+describe("empathyApp", () => {
+  it("registers every job type of every feature", async () => {
+    const handles = await load();
+    // The queue keeps its handlers private: read here only to list the types the root registered.
+    const types = [...(handles.queue as unknown as { handlers: Map<string, unknown> }).handlers.keys()].sort();
+    expect(types).toEqual(
+      [
+        "coordination_check",
+        "coordination_handoff",
+        "coordination_pr_closed",
+        "feedback_issue_closed",
+        "feedback_thread_resolved",
+        "pr_comment_command",
+        "prediction_issue",
+        "review_pull_request",
+        "slack_command",
+        "transformation_issue",
+      ],
+    );
+    await handles.close();
+  });
+
+  it("closes in order (worker, the bus's pending events, deliveries, analysis workers, store), once however often it is called", async () => {
+    const handles = await load();
+    const calls: string[] = [];
+    const spy = <T extends object>(target: T, method: keyof T & string, name: string) => {
+      const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+      (target as Record<string, unknown>)[method] = (...args: unknown[]) => (calls.push(name), original(...args));
+    };
+    spy(handles.queue, "stop", "queue");
+    spy(handles.bus, "settled", "bus");
+    spy(handles.webhooks, "stop", "webhooks");
+    spy(handles.pool, "destroy", "pool");
+    spy(handles.store, "close", "store");
+    const first = handles.close();
+    expect(handles.close()).toBe(first);
+    await first;
+    expect(calls).toEqual(["queue", "bus", "webhooks", "pool", "store"]);
+  });
+});
