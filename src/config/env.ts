@@ -7,7 +7,7 @@
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../analysis/limits.js";
 import { defaultPoolSize } from "../analysis/pool/pool.js";
 import type { WebhookTuning } from "../delivery/settings.js";
-import { GITHUB_WEB_URL, SLACK_API_URL } from "../integrations/slack.js";
+import { GITHUB_WEB_URL, SLACK_API_URL } from "../integrations/urls.js";
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from "../jobs/retention.js";
 import type { ProcessLogSettings } from "../logging/processLog.js";
 

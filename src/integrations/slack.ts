@@ -57,8 +57,7 @@ import {
 import { codeSpanText, escapeSlack, fitEscaped, safeUrl } from "./markup.js";
 import { contextLine, toNotice, truncate, type Notice, type NoticeEnvelope } from "./notice.js";
 import { pct } from "../text/percent.js";
-
-export const SLACK_API_URL = "https://slack.com/api";
+import { GITHUB_WEB_URL, SLACK_API_URL } from "./urls.js";
 
 /** Slack's documented pace for posting: about one message per second per channel. */
 export const SLACK_MESSAGE_INTERVAL_MS = 1000;
@@ -141,9 +140,6 @@ export function slackBlocks(notice: Notice): SlackBlock[] {
   }
   return blocks;
 }
-
-/** GitHub's web address unless the app's settings name a GitHub Enterprise Server (settings.github.webUrl). */
-export const GITHUB_WEB_URL = "https://github.com";
 
 /** The label prediction issues carry unless a repository configures others. */
 export const PREDICTION_ISSUE_LABEL = "empathy: prediction";
