@@ -4,6 +4,7 @@
  * (read from the environment by the runner) are passed down from here. No logic lives here, and
  * neither signals nor the process's exit: the runner (main.ts) calls `close()`.
  */
+import { randomBytes } from "node:crypto";
 import type { ApplicationFunction, Probot } from "probot";
 import { readSettings, type Settings } from "./config/env.js";
 import { cachedRuleSet } from "./analysis/ast/index.js";
@@ -22,6 +23,8 @@ import { SelfEvents } from "./github/api/selfEvents.js";
 import { registerJobs } from "./jobs/handlers.js";
 import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
+import { EventLog } from "./events/eventLog.js";
+import { dashboardHandler } from "./dashboard/handler.js";
 import { attachIntegrations, buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { redactingLog } from "./logging/redactingLog.js";
 import { healthHandler, type Lifecycle } from "./server/health.js";
@@ -44,10 +47,10 @@ export interface EmpathyHandles {
   /** The integrations enabled in the operator config (attached: their deliveries go through `webhooks`). */
   integrations: AnyIntegration[];
   /**
-   * Stops the app gracefully: retention, then the worker (the running job gets a few seconds,
-   * then is released for a later run; queued jobs wait in the store), the bus's pending events,
-   * webhook deliveries (requests in flight get a few seconds, the rest wait in the outbox), the
-   * analysis workers, the store. A second call returns the first one's promise. The runner
+   * Stops the app gracefully: the dashboard's live streams, retention, then the worker (the
+   * running job gets a few seconds, then is released for a later run; queued jobs wait in the
+   * store), the bus's pending events, webhook deliveries (requests in flight get a few seconds,
+   * the rest wait in the outbox), the analysis workers, the event log's last batch, the store. A second call returns the first one's promise. The runner
    * calls it on SIGTERM/SIGINT, then exits.
    */
   close(): Promise<void>;
@@ -120,6 +123,9 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     const instanceId = newInstanceId();
     log.info({ instance_id: instanceId }, "instance started");
     const bus = new EventBus({ logger: log });
+    // Every envelope the bus carries, recorded for the dashboard's history and resumes: batched, the bus never waits.
+    const eventLog = new EventLog(store, { log });
+    eventLog.attach(bus);
     // Outgoing webhooks listen on the bus and keep their own outbox and delivery loop: the
     // review path neither knows nor waits for them.
     const webhooks = new WebhookManager(bus, {
@@ -244,9 +250,18 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       coordination.jobs(),
       slack.jobs(),
     );
+    // The web dashboard under /dashboard (off, with a page saying how to turn it on, without the OAuth settings).
+    const dashboard = dashboardHandler({
+      settings: settings.dashboard,
+      bus,
+      secret: () => store.getOrCreateSecret("dashboard-session", () => randomBytes(32).toString("base64url")),
+      history: store,
+      log,
+    });
     try {
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));
       addHandler(slack.handler);
+      addHandler(dashboard);
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }
@@ -256,12 +271,14 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     const close = () =>
       (closing ??= (async () => {
         lifecycle.stopping = true;
+        dashboard.close(); // ends the live streams, so the server can close
         await retention?.stop();
         await queue.stop();
         lifecycle.workerRunning = false;
         await bus.settled({ timeoutMs: 5000 });
         await webhooks.stop();
         await pool.destroy();
+        await eventLog.close({ timeoutMs: 5000 }); // after the bus's last events, before the store
         await store.close();
       })());
 
@@ -278,7 +295,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         log.error(message);
         throw new Error(message);
       }
-      // Finished jobs, webhook history and closed pull requests' shown items, pruned hourly in small batches.
+      // Finished jobs, webhook history, the dashboard's event history and closed pull requests' shown items, pruned hourly in small batches.
       retention = new Retention({ store, retentionDays: settings.retentionDays, log });
       retention.start();
       lifecycle.started = true;

@@ -1,4 +1,7 @@
 /** The composition root: every job type registered once, and close() for the runner (signals and exit are main.ts's). */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot } from "probot";
 import { empathyApp, type EmpathyHandles } from "../src/app.js";
@@ -7,7 +10,9 @@ import { SqliteStore } from "../src/store/sqlite/index.js";
 import { analyseInProcess } from "./helpers/inProcessAnalysis.js";
 import { testPrivateKey } from "./helpers/keys.js";
 
-async function load(): Promise<EmpathyHandles> {
+type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>;
+
+async function load(handlers: Handler[] = []): Promise<EmpathyHandles> {
   const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
   let handles!: EmpathyHandles;
   await probot.load(
@@ -19,7 +24,7 @@ async function load(): Promise<EmpathyHandles> {
       operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [] } as OperatorConfig,
       onReady: (h) => (handles = h),
     }),
-    { cwd: process.cwd(), addHandler: () => {} },
+    { cwd: process.cwd(), addHandler: (handler: Handler) => void handlers.push(handler) },
   );
   return handles;
 }
@@ -62,5 +67,38 @@ describe("empathyApp", () => {
     expect(handles.close()).toBe(first);
     await first;
     expect(calls).toEqual(["queue", "bus", "webhooks", "pool", "store"]);
+  });
+
+  it("records the bus's events in the store for the dashboard's history", async () => {
+    const handles = await load();
+    const sent = handles.bus.emit({ type: "app_test_event", data: { repo: "Octo/Shop", note: "recorded" } });
+    // The event log writes in batches (every ~100 ms): wait for this one.
+    let page = await handles.store.listEvents({ repos: ["octo/shop"], includeUnscoped: false, limit: 10 });
+    for (let i = 0; i < 50 && page.events.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      page = await handles.store.listEvents({ repos: ["octo/shop"], includeUnscoped: false, limit: 10 });
+    }
+    expect(page.events.map((e) => e.id)).toEqual([sent.id]);
+    await handles.close();
+  });
+
+  it("serves /dashboard: without the OAuth settings, a page that says how to turn it on", async () => {
+    const handlers: Handler[] = [];
+    const handles = await load(handlers);
+    const server = createServer(async (req, res) => {
+      for (const handler of handlers) if (await handler(req, res)) return;
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/dashboard`);
+      expect(res.status).toBe(503);
+      const body = await res.text();
+      expect(body).toContain("GITHUB_CLIENT_ID");
+      expect(body).toContain("EMPATHY_PUBLIC_URL");
+    } finally {
+      await new Promise((r) => server.close(r));
+      await handles.close();
+    }
   });
 });

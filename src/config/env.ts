@@ -7,6 +7,7 @@
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../analysis/limits.js";
 import { defaultPoolSize } from "../analysis/pool/pool.js";
 import type { WebhookTuning } from "../delivery/settings.js";
+import { dashboardSettingsFromEnv, type DashboardSettings } from "../dashboard/settings.js";
 import { GITHUB_WEB_URL, SLACK_API_URL } from "../integrations/urls.js";
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from "../jobs/retention.js";
 import type { ProcessLogSettings } from "../logging/processLog.js";
@@ -61,6 +62,8 @@ export interface Settings {
   redisUrl: string | undefined;
   github: GitHubSettings;
   slack: SlackSettings;
+  /** The web dashboard: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, EMPATHY_PUBLIC_URL, EMPATHY_SESSION_SECRET, EMPATHY_DASHBOARD_ADMINS (off without the first three). */
+  dashboard: DashboardSettings;
   /** LOG_*, NODE_ENV, SENTRY_DSN: the process logger's (src/logging/processLog.ts), as Probot reads them. */
   log: ProcessLogSettings;
 }
@@ -161,6 +164,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, defaults: { a
       botToken: text(env.SLACK_BOT_TOKEN),
       apiUrl: text(env.SLACK_API_URL) ?? SLACK_API_URL,
     },
+    dashboard: dashboardSettingsFromEnv(env),
     log: logSettings(env),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Retention: finished jobs, webhook history and shown items older than the retention period
+ * Retention: finished jobs, webhook history, shown items and the recorded bus events (the
+ * dashboard's history) older than the retention period
  * are deleted on a timer, in small batches with a yield to the event loop between them, so a
  * prune never holds the database (or the process) long enough to delay a review or a webhook.
  * What is still needed is never touched (see RetentionStore).
@@ -30,7 +31,8 @@ export interface RetentionOptions {
   now?: () => number;
 }
 
-export type PruneCounts = Record<"jobs" | "deliveries" | "attempts" | "events" | "shownItems", number>;
+/** `events`: webhook events; `recordedEvents`: the bus's events kept for the dashboard. */
+export type PruneCounts = Record<"jobs" | "deliveries" | "attempts" | "events" | "shownItems" | "recordedEvents", number>;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -91,7 +93,7 @@ export class Retention {
   }
 
   private async pass(): Promise<PruneCounts> {
-    const counts: PruneCounts = { jobs: 0, deliveries: 0, attempts: 0, events: 0, shownItems: 0 };
+    const counts: PruneCounts = { jobs: 0, deliveries: 0, attempts: 0, events: 0, shownItems: 0, recordedEvents: 0 };
     if (this.retentionMs <= 0) return counts;
     const before = this.now() - this.retentionMs;
     const store = this.opts.store;
@@ -101,6 +103,7 @@ export class Retention {
     counts.events = await this.drain((n) => store.pruneWebhookEvents(before, n));
     counts.jobs = await this.drain((n) => store.pruneJobs(before, n));
     counts.shownItems = await this.drain((n) => store.pruneShownItems(before, n));
+    counts.recordedEvents = await this.drain((n) => store.pruneEvents(before, n));
     if (Object.values(counts).some((n) => n > 0)) this.opts.log?.info({ ...counts, before: new Date(before).toISOString() }, "pruned history past retention");
     return counts;
   }

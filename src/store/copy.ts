@@ -16,7 +16,9 @@
  * lease expired. `event_ids` (a JSON array in SQLite) becomes PostgreSQL's TEXT[]; feedback gets
  * PostgreSQL's own sequence numbers in SQLite's insertion order. NUL characters, which
  * PostgreSQL refuses in TEXT, become U+FFFD as the PostgreSQL store writes them. The serial ids
- * (jobs, batch items, attempts) continue after the largest SQLite ever gave, so no id is reused.
+ * (jobs, batch items, attempts, recorded events) continue after the largest SQLite ever gave, so
+ * no id is reused. Kept secrets (app_secrets) are copied too: the dashboard's session key stays the
+ * same, so its signed-in sessions outlive the move (the target is the operator's as much as the source).
  *
  * COPIED_TABLES names every table and column of both schemas; test/store/copy.test.ts fails when
  * a migration adds one that is not here.
@@ -85,6 +87,10 @@ export const COPIED_TABLES: readonly TableCopy[] = [
     ],
   },
   { table: "issue_policies", columns: ["repo", "enabled", "installation_id", "updated_at"] },
+  // Copied so that a moved installation keeps its secrets: the dashboard's sessions stay valid.
+  { table: "app_secrets", columns: ["name", "value", "created_at"] },
+  // The dashboard's history, seq kept (its pages' cursors) and continued after.
+  { table: "events", columns: ["seq", "id", "event_type", "repo", "timestamp", "envelope"], serial: "seq" },
 ];
 
 /** Tables of either schema that are not data: the migrations' own bookkeeping. */

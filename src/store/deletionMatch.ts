@@ -45,6 +45,9 @@ export const REPOSITORY_TABLES: [table: string, what: string][] = [
   ["coordination_done", "coordination steps done"],
 ];
 
+/** What the recorded bus events (the `events` table) are, for people. */
+export const RECORDED_EVENTS = "recorded events (the dashboard's history)";
+
 /** Rows per transaction when deleting a repository's or a person's data: writers wait at most one batch. */
 export const DELETE_BATCH = 500;
 

@@ -340,4 +340,31 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: "secrets and event log",
+    sql: `
+      -- Secrets the app makes itself and keeps (the dashboard's session key): the first
+      -- instance's value is kept, the others read it. Never logged.
+      CREATE TABLE app_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- Every envelope the bus carried, redacted, in the order written (seq, never reused: the
+      -- dashboard pages by it), for the history and for a live stream resumed on another
+      -- instance. repo: the lower-cased "owner/name" it names, or NULL; timestamp: its time (ms).
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        repo TEXT,
+        timestamp INTEGER NOT NULL,
+        envelope TEXT NOT NULL
+      );
+      CREATE INDEX events_repo ON events (repo, seq DESC);
+      CREATE INDEX events_type ON events (event_type, seq DESC);
+      CREATE INDEX events_time ON events (timestamp);
+    `,
+  },
 ];

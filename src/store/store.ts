@@ -4,7 +4,11 @@
  * Methods are async for that reason even though better-sqlite3 is synchronous.
  */
 import type { EngineState } from "../engine/state.js";
+import type { EventLogStore, SecretStore } from "./events.js";
 import type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult } from "./results.js";
+
+export type { EventLogStore, NewStoredEvent, SecretStore, StoredEnvelope, StoredEventPage, StoredEventQuery } from "./events.js";
+export { MAX_EVENT_PAGE, MAX_EVENT_QUERY_REPOS, MAX_EVENTS_AFTER } from "./events.js";
 
 export type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult, StoredFinding, StoredPrediction } from "./results.js";
 
@@ -391,9 +395,12 @@ export interface RetentionStore {
   pruneWebhookEvents(before: number, limit: number): Promise<number>;
   /** Shown items last shown before `before` whose pull request is not open (no open_pull_resources row). */
   pruneShownItems(before: number, limit: number): Promise<number>;
+  /** Recorded bus events (the dashboard's history, EventLogStore) whose envelope's time is before `before`, oldest first. */
+  pruneEvents(before: number, limit: number): Promise<number>;
 }
 
-export interface Store extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore, OperatorStore, DataDeletionStore {
+export interface Store
+  extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore, OperatorStore, DataDeletionStore, SecretStore, EventLogStore {
   /**
    * The readiness probe's question (GET /health/ready): resolves when the store answers a
    * trivial query (`SELECT 1`), rejects when it cannot (a closed store, a database that is down).
@@ -451,16 +458,16 @@ export interface DataDeletionStore {
    * Everything stored about a repository (`owner/name`, matched without regard to case as GitHub
    * does): reviews, review results, summaries, posted and shown findings, feedback, suppressions,
    * trust, patterns, prediction and transformation issue links, issue policies, coordination rows, rate slots, jobs (any status)
-   * whose payload names it, and the webhook events that name it with their deliveries, attempts,
-   * batch items and dedupe keys.
+   * whose payload names it, the webhook events that name it with their deliveries, attempts,
+   * batch items and dedupe keys, and the recorded bus events (EventLogStore) that name it.
    */
   deleteRepositoryData(repo: string, options?: { dryRun?: boolean }): Promise<DeletionCount[]>;
   /**
    * Everything stored about a person (a GitHub login, without regard to case), in every
    * repository: their trust scores, the feedback they gave, the findings shown on their pull
    * requests, their open pull requests' coordination records, their rate slots, jobs whose
-   * payload names them (author, commenter, assignee, reviewer…), and the webhook events that name
-   * them with their deliveries. Suppressions they made stay (a repository's decision) with the
+   * payload names them (author, commenter, assignee, reviewer…), the webhook events that name
+   * them with their deliveries, and the recorded bus events that name them. Suppressions they made stay (a repository's decision) with the
    * name replaced.
    */
   deleteUserData(login: string, options?: { dryRun?: boolean }): Promise<DeletionCount[]>;

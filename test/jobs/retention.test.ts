@@ -32,6 +32,10 @@ describe("Retention", () => {
     const queued = await s.enqueueJob({ type: "t", payload: {} });
     s.db.prepare("UPDATE jobs SET created_at = 0, updated_at = 0 WHERE id = ?").run(queued);
     oldDoneJobs(s, 3, Date.now() - 5 * DAY); // within the period
+    // The bus's recorded events (the dashboard's history): 700 past the period, 2 within it.
+    const recorded = (n: number, at: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => ({ id: `${tag}-${i}`, eventType: "test", repo: null, timestamp: at, envelope: "{}" }));
+    await s.appendEvents([...recorded(700, Date.now() - 40 * DAY, "old"), ...recorded(2, Date.now() - DAY, "new")]);
 
     const trace: string[] = [];
     const store = new Proxy(s, {
@@ -50,7 +54,9 @@ describe("Retention", () => {
       },
     }) as RetentionStore;
     const retention = new Retention({ store, retentionDays: 30, batchSize: 500 });
-    expect(await retention.runOnce()).toEqual({ jobs: 1234, deliveries: 0, attempts: 0, events: 0, shownItems: 0 });
+    expect(await retention.runOnce()).toEqual({ jobs: 1234, deliveries: 0, attempts: 0, events: 0, shownItems: 0, recordedEvents: 700 });
+    expect(trace.filter((t) => t.startsWith("pruneEvents"))).toEqual(["pruneEvents 500", "pruneEvents 200"]);
+    expect((await s.listEvents({ repos: [], includeUnscoped: true, limit: 10 })).events).toHaveLength(2);
     const jobBatches = trace.filter((t) => t.startsWith("pruneJobs"));
     expect(jobBatches).toEqual(["pruneJobs 500", "pruneJobs 500", "pruneJobs 234"]);
     // Each full batch is followed by other work before the next batch.
@@ -68,6 +74,7 @@ describe("Retention", () => {
       pruneWebhookAttempts: async () => 0,
       pruneWebhookEvents: async () => 0,
       pruneShownItems: async () => 0,
+      pruneEvents: async () => 0,
     };
     let now = 100 * DAY;
     const retention = new Retention({ store, retentionDays: 30, intervalMs: 20, firstRunDelayMs: 0, now: () => now });
@@ -92,6 +99,7 @@ describe("Retention", () => {
       pruneWebhookAttempts: async () => 0,
       pruneWebhookEvents: async () => 0,
       pruneShownItems: async () => 0,
+      pruneEvents: async () => 0,
     };
     const retention = new Retention({ store: endless, batchSize: 10 });
     const pass = retention.runOnce();
@@ -116,6 +124,7 @@ describe("Retention", () => {
       pruneWebhookAttempts: async () => 0,
       pruneWebhookEvents: async () => 0,
       pruneShownItems: async () => 0,
+      pruneEvents: async () => 0,
     };
     const retention = new Retention({ store: flaky, intervalMs: 10, firstRunDelayMs: 0, log: { info: () => {}, warn: (_o, m) => void warnings.push(String(m)) } });
     retention.start();

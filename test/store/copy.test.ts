@@ -168,6 +168,11 @@ describe("empathy store copy", () => {
       await pg.recordWebhookAttempt({ deliveryId: flight.id, leaseOwner: "new-instance", status: "delivered", statusCode: 200, durationMs: 1, error: null, responseExcerpt: null, nextAttemptAt: null, attemptedAt: SEED_TIME + 170 });
       const attempts = await pg.listWebhookAttempts({ since: SEED_TIME + 170 });
       expect(attempts.map((a) => a.deliveryId)).toEqual([flight.id, "msg_retry"]);
+      // The kept secret came along (the dashboard's sessions stay valid); a new event is recorded after the copied ones.
+      expect(after.secret).toBe("kept-session-key-\u00e9");
+      await pg.appendEvents([{ id: "ev-new", eventType: "test", repo: null, timestamp: SEED_TIME, envelope: '{"id":"ev-new"}' }]);
+      expect((await pg.listEvents({ repos: ["octo-org/shop"], includeUnscoped: true, limit: 2 })).events.map((e) => e.id)).toEqual(["ev-new", "ev-2"]);
+      expect((await pg.eventsAfter("ev-3", { limit: 5 }))!.map((e) => e.id)).toEqual(["ev-new"]);
     });
   });
 

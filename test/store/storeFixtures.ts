@@ -76,6 +76,7 @@ export const SEEDED = {
   registrations: ["wh_a", "wh_b", "wh_batch", "wh_gone"],
   slots: ["octo-org/shop#12", "help:alice:octo-org/shop#12"],
   coordination: ["conflict:12:13", "comment:12"],
+  secret: "dashboard-session",
 };
 
 /** Job payloads about a pull request (they get a subject) and not. */
@@ -88,7 +89,7 @@ const reviewPayload = (n: number, extra: Record<string, unknown> = {}) => ({ ins
  * details), issue policies, trust, patterns, feedback (owed events
  * and settled), shown items, suppressions, transformation issues, coordination, rate slots,
  * webhook events, deliveries in every status (one in flight) with their attempts, dedupe keys,
- * batch items, a disabled registration and circuits.
+ * batch items, a disabled registration and circuits, a kept secret and recorded bus events.
  */
 export async function seedEveryKind(store: Store, options: { jobs?: number } = {}): Promise<void> {
   const T = SEED_TIME;
@@ -192,6 +193,21 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   await store.setWebhookRegistrationDisabled("wh_b", null, T + 400);
   await store.saveWebhookCircuit({ endpointKey: "ep-1", consecutiveFailures: 3, openUntil: T + 60_000 }, T + 300);
   await store.saveWebhookCircuit({ endpointKey: "ep-2", consecutiveFailures: 0, openUntil: null }, T + 300);
+
+  // --- the dashboard's: a kept secret, recorded bus events (with and without a repository)
+  await store.getOrCreateSecret(SEEDED.secret, () => "kept-session-key-\u00e9");
+  const recorded = (id: string, type: string, repo: string | null, data: Record<string, unknown>, at: number) => ({
+    id,
+    eventType: type,
+    repo,
+    timestamp: at,
+    envelope: JSON.stringify({ id, event_type: type, timestamp: new Date(at).toISOString(), data }),
+  });
+  await store.appendEvents([
+    recorded("ev-1", "interaction_started", "octo-org/shop", { repo: "octo-org/shop", user_id: "alice", user_input: "é ✓ nul \u0000" }, T),
+    recorded("ev-2", "error", null, { error_type: "handler_error" }, T + 1),
+    recorded("ev-3", "level_4_prediction", "octo-org/other", { repo: "octo-org/Other", user_id: "bob" }, T + 2),
+  ]);
 }
 
 /** Everything the seed wrote, read back through the Store API (plain data, comparable with toEqual). */
@@ -227,5 +243,8 @@ export async function readEverything(store: Store) {
     batchItems: await store.listWebhookBatchItems("wh_batch", 1000),
     registrations: await Promise.all(SEEDED.registrations.map((id) => store.getWebhookRegistrationState(id))),
     circuits: (await store.listWebhookCircuits()).sort((x, y) => x.endpointKey.localeCompare(y.endpointKey)),
+    secret: await store.getOrCreateSecret(SEEDED.secret, () => "made again: not kept"),
+    events: await store.listEvents({ repos: ["octo-org/shop", "octo-org/other"], includeUnscoped: true, limit: 100 }),
+    eventsAfter: await store.eventsAfter("ev-1", { limit: 100 }),
   };
 }

@@ -13,6 +13,7 @@ import {
   namesRepository,
   parseLogin,
   parseRepositoryName,
+  RECORDED_EVENTS,
   repoMention,
   REPOSITORY_TABLES,
 } from "../deletionMatch.js";
@@ -25,6 +26,7 @@ type Key = { column: string; type: "text" | "bigint" }[];
 const JOB_KEY: Key = [{ column: "id", type: "bigint" }];
 const ID_KEY: Key = [{ column: "id", type: "text" }];
 const SLOT_KEY: Key = [{ column: "slot", type: "text" }];
+const SEQ_KEY: Key = [{ column: "seq", type: "bigint" }];
 const DEDUPE_KEY: Key = [
   { column: "registration_id", type: "text" },
   { column: "dedupe_key", type: "text" },
@@ -62,6 +64,8 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
         await this.deleteEventsAndDeliveries(run, events.map(([id]) => id as string), (body) => mentions.test(body.toLowerCase()), name);
         const dedupe = await this.matchingKeys("webhook_dedupe", DEDUPE_KEY, "dedupe_key", full, (key) => mentions.test(key.toLowerCase()));
         await run.deleteKeys("webhook_dedupe", "webhook dedupe keys", DEDUPE_KEY, dedupe);
+        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+        await run.deleteKeys("events", RECORDED_EVENTS, SEQ_KEY, recorded);
       });
     }
 
@@ -86,6 +90,8 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
         await run.deleteKeys("jobs", "jobs and their payloads that name them (any status)", JOB_KEY, jobs);
         const events = await this.matchingKeys("webhook_events", ID_KEY, "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
         await this.deleteEventsAndDeliveries(run, events.map(([id]) => id as string), () => false, who);
+        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+        await run.deleteKeys("events", RECORDED_EVENTS, SEQ_KEY, recorded);
       });
     }
 

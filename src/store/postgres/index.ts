@@ -12,12 +12,14 @@
  *   results.ts     review results, prediction issues listed newest first, issue policies
  *   feedback.ts    engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts    the webhook outbox: events, deliveries with leases, attempts, batches, replays
+ *   events.ts      the dashboard's: kept secrets, the bus's events paged and pruned
  *   deletion.ts    deleting a repository's or a person's data
  */
 import pg from "pg";
 import type { Store } from "../store.js";
 import { PostgresBase, postgresPoolConfig, type PostgresOptions } from "./base.js";
 import { PostgresDataDeletion } from "./deletion.js";
+import { PostgresEvents } from "./events.js";
 import { PostgresFeedback } from "./feedback.js";
 import { PostgresJobs } from "./jobs.js";
 import { PostgresResults } from "./results.js";
@@ -27,7 +29,9 @@ import { PostgresWebhooks } from "./webhooks.js";
 export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type PostgresOptions } from "./base.js";
 export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 
-export class PostgresStore extends PostgresDataDeletion(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))) implements Store {
+export class PostgresStore extends PostgresDataDeletion(
+  PostgresEvents(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+) implements Store {
   /** Connects and applies the migrations not applied yet (under the advisory lock); the pool is closed again if that fails. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const store = new PostgresStore(new pg.Pool(postgresPoolConfig(options)));

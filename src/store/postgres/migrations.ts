@@ -281,4 +281,28 @@ export const postgresMigrations: PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "secrets and event log",
+    sql: `
+      -- SQLite's migration 11: secrets the app makes itself, and every envelope the bus carried
+      -- (seq orders them; the dashboard pages by it).
+      CREATE TABLE app_secrets (
+        name TEXT COLLATE "C" PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE events (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT COLLATE "C" NOT NULL UNIQUE,
+        event_type TEXT COLLATE "C" NOT NULL,
+        repo TEXT COLLATE "C",
+        timestamp BIGINT NOT NULL,
+        envelope TEXT NOT NULL
+      );
+      CREATE INDEX events_repo ON events (repo, seq DESC);
+      CREATE INDEX events_type ON events (event_type, seq DESC);
+      CREATE INDEX events_time ON events (timestamp);
+    `,
+  },
 ];

@@ -17,6 +17,7 @@ import {
   namesRepository,
   parseLogin,
   parseRepositoryName,
+  RECORDED_EVENTS,
   repoMention,
   REPOSITORY_TABLES,
 } from "../deletionMatch.js";
@@ -47,6 +48,8 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
           "webhook dedupe keys",
           this.matchingRowids("webhook_dedupe", "dedupe_key", full, (key) => mentions.test(key.toLowerCase())),
         );
+        const recorded = this.matchingRowids("events", "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+        await run.delete("events", RECORDED_EVENTS, recorded);
       });
     }
 
@@ -79,6 +82,8 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
         await run.delete("jobs", "jobs and their payloads that name them (any status)", jobs);
         const events = this.matchingRows("webhook_events", "id", "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
         await this.deleteEventsAndDeliveries(run, events, () => false, who);
+        const recorded = this.matchingRowids("events", "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+        await run.delete("events", RECORDED_EVENTS, recorded);
       });
     }
 

@@ -13,11 +13,13 @@
  *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
+ *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
  *   deletion.ts           deleting a repository's or a person's data
  */
 import type { Store } from "../store.js";
 import { SqliteBase } from "./base.js";
 import { SqliteDataDeletion } from "./deletion.js";
+import { SqliteEvents } from "./events.js";
 import { SqliteFeedback } from "./feedback.js";
 import { SqliteJobs } from "./jobs.js";
 import { SqliteResults } from "./results.js";
@@ -28,7 +30,7 @@ import { SqliteWebhooks } from "./webhooks.js";
 export { applySqliteMigrations } from "./base.js";
 
 export class SqliteStore
-  extends SqliteDataDeletion(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase)))))))
+  extends SqliteDataDeletion(SqliteEvents(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))))
   implements Store
 {
   /** `path` is a file path or ":memory:"; the file (and its folder) is created and migrated as needed. */
