@@ -85,10 +85,10 @@ describe("empathyApp", () => {
   it("serves /dashboard: without the OAuth settings, a page that says how to turn it on", async () => {
     const handlers: Handler[] = [];
     const handles = await load(handlers);
-    const server = createServer(async (req, res) => {
+    const server = createServer((req, res) => void (async () => {
       for (const handler of handlers) if (await handler(req, res)) return;
       res.writeHead(404).end();
-    });
+    })());
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/dashboard`);

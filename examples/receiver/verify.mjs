@@ -180,6 +180,7 @@ export function verifyWebhookSignature(rawBody, headers, secret, { toleranceSeco
  * same on every retry), `timestamp` (a Date or Unix seconds), the exact `body` and the `secret`.
  */
 export function signWebhook({ id, timestamp, body, secret }) {
+  // eslint-disable-next-line no-control-regex -- control characters are what an id must not hold
   if (typeof id !== "string" || id === "" || id.length > 256 || /[\s\u0000-\u001f\u007f]/.test(id)) {
     throw new Error("the webhook id must be a non-empty string of at most 256 characters without whitespace or control characters");
   }

@@ -75,6 +75,7 @@ const REGEX_LIKE = /\(\?[=!:<]|\\[dswDSWbB]|\[[^\]]{1,40}\][*+?{]|\.[*+]|\{\d{1,
 /** Framework validation rules: `required|string|min:8|confirmed`. */
 const RULES_LIKE = /^[a-z_]{2,30}(?::[\w,.]{1,40})?(?:\|[a-z_]{2,30}(?::[\w,.]{1,40})?){1,20}$/;
 /** Letters outside ASCII: a word in another language ("Contraseña", "Mot de passe"). */
+// eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: every ASCII character
 const NON_ASCII = /[^\x00-\x7F]/;
 
 /** A base64 value that decodes to a placeholder (`cGFzc3dvcmQ=` is "password"). */

@@ -92,8 +92,8 @@ export function resolveRepoConfig(raw: unknown, file = CONFIG_PATH): { config: R
     return { config: structuredClone(DEFAULT_CONFIG), problems: [{ file, key: "(root)", message: "the file must be a YAML mapping of keys to values" }] };
   }
   const problems: ConfigProblem[] = [];
-  let candidate: any = structuredClone(raw);
-  delete candidate._extends;
+  let candidate: unknown = structuredClone(raw);
+  delete (candidate as Record<string, unknown>)._extends;
   // Drop each offending key and validate again, until what is left is valid.
   for (let i = 0; i < 50; i++) {
     const result = repoConfigSchema.safeParse(candidate);
@@ -136,19 +136,21 @@ export function knownRepoConfigKeys(path: readonly PropertyKey[]): string[] {
   return [];
 }
 
-function removePath(obj: any, path: PropertyKey[]): any {
+type Mapping = Record<PropertyKey, unknown>;
+
+function removePath(obj: unknown, path: PropertyKey[]): unknown {
   if (path.length === 0) return {};
   let cursor = obj;
   for (const key of path.slice(0, -1)) {
     if (cursor === null || typeof cursor !== "object") return obj;
-    cursor = cursor[key as any];
+    cursor = (cursor as Mapping)[key];
   }
   if (cursor !== null && typeof cursor === "object") {
     if (Array.isArray(cursor)) {
       // An invalid array element invalidates the whole array: drop the array.
       return removePath(obj, path.slice(0, -1));
     }
-    delete cursor[path[path.length - 1] as any];
+    delete (cursor as Mapping)[path[path.length - 1]];
   }
   return obj;
 }

@@ -98,6 +98,7 @@ export function unixSeconds(timestamp: Date | number): number {
 }
 
 function assertId(id: unknown): asserts id is string {
+  // eslint-disable-next-line no-control-regex -- control characters are what an id must not hold
   if (typeof id !== "string" || id === "" || id.length > 256 || /[\s\u0000-\u001f\u007f]/.test(id)) {
     throw new SigningError("the webhook id must be a non-empty string of at most 256 characters without whitespace or control characters");
   }

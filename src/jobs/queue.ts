@@ -19,6 +19,8 @@ import type { JobRecord, JobStore, NewJob } from "../store/store.js";
 import { errorMessage as thrownText } from "../text/errorMessage.js";
 
 /** `signal` is aborted when the job's time limit is reached: the handler should stop there. */
+// `any`: each handler declares its own payload type; the queue hands it the stored JSON of that job type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JobHandler = (payload: any, job: JobRecord, signal: AbortSignal) => Promise<void>;
 
 /** The failure of a job that ran past its time limit. */

@@ -324,7 +324,7 @@ describe("a real full database (SQLITE_FULL)", () => {
     } finally {
       await s.manager.stop();
       await rx.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

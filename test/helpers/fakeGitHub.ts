@@ -142,11 +142,10 @@ export class FakeGitHub {
     this.baseUrl = baseUrl;
     const origin = new URL(baseUrl).origin;
     const prefix = new URL(baseUrl).pathname.replace(/\/$/, "");
-    const fake = this;
     const scope = nock(origin).persist();
     for (const method of ["get", "post", "patch", "put", "delete"] as const) {
-      scope[method](/.*/).reply(async function (uri, body) {
-        const r = await fake.handle(method.toUpperCase(), uri.slice(prefix.length), typeof body === "string" ? body : JSON.stringify(body));
+      scope[method](/.*/).reply(async (uri, body) => {
+        const r = await this.handle(method.toUpperCase(), uri.slice(prefix.length), typeof body === "string" ? body : JSON.stringify(body));
         return [r.status, r.body as any, r.headers ?? {}];
       });
     }
@@ -158,13 +157,13 @@ export class FakeGitHub {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c) => chunks.push(c));
-      req.on("end", async () => {
+      req.on("end", () => void (async () => {
         const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
         const r = await this.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
         const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
         res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
         res.end(text);
-      });
+      })());
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;

@@ -21,7 +21,6 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import ajvFormats from "ajv-formats";
 
 /** An OpenAPI 3.0 schema object (loosely typed: it is JSON from the spec). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Schema = Record<string, any>;
 
 export interface GitHubRequest {

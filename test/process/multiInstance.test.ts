@@ -143,7 +143,9 @@ describe.each(backends)("two app processes on one $name", (backend) => {
     rx.hold();
     const [portA, portB] = [await freePort(), await freePort()];
     // Both start together on a new store: its migrations run once.
-    let [a, b] = await Promise.all([startApp(env, portA), startApp(env, portB)]);
+    const started = await Promise.all([startApp(env, portA), startApp(env, portB)]);
+    let a = started[0];
+    const b = started[1];
     running.push(a, b);
     const killedId = instanceId(a);
 

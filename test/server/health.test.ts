@@ -12,14 +12,14 @@ const RUNNING: Lifecycle = { started: true, workerRunning: true, stopping: false
 /** Serves the handler as Probot's server would (a request no handler takes is a 404). */
 async function serve(store: HealthStore, sources: HealthSources): Promise<{ url: string; close: () => Promise<void> }> {
   const handler = healthHandler(store, sources);
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => void (async () => {
     try {
       if (await handler(req, res)) return;
       res.writeHead(404).end();
     } catch {
       res.writeHead(500).end();
     }
-  });
+  })());
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.address() as { port: number };
   return {

@@ -94,10 +94,10 @@ export async function createSlackHarness(
     { cwd: process.cwd(), addHandler: (h: Handler) => handlers.push(h) },
   );
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => void (async () => {
     for (const h of handlers) if (await h(req, res)) return;
     res.writeHead(404).end();
-  });
+  })());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 

@@ -58,7 +58,7 @@ describe("claimRateSlot", () => {
 
   it("processes racing for the same slots: exactly one wins each", async () => {
     const path = join(dir, "race.sqlite");
-    new SqliteStore(path).close(); // migrate once, before the race
+    await new SqliteStore(path).close(); // migrate once, before the race
     const processes = 4;
     const rounds = 1000;
     const startAt = Date.now() + 1500; // after every process has started

@@ -22,7 +22,7 @@ export class FakeGitHubs {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c) => chunks.push(c));
-      req.on("end", async () => {
+      req.on("end", () => void (async () => {
         const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
         const m = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path);
         const fake = (m && this.byRepo.get(`${m[1]}/${m[2]}`)) || this.fakes[0];
@@ -31,7 +31,7 @@ export class FakeGitHubs {
         if (res.destroyed) return; // its client was killed meanwhile
         res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
         res.end(text);
-      });
+      })());
     });
     // Many app processes keep connections open: no limit on them here.
     this.server.keepAliveTimeout = 30_000;

@@ -20,9 +20,9 @@ import { IMPORT_MODULES, QUALIFY_BARE } from "./taint/knowledge/index.js";
 const PY_IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
 const PY_FROM = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]{0,2000}\)|[^\n#;]+)/gm;
 const PY_DUNDER = /([A-Za-z_]\w*)[ \t]*=[ \t]*(?:__import__|importlib\.import_module)\([ \t]*['"]([\w.]+)['"][ \t]*\)/g;
-const JS_REQUIRE = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)(?![ \t]*[.\[(])/g;
+const JS_REQUIRE = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)(?![ \t]*[.[(])/g;
 const JS_REQUIRE_DESTRUCTURE = /(?:const|let|var)[ \t]*\{([^}]*)\}[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)/g;
-const JS_REQUIRE_MEMBER = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)\.([A-Za-z_$][\w$]*)(?![\w$]|[ \t]*[.\[(])/g;
+const JS_REQUIRE_MEMBER = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)\.([A-Za-z_$][\w$]*)(?![\w$]|[ \t]*[.[(])/g;
 // (bounded: an `import` without a `from` after it must not make every later one scan to the end)
 const JS_IMPORT = /import[ \t]+(?:type[ \t]+)?([^'";]{0,400}?)[ \t]+from[ \t]*['"]([^'"\n]+)['"]/g;
 

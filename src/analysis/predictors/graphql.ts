@@ -14,8 +14,8 @@ export { parseSchema } from "./graphqlSchema.js";
 
 export const GQL_EXT = /\.(?:graphqls?|gql)$/i;
 const GQL_TYPE = /^\s*(?:extend\s+)?(type|interface|enum|input|union|scalar)\s+(\w+)/;
-const GQL_FIELD = /^(\s+)(\w+)\s*(\([^)]*\))?\s*:\s*([\[A-Z_][\w\[\]!]*)/;
-const GQL_ARG = /(\w+)\s*:\s*([\w\[\]!]+)(\s*=)?/g;
+const GQL_FIELD = /^(\s+)(\w+)\s*(\([^)]*\))?\s*:\s*([[A-Z_][\w[\]!]*)/;
+const GQL_ARG = /(\w+)\s*:\s*([\w[\]!]+)(\s*=)?/g;
 
 function enclosingType(s: SidedLine): { name: string; kind: string; changed: boolean } | undefined {
   for (let i = s.index - 1; i >= 0 && i >= s.index - 300; i--) {

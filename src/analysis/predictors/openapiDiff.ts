@@ -9,7 +9,7 @@ import type { Emit } from "./contract.js";
 import { changedLines, indentOf, parentIndex, Tally, type SidedLine } from "./predict.js";
 
 const QUOTED_KEY = /^(\s*)(?:-\s+)?(["'])(.+?)\2\s*:(?:\s|$)/;
-const PLAIN_KEY = /^(\s*)(?:-\s+)?([^\s"'#:\-{}\[\]][^:#]*?)\s*:(?:\s|$)/;
+const PLAIN_KEY = /^(\s*)(?:-\s+)?([^\s"'#:\-{}[\]][^:#]*?)\s*:(?:\s|$)/;
 export const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "options", "trace"]);
 const LIST_ITEM = /^\s*-\s*["']?([\w.$-]+)["']?\s*$|^\s*"([\w.$-]+)"\s*,?\s*$/;
 const INLINE_REQUIRED = /^\s*["']?required["']?\s*:\s*\[([^\]]*)\]/;

@@ -143,7 +143,7 @@ export const IDENT = String.raw`(?:"[^"]+"|\x60[^\x60]+\x60|\[[^\]]+\]|[\w$]+)(?
 /** `"public"."Users"` -> `users`: unquoted, last part, lower case. */
 export function identName(raw: string): string {
   const parts = raw.split(".");
-  return parts[parts.length - 1].trim().replace(/^["`\[]|["`\]]$/g, "").toLowerCase();
+  return parts[parts.length - 1].trim().replace(/^["`[]|["`\]]$/g, "").toLowerCase();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,12 @@ interface HttpLikeError {
   message?: string;
 }
 
+/** The HTTP status of a failed GitHub call (Octokit's RequestError), or undefined for any other error. */
+export function httpStatus(error: unknown): number | undefined {
+  const status = (error as HttpLikeError | null | undefined)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
 function headerSeconds(headers: Record<string, string | number | undefined> | undefined, name: string): number | undefined {
   const value = headers?.[name];
   if (value === undefined) return undefined;

@@ -4,6 +4,7 @@
  */
 import type { DiffFile, SkippedItem } from "../../analysis/types.js";
 import type { Octokit, RepoRef } from "./types.js";
+import { httpStatus } from "./errors.js";
 
 /** The contents API returns at most this much inline (base64); bigger files are read from the diff. */
 const CONTENTS_API_INLINE_LIMIT = 1_000_000;
@@ -17,8 +18,8 @@ export async function readFileAt(octokit: Octokit, ref: RepoRef, path: string, c
     if (data.size > Math.min(maxBytes, CONTENTS_API_INLINE_LIMIT) || !data.content) return undefined;
     const text = Buffer.from(data.content, "base64").toString("utf8");
     return text.includes("\u0000") ? undefined : text;
-  } catch (error: any) {
-    if (error?.status === 404) return undefined;
+  } catch (error) {
+    if (httpStatus(error) === 404) return undefined;
     throw error;
   }
 }

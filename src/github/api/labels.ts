@@ -1,6 +1,7 @@
 /** Labels the app puts on pull requests and prediction issues, created with a colour and description when missing. */
 import { SECURITY_CATEGORIES, type Finding, type Prediction } from "../../analysis/types.js";
 import type { Octokit, RepoRef } from "./types.js";
+import { httpStatus } from "./errors.js";
 
 export const LABELS: Record<string, { color: string; description: string }> = {
   "empathy: security": { color: "b60205", description: "Empathy found a security problem" },
@@ -26,14 +27,14 @@ export async function ensureLabel(octokit: Octokit, ref: RepoRef, name: string):
   try {
     await octokit.rest.issues.getLabel({ ...ref, name });
     return;
-  } catch (error: any) {
-    if (error?.status !== 404) throw error;
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw error;
   }
   const style = LABELS[name] ?? { color: "ededed", description: "Added by Empathy" };
   try {
     await octokit.rest.issues.createLabel({ ...ref, name, color: style.color, description: style.description });
-  } catch (error: any) {
-    if (error?.status !== 422) throw error;
+  } catch (error) {
+    if (httpStatus(error) !== 422) throw error;
   }
 }
 

@@ -10,6 +10,8 @@ import merge from "deepmerge";
 import { CONFIG_PATH, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../../config/repoConfig.js";
 import { formatBytes, parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../../analysis/yamlLimits.js";
 import type { Log, Octokit, RepoRef } from "./types.js";
+import { httpStatus } from "./errors.js";
+import { errorMessage } from "../../text/errorMessage.js";
 
 /** Files read for one config: the repository's, else its owner's `.github`, then what they extend. */
 const MAX_CONFIG_FILES = 5;
@@ -43,11 +45,11 @@ export async function loadRepoConfig(
   let raw: unknown;
   try {
     raw = await readConfigChain(octokit, { owner: ref.owner, repo: ref.repo, path: CONFIG_PATH }, ref);
-  } catch (error: any) {
+  } catch (error) {
     // GitHub being unavailable is retried by the queue; a broken file is the user's to fix.
     if (!(error instanceof ConfigFileProblem)) {
-      if (typeof error?.status === "number" && error.status >= 500) throw error;
-      const message = String(error?.message ?? error).split("\n")[0];
+      if ((httpStatus(error) ?? 0) >= 500) throw error;
+      const message = errorMessage(error).split("\n")[0];
       log.warn({ problem: message }, "repository config unreadable; using defaults");
       return resolveWith(undefined, [{ file: CONFIG_PATH, key: "(file)", message: `could not be read: ${message}` }]);
     }
@@ -112,8 +114,8 @@ async function readConfigFile(octokit: Octokit, at: ConfigLocation, home: RepoRe
     const response = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...at, mediaType: { format: "raw" } });
     data = response.data;
     contentType = String(response.headers["content-type"] ?? "");
-  } catch (error: any) {
-    if (error?.status === 404) return null;
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
     throw error;
   }
   if (contentType === "application/json; charset=utf-8") {

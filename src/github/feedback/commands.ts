@@ -15,6 +15,7 @@ import { loadRepoConfig } from "../api/repoConfigLoader.js";
 import { REVIEW_JOB, type ReviewJobPayload } from "../api/jobs.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 import { replyMarker } from "../api/markers.js";
+import { httpStatus } from "../api/errors.js";
 
 export const COMMAND_JOB = "pr_comment_command";
 export const COMMAND_PREFIX = "/empathy";
@@ -190,8 +191,8 @@ export class Commands {
     try {
       const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username });
       write = WRITE_ROLES.has(data.role_name) || data.permission === "admin" || data.permission === "write";
-    } catch (error: any) {
-      if (error?.status !== 404 && error?.status !== 403) throw error;
+    } catch (error) {
+      if (httpStatus(error) !== 404 && httpStatus(error) !== 403) throw error;
       write = false; // not a collaborator
     }
     if (this.permissions.size >= 1000) this.permissions.clear(); // a cache, not a record: bounded

@@ -2,6 +2,7 @@
 import { redact } from "../../analysis/secrets.js";
 import { SUMMARY_MARKER } from "../api/markers.js";
 import type { Octokit, RepoRef } from "../api/types.js";
+import { httpStatus } from "../api/errors.js";
 
 async function findSummaryComment(octokit: Octokit, ref: RepoRef, issueNumber: number): Promise<number | null> {
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...ref, issue_number: issueNumber, per_page: 100 })) {
@@ -25,8 +26,8 @@ export async function upsertSummaryComment(
     try {
       const { data } = await octokit.rest.issues.updateComment({ ...ref, comment_id: knownId, body });
       return { id: data.id, url: data.html_url };
-    } catch (error: any) {
-      if (error?.status !== 404) throw error; // deleted by someone: find or create again
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error; // deleted by someone: find or create again
     }
   }
   const existing = await findSummaryComment(octokit, ref, issueNumber);

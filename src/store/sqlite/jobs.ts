@@ -121,9 +121,18 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
     async listRecentJobs(query: { status?: JobStatus; type?: string; since?: number; limit?: number }): Promise<JobRecord[]> {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (query.status) (where.push("status = ?"), args.push(query.status));
-      if (query.type) (where.push("type = ?"), args.push(query.type));
-      if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+      if (query.status) {
+        where.push("status = ?");
+        args.push(query.status);
+      }
+      if (query.type) {
+        where.push("type = ?");
+        args.push(query.type);
+      }
+      if (query.since !== undefined) {
+        where.push("updated_at >= ?");
+        args.push(query.since);
+      }
       const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at DESC, id DESC LIMIT ?`;
       return (this.stmt(sql).all(...args, query.limit ?? 100) as JobRow[]).map(toJob);
     }
@@ -132,8 +141,14 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
     async replayDeadJobs(query: { ids?: number[]; since?: number }, now: number): Promise<number[]> {
       const where = ["status = 'dead'"];
       const args: unknown[] = [];
-      if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
-      if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+      if (query.ids) {
+        where.push("id IN (SELECT value FROM json_each(?))");
+        args.push(JSON.stringify(query.ids));
+      }
+      if (query.since !== undefined) {
+        where.push("updated_at >= ?");
+        args.push(query.since);
+      }
       const rows = this.stmt(`UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`).all(
         now,
         now,

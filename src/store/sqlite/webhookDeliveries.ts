@@ -154,9 +154,18 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
     }): Promise<WebhookDeliveryRecord[]> {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (query.status) (where.push("status = ?"), args.push(query.status));
-      if (query.registrationId) (where.push("registration_id = ?"), args.push(query.registrationId));
-      if (query.since !== undefined) (where.push("updated_at >= ?"), args.push(query.since));
+      if (query.status) {
+        where.push("status = ?");
+        args.push(query.status);
+      }
+      if (query.registrationId) {
+        where.push("registration_id = ?");
+        args.push(query.registrationId);
+      }
+      if (query.since !== undefined) {
+        where.push("updated_at >= ?");
+        args.push(query.since);
+      }
       const order = query.order === "newest" ? "updated_at DESC, id DESC" : "created_at, id";
       const sql = `SELECT * FROM webhook_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
       return (this.stmt(sql).all(...args, query.limit ?? 1000) as DeliveryRow[]).map((row) => this.delivery(row));
@@ -176,10 +185,22 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
     async listWebhookAttempts(query: WebhookAttemptQuery): Promise<WebhookAttemptRecord[]> {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (query.eventType) (where.push("event_type = ?"), args.push(query.eventType));
-      if (query.status) (where.push("status = ?"), args.push(query.status));
-      if (query.deliveryId) (where.push("delivery_id = ?"), args.push(query.deliveryId));
-      if (query.since !== undefined) (where.push("attempted_at >= ?"), args.push(query.since));
+      if (query.eventType) {
+        where.push("event_type = ?");
+        args.push(query.eventType);
+      }
+      if (query.status) {
+        where.push("status = ?");
+        args.push(query.status);
+      }
+      if (query.deliveryId) {
+        where.push("delivery_id = ?");
+        args.push(query.deliveryId);
+      }
+      if (query.since !== undefined) {
+        where.push("attempted_at >= ?");
+        args.push(query.since);
+      }
       const sql = `SELECT * FROM webhook_attempts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY attempted_at DESC, id DESC LIMIT ?`;
       return (this.stmt(sql).all(...args, query.limit ?? 100) as AttemptRow[]).map(toAttempt);
     }
@@ -189,9 +210,18 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
     async replayWebhookDeliveries(query: { ids?: string[]; since?: number; registrationIds?: string[] }, now: number): Promise<string[]> {
       const where = ["status = 'dead'"];
       const args: unknown[] = [];
-      if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
-      if (query.since !== undefined) (where.push("finished_at >= ?"), args.push(query.since));
-      if (query.registrationIds) (where.push("registration_id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.registrationIds)));
+      if (query.ids) {
+        where.push("id IN (SELECT value FROM json_each(?))");
+        args.push(JSON.stringify(query.ids));
+      }
+      if (query.since !== undefined) {
+        where.push("finished_at >= ?");
+        args.push(query.since);
+      }
+      if (query.registrationIds) {
+        where.push("registration_id IN (SELECT value FROM json_each(?))");
+        args.push(JSON.stringify(query.registrationIds));
+      }
       const rows = this.stmt(
         `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, finished_at = NULL
          WHERE ${where.join(" AND ")} RETURNING id`,
@@ -205,9 +235,18 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
     ): Promise<{ replayed: string[]; disabled: { id: string; registrationId: string; reason: string | null }[] }> {
       const where = ["status = 'dead'"];
       const args: unknown[] = [];
-      if (query.ids) (where.push("id IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(query.ids)));
-      if (query.since !== undefined) (where.push("finished_at >= ?"), args.push(query.since));
-      if (query.registrationId !== undefined) (where.push("registration_id = ?"), args.push(query.registrationId));
+      if (query.ids) {
+        where.push("id IN (SELECT value FROM json_each(?))");
+        args.push(JSON.stringify(query.ids));
+      }
+      if (query.since !== undefined) {
+        where.push("finished_at >= ?");
+        args.push(query.since);
+      }
+      if (query.registrationId !== undefined) {
+        where.push("registration_id = ?");
+        args.push(query.registrationId);
+      }
       const matching = where.join(" AND ");
       return this.db.transaction(() => {
         const disabled = (

@@ -85,7 +85,7 @@ export function member(e: TaintEngine, base: Val, name: string, at: SgNode): Val
     const v = derived(base);
     // Name the source by the longest plain member chain: `req.query.file`, not `req.query`.
     const t = e.size(at) <= MAX_LABEL ? at.text() : "";
-    if (v.source && t && t.startsWith(v.source.label) && /^[\w$.\[\]'"]+$/.test(t)) v.source = { ...v.source, label: t };
+    if (v.source && t && t.startsWith(v.source.label) && /^[\w$.[\]'"]+$/.test(t)) v.source = { ...v.source, label: t };
     return v;
   }
   if (base.level <= SAFE) return base.level === CLEAN ? clean("") : safe();

@@ -56,4 +56,4 @@ export const REQUEST_RECEIVER = /^(?:req|request|ctx)$/;
 export const UPLOAD_STORED_MEMBERS = new Set(["path", "destination", "tempFilePath", "filepath", "newFilename", "size"]);
 
 /** A source label that is an upload (`req.file`, `req.files.doc`, `files.doc`). */
-export const UPLOAD_LABEL = /(?:^|\.)files?(?:$|[.\[])/;
+export const UPLOAD_LABEL = /(?:^|\.)files?(?:$|[.[])/;
