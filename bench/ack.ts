@@ -43,7 +43,13 @@ async function burst(port: number, body: string, label: string): Promise<number[
 
 function addedFile(filename: string, text: string): FakeFile {
   const lines = text.replace(/\n$/, "").split("\n");
-  return { filename, status: "added", additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}` };
+  return {
+    filename,
+    status: "added",
+    additions: lines.length,
+    deletions: 0,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`,
+  };
 }
 
 /** A pull request that keeps every analysis worker busy: parser aborts (worker replaced each time) and files that use their whole budget. */
@@ -93,15 +99,23 @@ export async function benchAck(): Promise<void> {
 
   const port = await freePort();
   const app = await startApp(
-    appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "bench.sqlite") }, {
-      LOG_LEVEL: "info", // pino-http logs each request's server-side responseTime
-      // The parser-abort files reach the parser, so workers really crash and are replaced during the burst.
-      EMPATHY_MAX_NESTING_DEPTH: "100000",
-    }),
+    appEnv(
+      { secret: SECRET, githubHost: served.host, databasePath: join(dir, "bench.sqlite") },
+      {
+        LOG_LEVEL: "info", // pino-http logs each request's server-side responseTime
+        // The parser-abort files reach the parser, so workers really crash and are replaced during the burst.
+        EMPATHY_MAX_NESTING_DEPTH: "100000",
+      },
+    ),
     port,
   );
   try {
-    const row = (server: string, times: number[]) => ({ server, p50_ms: percentile(times, 50).toFixed(2), p99_ms: percentile(times, 99).toFixed(2), max_ms: times[times.length - 1].toFixed(2) });
+    const row = (server: string, times: number[]) => ({
+      server,
+      p50_ms: percentile(times, 50).toFixed(2),
+      p99_ms: percentile(times, 99).toFixed(2),
+      max_ms: times[times.length - 1].toFixed(2),
+    });
     const measure = async (label: string) => {
       const logStart = app.output().length;
       const client = await burst(port, body, label);
@@ -148,7 +162,9 @@ export async function benchAck(): Promise<void> {
       row("app, analysis workers busy on hostile files, server side", hostileServer),
       row("app, analysis workers busy on hostile files, client", hostileClient),
     ]);
-    console.log(`analysis pool right after the hostile burst: ${JSON.stringify(after?.analysis_pool)} (busy >= 1: the workers were still on the hostile pull request)`);
+    console.log(
+      `analysis pool right after the hostile burst: ${JSON.stringify(after?.analysis_pool)} (busy >= 1: the workers were still on the hostile pull request)`,
+    );
   } finally {
     app.child.kill("SIGKILL");
     await app.exited;

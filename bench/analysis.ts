@@ -34,12 +34,20 @@ export async function benchAnalysis(lines = 10_000): Promise<void> {
   });
   const engine = new EmpathyOS({ userId: "bench" });
   const t = performance.now();
-  await engine.interact({ input: "bench", context: { repo: "bench/bench", analysis: await runAnalysis({ files: parseUnifiedDiff(diff) }) } });
+  await engine.interact({
+    input: "bench",
+    context: { repo: "bench/bench", analysis: await runAnalysis({ files: parseUnifiedDiff(diff) }) },
+  });
   const endToEndMs = performance.now() - t;
   console.log(`\nAnalysis of a ${lines.toLocaleString("en")}-line diff (best of 5; target: under 1 s)`);
   console.table([
     { step: "baseline: parse the diff only", ms: parseMs.toFixed(1) },
-    { step: "parse + rules + predictors", ms: analyseMs.toFixed(1), "lines/s": Math.round((lines / analyseMs) * 1000).toLocaleString("en"), items: findings },
+    {
+      step: "parse + rules + predictors",
+      ms: analyseMs.toFixed(1),
+      "lines/s": Math.round((lines / analyseMs) * 1000).toLocaleString("en"),
+      items: findings,
+    },
     { step: "parse + analysis + engine.interact (once)", ms: endToEndMs.toFixed(1) },
   ]);
 }

@@ -83,7 +83,14 @@ function linesOf(files: GeneratedFile[]): number {
 }
 
 const mb = (m?: MemoryPeak) => (m ? `${m.peakMb.toFixed(0)} MB${m.childrenCounted ? "" : " (workers not counted)"}` : "");
-const row = (run: string, lines: number, r: Run) => ({ run, lines, ms: Math.round(r.ms), "lines/s": Math.round((lines / r.ms) * 1000), findings: r.findings, memory: mb(r.memory) });
+const row = (run: string, lines: number, r: Run) => ({
+  run,
+  lines,
+  ms: Math.round(r.ms),
+  "lines/s": Math.round((lines / r.ms) * 1000),
+  findings: r.findings,
+  memory: mb(r.memory),
+});
 
 const root = mkdtempSync(join(tmpdir(), "empathy-bench-analysis-"));
 try {
@@ -104,7 +111,10 @@ try {
     return { ms: out.ms, findings: JSON.parse(out.stdout).findings.length, memory: out.memory };
   };
   const eslintCli = async (): Promise<Run> => {
-    const out = await command([join(projectRoot, "node_modules/eslint/bin/eslint.js"), "--format", "json", ...jsFiles.map((f) => f.path)], root);
+    const out = await command(
+      [join(projectRoot, "node_modules/eslint/bin/eslint.js"), "--format", "json", ...jsFiles.map((f) => f.path)],
+      root,
+    );
     const results = JSON.parse(out.stdout) as Array<{ messages: unknown[] }>;
     return { ms: out.ms, findings: results.reduce((n, r) => n + r.messages.length, 0), memory: out.memory };
   };
@@ -141,7 +151,9 @@ try {
     return { ms: performance.now() - started, findings: results.reduce((n, r) => n + r.messages.length, 0) };
   });
 
-  console.log(`Analysis throughput: ${files.length} files, ${LINES.toLocaleString("en")} changed lines (JS, TS, Python), ${workers} analysis workers; median of ${RUNS} runs`);
+  console.log(
+    `Analysis throughput: ${files.length} files, ${LINES.toLocaleString("en")} changed lines (JS, TS, Python), ${workers} analysis workers; median of ${RUNS} runs`,
+  );
   console.log("targets: >= 20,000 lines/s and < 300 MB on all languages; ESLint taking >= 1.5x as long on the JS files\n");
   console.log("One command each, in a fresh process (memory: the process and its workers):");
   console.table([
@@ -150,7 +162,9 @@ try {
     row("baseline: eslint + eslint-plugin-security (JS files only)", jsLines, coldEslint),
   ]);
   console.log(`time ratio on the JS files, ESLint / empathy: ${(coldEslint.ms / coldJs.ms).toFixed(2)}\n`);
-  console.log("A long-running process, warmed up (the app's worker pool; one ESLint instance reused; memory: this process and its workers):");
+  console.log(
+    "A long-running process, warmed up (the app's worker pool; one ESLint instance reused; memory: this process and its workers):",
+  );
   console.table([
     row("analysis in the worker pool (all languages)", LINES, warmAll),
     row("analysis in the worker pool (JS files only)", jsLines, warmJs),

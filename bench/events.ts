@@ -90,7 +90,11 @@ async function benchDispatch(): Promise<void> {
     bus: (burst: number) => {
       const bus = new EventBus();
       bus.on("test", handler);
-      return rate(() => bus.emit({ type: "test", data }), burst, () => bus.settled());
+      return rate(
+        () => bus.emit({ type: "test", data }),
+        burst,
+        () => bus.settled(),
+      );
     },
   };
   type Variant = keyof typeof variants;
@@ -121,9 +125,27 @@ async function benchDispatch(): Promise<void> {
       target: target ? ">= 0.5" : "(context)",
       ok: target ? ours / baseline >= 0.5 : true,
     });
-  row(`dispatch, sync handler, same envelope, bursts of ${fmt(BURST)} (events/s)`, bus, best.get(`emitterEnvelope/${BURST}`)!, "EventEmitter + createEnvelope", true);
-  row(`  the same in one burst of ${fmt(N)}`, best.get(`bus/${N}`)!, best.get(`emitterEnvelope/${N}`)!, "EventEmitter + createEnvelope", false);
-  row(`  against a plain envelope (no snapshot, no freeze)`, bus, best.get(`emitterPlain/${BURST}`)!, "EventEmitter + { id, event_type, timestamp, data }", false);
+  row(
+    `dispatch, sync handler, same envelope, bursts of ${fmt(BURST)} (events/s)`,
+    bus,
+    best.get(`emitterEnvelope/${BURST}`)!,
+    "EventEmitter + createEnvelope",
+    true,
+  );
+  row(
+    `  the same in one burst of ${fmt(N)}`,
+    best.get(`bus/${N}`)!,
+    best.get(`emitterEnvelope/${N}`)!,
+    "EventEmitter + createEnvelope",
+    false,
+  );
+  row(
+    `  against a plain envelope (no snapshot, no freeze)`,
+    bus,
+    best.get(`emitterPlain/${BURST}`)!,
+    "EventEmitter + { id, event_type, timestamp, data }",
+    false,
+  );
   row(`  against no envelope at all`, bus, best.get(`emitterRaw/${BURST}`)!, "EventEmitter, one object", false);
 }
 

@@ -58,9 +58,32 @@ function pyFunction(n: number): string[] {
   ];
 }
 
-const JS_HEADER = ['import express from "express";', 'import { db } from "../db.js";', 'import { logger, toDto } from "../util.js";', "", "const router = express.Router();", ""];
-const TS_HEADER = ['import express, { type Request, type Response } from "express";', 'import { db, type Row } from "../db.js";', 'import { logger, toDto } from "../util.js";', "", "const router = express.Router();", ""];
-const PY_HEADER = ["import logging", "from flask import Flask, abort, jsonify, request", "from .db import cursor, to_dto", "", "app = Flask(__name__)", "logger = logging.getLogger(__name__)", "", ""];
+const JS_HEADER = [
+  'import express from "express";',
+  'import { db } from "../db.js";',
+  'import { logger, toDto } from "../util.js";',
+  "",
+  "const router = express.Router();",
+  "",
+];
+const TS_HEADER = [
+  'import express, { type Request, type Response } from "express";',
+  'import { db, type Row } from "../db.js";',
+  'import { logger, toDto } from "../util.js";',
+  "",
+  "const router = express.Router();",
+  "",
+];
+const PY_HEADER = [
+  "import logging",
+  "from flask import Flask, abort, jsonify, request",
+  "from .db import cursor, to_dto",
+  "",
+  "app = Flask(__name__)",
+  "logger = logging.getLogger(__name__)",
+  "",
+  "",
+];
 
 /** Files totalling about `targetLines` lines, a third each JS, TS and Python. */
 export function generateFiles(targetLines: number, linesPerFile = 200): GeneratedFile[] {
@@ -84,7 +107,14 @@ export function toDiff(files: GeneratedFile[]): string {
   const out: string[] = [];
   for (const f of files) {
     const lines = f.text.replace(/\n$/, "").split("\n");
-    out.push(`diff --git a/${f.path} b/${f.path}`, "new file mode 100644", "--- /dev/null", `+++ b/${f.path}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`));
+    out.push(
+      `diff --git a/${f.path} b/${f.path}`,
+      "new file mode 100644",
+      "--- /dev/null",
+      `+++ b/${f.path}`,
+      `@@ -0,0 +1,${lines.length} @@`,
+      ...lines.map((l) => `+${l}`),
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -8,7 +8,14 @@ import { analyseInPool } from "../src/analysis/pool/isolated.js";
 import { AnalysisPool } from "../src/analysis/pool/pool.js";
 import { DEFAULT_LIMITS, type AnalysisLimits } from "../src/analysis/limits.js";
 import type { AnalysisResult } from "../src/analysis/types.js";
-import { addedFile, deeplyNestedPython, functionPairs, minifiedLine, nestedParentheses, repeatedStatement } from "../test/analysis/hostileInputs.js";
+import {
+  addedFile,
+  deeplyNestedPython,
+  functionPairs,
+  minifiedLine,
+  nestedParentheses,
+  repeatedStatement,
+} from "../test/analysis/hostileInputs.js";
 import { generateFiles } from "./generateDiff.js";
 
 /** Ordinary generated code of one language, about `bytes` long, cut between two functions (a blank line) so it parses. */
@@ -31,7 +38,12 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "Python nested 515 levels", path: "deep.py", text: deeplyNestedPython(515) },
-  { name: "Python nested 515 levels, pre-check off (parser abort)", path: "deep.py", text: deeplyNestedPython(515), limits: { maxNestingDepth: 1e9 } },
+  {
+    name: "Python nested 515 levels, pre-check off (parser abort)",
+    path: "deep.py",
+    text: deeplyNestedPython(515),
+    limits: { maxNestingDepth: 1e9 },
+  },
   { name: "3,200 function pairs", path: "pairs.js", text: functionPairs(3_200) },
   { name: "5 MB single-line minified file", path: "bundle.js", text: minifiedLine(5_000_000) },
   { name: "10,000 nested parentheses", path: "parens.js", text: nestedParentheses(10_000) },
@@ -54,13 +66,28 @@ export async function benchPathological(): Promise<void> {
     const rows: object[] = [];
     for (const c of CASES) {
       const normalText = ordinary(c.path.endsWith(".py") ? ".py" : ".js", c.text.length);
-      for (const [kind, text] of [["hostile", c.text], ["ordinary, same size", normalText]] as const) {
+      for (const [kind, text] of [
+        ["hostile", c.text],
+        ["ordinary, same size", normalText],
+      ] as const) {
         const path = c.path;
         await warm();
         const started = performance.now();
         // Whole content as the app would fetch it, so the pre-check sees the file as it is.
-        const result = (await analyseInPool(pool, { files: [addedFile(path, text)], fileContents: new Map([[path, text]]) }, { limits: { ...DEFAULT_LIMITS, ...c.limits } })).result;
-        rows.push({ case: c.name, input: kind, kb: Math.round(text.length / 1024), ms: Math.round(performance.now() - started), outcome: outcome(result, path) });
+        const result = (
+          await analyseInPool(
+            pool,
+            { files: [addedFile(path, text)], fileContents: new Map([[path, text]]) },
+            { limits: { ...DEFAULT_LIMITS, ...c.limits } },
+          )
+        ).result;
+        rows.push({
+          case: c.name,
+          input: kind,
+          kb: Math.round(text.length / 1024),
+          ms: Math.round(performance.now() - started),
+          outcome: outcome(result, path),
+        });
       }
     }
     console.log(

@@ -139,14 +139,17 @@ async function measure(backend: string, instances: number, databaseUrl: string, 
   rx.status = 400; // phase 1: every delivery dead-lettered at once, kept for phase 2
   const config = join(dir, "empathy.config.yml");
   writeHookConfig(config, rx.url("/hook"));
-  const env = appEnv({ secret: SECRET, githubHost: host, databasePath: join(dir, "unused.sqlite") }, {
-    DATABASE_URL: databaseUrl,
-    EMPATHY_CONFIG: config,
-    EMPATHY_ANALYSIS_WORKERS: "1",
-    EMPATHY_WEBHOOK_POLL_INTERVAL_MS: "100",
-    HOOK_SECRET,
-    LOG_LEVEL: "warn",
-  });
+  const env = appEnv(
+    { secret: SECRET, githubHost: host, databasePath: join(dir, "unused.sqlite") },
+    {
+      DATABASE_URL: databaseUrl,
+      EMPATHY_CONFIG: config,
+      EMPATHY_ANALYSIS_WORKERS: "1",
+      EMPATHY_WEBHOOK_POLL_INTERVAL_MS: "100",
+      HOOK_SECRET,
+      LOG_LEVEL: "warn",
+    },
+  );
   const apps: AppProcess[] = [];
   try {
     const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
@@ -162,19 +165,30 @@ async function measure(backend: string, instances: number, databaseUrl: string, 
         while (next < PULLS) {
           const i = next++;
           const body = pullRequestOpened(fakes[i]);
-          const r = await postWebhook(ports[i % instances], { event: "pull_request", id: `scale-${i}`, body, signature: sign(body, SECRET) });
+          const r = await postWebhook(ports[i % instances], {
+            event: "pull_request",
+            id: `scale-${i}`,
+            body,
+            signature: sign(body, SECRET),
+          });
           if (r.status !== 200) throw new Error(`webhook ${i} answered ${r.status}`);
         }
       }),
     );
-    await waitFor(() => github.reviews() >= PULLS, LIMIT_MS, () => `reviews did not finish: ${github.reviews()} of ${PULLS}\n${outputs()}`);
+    await waitFor(
+      () => github.reviews() >= PULLS,
+      LIMIT_MS,
+      () => `reviews did not finish: ${github.reviews()} of ${PULLS}\n${outputs()}`,
+    );
     const reviewSeconds = (performance.now() - started) / 1000;
     // Everything settled: no job left, every delivery dead-lettered (the endpoint said 400).
     let last: ReturnType<typeof counts> = { jobs: {}, webhooks: {} };
     await waitFor(
       async () => {
         last = counts(await health(ports[0]));
-        return last.jobs.queued === 0 && last.jobs.running === 0 && (last.webhooks.pending ?? 0) === 0 && (last.webhooks.in_flight ?? 0) === 0;
+        return (
+          last.jobs.queued === 0 && last.jobs.running === 0 && (last.webhooks.pending ?? 0) === 0 && (last.webhooks.in_flight ?? 0) === 0
+        );
       },
       LIMIT_MS,
       () => `jobs or deliveries did not settle: ${JSON.stringify(last)}\n${outputs()}`,
@@ -186,7 +200,11 @@ async function measure(backend: string, instances: number, databaseUrl: string, 
     // Phase 2: the backlog of deliveries, drained by every instance from the one outbox.
     rx.status = 200;
     await replayAll(databaseUrl);
-    await waitFor(() => rx.counts(200).size >= deliveries, LIMIT_MS, () => `deliveries did not finish: ${rx.counts(200).size} of ${deliveries}\n${outputs()}`);
+    await waitFor(
+      () => rx.counts(200).size >= deliveries,
+      LIMIT_MS,
+      () => `deliveries did not finish: ${rx.counts(200).size} of ${deliveries}\n${outputs()}`,
+    );
     const acknowledged = rx.requests.filter((r) => r.status === 200);
     const drainSeconds = (Math.max(...acknowledged.map((r) => r.at)) - Math.min(...acknowledged.map((r) => r.at))) / 1000;
     const cpuAfter = cpuTicks(roots);
@@ -194,7 +212,9 @@ async function measure(backend: string, instances: number, databaseUrl: string, 
     const clockTicks = 100; // USER_HZ on Linux
     const cpuPerReview = (cpuReviewed.ours - cpuBefore.ours) / clockTicks / PULLS;
     const cpuPerDelivery = (cpuAfter.ours - cpuReviewed.ours) / clockTicks / deliveries;
-    const othersCpu = Math.max(0, cpuAfter.machine - cpuBefore.machine - (cpuAfter.ours - cpuBefore.ours)) / (wallSeconds * clockTicks * availableParallelism());
+    const othersCpu =
+      Math.max(0, cpuAfter.machine - cpuBefore.machine - (cpuAfter.ours - cpuBefore.ours)) /
+      (wallSeconds * clockTicks * availableParallelism());
 
     return {
       backend,
@@ -222,7 +242,23 @@ async function measure(backend: string, instances: number, databaseUrl: string, 
 function table(results: Result[]): string {
   const base = results.find((r) => r.backend === "PostgreSQL" && r.instances === 1)!;
   const rows = [
-    ["backend", "instances", "reviews", "time (s)", "reviews/min", "ratio", "deliveries", "drain (s)", "deliveries/s", "ratio", "reviewed ≠1×", "acked 2×", "CPU s/review", "CPU ms/delivery", "others' CPU"],
+    [
+      "backend",
+      "instances",
+      "reviews",
+      "time (s)",
+      "reviews/min",
+      "ratio",
+      "deliveries",
+      "drain (s)",
+      "deliveries/s",
+      "ratio",
+      "reviewed ≠1×",
+      "acked 2×",
+      "CPU s/review",
+      "CPU ms/delivery",
+      "others' CPU",
+    ],
     ...results.map((r) => [
       r.backend,
       String(r.instances),

@@ -14,7 +14,12 @@ import { ProbotOctokit } from "probot";
 
 // The built app (lib/ has no type declarations: typed here by what is used).
 const lib = async <T>(path: string): Promise<T> => (await import(new URL(`../lib/${path}`, import.meta.url).href)) as T;
-const { runApp } = await lib<{ runApp: (options: { Octokit?: typeof ProbotOctokit; onLog?: (log: { info: (fields: object, message: string) => void }) => void }) => Promise<void> }>("runner.js");
+const { runApp } = await lib<{
+  runApp: (options: {
+    Octokit?: typeof ProbotOctokit;
+    onLog?: (log: { info: (fields: object, message: string) => void }) => void;
+  }) => Promise<void>;
+}>("runner.js");
 
 // A function, not an object: Probot layers its own defaults on top, which would bring the
 // default `throttle.enabled: true` back over an object's `throttle`.

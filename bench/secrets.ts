@@ -21,7 +21,13 @@ for (const [name, make] of [["baseline: ordinary code", ordinary] as [string, (n
   await time(make(size / 8)); // warm-up
   const small = await time(make(size / 8));
   const big = await time(make(size));
-  rows.push({ input: name, kb: Math.round(size / 1000), "ms at 1/8": small.toFixed(0), "ms at full": big.toFixed(0), ratio: (big / Math.max(small, 0.1)).toFixed(1) });
+  rows.push({
+    input: name,
+    kb: Math.round(size / 1000),
+    "ms at 1/8": small.toFixed(0),
+    "ms at full": big.toFixed(0),
+    ratio: (big / Math.max(small, 0.1)).toFixed(1),
+  });
 }
 console.log("Secret scans on hostile input (linear: ratio about 8; quadratic: about 64)");
 console.table(rows);

@@ -408,7 +408,10 @@ export function aggregate(scored: readonly ScoredCase[]): Report {
 // Running the engine
 
 /** Analyses one corpus case as a newly added file and returns its findings as the scorer sees them. */
-export async function analyseCase(c: CorpusCase, minSeverity: Severity = DEFAULT_MIN_SEVERITY): Promise<{ findings: Observed[]; skipped: string[] }> {
+export async function analyseCase(
+  c: CorpusCase,
+  minSeverity: Severity = DEFAULT_MIN_SEVERITY,
+): Promise<{ findings: Observed[]; skipped: string[] }> {
   const { runAnalysis } = await import("../src/analysis/analyze.js");
   const { parsePatch } = await import("../src/analysis/diff.js");
   const lines = c.text.split("\n");
@@ -538,11 +541,23 @@ function corporaToRun(args: EvalArgs): CorpusRun[] {
   const given = args.minCases === undefined ? undefined : { positive: args.minCases, negative: args.minCases };
   if (args.corpus !== undefined) {
     const dir = resolve(args.corpus);
-    return [{ name: relative(process.cwd(), dir) || dir, dir, minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }, blind: args.blind === true || dir === BLIND_CORPUS_DIR }];
+    return [
+      {
+        name: relative(process.cwd(), dir) || dir,
+        dir,
+        minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES },
+        blind: args.blind === true || dir === BLIND_CORPUS_DIR,
+      },
+    ];
   }
   const none = { positive: 0, negative: 0 };
   const runs: CorpusRun[] = [
-    { name: "corpus", dir: DEFAULT_CORPUS_DIR, minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES }, blind: args.blind === true },
+    {
+      name: "corpus",
+      dir: DEFAULT_CORPUS_DIR,
+      minimums: given ?? { positive: MIN_POSITIVE_CASES, negative: MIN_NEGATIVE_CASES },
+      blind: args.blind === true,
+    },
     { name: "holdout", dir: HOLDOUT_CORPUS_DIR, minimums: none, blind: args.blind === true },
     { name: "blind", dir: BLIND_CORPUS_DIR, minimums: none, blind: true },
   ];
@@ -592,15 +607,31 @@ export async function main(argv: readonly string[]): Promise<number> {
       scored.push({ path: c.path, language: c.language, positive: c.positive, score: scoreCase(c.labels, findings), skipped });
     }
     const report = aggregate(scored);
-    results.push({ name: run.name, blind: run.blind, seconds: (Date.now() - started) / 1000, files: selected.length, report: run.blind ? figuresOnly(report) : report });
+    results.push({
+      name: run.name,
+      blind: run.blind,
+      seconds: (Date.now() - started) / 1000,
+      files: selected.length,
+      report: run.blind ? figuresOnly(report) : report,
+    });
   }
 
   const filters = { category: args.category ?? null, lang: args.lang ?? null, min_severity: minSeverity };
   if (args.json) {
-    console.log(JSON.stringify({ filters, corpora: results.map((r) => ({ name: r.name, blind: r.blind, seconds: r.seconds, ...r.report })) }, null, 2));
+    console.log(
+      JSON.stringify(
+        { filters, corpora: results.map((r) => ({ name: r.name, blind: r.blind, seconds: r.seconds, ...r.report })) },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  const shown = [args.category && `category ${args.category}`, args.lang && `language ${args.lang}`, `findings of severity ${minSeverity} and above`].filter(Boolean);
+  const shown = [
+    args.category && `category ${args.category}`,
+    args.lang && `language ${args.lang}`,
+    `findings of severity ${minSeverity} and above`,
+  ].filter(Boolean);
   console.log(`Counted: ${shown.join(", ")}.`);
   for (const r of results) {
     console.log("");

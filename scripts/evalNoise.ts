@@ -226,7 +226,10 @@ function rows(findings: readonly NoiseFinding[], lines: number, key: (f: NoiseFi
 /** Rates of one group of files and their findings. */
 export function summariseGroup(files: readonly AnalysedFile[], findings: readonly NoiseFinding[]): GroupSummary {
   const lines = files.reduce((n, f) => n + f.lines, 0);
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, rate(findings.filter((f) => f.severity === s).length, lines)])) as Record<Severity, Rate>;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, rate(findings.filter((f) => f.severity === s).length, lines)])) as Record<
+    Severity,
+    Rate
+  >;
   return {
     files: files.length,
     lines,
@@ -266,7 +269,11 @@ export function summarise(files: readonly AnalysedFile[], findings: readonly Noi
  * shipped code come before those in tests (`lowered`), and files take turns too (seeded), so one
  * file repeating the same pattern does not fill a rule's share.
  */
-export function pickSample<T extends { rule: string; path: string; line: number; lowered?: boolean }>(findings: readonly T[], n: number, seed: string): T[] {
+export function pickSample<T extends { rule: string; path: string; line: number; lowered?: boolean }>(
+  findings: readonly T[],
+  n: number,
+  seed: string,
+): T[] {
   const random = seededRandom(`sample:${seed}`);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const stable = [...findings].sort((a, b) => cmp(a.rule, b.rule) || cmp(a.path, b.path) || a.line - b.line);
@@ -511,7 +518,11 @@ export function collectJavaScript(root: string = PROJECT_ROOT): Collection {
     } catch {
       name = "";
     }
-    if (!name) name = relative(root, dir).split(sep).join("/").replace(/^.*node_modules\//, "");
+    if (!name)
+      name = relative(root, dir)
+        .split(sep)
+        .join("/")
+        .replace(/^.*node_modules\//, "");
     let folder = name;
     if (names.has(folder) && names.get(folder) !== dir) folder = `${name}@${version || names.size}`;
     names.set(folder, dir);
@@ -533,7 +544,13 @@ export function collectPython(): Collection {
   const res = spawnSync("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: "utf8" });
   const stdlib = res.status === 0 ? res.stdout.trim() : "";
   if (!stdlib || !existsSync(stdlib)) {
-    return { language: "python", source: "no python3 standard library on this machine", found: { files: 0, lines: 0 }, excluded: {}, eligible: [] };
+    return {
+      language: "python",
+      source: "no python3 standard library on this machine",
+      found: { files: 0, lines: 0 },
+      excluded: {},
+      eligible: [],
+    };
   }
   const files = walk(
     stdlib,
@@ -654,7 +671,15 @@ async function analyse(files: SourceFile[], progress: (done: number) => void): P
     await pool.destroy();
   }
   findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.rule < b.rule ? -1 : 1)));
-  return { analysed, findings, notAnalysed, notAnalysedFiles, notes, secretValues: [...secretValues], seconds: (Date.now() - started) / 1000 };
+  return {
+    analysed,
+    findings,
+    notAnalysed,
+    notAnalysedFiles,
+    notes,
+    secretValues: [...secretValues],
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,12 +702,25 @@ export function table(head: string[], body: string[][]): string {
 /** Rows of findings by rule or category: shipped code with its rates, tests beside. */
 function ruleTable(title: string, shipped: GroupSummary, tests: GroupSummary, pick: (g: GroupSummary) => RuleRow[]): string {
   const testRows = new Map(pick(tests).map((r) => [r.key, r]));
-  const keys = [...pick(shipped).map((r) => r.key), ...pick(tests).map((r) => r.key).filter((k) => !pick(shipped).some((r) => r.key === k))];
+  const keys = [
+    ...pick(shipped).map((r) => r.key),
+    ...pick(tests)
+      .map((r) => r.key)
+      .filter((k) => !pick(shipped).some((r) => r.key === k)),
+  ];
   const shippedRows = new Map(pick(shipped).map((r) => [r.key, r]));
   const body = keys.map((k) => {
     const s = shippedRows.get(k);
     const t = testRows.get(k);
-    return [k, num(s?.all.count ?? 0), s ? per(s.all) : "0.00", num(s?.atLeastMedium.count ?? 0), s ? per(s.atLeastMedium) : "0.00", num(t?.all.count ?? 0), t ? per(t.all) : "0.00"];
+    return [
+      k,
+      num(s?.all.count ?? 0),
+      s ? per(s.all) : "0.00",
+      num(s?.atLeastMedium.count ?? 0),
+      s ? per(s.atLeastMedium) : "0.00",
+      num(t?.all.count ?? 0),
+      t ? per(t.all) : "0.00",
+    ];
   });
   return table([title, "shipped", "/10k", "≥medium", "/10k", "tests", "/10k"], body);
 }
@@ -690,7 +728,9 @@ function ruleTable(title: string, shipped: GroupSummary, tests: GroupSummary, pi
 export interface NoiseReport {
   seed: string;
   seconds: number;
-  collections: Array<Omit<Collection, "eligible"> & { eligible: { files: number; lines: number }; sampled: { files: number; lines: number } }>;
+  collections: Array<
+    Omit<Collection, "eligible"> & { eligible: { files: number; lines: number }; sampled: { files: number; lines: number } }
+  >;
   analysed: Record<NoiseLanguage, { files: number; lines: number }>;
   notAnalysed: Record<string, number>;
   notAnalysedFiles: Array<{ origin: string; reason: string }>;
@@ -707,7 +747,9 @@ export function formatReport(report: NoiseReport): string {
   out.push("Code found:");
   for (const c of report.collections) {
     out.push(`  ${c.language}: ${c.source}`);
-    out.push(`    found ${num(c.found.files)} files, ${num(c.found.lines)} lines; eligible ${num(c.eligible.files)} files, ${num(c.eligible.lines)} lines; sampled ${num(c.sampled.files)} files, ${num(c.sampled.lines)} lines`);
+    out.push(
+      `    found ${num(c.found.files)} files, ${num(c.found.lines)} lines; eligible ${num(c.eligible.files)} files, ${num(c.eligible.lines)} lines; sampled ${num(c.sampled.files)} files, ${num(c.sampled.lines)} lines`,
+    );
     for (const [reason, t] of Object.entries(c.excluded).sort((a, b) => b[1].files - a[1].files)) {
       out.push(`    left out: ${num(t.files)} files, ${num(t.lines)} lines — ${reason}`);
     }
@@ -747,7 +789,15 @@ export function formatReport(report: NoiseReport): string {
     out.push(
       table(
         ["severity", "shipped", "/10k", "tests", "/10k"],
-        [...SEVERITIES].reverse().map((s) => [s, num(shipped.bySeverity[s].count), per(shipped.bySeverity[s]), num(tests.bySeverity[s].count), per(tests.bySeverity[s])]),
+        [...SEVERITIES]
+          .reverse()
+          .map((s) => [
+            s,
+            num(shipped.bySeverity[s].count),
+            per(shipped.bySeverity[s]),
+            num(tests.bySeverity[s].count),
+            per(tests.bySeverity[s]),
+          ]),
       ),
     );
     out.push("");
@@ -791,7 +841,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const sampled = collections.map((c) => sampleBy(c.eligible, fileCap(args, c.language), `${args.seed}:${c.language}`, (f) => f.path));
   const files = sampled.flat();
-  log(`collected in ${((Date.now() - collectStart) / 1000).toFixed(1)} s; analysing ${num(files.length)} files (${num(files.reduce((n, f) => n + f.lines, 0))} lines)…`);
+  log(
+    `collected in ${((Date.now() - collectStart) / 1000).toFixed(1)} s; analysing ${num(files.length)} files (${num(files.reduce((n, f) => n + f.lines, 0))} lines)…`,
+  );
 
   let lastLog = Date.now();
   const run = await analyse(files, (done) => {

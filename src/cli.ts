@@ -29,7 +29,8 @@ Commands:
 app's store (DATABASE_URL), also while the app runs; store copy only while it is stopped.
 `;
 
-const COMMANDS_HINT = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
+const COMMANDS_HINT =
+  "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
 
 interface Command {
   usage: string;

@@ -8,6 +8,7 @@ import type { ApplicationFunction } from "probot";
 import { empathyApp } from "./app.js";
 import { readSettings } from "./config/env.js";
 
-const app: ApplicationFunction = (probot, options) => empathyApp({ settings: readSettings(process.env), env: process.env })(probot, options);
+const app: ApplicationFunction = (probot, options) =>
+  empathyApp({ settings: readSettings(process.env), env: process.env })(probot, options);
 
 export default app;

@@ -34,20 +34,18 @@ describe("empathyApp", () => {
     const handles = await load();
     // The queue keeps its handlers private: read here only to list the types the root registered.
     const types = [...(handles.queue as unknown as { handlers: Map<string, unknown> }).handlers.keys()].sort();
-    expect(types).toEqual(
-      [
-        "coordination_check",
-        "coordination_handoff",
-        "coordination_pr_closed",
-        "feedback_issue_closed",
-        "feedback_thread_resolved",
-        "pr_comment_command",
-        "prediction_issue",
-        "review_pull_request",
-        "slack_command",
-        "transformation_issue",
-      ],
-    );
+    expect(types).toEqual([
+      "coordination_check",
+      "coordination_handoff",
+      "coordination_pr_closed",
+      "feedback_issue_closed",
+      "feedback_thread_resolved",
+      "pr_comment_command",
+      "prediction_issue",
+      "review_pull_request",
+      "slack_command",
+      "transformation_issue",
+    ]);
     await handles.close();
   });
 
@@ -85,10 +83,13 @@ describe("empathyApp", () => {
   it("serves /dashboard: without the OAuth settings, a page that says how to turn it on", async () => {
     const handlers: Handler[] = [];
     const handles = await load(handlers);
-    const server = createServer((req, res) => void (async () => {
-      for (const handler of handlers) if (await handler(req, res)) return;
-      res.writeHead(404).end();
-    })());
+    const server = createServer(
+      (req, res) =>
+        void (async () => {
+          for (const handler of handlers) if (await handler(req, res)) return;
+          res.writeHead(404).end();
+        })(),
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/dashboard`);

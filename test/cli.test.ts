@@ -12,7 +12,13 @@ const SECRET = "ghp_4fR9tXb2Lq7Wz1Vn8Kc3Hs6Jd0Mp5Ye2Ua9Q";
 async function run(args: string[], stdin = "", cwd = process.cwd()) {
   let stdout = "";
   let stderr = "";
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: () => stdin, cwd, env: { EMPATHY_ANALYSIS_WORKERS: "1" } };
+  const io: CliIo = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    readStdin: () => stdin,
+    cwd,
+    env: { EMPATHY_ANALYSIS_WORKERS: "1" },
+  };
   const code = await runCli(args, io);
   return { code, stdout, stderr };
 }
@@ -30,7 +36,9 @@ describe("empathy review", () => {
       expect(Object.keys(f).sort()).toEqual(["category", "confidence", "line", "message", "path", "recommendation", "rule", "severity"]);
     }
     expect(out.findings.find((f: any) => f.category === "sql-injection")).toMatchObject({ path: "src/orders/export.js", line: 5 });
-    expect(out.predictions.map((p: any) => p.path)).toEqual(expect.arrayContaining(["db/migrations/20261127_drop_email.sql", "api/openapi.yaml"]));
+    expect(out.predictions.map((p: any) => p.path)).toEqual(
+      expect.arrayContaining(["db/migrations/20261127_drop_email.sql", "api/openapi.yaml"]),
+    );
     for (const p of out.predictions) {
       expect(Object.keys(p).sort()).toEqual(["confidence", "id", "line", "path", "prediction", "recommendation", "severity", "tags"]);
     }
@@ -74,7 +82,9 @@ describe("empathy review", () => {
         const r = await run(["review", "--diff", diff, "--format", "json", "--target-level", level, "--fail-on", severity]);
         expect([level, r.code]).toEqual([level, 1]);
         expect(JSON.parse(r.stdout).findings).toEqual([]);
-        expect(r.stderr).toContain(`empathy: --fail-on ${severity}: 1 finding(s) at ${severity} or above:\n  ${severity.padEnd(8)} config/aws.js:2  An AWS access key`);
+        expect(r.stderr).toContain(
+          `empathy: --fail-on ${severity}: 1 finding(s) at ${severity} or above:\n  ${severity.padEnd(8)} config/aws.js:2  An AWS access key`,
+        );
         expect(r.stderr).toContain(`(not in the report: it stops at level ${level}, the target level being ${level})`);
         expect(r.stdout + r.stderr).not.toContain(secret);
       }
@@ -112,7 +122,10 @@ describe("empathy review", () => {
 
     const vague = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json", "--title", "fix"])).stdout);
     expect(vague.clarifications).toEqual(
-      expect.arrayContaining(["The description is empty: what does this change do, and why?", 'The title "fix" doesn\'t say what changes: could it name the intent?']),
+      expect.arrayContaining([
+        "The description is empty: what does this change do, and why?",
+        'The title "fix" doesn\'t say what changes: could it name the intent?',
+      ]),
     );
     const clear = JSON.parse(
       (
@@ -140,12 +153,15 @@ describe("empathy review", () => {
   it("--git: tells git's error once and briefly, says when the folder is not a repository or does not exist, and takes no changes calmly", () => {
     const outside = mkdtempSync(join(tmpdir(), "empathy-no-repo-"));
     const repo = mkdtempSync(join(tmpdir(), "empathy-git-errors-"));
-    const cli = (args: string[], cwd: string) => spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "review", ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+    const cli = (args: string[], cwd: string) =>
+      spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "review", ...args], { cwd, encoding: "utf8", timeout: 60_000 });
     try {
       // Outside a repository git prints pages of usage: none of it here, one line instead.
       const notRepo = cli(["--git", "main...HEAD"], outside);
       expect(notRepo.status).toBe(2);
-      expect(notRepo.stderr).toBe(`empathy: --git: ${outside} is not in a git repository (run empathy there, give --root DIR, or use --diff FILE)\n`);
+      expect(notRepo.stderr).toBe(
+        `empathy: --git: ${outside} is not in a git repository (run empathy there, give --root DIR, or use --diff FILE)\n`,
+      );
       expect(notRepo.stdout).toBe("");
 
       execFileSync("git", ["init", "-q"], { cwd: repo });
@@ -183,7 +199,7 @@ describe("empathy review", () => {
       mkdirSync(join(repo, ".github"));
       mkdirSync(join(repo, "src"));
       mkdirSync(join(repo, "tools"));
-      writeFileSync(join(repo, ".github/empathy.yml"), "ignore: [\"tools/**\"]\nreview:\n  min_severty: high\n");
+      writeFileSync(join(repo, ".github/empathy.yml"), 'ignore: ["tools/**"]\nreview:\n  min_severty: high\n');
       writeFileSync(join(repo, "src/views.py"), "import os\n");
       writeFileSync(join(repo, "tools/run.py"), "import os\n");
       git("add", ".");
@@ -193,14 +209,16 @@ describe("empathy review", () => {
       writeFileSync(join(repo, "src/views.py"), risky);
       writeFileSync(join(repo, "tools/run.py"), risky);
       // The change also tries to ignore everything.
-      writeFileSync(join(repo, ".github/empathy.yml"), "ignore: [\"**\"]\n");
+      writeFileSync(join(repo, ".github/empathy.yml"), 'ignore: ["**"]\n');
       git("commit", "-qam", "change");
 
       const withConfig = await review();
       expect(withConfig.code).toBe(0);
       expect(withConfig.json.findings.map((f: any) => f.path)).toEqual(["src/views.py"]);
       expect(withConfig.json.skipped).toEqual(expect.arrayContaining([{ path: "tools/run.py", reason: expect.stringMatching(/ignore/) }]));
-      expect(withConfig.stderr).toMatch(/^empathy: the change edits \.github\/empathy\.yml; as the app does, the review uses the base's \(\.github\/empathy\.yml as of [0-9a-f]{12}\)/m);
+      expect(withConfig.stderr).toMatch(
+        /^empathy: the change edits \.github\/empathy\.yml; as the app does, the review uses the base's \(\.github\/empathy\.yml as of [0-9a-f]{12}\)/m,
+      );
       // The base's problems, in the app's words, with the line; the review goes on.
       expect(withConfig.stderr).toMatch(
         /^empathy: config problem: \.github\/empathy\.yml as of [0-9a-f]{12}:3: review\.min_severty: unknown key \(did you mean min_severity\?\); known keys: /m,
@@ -261,7 +279,11 @@ describe("empathy review", () => {
 
       write("analysis:\n  max_line_length: 40\n");
       const limited = await review();
-      expect(limited.skipped).toEqual(expect.arrayContaining([{ path: "src/orders/export.js", reason: "not analysed: a line longer than 40 characters (minified or generated code?)" }]));
+      expect(limited.skipped).toEqual(
+        expect.arrayContaining([
+          { path: "src/orders/export.js", reason: "not analysed: a line longer than 40 characters (minified or generated code?)" },
+        ]),
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -279,7 +301,9 @@ describe("empathy review", () => {
     git("commit", "-qam", "two");
     const { code, stdout } = await run(["review", "--git", "HEAD~1..HEAD", "--root", repo, "--format", "json"], "", repo);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).findings).toEqual([expect.objectContaining({ category: "command-injection", path: "app/views.py", line: 4 })]);
+    expect(JSON.parse(stdout).findings).toEqual([
+      expect.objectContaining({ category: "command-injection", path: "app/views.py", line: 4 }),
+    ]);
     rmSync(repo, { recursive: true, force: true });
   });
 
@@ -311,10 +335,14 @@ describe("empathy review", () => {
     ]) {
       const r = await run(args);
       expect([args, r.code]).toEqual([args, 2]);
-      expect(r.stderr).toMatch(/^empathy: [^\n]+\n\nUsage: empathy review \(--diff FILE\|- \| --git RANGE\) \[options\]\n\(empathy review --help tells more\)\n$/);
+      expect(r.stderr).toMatch(
+        /^empathy: [^\n]+\n\nUsage: empathy review \(--diff FILE\|- \| --git RANGE\) \[options\]\n\(empathy review --help tells more\)\n$/,
+      );
       expect(r.stdout).toBe("");
     }
-    expect((await run(["review", "--diff", SAMPLE, "--fail-om", "high"])).stderr).toMatch(/^empathy: unknown option --fail-om \(did you mean --fail-on\?\)/);
+    expect((await run(["review", "--diff", SAMPLE, "--fail-om", "high"])).stderr).toMatch(
+      /^empathy: unknown option --fail-om \(did you mean --fail-on\?\)/,
+    );
     for (const args of [[], ["lint"]]) {
       const r = await run(args);
       expect(r.code).toBe(2);
@@ -329,20 +357,31 @@ describe("empathy review", () => {
   });
 
   it("names the commands there are for an unknown command or an extra argument", async () => {
-    const commands = "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
+    const commands =
+      "the commands are review, config check, jobs list|show|replay, deliveries list|show|replay, data delete and store copy (empathy --help)";
     expect((await run(["lint"])).stderr).toMatch(new RegExp(`^empathy: unknown command "lint"; ${escape(commands)}\n`));
-    expect((await run(["reveiw", "--diff", SAMPLE])).stderr).toMatch(/^empathy: unknown command "reveiw" \(did you mean review\?\); the commands are/);
+    expect((await run(["reveiw", "--diff", SAMPLE])).stderr).toMatch(
+      /^empathy: unknown command "reveiw" \(did you mean review\?\); the commands are/,
+    );
     const extra = await run(["review", "--diff", SAMPLE, "now"]);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(new RegExp(`^empathy: unexpected argument "now": review takes options only; ${escape(commands)}\n`));
     // An argument that is a file: what was probably meant.
-    expect((await run(["review", SAMPLE])).stderr).toMatch(new RegExp(`^empathy: unexpected argument "${escape(SAMPLE)}": review takes options only \\(to review that file: --diff ${escape(SAMPLE)}\\);`));
-    expect((await run(["--diff", SAMPLE])).stderr).toMatch(/^empathy: --diff comes after a command \(empathy review --diff …\); the commands are/);
+    expect((await run(["review", SAMPLE])).stderr).toMatch(
+      new RegExp(
+        `^empathy: unexpected argument "${escape(SAMPLE)}": review takes options only \\(to review that file: --diff ${escape(SAMPLE)}\\);`,
+      ),
+    );
+    expect((await run(["--diff", SAMPLE])).stderr).toMatch(
+      /^empathy: --diff comes after a command \(empathy review --diff …\); the commands are/,
+    );
   });
 
   it("refuses input that is not a unified diff with exit code 2 and says why, whatever --fail-on says", async () => {
     const dir = mkdtempSync(join(tmpdir(), "empathy-not-a-diff-"));
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x01, 0x00]);
+    const png = Buffer.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x01, 0x00,
+    ]);
     writeFileSync(join(dir, "logo.png"), png);
     writeFileSync(join(dir, "views.py"), "import os\n\ndef run(request):\n    os.system('ls ' + request.args['dir'])\n");
     writeFileSync(join(dir, "empty.diff"), "");
@@ -350,7 +389,11 @@ describe("empathy review", () => {
     try {
       const cases: [string[], string, RegExp][] = [
         [["--diff", "logo.png"], "", /^empathy: logo\.png is not a unified diff: it holds binary data \(give the output of git diff/],
-        [["--diff", "views.py"], "", /^empathy: views\.py is not a unified diff: it has no file headers \(diff --git, ---\/\+\+\+\) with hunks \(@@\)/],
+        [
+          ["--diff", "views.py"],
+          "",
+          /^empathy: views\.py is not a unified diff: it has no file headers \(diff --git, ---\/\+\+\+\) with hunks \(@@\)/,
+        ],
         [["--diff", "empty.diff"], "", /^empathy: empty\.diff is empty: there is no diff to review/],
         [["--diff", "blank.diff"], "", /^empathy: blank\.diff is empty/],
         [["--diff", "-"], "", /^empathy: standard input is empty/],
@@ -365,7 +408,11 @@ describe("empathy review", () => {
         expect(r.stdout).toBe("");
       }
       // As a process, reading the PNG's bytes itself.
-      const p = spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "review", "--diff", "logo.png", "--fail-on", "info"], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+      const p = spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "review", "--diff", "logo.png", "--fail-on", "info"], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
       expect(p.status).toBe(2);
       expect(p.stderr).toMatch(/^empathy: logo\.png is not a unified diff: it holds binary data/);
     } finally {
@@ -374,7 +421,8 @@ describe("empathy review", () => {
   });
 
   it("survives a diff with garbage in it: what parses is reviewed, the rest dropped", async () => {
-    const diff = "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1 +1,2 @@\n import os\n+os.system('ls ' + input())\n@@ broken @@\n+++\ngarbage \u0001\n";
+    const diff =
+      "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1 +1,2 @@\n import os\n+os.system('ls ' + input())\n@@ broken @@\n+++\ngarbage \u0001\n";
     const r = await run(["review", "--diff", "-", "--format", "json"], diff);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -388,16 +436,28 @@ describe("empathy review", () => {
       return `diff --git a/${path} b/${path}\nnew file mode 100644\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`;
     };
     const diff = join(dir, "hostile.diff");
-    writeFileSync(diff, added("deep.py", deeplyNestedPython(515)) + added("parens.js", nestedParentheses(300)) + added("bundle.js", minifiedLine(20_000)) + readFileSync(SAMPLE, "utf8"));
+    writeFileSync(
+      diff,
+      added("deep.py", deeplyNestedPython(515)) +
+        added("parens.js", nestedParentheses(300)) +
+        added("bundle.js", minifiedLine(20_000)) +
+        readFileSync(SAMPLE, "utf8"),
+    );
     const cli = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ["bin/empathy.js", "review", "--diff", diff, "--format", "json"], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 60_000 });
+      spawnSync(process.execPath, ["bin/empathy.js", "review", "--diff", diff, "--format", "json"], {
+        env: { PATH: process.env.PATH ?? "", ...env },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
     try {
       // Deep nesting let through to the parser: its worker aborts, the CLI reports and goes on.
       const crashed = cli({ EMPATHY_MAX_NESTING_DEPTH: "100000", EMPATHY_ANALYSIS_WORKERS: "1" });
       expect(crashed.signal).toBeNull();
       expect(crashed.status).toBe(0);
       const out = JSON.parse(crashed.stdout);
-      expect(out.skipped).toEqual(expect.arrayContaining([{ path: "deep.py", reason: expect.stringMatching(/^not analysed: the analysis process stopped on it/) }]));
+      expect(out.skipped).toEqual(
+        expect.arrayContaining([{ path: "deep.py", reason: expect.stringMatching(/^not analysed: the analysis process stopped on it/) }]),
+      );
       expect(out.findings.map((f: any) => f.category)).toEqual(expect.arrayContaining(["sql-injection"]));
       // Under the default limits the same files are turned away before any parsing.
       const checked = JSON.parse(cli({}).stdout);

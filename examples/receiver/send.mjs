@@ -24,7 +24,12 @@ if (!secret) {
 }
 
 const id = parsed.values.id ?? `msg_${randomUUID()}`;
-const body = JSON.stringify({ id: `evt_${randomUUID()}`, event_type: "test", timestamp: new Date().toISOString(), data: { note: "sent by hand" } });
+const body = JSON.stringify({
+  id: `evt_${randomUUID()}`,
+  event_type: "test",
+  timestamp: new Date().toISOString(),
+  data: { note: "sent by hand" },
+});
 const headers = { "content-type": "application/json", ...signWebhook({ id, timestamp: new Date(), body, secret }) };
 try {
   const res = await fetch(url, { method: "POST", headers, body });

@@ -57,26 +57,68 @@ export function handleEvent(event: AnyEventEnvelope, log: (line: string) => void
   // Typed views of the catalog's data shapes (fields may still be absent on the wire).
   const data = <K extends keyof EventCatalog>(_k: K) => d as Partial<EventCatalog[K]>;
   switch (type) {
-    case "interaction_started": log(`interaction started by ${data(type).user_id} in ${data(type).repo}`); break;
-    case "interaction_completed": log(`interaction completed at level ${data(type).level} (${pct(data(type).confidence)}) in ${data(type).duration_ms} ms`); break;
-    case "level_transition": log(`level ${data(type).from_level} -> ${data(type).to_level}: ${data(type).reason}`); break;
-    case "level_1_response": log(`level 1 response in ${data(type).repo}#${data(type).pr_number}`); break;
-    case "level_2_clarification": log(`level 2: ${data(type).questions?.length ?? 0} question(s) in ${data(type).repo}#${data(type).pr_number}`); break;
-    case "level_3_proactive_suggestion": log(`level 3: ${data(type).suggestions?.length ?? 0} suggestion(s) in ${data(type).repo}#${data(type).pr_number}`); break;
-    case "level_4_prediction": log(`PREDICTION (${pct(data(type).confidence)}, ${data(type).severity}): ${data(type).prediction} [${data(type).repo}#${data(type).pr_number}]`); break;
-    case "level_5_transformation": log(`level 5: ${data(type).pattern_name} seen in ${data(type).occurrences} PRs: ${data(type).proposal}`); break;
-    case "pattern_learned": log(`pattern learned: ${data(type).pattern_name} (${pct(data(type).confidence)})`); break;
-    case "pattern_applied": log(`pattern applied: ${data(type).pattern_name} (success: ${data(type).success})`); break;
-    case "pattern_updated": log(`pattern ${data(type).pattern_name}: ${pct(data(type).old_confidence)} -> ${pct(data(type).new_confidence)}`); break;
-    case "trust_increased": log(`trust of ${data(type).user_id} up to ${pct(data(type).new_trust)}`); break;
-    case "trust_decreased": log(`trust of ${data(type).user_id} down to ${pct(data(type).new_trust)}`); break;
-    case "trust_milestone": log(`trust milestone ${data(type).milestone} for ${data(type).user_id}`); break;
-    case "coordination_request": log(`coordination request from ${data(type).requesting_agent}: ${data(type).topic}`); break;
-    case "conflict_detected": log(`conflict on ${data(type).resource} between ${data(type).agent1} and ${data(type).agent2}`); break;
-    case "handoff_initiated": log(`handoff ${data(type).from_agent} -> ${data(type).to_agent}: ${data(type).task}`); break;
-    case "prediction_failure": log(`prediction ${data(type).prediction_id} failed: ${data(type).reason}`); break;
-    case "error": log(`bot error ${data(type).error_type}: ${data(type).error_message}`); break;
-    case "test": log(`test event ${event.id}`); break;
+    case "interaction_started":
+      log(`interaction started by ${data(type).user_id} in ${data(type).repo}`);
+      break;
+    case "interaction_completed":
+      log(`interaction completed at level ${data(type).level} (${pct(data(type).confidence)}) in ${data(type).duration_ms} ms`);
+      break;
+    case "level_transition":
+      log(`level ${data(type).from_level} -> ${data(type).to_level}: ${data(type).reason}`);
+      break;
+    case "level_1_response":
+      log(`level 1 response in ${data(type).repo}#${data(type).pr_number}`);
+      break;
+    case "level_2_clarification":
+      log(`level 2: ${data(type).questions?.length ?? 0} question(s) in ${data(type).repo}#${data(type).pr_number}`);
+      break;
+    case "level_3_proactive_suggestion":
+      log(`level 3: ${data(type).suggestions?.length ?? 0} suggestion(s) in ${data(type).repo}#${data(type).pr_number}`);
+      break;
+    case "level_4_prediction":
+      log(
+        `PREDICTION (${pct(data(type).confidence)}, ${data(type).severity}): ${data(type).prediction} [${data(type).repo}#${data(type).pr_number}]`,
+      );
+      break;
+    case "level_5_transformation":
+      log(`level 5: ${data(type).pattern_name} seen in ${data(type).occurrences} PRs: ${data(type).proposal}`);
+      break;
+    case "pattern_learned":
+      log(`pattern learned: ${data(type).pattern_name} (${pct(data(type).confidence)})`);
+      break;
+    case "pattern_applied":
+      log(`pattern applied: ${data(type).pattern_name} (success: ${data(type).success})`);
+      break;
+    case "pattern_updated":
+      log(`pattern ${data(type).pattern_name}: ${pct(data(type).old_confidence)} -> ${pct(data(type).new_confidence)}`);
+      break;
+    case "trust_increased":
+      log(`trust of ${data(type).user_id} up to ${pct(data(type).new_trust)}`);
+      break;
+    case "trust_decreased":
+      log(`trust of ${data(type).user_id} down to ${pct(data(type).new_trust)}`);
+      break;
+    case "trust_milestone":
+      log(`trust milestone ${data(type).milestone} for ${data(type).user_id}`);
+      break;
+    case "coordination_request":
+      log(`coordination request from ${data(type).requesting_agent}: ${data(type).topic}`);
+      break;
+    case "conflict_detected":
+      log(`conflict on ${data(type).resource} between ${data(type).agent1} and ${data(type).agent2}`);
+      break;
+    case "handoff_initiated":
+      log(`handoff ${data(type).from_agent} -> ${data(type).to_agent}: ${data(type).task}`);
+      break;
+    case "prediction_failure":
+      log(`prediction ${data(type).prediction_id} failed: ${data(type).reason}`);
+      break;
+    case "error":
+      log(`bot error ${data(type).error_type}: ${data(type).error_message}`);
+      break;
+    case "test":
+      log(`test event ${event.id}`);
+      break;
     default: {
       const unhandled: never = type; // a catalog type without a case fails to compile
       log(`unhandled ${String(unhandled)}`);
@@ -87,7 +129,13 @@ export function handleEvent(event: AnyEventEnvelope, log: (line: string) => void
 function isEnvelope(value: unknown): value is AnyEventEnvelope {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const v = value as Json;
-  return typeof v.event_type === "string" && v.event_type !== "" && v.data !== null && typeof v.data === "object" && (v.id === undefined || typeof v.id === "string");
+  return (
+    typeof v.event_type === "string" &&
+    v.event_type !== "" &&
+    v.data !== null &&
+    typeof v.data === "object" &&
+    (v.id === undefined || typeof v.id === "string")
+  );
 }
 
 class BodyTooLarge extends Error {}
@@ -119,7 +167,8 @@ function reply(res: ServerResponse, status: number, body: Json): void {
 /** The request handler: mount it on any path of your own server. */
 export function createRequestHandler(options: ReceiverOptions): RequestListener {
   const secrets = typeof options.secret === "string" ? [options.secret] : [...options.secret];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== "string" || s === "")) throw new TypeError("createReceiver: secret is required");
+  if (secrets.length === 0 || secrets.some((s) => typeof s !== "string" || s === ""))
+    throw new TypeError("createReceiver: secret is required");
   const log = options.log ?? console.log;
   const onEvent = options.onEvent ?? ((event: AnyEventEnvelope) => handleEvent(event, log));
   const seen = options.seenStore ?? new MemorySeenStore();
@@ -163,7 +212,9 @@ export function createRequestHandler(options: ReceiverOptions): RequestListener 
       try {
         raw = await readBody(req, maxBodyBytes);
       } catch (err) {
-        return reply(res, err instanceof BodyTooLarge ? 413 : 400, { error: err instanceof BodyTooLarge ? "body too large" : "could not read the body" });
+        return reply(res, err instanceof BodyTooLarge ? 413 : 400, {
+          error: err instanceof BodyTooLarge ? "body too large" : "could not read the body",
+        });
       }
       const verified = verifyWebhookSignature(raw, req.headers, secrets, {
         toleranceSeconds: options.toleranceSeconds,
@@ -179,11 +230,18 @@ export function createRequestHandler(options: ReceiverOptions): RequestListener 
         const running = inFlight.get(id);
         if (running) {
           const status = await running;
-          return reply(res, status === 200 ? 200 : 500, status === 200 ? { status: "duplicate" } : { error: "the first attempt of this delivery failed" });
+          return reply(
+            res,
+            status === 200 ? 200 : 500,
+            status === 200 ? { status: "duplicate" } : { error: "the first attempt of this delivery failed" },
+          );
         }
       }
       const work = handle(id, verified.scheme, raw);
-      const statusOf = work.then((r) => r.status, () => 500);
+      const statusOf = work.then(
+        (r) => r.status,
+        () => 500,
+      );
       if (id !== null) {
         inFlight.set(id, statusOf);
         void statusOf.finally(() => inFlight.delete(id));

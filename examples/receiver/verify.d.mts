@@ -2,9 +2,7 @@
 
 /** Node's IncomingHttpHeaders, a plain object (any key case), a fetch Headers, a Map or [name, value] pairs. */
 export type HeadersLike =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | number | undefined>
-  | Iterable<readonly [string, string]>;
+  { get(name: string): string | null } | Record<string, string | string[] | number | undefined> | Iterable<readonly [string, string]>;
 
 export type SignatureScheme = "standard-webhooks" | "empathy";
 
@@ -41,7 +39,12 @@ export interface SignedHeaders {
   "X-Empathy-Signature": string;
 }
 
-export declare function signWebhook(input: { id: string; timestamp: Date | number; body: string | Uint8Array; secret: string }): SignedHeaders;
+export declare function signWebhook(input: {
+  id: string;
+  timestamp: Date | number;
+  body: string | Uint8Array;
+  secret: string;
+}): SignedHeaders;
 
 /** Where a receiver remembers the deliveries it handled. */
 export interface SeenStore {

@@ -96,7 +96,8 @@ function checkTimestamp(raw, toleranceSeconds, now) {
   if (!/^\d{1,15}$/.test(raw.trim())) return { ok: false, reason: "webhook-timestamp is not a number of Unix seconds" };
   const seconds = Number(raw.trim());
   if (now - seconds > toleranceSeconds) return { ok: false, reason: `webhook-timestamp is too old (more than ${toleranceSeconds} s ago)` };
-  if (seconds - now > toleranceSeconds) return { ok: false, reason: `webhook-timestamp is too far in the future (more than ${toleranceSeconds} s ahead)` };
+  if (seconds - now > toleranceSeconds)
+    return { ok: false, reason: `webhook-timestamp is too far in the future (more than ${toleranceSeconds} s ahead)` };
   return { ok: true, seconds };
 }
 
@@ -106,13 +107,19 @@ function checkTimestamp(raw, toleranceSeconds, now) {
  * Options: `toleranceSeconds` (default 300), `now` (a Date or Unix seconds; default the clock),
  * `allowLegacy` (default false).
  */
-export function verifyWebhookSignature(rawBody, headers, secret, { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now, allowLegacy = false } = {}) {
+export function verifyWebhookSignature(
+  rawBody,
+  headers,
+  secret,
+  { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now, allowLegacy = false } = {},
+) {
   if (typeof rawBody !== "string" && !(rawBody instanceof Uint8Array)) {
     return { ok: false, reason: "rawBody must be the raw request body (a string or a Buffer), not a parsed object" };
   }
   const secrets = secretsOf(secret);
   if (secrets.length === 0) return { ok: false, reason: "no secret configured" };
-  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) return { ok: false, reason: "toleranceSeconds must be a non-negative number" };
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0)
+    return { ok: false, reason: "toleranceSeconds must be a non-negative number" };
   const body = bodyBytes(rawBody);
   const current = nowSeconds(now);
 
@@ -186,7 +193,8 @@ export function signWebhook({ id, timestamp, body, secret }) {
   }
   if (typeof secret !== "string" || secret === "") throw new Error("the webhook secret must be a non-empty string");
   const raw = timestamp instanceof Date ? timestamp.getTime() / 1000 : timestamp;
-  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 0) throw new Error("the webhook timestamp must be a valid Date or a non-negative number of Unix seconds");
+  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 0)
+    throw new Error("the webhook timestamp must be a valid Date or a non-negative number of Unix seconds");
   const seconds = Math.floor(raw);
   const bytes = bodyBytes(body);
   return {

@@ -24,7 +24,17 @@ import { adjustForTestFile, atLeast, isSuppressedByComment } from "./noise.js";
 import { prepareAnalysis, UniqueResults, type PrecheckLimits } from "./prepare.js";
 import { redactSecrets } from "./secrets.js";
 import { secretsAnalyzer } from "./secretsAnalyzer.js";
-import type { AnalysisInput, AnalysisOutcome, AnalysisResult, Analyzer, AnalyzerOutput, DiffFile, Finding, Severity, SkippedItem } from "./types.js";
+import type {
+  AnalysisInput,
+  AnalysisOutcome,
+  AnalysisResult,
+  Analyzer,
+  AnalyzerOutput,
+  DiffFile,
+  Finding,
+  Severity,
+  SkippedItem,
+} from "./types.js";
 import { errorMessage as thrownText } from "../text/errorMessage.js";
 
 export { prepareAnalysis, UniqueResults, type PrecheckLimits, type PreparedAnalysis } from "./prepare.js";
@@ -46,7 +56,15 @@ export interface AnalysisOptions {
 
 /** Analysers that look at one file at a time: each file can be analysed on its own. */
 export function perFileAnalyzers(): Analyzer[] {
-  return [createAstAnalyzer(), secretsAnalyzer, apiContractPredictor, dependenciesPredictor, workflowsPredictor, dockerfilePredictor, terraformPredictor];
+  return [
+    createAstAnalyzer(),
+    secretsAnalyzer,
+    apiContractPredictor,
+    dependenciesPredictor,
+    workflowsPredictor,
+    dockerfilePredictor,
+    terraformPredictor,
+  ];
 }
 
 /** Analysers that need every file of the change at once (schema context, totals, tests changed). */
@@ -68,13 +86,18 @@ function quieter(findings: Finding[], files: DiffFile[], contents: Map<string, s
       lines = new Map();
       const whole = contents?.get(path);
       if (whole !== undefined) whole.split("\n").forEach((text, i) => lines!.set(i + 1, text));
-      else for (const h of files.find((f) => f.path === path)?.hunks ?? []) for (const l of h.lines) if (l.newLine !== undefined) lines.set(l.newLine, l.content);
+      else
+        for (const h of files.find((f) => f.path === path)?.hunks ?? [])
+          for (const l of h.lines) if (l.newLine !== undefined) lines.set(l.newLine, l.content);
       lineTexts.set(path, lines);
     }
     return lines.get(line);
   };
   const keep = atLeast(options.minSeverity ?? "info");
-  return findings.filter((f) => !isSuppressedByComment(f, textOf(f.path))).map(adjustForTestFile).filter(keep);
+  return findings
+    .filter((f) => !isSuppressedByComment(f, textOf(f.path)))
+    .map(adjustForTestFile)
+    .filter(keep);
 }
 
 function errorMessage(err: unknown): string {
@@ -86,7 +109,11 @@ function errorMessage(err: unknown): string {
  * Runs analysers on a prepared input: results deduplicated, then silenced or lowered as the noise
  * rules say; with the exact secret values behind any secret finding.
  */
-export async function runAnalyzers(input: AnalysisInput, analyzers: Analyzer[], options: AnalysisOptions = {}): Promise<Required<AnalyzerOutput>> {
+export async function runAnalyzers(
+  input: AnalysisInput,
+  analyzers: Analyzer[],
+  options: AnalysisOptions = {},
+): Promise<Required<AnalyzerOutput>> {
   const unique = new UniqueResults();
   const skipped: SkippedItem[] = [];
   const secretValues = new Set<string>();
@@ -110,11 +137,21 @@ export async function analyseChange(input: AnalysisInput, options: AnalysisOptio
   try {
     const prepared = prepareAnalysis(input, options ?? {});
     const out = await runAnalyzers(prepared.input, options?.analyzers ?? defaultAnalyzers(options ?? {}), options ?? {});
-    const result = { findings: out.findings, predictions: out.predictions, skipped: [...prepared.skipped, ...out.skipped], stats: prepared.stats };
+    const result = {
+      findings: out.findings,
+      predictions: out.predictions,
+      skipped: [...prepared.skipped, ...out.skipped],
+      stats: prepared.stats,
+    };
     return { result, secretValues: out.secretValues };
   } catch (err) {
     // Only reachable through a bug here: still an answer, not a crash.
-    const result = { findings: [], predictions: [], skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }], stats: { files: 0, linesAnalyzed: 0 } };
+    const result = {
+      findings: [],
+      predictions: [],
+      skipped: [{ path: "*", reason: `analysis failed: ${errorMessage(err)}` }],
+      stats: { files: 0, linesAnalyzed: 0 },
+    };
     return { result, secretValues: [] };
   }
 }

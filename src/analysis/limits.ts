@@ -77,7 +77,10 @@ export function nestingDepth(text: string, stopAbove = Number.MAX_SAFE_INTEGER):
 }
 
 /** Why a text is not analysed under these limits, or undefined when it may be. */
-export function precheckText(text: string, limits: Pick<AnalysisLimits, "maxFileBytes" | "maxLineLength" | "maxNestingDepth">): string | undefined {
+export function precheckText(
+  text: string,
+  limits: Pick<AnalysisLimits, "maxFileBytes" | "maxLineLength" | "maxNestingDepth">,
+): string | undefined {
   // Length first: a string's length bounds its UTF-8 size from below, so huge texts stop here cheaply.
   if (text.length > limits.maxFileBytes || Buffer.byteLength(text, "utf8") > limits.maxFileBytes) {
     return `not analysed: larger than ${limits.maxFileBytes.toLocaleString("en-US")} bytes`;

@@ -65,7 +65,6 @@ function skipReason(file: DiffFile, maxPatchLines: number): string | undefined {
   return undefined;
 }
 
-
 /** A change checked and cleaned for the analysers, and what was turned away before any parsing. */
 export interface PreparedAnalysis {
   /** Well-formed files; those not analysed keep their place with no hunks (counts, tests changed). */
@@ -132,7 +131,6 @@ export function prepareAnalysis(input: AnalysisInput, options: AnalysisOptions =
   };
 }
 
-
 /**
  * Findings and predictions, each once: findings by fingerprint, predictions by id, and by kind
  * and subject when they name one (a package bumped in three manifests is one prediction).
@@ -159,4 +157,3 @@ export class UniqueResults {
     return true;
   }
 }
-

@@ -215,7 +215,17 @@ function findPemKeys(text: string, taken: readonly DetectedSecret[]): DetectedSe
     if (body.length < 40 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) continue;
     const gcp = serviceAccount && /["']?private_key["']?\s{0,4}[:=]\s{0,4}["'`]?$/.test(text.slice(Math.max(0, start - 40), start));
     const kind = gcp ? KINDS.PrivateKeyJSON : KINDS.PrivateKey;
-    out.push({ source: "empathy/pem-private-key", messageId: gcp ? "PrivateKeyJSON" : "PrivateKey", label: kind.label, severity: kind.severity, confidence: kind.confidence, start, end, values: [text.slice(start, end)], format: true });
+    out.push({
+      source: "empathy/pem-private-key",
+      messageId: gcp ? "PrivateKeyJSON" : "PrivateKey",
+      label: kind.label,
+      severity: kind.severity,
+      confidence: kind.confidence,
+      start,
+      end,
+      values: [text.slice(start, end)],
+      format: true,
+    });
     PEM_HEADER.lastIndex = end;
   }
   return out;
@@ -234,7 +244,17 @@ export async function detectSecrets(text: string, options: DetectSecretsOptions 
   const formats = scanFormats(text);
   for (const f of formats) {
     if (!f.report) continue;
-    out.push({ source: `empathy/format/${f.source}`, messageId: f.source, label: f.label, severity: f.severity, confidence: f.confidence, start: f.matchStart, end: f.matchEnd, values: [f.value], format: true });
+    out.push({
+      source: `empathy/format/${f.source}`,
+      messageId: f.source,
+      label: f.label,
+      severity: f.severity,
+      confidence: f.confidence,
+      start: f.matchStart,
+      end: f.matchEnd,
+      values: [f.value],
+      format: true,
+    });
   }
   if (!options.withoutSecretlint) {
     const { lintSource, config } = await loadSecretlint();
@@ -261,7 +281,17 @@ export async function detectSecrets(text: string, options: DetectSecretsOptions 
       // The table knows this value: its entry (or its verdict that the value is no secret, `report: false`) stands.
       if (tableSpans.overlaps({ start, end })) continue;
       const kind = kindOf(m.messageId, m.ruleId);
-      out.push({ source: m.ruleId, messageId: m.messageId, label: kind.label, severity: kind.severity, confidence: kind.confidence, start, end, values, format: true });
+      out.push({
+        source: m.ruleId,
+        messageId: m.messageId,
+        label: kind.label,
+        severity: kind.severity,
+        confidence: kind.confidence,
+        start,
+        end,
+        values,
+        format: true,
+      });
     }
   }
   out.push(...findPemKeys(text, out));
@@ -269,7 +299,17 @@ export async function detectSecrets(text: string, options: DetectSecretsOptions 
   for (const g of scanGeneric(text, { quotedOnly: options.quotedOnly })) {
     // A vendor token assigned to `token = ...`: the vendor kind says more.
     if (known.overlaps(g)) continue;
-    out.push({ source: "empathy/generic", messageId: "generic-secret", label: g.label, severity: g.severity, confidence: g.confidence, start: g.start, end: g.end, values: [g.value], format: false });
+    out.push({
+      source: "empathy/generic",
+      messageId: "generic-secret",
+      label: g.label,
+      severity: g.severity,
+      confidence: g.confidence,
+      start: g.start,
+      end: g.end,
+      values: [g.value],
+      format: false,
+    });
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -44,7 +44,13 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** An alternation of anchors, longest first (an alternation takes the first that matches). */
 const alternation = (anchors: Iterable<string>, flags: string) =>
-  new RegExp([...anchors].sort((x, y) => y.length - x.length).map(escapeRe).join("|"), flags);
+  new RegExp(
+    [...anchors]
+      .sort((x, y) => y.length - x.length)
+      .map(escapeRe)
+      .join("|"),
+    flags,
+  );
 
 /** Every case-sensitive anchor, and every provider name (two passes: one mixed pass defeats the engine's literal search). */
 const EXACT_ANCHORS = alternation(EXACT.keys(), "g");
@@ -105,7 +111,19 @@ function tryFormat(c: Compiled, text: string, at: number): FoundSecret | undefin
       report = r.report ?? report;
     }
   }
-  return { start: span[0], end: span[1], matchStart: start, matchEnd, kind: f.kind, source: f.id, label, severity, confidence, value, report };
+  return {
+    start: span[0],
+    end: span[1],
+    matchStart: start,
+    matchEnd,
+    kind: f.kind,
+    source: f.id,
+    label,
+    severity,
+    confidence,
+    value,
+    report,
+  };
 }
 
 /** AWS keys come in pairs: a 40-character secret near an access key id is its secret key. */
@@ -134,8 +152,21 @@ function pairAwsKeys(text: string, found: FoundSecret[]): void {
       const end = start + 40;
       const value = m[0];
       if (nearby.some((f) => f.start < end && start < f.end)) continue;
-      if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/\d/.test(value) || shannonEntropy(value) < 4.0 || isPlaceholderToken(value)) continue;
-      const pair: FoundSecret = { start, end, matchStart: start, matchEnd: end, kind: "aws-secret-access-key", source: "aws-secret-access-key-pair", label: "AWS secret access key", severity: "critical", confidence: 0.85, value, report: true };
+      if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/\d/.test(value) || shannonEntropy(value) < 4.0 || isPlaceholderToken(value))
+        continue;
+      const pair: FoundSecret = {
+        start,
+        end,
+        matchStart: start,
+        matchEnd: end,
+        kind: "aws-secret-access-key",
+        source: "aws-secret-access-key-pair",
+        label: "AWS secret access key",
+        severity: "critical",
+        confidence: 0.85,
+        value,
+        report: true,
+      };
       found.push(pair);
       nearby.push(pair);
     }
@@ -206,7 +237,19 @@ function findPemBlocks(text: string): FoundSecret[] {
     }
     if (isPlaceholderKey(m[0])) continue;
     const end = m.index + m[0].length;
-    out.push({ start: m.index, end, matchStart: m.index, matchEnd: end, kind: "private-key", source: "pem", label: "private key", severity: "critical", confidence: 0.95, value: m[0], report: true });
+    out.push({
+      start: m.index,
+      end,
+      matchStart: m.index,
+      matchEnd: end,
+      kind: "private-key",
+      source: "pem",
+      label: "private key",
+      severity: "critical",
+      confidence: 0.95,
+      value: m[0],
+      report: true,
+    });
   }
   return out;
 }

@@ -16,8 +16,7 @@ const SECRET_NAMES =
  * A conversion around a literal (`[]byte("...")` in Go, `Buffer.from("...")`, `b"..."` in
  * Python, `"...".getBytes()` needs none, `Keys.hmacShaKeyFor(...)`): the literal is still the secret.
  */
-const WRAPPED =
-  String.raw`(?:(?:\[\](?:byte|rune)|(?:new\s+)?String|Buffer\.from|bytes|str|(?:new\s+)?TextEncoder\(\)\.encode|(?:Keys\.)?hmacShaKeyFor|new\s+SecretKeySpec|(?:base64\.)?(?:urlsafe_)?b64decode|Base64\.get(?:Url|Mime)?Decoder\(\)\.decode|hex\.DecodeString)\(\s{0,8})?(?:[rbuRBU]{1,2}(?=["']))?`;
+const WRAPPED = String.raw`(?:(?:\[\](?:byte|rune)|(?:new\s+)?String|Buffer\.from|bytes|str|(?:new\s+)?TextEncoder\(\)\.encode|(?:Keys\.)?hmacShaKeyFor|new\s+SecretKeySpec|(?:base64\.)?(?:urlsafe_)?b64decode|Base64\.get(?:Url|Mime)?Decoder\(\)\.decode|hex\.DecodeString)\(\s{0,8})?(?:[rbuRBU]{1,2}(?=["']))?`;
 
 /**
  * name, optional type annotation, operator, value: `x = "..."`, `x: "..."`, `"x": "..."`,
@@ -70,9 +69,11 @@ const DSN_PASSWORD = /(?<![\w.-])(?:password|passwd|pwd)[ \t]{0,3}=[ \t]{0,3}(?<
 const DSN_CONTEXT = /(?:^|[\s;"'?&])(?:user(?:name)?|user id|uid|host|server|data source|dbname|database|initial catalog)[ \t]{0,3}=/i;
 
 /** `Authorization: Bearer <token>` and `"Bearer <token>"` with a literal token. */
-const BEARER = /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)(?:bearer|token)[ \t]{1,4}(?<secret>[\w\-.~+/]{16,512}={0,2})(?![\w\-.~+/=])/dgi;
+const BEARER =
+  /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)(?:bearer|token)[ \t]{1,4}(?<secret>[\w\-.~+/]{16,512}={0,2})(?![\w\-.~+/=])/dgi;
 /** `Authorization: Basic <base64 of user:password>`. */
-const BASIC = /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)basic[ \t]{1,4}(?<secret>[A-Za-z0-9+/]{8,512}={0,2})(?![A-Za-z0-9+/=])/dgi;
+const BASIC =
+  /(?:["'`]|authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)basic[ \t]{1,4}(?<secret>[A-Za-z0-9+/]{8,512}={0,2})(?![A-Za-z0-9+/=])/dgi;
 /** `curl -u user:password`, `--user user:password`. */
 const CURL_USER = /(?:^|[\s"'])(?:-u|--user)[ =]{1,3}["']?[^\s:"'$]{1,64}:(?<secret>[^\s"'@$]{6,128})/dg;
 
@@ -87,7 +88,8 @@ const DOCKER_ENV = new RegExp(
   "dgim",
 );
 /** Configuration only: command-line flags, `--password value`. */
-const CLI_FLAG = /(?:^|\s)--(?:password|passwd|token|api-key|apikey|secret|client-secret|access-token)[ \t]{1,4}(?<bare>[^\s"'$-][^\s"']{7,255})/dgi;
+const CLI_FLAG =
+  /(?:^|\s)--(?:password|passwd|token|api-key|apikey|secret|client-secret|access-token)[ \t]{1,4}(?<bare>[^\s"'$-][^\s"']{7,255})/dgi;
 
 /** Cheap test before the regexes: the text mentions a secret-looking name at all. */
 const GENERIC_HINT = /pass|pwd|secret|token|key|auth|credential|bearer|basic|login|getconnection|--user|-u /i;
@@ -163,7 +165,12 @@ function genericFound(start: number, end: number, value: string, label = "passwo
 }
 
 /** Runs a global regex with a `secret` (or `bare`) group and pushes what `accept` keeps. */
-function collect(re: RegExp, text: string, out: FoundSecret[], accept: (value: string, m: RegExpExecArray, quoted: boolean) => string | false | undefined): void {
+function collect(
+  re: RegExp,
+  text: string,
+  out: FoundSecret[],
+  accept: (value: string, m: RegExpExecArray, quoted: boolean) => string | false | undefined,
+): void {
   // The spans earlier passes found (one regex's own matches never overlap).
   const taken = new SpanIndex(out);
   re.lastIndex = 0;
@@ -201,7 +208,12 @@ export function scanGeneric(text: string, options: GenericSecretOptions = {}): F
   collect(GENERIC_CALL, text, out, (value) => looksSecret(value, true) && label);
   collect(FALLBACK, text, out, (value) => looksSecret(value, true) && label);
   // The password is not the user name again, nor anonymous FTP's e-mail address.
-  collect(CREDENTIAL_CALL, text, out, (value, m) => m[0].split(value).length === 2 && !/^anonymous/i.test(value) && looksSecret(value, true) && "password");
+  collect(
+    CREDENTIAL_CALL,
+    text,
+    out,
+    (value, m) => m[0].split(value).length === 2 && !/^anonymous/i.test(value) && looksSecret(value, true) && "password",
+  );
   collect(BEARER, text, out, (value) => looksSecret(value, true) && "bearer token");
   collect(BASIC, text, out, (value) => {
     const decoded = Buffer.from(value, "base64").toString("latin1");
@@ -212,9 +224,24 @@ export function scanGeneric(text: string, options: GenericSecretOptions = {}): F
   });
   collect(CURL_USER, text, out, (value) => looksSecret(value, true) && "password");
   if (code) {
-    collect(DSN_PASSWORD, text, out, (value, m) => insideString(text, m.index) && DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) && looksSecret(value, true) && "password in a connection string");
+    collect(
+      DSN_PASSWORD,
+      text,
+      out,
+      (value, m) =>
+        insideString(text, m.index) &&
+        DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) &&
+        looksSecret(value, true) &&
+        "password in a connection string",
+    );
   } else {
-    collect(DSN_PASSWORD, text, out, (value, m) => DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) && looksSecret(value, true) && "password in a connection string");
+    collect(
+      DSN_PASSWORD,
+      text,
+      out,
+      (value, m) =>
+        DSN_CONTEXT.test(lineAround(text, m.index, m.index + m[0].length)) && looksSecret(value, true) && "password in a connection string",
+    );
     collect(YAML_PAIR, text, out, (value, _m, quoted) => looksSecret(value, quoted) && label);
     collect(DOCKER_ENV, text, out, (value, _m, quoted) => looksSecret(value, quoted) && label);
     collect(CLI_FLAG, text, out, (value) => looksSecret(value, false) && label);

@@ -57,7 +57,8 @@ export function shannonEntropy(s: string): number {
 
 const DOTTED_IDENTIFIER = /^[A-Za-z_$#][\w$#]*(?:\??\.[A-Za-z_$#][\w$#]*)+$/;
 /** File paths and URLs are configuration, not secrets. */
-const PATH_OR_URL = /^(?:[~.]?\/)[\w./-]*$|:\/\/|^[\w.-]+(?:\/[\w.-]+)+$|\.(?:pem|key|crt|cer|pub|p12|pfx|jks|json|txt|ya?ml|env|ini|conf)$/i;
+const PATH_OR_URL =
+  /^(?:[~.]?\/)[\w./-]*$|:\/\/|^[\w.-]+(?:\/[\w.-]+)+$|\.(?:pem|key|crt|cer|pub|p12|pfx|jks|json|txt|ya?ml|env|ini|conf)$/i;
 /** A value that repeats the secret word ("token123", "mypassword1") is an example. */
 export const NAMES_ITSELF = /passw(?:or)?d|secret|token|api_?key/i;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -40,7 +40,8 @@ const CODE_FILE =
  */
 const TEST_DATA =
   /(?:^|\/)(?:tests?|__tests__|specs?|e2e|cypress|playwright|fixtures?|__fixtures__|__mocks__|mocks?|testdata|test[_-]data|seeds?)\//i;
-const TEST_FILE = /\.(?:test|spec|e2e|cy)\.[^/]+$|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:Test|Tests|IT|Spec)\.(?:java|kt|scala|groovy)$|_spec\.rb$/;
+const TEST_FILE =
+  /\.(?:test|spec|e2e|cy)\.[^/]+$|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:Test|Tests|IT|Spec)\.(?:java|kt|scala|groovy)$|_spec\.rb$/;
 
 function isTestData(path: string): boolean {
   return TEST_DATA.test(path) || TEST_FILE.test(path);
@@ -141,7 +142,11 @@ function toFinding(path: string, line: number, lineText: string, s: LineSecrets,
     recommendation: RECOMMENDATION,
     // The redacted line: a fingerprint must not be a hash of a short password.
     // The same line twice in a file is two findings (fingerprints leave line numbers out).
-    fingerprint: fingerprint(SECRETS_RULE_ID, path, redactSecrets(redactKnownSecrets(lineText, s.values)) + (occurrence > 1 ? `\u0000#${occurrence}` : "")),
+    fingerprint: fingerprint(
+      SECRETS_RULE_ID,
+      path,
+      redactSecrets(redactKnownSecrets(lineText, s.values)) + (occurrence > 1 ? `\u0000#${occurrence}` : ""),
+    ),
   };
 }
 
@@ -150,7 +155,11 @@ function errorText(err: unknown): string {
 }
 
 /** The secrets on the file's added lines, by new-file line number (kinds and exact values). */
-async function scanFile(file: DiffFile, content: string | undefined, skipped: SkippedItem[]): Promise<{ added: Map<number, string>; byLine: Map<number, LineSecrets> }> {
+async function scanFile(
+  file: DiffFile,
+  content: string | undefined,
+  skipped: SkippedItem[],
+): Promise<{ added: Map<number, string>; byLine: Map<number, LineSecrets> }> {
   const added = file.binary ? new Map<number, string>() : addedLines(file);
   const byLine = new Map<number, LineSecrets>();
   if (added.size === 0) return { added, byLine };
@@ -230,6 +239,7 @@ export function hideFoundSecrets(analysis: Pick<AnalysisResult, "findings" | "pr
   if (found.length === 0) return;
   const hide = (text: string) => redactSecrets(redactKnownSecrets(text, found));
   for (const f of analysis.findings) Object.assign(f, { message: hide(f.message), recommendation: hide(f.recommendation) });
-  for (const p of analysis.predictions) Object.assign(p, { prediction: hide(p.prediction), impact: hide(p.impact), recommendation: hide(p.recommendation) });
+  for (const p of analysis.predictions)
+    Object.assign(p, { prediction: hide(p.prediction), impact: hide(p.impact), recommendation: hide(p.recommendation) });
   for (const s of analysis.skipped) s.reason = hide(s.reason);
 }

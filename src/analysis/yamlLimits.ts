@@ -9,7 +9,18 @@
  * not the whole expansion), and code that walks the Document itself bypasses it: here the
  * expanded size and depth are computed exactly, once per node (memoized), in linear time.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+} from "yaml";
 
 export interface YamlLimits {
   /** Largest text parsed, in UTF-8 bytes; checked before parsing. */
@@ -23,16 +34,31 @@ export interface YamlLimits {
 }
 
 /** The operator's own file: generous, it is trusted, but a mistake must not hang start-up. */
-export const OPERATOR_CONFIG_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({ maxBytes: 1_048_576, maxAliases: 100, maxNodes: 100_000, maxDepth: 64 });
+export const OPERATOR_CONFIG_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({
+  maxBytes: 1_048_576,
+  maxAliases: 100,
+  maxNodes: 100_000,
+  maxDepth: 64,
+});
 
 /** `.github/empathy.yml` (and the files it `_extends`): written by anyone who can push. */
-export const REPO_CONFIG_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({ maxBytes: 65_536, maxAliases: 50, maxNodes: 10_000, maxDepth: 32 });
+export const REPO_CONFIG_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({
+  maxBytes: 65_536,
+  maxAliases: 50,
+  maxNodes: 10_000,
+  maxDepth: 32,
+});
 
 /**
  * YAML from pull requests (OpenAPI documents, workflows). 1.5 MB is where parsing passes half a
  * second; a large real document has hundreds of thousands of values, and few aliases.
  */
-export const PREDICTOR_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({ maxBytes: 1_500_000, maxAliases: 1_000, maxNodes: 2_000_000, maxDepth: 200 });
+export const PREDICTOR_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({
+  maxBytes: 1_500_000,
+  maxAliases: 1_000,
+  maxNodes: 2_000_000,
+  maxDepth: 200,
+});
 
 export type YamlLimitKind = "bytes" | "aliases" | "nodes" | "depth" | "alias_cycle";
 
@@ -57,7 +83,11 @@ export type BoundedParseOptions = ParseOptions & DocumentOptions & SchemaOptions
 export function parseBoundedDocument(text: string, limits: Readonly<YamlLimits>, options: BoundedParseOptions = {}): Document.Parsed {
   // text.length <= bytes, so the cheap test settles most texts before counting bytes.
   if (text.length > limits.maxBytes || Buffer.byteLength(text, "utf8") > limits.maxBytes) {
-    throw new YamlLimitError("bytes", `is ${formatBytes(Buffer.byteLength(text, "utf8"))}, over the ${formatBytes(limits.maxBytes)} limit`, null);
+    throw new YamlLimitError(
+      "bytes",
+      `is ${formatBytes(Buffer.byteLength(text, "utf8"))}, over the ${formatBytes(limits.maxBytes)} limit`,
+      null,
+    );
   }
   const doc = parseDocument(text, options);
   if (doc.errors.length === 0) checkExpansion(doc, text, limits);
@@ -109,7 +139,8 @@ function checkExpansion(doc: Document.Parsed, text: string, limits: Readonly<Yam
       }
       const target = anchors.get(node.source);
       if (target === undefined) return { size: 1, height: 0 }; // unresolved: the parser reports it
-      if (open.has(target)) throw new YamlLimitError("alias_cycle", `alias *${node.source} refers to a collection that contains it`, line(node));
+      if (open.has(target))
+        throw new YamlLimitError("alias_cycle", `alias *${node.source} refers to a collection that contains it`, line(node));
       const m = done.get(target) ?? measure(target, depth);
       if (depth + m.height > limits.maxDepth) tooDeep(node);
       return m;
@@ -129,7 +160,11 @@ function checkExpansion(doc: Document.Parsed, text: string, limits: Readonly<Yam
           const m = measure(part, depth + 1);
           size += m.size;
           if (size > limits.maxNodes) {
-            throw new YamlLimitError("nodes", `expands to more than ${limits.maxNodes.toLocaleString("en-US")} values${aliasNote(aliases)}`, line(part));
+            throw new YamlLimitError(
+              "nodes",
+              `expands to more than ${limits.maxNodes.toLocaleString("en-US")} values${aliasNote(aliases)}`,
+              line(part),
+            );
           }
           if (m.height + 1 > height) height = m.height + 1;
         }

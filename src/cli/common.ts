@@ -36,7 +36,10 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
     if (unknown) {
       const names = Object.keys(options).map((o) => `--${o}`);
       const suggestion = didYouMean(unknown[1].replace(/^--?/, ""), Object.keys(options));
-      throw new UsageError(`unknown option ${unknown[1]}${suggestion ? ` (did you mean --${suggestion}?)` : `; options: ${names.join(", ")}`}`, usage);
+      throw new UsageError(
+        `unknown option ${unknown[1]}${suggestion ? ` (did you mean --${suggestion}?)` : `; options: ${names.join(", ")}`}`,
+        usage,
+      );
     }
     const missing = /^Option '(?:-\w, )?(--[^ ]+) <value>' argument missing/.exec(message);
     if (missing) throw new UsageError(`${missing[1]} needs a value`, usage);
@@ -71,20 +74,27 @@ export function parseTime(text: string, now: number, option: string, usage: stri
     const ms = Date.parse(t.replace(" ", "T"));
     if (Number.isFinite(ms)) return ms;
   }
-  throw new UsageError(`${option} "${text}" is not a time: give a date (2025-01-31), a date and time (2025-01-31T14:00Z) or a duration back from now (30m, 2h, 7d)`, usage);
+  throw new UsageError(
+    `${option} "${text}" is not a time: give a date (2025-01-31), a date and time (2025-01-31T14:00Z) or a duration back from now (30m, 2h, 7d)`,
+    usage,
+  );
 }
 
 /** A positive whole number from the command line. */
 export function parsePositiveInt(text: string, option: string, usage: string, max = 100_000): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${option} is a whole number from 1 to ${max.toLocaleString("en-US")}`, usage);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new UsageError(`${option} is a whole number from 1 to ${max.toLocaleString("en-US")}`, usage);
   return n;
 }
 
 /** `2025-01-31 14:00:05Z`: UTC to the second, for tables. */
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "-";
-  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** ISO 8601 for JSON output. */
@@ -96,7 +106,14 @@ export function isoTime(ms: number | null | undefined): string | null {
 export function ago(ms: number, now: number): string {
   const d = now - ms;
   const abs = Math.abs(d);
-  const text = abs < 60_000 ? `${Math.round(abs / 1000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 172_800_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
+  const text =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 172_800_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
   return d >= 0 ? `${text} ago` : `in ${text}`;
 }
 

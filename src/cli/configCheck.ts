@@ -30,7 +30,12 @@ export async function configCommand(argv: string[], io: CliIo, commandsHint: str
     return 0;
   }
   if (positionals[0] !== "check") {
-    throw new UsageError(positionals.length === 0 ? "config needs a subcommand: check" : `unknown config subcommand "${positionals[0]}": the only one is check; ${commandsHint}`, CONFIG_USAGE);
+    throw new UsageError(
+      positionals.length === 0
+        ? "config needs a subcommand: check"
+        : `unknown config subcommand "${positionals[0]}": the only one is check; ${commandsHint}`,
+      CONFIG_USAGE,
+    );
   }
   noExtraArguments(positionals, 2, CONFIG_USAGE, "config check takes one file");
   const file = positionals[1] ?? CONFIG_PATH;
@@ -41,14 +46,18 @@ export async function configCommand(argv: string[], io: CliIo, commandsHint: str
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       throw new InputError(
-        positionals[1] === undefined ? `no ${CONFIG_PATH} in ${io.cwd} (give the file: empathy config check path/to/empathy.yml)` : `${file}: no such file`,
+        positionals[1] === undefined
+          ? `no ${CONFIG_PATH} in ${io.cwd} (give the file: empathy config check path/to/empathy.yml)`
+          : `${file}: no such file`,
       );
     }
     throw new InputError(`${file}: ${code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? "error"})`}`);
   }
   const checked = checkRepoConfigText(text, file);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ file, valid: checked.problems.length === 0, problems: checked.problems, notes: checked.notes, config: checked.config }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ file, valid: checked.problems.length === 0, problems: checked.problems, notes: checked.notes, config: checked.config }, null, 2)}\n`,
+    );
     return checked.problems.length === 0 ? 0 : 1;
   }
   for (const note of checked.notes) io.stdout(`${file}: note: ${note}\n`);
@@ -62,6 +71,8 @@ export async function configCommand(argv: string[], io: CliIo, commandsHint: str
   const effect = wholeFile
     ? "the app would review with the defaults for every key"
     : `the app would review with the default value for ${n === 1 ? "this key" : "each of these keys"}`;
-  io.stdout(`\n${n} problem${n === 1 ? "" : "s"}: ${effect}, and list ${n === 1 ? "it" : "them"} under "Configuration problems" in its summary.\n`);
+  io.stdout(
+    `\n${n} problem${n === 1 ? "" : "s"}: ${effect}, and list ${n === 1 ? "it" : "them"} under "Configuration problems" in its summary.\n`,
+  );
   return 1;
 }

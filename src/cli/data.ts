@@ -49,19 +49,28 @@ export async function dataCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals[0] !== "delete") {
-    throw new UsageError(positionals.length === 0 ? "data needs a subcommand: delete" : `unknown data subcommand "${positionals[0]}": the only one is delete`, DATA_USAGE);
+    throw new UsageError(
+      positionals.length === 0 ? "data needs a subcommand: delete" : `unknown data subcommand "${positionals[0]}": the only one is delete`,
+      DATA_USAGE,
+    );
   }
   noExtraArguments(positionals, 1, DATA_USAGE, "data delete takes --repo OWNER/NAME or --user LOGIN");
-  if ((values.repo === undefined) === (values.user === undefined)) throw new UsageError("give one of --repo OWNER/NAME or --user LOGIN", DATA_USAGE);
-  if (values.repo !== undefined && !REPO.test(values.repo.trim())) throw new UsageError(`--repo "${values.repo}" is not a repository: OWNER/NAME, e.g. octo-org/shop`, DATA_USAGE);
-  if (values.user !== undefined && !LOGIN.test(values.user.trim())) throw new UsageError(`--user "${values.user}" is not a GitHub login`, DATA_USAGE);
+  if ((values.repo === undefined) === (values.user === undefined))
+    throw new UsageError("give one of --repo OWNER/NAME or --user LOGIN", DATA_USAGE);
+  if (values.repo !== undefined && !REPO.test(values.repo.trim()))
+    throw new UsageError(`--repo "${values.repo}" is not a repository: OWNER/NAME, e.g. octo-org/shop`, DATA_USAGE);
+  if (values.user !== undefined && !LOGIN.test(values.user.trim()))
+    throw new UsageError(`--user "${values.user}" is not a GitHub login`, DATA_USAGE);
   const dryRun = values.yes !== true;
   const subject = values.repo !== undefined ? `repository ${values.repo.trim()}` : `user ${values.user!.trim().replace(/^@/, "")}`;
 
   const { store, shown } = await openOperatorStore(io, values.database);
   let counts: DeletionCount[];
   try {
-    counts = values.repo !== undefined ? await store.deleteRepositoryData(values.repo.trim(), { dryRun }) : await store.deleteUserData(values.user!.trim(), { dryRun });
+    counts =
+      values.repo !== undefined
+        ? await store.deleteRepositoryData(values.repo.trim(), { dryRun })
+        : await store.deleteUserData(values.user!.trim(), { dryRun });
   } finally {
     await store.close();
   }
@@ -78,13 +87,24 @@ export async function dataCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const verb = (c: DeletionCount) => (dryRun ? (c.action === "deleted" ? "to delete" : "to anonymise") : c.action);
   io.stdout(`${dryRun ? "Would change" : "Changed"} in ${shown}, for ${subject}:\n\n`);
-  io.stdout(`${table(["WHAT", "TABLE", "ROWS", ""], found.map((c) => [c.what, c.table, String(c.count), verb(c)]))}\n\n`);
-  const total = [`${deleted} row${deleted === 1 ? "" : "s"} ${dryRun ? "to delete" : "deleted"}`, anonymised > 0 ? `${anonymised} ${dryRun ? "to anonymise" : "anonymised"}` : ""].filter(Boolean).join(", ");
+  io.stdout(
+    `${table(
+      ["WHAT", "TABLE", "ROWS", ""],
+      found.map((c) => [c.what, c.table, String(c.count), verb(c)]),
+    )}\n\n`,
+  );
+  const total = [
+    `${deleted} row${deleted === 1 ? "" : "s"} ${dryRun ? "to delete" : "deleted"}`,
+    anonymised > 0 ? `${anonymised} ${dryRun ? "to anonymise" : "anonymised"}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
   if (dryRun) {
     io.stdout(`${total}. Nothing was changed: run again with --yes to delete.\n`);
   } else {
     io.stdout(`${total}.\n`);
-    if (values.repo !== undefined) io.stdout("If the app is still installed on the repository, its next event stores new data: uninstall it there.\n");
+    if (values.repo !== undefined)
+      io.stdout("If the app is still installed on the repository, its next event stores new data: uninstall it there.\n");
   }
   return 0;
 }

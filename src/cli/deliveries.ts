@@ -67,13 +67,16 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
   const [sub, ...rest] = positionals;
   if (sub !== "list" && sub !== "show" && sub !== "replay") {
     throw new UsageError(
-      sub === undefined ? "deliveries needs a subcommand: list, show or replay" : `unknown deliveries subcommand "${sub}"${suggest(sub, ["list", "show", "replay"])}: list, show or replay`,
+      sub === undefined
+        ? "deliveries needs a subcommand: list, show or replay"
+        : `unknown deliveries subcommand "${sub}"${suggest(sub, ["list", "show", "replay"])}: list, show or replay`,
       DELIVERIES_USAGE,
     );
   }
   const only = (allowed: string[]) => {
     for (const name of ["status", "webhook", "since", "limit", "all"] as const) {
-      if (values[name] !== undefined && !allowed.includes(name)) throw new UsageError(`--${name} does not go with deliveries ${sub}`, DELIVERIES_USAGE);
+      if (values[name] !== undefined && !allowed.includes(name))
+        throw new UsageError(`--${name} does not go with deliveries ${sub}`, DELIVERIES_USAGE);
     }
   };
 
@@ -135,7 +138,9 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
       const attempts = (await store.listWebhookAttempts({ deliveryId: d.id, limit: 1000 })).reverse();
       const state = await store.getWebhookRegistrationState(d.registrationId);
       if (values.json) {
-        io.stdout(`${JSON.stringify({ ...deliveryJson(d, true), webhook_disabled: state?.disabledAt ? { at: isoTime(state.disabledAt), reason: state.disabledReason } : null, attempts: attempts.map(attemptJson) }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ ...deliveryJson(d, true), webhook_disabled: state?.disabledAt ? { at: isoTime(state.disabledAt), reason: state.disabledReason } : null, attempts: attempts.map(attemptJson) }, null, 2)}\n`,
+        );
         return 0;
       }
       const lines = [
@@ -145,7 +150,9 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
         `  attempts:     ${d.totalAttempts} in all, ${d.attempts} in this round`,
         `  created:      ${formatTime(d.createdAt)} (${ago(d.createdAt, now)})`,
         `  updated:      ${formatTime(d.updatedAt)} (${ago(d.updatedAt, now)})`,
-        d.status === "pending" ? `  next attempt: ${formatTime(d.nextAttemptAt)} (${ago(d.nextAttemptAt, now)})` : `  finished:     ${formatTime(d.finishedAt)}`,
+        d.status === "pending"
+          ? `  next attempt: ${formatTime(d.nextAttemptAt)} (${ago(d.nextAttemptAt, now)})`
+          : `  finished:     ${formatTime(d.finishedAt)}`,
         `  last result:  ${lastResult(d) || "-"}`,
         "",
         "Attempts:",
@@ -169,7 +176,8 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
 
   // replay
   only(["since", "all", "webhook"]);
-  if (values.webhook !== undefined && rest.length > 0) throw new UsageError("--webhook goes with --since or --all, not with ids", DELIVERIES_USAGE);
+  if (values.webhook !== undefined && rest.length > 0)
+    throw new UsageError("--webhook goes with --since or --all, not with ids", DELIVERIES_USAGE);
   const modes = [rest.length > 0, values.since !== undefined, values.all === true].filter(Boolean).length;
   if (modes !== 1) throw new UsageError("deliveries replay takes delivery ids, or --since TIME, or --all (one of them)", DELIVERIES_USAGE);
   const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", DELIVERIES_USAGE);
@@ -177,9 +185,15 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
   try {
     const before = new Map<string, WebhookDeliveryRecord | undefined>();
     for (const id of rest) before.set(id, await store.getWebhookDelivery(id));
-    const { replayed, disabled } = await store.replayDeadWebhookDeliveries(rest.length > 0 ? { ids: rest } : { since, registrationId: values.webhook }, Date.now());
+    const { replayed, disabled } = await store.replayDeadWebhookDeliveries(
+      rest.length > 0 ? { ids: rest } : { since, registrationId: values.webhook },
+      Date.now(),
+    );
     const refused = [
-      ...disabled.map((d) => ({ id: d.id, reason: `its webhook ${d.registrationId} is disabled (${redact(d.reason ?? "disabled")}): fix the endpoint and restart the app to enable it` })),
+      ...disabled.map((d) => ({
+        id: d.id,
+        reason: `its webhook ${d.registrationId} is disabled (${redact(d.reason ?? "disabled")}): fix the endpoint and restart the app to enable it`,
+      })),
       ...rest
         .filter((id) => !replayed.includes(id) && !disabled.some((d) => d.id === id))
         .map((id) => {
@@ -191,7 +205,10 @@ export async function deliveriesCommand(argv: string[], io: CliIo, now = Date.no
       io.stdout(`${JSON.stringify({ replayed, refused }, null, 2)}\n`);
       return refused.length > 0 && rest.length > 0 ? 1 : 0;
     }
-    for (const id of replayed) io.stdout(`Replaying ${id}${before.get(id) ? ` (${before.get(id)!.eventType})` : ""}: back to pending with a fresh set of retries.\n`);
+    for (const id of replayed)
+      io.stdout(
+        `Replaying ${id}${before.get(id) ? ` (${before.get(id)!.eventType})` : ""}: back to pending with a fresh set of retries.\n`,
+      );
     for (const r of refused) io.stderr(`empathy: ${r.id} not replayed: ${r.reason}\n`);
     if (replayed.length === 0 && refused.length === 0) {
       io.stdout(values.all ? "No dead letter to replay.\n" : `No dead letter since ${formatTime(since)}.\n`);
@@ -228,7 +245,9 @@ function prettyJson(text: string): string {
 }
 
 function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}\n… (${(text.length - max).toLocaleString("en-US")} more characters: --json shows all)` : text;
+  return text.length > max
+    ? `${text.slice(0, max)}\n… (${(text.length - max).toLocaleString("en-US")} more characters: --json shows all)`
+    : text;
 }
 
 function indent(text: string): string[] {

@@ -26,7 +26,10 @@ function git(args: string[], cwd: string): GitResult {
  * never the pages of usage it prints for some mistakes.
  */
 export function briefGitError(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const errors = lines.filter((l) => /^(fatal|error):/i.test(l));
   const chosen = (errors.length > 0 ? errors : lines).slice(0, 3).map((l) => (l.length > 300 ? `${l.slice(0, 299)}…` : l));
   return chosen.length > 0 ? chosen.join("\n") : "git failed without saying why";
@@ -41,7 +44,8 @@ function insideRepository(cwd: string): boolean {
 export function gitDiff(range: string, cwd: string): string {
   const r = git(["diff", "--no-color", "--no-ext-diff", range, "--"], cwd);
   if (r.status === 0) return r.stdout;
-  if (!insideRepository(cwd)) throw new InputError(`--git: ${cwd} is not in a git repository (run empathy there, give --root DIR, or use --diff FILE)`);
+  if (!insideRepository(cwd))
+    throw new InputError(`--git: ${cwd} is not in a git repository (run empathy there, give --root DIR, or use --diff FILE)`);
   throw new InputError(`git diff ${range} failed:\n${briefGitError(r.stderr)}`);
 }
 

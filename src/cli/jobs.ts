@@ -62,7 +62,12 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
   }
   const [sub, ...rest] = positionals;
   if (sub !== "list" && sub !== "show" && sub !== "replay") {
-    throw new UsageError(sub === undefined ? "jobs needs a subcommand: list, show or replay" : `unknown jobs subcommand "${sub}"${suggest(sub, ["list", "show", "replay"])}: list, show or replay`, JOBS_USAGE);
+    throw new UsageError(
+      sub === undefined
+        ? "jobs needs a subcommand: list, show or replay"
+        : `unknown jobs subcommand "${sub}"${suggest(sub, ["list", "show", "replay"])}: list, show or replay`,
+      JOBS_USAGE,
+    );
   }
   const only = (allowed: string[]) => {
     for (const name of ["status", "type", "since", "limit", "all"] as const) {
@@ -72,7 +77,8 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
   if (sub === "list") {
     only(["status", "type", "since", "limit"]);
     noExtraArguments(positionals, 1, JOBS_USAGE, "jobs list takes options only");
-    if (values.status !== undefined && !STATUSES.includes(values.status as JobStatus)) throw new UsageError(`--status is one of ${STATUSES.join(", ")}`, JOBS_USAGE);
+    if (values.status !== undefined && !STATUSES.includes(values.status as JobStatus))
+      throw new UsageError(`--status is one of ${STATUSES.join(", ")}`, JOBS_USAGE);
     const since = values.since === undefined ? undefined : parseTime(values.since, now, "--since", JOBS_USAGE);
     const limit = values.limit === undefined ? 20 : parsePositiveInt(values.limit, "--limit", JOBS_USAGE);
     const { store, shown } = await openOperatorStore(io, values.database);
@@ -163,7 +169,8 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
       io.stdout(`${JSON.stringify({ replayed, refused }, null, 2)}\n`);
       return refused.length > 0 ? 1 : 0;
     }
-    for (const job of requeued) if (job) io.stdout(`Requeued job ${job.id} (${job.type}${subjectSuffix(job.payload)}) with a fresh set of attempts.\n`);
+    for (const job of requeued)
+      if (job) io.stdout(`Requeued job ${job.id} (${job.type}${subjectSuffix(job.payload)}) with a fresh set of attempts.\n`);
     for (const r of refused) io.stderr(`empathy: job ${r.id} not replayed: ${r.reason}\n`);
     if (replayed.length === 0 && refused.length === 0) {
       io.stdout(values.all ? "No dead-lettered job to replay.\n" : `No job was dead-lettered since ${formatTime(since)}.\n`);
@@ -177,7 +184,8 @@ export async function jobsCommand(argv: string[], io: CliIo, now = Date.now()): 
 }
 
 function jobId(text: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) throw new UsageError(`"${text}" is not a job id (a number, as jobs list shows)`, JOBS_USAGE);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1)
+    throw new UsageError(`"${text}" is not a job id (a number, as jobs list shows)`, JOBS_USAGE);
   return Number(text);
 }
 

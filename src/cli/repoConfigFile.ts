@@ -23,7 +23,11 @@ export interface CheckedConfig {
 export function checkRepoConfigText(text: string, file: string): CheckedConfig {
   const parsed = parseRepoConfigText(text, file);
   if (parsed.raw === null) {
-    return { config: resolveRepoConfig(null, file).config, problems: parsed.problems.map((p) => ({ ...p, line: yamlErrorLine(p.message) })), notes: [] };
+    return {
+      config: resolveRepoConfig(null, file).config,
+      problems: parsed.problems.map((p) => ({ ...p, line: yamlErrorLine(p.message) })),
+      notes: [],
+    };
   }
   const notes: string[] = [];
   if (parsed.raw._extends !== undefined) {

@@ -80,7 +80,8 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
   let targetLevelFlag: number | undefined;
   if (values["target-level"] !== undefined) {
     targetLevelFlag = Number(values["target-level"]);
-    if (!/^\d$/.test(values["target-level"].trim()) || targetLevelFlag < 1 || targetLevelFlag > 5) throw new UsageError("--target-level is 1 to 5", REVIEW_USAGE);
+    if (!/^\d$/.test(values["target-level"].trim()) || targetLevelFlag < 1 || targetLevelFlag > 5)
+      throw new UsageError("--target-level is 1 to 5", REVIEW_USAGE);
   }
   if (values.config !== undefined && values["no-config"]) throw new UsageError("give --config FILE or --no-config, not both", REVIEW_USAGE);
   if (values.git !== undefined && (values.git.trim() === "" || values.git.startsWith("-"))) {
@@ -110,9 +111,6 @@ function severityOption(value: string | undefined, option: string): Severity | u
   if (!SEVERITIES.includes(value as Severity)) throw new UsageError(`${option} is one of ${SEVERITIES.join(", ")}`, REVIEW_USAGE);
   return value as Severity;
 }
-
-
-
 
 function folder(path: string, what: string): string {
   let stats;

@@ -70,7 +70,8 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
   for (const p of loaded.problems) io.stderr(`empathy: config problem: ${formatProblem(p)}\n`);
   if (loaded.problems.length > 0) io.stderr("empathy: the review uses the default value for each key above, as the app does\n");
   const config = loaded.config;
-  if (config && !config.review.enabled) io.stderr(`empathy: ${loaded.source} has review.enabled: false: the app does not review pull requests here; reviewing anyway\n`);
+  if (config && !config.review.enabled)
+    io.stderr(`empathy: ${loaded.source} has review.enabled: false: the app does not review pull requests here; reviewing anyway\n`);
 
   const ignore = [...(config?.ignore ?? []), ...(values.ignore ?? [])];
   const minSeverity = minSeverityFlag ?? config?.review.min_severity;
@@ -121,10 +122,24 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
       level: result.level,
       confidence: result.confidence,
       findings: result.findings.map(({ rule, category, path, line, severity, confidence, message, recommendation }) => ({
-        rule, category, path, line, severity, confidence, message, recommendation,
+        rule,
+        category,
+        path,
+        line,
+        severity,
+        confidence,
+        message,
+        recommendation,
       })),
       predictions: result.predictions.map(({ id, prediction, confidence, severity, tags, recommendation, path, line }) => ({
-        id, prediction, confidence, severity, tags, recommendation, path, line,
+        id,
+        prediction,
+        confidence,
+        severity,
+        tags,
+        recommendation,
+        path,
+        line,
       })),
       clarifications: result.clarifications,
       skipped: analysis.skipped,
@@ -154,12 +169,21 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
 }
 
 /** Why the exit code is 1: every finding and prediction at or over the threshold, saying which the report leaves out and why. */
-function gateMessage(failOn: Severity, failing: (Finding | Prediction)[], shown: Set<string>, report: { level: number; targetLevel: number; minSeverity?: Severity }): string {
+function gateMessage(
+  failOn: Severity,
+  failing: (Finding | Prediction)[],
+  shown: Set<string>,
+  report: { level: number; targetLevel: number; minSeverity?: Severity },
+): string {
   const isFinding = (i: Finding | Prediction): i is Finding => "rule" in i;
   const findings = failing.filter(isFinding).length;
   const predictions = failing.length - findings;
-  const counted = [findings ? `${findings} finding(s)` : "", predictions ? `${predictions} prediction(s)` : ""].filter(Boolean).join(" and ");
-  const sorted = [...failing].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line);
+  const counted = [findings ? `${findings} finding(s)` : "", predictions ? `${predictions} prediction(s)` : ""]
+    .filter(Boolean)
+    .join(" and ");
+  const sorted = [...failing].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line,
+  );
   const lines = sorted.slice(0, 20).map((i) => {
     const why = shown.has(i.fingerprint)
       ? ""
@@ -228,7 +252,9 @@ function readTextFile(path: string, what: string): string {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`${what}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? "error"})`}`);
+    throw new InputError(
+      `${what}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? "error"})`}`,
+    );
   }
 }
 

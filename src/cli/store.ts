@@ -34,7 +34,8 @@ export function databaseUrl(io: CliIo, explicit: string | undefined, option = "-
   if (explicit !== undefined) return { url: explicit, from: option };
   try {
     const dotenv = parseEnv(readFileSync(resolve(io.cwd, ".env"), "utf8"));
-    if (dotenv.DATABASE_URL !== undefined && dotenv.DATABASE_URL.trim() !== "") return { url: dotenv.DATABASE_URL, from: "DATABASE_URL in .env" };
+    if (dotenv.DATABASE_URL !== undefined && dotenv.DATABASE_URL.trim() !== "")
+      return { url: dotenv.DATABASE_URL, from: "DATABASE_URL in .env" };
   } catch {
     // no .env (or unreadable): the environment decides, as for the app
   }
@@ -61,7 +62,12 @@ export async function openOperatorStore(io: CliIo, explicit: string | undefined)
  * The SQLite file a store URL names (a path, sqlite:PATH), resolved from the current folder: it
  * must exist and be a file. `shown`: relative to the current folder when inside it.
  */
-export function existingSqliteFile(io: CliIo, url: string | undefined, from: string, option = "--database"): { full: string; shown: string } {
+export function existingSqliteFile(
+  io: CliIo,
+  url: string | undefined,
+  from: string,
+  option = "--database",
+): { full: string; shown: string } {
   let path: string;
   try {
     path = sqlitePathFromUrl(url);

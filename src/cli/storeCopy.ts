@@ -46,16 +46,23 @@ export async function storeCommand(argv: string[], io: CliIo, now = Date.now()):
     return 0;
   }
   if (positionals[0] !== "copy") {
-    throw new UsageError(positionals.length === 0 ? "store needs a subcommand: copy" : `unknown store subcommand "${positionals[0]}": the only one is copy`, STORE_USAGE);
+    throw new UsageError(
+      positionals.length === 0 ? "store needs a subcommand: copy" : `unknown store subcommand "${positionals[0]}": the only one is copy`,
+      STORE_USAGE,
+    );
   }
   noExtraArguments(positionals, 1, STORE_USAGE, "store copy takes --to URL and --from PATH");
-  if (values.to === undefined || values.to.trim() === "") throw new UsageError("store copy needs --to postgres://USER:PASSWORD@HOST:5432/DATABASE", STORE_USAGE);
+  if (values.to === undefined || values.to.trim() === "")
+    throw new UsageError("store copy needs --to postgres://USER:PASSWORD@HOST:5432/DATABASE", STORE_USAGE);
   const to = values.to.trim();
-  if (!isPostgresUrl(to)) throw new UsageError(`--to is a PostgreSQL URL (postgres://… or postgresql://…), not "${to.slice(0, 40)}"`, STORE_USAGE);
+  if (!isPostgresUrl(to))
+    throw new UsageError(`--to is a PostgreSQL URL (postgres://… or postgresql://…), not "${to.slice(0, 40)}"`, STORE_USAGE);
 
   const { url, from } = databaseUrl(io, values.from, "--from");
   if (isPostgresUrl(url)) {
-    throw new InputError(`the source (${from}) is a PostgreSQL database: store copy copies the app's SQLite store into PostgreSQL; give --from PATH`);
+    throw new InputError(
+      `the source (${from}) is a PostgreSQL database: store copy copies the app's SQLite store into PostgreSQL; give --from PATH`,
+    );
   }
   const { full, shown } = existingSqliteFile(io, url, from, "--from");
 
@@ -96,16 +103,26 @@ export async function storeCommand(argv: string[], io: CliIo, now = Date.now()):
       )}\n`,
     );
   } else {
-    if (schemaFound < schema) io.stdout(`${shown} was written by an older version: migrated it first (schema ${schemaFound} to ${schema}).\n`);
+    if (schemaFound < schema)
+      io.stdout(`${shown} was written by an older version: migrated it first (schema ${schemaFound} to ${schema}).\n`);
     io.stdout(`Copied ${shown} to ${targetShown}, in one transaction:\n\n`);
-    io.stdout(`${table(["TABLE", "ROWS"], report.tables.map((t) => [t.table, String(t.rows)]))}\n\n`);
-    io.stdout(`${report.rows.toLocaleString("en-US")} row${report.rows === 1 ? "" : "s"} in ${report.tables.length} tables (${seconds.toFixed(1)} s).\n`);
+    io.stdout(
+      `${table(
+        ["TABLE", "ROWS"],
+        report.tables.map((t) => [t.table, String(t.rows)]),
+      )}\n\n`,
+    );
+    io.stdout(
+      `${report.rows.toLocaleString("en-US")} row${report.rows === 1 ? "" : "s"} in ${report.tables.length} tables (${seconds.toFixed(1)} s).\n`,
+    );
     if (report.requeuedJobs + report.releasedDeliveries > 0) {
       io.stdout(
         `${count(report.requeuedJobs, "job")} still marked running put back in the queue, ${count(report.releasedDeliveries, "webhook delivery", "webhook deliveries")} in flight back to pending: the app takes them when it starts.\n`,
       );
     }
-    io.stdout(`Next: set DATABASE_URL to this database (with its password) for every instance, and start the app. ${shown} keeps its data: keep it as a backup.\n`);
+    io.stdout(
+      `Next: set DATABASE_URL to this database (with its password) for every instance, and start the app. ${shown} keeps its data: keep it as a backup.\n`,
+    );
   }
   if (live.jobs + live.deliveries > 0) {
     io.stderr(

@@ -5,7 +5,10 @@
  * undefined when none is close: at most 2 edits, or a third of the candidate's length.
  */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  const normalized = word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toLowerCase();
+  const normalized = word
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/-/g, "_")
+    .toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

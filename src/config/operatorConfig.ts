@@ -140,13 +140,22 @@ export const EMPTY_OPERATOR_CONFIG: OperatorConfig = Object.freeze({
 /** `path`: settings.operatorConfigPath (EMPATHY_CONFIG); `env`: the variables `${VAR}` may name. */
 export function loadOperatorConfig(path: string | undefined, env: NodeJS.ProcessEnv): OperatorConfig {
   const file = path ?? (existsSync(OPERATOR_CONFIG_FILE) ? OPERATOR_CONFIG_FILE : undefined);
-  if (file === undefined) return { ...EMPTY_OPERATOR_CONFIG, network: { allowPrivate: [] }, webhooks: [], integrations: {}, slack: DEFAULT_SLACK_ACCESS, warnings: [] };
+  if (file === undefined)
+    return {
+      ...EMPTY_OPERATOR_CONFIG,
+      network: { allowPrivate: [] },
+      webhooks: [],
+      integrations: {},
+      slack: DEFAULT_SLACK_ACCESS,
+      warnings: [],
+    };
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${code ?? "error"})`;
+    const message =
+      code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${code ?? "error"})`;
     throw new OperatorConfigError(file, [{ line: null, key: "", message }]);
   }
   return parseOperatorConfig(text, { file, env });
@@ -187,14 +196,19 @@ export function parseOperatorConfig(text: string, options: ParseOptions): Operat
     }
     const allowPrivate: string[] = [];
     const rawNetwork = (input as Record<string, unknown>).network;
-    const rawAllow = rawNetwork !== null && typeof rawNetwork === "object" ? (rawNetwork as Record<string, unknown>).allow_private : undefined;
+    const rawAllow =
+      rawNetwork !== null && typeof rawNetwork === "object" ? (rawNetwork as Record<string, unknown>).allow_private : undefined;
     if (Array.isArray(rawAllow)) {
       rawAllow.forEach((cidr, i) => {
         if (typeof cidr !== "string") return;
         const normalized = normalizeCidr(cidr);
         const segments = ["network", "allow_private", i];
         if (normalized === null) {
-          issues.push({ line: reader.lineOf(segments), key: formatPath("", segments), message: `"${cidr}" is not a CIDR (e.g. 10.0.0.0/8, fd00::/8) or an IP address` });
+          issues.push({
+            line: reader.lineOf(segments),
+            key: formatPath("", segments),
+            message: `"${cidr}" is not a CIDR (e.g. 10.0.0.0/8, fd00::/8) or an IP address`,
+          });
         } else allowPrivate.push(normalized);
       });
     }
@@ -205,7 +219,8 @@ export function parseOperatorConfig(text: string, options: ParseOptions): Operat
       warnings.push({
         line: reader.lineOf(segments),
         key: formatPath("", segments),
-        message: "is no longer used: the priority follows the severity and confidence (see the README's mapping table); map severities to priorities with priorities:",
+        message:
+          "is no longer used: the priority follows the severity and confidence (see the README's mapping table); map severities to priorities with priorities:",
       });
     }
     if (issues.length === 0 && parsed.success) {
@@ -242,23 +257,34 @@ export function parseOperatorConfig(text: string, options: ParseOptions): Operat
 const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
 
 const webhookSchema = z
-  .object({
-    event_type: z
-      .string({ error: 'must be an event type name or "*"' })
-      .regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE),
-    url: z.string({ error: "must be a URL" }),
-    headers: z.preprocess(nullToUndefined, z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "header values must be strings" }), { error: "must be a mapping of header names to values" }).optional()),
-    payload_template: z.unknown().optional(),
-    condition: z.string({ error: "must be a CEL expression in a string" }).optional(),
-    secret: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
-    // verify_ssl, timeout_seconds, retry_count, batch_size, batch_timeout_seconds: one definition (src/delivery/options.ts).
-    ...webhookConfigKeys,
-  }, { error: "each webhook must be a mapping (event_type:, url:, ...)" })
+  .object(
+    {
+      event_type: z.string({ error: 'must be an event type name or "*"' }).regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE),
+      url: z.string({ error: "must be a URL" }),
+      headers: z.preprocess(
+        nullToUndefined,
+        z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "header values must be strings" }), {
+            error: "must be a mapping of header names to values",
+          })
+          .optional(),
+      ),
+      payload_template: z.unknown().optional(),
+      condition: z.string({ error: "must be a CEL expression in a string" }).optional(),
+      secret: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+      // verify_ssl, timeout_seconds, retry_count, batch_size, batch_timeout_seconds: one definition (src/delivery/options.ts).
+      ...webhookConfigKeys,
+    },
+    { error: "each webhook must be a mapping (event_type:, url:, ...)" },
+  )
   .strict();
 
 const networkSchema = z
   .object({
-    allow_private: z.preprocess(nullToUndefined, z.array(z.string({ error: "must be a CIDR string" }), { error: "must be a list of CIDRs" }).optional()),
+    allow_private: z.preprocess(
+      nullToUndefined,
+      z.array(z.string({ error: "must be a CIDR string" }), { error: "must be a list of CIDRs" }).optional(),
+    ),
   })
   .strict();
 
@@ -337,7 +363,16 @@ function camelWebhook(w: WebhookInput): Omit<WebhookRegistrationConfig, "conditi
 // Checks beyond the schema: URL, headers, template, condition, secret
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED_HEADERS = new Set([EMPATHY_SIGNATURE_HEADER.toLowerCase(), "webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "host", "transfer-encoding", "connection"]);
+const RESERVED_HEADERS = new Set([
+  EMPATHY_SIGNATURE_HEADER.toLowerCase(),
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "content-length",
+  "host",
+  "transfer-encoding",
+  "connection",
+]);
 const CATALOG = new Set<string>(EVENT_TYPES);
 
 function checkWebhook(
@@ -382,8 +417,10 @@ function checkWebhook(
   if (h.headers !== null && typeof h.headers === "object" && !Array.isArray(h.headers)) {
     for (const [name, value] of Object.entries(h.headers as Record<string, unknown>)) {
       if (!HEADER_NAME.test(name)) issues.push({ ...at("headers", name), message: "is not a valid HTTP header name" });
-      else if (RESERVED_HEADERS.has(name.toLowerCase())) issues.push({ ...at("headers", name), message: "is set by the bot itself and cannot be configured" });
-      if (typeof value === "string" && /[\r\n\0]/.test(value)) issues.push({ ...at("headers", name), message: "header values must not contain line breaks" });
+      else if (RESERVED_HEADERS.has(name.toLowerCase()))
+        issues.push({ ...at("headers", name), message: "is set by the bot itself and cannot be configured" });
+      if (typeof value === "string" && /[\r\n\0]/.test(value))
+        issues.push({ ...at("headers", name), message: "header values must not contain line breaks" });
     }
   }
 

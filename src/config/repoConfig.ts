@@ -14,13 +14,28 @@ export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 
 export const repoConfigSchema = z
   .object({
-    target_level: z.number().int().min(1).max(5).default(5).describe("Highest empathy level the bot may act at (1 reactive … 5 transformative)."),
+    target_level: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(5)
+      .describe("Highest empathy level the bot may act at (1 reactive … 5 transformative)."),
     review: z
       .object({
         enabled: z.boolean().default(true).describe("Review pull requests at all."),
         drafts: z.boolean().default(false).describe("Review draft pull requests; when false, drafts wait until ready for review."),
-        max_inline_comments: z.number().int().min(0).max(100).default(20).describe("Most inline comments in one review; the rest go in the summary."),
-        min_severity: z.enum(SEVERITIES).default("medium").describe("Findings below this severity are not commented on or counted in the summary."),
+        max_inline_comments: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(20)
+          .describe("Most inline comments in one review; the rest go in the summary."),
+        min_severity: z
+          .enum(SEVERITIES)
+          .default("medium")
+          .describe("Findings below this severity are not commented on or counted in the summary."),
         labels: z.boolean().default(true).describe("Add `empathy: …` labels to reviewed pull requests."),
       })
       .strict()
@@ -37,17 +52,57 @@ export const repoConfigSchema = z
       .array(z.string().min(1))
       .max(200)
       .default([])
-      .describe("Globs of files never reviewed (e.g. `docs/**`, `**/*.snap`). Generated, vendored and minified files and lock files are skipped anyway."),
+      .describe(
+        "Globs of files never reviewed (e.g. `docs/**`, `**/*.snap`). Generated, vendored and minified files and lock files are skipped anyway.",
+      ),
     analysis: z
       .object({
-        large_change_lines: z.number().int().min(1).default(1000).describe("Changed lines above which a pull request is predicted hard to review."),
-        max_files: z.number().int().min(0).max(3000).default(300).describe("Most changed files whose whole content is fetched, so rules see their context."),
+        large_change_lines: z
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe("Changed lines above which a pull request is predicted hard to review."),
+        max_files: z
+          .number()
+          .int()
+          .min(0)
+          .max(3000)
+          .default(300)
+          .describe("Most changed files whose whole content is fetched, so rules see their context."),
         // The limits below can only lower the operator's (EMPATHY_MAX_FILE_BYTES etc.): no default here.
-        max_file_bytes: z.number().int().min(0).optional().describe("Largest file analysed, in bytes; a larger whole file is analysed from its diff alone. At most the operator's limit (1,000,000 by default)."),
-        max_line_length: z.number().int().min(1).optional().describe("Files with a longer line (minified or generated) are not analysed. At most the operator's limit (10,000 by default)."),
-        max_nesting_depth: z.number().int().min(1).optional().describe("Files nested deeper (brackets or indentation) are not analysed. At most the operator's limit (200 by default)."),
-        file_time_budget_seconds: z.number().min(0.1).optional().describe("Analysis time for one file before it is stopped and listed as not analysed. At most the operator's limit (5 by default)."),
-        review_time_budget_seconds: z.number().min(1).optional().describe("Analysis time for the whole pull request. At most the operator's limit (60 by default)."),
+        max_file_bytes: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe(
+            "Largest file analysed, in bytes; a larger whole file is analysed from its diff alone. At most the operator's limit (1,000,000 by default).",
+          ),
+        max_line_length: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("Files with a longer line (minified or generated) are not analysed. At most the operator's limit (10,000 by default)."),
+        max_nesting_depth: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("Files nested deeper (brackets or indentation) are not analysed. At most the operator's limit (200 by default)."),
+        file_time_budget_seconds: z
+          .number()
+          .min(0.1)
+          .optional()
+          .describe(
+            "Analysis time for one file before it is stopped and listed as not analysed. At most the operator's limit (5 by default).",
+          ),
+        review_time_budget_seconds: z
+          .number()
+          .min(1)
+          .optional()
+          .describe("Analysis time for the whole pull request. At most the operator's limit (60 by default)."),
       })
       .strict()
       .default({ large_change_lines: 1000, max_files: 300 }),
@@ -89,7 +144,10 @@ export function repoConfigJsonSchema(): object {
 export function resolveRepoConfig(raw: unknown, file = CONFIG_PATH): { config: RepoConfig; problems: ConfigProblem[] } {
   if (raw === null || raw === undefined) return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    return { config: structuredClone(DEFAULT_CONFIG), problems: [{ file, key: "(root)", message: "the file must be a YAML mapping of keys to values" }] };
+    return {
+      config: structuredClone(DEFAULT_CONFIG),
+      problems: [{ file, key: "(root)", message: "the file must be a YAML mapping of keys to values" }],
+    };
   }
   const problems: ConfigProblem[] = [];
   let candidate: unknown = structuredClone(raw);
@@ -167,7 +225,12 @@ export function parseRepoConfigText(text: string, file = CONFIG_PATH): { raw: Re
   try {
     parsed = parseBoundedYaml(text, REPO_CONFIG_YAML_LIMITS);
   } catch (error) {
-    const why = error instanceof YamlLimitError ? `the YAML ${error.message}` : `invalid YAML: ${String((error as Error).message).split("\n")[0].replace(/:$/, "")}`;
+    const why =
+      error instanceof YamlLimitError
+        ? `the YAML ${error.message}`
+        : `invalid YAML: ${String((error as Error).message)
+            .split("\n")[0]
+            .replace(/:$/, "")}`;
     return { raw: null, problems: [{ file, key: "(file)", message: `could not be read: ${why}` }] };
   }
   if (parsed === null || parsed === undefined) return { raw: {}, problems: [] };

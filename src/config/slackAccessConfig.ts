@@ -42,7 +42,9 @@ const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
 /** The object's own issues: a wrong type, or keys it does not know (listed, for a quick fix). */
 function objectError(what: string, keys: () => readonly string[]) {
   return (issue: { code?: string; keys?: string[] }) =>
-    issue.code === "unrecognized_keys" ? `unknown key${(issue.keys?.length ?? 0) > 1 ? "s" : ""} ${issue.keys?.join(", ")}; known keys: ${keys().join(", ")}` : what;
+    issue.code === "unrecognized_keys"
+      ? `unknown key${(issue.keys?.length ?? 0) > 1 ? "s" : ""} ${issue.keys?.join(", ")}; known keys: ${keys().join(", ")}`
+      : what;
 }
 
 const slackId = (kind: string, pattern: RegExp, example: string) =>
@@ -77,20 +79,30 @@ export const slackAccessEntryShape = {
       .optional(),
   ),
   repositories: z
-    .array(repositoryGlob, { error: (iss) => (iss.input === undefined ? 'is required: a list of owner/repo globs, e.g. ["octo-org/*"]' : 'must be a list of owner/repo globs, e.g. ["octo-org/*"]') })
+    .array(repositoryGlob, {
+      error: (iss) =>
+        iss.input === undefined
+          ? 'is required: a list of owner/repo globs, e.g. ["octo-org/*"]'
+          : 'must be a list of owner/repo globs, e.g. ["octo-org/*"]',
+    })
     .min(1, 'must list at least one owner/repo glob, e.g. ["octo-org/*"]'),
 };
 
 const slackAccessEntrySchema = z
   .object(slackAccessEntryShape, {
-    error: objectError("each entry must be a mapping (team_id:, repositories:, optional channel_ids:)", () => Object.keys(slackAccessEntryShape)),
+    error: objectError("each entry must be a mapping (team_id:, repositories:, optional channel_ids:)", () =>
+      Object.keys(slackAccessEntryShape),
+    ),
   })
   .strict();
 
 export const slackSectionShape = {
   reply: z.preprocess(nullToUndefined, z.enum(["ephemeral", "in_channel"], { error: 'must be "ephemeral" or "in_channel"' }).optional()),
   api_app_id: z.preprocess(nullToUndefined, slackId("app", /^A[A-Z0-9]+$/, "A0123ABCD").optional()),
-  access: z.preprocess(nullToUndefined, z.array(slackAccessEntrySchema, { error: "must be a list of entries (team_id:, repositories:, optional channel_ids:)" }).optional()),
+  access: z.preprocess(
+    nullToUndefined,
+    z.array(slackAccessEntrySchema, { error: "must be a list of entries (team_id:, repositories:, optional channel_ids:)" }).optional(),
+  ),
 };
 
 /** The `slack:` section as written (snake_case), checked, turned into `SlackAccessConfig`. */

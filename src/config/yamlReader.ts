@@ -26,7 +26,11 @@ export class YamlReader {
   ) {
     try {
       // Aliases are expanded by toJs below, not by the library: the bounds must hold first.
-      this.doc = parseBoundedDocument(text, OPERATOR_CONFIG_YAML_LIMITS, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+      this.doc = parseBoundedDocument(text, OPERATOR_CONFIG_YAML_LIMITS, {
+        lineCounter: this.lineCounter,
+        prettyErrors: false,
+        uniqueKeys: true,
+      });
     } catch (err) {
       if (!(err instanceof YamlLimitError)) throw err;
       this.issues.push({ line: err.line, key: "", message: `the YAML ${err.message}; the file is not read` });
@@ -41,7 +45,9 @@ export class YamlReader {
         const line = err.linePos?.[0]?.line ?? this.lineCounter.linePos(err.pos[0]).line;
         const message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
         // `{ key: ${VAR} }`: in a flow mapping or list, "{" and "," end a plain value.
-        const hint = /[{[][^'"]*\$\{/.test(sourceLines[line - 1] ?? "") ? " (inside { } or [ ], quote values that hold ${VAR}: '${VAR}')" : "";
+        const hint = /[{[][^'"]*\$\{/.test(sourceLines[line - 1] ?? "")
+          ? " (inside { } or [ ], quote values that hold ${VAR}: '${VAR}')"
+          : "";
         this.issues.push({ line, key: "", message: `invalid YAML: ${message}${hint}` });
       }
       return null;
@@ -117,7 +123,11 @@ export class YamlReader {
         const inner = close === -1 ? null : text.slice(i + 2, close);
         const m = inner === null ? null : /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^]*))?$/.exec(inner);
         if (!m) {
-          this.issues.push({ line, key, message: "malformed ${...} reference: write ${NAME} (letters, digits, _), ${NAME:-default}, or $${ for a literal ${" });
+          this.issues.push({
+            line,
+            key,
+            message: "malformed ${...} reference: write ${NAME} (letters, digits, _), ${NAME:-default}, or $${ for a literal ${",
+          });
           this.failedPaths.add(key);
           return undefined;
         }

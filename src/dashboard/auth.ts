@@ -82,7 +82,11 @@ export class DashboardAuth {
   async beginSignIn(res: ServerResponse, returnTo: string, extraCookies: string[] = []): Promise<true> {
     const st = newOAuthState(returnTo, this.now());
     const value = encodeState(await this.keys(), st);
-    const stateCookie = cookie(STATE_COOKIE, value, { path: this.cookiePath("/auth"), maxAge: STATE_TTL_MS / 1000, secure: this.s.secureCookies });
+    const stateCookie = cookie(STATE_COOKIE, value, {
+      path: this.cookiePath("/auth"),
+      maxAge: STATE_TTL_MS / 1000,
+      secure: this.s.secureCookies,
+    });
     return redirect(res, this.github.authorizeUrl(st.state, this.redirectUri), { "set-cookie": [...extraCookies, stateCookie] });
   }
 
@@ -136,7 +140,10 @@ export class DashboardAuth {
         this.log.info({ login: session.login }, "dashboard: GitHub no longer accepts the session's token: signed out");
         return undefined;
       }
-      this.log.warn({ login: session.login, err: err instanceof Error ? err.message : String(err) }, "dashboard: re-checking repositories failed");
+      this.log.warn(
+        { login: session.login, err: err instanceof Error ? err.message : String(err) },
+        "dashboard: re-checking repositories failed",
+      );
       throw new GitHubUnavailableError("GitHub did not answer while checking your repositories; try again in a moment.");
     }
     const renewed: Session = { ...session, checkedAt: now, repos: access.repos, truncated: access.truncated };

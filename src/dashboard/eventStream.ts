@@ -86,7 +86,10 @@ export class EventStream {
   /** Clients dropped for being too slow, since start (for tests and metrics). */
   dropped = 0;
 
-  constructor(private readonly bus: Pick<EventBus, "on">, options: StreamOptions = {}) {
+  constructor(
+    private readonly bus: Pick<EventBus, "on">,
+    options: StreamOptions = {},
+  ) {
     this.o = { replay: 1000, keepAliveMs: 15_000, chunkBytes: 64 * 1024, maxClients: 500, maxPerViewer: 8, now: Date.now, ...options };
     this.ring = new Array(this.o.replay);
   }
@@ -139,7 +142,7 @@ export class EventStream {
         // Its frame was overwritten: this client is more than the whole ring behind.
         if (!f || f.seq !== c.cursor) return this.drop(c);
         c.cursor++;
-        if (visible(c.filter, f.type, f.repo)) out += (f.text ??= frameText(f.env));
+        if (visible(c.filter, f.type, f.repo)) out += f.text ??= frameText(f.env);
       }
       if (out && !c.res.write(out)) {
         c.waiting = true;
@@ -204,7 +207,11 @@ export class EventStream {
   private async resumeFromStore(last: string, filter: StreamFilter): Promise<string> {
     try {
       const stored = await this.o.history?.eventsAfter?.(last, { limit: this.o.replay });
-      if (stored) return stored.filter((e) => visible(filter, e.event_type, repoOf(e))).map(frameText).join("");
+      if (stored)
+        return stored
+          .filter((e) => visible(filter, e.event_type, repoOf(e)))
+          .map(frameText)
+          .join("");
     } catch (err) {
       this.o.log?.warn({ err }, "dashboard: reading stored events for a resume failed");
     }

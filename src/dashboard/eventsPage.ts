@@ -25,7 +25,14 @@ export interface EventFilters {
 /** The page's and stream's query: bounded, each value checked; repositories limited to `allowed`. */
 export function parseFilters(query: URLSearchParams, allowed: ReadonlySet<string>): EventFilters {
   const types = [...new Set(query.getAll("type").filter((t) => /^[A-Za-z0-9_.:-]{1,64}$/.test(t)))].slice(0, MAX_TYPES);
-  const repos = [...new Set(query.getAll("repo").map((r) => r.trim().toLowerCase()).filter((r) => r.length <= 200 && allowed.has(r)))].slice(0, MAX_REPOS);
+  const repos = [
+    ...new Set(
+      query
+        .getAll("repo")
+        .map((r) => r.trim().toLowerCase())
+        .filter((r) => r.length <= 200 && allowed.has(r)),
+    ),
+  ].slice(0, MAX_REPOS);
   const before = query.get("before") ?? undefined;
   return { types, repos, before: before && /^[A-Za-z0-9._:~-]{1,200}$/.test(before) ? before : undefined };
 }

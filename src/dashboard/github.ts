@@ -51,7 +51,12 @@ export class DashboardGitHub {
 
   /** The code GitHub sent back, exchanged for the user's token. */
   async exchangeCode(code: string, redirectUri: string): Promise<TokenGrant> {
-    const body = new URLSearchParams({ client_id: this.settings.clientId, client_secret: this.settings.clientSecret, code, redirect_uri: redirectUri });
+    const body = new URLSearchParams({
+      client_id: this.settings.clientId,
+      client_secret: this.settings.clientSecret,
+      code,
+      redirect_uri: redirectUri,
+    });
     const res = await this.call(`${this.settings.webUrl}/login/oauth/access_token`, {
       method: "POST",
       headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
@@ -60,7 +65,9 @@ export class DashboardGitHub {
     const json = (await readJson(res)) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     // GitHub answers a bad code with 200 and an `error` field; its description is not repeated.
     if (!res.ok || typeof json.access_token !== "string" || json.access_token === "") {
-      throw new Error(`GitHub refused the sign-in code (${res.status}${typeof json.error === "string" ? `, ${json.error.slice(0, 60)}` : ""})`);
+      throw new Error(
+        `GitHub refused the sign-in code (${res.status}${typeof json.error === "string" ? `, ${json.error.slice(0, 60)}` : ""})`,
+      );
     }
     const expires = typeof json.expires_in === "number" && json.expires_in > 0 ? json.expires_in * 1000 : undefined;
     return { token: json.access_token, expiresInMs: expires };
@@ -68,7 +75,8 @@ export class DashboardGitHub {
 
   async user(token: string): Promise<GitHubUser> {
     const u = (await this.api(token, "/user")) as { id?: unknown; login?: unknown };
-    if (typeof u.id !== "number" || typeof u.login !== "string" || !/^[A-Za-z0-9-]{1,39}$/.test(u.login)) throw new Error("GitHub's /user answer has no id or login");
+    if (typeof u.id !== "number" || typeof u.login !== "string" || !/^[A-Za-z0-9-]{1,39}$/.test(u.login))
+      throw new Error("GitHub's /user answer has no id or login");
     return { id: u.id, login: u.login };
   }
 
@@ -81,7 +89,9 @@ export class DashboardGitHub {
         truncated = true;
         break;
       }
-      const r = (await this.api(token, `/user/installations?per_page=${PER_PAGE}&page=${page}`)) as { installations?: { id?: unknown; app_id?: unknown }[] };
+      const r = (await this.api(token, `/user/installations?per_page=${PER_PAGE}&page=${page}`)) as {
+        installations?: { id?: unknown; app_id?: unknown }[];
+      };
       const list = Array.isArray(r.installations) ? r.installations : [];
       for (const i of list) {
         if (typeof i.id !== "number") continue;
@@ -98,9 +108,12 @@ export class DashboardGitHub {
           truncated = true;
           break outer;
         }
-        const r = (await this.api(token, `/user/installations/${id}/repositories?per_page=${PER_PAGE}&page=${page}`)) as { repositories?: { full_name?: unknown }[] };
+        const r = (await this.api(token, `/user/installations/${id}/repositories?per_page=${PER_PAGE}&page=${page}`)) as {
+          repositories?: { full_name?: unknown }[];
+        };
         const list = Array.isArray(r.repositories) ? r.repositories : [];
-        for (const repo of list) if (typeof repo.full_name === "string" && repo.full_name.length <= 200) repos.add(repo.full_name.toLowerCase());
+        for (const repo of list)
+          if (typeof repo.full_name === "string" && repo.full_name.length <= 200) repos.add(repo.full_name.toLowerCase());
         if (list.length < PER_PAGE) break;
       }
     }
@@ -115,7 +128,13 @@ export class DashboardGitHub {
     const basic = Buffer.from(`${this.settings.clientId}:${this.settings.clientSecret}`).toString("base64");
     const res = await this.call(`${this.settings.apiUrl}/applications/${encodeURIComponent(this.settings.clientId)}/token`, {
       method: "DELETE",
-      headers: { accept: "application/vnd.github+json", authorization: `Basic ${basic}`, "content-type": "application/json", "x-github-api-version": "2022-11-28", "user-agent": "empathy-bot-dashboard" },
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Basic ${basic}`,
+        "content-type": "application/json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "empathy-bot-dashboard",
+      },
       body: JSON.stringify({ access_token: token }),
     });
     await res.body?.cancel();
@@ -126,7 +145,12 @@ export class DashboardGitHub {
   private async api(token: string, path: string): Promise<unknown> {
     const res = await this.call(`${this.settings.apiUrl}${path}`, {
       method: "GET",
-      headers: { accept: "application/vnd.github+json", authorization: `Bearer ${token}`, "x-github-api-version": "2022-11-28", "user-agent": "empathy-bot-dashboard" },
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Bearer ${token}`,
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "empathy-bot-dashboard",
+      },
     });
     if (res.status === 401) {
       await res.body?.cancel();

@@ -75,7 +75,11 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
   const stream = new EventStream(deps.bus, { ...deps.stream, history: deps.history, log: deps.log, now });
   stream.start();
 
-  const viewerOf = async (c: CurrentSession): Promise<Viewer> => ({ login: c.session.login, admin: c.admin, csrf: csrfToken(await getKeys(), c.session) });
+  const viewerOf = async (c: CurrentSession): Promise<Viewer> => ({
+    login: c.session.login,
+    admin: c.admin,
+    csrf: csrfToken(await getKeys(), c.session),
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
     const method = req.method ?? "GET";
@@ -91,7 +95,8 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
     const current = await auth.current(req);
     if (!current) {
       // A stream cannot follow a redirect to GitHub: the page reloads and signs in.
-      if (path === "/dashboard/events/stream") return sendText(req, res, 401, "Sign in again.\n", { "set-cookie": auth.clearSessionCookie() });
+      if (path === "/dashboard/events/stream")
+        return sendText(req, res, 401, "Sign in again.\n", { "set-cookie": auth.clearSessionCookie() });
       const presented = readCookies(req).has(SESSION_COOKIE) ? [auth.clearSessionCookie()] : [];
       const returnTo = safeReturnTo((req.url ?? "").slice(0, 600));
       return auth.beginSignIn(res, returnTo, presented);
@@ -107,7 +112,13 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         let history: StoredEventPage | null | undefined;
         if (deps.history) {
           try {
-            history = await deps.history.listEvents({ repos: filters.repos.length > 0 ? filters.repos : repos, includeUnscoped: current.admin && filters.repos.length === 0, types: filters.types.length > 0 ? filters.types : undefined, before: filters.before, limit: HISTORY_PAGE });
+            history = await deps.history.listEvents({
+              repos: filters.repos.length > 0 ? filters.repos : repos,
+              includeUnscoped: current.admin && filters.repos.length === 0,
+              types: filters.types.length > 0 ? filters.types : undefined,
+              before: filters.before,
+              limit: HISTORY_PAGE,
+            });
           } catch (err) {
             deps.log.warn({ err }, "dashboard: reading stored events failed");
             history = null;
@@ -151,7 +162,16 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
     const refuse = (why: string) => {
       deps.log.info({ path, reason: why }, "dashboard: POST refused");
       req.resume();
-      return sendHtml(req, res, 403, errorPage(base, "Refused", "This request could not be checked (its form expired, or it did not come from the dashboard). Reload the page and try again."));
+      return sendHtml(
+        req,
+        res,
+        403,
+        errorPage(
+          base,
+          "Refused",
+          "This request could not be checked (its form expired, or it did not come from the dashboard). Reload the page and try again.",
+        ),
+      );
     };
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== s.publicOrigin) return refuse("foreign origin");
@@ -169,7 +189,14 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
     if (path === "/dashboard/auth/logout") {
       deps.log.info({ login: current.session.login }, "dashboard: signed out");
       // Not awaited: signing out never waits for GitHub; a failure only leaves the token to expire.
-      github.revoke(current.session.token).catch((err: unknown) => deps.log.warn({ login: current.session.login, err: err instanceof Error ? err.message : String(err) }, "dashboard: revoking the token at sign-out failed"));
+      github
+        .revoke(current.session.token)
+        .catch((err: unknown) =>
+          deps.log.warn(
+            { login: current.session.login, err: err instanceof Error ? err.message : String(err) },
+            "dashboard: revoking the token at sign-out failed",
+          ),
+        );
       return redirect(res, `${base}/dashboard/signed-out`, { "set-cookie": auth.clearSessionCookie() });
     }
     return sendHtml(req, res, 404, errorPage(base, "Not found", "There is no dashboard action here.", await viewerOf(current)));
@@ -187,7 +214,8 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         res.destroy();
         return true;
       }
-      if (err instanceof GitHubUnavailableError) return sendHtml(req, res, 503, errorPage(base, "GitHub did not answer", err.message), { "retry-after": "30" });
+      if (err instanceof GitHubUnavailableError)
+        return sendHtml(req, res, 503, errorPage(base, "GitHub did not answer", err.message), { "retry-after": "30" });
       deps.log.error({ err }, "dashboard: request failed");
       return sendHtml(req, res, 500, errorPage(base, "Something went wrong", "The dashboard could not answer this request."));
     }

@@ -64,7 +64,8 @@ export function layout(o: LayoutOptions, body: Html): string {
       </form>`
     : "";
   const scripts = (o.scripts ?? []).map((s) => html`<script src="${a(`/assets/${s}`)}" defer></script>`);
-  return `<!doctype html>${html`<html lang="en">
+  return `<!doctype html>${
+    html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -81,5 +82,6 @@ ${body}
 </main>
 <footer role="contentinfo"><p>Empathy bot dashboard</p></footer>
 </body>
-</html>`.text}`;
+</html>`.text
+  }`;
 }

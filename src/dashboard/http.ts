@@ -55,7 +55,13 @@ export function cookie(name: string, value: string, o: CookieOptions): string {
   return `${name}=${value}; Path=${o.path}; Max-Age=${Math.max(0, Math.floor(o.maxAge))}; HttpOnly; SameSite=Lax${o.secure ? "; Secure" : ""}`;
 }
 
-export function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): true {
+export function sendHtml(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  html: string,
+  headers: Record<string, string | string[]> = {},
+): true {
   const body = Buffer.from(html, "utf8");
   res.writeHead(status, {
     ...SECURITY_HEADERS,
@@ -68,9 +74,21 @@ export function sendHtml(req: IncomingMessage, res: ServerResponse, status: numb
   return true;
 }
 
-export function sendText(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string | string[]> = {}): true {
+export function sendText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string | string[]> = {},
+): true {
   const body = Buffer.from(text, "utf8");
-  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "content-length": body.length, ...headers });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": body.length,
+    ...headers,
+  });
   res.end(req.method === "HEAD" ? undefined : body);
   return true;
 }
@@ -83,7 +101,10 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
 
 /** A url-encoded form body, or null when it is too big, of another type, or not fully read. */
 export function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
-  const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  const type = String(req.headers["content-type"] ?? "")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
   if (type !== "application/x-www-form-urlencoded") {
     req.resume();
     return Promise.resolve(null);

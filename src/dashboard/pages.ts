@@ -37,12 +37,18 @@ ${repos.length > shown.length ? html`<p>…and ${repos.length - shown.length} mo
 }
 
 export function signedOutPage(base: string): string {
-  return layout({ title: "Signed out", base }, html`<p>You are signed out of the dashboard.</p><p><a href="${base}/dashboard">Sign in with GitHub</a></p>`);
+  return layout(
+    { title: "Signed out", base },
+    html`<p>You are signed out of the dashboard.</p><p><a href="${base}/dashboard">Sign in with GitHub</a></p>`,
+  );
 }
 
 /** An error page: the message is ours (never a value from the request or GitHub). */
 export function errorPage(base: string, title: string, message: string, viewer?: Viewer): string {
-  return layout({ title, base, viewer }, html`<p class="notice error" role="alert">${message}</p><p><a href="${base}/dashboard">Back to the dashboard</a></p>`);
+  return layout(
+    { title, base, viewer },
+    html`<p class="notice error" role="alert">${message}</p><p><a href="${base}/dashboard">Back to the dashboard</a></p>`,
+  );
 }
 
 export function forbiddenPage(base: string, viewer: Viewer): string {

@@ -71,7 +71,17 @@ export function decodeSession(keys: DashboardKeys, value: string | undefined, no
     typeof s.truncated === "boolean" &&
     (s.repos === null || (Array.isArray(s.repos) && s.repos.every((r) => typeof r === "string")));
   if (!valid || now >= s.expiresAt!) return undefined;
-  return { sid: s.sid!, uid: s.uid!, login: s.login!, token: s.token!, issuedAt: s.issuedAt!, expiresAt: s.expiresAt!, checkedAt: s.checkedAt!, repos: s.repos!, truncated: s.truncated! };
+  return {
+    sid: s.sid!,
+    uid: s.uid!,
+    login: s.login!,
+    token: s.token!,
+    issuedAt: s.issuedAt!,
+    expiresAt: s.expiresAt!,
+    checkedAt: s.checkedAt!,
+    repos: s.repos!,
+    truncated: s.truncated!,
+  };
 }
 
 export function newSessionId(): string {

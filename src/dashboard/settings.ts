@@ -95,7 +95,8 @@ export function resolveSettings(s: DashboardSettings): { ok: true; settings: Res
   }
   const protocol = (s.gheProtocol ?? "https").toLowerCase();
   if (protocol !== "https" && protocol !== "http") problems.push("GHE_PROTOCOL must be https or http");
-  if (s.sessionSecret !== undefined && s.sessionSecret.length < MIN_SECRET_LENGTH) problems.push(`EMPATHY_SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (s.sessionSecret !== undefined && s.sessionSecret.length < MIN_SECRET_LENGTH)
+    problems.push(`EMPATHY_SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   if (s.gheHost && !/^[a-z0-9.-]+(?::\d{1,5})?$/i.test(s.gheHost)) problems.push("GHE_HOST must be a host name with an optional port");
   if (problems.length > 0 || !url) return { ok: false, problems };
   const basePath = url.pathname.replace(/\/+$/, "");

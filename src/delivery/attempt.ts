@@ -83,7 +83,8 @@ export class Attempts {
         statusCode = result.status;
         excerpt = result.excerpt === "" ? null : result.excerpt;
         outcome = classifyStatus(result.status, result.retryAfter, this.deps.now());
-        const responseHeaders: Record<string, string> = result.headers ?? (result.retryAfter === null ? {} : { "retry-after": result.retryAfter });
+        const responseHeaders: Record<string, string> =
+          result.headers ?? (result.retryAfter === null ? {} : { "retry-after": result.retryAfter });
         const info = { status: result.status, headers: responseHeaders, body: result.excerpt, attempt: delivery.attempts };
         if (reg.interpretResponse) outcome = interpretOutcome(outcome, info, reg.interpretResponse);
         if (this.deps.pacer.hold(reg, info)) {
@@ -159,14 +160,16 @@ export class Attempts {
     if (status === "delivered" && a.statusCode !== null && reg.acceptedStatuses.has(a.statusCode)) {
       log.debug({ ...fields, outcome: "accepted" }, "webhook accepted: the service processes it later and does not report the outcome");
     } else if (status === "delivered") log.debug(fields, "webhook delivered");
-    else if (status === "failed") log.warn({ ...fields, err: error, retry_in_ms: nextAttemptAt! - this.deps.now() }, "webhook delivery failed, will retry");
+    else if (status === "failed")
+      log.warn({ ...fields, err: error, retry_in_ms: nextAttemptAt! - this.deps.now() }, "webhook delivery failed, will retry");
     else log.error({ ...fields, err: error }, "webhook delivery dead-lettered");
 
     const scheduler = this.deps.scheduler();
     if (outcome.kind === "gone") await this.disable(reg, error ?? "410 Gone");
     await this.deps.breaker.update(reg, outcome, async () => {
       // A paused endpoint keeps nothing claimed: what was claimed ahead goes back to the outbox.
-      if (scheduler.holdsReady()) await scheduler.releaseReady((d) => this.deps.registry.get(d.registrationId)?.endpointKey === reg.endpointKey);
+      if (scheduler.holdsReady())
+        await scheduler.releaseReady((d) => this.deps.registry.get(d.registrationId)?.endpointKey === reg.endpointKey);
     });
   }
 
@@ -179,7 +182,10 @@ export class Attempts {
     await this.deps.scheduler().releaseReady((d) => d.registrationId === reg.id);
     await store.setWebhookRegistrationDisabled(reg.id, reason, now);
     const killed = await store.killWebhookDeliveries(reg.id, `registration disabled: ${reason}`, now);
-    log.error({ registration_id: reg.id, origin: reg.origin, dead_lettered: killed }, "webhook registration disabled: the endpoint answered 410 Gone");
+    log.error(
+      { registration_id: reg.id, origin: reg.origin, dead_lettered: killed },
+      "webhook registration disabled: the endpoint answered 410 Gone",
+    );
   }
 }
 

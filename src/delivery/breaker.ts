@@ -56,7 +56,8 @@ export class Breaker {
   /** When the next cool-off ends (the delivery loop wakes then), or null. */
   nextWake(now: number): number | null {
     let next: number | null = null;
-    for (const c of this.circuits.values()) if (c.openUntil !== null && c.openUntil > now) next = next === null ? c.openUntil : Math.min(next, c.openUntil);
+    for (const c of this.circuits.values())
+      if (c.openUntil !== null && c.openUntil > now) next = next === null ? c.openUntil : Math.min(next, c.openUntil);
     return next;
   }
 
@@ -93,7 +94,10 @@ export class Breaker {
     this.circuits.set(key, circuit);
     if (circuit.openUntil !== null) await whileOpen();
     if (before.failures !== circuit.failures || before.openUntil !== circuit.openUntil) {
-      await this.store.saveWebhookCircuit({ endpointKey: key, consecutiveFailures: circuit.failures, openUntil: circuit.openUntil }, this.now());
+      await this.store.saveWebhookCircuit(
+        { endpointKey: key, consecutiveFailures: circuit.failures, openUntil: circuit.openUntil },
+        this.now(),
+      );
     }
   }
 }

@@ -174,7 +174,9 @@ function checkLiteralPattern(arg: unknown): void {
     RE2JS.compile(pattern);
   } catch (err) {
     const detail = String((err as Error).message ?? err).replace(/^error parsing regexp: /, "");
-    throw new CelConditionError(`matches(): ${JSON.stringify(pattern)} is not an RE2 pattern (${detail}); RE2 has no backreferences or lookaround${at(arg)}`);
+    throw new CelConditionError(
+      `matches(): ${JSON.stringify(pattern)} is not an RE2 pattern (${detail}); RE2 has no backreferences or lookaround${at(arg)}`,
+    );
   }
 }
 
@@ -183,7 +185,10 @@ function checkLiteralPattern(arg: unknown): void {
 
 // A script in its own context that calls back into this realm: node:vm's timeout stops
 // whatever JavaScript runs under it, the callback included.
-const budgetContext = vm.createContext(Object.create(null) as object, { name: "cel-condition", codeGeneration: { strings: false, wasm: false } });
+const budgetContext = vm.createContext(Object.create(null) as object, {
+  name: "cel-condition",
+  codeGeneration: { strings: false, wasm: false },
+});
 const budgetScript = new vm.Script("run()", { filename: "cel-condition-budget.js" });
 let budgetTask: (() => unknown) | null = null;
 (budgetContext as Record<string, unknown>).run = () => budgetTask?.();
@@ -260,14 +265,20 @@ export function compileCel(source: string, options: CelCompileOptions = {}): Cel
     }
     if (json === undefined) return false;
     if (json.length > CONDITION_LIMITS.maxDataChars) {
-      report?.({ reason: "data_limit", message: `was not evaluated: the event data is over ${CONDITION_LIMITS.maxDataChars / 1024} KB of JSON` });
+      report?.({
+        reason: "data_limit",
+        message: `was not evaluated: the event data is over ${CONDITION_LIMITS.maxDataChars / 1024} KB of JSON`,
+      });
       return false;
     }
     // Plain objects of this realm: cel-js compares constructors, and bus data may be a
     // structured clone from another realm (a VM sandbox).
     const data = JSON.parse(json) as Record<string, unknown>;
     if (longestList(data) > CONDITION_LIMITS.maxDataListLength) {
-      report?.({ reason: "data_limit", message: `was not evaluated: the event data has a list of more than ${CONDITION_LIMITS.maxDataListLength} items` });
+      report?.({
+        reason: "data_limit",
+        message: `was not evaluated: the event data has a list of more than ${CONDITION_LIMITS.maxDataListLength} items`,
+      });
       return false;
     }
     // A pause (garbage collection, a busy machine) can eat a budget: a second run tells that

@@ -31,7 +31,10 @@ export class ConditionError extends Error {
 }
 
 /** What a condition evaluates over: the data, the envelope's id and timestamp unless the data has them, the envelope's event_type. */
-export function conditionContext(data: Record<string, unknown>, envelope?: { id?: string; event_type?: string; timestamp?: string }): Record<string, unknown> {
+export function conditionContext(
+  data: Record<string, unknown>,
+  envelope?: { id?: string; event_type?: string; timestamp?: string },
+): Record<string, unknown> {
   const context: Record<string, unknown> = { ...data };
   if (envelope) {
     if (envelope.id !== undefined && context.id === undefined) context.id = envelope.id;

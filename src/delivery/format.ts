@@ -32,7 +32,8 @@ export function parseFormatSpec(text: string): FormatSpec {
   const m = SPEC_RE.exec(text);
   if (!m) {
     const last = text.slice(-1);
-    if (/[A-Za-z]/.test(last) && !"bcdeEfFgGnosxX".includes(last)) throw new SyntaxProblem(`unknown format type "${last}" in spec "${text}"`);
+    if (/[A-Za-z]/.test(last) && !"bcdeEfFgGnosxX".includes(last))
+      throw new SyntaxProblem(`unknown format type "${last}" in spec "${text}"`);
     if (/\.(?!\d)/.test(text)) throw new SyntaxProblem(`format spec "${text}" is missing its precision after "."`);
     throw new SyntaxProblem(`invalid format spec "${text}"`);
   }
@@ -178,7 +179,7 @@ function formatInteger(n: bigint, t: string, spec: FormatSpec): NumberParts {
   const negative = n < 0n;
   const abs = negative ? -n : n;
   if (t === "c") {
-    if (abs > 0x10ffffn || negative) throw new SyntaxProblem("format type \"c\" needs a code point from 0 to 0x10FFFF");
+    if (abs > 0x10ffffn || negative) throw new SyntaxProblem('format type "c" needs a code point from 0 to 0x10FFFF');
     return { negative: false, prefix: "", digits: String.fromCodePoint(Number(abs)), rest: "", groupable: false };
   }
   const radix = t === "b" ? 2 : t === "o" ? 8 : t === "x" || t === "X" ? 16 : 10;
@@ -274,7 +275,9 @@ function decimalExponent(x: number): number {
 
 /** Integer digits and ".fraction" of x rounded to p decimals. */
 function fixed(x: number, p: number, alt: boolean): [string, string] {
-  const s = scaledRound(x, p).toString().padStart(p + 1, "0");
+  const s = scaledRound(x, p)
+    .toString()
+    .padStart(p + 1, "0");
   if (p === 0) return [s, alt ? "." : ""];
   return [s.slice(0, -p), `.${s.slice(-p)}`];
 }

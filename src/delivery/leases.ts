@@ -60,7 +60,10 @@ export class Leases {
       const lost = [...waiting].filter((id) => !held.has(id));
       if (lost.length > 0) {
         this.deps.forget(new Set(lost));
-        log.warn({ deliveries: lost.length, instance_id: instanceId }, "webhook delivery leases lost: left to the instance that took them back");
+        log.warn(
+          { deliveries: lost.length, instance_id: instanceId },
+          "webhook delivery leases lost: left to the instance that took them back",
+        );
       }
       if (this.deps.running() && now >= this.nextReclaimAt && (await this.reclaimExpired(now)) > 0) this.deps.onReclaimed();
     } catch (err) {

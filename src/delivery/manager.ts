@@ -23,7 +23,14 @@ import { Breaker } from "./breaker.js";
 import { DeliveryIds } from "./ids.js";
 import { OutboxWriter } from "./outboxWriter.js";
 import { Pacer } from "./pacer.js";
-import { buildRegistration, WebhookRegistrationError, type ConditionalRegisterOptions, type EventCondition, type RegisterOptions, type RegistrationInfo } from "./registration.js";
+import {
+  buildRegistration,
+  WebhookRegistrationError,
+  type ConditionalRegisterOptions,
+  type EventCondition,
+  type RegisterOptions,
+  type RegistrationInfo,
+} from "./registration.js";
 import { Registry } from "./registry.js";
 import { ResultWriter } from "./results.js";
 import { Scheduler } from "./scheduler.js";
@@ -79,14 +86,22 @@ export class WebhookManager {
     const tuning = (this.tuning = resolveTuning(options));
     const kick = () => this.scheduler.kick();
     const ids = new DeliveryIds();
-    this.transport = new WebhookTransport(new SsrfGuard({ allowPrivate: options.network?.allowPrivate ?? [], lookup: options.lookup }), options.fetch);
+    this.transport = new WebhookTransport(
+      new SsrfGuard({ allowPrivate: options.network?.allowPrivate ?? [], lookup: options.lookup }),
+      options.fetch,
+    );
     const registry = (this.registry = new Registry(store, log, kick));
     this.results = new ResultWriter(store, log, kick);
     this.breaker = new Breaker(store, log, tuning, now);
     this.batches = new Batches(store, log, registry, ids, now);
     const pacer = new Pacer(log, tuning.maxRetryAfterMs, now);
     const attempts = new Attempts({
-      store, log, registry, pacer, tuning, now,
+      store,
+      log,
+      registry,
+      pacer,
+      tuning,
+      now,
       transport: this.transport,
       results: this.results,
       breaker: this.breaker,
@@ -95,14 +110,26 @@ export class WebhookManager {
       random: options.random ?? Math.random,
     });
     this.scheduler = new Scheduler({
-      store, log, registry, pacer, tuning, now, leaseMs,
+      store,
+      log,
+      registry,
+      pacer,
+      tuning,
+      now,
+      leaseMs,
       breaker: this.breaker,
       batches: this.batches,
       instanceId: this.instanceId,
       attempt: attempts.run,
     });
     this.writer = new OutboxWriter({
-      bus, store, log, registry, ids, now, tuning,
+      bus,
+      store,
+      log,
+      registry,
+      ids,
+      now,
+      tuning,
       onWritten: (batched, at) => {
         if (batched) this.batches.due(at);
         this.scheduler.kick();

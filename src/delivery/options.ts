@@ -69,7 +69,8 @@ const PACE_MESSAGES: Record<string, string> = {
 // --- the snake_case keys of the YAML sections ---
 
 const toNumber = (v: unknown): unknown => (typeof v === "string" && /^\s*-?\d+(?:\.\d+)?\s*$/.test(v) ? Number(v) : v);
-const toBoolean = (v: unknown): unknown => (typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v);
+const toBoolean = (v: unknown): unknown =>
+  typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v;
 
 /** The delivery settings as YAML keys (optional: the defaults are applied by `webhookSettingsSchema`). */
 export const webhookConfigKeys = {

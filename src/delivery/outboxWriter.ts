@@ -30,7 +30,9 @@ export class OutboxWriteError extends Error {
     readonly attempts: number,
     cause: string,
   ) {
-    super(`could not write ${eventIds.length} webhook event${eventIds.length === 1 ? "" : "s"} to the outbox after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${cause}`);
+    super(
+      `could not write ${eventIds.length} webhook event${eventIds.length === 1 ? "" : "s"} to the outbox after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${cause}`,
+    );
   }
 }
 
@@ -196,7 +198,11 @@ export class OutboxWriter {
             { ...fields, event_ids: events.slice(0, 20).map((e) => e.id) },
             "could not write webhook events to the outbox: the jobs that emitted them fail and are retried (see bus.scope)",
           );
-          throw new OutboxWriteError(events.map((e) => e.id), attempt, errorText(err));
+          throw new OutboxWriteError(
+            events.map((e) => e.id),
+            attempt,
+            errorText(err),
+          );
         }
         const wait = tuning.outboxRetryDelayMs * 2 ** (attempt - 1);
         log.warn({ ...fields, retry_in_ms: wait }, "could not write webhook events to the outbox, will retry");

@@ -41,9 +41,7 @@ export type SignatureScheme = "standard-webhooks" | "empathy";
 
 /** Node's IncomingHttpHeaders, a plain object (any key case), a fetch Headers, or [name, value] pairs. */
 export type HeadersLike =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | number | undefined>
-  | Iterable<readonly [string, string]>;
+  { get(name: string): string | null } | Record<string, string | string[] | number | undefined> | Iterable<readonly [string, string]>;
 
 export interface VerifyOptions {
   /** Accepted clock difference for `webhook-timestamp`, both ways; default 300 seconds. */
@@ -105,7 +103,8 @@ function checkTimestamp(raw: string, toleranceSeconds: number, now: number): { o
   if (!/^\d{1,15}$/.test(raw.trim())) return { ok: false, reason: "webhook-timestamp is not a number of Unix seconds" };
   const seconds = Number(raw.trim());
   if (now - seconds > toleranceSeconds) return { ok: false, reason: `webhook-timestamp is too old (more than ${toleranceSeconds} s ago)` };
-  if (seconds - now > toleranceSeconds) return { ok: false, reason: `webhook-timestamp is too far in the future (more than ${toleranceSeconds} s ahead)` };
+  if (seconds - now > toleranceSeconds)
+    return { ok: false, reason: `webhook-timestamp is too far in the future (more than ${toleranceSeconds} s ahead)` };
   return { ok: true, seconds };
 }
 
@@ -124,7 +123,8 @@ export function verifyWebhookSignature(
   }
   const secrets = secretsOf(secret);
   if (secrets.length === 0) return { ok: false, reason: "no secret configured" };
-  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) return { ok: false, reason: "toleranceSeconds must be a non-negative number" };
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0)
+    return { ok: false, reason: "toleranceSeconds must be a non-negative number" };
   const body = bodyBytes(rawBody);
   const current = nowSeconds(now);
 

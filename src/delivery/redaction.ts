@@ -9,7 +9,9 @@ import type { Registration } from "./registration.js";
 
 /** Errors may come from another realm (undici's DOMException, a test VM): judged by shape, not instanceof. */
 export function errorName(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" ? (err as { name: string }).name : undefined;
+  return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string"
+    ? (err as { name: string }).name
+    : undefined;
 }
 
 export function errorText(err: unknown): string {

@@ -160,7 +160,10 @@ export class WebhookRegistrationError extends Error {
 const RESERVED_HEADERS = new Set(["x-empathy-signature", "webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "host"]);
 
 export function registrationId(eventType: string, url: string, template: unknown): string {
-  return `wh_${createHash("sha256").update(JSON.stringify([eventType, url, template ?? null])).digest("hex").slice(0, 24)}`;
+  return `wh_${createHash("sha256")
+    .update(JSON.stringify([eventType, url, template ?? null]))
+    .digest("hex")
+    .slice(0, 24)}`;
 }
 
 export function safeOrigin(url: string): string {
@@ -192,7 +195,11 @@ function conditionOf(condition: EventCondition | string): EventCondition {
  * The condition as the manager calls it: a run cut short by a bound counts as false and is
  * logged once per registration and reason, naming the registration, never the event data.
  */
-function reportingCondition(condition: EventCondition, who: { id: string; eventType: string; origin: string }, log: Pick<Log, "warn"> | undefined): EventCondition {
+function reportingCondition(
+  condition: EventCondition,
+  who: { id: string; eventType: string; origin: string },
+  log: Pick<Log, "warn"> | undefined,
+): EventCondition {
   const reported = new Set<ConditionSkip["reason"]>();
   const report = (skip: ConditionSkip): void => {
     if (reported.has(skip.reason)) return;
@@ -204,11 +211,16 @@ function reportingCondition(condition: EventCondition, who: { id: string; eventT
   return (data, envelope) => condition(data, envelope, report);
 }
 
-export function buildRegistration(options: RegisterOptions, condition: EventCondition | string | null, context: BuildRegistrationContext = {}): Registration {
+export function buildRegistration(
+  options: RegisterOptions,
+  condition: EventCondition | string | null,
+  context: BuildRegistrationContext = {},
+): Registration {
   if (options === null || typeof options !== "object") throw new WebhookRegistrationError("register: options must be an object");
   const { eventType, url } = options;
   if (typeof eventType !== "string" || eventType.trim() === "") throw new WebhookRegistrationError("eventType must be a non-empty string");
-  if (!EVENT_TYPE_PATTERN.test(eventType)) throw new WebhookRegistrationError(`eventType ${EVENT_TYPE_MESSAGE}, got ${JSON.stringify(eventType)}`);
+  if (!EVENT_TYPE_PATTERN.test(eventType))
+    throw new WebhookRegistrationError(`eventType ${EVENT_TYPE_MESSAGE}, got ${JSON.stringify(eventType)}`);
   if (typeof url !== "string") throw new WebhookRegistrationError("url must be a string");
   let parsed: URL;
   try {
@@ -275,7 +287,9 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
   const acceptedStatuses = new Set<number>();
   for (const status of options.acceptedStatuses ?? []) {
     if (!Number.isInteger(status) || status < 200 || status > 299) {
-      throw new WebhookRegistrationError(`acceptedStatuses for ${eventType} (${origin}) must be 2xx status codes, got ${JSON.stringify(status)}`);
+      throw new WebhookRegistrationError(
+        `acceptedStatuses for ${eventType} (${origin}) must be 2xx status codes, got ${JSON.stringify(status)}`,
+      );
     }
     acceptedStatuses.add(status);
   }
@@ -313,10 +327,14 @@ export function buildRegistration(options: RegisterOptions, condition: EventCond
   };
 }
 
-function buildPace(pace: PaceOptions | undefined, who: string): { key?: string; concurrency: number | null; intervalMs: number; holdAfter: PaceOptions["holdAfter"] | null } | null {
+function buildPace(
+  pace: PaceOptions | undefined,
+  who: string,
+): { key?: string; concurrency: number | null; intervalMs: number; holdAfter: PaceOptions["holdAfter"] | null } | null {
   if (pace === undefined || pace === null) return null;
   if (typeof pace !== "object") throw new WebhookRegistrationError(`pace for ${who} must be an object`);
-  if (pace.key !== undefined && (typeof pace.key !== "string" || pace.key === "")) throw new WebhookRegistrationError(`pace.key for ${who} must be a non-empty string`);
+  if (pace.key !== undefined && (typeof pace.key !== "string" || pace.key === ""))
+    throw new WebhookRegistrationError(`pace.key for ${who} must be a non-empty string`);
   if (pace.holdAfter !== undefined && pace.holdAfter !== null && typeof pace.holdAfter !== "function") {
     throw new WebhookRegistrationError(`pace.holdAfter for ${who} must be a function`);
   }

@@ -44,12 +44,17 @@ export class Registry {
         if (state?.disabledAt) {
           entry.disabled = true;
           entry.disabledReason = state.disabledReason;
-          this.log.warn({ registration_id: entry.id, origin: entry.origin, reason: state.disabledReason }, "webhook registration is disabled");
+          this.log.warn(
+            { registration_id: entry.id, origin: entry.origin, reason: state.disabledReason },
+            "webhook registration is disabled",
+          );
         }
         entry.loaded = true;
         this.onLoaded();
       })
-      .catch((err: unknown) => this.log.error({ registration_id: entry.id, err: errorText(err) }, "could not read webhook registration state"))
+      .catch((err: unknown) =>
+        this.log.error({ registration_id: entry.id, err: errorText(err) }, "could not read webhook registration state"),
+      )
       .finally(() => this.stateLoads.delete(load));
     this.stateLoads.add(load);
     return entry.id;

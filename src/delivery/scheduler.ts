@@ -207,10 +207,13 @@ export class Scheduler {
     for (const wake of [breaker.nextWake(now), pacer.nextWake(now), batches.nextWake()]) if (wake !== null) next = Math.min(next, wake);
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.pump();
-    }, Math.max(5, next - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.pump();
+      },
+      Math.max(5, next - now),
+    );
     this.timer.unref();
   }
 
@@ -329,7 +332,9 @@ export class Scheduler {
     this.inFlightByKey.set(group.key, (this.inFlightByKey.get(group.key) ?? 0) + 1);
     const run = this.deps
       .attempt(delivery)
-      .catch((err: unknown) => this.deps.log.error({ delivery_id: delivery.id, err: errorText(err) }, "webhook delivery attempt failed unexpectedly"))
+      .catch((err: unknown) =>
+        this.deps.log.error({ delivery_id: delivery.id, err: errorText(err) }, "webhook delivery attempt failed unexpectedly"),
+      )
       .finally(() => {
         this.inFlight.delete(delivery.id);
         const n = (this.inFlightByKey.get(group.key) ?? 1) - 1;

@@ -86,7 +86,10 @@ export class SsrfGuard {
    */
   async vet(url: URL): Promise<ResolvedAddress> {
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new SsrfError(`${url.protocol} URLs are not allowed`);
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+    const host = url.hostname
+      .replace(/^\[|\]$/g, "")
+      .toLowerCase()
+      .replace(/\.$/, "");
     if (METADATA_HOSTS.has(host)) throw new SsrfError(`${host} is a cloud metadata host`);
     let addresses: ResolvedAddress[];
     if (ipaddr.isValid(host)) {

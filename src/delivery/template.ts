@@ -81,7 +81,6 @@ export interface CompileOptions {
   root?: string;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Paths
 
@@ -108,7 +107,6 @@ interface FieldRef {
   parts: FieldPart[];
 }
 
-
 interface Placeholder {
   raw: string;
   field: FieldRef;
@@ -118,7 +116,6 @@ interface Placeholder {
 }
 
 type Piece = string | Placeholder;
-
 
 const FIELD_STOP = new Set([".", "[", "]", "{", "}", "!", ":"]);
 
@@ -389,7 +386,6 @@ function toJsonValue(value: unknown, ph: Placeholder, root: string, segments: Te
     throw new TemplateError(formatPath(root, segments), segments, `field "${ph.field.text}" cannot be serialised as JSON`, ph.field.text);
   }
 }
-
 
 function renderPlaceholder(ph: Placeholder, value: unknown, root: string, segments: TemplatePathSegment[]): string {
   try {

@@ -125,10 +125,13 @@ export class WebhookTransport {
       return deadline;
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      this.dropDeadline(created);
-      controller.abort(new TimeoutError(timeoutMs));
-    }, slot * TIMEOUT_GRANULARITY_MS - now);
+    const timer = setTimeout(
+      () => {
+        this.dropDeadline(created);
+        controller.abort(new TimeoutError(timeoutMs));
+      },
+      slot * TIMEOUT_GRANULARITY_MS - now,
+    );
     const created: Deadline = { key, controller, timer, users: 1, started: 1 };
     if (stop) {
       const onStop = () => {

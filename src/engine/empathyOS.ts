@@ -8,25 +8,12 @@ import { EventBus } from "../events/bus.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import { clarifyingQuestions } from "./clarify.js";
 import { decideLevel, type EmpathyLevel, type LevelDecision } from "./levels.js";
-import {
-  blendConfidence,
-  isTransformative,
-  newPattern,
-  recordOccurrence,
-  recordPatternOutcome,
-} from "./patterns.js";
+import { blendConfidence, isTransformative, newPattern, recordOccurrence, recordPatternOutcome } from "./patterns.js";
 import { buildResponse, suggestionText, summarize, transformationProposal } from "./response.js";
 import { MemoryEngineState, type EngineState, type PatternRecord } from "./state.js";
 import { firstLine, redact, truncate } from "./text.js";
 import { applyOutcome, INITIAL_TRUST, newTrustRecord } from "./trust.js";
-import type {
-  EmpathyOSOptions,
-  FeedbackArgs,
-  FeedbackResult,
-  InteractArgs,
-  InteractionContext,
-  InteractResult,
-} from "./types.js";
+import type { EmpathyOSOptions, FeedbackArgs, FeedbackResult, InteractArgs, InteractionContext, InteractResult } from "./types.js";
 import { errorMessage } from "../text/errorMessage.js";
 
 /** Confidence of a response that is only a summary: it restates the change, little can be wrong. */
@@ -116,13 +103,7 @@ export class EmpathyOS {
     return (await this.state.getTrust(userId, repo))?.trust ?? INITIAL_TRUST;
   }
 
-  private async run(
-    userId: string,
-    input: string,
-    ctx: InteractionContext,
-    targetLevel: number,
-    started: number,
-  ): Promise<InteractResult> {
+  private async run(userId: string, input: string, ctx: InteractionContext, targetLevel: number, started: number): Promise<InteractResult> {
     const { repo } = ctx;
     const prNumber = ctx.pr_number ?? null;
     const isPullRequest = prNumber !== null;

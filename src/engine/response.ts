@@ -47,7 +47,9 @@ const SYSTEMIC_FIX: Partial<Record<Category, string>> = {
 };
 
 export function transformationProposal(record: PatternRecord, category?: Category): string {
-  const fix = (category && SYSTEMIC_FIX[category]) ?? "fix the class of problem once (a shared helper, a lint rule or a CI check) rather than case by case";
+  const fix =
+    (category && SYSTEMIC_FIX[category]) ??
+    "fix the class of problem once (a shared helper, a lint rule or a CI check) rather than case by case";
   const prs = record.prNumbers.map((n) => `#${n}`).join(", ");
   return `"${record.name}" has come up in ${record.prNumbers.length} pull requests (${prs}): ${fix}.`;
 }
@@ -70,9 +72,7 @@ export function buildResponse(r: ResponseInput): string {
   }
   if (r.predictions.length) {
     const top = [...r.predictions].sort((a, b) => b.confidence - a.confidence)[0];
-    lines.push(
-      `Predicted ${r.predictions.length} future failure(s); most likely (${pct(top.confidence)}): ${top.prediction}`,
-    );
+    lines.push(`Predicted ${r.predictions.length} future failure(s); most likely (${pct(top.confidence)}): ${top.prediction}`);
   }
   for (const p of r.recurring) lines.push(`Recurring: "${p.name}" seen in ${p.prNumbers.length} pull requests.`);
   if (r.proposals.length) lines.push("Systemic fix:", ...r.proposals.map((p) => `- ${p}`));

@@ -8,5 +8,10 @@ export { truncate } from "../text/truncate.js";
 
 /** First non-empty line, e.g. a PR title out of "title\n\nbody". */
 export function firstLine(text: string): string {
-  return text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  return (
+    text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? ""
+  );
 }

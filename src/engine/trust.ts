@@ -33,13 +33,9 @@ export function applyOutcome(record: TrustRecord, outcome: Outcome, nowMs: numbe
   const oldTrust = record.trust;
   const step = outcome === "accepted" ? ACCEPT_DELTA : -REJECT_DELTA;
   const newTrust = round(clamp(oldTrust + step));
-  const milestones = TRUST_MILESTONES.filter(
-    (m) => oldTrust < m && newTrust >= m && !record.milestones.includes(m),
-  );
+  const milestones = TRUST_MILESTONES.filter((m) => oldTrust < m && newTrust >= m && !record.milestones.includes(m));
   const recentRejections =
-    outcome === "rejected"
-      ? [...record.recentRejections, nowMs].slice(-MAX_RECENT_REJECTIONS)
-      : [...record.recentRejections];
+    outcome === "rejected" ? [...record.recentRejections, nowMs].slice(-MAX_RECENT_REJECTIONS) : [...record.recentRejections];
   return {
     record: { ...record, trust: newTrust, milestones: [...record.milestones, ...milestones], recentRejections },
     oldTrust,

@@ -18,9 +18,7 @@ import { errorMessage } from "../text/errorMessage.js";
 export const WILDCARD = "*";
 
 /** `"*"` receives every event; any other string receives that type (typed if in the catalog). */
-export type EventHandler<T extends string> = (
-  event: T extends typeof WILDCARD ? AnyEventEnvelope : EventEnvelope<T>,
-) => unknown;
+export type EventHandler<T extends string> = (event: T extends typeof WILDCARD ? AnyEventEnvelope : EventEnvelope<T>) => unknown;
 
 type AnyHandler = (event: AnyEventEnvelope) => unknown;
 
@@ -349,9 +347,7 @@ function describe(err: unknown): string {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
+    value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function"
   );
 }
 

@@ -71,11 +71,7 @@ export function isoNow(): string {
  * event reaches (the outbox, webhooks, integrations, issues opened from predictions). It runs in
  * the emitter's context, so a review's found secret values are hidden too.
  */
-export function createEnvelope<T extends string>(
-  type: T,
-  data: EventData<T>,
-  options: EnvelopeOptions = {},
-): EventEnvelope<T> {
+export function createEnvelope<T extends string>(type: T, data: EventData<T>, options: EnvelopeOptions = {}): EventEnvelope<T> {
   if (typeof type !== "string" || type.trim() === "") {
     throw new TypeError("event type must be a non-empty string");
   }
@@ -143,7 +139,8 @@ function copyArray(value: unknown[], depth: number): readonly unknown[] {
 function copyValue(v: unknown, depth: number): unknown {
   if (typeof v === "object") {
     if (v === null) return v;
-    if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype ? copyArray(v, depth + 1) : deepFreeze(redactInPlace(structuredClone(v)));
+    if (Array.isArray(v))
+      return Object.getPrototypeOf(v) === Array.prototype ? copyArray(v, depth + 1) : deepFreeze(redactInPlace(structuredClone(v)));
     const proto: unknown = Object.getPrototypeOf(v);
     return proto === Object.prototype || proto === null ? copyObject(v, depth + 1) : deepFreeze(redactInPlace(structuredClone(v)));
   }

@@ -130,7 +130,11 @@ export class EventLog {
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
     this.clearTimer();
-    if (this.droppedSinceWarning > 0) this.o.log?.warn({ dropped: this.droppedSinceWarning, droppedTotal: this.stats.dropped }, "event log: more of the oldest events were dropped since the last warning");
+    if (this.droppedSinceWarning > 0)
+      this.o.log?.warn(
+        { dropped: this.droppedSinceWarning, droppedTotal: this.stats.dropped },
+        "event log: more of the oldest events were dropped since the last warning",
+      );
     this.droppedSinceWarning = 0;
     if (finished) return;
     this.abandoned = true;
@@ -167,7 +171,10 @@ export class EventLog {
     this.droppedSinceWarning++;
     const now = this.o.now();
     if (now - this.lastDropWarning >= DROP_WARNING_MS) {
-      this.o.log?.warn({ dropped: this.droppedSinceWarning, droppedTotal: this.stats.dropped, maxPending: this.o.maxPending }, "event log: the store is not keeping up; the oldest events were dropped");
+      this.o.log?.warn(
+        { dropped: this.droppedSinceWarning, droppedTotal: this.stats.dropped, maxPending: this.o.maxPending },
+        "event log: the store is not keeping up; the oldest events were dropped",
+      );
       this.lastDropWarning = now;
       this.droppedSinceWarning = 0;
     }
@@ -252,7 +259,11 @@ export class EventLog {
  * An envelope as recorded: redacted, its JSON at most `maxBytes` (else its data replaced by a note
  * keeping its short top-level fields); undefined for one without a usable id.
  */
-export function eventLogRow(env: AnyEventEnvelope, maxBytes = DEFAULT_MAX_ENVELOPE_BYTES, now: () => number = Date.now): EventLogRow | undefined {
+export function eventLogRow(
+  env: AnyEventEnvelope,
+  maxBytes = DEFAULT_MAX_ENVELOPE_BYTES,
+  now: () => number = Date.now,
+): EventLogRow | undefined {
   if (typeof env?.id !== "string" || env.id.length === 0 || env.id.length > MAX_ID || typeof env.event_type !== "string") return undefined;
   let envelope: string | undefined;
   let note: string;
@@ -269,7 +280,13 @@ export function eventLogRow(env: AnyEventEnvelope, maxBytes = DEFAULT_MAX_ENVELO
   }
   envelope ??= JSON.stringify(redactDeep(noted(env, note)));
   const time = Date.parse(env.timestamp);
-  return { id: env.id, eventType: truncate(env.event_type, MAX_ID), repo: repoOf(env), timestamp: Number.isFinite(time) ? time : now(), envelope };
+  return {
+    id: env.id,
+    eventType: truncate(env.event_type, MAX_ID),
+    repo: repoOf(env),
+    timestamp: Number.isFinite(time) ? time : now(),
+    envelope,
+  };
 }
 
 /** The UTF-8 size of a JSON text; under a third of the limit in characters, under it in bytes (not counted exactly). */

@@ -91,7 +91,11 @@ export class IntegrationError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;
 
-  constructor(service: string, message: string, details: { status?: number | null; retryable?: boolean; retryAfterMs?: number | null } = {}) {
+  constructor(
+    service: string,
+    message: string,
+    details: { status?: number | null; retryable?: boolean; retryAfterMs?: number | null } = {},
+  ) {
     super(`${service}: ${message}`);
     this.service = service;
     this.status = details.status ?? null;
@@ -145,7 +149,8 @@ export function eventFilter(delivery: DeliveryOptions): ((data: Record<string, u
 
 export function checkEvents(service: string, events: readonly string[]): void {
   if (events.length === 0) throw new IntegrationConfigError(`${service}: events must list at least one event type`);
-  if (events.includes("*") && events.length > 1) throw new IntegrationConfigError(`${service}: events: "*" already means every event; list it alone`);
+  if (events.includes("*") && events.length > 1)
+    throw new IntegrationConfigError(`${service}: events: "*" already means every event; list it alone`);
   if (new Set(events).size !== events.length) throw new IntegrationConfigError(`${service}: events lists an event type twice`);
 }
 
@@ -192,17 +197,20 @@ function registerDeliveries(manager: WebhookManager | undefined, spec: DeliveryS
  * its channel and builds its auth header then). `client` is the service's own part (its direct
  * calls); it is added to the shared object so `registrationIds` stays live.
  */
-export function serviceIntegration<T extends ServiceIntegration>(parts: {
-  service: string;
-  name: string;
-  manager: WebhookManager | undefined;
-  delivery: DeliveryOptions;
-  buildPayload: (envelope: NoticeEnvelope) => unknown;
-  interpretResponse: (response: ResponseInfo) => InterpretedFailure | undefined;
-  target: () => DeliveryTarget;
-  /** `min_severity` when none is given: DEFAULT_MIN_SEVERITY. */
-  defaultMinSeverity?: Severity;
-}, client: Omit<T, keyof ServiceIntegration>): T {
+export function serviceIntegration<T extends ServiceIntegration>(
+  parts: {
+    service: string;
+    name: string;
+    manager: WebhookManager | undefined;
+    delivery: DeliveryOptions;
+    buildPayload: (envelope: NoticeEnvelope) => unknown;
+    interpretResponse: (response: ResponseInfo) => InterpretedFailure | undefined;
+    target: () => DeliveryTarget;
+    /** `min_severity` when none is given: DEFAULT_MIN_SEVERITY. */
+    defaultMinSeverity?: Severity;
+  },
+  client: Omit<T, keyof ServiceIntegration>,
+): T {
   let registrationIds: string[] = [];
   const integration: ServiceIntegration = {
     service: parts.service,
@@ -264,13 +272,19 @@ export async function callService(
     res = await doFetch(url.href, {
       method: request.method ?? "POST",
       headers: request.body === undefined ? request.headers : { "content-type": "application/json; charset=utf-8", ...request.headers },
-      body: request.body === undefined ? undefined : typeof request.body === "string" ? redact(request.body) : JSON.stringify(redactDeep(request.body)),
+      body:
+        request.body === undefined
+          ? undefined
+          : typeof request.body === "string"
+            ? redact(request.body)
+            : JSON.stringify(redactDeep(request.body)),
       redirect: "manual",
       signal: AbortSignal.timeout((request.timeoutSeconds ?? 10) * 1000),
     });
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { message?: string } };
-    const why = e?.name === "TimeoutError" ? `timed out after ${request.timeoutSeconds ?? 10} s` : (e?.cause?.message ?? e?.message ?? String(err));
+    const why =
+      e?.name === "TimeoutError" ? `timed out after ${request.timeoutSeconds ?? 10} s` : (e?.cause?.message ?? e?.message ?? String(err));
     throw new IntegrationError(service, `request to ${url.origin} failed: ${why}`, { retryable: true });
   }
   const body = await res.text();
@@ -289,7 +303,11 @@ export async function callService(
     const retryable = res.status >= 500 || RETRYABLE_STATUS.has(res.status);
     const retryAfterMs = res.status === 429 || res.status === 503 ? parseRetryAfter(headers["retry-after"] ?? null, Date.now()) : null;
     const excerpt = redact(body.replace(/\s+/g, " ").trim()).slice(0, 300);
-    throw new IntegrationError(service, `HTTP ${res.status} from ${url.origin}${excerpt ? `: ${excerpt}` : ""}`, { status: res.status, retryable, retryAfterMs });
+    throw new IntegrationError(service, `HTTP ${res.status} from ${url.origin}${excerpt ? `: ${excerpt}` : ""}`, {
+      status: res.status,
+      retryable,
+      retryAfterMs,
+    });
   }
   return response;
 }
@@ -338,7 +356,8 @@ export function joinUrl(base: string, path: string): string {
 // --- config (snake_case, as in empathy.config.yml) ---
 
 const toNumber = (v: unknown): unknown => (typeof v === "string" && /^\s*-?\d+(?:\.\d+)?\s*$/.test(v) ? Number(v) : v);
-const toBoolean = (v: unknown): unknown => (typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v);
+const toBoolean = (v: unknown): unknown =>
+  typeof v === "string" && /^\s*(?:true|false)\s*$/i.test(v) ? v.trim().toLowerCase() === "true" : v;
 
 export function isHttpUrl(value: string): boolean {
   try {
@@ -359,25 +378,33 @@ export const listSetting = () =>
 export const deliveryKeys = {
   enabled: z.preprocess(toBoolean, z.boolean({ error: "must be true or false" })).optional(),
   events: z
-    .array(
-      z
-        .string({ error: "must be an event type name" })
-        .regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE),
-      { error: "must be a list of event types" },
-    )
+    .array(z.string({ error: "must be an event type name" }).regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE), {
+      error: "must be a list of event types",
+    })
     .min(1, "must list at least one event type")
     .refine((list) => !list.includes("*") || list.length === 1, '"*" already means every event; list it alone')
     .refine((list) => new Set(list).size === list.length, "lists an event type twice")
     .optional(),
-  min_confidence: z.preprocess(toNumber, z.number({ error: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1")).optional(),
+  min_confidence: z
+    .preprocess(toNumber, z.number({ error: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1"))
+    .optional(),
   min_severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
   timeout_seconds: webhookConfigKeys.timeout_seconds,
   retry_count: webhookConfigKeys.retry_count,
-  name: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, _ . -").optional(),
+  name: z
+    .string({ error: "must be a string" })
+    .regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, _ . -")
+    .optional(),
 };
 
 export const numberSetting = (min: number, max: number) =>
-  z.preprocess(toNumber, z.number({ error: `must be a number from ${min} to ${max}` }).min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`));
+  z.preprocess(
+    toNumber,
+    z
+      .number({ error: `must be a number from ${min} to ${max}` })
+      .min(min, `must be from ${min} to ${max}`)
+      .max(max, `must be from ${min} to ${max}`),
+  );
 
 export const booleanSetting = () => z.preprocess(toBoolean, z.boolean({ error: "must be true or false" }));
 

@@ -25,7 +25,15 @@ import type { Severity } from "../analysis/types.js";
 import type { InterpretedFailure, ResponseInfo } from "../delivery/outcome.js";
 import { z } from "zod";
 import { escapeDatadog, fitEscaped, safeUrl } from "./markup.js";
-import { scaleColumn, scaleOverrideSetting, scaleSeverity, DATADOG_ALERT_TYPES, DATADOG_PRIORITIES, type DatadogAlertType, type DatadogPriority } from "./scale.js";
+import {
+  scaleColumn,
+  scaleOverrideSetting,
+  scaleSeverity,
+  DATADOG_ALERT_TYPES,
+  DATADOG_PRIORITIES,
+  type DatadogAlertType,
+  type DatadogPriority,
+} from "./scale.js";
 import {
   callService,
   headerSeconds,
@@ -127,7 +135,12 @@ export interface DatadogIntegration extends ServiceIntegration {
 export function datadogApiBase(site: string = "datadoghq.com"): string {
   const normalized = normalizeSite(site);
   if (!(DATADOG_SITES as readonly string[]).includes(normalized)) {
-    throw new IntegrationError("datadog", `unknown site "${site}"; one of ${DATADOG_SITES.join(", ")} (or ${Object.keys(DATADOG_SITE_NAMES).map((n) => n.toUpperCase()).join(", ")})`);
+    throw new IntegrationError(
+      "datadog",
+      `unknown site "${site}"; one of ${DATADOG_SITES.join(", ")} (or ${Object.keys(DATADOG_SITE_NAMES)
+        .map((n) => n.toUpperCase())
+        .join(", ")})`,
+    );
   }
   return `https://api.${normalized}`;
 }
@@ -143,12 +156,20 @@ function normalizeSite(site: string): string {
 }
 
 /** `alert_type` from the severity table (an event without a severity takes its `info` row; a low confidence caps it). */
-export function alertType(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, DatadogAlertType>>): DatadogAlertType {
+export function alertType(
+  severity: Severity | null,
+  confidence: number | null = null,
+  overrides?: Partial<Record<Severity, DatadogAlertType>>,
+): DatadogAlertType {
   return scaleColumn("datadogAlertType", overrides)[scaleSeverity(severity, confidence)];
 }
 
 /** `priority` from the severity table. */
-export function datadogPriority(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, DatadogPriority>>): DatadogPriority {
+export function datadogPriority(
+  severity: Severity | null,
+  confidence: number | null = null,
+  overrides?: Partial<Record<Severity, DatadogPriority>>,
+): DatadogPriority {
   return scaleColumn("datadogPriority", overrides)[scaleSeverity(severity, confidence)];
 }
 
@@ -208,7 +229,9 @@ export function datadogEvent(
   const time = Date.parse(notice.timestamp);
   // Older than the API accepts: sent as of now, its own time in the text.
   const tooOld = Number.isFinite(time) && now - time > DATADOG_MAX_EVENT_AGE_MS - EVENT_AGE_MARGIN_MS;
-  const aggregation = notice.fingerprint ?? (notice.repo ? `${notice.repo}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}:${notice.eventType}` : null);
+  const aggregation =
+    notice.fingerprint ??
+    (notice.repo ? `${notice.repo}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}:${notice.eventType}` : null);
   const event: DatadogEvent = {
     title: truncate(notice.title.replace(/@/g, "＠"), 500),
     text: datadogText(notice, tooOld ? new Date(time).toISOString() : null),
@@ -230,7 +253,8 @@ export function datadogEvent(
 export function datadogHoldMs(response: ResponseInfo): number | null {
   const { headers } = response;
   const reset = headerSeconds(headers, "x-ratelimit-reset");
-  if (response.status === 429) return reset ?? headerSeconds(headers, "retry-after") ?? headerSeconds(headers, "x-ratelimit-period") ?? 1000;
+  if (response.status === 429)
+    return reset ?? headerSeconds(headers, "retry-after") ?? headerSeconds(headers, "x-ratelimit-period") ?? 1000;
   if (headers["x-ratelimit-remaining"]?.trim() === "0") return reset;
   return null;
 }
@@ -238,12 +262,19 @@ export function datadogHoldMs(response: ResponseInfo): number | null {
 /** Datadog reports failures by status (400 bad event, 403 bad key, 429); a 2xx with `errors` is a failure too. */
 export function interpretDatadogResponse(response: ResponseInfo, timeScale?: number): InterpretedFailure | undefined {
   if (response.status >= 200 && response.status < 300) {
-    return jsonField(response.body, "status") === "error" ? { ok: false, retryable: false, error: "Datadog answered status: error" } : undefined;
+    return jsonField(response.body, "status") === "error"
+      ? { ok: false, retryable: false, error: "Datadog answered status: error" }
+      : undefined;
   }
   if (response.status === 403) return { ok: false, retryable: false, error: "Datadog refused the API key (403)" };
   if (response.status === 429) {
     const wait = datadogHoldMs(response)!;
-    return { ok: false, retryable: true, retryAfterMs: scaled(wait, timeScale), error: `Datadog rate limit: retry when the window resets in ${wait / 1000} s` };
+    return {
+      ok: false,
+      retryable: true,
+      retryAfterMs: scaled(wait, timeScale),
+      error: `Datadog rate limit: retry when the window resets in ${wait / 1000} s`,
+    };
   }
   return undefined;
 }
@@ -279,7 +310,12 @@ export function createDatadog(options: DatadogOptions): DatadogIntegration {
         const res = await callService(
           "datadog",
           options.fetch,
-          { url: eventsUrl, headers, body: { ...event, text: truncate(event.text, DATADOG_TEXT_LIMIT) }, timeoutSeconds: options.timeoutSeconds },
+          {
+            url: eventsUrl,
+            headers,
+            body: { ...event, text: truncate(event.text, DATADOG_TEXT_LIMIT) },
+            timeoutSeconds: options.timeoutSeconds,
+          },
           interpretDatadogResponse,
         );
         const id = (res.json as { event?: { id?: number | string } } | null)?.event?.id;
@@ -300,14 +336,22 @@ export const datadogConfigSchema = z
         .string({ error: "must be a Datadog site" })
         .refine(
           (s) => (DATADOG_SITES as readonly string[]).includes(normalizeSite(s)),
-          `must be one of ${DATADOG_SITES.join(", ")} (or ${Object.keys(DATADOG_SITE_NAMES).map((n) => n.toUpperCase()).join(", ")})`,
+          `must be one of ${DATADOG_SITES.join(", ")} (or ${Object.keys(DATADOG_SITE_NAMES)
+            .map((n) => n.toUpperCase())
+            .join(", ")})`,
         )
         .optional(),
       api_url: urlSetting().optional(),
       tags: listSetting().optional(),
       source_type_name: textSetting().optional(),
-      alert_types: scaleOverrideSetting(z.enum(DATADOG_ALERT_TYPES, { error: `must be one of ${DATADOG_ALERT_TYPES.join(", ")}` }), "alert types").optional(),
-      priorities: scaleOverrideSetting(z.enum(DATADOG_PRIORITIES, { error: `must be one of ${DATADOG_PRIORITIES.join(", ")}` }), "priorities (normal, low)").optional(),
+      alert_types: scaleOverrideSetting(
+        z.enum(DATADOG_ALERT_TYPES, { error: `must be one of ${DATADOG_ALERT_TYPES.join(", ")}` }),
+        "alert types",
+      ).optional(),
+      priorities: scaleOverrideSetting(
+        z.enum(DATADOG_PRIORITIES, { error: `must be one of ${DATADOG_PRIORITIES.join(", ")}` }),
+        "priorities (normal, low)",
+      ).optional(),
     },
     { error: "must be a mapping (api_key:, site:, ...)" },
   )

@@ -148,9 +148,15 @@ export function discordEmbed(notice: Notice): DiscordEmbed {
   const fields: NonNullable<DiscordEmbed["fields"]> = [];
   if (notice.confidence !== null) fields.push({ name: "Confidence", value: pct(notice.confidence), inline: true });
   if (notice.severity !== null) fields.push({ name: "Severity", value: notice.severity, inline: true });
-  if (notice.repo !== null) fields.push({ name: "Repository", value: `${md(notice.repo, 1000)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`, inline: true });
+  if (notice.repo !== null)
+    fields.push({
+      name: "Repository",
+      value: `${md(notice.repo, 1000)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`,
+      inline: true,
+    });
   // In a code span nothing is parsed (no mention, no link): only a backtick could end it early.
-  if (notice.evidence !== null) fields.push({ name: "Evidence", value: `\`${fitEscaped(codeSpanText(notice.evidence), DISCORD_LIMITS.fieldValue - 2)}\`` });
+  if (notice.evidence !== null)
+    fields.push({ name: "Evidence", value: `\`${fitEscaped(codeSpanText(notice.evidence), DISCORD_LIMITS.fieldValue - 2)}\`` });
   if (notice.tags.length > 0) fields.push({ name: "Tags", value: md(notice.tags.join(", "), DISCORD_LIMITS.fieldValue), inline: true });
   if (notice.recommendation !== null) fields.push({ name: "Recommendation", value: md(notice.recommendation, DISCORD_LIMITS.fieldValue) });
   const embed: DiscordEmbed = {
@@ -187,14 +193,24 @@ export function interpretDiscordResponse(response: ResponseInfo, timeScale?: num
     const seconds = jsonField(body, "retry_after");
     const global = jsonField(body, "global") === true;
     if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) {
-      return { ok: false, retryable: true, retryAfterMs: scaled(Math.ceil(seconds * 1000), timeScale), error: `Discord rate limit${global ? " (global)" : ""}: retry after ${seconds} s` };
+      return {
+        ok: false,
+        retryable: true,
+        retryAfterMs: scaled(Math.ceil(seconds * 1000), timeScale),
+        error: `Discord rate limit${global ? " (global)" : ""}: retry after ${seconds} s`,
+      };
     }
     return undefined;
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 410 && status !== 425) {
     const message = jsonField(body, "message");
     const code = jsonField(body, "code");
-    if (typeof message === "string") return { ok: false, retryable: false, error: truncate(`Discord: ${message}${typeof code === "number" ? ` (code ${code})` : ""}`, 300) };
+    if (typeof message === "string")
+      return {
+        ok: false,
+        retryable: false,
+        error: truncate(`Discord: ${message}${typeof code === "number" ? ` (code ${code})` : ""}`, 300),
+      };
   }
   return undefined;
 }
@@ -243,7 +259,12 @@ export function createDiscord(options: DiscordOptions): DiscordIntegration {
       async execute(message) {
         const url = new URL(options.webhookUrl);
         url.searchParams.set("wait", "true");
-        const res = await callService("discord", options.fetch, { url: url.href, headers: {}, body: fitDiscordLimits(message), timeoutSeconds: options.timeoutSeconds }, interpretDiscordResponse);
+        const res = await callService(
+          "discord",
+          options.fetch,
+          { url: url.href, headers: {}, body: fitDiscordLimits(message), timeoutSeconds: options.timeoutSeconds },
+          interpretDiscordResponse,
+        );
         const id = (res.json as { id?: string } | null)?.id;
         return { id: id ?? null };
       },

@@ -14,7 +14,16 @@ import { z } from "zod";
 import type { EventBus, EventHandler } from "../events/bus.js";
 import type { AnyEventEnvelope, EventEnvelope } from "../events/catalog.js";
 import type { Log, Octokit, RepoRef } from "../github/api/types.js";
-import { deliveryKeys, eventFilter, IntegrationError, listSetting, type DeliveryOptions, DEFAULT_EVENTS, DEFAULT_MIN_SEVERITY, checkEvents } from "./common.js";
+import {
+  deliveryKeys,
+  eventFilter,
+  IntegrationError,
+  listSetting,
+  type DeliveryOptions,
+  DEFAULT_EVENTS,
+  DEFAULT_MIN_SEVERITY,
+  checkEvents,
+} from "./common.js";
 import { codeSpanText, escapeGitHub, fitEscaped, safeUrl } from "./markup.js";
 import { contextLine, toNotice, truncate, type NoticeEnvelope } from "./notice.js";
 import { pct } from "../text/percent.js";
@@ -50,7 +59,10 @@ export interface PullRequestFile {
   sha: string;
 }
 
-export type GitHubEventHandler<T extends string> = (event: T extends "*" ? AnyEventEnvelope : EventEnvelope<T>, github: GitHubIntegration) => unknown;
+export type GitHubEventHandler<T extends string> = (
+  event: T extends "*" ? AnyEventEnvelope : EventEnvelope<T>,
+  github: GitHubIntegration,
+) => unknown;
 
 function isOctokit(source: OctokitSource): source is Octokit {
   return typeof source === "object" && source !== null && "rest" in source;
@@ -63,7 +75,10 @@ export function parseRepository(fullName: string): RepoRef {
 }
 
 /** The issue an event opens: title, body (Markdown) and labels. */
-export function githubIssue(envelope: NoticeEnvelope, labels: string[] = ["empathy-bot"]): { title: string; body: string; labels: string[] } {
+export function githubIssue(
+  envelope: NoticeEnvelope,
+  labels: string[] = ["empathy-bot"],
+): { title: string; body: string; labels: string[] } {
   const n = toNotice(envelope);
   // Text from the pull request: escaped after its cut, so it notifies no one and links nowhere.
   const md = (text: string, max: number) => fitEscaped(text, max, escapeGitHub);
@@ -81,7 +96,11 @@ export function githubIssue(envelope: NoticeEnvelope, labels: string[] = ["empat
   if (url) lines.push(`**Pull request:** ${url}`, "");
   lines.push(`<sub>${contextLine(n)} · event \`${n.eventType}\`</sub>`);
   if (n.fingerprint) lines.push(`<!-- empathy-integration:${n.fingerprint} -->`);
-  return { title: truncate(n.title.replace(/\s+/g, " "), 256), body: truncate(lines.join("\n"), GITHUB_BODY_LIMIT), labels: [...new Set(labels)] };
+  return {
+    title: truncate(n.title.replace(/\s+/g, " "), 256),
+    body: truncate(lines.join("\n"), GITHUB_BODY_LIMIT),
+    labels: [...new Set(labels)],
+  };
 }
 
 export class GitHubIntegration {
@@ -127,7 +146,9 @@ export class GitHubIntegration {
     };
   }
 
-  async createIssue(input: RepoRef & { title: string; body?: string; labels?: string[]; assignees?: string[] }): Promise<{ number: number; url: string }> {
+  async createIssue(
+    input: RepoRef & { title: string; body?: string; labels?: string[]; assignees?: string[] },
+  ): Promise<{ number: number; url: string }> {
     const octokit = await this.octokitFor(input);
     const { data } = await octokit.rest.issues.create({
       owner: input.owner,
@@ -156,21 +177,36 @@ export class GitHubIntegration {
   async addLabels(input: RepoRef & { issueNumber: number; labels: string[] }): Promise<string[]> {
     if (input.labels.length === 0) return [];
     const octokit = await this.octokitFor(input);
-    const { data } = await octokit.rest.issues.addLabels({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, labels: input.labels });
+    const { data } = await octokit.rest.issues.addLabels({
+      owner: input.owner,
+      repo: input.repo,
+      issue_number: input.issueNumber,
+      labels: input.labels,
+    });
     return data.map((l) => l.name);
   }
 
   /** Every file of the pull request (all pages; GitHub lists at most 3,000). */
   async getPrFiles(input: PrRef): Promise<PullRequestFile[]> {
     const octokit = await this.octokitFor(input);
-    const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: input.owner, repo: input.repo, pull_number: input.pullNumber, per_page: 100 });
+    const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+      owner: input.owner,
+      repo: input.repo,
+      pull_number: input.pullNumber,
+      per_page: 100,
+    });
     return files as PullRequestFile[];
   }
 
   /** The pull request's unified diff (`application/vnd.github.diff`). */
   async getPrDiff(input: PrRef): Promise<string> {
     const octokit = await this.octokitFor(input);
-    const res = await octokit.rest.pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber, mediaType: { format: "diff" } });
+    const res = await octokit.rest.pulls.get({
+      owner: input.owner,
+      repo: input.repo,
+      pull_number: input.pullNumber,
+      mediaType: { format: "diff" },
+    });
     return res.data as unknown as string;
   }
 
@@ -237,7 +273,9 @@ export const githubConfigSchema = z
       min_confidence: deliveryKeys.min_confidence,
       min_severity: deliveryKeys.min_severity,
       name: deliveryKeys.name,
-      repository: z.string({ error: "must be a repository (owner/name)" }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be a repository (owner/name)"),
+      repository: z
+        .string({ error: "must be a repository (owner/name)" })
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be a repository (owner/name)"),
       labels: listSetting().optional(),
     },
     { error: "must be a mapping (repository:, events:, ...)" },
@@ -247,5 +285,14 @@ export const githubConfigSchema = z
 export type GitHubConfig = z.infer<typeof githubConfigSchema>;
 
 export function githubOptionsFromConfig(c: GitHubConfig, octokit: OctokitSource, log?: Log): GitHubOptions {
-  return { octokit, repository: c.repository, labels: c.labels, events: c.events, minConfidence: c.min_confidence, minSeverity: c.min_severity, name: c.name, log };
+  return {
+    octokit,
+    repository: c.repository,
+    labels: c.labels,
+    events: c.events,
+    minConfidence: c.min_confidence,
+    minSeverity: c.min_severity,
+    name: c.name,
+    log,
+  };
 }

@@ -76,7 +76,10 @@ export function integrationKeys(service?: string): readonly string[] {
   const schema = SERVICE_SCHEMAS[service as IntegrationService];
   if (!schema) return [];
   // Strict objects, some with a refinement around them: the shape is on the inner object.
-  const inner = schema as unknown as { shape?: Record<string, unknown>; def?: { in?: { shape?: Record<string, unknown> }; schema?: { shape?: Record<string, unknown> } } };
+  const inner = schema as unknown as {
+    shape?: Record<string, unknown>;
+    def?: { in?: { shape?: Record<string, unknown> }; schema?: { shape?: Record<string, unknown> } };
+  };
   const shape = inner.shape ?? inner.def?.in?.shape ?? inner.def?.schema?.shape;
   return shape ? Object.keys(shape) : [];
 }
@@ -88,15 +91,30 @@ export function parseIntegrationsConfig(section: unknown): IntegrationsConfig {
   const lines = parsed.error.issues.map((issue) => {
     const path = ["integrations", ...issue.path.map(String)];
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((k) => `${[...path, k].join(".")}: unknown key; known keys: ${integrationKeys(issue.path.length === 0 ? undefined : String(issue.path[0])).join(", ")}`).join("\n");
+      return issue.keys
+        .map(
+          (k) =>
+            `${[...path, k].join(".")}: unknown key; known keys: ${integrationKeys(issue.path.length === 0 ? undefined : String(issue.path[0])).join(", ")}`,
+        )
+        .join("\n");
     }
-    const value = issue.path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined), section);
+    const value = issue.path.reduce<unknown>(
+      (v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined),
+      section,
+    );
     return `${path.join(".")}: ${value === undefined && issue.code === "invalid_type" ? "is required" : issue.message}`;
   });
   throw new IntegrationConfigError(lines.join("\n"));
 }
 
-export type AnyIntegration = SlackIntegration | DatadogIntegration | JiraIntegration | PagerDutyIntegration | TeamsIntegration | DiscordIntegration | GitHubIntegration;
+export type AnyIntegration =
+  | SlackIntegration
+  | DatadogIntegration
+  | JiraIntegration
+  | PagerDutyIntegration
+  | TeamsIntegration
+  | DiscordIntegration
+  | GitHubIntegration;
 
 export interface BuildIntegrationsDeps {
   /** Delivering integrations register with it in attach(). */
@@ -123,7 +141,8 @@ export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps)
       throw new IntegrationConfigError(`integrations.${service}: ${(err as Error).message.replace(new RegExp(`^${service}: `), "")}`);
     }
   };
-  if (enabled(config.slack)) build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common, githubUrl: deps.githubUrl }));
+  if (enabled(config.slack))
+    build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common, githubUrl: deps.githubUrl }));
   if (enabled(config.datadog)) build("datadog", () => createDatadog({ ...datadogOptionsFromConfig(config.datadog!), ...common }));
   if (enabled(config.jira)) build("jira", () => createJira({ ...jiraOptionsFromConfig(config.jira!), ...common, log: deps.log }));
   if (enabled(config.pagerduty)) build("pagerduty", () => createPagerDuty({ ...pagerDutyOptionsFromConfig(config.pagerduty!), ...common }));

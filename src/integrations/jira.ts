@@ -47,7 +47,14 @@ import {
   type ServiceIntegration,
 } from "./common.js";
 import type { JiraDeployment, JiraOptions } from "./jiraConfig.js";
-import { DEFAULT_BUG_ISSUE_TYPE, DEFAULT_ISSUE_TYPE, JIRA_SUMMARY_LIMIT, jiraFields, type JiraCreateMeta, type JiraIssueFields } from "./jiraIssue.js";
+import {
+  DEFAULT_BUG_ISSUE_TYPE,
+  DEFAULT_ISSUE_TYPE,
+  JIRA_SUMMARY_LIMIT,
+  jiraFields,
+  type JiraCreateMeta,
+  type JiraIssueFields,
+} from "./jiraIssue.js";
 import { truncate, type NoticeEnvelope } from "./notice.js";
 import { CONFIDENCE_CAPS, scaleColumn, UNRATED_SEVERITY } from "./scale.js";
 import { errorMessage } from "../text/errorMessage.js";
@@ -96,9 +103,15 @@ export interface JiraIntegration extends ServiceIntegration {
 
 /** "acme" or "acme.atlassian.net" → https://acme.atlassian.net */
 export function jiraBaseUrl(site: string): string {
-  const host = site.trim().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  const host = site
+    .trim()
+    .replace(/^https?:\/\//, "")
+    .replace(/\/.*$/, "");
   if (!/^[A-Za-z0-9][A-Za-z0-9-]*(?:\.atlassian\.net)?$/.test(host)) {
-    throw new IntegrationError("jira", `site "${site}" is not a JIRA Cloud site name (acme, or acme.atlassian.net); use url for another host`);
+    throw new IntegrationError(
+      "jira",
+      `site "${site}" is not a JIRA Cloud site name (acme, or acme.atlassian.net); use url for another host`,
+    );
   }
   return `https://${host.includes(".") ? host : `${host}.atlassian.net`}`;
 }
@@ -115,14 +128,18 @@ export function interpretJiraResponse(response: ResponseInfo): InterpretedFailur
   if (!json || typeof json !== "object") return undefined;
   const messages = Array.isArray(json.errorMessages) ? json.errorMessages.filter((m): m is string => typeof m === "string") : [];
   const fields =
-    json.errors && typeof json.errors === "object" ? Object.entries(json.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
+    json.errors && typeof json.errors === "object"
+      ? Object.entries(json.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`)
+      : [];
   const all = [...messages, ...fields];
   if (all.length === 0) return undefined;
   return { ok: false, retryable: response.status === 408 || response.status === 425, error: truncate(`JIRA: ${all.join("; ")}`, 1000) };
 }
 
 function isEnvelope(input: unknown): input is NoticeEnvelope {
-  return input !== null && typeof input === "object" && typeof (input as NoticeEnvelope).event_type === "string" && "data" in (input as object);
+  return (
+    input !== null && typeof input === "object" && typeof (input as NoticeEnvelope).event_type === "string" && "data" in (input as object)
+  );
 }
 
 /** The items of one of JIRA's pages, whatever the deployment calls them. */
@@ -143,7 +160,8 @@ export function createJira(options: JiraOptions): JiraIntegration {
   const auth = jiraAuthorization(options, deployment);
   if (!options.projectKey) throw new IntegrationError("jira", "projectKey (project_key) is required");
   if (!options.url && !options.site) throw new IntegrationError("jira", "give the site (acme) or the url");
-  if (options.site && deployment === "data_center") throw new IntegrationError("jira", "a Data Center JIRA is reached by its url, not a site name");
+  if (options.site && deployment === "data_center")
+    throw new IntegrationError("jira", "a Data Center JIRA is reached by its url, not a site name");
   const baseUrl = (options.url ?? jiraBaseUrl(options.site!)).replace(/\/+$/, "");
   const apiRoot = jiraApiRoot(baseUrl, deployment);
   const issueUrl = joinUrl(apiRoot, "issue");
@@ -158,7 +176,12 @@ export function createJira(options: JiraOptions): JiraIntegration {
   let wanted = false;
 
   const get = async (path: string): Promise<unknown> => {
-    const res = await callService("jira", options.fetch, { method: "GET", url: joinUrl(apiRoot, path), headers, timeoutSeconds: options.timeoutSeconds }, interpretJiraResponse);
+    const res = await callService(
+      "jira",
+      options.fetch,
+      { method: "GET", url: joinUrl(apiRoot, path), headers, timeoutSeconds: options.timeoutSeconds },
+      interpretJiraResponse,
+    );
     return res.json;
   };
   const getAll = async (path: string, ...names: string[]): Promise<Record<string, unknown>[]> => {
@@ -168,7 +191,13 @@ export function createJira(options: JiraOptions): JiraIntegration {
       const items = pageItems(json, ...names);
       out.push(...items);
       const total = typeof json?.total === "number" ? json.total : null;
-      if (items.length === 0 || json?.isLast === true || (total !== null && out.length >= total) || (total === null && json?.isLast === undefined && items.length < PAGE_SIZE)) break;
+      if (
+        items.length === 0 ||
+        json?.isLast === true ||
+        (total !== null && out.length >= total) ||
+        (total === null && json?.isLast === undefined && items.length < PAGE_SIZE)
+      )
+        break;
     }
     return out;
   };
@@ -188,13 +217,18 @@ export function createJira(options: JiraOptions): JiraIntegration {
     const column = scaleColumn("jiraPriority", options.priorities);
     // Events without a severity (any but predictions) take the info row.
     const unrated = (options.events ?? ["level_4_prediction"]).some((e) => e !== "level_4_prediction");
-    const reachable = [...SEVERITIES].reverse().filter((s) => severityRank(s) >= minRank || CONFIDENCE_CAPS.some((c) => c.atMost === s) || (unrated && s === UNRATED_SEVERITY));
+    const reachable = [...SEVERITIES]
+      .reverse()
+      .filter((s) => severityRank(s) >= minRank || CONFIDENCE_CAPS.some((c) => c.atMost === s) || (unrated && s === UNRATED_SEVERITY));
     const priorityNames = [...new Set(reachable.map((s) => column[s]))];
     const issueTypes: JiraCreateMeta["issueTypes"] = new Map();
     for (const wantedType of wanted) {
       const found = types.find((t) => typeof t.name === "string" && t.name.toLowerCase() === wantedType.toLowerCase());
       if (!found) {
-        const key = wantedType === (options.bugIssueType ?? DEFAULT_BUG_ISSUE_TYPE) && wantedType !== (options.issueType ?? DEFAULT_ISSUE_TYPE) ? "bug_issue_type" : "issue_type";
+        const key =
+          wantedType === (options.bugIssueType ?? DEFAULT_BUG_ISSUE_TYPE) && wantedType !== (options.issueType ?? DEFAULT_ISSUE_TYPE)
+            ? "bug_issue_type"
+            : "issue_type";
         throw new IntegrationConfigError(
           `${who}: JIRA project ${project} has no issue type "${wantedType}" (it has: ${available.join(", ") || "none this account may create"}); set ${key} to one of them`,
         );
@@ -214,7 +248,9 @@ export function createJira(options: JiraOptions): JiraIntegration {
           `${who}: the create screen of ${String(found.name)} issues in JIRA project ${project} has no priority field: its issues are created without a priority`,
         );
       } else {
-        const allowed = pageItems({ v: priorityField.allowedValues }, "v").map((p) => String(p.name ?? "")).filter((n) => n !== "");
+        const allowed = pageItems({ v: priorityField.allowedValues }, "v")
+          .map((p) => String(p.name ?? ""))
+          .filter((n) => n !== "");
         priorities = new Map(allowed.map((p) => [p.toLowerCase(), p]));
         const missing = priorityNames.filter((p) => !priorities!.has(p.toLowerCase()));
         if (missing.length > 0) {
@@ -225,7 +261,10 @@ export function createJira(options: JiraOptions): JiraIntegration {
       }
       issueTypes.set(wantedType.toLowerCase(), { id, name: String(found.name), priorities });
     }
-    options.log?.info({ project, issue_types: [...issueTypes.values()].map((t) => t.name) }, `${who}: JIRA project ${project} takes the configured issue types and priorities`);
+    options.log?.info(
+      { project, issue_types: [...issueTypes.values()].map((t) => t.name) },
+      `${who}: JIRA project ${project} takes the configured issue types and priorities`,
+    );
     return { projectKey: project, issueTypes };
   };
 
@@ -264,7 +303,8 @@ export function createJira(options: JiraOptions): JiraIntegration {
 
   /** Fields for an event: with the cached metadata when there is some; else the check is started for the next one. */
   const fieldsFor = (envelope: NoticeEnvelope) => {
-    if (wanted && !meta && !checking) void verify().catch((err: unknown) => options.log?.error({ project, err: (err as Error).message }, (err as Error).message));
+    if (wanted && !meta && !checking)
+      void verify().catch((err: unknown) => options.log?.error({ project, err: (err as Error).message }, (err as Error).message));
     return jiraFields(envelope, { ...options, deployment }, meta);
   };
 
@@ -295,10 +335,19 @@ export function createJira(options: JiraOptions): JiraIntegration {
         if (isEnvelope(input)) fields = { ...fieldsFor(input) };
         else {
           const typeName = options.issueType ?? DEFAULT_ISSUE_TYPE;
-          fields = { project: { key: project }, issuetype: { name: meta?.issueTypes.get(typeName.toLowerCase())?.name ?? typeName }, ...input };
+          fields = {
+            project: { key: project },
+            issuetype: { name: meta?.issueTypes.get(typeName.toLowerCase())?.name ?? typeName },
+            ...input,
+          };
           if (typeof fields.summary === "string") fields.summary = truncate(fields.summary, JIRA_SUMMARY_LIMIT);
         }
-        const res = await callService("jira", options.fetch, { url: issueUrl, headers, body: { fields }, timeoutSeconds: options.timeoutSeconds }, interpretJiraResponse);
+        const res = await callService(
+          "jira",
+          options.fetch,
+          { url: issueUrl, headers, body: { fields }, timeoutSeconds: options.timeoutSeconds },
+          interpretJiraResponse,
+        );
         const json = (res.json ?? {}) as { id?: string; key?: string; self?: string };
         if (!json.key) throw new IntegrationError("jira", `HTTP ${res.status}: the answer has no issue key`, { status: res.status });
         return { id: String(json.id ?? ""), key: json.key, self: json.self ?? "", url: `${baseUrl}/browse/${json.key}` };

@@ -58,15 +58,26 @@ export const jiraConfigSchema = z
   .object(
     {
       ...deliveryKeys,
-      site: z.string({ error: "must be a JIRA Cloud site name (acme or acme.atlassian.net)" }).regex(/^(?:https?:\/\/)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.atlassian\.net)?\/?$/, "must be a JIRA Cloud site name (acme or acme.atlassian.net); use url: for another host").optional(),
+      site: z
+        .string({ error: "must be a JIRA Cloud site name (acme or acme.atlassian.net)" })
+        .regex(
+          /^(?:https?:\/\/)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.atlassian\.net)?\/?$/,
+          "must be a JIRA Cloud site name (acme or acme.atlassian.net); use url: for another host",
+        )
+        .optional(),
       url: urlSetting().optional(),
       deployment: z.enum(["cloud", "data_center"], { error: "must be cloud or data_center" }).optional(),
-      email: z.string({ error: "must be the account's email address" }).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address").optional(),
+      email: z
+        .string({ error: "must be the account's email address" })
+        .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address")
+        .optional(),
       api_token: secretSetting("an API token").optional(),
       personal_access_token: secretSetting("a personal access token").optional(),
       username: textSetting().optional(),
       password: secretSetting("a password").optional(),
-      project_key: z.string({ error: "must be a project key" }).regex(/^[A-Z][A-Z0-9_]{0,254}$/, "must be a JIRA project key (upper case, e.g. ENG)"),
+      project_key: z
+        .string({ error: "must be a project key" })
+        .regex(/^[A-Z][A-Z0-9_]{0,254}$/, "must be a JIRA project key (upper case, e.g. ENG)"),
       labels: listSetting().optional(),
       issue_type: jiraName().optional(),
       bug_issue_type: jiraName().optional(),
@@ -79,18 +90,34 @@ export const jiraConfigSchema = z
   )
   .strict()
   .superRefine((c, ctx) => {
-    if (c.site === undefined && c.url === undefined) ctx.addIssue({ code: "custom", path: ["site"], message: "is required (or url: for a JIRA not on atlassian.net)" });
-    if (c.site !== undefined && c.url !== undefined) ctx.addIssue({ code: "custom", path: ["url"], message: "give site: or url:, not both" });
+    if (c.site === undefined && c.url === undefined)
+      ctx.addIssue({ code: "custom", path: ["site"], message: "is required (or url: for a JIRA not on atlassian.net)" });
+    if (c.site !== undefined && c.url !== undefined)
+      ctx.addIssue({ code: "custom", path: ["url"], message: "give site: or url:, not both" });
     if (c.deployment === "data_center") {
-      if (c.site !== undefined) ctx.addIssue({ code: "custom", path: ["site"], message: "is for JIRA Cloud; a Data Center JIRA is reached by url:" });
-      if (c.personal_access_token === undefined && (c.username === undefined || c.password === undefined) && (c.email === undefined || c.api_token === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["personal_access_token"], message: "is required for Data Center (or username: and password:)" });
+      if (c.site !== undefined)
+        ctx.addIssue({ code: "custom", path: ["site"], message: "is for JIRA Cloud; a Data Center JIRA is reached by url:" });
+      if (
+        c.personal_access_token === undefined &&
+        (c.username === undefined || c.password === undefined) &&
+        (c.email === undefined || c.api_token === undefined)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["personal_access_token"],
+          message: "is required for Data Center (or username: and password:)",
+        });
       }
     } else {
       if (c.email === undefined) ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
       if (c.api_token === undefined) ctx.addIssue({ code: "custom", path: ["api_token"], message: "is required" });
       for (const key of ["personal_access_token", "username", "password"] as const) {
-        if (c[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "is for Data Center (deployment: data_center); JIRA Cloud takes email: and api_token:" });
+        if (c[key] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is for Data Center (deployment: data_center); JIRA Cloud takes email: and api_token:",
+          });
       }
     }
   });

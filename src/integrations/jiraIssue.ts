@@ -17,7 +17,13 @@ export const DEFAULT_ISSUE_TYPE = "Task";
 export const DEFAULT_BUG_ISSUE_TYPE = "Bug";
 
 /** An ADF node (https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/). */
-export type AdfNode = { type: string; text?: string; attrs?: Record<string, unknown>; marks?: { type: string; attrs?: Record<string, unknown> }[]; content?: AdfNode[] };
+export type AdfNode = {
+  type: string;
+  text?: string;
+  attrs?: Record<string, unknown>;
+  marks?: { type: string; attrs?: Record<string, unknown> }[];
+  content?: AdfNode[];
+};
 export type AdfDoc = { type: "doc"; version: 1; content: AdfNode[] };
 
 export interface JiraIssueFields {
@@ -100,11 +106,17 @@ export function jiraLabel(label: string): string {
 
 /** The configured issue type for a prediction: the bug type when it is tagged `bug`. */
 export function jiraIssueType(tags: readonly string[], types: { issueType?: string; bugIssueType?: string } = {}): string {
-  return tags.some((t) => t.toLowerCase() === "bug") ? (types.bugIssueType ?? DEFAULT_BUG_ISSUE_TYPE) : (types.issueType ?? DEFAULT_ISSUE_TYPE);
+  return tags.some((t) => t.toLowerCase() === "bug")
+    ? (types.bugIssueType ?? DEFAULT_BUG_ISSUE_TYPE)
+    : (types.issueType ?? DEFAULT_ISSUE_TYPE);
 }
 
 /** The priority from the severity table (an event without a severity takes its `info` row; a low confidence caps it). */
-export function jiraPriority(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, string>>): string {
+export function jiraPriority(
+  severity: Severity | null,
+  confidence: number | null = null,
+  overrides?: Partial<Record<Severity, string>>,
+): string {
   return scaleColumn("jiraPriority", overrides)[scaleSeverity(severity, confidence)];
 }
 

@@ -97,7 +97,12 @@ function mainText(eventType: string, d: Record<string, unknown>): string {
     case "interaction_completed":
       return str(d.response) ?? humanize(eventType);
     case "level_2_clarification":
-      return Array.isArray(d.questions) ? d.questions.filter((q) => typeof q === "string").map((q) => `• ${q}`).join("\n") : "Questions";
+      return Array.isArray(d.questions)
+        ? d.questions
+            .filter((q) => typeof q === "string")
+            .map((q) => `• ${q}`)
+            .join("\n")
+        : "Questions";
     case "level_3_proactive_suggestion": {
       const suggestions = Array.isArray(d.suggestions) ? (d.suggestions as Record<string, unknown>[]) : [];
       return suggestions.length === 0
@@ -125,7 +130,12 @@ function mainText(eventType: string, d: Record<string, unknown>): string {
       return `${str(d.error_type) ?? "error"}: ${str(d.error_message) ?? ""}`;
     default: {
       const entries = Object.entries(d).filter(([, v]) => v !== null && v !== undefined);
-      return entries.length === 0 ? humanize(eventType) : entries.slice(0, 20).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n");
+      return entries.length === 0
+        ? humanize(eventType)
+        : entries
+            .slice(0, 20)
+            .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+            .join("\n");
     }
   }
 }

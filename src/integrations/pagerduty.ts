@@ -111,13 +111,23 @@ export interface PagerDutyIntegration extends ServiceIntegration {
 }
 
 /** PagerDuty's severity from the severity table (an event without a severity takes its `info` row; a low confidence caps it). */
-export function pagerDutySeverity(severity: Severity | null, confidence: number | null = null, overrides?: Partial<Record<Severity, PagerDutySeverity>>): PagerDutySeverity {
+export function pagerDutySeverity(
+  severity: Severity | null,
+  confidence: number | null = null,
+  overrides?: Partial<Record<Severity, PagerDutySeverity>>,
+): PagerDutySeverity {
   return scaleColumn("pagerDutySeverity", overrides)[scaleSeverity(severity, confidence)];
 }
 
 export function pagerDutyEvent(
   envelope: NoticeEnvelope,
-  options: { routingKey: string; source?: string; component?: string; group?: string; severities?: Partial<Record<Severity, PagerDutySeverity>> },
+  options: {
+    routingKey: string;
+    source?: string;
+    component?: string;
+    group?: string;
+    severities?: Partial<Record<Severity, PagerDutySeverity>>;
+  },
 ): PagerDutyEvent {
   const notice = toNotice(envelope);
   const details: Record<string, unknown> = { event_type: notice.eventType, event_id: notice.eventId, context: contextLine(notice) };
@@ -148,7 +158,9 @@ export function pagerDutyEvent(
   if (notice.kind) event.payload!.class = notice.kind;
   const url = safeUrl(notice.url);
   if (url) {
-    event.links = [{ href: url, text: notice.repo && notice.prNumber !== null ? `Pull request ${notice.repo}#${notice.prNumber}` : "Pull request" }];
+    event.links = [
+      { href: url, text: notice.repo && notice.prNumber !== null ? `Pull request ${notice.repo}#${notice.prNumber}` : "Pull request" },
+    ];
     event.client_url = url;
   }
   return event;
@@ -163,11 +175,17 @@ export function pagerDutyThrottleBackoffMs(attempt: number | undefined): number 
  * PagerDuty answers 202 on success; anything else in a 2xx with `status` other than "success" is
  * a failure. A 400 keeps its `message` and `errors[]` (what was invalid); a 429 waits minutes.
  */
-export function interpretPagerDutyResponse(response: ResponseInfo, options: { timeScale?: number; routingKey?: string } = {}): InterpretedFailure | undefined {
-  const hide = (text: string) => (options.routingKey && options.routingKey.length >= 4 ? text.split(options.routingKey).join("[routing_key]") : text);
+export function interpretPagerDutyResponse(
+  response: ResponseInfo,
+  options: { timeScale?: number; routingKey?: string } = {},
+): InterpretedFailure | undefined {
+  const hide = (text: string) =>
+    options.routingKey && options.routingKey.length >= 4 ? text.split(options.routingKey).join("[routing_key]") : text;
   if (response.status >= 200 && response.status < 300) {
     const status = jsonField(response.body, "status");
-    return typeof status === "string" && status !== "success" ? { ok: false, retryable: false, error: hide(`PagerDuty status ${status}`) } : undefined;
+    return typeof status === "string" && status !== "success"
+      ? { ok: false, retryable: false, error: hide(`PagerDuty status ${status}`) }
+      : undefined;
   }
   if (response.status === 400) {
     const message = jsonField(response.body, "message");
@@ -178,7 +196,12 @@ export function interpretPagerDutyResponse(response: ResponseInfo, options: { ti
   }
   if (response.status === 429) {
     const wait = pagerDutyThrottleBackoffMs(response.attempt);
-    return { ok: false, retryable: true, retryAfterMs: scaled(wait, options.timeScale), error: `PagerDuty throttled the routing key: retry in ${wait / 60_000} min` };
+    return {
+      ok: false,
+      retryable: true,
+      retryAfterMs: scaled(wait, options.timeScale),
+      error: `PagerDuty throttled the routing key: retry in ${wait / 60_000} min`,
+    };
   }
   return undefined;
 }
@@ -186,7 +209,8 @@ export function interpretPagerDutyResponse(response: ResponseInfo, options: { ti
 export function createPagerDuty(options: PagerDutyOptions): PagerDutyIntegration {
   if (!options.routingKey) throw new IntegrationError("pagerduty", "a routing key (routingKey / routing_key) is required");
   const enqueueUrl = joinUrl(options.apiUrl ?? PAGERDUTY_REGIONS[options.region ?? "us"], "v2/enqueue");
-  const interpret = (response: ResponseInfo) => interpretPagerDutyResponse(response, { timeScale: options.timeScale, routingKey: options.routingKey });
+  const interpret = (response: ResponseInfo) =>
+    interpretPagerDutyResponse(response, { timeScale: options.timeScale, routingKey: options.routingKey });
   const name = options.name ?? "pagerduty";
   const integration: PagerDutyIntegration = serviceIntegration<PagerDutyIntegration>(
     {
@@ -206,14 +230,20 @@ export function createPagerDuty(options: PagerDutyOptions): PagerDutyIntegration
           key: `routing_key:${options.routingKey}`,
           concurrency: 1,
           intervalMs: scaled(PAGERDUTY_EVENT_INTERVAL_MS, options.timeScale),
-          holdAfter: (response: ResponseInfo) => (response.status === 429 ? scaled(PAGERDUTY_THROTTLE_BACKOFF_MS, options.timeScale) : null),
+          holdAfter: (response: ResponseInfo) =>
+            response.status === 429 ? scaled(PAGERDUTY_THROTTLE_BACKOFF_MS, options.timeScale) : null,
         },
       }),
     },
     {
       async enqueue(event) {
         const body = { ...event, routing_key: event.routing_key ?? options.routingKey };
-        const res = await callService("pagerduty", options.fetch, { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutSeconds: options.timeoutSeconds }, interpret);
+        const res = await callService(
+          "pagerduty",
+          options.fetch,
+          { url: enqueueUrl, headers: { accept: "application/json" }, body, timeoutSeconds: options.timeoutSeconds },
+          interpret,
+        );
         const key = (res.json as { dedup_key?: string } | null)?.dedup_key;
         return { dedupKey: key ?? body.dedup_key ?? null };
       },
@@ -231,7 +261,10 @@ export const pagerDutyConfigSchema = z
       routing_key: secretSetting("an Events API v2 integration key"),
       region: z.enum(["us", "eu"], { error: "must be us (events.pagerduty.com) or eu (events.eu.pagerduty.com)" }).optional(),
       api_url: urlSetting().optional(),
-      severities: scaleOverrideSetting(z.enum(PAGERDUTY_SEVERITIES, { error: `must be one of ${PAGERDUTY_SEVERITIES.join(", ")}` }), "PagerDuty severities").optional(),
+      severities: scaleOverrideSetting(
+        z.enum(PAGERDUTY_SEVERITIES, { error: `must be one of ${PAGERDUTY_SEVERITIES.join(", ")}` }),
+        "PagerDuty severities",
+      ).optional(),
       source: textSetting().optional(),
       component: textSetting().optional(),
       group: textSetting().optional(),

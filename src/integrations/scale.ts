@@ -64,7 +64,10 @@ export function scaleSeverity(severity: Severity | null, confidence: number | nu
 }
 
 /** A column of the table with the operator's overrides applied. */
-export function scaleColumn<K extends keyof ScaleRow>(column: K, overrides: Partial<Record<Severity, ScaleRow[K]>> = {}): Record<Severity, ScaleRow[K]> {
+export function scaleColumn<K extends keyof ScaleRow>(
+  column: K,
+  overrides: Partial<Record<Severity, ScaleRow[K]>> = {},
+): Record<Severity, ScaleRow[K]> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, overrides[s] ?? SEVERITY_SCALE[s][column]])) as Record<Severity, ScaleRow[K]>;
 }
 

@@ -113,7 +113,13 @@ export const escapeMrkdwn = escapeSlack;
 /** Untrusted text for mrkdwn: cut to fit `max` once escaped, escaped after the cut. */
 const mrkdwn = (text: string, max: number) => fitEscaped(text, max, escapeSlack);
 
-const SEVERITY_EMOJI: Record<string, string> = { critical: ":red_circle:", high: ":large_orange_circle:", medium: ":large_yellow_circle:", low: ":large_blue_circle:", info: ":white_circle:" };
+const SEVERITY_EMOJI: Record<string, string> = {
+  critical: ":red_circle:",
+  high: ":large_orange_circle:",
+  medium: ":large_yellow_circle:",
+  low: ":large_blue_circle:",
+  info: ":white_circle:",
+};
 
 /** Block Kit blocks for a notice. */
 export function slackBlocks(notice: Notice): SlackBlock[] {
@@ -123,19 +129,31 @@ export function slackBlocks(notice: Notice): SlackBlock[] {
   ];
   const fields: SlackBlock[] = [];
   if (notice.confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(notice.confidence)}` });
-  if (notice.severity !== null) fields.push({ type: "mrkdwn", text: `*Severity*\n${SEVERITY_EMOJI[notice.severity] ?? ""} ${notice.severity}`.replace("\n ", "\n") });
-  if (notice.repo !== null) fields.push({ type: "mrkdwn", verbatim: true, text: `*Repository*\n${mrkdwn(notice.repo, 1900)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}` });
-  if (notice.evidence !== null) fields.push({ type: "mrkdwn", verbatim: true, text: `*Evidence*\n\`${mrkdwn(codeSpanText(notice.evidence), 1980)}\`` });
+  if (notice.severity !== null)
+    fields.push({ type: "mrkdwn", text: `*Severity*\n${SEVERITY_EMOJI[notice.severity] ?? ""} ${notice.severity}`.replace("\n ", "\n") });
+  if (notice.repo !== null)
+    fields.push({
+      type: "mrkdwn",
+      verbatim: true,
+      text: `*Repository*\n${mrkdwn(notice.repo, 1900)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`,
+    });
+  if (notice.evidence !== null)
+    fields.push({ type: "mrkdwn", verbatim: true, text: `*Evidence*\n\`${mrkdwn(codeSpanText(notice.evidence), 1980)}\`` });
   if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
   if (notice.recommendation !== null) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", verbatim: true, text: `*Recommendation:* ${mrkdwn(notice.recommendation, 3000 - 18)}` } });
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", verbatim: true, text: `*Recommendation:* ${mrkdwn(notice.recommendation, 3000 - 18)}` },
+    });
   }
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: contextLine(notice) }] });
   const url = safeUrl(notice.url);
   if (url !== null && url.length <= 3000) {
     blocks.push({
       type: "actions",
-      elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url, action_id: "empathy_open_pr" }],
+      elements: [
+        { type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url, action_id: "empathy_open_pr" },
+      ],
     });
   }
   return blocks;
@@ -159,7 +177,8 @@ export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB
   const fields: SlackBlock[] = [{ type: "mrkdwn", verbatim: true, text: `*Pattern*\n${mrkdwn(name, 1980)}` }];
   if (confidence !== null) fields.push({ type: "mrkdwn", text: `*Confidence*\n${pct(confidence)}` });
   if (user) fields.push({ type: "mrkdwn", verbatim: true, text: `*Learned from*\n${mrkdwn(user, 1980)}` });
-  if (repo) fields.push({ type: "mrkdwn", verbatim: true, text: `*Repository*\n${mrkdwn(repo, 1900)}${prNumber !== null ? `#${prNumber}` : ""}` });
+  if (repo)
+    fields.push({ type: "mrkdwn", verbatim: true, text: `*Repository*\n${mrkdwn(repo, 1900)}${prNumber !== null ? `#${prNumber}` : ""}` });
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(title, 150), emoji: true } },
     { type: "section", text: { type: "mrkdwn", verbatim: true, text: truncate(text, 3000) } },
@@ -170,10 +189,18 @@ export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB
   const link = safeUrl(prUrl)
     ? { text: "View pull request", url: prUrl! }
     : repo && /^[\w.-]+\/[\w.-]+$/.test(repo)
-      ? { text: "View prediction issues", url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}` }
+      ? {
+          text: "View prediction issues",
+          url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}`,
+        }
       : null;
   if (link && link.url.length <= 3000) {
-    blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: link.text, emoji: true }, url: link.url, action_id: "empathy_view_pattern" }] });
+    blocks.push({
+      type: "actions",
+      elements: [
+        { type: "button", text: { type: "plain_text", text: link.text, emoji: true }, url: link.url, action_id: "empathy_view_pattern" },
+      ],
+    });
   }
   const suffix = confidence !== null ? ` (${pct(confidence)})` : "";
   return { text: `${mrkdwn(title, 3000 - suffix.length)}${suffix}`, blocks };
@@ -210,10 +237,14 @@ export function createSlack(options: SlackOptions): SlackIntegration {
   const { webhookUrl, botToken, channel, patternChannel, manager, fetch } = options;
   const githubUrl = options.githubUrl ?? GITHUB_WEB_URL;
   const apiUrl = options.apiUrl ?? SLACK_API_URL;
-  if (!webhookUrl && !botToken) throw new IntegrationError("slack", "give a webhookUrl (incoming webhook) or a botToken (chat.postMessage)");
+  if (!webhookUrl && !botToken)
+    throw new IntegrationError("slack", "give a webhookUrl (incoming webhook) or a botToken (chat.postMessage)");
   const mode = webhookUrl ? "webhook" : "chat.postMessage";
   if (patternChannel && mode === "webhook") {
-    throw new IntegrationError("slack", "pattern_channel needs chat.postMessage (bot_token and channel, without webhook_url): an incoming webhook posts to its own channel");
+    throw new IntegrationError(
+      "slack",
+      "pattern_channel needs chat.postMessage (bot_token and channel, without webhook_url): an incoming webhook posts to its own channel",
+    );
   }
   const name = options.name ?? "slack";
   const authHeaders = () => {
@@ -239,7 +270,8 @@ export function createSlack(options: SlackOptions): SlackIntegration {
           key,
           concurrency: 1,
           intervalMs: scaled(SLACK_MESSAGE_INTERVAL_MS, options.timeScale),
-          holdAfter: (r: ResponseInfo) => (r.status === 429 ? scaled(headerSeconds(r.headers, "retry-after") ?? SLACK_MESSAGE_INTERVAL_MS, options.timeScale) : null),
+          holdAfter: (r: ResponseInfo) =>
+            r.status === 429 ? scaled(headerSeconds(r.headers, "retry-after") ?? SLACK_MESSAGE_INTERVAL_MS, options.timeScale) : null,
         });
         if (mode === "webhook") return { url: webhookUrl!, headers: {}, pace: pace(undefined) };
         if (!channel) throw new IntegrationError("slack", "sending events with the bot token needs a channel");
@@ -269,12 +301,21 @@ export function createSlack(options: SlackOptions): SlackIntegration {
       },
       async postWebhook(message) {
         if (!webhookUrl) throw new IntegrationError("slack", "postWebhook needs an incoming webhook URL (webhookUrl / webhook_url)");
-        await callService("slack", fetch, { url: webhookUrl, headers: {}, body: message, timeoutSeconds: options.timeoutSeconds }, interpretSlackResponse);
+        await callService(
+          "slack",
+          fetch,
+          { url: webhookUrl, headers: {}, body: message, timeoutSeconds: options.timeoutSeconds },
+          interpretSlackResponse,
+        );
       },
       async notify(envelope) {
         const message = slackMessage(envelope, { githubUrl });
         if (mode === "webhook") await integration.postWebhook(message);
-        else await integration.postMessage({ ...message, channel: (envelope.event_type === "pattern_learned" && patternChannel) || undefined });
+        else
+          await integration.postMessage({
+            ...message,
+            channel: (envelope.event_type === "pattern_learned" && patternChannel) || undefined,
+          });
       },
     },
   );
@@ -282,24 +323,35 @@ export function createSlack(options: SlackOptions): SlackIntegration {
 }
 
 export const slackConfigSchema = z
-  .object({
-    ...deliveryKeys,
-    webhook_url: urlSetting().optional(),
-    bot_token: secretSetting("a bot token").optional(),
-    channel: textSetting().optional(),
-    api_url: urlSetting().optional(),
-    notify_patterns: booleanSetting().optional(),
-    pattern_channel: textSetting().optional(),
-  }, { error: "must be a mapping (webhook_url:, or bot_token: and channel:)" })
+  .object(
+    {
+      ...deliveryKeys,
+      webhook_url: urlSetting().optional(),
+      bot_token: secretSetting("a bot token").optional(),
+      channel: textSetting().optional(),
+      api_url: urlSetting().optional(),
+      notify_patterns: booleanSetting().optional(),
+      pattern_channel: textSetting().optional(),
+    },
+    { error: "must be a mapping (webhook_url:, or bot_token: and channel:)" },
+  )
   .strict()
   .superRefine((c, ctx) => {
     if (c.webhook_url === undefined && c.bot_token === undefined) {
-      ctx.addIssue({ code: "custom", path: ["webhook_url"], message: "is required: set webhook_url (incoming webhook) or bot_token and channel (chat.postMessage)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["webhook_url"],
+        message: "is required: set webhook_url (incoming webhook) or bot_token and channel (chat.postMessage)",
+      });
     } else if (c.webhook_url === undefined && c.channel === undefined) {
       ctx.addIssue({ code: "custom", path: ["channel"], message: "is required with bot_token (the channel events are posted to)" });
     }
     if (c.pattern_channel !== undefined && c.webhook_url !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["pattern_channel"], message: "needs bot_token and channel instead of webhook_url (an incoming webhook posts to its own channel)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["pattern_channel"],
+        message: "needs bot_token and channel instead of webhook_url (an incoming webhook posts to its own channel)",
+      });
     }
   });
 
@@ -311,5 +363,12 @@ export function slackOptionsFromConfig(c: SlackConfig): SlackOptions {
   const notifyPatterns = c.notify_patterns ?? c.pattern_channel !== undefined;
   const events = delivery.events ?? [...DEFAULT_EVENTS];
   if (notifyPatterns && !events.includes("*") && !events.includes("pattern_learned")) delivery.events = [...events, "pattern_learned"];
-  return { ...delivery, webhookUrl: c.webhook_url, botToken: c.bot_token, channel: c.channel, apiUrl: c.api_url, patternChannel: c.pattern_channel };
+  return {
+    ...delivery,
+    webhookUrl: c.webhook_url,
+    botToken: c.bot_token,
+    channel: c.channel,
+    apiUrl: c.api_url,
+    patternChannel: c.pattern_channel,
+  };
 }

@@ -81,7 +81,13 @@ export interface TeamsIntegration extends ServiceIntegration {
   notify(envelope: NoticeEnvelope): Promise<void>;
 }
 
-const SEVERITY_COLOR: Record<string, string> = { critical: "Attention", high: "Attention", medium: "Warning", low: "Accent", info: "Default" };
+const SEVERITY_COLOR: Record<string, string> = {
+  critical: "Attention",
+  high: "Attention",
+  medium: "Warning",
+  low: "Accent",
+  info: "Default",
+};
 
 /** Plain text (no markdown is rendered in a TextRun). */
 const run = (text: string, style: Record<string, unknown> = {}): AdaptiveElement => ({ type: "TextRun", text, ...style });
@@ -102,7 +108,8 @@ export function adaptiveCard(notice: Notice): AdaptiveCard {
   if (notice.confidence !== null) facts.push({ title: "Confidence", value: pct(notice.confidence) });
   if (notice.severity !== null) facts.push({ title: "Severity", value: notice.severity });
   if (facts.length > 0) body.push({ type: "FactSet", facts });
-  if (notice.repo !== null) body.push(labelled("Repository", `${fitEscaped(notice.repo, 500)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`));
+  if (notice.repo !== null)
+    body.push(labelled("Repository", `${fitEscaped(notice.repo, 500)}${notice.prNumber !== null ? `#${notice.prNumber}` : ""}`));
   if (notice.evidence !== null) body.push(labelled("Evidence", fitEscaped(notice.evidence, 1000)));
   if (notice.tags.length > 0) body.push(labelled("Tags", fitEscaped(notice.tags.join(", "), 1000)));
   if (notice.recommendation !== null) body.push(labelled("Recommendation", fitEscaped(notice.recommendation, 5000)));
@@ -182,7 +189,11 @@ export function interpretTeamsResponse(response: ResponseInfo): InterpretedFailu
   if (status < 400 || status === 408 || status === 410 || status === 425 || status === 429 || status >= 500) return undefined;
   const error = (parseJson(response.body) as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (!error || typeof error.code !== "string") return undefined;
-  return { ok: false, retryable: false, error: truncate(`Teams: ${error.code}${typeof error.message === "string" ? `: ${error.message}` : ""}`, 300) };
+  return {
+    ok: false,
+    retryable: false,
+    error: truncate(`Teams: ${error.code}${typeof error.message === "string" ? `: ${error.message}` : ""}`, 300),
+  };
 }
 
 export function createTeams(options: TeamsOptions): TeamsIntegration {
@@ -204,13 +215,19 @@ export function createTeams(options: TeamsOptions): TeamsIntegration {
         pace: {
           concurrency: 1,
           intervalMs: scaled(TEAMS_REQUEST_INTERVAL_MS, options.timeScale),
-          holdAfter: (r: ResponseInfo) => (r.status === 429 ? scaled(headerSeconds(r.headers, "retry-after") ?? 1000, options.timeScale) : null),
+          holdAfter: (r: ResponseInfo) =>
+            r.status === 429 ? scaled(headerSeconds(r.headers, "retry-after") ?? 1000, options.timeScale) : null,
         },
       }),
     },
     {
       async post(card) {
-        await callService("teams", options.fetch, { url: options.webhookUrl, headers: {}, body: teamsMessage(card), timeoutSeconds: options.timeoutSeconds }, interpretTeamsResponse);
+        await callService(
+          "teams",
+          options.fetch,
+          { url: options.webhookUrl, headers: {}, body: teamsMessage(card), timeoutSeconds: options.timeoutSeconds },
+          interpretTeamsResponse,
+        );
       },
       notify: (envelope) => integration.post(fittedTeamsMessage(toNotice(envelope)).attachments[0].content),
     },

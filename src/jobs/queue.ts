@@ -213,7 +213,9 @@ export class JobQueue {
       }
       if (!didWork && this.running) await this.sleep();
       if (this.running && Date.now() >= this.nextReclaimAt) {
-        await this.reclaimExpired().catch((error: unknown) => this.opts.log.error({ err: errorMessage(error) }, "could not reclaim expired job leases"));
+        await this.reclaimExpired().catch((error: unknown) =>
+          this.opts.log.error({ err: errorMessage(error) }, "could not reclaim expired job leases"),
+        );
       }
     }
   }
@@ -261,7 +263,9 @@ export class JobQueue {
   private async withTimeLimit(id: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(this.opts.timeoutMs)), this.opts.timeoutMs);
-    const ended = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
+    const ended = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
+    );
     this.active.set(id, controller);
     const running = work(controller.signal);
     running.catch(() => undefined); // once timed out or released, its own outcome no longer matters
@@ -287,14 +291,21 @@ export class JobQueue {
     if (error instanceof JobLeaseLostError) return this.leaseLost(job);
     if (error instanceof JobReleasedError) {
       if (!(await this.opts.store.retryJob(job.id, Date.now(), message, owner))) return this.leaseLost(job);
-      this.opts.log.info({ job_id: job.id, job_type: job.type, ...jobSubject(job.payload) }, "job released: it runs again after the restart");
+      this.opts.log.info(
+        { job_id: job.id, job_type: job.type, ...jobSubject(job.payload) },
+        "job released: it runs again after the restart",
+      );
       return;
     }
-    const { retryable, retryAfterMs } = error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
+    const { retryable, retryAfterMs } =
+      error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
     if (retryable && job.attempts < this.opts.maxAttempts) {
       const delay = retryAfterMs ?? backoffDelay(job.attempts, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);
       if (!(await this.opts.store.retryJob(job.id, Date.now() + delay, message, owner))) return this.leaseLost(job);
-      this.opts.log.warn({ job_id: job.id, job_type: job.type, attempt: job.attempts, retry_in_ms: delay, err: message }, "job failed, will retry");
+      this.opts.log.warn(
+        { job_id: job.id, job_type: job.type, attempt: job.attempts, retry_in_ms: delay, err: message },
+        "job failed, will retry",
+      );
       return;
     }
     if (!(await this.opts.store.killJob(job.id, message, owner))) return this.leaseLost(job);

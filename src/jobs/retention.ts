@@ -104,7 +104,8 @@ export class Retention {
     counts.jobs = await this.drain((n) => store.pruneJobs(before, n));
     counts.shownItems = await this.drain((n) => store.pruneShownItems(before, n));
     counts.recordedEvents = await this.drain((n) => store.pruneEvents(before, n));
-    if (Object.values(counts).some((n) => n > 0)) this.opts.log?.info({ ...counts, before: new Date(before).toISOString() }, "pruned history past retention");
+    if (Object.values(counts).some((n) => n > 0))
+      this.opts.log?.info({ ...counts, before: new Date(before).toISOString() }, "pruned history past retention");
     return counts;
   }
 

@@ -19,7 +19,13 @@ export function mapLogValue(value: unknown, text: (s: string) => string, depth =
   if (value === null || typeof value !== "object" || depth > 32) return value;
   if (value instanceof Error) {
     const e = value as Error & { status?: unknown; code?: unknown };
-    const fields = { name: e.name, message: text(e.message), ...(e.stack ? { stack: text(e.stack) } : {}), ...(e.status !== undefined ? { status: e.status } : {}), ...(e.code !== undefined ? { code: e.code } : {}) };
+    const fields = {
+      name: e.name,
+      message: text(e.message),
+      ...(e.stack ? { stack: text(e.stack) } : {}),
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      ...(e.code !== undefined ? { code: e.code } : {}),
+    };
     // No prototype: pino's error serializer then names the type after `name`, not "Object".
     return Object.assign(Object.create(null) as object, fields);
   }
@@ -39,7 +45,8 @@ export function redactingLog<T extends object>(log: T): T {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== "function") return value;
       if (prop === "child") {
-        return (bindings: unknown, ...rest: unknown[]) => redactingLog((value as (...a: unknown[]) => object).call(target, redactValue(bindings), ...rest));
+        return (bindings: unknown, ...rest: unknown[]) =>
+          redactingLog((value as (...a: unknown[]) => object).call(target, redactValue(bindings), ...rest));
       }
       if (typeof prop === "string" && LEVELS.has(prop)) {
         return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args.map(redactValue));

@@ -65,7 +65,9 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
   const out: string[] = [];
   out.push(`## ${options.heading ?? "Empathy review"}`);
   const commit = report.commitSha ? ` · commit \`${report.commitSha.slice(0, 7)}\`` : "";
-  out.push(`**Level ${report.level} · ${LEVEL_NAMES[report.level as EmpathyLevel] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`);
+  out.push(
+    `**Level ${report.level} · ${LEVEL_NAMES[report.level as EmpathyLevel] ?? "?"}** · confidence ${pct(report.confidence)}${commit}`,
+  );
   if (report.notice) out.push("", `> ${oneLine(report.notice)}`);
   out.push("", oneLine(withoutQuestions(report.response, report.clarifications)));
 

@@ -112,10 +112,19 @@ export function healthHandler(store: HealthStore, sources: HealthSources = {}) {
     if (path === "/health/live") return send(req, res, 200, { status: "ok" });
     if (path === "/health/ready") {
       const r = await readiness(store, sources);
-      return send(req, res, r.ready ? 200 : 503, r.ready ? { status: "ready", checks: r.checks } : { status: "not_ready", reason: r.reason, checks: r.checks });
+      return send(
+        req,
+        res,
+        r.ready ? 200 : 503,
+        r.ready ? { status: "ready", checks: r.checks } : { status: "not_ready", reason: r.reason, checks: r.checks },
+      );
     }
     if (path !== "/health") return false;
-    const [jobs, webhooks, dead] = await Promise.all([store.countJobs(), store.countWebhookDeliveries(), store.listJobs("dead", RECENT_DEAD_LETTERS, "newest")]);
+    const [jobs, webhooks, dead] = await Promise.all([
+      store.countJobs(),
+      store.countWebhookDeliveries(),
+      store.listJobs("dead", RECENT_DEAD_LETTERS, "newest"),
+    ]);
     const deadLetters = dead.map((job) => ({
       id: job.id,
       type: job.type,
@@ -127,6 +136,13 @@ export function healthHandler(store: HealthStore, sources: HealthSources = {}) {
     const github = sources.github?.();
     // Degraded, not down: this process works and keeps jobs for later; GitHub does not answer it.
     const status = github?.status === "degraded" ? "degraded" : "ok";
-    return send(req, res, 200, { status, jobs, dead_letters: deadLetters, webhooks, ...(github ? { github } : {}), ...(sources.pool ? { analysis_pool: sources.pool() } : {}) });
+    return send(req, res, 200, {
+      status,
+      jobs,
+      dead_letters: deadLetters,
+      webhooks,
+      ...(github ? { github } : {}),
+      ...(sources.pool ? { analysis_pool: sources.pool() } : {}),
+    });
   };
 }

@@ -150,7 +150,8 @@ function send(res: ServerResponse, status: number, body: unknown): true {
 
 /** The command's fields, or why the body is not one. */
 export function parseCommandBody(contentType: string | undefined, raw: string): SlackCommandJob | { error: string } {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) return { error: "the body must be application/x-www-form-urlencoded" };
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? ""))
+    return { error: "the body must be application/x-www-form-urlencoded" };
   const form = new URLSearchParams(raw);
   for (const field of ["command", "text", "response_url", "user_id"]) {
     if (!form.has(field)) return { error: `${field} is missing` };
@@ -266,7 +267,10 @@ export class SlackCommands {
     const who: SlackRequester = { teamId: job.team_id, channelId: job.channel_id };
     const decision = this.access.check(who, repo);
     if (decision.allowed) return undefined;
-    this.deps.log.info({ team_id: job.team_id ?? null, channel_id: job.channel_id ?? null, repo, reason: decision.reason }, "slack command refused: no access");
+    this.deps.log.info(
+      { team_id: job.team_id ?? null, channel_id: job.channel_id ?? null, repo, reason: decision.reason },
+      "slack command refused: no access",
+    );
     const scope = decision.reason === "channel" ? "this channel" : "this Slack workspace";
     const message = [
       `Sorry, ${scope} may not use the Empathy bot on *${escapeMrkdwn(repo)}*.`,
@@ -299,16 +303,27 @@ export class SlackCommands {
       installationId = (data as { id: number }).id;
     } catch (err) {
       if ((err as { status?: number }).status === 404) {
-        return errorReply(`The Empathy bot is not installed on *${escapeMrkdwn(name)}*, so I cannot review it. An admin of the repository can install the app.`);
+        return errorReply(
+          `The Empathy bot is not installed on *${escapeMrkdwn(name)}*, so I cannot review it. An admin of the repository can install the app.`,
+        );
       }
       throw err;
     }
     const octokit = await this.deps.auth(installationId);
-    let pr: { number: number; state: string; draft?: boolean; head: { sha: string }; base?: { repo?: { full_name?: string } }; html_url: string; title: string };
+    let pr: {
+      number: number;
+      state: string;
+      draft?: boolean;
+      head: { sha: string };
+      base?: { repo?: { full_name?: string } };
+      html_url: string;
+      title: string;
+    };
     try {
       pr = (await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.number })).data;
     } catch (err) {
-      if ((err as { status?: number }).status === 404) return errorReply(`I cannot find pull request #${ref.number} in *${escapeMrkdwn(name)}*.`);
+      if ((err as { status?: number }).status === 404)
+        return errorReply(`I cannot find pull request #${ref.number} in *${escapeMrkdwn(name)}*.`);
       throw err;
     }
     // A renamed or transferred repository answers under its old name: check the name it has now too.
@@ -318,7 +333,8 @@ export class SlackCommands {
       if (refusedNow) return refusedNow;
     }
     const link = `<${pr.html_url}|${escapeMrkdwn(`${name}#${pr.number}`)}>`;
-    if (pr.state !== "open") return errorReply(`${link} is ${pr.state === "closed" ? "closed" : pr.state}: I only review open pull requests.`);
+    if (pr.state !== "open")
+      return errorReply(`${link} is ${pr.state === "closed" ? "closed" : pr.state}: I only review open pull requests.`);
     const outcome = await this.deps.review({
       installationId,
       owner: ref.owner,
@@ -334,7 +350,10 @@ export class SlackCommands {
       const why = pr.draft ? "it is a draft" : "reviews are off for it, or it changed while I was looking";
       return errorReply(`I did not review ${link}: ${why}. (${outcome})`);
     }
-    return { ...reviewReply(result, { repo: name, number: pr.number, title: pr.title, url: pr.html_url }), ephemeral: this.repositoryReplyEphemeral };
+    return {
+      ...reviewReply(result, { repo: name, number: pr.number, title: pr.title, url: pr.html_url }),
+      ephemeral: this.repositoryReplyEphemeral,
+    };
   }
 
   private async status(job: SlackCommandJob, args: string): Promise<SlackReply> {
@@ -358,20 +377,30 @@ export class SlackCommands {
       lines.push(`*Trust* is kept per GitHub user: \`/empathy status ${escapeMrkdwn(repo)} <github-login>\``);
     }
 
-    const patterns = (await this.deps.store.listPatterns(repo)).sort((a, b) => Number(b.learned) - Number(a.learned) || b.confidence - a.confidence);
+    const patterns = (await this.deps.store.listPatterns(repo)).sort(
+      (a, b) => Number(b.learned) - Number(a.learned) || b.confidence - a.confidence,
+    );
     const learned = patterns.filter((p) => p.learned);
     lines.push("", `*Learned patterns* in ${escapeMrkdwn(repo)}: ${learned.length === 0 ? "none yet" : ""}`.trimEnd());
     for (const p of learned.slice(0, 10)) {
-      lines.push(`• ${escapeMrkdwn(p.name)} — confidence ${pct(p.confidence)}, seen in ${p.prNumbers.length} pull request${p.prNumbers.length === 1 ? "" : "s"}`);
+      lines.push(
+        `• ${escapeMrkdwn(p.name)} — confidence ${pct(p.confidence)}, seen in ${p.prNumbers.length} pull request${p.prNumbers.length === 1 ? "" : "s"}`,
+      );
     }
     if (learned.length > 10) lines.push(`… and ${learned.length - 10} more`);
     const watching = patterns.length - learned.length;
     if (watching > 0) lines.push(`(${watching} more seen, not yet learned)`);
 
     // Recent predictions: the prediction issues the app opened, newest first.
-    const visible = repoArg !== undefined ? (name: string) => name === repoArg : this.access.visibleTo({ teamId: job.team_id, channelId: job.channel_id });
+    const visible =
+      repoArg !== undefined
+        ? (name: string) => name === repoArg
+        : this.access.visibleTo({ teamId: job.team_id, channelId: job.channel_id });
     const predictions = await this.recentPredictions(visible, repoArg);
-    lines.push("", `*Recent predictions*${repoArg ? ` in ${escapeMrkdwn(repoArg)}` : ""}: ${predictions.length === 0 ? "none with an issue yet" : ""}`.trimEnd());
+    lines.push(
+      "",
+      `*Recent predictions*${repoArg ? ` in ${escapeMrkdwn(repoArg)}` : ""}: ${predictions.length === 0 ? "none with an issue yet" : ""}`.trimEnd(),
+    );
     for (const p of predictions) lines.push(`• ${p}`);
 
     const blocks: SlackBlock[] = [
@@ -384,7 +413,9 @@ export class SlackCommands {
 
   /** The newest prediction issues of repositories `visible` accepts: one indexed query, of `repo` alone when the status names one. */
   private async recentPredictions(visible: (repo: string) => boolean, repo?: string): Promise<string[]> {
-    const issues = await this.deps.store.listPredictionIssues(repo !== undefined ? { repo, limit: RECENT_PREDICTIONS } : { limit: RECENT_PREDICTIONS_SCAN });
+    const issues = await this.deps.store.listPredictionIssues(
+      repo !== undefined ? { repo, limit: RECENT_PREDICTIONS } : { limit: RECENT_PREDICTIONS_SCAN },
+    );
     return recentPredictionLines(issues, visible);
   }
 
@@ -392,7 +423,11 @@ export class SlackCommands {
     const { botToken, apiUrl } = this.settings;
     if (!reply.ephemeral && botToken && job.channel_id) {
       try {
-        await createSlack({ botToken, apiUrl, fetch: this.deps.fetch }).postMessage({ channel: job.channel_id, text: reply.text, blocks: reply.blocks });
+        await createSlack({ botToken, apiUrl, fetch: this.deps.fetch }).postMessage({
+          channel: job.channel_id,
+          text: reply.text,
+          blocks: reply.blocks,
+        });
         return;
       } catch (err) {
         // e.g. not_in_channel: the response URL still reaches the person who asked.
@@ -419,7 +454,18 @@ export function parsePullRequestUrl(input: string, gheHost?: string): { owner: s
     return null;
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return null;
-  const hosts = ["github.com", "www.github.com", ...(gheHost ? [gheHost.toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "")] : [])];
+  const hosts = [
+    "github.com",
+    "www.github.com",
+    ...(gheHost
+      ? [
+          gheHost
+            .toLowerCase()
+            .replace(/^https?:\/\//, "")
+            .replace(/\/.*$/, ""),
+        ]
+      : []),
+  ];
   if (!hosts.includes(url.host.toLowerCase())) return null;
   const m = /^\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/pull\/(\d+)(?:\/.*)?$/.exec(url.pathname);
   if (!m) return null;
@@ -430,4 +476,3 @@ export function parsePullRequestUrl(input: string, gheHost?: string): { owner: s
 export function slackCommands(deps: SlackCommandDeps): SlackCommands {
   return new SlackCommands(deps);
 }
-

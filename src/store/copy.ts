@@ -46,7 +46,21 @@ export interface TableCopy {
 export const COPIED_TABLES: readonly TableCopy[] = [
   {
     table: "jobs",
-    columns: ["id", "type", "payload", "dedupe_key", "status", "attempts", "run_at", "last_error", "created_at", "updated_at", "lease_owner", "lease_expires_at", "subject"],
+    columns: [
+      "id",
+      "type",
+      "payload",
+      "dedupe_key",
+      "status",
+      "attempts",
+      "run_at",
+      "last_error",
+      "created_at",
+      "updated_at",
+      "lease_owner",
+      "lease_expires_at",
+      "subject",
+    ],
     serial: "id",
   },
   { table: "reviews", columns: ["repo", "pr_number", "commit_sha", "review_id", "created_at"] },
@@ -59,14 +73,41 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   {
     table: "webhook_deliveries",
     columns: [
-      "id", "registration_id", "event_type", "event_ids", "body", "status", "attempts", "total_attempts", "next_attempt_at",
-      "last_status_code", "last_error", "created_at", "updated_at", "finished_at", "lease_owner", "lease_expires_at",
+      "id",
+      "registration_id",
+      "event_type",
+      "event_ids",
+      "body",
+      "status",
+      "attempts",
+      "total_attempts",
+      "next_attempt_at",
+      "last_status_code",
+      "last_error",
+      "created_at",
+      "updated_at",
+      "finished_at",
+      "lease_owner",
+      "lease_expires_at",
     ],
   },
   { table: "webhook_batch_items", columns: ["seq", "registration_id", "event_id", "event_type", "created_at"], serial: "seq" },
   {
     table: "webhook_attempts",
-    columns: ["id", "delivery_id", "registration_id", "event_type", "attempt", "status", "status_code", "duration_ms", "error", "response_excerpt", "next_attempt_at", "attempted_at"],
+    columns: [
+      "id",
+      "delivery_id",
+      "registration_id",
+      "event_type",
+      "attempt",
+      "status",
+      "status_code",
+      "duration_ms",
+      "error",
+      "response_excerpt",
+      "next_attempt_at",
+      "attempted_at",
+    ],
     serial: "id",
   },
   { table: "webhook_registrations", columns: ["id", "disabled_at", "disabled_reason", "updated_at"] },
@@ -82,8 +123,19 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   {
     table: "review_results",
     columns: [
-      "repo", "pr_number", "head_sha", "level", "confidence", "summary", "notice", "finding_counts", "top_findings", "predictions",
-      "summary_comment_id", "summary_url", "reviewed_at",
+      "repo",
+      "pr_number",
+      "head_sha",
+      "level",
+      "confidence",
+      "summary",
+      "notice",
+      "finding_counts",
+      "top_findings",
+      "predictions",
+      "summary_comment_id",
+      "summary_url",
+      "reviewed_at",
     ],
   },
   { table: "issue_policies", columns: ["repo", "enabled", "installation_id", "updated_at"] },
@@ -154,14 +206,22 @@ export function openSqliteSource(path: string, shown: string, now = Date.now()):
     }
     const schemaFound = (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
     if (schemaFound > SQLITE_SCHEMA) {
-      throw new CopyRefusal(`${shown} was written by a newer version of the app (schema ${schemaFound}; this one knows up to ${SQLITE_SCHEMA}): copy it with that version`);
+      throw new CopyRefusal(
+        `${shown} was written by a newer version of the app (schema ${schemaFound}; this one knows up to ${SQLITE_SCHEMA}): copy it with that version`,
+      );
     }
     if (schemaFound < SQLITE_SCHEMA) applySqliteMigrations(db);
-    const unknown = sqliteTables(db).filter((t) => !NOT_COPIED.includes(t as (typeof NOT_COPIED)[number]) && !COPIED_TABLES.some((c) => c.table === t));
+    const unknown = sqliteTables(db).filter(
+      (t) => !NOT_COPIED.includes(t as (typeof NOT_COPIED)[number]) && !COPIED_TABLES.some((c) => c.table === t),
+    );
     if (unknown.length > 0) throw new Error(`the copy does not know the table(s) ${unknown.join(", ")} of ${shown}`);
-    const jobs = db.prepare("SELECT COUNT(*) AS n, MAX(lease_expires_at) AS until FROM jobs WHERE status = 'running' AND lease_expires_at > ?").get(now) as { n: number; until: number | null };
+    const jobs = db
+      .prepare("SELECT COUNT(*) AS n, MAX(lease_expires_at) AS until FROM jobs WHERE status = 'running' AND lease_expires_at > ?")
+      .get(now) as { n: number; until: number | null };
     const deliveries = db
-      .prepare("SELECT COUNT(*) AS n, MAX(lease_expires_at) AS until FROM webhook_deliveries WHERE status = 'in_flight' AND lease_expires_at > ?")
+      .prepare(
+        "SELECT COUNT(*) AS n, MAX(lease_expires_at) AS until FROM webhook_deliveries WHERE status = 'in_flight' AND lease_expires_at > ?",
+      )
       .get(now) as { n: number; until: number | null };
     const until = Math.max(jobs.until ?? 0, deliveries.until ?? 0);
     return {
@@ -226,7 +286,9 @@ export async function copySqliteToPostgres(source: Database.Database, pool: pg.P
 async function copyInTransaction(source: Database.Database, client: pg.PoolClient, now: number): Promise<CopyReport> {
   const [{ v: schema }] = (await client.query("SELECT MAX(version) AS v FROM schema_migrations")).rows as { v: number | null }[];
   if ((schema ?? 0) > POSTGRES_SCHEMA) {
-    throw new CopyRefusal(`the PostgreSQL database was migrated by a newer version of the app (schema ${schema}; this one knows up to ${POSTGRES_SCHEMA}): copy with that version`);
+    throw new CopyRefusal(
+      `the PostgreSQL database was migrated by a newer version of the app (schema ${schema}; this one knows up to ${POSTGRES_SCHEMA}): copy with that version`,
+    );
   }
   const types = await postgresColumnTypes(client);
   for (const t of COPIED_TABLES) {
@@ -240,7 +302,9 @@ async function copyInTransaction(source: Database.Database, client: pg.PoolClien
     await client.query(`LOCK TABLE ${list} IN SHARE ROW EXCLUSIVE MODE`);
   } catch (error) {
     if ((error as { code?: string }).code === "55P03") {
-      throw new CopyRefusal(`the PostgreSQL database's tables are in use (locked for more than ${TARGET_LOCK_TIMEOUT}): stop every instance of the app using it`);
+      throw new CopyRefusal(
+        `the PostgreSQL database's tables are in use (locked for more than ${TARGET_LOCK_TIMEOUT}): stop every instance of the app using it`,
+      );
     }
     throw error;
   }
@@ -259,7 +323,9 @@ async function copyInTransaction(source: Database.Database, client: pg.PoolClien
   const report: CopyReport = { tables: [], rows: 0, requeuedJobs: 0, releasedDeliveries: 0 };
   for (const t of COPIED_TABLES) {
     const columnTypes = types.get(t.table)!;
-    const select = source.prepare(`SELECT rowid AS __rowid, ${t.columns.join(", ")} FROM ${t.table} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE_ROWS}`);
+    const select = source.prepare(
+      `SELECT rowid AS __rowid, ${t.columns.join(", ")} FROM ${t.table} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE_ROWS}`,
+    );
     let after = Number.MIN_SAFE_INTEGER;
     let copied = 0;
     for (;;) {
@@ -354,7 +420,9 @@ export async function postgresColumnTypes(db: pg.Pool | pg.PoolClient): Promise<
 async function continueSequence(source: Database.Database, client: pg.PoolClient, table: string, column: string): Promise<void> {
   const max = (source.prepare(`SELECT MAX(${column}) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0;
   const hasSequence = sqliteTables(source).includes("sqlite_sequence");
-  const given = hasSequence ? ((source.prepare("SELECT seq FROM sqlite_sequence WHERE name = ?").get(table) as { seq: number } | undefined)?.seq ?? 0) : 0;
+  const given = hasSequence
+    ? ((source.prepare("SELECT seq FROM sqlite_sequence WHERE name = ?").get(table) as { seq: number } | undefined)?.seq ?? 0)
+    : 0;
   const last = Math.max(max, given);
   await client.query("SELECT setval(pg_get_serial_sequence($1, $2), $3, $4)", [table, column, Math.max(last, 1), last > 0]);
 }

@@ -9,7 +9,8 @@ import type { DeletionCount } from "./store.js";
 export function parseRepositoryName(repo: string): { full: string; owner: string; name: string } {
   const full = repo.trim().toLowerCase();
   const slash = full.indexOf("/");
-  if (slash <= 0 || slash !== full.lastIndexOf("/") || slash === full.length - 1) throw new Error(`"${repo}" is not a repository name (owner/name)`);
+  if (slash <= 0 || slash !== full.lastIndexOf("/") || slash === full.length - 1)
+    throw new Error(`"${repo}" is not a repository name (owner/name)`);
   return { full, owner: full.slice(0, slash), name: full.slice(slash + 1) };
 }
 
@@ -66,7 +67,8 @@ export function namesRepository(value: unknown, owner: string, name: string, men
   if (value === null || typeof value !== "object") return false;
   if (Array.isArray(value)) return value.some((v) => namesRepository(v, owner, name, mention));
   const o = value as Record<string, unknown>;
-  if (typeof o.owner === "string" && typeof o.repo === "string" && o.owner.toLowerCase() === owner && o.repo.toLowerCase() === name) return true;
+  if (typeof o.owner === "string" && typeof o.repo === "string" && o.owner.toLowerCase() === owner && o.repo.toLowerCase() === name)
+    return true;
   return Object.values(o).some((v) => namesRepository(v, owner, name, mention));
 }
 

@@ -85,9 +85,9 @@ export function eventCursor(before: string | undefined): number | null | undefin
 
 /** Checks the repositories of a listEvents query. */
 export function checkEventQuery(query: StoredEventQuery): void {
-  if (query.repos.length > MAX_EVENT_QUERY_REPOS) throw new RangeError(`listEvents: at most ${MAX_EVENT_QUERY_REPOS} repositories per query (got ${query.repos.length})`);
+  if (query.repos.length > MAX_EVENT_QUERY_REPOS)
+    throw new RangeError(`listEvents: at most ${MAX_EVENT_QUERY_REPOS} repositories per query (got ${query.repos.length})`);
 }
-
 
 /** A recorded envelope's JSON text as an envelope (written by the event log: always an object). */
 export function parseStoredEnvelope(text: string): StoredEnvelope {
@@ -103,7 +103,8 @@ export function eventPage(rows: { seq: number | string; envelope: string }[], li
 
 /** A secret's name and its new value, checked (an empty value would be kept for ever). */
 export function checkSecretName(name: string): void {
-  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new TypeError("a secret's name must be 1 to 200 characters");
+  if (typeof name !== "string" || name.length === 0 || name.length > 200)
+    throw new TypeError("a secret's name must be 1 to 200 characters");
 }
 
 export function checkSecretValue(value: unknown): string {

@@ -39,7 +39,12 @@ export interface ShownRow {
 }
 
 export function toShown(row: ShownRow): ShownItem {
-  return { fingerprint: row.fingerprint, prNumber: row.pr_number, author: row.author, item: JSON.parse(row.item) as Record<string, unknown> };
+  return {
+    fingerprint: row.fingerprint,
+    prNumber: row.pr_number,
+    author: row.author,
+    item: JSON.parse(row.item) as Record<string, unknown>,
+  };
 }
 
 export interface OpenPullRow {
@@ -52,7 +57,14 @@ export interface OpenPullRow {
 }
 
 export function toOpenPull(row: OpenPullRow): OpenPullResources {
-  return { prNumber: row.pr_number, author: row.author, headSha: row.head_sha, url: row.url, title: row.title, resources: JSON.parse(row.resources) as unknown[] };
+  return {
+    prNumber: row.pr_number,
+    author: row.author,
+    headSha: row.head_sha,
+    url: row.url,
+    title: row.title,
+    resources: JSON.parse(row.resources) as unknown[],
+  };
 }
 
 /** review_results' columns after repo and pr_number, in this order (both stores write them so). */

@@ -10,7 +10,14 @@ import type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, 
 export type { EventLogStore, NewStoredEvent, SecretStore, StoredEnvelope, StoredEventPage, StoredEventQuery } from "./events.js";
 export { MAX_EVENT_PAGE, MAX_EVENT_QUERY_REPOS, MAX_EVENTS_AFTER } from "./events.js";
 
-export type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult, StoredFinding, StoredPrediction } from "./results.js";
+export type {
+  IssuePolicyRecord,
+  PredictionIssueDetails,
+  PredictionIssueRecord,
+  ReviewResult,
+  StoredFinding,
+  StoredPrediction,
+} from "./results.js";
 
 export type JobStatus = "queued" | "running" | "done" | "dead";
 
@@ -400,7 +407,19 @@ export interface RetentionStore {
 }
 
 export interface Store
-  extends JobStore, ReviewStore, EngineState, WebhookStore, FeedbackStore, CoordinationStore, RateSlotStore, RetentionStore, OperatorStore, DataDeletionStore, SecretStore, EventLogStore {
+  extends
+    JobStore,
+    ReviewStore,
+    EngineState,
+    WebhookStore,
+    FeedbackStore,
+    CoordinationStore,
+    RateSlotStore,
+    RetentionStore,
+    OperatorStore,
+    DataDeletionStore,
+    SecretStore,
+    EventLogStore {
   /**
    * The readiness probe's question (GET /health/ready): resolves when the store answers a
    * trivial query (`SELECT 1`), rejects when it cannot (a closed store, a database that is down).

@@ -8,7 +8,10 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, imp
 describe("runAnalysis", () => {
   it("runs rules and predictors together", async () => {
     const files = [
-      parsePatch("src/db.ts", "@@ -1,1 +1,2 @@\n import { db } from './db.js';\n+export const find = (id: string) => db.query(`SELECT * FROM users WHERE id = ${id}`);"),
+      parsePatch(
+        "src/db.ts",
+        "@@ -1,1 +1,2 @@\n import { db } from './db.js';\n+export const find = (id: string) => db.query(`SELECT * FROM users WHERE id = ${id}`);",
+      ),
       parsePatch("migrations/002_drop_email.sql", "@@ -0,0 +1 @@\n+ALTER TABLE users DROP COLUMN email;"),
     ];
     const result = await runAnalysis({ files });
@@ -51,7 +54,18 @@ describe("runAnalysis", () => {
   });
 
   it("dedupes findings by fingerprint and predictions by id", async () => {
-    const finding = { rule: "x/y", category: "xss" as const, path: "a", line: 1, side: "RIGHT" as const, severity: "low" as const, confidence: 1, message: "m", recommendation: "r", fingerprint: "f1" };
+    const finding = {
+      rule: "x/y",
+      category: "xss" as const,
+      path: "a",
+      line: 1,
+      side: "RIGHT" as const,
+      severity: "low" as const,
+      confidence: 1,
+      message: "m",
+      recommendation: "r",
+      fingerprint: "f1",
+    };
     const twice: Analyzer = { name: "twice", analyze: () => ({ findings: [finding, { ...finding, line: 9 }], predictions: [] }) };
     const result = await runAnalysis({ files: [] }, { analyzers: [twice, twice] });
     expect(result.findings).toEqual([finding]);
@@ -101,7 +115,7 @@ describe("runAnalysis", () => {
       "el.textContent = `${user.firstName} ${user.lastName}`;",
       "export function formatDate(d) { return new Intl.DateTimeFormat('en-GB').format(d); }",
       "logger.info({ userId: user.id, route: req.path }, 'request handled');",
-      "const password = \"Tr0ub4dor&3x\";",
+      'const password = "Tr0ub4dor&3x";',
       "for (const [key, value] of Object.entries(headers)) res.setHeader(key, String(value));",
     ];
     const py = [

@@ -23,7 +23,13 @@ describe("runAnalysis noise control", () => {
       { ignore: ["scripts/tmp/**"] },
     );
     expect(result.findings.map((f) => f.path)).toEqual(["src/server.js"]);
-    expect(result.skipped.map((s) => s.path).sort()).toEqual(["api/client/gen.js", "package-lock.json", "public/app.min.js", "scripts/tmp/run.js", "vendor/lib/x.js"]);
+    expect(result.skipped.map((s) => s.path).sort()).toEqual([
+      "api/client/gen.js",
+      "package-lock.json",
+      "public/app.min.js",
+      "scripts/tmp/run.js",
+      "vendor/lib/x.js",
+    ]);
   });
 
   it("honours empathy-ignore, lowers confidence in tests, and applies the severity threshold", async () => {

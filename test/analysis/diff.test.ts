@@ -28,7 +28,14 @@ describe("parseUnifiedDiff on real git output", () => {
 
   it("reads a rename with edits", () => {
     const f = byPath(files, "docs/new-name.md");
-    expect(f).toMatchObject({ status: "renamed", oldPath: "docs/old-name.md", additions: 1, deletions: 0, binary: false, patchMissing: false });
+    expect(f).toMatchObject({
+      status: "renamed",
+      oldPath: "docs/old-name.md",
+      additions: 1,
+      deletions: 0,
+      binary: false,
+      patchMissing: false,
+    });
     expect(f.hunks[0].lines.at(-1)).toEqual({ kind: "add", content: "more", newLine: 3 });
   });
 
@@ -91,7 +98,12 @@ describe("parseUnifiedDiff edge cases", () => {
   it("reads quoted non-ASCII paths, paths with spaces and pure renames", () => {
     const files = parseUnifiedDiff(fixture("git-diff-paths.diff"));
     expect(files.map((f) => f.path)).toEqual(["src/naïve.txt", "src/pure-renamed.txt", "src/with space.txt"]);
-    expect(byPath(files, "src/pure-renamed.txt")).toMatchObject({ status: "renamed", oldPath: "src/pure.txt", hunks: [], patchMissing: false });
+    expect(byPath(files, "src/pure-renamed.txt")).toMatchObject({
+      status: "renamed",
+      oldPath: "src/pure.txt",
+      hunks: [],
+      patchMissing: false,
+    });
     expect(byPath(files, "src/with space.txt").hunks[0].lines).toHaveLength(2);
   });
 
@@ -132,7 +144,15 @@ describe("parseUnifiedDiff edge cases", () => {
     const truncated = ["diff --git a/x.js b/x.js", "--- a/x.js", "+++ b/x.js", "@@ -1,5 +1,5 @@", " a", "-b", "+c"].join("\n");
     const [f] = parseUnifiedDiff(truncated);
     expect(f).toMatchObject({ path: "x.js", additions: 1, deletions: 1 });
-    for (const garbage of ["", "hello\nworld", "@@ -1 +1 @@\n+x", "diff --git", "@@ -a,b +c,d @@", "\u0000\u0001\u0002", "--- \n+++ \n@@ -1 +1 @@\n-x\n+y"]) {
+    for (const garbage of [
+      "",
+      "hello\nworld",
+      "@@ -1 +1 @@\n+x",
+      "diff --git",
+      "@@ -a,b +c,d @@",
+      "\u0000\u0001\u0002",
+      "--- \n+++ \n@@ -1 +1 @@\n-x\n+y",
+    ]) {
       expect(() => parseUnifiedDiff(garbage)).not.toThrow();
     }
     expect(parseUnifiedDiff("@@ -1 +1 @@\n+x")).toEqual([]); // a hunk with no file
@@ -147,7 +167,8 @@ describe("parseUnifiedDiff edge cases", () => {
 });
 
 describe("parsePatch (GitHub's per-file patch)", () => {
-  const patch = "@@ -10,3 +10,4 @@ function f() {\n   const a = 1;\n-  const b = 2;\n+  const b = 3;\n+  const c = 4;\n   return a;\n\\ No newline at end of file";
+  const patch =
+    "@@ -10,3 +10,4 @@ function f() {\n   const a = 1;\n-  const b = 2;\n+  const b = 3;\n+  const c = 4;\n   return a;\n\\ No newline at end of file";
 
   it("reads hunks without file headers", () => {
     const f = parsePatch("src/f.ts", patch, { status: "modified", additions: 2, deletions: 1 });

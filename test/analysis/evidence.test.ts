@@ -41,7 +41,12 @@ describe("findings carry the severity their evidence supports", () => {
       "  res.json(rows);",
       "});",
     ].join("\n");
-    const unknown = ["async function find(db, id) {", '  return db.query("SELECT * FROM users WHERE id = " + id);', "}", "module.exports = { find };"].join("\n");
+    const unknown = [
+      "async function find(db, id) {",
+      '  return db.query("SELECT * FROM users WHERE id = " + id);',
+      "}",
+      "module.exports = { find };",
+    ].join("\n");
     expect(await severities("src/routes.js", fromRequest)).toEqual(["high"]);
     expect(await severities("src/users.js", unknown)).toEqual(["medium"]);
   });

@@ -44,7 +44,12 @@ function onePasswordBody(): string {
   let pad = "";
   let json = "";
   do {
-    json = JSON.stringify({ signInAddress: "acme.1password.com", email: `${randomString(10, 68).toLowerCase()}@1passwordserviceaccounts.com`, srpX: randomString(64, 69), pad });
+    json = JSON.stringify({
+      signInAddress: "acme.1password.com",
+      email: `${randomString(10, 68).toLowerCase()}@1passwordserviceaccounts.com`,
+      srpX: randomString(64, 69),
+      pad,
+    });
     pad += "x";
   } while (json.length % 3 !== 1);
   return Buffer.from(json).toString("base64");
@@ -81,13 +86,27 @@ export const FAKE = {
   password: j("Zr8", randomString(13, 55), "w2"),
   gitlab: j("glpat-", randomString(20, 8)),
   slack: j("xoxb-", randomString(10, 9, DIGITS), "-", randomString(12, 10, DIGITS), "-", randomString(24, 11)),
-  slackWebhook: j("https://hooks.slack.com/services/", "T", randomString(8, 12, UPPER + DIGITS), "/B", randomString(10, 13, UPPER + DIGITS), "/", randomString(24, 14)),
+  slackWebhook: j(
+    "https://hooks.slack.com/services/",
+    "T",
+    randomString(8, 12, UPPER + DIGITS),
+    "/B",
+    randomString(10, 13, UPPER + DIGITS),
+    "/",
+    randomString(24, 14),
+  ),
   stripe: j("sk_live_", "51", randomString(30, 15)),
   stripeTest: j("sk_test_", "51", randomString(30, 16)),
   google: j("AIza", "Sy", randomString(33, 17)),
   npm: j("npm_", randomString(36, 18)),
   /** The pre-2021 npm token format: a UUID. */
-  npmLegacy: [randomString(8, 19, "0123456789abcdef"), randomString(4, 20, "0123456789abcdef"), "4f1a", "9c3e", randomString(12, 21, "0123456789abcdef")].join("-"),
+  npmLegacy: [
+    randomString(8, 19, "0123456789abcdef"),
+    randomString(4, 20, "0123456789abcdef"),
+    "4f1a",
+    "9c3e",
+    randomString(12, 21, "0123456789abcdef"),
+  ].join("-"),
   /** SendGrid keys are 69 characters: SG. + 22 + . + 43. */
   sendgrid: j("SG.", randomString(22, 22), ".", randomString(43, 23)),
   openai: j("sk-", randomString(20, 24), "T3BlbkFJ", randomString(20, 25)),
@@ -96,12 +115,7 @@ export const FAKE = {
   pypi: j("pypi-AgEIcHlwaS5vcmc", randomString(60, 41)),
   twilio: j("SK", randomString(32, 42, "0123456789abcdef")),
   azureStorage: j(randomString(86, 43, ALNUM + "+/"), "=="),
-  jwt: j(
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
-    ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0",
-    ".",
-    randomString(43, 27),
-  ),
+  jwt: j("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0", ".", randomString(43, 27)),
   /** A truncated block (the redactor must hide it; secretlint wants a plausible body). */
   pemShort: j("-----BEGIN RSA ", "PRIVATE KEY-----\nMIIEowIBAAKCAQEA1c7+9z5Pad\nq8rT\n-----END RSA ", "PRIVATE KEY-----"),
   rsaPem,
@@ -165,10 +179,25 @@ export const FORMAT_SAMPLES: Record<string, { text: string; value: string }> = O
       ["gitlab-feature-flags", j("glffct-", randomString(20, 113))],
       ["gitlab-session", randomString(32, 114, LOWER_DIGITS), (v: string) => `Cookie: _gitlab_session=${v}`],
       ["slack-bot", FAKE.slack],
-      ["slack-user", j("xoxp-", randomString(11, 115, DIGITS), "-", randomString(12, 116, DIGITS), "-", randomString(13, 117, DIGITS), "-", randomString(32, 118, HEX))],
+      [
+        "slack-user",
+        j(
+          "xoxp-",
+          randomString(11, 115, DIGITS),
+          "-",
+          randomString(12, 116, DIGITS),
+          "-",
+          randomString(13, 117, DIGITS),
+          "-",
+          randomString(32, 118, HEX),
+        ),
+      ],
       ["slack-config", j("xoxe.xoxp-1-", randomString(163, 119, UPPER_DIGITS))],
       ["slack-legacy", j("xoxa-2-", randomString(30, 120))],
-      ["slack-app", j("xapp-1-A0", randomString(9, 121, UPPER_DIGITS), "-", randomString(13, 122, DIGITS), "-", randomString(64, 123, HEX))],
+      [
+        "slack-app",
+        j("xapp-1-A0", randomString(9, 121, UPPER_DIGITS), "-", randomString(13, 122, DIGITS), "-", randomString(64, 123, HEX)),
+      ],
       ["slack-webhook", FAKE.slackWebhook],
       ["stripe-live", FAKE.stripe],
       ["stripe-test", FAKE.stripeTest],
@@ -180,10 +209,22 @@ export const FORMAT_SAMPLES: Record<string, { text: string; value: string }> = O
       ["google-oauth-client-secret", j("GOCSPX-", randomString(28, 126, URLSAFE))],
       ["google-oauth-access-token", j("ya29.", randomString(120, 127, URLSAFE))],
       ["google-oauth-refresh-token", j("1//0g", randomString(90, 128, URLSAFE))],
-      ["azure-storage-account-key", FAKE.azureStorage, (v: string) => `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${v};EndpointSuffix=core.windows.net`],
-      ["azure-shared-access-key", j(randomString(43, 129, ALNUM + "+/"), "="), (v: string) => `Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=${v}`],
+      [
+        "azure-storage-account-key",
+        FAKE.azureStorage,
+        (v: string) => `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${v};EndpointSuffix=core.windows.net`,
+      ],
+      [
+        "azure-shared-access-key",
+        j(randomString(43, 129, ALNUM + "+/"), "="),
+        (v: string) => `Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=${v}`,
+      ],
       ["azure-ad-client-secret", j(randomString(3, 130), "8Q~", randomString(34, 131, URLSAFE + "~."))],
-      ["azure-sas", j(randomString(43, 132), "%3D"), (v: string) => `https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01T00:00:00Z&spr=https&sig=${v}`],
+      [
+        "azure-sas",
+        j(randomString(43, 132), "%3D"),
+        (v: string) => `https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01T00:00:00Z&spr=https&sig=${v}`,
+      ],
       ["alibaba-access-key-id", j("LTAI", randomString(20, 133))],
       ["digitalocean-pat", j("dop_v1_", randomString(64, 134, HEX))],
       ["digitalocean-oauth", j("doo_v1_", randomString(64, 135, HEX))],
@@ -200,7 +241,21 @@ export const FORMAT_SAMPLES: Record<string, { text: string; value: string }> = O
       ["doppler-token", j("dp.pt.", randomString(43, 146))],
       ["pulumi-token", j("pul-", randomString(40, 147, HEX))],
       ["onepassword-service-account", FAKE.onePassword],
-      ["onepassword-secret-key", j("A3-", randomString(6, 148, UPPER_DIGITS), "-", randomString(11, 149, UPPER_DIGITS), "-", randomString(5, 150, UPPER_DIGITS), "-", randomString(5, 151, UPPER_DIGITS), "-", randomString(5, 152, UPPER_DIGITS))],
+      [
+        "onepassword-secret-key",
+        j(
+          "A3-",
+          randomString(6, 148, UPPER_DIGITS),
+          "-",
+          randomString(11, 149, UPPER_DIGITS),
+          "-",
+          randomString(5, 150, UPPER_DIGITS),
+          "-",
+          randomString(5, 151, UPPER_DIGITS),
+          "-",
+          randomString(5, 152, UPPER_DIGITS),
+        ),
+      ],
       ["openshift-token", j("sha256~", randomString(43, 153, URLSAFE))],
       ["scalingo-token", j("tk-us-", randomString(48, 154, URLSAFE))],
       ["planetscale-token", j("pscale_tkn_", randomString(43, 155))],
@@ -263,12 +318,28 @@ export const FORMAT_SAMPLES: Record<string, { text: string; value: string }> = O
       ["brevo-key", j("xkeysib-", randomString(64, 208, HEX), "-", randomString(16, 209))],
       ["mailchimp-key", j(randomString(32, 210, HEX), "-us14")],
       ["mailgun-key", j("key-", randomString(32, 211, HEX)), (v: string) => `MAILGUN_API_KEY=${v}`],
-      ["mailgun-key-new", j(randomString(32, 212, HEX), "-", randomString(8, 213, HEX), "-", randomString(8, 214, HEX)), (v: string) => `MAILGUN_API_KEY=${v}`],
+      [
+        "mailgun-key-new",
+        j(randomString(32, 212, HEX), "-", randomString(8, 213, HEX), "-", randomString(8, 214, HEX)),
+        (v: string) => `MAILGUN_API_KEY=${v}`,
+      ],
       ["twilio-api-key", FAKE.twilio],
       ["twilio-auth-token", randomString(32, 215, HEX), (v: string) => `TWILIO_AUTH_TOKEN=${v}`],
       ["telegram-bot-token", j(randomString(10, 216, DIGITS), ":AA", randomString(33, 217, URLSAFE))],
       ["discord-webhook", j("https://discord.com/api/webhooks/", randomString(18, 218, DIGITS), "/", randomString(68, 219, URLSAFE))],
-      ["teams-webhook", j("https://acme.webhook.office.com/webhookb2/", uuid(220), "@", uuid(226), "/IncomingWebhook/", randomString(32, 232, HEX), "/", uuid(233))],
+      [
+        "teams-webhook",
+        j(
+          "https://acme.webhook.office.com/webhookb2/",
+          uuid(220),
+          "@",
+          uuid(226),
+          "/IncomingWebhook/",
+          randomString(32, 232, HEX),
+          "/",
+          uuid(233),
+        ),
+      ],
       ["shopify-token", FAKE.shopify],
       ["square-token", j("EAAA", randomString(60, 240, URLSAFE))],
       ["square-oauth-secret", j("sq0csp-", randomString(43, 241, URLSAFE))],
@@ -281,12 +352,47 @@ export const FORMAT_SAMPLES: Record<string, { text: string; value: string }> = O
       ["facebook-access-token", j("EAAC", randomString(150, 250))],
       ["mapbox-secret-token", j("sk.eyJ", randomString(60, 251, URLSAFE), ".", randomString(22, 252, URLSAFE))],
       ["dropbox-short-lived", j("sl.", randomString(135, 253, URLSAFE))],
-      ["dropbox-long-lived", j(randomString(11, 254, LOWER_DIGITS), "AAAAAAAAAA", randomString(43, 255, URLSAFE)), (v: string) => `DROPBOX_ACCESS_TOKEN=${v}`],
+      [
+        "dropbox-long-lived",
+        j(randomString(11, 254, LOWER_DIGITS), "AAAAAAAAAA", randomString(43, 255, URLSAFE)),
+        (v: string) => `DROPBOX_ACCESS_TOKEN=${v}`,
+      ],
       ["twitter-bearer-token", j("A".repeat(22), randomString(90, 256)), (v: string) => `TWITTER_BEARER_TOKEN=${v}`],
-      ["discord-bot-token", j(Buffer.from(randomString(18, 257, DIGITS)).toString("base64url"), ".", randomString(6, 258, URLSAFE), ".", randomString(38, 259, URLSAFE)), (v: string) => `DISCORD_TOKEN=${v}`],
-      ["discord-bot-token-login", j(Buffer.from(randomString(19, 262, DIGITS)).toString("base64url").slice(0, 26), ".", randomString(6, 263, URLSAFE), ".", randomString(38, 264, URLSAFE)), (v: string) => `client.login("${v}");`],
+      [
+        "discord-bot-token",
+        j(
+          Buffer.from(randomString(18, 257, DIGITS)).toString("base64url"),
+          ".",
+          randomString(6, 258, URLSAFE),
+          ".",
+          randomString(38, 259, URLSAFE),
+        ),
+        (v: string) => `DISCORD_TOKEN=${v}`,
+      ],
+      [
+        "discord-bot-token-login",
+        j(
+          Buffer.from(randomString(19, 262, DIGITS))
+            .toString("base64url")
+            .slice(0, 26),
+          ".",
+          randomString(6, 263, URLSAFE),
+          ".",
+          randomString(38, 264, URLSAFE),
+        ),
+        (v: string) => `client.login("${v}");`,
+      ],
       ["age-secret-key", j("AGE-SECRET-KEY-1", randomString(58, 260, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"))],
-      ["jwt", j(jwtPart({ alg: "HS256", typ: "JWT" }), ".", jwtPart({ sub: "svc-billing", role: "admin", iat: 1767225600 }), ".", randomString(43, 261, URLSAFE))],
+      [
+        "jwt",
+        j(
+          jwtPart({ alg: "HS256", typ: "JWT" }),
+          ".",
+          jwtPart({ sub: "svc-billing", role: "admin", iat: 1767225600 }),
+          ".",
+          randomString(43, 261, URLSAFE),
+        ),
+      ],
       ["url-credentials", FAKE.urlPassword, (v: string) => `DATABASE_URL=postgres://orders:${v}@db.internal.acme.io:5432/orders`],
     ] as [string, string, string | ((v: string) => string) | undefined][]
   ).map(([id, value, text]) => [id, { value, text: typeof text === "function" ? text(value) : (text ?? `const key = "${value}";`) }]),
@@ -383,7 +489,11 @@ export function leakyPullRequest(): { files: { path: string; text: string }[]; t
     { path: "deploy/gcp-service-account.json", text: sa },
     { path: "deploy/tls/server.key", text: F.ecPem },
   ];
-  const pemBody = (pem: string) => pem.split("\n").filter((l) => !l.startsWith("-----")).join("");
+  const pemBody = (pem: string) =>
+    pem
+      .split("\n")
+      .filter((l) => !l.startsWith("-----"))
+      .join("");
   const tokens: Record<string, string> = {
     githubClassic: F.github,
     githubFineGrained: F.githubPat,

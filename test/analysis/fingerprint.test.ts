@@ -26,9 +26,11 @@ describe("fingerprint", () => {
 
   it("keeps a finding's fingerprint when the line moves", async () => {
     const at = async (line: number) =>
-      (await runAnalysis({
-        files: [parsePatch("src/run.js", `@@ -${line},1 +${line},2 @@\n const a = 1;\n+  eval(userInput);`)],
-      })).findings;
+      (
+        await runAnalysis({
+          files: [parsePatch("src/run.js", `@@ -${line},1 +${line},2 @@\n const a = 1;\n+  eval(userInput);`)],
+        })
+      ).findings;
     const [first] = await at(3);
     const [moved] = await at(120);
     expect(first.rule).toBe("js/code-injection");

@@ -17,19 +17,28 @@ describe("analysis limits", () => {
     expect(precheckText(repeatedStatement(50_000).slice(0, 900_000), DEFAULT_LIMITS)).toBeUndefined();
     expect(precheckText(deeplyNestedPython(515), DEFAULT_LIMITS)).toBe("not analysed: nesting deeper than 200 levels");
     expect(precheckText(nestedParentheses(10_000), DEFAULT_LIMITS)).toBe("not analysed: nesting deeper than 200 levels");
-    expect(precheckText(minifiedLine(200_000), DEFAULT_LIMITS)).toBe("not analysed: a line longer than 10,000 characters (minified or generated code?)");
+    expect(precheckText(minifiedLine(200_000), DEFAULT_LIMITS)).toBe(
+      "not analysed: a line longer than 10,000 characters (minified or generated code?)",
+    );
     expect(precheckText(minifiedLine(5_000_000), DEFAULT_LIMITS)).toBe("not analysed: larger than 1,000,000 bytes");
     // Bytes, not characters: 400,000 three-byte characters are 1.2 MB.
     expect(precheckText("€".repeat(400_000), { ...DEFAULT_LIMITS, maxLineLength: 1e9 })).toBe("not analysed: larger than 1,000,000 bytes");
   });
 
   it("lowers, never raises", () => {
-    expect(lowerLimits(DEFAULT_LIMITS, { maxNestingDepth: 50, maxFileBytes: 5e9, fileTimeBudgetMs: Number.NaN })).toEqual({ ...DEFAULT_LIMITS, maxNestingDepth: 50 });
+    expect(lowerLimits(DEFAULT_LIMITS, { maxNestingDepth: 50, maxFileBytes: 5e9, fileTimeBudgetMs: Number.NaN })).toEqual({
+      ...DEFAULT_LIMITS,
+      maxNestingDepth: 50,
+    });
   });
 
   it("skips a file over a limit before any analyser sees it; the rest is analysed", async () => {
     const result = await runAnalysis({
-      files: [addedFile("deep.py", deeplyNestedPython(515)), addedFile("app.min.ts", minifiedLine(50_000)), addedFile("src/app.js", SQL_INJECTION_JS)],
+      files: [
+        addedFile("deep.py", deeplyNestedPython(515)),
+        addedFile("app.min.ts", minifiedLine(50_000)),
+        addedFile("src/app.js", SQL_INJECTION_JS),
+      ],
     });
     expect(result.skipped).toEqual([
       { path: "deep.py", reason: "not analysed: nesting deeper than 200 levels" },

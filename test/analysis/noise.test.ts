@@ -102,9 +102,10 @@ describe("finding-level noise control", () => {
 
   it("keeps findings at or above a severity", () => {
     const keep = atLeast("medium");
-    expect([finding({ severity: "low" }), finding({ severity: "medium" }), finding({ severity: "critical" })].filter(keep).map((f) => f.severity)).toEqual([
-      "medium",
-      "critical",
-    ]);
+    expect(
+      [finding({ severity: "low" }), finding({ severity: "medium" }), finding({ severity: "critical" })]
+        .filter(keep)
+        .map((f) => f.severity),
+    ).toEqual(["medium", "critical"]);
   });
 });

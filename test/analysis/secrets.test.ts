@@ -21,7 +21,10 @@ describe("redactSecrets: the output safety net", () => {
       [`HF_TOKEN=${FAKE.huggingface}`, "huggingface-token"],
       [`password = ${FAKE.pypi}`, "pypi-token"],
       [`twilio api key ${FAKE.twilio} here`, "twilio-key"],
-      [`DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${FAKE.azureStorage};EndpointSuffix=core.windows.net`, "azure-storage-key"],
+      [
+        `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${FAKE.azureStorage};EndpointSuffix=core.windows.net`,
+        "azure-storage-key",
+      ],
     ] as const) {
       const out = redactSecrets(text);
       expect(out).toContain(`[REDACTED:${kind}]`);
@@ -99,7 +102,17 @@ describe("redactSecrets: the output safety net", () => {
     ].join("\n");
     const snippet = `stripe.setApiKey("${FAKE.stripe}"); const token = "${FAKE.gitlab}";`;
     const all = [redactSecrets(title), redactSecrets(body), redactSecrets(snippet)].join("\n");
-    for (const secret of [FAKE.awsId, FAKE.slack, FAKE.slackWebhook, FAKE.github, "Hq8#kL2m!Zx9", "Wq7Lp2Rz9K", FAKE.npm, FAKE.stripe, FAKE.gitlab]) {
+    for (const secret of [
+      FAKE.awsId,
+      FAKE.slack,
+      FAKE.slackWebhook,
+      FAKE.github,
+      "Hq8#kL2m!Zx9",
+      "Wq7Lp2Rz9K",
+      FAKE.npm,
+      FAKE.stripe,
+      FAKE.gitlab,
+    ]) {
       expect(all).not.toContain(secret);
     }
     expect(all).not.toMatch(/MII[A-Za-z0-9+/]{20}/);
@@ -244,7 +257,24 @@ describe("findGenericSecrets: high-entropy values assigned to secret-looking nam
   });
 
   it("calls placeholders what the brief lists", () => {
-    for (const v of ["EXAMPLE", "xxxxx", "changeme", "your-token-here", "<token>", "${VAR}", "{{ x }}", "%(x)s", "dummy", "test", "fake", "placeholder", "redacted", "****", "aaaaa", "123456"])
+    for (const v of [
+      "EXAMPLE",
+      "xxxxx",
+      "changeme",
+      "your-token-here",
+      "<token>",
+      "${VAR}",
+      "{{ x }}",
+      "%(x)s",
+      "dummy",
+      "test",
+      "fake",
+      "placeholder",
+      "redacted",
+      "****",
+      "aaaaa",
+      "123456",
+    ])
       expect(isPlaceholder(v)).toBe(true);
     expect(isPlaceholder("q7Z!x2Lm9#Rv4Tp8")).toBe(false);
   });
@@ -281,7 +311,12 @@ describe("detectSecrets (the format table, secretlint's recommended preset, PEM 
     ["OpenAI API key", "ai.py", `client = OpenAI(api_key="${FAKE.openai}")`, FAKE.openai],
     ["Anthropic API key", "ai.ts", `new Anthropic({ apiKey: "${FAKE.anthropic}" })`, FAKE.anthropic],
     ["password in a URL", "deploy.sh", "curl https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks", "Wq7Lp2Rz9K"],
-    ["PostgreSQL connection string with a password", "db.ts", `const url = "postgres://app:S3cr3tPw9x@db.internal:5432/app";`, "S3cr3tPw9x"],
+    [
+      "PostgreSQL connection string with a password",
+      "db.ts",
+      `const url = "postgres://app:S3cr3tPw9x@db.internal:5432/app";`,
+      "S3cr3tPw9x",
+    ],
     ["MongoDB connection string with a password", "db.py", `MONGO = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`, "Zq8rT4mK2v"],
     ["MySQL connection string with a password", "app.properties", "db.url=mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop", "Lk29sQ8xWp"],
     ["private key", "key.pem", FAKE.rsaPem, FAKE.rsaPem],
@@ -327,8 +362,23 @@ describe("detectSecrets (the format table, secretlint's recommended preset, PEM 
 
 describe("the redactor knows every format the detector reports", () => {
   const others = [
-    "shopify", "grafanaCloud", "grafanaServiceAccount", "groq", "linear", "notion", "onePassword", "vault", "vercel",
-    "databricks", "docker", "figma", "cloudflare", "tailscale", "githubAppJwt", "githubApp", "githubUser",
+    "shopify",
+    "grafanaCloud",
+    "grafanaServiceAccount",
+    "groq",
+    "linear",
+    "notion",
+    "onePassword",
+    "vault",
+    "vercel",
+    "databricks",
+    "docker",
+    "figma",
+    "cloudflare",
+    "tailscale",
+    "githubAppJwt",
+    "githubApp",
+    "githubUser",
   ] as const;
 
   it.each(others)("%s: detected by secretlint and hidden whole by the redactor", async (name) => {
@@ -348,7 +398,9 @@ describe("the redactor knows every format the detector reports", () => {
   });
 
   it("hides .npmrc auth tokens of any format (the legacy UUID too)", () => {
-    const out = redactSecrets(`//registry.npmjs.org/:_authToken=${FAKE.npmLegacy}\n_auth=${Buffer.from(`u:${FAKE.password}`).toString("base64")}`);
+    const out = redactSecrets(
+      `//registry.npmjs.org/:_authToken=${FAKE.npmLegacy}\n_auth=${Buffer.from(`u:${FAKE.password}`).toString("base64")}`,
+    );
     expect(out).not.toContain(FAKE.npmLegacy.slice(0, 8));
     expect(out.match(/\[REDACTED:npm-token\]/g)).toHaveLength(2);
   });
@@ -357,7 +409,10 @@ describe("the redactor knows every format the detector reports", () => {
     for (const file of leakyPullRequest().files) {
       const found = await detectSecrets(file.text, { path: file.path });
       const out = redactSecrets(file.text);
-      for (const d of found) for (const v of d.values) for (const part of v.split(/\r?\n|\\n/)) if (part.trim().length >= 12) expect([file.path, out.includes(part.trim())]).toEqual([file.path, false]);
+      for (const d of found)
+        for (const v of d.values)
+          for (const part of v.split(/\r?\n|\\n/))
+            if (part.trim().length >= 12) expect([file.path, out.includes(part.trim())]).toEqual([file.path, false]);
     }
   });
 });
@@ -402,7 +457,53 @@ describe("redact: the one step at every boundary", () => {
 describe("the format table: one source for the detector and the redactor", () => {
   it("covers the common providers, each format with a fake sample", () => {
     expect(TOKEN_FORMATS.length).toBeGreaterThanOrEqual(140);
-    for (const p of ["GitHub", "GitLab", "Slack", "Stripe", "Twilio", "SendGrid", "Mailgun", "Mailchimp", "npm", "PyPI", "Hugging Face", "OpenAI", "Anthropic", "AWS", "Google", "Azure", "Shopify", "Datadog", "DigitalOcean", "Heroku", "Postman", "Doppler", "Pulumi", "Linear", "Notion", "Databricks", "Docker", "Grafana", "HashiCorp Vault", "Vercel", "Cloudflare", "Sentry", "New Relic", "Atlassian", "Discord", "Telegram", "Square", "PayPal Braintree", "Okta", "Dropbox", "Figma", "PlanetScale", "Supabase", "Terraform Cloud", "age"])
+    for (const p of [
+      "GitHub",
+      "GitLab",
+      "Slack",
+      "Stripe",
+      "Twilio",
+      "SendGrid",
+      "Mailgun",
+      "Mailchimp",
+      "npm",
+      "PyPI",
+      "Hugging Face",
+      "OpenAI",
+      "Anthropic",
+      "AWS",
+      "Google",
+      "Azure",
+      "Shopify",
+      "Datadog",
+      "DigitalOcean",
+      "Heroku",
+      "Postman",
+      "Doppler",
+      "Pulumi",
+      "Linear",
+      "Notion",
+      "Databricks",
+      "Docker",
+      "Grafana",
+      "HashiCorp Vault",
+      "Vercel",
+      "Cloudflare",
+      "Sentry",
+      "New Relic",
+      "Atlassian",
+      "Discord",
+      "Telegram",
+      "Square",
+      "PayPal Braintree",
+      "Okta",
+      "Dropbox",
+      "Figma",
+      "PlanetScale",
+      "Supabase",
+      "Terraform Cloud",
+      "age",
+    ])
       expect(providers()).toContain(p);
     expect(TOKEN_FORMATS.filter((f) => !FORMAT_SAMPLES[f.id]).map((f) => f.id)).toEqual([]);
     expect(new Set(TOKEN_FORMATS.map((f) => f.id)).size).toBe(TOKEN_FORMATS.length);
@@ -418,23 +519,28 @@ describe("the format table: one source for the detector and the redactor", () =>
     }
   });
 
-  it.each(TOKEN_FORMATS.map((f) => [f.id, f] as const))("%s: found with its exact value, reported under its label, hidden by the redactor", async (id, f) => {
-    const { text, value } = FORMAT_SAMPLES[id];
-    const found = scanFormats(text).find((m) => m.source === id);
-    expect(found?.value).toBe(value);
-    const redacted = redactSecrets(text);
-    expect(redacted).toContain(`[REDACTED:${f.kind}]`);
-    expect(redacted).not.toContain(value.slice(Math.floor(value.length / 2) - 4, Math.floor(value.length / 2) + 4));
-    const detected = await detectSecrets(text, { path: "src/keys.ts", quotedOnly: true });
-    if (found?.report === false) return;
-    expect(detected.map((d) => d.messageId)).toContain(id);
-    for (const d of detected) for (const v of d.values) expect(redacted).not.toContain(v);
-  });
+  it.each(TOKEN_FORMATS.map((f) => [f.id, f] as const))(
+    "%s: found with its exact value, reported under its label, hidden by the redactor",
+    async (id, f) => {
+      const { text, value } = FORMAT_SAMPLES[id];
+      const found = scanFormats(text).find((m) => m.source === id);
+      expect(found?.value).toBe(value);
+      const redacted = redactSecrets(text);
+      expect(redacted).toContain(`[REDACTED:${f.kind}]`);
+      expect(redacted).not.toContain(value.slice(Math.floor(value.length / 2) - 4, Math.floor(value.length / 2) + 4));
+      const detected = await detectSecrets(text, { path: "src/keys.ts", quotedOnly: true });
+      if (found?.report === false) return;
+      expect(detected.map((d) => d.messageId)).toContain(id);
+      for (const d of detected) for (const v of d.values) expect(redacted).not.toContain(v);
+    },
+  );
 
   it("rates root keys critical, provider formats high, weaker shapes medium", async () => {
-    const severity = async (id: string) => (await detectSecrets(FORMAT_SAMPLES[id].text, { withoutSecretlint: true })).find((d) => d.messageId === id)?.severity;
+    const severity = async (id: string) =>
+      (await detectSecrets(FORMAT_SAMPLES[id].text, { withoutSecretlint: true })).find((d) => d.messageId === id)?.severity;
     for (const id of ["aws-secret-access-key", "azure-storage-account-key", "age-secret-key"]) expect(await severity(id)).toBe("critical");
-    for (const id of ["github-pat", "gitlab-pat", "slack-bot", "stripe-live", "npm-token", "openai-key", "aws-access-key-id"]) expect(await severity(id)).toBe("high");
+    for (const id of ["github-pat", "gitlab-pat", "slack-bot", "stripe-live", "npm-token", "openai-key", "aws-access-key-id"])
+      expect(await severity(id)).toBe("high");
     for (const id of ["stripe-test", "jwt", "google-oauth-access-token", "sk-secret-key"]) expect(await severity(id)).toBe("medium");
   });
 
@@ -466,7 +572,9 @@ describe("the format table: one source for the detector and the redactor", () =>
     const jwt = (payload: object) => j(part({ alg: "HS256", typ: "JWT" }), ".", part(payload), ".", randomString(43, 320));
     const service = jwt({ iss: "supabase", ref: "abcdefghijklmnop", role: "service_role", iat: 1700000000 });
     const anon = jwt({ iss: "supabase", ref: "abcdefghijklmnop", role: "anon", iat: 1700000000 });
-    expect((await detectSecrets(`SUPABASE_KEY=${service}`, { withoutSecretlint: true })).map((d) => [d.label, d.severity])).toEqual([["Supabase service role key", "high"]]);
+    expect((await detectSecrets(`SUPABASE_KEY=${service}`, { withoutSecretlint: true })).map((d) => [d.label, d.severity])).toEqual([
+      ["Supabase service role key", "high"],
+    ]);
     for (const t of [anon, FAKE.jwt]) {
       expect(await detectSecrets(`const key = "${t}";`, { withoutSecretlint: true, quotedOnly: true })).toEqual([]);
       expect(redactSecrets(`key ${t}`)).toBe("key [REDACTED:jwt]");
@@ -474,8 +582,15 @@ describe("the format table: one source for the detector and the redactor", () =>
     // A JWT nothing calls a credential (a sample in a list), or one that has expired: low.
     const plain = jwt({ sub: "user-42", iat: 1700000000 });
     expect((await detectSecrets(`const samples = ["${plain}"];`, { withoutSecretlint: true })).map((d) => d.severity)).toEqual(["low"]);
-    expect((await detectSecrets(`headers = {"Authorization": "Bearer ${plain}"}`, { withoutSecretlint: true })).map((d) => d.severity)).toEqual(["medium"]);
-    expect((await detectSecrets(`token = "${jwt({ sub: "user-42", exp: 1500000000 })}"`, { withoutSecretlint: true })).map((d) => [d.label, d.severity])).toEqual([["expired JSON Web Token", "low"]]);
+    expect(
+      (await detectSecrets(`headers = {"Authorization": "Bearer ${plain}"}`, { withoutSecretlint: true })).map((d) => d.severity),
+    ).toEqual(["medium"]);
+    expect(
+      (await detectSecrets(`token = "${jwt({ sub: "user-42", exp: 1500000000 })}"`, { withoutSecretlint: true })).map((d) => [
+        d.label,
+        d.severity,
+      ]),
+    ).toEqual([["expired JSON Web Token", "low"]]);
     // Not a JWT: the header does not decode to JSON with an algorithm.
     expect(scanFormats(j("eyJ", randomString(30, 321), ".eyJ", randomString(30, 322), ".", randomString(30, 323)))).toEqual([]);
   });
@@ -483,10 +598,16 @@ describe("the format table: one source for the detector and the redactor", () =>
   it("rates a Firebase web config's API key low (public by design) and a password for localhost low", async () => {
     const firebase = `const firebaseConfig = {\n  apiKey: "${FAKE.google}",\n  authDomain: "acme.firebaseapp.com",\n};`;
     expect((await detectSecrets(firebase, { withoutSecretlint: true, quotedOnly: true })).map((d) => d.severity)).toEqual(["low"]);
-    expect((await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@localhost:5432/app";`, { withoutSecretlint: true, quotedOnly: true })).map((d) => d.severity)).toEqual(["low"]);
-    expect((await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@db.acme.io:5432/app";`, { withoutSecretlint: true, quotedOnly: true })).map((d) => [d.label, d.severity])).toEqual([
-      ["PostgreSQL connection string with a password", "high"],
-    ]);
+    expect(
+      (
+        await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@localhost:5432/app";`, { withoutSecretlint: true, quotedOnly: true })
+      ).map((d) => d.severity),
+    ).toEqual(["low"]);
+    expect(
+      (
+        await detectSecrets(`const url = "postgres://app:Zq8rT4mK2vL1@db.acme.io:5432/app";`, { withoutSecretlint: true, quotedOnly: true })
+      ).map((d) => [d.label, d.severity]),
+    ).toEqual([["PostgreSQL connection string with a password", "high"]]);
   });
 
   it("names a provider token used as a URL's password by its provider", async () => {
@@ -506,7 +627,10 @@ describe("the format table: one source for the detector and the redactor", () =>
     ["a Mailgun-like key with no Mailgun around", `const cacheKey = "key-${randomString(32, 331, "0123456789abcdef")}";`],
     ["AWS ids of users and roles", `"RoleId": "AROA${randomString(16, 332, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}"`],
     ["an IPv6 address", "listen [2001:db8::AAAA:1]:443"],
-    ["base64 image data", `src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="`],
+    [
+      "base64 image data",
+      `src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="`,
+    ],
   ])("does not report %s", async (_name, text) => {
     expect(await detectSecrets(text, { path: "src/a.ts", quotedOnly: true })).toEqual([]);
   });
@@ -580,11 +704,23 @@ describe("known false alarms stay away", () => {
     ["os.environ[...]", "settings.py", 'SECRET_KEY = os.environ["SECRET_KEY"]'],
     ["process.env.X", "src/config.ts", "const apiKey = process.env.API_KEY;"],
     ["getenv(...)", "main.go", 'password := os.Getenv("DB_PASSWORD")'],
-    ["AWS's documented keys", "docs.md", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+    [
+      "AWS's documented keys",
+      "docs.md",
+      "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ],
     ["a route", "src/routes.tsx", '<Link to="/recover-password">Forgot your password?</Link>\n<Route path="/reset-password/:token" />'],
     ["a label", "src/Login.tsx", '<label htmlFor="password">Password</label>\nconst passwordLabel = "Enter your password";'],
-    ["a field or column name", "models.py", 'password = models.CharField(max_length=128)\ncolumns = {"password": "VARCHAR(255)", "api_key": "api_key_hash"}'],
-    ["an i18n string", "src/i18n/es.ts", 'export default { password: "Contraseña", token_expired: "Tu sesión ha caducado", secret: "Geheimnis" };'],
+    [
+      "a field or column name",
+      "models.py",
+      'password = models.CharField(max_length=128)\ncolumns = {"password": "VARCHAR(255)", "api_key": "api_key_hash"}',
+    ],
+    [
+      "an i18n string",
+      "src/i18n/es.ts",
+      'export default { password: "Contraseña", token_expired: "Tu sesión ha caducado", secret: "Geheimnis" };',
+    ],
     ["a form input name", "src/Form.tsx", '<input type="password" name="new_password" autoComplete="new-password" />'],
     ["a type name", "src/types.ts", 'type Creds = { password: string; token: AccessToken };\nconst apiKey: ApiKeyType = "ApiKeyType";'],
     ["a test-data generator", "src/factories.ts", "export const randomPassword = () => `${Math.random().toString(36).slice(2)}Aa1!`;"],
@@ -598,7 +734,9 @@ describe("known false alarms stay away", () => {
   });
 
   it("rates plain test data low: a guessable password", async () => {
-    expect((await detectSecrets(`const user = { password: "admin123" };`, { quotedOnly: true, withoutSecretlint: true })).map((d) => d.severity)).toEqual(["low"]);
+    expect(
+      (await detectSecrets(`const user = { password: "admin123" };`, { quotedOnly: true, withoutSecretlint: true })).map((d) => d.severity),
+    ).toEqual(["low"]);
   });
 });
 
@@ -612,4 +750,3 @@ describe("hostile input: the scans finish on a megabyte of near-misses (timings:
     await detectSecrets(text, { path: "x.ts", quotedOnly: true, withoutSecretlint: true });
   });
 });
-

@@ -42,9 +42,24 @@ describe("secretsAnalyzer: provider formats on added lines", () => {
     ["OpenAI API key", "ai.py", `client = OpenAI(api_key="${FAKE.openai}")`, FAKE.openai],
     ["Anthropic API key", "ai.ts", `new Anthropic({ apiKey: "${FAKE.anthropic}" });`, FAKE.anthropic],
     ["password in a URL", "Makefile", "\tcurl -X POST https://deploy:Wq7Lp2Rz9K@ci.internal.io/hooks/build", "Wq7Lp2Rz9K"],
-    ["PostgreSQL connection string with a password", "src/db.ts", `const pool = new Pool({ connectionString: "postgres://app:S3cr3tPw9x@db.internal:5432/app" });`, "S3cr3tPw9x"],
-    ["MongoDB connection string with a password", "settings.py", `MONGO_URI = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`, "Zq8rT4mK2v"],
-    ["MySQL connection string with a password", "config/app.properties", "spring.datasource.url=jdbc:mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop", "Lk29sQ8xWp"],
+    [
+      "PostgreSQL connection string with a password",
+      "src/db.ts",
+      `const pool = new Pool({ connectionString: "postgres://app:S3cr3tPw9x@db.internal:5432/app" });`,
+      "S3cr3tPw9x",
+    ],
+    [
+      "MongoDB connection string with a password",
+      "settings.py",
+      `MONGO_URI = "mongodb+srv://svc:Zq8rT4mK2v@cluster0.acme.net/db"`,
+      "Zq8rT4mK2v",
+    ],
+    [
+      "MySQL connection string with a password",
+      "config/app.properties",
+      "spring.datasource.url=jdbc:mysql://shop:Lk29sQ8xWp@mysql.internal:3306/shop",
+      "Lk29sQ8xWp",
+    ],
   ];
 
   it.each(kinds)("reports a %s (%s) on its added line, naming the kind, never the value", async (label, path, line, secret) => {
@@ -57,7 +72,10 @@ describe("secretsAnalyzer: provider formats on added lines", () => {
 
   it("rates by evidence: root keys critical, provider formats high, secret-looking names medium, weak values low", async () => {
     const severity = async (path: string, code: string) => (await scanAdded(path, code)).map((f) => f.severity);
-    expect(await severity("a.py", `aws_access_key_id = "${FAKE.awsId}"\naws_secret_access_key = "${FAKE.awsSecret}"`)).toEqual(["critical", "critical"]);
+    expect(await severity("a.py", `aws_access_key_id = "${FAKE.awsId}"\naws_secret_access_key = "${FAKE.awsSecret}"`)).toEqual([
+      "critical",
+      "critical",
+    ]);
     expect(await severity("deploy/key.pem", FAKE.ecPem)).toEqual(["critical"]);
     expect(await severity("a.ts", `const id = "${FAKE.awsId}";`)).toEqual(["high"]);
     expect(await severity("a.ts", `const stripe = new Stripe("${FAKE.stripe}");`)).toEqual(["high"]);
@@ -109,7 +127,11 @@ describe("secretsAnalyzer: private keys", () => {
 
   it("reports a key whose body this pull request changed, at the first added line", async () => {
     const lines = FAKE.rsaPem.split("\n");
-    const file = editedFile("certs/key.pem", [[" ", lines[0]], ...lines.slice(1, -1).map((l) => ["+", l] as ["+", string]), [" ", lines[lines.length - 1]]]);
+    const file = editedFile("certs/key.pem", [
+      [" ", lines[0]],
+      ...lines.slice(1, -1).map((l) => ["+", l] as ["+", string]),
+      [" ", lines[lines.length - 1]],
+    ]);
     const findings = await scan({ files: [file] });
     expect(findings.map((f) => f.line)).toEqual([2]);
   });
@@ -208,7 +230,7 @@ describe("secretsAnalyzer: the generic check", () => {
       'const password = "${DB_PASSWORD}";',
       "const auth = { user, password };",
       'if (password === "") throw new Error("missing password");',
-      'const token = `Bearer ${accessToken}`;',
+      "const token = `Bearer ${accessToken}`;",
       "const url = `postgres://app:${process.env.DB_PASSWORD}@db/app`;",
     ].join("\n");
     const py = [
@@ -225,7 +247,12 @@ describe("secretsAnalyzer: the generic check", () => {
       "api_key: <your-key>",
       "password: EXAMPLE_PASSWORD",
     ].join("\n");
-    for (const [path, code] of [[".env", env], ["src/a.ts", ts], ["app/b.py", py], ["c.yml", yml]] as const)
+    for (const [path, code] of [
+      [".env", env],
+      ["src/a.ts", ts],
+      ["app/b.py", py],
+      ["c.yml", yml],
+    ] as const)
       expect(await scanAdded(path, code)).toEqual([]);
   });
 
@@ -260,7 +287,6 @@ describe("secrets in the whole analysis", () => {
     expect(JSON.stringify(result)).not.toContain(FAKE.github);
   });
 
-
   it("never leak a value into any finding, even with many kinds in one change", async () => {
     const code = [
       `aws_access_key_id = "${FAKE.awsId}"`,
@@ -277,20 +303,36 @@ describe("secrets in the whole analysis", () => {
     const findings = await scanAdded("settings.py", code, true);
     expect(findings.map((f) => f.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const text = JSON.stringify(findings);
-    for (const secret of [FAKE.awsId, FAKE.awsSecret, FAKE.github, FAKE.slack, FAKE.slackWebhook, FAKE.stripe, FAKE.npm, "S3cr3tPw9x", "q7Z!x2Lm9#Rv4Tp8", FAKE.rsaPem.split("\n")[1]])
+    for (const secret of [
+      FAKE.awsId,
+      FAKE.awsSecret,
+      FAKE.github,
+      FAKE.slack,
+      FAKE.slackWebhook,
+      FAKE.stripe,
+      FAKE.npm,
+      "S3cr3tPw9x",
+      "q7Z!x2Lm9#Rv4Tp8",
+      FAKE.rsaPem.split("\n")[1],
+    ])
       expect(text).not.toContain(secret);
   });
 });
 
 describe("secretsAnalyzer: test data", () => {
-  it.each(["e2e/login.spec.ts", "tests/fixtures/users.ts", "cypress/support/users.ts", "src/__mocks__/api.ts", "test/data.py", "src/auth_test.go", "src/test/java/LoginTest.java"])(
-    "rates a password in %s low",
-    async (path) => {
-      const findings = await scanAdded(path, `const admin = { password: "Xk29sLq0aZ7mQ4wR" };`);
-      expect(findings.map((f) => f.severity)).toEqual(["low"]);
-      expect(findings[0].confidence).toBeLessThan(0.5);
-    },
-  );
+  it.each([
+    "e2e/login.spec.ts",
+    "tests/fixtures/users.ts",
+    "cypress/support/users.ts",
+    "src/__mocks__/api.ts",
+    "test/data.py",
+    "src/auth_test.go",
+    "src/test/java/LoginTest.java",
+  ])("rates a password in %s low", async (path) => {
+    const findings = await scanAdded(path, `const admin = { password: "Xk29sLq0aZ7mQ4wR" };`);
+    expect(findings.map((f) => f.severity)).toEqual(["low"]);
+    expect(findings[0].confidence).toBeLessThan(0.5);
+  });
 
   it("keeps a provider token in an end-to-end suite high: it is live wherever it sits", async () => {
     expect((await scanAdded("e2e/setup.ts", `const token = "${FAKE.github}";`)).map((f) => f.severity)).toEqual(["high"]);
@@ -301,7 +343,11 @@ describe("secretsAnalyzer: configuration files and provider formats beyond secre
   it.each([
     [".env.production", "STRIPE_KEY=sk_live_" + "Zq8rT4mK2vL1Xc9wHn3bPq7s", "Stripe live secret key"],
     ["config/app.properties", "datadog.api.key=" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e", "Datadog API or application key"],
-    ["Dockerfile", "ENV DO_TOKEN=dop_v1_" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e", "DigitalOcean personal access token"],
+    [
+      "Dockerfile",
+      "ENV DO_TOKEN=dop_v1_" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e",
+      "DigitalOcean personal access token",
+    ],
     ["deploy.sh", "export PULUMI_ACCESS_TOKEN=pul-" + "4f7a9c2e1b8d3f6a0c5e9b2d7f1a3c8e4f7a9c2e", "Pulumi access token"],
     ["k8s/deploy.yaml", "- name: DB_PASSWORD\n  value: Xk29sLq0aZ7mQ4wR", "password or secret"],
     ["settings.ini", "[db]\npassword = Xk29sLq0aZ7mQ4wR", "password or secret"],
@@ -316,7 +362,9 @@ describe("secretsAnalyzer: configuration files and provider formats beyond secre
     for (const { path, text } of leakyPullRequest().files) {
       const out = await secretsAnalyzer.analyze({ files: [addedFile(path, text)], fileContents: new Map([[path, text]]) });
       const redacted = redactSecrets(text);
-      for (const v of out.secretValues ?? []) for (const part of v.split(/\r?\n|\\n/)) if (part.trim().length >= 12) expect([path, redacted.includes(part.trim())]).toEqual([path, false]);
+      for (const v of out.secretValues ?? [])
+        for (const part of v.split(/\r?\n|\\n/))
+          if (part.trim().length >= 12) expect([path, redacted.includes(part.trim())]).toEqual([path, false]);
     }
   });
 });

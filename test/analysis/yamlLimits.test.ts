@@ -24,7 +24,8 @@ function limitError(run: () => unknown): YamlLimitError {
 
 describe("bounded YAML", () => {
   it("parses ordinary YAML, anchors included, like the yaml library", () => {
-    const text = "defaults: &defaults { retries: 3, tags: [a, b] }\nfirst: *defaults\nsecond: { <<: *defaults }\nlist: [1, two, { three: 3 }]\n";
+    const text =
+      "defaults: &defaults { retries: 3, tags: [a, b] }\nfirst: *defaults\nsecond: { <<: *defaults }\nlist: [1, two, { three: 3 }]\n";
     expect(parseBoundedYaml(text, REPO_CONFIG_YAML_LIMITS)).toEqual(YAML.parse(text));
     expect(parseBoundedYaml("", REPO_CONFIG_YAML_LIMITS)).toBeNull();
   });

@@ -28,14 +28,13 @@ async function run(args: string[], cwd: string) {
 
 /** What the app reports for this text as octo-org/shop's .github/empathy.yml. */
 async function appProblems(text: string) {
-  nock(API)
-    .get("/repos/octo-org/shop/contents/.github%2Fempathy.yml")
-    .reply(200, text, { "content-type": "text/plain; charset=utf-8" });
+  nock(API).get("/repos/octo-org/shop/contents/.github%2Fempathy.yml").reply(200, text, { "content-type": "text/plain; charset=utf-8" });
   const octokit = new RestOctokit({ baseUrl: API, log: silent }) as unknown as Octokit;
   return loadRepoConfig(octokit, { owner: "octo-org", repo: "shop" }, silent);
 }
 
-const TYPOS = "target_level: 3\nreview:\n  min_severty: high\n  drafts: true\n  colour: red\nignroe: [docs/**]\nissues:\n  min_confidence: 1.5\n";
+const TYPOS =
+  "target_level: 3\nreview:\n  min_severty: high\n  drafts: true\n  colour: red\nignroe: [docs/**]\nissues:\n  min_confidence: 1.5\n";
 
 describe("empathy config check", () => {
   let dir: string;
@@ -69,8 +68,16 @@ describe("empathy config check", () => {
 
     it("the app's summary has the did-you-mean too", async () => {
       const { problems } = await appProblems(TYPOS);
-      expect(problems).toContainEqual({ file: ".github/empathy.yml", key: "review.min_severty", message: expect.stringMatching(/^unknown key \(did you mean min_severity\?\); known keys: /) });
-      expect(problems).toContainEqual({ file: ".github/empathy.yml", key: "ignroe", message: expect.stringMatching(/^unknown key \(did you mean ignore\?\)/) });
+      expect(problems).toContainEqual({
+        file: ".github/empathy.yml",
+        key: "review.min_severty",
+        message: expect.stringMatching(/^unknown key \(did you mean min_severity\?\); known keys: /),
+      });
+      expect(problems).toContainEqual({
+        file: ".github/empathy.yml",
+        key: "ignroe",
+        message: expect.stringMatching(/^unknown key \(did you mean ignore\?\)/),
+      });
     });
   });
 
@@ -85,15 +92,26 @@ describe("empathy config check", () => {
       ".github/empathy.yml:6: ignroe: unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis",
       ".github/empathy.yml:8: issues.min_confidence: Too big: expected number to be <=1",
     ]);
-    expect(r.stdout).toMatch(/4 problems: the app would review with the default value for each of these keys, and list them under "Configuration problems"/);
+    expect(r.stdout).toMatch(
+      /4 problems: the app would review with the default value for each of these keys, and list them under "Configuration problems"/,
+    );
     expect(r.stderr).toBe("");
 
     const json = JSON.parse((await run(["config", "check", ".github/empathy.yml", "--json"], dir)).stdout);
     expect(json).toMatchObject({ file: ".github/empathy.yml", valid: false, notes: [] });
     expect(json.problems).toHaveLength(4);
-    expect(json.problems[0]).toEqual({ file: ".github/empathy.yml", key: "review.min_severty", line: 3, message: expect.stringMatching(/did you mean min_severity/) });
+    expect(json.problems[0]).toEqual({
+      file: ".github/empathy.yml",
+      key: "review.min_severty",
+      line: 3,
+      message: expect.stringMatching(/did you mean min_severity/),
+    });
     // The valid keys kept, the others at their defaults: what the app would use.
-    expect(json.config).toMatchObject({ target_level: 3, review: { drafts: true, min_severity: "medium" }, issues: { min_confidence: 0.85 } });
+    expect(json.config).toMatchObject({
+      target_level: 3,
+      review: { drafts: true, min_severity: "medium" },
+      issues: { min_confidence: 0.85 },
+    });
   });
 
   it("passes a valid file, notes an _extends it cannot follow, and reports a file-level problem", async () => {
@@ -118,14 +136,23 @@ describe("empathy config check", () => {
     expect((await run(["config", "check", "."], dir)).stderr).toBe("empathy: .: is a folder, not a file\n");
     const sub = await run(["config", "chek"], dir);
     expect(sub.code).toBe(2);
-    expect(sub.stderr).toMatch(/^empathy: unknown config subcommand "chek": the only one is check; the commands are review, config check, jobs/);
-    expect((await run(["config", "check", "a.yml", "b.yml"], dir)).stderr).toMatch(/^empathy: unexpected argument "b.yml": config check takes one file/);
+    expect(sub.stderr).toMatch(
+      /^empathy: unknown config subcommand "chek": the only one is check; the commands are review, config check, jobs/,
+    );
+    expect((await run(["config", "check", "a.yml", "b.yml"], dir)).stderr).toMatch(
+      /^empathy: unexpected argument "b.yml": config check takes one file/,
+    );
   });
 
   it("as a process: exit codes CI can use", () => {
     writeFileSync(join(dir, "bad.yml"), "review:\n  minSeverity: high\n");
     writeFileSync(join(dir, "good.yml"), "review:\n  min_severity: high\n");
-    const cli = (file: string) => spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "config", "check", file], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    const cli = (file: string) =>
+      spawnSync(process.execPath, [join(process.cwd(), "bin/empathy.js"), "config", "check", file], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
     const bad = cli("bad.yml");
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/^bad\.yml:2: review\.minSeverity: unknown key \(did you mean min_severity\?\)/);

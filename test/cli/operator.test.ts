@@ -31,7 +31,18 @@ describe("operator commands", () => {
     mkdirSync(join(dir, "data"));
     dbPath = join(dir, "data", "empathy.sqlite");
     store = new SqliteStore(dbPath);
-    deadJob = (await store.enqueueJob({ type: "review", payload: { installationId: 1, owner: "octo-org", repo: "shop", pullNumber: 12, headSha: "abc", deliveryId: "d1", note: `token ${TOKEN}` } }))!;
+    deadJob = (await store.enqueueJob({
+      type: "review",
+      payload: {
+        installationId: 1,
+        owner: "octo-org",
+        repo: "shop",
+        pullNumber: 12,
+        headSha: "abc",
+        deliveryId: "d1",
+        note: `token ${TOKEN}`,
+      },
+    }))!;
     doneJob = (await store.enqueueJob({ type: "command", payload: { owner: "octo-org", repo: "shop", pullNumber: 3, author: "alice" } }))!;
     await store.claimJob(Date.now());
     await store.killJob(deadJob, `GitHub answered 502 while using ${TOKEN}`);
@@ -41,12 +52,37 @@ describe("operator commands", () => {
     await store.enqueueWebhookEvent(
       {
         events: [
-          { id: "ev1", eventType: "level_4_prediction", envelope: JSON.stringify({ id: "ev1", event_type: "level_4_prediction", timestamp: "t", data: { repo: "octo-org/shop", user_id: "alice", prediction: `leak ${TOKEN}` } }) },
+          {
+            id: "ev1",
+            eventType: "level_4_prediction",
+            envelope: JSON.stringify({
+              id: "ev1",
+              event_type: "level_4_prediction",
+              timestamp: "t",
+              data: { repo: "octo-org/shop", user_id: "alice", prediction: `leak ${TOKEN}` },
+            }),
+          },
           { id: "ev2", eventType: "test", envelope: JSON.stringify({ id: "ev2", event_type: "test", timestamp: "t", data: {} }) },
         ],
         deliveries: [
-          { id: "msg_dead", registrationId: "wh_a", eventType: "level_4_prediction", eventIds: ["ev1"], body: null, status: "pending", nextAttemptAt: now },
-          { id: "msg_ok", registrationId: "wh_a", eventType: "test", eventIds: ["ev2"], body: '{"text":"hello"}', status: "pending", nextAttemptAt: now },
+          {
+            id: "msg_dead",
+            registrationId: "wh_a",
+            eventType: "level_4_prediction",
+            eventIds: ["ev1"],
+            body: null,
+            status: "pending",
+            nextAttemptAt: now,
+          },
+          {
+            id: "msg_ok",
+            registrationId: "wh_a",
+            eventType: "test",
+            eventIds: ["ev2"],
+            body: '{"text":"hello"}',
+            status: "pending",
+            nextAttemptAt: now,
+          },
         ],
         batchItems: [],
       },
@@ -96,7 +132,9 @@ describe("operator commands", () => {
           /^empathy: postgres:\/\/u@127\.0\.0\.1:1\/db \(--database\) could not be opened as a store: .*ECONNREFUSED/,
         );
         writeFileSync(join(elsewhere, "notes.txt"), "not a database at all, but long enough to be read as a header........\n");
-        expect((await run(["jobs", "list", "--database", "notes.txt"], elsewhere)).stderr).toMatch(/^empathy: notes\.txt \(--database\) could not be opened as a store: /);
+        expect((await run(["jobs", "list", "--database", "notes.txt"], elsewhere)).stderr).toMatch(
+          /^empathy: notes\.txt \(--database\) could not be opened as a store: /,
+        );
         expect(existsIn(elsewhere)).toEqual([".env", "notes.txt"]);
       } finally {
         rmSync(elsewhere, { recursive: true, force: true });
@@ -120,12 +158,24 @@ describe("operator commands", () => {
       const json = JSON.parse(dead.stdout);
       expect(json.counts).toEqual({ queued: 0, running: 0, done: 1, dead: 1 });
       expect(json.jobs).toEqual([
-        expect.objectContaining({ id: deadJob, type: "review", status: "dead", attempts: 1, repo: "octo-org/shop", pull_number: 12, last_error: expect.stringMatching(/^GitHub answered 502/) }),
+        expect.objectContaining({
+          id: deadJob,
+          type: "review",
+          status: "dead",
+          attempts: 1,
+          repo: "octo-org/shop",
+          pull_number: 12,
+          last_error: expect.stringMatching(/^GitHub answered 502/),
+        }),
       ]);
       expect((await run(["jobs", "list", "--since", "1h", "--type", "command", "--json"], dir)).stdout).toContain(`"id": ${doneJob}`);
       expect(JSON.parse((await run(["jobs", "list", "--since", "2999-01-01", "--json"], dir)).stdout).jobs).toEqual([]);
-      expect((await run(["jobs", "list", "--status", "gone"], dir)).stderr).toMatch(/^empathy: --status is one of queued, running, done, dead\n/);
-      expect((await run(["jobs", "list", "--since", "yesterday"], dir)).stderr).toMatch(/^empathy: --since "yesterday" is not a time: give a date \(2025-01-31\)/);
+      expect((await run(["jobs", "list", "--status", "gone"], dir)).stderr).toMatch(
+        /^empathy: --status is one of queued, running, done, dead\n/,
+      );
+      expect((await run(["jobs", "list", "--since", "yesterday"], dir)).stderr).toMatch(
+        /^empathy: --since "yesterday" is not a time: give a date \(2025-01-31\)/,
+      );
       for (const out of [list.stdout, dead.stdout]) expect(out).not.toContain(TOKEN);
     });
 
@@ -136,7 +186,10 @@ describe("operator commands", () => {
       expect(shown.stdout).toContain('"deliveryId": "d1"');
       expect(shown.stdout).toContain(`To run it again: empathy jobs replay ${deadJob}`);
       expect(shown.stdout).not.toContain(TOKEN);
-      expect(JSON.parse((await run(["jobs", "show", String(deadJob), "--json"], dir)).stdout)).toMatchObject({ id: deadJob, payload: { owner: "octo-org", pullNumber: 12 } });
+      expect(JSON.parse((await run(["jobs", "show", String(deadJob), "--json"], dir)).stdout)).toMatchObject({
+        id: deadJob,
+        payload: { owner: "octo-org", pullNumber: 12 },
+      });
       const none = await run(["jobs", "show", "999"], dir);
       expect(none).toMatchObject({ code: 1, stderr: "empathy: no job 999\n" });
       expect((await run(["jobs", "show", "abc"], dir)).stderr).toMatch(/^empathy: "abc" is not a job id/);
@@ -144,7 +197,11 @@ describe("operator commands", () => {
 
     it("replays a dead job by id, refuses one that is not dead, and replays all since a time", async () => {
       const refused = await run(["jobs", "replay", String(doneJob)], dir);
-      expect(refused).toMatchObject({ code: 1, stdout: "", stderr: `empathy: job ${doneJob} not replayed: it is done, not dead-lettered\n` });
+      expect(refused).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `empathy: job ${doneJob} not replayed: it is done, not dead-lettered\n`,
+      });
       const replayed = await run(["jobs", "replay", String(deadJob)], dir);
       expect(replayed.code).toBe(0);
       expect(replayed.stdout).toBe(
@@ -153,13 +210,22 @@ describe("operator commands", () => {
       expect(await store.getJob(deadJob)).toMatchObject({ status: "queued", attempts: 0 });
       expect((await store.claimJob(Date.now()))?.id).toBe(deadJob);
       await store.killJob(deadJob, "again");
-      expect((await run(["jobs", "replay", "--since", "2999-01-01"], dir)).stdout).toMatch(/^No job was dead-lettered since 2999-01-01 00:00:00Z\.\n/);
-      expect(JSON.parse((await run(["jobs", "replay", "--since", "10m", "--json"], dir)).stdout)).toEqual({ replayed: [deadJob], refused: [] });
+      expect((await run(["jobs", "replay", "--since", "2999-01-01"], dir)).stdout).toMatch(
+        /^No job was dead-lettered since 2999-01-01 00:00:00Z\.\n/,
+      );
+      expect(JSON.parse((await run(["jobs", "replay", "--since", "10m", "--json"], dir)).stdout)).toEqual({
+        replayed: [deadJob],
+        refused: [],
+      });
       expect((await run(["jobs", "replay", "--all"], dir)).stdout).toBe("No dead-lettered job to replay.\n");
-      expect((await run(["jobs", "replay"], dir)).stderr).toMatch(/^empathy: jobs replay takes job ids, or --since TIME, or --all \(one of them\)/);
+      expect((await run(["jobs", "replay"], dir)).stderr).toMatch(
+        /^empathy: jobs replay takes job ids, or --since TIME, or --all \(one of them\)/,
+      );
       expect((await run(["jobs", "replay", "1", "--all"], dir)).code).toBe(2);
       expect((await run(["jobs", "list", "--all"], dir)).stderr).toMatch(/^empathy: --all does not go with jobs list/);
-      expect((await run(["jobs", "lsit"], dir)).stderr).toMatch(/^empathy: unknown jobs subcommand "lsit" \(did you mean list\?\): list, show or replay/);
+      expect((await run(["jobs", "lsit"], dir)).stderr).toMatch(
+        /^empathy: unknown jobs subcommand "lsit" \(did you mean list\?\): list, show or replay/,
+      );
     });
   });
 
@@ -167,7 +233,9 @@ describe("operator commands", () => {
     it("lists deliveries with counts and shows one with its attempts, without secrets", async () => {
       const list = await run(["deliveries", "list"], dir);
       expect(list.code).toBe(0);
-      expect(list.stdout).toMatch(/^Webhook deliveries in data\/empathy\.sqlite: 0 pending, 0 in flight, 1 delivered, 1 dead\n\nID\s+STATUS\s+EVENT\s+WEBHOOK\s+ATTEMPTS\s+UPDATED\s+LAST RESULT\n/);
+      expect(list.stdout).toMatch(
+        /^Webhook deliveries in data\/empathy\.sqlite: 0 pending, 0 in flight, 1 delivered, 1 dead\n\nID\s+STATUS\s+EVENT\s+WEBHOOK\s+ATTEMPTS\s+UPDATED\s+LAST RESULT\n/,
+      );
       expect(list.stdout).toMatch(/msg_dead\s+dead\s+level_4_prediction\s+wh_a\s+1\s+.*\)  HTTP 500\n/);
       expect(JSON.parse((await run(["deliveries", "list", "--status", "dead", "--json"], dir)).stdout).deliveries).toEqual([
         expect.objectContaining({ id: "msg_dead", status: "dead", webhook: "wh_a", attempts: 1, last_status_code: 500 }),
@@ -182,13 +250,23 @@ describe("operator commands", () => {
       expect(shown.stdout).toContain('"repo": "octo-org/shop"');
       expect(shown.stdout).toContain("To send it again: empathy deliveries replay msg_dead");
       const json = JSON.parse((await run(["deliveries", "show", "msg_dead", "--json"], dir)).stdout);
-      expect(json).toMatchObject({ id: "msg_dead", events: [{ id: "ev1", data: { repo: "octo-org/shop" } }], attempts: [{ attempt: 1, status: "dead", status_code: 500 }] });
+      expect(json).toMatchObject({
+        id: "msg_dead",
+        events: [{ id: "ev1", data: { repo: "octo-org/shop" } }],
+        attempts: [{ attempt: 1, status: "dead", status_code: 500 }],
+      });
       for (const out of [list.stdout, shown.stdout, JSON.stringify(json)]) expect(out).not.toContain(TOKEN);
-      expect((await run(["deliveries", "show", "msg_nope"], dir))).toMatchObject({ code: 1, stderr: "empathy: no webhook delivery msg_nope\n" });
+      expect(await run(["deliveries", "show", "msg_nope"], dir)).toMatchObject({
+        code: 1,
+        stderr: "empathy: no webhook delivery msg_nope\n",
+      });
     });
 
     it("replays a dead letter by id or since a time, and refuses a delivered one or one whose webhook is disabled", async () => {
-      expect(await run(["deliveries", "replay", "msg_ok"], dir)).toMatchObject({ code: 1, stderr: "empathy: msg_ok not replayed: it is delivered, not a dead letter\n" });
+      expect(await run(["deliveries", "replay", "msg_ok"], dir)).toMatchObject({
+        code: 1,
+        stderr: "empathy: msg_ok not replayed: it is delivered, not a dead letter\n",
+      });
       await store.setWebhookRegistrationDisabled("wh_a", "the endpoint answered 410 Gone", Date.now());
       const disabled = await run(["deliveries", "replay", "msg_dead"], dir);
       expect(disabled.code).toBe(1);
@@ -200,10 +278,14 @@ describe("operator commands", () => {
       await store.setWebhookRegistrationDisabled("wh_a", null, Date.now());
       const replayed = await run(["deliveries", "replay", "--since", "1h"], dir);
       expect(replayed.code).toBe(0);
-      expect(replayed.stdout).toMatch(/^Replaying msg_dead: back to pending with a fresh set of retries\.\nThe running app sends them within a second or two/);
+      expect(replayed.stdout).toMatch(
+        /^Replaying msg_dead: back to pending with a fresh set of retries\.\nThe running app sends them within a second or two/,
+      );
       expect(await store.getWebhookDelivery("msg_dead")).toMatchObject({ status: "pending", attempts: 0 });
       expect(JSON.parse((await run(["deliveries", "replay", "--all", "--json"], dir)).stdout)).toEqual({ replayed: [], refused: [] });
-      expect((await run(["deliveries", "replay", "msg_dead", "--webhook", "wh_a"], dir)).stderr).toMatch(/^empathy: --webhook goes with --since or --all, not with ids/);
+      expect((await run(["deliveries", "replay", "msg_dead", "--webhook", "wh_a"], dir)).stderr).toMatch(
+        /^empathy: --webhook goes with --since or --all, not with ids/,
+      );
     });
   });
 
@@ -222,7 +304,9 @@ describe("operator commands", () => {
       expect(await store.getJob(deadJob)).toBeUndefined();
       expect(await store.getWebhookDelivery("msg_dead")).toBeUndefined();
       expect(await store.getWebhookDelivery("msg_ok")).toBeDefined();
-      expect((await run(["data", "delete", "--repo", "octo-org/shop", "--yes"], dir)).stdout).toBe("Nothing stored about repository octo-org/shop in data/empathy.sqlite.\n");
+      expect((await run(["data", "delete", "--repo", "octo-org/shop", "--yes"], dir)).stdout).toBe(
+        "Nothing stored about repository octo-org/shop in data/empathy.sqlite.\n",
+      );
 
       const user = await run(["data", "delete", "--user", "@Alice", "--yes"], dir);
       expect(user.stdout).toBe("Nothing stored about user Alice in data/empathy.sqlite.\n");
@@ -230,9 +314,13 @@ describe("operator commands", () => {
 
     it("refuses what is not a repository or a login, and needs one of them", async () => {
       expect((await run(["data", "delete"], dir)).stderr).toMatch(/^empathy: give one of --repo OWNER\/NAME or --user LOGIN\n/);
-      expect((await run(["data", "delete", "--repo", "shop"], dir)).stderr).toMatch(/^empathy: --repo "shop" is not a repository: OWNER\/NAME, e.g. octo-org\/shop\n/);
+      expect((await run(["data", "delete", "--repo", "shop"], dir)).stderr).toMatch(
+        /^empathy: --repo "shop" is not a repository: OWNER\/NAME, e.g. octo-org\/shop\n/,
+      );
       expect((await run(["data", "delete", "--user", "a b"], dir)).stderr).toMatch(/^empathy: --user "a b" is not a GitHub login\n/);
-      expect((await run(["data", "remove", "--user", "x"], dir)).stderr).toMatch(/^empathy: unknown data subcommand "remove": the only one is delete\n/);
+      expect((await run(["data", "remove", "--user", "x"], dir)).stderr).toMatch(
+        /^empathy: unknown data subcommand "remove": the only one is delete\n/,
+      );
     });
   });
 });

@@ -32,10 +32,26 @@ describe("operator commands beside a running app", () => {
     closeFake = served.close;
     rx = await new Receiver().listen();
     const config = join(dir, "empathy.config.yml");
-    writeFileSync(config, ["webhooks:", '  - event_type: "*"', `    url: http://127.0.0.1:${rx.port}/hook`, "network:", '  allow_private: ["127.0.0.0/8"]', ""].join("\n"));
+    writeFileSync(
+      config,
+      [
+        "webhooks:",
+        '  - event_type: "*"',
+        `    url: http://127.0.0.1:${rx.port}/hook`,
+        "network:",
+        '  allow_private: ["127.0.0.0/8"]',
+        "",
+      ].join("\n"),
+    );
     env = appEnv(
       { secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") },
-      { EMPATHY_CONFIG: config, EMPATHY_JOB_BASE_DELAY_MS: "50", EMPATHY_WEBHOOK_BASE_DELAY_MS: "50", EMPATHY_ANALYSIS_WORKERS: "1", LOG_LEVEL: "info" },
+      {
+        EMPATHY_CONFIG: config,
+        EMPATHY_JOB_BASE_DELAY_MS: "50",
+        EMPATHY_WEBHOOK_BASE_DELAY_MS: "50",
+        EMPATHY_ANALYSIS_WORKERS: "1",
+        LOG_LEVEL: "info",
+      },
     );
   });
 
@@ -49,7 +65,11 @@ describe("operator commands beside a running app", () => {
   /** The CLI as a process (not blocking this one: the app calls the GitHub stand-in and the receiver served here). */
   function empathy(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? "", DATABASE_URL: env.DATABASE_URL }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", DATABASE_URL: env.DATABASE_URL },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -80,23 +100,44 @@ describe("operator commands beside a running app", () => {
     const port = await freePort();
     app = await startApp(env, port);
     const body = prEvent();
-    expect((await postWebhook(port, { event: "pull_request", id: "operator-cli-1", body, signature: sign(body, SECRET) })).status).toBe(200);
+    expect((await postWebhook(port, { event: "pull_request", id: "operator-cli-1", body, signature: sign(body, SECRET) })).status).toBe(
+      200,
+    );
 
     let dead: any[] = [];
-    await waitFor(async () => (dead = (await json("jobs", "list", "--status", "dead")).jobs).length === 1, 20_000, () => `no dead job:\n${app!.output()}`);
-    expect(dead[0]).toMatchObject({ type: "review_pull_request", repo: "octo-org/shop", pull_number: 7, last_error: expect.stringMatching(/404|Not Found|fault/i) });
+    await waitFor(
+      async () => (dead = (await json("jobs", "list", "--status", "dead")).jobs).length === 1,
+      20_000,
+      () => `no dead job:\n${app!.output()}`,
+    );
+    expect(dead[0]).toMatchObject({
+      type: "review_pull_request",
+      repo: "octo-org/shop",
+      pull_number: 7,
+      last_error: expect.stringMatching(/404|Not Found|fault/i),
+    });
     expect(fake.comments).toHaveLength(0);
 
     // Replayed: the running app picks it up and reviews the pull request.
     const replay = await empathy("jobs", "replay", String(dead[0].id));
     expect(replay.status).toBe(0);
     expect(replay.stdout).toMatch(new RegExp(`^Requeued job ${dead[0].id} \\(review_pull_request octo-org/shop#7\\)`));
-    await waitFor(async () => (await json("jobs", "show", String(dead[0].id))).status === "done", 30_000, () => `the replayed job did not run:\n${app!.output()}`);
+    await waitFor(
+      async () => (await json("jobs", "show", String(dead[0].id))).status === "done",
+      30_000,
+      () => `the replayed job did not run:\n${app!.output()}`,
+    );
     expect(fake.comments.length).toBeGreaterThan(0);
 
     // Its events went to the endpoint, which refused them: dead letters.
     let letters: any[] = [];
-    await waitFor(async () => (letters = (await json("deliveries", "list", "--status", "dead", "--limit", "1000")).deliveries).length > 0 && (await json("deliveries", "list", "--status", "pending")).deliveries.length === 0, 20_000, () => `no dead letters:\n${app!.output()}`);
+    await waitFor(
+      async () =>
+        (letters = (await json("deliveries", "list", "--status", "dead", "--limit", "1000")).deliveries).length > 0 &&
+        (await json("deliveries", "list", "--status", "pending")).deliveries.length === 0,
+      20_000,
+      () => `no dead letters:\n${app!.output()}`,
+    );
     const shown = await json("deliveries", "show", letters[0].id);
     expect(shown.attempts).toEqual([expect.objectContaining({ status: "dead", status_code: 400 })]);
 

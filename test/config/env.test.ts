@@ -8,7 +8,8 @@ describe("readSettings", () => {
     expect(readSettings({ EMPATHY_RETENTION_DAYS: "" }).retentionDays).toBe(30);
     expect(readSettings({ EMPATHY_RETENTION_DAYS: "7" }).retentionDays).toBe(7);
     expect(readSettings({ EMPATHY_RETENTION_DAYS: "0" }).retentionDays).toBe(0);
-    for (const bad of ["-1", "1.5", "thirty", "99999"]) expect(() => readSettings({ EMPATHY_RETENTION_DAYS: bad })).toThrow(/EMPATHY_RETENTION_DAYS/);
+    for (const bad of ["-1", "1.5", "thirty", "99999"])
+      expect(() => readSettings({ EMPATHY_RETENTION_DAYS: bad })).toThrow(/EMPATHY_RETENTION_DAYS/);
   });
 
   it("reads delivery tuning from the environment: only the keys set", () => {
@@ -21,12 +22,16 @@ describe("readSettings", () => {
   });
 
   it("one integer rule for every variable: blank is unset, anything else must be an integer in range", () => {
-    expect(readSettings({ EMPATHY_WORKER_CONCURRENCY: " ", EMPATHY_RETENTION_DAYS: "  ", EMPATHY_WEBHOOK_BASE_DELAY_MS: " " })).toMatchObject({
+    expect(
+      readSettings({ EMPATHY_WORKER_CONCURRENCY: " ", EMPATHY_RETENTION_DAYS: "  ", EMPATHY_WEBHOOK_BASE_DELAY_MS: " " }),
+    ).toMatchObject({
       workerConcurrency: 1,
       retentionDays: DEFAULT_RETENTION_DAYS,
       webhookTuning: {},
     });
-    expect(() => readSettings({ EMPATHY_JOB_MAX_ATTEMPTS: "51" })).toThrow('EMPATHY_JOB_MAX_ATTEMPTS must be an integer from 1 to 50, got "51"');
+    expect(() => readSettings({ EMPATHY_JOB_MAX_ATTEMPTS: "51" })).toThrow(
+      'EMPATHY_JOB_MAX_ATTEMPTS must be an integer from 1 to 50, got "51"',
+    );
   });
 
   it("reads the Slack command's settings, GitHub's web address and the operator config's path", () => {
@@ -52,10 +57,21 @@ describe("readSettings", () => {
   });
 
   it("reads the process logger's settings as Probot does", () => {
-    expect(readSettings({}).log).toEqual({ level: "info", format: "pretty", levelInString: false, messageKey: "msg", sentryDsn: undefined });
+    expect(readSettings({}).log).toEqual({
+      level: "info",
+      format: "pretty",
+      levelInString: false,
+      messageKey: "msg",
+      sentryDsn: undefined,
+    });
     expect(readSettings({ NODE_ENV: "production" }).log.format).toBe("json");
     expect(readSettings({ NODE_ENV: "production", LOG_FORMAT: "pretty" }).log.format).toBe("pretty");
-    const env: Record<string, string> = { LOG_FORMAT: "anything", LOG_LEVEL: "debug", LOG_LEVEL_IN_STRING: "true", LOG_MESSAGE_KEY: "message" };
+    const env: Record<string, string> = {
+      LOG_FORMAT: "anything",
+      LOG_LEVEL: "debug",
+      LOG_LEVEL_IN_STRING: "true",
+      LOG_MESSAGE_KEY: "message",
+    };
     expect(readSettings(env).log).toMatchObject({
       format: "json",
       level: "debug",

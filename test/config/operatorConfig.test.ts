@@ -1,12 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  loadOperatorConfig,
-  OperatorConfigError,
-  parseOperatorConfig,
-  type OperatorConfig,
-} from "../../src/config/operatorConfig.js";
+import { loadOperatorConfig, OperatorConfigError, parseOperatorConfig, type OperatorConfig } from "../../src/config/operatorConfig.js";
 import { readSettings } from "../../src/config/env.js";
 import { compileCondition, ConditionError } from "../../src/delivery/condition.js";
 import { eventTemplateData } from "../../src/delivery/template.js";
@@ -15,7 +10,7 @@ import { aliasBomb, wideAliases } from "../helpers/yamlBombs.js";
 
 const EXAMPLE = [
   /* 1 */ "webhooks:",
-  /* 2 */ "  - event_type: level_4_prediction      # or \"*\"",
+  /* 2 */ '  - event_type: level_4_prediction      # or "*"',
   /* 3 */ "    url: ${SLACK_WEBHOOK_URL}",
   /* 4 */ "    headers: { Content-Type: application/json }",
   /* 5 */ '    payload_template: { text: "Prediction: {prediction} ({confidence:.0%})" }',
@@ -56,7 +51,10 @@ function configError(text: string, env: NodeJS.ProcessEnv = ENV): OperatorConfig
 }
 
 function withoutFunctions(config: OperatorConfig) {
-  return { ...config, webhooks: config.webhooks.map(({ condition, ...rest }) => ({ ...rest, hasCondition: typeof condition === "function" })) };
+  return {
+    ...config,
+    webhooks: config.webhooks.map(({ condition, ...rest }) => ({ ...rest, hasCondition: typeof condition === "function" })),
+  };
 }
 
 describe("loadOperatorConfig: a valid file", () => {
@@ -120,7 +118,13 @@ describe("loadOperatorConfig: a valid file", () => {
     expect(config.network.allowPrivate).toEqual(["10.0.0.0/8", "192.168.1.7/32", "fd00::/8", "::1/128"]);
     expect(config.integrations).toEqual({
       slack: { bot_token: "xoxb-123-456", channel: "#alerts" },
-      jira: { url: "https://acme.atlassian.net", email: "bot@acme.com", api_token: "jira-token-1", project_key: "ENG", priority_threshold: 0.9 },
+      jira: {
+        url: "https://acme.atlassian.net",
+        email: "bot@acme.com",
+        api_token: "jira-token-1",
+        project_key: "ENG",
+        priority_threshold: 0.9,
+      },
     });
   });
 
@@ -131,7 +135,14 @@ describe("loadOperatorConfig: a valid file", () => {
     const empty = mkdtempSync(join(tmpdir(), "empathy-no-config-"));
     try {
       process.chdir(empty);
-      expect(loadOperatorConfig(readSettings({}).operatorConfigPath, {})).toEqual({ file: null, webhooks: [], network: { allowPrivate: [] }, integrations: {}, slack: { reply: "ephemeral", access: [] }, warnings: [] });
+      expect(loadOperatorConfig(readSettings({}).operatorConfigPath, {})).toEqual({
+        file: null,
+        webhooks: [],
+        network: { allowPrivate: [] },
+        integrations: {},
+        slack: { reply: "ephemeral", access: [] },
+        warnings: [],
+      });
       writeFileSync(join(empty, "empathy.config.yml"), EXAMPLE);
       expect(loadOperatorConfig(undefined, ENV).file).toBe("empathy.config.yml");
     } finally {
@@ -144,8 +155,12 @@ describe("loadOperatorConfig: a valid file", () => {
 
   it("refuses a path given explicitly that does not exist", () => {
     const missing = join(dir, "nope.yml");
-    expect(() => loadOperatorConfig(missing, {})).toThrow(new OperatorConfigError(missing, [{ line: null, key: "", message: "file not found" }]));
-    expect(() => loadOperatorConfig(readSettings({ EMPATHY_CONFIG: missing }).operatorConfigPath, {})).toThrow(`${missing}: file not found`);
+    expect(() => loadOperatorConfig(missing, {})).toThrow(
+      new OperatorConfigError(missing, [{ line: null, key: "", message: "file not found" }]),
+    );
+    expect(() => loadOperatorConfig(readSettings({ EMPATHY_CONFIG: missing }).operatorConfigPath, {})).toThrow(
+      `${missing}: file not found`,
+    );
   });
 });
 
@@ -199,48 +214,172 @@ describe("${VAR} interpolation", () => {
     expect(configError("webhooks:\n  - event_type: test\n    url: https://x.test/${BAD-NAME}\n").message).toBe(
       "empathy.config.yml:3: webhooks[0].url: malformed ${...} reference: write ${NAME} (letters, digits, _), ${NAME:-default}, or $${ for a literal ${",
     );
-    expect(configError("webhooks:\n  - event_type: test\n    url: https://x.test/${OPEN\n").issues[0]).toMatchObject({ line: 3, key: "webhooks[0].url" });
+    expect(configError("webhooks:\n  - event_type: test\n    url: https://x.test/${OPEN\n").issues[0]).toMatchObject({
+      line: 3,
+      key: "webhooks[0].url",
+    });
   });
 });
 
 describe("errors name the key and line", () => {
-  const hook = (extra: string[]) => ["webhooks:", "  - event_type: level_4_prediction", "    url: https://example.com/hook", ...extra].join("\n");
+  const hook = (extra: string[]) =>
+    ["webhooks:", "  - event_type: level_4_prediction", "    url: https://example.com/hook", ...extra].join("\n");
 
   it.each([
-    ["an unknown key, with a suggestion", hook(["    retry_cont: 3"]), 4, "webhooks[0].retry_cont", /^unknown key \(did you mean retry_count\?\); known keys: event_type, url, /],
+    [
+      "an unknown key, with a suggestion",
+      hook(["    retry_cont: 3"]),
+      4,
+      "webhooks[0].retry_cont",
+      /^unknown key \(did you mean retry_count\?\); known keys: event_type, url, /,
+    ],
     ["a camelCase key", hook(["    timeoutSeconds: 3"]), 4, "webhooks[0].timeoutSeconds", /did you mean timeout_seconds\?/],
     ["an unknown top-level key", "webhook:\n  - url: x\n", 1, "webhook", /did you mean webhooks\?/],
     ["an unknown network key", "network:\n  allowPrivate: []\n", 2, "network.allowPrivate", /did you mean allow_private\?/],
-    ["a CEL syntax error", hook(["    condition: 'confidence > '"]), 4, "webhooks[0].condition", /^invalid CEL expression: Unexpected token: EOF \(at character 14\)$/],
-    ["a CEL type error", hook(["    condition: '\"a\" + 1 == 2'"]), 4, "webhooks[0].condition", /^invalid CEL expression: no such overload: string \+ int/],
-    ["a CEL expression that is not boolean", hook(["    condition: 'size(tags) + 1'"]), 4, "webhooks[0].condition", /must give a bool, it gives int/],
+    [
+      "a CEL syntax error",
+      hook(["    condition: 'confidence > '"]),
+      4,
+      "webhooks[0].condition",
+      /^invalid CEL expression: Unexpected token: EOF \(at character 14\)$/,
+    ],
+    [
+      "a CEL type error",
+      hook(["    condition: '\"a\" + 1 == 2'"]),
+      4,
+      "webhooks[0].condition",
+      /^invalid CEL expression: no such overload: string \+ int/,
+    ],
+    [
+      "a CEL expression that is not boolean",
+      hook(["    condition: 'size(tags) + 1'"]),
+      4,
+      "webhooks[0].condition",
+      /must give a bool, it gives int/,
+    ],
     ["an empty condition", hook(["    condition: ''"]), 4, "webhooks[0].condition", /empty/],
-    ["a malformed template placeholder", hook(["    payload_template:", "      blocks:", "        - text: 'Confidence {confidence:.0q}'"]), 6, "webhooks[0].payload_template.blocks[0].text", /^placeholder "\{confidence:\.0q\}": unknown format type "q"/],
+    [
+      "a malformed template placeholder",
+      hook(["    payload_template:", "      blocks:", "        - text: 'Confidence {confidence:.0q}'"]),
+      6,
+      "webhooks[0].payload_template.blocks[0].text",
+      /^placeholder "\{confidence:\.0q\}": unknown format type "q"/,
+    ],
     ["a wrong type", hook(["    batch_size: ten"]), 4, "webhooks[0].batch_size", /^must be a whole number$/],
     ["an out-of-range number", hook(["    retry_count: 50"]), 4, "webhooks[0].retry_count", /^must be from 0 to 20$/],
     ["a zero timeout", hook(["    timeout_seconds: 0"]), 4, "webhooks[0].timeout_seconds", /more than 0 seconds/],
     ["a non-boolean verify_ssl", hook(["    verify_ssl: maybe"]), 4, "webhooks[0].verify_ssl", /true or false/],
-    ["a bad event type", hook(["    secret: abcd"]).replace("level_4_prediction", "'level 4'"), 2, "webhooks[0].event_type", /event type name/],
-    ["a URL that is not http(s)", hook([]).replace("https://example.com/hook", "ftp://example.com/x"), 3, "webhooks[0].url", /absolute http:\/\/ or https:\/\/ URL/],
+    [
+      "a bad event type",
+      hook(["    secret: abcd"]).replace("level_4_prediction", "'level 4'"),
+      2,
+      "webhooks[0].event_type",
+      /event type name/,
+    ],
+    [
+      "a URL that is not http(s)",
+      hook([]).replace("https://example.com/hook", "ftp://example.com/x"),
+      3,
+      "webhooks[0].url",
+      /absolute http:\/\/ or https:\/\/ URL/,
+    ],
     ["a reserved header", hook(["    headers:", "      webhook-id: x"]), 5, 'webhooks[0].headers["webhook-id"]', /set by the bot itself/],
-    ["an invalid header name", hook(["    headers: { 'Bad Header': x }"]), 4, 'webhooks[0].headers["Bad Header"]', /not a valid HTTP header name/],
+    [
+      "an invalid header name",
+      hook(["    headers: { 'Bad Header': x }"]),
+      4,
+      'webhooks[0].headers["Bad Header"]',
+      /not a valid HTTP header name/,
+    ],
     ["a whsec_ secret that is not base64", hook(["    secret: whsec_???"]), 4, "webhooks[0].secret", /not valid base64/],
     ["a missing url", "webhooks:\n  - event_type: test\n    retry_count: 1\n", 2, "webhooks[0].url", /^is required$/],
     ["a webhook that is not a mapping", "webhooks:\n  - just a string\n", 2, "webhooks[0]", /must be a mapping/],
     ["webhooks that are not a list", "webhooks:\n  event_type: test\n", 2, "webhooks", /must be a list of webhooks/],
-    ["an invalid CIDR", "network:\n  allow_private:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", 4, "network.allow_private[1]", /"10\.0\.0\.0\/33" is not a CIDR/],
+    [
+      "an invalid CIDR",
+      "network:\n  allow_private:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n",
+      4,
+      "network.allow_private[1]",
+      /"10\.0\.0\.0\/33" is not a CIDR/,
+    ],
     ["integrations that are not a mapping", "integrations:\n  - slack\n", 2, "integrations", /must be a mapping/],
-    ["an unknown integration", "integrations:\n  msteams: { webhook_url: https://x.test/h }\n", 2, "integrations.msteams", /unknown key \(did you mean teams\?\)/],
-    ["an unknown integration key", "integrations:\n  slack:\n    webhook_url: https://hooks.slack.test/T/B/x\n    min_confidance: 0.8\n", 4, "integrations.slack.min_confidance", /did you mean min_confidence\?/],
-    ["a Slack integration with neither webhook nor token", "integrations:\n  slack:\n    channel: '#alerts'\n", 3, "integrations.slack.webhook_url", /set webhook_url .* or bot_token and channel/],
-    ["a JIRA integration without its token", "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    project_key: ENG\n", 3, "integrations.jira.api_token", /^is required$/],
-    ["an unknown Datadog site", "integrations:\n  datadog:\n    api_key: k\n    site: datadoghq.de\n", 4, "integrations.datadog.site", /must be one of datadoghq\.com, us3\.datadoghq\.com/],
-    ["a confidence out of range", "integrations:\n  discord:\n    webhook_url: https://discord.test/api/webhooks/1/t\n    min_confidence: 85\n", 4, "integrations.discord.min_confidence", /must be from 0 to 1/],
-    ["\"*\" beside other events", "integrations:\n  teams:\n    webhook_url: https://x.test/h\n    events: ['*', level_4_prediction]\n", 4, "integrations.teams.events", /list it alone/],
-    ["a PagerDuty region it does not have", "integrations:\n  pagerduty:\n    routing_key: k\n    region: asia\n", 4, "integrations.pagerduty.region", /must be us \(events\.pagerduty\.com\) or eu \(events\.eu\.pagerduty\.com\)/],
-    ["a severity map with an unknown severity", "integrations:\n  pagerduty:\n    routing_key: k\n    severities:\n      urgent: critical\n", 5, "integrations.pagerduty.severities.urgent", /is not a severity/],
-    ["a Data Center JIRA named by a Cloud site", "integrations:\n  jira:\n    deployment: data_center\n    site: acme\n    personal_access_token: t\n    project_key: ENG\n", 4, "integrations.jira.site", /a Data Center JIRA is reached by url:/],
-    ["a Cloud JIRA given a personal access token", "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    api_token: t\n    personal_access_token: p\n    project_key: ENG\n", 6, "integrations.jira.personal_access_token", /is for Data Center/],
+    [
+      "an unknown integration",
+      "integrations:\n  msteams: { webhook_url: https://x.test/h }\n",
+      2,
+      "integrations.msteams",
+      /unknown key \(did you mean teams\?\)/,
+    ],
+    [
+      "an unknown integration key",
+      "integrations:\n  slack:\n    webhook_url: https://hooks.slack.test/T/B/x\n    min_confidance: 0.8\n",
+      4,
+      "integrations.slack.min_confidance",
+      /did you mean min_confidence\?/,
+    ],
+    [
+      "a Slack integration with neither webhook nor token",
+      "integrations:\n  slack:\n    channel: '#alerts'\n",
+      3,
+      "integrations.slack.webhook_url",
+      /set webhook_url .* or bot_token and channel/,
+    ],
+    [
+      "a JIRA integration without its token",
+      "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    project_key: ENG\n",
+      3,
+      "integrations.jira.api_token",
+      /^is required$/,
+    ],
+    [
+      "an unknown Datadog site",
+      "integrations:\n  datadog:\n    api_key: k\n    site: datadoghq.de\n",
+      4,
+      "integrations.datadog.site",
+      /must be one of datadoghq\.com, us3\.datadoghq\.com/,
+    ],
+    [
+      "a confidence out of range",
+      "integrations:\n  discord:\n    webhook_url: https://discord.test/api/webhooks/1/t\n    min_confidence: 85\n",
+      4,
+      "integrations.discord.min_confidence",
+      /must be from 0 to 1/,
+    ],
+    [
+      '"*" beside other events',
+      "integrations:\n  teams:\n    webhook_url: https://x.test/h\n    events: ['*', level_4_prediction]\n",
+      4,
+      "integrations.teams.events",
+      /list it alone/,
+    ],
+    [
+      "a PagerDuty region it does not have",
+      "integrations:\n  pagerduty:\n    routing_key: k\n    region: asia\n",
+      4,
+      "integrations.pagerduty.region",
+      /must be us \(events\.pagerduty\.com\) or eu \(events\.eu\.pagerduty\.com\)/,
+    ],
+    [
+      "a severity map with an unknown severity",
+      "integrations:\n  pagerduty:\n    routing_key: k\n    severities:\n      urgent: critical\n",
+      5,
+      "integrations.pagerduty.severities.urgent",
+      /is not a severity/,
+    ],
+    [
+      "a Data Center JIRA named by a Cloud site",
+      "integrations:\n  jira:\n    deployment: data_center\n    site: acme\n    personal_access_token: t\n    project_key: ENG\n",
+      4,
+      "integrations.jira.site",
+      /a Data Center JIRA is reached by url:/,
+    ],
+    [
+      "a Cloud JIRA given a personal access token",
+      "integrations:\n  jira:\n    site: acme\n    email: a@b.c\n    api_token: t\n    personal_access_token: p\n    project_key: ENG\n",
+      6,
+      "integrations.jira.personal_access_token",
+      /is for Data Center/,
+    ],
   ])("%s", (_label, text, line, key, message) => {
     const err = configError(text);
     expect(err.issues).toHaveLength(1);
@@ -253,7 +392,9 @@ describe("errors name the key and line", () => {
       line: 4,
       message: expect.stringMatching(/^invalid YAML: Map keys must be unique/),
     });
-    expect(configError("webhooks:\n  - event_type: [unclosed\n").issues[0]).toMatchObject({ message: expect.stringMatching(/^invalid YAML/) });
+    expect(configError("webhooks:\n  - event_type: [unclosed\n").issues[0]).toMatchObject({
+      message: expect.stringMatching(/^invalid YAML/),
+    });
     expect(configError("integrations:\n  slack: { token: ${SLACK_TOKEN} }\n").issues[0]).toMatchObject({
       line: 2,
       message: expect.stringMatching(/quote values that hold \$\{VAR\}: '\$\{VAR\}'\)$/),
@@ -263,7 +404,15 @@ describe("errors name the key and line", () => {
 
   it("reports every problem at once, in line order", () => {
     const err = configError(
-      ["webhooks:", "  - event_type: test", "    url: nope", "    retries: 3", "  - event_type: test", "    url: https://ok.test", "    condition: 'a &&'"].join("\n"),
+      [
+        "webhooks:",
+        "  - event_type: test",
+        "    url: nope",
+        "    retries: 3",
+        "  - event_type: test",
+        "    url: https://ok.test",
+        "    condition: 'a &&'",
+      ].join("\n"),
     );
     expect(err.issues.map((i) => `${i.line} ${i.key}`)).toEqual(["3 webhooks[0].url", "4 webhooks[0].retries", "7 webhooks[1].condition"]);
   });
@@ -274,7 +423,10 @@ describe("secrets never appear in messages", () => {
     const token = "SUPERSECRETTOKEN42";
     const cases: [string, NodeJS.ProcessEnv][] = [
       ["webhooks:\n  - event_type: test\n    url: ${URL}\n", { URL: `not a url ${token}` }],
-      ["webhooks:\n  - event_type: test\n    url: https://x.test\n    headers: { Authorization: '${AUTH}' }\n", { AUTH: `Bearer ${token}\r\nX-Injected: 1` }],
+      [
+        "webhooks:\n  - event_type: test\n    url: https://x.test\n    headers: { Authorization: '${AUTH}' }\n",
+        { AUTH: `Bearer ${token}\r\nX-Injected: 1` },
+      ],
       ["webhooks:\n  - event_type: test\n    url: https://x.test\n    secret: ${S}\n", { S: `whsec_${token}!!` }],
       ["webhooks:\n  - event_type: test\n    url: https://x.test\n    condition: 'confidence > ${T}'\n", { T: `${token} &&` }],
       ["webhooks:\n  - event_type: ${E}\n    url: https://x.test\n", { E: `${token} spaces` }],
@@ -285,7 +437,9 @@ describe("secrets never appear in messages", () => {
       expect(err.message).not.toContain(token);
       expect(err.message).toMatch(/^empathy\.config\.yml:\d+: webhooks\[0\]\./);
     }
-    const warned = parseOperatorConfig("webhooks:\n  - event_type: ${E}\n    url: http://example.com/x\n    verify_ssl: false\n", { env: { E: `custom_${token}` } });
+    const warned = parseOperatorConfig("webhooks:\n  - event_type: ${E}\n    url: http://example.com/x\n    verify_ssl: false\n", {
+      env: { E: `custom_${token}` },
+    });
     expect(warned.warnings.join("\n")).not.toContain(token);
   });
 });
@@ -326,7 +480,15 @@ describe("integration settings of issue 11", () => {
 
   it("warns that jira.priority_threshold no longer does anything", () => {
     const config = parseOperatorConfig(
-      ["integrations:", "  jira:", "    site: acme", "    email: a@b.c", "    api_token: t", "    project_key: ENG", "    priority_threshold: 0.9"].join("\n"),
+      [
+        "integrations:",
+        "  jira:",
+        "    site: acme",
+        "    email: a@b.c",
+        "    api_token: t",
+        "    project_key: ENG",
+        "    priority_threshold: 0.9",
+      ].join("\n"),
       { env: {} },
     );
     expect(config.warnings).toEqual([
@@ -338,7 +500,14 @@ describe("integration settings of issue 11", () => {
 describe("warnings", () => {
   it("flags a non-catalog event type (with a suggestion), plain http and verify_ssl: false", () => {
     const config = parseOperatorConfig(
-      ["webhooks:", "  - event_type: level_4_predicton", "    url: http://example.com/x", "    verify_ssl: false", "  - event_type: deploy_finished", "    url: http://127.0.0.1:9/x"].join("\n"),
+      [
+        "webhooks:",
+        "  - event_type: level_4_predicton",
+        "    url: http://example.com/x",
+        "    verify_ssl: false",
+        "  - event_type: deploy_finished",
+        "    url: http://127.0.0.1:9/x",
+      ].join("\n"),
       { env: {} },
     );
     expect(config.warnings).toEqual([
@@ -355,7 +524,14 @@ describe("CEL conditions", () => {
     id: "evt_1",
     event_type: "level_4_prediction",
     timestamp: "2025-01-01T00:00:00.000Z",
-    data: { prediction: "p", confidence: 0.9, tags: ["security", "sql"], severity: "high", pr_number: 12, evidence: { path: "a.ts", line: 3 } },
+    data: {
+      prediction: "p",
+      confidence: 0.9,
+      tags: ["security", "sql"],
+      severity: "high",
+      pr_number: 12,
+      evidence: { path: "a.ts", line: 3 },
+    },
   };
 
   it("compiled from the file: true and false", () => {
@@ -417,13 +593,17 @@ describe("bounded YAML in the operator config", () => {
     expect(Date.now() - started).toBeLessThan(5_000); // main expanded it itself: past 60 s
     expect(err).toBeInstanceOf(OperatorConfigError);
     expect((err as OperatorConfigError).message).toMatch(
-      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: the YAML expands to more than 100,000 values once its aliases are expanded \\(an alias bomb\\?\\); the file is not read$`),
+      new RegExp(
+        `^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: the YAML expands to more than 100,000 values once its aliases are expanded \\(an alias bomb\\?\\); the file is not read$`,
+      ),
     );
   });
 
   it("stops start-up on a quadratic alias fan-out and on a file over 1 MB", () => {
     expect(configError(wideAliases(2_000, 60)).message).toMatch(/^empathy\.config\.yml:\d+: the YAML expands to more than 100,000 values/);
-    expect(configError(`webhooks: []\n# ${"x".repeat(1_100_000)}\n`).message).toBe("empathy.config.yml: the YAML is 1,075 KB, over the 1,024 KB limit; the file is not read");
+    expect(configError(`webhooks: []\n# ${"x".repeat(1_100_000)}\n`).message).toBe(
+      "empathy.config.yml: the YAML is 1,075 KB, over the 1,024 KB limit; the file is not read",
+    );
   });
 
   it("still reads anchors and aliases used as intended", () => {
@@ -453,12 +633,32 @@ describe("bounded CEL conditions", () => {
   });
 
   it.each([
-    ["a backreference", `prediction.matches("(a)\\\\1")`, /^matches\(\): "\(a\)\\\\1" is not an RE2 pattern \(invalid escape sequence: `\\1`\); RE2 has no backreferences or lookaround \(at character 20\)$/],
+    [
+      "a backreference",
+      `prediction.matches("(a)\\\\1")`,
+      /^matches\(\): "\(a\)\\\\1" is not an RE2 pattern \(invalid escape sequence: `\\1`\); RE2 has no backreferences or lookaround \(at character 20\)$/,
+    ],
     ["a lookahead", `prediction.matches("a(?=b)")`, /is not an RE2 pattern \(invalid or unsupported Perl syntax: `\(\?=`\)/],
-    ["comprehensions 3 deep", "tags.all(a, tags.all(b, tags.exists(c, a == b && b == c)))", /^comprehensions \(all, exists, exists_one, map, filter\) and cel\.bind nest at most 2 deep; exists\(\) here is 3 deep/],
-    ["map inside filter inside cel.bind", "cel.bind(t, tags, t.filter(a, t.map(b, b + a).size() > 0).size() > 0)", /map\(\) here is 3 deep/],
-    ["a list literal of 201 items", `prediction in [${Array.from({ length: 201 }, (_, i) => `"p${i}"`).join(", ")}]`, /^invalid CEL expression: Exceeded maxListElements \(200\)/],
-    ["more than 1,000 nodes", Array.from({ length: 400 }, (_, i) => `c > ${i}.0`).join(" || "), /^invalid CEL expression: Exceeded maxAstNodes \(1000\)/],
+    [
+      "comprehensions 3 deep",
+      "tags.all(a, tags.all(b, tags.exists(c, a == b && b == c)))",
+      /^comprehensions \(all, exists, exists_one, map, filter\) and cel\.bind nest at most 2 deep; exists\(\) here is 3 deep/,
+    ],
+    [
+      "map inside filter inside cel.bind",
+      "cel.bind(t, tags, t.filter(a, t.map(b, b + a).size() > 0).size() > 0)",
+      /map\(\) here is 3 deep/,
+    ],
+    [
+      "a list literal of 201 items",
+      `prediction in [${Array.from({ length: 201 }, (_, i) => `"p${i}"`).join(", ")}]`,
+      /^invalid CEL expression: Exceeded maxListElements \(200\)/,
+    ],
+    [
+      "more than 1,000 nodes",
+      Array.from({ length: 400 }, (_, i) => `c > ${i}.0`).join(" || "),
+      /^invalid CEL expression: Exceeded maxAstNodes \(1000\)/,
+    ],
   ])("refuses %s at load, with the file, line and key", (_label, source, message) => {
     expect(() => compileCondition(source)).toThrow(ConditionError);
     const err = configError(`webhooks:\n  - event_type: test\n    url: https://x.test/h\n    condition: '${source.replace(/'/g, "''")}'\n`);

@@ -49,7 +49,12 @@ describe("dashboard access", () => {
     // Another POST route, without a token: refused before anything else.
     expect((await request(`${h.url}/dashboard/webhooks/replay`, { method: "POST", cookie, body: "id=1" })).status).toBe(403);
 
-    const ok = await request(logout, { method: "POST", cookie, body: `_csrf=${encodeURIComponent(token)}`, headers: { origin: "https://empathy.example.com" } });
+    const ok = await request(logout, {
+      method: "POST",
+      cookie,
+      body: `_csrf=${encodeURIComponent(token)}`,
+      headers: { origin: "https://empathy.example.com" },
+    });
     expect(ok.status).toBe(302);
     expect(ok.headers.get("location")).toBe("/dashboard/signed-out");
     expect(ok.setCookies[0]).toMatch(/^empathy_session=; Path=\/dashboard; Max-Age=0/);
@@ -78,7 +83,12 @@ describe("dashboard access", () => {
 
   it("offers and reads only the viewer's repositories on the events page", async () => {
     const queries: StoredEventQuery[] = [];
-    const stored: AnyEventEnvelope = { id: "e-1", event_type: "test", timestamp: "2026-12-05T05:00:00.000Z", data: { repo: "octo/app", note: "<script>alert(1)</script>" } } as AnyEventEnvelope;
+    const stored: AnyEventEnvelope = {
+      id: "e-1",
+      event_type: "test",
+      timestamp: "2026-12-05T05:00:00.000Z",
+      data: { repo: "octo/app", note: "<script>alert(1)</script>" },
+    } as AnyEventEnvelope;
     h = await serve({
       history: {
         listEvents: async (q) => {
@@ -99,7 +109,7 @@ describe("dashboard access", () => {
     // Labelled controls and landmarks.
     expect(page.text).toMatch(/<label for="f-type">/);
     expect(page.text).toMatch(/<label for="f-repo">/);
-    expect(page.text).toContain("<main id=\"main\"");
+    expect(page.text).toContain('<main id="main"');
     expect(page.text).toContain('role="status"');
 
     await request(`${h.url}/dashboard/events`, { cookie });
@@ -108,11 +118,18 @@ describe("dashboard access", () => {
 
   it("serves its assets and uPlot from the app, with a validator", async () => {
     h = await serve();
-    for (const [name, type] of [["dashboard.css", "text/css"], ["dashboard.js", "text/javascript"], ["uplot.min.js", "text/javascript"], ["uplot.min.css", "text/css"]]) {
+    for (const [name, type] of [
+      ["dashboard.css", "text/css"],
+      ["dashboard.js", "text/javascript"],
+      ["uplot.min.js", "text/javascript"],
+      ["uplot.min.css", "text/css"],
+    ]) {
       const r = await request(`${h.url}/dashboard/assets/${name}`);
       expect(r.status).toBe(200);
       expect(r.headers.get("content-type")).toContain(type);
-      expect((await request(`${h.url}/dashboard/assets/${name}`, { headers: { "if-none-match": r.headers.get("etag")! } })).status).toBe(304);
+      expect((await request(`${h.url}/dashboard/assets/${name}`, { headers: { "if-none-match": r.headers.get("etag")! } })).status).toBe(
+        304,
+      );
     }
     expect((await request(`${h.url}/dashboard/assets/uplot.min.js`)).text).toContain("uPlot");
     expect((await request(`${h.url}/dashboard/assets/..%2Fhandler.ts`)).status).toBe(404);

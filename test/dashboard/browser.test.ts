@@ -49,7 +49,15 @@ describe("dashboard in Chromium", () => {
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     handler = dashboardHandler({
-      settings: { clientId: "Iv1.browser", clientSecret: "browser-client-secret-0123456789", publicUrl: url, gheHost: host, gheProtocol: "http", admins: [], appId: 42 },
+      settings: {
+        clientId: "Iv1.browser",
+        clientSecret: "browser-client-secret-0123456789",
+        publicUrl: url,
+        gheHost: host,
+        gheProtocol: "http",
+        admins: [],
+        appId: 42,
+      },
       bus,
       secret: async () => SECRET,
       log: memoryLog(logs),
@@ -57,7 +65,14 @@ describe("dashboard in Chromium", () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
   }, 600_000);
 
@@ -74,7 +89,14 @@ describe("dashboard in Chromium", () => {
     const page = await context.newPage();
     await page.goto(`${url}/dashboard`);
     await page.getByText("Signed in as").waitFor();
-    expect(github.requests).toEqual(expect.arrayContaining(["GET /login/oauth/authorize", "POST /login/oauth/access_token", "GET /api/v3/user", "GET /api/v3/user/installations/1/repositories"]));
+    expect(github.requests).toEqual(
+      expect.arrayContaining([
+        "GET /login/oauth/authorize",
+        "POST /login/oauth/access_token",
+        "GET /api/v3/user",
+        "GET /api/v3/user/installations/1/repositories",
+      ]),
+    );
     expect(github.requests).not.toContain("GET /api/v3/user/installations/2/repositories");
     const repos = await page.locator("ul.repos li").allTextContents();
     expect(repos).toEqual(["octo/app", "octo/lib"]);
@@ -108,7 +130,8 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Signed out" }).waitFor();
     // Signing out revoked the token at GitHub.
-    for (let i = 0; i < 50 && !github.requests.includes("DELETE /api/v3/applications/Iv1.browser/token"); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !github.requests.includes("DELETE /api/v3/applications/Iv1.browser/token"); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(github.requests).toContain("DELETE /api/v3/applications/Iv1.browser/token");
     expect(logs.filter((l) => l.startsWith("warn"))).toEqual([]);
     await context.close();
@@ -120,7 +143,11 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${url}/dashboard`);
     await page.getByText("Signed in as").waitFor();
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe("Skip to content");
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent,
+      ),
+    ).toBe("Skip to content");
     const refused = await context.request.get(`${url}/dashboard/webhooks`);
     expect(refused.status()).toBe(403);
     await page.goto(`${url}/dashboard/webhooks`);

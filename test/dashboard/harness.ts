@@ -17,7 +17,14 @@ export const CLIENT_SECRET = "client-secret-5f1e2d3c4b5a69788796a5b4c3d2e1f0";
 export const USER_TOKEN = "ghu_UserTokenNeverShown0123456789abcdef";
 
 export function settings(over: Partial<DashboardSettings> = {}): DashboardSettings {
-  return { clientId: "Iv1.client123", clientSecret: CLIENT_SECRET, publicUrl: "https://empathy.example.com", admins: ["root-admin"], appId: 42, ...over };
+  return {
+    clientId: "Iv1.client123",
+    clientSecret: CLIENT_SECRET,
+    publicUrl: "https://empathy.example.com",
+    admins: ["root-admin"],
+    appId: 42,
+    ...over,
+  };
 }
 
 export interface Harness {
@@ -30,7 +37,8 @@ export interface Harness {
 }
 
 export function memoryLog(lines: string[]): Log {
-  const write = (level: string) => (obj: object, msg?: string) => void lines.push(`${level} ${msg ?? ""} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+  const write = (level: string) => (obj: object, msg?: string) =>
+    void lines.push(`${level} ${msg ?? ""} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
@@ -38,7 +46,14 @@ export async function serve(over: Partial<DashboardDeps> = {}, s: Partial<Dashbo
   const logs: string[] = [];
   const clock = { now: Date.parse("2026-12-05T06:00:00Z") };
   const bus = new EventBus();
-  const handler = dashboardHandler({ settings: settings(s), bus, secret: async () => SECRET, log: memoryLog(logs), now: () => clock.now, ...over });
+  const handler = dashboardHandler({
+    settings: settings(s),
+    bus,
+    secret: async () => SECRET,
+    log: memoryLog(logs),
+    now: () => clock.now,
+    ...over,
+  });
   const server: Server = createServer((req, res) => {
     handler(req, res).then(
       (taken) => taken || res.writeHead(404).end("no handler"),
@@ -64,14 +79,28 @@ export async function serve(over: Partial<DashboardDeps> = {}, s: Partial<Dashbo
 /** A session cookie ("name=value") as the handler would set it after a sign-in. */
 export function sessionCookie(over: Partial<Session> & { now: number }, secret = SECRET): string {
   const { now, ...rest } = over;
-  const s: Session = { sid: newSessionId(), uid: 7, login: "octocat", token: USER_TOKEN, issuedAt: now, expiresAt: now + 3600_000, checkedAt: now, repos: ["octo/app"], truncated: false, ...rest };
+  const s: Session = {
+    sid: newSessionId(),
+    uid: 7,
+    login: "octocat",
+    token: USER_TOKEN,
+    issuedAt: now,
+    expiresAt: now + 3600_000,
+    checkedAt: now,
+    repos: ["octo/app"],
+    truncated: false,
+    ...rest,
+  };
   const value = encodeSession(deriveKeys(secret), s);
   if (!value) throw new Error("session too big for a test cookie");
   return `${SESSION_COOKIE}=${value}`;
 }
 
 /** GET/POST without following redirects. */
-export async function request(url: string, init: { method?: string; cookie?: string; headers?: Record<string, string>; body?: string } = {}) {
+export async function request(
+  url: string,
+  init: { method?: string; cookie?: string; headers?: Record<string, string>; body?: string } = {},
+) {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.cookie) headers.cookie = init.cookie;
   if (init.body !== undefined) headers["content-type"] ??= "application/x-www-form-urlencoded";

@@ -19,7 +19,12 @@ function mockGitHub(o: { web?: string; api?: string; repos?: string[]; code?: st
   const web = nock(o.web ?? "https://github.com")
     .post("/login/oauth/access_token", (body) => {
       const f = formOf(body);
-      return f.get("code") === (o.code ?? "good-code") && f.get("client_secret") === CLIENT_SECRET && f.get("client_id") === "Iv1.client123" && f.get("redirect_uri") === REDIRECT_URI;
+      return (
+        f.get("code") === (o.code ?? "good-code") &&
+        f.get("client_secret") === CLIENT_SECRET &&
+        f.get("client_id") === "Iv1.client123" &&
+        f.get("redirect_uri") === REDIRECT_URI
+      );
     })
     .reply(200, { access_token: USER_TOKEN, token_type: "bearer", expires_in: 28800 });
   const repos = o.repos ?? ["Octo/App", "octo/lib"];
@@ -29,7 +34,13 @@ function mockGitHub(o: { web?: string; api?: string; repos?: string[]; code?: st
     .get("/user/installations")
     .query({ per_page: "100", page: "1" })
     // Installation 9 is another app's: its repositories are not asked for.
-    .reply(200, { total_count: 2, installations: [{ id: 1, app_id: 42 }, { id: 9, app_id: 999 }] })
+    .reply(200, {
+      total_count: 2,
+      installations: [
+        { id: 1, app_id: 42 },
+        { id: 9, app_id: 999 },
+      ],
+    })
     .get("/user/installations/1/repositories")
     .query({ per_page: "100", page: "1" })
     .reply(200, { repositories: repos.map((full_name) => ({ full_name })) });
@@ -41,7 +52,12 @@ async function startSignIn(h: Harness, path = "/dashboard") {
   const r = await request(`${h.url}${path}`);
   expect(r.status).toBe(302);
   const location = new URL(r.headers.get("location")!);
-  return { r, location, state: location.searchParams.get("state")!, stateCookie: cookiePair(r.setCookies.find((c) => c.startsWith("empathy_oauth="))) };
+  return {
+    r,
+    location,
+    state: location.searchParams.get("state")!,
+    stateCookie: cookiePair(r.setCookies.find((c) => c.startsWith("empathy_oauth="))),
+  };
 }
 
 describe("dashboard sign-in with GitHub", () => {
@@ -125,7 +141,9 @@ describe("dashboard sign-in with GitHub", () => {
 
   it("answers 502 when GitHub refuses the code, without leaking what it said", async () => {
     h = await serve();
-    nock("https://github.com").post("/login/oauth/access_token").reply(200, { error: "bad_verification_code", error_description: "The code passed is incorrect or expired." });
+    nock("https://github.com")
+      .post("/login/oauth/access_token")
+      .reply(200, { error: "bad_verification_code", error_description: "The code passed is incorrect or expired." });
     const { state, stateCookie } = await startSignIn(h);
     const r = await request(`${h.url}/dashboard/auth/callback?code=stale&state=${state}`, { cookie: stateCookie });
     expect(r.status).toBe(502);
@@ -139,7 +157,13 @@ describe("dashboard sign-in with GitHub", () => {
     const [name, value] = good.split("=");
     const [box, mac] = value.split(".");
     const flipped = `${box.slice(0, 20)}${box[20] === "A" ? "B" : "A"}${box.slice(21)}`;
-    for (const bad of [`${name}=${flipped}.${mac}`, `${name}=${box}.${mac.slice(1)}x`, `${name}=${box}`, sessionCookie({ now: h.clock.now }, "another-secret-of-another-installation-xyz"), `${name}=${"A".repeat(5000)}`]) {
+    for (const bad of [
+      `${name}=${flipped}.${mac}`,
+      `${name}=${box}.${mac.slice(1)}x`,
+      `${name}=${box}`,
+      sessionCookie({ now: h.clock.now }, "another-secret-of-another-installation-xyz"),
+      `${name}=${"A".repeat(5000)}`,
+    ]) {
       const r = await request(`${h.url}/dashboard`, { cookie: bad });
       expect(r.status).toBe(302);
       expect(r.headers.get("location")).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?/);
@@ -162,8 +186,12 @@ describe("dashboard sign-in with GitHub", () => {
     const cookie = sessionCookie({ now: h.clock.now, repos: ["octo/app", "octo/gone"] });
     h.clock.now += 5 * 60_000 + 1;
     const api = nock("https://api.github.com")
-      .get("/user/installations").query(true).reply(200, { installations: [{ id: 1, app_id: 42 }] })
-      .get("/user/installations/1/repositories").query(true).reply(200, { repositories: [{ full_name: "octo/app" }] });
+      .get("/user/installations")
+      .query(true)
+      .reply(200, { installations: [{ id: 1, app_id: 42 }] })
+      .get("/user/installations/1/repositories")
+      .query(true)
+      .reply(200, { repositories: [{ full_name: "octo/app" }] });
     const r = await request(`${h.url}/dashboard`, { cookie });
     expect(r.status).toBe(200);
     expect(api.pendingMocks()).toEqual([]);
@@ -204,7 +232,12 @@ describe("dashboard sign-in with GitHub", () => {
 
   it("never redirects outside the dashboard after sign-in", async () => {
     h = await serve();
-    for (const path of ["/dashboard//evil.example.com", "/dashboard/x%2F..%2F..%2Fadmin", "/dashboard/%2F%2Fevil.example.com", "/dashboard\\@evil.example.com"]) {
+    for (const path of [
+      "/dashboard//evil.example.com",
+      "/dashboard/x%2F..%2F..%2Fadmin",
+      "/dashboard/%2F%2Fevil.example.com",
+      "/dashboard\\@evil.example.com",
+    ]) {
       nock.cleanAll();
       mockGitHub();
       const { state, stateCookie } = await startSignIn(h, path);
@@ -227,7 +260,14 @@ describe("dashboard sign-in with GitHub", () => {
     h = await serve({}, { clientId: undefined, clientSecret: undefined, publicUrl: undefined });
     const r = await request(`${h.url}/dashboard`);
     expect(r.status).toBe(503);
-    for (const name of ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "EMPATHY_PUBLIC_URL", "EMPATHY_SESSION_SECRET", "EMPATHY_DASHBOARD_ADMINS"]) expect(r.text).toContain(name);
+    for (const name of [
+      "GITHUB_CLIENT_ID",
+      "GITHUB_CLIENT_SECRET",
+      "EMPATHY_PUBLIC_URL",
+      "EMPATHY_SESSION_SECRET",
+      "EMPATHY_DASHBOARD_ADMINS",
+    ])
+      expect(r.text).toContain(name);
     expect((await request(`${h.url}/dashboard/assets/dashboard.css`)).status).toBe(200);
     expect((await request(`${h.url}/health`)).status).toBe(404); // not the dashboard's
   });
@@ -236,8 +276,14 @@ describe("dashboard sign-in with GitHub", () => {
     const many = Array.from({ length: 250 }, (_, i) => `some-organisation/repository-number-${i}`);
     h = await serve();
     const gh = mockGitHub({ repos: many.slice(0, 100) });
-    nock("https://api.github.com").get("/user/installations/1/repositories").query({ per_page: "100", page: "2" }).reply(200, { repositories: many.slice(100, 200).map((full_name) => ({ full_name })) });
-    nock("https://api.github.com").get("/user/installations/1/repositories").query({ per_page: "100", page: "3" }).reply(200, { repositories: many.slice(200).map((full_name) => ({ full_name })) });
+    nock("https://api.github.com")
+      .get("/user/installations/1/repositories")
+      .query({ per_page: "100", page: "2" })
+      .reply(200, { repositories: many.slice(100, 200).map((full_name) => ({ full_name })) });
+    nock("https://api.github.com")
+      .get("/user/installations/1/repositories")
+      .query({ per_page: "100", page: "3" })
+      .reply(200, { repositories: many.slice(200).map((full_name) => ({ full_name })) });
     const { state, stateCookie } = await startSignIn(h);
     const cb = await request(`${h.url}/dashboard/auth/callback?code=good-code&state=${state}`, { cookie: stateCookie });
     expect(gh.api.pendingMocks()).toEqual([]);
@@ -251,10 +297,18 @@ describe("dashboard sign-in with GitHub", () => {
     try {
       other.clock.now = h.clock.now;
       const again = nock("https://api.github.com")
-        .get("/user/installations").query(true).reply(200, { installations: [{ id: 1, app_id: 42 }] })
-        .get("/user/installations/1/repositories").query({ per_page: "100", page: "1" }).reply(200, { repositories: many.slice(0, 100).map((full_name) => ({ full_name })) })
-        .get("/user/installations/1/repositories").query({ per_page: "100", page: "2" }).reply(200, { repositories: many.slice(100, 200).map((full_name) => ({ full_name })) })
-        .get("/user/installations/1/repositories").query({ per_page: "100", page: "3" }).reply(200, { repositories: many.slice(200).map((full_name) => ({ full_name })) });
+        .get("/user/installations")
+        .query(true)
+        .reply(200, { installations: [{ id: 1, app_id: 42 }] })
+        .get("/user/installations/1/repositories")
+        .query({ per_page: "100", page: "1" })
+        .reply(200, { repositories: many.slice(0, 100).map((full_name) => ({ full_name })) })
+        .get("/user/installations/1/repositories")
+        .query({ per_page: "100", page: "2" })
+        .reply(200, { repositories: many.slice(100, 200).map((full_name) => ({ full_name })) })
+        .get("/user/installations/1/repositories")
+        .query({ per_page: "100", page: "3" })
+        .reply(200, { repositories: many.slice(200).map((full_name) => ({ full_name })) });
       const there = await request(`${other.url}/dashboard`, { cookie: cookiePair(session) });
       expect(there.text).toContain("Your repositories (250)");
       expect(again.pendingMocks()).toEqual([]);

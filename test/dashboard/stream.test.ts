@@ -20,7 +20,11 @@ describe("dashboard live events (SSE)", () => {
   let bus: EventBus;
   const clients: SseClient[] = [];
 
-  async function open(path = STREAM, over: Parameters<typeof sessionCookie>[0] | undefined = undefined, headers: Record<string, string> = {}) {
+  async function open(
+    path = STREAM,
+    over: Parameters<typeof sessionCookie>[0] | undefined = undefined,
+    headers: Record<string, string> = {},
+  ) {
     const c = await openStream(`${h.url}${path}`, { cookie: sessionCookie(over ?? { now: h.clock.now }), ...headers });
     clients.push(c);
     return c;
@@ -42,7 +46,10 @@ describe("dashboard live events (SSE)", () => {
     expect(c.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
     expect(c.headers["cache-control"]).toBe("no-store, no-transform");
     await c.waitFor((m) => m.comment === "connected");
-    const hidden = bus.emit({ type: "pattern_learned", data: { pattern_id: "p", pattern_name: "secret project", confidence: 0.9, user_id: "u", repo: "other/private" } });
+    const hidden = bus.emit({
+      type: "pattern_learned",
+      data: { pattern_id: "p", pattern_name: "secret project", confidence: 0.9, user_id: "u", repo: "other/private" },
+    });
     const shown = bus.emit({ type: "test", data: { repo: "Octo/App", note: "hello" } });
     const unscoped = bus.emit({ type: "error", data: { error_type: "x", error_message: "y", context: {} } });
     const m = await c.waitFor((x) => x.id === shown.id);
@@ -65,12 +72,18 @@ describe("dashboard live events (SSE)", () => {
   });
 
   it("filters by event type and repository (query parameters), within the viewer's repositories", async () => {
-    const c = await open(`${STREAM}?type=trust_increased&repo=octo/lib&repo=other/private`, { now: h.clock.now, repos: ["octo/app", "octo/lib"] });
+    const c = await open(`${STREAM}?type=trust_increased&repo=octo/lib&repo=other/private`, {
+      now: h.clock.now,
+      repos: ["octo/app", "octo/lib"],
+    });
     await c.waitFor((m) => m.comment === "connected");
     bus.emit({ type: "test", data: { repo: "octo/lib" } });
     bus.emit({ type: "trust_increased", data: { user_id: "u", old_trust: 0.5, new_trust: 0.6, delta: 0.1, repo: "octo/app" } });
     bus.emit({ type: "trust_increased", data: { user_id: "u", old_trust: 0.5, new_trust: 0.6, delta: 0.1, repo: "other/private" } });
-    const want = bus.emit({ type: "trust_increased", data: { user_id: "u", old_trust: 0.6, new_trust: 0.7, delta: 0.1, repo: "octo/lib" } });
+    const want = bus.emit({
+      type: "trust_increased",
+      data: { user_id: "u", old_trust: 0.6, new_trust: 0.7, delta: 0.1, repo: "octo/lib" },
+    });
     await c.waitFor((m) => m.id === want.id);
     await new Promise((r) => setTimeout(r, 50));
     expect(c.messages.filter((m) => m.data)).toHaveLength(1);

@@ -30,7 +30,9 @@ describe("bounded CEL: regexes", () => {
   it("refuses at load a literal pattern RE2 cannot run, or one that is too long", () => {
     expect(refusal('s.matches("(a)\\\\1")')).toMatch(/^matches\(\): "\(a\)\\\\1" is not an RE2 pattern/);
     expect(refusal('s.matches("(?<=a)b")')).toMatch(/is not an RE2 pattern/);
-    expect(refusal(`s.matches("${"a".repeat(CONDITION_LIMITS.maxPatternLength + 1)}")`)).toMatch(/^matches\(\): the pattern is longer than 1000 characters/);
+    expect(refusal(`s.matches("${"a".repeat(CONDITION_LIMITS.maxPatternLength + 1)}")`)).toMatch(
+      /^matches\(\): the pattern is longer than 1000 characters/,
+    );
   });
 
   it("keeps type errors in the words of the expression as written", () => {

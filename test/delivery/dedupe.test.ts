@@ -6,7 +6,6 @@
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { prediction, Receiver, setup, sleep, waitFor, type Setup } from "./helpers.js";
 
-
 describe("webhook dedupe of repeated predictions", () => {
   let rx: Receiver;
   const setups: Setup[] = [];
@@ -44,7 +43,12 @@ describe("webhook dedupe of repeated predictions", () => {
 
     const at = (path: string) => rx.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body));
     expect(at("/a").map((e) => `${e.data.repo}:${e.data.fingerprint}`)).toEqual(["o/r:fp1", "o/other:fp1", "o/r:fp2", "o/r:fp3"]);
-    expect(at("/b").flat().map((e: any) => `${e.data.repo}:${e.data.fingerprint}`).sort()).toEqual(["o/other:fp1", "o/r:fp1", "o/r:fp2"]);
+    expect(
+      at("/b")
+        .flat()
+        .map((e: any) => `${e.data.repo}:${e.data.fingerprint}`)
+        .sort(),
+    ).toEqual(["o/other:fp1", "o/r:fp1", "o/r:fp2"]);
     expect(at("/every")).toHaveLength(4);
   });
 
@@ -65,7 +69,11 @@ describe("what delivery logs keep of an answer", () => {
     const s = setup();
     try {
       rx.reply = (req) => ({ status: 400, body: `rejected: ${req.headers.authorization} is not valid for this channel` });
-      s.manager.register({ eventType: "test", url: rx.url(), headers: { Authorization: "Bearer xoxb-1234-abcd-SECRET", "Content-Type": "application/json" } });
+      s.manager.register({
+        eventType: "test",
+        url: rx.url(),
+        headers: { Authorization: "Bearer xoxb-1234-abcd-SECRET", "Content-Type": "application/json" },
+      });
       await s.manager.start();
       s.bus.emit({ type: "test", data: {} });
       await waitFor(async () => (await s.manager.counts()).dead === 1);

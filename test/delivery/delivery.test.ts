@@ -221,7 +221,13 @@ describe("WebhookManager delivery", () => {
     await sleep(150);
     expect(rx.requests).toHaveLength(1);
     const [log] = await manager.getDeliveryLogs();
-    expect(log).toMatchObject({ attempt: 1, status: "dead", statusCode: 404, error: "HTTP 404: not retried", responseExcerpt: "no such hook" });
+    expect(log).toMatchObject({
+      attempt: 1,
+      status: "dead",
+      statusCode: 404,
+      error: "HTTP 404: not retried",
+      responseExcerpt: "no such hook",
+    });
   });
 
   it("retries 408, 425 and 429 like server errors", async () => {

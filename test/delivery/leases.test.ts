@@ -80,6 +80,9 @@ describe("webhook managers of two instances on one SQLite file", () => {
     expect(rx.ids().filter((id) => id === firstId)).toHaveLength(2);
     expect(new Set(rx.ids()).size).toBe(3);
     expect(rx.ids()).toHaveLength(4);
-    for (const d of rows) expect(await b.store.listWebhookAttempts({ deliveryId: d.id })).toEqual([expect.objectContaining({ attempt: 1, status: "delivered" })]);
+    for (const d of rows)
+      expect(await b.store.listWebhookAttempts({ deliveryId: d.id })).toEqual([
+        expect.objectContaining({ attempt: 1, status: "delivered" }),
+      ]);
   });
 });

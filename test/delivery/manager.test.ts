@@ -138,7 +138,11 @@ describe("WebhookManager", () => {
         condition: 'confidence > 0.85 && "security" in tags',
         payloadTemplate: { text: "Prediction: {prediction} ({confidence:.0%})", tags: "{tags}" },
       });
-      manager.registerConditional({ eventType: "level_4_prediction", url: rx.url("/fn"), condition: (data) => (data.confidence as number) < 0.5 });
+      manager.registerConditional({
+        eventType: "level_4_prediction",
+        url: rx.url("/fn"),
+        condition: (data) => (data.confidence as number) < 0.5,
+      });
       await manager.start();
       bus.emit({ type: "level_4_prediction", data: prediction(0.9, ["security"]) });
       bus.emit({ type: "level_4_prediction", data: prediction(0.9, ["perf"]) });
@@ -221,7 +225,12 @@ describe("WebhookManager", () => {
       const replayed = await manager.replayDeadLetters({ since: new Date(between) });
       expect(replayed).toHaveLength(2);
       await waitFor(() => rx.requests.length === 6);
-      expect(rx.requests.slice(4).map((r) => JSON.parse(r.body).data.n).sort()).toEqual([2, 3]);
+      expect(
+        rx.requests
+          .slice(4)
+          .map((r) => JSON.parse(r.body).data.n)
+          .sort(),
+      ).toEqual([2, 3]);
       const logs = await manager.getDeliveryLogs({ deliveryId: oldest.deliveryId });
       expect(logs.map((l) => [l.attempt, l.status])).toEqual([
         [2, "delivered"],

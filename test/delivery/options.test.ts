@@ -54,9 +54,21 @@ describe("webhook registration options", () => {
 
   it("applies the same defaults", () => {
     const reg = buildRegistration({ eventType: "test", url }, null);
-    expect({ verifySsl: reg.verifySsl, timeoutSeconds: reg.timeoutMs / 1000, retryCount: reg.retryCount, batchSize: reg.batchSize, batchTimeoutSeconds: reg.batchTimeoutMs / 1000 }).toEqual(WEBHOOK_DEFAULTS);
+    expect({
+      verifySsl: reg.verifySsl,
+      timeoutSeconds: reg.timeoutMs / 1000,
+      retryCount: reg.retryCount,
+      batchSize: reg.batchSize,
+      batchTimeoutSeconds: reg.batchTimeoutMs / 1000,
+    }).toEqual(WEBHOOK_DEFAULTS);
     const [hook] = parseOperatorConfig(`webhooks:\n  - event_type: test\n    url: ${url}\n`, { env: {} }).webhooks;
-    expect({ verifySsl: hook.verifySsl, timeoutSeconds: hook.timeoutSeconds, retryCount: hook.retryCount, batchSize: hook.batchSize, batchTimeoutSeconds: hook.batchTimeoutSeconds }).toEqual(WEBHOOK_DEFAULTS);
+    expect({
+      verifySsl: hook.verifySsl,
+      timeoutSeconds: hook.timeoutSeconds,
+      retryCount: hook.retryCount,
+      batchSize: hook.batchSize,
+      batchTimeoutSeconds: hook.batchTimeoutSeconds,
+    }).toEqual(WEBHOOK_DEFAULTS);
   });
 
   it("gives the integrations the same timeout and retry limits", () => {

@@ -217,7 +217,11 @@ describe("outbox writes that fail", () => {
       expect(runs).toBe(2);
       await waitFor(() => rx.requests.length === 2);
       await sleep(150);
-      expect(bodies(rx).map((e) => e.event_type).sort()).toEqual(["interaction_completed", "level_3_proactive_suggestion"]);
+      expect(
+        bodies(rx)
+          .map((e) => e.event_type)
+          .sort(),
+      ).toEqual(["interaction_completed", "level_3_proactive_suggestion"]);
     });
 
     it("a feedback job moves trust once; its retry sends the events the failed attempt owed, under the same ids, each delivered once", async () => {
@@ -232,7 +236,14 @@ describe("outbox writes that fail", () => {
       q.register("feedback", (_payload: unknown, job) =>
         bus.scope(async () => {
           store.failures = job.attempts === 1 ? Infinity : 0; // the disk is full during the first attempt only
-          const args = { userId: "alice", repo: "o/r", outcome: "rejected" as const, patternKey: "js/sql", predictionId: "pred-1", key: "issue:12" };
+          const args = {
+            userId: "alice",
+            repo: "o/r",
+            outcome: "rejected" as const,
+            patternKey: "js/sql",
+            predictionId: "pred-1",
+            key: "issue:12",
+          };
           counted.push((await engine.recordFeedback(args)).counted);
         }),
       );
@@ -294,7 +305,11 @@ describe("outbox writes that fail", () => {
       expect((await store.listJobs("done"))[0].attempts).toBe(2);
       await waitFor(() => rx.requests.length === 2);
       await sleep(150);
-      expect(bodies(rx).map((e) => e.data.fingerprint).sort()).toEqual(["fp1", "fp2"]);
+      expect(
+        bodies(rx)
+          .map((e) => e.data.fingerprint)
+          .sort(),
+      ).toEqual(["fp1", "fp2"]);
     });
   });
 });

@@ -21,7 +21,10 @@ describe("WebhookManager pacing and honest outcomes", () => {
     setups.push(s);
     return s;
   }
-  async function stand(handle: ConstructorParameters<typeof StandIn>[0], label?: ConstructorParameters<typeof StandIn>[1]): Promise<StandIn> {
+  async function stand(
+    handle: ConstructorParameters<typeof StandIn>[0],
+    label?: ConstructorParameters<typeof StandIn>[1],
+  ): Promise<StandIn> {
     const st = await new StandIn(handle, label).listen();
     stands.push(st);
     return st;
@@ -86,7 +89,9 @@ describe("WebhookManager pacing and honest outcomes", () => {
     ]);
     expect((await manager.getDeliveryLogs({ status: "accepted" })).map((e) => e.statusCode)).toEqual([202]);
     expect((await manager.getDeliveryLogs({ status: "delivered" })).map((e) => e.statusCode)).toEqual([200]);
-    expect(logs.lines.filter((l) => l.msg?.startsWith("webhook accepted")).map((l) => (l.obj as { status_code: number }).status_code)).toEqual([202]);
+    expect(
+      logs.lines.filter((l) => l.msg?.startsWith("webhook accepted")).map((l) => (l.obj as { status_code: number }).status_code),
+    ).toEqual([202]);
   });
 
   it("runs each start-up check once and stops start() with its message", async () => {
@@ -94,7 +99,7 @@ describe("WebhookManager pacing and honest outcomes", () => {
     let runs = 0;
     const preflight = async () => {
       runs++;
-      throw new Error("integrations.jira: JIRA project ENG has no priority \"Highest\"");
+      throw new Error('integrations.jira: JIRA project ENG has no priority "Highest"');
     };
     manager.register({ eventType: "a", url: "https://x.test/a", preflight });
     manager.register({ eventType: "b", url: "https://x.test/b", preflight });
@@ -104,7 +109,11 @@ describe("WebhookManager pacing and honest outcomes", () => {
 
   it("keeps values the body carries out of errors and excerpts, and hands the interpreter the rate-limit headers and the attempt", async () => {
     const seen: ResponseInfo[] = [];
-    const st = await stand(() => ({ status: 400, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "7", "x-other": "no" }, body: "invalid routing key ROUTING-KEY-123456" }));
+    const st = await stand(() => ({
+      status: 400,
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "7", "x-other": "no" },
+      body: "invalid routing key ROUTING-KEY-123456",
+    }));
     const { bus, manager, store, logs } = make();
     manager.register({
       eventType: "test",
@@ -128,8 +137,12 @@ describe("WebhookManager pacing and honest outcomes", () => {
   it("refuses a pace or accepted statuses that make no sense", () => {
     const { manager } = make();
     expect(() => manager.register({ eventType: "t", url: "https://x.test", acceptedStatuses: [404] })).toThrow(WebhookRegistrationError);
-    expect(() => manager.register({ eventType: "t", url: "https://x.test", pace: { concurrency: 0 } })).toThrow(/pace\.concurrency must be an integer from 1 to 1000/);
+    expect(() => manager.register({ eventType: "t", url: "https://x.test", pace: { concurrency: 0 } })).toThrow(
+      /pace\.concurrency must be an integer from 1 to 1000/,
+    );
     expect(() => manager.register({ eventType: "t", url: "https://x.test", pace: { intervalMs: -1 } })).toThrow(/pace\.intervalMs/);
-    expect(() => manager.register({ eventType: "t", url: "https://x.test", pace: { holdAfter: 5 as never } })).toThrow(/pace\.holdAfter .* must be a function/);
+    expect(() => manager.register({ eventType: "t", url: "https://x.test", pace: { holdAfter: 5 as never } })).toThrow(
+      /pace\.holdAfter .* must be a function/,
+    );
   });
 });

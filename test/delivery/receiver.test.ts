@@ -10,7 +10,12 @@ const secret = `whsec_${randomBytes(32).toString("base64")}`;
 const NOW = 1_750_000_000;
 
 function signed(overrides: { id?: string; at?: number; secret?: string; payload?: string } = {}) {
-  return signRequest({ id: overrides.id ?? "msg_1", timestamp: overrides.at ?? NOW, body: overrides.payload ?? body, secret: overrides.secret ?? secret });
+  return signRequest({
+    id: overrides.id ?? "msg_1",
+    timestamp: overrides.at ?? NOW,
+    body: overrides.payload ?? body,
+    secret: overrides.secret ?? secret,
+  });
 }
 
 describe("verifyWebhookSignature", () => {
@@ -52,7 +57,10 @@ describe("verifyWebhookSignature", () => {
 
   it("rejects a tampered body, a wrong secret, a changed id or timestamp", () => {
     const h = signed();
-    expect(verifyWebhookSignature(body.replace("ünï", "uni"), h, secret, { now: NOW })).toEqual({ ok: false, reason: "webhook-signature does not match" });
+    expect(verifyWebhookSignature(body.replace("ünï", "uni"), h, secret, { now: NOW })).toEqual({
+      ok: false,
+      reason: "webhook-signature does not match",
+    });
     expect(verifyWebhookSignature(body, h, "another secret", { now: NOW }).ok).toBe(false);
     expect(verifyWebhookSignature(body, { ...h, "webhook-id": "msg_2" }, secret, { now: NOW }).ok).toBe(false);
     expect(verifyWebhookSignature(body, { ...h, "webhook-timestamp": String(NOW + 1) }, secret, { now: NOW }).ok).toBe(false);
@@ -70,7 +78,10 @@ describe("verifyWebhookSignature", () => {
 
   it("rejects a stale or future timestamp (replay window), honouring toleranceSeconds", () => {
     const stale = signed({ at: NOW - 301 });
-    expect(verifyWebhookSignature(body, stale, secret, { now: NOW })).toEqual({ ok: false, reason: "webhook-timestamp is too old (more than 300 s ago)" });
+    expect(verifyWebhookSignature(body, stale, secret, { now: NOW })).toEqual({
+      ok: false,
+      reason: "webhook-timestamp is too old (more than 300 s ago)",
+    });
     expect(verifyWebhookSignature(body, signed({ at: NOW - 300 }), secret, { now: NOW }).ok).toBe(true);
     expect(verifyWebhookSignature(body, stale, secret, { now: NOW, toleranceSeconds: 600 }).ok).toBe(true);
     const future = signed({ at: NOW + 301 });
@@ -122,7 +133,9 @@ describe("verifyWebhookSignature", () => {
     expect(verifyWebhookSignature(body, { "X-Empathy-Signature": sig }, secret, { now: NOW }).ok).toBe(false);
     expect(verifyWebhookSignature(body, { "X-Empathy-Signature": sig }, secret, { now: NOW, allowLegacy: false }).ok).toBe(false);
     // Only `true` opts in (a stray truthy value from untyped JS does not).
-    expect(verifyWebhookSignature(body, { "X-Empathy-Signature": sig }, secret, { now: NOW, allowLegacy: "yes" as unknown as boolean }).ok).toBe(false);
+    expect(
+      verifyWebhookSignature(body, { "X-Empathy-Signature": sig }, secret, { now: NOW, allowLegacy: "yes" as unknown as boolean }).ok,
+    ).toBe(false);
   });
 
   it("with allowLegacy accepts X-Empathy-Signature alone (hex, sha256= tolerated) with id and timestamp null, never the unsigned headers", () => {
@@ -135,7 +148,9 @@ describe("verifyWebhookSignature", () => {
       scheme: "empathy",
     });
     expect(verifyWebhookSignature(body, { "X-Empathy-Signature": `sha256=${sig.toUpperCase()}` }, secret, legacy).ok).toBe(true);
-    expect(verifyWebhookSignature(body, { "X-Empathy-Signature": sig, "webhook-id": "msg_7", "webhook-timestamp": String(NOW) }, secret, legacy)).toEqual({
+    expect(
+      verifyWebhookSignature(body, { "X-Empathy-Signature": sig, "webhook-id": "msg_7", "webhook-timestamp": String(NOW) }, secret, legacy),
+    ).toEqual({
       ok: true,
       id: null,
       timestamp: null,
@@ -146,12 +161,19 @@ describe("verifyWebhookSignature", () => {
       reason: "X-Empathy-Signature does not match",
     });
     expect(verifyWebhookSignature(body, { "X-Empathy-Signature": sig.slice(2) }, secret, legacy).ok).toBe(false);
-    expect(verifyWebhookSignature(body, { "X-Empathy-Signature": empathySignature(body, "another secret") }, secret, legacy).ok).toBe(false);
+    expect(verifyWebhookSignature(body, { "X-Empathy-Signature": empathySignature(body, "another secret") }, secret, legacy).ok).toBe(
+      false,
+    );
   });
 
   it("with allowLegacy still checks a Standard Webhooks signature when one is sent, with no fallback", () => {
     const legacy = { now: NOW, allowLegacy: true };
-    expect(verifyWebhookSignature(body, signed(), secret, legacy)).toEqual({ ok: true, id: "msg_1", timestamp: NOW, scheme: "standard-webhooks" });
+    expect(verifyWebhookSignature(body, signed(), secret, legacy)).toEqual({
+      ok: true,
+      id: "msg_1",
+      timestamp: NOW,
+      scheme: "standard-webhooks",
+    });
     expect(verifyWebhookSignature(body.replace("ünï", "uni"), signed(), secret, legacy).ok).toBe(false);
     expect(verifyWebhookSignature(body, signed({ at: NOW - 301 }), secret, legacy).ok).toBe(false);
     // A valid X-Empathy-Signature does not rescue a bad webhook-signature (an id or timestamp changed).
@@ -167,7 +189,10 @@ describe("verifyWebhookSignature", () => {
       ok: false,
       reason: "no signature: expected a webhook-signature or X-Empathy-Signature header",
     });
-    expect(verifyWebhookSignature(JSON.parse(body), signed(), secret, { now: NOW })).toMatchObject({ ok: false, reason: expect.stringMatching(/raw request body/) });
+    expect(verifyWebhookSignature(JSON.parse(body), signed(), secret, { now: NOW })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/raw request body/),
+    });
     expect(verifyWebhookSignature(body, signed(), "", { now: NOW })).toEqual({ ok: false, reason: "no secret configured" });
     expect(verifyWebhookSignature(body, signed(), "whsec_!!", { now: NOW }).ok).toBe(false);
   });
@@ -208,14 +233,22 @@ describe("real deliveries of the bot, checked with the standardwebhooks referenc
       expect(verifyWebhookSignature(tampered, req.headers, key).ok).toBe(false);
       // The same request an hour later: outside both verifiers' 5 minute window.
       const later = Number(headers["webhook-timestamp"]) + 3600;
-      expect(verifyWebhookSignature(req.body, req.headers, key, { now: later })).toMatchObject({ ok: false, reason: expect.stringMatching(/too old/) });
+      expect(verifyWebhookSignature(req.body, req.headers, key, { now: later })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/too old/),
+      });
       // Replayed under another id: the signature covers the id.
       expect(() => reference.verify(req.body, { ...headers, "webhook-id": "msg_attacker" })).toThrow();
       expect(verifyWebhookSignature(req.body, { ...req.headers, "webhook-id": "msg_attacker" }, key).ok).toBe(false);
       // Stripped to the legacy header: refused unless allowLegacy, which then returns no id.
       const { "webhook-signature": _sig, ...stripped } = req.headers;
       expect(verifyWebhookSignature(req.body, stripped, key).ok).toBe(false);
-      expect(verifyWebhookSignature(req.body, stripped, key, { allowLegacy: true })).toEqual({ ok: true, id: null, timestamp: null, scheme: "empathy" });
+      expect(verifyWebhookSignature(req.body, stripped, key, { allowLegacy: true })).toEqual({
+        ok: true,
+        id: null,
+        timestamp: null,
+        scheme: "empathy",
+      });
     }
   });
 });

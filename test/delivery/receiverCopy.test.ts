@@ -22,7 +22,8 @@ const NOW = Math.floor(Date.now() / 1000);
 type Headers = Record<string, string>;
 const sign = (secret: string, over: { id?: string; at?: number; payload?: string } = {}): Headers =>
   signRequest({ id: over.id ?? "msg_1", timestamp: over.at ?? NOW, body: over.payload ?? body, secret });
-const drop = (h: Headers, name: string): Headers => Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
+const drop = (h: Headers, name: string): Headers =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
 
 interface Case {
   name: string;
@@ -43,7 +44,11 @@ function cases(): Case[] {
     out.push(
       { name: `${kind}: a good delivery`, headers: good, secret },
       { name: `${kind}: a good delivery, body as a Buffer`, payload: Buffer.from(body), headers: good, secret },
-      { name: `${kind}: upper-case header names`, headers: Object.fromEntries(Object.entries(good).map(([k, v]) => [k.toUpperCase(), v])), secret },
+      {
+        name: `${kind}: upper-case header names`,
+        headers: Object.fromEntries(Object.entries(good).map(([k, v]) => [k.toUpperCase(), v])),
+        secret,
+      },
       { name: `${kind}: a fetch Headers`, headers: new Headers(good), secret, noReference: "takes a plain object" },
       { name: `${kind}: [name, value] pairs`, headers: Object.entries(good), secret, noReference: "takes a plain object" },
       { name: `${kind}: tampered body`, payload: body.replace("ünï", "uni"), headers: good, secret },
@@ -53,23 +58,78 @@ function cases(): Case[] {
       { name: `${kind}: stale (an hour old)`, headers: sign(secret, { at: NOW - 3600 }), secret },
       { name: `${kind}: in the future (an hour ahead)`, headers: sign(secret, { at: NOW + 3600 }), secret },
       { name: `${kind}: 4 minutes old`, headers: sign(secret, { at: NOW - 240 }), secret },
-      { name: `${kind}: stale, with a wider window`, headers: sign(secret, { at: NOW - 3600 }), secret, options: { toleranceSeconds: 7200 }, noReference: "fixed 5 minute window" },
-      { name: `${kind}: at the edge of the window`, headers: sign(secret, { at: 1_000_000 - 300 }), secret, options: { now: 1_000_000 }, noReference: "its own clock" },
-      { name: `${kind}: just past the edge`, headers: sign(secret, { at: 1_000_000 - 301 }), secret, options: { now: 1_000_000 }, noReference: "its own clock" },
-      { name: `${kind}: several signatures, one matching`, headers: { ...good, "webhook-signature": `v1a,ignored ${sign("old")["webhook-signature"]} ${good["webhook-signature"]}` }, secret },
+      {
+        name: `${kind}: stale, with a wider window`,
+        headers: sign(secret, { at: NOW - 3600 }),
+        secret,
+        options: { toleranceSeconds: 7200 },
+        noReference: "fixed 5 minute window",
+      },
+      {
+        name: `${kind}: at the edge of the window`,
+        headers: sign(secret, { at: 1_000_000 - 300 }),
+        secret,
+        options: { now: 1_000_000 },
+        noReference: "its own clock",
+      },
+      {
+        name: `${kind}: just past the edge`,
+        headers: sign(secret, { at: 1_000_000 - 301 }),
+        secret,
+        options: { now: 1_000_000 },
+        noReference: "its own clock",
+      },
+      {
+        name: `${kind}: several signatures, one matching`,
+        headers: { ...good, "webhook-signature": `v1a,ignored ${sign("old")["webhook-signature"]} ${good["webhook-signature"]}` },
+        secret,
+      },
       { name: `${kind}: only another version`, headers: { ...good, "webhook-signature": "v2,abc" }, secret },
       { name: `${kind}: garbage signature`, headers: { ...good, "webhook-signature": "v1,@@@" }, secret },
       { name: `${kind}: no webhook-id`, headers: drop(good, "webhook-id"), secret },
       { name: `${kind}: no webhook-timestamp`, headers: drop(good, "webhook-timestamp"), secret },
       { name: `${kind}: timestamp not a number`, headers: { ...good, "webhook-timestamp": "soon" }, secret },
       { name: `${kind}: key rotation, the receiver holds both`, headers: sign("old-secret"), secret: [secret, "old-secret"] },
-      { name: `${kind}: legacy header alone, refused by default`, headers: { "X-Empathy-Signature": empathySignature(body, secret) }, secret },
-      { name: `${kind}: legacy header alone with allowLegacy`, headers: { "x-empathy-signature": empathySignature(body, secret), "webhook-id": "msg_unsigned" }, secret, options: legacy },
-      { name: `${kind}: legacy header with sha256= prefix`, headers: { "X-Empathy-Signature": `sha256=${empathySignature(body, secret).toUpperCase()}` }, secret, options: legacy },
-      { name: `${kind}: legacy header, tampered body`, payload: `${body} `, headers: { "X-Empathy-Signature": empathySignature(body, secret) }, secret, options: legacy },
+      {
+        name: `${kind}: legacy header alone, refused by default`,
+        headers: { "X-Empathy-Signature": empathySignature(body, secret) },
+        secret,
+      },
+      {
+        name: `${kind}: legacy header alone with allowLegacy`,
+        headers: { "x-empathy-signature": empathySignature(body, secret), "webhook-id": "msg_unsigned" },
+        secret,
+        options: legacy,
+      },
+      {
+        name: `${kind}: legacy header with sha256= prefix`,
+        headers: { "X-Empathy-Signature": `sha256=${empathySignature(body, secret).toUpperCase()}` },
+        secret,
+        options: legacy,
+      },
+      {
+        name: `${kind}: legacy header, tampered body`,
+        payload: `${body} `,
+        headers: { "X-Empathy-Signature": empathySignature(body, secret) },
+        secret,
+        options: legacy,
+      },
       { name: `${kind}: legacy header not hex`, headers: { "X-Empathy-Signature": "xyz" }, secret, options: legacy },
-      { name: `${kind}: a bad webhook-signature is not rescued by the legacy header`, headers: { ...good, "webhook-id": "msg_other" }, secret, options: legacy },
-      { name: `${kind}: the audit's replay (signature stripped, fresh id)`, headers: { ...drop(sign(secret, { at: NOW - 30 * 86400 }), "webhook-signature"), "webhook-id": "msg_x", "webhook-timestamp": String(NOW) }, secret },
+      {
+        name: `${kind}: a bad webhook-signature is not rescued by the legacy header`,
+        headers: { ...good, "webhook-id": "msg_other" },
+        secret,
+        options: legacy,
+      },
+      {
+        name: `${kind}: the audit's replay (signature stripped, fresh id)`,
+        headers: {
+          ...drop(sign(secret, { at: NOW - 30 * 86400 }), "webhook-signature"),
+          "webhook-id": "msg_x",
+          "webhook-timestamp": String(NOW),
+        },
+        secret,
+      },
     );
   }
   out.push(
@@ -79,7 +139,12 @@ function cases(): Case[] {
     { name: "no secret", headers: sign(whsec), secret: "" },
     { name: "an invalid whsec_ secret", headers: sign(whsec), secret: "whsec_!!" },
     { name: "a negative tolerance", headers: sign(whsec), secret: whsec, options: { toleranceSeconds: -1 }, noReference: "no such option" },
-    { name: "repeated header values", headers: { ...sign(whsec), "webhook-signature": ["v1,AAAA", sign(whsec)["webhook-signature"]] }, secret: whsec, noReference: "takes strings" },
+    {
+      name: "repeated header values",
+      headers: { ...sign(whsec), "webhook-signature": ["v1,AAAA", sign(whsec)["webhook-signature"]] },
+      secret: whsec,
+      noReference: "takes strings",
+    },
   );
   return out;
 }
@@ -127,12 +192,16 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
     const actual = copy.verifyWebhookSignature(payload as string, c.headers as copy.HeadersLike, c.secret, options);
     expect(actual).toEqual(expected);
     if (c.noReference === undefined) {
-      expect(referenceAccepts(payload as string | Buffer, c.headers as Record<string, string>, c.secret)).toBe(expected.ok && expected.scheme === "standard-webhooks");
+      expect(referenceAccepts(payload as string | Buffer, c.headers as Record<string, string>, c.secret)).toBe(
+        expected.ok && expected.scheme === "standard-webhooks",
+      );
     }
   });
 
   it("covers acceptance and refusal under both schemes", () => {
-    const results = all.map((c) => ours.verifyWebhookSignature((c.payload ?? body) as string, c.headers as ours.HeadersLike, c.secret, { now: NOW, ...c.options }));
+    const results = all.map((c) =>
+      ours.verifyWebhookSignature((c.payload ?? body) as string, c.headers as ours.HeadersLike, c.secret, { now: NOW, ...c.options }),
+    );
     expect(results.filter((r) => r.ok && r.scheme === "standard-webhooks").length).toBeGreaterThanOrEqual(10);
     expect(results.filter((r) => r.ok && r.scheme === "empathy").length).toBeGreaterThanOrEqual(2);
     expect(new Set(results.filter((r) => !r.ok).map((r) => (r as { reason: string }).reason)).size).toBeGreaterThanOrEqual(12);
@@ -151,7 +220,11 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
     const reference = new Webhook(whsec).sign("msg_ref", new Date(NOW * 1000), body);
     expect(copy.signWebhook({ id: "msg_ref", timestamp: NOW, body, secret: whsec })["webhook-signature"]).toBe(reference);
     expect(standardWebhookHeaders({ id: "msg_ref", timestamp: NOW, body, secret: whsec })["webhook-signature"]).toBe(reference);
-    for (const bad of [{ id: "", secret: whsec }, { id: "msg 1", secret: whsec }, { id: "msg_1", secret: "whsec_!!" }]) {
+    for (const bad of [
+      { id: "", secret: whsec },
+      { id: "msg 1", secret: whsec },
+      { id: "msg_1", secret: "whsec_!!" },
+    ]) {
       expect(() => copy.signWebhook({ ...bad, timestamp: NOW, body })).toThrow();
       expect(() => signRequest({ ...bad, timestamp: NOW, body })).toThrow();
     }
@@ -161,7 +234,15 @@ describe("examples/receiver/verify.mjs, the copy to take away", () => {
 
   it("looks headers up as src/delivery/receiver.ts does", () => {
     const h = sign(whsec);
-    for (const headers of [h, new Headers(h), Object.entries(h), new Map(Object.entries(h)), { "Webhook-Signature": ["v1,a", "v1,b"] }, {}, null]) {
+    for (const headers of [
+      h,
+      new Headers(h),
+      Object.entries(h),
+      new Map(Object.entries(h)),
+      { "Webhook-Signature": ["v1,a", "v1,b"] },
+      {},
+      null,
+    ]) {
       for (const name of ["webhook-signature", "WEBHOOK-ID", "x-empathy-signature"]) {
         expect(copy.getHeader(headers as copy.HeadersLike, name)).toEqual(ours.getHeader(headers as ours.HeadersLike, name));
       }

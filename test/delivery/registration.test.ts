@@ -87,7 +87,10 @@ describe("buildRegistration: a condition cut short", () => {
       expect(reg.condition!(heavyData(), envelope)).toBe(false);
       expect(reg.condition!(heavyData(), envelope)).toBe(false);
       expect(emitWarning).toHaveBeenCalledTimes(1);
-      expect(emitWarning.mock.calls[0]).toEqual([expect.stringContaining(`webhook condition of ${reg.id}`), { code: "EMPATHY_CONDITION_SKIPPED" }]);
+      expect(emitWarning.mock.calls[0]).toEqual([
+        expect.stringContaining(`webhook condition of ${reg.id}`),
+        { code: "EMPATHY_CONDITION_SKIPPED" },
+      ]);
       expect(JSON.stringify(emitWarning.mock.calls)).not.toContain(SECRETISH);
     } finally {
       emitWarning.mockRestore();
@@ -130,7 +133,10 @@ describe("WebhookManager with hostile conditions", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(rx.requests.map((r) => r.path).sort()).toEqual(["/plain", "/plain", "/redos", "/redos"]);
       // Logged once for /heavy, whichever logger the manager hands the registration.
-      const warned = [...s.logs.lines.filter((l) => l.level === "warn" && /webhook condition of/.test(l.msg ?? "")).map((l) => l.msg), ...emitWarning.mock.calls.map((c) => String(c[0]))];
+      const warned = [
+        ...s.logs.lines.filter((l) => l.level === "warn" && /webhook condition of/.test(l.msg ?? "")).map((l) => l.msg),
+        ...emitWarning.mock.calls.map((c) => String(c[0])),
+      ];
       expect(warned).toHaveLength(1);
       expect(warned[0]).toMatch(/time budget/);
       expect(JSON.stringify(warned) + s.logs.text()).not.toContain(SECRETISH);

@@ -1,12 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import {
-  empathySignature,
-  SigningError,
-  signRequest,
-  standardWebhookHeaders,
-  standardWebhookKey,
-} from "../../src/delivery/signing.js";
+import { empathySignature, SigningError, signRequest, standardWebhookHeaders, standardWebhookKey } from "../../src/delivery/signing.js";
 
 const body = JSON.stringify({
   id: "evt_1",
@@ -32,7 +26,9 @@ describe("X-Empathy-Signature", () => {
 
   it("matches a known vector", () => {
     // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
-    expect(empathySignature("what do ya want for nothing?", "Jefe")).toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    expect(empathySignature("what do ya want for nothing?", "Jefe")).toBe(
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+    );
   });
 });
 
@@ -90,7 +86,9 @@ describe("Standard Webhooks headers", () => {
       }
       throw new Error("expected a SigningError");
     };
-    expect(bad(() => standardWebhookKey("whsec_not base64!!"))).toBe("the webhook secret starts with whsec_ but the rest is not valid base64");
+    expect(bad(() => standardWebhookKey("whsec_not base64!!"))).toBe(
+      "the webhook secret starts with whsec_ but the rest is not valid base64",
+    );
     expect(bad(() => standardWebhookKey("whsec_"))).toMatch(/holds no key bytes/);
     expect(bad(() => empathySignature(body, ""))).toMatch(/non-empty string/);
     expect(bad(() => standardWebhookHeaders({ id: "a b", timestamp: now, body, secret: "k" }))).toMatch(/webhook id/);

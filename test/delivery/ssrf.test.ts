@@ -102,7 +102,11 @@ describe("WebhookManager SSRF guard", () => {
     bus.emit({ type: "test", data: {} });
     await waitFor(async () => (await manager.getDeliveryLogs({ status: "dead" })).length === 1);
     const [log] = await manager.getDeliveryLogs();
-    expect(log).toMatchObject({ attempt: 1, statusCode: null, error: expect.stringMatching(/refused 127\.0\.0\.1: 127\.0\.0\.1 is a loopback address/) });
+    expect(log).toMatchObject({
+      attempt: 1,
+      statusCode: null,
+      error: expect.stringMatching(/refused 127\.0\.0\.1: 127\.0\.0\.1 is a loopback address/),
+    });
     expect(rx.requests).toHaveLength(0);
   });
 
@@ -153,10 +157,25 @@ describe("WebhookManager SSRF guard", () => {
     let hits = 0;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "empathy-tls-"));
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-      ], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=localhost",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
       server = createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => {
         hits++;
         req.resume();

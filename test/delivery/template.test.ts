@@ -304,7 +304,9 @@ describe("compileTemplate", () => {
   });
 
   it("refuses values that are not JSON, and names a custom root", () => {
-    expect(templateError(() => compileTemplate({ a: [1, () => 1] })).message).toBe("payload_template.a[1]: a template must be JSON (found function)");
+    expect(templateError(() => compileTemplate({ a: [1, () => 1] })).message).toBe(
+      "payload_template.a[1]: a template must be JSON (found function)",
+    );
     expect(templateError(() => compileTemplate({ a: NaN })).detail).toMatch(/finite/);
     expect(templateError(() => compileTemplate({ d: new Date() })).detail).toMatch(/plain JSON object/);
     const cyclic: Record<string, unknown> = {};

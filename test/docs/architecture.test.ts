@@ -55,7 +55,8 @@ interface IoRule {
 function tableRows(markdown: string, name: string): string[][] {
   const begin = new RegExp(`<!--\\s*${name}:begin[^>]*-->`).exec(markdown);
   const end = new RegExp(`<!--\\s*${name}:end\\s*-->`).exec(markdown);
-  if (!begin || !end || end.index < begin.index) throw new Error(`${DOC}: no table between <!-- ${name}:begin --> and <!-- ${name}:end -->`);
+  if (!begin || !end || end.index < begin.index)
+    throw new Error(`${DOC}: no table between <!-- ${name}:begin --> and <!-- ${name}:end -->`);
   const lines = markdown
     .slice(begin.index + begin[0].length, end.index)
     .split("\n")
@@ -75,9 +76,17 @@ function cellItems(cell: string, where: string): Array<{ name: string; flags: st
   if (cell === "" || cell === "—" || cell === "-") return [];
   return cell.split(/,(?![^(]*\))/).map((raw) => {
     const m = /^\s*`([^`]+)`\s*(?:\(([^)]*)\))?\s*$/.exec(raw);
-    if (!m) throw new Error(`${DOC}: ${where}: cannot read "${raw.trim()}" (write \`folder\`, optionally followed by (types), (to remove) or (types, to remove))`);
-    const flags = (m[2] ?? "").split(",").map((f) => f.trim()).filter(Boolean);
-    for (const f of flags) if (f !== "types" && f !== "to remove") throw new Error(`${DOC}: ${where}: unknown mark "${f}" on \`${m[1]}\` (only types, to remove)`);
+    if (!m)
+      throw new Error(
+        `${DOC}: ${where}: cannot read "${raw.trim()}" (write \`folder\`, optionally followed by (types), (to remove) or (types, to remove))`,
+      );
+    const flags = (m[2] ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean);
+    for (const f of flags)
+      if (f !== "types" && f !== "to remove")
+        throw new Error(`${DOC}: ${where}: unknown mark "${f}" on \`${m[1]}\` (only types, to remove)`);
     return { name: m[1], flags, text: raw.trim() };
   });
 }
@@ -92,7 +101,9 @@ function parseImportRules(markdown: string): Map<string, ImportRule> {
     const everything = items.length === 1 && items[0].name === "*";
     const allowed = everything
       ? undefined
-      : new Map(items.map((i) => [i.name, { typesOnly: i.flags.includes("types"), toRemove: i.flags.includes("to remove"), text: i.text }]));
+      : new Map(
+          items.map((i) => [i.name, { typesOnly: i.flags.includes("types"), toRemove: i.flags.includes("to remove"), text: i.text }]),
+        );
     rules.set(folder, { folder, allowed, cell });
   }
   return rules;
@@ -127,14 +138,23 @@ function importsOf(file: string, text: string): ImportSite[] {
       const clause = node.importClause;
       const bindings = clause?.namedBindings;
       const allNamedTypes =
-        clause !== undefined && clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) &&
-        bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+        clause !== undefined &&
+        clause.name === undefined &&
+        bindings !== undefined &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly);
       add(node, node.moduleSpecifier.text, clause !== undefined && (clause.isTypeOnly || allNamedTypes));
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.exportClause;
-      const allNamedTypes = clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+      const allNamedTypes =
+        clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
       add(node, node.moduleSpecifier.text, node.isTypeOnly || allNamedTypes);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       add(node, node.moduleReference.expression.text, node.isTypeOnly);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node, node.argument.literal.text, true);
@@ -144,7 +164,10 @@ function importsOf(file: string, text: string): ImportSite[] {
         add(node, node.arguments[0].text, false);
       } else if (
         (ts.isIdentifier(callee) && callee.text === "fetch") ||
-        (ts.isPropertyAccessExpression(callee) && callee.name.text === "fetch" && ts.isIdentifier(callee.expression) && callee.expression.text === "globalThis")
+        (ts.isPropertyAccessExpression(callee) &&
+          callee.name.text === "fetch" &&
+          ts.isIdentifier(callee.expression) &&
+          callee.expression.text === "globalThis")
       ) {
         add(node, "fetch", false);
       }
@@ -244,7 +267,10 @@ function staleToRemove(rules: Map<string, ImportRule>, used: Set<string>): strin
   const stale: string[] = [];
   for (const rule of rules.values()) {
     for (const [to, a] of rule.allowed ?? []) {
-      if (a.toRemove && !used.has(`${rule.folder} -> ${to}`)) stale.push(`${rule.folder} -> ${to}: marked "to remove" and no import uses it any more: delete it from the row of \`${rule.folder}\` in ${DOC}`);
+      if (a.toRemove && !used.has(`${rule.folder} -> ${to}`))
+        stale.push(
+          `${rule.folder} -> ${to}: marked "to remove" and no import uses it any more: delete it from the row of \`${rule.folder}\` in ${DOC}`,
+        );
     }
   }
   return stale;
@@ -289,10 +315,14 @@ describe("docs/ARCHITECTURE.md: the import rules", () => {
       if (!rules.has(folder) && holdsFiles) problems.push(`src/${folder} has no row in ${DOC}: add one with the folders it may import`);
     }
     for (const [folder, rule] of rules) {
-      if (folder !== ROOT_ROW && !existsSync(join(ROOT, "src", folder))) problems.push(`${DOC}: the row \`${folder}\` names no folder of src/`);
-      for (const to of rule.allowed?.keys() ?? []) if (!rules.has(to)) problems.push(`${DOC}: the row \`${folder}\` allows \`${to}\`, which has no row`);
+      if (folder !== ROOT_ROW && !existsSync(join(ROOT, "src", folder)))
+        problems.push(`${DOC}: the row \`${folder}\` names no folder of src/`);
+      for (const to of rule.allowed?.keys() ?? [])
+        if (!rules.has(to)) problems.push(`${DOC}: the row \`${folder}\` allows \`${to}\`, which has no row`);
     }
-    for (const r of io) for (const f of r.folders) if (!rules.has(f)) problems.push(`${DOC}: the I/O row of ${r.packages.join(", ")} names \`${f}\`, which has no row`);
+    for (const r of io)
+      for (const f of r.folders)
+        if (!rules.has(f)) problems.push(`${DOC}: the I/O row of ${r.packages.join(", ")} names \`${f}\`, which has no row`);
     expect(problems).toEqual([]);
     expect(rules.size).toBeGreaterThan(10);
   });
@@ -348,7 +378,7 @@ describe("the checker", () => {
       'let t: import("./t.js").T;',
       'fetch("https://x"); globalThis.fetch("https://y"); client.fetch("z");',
       '// import { no } from "./comment.js";',
-      'const s = "import { no } from \'./string.js\'";',
+      "const s = \"import { no } from './string.js'\";",
     ].join("\n");
     expect(importsOf("src/x.ts", text).map((s) => [s.specifier, s.typeOnly])).toEqual([
       ["./a.js", false],
@@ -366,9 +396,7 @@ describe("the checker", () => {
 
   it("refuses a forbidden folder, naming file, import and rule", () => {
     const { violations } = checkImports(fakeRules, fakeIo, [site("src/analysis/diff.ts", "../store/store.js", true)]);
-    expect(violations).toEqual([
-      `src/analysis/diff.ts:1 imports "../store/store.js" (store): analysis may import — (the rule in ${DOC})`,
-    ]);
+    expect(violations).toEqual([`src/analysis/diff.ts:1 imports "../store/store.js" (store): analysis may import — (the rule in ${DOC})`]);
   });
 
   it("refuses a value import where the rule allows types only", () => {
@@ -376,7 +404,9 @@ describe("the checker", () => {
     expect(ok.violations).toEqual([]);
     const { violations } = checkImports(fakeRules, fakeIo, [site("src/store/sqlite/x.ts", "../../engine/state.js")]);
     expect(violations).toHaveLength(1);
-    expect(violations[0]).toMatch(/^src\/store\/sqlite\/x\.ts:1 imports "\.\.\/\.\.\/engine\/state\.js" \(engine\) for a value: store may import engine for types only/);
+    expect(violations[0]).toMatch(
+      /^src\/store\/sqlite\/x\.ts:1 imports "\.\.\/\.\.\/engine\/state\.js" \(engine\) for a value: store may import engine for types only/,
+    );
   });
 
   it("allows imports within a row, from a deeper folder, and anything from the roots", () => {
@@ -411,7 +441,9 @@ describe("the checker", () => {
       site("src/engine/x.ts", "node:crypto"),
     ]);
     expect(violations).toHaveLength(3);
-    expect(violations[1]).toBe(`src/engine/x.ts:1 imports "@octokit/rest/dist/x.js": @octokit/rest reaches the outside world and only store may use it (the I/O table of ${DOC})`);
+    expect(violations[1]).toBe(
+      `src/engine/x.ts:1 imports "@octokit/rest/dist/x.js": @octokit/rest reaches the outside world and only store may use it (the I/O table of ${DOC})`,
+    );
   });
 
   it("asks for a `to remove` mark to be deleted once the edge is gone", () => {

@@ -40,20 +40,25 @@ const ROOT = resolve(import.meta.dirname ?? process.cwd(), "..", "..");
 const CLI = join(ROOT, "bin", "empathy.js");
 const DOCS = ["README.md", "examples/receiver/README.md"] as const;
 type DocFile = (typeof DOCS)[number];
-const TEXT: Record<DocFile, string> = Object.fromEntries(DOCS.map((f) => [f, readFileSync(join(ROOT, f), "utf8")])) as Record<DocFile, string>;
+const TEXT: Record<DocFile, string> = Object.fromEntries(DOCS.map((f) => [f, readFileSync(join(ROOT, f), "utf8")])) as Record<
+  DocFile,
+  string
+>;
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 
 /** Commands the docs show that this test does not run, and why. Keyed by the step as written. */
 const NOT_RUN: Record<string, string> = {
   "npm install": "installs the dependencies from the registry: this test runs inside that installation",
-  "npm ci --omit=dev": "a production install replaces node_modules (and this test's dev dependencies); the Dockerfile and a fresh clone exercise it",
+  "npm ci --omit=dev":
+    "a production install replaces node_modules (and this test's dev dependencies); the Dockerfile and a fresh clone exercise it",
   "npm link": "puts `empathy` on the machine's PATH, a global change; this test puts its own shim on PATH instead",
   "git clone <this repository> empathy-bot": "needs the network and the repository's URL",
   "cd empathy-bot": "follows the clone",
   "git pull": "needs the repository's remote",
   "docker build -t empathy-bot .": "no Docker on the project's machines (the Dockerfile is not built in CI, as the README says)",
   "docker run -p 3000:3000 -v empathy-data:/data --env-file .env empathy-bot": "no Docker on the project's machines",
-  'sqlite3 data/empathy.sqlite ".backup backup.sqlite"': "the sqlite3 shell is not a dependency of the project; SQLite's online backup is its own documented feature",
+  'sqlite3 data/empathy.sqlite ".backup backup.sqlite"':
+    "the sqlite3 shell is not a dependency of the project; SQLite's online backup is its own documented feature",
   "git diff": "git's own command, named in the text; the examples that pipe a `git diff RANGE` into empathy are run",
 };
 
@@ -69,8 +74,24 @@ const LIFECYCLE_SCRIPTS: Record<string, string> = {
 
 /** Probot's own variables (it reads them; the app passes them through). */
 const PROBOT_VARIABLES = new Set([
-  "APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "WEBHOOK_PROXY_URL", "PORT", "HOST", "LOG_LEVEL", "LOG_FORMAT",
-  "LOG_LEVEL_IN_STRING", "LOG_MESSAGE_KEY", "SENTRY_DSN", "GHE_HOST", "GHE_PROTOCOL", "GH_ORG", "REDIS_URL", "NODE_ENV", "WEBHOOK_PATH",
+  "APP_ID",
+  "PRIVATE_KEY",
+  "PRIVATE_KEY_PATH",
+  "WEBHOOK_SECRET",
+  "WEBHOOK_PROXY_URL",
+  "PORT",
+  "HOST",
+  "LOG_LEVEL",
+  "LOG_FORMAT",
+  "LOG_LEVEL_IN_STRING",
+  "LOG_MESSAGE_KEY",
+  "SENTRY_DSN",
+  "GHE_HOST",
+  "GHE_PROTOCOL",
+  "GH_ORG",
+  "REDIS_URL",
+  "NODE_ENV",
+  "WEBHOOK_PATH",
 ]);
 
 /** Names that look like variables `src/` reads but are not settings. */
@@ -103,7 +124,8 @@ function fencedBlocks(file: DocFile): Block[] {
     const indent = open[1].length;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !/^ *```\s*$/.test(lines[j]); j++) body.push(lines[j].slice(Math.min(indent, lines[j].length - lines[j].trimStart().length)));
+    for (; j < lines.length && !/^ *```\s*$/.test(lines[j]); j++)
+      body.push(lines[j].slice(Math.min(indent, lines[j].length - lines[j].trimStart().length)));
     out.push({ file, lang: open[2], line: i + 1, lines: body });
     i = j;
   }
@@ -134,7 +156,13 @@ function spans(file: DocFile): string[] {
 function anchors(file: DocFile): Set<string> {
   const out = new Set<string>();
   for (const m of prose(file).matchAll(/^#{1,6} +(.+)$/gm)) {
-    out.add(m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+    out.add(
+      m[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+        .replace(/\s/g, "-"),
+    );
   }
   return out;
 }
@@ -273,7 +301,8 @@ function classify(stage: string, file: DocFile): Verdict {
     if ((rest[0] === "test" || rest[0] === "start") && rest.length === 1) return { kind: "script", script: rest[0] };
     return { kind: "unknown", why: `npm ${rest.join(" ")}: not a script; list it in NOT_RUN with the reason if it cannot run here` };
   }
-  if (cmd === "git" && rest[0] === "diff" && rest.length === 2 && /^[\w./~^-]*\.\.\.?[\w./~^-]*$/.test(rest[1])) return { kind: "git-range" };
+  if (cmd === "git" && rest[0] === "diff" && rest.length === 2 && /^[\w./~^-]*\.\.\.?[\w./~^-]*$/.test(rest[1]))
+    return { kind: "git-range" };
   if (file === "examples/receiver/README.md") {
     if (cmd === "export" && rest.length === 1 && /^[A-Z_]+=/.test(rest[0])) {
       const [name, ...value] = rest[0].split("=");
@@ -385,18 +414,30 @@ async function makeSandbox(): Promise<{ dir: string; repo: string; env: Record<s
   const repo = join(dir, "repo");
   mkdirSync(join(repo, ".github"), { recursive: true });
   mkdirSync(join(repo, "src"));
-  const gitEnv = { ...baseEnv(), GIT_AUTHOR_NAME: "docs", GIT_AUTHOR_EMAIL: "docs@example.com", GIT_COMMITTER_NAME: "docs", GIT_COMMITTER_EMAIL: "docs@example.com" };
+  const gitEnv = {
+    ...baseEnv(),
+    GIT_AUTHOR_NAME: "docs",
+    GIT_AUTHOR_EMAIL: "docs@example.com",
+    GIT_COMMITTER_NAME: "docs",
+    GIT_COMMITTER_EMAIL: "docs@example.com",
+  };
   const git = (...args: string[]) => {
     const r = spawnSync("git", args, { cwd: repo, env: gitEnv, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
   };
   git("init", "-q", "-b", "main");
-  writeFileSync(join(repo, ".github", "empathy.yml"), "review:\n  min_severity: low\nignore: [\"docs/**\"]\n");
-  writeFileSync(join(repo, "src", "files.js"), 'const { execFile } = require("child_process");\n\nexports.list = (req, res) => execFile("ls", [req.query.dir], (e, out) => res.send(out));\n');
+  writeFileSync(join(repo, ".github", "empathy.yml"), 'review:\n  min_severity: low\nignore: ["docs/**"]\n');
+  writeFileSync(
+    join(repo, "src", "files.js"),
+    'const { execFile } = require("child_process");\n\nexports.list = (req, res) => execFile("ls", [req.query.dir], (e, out) => res.send(out));\n',
+  );
   git("add", ".");
   git("commit", "-q", "-m", "initial");
   git("checkout", "-q", "-b", "feature");
-  writeFileSync(join(repo, "src", "files.js"), 'const { exec } = require("child_process");\n\nexports.list = (req, res) => exec("ls " + req.query.dir, (e, out) => res.send(out));\n');
+  writeFileSync(
+    join(repo, "src", "files.js"),
+    'const { exec } = require("child_process");\n\nexports.list = (req, res) => exec("ls " + req.query.dir, (e, out) => res.send(out));\n',
+  );
   git("commit", "-q", "-am", "list with a shell");
   copyFileSync(join(ROOT, "test", "fixtures", "sample.diff"), join(repo, "change.diff"));
   writeFileSync(join(repo, ".gitignore"), "change.diff\ndata/\n");
@@ -405,22 +446,53 @@ async function makeSandbox(): Promise<{ dir: string; repo: string; env: Record<s
   // dead-lettered, delivery msg_0abc dead, data about octo-org/shop and alice.
   const store = new SqliteStore(join(repo, "data", "empathy.sqlite"));
   try {
-    const payload = (n: number) => ({ installationId: 1, owner: "octo-org", repo: "shop", pullNumber: n, headSha: `sha${n}`, author: "alice" });
+    const payload = (n: number) => ({
+      installationId: 1,
+      owner: "octo-org",
+      repo: "shop",
+      pullNumber: n,
+      headSha: `sha${n}`,
+      author: "alice",
+    });
     for (let n = 1; n <= 42; n++) await store.enqueueJob({ type: "review", payload: payload(n), dedupeKey: `d${n}` });
     for (let n = 1; n <= 41; n++) await store.completeJob(n);
     await store.killJob(42, "GitHub answered 502");
     const now = Date.now();
-    const envelope = JSON.stringify({ id: "ev1", event_type: "level_4_prediction", timestamp: new Date(now).toISOString(), data: { repo: "octo-org/shop", user_id: "alice", prediction: "p" } });
+    const envelope = JSON.stringify({
+      id: "ev1",
+      event_type: "level_4_prediction",
+      timestamp: new Date(now).toISOString(),
+      data: { repo: "octo-org/shop", user_id: "alice", prediction: "p" },
+    });
     await store.enqueueWebhookEvent(
       {
         events: [{ id: "ev1", eventType: "level_4_prediction", envelope }],
-        deliveries: [{ id: "msg_0abc", registrationId: "wh_a", eventType: "level_4_prediction", eventIds: ["ev1"], body: null, status: "pending", nextAttemptAt: now }],
+        deliveries: [
+          {
+            id: "msg_0abc",
+            registrationId: "wh_a",
+            eventType: "level_4_prediction",
+            eventIds: ["ev1"],
+            body: null,
+            status: "pending",
+            nextAttemptAt: now,
+          },
+        ],
         batchItems: [],
       },
       now,
     );
     for (const d of await store.claimWebhookDeliveries(["wh_a"], now, 10)) {
-      await store.recordWebhookAttempt({ deliveryId: d.id, status: "dead", statusCode: 500, durationMs: 5, error: "HTTP 500", responseExcerpt: "down", nextAttemptAt: null, attemptedAt: now });
+      await store.recordWebhookAttempt({
+        deliveryId: d.id,
+        status: "dead",
+        statusCode: 500,
+        durationMs: 5,
+        error: "HTTP 500",
+        responseExcerpt: "down",
+        nextAttemptAt: null,
+        attemptedAt: now,
+      });
     }
   } finally {
     await store.close();
@@ -454,16 +526,21 @@ describe("the docs check", () => {
 
   it("labels every code block with a language it knows (commands go in ```sh blocks, where they are checked)", () => {
     const known = new Set(["sh", "yaml", "json", "js", "ts"]);
-    const unlabelled = DOCS.flatMap((f) => fencedBlocks(f)).filter((b) => !known.has(b.lang)).map((b) => `${b.file}:${b.line} \`\`\`${b.lang}`);
+    const unlabelled = DOCS.flatMap((f) => fencedBlocks(f))
+      .filter((b) => !known.has(b.lang))
+      .map((b) => `${b.file}:${b.line} \`\`\`${b.lang}`);
     expect(unlabelled).toEqual([]);
   });
 
   describe("every command has a known shape", () => {
     it.each(COMMANDS.map((c) => [`${label(c)} → ${describeVerdicts(c)}`, c] as const))("%s", (_label, c) => {
-      const unknown = VERDICTS.get(c)!.filter((v) => v.verdict.kind === "unknown").map((v) => `${v.stage}: ${(v.verdict as { why: string }).why}`);
+      const unknown = VERDICTS.get(c)!
+        .filter((v) => v.verdict.kind === "unknown")
+        .map((v) => `${v.stage}: ${(v.verdict as { why: string }).why}`);
       expect(unknown).toEqual([]);
       // Scripts exist; commands not run have their reason in NOT_RUN; the others are run below.
-      for (const { verdict } of VERDICTS.get(c)!) if (verdict.kind === "script") expect(Object.keys(PACKAGE.scripts)).toContain(verdict.script);
+      for (const { verdict } of VERDICTS.get(c)!)
+        if (verdict.kind === "script") expect(Object.keys(PACKAGE.scripts)).toContain(verdict.script);
     });
   });
 
@@ -478,10 +555,16 @@ describe("the docs check", () => {
       const byBlock = new Map<number, Command[]>();
       for (const c of runnable) byBlock.set(c.block, [...(byBlock.get(c.block) ?? []), c]);
       for (const commands of byBlock.values()) {
-        const stateful = commands.some((c) => VERDICTS.get(c)!.some((v) => v.verdict.kind === "cli" && ["jobs", "deliveries", "data"].includes((v.verdict as { args: string[] }).args[0])));
+        const stateful = commands.some((c) =>
+          VERDICTS.get(c)!.some(
+            (v) => v.verdict.kind === "cli" && ["jobs", "deliveries", "data"].includes((v.verdict as { args: string[] }).args[0]),
+          ),
+        );
         let previous: Promise<unknown> = Promise.resolve();
         for (const c of commands) {
-          const started: Promise<Run> = stateful ? previous.then(() => bash(c.text, sandbox.repo, sandbox.env)) : bash(c.text, sandbox.repo, sandbox.env);
+          const started: Promise<Run> = stateful
+            ? previous.then(() => bash(c.text, sandbox.repo, sandbox.env))
+            : bash(c.text, sandbox.repo, sandbox.env);
           results.set(c, started);
           previous = started;
         }
@@ -525,7 +608,9 @@ describe("the docs check", () => {
   });
 
   describe("commands named in the text", () => {
-    const inline = DOCS.flatMap((file) => spans(file).map((span) => ({ file, span }))).filter(({ span }) => /^(empathy|npm|npx|node|git|docker|sqlite3|curl)(\s|$)/.test(span));
+    const inline = DOCS.flatMap((file) => spans(file).map((span) => ({ file, span }))).filter(({ span }) =>
+      /^(empathy|npm|npx|node|git|docker|sqlite3|curl)(\s|$)/.test(span),
+    );
     const unique = [...new Map(inline.map((i) => [`${i.file} ${i.span}`, i])).values()];
     let help: Map<string, Run>;
     let commands: string[];
@@ -538,8 +623,9 @@ describe("the docs check", () => {
       const options = args.filter((a) => a.startsWith("--") && a !== "--help").map((a) => a.split("=")[0]);
       if (args[0] === "<command>") return { named: commands.map((c) => [c]), options };
       const words = [];
-      for (const a of args.slice(0, 2)) if (/^[a-z]+$/.test(a)) words.push(a);
-      else break;
+      for (const a of args.slice(0, 2))
+        if (/^[a-z]+$/.test(a)) words.push(a);
+        else break;
       return { named: [words], options };
     }
 
@@ -554,7 +640,11 @@ describe("the docs check", () => {
         }
         process.stdout.write(JSON.stringify(out));`;
       const list = (argvs: string[][]) => {
-        const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(argvs)], { cwd: ROOT, env: baseEnv(), encoding: "utf8" });
+        const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(argvs)], {
+          cwd: ROOT,
+          env: baseEnv(),
+          encoding: "utf8",
+        });
         if (r.status !== 0) throw new Error(`the built CLI did not load: ${r.stderr}`);
         return JSON.parse(r.stdout) as { commands: string[]; runs: Record<string, Run> };
       };
@@ -588,7 +678,9 @@ describe("the docs check", () => {
     });
 
     it("every npm script is named in README.md (npm's lifecycle scripts apart)", () => {
-      const named = new Set(spans("README.md").flatMap((s) => [...s.matchAll(/\bnpm (?:run ([\w:-]+)|(test|start)\b)/g)].map((m) => m[1] ?? m[2])));
+      const named = new Set(
+        spans("README.md").flatMap((s) => [...s.matchAll(/\bnpm (?:run ([\w:-]+)|(test|start)\b)/g)].map((m) => m[1] ?? m[2])),
+      );
       for (const c of COMMANDS) for (const { verdict } of VERDICTS.get(c)!) if (verdict.kind === "script") named.add(verdict.script);
       const unnamed = Object.keys(PACKAGE.scripts).filter((s) => !named.has(s) && LIFECYCLE_SCRIPTS[s] === undefined);
       expect(unnamed).toEqual([]);
@@ -602,7 +694,8 @@ describe("the docs check", () => {
     try {
       writeFileSync(join(dir, "example.yml"), block!.lines.join("\n"));
       writeFileSync(join(dir, "empty.yml"), "");
-      const check = (f: string) => spawnSync(process.execPath, [CLI, "config", "check", f, "--json"], { cwd: dir, env: baseEnv(), encoding: "utf8" });
+      const check = (f: string) =>
+        spawnSync(process.execPath, [CLI, "config", "check", f, "--json"], { cwd: dir, env: baseEnv(), encoding: "utf8" });
       const example = check("example.yml");
       expect(example.status).toBe(0);
       const defaults = JSON.parse(check("empty.yml").stdout).config;

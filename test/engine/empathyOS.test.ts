@@ -72,7 +72,14 @@ describe("EmpathyOS.interact", () => {
     const suggestion = ofType(events, "level_3_proactive_suggestion")[0].data;
     expect(suggestion).toMatchObject({ user_id: "alice", repo: REPO, pr_number: 7 });
     expect(suggestion.suggestions).toEqual([
-      expect.objectContaining({ rule: "js/sql-injection", category: "sql-injection", path: "src/db.ts", line: 12, severity: "high", confidence: 0.7 }),
+      expect.objectContaining({
+        rule: "js/sql-injection",
+        category: "sql-injection",
+        path: "src/db.ts",
+        line: 12,
+        severity: "high",
+        confidence: 0.7,
+      }),
     ]);
 
     const p4 = ofType(events, "level_4_prediction")[0].data;
@@ -128,7 +135,10 @@ describe("EmpathyOS.interact", () => {
     const r = await engine.interact({ userId: "u", input: "What does this bot do?", context: { repo: REPO } });
     expect(r).toMatchObject({ level: 1, findings: [], predictions: [], clarifications: [] });
     const events = await settle();
-    expect(ofType(events, "level_1_response")[0].data).toMatchObject({ pr_number: null, response: expect.stringContaining("What does this bot do?") });
+    expect(ofType(events, "level_1_response")[0].data).toMatchObject({
+      pr_number: null,
+      response: expect.stringContaining("What does this bot do?"),
+    });
   });
 
   it("caps by targetLevel: no predictions above 3, nothing but the summary at 1", async () => {
@@ -154,14 +164,20 @@ describe("EmpathyOS.interact", () => {
     for (let i = 0; i < 3; i++) await engine.recordFeedback({ userId: "carol", repo: REPO, outcome: "rejected" });
     expect(await engine.getTrust("carol", REPO)).toBeCloseTo(0.14, 6);
     await settle();
-    const r = await engine.interact({ userId: "carol", input: "t", context: pr(1, { analysis: analysis([finding("r1")], [prediction("k1")]) }) });
+    const r = await engine.interact({
+      userId: "carol",
+      input: "t",
+      context: pr(1, { analysis: analysis([finding("r1")], [prediction("k1")]) }),
+    });
     expect(r.level).toBe(3);
     expect(r.trust).toBeCloseTo(0.14, 6);
     expect(r.predictions).toEqual([]);
     expect(r.findings).toHaveLength(1);
     expect(types(await settle())).not.toContain("level_4_prediction");
     // another user in the same repository is unaffected
-    expect((await engine.interact({ userId: "dave", input: "t", context: pr(2, { analysis: analysis([], [prediction("k1")]) }) })).level).toBe(4);
+    expect(
+      (await engine.interact({ userId: "dave", input: "t", context: pr(2, { analysis: analysis([], [prediction("k1")]) }) })).level,
+    ).toBe(4);
   });
 
   it("emits level_transition when a user's level changes between interactions", async () => {
@@ -304,12 +320,18 @@ describe("EmpathyOS.interact", () => {
       errors.push(e);
     });
     const engine = new EmpathyOS({ eventBus: bus, state });
-    await expect(engine.interact({ userId: "u", input: "t", context: pr(5, { analysis: analysis([finding("r")]) }) })).rejects.toThrow("store down");
+    await expect(engine.interact({ userId: "u", input: "t", context: pr(5, { analysis: analysis([finding("r")]) }) })).rejects.toThrow(
+      "store down",
+    );
     await expect(engine.interact({ userId: "u", input: "t", context: {} as InteractionContext })).rejects.toThrow(TypeError);
     await bus.settled();
     expect(errors.map((e) => e.data)).toEqual([
       { error_type: "interaction_error", error_message: "store down", context: { user_id: "u", repo: REPO, pr_number: 5 } },
-      { error_type: "interaction_error", error_message: expect.stringContaining("context.repo"), context: { user_id: "u", repo: null, pr_number: null } },
+      {
+        error_type: "interaction_error",
+        error_message: expect.stringContaining("context.repo"),
+        context: { user_id: "u", repo: null, pr_number: null },
+      },
     ]);
   });
 
@@ -341,7 +363,9 @@ describe("EmpathyOS.recordFeedback", () => {
     const events = await settle();
     expect(ofType(events, "trust_increased")).toHaveLength(5);
     expect(ofType(events, "trust_increased")[0].data).toEqual({ user_id: "u", old_trust: 0.5, new_trust: 0.55, delta: 0.05, repo: REPO });
-    expect(ofType(events, "trust_milestone").map((e) => e.data)).toEqual([{ user_id: "u", trust_level: 0.75, milestone: 0.75, repo: REPO }]);
+    expect(ofType(events, "trust_milestone").map((e) => e.data)).toEqual([
+      { user_id: "u", trust_level: 0.75, milestone: 0.75, repo: REPO },
+    ]);
     await engine.recordFeedback({ userId: "u", repo: REPO, outcome: "rejected" });
     await engine.recordFeedback({ userId: "u", repo: REPO, outcome: "accepted" });
     await engine.recordFeedback({ userId: "u", repo: REPO, outcome: "accepted" });

@@ -14,13 +14,7 @@ describe("parseAnnotations", () => {
     ].join("\n");
     const parsed = parseAnnotations(text);
     expect(parsed.errors).toEqual([]);
-    expect(parsed.labels).toEqual([
-      L(2, "sql-injection"),
-      L(3, "command-injection"),
-      L(3, "code-injection"),
-      L(4, "xss"),
-      L(5, "xss"),
-    ]);
+    expect(parsed.labels).toEqual([L(2, "sql-injection"), L(3, "command-injection"), L(3, "code-injection"), L(4, "xss"), L(5, "xss")]);
   });
 
   it("removes the annotations from the text the engine sees, keeping line numbers", () => {
@@ -76,10 +70,13 @@ describe("scoreCase", () => {
   });
 
   it("every finding in a negative file is a false positive", () => {
-    const s = scoreCase([], [
-      { line: 3, category: "xss" },
-      { line: 8, category: "sql-injection" },
-    ]);
+    const s = scoreCase(
+      [],
+      [
+        { line: 3, category: "xss" },
+        { line: 8, category: "sql-injection" },
+      ],
+    );
     expect(s.tp).toHaveLength(0);
     expect(s.fn).toHaveLength(0);
     expect(s.fp).toHaveLength(2);
@@ -101,10 +98,13 @@ describe("scoreCase", () => {
 
   it("uses each finding for one annotation only, exact lines first", () => {
     // Two annotated lines, one finding between them on line 11 and one exactly on line 12.
-    const s = scoreCase([L(11, "weak-crypto"), L(12, "weak-crypto")], [
-      { line: 12, category: "weak-crypto" },
-      { line: 11, category: "weak-crypto" },
-    ]);
+    const s = scoreCase(
+      [L(11, "weak-crypto"), L(12, "weak-crypto")],
+      [
+        { line: 12, category: "weak-crypto" },
+        { line: 11, category: "weak-crypto" },
+      ],
+    );
     expect(s.tp.map((t) => [t.label.line, t.finding.line])).toEqual([
       [11, 11],
       [12, 12],
@@ -117,10 +117,13 @@ describe("scoreCase", () => {
   });
 
   it("ignores findings outside the evaluated categories", () => {
-    const s = scoreCase([], [
-      { line: 1, category: "debug-leftover" },
-      { line: 2, category: "missing-tests" },
-    ]);
+    const s = scoreCase(
+      [],
+      [
+        { line: 1, category: "debug-leftover" },
+        { line: 2, category: "missing-tests" },
+      ],
+    );
     expect(s).toEqual({ tp: [], fp: [], fn: [] });
   });
 
@@ -137,10 +140,13 @@ describe("aggregate", () => {
       path: "javascript/sql-injection/a.js",
       language: "javascript",
       positive: true,
-      score: scoreCase([L(3, "sql-injection"), L(9, "sql-injection")], [
-        { line: 3, category: "sql-injection" },
-        { line: 20, category: "xss", rule: "js/xss" },
-      ]),
+      score: scoreCase(
+        [L(3, "sql-injection"), L(9, "sql-injection")],
+        [
+          { line: 3, category: "sql-injection" },
+          { line: 20, category: "xss", rule: "js/xss" },
+        ],
+      ),
     },
     {
       path: "python/sql-injection/b.py",

@@ -432,7 +432,9 @@ describe("EventBus scopes: durable handlers report failures to the job that emit
 
   it("failures belong to the scope that emitted the event: concurrent jobs and unscoped emitters are not affected", async () => {
     const bus = new EventBus();
-    bus.on("*", (e) => (e.data.fail ? Promise.reject(new Error(`cannot keep ${String(e.data.job)}`)) : Promise.resolve()), { durable: true });
+    bus.on("*", (e) => (e.data.fail ? Promise.reject(new Error(`cannot keep ${String(e.data.job)}`)) : Promise.resolve()), {
+      durable: true,
+    });
     const a = bus.scope(async () => {
       await sleep(5);
       bus.emit({ type: "test", data: { job: "a", fail: true } });
@@ -478,11 +480,13 @@ describe("EventBus scopes: durable handlers report failures to the job that emit
       },
       { durable: true },
     );
-    await bus.scope(async () => {
-      bus.emit({ type: "test", data: {} });
-      await expect(bus.flush()).rejects.toThrow("no room");
-      await expect(bus.flush()).rejects.toThrow("no room");
-    }).catch(() => undefined);
+    await bus
+      .scope(async () => {
+        bus.emit({ type: "test", data: {} });
+        await expect(bus.flush()).rejects.toThrow("no room");
+        await expect(bus.flush()).rejects.toThrow("no room");
+      })
+      .catch(() => undefined);
     await expect(bus.scope(async () => bus.emit({ type: "test", data: {} }))).rejects.toThrow(EventHandlingError);
   });
 });

@@ -50,7 +50,12 @@ function fakeBus() {
   };
 }
 
-const env = (id: string, data: Record<string, unknown> = {}): AnyEventEnvelope => ({ id, event_type: "test", timestamp: "2026-01-02T03:04:05.000Z", data });
+const env = (id: string, data: Record<string, unknown> = {}): AnyEventEnvelope => ({
+  id,
+  event_type: "test",
+  timestamp: "2026-01-02T03:04:05.000Z",
+  data,
+});
 const logs = () => {
   const lines: { obj: object; msg?: string }[] = [];
   return { lines, log: { warn: (obj: object, msg?: string) => void lines.push({ obj, msg }) } };
@@ -87,7 +92,10 @@ describe("EventLog", () => {
     const [[row]] = sink.writes;
     expect(row.envelope).not.toContain(FAKE.github.slice(4, 12));
     expect(row.envelope).not.toContain(FAKE.slack.slice(4, 12));
-    expect(JSON.parse(row.envelope)).toMatchObject({ id: "e1", data: { note: "deploy with [REDACTED:github-token]", nested: { list: ["[REDACTED:slack-token]"] } } });
+    expect(JSON.parse(row.envelope)).toMatchObject({
+      id: "e1",
+      data: { note: "deploy with [REDACTED:github-token]", nested: { list: ["[REDACTED:slack-token]"] } },
+    });
     expect(row.timestamp).toBe(Date.parse("2026-01-02T03:04:05.000Z"));
   });
 
@@ -193,7 +201,13 @@ describe("EventLog", () => {
   });
 
   it("stores a 5 MB envelope with its data replaced by a note that keeps its short fields; one that is not JSON likewise", () => {
-    const huge = env("big", { repo: "Octo-Org/Shop", pr_number: 12, user_id: "alice", diff: "x".repeat(5 * 1024 * 1024), nested: { a: 1 } });
+    const huge = env("big", {
+      repo: "Octo-Org/Shop",
+      pr_number: 12,
+      user_id: "alice",
+      diff: "x".repeat(5 * 1024 * 1024),
+      nested: { a: 1 },
+    });
     const started = performance.now();
     const row = eventLogRow(huge)!;
     expect(performance.now() - started).toBeLessThan(1000);

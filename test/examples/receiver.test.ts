@@ -46,7 +46,11 @@ describe("examples/receiver", () => {
   });
 
   async function send(body: string, headers: Record<string, string>, method = "POST") {
-    const res = await fetch(url, { method, headers: { "content-type": "application/json", ...headers }, body: method === "GET" ? undefined : body });
+    const res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: method === "GET" ? undefined : body,
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -101,7 +105,10 @@ describe("examples/receiver", () => {
     expect(received.map((r) => r.event.id)).toEqual(["evt_10", "evt_11", "evt_12"]);
     // The same events re-batched under a new delivery id (e.g. after a sender restart).
     const rebatched = JSON.stringify([events[2], envelope(13)]);
-    expect(await send(rebatched, signed(rebatched, "msg_batch_2"))).toEqual({ status: 200, body: { status: "ok", handled: 1, duplicates: 1 } });
+    expect(await send(rebatched, signed(rebatched, "msg_batch_2"))).toEqual({
+      status: 200,
+      body: { status: "ok", handled: 1, duplicates: 1 },
+    });
     expect(received.map((r) => r.event.id)).toEqual(["evt_10", "evt_11", "evt_12", "evt_13"]);
   });
 
@@ -142,7 +149,12 @@ describe("examples/receiver", () => {
   });
 
   it("with allowLegacy accepts X-Empathy-Signature alone, with no delivery id, and a replay of it is caught only by its event ids", async () => {
-    const legacy = createReceiver({ secret, allowLegacy: true, log: () => undefined, onEvent: (event, info) => void received.push({ event, info }) });
+    const legacy = createReceiver({
+      secret,
+      allowLegacy: true,
+      log: () => undefined,
+      onEvent: (event, info) => void received.push({ event, info }),
+    });
     await new Promise<void>((resolve) => legacy.listen(0, "127.0.0.1", resolve));
     try {
       const at = `http://127.0.0.1:${(legacy.address() as AddressInfo).port}/`;

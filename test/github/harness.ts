@@ -28,7 +28,9 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function createHarness(options: { fake?: FakeGitHub; store?: Store; baseUrl?: string; analyse?: AnalyseChange; settings?: Partial<Settings> } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { fake?: FakeGitHub; store?: Store; baseUrl?: string; analyse?: AnalyseChange; settings?: Partial<Settings> } = {},
+): Promise<Harness> {
   const fake = options.fake ?? new FakeGitHub();
   nock.disableNetConnect();
   fake.mountOnNock(options.baseUrl ?? "https://api.github.com");

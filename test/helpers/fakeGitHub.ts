@@ -157,21 +157,32 @@ export class FakeGitHub {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c) => chunks.push(c));
-      req.on("end", () => void (async () => {
-        const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
-        const r = await this.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
-        const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
-        res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
-        res.end(text);
-      })());
+      req.on(
+        "end",
+        () =>
+          void (async () => {
+            const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
+            const r = await this.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
+            const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
+            res.writeHead(r.status, {
+              "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+              ...r.headers,
+            });
+            res.end(text);
+          })(),
+      );
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}/api/v3`;
-    return { host: `127.0.0.1:${port}`, close: () => new Promise((resolve) => {
-      this.server!.close(() => resolve());
-      this.server!.closeAllConnections();
-    }) };
+    return {
+      host: `127.0.0.1:${port}`,
+      close: () =>
+        new Promise((resolve) => {
+          this.server!.close(() => resolve());
+          this.server!.closeAllConnections();
+        }),
+    };
   }
 
   // --- the API ---
@@ -181,7 +192,8 @@ export class FakeGitHub {
     const path = decodeURIComponent(url.pathname);
     const body = rawBody ? safeJson(rawBody) : undefined;
     this.requests.push({ method, path, query: url.searchParams, body });
-    for (const p of validateGitHubRequest({ method, path: pathWithQuery, body: rawBody || undefined })) this.problems.push(`${method} ${path}: ${p}`);
+    for (const p of validateGitHubRequest({ method, path: pathWithQuery, body: rawBody || undefined }))
+      this.problems.push(`${method} ${path}: ${p}`);
 
     const fault = this.faults.find((f) => f.method === method && f.path.test(path) && (f.times ?? 1) > 0);
     if (fault) {
@@ -206,7 +218,10 @@ export class FakeGitHub {
     if (key === `GET ${pr}`) return { status: 200, body: this.pull };
     if (key === `GET ${repo}/pulls`) {
       const state = query.get("state") ?? "open";
-      return this.page([this.pull, ...this.otherPulls].filter((p) => state === "all" || p.state === state), query);
+      return this.page(
+        [this.pull, ...this.otherPulls].filter((p) => state === "all" || p.state === state),
+        query,
+      );
     }
     const otherPull = new RegExp(`^${repo}/pulls/(\\d+)$`).exec(path);
     if (method === "GET" && otherPull) {
@@ -219,34 +234,74 @@ export class FakeGitHub {
       const list = this.issueComments.get(n) ?? [];
       this.issueComments.set(n, list);
       if (method === "GET") return this.page(list, query);
-      const c = { id: nextId++, body: body.body, html_url: `https://github.com/${this.owner}/${this.repo}/issues/${n}#issuecomment-${nextId}`, user: { login: `${this.appSlug}[bot]`, type: "Bot" } };
+      const c = {
+        id: nextId++,
+        body: body.body,
+        html_url: `https://github.com/${this.owner}/${this.repo}/issues/${n}#issuecomment-${nextId}`,
+        user: { login: `${this.appSlug}[bot]`, type: "Bot" },
+      };
       list.push(c);
       return { status: 201, body: c };
     }
-    if (key === `GET ${pr}/files`) return this.page(this.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, ...f, sha: "0".repeat(40) })), query);
+    if (key === `GET ${pr}/files`)
+      return this.page(
+        this.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, ...f, sha: "0".repeat(40) })),
+        query,
+      );
     if (key === `GET ${repo}/contents/.github/empathy.yml`) {
-      return this.configYaml === null ? notFound() : { status: 200, body: this.configYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
+      return this.configYaml === null
+        ? notFound()
+        : { status: 200, body: this.configYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
     }
     if (key === `GET /repos/${this.owner}/.github/contents/.github/empathy.yml`) {
-      return this.orgConfigYaml === null ? notFound() : { status: 200, body: this.orgConfigYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
+      return this.orgConfigYaml === null
+        ? notFound()
+        : { status: 200, body: this.orgConfigYaml, headers: { "content-type": "text/plain; charset=utf-8" } };
     }
     const content = new RegExp(`^${repo}/contents/(.+)$`).exec(path);
     const atBase = content ? this.baseContents.get(content[1]) : undefined;
     if (method === "GET" && content && atBase !== undefined && [this.pull.base.ref, this.pull.base.sha].includes(query.get("ref"))) {
       const name = content[1].slice(content[1].lastIndexOf("/") + 1);
-      return { status: 200, body: { type: "file", encoding: "base64", size: Buffer.byteLength(atBase), name, path: content[1], content: Buffer.from(atBase).toString("base64"), sha: "2".repeat(40) } };
+      return {
+        status: 200,
+        body: {
+          type: "file",
+          encoding: "base64",
+          size: Buffer.byteLength(atBase),
+          name,
+          path: content[1],
+          content: Buffer.from(atBase).toString("base64"),
+          sha: "2".repeat(40),
+        },
+      };
     }
     if (method === "GET" && content) {
       const text = this.contents.get(content[1]);
       if (text === undefined || query.get("ref") !== this.pull.head.sha) return notFound();
       const name = content[1].slice(content[1].lastIndexOf("/") + 1);
-      return { status: 200, body: { type: "file", encoding: "base64", size: Buffer.byteLength(text), name, path: content[1], content: Buffer.from(text).toString("base64"), sha: "1".repeat(40) } };
+      return {
+        status: 200,
+        body: {
+          type: "file",
+          encoding: "base64",
+          size: Buffer.byteLength(text),
+          name,
+          path: content[1],
+          content: Buffer.from(text).toString("base64"),
+          sha: "1".repeat(40),
+        },
+      };
     }
     if (key === `GET ${pr}/reviews`) return this.page(this.reviews, query);
     if (key === `POST ${pr}/reviews`) return this.createReview(body);
     if (key === `GET ${issue}/comments`) return this.page(this.comments, query);
     if (key === `POST ${issue}/comments`) {
-      const c = { id: nextId++, body: body.body, html_url: `https://github.com/${this.owner}/${this.repo}/pull/${this.pull.number}#issuecomment-${nextId}`, user: { login: `${this.appSlug}[bot]`, type: "Bot" } };
+      const c = {
+        id: nextId++,
+        body: body.body,
+        html_url: `https://github.com/${this.owner}/${this.repo}/pull/${this.pull.number}#issuecomment-${nextId}`,
+        user: { login: `${this.appSlug}[bot]`, type: "Bot" },
+      };
       this.comments.push(c);
       return { status: 201, body: c };
     }
@@ -276,13 +331,23 @@ export class FakeGitHub {
     }
     if (key === `GET ${repo}/issues`) {
       const wanted = query.get("labels");
-      return this.page(this.issues.filter((i) => !wanted || i.labels.some((l: any) => l.name === wanted)), query);
+      return this.page(
+        this.issues.filter((i) => !wanted || i.labels.some((l: any) => l.name === wanted)),
+        query,
+      );
     }
     const permission = new RegExp(`^${repo}/collaborators/([^/]+)/permission$`).exec(path);
     if (method === "GET" && permission) {
       const role = this.permissions.get(permission[1]);
       if (!role) return notFound();
-      const legacy = role === "admin" ? "admin" : role === "maintain" || role === "write" ? "write" : role === "triage" || role === "read" ? "read" : "none";
+      const legacy =
+        role === "admin"
+          ? "admin"
+          : role === "maintain" || role === "write"
+            ? "write"
+            : role === "triage" || role === "read"
+              ? "read"
+              : "none";
       return { status: 200, body: { permission: legacy, role_name: role, user: { login: permission[1], id: 1, type: "User" } } };
     }
     if (key === `POST ${repo}/issues`) {
@@ -309,7 +374,13 @@ export class FakeGitHub {
         return { status: 422, body: { message: "Unprocessable Entity", errors: ["Line could not be resolved"] } };
       }
     }
-    const review = { id: nextId++, body: body.body, commit_id: body.commit_id, state: "COMMENTED", user: { login: `${this.appSlug}[bot]` } };
+    const review = {
+      id: nextId++,
+      body: body.body,
+      commit_id: body.commit_id,
+      state: "COMMENTED",
+      user: { login: `${this.appSlug}[bot]` },
+    };
     this.reviews.push(review);
     for (const c of body.comments ?? []) this.reviewComments.push({ ...c, review_id: review.id, commit_id: body.commit_id });
     return { status: 200, body: review };

@@ -154,9 +154,7 @@ describe("validateGitHubRequest", () => {
   it("checks query and path parameters", () => {
     expect(validateGitHubRequest({ method: "GET", path: "/search/issues?q=repo%3Ao%2Fr+is%3Apr&per_page=5" })).toEqual([]);
     expect(validateGitHubRequest({ method: "GET", path: "/search/issues", query: { q: "is:issue", page: 2 } })).toEqual([]);
-    expect(validateGitHubRequest({ method: "GET", path: "/search/issues?per_page=5" })).toEqual([
-      "query.q: required property is missing",
-    ]);
+    expect(validateGitHubRequest({ method: "GET", path: "/search/issues?per_page=5" })).toEqual(["query.q: required property is missing"]);
     expect(validateGitHubRequest({ method: "GET", path: "/search/issues?q=x&sort=stars&limit=3" })).toEqual([
       expect.stringMatching(/^query\.limit: unknown property \(allowed: q, sort, order, per_page, page/),
       'query.sort: must be equal to one of the allowed values (comments, reactions, reactions-+1, reactions--1, reactions-smile, reactions-thinking_face, reactions-heart, reactions-tada, interactions, created, updated), got "stars"',
@@ -194,13 +192,19 @@ describe("validateGitHubRequest", () => {
     const file = require.resolve("@octokit/openapi/package.json").replace(/package\.json$/, "generated/api.github.com.json");
     const spec = JSON.parse(readFileSync(file, "utf8"));
     const deref = (o: { $ref?: string }) =>
-      o?.$ref ? o.$ref.split("/").slice(1).reduce((a: Record<string, unknown>, k: string) => a[k] as Record<string, unknown>, spec) : o;
+      o?.$ref
+        ? o.$ref
+            .split("/")
+            .slice(1)
+            .reduce((a: Record<string, unknown>, k: string) => a[k] as Record<string, unknown>, spec)
+        : o;
     const problems: string[] = [];
     let checked = 0;
     for (const [template, item] of Object.entries<Record<string, { operationId: string; requestBody?: { $ref?: string } }>>(spec.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (!/^(issues|pulls|reactions|checks|search)\//.test(op.operationId)) continue;
-        const json = op.requestBody && (deref(op.requestBody) as { content?: Record<string, { examples?: object }> }).content?.["application/json"];
+        const json =
+          op.requestBody && (deref(op.requestBody) as { content?: Record<string, { examples?: object }> }).content?.["application/json"];
         const path = template.replace(/\{[^}]+\}/g, (p) => (/number|_id\}/.test(p) ? "1" : "x"));
         for (const [name, example] of Object.entries(json?.examples ?? {})) {
           checked++;

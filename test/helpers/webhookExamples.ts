@@ -92,7 +92,9 @@ export function examplePayload<E extends EmitterWebhookEventName | (string & {})
   const defs = load();
   const def = defs.find((d) => d.name === name);
   if (!def) {
-    throw new Error(`examplePayload: no webhook event "${name}" in @octokit/webhooks-examples. Events: ${defs.map((d) => d.name).join(", ")}`);
+    throw new Error(
+      `examplePayload: no webhook event "${name}" in @octokit/webhooks-examples. Events: ${defs.map((d) => d.name).join(", ")}`,
+    );
   }
   const candidates = def.examples.filter((e) => wanted === undefined || e.action === wanted);
   const found = candidates.find((e) => !pick || pick(structuredClone(e) as ExamplePayload<E>));

@@ -7,7 +7,12 @@
 export function aliasBomb(levels = 9, indent = ""): string {
   const names = "abcdefghijklmnopqrstuvwxyz".slice(0, levels).split("");
   const lines = [`${indent}${names[0]}: &${names[0]} ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]`];
-  for (let i = 1; i < names.length; i++) lines.push(`${indent}${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(",")}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `${indent}${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(",")}]`,
+    );
   return `${lines.join("\n")}\n`;
 }
 

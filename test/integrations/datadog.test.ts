@@ -45,7 +45,9 @@ describe("Datadog", () => {
     setups.push(s);
     createDatadog({ apiKey: KEY, site: "us5.datadoghq.com", tags: ["env:prod"], manager: s.manager }).attach();
     let body: Record<string, unknown> | undefined;
-    const scope = nock("https://api.us5.datadoghq.com", { reqheaders: { "dd-api-key": KEY, "content-type": "application/json", accept: "application/json" } })
+    const scope = nock("https://api.us5.datadoghq.com", {
+      reqheaders: { "dd-api-key": KEY, "content-type": "application/json", accept: "application/json" },
+    })
       .post("/api/v1/events", (b) => ((body = b), true))
       .reply(202, { status: "ok", event: { id: 7_421_000_000_123, title: "x" } });
     await s.manager.start();
@@ -54,7 +56,9 @@ describe("Datadog", () => {
     scope.done();
     expect(body).toEqual({
       title: 'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.',
-      text: expect.stringMatching(/^%%% \nDropping the column[^]*\*\*Recommendation:\*\* Keep the column[^]*\[View pull request\]\(https:\/\/github\.com\/octo-org\/shop\/pull\/42\)[^]*_Empathy Level 4 \| Confidence: 92%_\n %%%$/),
+      text: expect.stringMatching(
+        /^%%% \nDropping the column[^]*\*\*Recommendation:\*\* Keep the column[^]*\[View pull request\]\(https:\/\/github\.com\/octo-org\/shop\/pull\/42\)[^]*_Empathy Level 4 \| Confidence: 92%_\n %%%$/,
+      ),
       tags: [
         "source:empathy-bot",
         "event_type:level_4_prediction",
@@ -78,23 +82,36 @@ describe("Datadog", () => {
   });
 
   it("caps the text at 4,000 characters, %%% markers included, cutting the prediction and keeping the facts and link", () => {
-    const event = datadogEvent(predictionEnvelope({ prediction: "A".repeat(10_000) }), { now: () => Date.parse("2025-03-01T10:05:00.000Z") });
+    const event = datadogEvent(predictionEnvelope({ prediction: "A".repeat(10_000) }), {
+      now: () => Date.parse("2025-03-01T10:05:00.000Z"),
+    });
     expect(event.text).toHaveLength(4000);
     expect(event.text.startsWith("%%% \nAAAA")).toBe(true);
     // The cut falls in the prediction (escaping after it); our own lines follow it whole.
-    expect(event.text).toMatch(/A…\n\nConfidence: 92% · Severity: high[^]*\[View pull request\]\(https:\/\/github\.com\/octo-org\/shop\/pull\/42\)\n\n_Empathy Level 4 \| Confidence: 92%_\n %%%$/);
+    expect(event.text).toMatch(
+      /A…\n\nConfidence: 92% · Severity: high[^]*\[View pull request\]\(https:\/\/github\.com\/octo-org\/shop\/pull\/42\)\n\n_Empathy Level 4 \| Confidence: 92%_\n %%%$/,
+    );
     expect(datadogEvent(predictionEnvelope({ fingerprint: "f".repeat(300) })).aggregation_key).toHaveLength(100);
   });
 
   it("maps severity to alert_type", () => {
-    expect(["critical", "high", "medium", "low", "info", null].map((s) => alertType(s as never))).toEqual(["error", "error", "warning", "info", "info", "info"]);
+    expect(["critical", "high", "medium", "low", "info", null].map((s) => alertType(s as never))).toEqual([
+      "error",
+      "error",
+      "warning",
+      "info",
+      "info",
+      "info",
+    ]);
   });
 
   it("does not retry a refused API key (403)", async () => {
     const s = nockedManager();
     setups.push(s);
     createDatadog({ apiKey: KEY, manager: s.manager }).attach();
-    nock("https://api.datadoghq.com").post("/api/v1/events").reply(403, { errors: ["Forbidden"] });
+    nock("https://api.datadoghq.com")
+      .post("/api/v1/events")
+      .reply(403, { errors: ["Forbidden"] });
     await s.manager.start();
     emitPrediction(s.bus);
     await waitFor(async () => (await s.manager.counts()).dead === 1);
@@ -148,7 +165,9 @@ describe("Datadog", () => {
     expect(inner).not.toContain("%%%"); // the markdown block cannot be closed early
     expect(inner).toContain("\\<\\!channel\\> ＠everyone \\<＠U1\\> \\[x\\]\\(https://evil.example\\) \\%\\%\\% ＠pagerduty\\-oncall");
     // The only link is ours.
-    expect(inner.replace(/\\[^]/g, "").match(/\[[^\]]*\]\([^)]*\)/g)).toEqual(["[View pull request](https://github.com/octo-org/shop/pull/42)"]);
+    expect(inner.replace(/\\[^]/g, "").match(/\[[^\]]*\]\([^)]*\)/g)).toEqual([
+      "[View pull request](https://github.com/octo-org/shop/pull/42)",
+    ]);
     expect(body.title).not.toContain("@");
   });
 

@@ -4,7 +4,14 @@
  * (fractional seconds) honoured.
  */
 import nock from "nock";
-import { createDiscord, DISCORD_COLORS, discordHoldMs, discordMessage, fitDiscordLimits, interpretDiscordResponse } from "../../src/integrations/discord.js";
+import {
+  createDiscord,
+  DISCORD_COLORS,
+  discordHoldMs,
+  discordMessage,
+  fitDiscordLimits,
+  interpretDiscordResponse,
+} from "../../src/integrations/discord.js";
 import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
 import { StandIn, WindowLimit } from "./standIn.js";
@@ -37,7 +44,8 @@ describe("Discord", () => {
     scope.done();
     // Text from the pull request is markdown-escaped (issue 11): legacy\_id renders as legacy_id.
     expect(body).toEqual({
-      content: '**Prediction in octo\\-org/shop\\#42: Dropping the column "legacy\\_id" breaks the mobile client, which still reads it.** (92%)',
+      content:
+        '**Prediction in octo\\-org/shop\\#42: Dropping the column "legacy\\_id" breaks the mobile client, which still reads it.** (92%)',
       username: "Empathy",
       allowed_mentions: { parse: [] },
       embeds: [
@@ -81,13 +89,21 @@ describe("Discord", () => {
     expect(fitted.content).toHaveLength(2000);
     expect(embed.title).toHaveLength(256);
     expect(embed.footer!.text).toHaveLength(2048);
-    const total = embed.title!.length + embed.description!.length + embed.footer!.text.length + embed.fields!.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const total =
+      embed.title!.length +
+      embed.description!.length +
+      embed.footer!.text.length +
+      embed.fields!.reduce((n, f) => n + f.name.length + f.value.length, 0);
     expect(total).toBeLessThanOrEqual(6000);
     expect(embed.description).toHaveLength(6000 - 256 - 2048); // what title and footer leave of the 6,000
     expect(embed.fields!.length).toBe(0);
     const small = fitDiscordLimits({ embeds: [{ title: "t", description: "d".repeat(5000) }] }).embeds![0];
     expect(small.description).toHaveLength(4096);
-    const many = fitDiscordLimits({ embeds: [{ description: "d", fields: Array.from({ length: 30 }, (_, i) => ({ name: `n${i}`.repeat(200), value: "v".repeat(2000) })) }] }).embeds![0];
+    const many = fitDiscordLimits({
+      embeds: [
+        { description: "d", fields: Array.from({ length: 30 }, (_, i) => ({ name: `n${i}`.repeat(200), value: "v".repeat(2000) })) },
+      ],
+    }).embeds![0];
     expect(many.fields!.every((f) => f.name.length <= 256 && f.value.length <= 1024)).toBe(true);
     expect(many.fields!.length).toBeLessThanOrEqual(25);
     expect(many.fields!.reduce((n, f) => n + f.name.length + f.value.length, 1)).toBeLessThanOrEqual(6000);
@@ -101,7 +117,12 @@ describe("Discord", () => {
     const at: number[] = [];
     nock("https://discord.com")
       .post(HOOK_PATH)
-      .reply(() => (at.push(Date.now()), [429, { message: "You are being rate limited.", retry_after: 0.75, global: false }, { "Retry-After": "5" }]))
+      .reply(
+        () => (
+          at.push(Date.now()),
+          [429, { message: "You are being rate limited.", retry_after: 0.75, global: false }, { "Retry-After": "5" }]
+        ),
+      )
       .post(HOOK_PATH)
       .reply(() => (at.push(Date.now()), [204]));
     await s.manager.start();
@@ -116,7 +137,13 @@ describe("Discord", () => {
   });
 
   it("reads Discord's answers", () => {
-    expect(interpretDiscordResponse({ status: 429, headers: {}, body: '{"message":"You are being rate limited.","retry_after":64.57,"global":true}' })).toEqual({
+    expect(
+      interpretDiscordResponse({
+        status: 429,
+        headers: {},
+        body: '{"message":"You are being rate limited.","retry_after":64.57,"global":true}',
+      }),
+    ).toEqual({
       ok: false,
       retryable: true,
       retryAfterMs: 64570,
@@ -139,7 +166,10 @@ describe("Discord", () => {
       .query({ wait: "true" })
       .reply(200, { id: "1122334455", type: 0, content: "..." });
     await expect(discord.execute({ content: "x".repeat(2500) })).resolves.toEqual({ id: "1122334455" });
-    nock("https://discord.com").post(HOOK_PATH).query(true).reply(429, { message: "You are being rate limited.", retry_after: 0.2, global: false });
+    nock("https://discord.com")
+      .post(HOOK_PATH)
+      .query(true)
+      .reply(429, { message: "You are being rate limited.", retry_after: 0.2, global: false });
     await expect(discord.execute({ content: "x" })).rejects.toMatchObject({ status: 429, retryable: true, retryAfterMs: 200 });
   });
   describe("text from the pull request (issue 11)", () => {
@@ -196,7 +226,11 @@ describe("Discord", () => {
         if (r.ok) return { status: 204, headers, delayMs: 10 };
         st.refused++;
         if (r.afterRefusal) st.violations++;
-        return { status: 429, headers: { ...headers, "retry-after": "1" }, body: { message: "You are being rate limited.", retry_after: r.resetMs / 1000, global: false } };
+        return {
+          status: 429,
+          headers: { ...headers, "retry-after": "1" },
+          body: { message: "You are being rate limited.", retry_after: r.resetMs / 1000, global: false },
+        };
       }).listen();
       stands.push(stand);
       const s = setup();
@@ -215,10 +249,21 @@ describe("Discord", () => {
       const limit = new WindowLimit(3, 120, { webhook: 3 });
       const stand = await new StandIn((_req, at, st) => {
         const r = limit.take("webhook", at);
-        if (r.ok) return { status: 204, headers: { "x-ratelimit-remaining": String(r.remaining), "x-ratelimit-reset-after": (r.resetMs / 1000).toFixed(3) } as Record<string, string> };
+        if (r.ok)
+          return {
+            status: 204,
+            headers: { "x-ratelimit-remaining": String(r.remaining), "x-ratelimit-reset-after": (r.resetMs / 1000).toFixed(3) } as Record<
+              string,
+              string
+            >,
+          };
         st.refused++;
         if (r.afterRefusal) st.violations++;
-        return { status: 429, headers: { "x-ratelimit-remaining": "0" }, body: { message: "You are being rate limited.", retry_after: r.resetMs / 1000, global: false } };
+        return {
+          status: 429,
+          headers: { "x-ratelimit-remaining": "0" },
+          body: { message: "You are being rate limited.", retry_after: r.resetMs / 1000, global: false },
+        };
       }).listen();
       stands.push(stand);
       const s = setup();
@@ -235,8 +280,12 @@ describe("Discord", () => {
     it("reads the wait from a 429's body, then its headers, and holds nothing while requests remain", () => {
       expect(discordHoldMs({ status: 429, headers: { "x-ratelimit-reset-after": "2.5" }, body: '{"retry_after": 0.25}' })).toBe(250);
       expect(discordHoldMs({ status: 429, headers: { "x-ratelimit-reset-after": "2.5" }, body: "" })).toBe(2500);
-      expect(discordHoldMs({ status: 204, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.731" }, body: "" })).toBe(731);
-      expect(discordHoldMs({ status: 204, headers: { "x-ratelimit-remaining": "2", "x-ratelimit-reset-after": "0.731" }, body: "" })).toBeNull();
+      expect(discordHoldMs({ status: 204, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.731" }, body: "" })).toBe(
+        731,
+      );
+      expect(
+        discordHoldMs({ status: 204, headers: { "x-ratelimit-remaining": "2", "x-ratelimit-reset-after": "0.731" }, body: "" }),
+      ).toBeNull();
     });
   });
 });

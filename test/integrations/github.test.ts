@@ -13,7 +13,11 @@ import { cleanNock, disableNet, emitPrediction, predictionEnvelope, waitFor } fr
 const API = "https://api.github.com";
 
 function octokit(): Octokit {
-  return new ProbotOctokit({ auth: { token: "ghs_installationtoken" }, retry: { enabled: false }, throttle: { enabled: false } }) as Octokit;
+  return new ProbotOctokit({
+    auth: { token: "ghs_installationtoken" },
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  }) as Octokit;
 }
 
 interface Seen {
@@ -31,7 +35,13 @@ function github(seen: Seen[]) {
     function (this: { req: { headers: Record<string, unknown> } }, path: string, body: unknown) {
       const problems = validateGitHubRequest({ method, path, body: body === "" ? undefined : body });
       if (problems.length > 0) throw new Error(`${method} ${path}: ${problems.join("; ")}`);
-      seen.push({ method, path, body, headers: this.req.headers, operation: matchGitHubOperation(method, path.split("?")[0])?.operationId });
+      seen.push({
+        method,
+        path,
+        body,
+        headers: this.req.headers,
+        operation: matchGitHubOperation(method, path.split("?")[0])?.operationId,
+      });
     };
   return { scope, record };
 }
@@ -62,9 +72,18 @@ describe("GitHubIntegration", () => {
       });
     const gh = createGitHub({ octokit: octokit() });
     const ref = { owner: "octo-org", repo: "shop" };
-    await expect(gh.createIssue({ ...ref, title: "Prediction: x", body: "Because.", labels: ["empathy-bot"] })).resolves.toEqual({ number: 7, url: "https://github.com/octo-org/shop/issues/7" });
-    await expect(gh.commentOnPr({ ...ref, pullNumber: 42, body: "Heads up" })).resolves.toEqual({ id: 99, url: "https://github.com/octo-org/shop/pull/42#issuecomment-99" });
-    await expect(gh.addLabels({ ...ref, issueNumber: 42, labels: ["empathy: prediction"] })).resolves.toEqual(["empathy: prediction", "bug"]);
+    await expect(gh.createIssue({ ...ref, title: "Prediction: x", body: "Because.", labels: ["empathy-bot"] })).resolves.toEqual({
+      number: 7,
+      url: "https://github.com/octo-org/shop/issues/7",
+    });
+    await expect(gh.commentOnPr({ ...ref, pullNumber: 42, body: "Heads up" })).resolves.toEqual({
+      id: 99,
+      url: "https://github.com/octo-org/shop/pull/42#issuecomment-99",
+    });
+    await expect(gh.addLabels({ ...ref, issueNumber: 42, labels: ["empathy: prediction"] })).resolves.toEqual([
+      "empathy: prediction",
+      "bug",
+    ]);
     expect(seen.map((s) => [s.operation, s.body])).toEqual([
       ["issues/create", { title: "Prediction: x", body: "Because.", labels: ["empathy-bot"] }],
       ["issues/create-comment", { body: "Heads up" }],
@@ -78,7 +97,16 @@ describe("GitHubIntegration", () => {
     const seen: Seen[] = [];
     const { scope, record } = github(seen);
     const get = record("GET");
-    const page = (n: number, count: number) => Array.from({ length: count }, (_, i) => ({ sha: "a".repeat(40), filename: `src/f${n}-${i}.ts`, status: "modified", additions: 1, deletions: 0, changes: 1, patch: "@@ -1 +1 @@\n-a\n+b" }));
+    const page = (n: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        sha: "a".repeat(40),
+        filename: `src/f${n}-${i}.ts`,
+        status: "modified",
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+        patch: "@@ -1 +1 @@\n-a\n+b",
+      }));
     scope
       .get("/repos/octo-org/shop/pulls/42/files")
       .query({ per_page: "100" })
@@ -88,7 +116,9 @@ describe("GitHubIntegration", () => {
           get.call(this, path, body);
           return page(1, 100);
         },
-        { link: `<${API}/repositories/1/pulls/42/files?per_page=100&page=2>; rel="next", <${API}/repositories/1/pulls/42/files?per_page=100&page=2>; rel="last"` },
+        {
+          link: `<${API}/repositories/1/pulls/42/files?per_page=100&page=2>; rel="next", <${API}/repositories/1/pulls/42/files?per_page=100&page=2>; rel="last"`,
+        },
       )
       .get("/repositories/1/pulls/42/files")
       .query({ per_page: "100", page: "2" })
@@ -140,7 +170,12 @@ describe("GitHubIntegration", () => {
       return { number: 1, html_url: "https://github.com/acme/incidents/issues/1" };
     });
     const bus = new EventBus();
-    const gh: GitHubIntegration = createGitHub({ octokit: async () => octokit(), repository: "acme/incidents", minConfidence: 0.9, labels: ["from-bot"] });
+    const gh: GitHubIntegration = createGitHub({
+      octokit: async () => octokit(),
+      repository: "acme/incidents",
+      minConfidence: 0.9,
+      labels: ["from-bot"],
+    });
     gh.attach(bus);
     emitPrediction(bus);
     emitPrediction(bus); // the same prediction on the next push
@@ -157,7 +192,13 @@ describe("GitHubIntegration", () => {
   it("finds the installation of a repository once, then authenticates as it", async () => {
     const calls: (number | undefined)[] = [];
     const app = {
-      rest: { apps: { getRepoInstallation: async ({ owner, repo }: { owner: string; repo: string }) => ({ data: { id: owner === "acme" && repo === "incidents" ? 555 : 0 } }) } },
+      rest: {
+        apps: {
+          getRepoInstallation: async ({ owner, repo }: { owner: string; repo: string }) => ({
+            data: { id: owner === "acme" && repo === "incidents" ? 555 : 0 },
+          }),
+        },
+      },
     };
     const installation = octokit();
     const auth = async (id?: number) => {
@@ -174,7 +215,9 @@ describe("GitHubIntegration", () => {
     const { body } = githubIssue(predictionEnvelope({ prediction: evil, recommendation: evil, tags: [evil] }));
     expect(body).not.toMatch(/@[A-Za-z0-9]/); // every @ is followed by a zero-width space
     expect(body.replace("**Repository:** octo-org/shop#42", "")).not.toMatch(/#\d/);
-    expect(body).toContain("@\u200bocto-org/security-team @\u200balice fixes #\u200b12 \\<!channel\\> \\[x\\](https://evil.example) \\*\\*bold\\*\\*");
+    expect(body).toContain(
+      "@\u200bocto-org/security-team @\u200balice fixes #\u200b12 \\<!channel\\> \\[x\\](https://evil.example) \\*\\*bold\\*\\*",
+    );
     // Our own references stay live: the repository and the pull request.
     expect(body).toContain("**Repository:** octo-org/shop#42");
     expect(body).toContain("**Pull request:** https://github.com/octo-org/shop/pull/42");
@@ -184,15 +227,22 @@ describe("GitHubIntegration", () => {
     const seen: Seen[] = [];
     const { scope, record } = github(seen);
     const post = record("POST");
-    scope.post("/repos/acme/incidents/issues").times(3).reply(201, function (path, body) {
-      post.call(this, path, body);
-      return { number: 1, html_url: "https://github.com/acme/incidents/issues/1" };
-    });
+    scope
+      .post("/repos/acme/incidents/issues")
+      .times(3)
+      .reply(201, function (path, body) {
+        post.call(this, path, body);
+        return { number: 1, html_url: "https://github.com/acme/incidents/issues/1" };
+      });
     const bus = new EventBus();
     createGitHub({ octokit: async () => octokit(), repository: "acme/incidents" }).attach(bus);
     for (const severity of ["info", "low", "medium", "high", "critical"] as const) emitPrediction(bus, { severity, fingerprint: severity });
     await bus.settled();
     await waitFor(() => seen.length === 3);
-    expect(seen.map((s) => (s.body as { body: string }).body.match(/\*\*Severity:\*\* (\w+)/)![1]).sort()).toEqual(["critical", "high", "medium"]);
+    expect(seen.map((s) => (s.body as { body: string }).body.match(/\*\*Severity:\*\* (\w+)/)![1]).sort()).toEqual([
+      "critical",
+      "high",
+      "medium",
+    ]);
   });
 });

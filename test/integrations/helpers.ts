@@ -17,7 +17,8 @@ export type PredictionData = EventEnvelope<"level_4_prediction">["data"];
 export function predictionData(overrides: Partial<PredictionData> = {}): PredictionData {
   return {
     prediction_id: "pred-3f2a9c1b",
-    prediction: 'Dropping the column "legacy_id" breaks the mobile client, which still reads it. Every app version before 5.2 will crash on login.',
+    prediction:
+      'Dropping the column "legacy_id" breaks the mobile client, which still reads it. Every app version before 5.2 will crash on login.',
     confidence: 0.92,
     severity: "high",
     tags: ["breaking-change", "database"],
@@ -60,7 +61,9 @@ export function nockedManager(options: Parameters<typeof setup>[0] = {}): Setup 
 
 /** Everything the webhook tables hold, as text (to check that no secret is stored). */
 export function storedText(store: SqliteStore): string {
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'webhook_%'").all() as { name: string }[];
+  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'webhook_%'").all() as {
+    name: string;
+  }[];
   return JSON.stringify(tables.map(({ name }) => store.db.prepare(`SELECT * FROM ${name}`).all()));
 }
 

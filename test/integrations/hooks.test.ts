@@ -52,7 +52,13 @@ describe("registration hooks", () => {
 
   it("dead-letters a delivery whose builder throws or returns nothing, with a clear error", async () => {
     const { bus, manager } = make();
-    manager.register({ eventType: "test", url: rx.url("/a"), buildPayload: () => { throw new Error("no channel for this event"); } });
+    manager.register({
+      eventType: "test",
+      url: rx.url("/a"),
+      buildPayload: () => {
+        throw new Error("no channel for this event");
+      },
+    });
     manager.register({ eventType: "test", url: rx.url("/b"), buildPayload: () => undefined });
     await manager.start();
     bus.emit({ type: "test", data: {} });
@@ -64,9 +70,15 @@ describe("registration hooks", () => {
 
   it("refuses a template and a builder together, and hooks that are not functions", () => {
     const { manager } = make();
-    expect(() => manager.register({ eventType: "test", url: rx.url(), payloadTemplate: { a: 1 }, buildPayload: () => ({}) })).toThrow(WebhookRegistrationError);
-    expect(() => manager.register({ eventType: "test", url: rx.url(), buildPayload: "x" as never })).toThrow(/buildPayload .* must be a function/);
-    expect(() => manager.register({ eventType: "test", url: rx.url(), interpretResponse: 1 as never })).toThrow(/interpretResponse .* must be a function/);
+    expect(() => manager.register({ eventType: "test", url: rx.url(), payloadTemplate: { a: 1 }, buildPayload: () => ({}) })).toThrow(
+      WebhookRegistrationError,
+    );
+    expect(() => manager.register({ eventType: "test", url: rx.url(), buildPayload: "x" as never })).toThrow(
+      /buildPayload .* must be a function/,
+    );
+    expect(() => manager.register({ eventType: "test", url: rx.url(), interpretResponse: 1 as never })).toThrow(
+      /interpretResponse .* must be a function/,
+    );
   });
 
   it("retries a failure reported in a 200 when it is retryable, waiting as long as asked", async () => {
@@ -74,7 +86,8 @@ describe("registration hooks", () => {
     manager.register({
       eventType: "test",
       url: rx.url(),
-      interpretResponse: ({ status, body }) => (status === 200 && body.includes('"ok":false') ? { ok: false, retryable: true, retryAfterMs: 300, error: "busy" } : undefined),
+      interpretResponse: ({ status, body }) =>
+        status === 200 && body.includes('"ok":false') ? { ok: false, retryable: true, retryAfterMs: 300, error: "busy" } : undefined,
     });
     rx.reply = (_req, i) => (i === 0 ? { body: '{"ok":false}' } : { body: '{"ok":true}' });
     await manager.start();
@@ -91,7 +104,11 @@ describe("registration hooks", () => {
 
   it("dead-letters at once a failure that is not retryable", async () => {
     const { bus, manager } = make();
-    manager.register({ eventType: "test", url: rx.url(), interpretResponse: () => ({ ok: false, retryable: false, error: "channel_not_found" }) });
+    manager.register({
+      eventType: "test",
+      url: rx.url(),
+      interpretResponse: () => ({ ok: false, retryable: false, error: "channel_not_found" }),
+    });
     await manager.start();
     bus.emit({ type: "test", data: {} });
     await waitFor(async () => (await manager.counts()).dead === 1);
@@ -112,7 +129,14 @@ describe("registration hooks", () => {
     expect(interpretOutcome(gone, { ...ok, status: 410 }, () => ({ ok: false, retryable: true, error: "x" }))).toBe(gone);
     // A failure on a non-2xx keeps the endpoint's circuit reading (failing), a 2xx one shows it alive.
     const failing = { kind: "retry", retryAfterMs: 2000, circuit: "failure", error: "HTTP 429" } as const;
-    expect(interpretOutcome(failing, { status: 429, headers: { "retry-after": "2" }, body: "" }, () => ({ ok: false, retryable: true, retryAfterMs: 1500.2, error: "slow down" }))).toEqual({
+    expect(
+      interpretOutcome(failing, { status: 429, headers: { "retry-after": "2" }, body: "" }, () => ({
+        ok: false,
+        retryable: true,
+        retryAfterMs: 1500.2,
+        error: "slow down",
+      })),
+    ).toEqual({
       kind: "retry",
       retryAfterMs: 1501,
       circuit: "failure",

@@ -5,7 +5,13 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
-import { attachIntegrations, buildIntegrations, GitHubIntegration, IntegrationConfigError, parseIntegrationsConfig } from "../../src/integrations/index.js";
+import {
+  attachIntegrations,
+  buildIntegrations,
+  GitHubIntegration,
+  IntegrationConfigError,
+  parseIntegrationsConfig,
+} from "../../src/integrations/index.js";
 import type { Octokit } from "../../src/github/api/types.js";
 import type { Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, storedText, waitFor } from "./helpers.js";
@@ -95,16 +101,28 @@ describe("buildIntegrations", () => {
       }
       throw new Error("no error");
     };
-    expect(error({ slack: {} })).toBe("integrations.slack.webhook_url: is required: set webhook_url (incoming webhook) or bot_token and channel (chat.postMessage)");
-    expect(error({ slack: { bot_token: "xoxb-1" } })).toBe("integrations.slack.channel: is required with bot_token (the channel events are posted to)");
-    expect(error({ slack: { webhook_url: "hooks.slack.com/x" } })).toBe("integrations.slack.webhook_url: must be an absolute http:// or https:// URL");
+    expect(error({ slack: {} })).toBe(
+      "integrations.slack.webhook_url: is required: set webhook_url (incoming webhook) or bot_token and channel (chat.postMessage)",
+    );
+    expect(error({ slack: { bot_token: "xoxb-1" } })).toBe(
+      "integrations.slack.channel: is required with bot_token (the channel events are posted to)",
+    );
+    expect(error({ slack: { webhook_url: "hooks.slack.com/x" } })).toBe(
+      "integrations.slack.webhook_url: must be an absolute http:// or https:// URL",
+    );
     expect(error({ jira: { site: "acme", email: "nope", api_token: "t", project_key: "eng" } })).toBe(
       "integrations.jira.email: must be an email address\nintegrations.jira.project_key: must be a JIRA project key (upper case, e.g. ENG)",
     );
-    expect(error({ pagerduty: { routing_key: "k", min_severity: "urgent" } })).toBe("integrations.pagerduty.min_severity: must be one of info, low, medium, high, critical");
+    expect(error({ pagerduty: { routing_key: "k", min_severity: "urgent" } })).toBe(
+      "integrations.pagerduty.min_severity: must be one of info, low, medium, high, critical",
+    );
     expect(error({ github: { repository: "acme" } })).toBe("integrations.github.repository: must be a repository (owner/name)");
-    expect(error({ hipchat: {} })).toMatch(/^integrations\.hipchat: unknown key; known keys: slack, datadog, jira, pagerduty, teams, discord, github$/);
-    expect(error({ teams: { webhook_url: "https://x.test", colour: "red" } })).toMatch(/^integrations\.teams\.colour: unknown key; known keys: enabled, events, /);
+    expect(error({ hipchat: {} })).toMatch(
+      /^integrations\.hipchat: unknown key; known keys: slack, datadog, jira, pagerduty, teams, discord, github$/,
+    );
+    expect(error({ teams: { webhook_url: "https://x.test", colour: "red" } })).toMatch(
+      /^integrations\.teams\.colour: unknown key; known keys: enabled, events, /,
+    );
     expect(error([])).toMatch(/^integrations: must be a mapping of integration names/);
   });
 
@@ -126,7 +144,10 @@ describe("buildIntegrations", () => {
     expect(() => attachIntegrations([second], bus)).toThrow(/already registered .*give one an explicit id/);
     const [named] = buildIntegrations({ teams: { webhook_url: "https://x.test/b", name: "teams-oncall" } }, { manager });
     attachIntegrations([named], bus);
-    expect(manager.list().map((r) => r.id)).toEqual(["integration:teams:level_4_prediction", "integration:teams-oncall:level_4_prediction"]);
+    expect(manager.list().map((r) => r.id)).toEqual([
+      "integration:teams:level_4_prediction",
+      "integration:teams-oncall:level_4_prediction",
+    ]);
   });
   it("sends PagerDuty only high and critical, and every other service medium and up, unless min_severity says otherwise", async () => {
     const { bus, manager } = make();
@@ -137,9 +158,18 @@ describe("buildIntegrations", () => {
     };
     attachIntegrations(buildIntegrations(section, { manager }), bus);
     const sent: Record<string, string[]> = { slack: [], discord: [], pagerduty: [] };
-    nock("https://hooks.slack.com").post(/.*/).times(5).reply(200, (_u, b: any) => (sent.slack.push(b.blocks[2].fields[1].text.split(" ").pop()), "ok"));
-    nock("https://discord.com").post(/.*/).times(5).reply(204, (_u, b: any) => (sent.discord.push(b.embeds[0].fields[1].value), ""));
-    nock("https://events.pagerduty.com").post("/v2/enqueue").times(5).reply(202, (_u, b: any) => (sent.pagerduty.push(b.payload.custom_details.severity), { status: "success" }));
+    nock("https://hooks.slack.com")
+      .post(/.*/)
+      .times(5)
+      .reply(200, (_u, b: any) => (sent.slack.push(b.blocks[2].fields[1].text.split(" ").pop()), "ok"));
+    nock("https://discord.com")
+      .post(/.*/)
+      .times(5)
+      .reply(204, (_u, b: any) => (sent.discord.push(b.embeds[0].fields[1].value), ""));
+    nock("https://events.pagerduty.com")
+      .post("/v2/enqueue")
+      .times(5)
+      .reply(202, (_u, b: any) => (sent.pagerduty.push(b.payload.custom_details.severity), { status: "success" }));
     await manager.start();
     const severities = ["info", "low", "medium", "high", "critical"] as const;
     for (const severity of severities) emitPrediction(bus, { severity, fingerprint: severity });

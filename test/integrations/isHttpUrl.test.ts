@@ -7,7 +7,15 @@ describe("isHttpUrl", () => {
   });
 
   it("refuses other schemes, relative and malformed URLs", () => {
-    for (const value of ["ftp://example.com", "javascript:alert(1)", "file:///etc/passwd", "/relative/path", "example.com", "", "https//missing-colon"]) {
+    for (const value of [
+      "ftp://example.com",
+      "javascript:alert(1)",
+      "file:///etc/passwd",
+      "/relative/path",
+      "example.com",
+      "",
+      "https//missing-colon",
+    ]) {
       expect(isHttpUrl(value)).toBe(false);
     }
   });

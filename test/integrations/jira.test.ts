@@ -7,7 +7,16 @@
 import nock from "nock";
 import { IntegrationConfigError, IntegrationError } from "../../src/integrations/common.js";
 import { attachIntegrations, buildIntegrations } from "../../src/integrations/index.js";
-import { createJira, jiraBaseUrl, jiraDescription, jiraFields, jiraIssueType, jiraPriority, jiraWikiDescription, type AdfNode } from "../../src/integrations/jira.js";
+import {
+  createJira,
+  jiraBaseUrl,
+  jiraDescription,
+  jiraFields,
+  jiraIssueType,
+  jiraPriority,
+  jiraWikiDescription,
+  type AdfNode,
+} from "../../src/integrations/jira.js";
 import { toNotice } from "../../src/integrations/notice.js";
 import type { Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
@@ -26,14 +35,33 @@ function createMeta(scope: nock.Scope, options: { types?: string[]; priorities?:
   scope
     .get(`${prefix}/issue/createmeta/ENG/issuetypes`)
     .query(true)
-    .reply(() => (calls.types++, [200, { startAt: 0, maxResults: 100, total: types.length, issueTypes: types.map((name, i) => ({ id: String(10001 + i), name, subtask: false })) }]))
+    .reply(
+      () => (
+        calls.types++,
+        [
+          200,
+          {
+            startAt: 0,
+            maxResults: 100,
+            total: types.length,
+            issueTypes: types.map((name, i) => ({ id: String(10001 + i), name, subtask: false })),
+          },
+        ]
+      ),
+    )
     .get(new RegExp(`^${prefix}/issue/createmeta/ENG/issuetypes/\\d+`))
     .query(true)
     .times(2)
     .reply(() => {
       calls.fields++;
       const fields: Record<string, unknown>[] = [{ fieldId: "summary", name: "Summary", required: true }];
-      if (priorities) fields.push({ fieldId: "priority", name: "Priority", required: false, allowedValues: priorities.map((name, i) => ({ id: String(i + 1), name })) });
+      if (priorities)
+        fields.push({
+          fieldId: "priority",
+          name: "Priority",
+          required: false,
+          allowedValues: priorities.map((name, i) => ({ id: String(i + 1), name })),
+        });
       return [200, { startAt: 0, maxResults: 100, total: fields.length, fields }];
     });
   return calls;
@@ -60,14 +88,23 @@ describe("JIRA", () => {
   it("creates an issue with basic auth, project, summary, an ADF description, type, priority and labels", async () => {
     const jira = createJira({ site: "acme", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", labels: ["empathy bot", "predictions"] });
     let body: { fields: Record<string, unknown> } | undefined;
-    nock("https://acme.atlassian.net", { reqheaders: { authorization: BASIC, accept: "application/json", "content-type": "application/json; charset=utf-8" } })
+    nock("https://acme.atlassian.net", {
+      reqheaders: { authorization: BASIC, accept: "application/json", "content-type": "application/json; charset=utf-8" },
+    })
       .post("/rest/api/3/issue", (b) => ((body = b), true))
       .reply(201, { id: "10042", key: "ENG-42", self: "https://acme.atlassian.net/rest/api/3/issue/10042" });
     const created = await jira.createIssue(predictionEnvelope({ confidence: 0.95, tags: ["bug", "data loss"] }));
-    expect(created).toEqual({ id: "10042", key: "ENG-42", self: "https://acme.atlassian.net/rest/api/3/issue/10042", url: "https://acme.atlassian.net/browse/ENG-42" });
+    expect(created).toEqual({
+      id: "10042",
+      key: "ENG-42",
+      self: "https://acme.atlassian.net/rest/api/3/issue/10042",
+      url: "https://acme.atlassian.net/browse/ENG-42",
+    });
     const fields = body!.fields;
     expect(fields.project).toEqual({ key: "ENG" });
-    expect(fields.summary).toBe('Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.');
+    expect(fields.summary).toBe(
+      'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.',
+    );
     expect(fields.issuetype).toEqual({ name: "Bug" });
     expect(fields.priority).toEqual({ name: "High" });
     expect(fields.labels).toEqual(["empathy-bot", "predictions", "bug", "data-loss"]);
@@ -99,7 +136,13 @@ describe("JIRA", () => {
     // The issue's examples: a critical at 0.85 is not Medium, an info at 0.91 is not High.
     expect(jiraPriority("critical", 0.85)).toBe("Highest");
     expect(jiraPriority("info", 0.91)).toBe("Lowest");
-    expect(["critical", "high", "medium", "low", "info"].map((s) => jiraPriority(s as never, 0.95))).toEqual(["Highest", "High", "Medium", "Low", "Lowest"]);
+    expect(["critical", "high", "medium", "low", "info"].map((s) => jiraPriority(s as never, 0.95))).toEqual([
+      "Highest",
+      "High",
+      "Medium",
+      "Low",
+      "Lowest",
+    ]);
     expect(jiraPriority("critical", 0.6)).toBe("Medium"); // unsure: at most medium
     expect(jiraPriority("high", 0.4)).toBe("Low"); // very unsure: at most low
     expect(jiraPriority(null)).toBe("Lowest"); // no severity (not a finding): the info row
@@ -108,7 +151,10 @@ describe("JIRA", () => {
     expect([task.issuetype, task.priority, task.labels]).toEqual([{ name: "Task" }, { name: "Medium" }, ["empathy-bot", "security"]]);
     expect(jiraFields(predictionEnvelope({ prediction: "x".repeat(400) }), { projectKey: "OPS" }).summary.length).toBeLessThanOrEqual(255);
     // Extra fields are added, never in place of the rules' own.
-    const extra = jiraFields(predictionEnvelope(), { projectKey: "OPS", issueFields: { components: [{ name: "api" }], priority: { name: "Lowest" } } });
+    const extra = jiraFields(predictionEnvelope(), {
+      projectKey: "OPS",
+      issueFields: { components: [{ name: "api" }], priority: { name: "Lowest" } },
+    });
     expect([extra.components, extra.priority]).toEqual([[{ name: "api" }], { name: "High" }]);
   });
 
@@ -126,7 +172,11 @@ describe("JIRA", () => {
       .reply(400, { errorMessages: [], errors: { priority: "Specify the Priority (name) in the string format" } });
     const err = await jira.createIssue(predictionEnvelope()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrationError);
-    expect(err).toMatchObject({ status: 400, retryable: false, message: "jira: HTTP 400: JIRA: priority: Specify the Priority (name) in the string format" });
+    expect(err).toMatchObject({
+      status: 400,
+      retryable: false,
+      message: "jira: HTTP 400: JIRA: priority: Specify the Priority (name) in the string format",
+    });
   });
 
   it("opens issues from events through the manager, without the token in logs or the store", async () => {
@@ -156,17 +206,29 @@ describe("JIRA", () => {
     expect(nodes.some((n) => n.text?.includes("\u0007"))).toBe(false);
     const links = nodes.flatMap((n) => (n.marks ?? []).filter((m) => m.type === "link").map((m) => m.attrs!.href));
     expect(links).toEqual(["https://github.com/octo-org/shop/pull/42"]);
-    expect(jiraDescription(toNotice(predictionEnvelope({ url: "javascript:alert(1)" as never }))).content.some((p) => JSON.stringify(p).includes("javascript:"))).toBe(false);
+    expect(
+      jiraDescription(toNotice(predictionEnvelope({ url: "javascript:alert(1)" as never }))).content.some((p) =>
+        JSON.stringify(p).includes("javascript:"),
+      ),
+    ).toBe(false);
   });
 
   it("creates Data Center issues through REST v2 with a personal access token and an escaped wiki-markup description", async () => {
-    const jira = createJira({ deployment: "data_center", url: "https://jira.acme.test/jira", personalAccessToken: "PAT-0123456789abcdef", projectKey: "ENG" });
+    const jira = createJira({
+      deployment: "data_center",
+      url: "https://jira.acme.test/jira",
+      personalAccessToken: "PAT-0123456789abcdef",
+      projectKey: "ENG",
+    });
     expect(jira.baseUrl).toBe("https://jira.acme.test/jira");
     let body: any;
     nock("https://jira.acme.test", { reqheaders: { authorization: "Bearer PAT-0123456789abcdef" } })
       .post("/jira/rest/api/2/issue", (b) => ((body = b), true))
       .reply(201, { id: "7", key: "ENG-7", self: "https://jira.acme.test/jira/rest/api/2/issue/7" });
-    await expect(jira.createIssue(predictionEnvelope({ prediction: EVIL }))).resolves.toMatchObject({ key: "ENG-7", url: "https://jira.acme.test/jira/browse/ENG-7" });
+    await expect(jira.createIssue(predictionEnvelope({ prediction: EVIL }))).resolves.toMatchObject({
+      key: "ENG-7",
+      url: "https://jira.acme.test/jira/browse/ENG-7",
+    });
     const description = body.fields.description as string;
     expect(typeof description).toBe("string");
     expect(description.startsWith("<\\!channel> \\@everyone <\\@U1> \\[x\\](https://evil.example) \\[\\~admin\\] \\{code\\}")).toBe(true);
@@ -174,7 +236,9 @@ describe("JIRA", () => {
     // Every [ of the pull request's text is escaped: the only link is ours.
     expect(description.replace(/\\[^]/g, "").match(/\[/g)).toHaveLength(1);
     expect(jiraWikiDescription(toNotice(predictionEnvelope({ prediction: "x".repeat(40_000) }))).length).toBeLessThanOrEqual(32_767);
-    expect(() => createJira({ deployment: "data_center", url: "https://jira.acme.test", projectKey: "ENG" })).toThrow(/personalAccessToken/);
+    expect(() => createJira({ deployment: "data_center", url: "https://jira.acme.test", projectKey: "ENG" })).toThrow(
+      /personalAccessToken/,
+    );
   });
 
   it("keeps JIRA's error details in the delivery log, without a credential it echoes", async () => {
@@ -186,7 +250,10 @@ describe("JIRA", () => {
       .query(true)
       .reply(503)
       .post("/rest/api/3/issue")
-      .reply(400, { errorMessages: [`Token ${TOKEN} may not set the reporter`], errors: { components: "Component name 'api' is not valid" } });
+      .reply(400, {
+        errorMessages: [`Token ${TOKEN} may not set the reporter`],
+        errors: { components: "Component name 'api' is not valid" },
+      });
     await s.manager.start();
     emitPrediction(s.bus);
     await waitFor(async () => (await s.manager.counts()).dead === 1);
@@ -200,7 +267,15 @@ describe("JIRA", () => {
     function make(options: Partial<Parameters<typeof createJira>[0]> = {}) {
       const s = nockedManager();
       setups.push(s);
-      const jira = createJira({ site: "acme", email: EMAIL, apiToken: TOKEN, projectKey: "ENG", manager: s.manager, log: s.logs.log, ...options });
+      const jira = createJira({
+        site: "acme",
+        email: EMAIL,
+        apiToken: TOKEN,
+        projectKey: "ENG",
+        manager: s.manager,
+        log: s.logs.log,
+        ...options,
+      });
       jira.attach();
       return { s, jira };
     }
@@ -218,13 +293,20 @@ describe("JIRA", () => {
       createMeta(nock("https://acme.atlassian.net"), { types: ["Task", "Story"] });
       const err = await s.manager.start().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrationConfigError);
-      expect((err as Error).message).toBe('integrations.jira: JIRA project ENG has no issue type "Bug" (it has: Task, Story); set bug_issue_type to one of them');
+      expect((err as Error).message).toBe(
+        'integrations.jira: JIRA project ENG has no issue type "Bug" (it has: Task, Story); set bug_issue_type to one of them',
+      );
     });
 
     it("stops start-up when the project is not there, and names it", async () => {
       const { s } = make();
-      nock("https://acme.atlassian.net").get(/createmeta/).query(true).reply(404, { errorMessages: ["No project could be found with key 'ENG'."], errors: {} });
-      await expect(s.manager.start()).rejects.toThrow(/^integrations\.jira: could not read its issue types .* for JIRA project ENG: JIRA project ENG was not found, or this account may not create issues in it \(HTTP 404\)$/);
+      nock("https://acme.atlassian.net")
+        .get(/createmeta/)
+        .query(true)
+        .reply(404, { errorMessages: ["No project could be found with key 'ENG'."], errors: {} });
+      await expect(s.manager.start()).rejects.toThrow(
+        /^integrations\.jira: could not read its issue types .* for JIRA project ENG: JIRA project ENG was not found, or this account may not create issues in it \(HTTP 404\)$/,
+      );
     });
 
     it("accepts the project's own spelling and the operator's priorities, caches the answer, and leaves out a priority the create screen lacks", async () => {
@@ -232,7 +314,10 @@ describe("JIRA", () => {
       const scope = nock("https://acme.atlassian.net");
       const calls = createMeta(scope, { priorities: null });
       const bodies: any[] = [];
-      scope.post("/rest/api/3/issue", (b) => (bodies.push(b), true)).times(2).reply(201, { id: "1", key: "ENG-1", self: "x" });
+      scope
+        .post("/rest/api/3/issue", (b) => (bodies.push(b), true))
+        .times(2)
+        .reply(201, { id: "1", key: "ENG-1", self: "x" });
       await s.manager.start();
       expect(await jira.verify()).toMatchObject({ projectKey: "ENG" });
       emitPrediction(s.bus, { tags: ["bug"], fingerprint: "a" });
@@ -242,14 +327,21 @@ describe("JIRA", () => {
       expect(calls).toEqual({ types: 1, fields: 2 });
       expect(bodies.map((b) => b.fields.issuetype.name).sort()).toEqual(["Bug", "Task"]);
       expect(bodies.every((b) => !("priority" in b.fields))).toBe(true);
-      expect(s.logs.lines.map((l) => l.msg)).toContain("integrations.jira: the create screen of Task issues in JIRA project ENG has no priority field: its issues are created without a priority");
+      expect(s.logs.lines.map((l) => l.msg)).toContain(
+        "integrations.jira: the create screen of Task issues in JIRA project ENG has no priority field: its issues are created without a priority",
+      );
     });
 
     it("starts with a warning when JIRA cannot be reached, and checks again with the next issue", async () => {
       const { s } = make();
-      const scope = nock("https://acme.atlassian.net").get(/createmeta/).query(true).reply(503, "down for maintenance");
+      const scope = nock("https://acme.atlassian.net")
+        .get(/createmeta/)
+        .query(true)
+        .reply(503, "down for maintenance");
       await s.manager.start();
-      expect(s.logs.lines.map((l) => l.msg)).toContain("integrations.jira: could not check JIRA project ENG's issue types and priorities now; checked again with the next issue");
+      expect(s.logs.lines.map((l) => l.msg)).toContain(
+        "integrations.jira: could not check JIRA project ENG's issue types and priorities now; checked again with the next issue",
+      );
       scope.done();
       const calls = createMeta(scope);
       scope.post("/rest/api/3/issue").reply(201, { id: "1", key: "ENG-1", self: "x" });
@@ -263,13 +355,29 @@ describe("JIRA", () => {
       const s = nockedManager();
       setups.push(s);
       const [jira] = buildIntegrations(
-        { jira: { deployment: "data_center", url: "https://jira.acme.test", personal_access_token: "PAT-0123456789", project_key: "ENG", issue_type: "Story", bug_issue_type: "Defect", priorities: { critical: "Blocker", high: "Critical", medium: "Major", low: "Minor", info: "Trivial" } } },
+        {
+          jira: {
+            deployment: "data_center",
+            url: "https://jira.acme.test",
+            personal_access_token: "PAT-0123456789",
+            project_key: "ENG",
+            issue_type: "Story",
+            bug_issue_type: "Defect",
+            priorities: { critical: "Blocker", high: "Critical", medium: "Major", low: "Minor", info: "Trivial" },
+          },
+        },
         { manager: s.manager, log: s.logs.log },
       );
       attachIntegrations([jira], s.bus);
-      createMeta(nock("https://jira.acme.test"), { prefix: "/rest/api/2", types: ["Story", "Defect"], priorities: ["Blocker", "Critical", "Major", "Minor", "Trivial"] });
+      createMeta(nock("https://jira.acme.test"), {
+        prefix: "/rest/api/2",
+        types: ["Story", "Defect"],
+        priorities: ["Blocker", "Critical", "Major", "Minor", "Trivial"],
+      });
       await s.manager.start();
-      expect(s.logs.lines.map((l) => l.msg)).toContain("integrations.jira: JIRA project ENG takes the configured issue types and priorities");
+      expect(s.logs.lines.map((l) => l.msg)).toContain(
+        "integrations.jira: JIRA project ENG takes the configured issue types and priorities",
+      );
     });
   });
 });

@@ -2,7 +2,18 @@
  * The escaping helpers every service's builder uses: escaping after the cut (an entity or an
  * escape is never split), each markup's specials, http(s)-only links.
  */
-import { codeSpanText, escapeDatadog, escapeDiscord, escapeGitHub, escapeJiraWiki, escapeSlack, fitEscaped, safeUrl, stripControl, utf8Bytes } from "../../src/integrations/markup.js";
+import {
+  codeSpanText,
+  escapeDatadog,
+  escapeDiscord,
+  escapeGitHub,
+  escapeJiraWiki,
+  escapeSlack,
+  fitEscaped,
+  safeUrl,
+  stripControl,
+  utf8Bytes,
+} from "../../src/integrations/markup.js";
 
 describe("markup", () => {
   it("escapes after the cut: an entity is never cut in half, and the result fits", () => {
@@ -30,13 +41,17 @@ describe("markup", () => {
   it("escapes each markup's specials", () => {
     const evil = "<!channel> @everyone <@U1> [x](https://evil.example) **b** %%% [~admin] {code}";
     expect(escapeSlack(evil)).toBe("&lt;!channel&gt; @everyone &lt;@U1&gt; [x](https://evil.example) **b** %%% [~admin] {code}");
-    expect(escapeDiscord(evil)).toBe("\\<!channel\\> \\@everyone \\<\\@U1\\> \\[x\\](https://evil.example) \\*\\*b\\*\\* %%% \\[\\~admin\\] {code}");
+    expect(escapeDiscord(evil)).toBe(
+      "\\<!channel\\> \\@everyone \\<\\@U1\\> \\[x\\](https://evil.example) \\*\\*b\\*\\* %%% \\[\\~admin\\] {code}",
+    );
     const dd = escapeDatadog(evil);
     expect(dd).not.toContain("@");
     expect(dd).not.toContain("%%%");
     expect(dd).toContain("\\[x\\]\\(https://evil.example\\)");
     expect(escapeGitHub("@alice see #12 and org/repo#3 [x](u)")).toBe("@\u200balice see #\u200b12 and org/repo#\u200b3 \\[x\\](u)");
-    expect(escapeJiraWiki("[~admin] [x|https://evil.example] {code} *b*")).toBe("\\[\\~admin\\] \\[x\\|https://evil.example\\] \\{code\\} \\*b\\*");
+    expect(escapeJiraWiki("[~admin] [x|https://evil.example] {code} *b*")).toBe(
+      "\\[\\~admin\\] \\[x\\|https://evil.example\\] \\{code\\} \\*b\\*",
+    );
   });
 
   it("keeps links to http(s), strips control characters and backticks in code spans, counts UTF-8 bytes", () => {

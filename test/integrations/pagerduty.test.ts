@@ -5,7 +5,13 @@
  */
 import nock from "nock";
 import { attachIntegrations, buildIntegrations } from "../../src/integrations/index.js";
-import { createPagerDuty, PAGERDUTY_PAYLOAD_LIMIT_BYTES, pagerDutyEvent, pagerDutySeverity, pagerDutyThrottleBackoffMs } from "../../src/integrations/pagerduty.js";
+import {
+  createPagerDuty,
+  PAGERDUTY_PAYLOAD_LIMIT_BYTES,
+  pagerDutyEvent,
+  pagerDutySeverity,
+  pagerDutyThrottleBackoffMs,
+} from "../../src/integrations/pagerduty.js";
 import { utf8Bytes } from "../../src/integrations/markup.js";
 import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
@@ -74,11 +80,24 @@ describe("PagerDuty", () => {
   });
 
   it("maps our severities to PagerDuty's, caps the summary at 1,024, and falls back to the event id for dedup", () => {
-    expect(["critical", "high", "medium", "low", "info", null].map((s) => pagerDutySeverity(s as never))).toEqual(["critical", "error", "warning", "info", "info", "info"]);
+    expect(["critical", "high", "medium", "low", "info", null].map((s) => pagerDutySeverity(s as never))).toEqual([
+      "critical",
+      "error",
+      "warning",
+      "info",
+      "info",
+      "info",
+    ]);
     const long = pagerDutyEvent(predictionEnvelope({ prediction: "y".repeat(3000) }), { routingKey: ROUTING_KEY });
     expect(long.payload!.summary.length).toBe(1024);
-    const custom = pagerDutyEvent({ id: "evt-9", event_type: "deploy_failed", timestamp: "2025-03-01T10:00:00.000Z", data: { service: "api" } }, { routingKey: ROUTING_KEY, source: "ci" });
-    expect(custom).toMatchObject({ dedup_key: "deploy_failed:evt-9", payload: { summary: "Deploy failed", source: "ci", severity: "info" } });
+    const custom = pagerDutyEvent(
+      { id: "evt-9", event_type: "deploy_failed", timestamp: "2025-03-01T10:00:00.000Z", data: { service: "api" } },
+      { routingKey: ROUTING_KEY, source: "ci" },
+    );
+    expect(custom).toMatchObject({
+      dedup_key: "deploy_failed:evt-9",
+      payload: { summary: "Deploy failed", source: "ci", severity: "info" },
+    });
     expect(custom.links).toBeUndefined();
   });
 
@@ -86,7 +105,12 @@ describe("PagerDuty", () => {
     const s = nockedManager();
     setups.push(s);
     // timeScale: the 429's one-minute backoff lasts 60 ms here.
-    createPagerDuty({ routingKey: ROUTING_KEY, manager: s.manager, events: ["level_4_prediction", "level_5_transformation"], timeScale: 0.001 }).attach();
+    createPagerDuty({
+      routingKey: ROUTING_KEY,
+      manager: s.manager,
+      events: ["level_4_prediction", "level_5_transformation"],
+      timeScale: 0.001,
+    }).attach();
     nock("https://events.pagerduty.com")
       .post("/v2/enqueue", (b) => b.payload.class === "migration-drop-column")
       .reply(429, "", { "Retry-After": "0" })
@@ -98,7 +122,18 @@ describe("PagerDuty", () => {
     emitPrediction(s.bus);
     s.bus.emit({
       type: "level_5_transformation",
-      data: { user_id: "a", repo: "o/r", pr_number: 3, url: null, pattern_id: "p", pattern_name: "unsafe SQL", occurrences: 3, pr_numbers: [1, 2, 3], confidence: 0.8, proposal: "Use a query builder." },
+      data: {
+        user_id: "a",
+        repo: "o/r",
+        pr_number: 3,
+        url: null,
+        pattern_id: "p",
+        pattern_name: "unsafe SQL",
+        occurrences: 3,
+        pr_numbers: [1, 2, 3],
+        confidence: 0.8,
+        proposal: "Use a query builder.",
+      },
     });
     await waitFor(async () => {
       const c = await s.manager.counts();
@@ -106,7 +141,11 @@ describe("PagerDuty", () => {
     });
     const dead = await s.manager.getDeliveryLogs({ status: "dead" });
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ eventType: "level_5_transformation", attempt: 1, error: "HTTP 400: PagerDuty: Event object is invalid: 'routing_key' is invalid" });
+    expect(dead[0]).toMatchObject({
+      eventType: "level_5_transformation",
+      attempt: 1,
+      error: "HTTP 400: PagerDuty: Event object is invalid: 'routing_key' is invalid",
+    });
     expect(s.logs.text()).toContain("'routing_key' is invalid");
   });
 
@@ -160,7 +199,8 @@ describe("PagerDuty", () => {
       .times(2)
       .reply(202, { status: "success" });
     await s.manager.start();
-    for (const severity of ["info", "low", "medium", "high", "critical"] as const) emitPrediction(s.bus, { severity, fingerprint: severity });
+    for (const severity of ["info", "low", "medium", "high", "critical"] as const)
+      emitPrediction(s.bus, { severity, fingerprint: severity });
     await waitFor(async () => (await s.manager.counts()).delivered === 2);
     scope.done();
     expect(severities.sort()).toEqual(["critical", "high"]);
@@ -200,7 +240,10 @@ describe("PagerDuty", () => {
           if (r.ok) return { status: 202, body: { status: "success", message: "Event processed", dedup_key: req.json.dedup_key } };
           st.refused++;
           if (r.afterRefusal) st.violations++;
-          return { status: 429, body: { status: "throttle exceeded", message: "Requests for this service are arriving too quickly. Please retry later." } };
+          return {
+            status: 429,
+            body: { status: "throttle exceeded", message: "Requests for this service are arriving too quickly. Please retry later." },
+          };
         },
         (req) => String(req.json?.routing_key).slice(0, 5),
       ).listen();
@@ -212,8 +255,21 @@ describe("PagerDuty", () => {
       const stand = await eventsStandIn(new WindowLimit(120, WINDOW));
       const s = setup();
       setups.push(s);
-      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", name: "pd-a", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
-      createPagerDuty({ routingKey: "KEYBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", name: "pd-b", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager, events: ["deploy_failed"] }).attach();
+      createPagerDuty({
+        routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        name: "pd-a",
+        apiUrl: stand.url(),
+        timeScale: SCALE,
+        manager: s.manager,
+      }).attach();
+      createPagerDuty({
+        routingKey: "KEYBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        name: "pd-b",
+        apiUrl: stand.url(),
+        timeScale: SCALE,
+        manager: s.manager,
+        events: ["deploy_failed"],
+      }).attach();
       await s.manager.start();
       for (let i = 0; i < 130; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
       for (let i = 0; i < 10; i++) s.bus.emit({ type: "deploy_failed", data: { service: `api-${i}` } });
@@ -231,7 +287,12 @@ describe("PagerDuty", () => {
       const stand = await eventsStandIn(new WindowLimit(120, WINDOW, { KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: 115 }));
       const s = setup({ breakerThreshold: 2 });
       setups.push(s);
-      createPagerDuty({ routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", apiUrl: stand.url(), timeScale: SCALE, manager: s.manager }).attach();
+      createPagerDuty({
+        routingKey: "KEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        apiUrl: stand.url(),
+        timeScale: SCALE,
+        manager: s.manager,
+      }).attach();
       await s.manager.start();
       for (let i = 0; i < 8; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, severity: "critical" });
       await waitFor(async () => (await s.manager.counts()).delivered === 8, 20_000, "8 events");

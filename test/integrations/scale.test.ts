@@ -38,7 +38,13 @@ describe("the severity table", () => {
   });
 
   it("takes the operator's overrides row by row", () => {
-    expect(scaleColumn("jiraPriority", { critical: "P1", high: "P2" })).toEqual({ critical: "P1", high: "P2", medium: "Medium", low: "Low", info: "Lowest" });
+    expect(scaleColumn("jiraPriority", { critical: "P1", high: "P2" })).toEqual({
+      critical: "P1",
+      high: "P2",
+      medium: "Medium",
+      low: "Low",
+      info: "Lowest",
+    });
     const config = parseIntegrationsConfig({
       jira: { site: "acme", email: "a@b.c", api_token: "t", project_key: "ENG", priorities: { critical: "P1" } },
       pagerduty: { routing_key: "k", severities: { high: "critical" } },
@@ -53,6 +59,8 @@ describe("the severity table", () => {
     expect(() => parseIntegrationsConfig({ pagerduty: { routing_key: "k", severities: { high: "sev1" } } })).toThrow(
       "integrations.pagerduty.severities.high: must be one of critical, error, warning, info",
     );
-    expect(() => parseIntegrationsConfig({ datadog: { api_key: "k", priorities: { high: "urgent" } } })).toThrow("integrations.datadog.priorities.high: must be one of normal, low");
+    expect(() => parseIntegrationsConfig({ datadog: { api_key: "k", priorities: { high: "urgent" } } })).toThrow(
+      "integrations.datadog.priorities.high: must be one of normal, low",
+    );
   });
 });

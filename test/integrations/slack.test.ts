@@ -32,11 +32,27 @@ describe("Slack", () => {
   describe("the message", () => {
     it("has a header, the prediction, confidence and severity, the context line and a button to the pull request", () => {
       const { text, blocks } = slackMessage(predictionEnvelope());
-      expect(text).toBe('Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it. (92%)');
+      expect(text).toBe(
+        'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it. (92%)',
+      );
       expect(blocks).toEqual([
-        { type: "header", text: { type: "plain_text", text: 'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.', emoji: true } },
+        {
+          type: "header",
+          text: {
+            type: "plain_text",
+            text: 'Prediction in octo-org/shop#42: Dropping the column "legacy_id" breaks the mobile client, which still reads it.',
+            emoji: true,
+          },
+        },
         // verbatim: Slack's automatic parsing stays off where text from the pull request is shown (issue 11).
-        { type: "section", text: { type: "mrkdwn", verbatim: true, text: expect.stringMatching(/^Dropping the column "legacy_id" breaks .* crash on login\.$/) } },
+        {
+          type: "section",
+          text: {
+            type: "mrkdwn",
+            verbatim: true,
+            text: expect.stringMatching(/^Dropping the column "legacy_id" breaks .* crash on login\.$/),
+          },
+        },
         {
           type: "section",
           fields: [
@@ -46,11 +62,25 @@ describe("Slack", () => {
             { type: "mrkdwn", verbatim: true, text: "*Evidence*\n`db/migrate/20250301_drop_legacy_id.sql:3`" },
           ],
         },
-        { type: "section", text: { type: "mrkdwn", verbatim: true, text: "*Recommendation:* Keep the column one more release and stop reading it in the client first." } },
+        {
+          type: "section",
+          text: {
+            type: "mrkdwn",
+            verbatim: true,
+            text: "*Recommendation:* Keep the column one more release and stop reading it in the client first.",
+          },
+        },
         { type: "context", elements: [{ type: "mrkdwn", text: "Empathy Level 4 | Confidence: 92%" }] },
         {
           type: "actions",
-          elements: [{ type: "button", text: { type: "plain_text", text: "View pull request", emoji: true }, url: "https://github.com/octo-org/shop/pull/42", action_id: "empathy_open_pr" }],
+          elements: [
+            {
+              type: "button",
+              text: { type: "plain_text", text: "View pull request", emoji: true },
+              url: "https://github.com/octo-org/shop/pull/42",
+              action_id: "empathy_open_pr",
+            },
+          ],
         },
       ]);
     });
@@ -101,7 +131,11 @@ describe("Slack", () => {
       await manager.start();
       emitPrediction(bus);
       await waitFor(async () => (await manager.counts()).dead === 1);
-      expect((await manager.getDeliveryLogs())[0]).toMatchObject({ status: "dead", statusCode: 400, error: "HTTP 400: Slack error invalid_payload" });
+      expect((await manager.getDeliveryLogs())[0]).toMatchObject({
+        status: "dead",
+        statusCode: 400,
+        error: "HTTP 400: Slack error invalid_payload",
+      });
       emitPrediction(bus, { fingerprint: "another-prediction" }); // the same one again would not be re-sent
       await waitFor(async () => manager.list()[0].disabled);
     });
@@ -122,7 +156,9 @@ describe("Slack", () => {
           bodies.push(body);
           auth.push(String(this.req.headers.authorization));
           expect(this.req.headers["content-type"]).toBe("application/json; charset=utf-8");
-          return bodies.length === 1 ? [200, { ok: false, error: "ratelimited" }] : [200, { ok: true, channel: "C0123ABCD", ts: "1712345678.000100" }];
+          return bodies.length === 1
+            ? [200, { ok: false, error: "ratelimited" }]
+            : [200, { ok: true, channel: "C0123ABCD", ts: "1712345678.000100" }];
         });
       await manager.start();
       emitPrediction(bus);
@@ -146,13 +182,19 @@ describe("Slack", () => {
       await manager.start();
       emitPrediction(bus);
       await waitFor(async () => (await manager.counts()).dead === 1);
-      expect((await manager.getDeliveryLogs())[0]).toMatchObject({ attempt: 1, status: "dead", error: "HTTP 200: Slack error channel_not_found" });
+      expect((await manager.getDeliveryLogs())[0]).toMatchObject({
+        attempt: 1,
+        status: "dead",
+        error: "HTTP 200: Slack error channel_not_found",
+      });
     });
 
     it("waits the Retry-After of a 429 before the next attempt", async () => {
       const { bus, manager } = make();
       createSlack({ botToken: TOKEN, channel: "C0123ABCD", apiUrl: API, manager }).attach();
-      nock("https://slack.example.test").post("/api/chat.postMessage").reply(429, { ok: false, error: "ratelimited" }, { "Retry-After": "1" });
+      nock("https://slack.example.test")
+        .post("/api/chat.postMessage")
+        .reply(429, { ok: false, error: "ratelimited" }, { "Retry-After": "1" });
       nock("https://slack.example.test").post("/api/chat.postMessage").reply(200, { ok: true, ts: "1.2" });
       await manager.start();
       emitPrediction(bus);
@@ -177,7 +219,10 @@ describe("Slack", () => {
       nock("https://slack.com", { reqheaders: { authorization: `Bearer ${TOKEN}` } })
         .post("/api/chat.postMessage", { channel: "C999", text: "hello", thread_ts: "1.1" })
         .reply(200, { ok: true, channel: "C999", ts: "1712345678.000200", message: { text: "hello" } });
-      await expect(slack.postMessage({ channel: "C999", text: "hello", threadTs: "1.1" })).resolves.toEqual({ channel: "C999", ts: "1712345678.000200" });
+      await expect(slack.postMessage({ channel: "C999", text: "hello", threadTs: "1.1" })).resolves.toEqual({
+        channel: "C999",
+        ts: "1712345678.000200",
+      });
     });
 
     it("throws IntegrationError for ok:false (retryable only when rate limited) and for a 429 with its Retry-After", async () => {
@@ -185,7 +230,12 @@ describe("Slack", () => {
       nock("https://slack.com").post("/api/chat.postMessage").reply(200, { ok: false, error: "invalid_auth" });
       const denied = await slack.postMessage({ text: "x" }).catch((e: unknown) => e);
       expect(denied).toBeInstanceOf(IntegrationError);
-      expect(denied).toMatchObject({ service: "slack", status: 200, retryable: false, message: "slack: HTTP 200: Slack error invalid_auth" });
+      expect(denied).toMatchObject({
+        service: "slack",
+        status: 200,
+        retryable: false,
+        message: "slack: HTTP 200: Slack error invalid_auth",
+      });
       expect((denied as Error).message).not.toContain(TOKEN);
 
       nock("https://slack.com").post("/api/chat.postMessage").reply(200, { ok: false, error: "ratelimited" });
@@ -197,7 +247,9 @@ describe("Slack", () => {
 
     it("notify posts an event to the incoming webhook", async () => {
       const slack = createSlack({ webhookUrl: WEBHOOK });
-      const scope = nock("https://hooks.slack.com").post("/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", slackMessage(predictionEnvelope()) as never).reply(200, "ok");
+      const scope = nock("https://hooks.slack.com")
+        .post("/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", slackMessage(predictionEnvelope()) as never)
+        .reply(200, "ok");
       await slack.notify(predictionEnvelope());
       scope.done();
     });
@@ -205,7 +257,11 @@ describe("Slack", () => {
 
   it("reads ok:false even from a truncated 4 KB excerpt", () => {
     const body = `{"ok":false,"error":"ratelimited","response_metadata":{"messages":["${"x".repeat(5000)}`.slice(0, 4096);
-    expect(interpretSlackResponse({ status: 200, headers: {}, body })).toEqual({ ok: false, retryable: true, error: "Slack error ratelimited" });
+    expect(interpretSlackResponse({ status: 200, headers: {}, body })).toEqual({
+      ok: false,
+      retryable: true,
+      error: "Slack error ratelimited",
+    });
     expect(interpretSlackResponse({ status: 200, headers: {}, body: '{"ok":true,"ts":"1"}' })).toBeUndefined();
     expect(interpretSlackResponse({ status: 200, headers: {}, body: "ok" })).toBeUndefined();
   });
@@ -218,7 +274,12 @@ describe("Slack", () => {
         .post(/.*/, (b) => ((body = b), true))
         .reply(200, "ok");
       await manager.start();
-      emitPrediction(bus, { prediction: EVIL, recommendation: EVIL, evidence: { path: `src/${EVIL}.ts`, line: 1, side: "RIGHT" }, repo: "octo-org/shop" });
+      emitPrediction(bus, {
+        prediction: EVIL,
+        recommendation: EVIL,
+        evidence: { path: `src/${EVIL}.ts`, line: 1, side: "RIGHT" },
+        repo: "octo-org/shop",
+      });
       await waitFor(async () => (await manager.counts()).delivered === 1);
       scope.done();
       const escaped = "&lt;!channel&gt; @everyone &lt;@U1&gt; [x](https://evil.example) &amp; more";
@@ -275,7 +336,14 @@ describe("Slack", () => {
       const s = setup();
       setups.push(s);
       for (const channel of ["CA", "CB"]) {
-        createSlack({ botToken: TOKEN, channel, apiUrl: stand.url("/api"), name: `slack-${channel}`, timeScale: SCALE, manager: s.manager }).attach();
+        createSlack({
+          botToken: TOKEN,
+          channel,
+          apiUrl: stand.url("/api"),
+          name: `slack-${channel}`,
+          timeScale: SCALE,
+          manager: s.manager,
+        }).attach();
       }
       await s.manager.start();
       for (let i = 0; i < 5; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });

@@ -78,8 +78,13 @@ describe("Slack notices of learned patterns", () => {
     });
 
     it("links to the pull request when the event carries its URL, to a GHE host otherwise, and escapes mrkdwn", () => {
-      const withPr = slackPatternMessage({ ...envelope, data: { ...learnedData, url: "https://github.com/octo-org/shop/pull/9", pr_number: 9 } });
-      expect(withPr.blocks!.at(-1)).toMatchObject({ elements: [{ text: { text: "View pull request" }, url: "https://github.com/octo-org/shop/pull/9" }] });
+      const withPr = slackPatternMessage({
+        ...envelope,
+        data: { ...learnedData, url: "https://github.com/octo-org/shop/pull/9", pr_number: 9 },
+      });
+      expect(withPr.blocks!.at(-1)).toMatchObject({
+        elements: [{ text: { text: "View pull request" }, url: "https://github.com/octo-org/shop/pull/9" }],
+      });
       const ghe = slackPatternMessage(envelope, "https://ghe.example.com/");
       expect((ghe.blocks!.at(-1) as any).elements[0].url).toMatch(/^https:\/\/ghe\.example\.com\/octo-org\/shop\/issues\?q=/);
       const odd = slackPatternMessage({ ...envelope, data: { ...learnedData, pattern_name: "<b>&", user_id: "<@U1>" } });
@@ -100,7 +105,10 @@ describe("Slack notices of learned patterns", () => {
       expect(parse({ webhook_url: WEBHOOK, events: ["*"], notify_patterns: true }).events).toEqual(["*"]);
       expect(parse({ webhook_url: WEBHOOK, events: ["pattern_learned"], notify_patterns: true }).events).toEqual(["pattern_learned"]);
       expect(parse({ webhook_url: WEBHOOK }).events).toBeUndefined();
-      expect(parse({ bot_token: TOKEN, channel: "C1", pattern_channel: "C2" })).toMatchObject({ events: ["level_4_prediction", "pattern_learned"], patternChannel: "C2" });
+      expect(parse({ bot_token: TOKEN, channel: "C1", pattern_channel: "C2" })).toMatchObject({
+        events: ["level_4_prediction", "pattern_learned"],
+        patternChannel: "C2",
+      });
       expect(parse({ bot_token: TOKEN, channel: "C1", pattern_channel: "C2", notify_patterns: false }).events).toBeUndefined();
     });
 
@@ -108,7 +116,9 @@ describe("Slack notices of learned patterns", () => {
       expect(() => parseIntegrationsConfig({ slack: { webhook_url: WEBHOOK, pattern_channel: "#patterns" } })).toThrow(
         /integrations\.slack\.pattern_channel: needs bot_token and channel instead of webhook_url/,
       );
-      expect(() => parseIntegrationsConfig({ slack: { webhook_url: WEBHOOK, notify_patterns: "yes" } })).toThrow(/integrations\.slack\.notify_patterns: must be true or false/);
+      expect(() => parseIntegrationsConfig({ slack: { webhook_url: WEBHOOK, notify_patterns: "yes" } })).toThrow(
+        /integrations\.slack\.notify_patterns: must be true or false/,
+      );
     });
   });
 
@@ -148,7 +158,11 @@ describe("Slack notices of learned patterns", () => {
       const engine = new EmpathyOS({ eventBus: bus, state: store });
       const a = analysis([finding("js/sql-injection")]);
       for (const n of [1, 2, 3]) {
-        await engine.interact({ userId: "alice", input: "Add export", context: { repo: "octo-org/shop", pr_number: n, url: `https://github.com/octo-org/shop/pull/${n}`, analysis: a } });
+        await engine.interact({
+          userId: "alice",
+          input: "Add export",
+          context: { repo: "octo-org/shop", pr_number: n, url: `https://github.com/octo-org/shop/pull/${n}`, analysis: a },
+        });
       }
       await waitFor(async () => (await manager.counts()).delivered === 1);
       await bus.settled();

@@ -55,7 +55,14 @@ export class StandIn {
         } catch {
           json = null;
         }
-        const request: StandInRequest = { index: this.requests.length, method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json };
+        const request: StandInRequest = {
+          index: this.requests.length,
+          method: req.method ?? "",
+          path: req.url ?? "",
+          headers: req.headers,
+          body,
+          json,
+        };
         this.requests.push(request);
         this.order.push(this.label(request));
         this.inFlight++;
@@ -65,7 +72,10 @@ export class StandIn {
           this.inFlight--;
           if (res.destroyed) return;
           const payload = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
-          res.writeHead(reply.status ?? 200, { "content-type": typeof reply.body === "string" || reply.body === undefined ? "text/plain" : "application/json", ...reply.headers });
+          res.writeHead(reply.status ?? 200, {
+            "content-type": typeof reply.body === "string" || reply.body === undefined ? "text/plain" : "application/json",
+            ...reply.headers,
+          });
           res.end(payload);
         };
         if (reply.delayMs) setTimeout(send, reply.delayMs).unref();

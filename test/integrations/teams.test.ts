@@ -4,7 +4,13 @@
  * a message whose attachment is an Adaptive Card 1.4, answered 202.
  */
 import nock from "nock";
-import { ADAPTIVE_CARD_SCHEMA, adaptiveCard, createTeams, fittedTeamsMessage, TEAMS_BODY_LIMIT_BYTES } from "../../src/integrations/teams.js";
+import {
+  ADAPTIVE_CARD_SCHEMA,
+  adaptiveCard,
+  createTeams,
+  fittedTeamsMessage,
+  TEAMS_BODY_LIMIT_BYTES,
+} from "../../src/integrations/teams.js";
 import { toNotice } from "../../src/integrations/notice.js";
 import { setup, type Setup } from "../delivery/helpers.js";
 import { cleanNock, disableNet, emitPrediction, nockedManager, predictionEnvelope, storedText, waitFor } from "./helpers.js";
@@ -65,15 +71,32 @@ describe("Microsoft Teams", () => {
       inlines: [{ type: "TextRun", text: expect.stringMatching(/^Prediction in octo-org\/shop#42: /), size: "Large", weight: "Bolder" }],
     });
     expect(card.body[1]).toEqual({ type: "RichTextBlock", inlines: [{ type: "TextRun", text: predictionEnvelope().data.prediction }] });
-    expect(card.body[2]).toEqual({ type: "FactSet", facts: [{ title: "Confidence", value: "92%" }, { title: "Severity", value: "high" }] });
-    const line = (label: string, value: string) => ({ type: "RichTextBlock", inlines: [{ type: "TextRun", text: `${label}: `, weight: "Bolder" }, { type: "TextRun", text: value }] });
+    expect(card.body[2]).toEqual({
+      type: "FactSet",
+      facts: [
+        { title: "Confidence", value: "92%" },
+        { title: "Severity", value: "high" },
+      ],
+    });
+    const line = (label: string, value: string) => ({
+      type: "RichTextBlock",
+      inlines: [
+        { type: "TextRun", text: `${label}: `, weight: "Bolder" },
+        { type: "TextRun", text: value },
+      ],
+    });
     expect(card.body.slice(3, 7)).toEqual([
       line("Repository", "octo-org/shop#42"),
       line("Evidence", "db/migrate/20250301_drop_legacy_id.sql:3"),
       line("Tags", "breaking-change, database"),
       line("Recommendation", "Keep the column one more release and stop reading it in the client first."),
     ]);
-    expect(card.body.at(-1)).toMatchObject({ type: "TextBlock", text: "Empathy Level 4 | Confidence: 92%", isSubtle: true, color: "Attention" });
+    expect(card.body.at(-1)).toMatchObject({
+      type: "TextBlock",
+      text: "Empathy Level 4 | Confidence: 92%",
+      isSubtle: true,
+      color: "Attention",
+    });
     expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "View pull request", url: "https://github.com/octo-org/shop/pull/42" }]);
     // The URL's signature stays out of logs and the store.
     expect(s.logs.text()).not.toContain("S1GNATURE");
@@ -93,7 +116,12 @@ describe("Microsoft Teams", () => {
     createTeams({ webhookUrl: URL_, manager: s.manager }).attach();
     nock(HOST)
       .post(`${PATH}?${QUERY}`)
-      .reply(400, { error: { code: "TriggerInputSchemaMismatch", message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition." } });
+      .reply(400, {
+        error: {
+          code: "TriggerInputSchemaMismatch",
+          message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition.",
+        },
+      });
     await s.manager.start();
     emitPrediction(s.bus);
     await waitFor(async () => (await s.manager.counts()).dead === 1);
@@ -104,14 +132,19 @@ describe("Microsoft Teams", () => {
     const teams = createTeams({ webhookUrl: URL_ });
     const card = adaptiveCard(toNotice(predictionEnvelope()));
     const scope = nock(HOST)
-      .post(`${PATH}?${QUERY}`, { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }] } as never)
+      .post(`${PATH}?${QUERY}`, {
+        type: "message",
+        attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }],
+      } as never)
       .reply(202);
     await teams.post(card);
     scope.done();
   });
   describe("text from the pull request (issue 11)", () => {
     it("goes only in TextRuns, which render no markdown: no link, no mention; markdown elements hold our own words", () => {
-      const card = adaptiveCard(toNotice(predictionEnvelope({ prediction: EVIL, recommendation: EVIL, tags: [EVIL], repo: "octo-org/shop" })));
+      const card = adaptiveCard(
+        toNotice(predictionEnvelope({ prediction: EVIL, recommendation: EVIL, tags: [EVIL], repo: "octo-org/shop" })),
+      );
       const all = elements(card.body);
       const markdown = all.filter((e) => e.type === "TextBlock" || e.type === "FactSet");
       expect(JSON.stringify(markdown)).not.toMatch(/evil\.example|@everyone|<at>|channel/);
@@ -120,7 +153,9 @@ describe("Microsoft Teams", () => {
       expect(runs.filter((t) => t.includes(EVIL))).toHaveLength(4); // title, text, tags, recommendation
       // No msteams.entities: an <at> can never become a mention; the only action is ours.
       expect(card.msteams).toEqual({ width: "Full" });
-      expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "View pull request", url: "https://github.com/octo-org/shop/pull/42" }]);
+      expect(card.actions).toEqual([
+        { type: "Action.OpenUrl", title: "View pull request", url: "https://github.com/octo-org/shop/pull/42" },
+      ]);
       expect(adaptiveCard(toNotice(predictionEnvelope({ url: "javascript:alert(1)" as never }))).actions).toBeUndefined();
     });
   });
@@ -154,7 +189,11 @@ describe("Microsoft Teams", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach();
+      createTeams({
+        webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"),
+        timeScale: SCALE,
+        manager: s.manager,
+      }).attach();
       await s.manager.start();
       const cjk = "移行によりモバイルクライアントが壊れます。".repeat(1000); // 63 KB of UTF-8, 21,000 characters
       for (let i = 0; i < 2; i++) emitPrediction(s.bus, { fingerprint: `f${i}`, prediction: cjk, recommendation: cjk });
@@ -175,7 +214,11 @@ describe("Microsoft Teams", () => {
       stands.push(stand);
       const s = setup();
       setups.push(s);
-      createTeams({ webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"), timeScale: SCALE, manager: s.manager }).attach();
+      createTeams({
+        webhookUrl: stand.url("/workflows/1/triggers/manual/paths/invoke?sig=S"),
+        timeScale: SCALE,
+        manager: s.manager,
+      }).attach();
       await s.manager.start();
       for (let i = 0; i < 6; i++) emitPrediction(s.bus, { fingerprint: `f${i}` });
       await waitFor(async () => (await s.manager.getDeliveryLogs({ status: "accepted" })).length === 6, 10_000, "6 cards accepted");

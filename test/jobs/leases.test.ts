@@ -110,7 +110,10 @@ describe("job queues of two instances on one SQLite file", () => {
     expect(events).toEqual(["A started", "B ran", "A let go"]);
     expect(reasonA).toBeInstanceOf(JobLeaseLostError);
     expect(await storeB.getJob(id)).toMatchObject({ status: "done", attempts: 2, lastError: null });
-    expect(logA.warn).toHaveBeenCalledWith(expect.objectContaining({ job_id: id, instance_id: "A" }), expect.stringMatching(/^job lease lost/));
+    expect(logA.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ job_id: id, instance_id: "A" }),
+      expect.stringMatching(/^job lease lost/),
+    );
   });
 
   it("a graceful stop releases the running job at once: the other instance runs it without waiting for the lease", async () => {

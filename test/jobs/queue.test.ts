@@ -97,7 +97,10 @@ describe("JobQueue", () => {
     expect(signalled).toBeInstanceOf(JobReleasedError);
     const [job] = await store.listJobs("queued");
     expect(job).toMatchObject({ type: "stuck", lastError: "released: the process stopped while running it" });
-    expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ job_id: job.id, repo: "o/r", pull_number: 3 }), "job released: it runs again after the restart");
+    expect(log.info).toHaveBeenCalledWith(
+      expect.objectContaining({ job_id: job.id, repo: "o/r", pull_number: 3 }),
+      "job released: it runs again after the restart",
+    );
 
     // The next process runs it again.
     const next = new JobQueue({ store, log: silent });
@@ -173,7 +176,10 @@ describe("JobQueue", () => {
     const [dead] = await store.listJobs("dead");
     expect(dead).toMatchObject({ type: "poison", attempts: 3 });
     expect(dead.lastError).toMatch(/^the process stopped while running this job on each of its 3 attempts/);
-    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ job_type: "poison", repo: "o/r", pull_number: 9, attempts: 3 }), expect.stringMatching(/dead-lettered/));
+    expect(log.error).toHaveBeenCalledWith(
+      expect.objectContaining({ job_type: "poison", repo: "o/r", pull_number: 9, attempts: 3 }),
+      expect.stringMatching(/dead-lettered/),
+    );
   });
 
   it("runs each handler inside `around`, whose failure fails the job (the app: the bus scope whose events were not stored)", async () => {

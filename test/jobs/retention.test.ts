@@ -6,7 +6,9 @@ import type { RetentionStore } from "../../src/store/store.js";
 const DAY = 24 * 60 * 60_000;
 
 function oldDoneJobs(s: SqliteStore, n: number, at: number): void {
-  const insert = s.db.prepare("INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('t', '{}', 'done', 0, ?, ?)");
+  const insert = s.db.prepare(
+    "INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('t', '{}', 'done', 0, ?, ?)",
+  );
   s.db.transaction(() => {
     for (let i = 0; i < n; i++) insert.run(at, at);
   })();
@@ -126,7 +128,12 @@ describe("Retention", () => {
       pruneShownItems: async () => 0,
       pruneEvents: async () => 0,
     };
-    const retention = new Retention({ store: flaky, intervalMs: 10, firstRunDelayMs: 0, log: { info: () => {}, warn: (_o, m) => void warnings.push(String(m)) } });
+    const retention = new Retention({
+      store: flaky,
+      intervalMs: 10,
+      firstRunDelayMs: 0,
+      log: { info: () => {}, warn: (_o, m) => void warnings.push(String(m)) },
+    });
     retention.start();
     await waitFor(() => attempts >= 2);
     await retention.stop();

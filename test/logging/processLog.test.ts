@@ -10,7 +10,11 @@ async function capture(env: NodeJS.ProcessEnv = { LOG_FORMAT: "json" }) {
   const log = await processLog(readSettings(env).log, out);
   const lines = async () => {
     await new Promise((r) => setImmediate(r));
-    return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return text
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   };
   return { log, lines };
 }

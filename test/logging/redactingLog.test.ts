@@ -30,7 +30,9 @@ describe("the redacting logger", () => {
 
   it("hides the exact values the current review found, even without a known shape", async () => {
     const { log, text } = capture();
-    await withKnownSecrets(["correct-horse-battery-staple-42"], async () => log.info({ body: "password is correct-horse-battery-staple-42" }, "seen"));
+    await withKnownSecrets(["correct-horse-battery-staple-42"], async () =>
+      log.info({ body: "password is correct-horse-battery-staple-42" }, "seen"),
+    );
     expect(text()).not.toContain("correct-horse-battery-staple-42");
   });
 

@@ -27,7 +27,10 @@ export interface AppProcess {
  * The environment of an app process pointed at a GitHub stand-in (through the GitHub Enterprise
  * Server settings), with its store in `databasePath`; `extra` adds or overrides variables.
  */
-export function appEnv(opts: { secret: string; githubHost: string; databasePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function appEnv(
+  opts: { secret: string; githubHost: string; databasePath: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     APP_ID: "123",
     PRIVATE_KEY: testPrivateKey(),
@@ -43,7 +46,12 @@ export function appEnv(opts: { secret: string; githubHost: string; databasePath:
  * Starts `node lib/main.js` (or `args`, e.g. `["--import", "tsx", "bench/scaleApp.ts"]`) on
  * `port` and waits (at most `startupMs`) until `/health` answers.
  */
-export async function startApp(env: Record<string, string>, port: number, args: string[] = ["lib/main.js"], startupMs = 20_000): Promise<AppProcess> {
+export async function startApp(
+  env: Record<string, string>,
+  port: number,
+  args: string[] = ["lib/main.js"],
+  startupMs = 20_000,
+): Promise<AppProcess> {
   let output = "";
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
@@ -54,7 +62,11 @@ export async function startApp(env: Record<string, string>, port: number, args: 
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const app = { child, port, output: () => output, exited };
   try {
-    await waitFor(async () => (await health(port)) !== null, startupMs, () => `app did not start:\n${output}`);
+    await waitFor(
+      async () => (await health(port)) !== null,
+      startupMs,
+      () => `app did not start:\n${output}`,
+    );
   } catch (err) {
     child.kill("SIGKILL"); // not left running behind a failed start
     throw err;
@@ -64,7 +76,9 @@ export async function startApp(env: Record<string, string>, port: number, args: 
 
 /** The instance id the process logged at start (the owner of its leases in the store). */
 export function instanceId(app: AppProcess): string {
-  const m = /"instance_id":"([^"]+)"[^\n]*"msg":"instance started"|"msg":"instance started"[^\n]*"instance_id":"([^"]+)"/.exec(app.output());
+  const m = /"instance_id":"([^"]+)"[^\n]*"msg":"instance started"|"msg":"instance started"[^\n]*"instance_id":"([^"]+)"/.exec(
+    app.output(),
+  );
   if (!m) throw new Error(`no "instance started" line in the output:\n${app.output()}`);
   return m[1] ?? m[2];
 }

@@ -28,12 +28,15 @@ describe("the app process", () => {
     const served = await fake.listen();
     closeFake = served.close;
     // GitHub Enterprise Server settings point the app at the stand-in.
-    env = appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") }, {
-      EMPATHY_JOB_BASE_DELAY_MS: "50",
-      // A killed process's claims are taken back once their lease expires.
-      EMPATHY_LEASE_SECONDS: "2",
-      LOG_LEVEL: "info",
-    });
+    env = appEnv(
+      { secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") },
+      {
+        EMPATHY_JOB_BASE_DELAY_MS: "50",
+        // A killed process's claims are taken back once their lease expires.
+        EMPATHY_LEASE_SECONDS: "2",
+        LOG_LEVEL: "info",
+      },
+    );
   });
 
   afterAll(async () => {
@@ -80,7 +83,11 @@ describe("the app process", () => {
     const body = JSON.stringify(payload);
     const bad = await postWebhook(port, { event: "pull_request", id: "bad-sig-secrets", body, signature: sign(body, "wrong-secret") });
     expect(bad.status).toBeGreaterThanOrEqual(400);
-    await waitFor(async () => /signature/i.test(app.output()), 5000, () => `no log line about the signature:\n${app.output()}`);
+    await waitFor(
+      async () => /signature/i.test(app.output()),
+      5000,
+      () => `no log line about the signature:\n${app.output()}`,
+    );
     app.child.kill("SIGKILL");
     await app.exited;
     expect(leaks(app.output(), eightCharRuns(tokens))).toEqual([]);
@@ -98,10 +105,18 @@ describe("the app process", () => {
     const ack = await postWebhook(port, { event: "pull_request", id: "crash-delivery", body, signature: sign(body, SECRET) });
     expect(ack.status).toBe(200);
 
-    await waitFor(() => fake.find("POST", /\/pulls\/7\/reviews$/).length === 1, 20_000, () => `review never posted:\n${first.output()}`);
+    await waitFor(
+      () => fake.find("POST", /\/pulls\/7\/reviews$/).length === 1,
+      20_000,
+      () => `review never posted:\n${first.output()}`,
+    );
     first.child.kill("SIGKILL");
     await first.exited;
-    await waitFor(() => fake.reviews.length === 1, 5000, () => "the slow review did not land"); // GitHub did record it
+    await waitFor(
+      () => fake.reviews.length === 1,
+      5000,
+      () => "the slow review did not land",
+    ); // GitHub did record it
 
     const second = await startApp(env, port);
     running.push(second);

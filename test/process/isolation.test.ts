@@ -29,16 +29,28 @@ describe("a pull request that crashes the parser", () => {
     dir = mkdtempSync(join(tmpdir(), "empathy-isolation-"));
     const fake = new FakeGitHub();
     const deep = deeplyNestedPython(515).replace(/\n$/, "").split("\n");
-    fake.setFiles([{ filename: "scripts/deep.py", status: "added", additions: deep.length, deletions: 0, patch: `@@ -0,0 +1,${deep.length} @@\n${deep.map((l) => `+${l}`).join("\n")}` }, ...riskyFiles]);
+    fake.setFiles([
+      {
+        filename: "scripts/deep.py",
+        status: "added",
+        additions: deep.length,
+        deletions: 0,
+        patch: `@@ -0,0 +1,${deep.length} @@\n${deep.map((l) => `+${l}`).join("\n")}`,
+      },
+      ...riskyFiles,
+    ]);
     const served = await fake.listen();
     close = served.close;
     const port = await freePort();
     app = await startApp(
-      appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") }, {
-        EMPATHY_ANALYSIS_WORKERS: "1",
-        // The operator lets deep nesting through, so the file reaches the parser and aborts it.
-        EMPATHY_MAX_NESTING_DEPTH: "100000",
-      }),
+      appEnv(
+        { secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") },
+        {
+          EMPATHY_ANALYSIS_WORKERS: "1",
+          // The operator lets deep nesting through, so the file reaches the parser and aborts it.
+          EMPATHY_MAX_NESTING_DEPTH: "100000",
+        },
+      ),
       port,
     );
     const payload: any = withRepo(examplePayload("pull_request", "opened"), { owner: fake.owner, repo: fake.repo, installationId: 2 });
@@ -48,7 +60,11 @@ describe("a pull request that crashes the parser", () => {
     const body = JSON.stringify(payload);
     expect((await postWebhook(port, { event: "pull_request", id: "crashing", body, signature: sign(body, SECRET) })).status).toBe(200);
 
-    await waitFor(() => fake.comments.length === 1 && fake.reviews.length === 1, 30_000, () => `no review:\n${app!.output()}`);
+    await waitFor(
+      () => fake.comments.length === 1 && fake.reviews.length === 1,
+      30_000,
+      () => `no review:\n${app!.output()}`,
+    );
     expect(fake.comments[0].body).toContain("`scripts/deep.py`: not analysed: the analysis process stopped on it");
     expect(fake.reviewComments.map((c) => c.path)).toContain("src/orders/export.js");
     const h = await health(port);

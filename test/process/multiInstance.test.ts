@@ -111,19 +111,22 @@ describe.each(backends)("two app processes on one $name", (backend) => {
     // Requests held by the endpoint until the kill must not time out meanwhile (a live process
     // would then send them again, under the same webhook-id).
     writeHookConfig(config, rx.url("/hook"), { timeoutSeconds: 300 });
-    env = appEnv({ secret: SECRET, githubHost: host, databasePath: join(dir, "unused.sqlite") }, {
-      DATABASE_URL: store.url,
-      EMPATHY_JOB_BASE_DELAY_MS: "50",
-      EMPATHY_ANALYSIS_WORKERS: "1",
-      // A killed process's claims (jobs and webhook deliveries) are taken back once their lease
-      // expires; a live one renews its leases every second.
-      EMPATHY_LEASE_SECONDS: "3",
-      EMPATHY_CONFIG: config,
-      EMPATHY_WEBHOOK_BASE_DELAY_MS: "50",
-      EMPATHY_WEBHOOK_POLL_INTERVAL_MS: "200",
-      HOOK_SECRET,
-      LOG_LEVEL: "info",
-    });
+    env = appEnv(
+      { secret: SECRET, githubHost: host, databasePath: join(dir, "unused.sqlite") },
+      {
+        DATABASE_URL: store.url,
+        EMPATHY_JOB_BASE_DELAY_MS: "50",
+        EMPATHY_ANALYSIS_WORKERS: "1",
+        // A killed process's claims (jobs and webhook deliveries) are taken back once their lease
+        // expires; a live one renews its leases every second.
+        EMPATHY_LEASE_SECONDS: "3",
+        EMPATHY_CONFIG: config,
+        EMPATHY_WEBHOOK_BASE_DELAY_MS: "50",
+        EMPATHY_WEBHOOK_POLL_INTERVAL_MS: "200",
+        HOOK_SECRET,
+        LOG_LEVEL: "info",
+      },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -163,11 +166,14 @@ describe.each(backends)("two app processes on one $name", (backend) => {
     // the endpoint has received requests from A that A holds in flight in the outbox.
     const reviewsAsked = () => fakes.reduce((n, f) => n + f.find("POST", /\/pulls\/7\/reviews$/).length, 0);
     const heldBy = async (owner: string) =>
-      (await store.rows<{ id: string }>(`SELECT id FROM webhook_deliveries WHERE status = 'in_flight' AND lease_owner = '${owner}'`)).map((r) => r.id);
+      (await store.rows<{ id: string }>(`SELECT id FROM webhook_deliveries WHERE status = 'in_flight' AND lease_owner = '${owner}'`)).map(
+        (r) => r.id,
+      );
     await waitFor(
       async () => reviewsAsked() >= 3 && (await heldBy(killedId)).some((id) => rx.ids().has(id)),
       60_000,
-      () => `reviews or webhook requests did not start: ${reviewsAsked()} reviews, ${rx.requests.length} webhook requests\n${a.output()}\n${b.output()}`,
+      () =>
+        `reviews or webhook requests did not start: ${reviewsAsked()} reviews, ${rx.requests.length} webhook requests\n${a.output()}\n${b.output()}`,
     );
     a.child.kill("SIGKILL");
     await a.exited;
@@ -182,7 +188,8 @@ describe.each(backends)("two app processes on one $name", (backend) => {
 
     a = await startApp(env, portA); // the same instance comes back, with a new instance id
     running.push(a);
-    const outbox = () => store.rows<{ id: string; status: string; owner: string | null }>("SELECT id, status, lease_owner AS owner FROM webhook_deliveries");
+    const outbox = () =>
+      store.rows<{ id: string; status: string; owner: string | null }>("SELECT id, status, lease_owner AS owner FROM webhook_deliveries");
     let last: Record<string, number> = {};
     await waitFor(
       async () => {
@@ -198,7 +205,8 @@ describe.each(backends)("two app processes on one $name", (backend) => {
         return rows.length > 0 && rows.every((r) => r.status === "delivered" && received.has(r.id));
       },
       120_000,
-      () => `jobs or deliveries did not finish: reviews ${fakes.map((f) => f.reviews.length).join(",")}, outbox ${JSON.stringify(last)}\n${a.output()}\n${b.output()}`,
+      () =>
+        `jobs or deliveries did not finish: reviews ${fakes.map((f) => f.reviews.length).join(",")}, outbox ${JSON.stringify(last)}\n${a.output()}\n${b.output()}`,
     );
 
     expect(inMiddle).toBe(true);
@@ -229,7 +237,8 @@ describe.each(backends)("two app processes on one $name", (backend) => {
     // Nothing sent twice, but what the killed process held in flight: each of those at most once more.
     const counts = rx.counts();
     const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-    for (const id of twice) expect({ id, held_at_kill: heldAtKill.has(id), received: counts.get(id) }).toEqual({ id, held_at_kill: true, received: 2 });
+    for (const id of twice)
+      expect({ id, held_at_kill: heldAtKill.has(id), received: counts.get(id) }).toEqual({ id, held_at_kill: true, received: 2 });
     // The requests A had on the wire at the kill came again from the living (at-least-once, same webhook-id).
     expect(onTheWireAtKill.length).toBeGreaterThan(0);
     for (const id of onTheWireAtKill) expect(counts.get(id)).toBe(2);

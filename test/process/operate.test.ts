@@ -26,7 +26,10 @@ describe("operating the app process", () => {
     fake.setFiles(riskyFiles);
     const served = await fake.listen();
     closeFake = served.close;
-    env = appEnv({ secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") }, { EMPATHY_JOB_BASE_DELAY_MS: "50" });
+    env = appEnv(
+      { secret: SECRET, githubHost: served.host, databasePath: join(dir, "empathy.sqlite") },
+      { EMPATHY_JOB_BASE_DELAY_MS: "50" },
+    );
   });
 
   afterAll(async () => {
@@ -53,14 +56,22 @@ describe("operating the app process", () => {
     const body = prEvent();
     expect((await postWebhook(port, { event: "pull_request", id: "operate-1", body, signature: sign(body, SECRET) })).status).toBe(200);
 
-    await waitFor(async () => (await health(port))?.status === "degraded", 20_000, () => `never degraded:\n${first.output()}`);
+    await waitFor(
+      async () => (await health(port))?.status === "degraded",
+      20_000,
+      () => `never degraded:\n${first.output()}`,
+    );
     const degraded = await health(port);
     expect(degraded.github).toMatchObject({ status: "degraded", consecutive_failures: 3 });
     expect(degraded.github.last_error).toMatch(/^HTTP 503/);
     expect(first.output()).toMatch(/job failed, will retry/); // each failed attempt says why, at once
 
     // The fourth attempt waits on GitHub (the hanging read); the first Ctrl-C still stops the process.
-    await waitFor(async () => (await health(port))?.jobs.running === 1, 10_000, () => `the job did not start again:\n${first.output()}`);
+    await waitFor(
+      async () => (await health(port))?.jobs.running === 1,
+      10_000,
+      () => `the job did not start again:\n${first.output()}`,
+    );
     first.child.kill("SIGINT");
     expect(await first.exited).toBe(0); // without the release it would wait on the 120 s read (and the test time out)
     expect(first.output()).toMatch(/job released: it runs again after the restart/);

@@ -64,12 +64,19 @@ describe("a job that takes the process down", () => {
       const app = await startApp(env, port);
       running.push(app);
       if (attempt === 1) {
-        for (const [id, number] of [["poison", 66], ["normal", fake.pull.number]] as const) {
+        for (const [id, number] of [
+          ["poison", 66],
+          ["normal", fake.pull.number],
+        ] as const) {
           const body = prEvent(number);
           expect((await postWebhook(port, { event: "pull_request", id, body, signature: sign(body, SECRET) })).status).toBe(200);
         }
       }
-      await waitFor(() => poisonCalls() === attempt, 20_000, () => `attempt ${attempt} never started:\n${app.output()}`);
+      await waitFor(
+        () => poisonCalls() === attempt,
+        20_000,
+        () => `attempt ${attempt} never started:\n${app.output()}`,
+      );
       app.child.kill("SIGKILL");
       await app.exited;
     }
@@ -79,13 +86,27 @@ describe("a job that takes the process down", () => {
 
     const last = await startApp(env, port);
     running.push(last);
-    await waitFor(() => fake.comments.length === 1, 30_000, () => `the pull request behind it was not reviewed:\n${last.output()}`);
-    await waitFor(async () => (await health(port))?.jobs.running === 0, 10_000, () => `jobs still running:\n${last.output()}`);
+    await waitFor(
+      () => fake.comments.length === 1,
+      30_000,
+      () => `the pull request behind it was not reviewed:\n${last.output()}`,
+    );
+    await waitFor(
+      async () => (await health(port))?.jobs.running === 0,
+      10_000,
+      () => `jobs still running:\n${last.output()}`,
+    );
     expect(poisonCalls()).toBe(2); // never claimed a third time
     const h = await health(port);
     expect(h.jobs).toMatchObject({ dead: 1, queued: 0 });
     expect(h.dead_letters).toEqual([
-      expect.objectContaining({ type: "review_pull_request", repo: `${fake.owner}/${fake.repo}`, pull_number: 66, attempts: 2, error: expect.stringMatching(/process stopped while running this job/) }),
+      expect.objectContaining({
+        type: "review_pull_request",
+        repo: `${fake.owner}/${fake.repo}`,
+        pull_number: 66,
+        attempts: 2,
+        error: expect.stringMatching(/process stopped while running this job/),
+      }),
     ]);
     expect(h.analysis_pool).toMatchObject({ size: 1, crashes: 0 });
     expect(last.output()).toMatch(/job dead-lettered: the process stopped while running it on every attempt/);

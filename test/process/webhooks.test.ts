@@ -87,7 +87,10 @@ describe("webhooks in the app process", () => {
   function outbox(): Record<string, number> {
     const db = new Database(join(dir, "empathy.sqlite"), { readonly: true });
     try {
-      const rows = db.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status").all() as { status: string; n: number }[];
+      const rows = db.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status").all() as {
+        status: string;
+        n: number;
+      }[];
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     } finally {
       db.close();
@@ -103,11 +106,19 @@ describe("webhooks in the app process", () => {
     const body = prEvent();
     const ack = await postWebhook(port, { event: "pull_request", id: "webhooks-delivery-1", body, signature: sign(body, SECRET) });
     expect(ack.status).toBe(200);
-    await waitFor(() => rx.requests.length >= 4, 20_000, () => `no webhook reached the receiver:\n${first.output()}`);
+    await waitFor(
+      () => rx.requests.length >= 4,
+      20_000,
+      () => `no webhook reached the receiver:\n${first.output()}`,
+    );
     // Some deliveries never sent when the process dies: still pending, or claimed ahead by the
     // delivery loop (in flight in the outbox, not yet on the wire).
     const queued = () => Object.values(outbox()).reduce((a, b) => a + b, 0);
-    await waitFor(() => queued() > rx.requests.length, 20_000, () => `nothing left unsent:\n${JSON.stringify(outbox())}`);
+    await waitFor(
+      () => queued() > rx.requests.length,
+      20_000,
+      () => `nothing left unsent:\n${JSON.stringify(outbox())}`,
+    );
     first.child.kill("SIGKILL");
     await first.exited;
     const before = outbox();

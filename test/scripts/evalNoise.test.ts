@@ -40,7 +40,15 @@ const finding = (over: Partial<NoiseFinding> = {}): NoiseFinding => ({
 describe("repository-like paths", () => {
   it("puts dependency and stdlib files where the tool reviews them, not under node_modules/", () => {
     const classify = fileClassifier();
-    const file = (path: string) => ({ path, status: "added" as const, binary: false, patchMissing: false, additions: 1, deletions: 0, hunks: [] });
+    const file = (path: string) => ({
+      path,
+      status: "added" as const,
+      binary: false,
+      patchMissing: false,
+      additions: 1,
+      deletions: 0,
+      hunks: [],
+    });
     const js = packageRepoPath("@octokit/rest", "lib/index.js");
     const py = pythonRepoPath("email/generator.py");
     expect(js).toBe("pkgs/@octokit/rest/lib/index.js");
@@ -69,7 +77,9 @@ describe("minifiedOrBundled", () => {
 
   it("recognises a webpack runtime, but not code that only mentions it", () => {
     expect(minifiedOrBundled("pkgs/a/index.js", "/******/ (() => { // webpackBootstrap\n")).toMatch(/webpack/);
-    expect(minifiedOrBundled("pkgs/bindings/bindings.js", "const r = typeof __webpack_require__ === 'function' ? a : b;\n")).toBeUndefined();
+    expect(
+      minifiedOrBundled("pkgs/bindings/bindings.js", "const r = typeof __webpack_require__ === 'function' ? a : b;\n"),
+    ).toBeUndefined();
   });
 
   it("recognises an esbuild or rollup bundle by its module markers", () => {
@@ -213,7 +223,9 @@ describe("printing code", () => {
 
   it("never prints a found secret value in full, nor a line of a multi-line one", () => {
     const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aozN3t\n-----END RSA PRIVATE KEY-----";
-    expect(printableLine('const t = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";', ["ghp_abcdefghijklmnopqrstuvwxyz0123456789"])).not.toContain("abcdefghij");
+    expect(
+      printableLine('const t = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";', ["ghp_abcdefghijklmnopqrstuvwxyz0123456789"]),
+    ).not.toContain("abcdefghij");
     expect(printableLine("MIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aozN3t", [key])).not.toContain("1c7+9z5P");
   });
 
@@ -229,7 +241,18 @@ describe("parseArgs", () => {
     expect(d).toMatchObject({ all: false, seed: "1", sample: 40, json: false });
     expect(fileCap(d, "javascript")).toBe(3000);
     expect(fileCap(d, "python")).toBe(1000);
-    const a = parseArgs(["--max-files", "50", "--seed=abc", "--json", "--lang", "python", "--sample", "5", "--sample-min-severity", "medium"]);
+    const a = parseArgs([
+      "--max-files",
+      "50",
+      "--seed=abc",
+      "--json",
+      "--lang",
+      "python",
+      "--sample",
+      "5",
+      "--sample-min-severity",
+      "medium",
+    ]);
     expect(a).toMatchObject({ maxFiles: 50, seed: "abc", json: true, lang: "python", sample: 5, sampleMinSeverity: "medium" });
     expect(fileCap(a, "javascript")).toBe(50);
     expect(fileCap(parseArgs(["--all"]), "python")).toBe(Number.POSITIVE_INFINITY);
@@ -248,11 +271,15 @@ describe("parseArgs", () => {
 describe("skipped reasons", () => {
   it("tells a file not analysed from one analysed in part", () => {
     expect(meansNotAnalysed("not analysed: time budget of 5 s exceeded")).toBe(true);
-    expect(meansNotAnalysed("not analysed: the analysis process stopped on it (a parser crash, or over the 1024 MB memory cap)")).toBe(true);
+    expect(meansNotAnalysed("not analysed: the analysis process stopped on it (a parser crash, or over the 1024 MB memory cap)")).toBe(
+      true,
+    );
     expect(meansNotAnalysed("build output: not reviewed")).toBe(true);
     expect(meansNotAnalysed("could not be parsed in full (syntax error near line 3); analysed the parts that parse")).toBe(false);
     expect(meansNotAnalysed("could not be parsed (boom): not analysed by the AST rules")).toBe(false);
-    expect(meansNotAnalysed("taint analysis stopped at its work limit (100000 steps): findings in this file may be incomplete")).toBe(false);
+    expect(meansNotAnalysed("taint analysis stopped at its work limit (100000 steps): findings in this file may be incomplete")).toBe(
+      false,
+    );
   });
 
   it("counts alike reasons together", () => {

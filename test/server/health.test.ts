@@ -12,14 +12,17 @@ const RUNNING: Lifecycle = { started: true, workerRunning: true, stopping: false
 /** Serves the handler as Probot's server would (a request no handler takes is a 404). */
 async function serve(store: HealthStore, sources: HealthSources): Promise<{ url: string; close: () => Promise<void> }> {
   const handler = healthHandler(store, sources);
-  const server: Server = createServer((req, res) => void (async () => {
-    try {
-      if (await handler(req, res)) return;
-      res.writeHead(404).end();
-    } catch {
-      res.writeHead(500).end();
-    }
-  })());
+  const server: Server = createServer(
+    (req, res) =>
+      void (async () => {
+        try {
+          if (await handler(req, res)) return;
+          res.writeHead(404).end();
+        } catch {
+          res.writeHead(500).end();
+        }
+      })(),
+  );
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.address() as { port: number };
   return {
@@ -39,7 +42,10 @@ async function get(url: string, method = "GET") {
 
 /** A store whose every read fails (or never answers), for what must not depend on it. */
 function brokenStore(how: "throws" | "hangs"): HealthStore {
-  const fail = () => (how === "throws" ? Promise.reject(new Error("connect to postgres://empathy:Hx7-q2LmZr9vKp4W@db.internal:5432/empathy failed: ECONNREFUSED")) : new Promise<never>(() => undefined));
+  const fail = () =>
+    how === "throws"
+      ? Promise.reject(new Error("connect to postgres://empathy:Hx7-q2LmZr9vKp4W@db.internal:5432/empathy failed: ECONNREFUSED"))
+      : new Promise<never>(() => undefined);
   return { countJobs: fail, countWebhookDeliveries: fail, listJobs: fail, ping: fail } as unknown as HealthStore;
 }
 
@@ -87,7 +93,11 @@ describe("health endpoints", () => {
       lifecycle = { started: false, workerRunning: false, stopping: false };
       expect(await get(`${server.url}/health/ready`)).toMatchObject({
         status: 503,
-        body: { status: "not_ready", reason: "starting: the store and the job worker are not ready yet", checks: { startup: "pending", worker: "stopped", store: "not checked" } },
+        body: {
+          status: "not_ready",
+          reason: "starting: the store and the job worker are not ready yet",
+          checks: { startup: "pending", worker: "stopped", store: "not checked" },
+        },
       });
       lifecycle = { started: true, workerRunning: false, stopping: false };
       expect(await get(`${server.url}/health/ready`)).toMatchObject({
@@ -105,7 +115,14 @@ describe("health endpoints", () => {
       const broken = await serve(brokenStore("throws"), { lifecycle: () => RUNNING });
       try {
         const r = await get(`${broken.url}/health/ready`);
-        expect(r).toMatchObject({ status: 503, body: { status: "not_ready", reason: expect.stringMatching(/^the store did not answer: connect to postgres:\/\/empathy:\[REDACTED/), checks: { startup: "done", worker: "running", store: "failed" } } });
+        expect(r).toMatchObject({
+          status: 503,
+          body: {
+            status: "not_ready",
+            reason: expect.stringMatching(/^the store did not answer: connect to postgres:\/\/empathy:\[REDACTED/),
+            checks: { startup: "done", worker: "running", store: "failed" },
+          },
+        });
         expect(r.text).not.toContain("Hx7-q2LmZr9vKp4W");
       } finally {
         await broken.close();
@@ -143,7 +160,10 @@ describe("health endpoints", () => {
     it("without a lifecycle source, is the store's answer alone", async () => {
       const s = await serve(store, {});
       try {
-        expect(await get(`${s.url}/health/ready`)).toMatchObject({ status: 200, body: { status: "ready", checks: { startup: "not tracked", worker: "not tracked", store: "ok" } } });
+        expect(await get(`${s.url}/health/ready`)).toMatchObject({
+          status: 200,
+          body: { status: "ready", checks: { startup: "not tracked", worker: "not tracked", store: "ok" } },
+        });
       } finally {
         await s.close();
       }
@@ -170,10 +190,19 @@ describe("health endpoints", () => {
 
     it("says degraded (still 200) while GitHub does not answer", async () => {
       const s = await serve(store, {
-        github: () => ({ status: "degraded", consecutive_failures: 3, failing_since: "2025-01-01T00:00:00.000Z", last_error: "ETIMEDOUT", last_success: null }),
+        github: () => ({
+          status: "degraded",
+          consecutive_failures: 3,
+          failing_since: "2025-01-01T00:00:00.000Z",
+          last_error: "ETIMEDOUT",
+          last_success: null,
+        }),
       });
       try {
-        expect(await get(`${s.url}/health`)).toMatchObject({ status: 200, body: { status: "degraded", github: { consecutive_failures: 3 } } });
+        expect(await get(`${s.url}/health`)).toMatchObject({
+          status: 200,
+          body: { status: "degraded", github: { consecutive_failures: 3 } },
+        });
       } finally {
         await s.close();
       }
@@ -186,7 +215,8 @@ describe("health endpoints", () => {
     expect(await get(`${server.url}/health/ready`, "HEAD")).toMatchObject({ status: 503, text: "" });
     expect(await get(`${server.url}/health`, "HEAD")).toMatchObject({ status: 200, text: "" });
     expect((await get(`${server.url}/health/ready`, "POST")).status).toBe(404);
-    for (const path of ["/health/", "/health/other", "/healthz", "/health/live/x"]) expect((await get(`${server.url}${path}`)).status).toBe(404);
+    for (const path of ["/health/", "/health/other", "/healthz", "/health/live/x"])
+      expect((await get(`${server.url}${path}`)).status).toBe(404);
     expect((await get(`${server.url}/health/ready?verbose=1`)).status).toBe(503);
   });
 });

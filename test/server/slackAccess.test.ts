@@ -6,7 +6,16 @@ import nock from "nock";
 import type { SlackAccessConfig } from "../../src/config/slackAccessConfig.js";
 import { riskyFiles } from "../github/fixtures.js";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
-import { blockText, captureResponseUrl, CHANNEL_ID, commandBody, createSlackHarness, postCommand, TEAM_ID, type SlackHarness } from "./slackHarness.js";
+import {
+  blockText,
+  captureResponseUrl,
+  CHANNEL_ID,
+  commandBody,
+  createSlackHarness,
+  postCommand,
+  TEAM_ID,
+  type SlackHarness,
+} from "./slackHarness.js";
 
 const PR = "https://github.com/octo-org/shop/pull/7";
 
@@ -33,7 +42,12 @@ describe("Slack access control", () => {
       // Another workspace has an entry; this one does not.
       h = await createSlackHarness({ slack: { reply: "in_channel", access: [{ teamId: "T0OTHER", repositories: ["*/*"] }] } });
       h.fake.setFiles(riskyFiles);
-      const replies = await run(`review <${PR}>`, "status octo-org/shop", "status octo-org/shop alice", `review https://github.com/private-org/secret/pull/1`);
+      const replies = await run(
+        `review <${PR}>`,
+        "status octo-org/shop",
+        "status octo-org/shop alice",
+        `review https://github.com/private-org/secret/pull/1`,
+      );
       expect(replies).toHaveLength(4);
       for (const r of replies) {
         expect(r.response_type).toBe("ephemeral");
@@ -67,7 +81,9 @@ describe("Slack access control", () => {
   });
 
   it("an entry with channel_ids refuses the workspace's other channels", async () => {
-    h = await createSlackHarness({ slack: { reply: "ephemeral", access: [{ teamId: TEAM_ID, channelIds: ["C0ALLOWED"], repositories: ["octo-org/*"] }] } });
+    h = await createSlackHarness({
+      slack: { reply: "ephemeral", access: [{ teamId: TEAM_ID, channelIds: ["C0ALLOWED"], repositories: ["octo-org/*"] }] },
+    });
     const replies = await run(
       `review ${PR}`, // from CHANNEL_ID, not listed
       "status octo-org/shop",
@@ -83,7 +99,9 @@ describe("Slack access control", () => {
   });
 
   it("globs allow and refuse (owner/repo, case-insensitive; * stays within owner or repo)", async () => {
-    h = await createSlackHarness({ slack: { reply: "ephemeral", access: [{ teamId: TEAM_ID, repositories: ["octo-org/sh*", "Partner/exact"] }] } });
+    h = await createSlackHarness({
+      slack: { reply: "ephemeral", access: [{ teamId: TEAM_ID, repositories: ["octo-org/sh*", "Partner/exact"] }] },
+    });
     const replies = await run(
       "status octo-org/shop",
       "status partner/EXACT",
@@ -115,7 +133,10 @@ describe("Slack access control", () => {
     });
     h.fake.setFiles(riskyFiles);
     const posted: any[] = [];
-    nock("https://slack.example.test").persist().post("/api/chat.postMessage", (b) => (posted.push(b), true)).reply(200, { ok: true });
+    nock("https://slack.example.test")
+      .persist()
+      .post("/api/chat.postMessage", (b) => (posted.push(b), true))
+      .reply(200, { ok: true });
     const replies = await run(`review ${PR}`, "status octo-org/shop", "status");
     expect(h.githubRequests()).toContain("GET /repos/octo-org/shop/installation");
     expect(h.fake.reviews).toHaveLength(1);
@@ -130,7 +151,10 @@ describe("Slack access control", () => {
       slack: { reply: "in_channel", access: [{ teamId: TEAM_ID, repositories: ["octo-org/*"] }] },
     });
     const posted: any[] = [];
-    nock("https://slack.example.test").persist().post("/api/chat.postMessage", (b) => (posted.push(b), true)).reply(200, { ok: true });
+    nock("https://slack.example.test")
+      .persist()
+      .post("/api/chat.postMessage", (b) => (posted.push(b), true))
+      .reply(200, { ok: true });
     const replies = await run("status octo-org/shop", "status other-org/private-elsewhere");
     expect(posted).toHaveLength(1);
     expect(posted[0].channel).toBe(CHANNEL_ID);
@@ -156,7 +180,11 @@ describe("Slack access control", () => {
       ["vault", "keys", "Rotation script prints the master key"],
     ];
     for (const [owner, repo, text] of predictions) {
-      await h.store.savePredictionIssue(`${owner}/${repo}`, `fp-${repo}`, 1, { title: text, confidence: 0.9, url: `https://github.com/${owner}/${repo}/issues/1` });
+      await h.store.savePredictionIssue(`${owner}/${repo}`, `fp-${repo}`, 1, {
+        title: text,
+        confidence: 0.9,
+        url: `https://github.com/${owner}/${repo}/issues/1`,
+      });
     }
     const replies = await run("status", ["status", { channel_id: "C0SECRET" }], ["status", { team_id: "T0OTHER" }]);
     const [here, secretChannel, otherTeam] = replies.map(blockText);
@@ -172,7 +200,11 @@ describe("Slack access control", () => {
   });
 
   describe("api_app_id", () => {
-    const slack: SlackAccessConfig = { reply: "ephemeral", apiAppId: "A0EMPATHY", access: [{ teamId: TEAM_ID, repositories: ["octo-org/*"] }] };
+    const slack: SlackAccessConfig = {
+      reply: "ephemeral",
+      apiAppId: "A0EMPATHY",
+      access: [{ teamId: TEAM_ID, repositories: ["octo-org/*"] }],
+    };
 
     it("a request for another Slack app, or without an app id, is a 401 and nothing is queued", async () => {
       h = await createSlackHarness({ slack });

@@ -2,7 +2,12 @@
  * The operator config's `slack:` section (src/config/slackAccessConfig.ts) and the pure access
  * checks built from it (src/server/slack/access.ts).
  */
-import { DEFAULT_SLACK_ACCESS, parseSlackAccessConfig, SLACK_KNOWN_KEYS, slackAccessConfigSchema } from "../../src/config/slackAccessConfig.js";
+import {
+  DEFAULT_SLACK_ACCESS,
+  parseSlackAccessConfig,
+  SLACK_KNOWN_KEYS,
+  slackAccessConfigSchema,
+} from "../../src/config/slackAccessConfig.js";
 import { accessSnippet, SlackAccessPolicy } from "../../src/server/slack/access.js";
 
 function errorOf(section: unknown): string {
@@ -47,17 +52,32 @@ describe("slack: section schema", () => {
     [{ access: { team_id: "T1" } }, "slack.access: must be a list of entries"],
     [{ access: ["T1"] }, "slack.access[0]: each entry must be a mapping (team_id:, repositories:, optional channel_ids:)"],
     [{ access: [{ repositories: ["o/r"] }] }, "slack.access[0].team_id: is required"],
-    [{ access: [{ team_id: "t0123", repositories: ["o/r"] }] }, "slack.access[0].team_id: must be a Slack team (workspace) id (capital letters and digits), e.g. T0123ABCD"],
+    [
+      { access: [{ team_id: "t0123", repositories: ["o/r"] }] },
+      "slack.access[0].team_id: must be a Slack team (workspace) id (capital letters and digits), e.g. T0123ABCD",
+    ],
     [{ access: [{ team_id: "T1" }] }, "slack.access[0].repositories: is required"],
     [{ access: [{ team_id: "T1", repositories: [] }] }, "slack.access[0].repositories: must list at least one owner/repo glob"],
     [{ access: [{ team_id: "T1", repositories: "octo-org/*" }] }, "slack.access[0].repositories: must be a list of owner/repo globs"],
-    [{ access: [{ team_id: "T1", repositories: ["octo-org"] }] }, 'slack.access[0].repositories[0]: must be a glob of owner/repo, e.g. "octo-org/*"'],
+    [
+      { access: [{ team_id: "T1", repositories: ["octo-org"] }] },
+      'slack.access[0].repositories[0]: must be a glob of owner/repo, e.g. "octo-org/*"',
+    ],
     [{ access: [{ team_id: "T1", repositories: ["*"] }] }, "slack.access[0].repositories[0]: must be a glob of owner/repo"],
     [{ access: [{ team_id: "T1", repositories: ["a/b/c"] }] }, "slack.access[0].repositories[0]: must be a glob of owner/repo"],
-    [{ access: [{ team_id: "T1", channel_ids: [], repositories: ["o/r"] }] }, "slack.access[0].channel_ids: must list at least one channel id, or be left out"],
-    [{ access: [{ team_id: "T1", channel_ids: ["#general"], repositories: ["o/r"] }] }, "slack.access[0].channel_ids[0]: must be a Slack channel id"],
+    [
+      { access: [{ team_id: "T1", channel_ids: [], repositories: ["o/r"] }] },
+      "slack.access[0].channel_ids: must list at least one channel id, or be left out",
+    ],
+    [
+      { access: [{ team_id: "T1", channel_ids: ["#general"], repositories: ["o/r"] }] },
+      "slack.access[0].channel_ids[0]: must be a Slack channel id",
+    ],
     [{ acess: [] }, "slack: unknown key acess; known keys: reply, api_app_id, access"],
-    [{ access: [{ team_id: "T1", repos: ["o/r"], repositories: ["o/r"] }] }, "slack.access[0]: unknown key repos; known keys: team_id, channel_ids, repositories"],
+    [
+      { access: [{ team_id: "T1", repos: ["o/r"], repositories: ["o/r"] }] },
+      "slack.access[0]: unknown key repos; known keys: team_id, channel_ids, repositories",
+    ],
     ["yes", "slack: must be a mapping (reply:, api_app_id:, access:)"],
   ])("refuses %j with a clear message", (section, message) => {
     expect(errorOf(section)).toContain(message);

@@ -5,7 +5,16 @@
 import nock from "nock";
 import { riskyFiles } from "../github/fixtures.js";
 import { SLACK_COMMAND_JOB } from "../../src/server/slackCommands.js";
-import { blockText, captureResponseUrl, commandBody, createSlackHarness, OPEN_ACCESS, postCommand, SIGNING_SECRET, type SlackHarness } from "./slackHarness.js";
+import {
+  blockText,
+  captureResponseUrl,
+  commandBody,
+  createSlackHarness,
+  OPEN_ACCESS,
+  postCommand,
+  SIGNING_SECRET,
+  type SlackHarness,
+} from "./slackHarness.js";
 
 const CONTEXT_LINE = /^Empathy Level [1-5] \| Confidence: \d{1,3}%$/;
 
@@ -38,7 +47,10 @@ describe("Slack slash command /empathy", () => {
       // Signed, then changed on the way.
       const ts = String(Math.floor(Date.now() / 1000));
       const { slackSignature } = await import("./slackHarness.js");
-      expect((await postCommand(h.url, body.replace("status", "help"), { timestamp: ts, signature: slackSignature(SIGNING_SECRET, ts, body) })).status).toBe(401);
+      expect(
+        (await postCommand(h.url, body.replace("status", "help"), { timestamp: ts, signature: slackSignature(SIGNING_SECRET, ts, body) }))
+          .status,
+      ).toBe(401);
       expect(await queued()).toBe(0);
     });
 
@@ -147,8 +159,16 @@ describe("Slack slash command /empathy", () => {
     it("/empathy status: the user's trust, learned patterns with confidence, recent predictions", async () => {
       const reply = captureResponseUrl();
       await h.store.savePattern({
-        id: "pat-1", repo: "octo-org/shop", key: "sql-injection", name: "sql-injection", occurrences: 3, successes: 2, failures: 0,
-        confidence: 0.83, learned: true, prNumbers: [4, 5, 7],
+        id: "pat-1",
+        repo: "octo-org/shop",
+        key: "sql-injection",
+        name: "sql-injection",
+        occurrences: 3,
+        successes: 2,
+        failures: 0,
+        confidence: 0.83,
+        learned: true,
+        prNumbers: [4, 5, 7],
       });
       await h.store.saveTrust({ userId: "alice", repo: "octo-org/shop", trust: 0.72, milestones: [0.5], recentRejections: [] });
       await postCommand(h.url, commandBody("status"));
@@ -183,7 +203,9 @@ describe("Slack slash command /empathy", () => {
       expect(text).toContain("*Level 4 · anticipatory*");
       expect(text).toContain("*Findings");
       expect(text).not.toContain("<!--");
-      expect(contextLines(message)).toEqual(["Empathy Level 4 | Confidence: " + /confidence (\d+)%/.exec(h.fake.comments[0].body)![1] + "%"]);
+      expect(contextLines(message)).toEqual([
+        "Empathy Level 4 | Confidence: " + /confidence (\d+)%/.exec(h.fake.comments[0].body)![1] + "%",
+      ]);
       for (const b of message.blocks) if (b.type === "section" && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
       expect(message.blocks.at(-1).elements[0].url).toContain("https://github.com/octo-org/shop/pull/7");
 
@@ -191,7 +213,9 @@ describe("Slack slash command /empathy", () => {
       await postCommand(h.url, commandBody("status octo-org/shop"));
       await h.drain();
       const status = blockText(reply.bodies[1]);
-      expect(status).toMatch(/\*Recent predictions\* in octo-org\/shop:\n• \d+% .*email.* — <https:\/\/github\.com\/octo-org\/shop\/issues\/\d+\|octo-org\/shop#\d+>/);
+      expect(status).toMatch(
+        /\*Recent predictions\* in octo-org\/shop:\n• \d+% .*email.* — <https:\/\/github\.com\/octo-org\/shop\/issues\/\d+\|octo-org\/shop#\d+>/,
+      );
 
       // Asking again for the same commit posts the same summary without reviewing twice.
       await postCommand(h.url, commandBody("review https://github.com/octo-org/shop/pull/7"));

@@ -43,10 +43,17 @@ export interface SlackHarness {
 /** The workspace commandBody() sends from, and an entry letting it reach the fake's owner (and "someone", for not-installed replies). */
 export const TEAM_ID = "T1DC2JH3J";
 export const CHANNEL_ID = "C2147483705";
-export const OPEN_ACCESS: SlackAccessConfig = { reply: "in_channel", access: [{ teamId: TEAM_ID, repositories: ["octo-org/*", "someone/*"] }] };
+export const OPEN_ACCESS: SlackAccessConfig = {
+  reply: "in_channel",
+  access: [{ teamId: TEAM_ID, repositories: ["octo-org/*", "someone/*"] }],
+};
 
 export async function createSlackHarness(
-  options: { fake?: FakeGitHub; env?: Record<string, string>; /** The operator's `slack:` section; default none (nothing reachable). */ slack?: SlackAccessConfig } = {},
+  options: {
+    fake?: FakeGitHub;
+    env?: Record<string, string>;
+    /** The operator's `slack:` section; default none (nothing reachable). */ slack?: SlackAccessConfig;
+  } = {},
 ): Promise<SlackHarness> {
   const fake = options.fake ?? new FakeGitHub();
   nock.disableNetConnect();
@@ -89,15 +96,23 @@ export async function createSlackHarness(
       settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 3, jobBaseDelayMs: 0, slack, github },
       onReady: (h) => (handles = h),
       // Cast: OperatorConfig gains its `slack` field in src/config/operatorConfig.ts.
-      operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [], slack: options.slack ?? DEFAULT_SLACK_ACCESS } as OperatorConfig,
+      operatorConfig: {
+        ...EMPTY_OPERATOR_CONFIG,
+        webhooks: [],
+        warnings: [],
+        slack: options.slack ?? DEFAULT_SLACK_ACCESS,
+      } as OperatorConfig,
     }),
     { cwd: process.cwd(), addHandler: (h: Handler) => handlers.push(h) },
   );
 
-  const server: Server = createServer((req, res) => void (async () => {
-    for (const h of handlers) if (await h(req, res)) return;
-    res.writeHead(404).end();
-  })());
+  const server: Server = createServer(
+    (req, res) =>
+      void (async () => {
+        for (const h of handlers) if (await h(req, res)) return;
+        res.writeHead(404).end();
+      })(),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -142,7 +157,12 @@ export function commandBody(text: string, overrides: Record<string, string | und
 
 /** Slack's scheme, computed here on its own: v0= + hex HMAC-SHA256("v0:" + timestamp + ":" + body). */
 export function slackSignature(secret: string, timestamp: string, body: string): string {
-  return "v0=" + createHmac("sha256", secret).update("v0:" + timestamp + ":" + body).digest("hex");
+  return (
+    "v0=" +
+    createHmac("sha256", secret)
+      .update("v0:" + timestamp + ":" + body)
+      .digest("hex")
+  );
 }
 
 export async function postCommand(

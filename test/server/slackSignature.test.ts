@@ -37,7 +37,8 @@ describe("Slack request signatures", () => {
 
   it("agrees with Slack's own SDK verifier (@slack/bolt) on fresh requests", () => {
     const secret = "a-signing-secret-for-tests";
-    const body = "command=%2Fempathy&text=status&user_id=U1&channel_id=C1&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3";
+    const body =
+      "command=%2Fempathy&text=status&user_id=U1&channel_id=C1&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3";
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = signSlackRequest(secret, timestamp, body);
     const headers = { "x-slack-signature": signature, "x-slack-request-timestamp": timestamp };

@@ -25,7 +25,12 @@ let databases = 0;
 
 export function storeBackends(server: () => PostgresServer, poolSize = 4): [string, () => Promise<StorePair>][] {
   const leaseOf = (pair: Pick<StorePair, "sql">) => async (table: string, id: number | string) =>
-    (await pair.sql<{ owner: string | null; expiresAt: number | null }>(`SELECT lease_owner AS owner, lease_expires_at AS "expiresAt" FROM ${table} WHERE id = ?`, id))[0];
+    (
+      await pair.sql<{ owner: string | null; expiresAt: number | null }>(
+        `SELECT lease_owner AS owner, lease_expires_at AS "expiresAt" FROM ${table} WHERE id = ?`,
+        id,
+      )
+    )[0];
   return [
     [
       "SQLite",
@@ -54,10 +59,18 @@ export function storeBackends(server: () => PostgresServer, poolSize = 4): [stri
       "PostgreSQL",
       async () => {
         const url = await server().createDatabase(`contract_${process.pid}_${++databases}`);
-        const [a, b] = await Promise.all([PostgresStore.open({ connectionString: url, poolSize }), PostgresStore.open({ connectionString: url, poolSize })]);
+        const [a, b] = await Promise.all([
+          PostgresStore.open({ connectionString: url, poolSize }),
+          PostgresStore.open({ connectionString: url, poolSize }),
+        ]);
         const sql = async <T>(text: string, ...args: unknown[]) => {
           let n = 0;
-          return (await a.pool.query(text.replace(/\?/g, () => `$${++n}`), args)).rows as T[];
+          return (
+            await a.pool.query(
+              text.replace(/\?/g, () => `$${++n}`),
+              args,
+            )
+          ).rows as T[];
         };
         return {
           a,

@@ -139,39 +139,89 @@ describe("empathy store copy", () => {
     expect(copiedRunning.updatedAt).toBeGreaterThanOrEqual(started);
     expect(copiedRunning.attempts).toBe(1);
     expect(after.feedback["octo-org/shop"].map((f) => f.key)).toEqual(["issue:14", "issue:12", "finding:7:fp-1"]);
-    expect(after.jobs.queued.find((j) => (j.payload as { note?: string }).note !== undefined)?.payload).toEqual({ owner: "octo-org", repo: "shop", issue: 7, note: "nul \u0000 inside" });
+    expect(after.jobs.queued.find((j) => (j.payload as { note?: string }).note !== undefined)?.payload).toEqual({
+      owner: "octo-org",
+      repo: "shop",
+      issue: 7,
+      note: "nul \u0000 inside",
+    });
 
     await withPostgres(target.url, async (pg) => {
       // New ids continue after the largest SQLite gave, the deleted job's included.
-      const maxId = Math.max(...Object.values(before.jobs).flat().map((j) => j.id));
+      const maxId = Math.max(
+        ...Object.values(before.jobs)
+          .flat()
+          .map((j) => j.id),
+      );
       expect(deletedJob).toBeGreaterThan(maxId);
       expect(await pg.enqueueJob({ type: "review", payload: {} })).toBe(deletedJob + 1);
       expect(await pg.enqueueJob({ type: "review", payload: reviewOf(1), dedupeKey: "delivery-1" })).toBeNull(); // dedupe keys copied
-      await pg.enqueueWebhookEvent({ events: [{ id: "e-new", eventType: "test", envelope: "{}" }], deliveries: [], batchItems: [{ registrationId: "wh_batch", eventId: "e-new", eventType: "test" }] }, SEED_TIME);
+      await pg.enqueueWebhookEvent(
+        {
+          events: [{ id: "e-new", eventType: "test", envelope: "{}" }],
+          deliveries: [],
+          batchItems: [{ registrationId: "wh_batch", eventId: "e-new", eventType: "test" }],
+        },
+        SEED_TIME,
+      );
       const seqs = (await pg.listWebhookBatchItems("wh_batch", 10)).map((b) => b.seq);
       expect(seqs[seqs.length - 1]).toBeGreaterThan(Math.max(...before.batchItems.map((b) => b.seq)));
       // A registration's dedupe keys came along: the same prediction is not written again.
       await pg.enqueueWebhookEvent(
-        { events: [{ id: "e-again", eventType: "test", envelope: "{}" }], deliveries: [{ id: "msg_again", registrationId: "wh_a", eventType: "test", eventIds: ["e-again"], body: null, status: "pending", nextAttemptAt: 0, dedupeKey: "prediction:fp-3" }], batchItems: [] },
+        {
+          events: [{ id: "e-again", eventType: "test", envelope: "{}" }],
+          deliveries: [
+            {
+              id: "msg_again",
+              registrationId: "wh_a",
+              eventType: "test",
+              eventIds: ["e-again"],
+              body: null,
+              status: "pending",
+              nextAttemptAt: 0,
+              dedupeKey: "prediction:fp-3",
+            },
+          ],
+          batchItems: [],
+        },
         SEED_TIME,
       );
       expect(await pg.getWebhookDelivery("msg_again")).toBeUndefined();
       // Rate slots came along: the slot is still taken.
-      expect(await pg.claimRateSlot("octo-org/shop#12", "comment:9", SEED_TIME + 1000, 5 * 60_000)).toEqual({ ok: false, lastAt: SEED_TIME, nextAt: SEED_TIME + 5 * 60_000 });
+      expect(await pg.claimRateSlot("octo-org/shop#12", "comment:9", SEED_TIME + 1000, 5 * 60_000)).toEqual({
+        ok: false,
+        lastAt: SEED_TIME,
+        nextAt: SEED_TIME + 5 * 60_000,
+      });
       // The requeued job and the released delivery are taken by the new instances, under their own lease.
       const claimed = await pg.claimJob(SEED_TIME + 10 * 60_000, { owner: "new-instance", expiresAt: Date.now() + 60_000 });
       expect(claimed).toMatchObject({ id: running[0].id, status: "running", attempts: 2 });
-      expect((await pg.claimWebhookDeliveries(["wh_b"], Date.now(), 10, { owner: "new-instance", expiresAt: Date.now() + 60_000 })).map((d) => d.id)).toEqual(
-        expect.arrayContaining([flight.id]),
-      );
+      expect(
+        (await pg.claimWebhookDeliveries(["wh_b"], Date.now(), 10, { owner: "new-instance", expiresAt: Date.now() + 60_000 })).map(
+          (d) => d.id,
+        ),
+      ).toEqual(expect.arrayContaining([flight.id]));
       // A new attempt gets a new id after the copied ones (listed newest first).
-      await pg.recordWebhookAttempt({ deliveryId: flight.id, leaseOwner: "new-instance", status: "delivered", statusCode: 200, durationMs: 1, error: null, responseExcerpt: null, nextAttemptAt: null, attemptedAt: SEED_TIME + 170 });
+      await pg.recordWebhookAttempt({
+        deliveryId: flight.id,
+        leaseOwner: "new-instance",
+        status: "delivered",
+        statusCode: 200,
+        durationMs: 1,
+        error: null,
+        responseExcerpt: null,
+        nextAttemptAt: null,
+        attemptedAt: SEED_TIME + 170,
+      });
       const attempts = await pg.listWebhookAttempts({ since: SEED_TIME + 170 });
       expect(attempts.map((a) => a.deliveryId)).toEqual([flight.id, "msg_retry"]);
       // The kept secret came along (the dashboard's sessions stay valid); a new event is recorded after the copied ones.
       expect(after.secret).toBe("kept-session-key-\u00e9");
       await pg.appendEvents([{ id: "ev-new", eventType: "test", repo: null, timestamp: SEED_TIME, envelope: '{"id":"ev-new"}' }]);
-      expect((await pg.listEvents({ repos: ["octo-org/shop"], includeUnscoped: true, limit: 2 })).events.map((e) => e.id)).toEqual(["ev-new", "ev-2"]);
+      expect((await pg.listEvents({ repos: ["octo-org/shop"], includeUnscoped: true, limit: 2 })).events.map((e) => e.id)).toEqual([
+        "ev-new",
+        "ev-2",
+      ]);
       expect((await pg.eventsAfter("ev-3", { limit: 5 }))!.map((e) => e.id)).toEqual(["ev-new"]);
     });
   });
@@ -184,7 +234,9 @@ describe("empathy store copy", () => {
     const again = await run(["store", "copy", "--to", target.withPassword, "--from", dbPath], dir);
     expect(again.code).toBe(2);
     expect(again.stdout).toBe("");
-    expect(again.stderr).toMatch(/^empathy: the PostgreSQL database already holds data \(jobs: 1206 rows, reviews: 3 rows, .*\): the copy goes into an empty database only, never merged; create a new database for it\. Nothing was copied\.\n$/);
+    expect(again.stderr).toMatch(
+      /^empathy: the PostgreSQL database already holds data \(jobs: 1206 rows, reviews: 3 rows, .*\): the copy goes into an empty database only, never merged; create a new database for it\. Nothing was copied\.\n$/,
+    );
     expect(again.stderr).not.toContain(PASSWORD);
     expect((await withPostgres(target.url, (pg) => pg.countJobs())).queued).toBe(MORE_JOBS + 4);
 
@@ -201,7 +253,9 @@ describe("empathy store copy", () => {
     await seeded();
     const r = await run(["store", "copy", "--to", `postgres://empathy:${PASSWORD}@127.0.0.1:1/empathy`], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^empathy: postgres:\/\/empathy@127\.0\.0\.1:1\/empathy \(--to\) could not be opened as a store: .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /^empathy: postgres:\/\/empathy@127\.0\.0\.1:1\/empathy \(--to\) could not be opened as a store: .*ECONNREFUSED/,
+    );
     expect(r.stderr).not.toContain(PASSWORD);
     const bad = await run(["store", "copy", "--to", "postgres://u@127.0.0.1:5432/db?sslmode=sometimes"], dir);
     expect(bad).toMatchObject({ code: 2, stderr: 'empathy: DATABASE_URL: unknown sslmode "sometimes" (--to)\n' });
@@ -215,15 +269,26 @@ describe("empathy store copy", () => {
     const target = await newDatabase();
     const copy = (...args: string[]) => run(["store", "copy", "--to", target.url, ...args], dir);
     // No store where DATABASE_URL points: never created.
-    expect((await copy()).stderr).toMatch(/^empathy: no store at .*data\/empathy\.sqlite \(the app's default, DATABASE_URL being unset\): .* give --from PATH\n$/);
+    expect((await copy()).stderr).toMatch(
+      /^empathy: no store at .*data\/empathy\.sqlite \(the app's default, DATABASE_URL being unset\): .* give --from PATH\n$/,
+    );
     writeFileSync(join(dir, "notes.txt"), "not a database, but long enough to be read as a header of one. ".repeat(20));
-    expect(await copy("--from", "notes.txt")).toMatchObject({ code: 2, stderr: "empathy: notes.txt is not a SQLite database. Nothing was copied.\n" });
+    expect(await copy("--from", "notes.txt")).toMatchObject({
+      code: 2,
+      stderr: "empathy: notes.txt is not a SQLite database. Nothing was copied.\n",
+    });
     const foreign = new Database(join(dir, "other.sqlite"));
     foreign.exec("CREATE TABLE things (id INTEGER PRIMARY KEY)");
     foreign.close();
-    expect((await copy("--from", "sqlite:other.sqlite")).stderr).toBe("empathy: other.sqlite is a SQLite database but not the app's store (it has no jobs or schema_migrations table). Nothing was copied.\n");
-    expect((await copy("--from", target.url)).stderr).toMatch(/^empathy: the source \(--from\) is a PostgreSQL database: store copy copies the app's SQLite store into PostgreSQL/);
-    expect((await run(["store", "copy", "--to", target.url], dir, { DATABASE_URL: target.url })).stderr).toMatch(/^empathy: the source \(DATABASE_URL\) is a PostgreSQL database/);
+    expect((await copy("--from", "sqlite:other.sqlite")).stderr).toBe(
+      "empathy: other.sqlite is a SQLite database but not the app's store (it has no jobs or schema_migrations table). Nothing was copied.\n",
+    );
+    expect((await copy("--from", target.url)).stderr).toMatch(
+      /^empathy: the source \(--from\) is a PostgreSQL database: store copy copies the app's SQLite store into PostgreSQL/,
+    );
+    expect((await run(["store", "copy", "--to", target.url], dir, { DATABASE_URL: target.url })).stderr).toMatch(
+      /^empathy: the source \(DATABASE_URL\) is a PostgreSQL database/,
+    );
 
     // The app running on the file (it keeps it open): refused, nothing copied.
     await seeded();
@@ -231,7 +296,9 @@ describe("empathy store copy", () => {
     try {
       const r = await copy();
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe("empathy: data/empathy.sqlite is open in another process: stop the app (every instance using this file, and any empathy command on it) before copying its store. Nothing was copied.\n");
+      expect(r.stderr).toBe(
+        "empathy: data/empathy.sqlite is open in another process: stop the app (every instance using this file, and any empathy command on it) before copying its store. Nothing was copied.\n",
+      );
       expect((await app.countJobs()).queued).toBe(MORE_JOBS + 2); // and the app goes on
     } finally {
       await app.close();
@@ -249,9 +316,18 @@ describe("empathy store copy", () => {
     const target = await newDatabase();
     const r = await run(["store", "copy", "--to", target.url, "--json"], dir);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ from: "data/empathy.sqlite", to: target.url, migrated_from_schema: null, rows: expect.any(Number), requeued_jobs: 2, released_deliveries: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      from: "data/empathy.sqlite",
+      to: target.url,
+      migrated_from_schema: null,
+      rows: expect.any(Number),
+      requeued_jobs: 2,
+      released_deliveries: 1,
+    });
     expect(JSON.parse(r.stdout).tables).toMatchObject({ jobs: MORE_JOBS + 6, webhook_deliveries: 6, feedback_log: 3 });
-    expect(r.stderr).toMatch(/^empathy: warning: 1 job and 0 webhook deliveries were leased to an instance until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ: it stopped without releasing them/);
+    expect(r.stderr).toMatch(
+      /^empathy: warning: 1 job and 0 webhook deliveries were leased to an instance until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ: it stopped without releasing them/,
+    );
   });
 
   it("migrates a file written by an older version first, as the app would at start", async () => {
@@ -261,22 +337,35 @@ describe("empathy store copy", () => {
       old.exec(m.sql);
       old.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)").run(m.version, m.name, 0);
     }
-    old.prepare("INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('review', '{}', 'running', 1, 1, 1)").run();
+    old
+      .prepare("INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('review', '{}', 'running', 1, 1, 1)")
+      .run();
     old.close();
     const target = await newDatabase();
     const r = await run(["store", "copy", "--to", target.url], dir);
     expect(r.code).toBe(0);
     const latest = migrations[migrations.length - 1].version;
-    expect(r.stdout).toContain(`data/empathy.sqlite was written by an older version: migrated it first (schema ${latest - 1} to ${latest}).`);
+    expect(r.stdout).toContain(
+      `data/empathy.sqlite was written by an older version: migrated it first (schema ${latest - 1} to ${latest}).`,
+    );
     expect(await withPostgres(target.url, (pg) => pg.listJobs("queued"))).toMatchObject([{ id: 1, type: "review", status: "queued" }]);
   });
 
   it("is a usage error without --to, with a --to that is not PostgreSQL, or without the subcommand", async () => {
-    expect(await run(["store", "copy"], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^empathy: store copy needs --to postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE\n\nUsage: empathy store copy/) });
+    expect(await run(["store", "copy"], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^empathy: store copy needs --to postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE\n\nUsage: empathy store copy/,
+      ),
+    });
     expect((await run(["store", "copy", "--to", "sqlite:other.sqlite"], dir)).stderr).toMatch(/^empathy: --to is a PostgreSQL URL/);
     expect((await run(["store"], dir)).stderr).toMatch(/^empathy: store needs a subcommand: copy/);
-    expect((await run(["store", "move", "--to", "postgres://x"], dir)).stderr).toMatch(/^empathy: unknown store subcommand "move": the only one is copy/);
-    expect((await run(["store", "copy", "--to", "postgres://x", "--database", "x"], dir)).stderr).toMatch(/^empathy: unknown option --database/);
+    expect((await run(["store", "move", "--to", "postgres://x"], dir)).stderr).toMatch(
+      /^empathy: unknown store subcommand "move": the only one is copy/,
+    );
+    expect((await run(["store", "copy", "--to", "postgres://x", "--database", "x"], dir)).stderr).toMatch(
+      /^empathy: unknown option --database/,
+    );
     const help = await run(["store", "--help"], dir);
     expect(help).toMatchObject({ code: 0, stderr: "" });
     expect(help.stdout).toMatch(/^Usage: empathy store copy --to postgres:/);
@@ -290,7 +379,9 @@ describe("the copy knows every table and column", () => {
   it("of SQLite's schema (src/store/migrations.ts)", () => {
     const store = new SqliteStore(":memory:");
     try {
-      const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      const tables = (
+        store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+      ).map((r) => r.name);
       expect(tables.filter((t) => !(NOT_COPIED as readonly string[]).includes(t)).sort()).toEqual(known);
       for (const t of COPIED_TABLES) {
         const columns = (store.db.prepare(`PRAGMA table_info(${t.table})`).all() as { name: string }[]).map((c) => c.name);
@@ -307,7 +398,10 @@ describe("the copy knows every table and column", () => {
       const types = await postgresColumnTypes(store.pool);
       expect([...types.keys()].filter((t) => t !== "schema_migrations").sort()).toEqual(known);
       for (const t of COPIED_TABLES) {
-        expect({ table: t.table, columns: [...types.get(t.table)!.keys()].sort() }).toEqual({ table: t.table, columns: [...t.columns, ...(t.postgresOnly ?? [])].sort() });
+        expect({ table: t.table, columns: [...types.get(t.table)!.keys()].sort() }).toEqual({
+          table: t.table,
+          columns: [...t.columns, ...(t.postgresOnly ?? [])].sort(),
+        });
       }
     });
   });
@@ -321,7 +415,10 @@ describe("the copy knows every table and column", () => {
       await store.close();
       const { url } = await newDatabase();
       const r = await run(["store", "copy", "--to", url, "--from", path], dir);
-      expect(r).toMatchObject({ code: 2, stderr: `empathy: the copy does not know the table(s) added_later of empathy.sqlite. Nothing was copied.\n` });
+      expect(r).toMatchObject({
+        code: 2,
+        stderr: `empathy: the copy does not know the table(s) added_later of empathy.sqlite. Nothing was copied.\n`,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -38,11 +38,17 @@ describe.each(storeBackends(() => server))("event log and secrets contract: %s",
     it("keeps the first value: instances asking together all get the same one, and later calls do not make another", async () => {
       let made = 0;
       const create = (tag: string) => () => `value-${tag}-${++made}`;
-      const values = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? s.a : s.b).getOrCreateSecret("session", create(String(i)))));
+      const values = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? s.a : s.b).getOrCreateSecret("session", create(String(i)))),
+      );
       expect(new Set(values).size).toBe(1);
       expect(values[0]).toMatch(/^value-\d+-\d+$/);
       const before = made;
-      expect(await s.b.getOrCreateSecret("session", () => { throw new Error("not asked: a value is kept"); })).toBe(values[0]);
+      expect(
+        await s.b.getOrCreateSecret("session", () => {
+          throw new Error("not asked: a value is kept");
+        }),
+      ).toBe(values[0]);
       expect(made).toBe(before);
       expect(await s.a.getOrCreateSecret("other", () => "another")).toBe("another"); // names are separate
       expect(await s.sql("SELECT name FROM app_secrets ORDER BY name")).toEqual([{ name: "other" }, { name: "session" }]);
@@ -73,14 +79,26 @@ describe.each(storeBackends(() => server))("event log and secrets contract: %s",
     it("lists newest first, by repository, with or without unscoped events, and by type", async () => {
       const e = await seed();
       expect(idsOf(await s.b.listEvents({ repos: ["octo-org/shop"], includeUnscoped: false, limit: 50 }))).toEqual([e[4], e[1], e[0]]);
-      expect(idsOf(await s.a.listEvents({ repos: ["octo-org/shop", "other/repo"], includeUnscoped: true, limit: 50 }))).toEqual([...e].reverse());
+      expect(idsOf(await s.a.listEvents({ repos: ["octo-org/shop", "other/repo"], includeUnscoped: true, limit: 50 }))).toEqual(
+        [...e].reverse(),
+      );
       expect(idsOf(await s.a.listEvents({ repos: [], includeUnscoped: true, limit: 50 }))).toEqual([e[2]]);
       expect(idsOf(await s.a.listEvents({ repos: [], includeUnscoped: false, limit: 50 }))).toEqual([]);
-      const typed = await s.a.listEvents({ repos: ["octo-org/shop", "other/repo"], includeUnscoped: true, types: ["interaction_started", "error"], limit: 50 });
+      const typed = await s.a.listEvents({
+        repos: ["octo-org/shop", "other/repo"],
+        includeUnscoped: true,
+        types: ["interaction_started", "error"],
+        limit: 50,
+      });
       expect(idsOf(typed)).toEqual([e[3], e[2], e[0]]);
       expect(typed.next).toBeUndefined();
       // The envelope as recorded, its repository's name as it was sent.
-      expect(typed.events[2]).toEqual({ id: e[0], event_type: "interaction_started", timestamp: expect.any(String), data: { repo: "Octo-Org/Shop", user_id: "alice" } });
+      expect(typed.events[2]).toEqual({
+        id: e[0],
+        event_type: "interaction_started",
+        timestamp: expect.any(String),
+        data: { repo: "Octo-Org/Shop", user_id: "alice" },
+      });
       expect(await s.sql("SELECT repo FROM events WHERE id = ?", e[0])).toEqual([{ repo: "octo-org/shop" }]);
       expect(idsOf(await s.a.listEvents({ repos: ["octo-org/shop"], includeUnscoped: false, types: [], limit: 50 }))).toEqual([]);
     });
@@ -92,7 +110,12 @@ describe.each(storeBackends(() => server))("event log and secrets contract: %s",
       let before: string | undefined;
       let pages = 0;
       do {
-        const page = await (pages % 2 ? s.a : s.b).listEvents({ repos: ["octo-org/shop", "other/repo"], includeUnscoped: true, before, limit: 2 });
+        const page = await (pages % 2 ? s.a : s.b).listEvents({
+          repos: ["octo-org/shop", "other/repo"],
+          includeUnscoped: true,
+          before,
+          limit: 2,
+        });
         seen.push(...idsOf(page));
         expect(page.events.length).toBeLessThanOrEqual(2);
         before = page.next;
@@ -100,7 +123,9 @@ describe.each(storeBackends(() => server))("event log and secrets contract: %s",
       } while (before !== undefined);
       expect(seen).toEqual(all);
       expect(pages).toBe(3);
-      expect(await s.a.listEvents({ repos: ["octo-org/shop"], includeUnscoped: false, before: "not-a-seq", limit: 5 })).toEqual({ events: [] });
+      expect(await s.a.listEvents({ repos: ["octo-org/shop"], includeUnscoped: false, before: "not-a-seq", limit: 5 })).toEqual({
+        events: [],
+      });
       expect(idsOf(await s.a.listEvents({ repos: ["octo-org/shop"], includeUnscoped: false, limit: 0 }))).toEqual([e[4]]);
 
       await s.a.appendEvents(Array.from({ length: MAX_EVENT_PAGE + 20 }, (_, i) => recorded("test", { repo: "big/repo", i })));
@@ -139,11 +164,19 @@ describe.each(storeBackends(() => server))("event log and secrets contract: %s",
     it("are deleted with a repository's data (matched without regard to case) and with a person's, and no others", async () => {
       const e = await seed();
       // Named by a text only (a systemic-fix issue's body), and by a longer name that is another repository.
-      const more = [recorded("level_5_transformation", { body: "seen in Octo-Org/Shop#12" }), recorded("test", { repo: "octo-org/shop-admin" })];
+      const more = [
+        recorded("level_5_transformation", { body: "seen in Octo-Org/Shop#12" }),
+        recorded("test", { repo: "octo-org/shop-admin" }),
+      ];
       await s.b.appendEvents(more);
-      const remaining = async (store: Store) => idsOf(await store.listEvents({ repos: ["octo-org/shop", "octo-org/shop-admin", "other/repo"], includeUnscoped: true, limit: 50 }));
+      const remaining = async (store: Store) =>
+        idsOf(await store.listEvents({ repos: ["octo-org/shop", "octo-org/shop-admin", "other/repo"], includeUnscoped: true, limit: 50 }));
       const dry = await s.a.deleteRepositoryData("octo-org/shop", { dryRun: true });
-      expect(dry.find((c) => c.table === "events")).toMatchObject({ count: 4, action: "deleted", what: "recorded events (the dashboard's history)" });
+      expect(dry.find((c) => c.table === "events")).toMatchObject({
+        count: 4,
+        action: "deleted",
+        what: "recorded events (the dashboard's history)",
+      });
       expect(await remaining(s.a)).toHaveLength(8);
       const byRepo = await s.b.deleteRepositoryData("OCTO-ORG/shop");
       expect(byRepo.find((c) => c.table === "events")?.count).toBe(4);

@@ -49,7 +49,9 @@ describe.each(backends)("job store contract: %s", (_name, open) => {
   it("gives each job to one instance when both claim at once", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) ids.push((await s.a.enqueueJob({ type: "t", payload: { i }, runAt: 100 }))!);
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? s.a : s.b).claimJob(1000, lease(i % 2 ? "A" : "B", 9000))));
+    const claims = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? s.a : s.b).claimJob(1000, lease(i % 2 ? "A" : "B", 9000))),
+    );
     const got = claims.filter((j): j is JobRecord => j !== null).map((j) => j.id);
     expect(got.sort((x, y) => x - y)).toEqual(ids);
   });
@@ -133,7 +135,10 @@ describe("PostgreSQL store", () => {
 
   it("two stores (two pools) racing for the same jobs never both get one", async () => {
     const url = await server.createDatabase("race_jobs");
-    const [a, b] = await Promise.all([PostgresStore.open({ connectionString: url, poolSize: 8 }), PostgresStore.open({ connectionString: url, poolSize: 8 })]);
+    const [a, b] = await Promise.all([
+      PostgresStore.open({ connectionString: url, poolSize: 8 }),
+      PostgresStore.open({ connectionString: url, poolSize: 8 }),
+    ]);
     try {
       const ids: number[] = [];
       for (let i = 0; i < 200; i++) ids.push((await a.enqueueJob({ type: "t", payload: { i }, runAt: 100 }))!);
@@ -141,7 +146,12 @@ describe("PostgreSQL store", () => {
       const claimer = async (store: PostgresStore, owner: string) => {
         const got: number[] = [];
         const worker = async () => {
-          for (let job = await store.claimJob(1000, { owner, expiresAt: 9000 }); job; job = await store.claimJob(1000, { owner, expiresAt: 9000 })) got.push(job.id);
+          for (
+            let job = await store.claimJob(1000, { owner, expiresAt: 9000 });
+            job;
+            job = await store.claimJob(1000, { owner, expiresAt: 9000 })
+          )
+            got.push(job.id);
         };
         await Promise.all(Array.from({ length: 8 }, worker));
         return got;
@@ -186,10 +196,15 @@ describe("PostgreSQL store", () => {
     } finally {
       await opened.store.close();
     }
-    const failure = await openOperatorStore({ ...io, env: {} }, `postgres://postgres:secret@127.0.0.1:${server.port}/no_such_database`).catch((e: Error) => e);
+    const failure = await openOperatorStore(
+      { ...io, env: {} },
+      `postgres://postgres:secret@127.0.0.1:${server.port}/no_such_database`,
+    ).catch((e: Error) => e);
     expect(failure).toBeInstanceOf(InputError);
     expect((failure as Error).message).toMatch(
-      new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:${server.port}/no_such_database \\(--database\\) could not be opened as a store: .*no_such_database`),
+      new RegExp(
+        `^postgres://postgres@127\\.0\\.0\\.1:${server.port}/no_such_database \\(--database\\) could not be opened as a store: .*no_such_database`,
+      ),
     );
     expect((failure as Error).message).not.toContain("secret");
     await expect(openOperatorStore(io, "postgres://h/db?sslmode=sometimes")).rejects.toThrow(InputError);
@@ -198,7 +213,10 @@ describe("PostgreSQL store", () => {
   it("reads sslmode and the pool size from the settings", () => {
     const plain = postgresPoolConfig({ connectionString: "postgres://u:p@db.example:5432/empathy", poolSize: 7 });
     expect(plain).toMatchObject({ connectionString: "postgres://u:p@db.example:5432/empathy", max: 7, ssl: undefined });
-    expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=require" })).toMatchObject({ ssl: { rejectUnauthorized: false }, max: 10 });
+    expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=require" })).toMatchObject({
+      ssl: { rejectUnauthorized: false },
+      max: 10,
+    });
     expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=verify-full" }).ssl).toEqual({ rejectUnauthorized: true });
     expect(postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=disable" }).ssl).toBeUndefined();
     expect(() => postgresPoolConfig({ connectionString: "postgresql://u@db/e?sslmode=sometimes" })).toThrow(/sslmode "sometimes"/);

@@ -135,7 +135,12 @@ describe("leases on one SQLite file shared by two store instances", () => {
     await enqueueDeliveries(["d1", "d2", "d3", "d4"]);
     const byA = await a.claimWebhookDeliveries(["r1"], 1000, 2, lease("A", 5000));
     const byB = await b.claimWebhookDeliveries(["r1"], 1000, 5, lease("B", 5000));
-    expect(byA.map((d) => d.id).concat(byB.map((d) => d.id)).sort()).toEqual(["d1", "d2", "d3", "d4"]);
+    expect(
+      byA
+        .map((d) => d.id)
+        .concat(byB.map((d) => d.id))
+        .sort(),
+    ).toEqual(["d1", "d2", "d3", "d4"]);
     expect(leaseOf(b, "webhook_deliveries", byA[0].id)).toEqual({ owner: "A", expiresAt: 5000 });
     expect((await b.renewWebhookDeliveryLeases("B", 8000)).sort()).toEqual(byB.map((d) => d.id).sort());
     // A dies: at 6000 its two deliveries come back (attempt not counted); B's stay in flight.

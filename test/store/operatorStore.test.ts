@@ -12,7 +12,8 @@ import { newTrustRecord } from "../../src/engine/trust.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { NewWebhookDelivery } from "../../src/store/store.js";
 
-const envelope = (id: string, type: string, data: Record<string, unknown>) => JSON.stringify({ id, event_type: type, timestamp: "2025-01-01T00:00:00Z", data });
+const envelope = (id: string, type: string, data: Record<string, unknown>) =>
+  JSON.stringify({ id, event_type: type, timestamp: "2025-01-01T00:00:00Z", data });
 const delivery = (id: string, eventIds: string[], over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery => ({
   id,
   registrationId: "wh_1",
@@ -31,24 +32,69 @@ async function seedPullRequest(s: SqliteStore, repo: string, author: string, pr:
   await s.saveSummary(repo, pr, { commentId: 5, lastFingerprints: [`fp-${marker}`], lastSha: `sha-${pr}` });
   await s.savePostedFindings(repo, pr, [{ fingerprint: `fp-${marker}`, path: "a.js", line: 1, commitSha: `sha-${pr}` }]);
   await s.saveShownItems(repo, [{ fingerprint: `fp-${marker}`, prNumber: pr, author, item: { message: `finding ${marker}` } }]);
-  await s.saveFeedback({ repo, key: `issue:${pr}`, outcome: "rejected", userId: author, createdAt: Date.now(), trust: newTrustRecord(author, repo), events: [] });
+  await s.saveFeedback({
+    repo,
+    key: `issue:${pr}`,
+    outcome: "rejected",
+    userId: author,
+    createdAt: Date.now(),
+    trust: newTrustRecord(author, repo),
+    events: [],
+  });
   await s.savePattern({ ...newPattern(repo, "js/sql-injection"), name: `pattern ${marker}` });
   await s.suppressFinding(repo, `fp-${marker}`, author);
   await s.savePredictionIssue(repo, `fp-${marker}`, 12);
   await s.saveTransformationIssue(repo, "js/sql-injection", 13);
-  await s.saveOpenPullResources(repo, { prNumber: pr, author, headSha: `sha-${pr}`, url: `https://github.com/${repo}/pull/${pr}`, title: `title ${marker}`, resources: [] });
+  await s.saveOpenPullResources(repo, {
+    prNumber: pr,
+    author,
+    headSha: `sha-${pr}`,
+    url: `https://github.com/${repo}/pull/${pr}`,
+    title: `title ${marker}`,
+    resources: [],
+  });
   await s.markCoordinationDone(repo, `conflict:${pr}:${pr + 1}:table:orders`);
   await s.claimRateSlot(`forced-review:${repo}#${pr}`, "c1", Date.now(), 1000);
   await s.claimRateSlot(`help:${repo}#${pr}:${author.toLowerCase()}`, "c2", Date.now(), 1000);
-  await s.enqueueJob({ type: "review", payload: { installationId: 1, owner, repo: name, pullNumber: pr, headSha: `sha-${pr}`, deliveryId: `d-${marker}`, action: "opened" } });
-  await s.enqueueJob({ type: "command", payload: { installationId: 1, owner, repo: name, pullNumber: pr, commentId: 1, author: "reviewer-x", prAuthor: author, body: "/empathy explain", deliveryId: `c-${marker}` } });
+  await s.enqueueJob({
+    type: "review",
+    payload: { installationId: 1, owner, repo: name, pullNumber: pr, headSha: `sha-${pr}`, deliveryId: `d-${marker}`, action: "opened" },
+  });
+  await s.enqueueJob({
+    type: "command",
+    payload: {
+      installationId: 1,
+      owner,
+      repo: name,
+      pullNumber: pr,
+      commentId: 1,
+      author: "reviewer-x",
+      prAuthor: author,
+      body: "/empathy explain",
+      deliveryId: `c-${marker}`,
+    },
+  });
   const ev1 = `ev-${marker}-1`;
   const ev2 = `ev-${marker}-2`;
   await s.enqueueWebhookEvent(
     {
       events: [
-        { id: ev1, eventType: "level_4_prediction", envelope: envelope(ev1, "level_4_prediction", { user_id: author, repo, pr_number: pr, prediction: `prediction ${marker}`, fingerprint: `fp-${marker}` }) },
-        { id: ev2, eventType: "trust_decreased", envelope: envelope(ev2, "trust_decreased", { user_id: author, repo, old_trust: 0.5, new_trust: 0.4, delta: -0.1 }) },
+        {
+          id: ev1,
+          eventType: "level_4_prediction",
+          envelope: envelope(ev1, "level_4_prediction", {
+            user_id: author,
+            repo,
+            pr_number: pr,
+            prediction: `prediction ${marker}`,
+            fingerprint: `fp-${marker}`,
+          }),
+        },
+        {
+          id: ev2,
+          eventType: "trust_decreased",
+          envelope: envelope(ev2, "trust_decreased", { user_id: author, repo, old_trust: 0.5, new_trust: 0.4, delta: -0.1 }),
+        },
       ],
       deliveries: [
         delivery(`msg-${marker}-1`, [ev1], { dedupeKey: `level_4_prediction:${repo}:fp-${marker}` }),
@@ -66,7 +112,11 @@ function count(s: SqliteStore, table: string, where = "1 = 1", ...args: unknown[
 
 /** Every table with rows, and how many. */
 function census(s: SqliteStore): Record<string, number> {
-  const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'").all() as { name: string }[]).map((t) => t.name);
+  const tables = (
+    s.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
+      .all() as { name: string }[]
+  ).map((t) => t.name);
   return Object.fromEntries(tables.map((t) => [t, count(s, t)]).filter(([, n]) => (n as number) > 0));
 }
 
@@ -82,7 +132,9 @@ describe("SqliteStore operator methods", () => {
     const b = (await s.enqueueJob({ type: "command", payload: { n: 2 } }))!;
     const c = (await s.enqueueJob({ type: "review", payload: { n: 3 } }))!;
     const set = (id: number, status: string, updatedAt: number, attempts = 6) =>
-      s.db.prepare("UPDATE jobs SET status = ?, updated_at = ?, attempts = ?, last_error = 'boom' WHERE id = ?").run(status, updatedAt, attempts, id);
+      s.db
+        .prepare("UPDATE jobs SET status = ?, updated_at = ?, attempts = ?, last_error = 'boom' WHERE id = ?")
+        .run(status, updatedAt, attempts, id);
     set(a, "dead", 1_000);
     set(b, "done", 3_000, 1);
     set(c, "dead", 2_000);
@@ -161,7 +213,11 @@ describe("SqliteStore data deletion", () => {
   });
 
   /** The store's file and its write-ahead log, as bytes an attacker with the disk would read. */
-  const fileBytes = () => [path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p).toString("latin1")).join("");
+  const fileBytes = () =>
+    [path, `${path}-wal`]
+      .filter(existsSync)
+      .map((p) => readFileSync(p).toString("latin1"))
+      .join("");
 
   it("a dry run counts without changing anything", async () => {
     const before = census(s);
@@ -175,7 +231,18 @@ describe("SqliteStore data deletion", () => {
     const counts = await s.deleteRepositoryData("OCTO-ORG/shop");
     const n = (table: string) => counts.filter((c) => c.table === table).reduce((a, c) => a + c.count, 0);
     // Two pull requests of octo-org/shop: every kind of row, from each.
-    for (const table of ["reviews", "summaries", "posted_findings", "shown_items", "feedback_log", "suppressed_findings", "trust", "open_pull_resources", "coordination_done", "prediction_issues"]) {
+    for (const table of [
+      "reviews",
+      "summaries",
+      "posted_findings",
+      "shown_items",
+      "feedback_log",
+      "suppressed_findings",
+      "trust",
+      "open_pull_resources",
+      "coordination_done",
+      "prediction_issues",
+    ]) {
       expect([table, n(table)]).toEqual([table, 2]);
     }
     expect(n("patterns")).toBe(2); // one pattern key, under each spelling of the name
@@ -230,7 +297,10 @@ describe("SqliteStore data deletion", () => {
 
   it("finds a person only in fields that name people, not in any text that equals their login", async () => {
     await s.enqueueJob({ type: "coordination", payload: { owner: "o", repo: "r", baseRef: "main", author: "someone", paths: ["main"] } });
-    await s.enqueueJob({ type: "handoff", payload: { kind: "review_requested", owner: "o", repo: "r", reviewer: "@main", requester: "x" } });
+    await s.enqueueJob({
+      type: "handoff",
+      payload: { kind: "review_requested", owner: "o", repo: "r", reviewer: "@main", requester: "x" },
+    });
     const counts = await s.deleteUserData("main");
     expect(counts.find((c) => c.table === "jobs")?.count).toBe(1);
     expect(count(s, "jobs", "payload LIKE '%baseRef%'")).toBe(1);

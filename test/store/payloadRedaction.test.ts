@@ -48,7 +48,9 @@ describe("job payloads", () => {
       "Prediction `pred-0a1b2c` in pull request #7 may fail.",
       "<!-- empathy-bot:prediction fingerprint=0123456789abcdef -->",
     ].join("\n");
-    expect(issueFacts(body)).toBe(["<!-- empathy-bot:prediction fingerprint=0123456789abcdef -->", "Prediction `pred-0a1b2c`", "in pull request #7"].join("\n"));
+    expect(issueFacts(body)).toBe(
+      ["<!-- empathy-bot:prediction fingerprint=0123456789abcdef -->", "Prediction `pred-0a1b2c`", "in pull request #7"].join("\n"),
+    );
     expect(issueFacts("nothing")).toBe("");
   });
 
@@ -70,7 +72,11 @@ describe("job payloads", () => {
       const payload: any = withRepo(examplePayload("issue_comment", "created"), target());
       const n = h.fake.pull.number;
       payload.issue.number = n;
-      payload.issue.pull_request = { url: `https://api.github.com/repos/${h.fake.owner}/${h.fake.repo}/pulls/${n}`, html_url: `https://github.com/${h.fake.owner}/${h.fake.repo}/pull/${n}`, merged_at: null };
+      payload.issue.pull_request = {
+        url: `https://api.github.com/repos/${h.fake.owner}/${h.fake.repo}/pulls/${n}`,
+        html_url: `https://github.com/${h.fake.owner}/${h.fake.repo}/pull/${n}`,
+        merged_at: null,
+      };
       payload.issue.user = { ...payload.issue.user, login: h.fake.pull.user.login };
       payload.comment = { ...payload.comment, id: 700_000 + ++seq, body, user: { ...payload.comment.user, login, type: "User" } };
       payload.sender = { ...payload.sender, login, type: "User" };
@@ -80,7 +86,15 @@ describe("job payloads", () => {
     async function closeIssue(issue: any, body: string): Promise<void> {
       const payload: any = withRepo(examplePayload("issues", "opened"), target());
       payload.action = "closed";
-      payload.issue = { ...payload.issue, number: issue.number, title: issue.title, body, state: "closed", state_reason: "completed", closed_at: new Date().toISOString() };
+      payload.issue = {
+        ...payload.issue,
+        number: issue.number,
+        title: issue.title,
+        body,
+        state: "closed",
+        state_reason: "completed",
+        closed_at: new Date().toISOString(),
+      };
       payload.sender = { ...payload.sender, login: "maintainer-mia", type: "User" };
       await h.probot.receive({ id: `redaction-close-${++seq}`, name: "issues", payload } as any);
     }
@@ -108,16 +122,25 @@ describe("job payloads", () => {
       expect(jobs).toEqual(["/empathy help", "/empathy explain [REDACTED:github-token]", "/empathy [REDACTED:github-token]"]);
       // The commands were answered from the stored line (the unknown word is help again, at most once an hour).
       const replies = h.fake.comments.filter((c) => c.body.includes("<!-- empathy-bot:reply comment=")).map((c) => c.body);
-      expect(replies).toEqual([expect.stringContaining("Empathy understands these commands"), expect.stringContaining("is not a finding id")]);
-      const [closed] = (await store.listJobs("done", 1000)).filter((j) => j.type === ISSUE_CLOSED_JOB).map((j) => j.payload as IssueClosedJob);
+      expect(replies).toEqual([
+        expect.stringContaining("Empathy understands these commands"),
+        expect.stringContaining("is not a finding id"),
+      ]);
+      const [closed] = (await store.listJobs("done", 1000))
+        .filter((j) => j.type === ISSUE_CLOSED_JOB)
+        .map((j) => j.payload as IssueClosedJob);
       expect(closed.body).toMatch(/^<!-- empathy-bot:prediction fingerprint=[0-9a-f]+ -->/);
       expect(closed.body).not.toContain("ghp_");
       // ...and the feedback it carries was counted.
-      expect(await store.listFeedback(`${h.fake.owner}/${h.fake.repo}`, 0)).toEqual([expect.objectContaining({ key: `issue:${issue.number}`, outcome: "accepted" })]);
+      expect(await store.listFeedback(`${h.fake.owner}/${h.fake.repo}`, 0)).toEqual([
+        expect.objectContaining({ key: `issue:${issue.number}`, outcome: "accepted" }),
+      ]);
       expect((await store.countJobs()).dead).toBe(0);
 
       await store.close();
-      const bytes = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1")).join("\n");
+      const bytes = readdirSync(dir)
+        .map((f) => readFileSync(join(dir, f)).toString("latin1"))
+        .join("\n");
       expect(bytes).toContain("/empathy explain [REDACTED:github-token]"); // the right file was searched
       for (const secret of SECRETS) {
         expect(bytes).not.toContain(secret);

@@ -24,7 +24,10 @@ function binDirs(): string[] {
 }
 
 function binary(name: string): string {
-  const find = () => binDirs().map((dir) => join(dir, name)).find((path) => existsSync(path));
+  const find = () =>
+    binDirs()
+      .map((dir) => join(dir, name))
+      .find((path) => existsSync(path));
   let found = find();
   if (!found) {
     installDebianPackage("postgresql"); // a fresh machine (see test/support/debianPackage.ts)
@@ -58,7 +61,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
   };
   if (root) {
-    chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
+    chownSync(
+      dir,
+      Number(execFileSync("id", ["-u", "postgres"]).toString().trim()),
+      Number(execFileSync("id", ["-g", "postgres"]).toString().trim()),
+    );
     chmodSync(dir, 0o700);
   }
   try {

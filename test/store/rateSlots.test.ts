@@ -22,7 +22,11 @@ describe("claimRateSlot", () => {
     expect(await s.claimRateSlot("o/r#7", "comment:3", T + 5 * MIN - 1, 5 * MIN)).toEqual({ ok: false, lastAt: T, nextAt: T + 5 * MIN });
     // A refused claim did not move the window: the interval counts from the last forced review.
     expect(await s.claimRateSlot("o/r#7", "comment:3", T + 5 * MIN, 5 * MIN)).toEqual({ ok: true });
-    expect(await s.claimRateSlot("o/r#7", "comment:1", T + 6 * MIN, 5 * MIN)).toEqual({ ok: false, lastAt: T + 5 * MIN, nextAt: T + 10 * MIN });
+    expect(await s.claimRateSlot("o/r#7", "comment:1", T + 6 * MIN, 5 * MIN)).toEqual({
+      ok: false,
+      lastAt: T + 5 * MIN,
+      nextAt: T + 10 * MIN,
+    });
     await s.close();
   });
 
@@ -64,7 +68,15 @@ describe("claimRateSlot", () => {
     const startAt = Date.now() + 1500; // after every process has started
     const outputs = await Promise.all(
       Array.from({ length: processes }, (_, i) =>
-        run([join("test", "store", "rateSlotClaimer.ts"), path, `p${i}`, String(rounds), String((i * rounds) / processes), String(startAt), String(T)]),
+        run([
+          join("test", "store", "rateSlotClaimer.ts"),
+          path,
+          `p${i}`,
+          String(rounds),
+          String((i * rounds) / processes),
+          String(startAt),
+          String(T),
+        ]),
       ),
     );
     const results = outputs.map((out) => JSON.parse(out) as boolean[]);

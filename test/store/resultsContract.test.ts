@@ -35,21 +35,38 @@ describe.each(storeBackends(() => server))("review results contract: %s", (_name
       summary: "nul \u0000 and é ✓",
     });
     await b.saveReviewResult("o/r", 1, latest);
-    await b.saveReviewResult("o/r", 2, reviewResult({ headSha: "other", summaryCommentId: null, summaryUrl: null, findingCounts: {}, topFindings: [], predictions: [] }));
+    await b.saveReviewResult(
+      "o/r",
+      2,
+      reviewResult({ headSha: "other", summaryCommentId: null, summaryUrl: null, findingCounts: {}, topFindings: [], predictions: [] }),
+    );
     // PostgreSQL refuses NUL in TEXT: it becomes U+FFFD there, as everywhere the store writes text.
-    expect(await a.getReviewResult("o/r", 1)).toEqual({ ...latest, summary: _name === "PostgreSQL" ? "nul \uFFFD and é ✓" : latest.summary });
-    expect(await a.getReviewResult("o/r", 2)).toMatchObject({ headSha: "other", summaryCommentId: null, findingCounts: {}, topFindings: [] });
+    expect(await a.getReviewResult("o/r", 1)).toEqual({
+      ...latest,
+      summary: _name === "PostgreSQL" ? "nul \uFFFD and é ✓" : latest.summary,
+    });
+    expect(await a.getReviewResult("o/r", 2)).toMatchObject({
+      headSha: "other",
+      summaryCommentId: null,
+      findingCounts: {},
+      topFindings: [],
+    });
     expect(await a.getReviewResult("O/r", 1)).toBeUndefined(); // names are matched as given
   });
 
   it("records prediction issues with their details and lists them newest first, of one repository or all, with a limit", async () => {
     const { a, b } = s;
-    const details = (title: string, confidence: number) => ({ title, confidence, url: `https://github.com/o/r/issues/${title.split(" ")[0]}` });
+    const details = (title: string, confidence: number) => ({
+      title,
+      confidence,
+      url: `https://github.com/o/r/issues/${title.split(" ")[0]}`,
+    });
     await a.savePredictionIssue("o/r", "fp-old", 1); // recorded before details were kept
     await a.savePredictionIssue("o/r", "fp-a", 2, details("Drops column email", 0.9));
     await b.savePredictionIssue("o/s", "fp-b", 3, details("Breaks the v1 client", 0.87));
     await b.savePredictionIssue("o/r", "fp-c", 4, details("Leaks the token", 0.95));
-    const at = (fingerprint: string, createdAt: number) => s.sql("UPDATE prediction_issues SET created_at = ? WHERE fingerprint = ?", createdAt, fingerprint);
+    const at = (fingerprint: string, createdAt: number) =>
+      s.sql("UPDATE prediction_issues SET created_at = ? WHERE fingerprint = ?", createdAt, fingerprint);
     await at("fp-old", 1000);
     await at("fp-a", 2000);
     await at("fp-b", 3000);
@@ -63,7 +80,15 @@ describe.each(storeBackends(() => server))("review results contract: %s", (_name
       ["o/r", "fp-a", 5, 2000],
       ["o/r", "fp-old", 1, 1000],
     ]);
-    expect(all[2]).toEqual({ repo: "o/r", fingerprint: "fp-a", issueNumber: 5, title: "Drops column email", confidence: 0.9, url: "https://github.com/o/r/issues/Drops", createdAt: 2000 });
+    expect(all[2]).toEqual({
+      repo: "o/r",
+      fingerprint: "fp-a",
+      issueNumber: 5,
+      title: "Drops column email",
+      confidence: 0.9,
+      url: "https://github.com/o/r/issues/Drops",
+      createdAt: 2000,
+    });
     expect(all[3]).toMatchObject({ title: null, confidence: null, url: null });
     expect((await a.listPredictionIssues({ repo: "o/r", limit: 2 })).map((i) => i.fingerprint)).toEqual(["fp-c", "fp-a"]);
     expect(await a.listPredictionIssues({ repo: "O/R", limit: 5 })).toEqual([]);

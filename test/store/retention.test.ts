@@ -47,7 +47,9 @@ describe("SqliteStore retention", () => {
   });
 
   it("prunes a large table in several batches of at most the limit, oldest first", async () => {
-    const insert = s.db.prepare("INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('t', '{}', 'done', 0, ?, ?)");
+    const insert = s.db.prepare(
+      "INSERT INTO jobs (type, payload, status, run_at, created_at, updated_at) VALUES ('t', '{}', 'done', 0, ?, ?)",
+    );
     s.db.transaction(() => {
       for (let i = 0; i < 1234; i++) insert.run(OLD - i, OLD - i);
     })();
@@ -62,29 +64,58 @@ describe("SqliteStore retention", () => {
   });
 
   it("finds each batch by an index, not a table scan", () => {
-    const plan = (sql: string) => (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 500) as { detail: string }[]).map((r) => r.detail).join(" | ");
-    expect(plan("SELECT id FROM jobs WHERE status IN ('done', 'dead') AND updated_at < ? ORDER BY updated_at LIMIT ?")).toMatch(/USING (COVERING )?INDEX jobs_finished/);
-    expect(plan("SELECT rowid FROM shown_items WHERE created_at < ? ORDER BY created_at LIMIT ?")).toMatch(/USING (COVERING )?INDEX shown_items_time/);
-    expect(plan("SELECT id FROM webhook_events WHERE created_at < ? ORDER BY created_at LIMIT ?")).toMatch(/USING (COVERING )?INDEX webhook_events_time/);
+    const plan = (sql: string) =>
+      (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 500) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    expect(plan("SELECT id FROM jobs WHERE status IN ('done', 'dead') AND updated_at < ? ORDER BY updated_at LIMIT ?")).toMatch(
+      /USING (COVERING )?INDEX jobs_finished/,
+    );
+    expect(plan("SELECT rowid FROM shown_items WHERE created_at < ? ORDER BY created_at LIMIT ?")).toMatch(
+      /USING (COVERING )?INDEX shown_items_time/,
+    );
+    expect(plan("SELECT id FROM webhook_events WHERE created_at < ? ORDER BY created_at LIMIT ?")).toMatch(
+      /USING (COVERING )?INDEX webhook_events_time/,
+    );
   });
 
   describe("webhook history", () => {
     /** Stores deliveries at `at`, then gives each the outcome named by its id's prefix. */
     async function deliveries(at: number, ...ids: string[]): Promise<void> {
       const ds = ids.map((id) => delivery(id));
-      await s.enqueueWebhookEvent({ events: ds.map((d) => ({ id: d.eventIds[0], eventType: "test", envelope: "{}" })), deliveries: ds, batchItems: [] }, at);
+      await s.enqueueWebhookEvent(
+        { events: ds.map((d) => ({ id: d.eventIds[0], eventType: "test", envelope: "{}" })), deliveries: ds, batchItems: [] },
+        at,
+      );
       for (const d of await s.claimWebhookDeliveries(["r1"], at, 10_000)) {
         if (d.id.startsWith("pending")) {
-          await s.recordWebhookAttempt({ deliveryId: d.id, status: "failed", statusCode: 500, durationMs: 1, error: "500", responseExcerpt: null, nextAttemptAt: NOW + 60_000, attemptedAt: at });
+          await s.recordWebhookAttempt({
+            deliveryId: d.id,
+            status: "failed",
+            statusCode: 500,
+            durationMs: 1,
+            error: "500",
+            responseExcerpt: null,
+            nextAttemptAt: NOW + 60_000,
+            attemptedAt: at,
+          });
         } else if (!d.id.startsWith("inflight")) {
           const status = d.id.startsWith("dead") ? "dead" : "delivered";
-          await s.recordWebhookAttempt({ deliveryId: d.id, status, statusCode: 200, durationMs: 1, error: null, responseExcerpt: null, nextAttemptAt: null, attemptedAt: at });
+          await s.recordWebhookAttempt({
+            deliveryId: d.id,
+            status,
+            statusCode: 200,
+            durationMs: 1,
+            error: null,
+            responseExcerpt: null,
+            nextAttemptAt: null,
+            attemptedAt: at,
+          });
         }
       }
     }
     const deliveryIds = () => (s.db.prepare("SELECT id FROM webhook_deliveries ORDER BY id").all() as { id: string }[]).map((r) => r.id);
     const eventIds = () => (s.db.prepare("SELECT id FROM webhook_events ORDER BY id").all() as { id: string }[]).map((r) => r.id);
-    const attemptsOf = (id: string) => (s.db.prepare("SELECT COUNT(*) AS n FROM webhook_attempts WHERE delivery_id = ?").get(id) as { n: number }).n;
+    const attemptsOf = (id: string) =>
+      (s.db.prepare("SELECT COUNT(*) AS n FROM webhook_attempts WHERE delivery_id = ?").get(id) as { n: number }).n;
 
     it("deletes delivered deliveries and dead letters finished before the period, with their attempts; keeps pending, in-flight and recent ones", async () => {
       await deliveries(OLD, "delivered-old", "dead-old", "pending-old", "inflight-old");
@@ -96,19 +127,33 @@ describe("SqliteStore retention", () => {
       expect(attemptsOf("pending-old")).toBe(1); // a delivery still being retried keeps its log
 
       // Events go once nothing refers to them; a batch item's event stays too.
-      await s.enqueueWebhookEvent({ events: [{ id: "e-batched", eventType: "test", envelope: "{}" }], deliveries: [], batchItems: [{ registrationId: "r1", eventId: "e-batched", eventType: "test" }] }, OLD);
+      await s.enqueueWebhookEvent(
+        {
+          events: [{ id: "e-batched", eventType: "test", envelope: "{}" }],
+          deliveries: [],
+          batchItems: [{ registrationId: "r1", eventId: "e-batched", eventType: "test" }],
+        },
+        OLD,
+      );
       expect(await s.pruneWebhookEvents(BEFORE, 500)).toBe(2);
       expect(eventIds()).toEqual(["e-batched", "e-dead-young", "e-delivered-young", "e-inflight-old", "e-pending-old"]);
     });
 
     it("keeps every event of a batch delivery, not only its first, and finds events through the first-event index", async () => {
       const events = ["b1", "b2", "b3", "lone"].map((id) => ({ id, eventType: "test", envelope: "{}" }));
-      await s.enqueueWebhookEvent({ events, deliveries: [], batchItems: ["b1", "b2", "b3"].map((eventId) => ({ registrationId: "r1", eventId, eventType: "test" })) }, OLD);
+      await s.enqueueWebhookEvent(
+        { events, deliveries: [], batchItems: ["b1", "b2", "b3"].map((eventId) => ({ registrationId: "r1", eventId, eventType: "test" })) },
+        OLD,
+      );
       const items = await s.listWebhookBatchItems("r1", 10);
       await s.flushWebhookBatch(items, delivery("batch", { eventIds: ["b1", "b2", "b3"] }), OLD);
       expect(await s.pruneWebhookEvents(BEFORE, 500)).toBe(1);
       expect(eventIds()).toEqual(["b1", "b2", "b3"]);
-      const plan = (s.db.prepare("EXPLAIN QUERY PLAN SELECT 1 FROM webhook_deliveries d WHERE json_extract(d.event_ids, '$[0]') = +?").all("x") as { detail: string }[])
+      const plan = (
+        s.db.prepare("EXPLAIN QUERY PLAN SELECT 1 FROM webhook_deliveries d WHERE json_extract(d.event_ids, '$[0]') = +?").all("x") as {
+          detail: string;
+        }[]
+      )
         .map((r) => r.detail)
         .join(" | ");
       expect(plan).toMatch(/SEARCH d USING (COVERING )?INDEX webhook_deliveries_first_event/);
@@ -143,7 +188,8 @@ describe("SqliteStore retention", () => {
 
   describe("shown items", () => {
     const item = (fingerprint: string, prNumber: number) => ({ fingerprint, prNumber, author: "alice", item: { rule: "r" } });
-    const shownAt = (fingerprint: string, at: number) => s.db.prepare("UPDATE shown_items SET created_at = ? WHERE fingerprint = ?").run(at, fingerprint);
+    const shownAt = (fingerprint: string, at: number) =>
+      s.db.prepare("UPDATE shown_items SET created_at = ? WHERE fingerprint = ?").run(at, fingerprint);
     const open = (repo: string, prNumber: number) =>
       s.saveOpenPullResources(repo, { prNumber, author: "alice", headSha: "abc", url: "u", title: "t", resources: [] });
 

@@ -34,9 +34,21 @@ describe("review results and prediction issue details on an older SQLite file", 
       expect(await store.listPredictionIssues({ repo: "o/r", limit: 5 })).toEqual([
         { repo: "o/r", fingerprint: "fp", issueNumber: 7, title: null, confidence: null, url: null, createdAt: 1000 },
       ]);
-      await store.savePredictionIssue("o/r", "fp", 7, { title: "Drops column email", confidence: 0.9, url: "https://github.com/o/r/issues/7" });
+      await store.savePredictionIssue("o/r", "fp", 7, {
+        title: "Drops column email",
+        confidence: 0.9,
+        url: "https://github.com/o/r/issues/7",
+      });
       expect(await store.listPredictionIssues({ limit: 5 })).toEqual([
-        { repo: "o/r", fingerprint: "fp", issueNumber: 7, title: "Drops column email", confidence: 0.9, url: "https://github.com/o/r/issues/7", createdAt: 1000 },
+        {
+          repo: "o/r",
+          fingerprint: "fp",
+          issueNumber: 7,
+          title: "Drops column email",
+          confidence: 0.9,
+          url: "https://github.com/o/r/issues/7",
+          createdAt: 1000,
+        },
       ]);
       expect(await store.getReviewResult("o/r", 1)).toBeUndefined();
       expect(await store.getIssuePolicy("o/r")).toBeUndefined();

@@ -63,7 +63,18 @@ describe("SqliteStore", () => {
     expect(await s.getPredictionIssue("o/r", "fp")).toBe(42);
     await s.saveTrust({ userId: "u", repo: "o/r", trust: 0.6, milestones: [], recentRejections: [] });
     expect((await s.getTrust("u", "o/r"))?.trust).toBe(0.6);
-    const pattern = { id: "p", repo: "o/r", key: "js/sql-injection", name: "n", occurrences: 1, successes: 0, failures: 0, confidence: 0.5, learned: false, prNumbers: [1] };
+    const pattern = {
+      id: "p",
+      repo: "o/r",
+      key: "js/sql-injection",
+      name: "n",
+      occurrences: 1,
+      successes: 0,
+      failures: 0,
+      confidence: 0.5,
+      learned: false,
+      prNumbers: [1],
+    };
     await s.savePattern(pattern);
     expect(await s.getPattern("o/r", "js/sql-injection")).toEqual(pattern);
     expect(await s.listPatterns("o/r")).toHaveLength(1);
@@ -74,7 +85,8 @@ describe("SqliteStore", () => {
     expect(sqlitePathFromUrl("sqlite:/tmp/x.db")).toBe("/tmp/x.db");
     expect(sqlitePathFromUrl("sqlite:///tmp/x.db")).toBe("/tmp/x.db");
     expect(sqlitePathFromUrl("./a.sqlite")).toBe("./a.sqlite");
-    for (const url of ["postgres://h/db", "postgresql://u:p@h:5432/db?sslmode=require", " POSTGRES://h/db"]) expect(isPostgresUrl(url)).toBe(true);
+    for (const url of ["postgres://h/db", "postgresql://u:p@h:5432/db?sslmode=require", " POSTGRES://h/db"])
+      expect(isPostgresUrl(url)).toBe(true);
     for (const url of [undefined, "", "./postgres.sqlite", "sqlite:postgres://x"]) expect(isPostgresUrl(url)).toBe(false);
     expect(() => sqlitePathFromUrl("postgres://h/db")).toThrow(/names a PostgreSQL database/);
     // SQLite stays the embedded default; a PostgreSQL URL is opened as PostgreSQL (storeContract.test.ts runs one).
@@ -87,7 +99,9 @@ describe("SqliteStore", () => {
   it("reads the PostgreSQL pool size from EMPATHY_DATABASE_POOL_SIZE (default 10), with a clear error", () => {
     expect(readSettings({}).databasePoolSize).toBe(10);
     expect(readSettings({ EMPATHY_DATABASE_POOL_SIZE: "25" }).databasePoolSize).toBe(25);
-    expect(() => readSettings({ EMPATHY_DATABASE_POOL_SIZE: "0" })).toThrow('EMPATHY_DATABASE_POOL_SIZE must be an integer from 1 to 1000, got "0"');
+    expect(() => readSettings({ EMPATHY_DATABASE_POOL_SIZE: "0" })).toThrow(
+      'EMPATHY_DATABASE_POOL_SIZE must be an integer from 1 to 1000, got "0"',
+    );
     expect(() => readSettings({ EMPATHY_DATABASE_POOL_SIZE: "ten" })).toThrow(/EMPATHY_DATABASE_POOL_SIZE/);
   });
 });

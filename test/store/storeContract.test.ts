@@ -135,7 +135,14 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
     it("keeps open pull requests' resources and marks a coordination step done once, whoever marks it", async () => {
       const { a, b } = s;
-      const record = (prNumber: number, headSha: string) => ({ prNumber, author: "alice", headSha, url: `u${prNumber}`, title: "t", resources: [{ kind: "table", name: "orders" }] });
+      const record = (prNumber: number, headSha: string) => ({
+        prNumber,
+        author: "alice",
+        headSha,
+        url: `u${prNumber}`,
+        title: "t",
+        resources: [{ kind: "table", name: "orders" }],
+      });
       await a.saveOpenPullResources("o/r", record(2, "x"));
       await b.saveOpenPullResources("o/r", record(1, "y"));
       await b.saveOpenPullResources("o/r", record(2, "z"));
@@ -160,7 +167,11 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       expect((await b.claimRateSlot("o/r#7", "comment:1", T + 4 * MIN, 5 * MIN)).ok).toBe(true); // a retry of the same request
       expect(await a.claimRateSlot("o/r#7", "comment:3", T + 5 * MIN - 1, 5 * MIN)).toEqual({ ok: false, lastAt: T, nextAt: T + 5 * MIN });
       expect(await a.claimRateSlot("o/r#7", "comment:3", T + 5 * MIN, 5 * MIN)).toEqual({ ok: true });
-      expect(await b.claimRateSlot("o/r#7", "comment:1", T + 6 * MIN, 5 * MIN)).toEqual({ ok: false, lastAt: T + 5 * MIN, nextAt: T + 10 * MIN });
+      expect(await b.claimRateSlot("o/r#7", "comment:1", T + 6 * MIN, 5 * MIN)).toEqual({
+        ok: false,
+        lastAt: T + 5 * MIN,
+        nextAt: T + 10 * MIN,
+      });
       expect((await a.claimRateSlot("o/r#8", "x", T, 5 * MIN)).ok).toBe(true);
       expect((await a.claimRateSlot("o/r#9", "e", T, 0)).ok).toBe(true);
       expect((await b.claimRateSlot("o/r#9", "f", T, 0)).ok).toBe(true);
@@ -202,19 +213,28 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
     it("writes a delivery once per registration and dedupe key, and nothing again of an event sent again under its id", async () => {
       const { a, b } = s;
-      const keyed = (id: string, registrationId = "r1") => delivery(id, { registrationId, eventIds: [`e-${id}`], dedupeKey: "prediction:fp1" });
+      const keyed = (id: string, registrationId = "r1") =>
+        delivery(id, { registrationId, eventIds: [`e-${id}`], dedupeKey: "prediction:fp1" });
       await enqueue(a, [keyed("d1"), keyed("d2"), keyed("d3", "r2")]);
       await enqueue(b, [keyed("d4")]);
       expect((await a.listWebhookDeliveries({})).map((d) => d.id)).toEqual(["d1", "d3"]);
       // The event of d1 sent again with a new delivery: it was kept the first time, nothing is written.
-      await b.enqueueWebhookEvent({ events: eventsOf(delivery("d1")), deliveries: [delivery("d5", { eventIds: ["e-d1"] })], batchItems: [] }, 900);
+      await b.enqueueWebhookEvent(
+        { events: eventsOf(delivery("d1")), deliveries: [delivery("d5", { eventIds: ["e-d1"] })], batchItems: [] },
+        900,
+      );
       expect((await a.listWebhookDeliveries({})).map((d) => d.id)).toEqual(["d1", "d3"]);
     });
 
     it("gives each delivery to one instance when both claim at once", async () => {
       const ids = Array.from({ length: 30 }, (_, i) => `d${String(i).padStart(2, "0")}`);
-      await enqueue(s.a, ids.map((id) => delivery(id)));
-      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? s.a : s.b).claimWebhookDeliveries(["r1"], 1000, 3, lease(i % 2 ? "A" : "B", 9000))));
+      await enqueue(
+        s.a,
+        ids.map((id) => delivery(id)),
+      );
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? s.a : s.b).claimWebhookDeliveries(["r1"], 1000, 3, lease(i % 2 ? "A" : "B", 9000))),
+      );
       const got = claims.flat().map((d) => d.id);
       expect(got.sort()).toEqual(ids);
     });
@@ -223,9 +243,25 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       const { a, b } = s;
       await enqueue(a, [delivery("a"), delivery("b")], 1000);
       const [x, y] = await a.claimWebhookDeliveries(["r1"], 1000, 2);
-      await a.recordWebhookAttempt(result(x.id, { status: "failed", statusCode: 500, durationMs: 12.4, error: "HTTP 500", responseExcerpt: "no\u0000", nextAttemptAt: 3000, attemptedAt: 1001 }));
+      await a.recordWebhookAttempt(
+        result(x.id, {
+          status: "failed",
+          statusCode: 500,
+          durationMs: 12.4,
+          error: "HTTP 500",
+          responseExcerpt: "no\u0000",
+          nextAttemptAt: 3000,
+          attemptedAt: 1001,
+        }),
+      );
       await b.recordWebhookAttempt(result(y.id, { status: "dead", statusCode: 404, durationMs: 3, error: "HTTP 404", attemptedAt: 1002 }));
-      expect(await b.getWebhookDelivery("a")).toMatchObject({ status: "pending", nextAttemptAt: 3000, lastStatusCode: 500, lastError: "HTTP 500", finishedAt: null });
+      expect(await b.getWebhookDelivery("a")).toMatchObject({
+        status: "pending",
+        nextAttemptAt: 3000,
+        lastStatusCode: 500,
+        lastError: "HTTP 500",
+        finishedAt: null,
+      });
       expect(await b.getWebhookDelivery("b")).toMatchObject({ status: "dead", finishedAt: 1002 });
       const [again] = await b.claimWebhookDeliveries(["r1"], 3000, 5);
       expect(again).toMatchObject({ id: "a", attempts: 2, totalAttempts: 2 });
@@ -246,7 +282,7 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       expect(await a.listWebhookAttempts({ limit: 2 })).toHaveLength(2);
       expect(await a.countWebhookDeliveries()).toEqual({ pending: 0, in_flight: 0, delivered: 1, dead: 1 });
       expect((await a.listWebhookDeliveries({ status: "dead" })).map((d) => d.id)).toEqual(["b"]);
-      expect((await a.listWebhookDeliveries({ registrationId: "r2" }))).toEqual([]);
+      expect(await a.listWebhookDeliveries({ registrationId: "r2" })).toEqual([]);
       expect((await a.listWebhookDeliveries({ since: 3001 })).map((d) => d.id)).toEqual(["a"]);
       expect((await a.listWebhookDeliveries({ order: "newest", limit: 1 })).map((d) => d.id)).toEqual(["a"]);
     });
@@ -254,15 +290,31 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
     it("writes a delivery dead on arrival with its error as attempt 1", async () => {
       const dead = delivery("x", { status: "dead", body: null, error: "payload template: missing field" });
       await enqueue(s.a, [dead], 10);
-      expect(await s.b.getWebhookDelivery("x")).toMatchObject({ status: "dead", totalAttempts: 1, lastError: "payload template: missing field", body: null, finishedAt: 10 });
+      expect(await s.b.getWebhookDelivery("x")).toMatchObject({
+        status: "dead",
+        totalAttempts: 1,
+        lastError: "payload template: missing field",
+        body: null,
+        finishedAt: 10,
+      });
       expect(await s.b.listWebhookAttempts({})).toEqual([
-        expect.objectContaining({ deliveryId: "x", attempt: 1, status: "dead", error: "payload template: missing field", statusCode: null }),
+        expect.objectContaining({
+          deliveryId: "x",
+          attempt: 1,
+          status: "dead",
+          error: "payload template: missing field",
+          statusCode: null,
+        }),
       ]);
     });
 
     it("leases: renewed by the holder, only expired ones taken back (never by their own instance), outcomes and releases only by the holder", async () => {
       const { a, b } = s;
-      await enqueue(a, ["d1", "d2", "d3", "d4"].map((id) => delivery(id, { nextAttemptAt: 100 })), 100);
+      await enqueue(
+        a,
+        ["d1", "d2", "d3", "d4"].map((id) => delivery(id, { nextAttemptAt: 100 })),
+        100,
+      );
       const byA = await a.claimWebhookDeliveries(["r1"], 1000, 2, lease("A", 5000));
       const byB = await b.claimWebhookDeliveries(["r1"], 1000, 5, lease("B", 5000));
       expect([...byA, ...byB].map((d) => d.id).sort()).toEqual(["d1", "d2", "d3", "d4"]);
@@ -308,10 +360,18 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       const { a, b } = s;
       await enqueue(a, [delivery("a"), delivery("b"), delivery("c")], 1000);
       for (const d of await a.claimWebhookDeliveries(["r1"], 1000, 3)) {
-        await a.recordWebhookAttempt(result(d.id, { status: "dead", statusCode: 400, error: "HTTP 400", attemptedAt: d.id === "a" ? 1300 : 2000 }));
+        await a.recordWebhookAttempt(
+          result(d.id, { status: "dead", statusCode: 400, error: "HTTP 400", attemptedAt: d.id === "a" ? 1300 : 2000 }),
+        );
       }
       expect(await b.replayWebhookDeliveries({ ids: ["a", "nope"] }, 2500)).toEqual(["a"]);
-      expect(await a.getWebhookDelivery("a")).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: 2500, finishedAt: null, totalAttempts: 1 });
+      expect(await a.getWebhookDelivery("a")).toMatchObject({
+        status: "pending",
+        attempts: 0,
+        nextAttemptAt: 2500,
+        finishedAt: null,
+        totalAttempts: 1,
+      });
       expect((await b.replayWebhookDeliveries({ since: 1500, registrationIds: ["r1"] }, 2600)).sort()).toEqual(["b", "c"]);
       expect(await b.replayWebhookDeliveries({ since: 0, registrationIds: ["other"] }, 2600)).toEqual([]);
       expect(await b.killWebhookDeliveries("r1", "registration disabled", 2700)).toBe(3);
@@ -334,11 +394,19 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
         ["e2", '{"n":2}', 100],
       ]);
       const batch = (id: string) => delivery(id, { eventIds: ["e2", "e1"], body: null });
-      const flushed = await Promise.all([a.flushWebhookBatch(seenByA, batch("batch-a"), 300), b.flushWebhookBatch(seenByB, batch("batch-b"), 300)]);
+      const flushed = await Promise.all([
+        a.flushWebhookBatch(seenByA, batch("batch-a"), 300),
+        b.flushWebhookBatch(seenByB, batch("batch-b"), 300),
+      ]);
       expect(flushed.filter(Boolean)).toHaveLength(1);
       expect(await b.webhookBatchStats()).toEqual([{ registrationId: "r1", count: 1, oldestAt: 200 }]);
       const [sent] = await b.listWebhookDeliveries({});
-      expect(sent).toMatchObject({ id: flushed[0] ? "batch-a" : "batch-b", eventIds: ["e2", "e1"], envelopes: '[{"n":2},{"n":1}]', status: "pending" });
+      expect(sent).toMatchObject({
+        id: flushed[0] ? "batch-a" : "batch-b",
+        eventIds: ["e2", "e1"],
+        envelopes: '[{"n":2},{"n":1}]',
+        status: "pending",
+      });
       expect(await a.listWebhookBatchItems("none", 10)).toEqual([]);
     });
 
@@ -359,7 +427,9 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
       await enqueue(a, [delivery("old"), delivery("new"), delivery("dead")], 0);
       for (const d of await a.claimWebhookDeliveries(["r1"], 1000, 3)) {
-        await a.recordWebhookAttempt(result(d.id, { status: d.id === "dead" ? "dead" : "delivered", attemptedAt: d.id === "new" ? 5000 : 1000 }));
+        await a.recordWebhookAttempt(
+          result(d.id, { status: d.id === "dead" ? "dead" : "delivered", attemptedAt: d.id === "new" ? 5000 : 1000 }),
+        );
       }
       expect(await b.pruneWebhookHistory(2000)).toBe(1);
       expect(await a.getWebhookDelivery("old")).toBeUndefined();
@@ -394,10 +464,16 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
     /** Stores deliveries at `at`, then gives each the outcome named by its id's prefix. */
     async function deliveries(at: number, ...ids: string[]): Promise<void> {
-      await enqueue(s.a, ids.map((id) => delivery(id, { nextAttemptAt: 0 })), at);
+      await enqueue(
+        s.a,
+        ids.map((id) => delivery(id, { nextAttemptAt: 0 })),
+        at,
+      );
       for (const d of await s.a.claimWebhookDeliveries(["r1"], at, 10_000)) {
-        if (d.id.startsWith("pending")) await s.a.recordWebhookAttempt(result(d.id, { status: "failed", statusCode: 500, nextAttemptAt: NOW + MIN, attemptedAt: at }));
-        else if (!d.id.startsWith("inflight")) await s.a.recordWebhookAttempt(result(d.id, { status: d.id.startsWith("dead") ? "dead" : "delivered", attemptedAt: at }));
+        if (d.id.startsWith("pending"))
+          await s.a.recordWebhookAttempt(result(d.id, { status: "failed", statusCode: 500, nextAttemptAt: NOW + MIN, attemptedAt: at }));
+        else if (!d.id.startsWith("inflight"))
+          await s.a.recordWebhookAttempt(result(d.id, { status: d.id.startsWith("dead") ? "dead" : "delivered", attemptedAt: at }));
       }
     }
     const deliveryIds = async () => (await s.sql<{ id: string }>("SELECT id FROM webhook_deliveries ORDER BY id")).map((r) => r.id);
@@ -411,7 +487,11 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       expect(await deliveryIds()).toEqual(["dead-young", "delivered-young", "inflight-old", "pending-old"]);
       expect([await attemptsOf("delivered-old"), await attemptsOf("dead-old"), await attemptsOf("pending-old")]).toEqual([0, 0, 1]);
       await s.a.enqueueWebhookEvent(
-        { events: [{ id: "e-batched", eventType: "test", envelope: "{}" }], deliveries: [], batchItems: [{ registrationId: "r1", eventId: "e-batched", eventType: "test" }] },
+        {
+          events: [{ id: "e-batched", eventType: "test", envelope: "{}" }],
+          deliveries: [],
+          batchItems: [{ registrationId: "r1", eventId: "e-batched", eventType: "test" }],
+        },
         OLD,
       );
       expect(await s.b.pruneWebhookEvents(BEFORE, 500)).toBe(2);
@@ -420,7 +500,10 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
     it("keeps every event of a batch delivery, not only its first", async () => {
       const events = ["b1", "b2", "b3", "lone"].map((id) => ({ id, eventType: "test", envelope: "{}" }));
-      await s.a.enqueueWebhookEvent({ events, deliveries: [], batchItems: ["b1", "b2", "b3"].map((eventId) => ({ registrationId: "r1", eventId, eventType: "test" })) }, OLD);
+      await s.a.enqueueWebhookEvent(
+        { events, deliveries: [], batchItems: ["b1", "b2", "b3"].map((eventId) => ({ registrationId: "r1", eventId, eventType: "test" })) },
+        OLD,
+      );
       const items = await s.a.listWebhookBatchItems("r1", 10);
       await s.a.flushWebhookBatch(items, delivery("batch", { eventIds: ["b1", "b2", "b3"] }), OLD);
       expect(await s.b.pruneWebhookEvents(BEFORE, 500)).toBe(1);
@@ -437,7 +520,8 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
 
     it("deletes shown items of closed pull requests last shown before the period; keeps open pull requests' and recent ones", async () => {
       const item = (fingerprint: string, prNumber: number) => ({ fingerprint, prNumber, author: "alice", item: { rule: "r" } });
-      const shownAt = (fingerprint: string, at: number) => s.sql("UPDATE shown_items SET created_at = ? WHERE fingerprint = ?", at, fingerprint);
+      const shownAt = (fingerprint: string, at: number) =>
+        s.sql("UPDATE shown_items SET created_at = ? WHERE fingerprint = ?", at, fingerprint);
       await s.a.saveShownItems("o/r", [item("closed-old", 1), item("closed-young", 1), item("open-old", 2)]);
       await s.a.saveShownItems("o/other", [item("same-number-old", 2)]);
       await s.a.saveOpenPullResources("o/r", { prNumber: 2, author: "alice", headSha: "abc", url: "u", title: "t", resources: [] });
@@ -463,7 +547,13 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       const y = (await a.enqueueJob({ type: "command", payload: { n: 2 } }))!;
       const z = (await a.enqueueJob({ type: "review", payload: { n: 3 } }))!;
       const set = (id: number, status: string, updatedAt: number, attempts = 6) =>
-        s.sql("UPDATE jobs SET status = ?, updated_at = ?, attempts = ?, last_error = 'boom' WHERE id = ?", status, updatedAt, attempts, id);
+        s.sql(
+          "UPDATE jobs SET status = ?, updated_at = ?, attempts = ?, last_error = 'boom' WHERE id = ?",
+          status,
+          updatedAt,
+          attempts,
+          id,
+        );
       await set(x, "dead", 1_000);
       await set(y, "done", 3_000, 1);
       await set(z, "dead", 2_000);
@@ -505,7 +595,10 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
         replayed: [],
         disabled: [{ id: "m2", registrationId: "wh_gone", reason: "410 Gone" }],
       });
-      expect(await b.replayDeadWebhookDeliveries({ since: 5_000, registrationId: "wh_other" }, now)).toEqual({ replayed: [], disabled: [] });
+      expect(await b.replayDeadWebhookDeliveries({ since: 5_000, registrationId: "wh_other" }, now)).toEqual({
+        replayed: [],
+        disabled: [],
+      });
       expect(await b.replayDeadWebhookDeliveries({ since: 5_000 }, now + 1)).toEqual({
         replayed: ["m1"],
         disabled: [{ id: "m2", registrationId: "wh_gone", reason: "410 Gone" }],
@@ -519,13 +612,33 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
   });
 
   describe("data deletion", () => {
-    const envelope = (id: string, type: string, data: Record<string, unknown>) => JSON.stringify({ id, event_type: type, timestamp: "2025-01-01T00:00:00Z", data });
+    const envelope = (id: string, type: string, data: Record<string, unknown>) =>
+      JSON.stringify({ id, event_type: type, timestamp: "2025-01-01T00:00:00Z", data });
     const TABLES = [
-      "jobs", "reviews", "posted_findings", "summaries", "prediction_issues", "trust", "patterns", "webhook_events", "webhook_deliveries", "webhook_batch_items",
-      "webhook_attempts", "webhook_dedupe", "shown_items", "feedback_log", "suppressed_findings", "transformation_issues", "open_pull_resources",
-      "coordination_done", "rate_slots", "review_results", "issue_policies",
+      "jobs",
+      "reviews",
+      "posted_findings",
+      "summaries",
+      "prediction_issues",
+      "trust",
+      "patterns",
+      "webhook_events",
+      "webhook_deliveries",
+      "webhook_batch_items",
+      "webhook_attempts",
+      "webhook_dedupe",
+      "shown_items",
+      "feedback_log",
+      "suppressed_findings",
+      "transformation_issues",
+      "open_pull_resources",
+      "coordination_done",
+      "rate_slots",
+      "review_results",
+      "issue_policies",
     ];
-    const count = async (table: string, where = "1 = 1", ...args: unknown[]) => Number((await s.sql<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n);
+    const count = async (table: string, where = "1 = 1", ...args: unknown[]) =>
+      Number((await s.sql<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n);
     const census = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await count(t)] as const)));
 
     /** Everything the app stores about one pull request of `repo` by `author`, through the store's own methods (half on each instance). */
@@ -536,30 +649,96 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       await st.saveSummary(repo, pr, { commentId: 5, lastFingerprints: [`fp-${marker}`], lastSha: `sha-${pr}` });
       await st.savePostedFindings(repo, pr, [{ fingerprint: `fp-${marker}`, path: "a.js", line: 1, commitSha: `sha-${pr}` }]);
       await st.saveShownItems(repo, [{ fingerprint: `fp-${marker}`, prNumber: pr, author, item: { message: `finding ${marker}` } }]);
-      await st.saveFeedback({ repo, key: `issue:${pr}`, outcome: "rejected", userId: author, createdAt: Date.now(), trust: newTrustRecord(author, repo), events: [] });
+      await st.saveFeedback({
+        repo,
+        key: `issue:${pr}`,
+        outcome: "rejected",
+        userId: author,
+        createdAt: Date.now(),
+        trust: newTrustRecord(author, repo),
+        events: [],
+      });
       await other.savePattern({ ...newPattern(repo, "js/sql-injection"), name: `pattern ${marker}` });
       await other.suppressFinding(repo, `fp-${marker}`, author);
       await other.savePredictionIssue(repo, `fp-${marker}`, 12);
       await other.saveTransformationIssue(repo, "js/sql-injection", 13);
       await st.saveReviewResult(repo, pr, reviewResult({ headSha: `sha-${pr}`, summary: `summary ${marker}` }));
       await other.saveIssuePolicy(repo, { enabled: true, installationId: 1 });
-      await other.saveOpenPullResources(repo, { prNumber: pr, author, headSha: `sha-${pr}`, url: `https://github.com/${repo}/pull/${pr}`, title: `title ${marker}`, resources: [] });
+      await other.saveOpenPullResources(repo, {
+        prNumber: pr,
+        author,
+        headSha: `sha-${pr}`,
+        url: `https://github.com/${repo}/pull/${pr}`,
+        title: `title ${marker}`,
+        resources: [],
+      });
       await other.markCoordinationDone(repo, `conflict:${pr}:${pr + 1}:table:orders`);
       await st.claimRateSlot(`forced-review:${repo}#${pr}`, "c1", Date.now(), 1000);
       await st.claimRateSlot(`help:${repo}#${pr}:${author.toLowerCase()}`, "c2", Date.now(), 1000);
-      await st.enqueueJob({ type: "review", payload: { installationId: 1, owner, repo: name, pullNumber: pr, headSha: `sha-${pr}`, deliveryId: `d-${marker}`, action: "opened" } });
-      await st.enqueueJob({ type: "command", payload: { installationId: 1, owner, repo: name, pullNumber: pr, commentId: 1, author: "reviewer-x", prAuthor: author, body: "/empathy explain", deliveryId: `c-${marker}` } });
+      await st.enqueueJob({
+        type: "review",
+        payload: {
+          installationId: 1,
+          owner,
+          repo: name,
+          pullNumber: pr,
+          headSha: `sha-${pr}`,
+          deliveryId: `d-${marker}`,
+          action: "opened",
+        },
+      });
+      await st.enqueueJob({
+        type: "command",
+        payload: {
+          installationId: 1,
+          owner,
+          repo: name,
+          pullNumber: pr,
+          commentId: 1,
+          author: "reviewer-x",
+          prAuthor: author,
+          body: "/empathy explain",
+          deliveryId: `c-${marker}`,
+        },
+      });
       const ev1 = `ev-${marker}-1`;
       const ev2 = `ev-${marker}-2`;
       await other.enqueueWebhookEvent(
         {
           events: [
-            { id: ev1, eventType: "level_4_prediction", envelope: envelope(ev1, "level_4_prediction", { user_id: author, repo, pr_number: pr, prediction: `prediction ${marker}`, fingerprint: `fp-${marker}` }) },
-            { id: ev2, eventType: "trust_decreased", envelope: envelope(ev2, "trust_decreased", { user_id: author, repo, old_trust: 0.5, new_trust: 0.4, delta: -0.1 }) },
+            {
+              id: ev1,
+              eventType: "level_4_prediction",
+              envelope: envelope(ev1, "level_4_prediction", {
+                user_id: author,
+                repo,
+                pr_number: pr,
+                prediction: `prediction ${marker}`,
+                fingerprint: `fp-${marker}`,
+              }),
+            },
+            {
+              id: ev2,
+              eventType: "trust_decreased",
+              envelope: envelope(ev2, "trust_decreased", { user_id: author, repo, old_trust: 0.5, new_trust: 0.4, delta: -0.1 }),
+            },
           ],
           deliveries: [
-            delivery(`msg-${marker}-1`, { eventIds: [ev1], body: null, registrationId: "wh_1", nextAttemptAt: 0, dedupeKey: `level_4_prediction:${repo}:fp-${marker}` }),
-            delivery(`msg-${marker}-2`, { eventIds: [ev2], body: null, registrationId: "wh_1", nextAttemptAt: 0, status: "dead", error: `dead ${marker}` }),
+            delivery(`msg-${marker}-1`, {
+              eventIds: [ev1],
+              body: null,
+              registrationId: "wh_1",
+              nextAttemptAt: 0,
+              dedupeKey: `level_4_prediction:${repo}:fp-${marker}`,
+            }),
+            delivery(`msg-${marker}-2`, {
+              eventIds: [ev2],
+              body: null,
+              registrationId: "wh_1",
+              nextAttemptAt: 0,
+              status: "dead",
+              error: `dead ${marker}`,
+            }),
           ],
           batchItems: [{ registrationId: "wh_batch", eventId: ev1, eventType: "level_4_prediction" }],
         },
@@ -589,7 +768,25 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
       const before = await census();
       const counts = await s.b.deleteRepositoryData("OCTO-ORG/shop");
       const n = (table: string) => counts.filter((c) => c.table === table).reduce((x, c) => x + c.count, 0);
-      for (const table of ["reviews", "summaries", "posted_findings", "shown_items", "feedback_log", "suppressed_findings", "trust", "open_pull_resources", "coordination_done", "prediction_issues", "patterns", "transformation_issues", "webhook_attempts", "webhook_batch_items", "webhook_dedupe", "review_results", "issue_policies"]) {
+      for (const table of [
+        "reviews",
+        "summaries",
+        "posted_findings",
+        "shown_items",
+        "feedback_log",
+        "suppressed_findings",
+        "trust",
+        "open_pull_resources",
+        "coordination_done",
+        "prediction_issues",
+        "patterns",
+        "transformation_issues",
+        "webhook_attempts",
+        "webhook_batch_items",
+        "webhook_dedupe",
+        "review_results",
+        "issue_policies",
+      ]) {
         expect([table, n(table)]).toEqual([table, 2]);
       }
       expect(n("rate_slots")).toBe(4);
@@ -628,8 +825,14 @@ describe.each(storeBackends(() => server))("store contract: %s", (_name, open) =
     });
 
     it("finds a person only in fields that name people, and refuses names that are not a repository or a login", async () => {
-      await s.a.enqueueJob({ type: "coordination", payload: { owner: "o", repo: "r", baseRef: "main", author: "someone", paths: ["main"] } });
-      await s.a.enqueueJob({ type: "handoff", payload: { kind: "review_requested", owner: "o", repo: "r", reviewer: "@main", requester: "x" } });
+      await s.a.enqueueJob({
+        type: "coordination",
+        payload: { owner: "o", repo: "r", baseRef: "main", author: "someone", paths: ["main"] },
+      });
+      await s.a.enqueueJob({
+        type: "handoff",
+        payload: { kind: "review_requested", owner: "o", repo: "r", reviewer: "@main", requester: "x" },
+      });
       const counts = await s.b.deleteUserData("main");
       expect(counts.find((c) => c.table === "jobs")?.count).toBe(1);
       expect(await count("jobs", "payload LIKE '%baseRef%'")).toBe(1);

@@ -5,7 +5,15 @@
  */
 import { newPattern } from "../../src/engine/patterns.js";
 import { newTrustRecord } from "../../src/engine/trust.js";
-import type { JobRecord, JobStatus, NewWebhookDelivery, NewWebhookEvent, ReviewResult, Store, WebhookAttemptResult } from "../../src/store/store.js";
+import type {
+  JobRecord,
+  JobStatus,
+  NewWebhookDelivery,
+  NewWebhookEvent,
+  ReviewResult,
+  Store,
+  WebhookAttemptResult,
+} from "../../src/store/store.js";
 
 export const delivery = (id: string, over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery => ({
   id,
@@ -22,7 +30,8 @@ export const delivery = (id: string, over: Partial<NewWebhookDelivery> = {}): Ne
 export const eventsOf = (...ds: NewWebhookDelivery[]): NewWebhookEvent[] =>
   [...new Set(ds.flatMap((d) => d.eventIds))].map((id) => ({ id, eventType: "test", envelope: JSON.stringify({ id }) }));
 
-export const enqueue = (s: Store, ds: NewWebhookDelivery[], now = 800) => s.enqueueWebhookEvent({ events: eventsOf(...ds), deliveries: ds, batchItems: [] }, now);
+export const enqueue = (s: Store, ds: NewWebhookDelivery[], now = 800) =>
+  s.enqueueWebhookEvent({ events: eventsOf(...ds), deliveries: ds, batchItems: [] }, now);
 
 export const result = (deliveryId: string, over: Partial<WebhookAttemptResult> = {}): WebhookAttemptResult => ({
   deliveryId,
@@ -49,7 +58,9 @@ export const reviewResult = (over: Partial<ReviewResult> = {}): ReviewResult => 
     { category: "hardcoded-secret", severity: "high", path: "src/orders/export.js", line: 12, title: "A Stripe key in the code" },
     { category: "logging", severity: "low", path: "src/log.js", line: 3, title: "Logs the request body" },
   ],
-  predictions: [{ title: "Dropping column email breaks the v1 client", confidence: 0.87, severity: "high", path: "db/migrations/1.sql", line: 2 }],
+  predictions: [
+    { title: "Dropping column email breaks the v1 client", confidence: 0.87, severity: "high", path: "db/migrations/1.sql", line: 2 },
+  ],
   summaryCommentId: 99,
   summaryUrl: "https://github.com/octo-org/shop/pull/12#issuecomment-99",
   reviewedAt: 1_700_000_000_000,
@@ -80,7 +91,14 @@ export const SEEDED = {
 };
 
 /** Job payloads about a pull request (they get a subject) and not. */
-const reviewPayload = (n: number, extra: Record<string, unknown> = {}) => ({ installationId: 1, owner: "octo-org", repo: "shop", pullNumber: n, headSha: `sha${n}`, ...extra });
+const reviewPayload = (n: number, extra: Record<string, unknown> = {}) => ({
+  installationId: 1,
+  owner: "octo-org",
+  repo: "shop",
+  pullNumber: n,
+  headSha: `sha${n}`,
+  ...extra,
+});
 
 /**
  * Writes data of every kind through the Store API: jobs in every status (one still running
@@ -95,7 +113,12 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   const T = SEED_TIME;
   // --- jobs: dead, done, retried, running (leased, never released), queued with and without a subject
   const dead = (await store.enqueueJob({ type: "review", payload: reviewPayload(1), dedupeKey: "delivery-1", runAt: T }))!;
-  const done = (await store.enqueueJob({ type: "command", payload: { ...reviewPayload(2), command: "explain", author: "alice" }, dedupeKey: "delivery-2", runAt: T + 1 }))!;
+  const done = (await store.enqueueJob({
+    type: "command",
+    payload: { ...reviewPayload(2), command: "explain", author: "alice" },
+    dedupeKey: "delivery-2",
+    runAt: T + 1,
+  }))!;
   const retried = (await store.enqueueJob({ type: "review", payload: reviewPayload(3), runAt: T + 2 }))!;
   const running = (await store.enqueueJob({ type: "review", payload: reviewPayload(4), dedupeKey: "delivery-4", runAt: T + 3 }))!;
   expect((await store.claimJob(T + 10, { owner: "old-instance", expiresAt: T + 20 }))?.id).toBe(dead);
@@ -105,8 +128,13 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   expect((await store.claimJob(T + 10))?.id).toBe(retried);
   await store.retryJob(retried, T + 5 * MIN, "rate limited: wait 60 s");
   expect((await store.claimJob(T + 10, { owner: "killed-instance", expiresAt: T + 30_000 }))?.id).toBe(running);
-  await store.enqueueJob({ type: "feedback", payload: { owner: "octo-org", repo: "shop", issue: 7, note: "nul \u0000 inside" }, runAt: T + 4 });
-  for (let i = 0; i < (options.jobs ?? 0); i++) await store.enqueueJob({ type: "predict", payload: { owner: "octo-org", repo: "shop", n: i }, runAt: T + 100 + i });
+  await store.enqueueJob({
+    type: "feedback",
+    payload: { owner: "octo-org", repo: "shop", issue: 7, note: "nul \u0000 inside" },
+    runAt: T + 4,
+  });
+  for (let i = 0; i < (options.jobs ?? 0); i++)
+    await store.enqueueJob({ type: "predict", payload: { owner: "octo-org", repo: "shop", n: i }, runAt: T + 100 + i });
 
   // --- reviews, posted findings, summaries, prediction issues
   for (const [repo, pr, sha] of SEEDED.reviews) await store.saveReview(repo, pr, sha, sha === "sha-a" ? null : 2 ** 40 + pr);
@@ -117,9 +145,26 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   await store.saveSummary("octo-org/shop", 12, { commentId: 2 ** 41, lastFingerprints: ["fp-1", "fp-2"], lastSha: "sha-b" });
   await store.saveSummary("octo-org/Other", 3, { commentId: null, lastFingerprints: [], lastSha: null });
   await store.savePredictionIssue("octo-org/shop", "fp-3", 77);
-  await store.savePredictionIssue("octo-org/Other", "fp-1", 78, { title: "Breaks the v1 client", confidence: 0.91, url: "https://github.com/octo-org/Other/issues/78" });
+  await store.savePredictionIssue("octo-org/Other", "fp-1", 78, {
+    title: "Breaks the v1 client",
+    confidence: 0.91,
+    url: "https://github.com/octo-org/Other/issues/78",
+  });
   await store.saveReviewResult("octo-org/shop", 12, reviewResult({ headSha: "sha-b", notice: "cautious" }));
-  await store.saveReviewResult("octo-org/Other", 3, reviewResult({ headSha: "sha-c", level: 1, confidence: 0.9, findingCounts: {}, topFindings: [], predictions: [], summaryCommentId: null, summaryUrl: null }));
+  await store.saveReviewResult(
+    "octo-org/Other",
+    3,
+    reviewResult({
+      headSha: "sha-c",
+      level: 1,
+      confidence: 0.9,
+      findingCounts: {},
+      topFindings: [],
+      predictions: [],
+      summaryCommentId: null,
+      summaryUrl: null,
+    }),
+  );
   await store.saveIssuePolicy("octo-org/shop", { enabled: true, installationId: 2 ** 40 });
   await store.saveIssuePolicy("octo-org/Other", { enabled: false, installationId: 5 });
 
@@ -128,7 +173,12 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   const pattern = { ...newPattern("octo-org/shop", "js/sql-injection"), occurrences: 3, prNumbers: [12, 13, 14], learned: true };
   await store.savePattern(pattern);
   await store.savePattern({ ...newPattern("octo-org/shop", "py/exec"), transformed: true });
-  const envelope = { id: "ev-owed", event_type: "trust_decreased", timestamp: "2025-01-31T14:00:00Z", data: { user_id: "alice", repo: "octo-org/shop" } } as never;
+  const envelope = {
+    id: "ev-owed",
+    event_type: "trust_decreased",
+    timestamp: "2025-01-31T14:00:00Z",
+    data: { user_id: "alice", repo: "octo-org/shop" },
+  } as never;
   const feedback = (key: string, outcome: "accepted" | "rejected", createdAt: number, trust: number, events: never[]) => ({
     repo: "octo-org/shop",
     key,
@@ -146,15 +196,34 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   await store.settleFeedback("octo-org/shop", "issue:14");
 
   // --- shown items, suppressions, transformation issues
-  const item = (fingerprint: string, prNumber: number, author: string) => ({ fingerprint, prNumber, author, item: { rule: "js/sql-injection", fingerprint, message: "é ✓" } });
+  const item = (fingerprint: string, prNumber: number, author: string) => ({
+    fingerprint,
+    prNumber,
+    author,
+    item: { rule: "js/sql-injection", fingerprint, message: "é ✓" },
+  });
   await store.saveShownItems("octo-org/shop", [item("fp-1", 12, "alice"), item("fp-2", 12, "alice"), item("a%c", 13, "bob")]);
   await store.saveShownItems("octo-org/Other", [item("fp-3", 3, "bob")]);
   await store.suppressFinding("octo-org/shop", "fp-2", "bob");
   await store.saveTransformationIssue("octo-org/shop", "js/sql-injection", 88);
 
   // --- coordination and rate slots
-  await store.saveOpenPullResources("octo-org/shop", { prNumber: 12, author: "alice", headSha: "sha-b", url: "https://github.com/octo-org/shop/pull/12", title: "Orders", resources: [{ kind: "table", name: "orders" }] });
-  await store.saveOpenPullResources("octo-org/shop", { prNumber: 13, author: "bob", headSha: "sha-d", url: "https://github.com/octo-org/shop/pull/13", title: "Refunds", resources: [] });
+  await store.saveOpenPullResources("octo-org/shop", {
+    prNumber: 12,
+    author: "alice",
+    headSha: "sha-b",
+    url: "https://github.com/octo-org/shop/pull/12",
+    title: "Orders",
+    resources: [{ kind: "table", name: "orders" }],
+  });
+  await store.saveOpenPullResources("octo-org/shop", {
+    prNumber: 13,
+    author: "bob",
+    headSha: "sha-d",
+    url: "https://github.com/octo-org/shop/pull/13",
+    title: "Refunds",
+    resources: [],
+  });
   for (const key of SEEDED.coordination) await store.markCoordinationDone("octo-org/shop", key);
   await store.claimRateSlot(SEEDED.slots[0], "comment:1", T, 5 * MIN);
   await store.claimRateSlot(SEEDED.slots[1], "comment:2", T + 1000, 5 * MIN);
@@ -170,7 +239,11 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   ];
   await store.enqueueWebhookEvent(
     {
-      events: [...eventsOf(...ds), { id: "e-batched-1", eventType: "test", envelope: '{"id":"e-batched-1"}' }, { id: "e-batched-2", eventType: "test", envelope: '{"id":"e-batched-2"}' }],
+      events: [
+        ...eventsOf(...ds),
+        { id: "e-batched-1", eventType: "test", envelope: '{"id":"e-batched-1"}' },
+        { id: "e-batched-2", eventType: "test", envelope: '{"id":"e-batched-2"}' },
+      ],
       deliveries: ds,
       batchItems: [
         { registrationId: "wh_batch", eventId: "e-batched-1", eventType: "test" },
@@ -183,8 +256,22 @@ export async function seedEveryKind(store: Store, options: { jobs?: number } = {
   expect(claimed.map((d) => d.id).sort()).toEqual(["msg_dead", "msg_ok", "msg_retry"]);
   await store.recordWebhookAttempts([
     result("msg_ok", { statusCode: 204, durationMs: 12.6, responseExcerpt: "ok", attemptedAt: T + 150 }),
-    result("msg_dead", { status: "dead", statusCode: 404, durationMs: 3, error: "HTTP 404 \u0000", responseExcerpt: "gone", attemptedAt: T + 160 }),
-    result("msg_retry", { status: "failed", statusCode: 503, durationMs: 7, error: "HTTP 503", nextAttemptAt: T + 1000, attemptedAt: T + 170 }),
+    result("msg_dead", {
+      status: "dead",
+      statusCode: 404,
+      durationMs: 3,
+      error: "HTTP 404 \u0000",
+      responseExcerpt: "gone",
+      attemptedAt: T + 160,
+    }),
+    result("msg_retry", {
+      status: "failed",
+      statusCode: 503,
+      durationMs: 7,
+      error: "HTTP 503",
+      nextAttemptAt: T + 1000,
+      attemptedAt: T + 170,
+    }),
   ]);
   const [flight] = await store.claimWebhookDeliveries(["wh_b"], T + 500, 1, { owner: "killed-instance", expiresAt: T + 30_000 });
   expect(flight.id).toBe("msg_flight");
@@ -215,7 +302,8 @@ export async function readEverything(store: Store) {
   const statuses: JobStatus[] = ["queued", "running", "done", "dead"];
   const jobs: Record<string, JobRecord[]> = {};
   for (const status of statuses) jobs[status] = await store.listJobs(status, 100_000);
-  const perRepo = async <T>(fn: (repo: string) => Promise<T>) => Object.fromEntries(await Promise.all(SEEDED.repos.map(async (r) => [r, await fn(r)] as const)));
+  const perRepo = async <T>(fn: (repo: string) => Promise<T>) =>
+    Object.fromEntries(await Promise.all(SEEDED.repos.map(async (r) => [r, await fn(r)] as const)));
   return {
     jobCounts: await store.countJobs(),
     jobs,

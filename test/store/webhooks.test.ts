@@ -51,9 +51,19 @@ describe("SqliteStore webhooks", () => {
   });
 
   it("enqueues once per delivery id, stores each event once, and claims due deliveries of the given registrations, oldest first", async () => {
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("a", { nextAttemptAt: 900 }), delivery("b"), delivery("c", { registrationId: "r2" })), deliveries: [delivery("a", { nextAttemptAt: 900 }), delivery("b"), delivery("c", { registrationId: "r2" })], batchItems: [] }, 800);
+    await s.enqueueWebhookEvent(
+      {
+        events: eventsOf(delivery("a", { nextAttemptAt: 900 }), delivery("b"), delivery("c", { registrationId: "r2" })),
+        deliveries: [delivery("a", { nextAttemptAt: 900 }), delivery("b"), delivery("c", { registrationId: "r2" })],
+        batchItems: [],
+      },
+      800,
+    );
     await s.enqueueWebhookEvent({ events: eventsOf(delivery("a")), deliveries: [delivery("a")], batchItems: [] }, 800); // the same id again: ignored
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("later")), deliveries: [delivery("later", { nextAttemptAt: 5000 })], batchItems: [] }, 800);
+    await s.enqueueWebhookEvent(
+      { events: eventsOf(delivery("later")), deliveries: [delivery("later", { nextAttemptAt: 5000 })], batchItems: [] },
+      800,
+    );
     expect((await s.countWebhookDeliveries()).pending).toBe(4);
     const claimed = await s.claimWebhookDeliveries(["r1"], 1000, 10);
     expect(claimed.map((d) => [d.id, d.status, d.attempts, d.totalAttempts])).toEqual([
@@ -67,15 +77,51 @@ describe("SqliteStore webhooks", () => {
   });
 
   it("records attempts and moves deliveries to pending, delivered or dead; lists attempts newest first with filters", async () => {
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("a"), delivery("b")), deliveries: [delivery("a"), delivery("b")], batchItems: [] }, 1000);
+    await s.enqueueWebhookEvent(
+      { events: eventsOf(delivery("a"), delivery("b")), deliveries: [delivery("a"), delivery("b")], batchItems: [] },
+      1000,
+    );
     const [a, b] = await s.claimWebhookDeliveries(["r1"], 1000, 2);
-    await s.recordWebhookAttempt({ deliveryId: a.id, status: "failed", statusCode: 500, durationMs: 12.4, error: "HTTP 500", responseExcerpt: "no", nextAttemptAt: 3000, attemptedAt: 1001 });
-    await s.recordWebhookAttempt({ deliveryId: b.id, status: "dead", statusCode: 404, durationMs: 3, error: "HTTP 404", responseExcerpt: null, nextAttemptAt: null, attemptedAt: 1002 });
-    expect(await s.getWebhookDelivery("a")).toMatchObject({ status: "pending", nextAttemptAt: 3000, lastStatusCode: 500, lastError: "HTTP 500", finishedAt: null });
+    await s.recordWebhookAttempt({
+      deliveryId: a.id,
+      status: "failed",
+      statusCode: 500,
+      durationMs: 12.4,
+      error: "HTTP 500",
+      responseExcerpt: "no",
+      nextAttemptAt: 3000,
+      attemptedAt: 1001,
+    });
+    await s.recordWebhookAttempt({
+      deliveryId: b.id,
+      status: "dead",
+      statusCode: 404,
+      durationMs: 3,
+      error: "HTTP 404",
+      responseExcerpt: null,
+      nextAttemptAt: null,
+      attemptedAt: 1002,
+    });
+    expect(await s.getWebhookDelivery("a")).toMatchObject({
+      status: "pending",
+      nextAttemptAt: 3000,
+      lastStatusCode: 500,
+      lastError: "HTTP 500",
+      finishedAt: null,
+    });
     expect(await s.getWebhookDelivery("b")).toMatchObject({ status: "dead", finishedAt: 1002 });
     const [again] = await s.claimWebhookDeliveries(["r1"], 3000, 5);
     expect(again).toMatchObject({ id: "a", attempts: 2, totalAttempts: 2 });
-    await s.recordWebhookAttempt({ deliveryId: "a", status: "delivered", statusCode: 200, durationMs: 4, error: null, responseExcerpt: "ok", nextAttemptAt: null, attemptedAt: 3001 });
+    await s.recordWebhookAttempt({
+      deliveryId: "a",
+      status: "delivered",
+      statusCode: 200,
+      durationMs: 4,
+      error: null,
+      responseExcerpt: "ok",
+      nextAttemptAt: null,
+      attemptedAt: 3001,
+    });
     const attempts = await s.listWebhookAttempts({});
     expect(attempts.map((x) => [x.deliveryId, x.attempt, x.status, x.statusCode, x.durationMs])).toEqual([
       ["a", 2, "delivered", 200, 4],
@@ -91,15 +137,33 @@ describe("SqliteStore webhooks", () => {
   });
 
   it("writes a delivery dead on arrival with its error as attempt 1", async () => {
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("x", { status: "dead", body: null, error: "payload template: missing field" })), deliveries: [delivery("x", { status: "dead", body: null, error: "payload template: missing field" })], batchItems: [] }, 10);
-    expect(await s.getWebhookDelivery("x")).toMatchObject({ status: "dead", totalAttempts: 1, lastError: "payload template: missing field" });
+    await s.enqueueWebhookEvent(
+      {
+        events: eventsOf(delivery("x", { status: "dead", body: null, error: "payload template: missing field" })),
+        deliveries: [delivery("x", { status: "dead", body: null, error: "payload template: missing field" })],
+        batchItems: [],
+      },
+      10,
+    );
+    expect(await s.getWebhookDelivery("x")).toMatchObject({
+      status: "dead",
+      totalAttempts: 1,
+      lastError: "payload template: missing field",
+    });
     expect(await s.listWebhookAttempts({})).toEqual([
       expect.objectContaining({ deliveryId: "x", attempt: 1, status: "dead", error: "payload template: missing field", statusCode: null }),
     ]);
   });
 
   it("requeues in-flight deliveries whose lease expired, releases one without counting it, and replays dead letters", async () => {
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("a"), delivery("b"), delivery("c")), deliveries: [delivery("a"), delivery("b"), delivery("c")], batchItems: [] }, 1000);
+    await s.enqueueWebhookEvent(
+      {
+        events: eventsOf(delivery("a"), delivery("b"), delivery("c")),
+        deliveries: [delivery("a"), delivery("b"), delivery("c")],
+        batchItems: [],
+      },
+      1000,
+    );
     await s.claimWebhookDeliveries(["r1"], 1000, 3, { owner: "dead", expiresAt: 1150 });
     await s.releaseWebhookDelivery("a", 1100);
     expect(await s.getWebhookDelivery("a")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
@@ -109,7 +173,16 @@ describe("SqliteStore webhooks", () => {
     expect(await s.getWebhookDelivery("b")).toMatchObject({ status: "pending", attempts: 0, totalAttempts: 0 });
     const claimed = await s.claimWebhookDeliveries(["r1"], 1200, 3);
     for (const d of claimed) {
-      await s.recordWebhookAttempt({ deliveryId: d.id, status: "dead", statusCode: 400, durationMs: 1, error: "HTTP 400", responseExcerpt: null, nextAttemptAt: null, attemptedAt: d.id === "a" ? 1300 : 2000 });
+      await s.recordWebhookAttempt({
+        deliveryId: d.id,
+        status: "dead",
+        statusCode: 400,
+        durationMs: 1,
+        error: "HTTP 400",
+        responseExcerpt: null,
+        nextAttemptAt: null,
+        attemptedAt: d.id === "a" ? 1300 : 2000,
+      });
     }
     expect(await s.replayWebhookDeliveries({ ids: ["a"] }, 2500)).toEqual(["a"]);
     expect(await s.getWebhookDelivery("a")).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: 2500, finishedAt: null });
@@ -132,7 +205,11 @@ describe("SqliteStore webhooks", () => {
     ]);
     await s.flushWebhookBatch(items, delivery("batch", { eventIds: ["e1", "e2"] }), 300);
     expect(await s.webhookBatchStats()).toEqual([{ registrationId: "r1", count: 1, oldestAt: 200 }]);
-    expect(await s.getWebhookDelivery("batch")).toMatchObject({ eventIds: ["e1", "e2"], envelopes: '[{"n":1},{"n":2}]', status: "pending" });
+    expect(await s.getWebhookDelivery("batch")).toMatchObject({
+      eventIds: ["e1", "e2"],
+      envelopes: '[{"n":1},{"n":2}]',
+      status: "pending",
+    });
   });
 
   it("persists registration state and circuits, and prunes old delivered history", async () => {
@@ -145,10 +222,26 @@ describe("SqliteStore webhooks", () => {
     await s.saveWebhookCircuit({ endpointKey: "k", consecutiveFailures: 6, openUntil: 9500 }, 2);
     expect(await s.listWebhookCircuits()).toEqual([{ endpointKey: "k", consecutiveFailures: 6, openUntil: 9500 }]);
 
-    await s.enqueueWebhookEvent({ events: eventsOf(delivery("old"), delivery("new"), delivery("dead")), deliveries: [delivery("old"), delivery("new"), delivery("dead")], batchItems: [] }, 0);
+    await s.enqueueWebhookEvent(
+      {
+        events: eventsOf(delivery("old"), delivery("new"), delivery("dead")),
+        deliveries: [delivery("old"), delivery("new"), delivery("dead")],
+        batchItems: [],
+      },
+      0,
+    );
     for (const d of await s.claimWebhookDeliveries(["r1"], 1000, 3)) {
       const dead = d.id === "dead";
-      await s.recordWebhookAttempt({ deliveryId: d.id, status: dead ? "dead" : "delivered", statusCode: 200, durationMs: 1, error: null, responseExcerpt: null, nextAttemptAt: null, attemptedAt: d.id === "new" ? 5000 : 1000 });
+      await s.recordWebhookAttempt({
+        deliveryId: d.id,
+        status: dead ? "dead" : "delivered",
+        statusCode: 200,
+        durationMs: 1,
+        error: null,
+        responseExcerpt: null,
+        nextAttemptAt: null,
+        attemptedAt: d.id === "new" ? 5000 : 1000,
+      });
     }
     expect(await s.pruneWebhookHistory(2000)).toBe(1);
     expect(await s.getWebhookDelivery("old")).toBeUndefined();

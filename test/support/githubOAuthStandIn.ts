@@ -52,7 +52,8 @@ export class GitHubOAuthStandIn {
         if (req.method === "POST" && url.pathname === "/login/oauth/access_token") {
           const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
           const code = form.get("code") ?? "";
-          if (form.get("client_secret") !== this.o.clientSecret || !this.codes.delete(code)) return json(200, { error: "bad_verification_code" });
+          if (form.get("client_secret") !== this.o.clientSecret || !this.codes.delete(code))
+            return json(200, { error: "bad_verification_code" });
           const t = `ghu_${randomBytes(16).toString("hex")}`;
           this.tokens.add(t);
           return json(200, { access_token: t, token_type: "bearer", expires_in: 28800 });
@@ -69,7 +70,10 @@ export class GitHubOAuthStandIn {
         if (!token || !this.tokens.has(token)) return json(401, { message: "Bad credentials" });
         if (url.pathname === "/api/v3/user") return json(200, { id: 1, login: this.o.login });
         if (url.pathname === "/api/v3/user/installations") {
-          return json(200, { total_count: this.o.installations.length, installations: this.o.installations.map((i) => ({ id: i.id, app_id: i.appId })) });
+          return json(200, {
+            total_count: this.o.installations.length,
+            installations: this.o.installations.map((i) => ({ id: i.id, app_id: i.appId })),
+          });
         }
         const m = /^\/api\/v3\/user\/installations\/(\d+)\/repositories$/.exec(url.pathname);
         const inst = m ? this.o.installations.find((i) => i.id === Number(m[1])) : undefined;

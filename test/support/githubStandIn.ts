@@ -22,16 +22,23 @@ export class FakeGitHubs {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c) => chunks.push(c));
-      req.on("end", () => void (async () => {
-        const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
-        const m = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path);
-        const fake = (m && this.byRepo.get(`${m[1]}/${m[2]}`)) || this.fakes[0];
-        const r = await fake.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
-        const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
-        if (res.destroyed) return; // its client was killed meanwhile
-        res.writeHead(r.status, { "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...r.headers });
-        res.end(text);
-      })());
+      req.on(
+        "end",
+        () =>
+          void (async () => {
+            const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
+            const m = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path);
+            const fake = (m && this.byRepo.get(`${m[1]}/${m[2]}`)) || this.fakes[0];
+            const r = await fake.handle(req.method ?? "GET", path, Buffer.concat(chunks).toString("utf8"));
+            const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body ?? null);
+            if (res.destroyed) return; // its client was killed meanwhile
+            res.writeHead(r.status, {
+              "content-type": typeof r.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+              ...r.headers,
+            });
+            res.end(text);
+          })(),
+      );
     });
     // Many app processes keep connections open: no limit on them here.
     this.server.keepAliveTimeout = 30_000;

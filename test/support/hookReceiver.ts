@@ -59,7 +59,14 @@ export class HookReceiver {
           // not an envelope: kept with envelope null
         }
         const status = this.status;
-        this.requests.push({ webhookId: String(req.headers["webhook-id"]), envelope, headers: req.headers, path: req.url ?? "", at: performance.now(), status });
+        this.requests.push({
+          webhookId: String(req.headers["webhook-id"]),
+          envelope,
+          headers: req.headers,
+          path: req.url ?? "",
+          at: performance.now(),
+          status,
+        });
         if (this.holding) this.held.push(res);
         else res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "not now");
       });
@@ -91,7 +98,8 @@ export class HookReceiver {
   /** Requests received so far by webhook-id (those answered `status`, if given). */
   counts(status?: number): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const r of this.requests) if (status === undefined || r.status === status) counts.set(r.webhookId, (counts.get(r.webhookId) ?? 0) + 1);
+    for (const r of this.requests)
+      if (status === undefined || r.status === status) counts.set(r.webhookId, (counts.get(r.webhookId) ?? 0) + 1);
     return counts;
   }
 

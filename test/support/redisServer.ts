@@ -21,7 +21,8 @@ function redisServerBinary(): string {
     installDebianPackage("redis-server");
     found = find();
   }
-  if (!found) throw new Error(`redis-server was not found (looked in ${dirs.join(", ")}): install Debian's redis-server package (.ci/run does)`);
+  if (!found)
+    throw new Error(`redis-server was not found (looked in ${dirs.join(", ")}): install Debian's redis-server package (.ci/run does)`);
   return found;
 }
 
@@ -49,7 +50,25 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     const port = await freePort();
     const child = spawn(
       binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "notice", ...(options.password ? ["--requirepass", options.password] : [])],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--loglevel",
+        "notice",
+        ...(options.password ? ["--requirepass", options.password] : []),
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";

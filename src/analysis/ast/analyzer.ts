@@ -24,7 +24,17 @@ import { ParsedTreeBudget } from "./memory.js";
 import { DEFAULT_MAX_TAINT_STEPS, TaintBudget, TaintEngine } from "./taint/engine.js";
 import { aliasNames } from "./textScan.js";
 import { importAliases, rewriteImports } from "./imports.js";
-import { errorRegions, firstInRange, insideError, newSource, overlapsError, testText, type ErrorRegions, type FileWork, type Unit } from "./fileWork.js";
+import {
+  errorRegions,
+  firstInRange,
+  insideError,
+  newSource,
+  overlapsError,
+  testText,
+  type ErrorRegions,
+  type FileWork,
+  type Unit,
+} from "./fileWork.js";
 import { checkMatch, settleSecondary } from "./matchCheck.js";
 
 export interface AstAnalyzerOptions {
@@ -76,7 +86,10 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
         try {
           parsed = analyzeFile(file, input.fileContents?.get(file.path), ruleSet, findings, skipped);
         } catch (err) {
-          skipped.push({ path: file.path, reason: `AST analysis failed: ${redactSecrets(String((err as Error)?.message ?? err)).slice(0, 200)}` });
+          skipped.push({
+            path: file.path,
+            reason: `AST analysis failed: ${redactSecrets(String((err as Error)?.message ?? err)).slice(0, 200)}`,
+          });
         }
         if (parsed > 0) await budget.spend(parsed);
       }
@@ -99,7 +112,10 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     let lastLine = 0;
     for (const h of file.hunks) for (const l of h.lines) if (l.newLine !== undefined && l.newLine > lastLine) lastLine = l.newLine;
     if (lastLine > maxWhole + 1) {
-      skipped.push({ path: file.path, reason: `changes at line ${lastLine}, beyond the ${maxWhole} lines the AST analysis rebuilds from hunks: not analysed by the AST rules` });
+      skipped.push({
+        path: file.path,
+        reason: `changes at line ${lastLine}, beyond the ${maxWhole} lines the AST analysis rebuilds from hunks: not analysed by the AST rules`,
+      });
       return 0;
     }
     const source = newSource(file, content, maxWhole);
@@ -145,7 +161,10 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     const parsed = analyzeSource(work, file, skipped);
     settleSecondary(work);
     if (work.budget.stopped) {
-      skipped.push({ path: file.path, reason: `taint analysis stopped at its work limit (${maxTaintSteps} steps): findings in this file may be incomplete` });
+      skipped.push({
+        path: file.path,
+        reason: `taint analysis stopped at its work limit (${maxTaintSteps} steps): findings in this file may be incomplete`,
+      });
     }
     return parsed;
   }
@@ -157,7 +176,10 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     try {
       root = parseNapi(NAPI_LANG[language], source.text);
     } catch (err) {
-      skipped.push({ path: file.path, reason: `could not be parsed (${String((err as Error)?.message ?? err).slice(0, 120)}): not analysed by the AST rules` });
+      skipped.push({
+        path: file.path,
+        reason: `could not be parsed (${String((err as Error)?.message ?? err).slice(0, 120)}): not analysed by the AST rules`,
+      });
       return 0;
     }
     // Renamed imports of the modules the rules know (`import subprocess as proc`): read under their own names.
@@ -247,7 +269,13 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
     const rest: Array<{ node: SgNode; start: number; end: number; startLine: number; endLine: number }> = [];
     for (const node of candidates) {
       const r = node.range();
-      const entry = { node, start: r.start.index, end: r.end.index, startLine: r.start.line + unit.lineBase, endLine: r.end.line + unit.lineBase };
+      const entry = {
+        node,
+        start: r.start.index,
+        end: r.end.index,
+        startLine: r.start.line + unit.lineBase,
+        endLine: r.end.line + unit.lineBase,
+      };
       if (node.kind() === "ERROR") errorSpans.push(entry);
       else rest.push(entry);
     }
@@ -305,7 +333,8 @@ export function createAstAnalyzer(options: AstAnalyzerOptions = {}): Analyzer {
           const startLine = r.start.line + unit.lineBase;
           const endLine = r.end.line + unit.lineBase;
           if (insideError(regions, r.start.index, r.end.index)) continue;
-          if (firstInRange(work.addedSorted, startLine, endLine) !== undefined) checkMatch(work, unit, rule, m, startLine, endLine, engineOf(), (n) => n);
+          if (firstInRange(work.addedSorted, startLine, endLine) !== undefined)
+            checkMatch(work, unit, rule, m, startLine, endLine, engineOf(), (n) => n);
         }
       }
     }

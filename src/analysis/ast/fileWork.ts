@@ -144,6 +144,7 @@ export function newSource(file: DiffFile, content: string | undefined, maxWhole:
   let max = 0;
   for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && l.newLine > max) max = l.newLine;
   const lines = new Array<string>(max).fill("");
-  for (const h of file.hunks) for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && l.newLine >= 1) lines[l.newLine - 1] = l.content;
+  for (const h of file.hunks)
+    for (const l of h.lines) if (l.kind !== "del" && l.newLine !== undefined && l.newLine >= 1) lines[l.newLine - 1] = l.content;
   return { text: lines.join("\n"), lines, whole: false };
 }

@@ -22,7 +22,8 @@ const PY_FROM = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]{0,2000}\)|[^
 const PY_DUNDER = /([A-Za-z_]\w*)[ \t]*=[ \t]*(?:__import__|importlib\.import_module)\([ \t]*['"]([\w.]+)['"][ \t]*\)/g;
 const JS_REQUIRE = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)(?![ \t]*[.[(])/g;
 const JS_REQUIRE_DESTRUCTURE = /(?:const|let|var)[ \t]*\{([^}]*)\}[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)/g;
-const JS_REQUIRE_MEMBER = /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)\.([A-Za-z_$][\w$]*)(?![\w$]|[ \t]*[.[(])/g;
+const JS_REQUIRE_MEMBER =
+  /(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*=[ \t]*require\([ \t]*['"]([^'"\n]+)['"][ \t]*\)\.([A-Za-z_$][\w$]*)(?![\w$]|[ \t]*[.[(])/g;
 // (bounded: an `import` without a `from` after it must not make every later one scan to the end)
 const JS_IMPORT = /import[ \t]+(?:type[ \t]+)?([^'";]{0,400}?)[ \t]+from[ \t]*['"]([^'"\n]+)['"]/g;
 
@@ -39,7 +40,10 @@ function add(out: Map<string, string>, local: string, canonical: string): void {
 function namePairs(list: string, separator: RegExp): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const part of list.replace(/[()\n\\]/g, " ").split(",")) {
-    const [name, alias] = part.trim().split(separator).map((s) => s.trim());
+    const [name, alias] = part
+      .trim()
+      .split(separator)
+      .map((s) => s.trim());
     if (name && /^[A-Za-z_$][\w$]*$/.test(name)) out.push([name, alias || name]);
   }
   return out;
@@ -83,14 +87,17 @@ export function importAliases(family: Family, text: string): Map<string, string>
   for (const m of text.matchAll(JS_REQUIRE_DESTRUCTURE)) {
     const module = jsModule(m[2]);
     if (!modules.has(module)) continue;
-    for (const [name, local] of namePairs(m[1], /\s*:\s*/)) if (local !== name || QUALIFY_BARE[module]?.has(name)) add(out, local, `${module}.${name}`);
+    for (const [name, local] of namePairs(m[1], /\s*:\s*/))
+      if (local !== name || QUALIFY_BARE[module]?.has(name)) add(out, local, `${module}.${name}`);
   }
   for (const m of text.matchAll(JS_IMPORT)) {
     const module = jsModule(m[2]);
     if (!modules.has(module)) continue;
     const clause = m[1];
     const named = /\{([^}]*)\}/.exec(clause);
-    if (named) for (const [name, local] of namePairs(named[1], /\s+as\s+/)) if (local !== name || QUALIFY_BARE[module]?.has(name)) add(out, local, `${module}.${name}`);
+    if (named)
+      for (const [name, local] of namePairs(named[1], /\s+as\s+/))
+        if (local !== name || QUALIFY_BARE[module]?.has(name)) add(out, local, `${module}.${name}`);
     const rest = clause.replace(/\{[^}]*\}/, "");
     const star = /\*\s+as\s+([A-Za-z_$][\w$]*)/.exec(rest);
     if (star) add(out, star[1], module);

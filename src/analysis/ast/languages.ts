@@ -102,7 +102,12 @@ export function languageSupport(): Availability {
   const registrations: Record<string, { libraryPath: string; extensions: string[]; languageSymbol?: string; expandoChar?: string }> = {};
   for (const lang of ["python", "go", "java"] as const) {
     try {
-      const pkg = require(`@ast-grep/lang-${lang}`) as { libraryPath: string; extensions: string[]; languageSymbol?: string; expandoChar?: string };
+      const pkg = require(`@ast-grep/lang-${lang}`) as {
+        libraryPath: string;
+        extensions: string[];
+        languageSymbol?: string;
+        expandoChar?: string;
+      };
       registrations[lang] = {
         libraryPath: pkg.libraryPath, // a getter: throws when no parser was built or shipped
         extensions: pkg.extensions,
@@ -117,7 +122,8 @@ export function languageSupport(): Availability {
     if (Object.keys(registrations).length > 0) registerDynamicLanguage(registrations);
   } catch (err) {
     // Already registered by someone else in this process is fine; the probes below decide.
-    for (const lang of Object.keys(registrations)) problems.set(lang as AstLanguage, `registration failed: ${(err as Error)?.message ?? err}`);
+    for (const lang of Object.keys(registrations))
+      problems.set(lang as AstLanguage, `registration failed: ${(err as Error)?.message ?? err}`);
   }
   for (const lang of ["python", "go", "java"] as const) {
     if (!registrations[lang]) continue;

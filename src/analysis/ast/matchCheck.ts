@@ -33,7 +33,16 @@ function anchorLine(match: SgNode): number {
 }
 
 /** `mv` maps a rule's metavariable name to the one bound in the match (prefixed in the combined matcher). */
-export function checkMatch(work: FileWork, unit: Unit, rule: AstRule, match: SgNode, startLine: number, endLine: number, engine: TaintEngine, mv: (name: string) => string): void {
+export function checkMatch(
+  work: FileWork,
+  unit: Unit,
+  rule: AstRule,
+  match: SgNode,
+  startLine: number,
+  endLine: number,
+  engine: TaintEngine,
+  mv: (name: string) => string,
+): void {
   const { source, added } = work;
   if (rule.skipInTests && work.isTest) return;
   if (!rule.secondary) {
@@ -88,10 +97,11 @@ export function checkMatch(work: FileWork, unit: Unit, rule: AstRule, match: SgN
     preferLines.push(...verdict.lines.map((l) => l + unit.lineBase));
   }
   let line: number | undefined;
-  for (const l of preferLines) if (added.has(l)) {
-    line = l;
-    break;
-  }
+  for (const l of preferLines)
+    if (added.has(l)) {
+      line = l;
+      break;
+    }
   line ??= firstInRange(work.addedSorted, startLine, endLine);
   if (line === undefined) return;
   const key = `${rule.id}:${line}`;
@@ -124,7 +134,12 @@ export function checkMatch(work: FileWork, unit: Unit, rule: AstRule, match: SgN
   }
   // Reported only if no other rule of its category reports in the same function (see settleSecondary).
   const r = enclosingFunction(match, work, engine)?.range();
-  work.pending.push({ finding, from: r ? r.start.line + unit.lineBase : 1, to: r ? r.end.line + unit.lineBase : Number.MAX_SAFE_INTEGER, deferTo: rule.secondary });
+  work.pending.push({
+    finding,
+    from: r ? r.start.line + unit.lineBase : 1,
+    to: r ? r.end.line + unit.lineBase : Number.MAX_SAFE_INTEGER,
+    deferTo: rule.secondary,
+  });
 }
 
 /**

@@ -29,14 +29,20 @@ export function contextMatches(vocabulary: readonly string[], found: Set<string>
   return false;
 }
 
-export const STATEMENT_KIND = /statement$|declaration$|^assignment$|^pair$|^keyword_argument$|^variable_declarator$|^short_var_declaration$|^field_declaration$/;
+export const STATEMENT_KIND =
+  /statement$|declaration$|^assignment$|^pair$|^keyword_argument$|^variable_declarator$|^short_var_declaration$|^field_declaration$/;
 
 /**
  * Identifier words around a match: its statement, the names it is assigned to and the statements
  * that use them, its function's name and parameters, and, for a helper, the statements that call
  * it and the functions those are in (two levels: `randomChars` <- `makeInvite` <- `createInvite`).
  */
-export function contextWords(match: SgNode, unit: Unit, language: AstLanguage, engine: TaintEngine): { near: Set<string>; quiet: Set<string>; all: Set<string> } {
+export function contextWords(
+  match: SgNode,
+  unit: Unit,
+  language: AstLanguage,
+  engine: TaintEngine,
+): { near: Set<string>; quiet: Set<string>; all: Set<string> } {
   const syntax = SYNTAX[FAMILY[language]];
   let stmt: SgNode = match;
   let bound: string | undefined;
@@ -113,7 +119,9 @@ export function contextWords(match: SgNode, unit: Unit, language: AstLanguage, e
   }
   // What the value is used for: `rnd.nextInt(...)` in newResetToken(), `md.update(password)`.
   if (bound) {
-    const scope = (fnOf(match) ?? (engine.parentOf(stmt) ? engine.parentOf(engine.parentOf(stmt)!) : null) ?? engine.parentOf(stmt)) as SgNode | null;
+    const scope = (fnOf(match) ??
+      (engine.parentOf(stmt) ? engine.parentOf(engine.parentOf(stmt)!) : null) ??
+      engine.parentOf(stmt)) as SgNode | null;
     const uses = scope ? usesOf(unit, scope, language, bound) : [];
     const at = stmt.range();
     let n = 0;
@@ -164,7 +172,9 @@ function usesOf(unit: Unit, scope: SgNode, language: AstLanguage, name: string):
   };
   if (++unit.identifierQueries <= 8 && !unit.identifiers) {
     try {
-      return scope.findAll({ rule: { any: kinds.map((kind) => ({ kind })), regex: `^${name.replace(/[$]/g, "\\$")}$` } } as never).map(withSpan);
+      return scope
+        .findAll({ rule: { any: kinds.map((kind) => ({ kind })), regex: `^${name.replace(/[$]/g, "\\$")}$` } } as never)
+        .map(withSpan);
     } catch {
       return [];
     }
@@ -208,7 +218,8 @@ const IDENTIFIER_KINDS: Record<string, string[]> = {
 function boundName(n: SgNode, kind: string): string | undefined {
   let target: SgNode | null = null;
   if (kind === "variable_declarator" || kind === "var_spec" || kind === "const_spec") target = fld(n, "name");
-  else if (kind === "assignment" || kind === "assignment_expression" || kind === "short_var_declaration" || kind === "assignment_statement") target = fld(n, "left");
+  else if (kind === "assignment" || kind === "assignment_expression" || kind === "short_var_declaration" || kind === "assignment_statement")
+    target = fld(n, "left");
   if (!target) return undefined;
   const t = target.text().trim();
   const m = /^(?:(?:this|self)\.)?#?([A-Za-z_$][\w$]*)$/.exec(t) ?? /^([A-Za-z_$][\w$]*)\s*(?:,|$)/.exec(t);

@@ -33,7 +33,9 @@ const SEVERITY_FROM_AST_GREP: Record<string, Severity> = { hint: "info", info: "
 function ruleFileSchemaWith(z: typeof Zod) {
   const regexString = z.string().refine((s) => toRegExp(s) !== undefined, { message: "not a valid regular expression" });
 
-  const sinkString = z.string().regex(/^[A-Z_][A-Z0-9_]*(?:\[(?:-?\d+|\d+:|\*)\])?$/, "a metavariable name, optionally with [i], [-1], [i:] or [*]");
+  const sinkString = z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*(?:\[(?:-?\d+|\d+:|\*)\])?$/, "a metavariable name, optionally with [i], [-1], [i:] or [*]");
 
   const taintSchema = z
     .object({
@@ -50,7 +52,9 @@ function ruleFileSchemaWith(z: typeof Zod) {
       localWhenBuilt: z.boolean().optional(),
       joinSinks: z.boolean().optional(),
       safePrefix: regexString.optional(),
-      keywordsMarked: regexString.refine((s) => s.includes("NAME"), { message: "must contain NAME (where the keyword's name goes)" }).optional(),
+      keywordsMarked: regexString
+        .refine((s) => s.includes("NAME"), { message: "must contain NAME (where the keyword's name goes)" })
+        .optional(),
       objectKeys: z.array(z.string().min(1)).optional(),
       skipArrays: z.boolean().optional(),
       literalUnlessFile: regexString.optional(),
@@ -66,7 +70,11 @@ function ruleFileSchemaWith(z: typeof Zod) {
       recommendation: z.string().min(1),
       taint: taintSchema.optional(),
       context: z
-        .object({ words: z.array(z.string().min(1)).min(1), weak: z.array(z.string().min(1)).optional(), unless: z.array(z.string().min(1)).optional() })
+        .object({
+          words: z.array(z.string().min(1)).min(1),
+          weak: z.array(z.string().min(1)).optional(),
+          unless: z.array(z.string().min(1)).optional(),
+        })
         .strict()
         .optional(),
       fileContains: regexString.optional(),
@@ -80,7 +88,10 @@ function ruleFileSchemaWith(z: typeof Zod) {
       secondary: z.boolean().optional(),
       deferTo: z.array(z.enum(CATEGORIES as unknown as [Category, ...Category[]])).optional(),
       guardedBy: regexString.optional(),
-      constant: z.object({ value: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "a metavariable name"), regex: regexString }).strict().optional(),
+      constant: z
+        .object({ value: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "a metavariable name"), regex: regexString })
+        .strict()
+        .optional(),
     })
     .strict();
 
@@ -228,7 +239,8 @@ export function parseRuleText(text: string, displayPath: string): RuleFileData {
 /** The rule a validated file describes (regexes and globs compiled). Throws RuleFileError. */
 export function buildRule(raw: RuleFileData, displayPath: string): AstRule {
   const languages = languagesOfRule(raw.language);
-  if (!languages) throw new RuleFileError(displayPath, `language: "${raw.language}" is not supported (JavaScript, TypeScript, Tsx, Python, Go, Java)`);
+  if (!languages)
+    throw new RuleFileError(displayPath, `language: "${raw.language}" is not supported (JavaScript, TypeScript, Tsx, Python, Go, Java)`);
   const m = raw.metadata;
 
   let taint: TaintSpec | undefined;
@@ -237,7 +249,8 @@ export function buildRule(raw: RuleFileData, displayPath: string): AstRule {
     const sinks = (Array.isArray(t.sink) ? t.sink : [t.sink]).map(parseSink);
     const known = metavariables([raw.rule, raw.utils ?? {}]);
     for (const s of sinks) {
-      if (!known.has(s.name)) throw new RuleFileError(displayPath, `metadata.taint.sink: metavariable $${s.name} does not appear in the rule`);
+      if (!known.has(s.name))
+        throw new RuleFileError(displayPath, `metadata.taint.sink: metavariable $${s.name} does not appear in the rule`);
     }
     taint = {
       sinks,

@@ -35,7 +35,9 @@ const METAVAR = /\$(\$\$)?([A-Z][A-Z0-9_]*)/g;
  */
 function namespaced(value: unknown, i: number, utilNames: ReadonlySet<string>, key = ""): unknown {
   if (typeof value === "string") {
-    return key === "pattern" || key === "context" ? value.replace(METAVAR, (_m, dollars: string | undefined, name: string) => `$${dollars ?? ""}${metavarPrefix(i)}${name}`) : value;
+    return key === "pattern" || key === "context"
+      ? value.replace(METAVAR, (_m, dollars: string | undefined, name: string) => `$${dollars ?? ""}${metavarPrefix(i)}${name}`)
+      : value;
   }
   if (Array.isArray(value)) return value.map((v) => namespaced(v, i, utilNames, key));
   if (value && typeof value === "object") {

@@ -105,7 +105,8 @@ export function loadRuleSet(dir: string = defaultRulesDir(), options: { cacheDir
     return { display, text: readRuleText(path, display) };
   });
   // The shipped rules are validated once per content and grammars, then read from the cache.
-  const cacheDir = options.cacheDir ?? (root === resolve(defaultRulesDir()) ? join(dirname(root), "node_modules", ".cache", "empathy-bot") : undefined);
+  const cacheDir =
+    options.cacheDir ?? (root === resolve(defaultRulesDir()) ? join(dirname(root), "node_modules", ".cache", "empathy-bot") : undefined);
   const cacheFile = cacheDir === undefined ? undefined : ruleCacheFile(cacheDir, root, files, [...support.available]);
   let validated = cacheFile ? readRuleCache(cacheFile) : undefined;
   let rules = validated && builtOrUndefined(validated);
@@ -185,7 +186,10 @@ function validateRules(files: Array<{ display: string; text: string }>, support:
 const RULE_CACHE_FORMAT = 1;
 
 function ruleCacheFile(cacheDir: string, root: string, files: Array<{ display: string; text: string }>, languages: string[]): string {
-  const hash = createHash("sha256").update(JSON.stringify([RULE_CACHE_FORMAT, root, languages.sort(), files])).digest("hex").slice(0, 32);
+  const hash = createHash("sha256")
+    .update(JSON.stringify([RULE_CACHE_FORMAT, root, languages.sort(), files]))
+    .digest("hex")
+    .slice(0, 32);
   return join(cacheDir, `rules-${hash}.json`);
 }
 
@@ -203,7 +207,8 @@ function writeRuleCache(file: string, rules: ValidatedRules): void {
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true });
     // Older caches are of rules that changed since.
-    for (const name of readdirSync(dir)) if (/^rules-[0-9a-f]+\.json$/.test(name) && name !== basename(file)) rmSync(join(dir, name), { force: true });
+    for (const name of readdirSync(dir))
+      if (/^rules-[0-9a-f]+\.json$/.test(name) && name !== basename(file)) rmSync(join(dir, name), { force: true });
     // Written aside and renamed: a worker starting meanwhile reads the old file or the new one, never half of one.
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(rules));

@@ -18,7 +18,13 @@ export interface Verdict {
 }
 
 /** The values a sink consumes, from the rule's metavariables. */
-function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string, engine: TaintEngine, testFile: (re: RegExp | string) => boolean): SgNode[] {
+function sinkNodes(
+  spec: TaintSpec,
+  match: SgNode,
+  mv: (name: string) => string,
+  engine: TaintEngine,
+  testFile: (re: RegExp | string) => boolean,
+): SgNode[] {
   const out: SgNode[] = [];
   for (const ref of spec.sinks) {
     if (!ref.index) {
@@ -26,8 +32,7 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
       // (a Python keyword argument matched by `f($PATH, ...)` is not the positional sink: `keywords` names those)
       if (n) {
         if (n.kind() !== "keyword_argument") out.push(n);
-      }
-      else {
+      } else {
         const multi = match.getMultipleMatches(mv(ref.name)).filter((x) => x.isNamed() && !/comment/.test(x.kind() as string));
         out.push(...multi.filter((x) => x.kind() !== "keyword_argument"));
       }
@@ -57,7 +62,12 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
         if (!name || !value) continue;
         if (spec.keywords.includes(name)) out.push(value);
         // A dict passed for a marked name (`user={"name": name}` for `{{ user.name|safe }}`): its values.
-        else if (marked(name)) out.push(...(value.kind() === "dictionary" ? value.namedChildren().flatMap((p) => (p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : [])) : [value]));
+        else if (marked(name))
+          out.push(
+            ...(value.kind() === "dictionary"
+              ? value.namedChildren().flatMap((p) => (p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : []))
+              : [value]),
+          );
         continue;
       }
       if (!spec.keywordsMarked) continue;
@@ -69,7 +79,13 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
             ? (fld(a, "arguments")?.namedChildren() ?? []).find((c) => c.kind() === "dictionary")
             : (engine.objectLiteralOf(a) ?? undefined);
       const valuesOf = (v: SgNode): SgNode[] =>
-        v.kind() === "dictionary" || v.kind() === "object" ? v.namedChildren().flatMap((p) => (p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : p.kind() === "shorthand_property_identifier" ? [p] : [])) : [v];
+        v.kind() === "dictionary" || v.kind() === "object"
+          ? v
+              .namedChildren()
+              .flatMap((p) =>
+                p.kind() === "pair" && fld(p, "value") ? [fld(p, "value")!] : p.kind() === "shorthand_property_identifier" ? [p] : [],
+              )
+          : [v];
       for (const pair of dict?.namedChildren() ?? []) {
         if (pair.kind() === "shorthand_property_identifier") {
           if (marked(pair.text())) out.push(pair);
@@ -92,7 +108,9 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
         const kind = pair.kind() as string;
         if (kind === "shorthand_property_identifier" && spec.objectKeys.includes(pair.text())) out.push(pair);
         if (kind !== "pair") continue;
-        const key = fld(pair, "key")?.text().replace(/^["'`]|["'`]$/g, "");
+        const key = fld(pair, "key")
+          ?.text()
+          .replace(/^["'`]|["'`]$/g, "");
         const value = fld(pair, "value");
         if (key && value && spec.objectKeys.includes(key)) out.push(value);
       }
@@ -105,10 +123,19 @@ function sinkNodes(spec: TaintSpec, match: SgNode, mv: (name: string) => string,
 function fixedOrigin(prefix: string | undefined): boolean {
   if (prefix === undefined) return false;
   prefix = prefix.replace(/^(?:redirect|forward):/, ""); // Spring view names
-  return /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix);
+  return (
+    /^(?:https?:)?\/\/[^/?#\s]+[/?#]/i.test(prefix) || /^\/(?![/\\])/.test(prefix) || /^\.\.?\//.test(prefix) || /^[\w.-]+\//.test(prefix)
+  );
 }
 
-export function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: TaintEngine, mv: (name: string) => string, testFile: (re: RegExp | string) => boolean): Verdict | undefined {
+export function judge(
+  rule: AstRule,
+  spec: TaintSpec,
+  match: SgNode,
+  engine: TaintEngine,
+  mv: (name: string) => string,
+  testFile: (re: RegExp | string) => boolean,
+): Verdict | undefined {
   const nodes = sinkNodes(spec, match, mv, engine, testFile);
   const opts = { category: rule.category, sanitizers: spec.sanitizers };
   const values: Array<[SgNode, Val]> = nodes.map((n) => [n, engine.valueOf(n, opts)]);
@@ -122,11 +149,18 @@ export function judge(rule: AstRule, spec: TaintSpec, match: SgNode, engine: Tai
     }
     let level = v.level;
     // A local source (argv) counts for remote-only rules when it is put under a fixed base (`join(BASE, argv[1])`).
-    if (level === SOURCE && spec.sources === "remote" && !v.source?.remote && !(spec.localWhenBuilt && v.built && v.prefix)) level = UNKNOWN;
+    if (level === SOURCE && spec.sources === "remote" && !v.source?.remote && !(spec.localWhenBuilt && v.built && v.prefix))
+      level = UNKNOWN;
     if (level < UNKNOWN) continue;
     if (spec.fixedPrefixSafe && fixedOrigin(v.prefix)) continue;
     if (spec.safePrefix && v.prefix !== undefined && spec.safePrefix.test(v.prefix)) continue;
-    if (spec.literal && (spec.literalFor === "always" || level === UNKNOWN) && !spec.literal.test(v.text) && !(spec.literalUnlessFile && testFile(spec.literalUnlessFile))) continue;
+    if (
+      spec.literal &&
+      (spec.literalFor === "always" || level === UNKNOWN) &&
+      !spec.literal.test(v.text) &&
+      !(spec.literalUnlessFile && testFile(spec.literalUnlessFile))
+    )
+      continue;
     let verdict: Verdict | undefined;
     if (level === SOURCE && v.source) {
       verdict = {

@@ -26,20 +26,31 @@ function seconds(ms: number): string {
 }
 
 /** The reason a task's failure gives in the summary's "not analysed" list. */
-function failureReason(outcome: Exclude<PoolOutcome, { ok: true }>, limits: AnalysisLimits, pool: AnalysisPool, reviewSpent: boolean): string {
+function failureReason(
+  outcome: Exclude<PoolOutcome, { ok: true }>,
+  limits: AnalysisLimits,
+  pool: AnalysisPool,
+  reviewSpent: boolean,
+): string {
   switch (outcome.failure) {
     case "timeout":
       return `not analysed: time budget of ${seconds(limits.fileTimeBudgetMs)} exceeded`;
     case "crash":
       return `not analysed: the analysis process stopped on it (a parser crash, or over the ${pool.memoryCapMb} MB memory cap)`;
     case "cancelled":
-      return reviewSpent ? `not analysed: the pull request's time budget of ${seconds(limits.reviewTimeBudgetMs)} was spent` : "not analysed: the analysis was stopped";
+      return reviewSpent
+        ? `not analysed: the pull request's time budget of ${seconds(limits.reviewTimeBudgetMs)} was spent`
+        : "not analysed: the analysis was stopped";
     default:
       return `not analysed: analysis failed (${outcome.message.slice(0, 200)})`;
   }
 }
 
-export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, options: IsolatedAnalysisOptions = {}): Promise<AnalysisOutcome> {
+export async function analyseInPool(
+  pool: AnalysisPool,
+  input: AnalysisInput,
+  options: IsolatedAnalysisOptions = {},
+): Promise<AnalysisOutcome> {
   const limits: AnalysisLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const prepared = prepareAnalysis(input, { ...options, limits });
   const review = AbortSignal.timeout(Math.max(1, limits.reviewTimeBudgetMs));
@@ -72,7 +83,11 @@ export async function analyseInPool(pool: AnalysisPool, input: AnalysisInput, op
     const path = i < analysable.length ? analysable[i].path : undefined;
     if (!outcome.ok) {
       const reason = failureReason(outcome, limits, pool, review.aborted);
-      skipped.push(path ? { path, reason } : { path: "*", reason: `predictions across files (migrations, tests, size) ${reason.replace(/^not analysed: /, "not made: ")}` });
+      skipped.push(
+        path
+          ? { path, reason }
+          : { path: "*", reason: `predictions across files (migrations, tests, size) ${reason.replace(/^not analysed: /, "not made: ")}` },
+      );
       return;
     }
     unique.add(outcome.result);

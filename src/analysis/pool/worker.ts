@@ -14,9 +14,20 @@ const perFile = perFileAnalyzers();
 export default async function analyse(task: AnalysisTask): Promise<AnalysisTaskResult> {
   announceTaskStart();
   const analyzers = task.stage === "file" ? perFile : crossFileAnalyzers(task.options);
-  const input = { files: task.files, fileContents: new Map(task.contents), gitattributes: task.gitattributes, title: task.title, body: task.body };
+  const input = {
+    files: task.files,
+    fileContents: new Map(task.contents),
+    gitattributes: task.gitattributes,
+    title: task.title,
+    body: task.body,
+  };
   return runAnalyzers(input, analyzers, task.options);
 }
 
 // Warm up before the pool hands this process its first task (the module is imported at start).
-await analyse({ stage: "file", files: [parsePatch("warm-up.js", "@@ -0,0 +1 @@\n+export const warm = true;", { status: "added" })], contents: [], options: {} });
+await analyse({
+  stage: "file",
+  files: [parsePatch("warm-up.js", "@@ -0,0 +1 @@\n+export const warm = true;", { status: "added" })],
+  contents: [],
+  options: {},
+});

@@ -30,7 +30,8 @@ export const apiContractPredictor: SyncAnalyzer = {
           prediction,
           confidence,
           severity,
-          impact: "Clients built against the current contract (other teams, mobile apps that cannot be updated at once, partners) break until they change.",
+          impact:
+            "Clients built against the current contract (other teams, mobile apps that cannot be updated at once, partners) break until they change.",
           tags: ["api", "breaking-change", extraTag],
           recommendation,
           identity: `${snippet(at.content, 500)}\u0000${prediction}`,

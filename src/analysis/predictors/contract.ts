@@ -3,7 +3,16 @@ import type { DiffFile, DiffLine, Severity } from "../types.js";
 import { DiffIndex } from "./predict.js";
 
 export interface Emit {
-  (file: DiffFile, at: DiffLine, kind: string, prediction: string, confidence: number, severity: Severity, extraTag: string, recommendation: string): void;
+  (
+    file: DiffFile,
+    at: DiffLine,
+    kind: string,
+    prediction: string,
+    confidence: number,
+    severity: Severity,
+    extraTag: string,
+    recommendation: string,
+  ): void;
 }
 
 /** A break found by comparing the whole old and new documents, located by line in one of them. */

@@ -91,7 +91,20 @@ function npmDep(s: SidedLine): Dep | undefined {
 const REQUIREMENT = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*((?:===?|~=|>=|>)\s*v?\d+(?:\.[\d*]+)*)/;
 const PEP621_ITEM = /^\s*["']([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*((?:===?|~=|>=|\^|~)\s*v?\d+(?:\.[\d*]+)*)[^"']*["']\s*,?/;
 const TOML_ENTRY = /^\s*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?\s*=\s*(?:\{[^}]*?\bversion\s*=\s*)?["']([\^~=<>!\d*][^"']*)["']/;
-const NOT_A_PACKAGE = new Set(["python", "requires-python", "version", "name", "description", "readme", "license", "target-version", "minversion", "python_version", "rust-version", "edition"]);
+const NOT_A_PACKAGE = new Set([
+  "python",
+  "requires-python",
+  "version",
+  "name",
+  "description",
+  "readme",
+  "license",
+  "target-version",
+  "minversion",
+  "python_version",
+  "rust-version",
+  "edition",
+]);
 const DEV_NAME = /^(?:dev|develop|development|test|tests|testing|lint|linting|docs?|typing|types|mypy|ci|format|style)$/i;
 
 function pyName(name: string): string {
@@ -99,7 +112,9 @@ function pyName(name: string): string {
 }
 
 function requirementsScope(path: string): Scope {
-  return /(?:^|[/_.-])(?:dev|test|tests|testing|lint|docs?|ci|typing)(?:[/_.-]|$)/i.test(path.replace(/requirements/gi, "")) ? "dev" : "runtime";
+  return /(?:^|[/_.-])(?:dev|test|tests|testing|lint|docs?|ci|typing)(?:[/_.-]|$)/i.test(path.replace(/requirements/gi, ""))
+    ? "dev"
+    : "runtime";
 }
 
 function requirementDep(s: SidedLine, path: string): Dep | undefined {
@@ -226,7 +241,12 @@ function goDep(s: SidedLine): Dep | undefined {
   const suffix = /(?:\/v|\.v)(\d+)$/.exec(m[1]);
   const name = suffix ? m[1].slice(0, -suffix[0].length) : m[1];
   const major = Math.max(version.major, suffix ? Number(suffix[1]) : 0);
-  return { name, version: { ...version, major, text: `${m[1]} ${m[2]}` }, at: s.line, scope: /\/\/\s*indirect\b/.test(s.line.content) ? "indirect" : "runtime" };
+  return {
+    name,
+    version: { ...version, major, text: `${m[1]} ${m[2]}` },
+    at: s.line,
+    scope: /\/\/\s*indirect\b/.test(s.line.content) ? "indirect" : "runtime",
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -273,7 +293,8 @@ const CALIBRATION: Record<Scope, { confidence: number; severity: Severity; break
   dev: {
     confidence: 0.6,
     severity: "low",
-    breaks: "it is a development dependency, so what breaks is the build, the tests or the tooling (CI and every developer's machine), not production",
+    breaks:
+      "it is a development dependency, so what breaks is the build, the tests or the tooling (CI and every developer's machine), not production",
     impact: (name) => `Failing builds, tests or tooling until the code is adapted to ${name}'s new major version.`,
   },
   types: {

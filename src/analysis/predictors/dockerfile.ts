@@ -73,10 +73,13 @@ interface Hit {
   tags: string[];
 }
 
-const SECRET_NAME = /(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|SECRET_KEY|SECRET_KEY_BASE|CLIENT_SECRET|TOKEN|AUTH_TOKEN|ACCESS_TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
-const NOT_A_SECRET_VALUE = /^(?:|""|''|\$\{?\w+\}?|<[^>]*>|changeme|change-me|xxx+|example|dummy|placeholder|none|null|false|true|\/[\w./-]+|[\w./-]+\.(?:txt|json|pem|key))$/i;
+const SECRET_NAME =
+  /(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|SECRET_KEY|SECRET_KEY_BASE|CLIENT_SECRET|TOKEN|AUTH_TOKEN|ACCESS_TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
+const NOT_A_SECRET_VALUE =
+  /^(?:|""|''|\$\{?\w+\}?|<[^>]*>|changeme|change-me|xxx+|example|dummy|placeholder|none|null|false|true|\/[\w./-]+|[\w./-]+\.(?:txt|json|pem|key))$/i;
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]{3,}@/i;
-const NON_ROOT_BASE = /(?:^|\/)(?:distroless\/[^:]*:(?:[\w.-]*-)?nonroot|[^:]+:(?:[\w.-]*-)?nonroot\b|[^:]*-unprivileged\b|[^:]*-rootless\b)|^(?:cgr\.dev|chainguard)\/|^(?:docker\.io\/)?bitnami\//i;
+const NON_ROOT_BASE =
+  /(?:^|\/)(?:distroless\/[^:]*:(?:[\w.-]*-)?nonroot|[^:]+:(?:[\w.-]*-)?nonroot\b|[^:]*-unprivileged\b|[^:]*-rootless\b)|^(?:cgr\.dev|chainguard)\/|^(?:docker\.io\/)?bitnami\//i;
 const PRIVILEGE_DROP = /\b(?:gosu|su-exec|setpriv|runuser|chroot\s+--userspec|s6-setuidgid|dumb-init\s+.*--?u)\b/;
 
 /** `ENV A=1 B=2` and the legacy `ENV A 1`: name, value and whether the value is literal. */
@@ -164,8 +167,10 @@ function checkInstructions(ins: Instruction[], added: (i: number) => DiffLine | 
             : `\`ENV ${name}\` sets a secret value in the Dockerfile: it is committed to the repository and baked into every image layer's config, readable by anyone who can pull the image (\`docker inspect\`, \`docker history\`).`,
           confidence: fromArg ? 0.75 : 0.85,
           severity: "high",
-          impact: "The secret exposed to everyone with access to the repository or the image registry; rotating it means rebuilding every image.",
-          recommendation: "Provide secrets at runtime (orchestrator secrets, environment injected at deploy) and at build time through `RUN --mount=type=secret`; remove the value and rotate it.",
+          impact:
+            "The secret exposed to everyone with access to the repository or the image registry; rotating it means rebuilding every image.",
+          recommendation:
+            "Provide secrets at runtime (orchestrator secrets, environment injected at deploy) and at build time through `RUN --mount=type=secret`; remove the value and rotate it.",
           tags: ["docker", "security", "secrets"],
         });
         break;
@@ -182,13 +187,17 @@ function checkInstructions(ins: Instruction[], added: (i: number) => DiffLine | 
           confidence: 0.65,
           severity: "medium",
           impact: "Tampered or changed files in the image; unreproducible builds.",
-          recommendation: "Add `--checksum=sha256:<hash>` to the ADD, or download with `curl` in a RUN step and verify the checksum (`sha256sum -c`).",
+          recommendation:
+            "Add `--checksum=sha256:<hash>` to the ADD, or download with `curl` in a RUN step and verify the checksum (`sha256sum -c`).",
           tags: ["docker", "security", "supply-chain"],
         });
       continue;
     }
     if (x.keyword === "RUN") {
-      const pipe = /\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:-?\w+=\S+\s+)*(?:sh|bash|zsh|ash|dash|ksh|python\d?(?:\.\d+)?|perl|ruby|node)\b|\b(?:sh|bash)\s+(?:-\w+\s+)*(?:-c\s+)?["']?\$\((?:curl|wget)\b|\b(?:sh|bash)\s+<\(\s*(?:curl|wget)\b/.exec(x.args);
+      const pipe =
+        /\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?(?:-?\w+=\S+\s+)*(?:sh|bash|zsh|ash|dash|ksh|python\d?(?:\.\d+)?|perl|ruby|node)\b|\b(?:sh|bash)\s+(?:-\w+\s+)*(?:-c\s+)?["']?\$\((?:curl|wget)\b|\b(?:sh|bash)\s+<\(\s*(?:curl|wget)\b/.exec(
+          x.args,
+        );
       if (pipe)
         hits.push({
           kind: "docker-curl-pipe-shell",
@@ -197,7 +206,8 @@ function checkInstructions(ins: Instruction[], added: (i: number) => DiffLine | 
           confidence: 0.7,
           severity: "medium",
           impact: "A compromised or changed install script backdoors or breaks every image built afterwards.",
-          recommendation: "Download the script or package to a file, verify its checksum or signature, then run it; better, install from the distribution's package manager or a pinned release artifact.",
+          recommendation:
+            "Download the script or package to a file, verify its checksum or signature, then run it; better, install from the distribution's package manager or a pinned release artifact.",
           tags: ["docker", "security", "supply-chain"],
         });
     }
@@ -225,7 +235,13 @@ const isRootUser = (args: string) => /^(?:root|0)(?::(?:root|0))?$/i.test(args.t
 /** Images for development, tests or CI, where root is the norm (dev containers, test runners). */
 const NOT_FOR_PRODUCTION = /(?:^|\/)\.devcontainer\/|(?:^|\/)[^/]*[.-](?:dev|devel|development|test|tests|ci|local)(?:\.[\w-]+)?$/i;
 
-function checkRoot(file: DiffFile, newLines: string[], oldLines: string[] | undefined, added: (i: number) => DiffLine | undefined, hits: Hit[]): void {
+function checkRoot(
+  file: DiffFile,
+  newLines: string[],
+  oldLines: string[] | undefined,
+  added: (i: number) => DiffLine | undefined,
+  hits: Hit[],
+): void {
   if (NOT_FOR_PRODUCTION.test(file.path)) return;
   const now = finalStage(parseDockerfile(newLines));
   if (!now.from) return;
@@ -256,7 +272,8 @@ function checkRoot(file: DiffFile, newLines: string[], oldLines: string[] | unde
     confidence: 0.7,
     severity: "medium",
     impact: "Pods rejected by hardened clusters; a far larger blast radius for any compromise of the application.",
-    recommendation: "Create an unprivileged user and switch to it at the end of the final stage (`RUN useradd --uid 10001 app` / `adduser -D -u 10001 app`, then `USER 10001`), or use a base image that runs as non-root.",
+    recommendation:
+      "Create an unprivileged user and switch to it at the end of the final stage (`RUN useradd --uid 10001 app` / `adduser -D -u 10001 app`, then `USER 10001`), or use a base image that runs as non-root.",
     tags: ["docker", "security"],
   });
 }

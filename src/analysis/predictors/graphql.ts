@@ -61,10 +61,16 @@ function graphqlFromDiff(file: DiffFile, emit: Emit, sides = changedLines(file))
     const t = GQL_TYPE.exec(s.line.content);
     if (t && types.get(t[2]) > 0) {
       types.add(t[2], -1);
-      emit(file, s.line, "api-removed-type",
+      emit(
+        file,
+        s.line,
+        "api-removed-type",
         `The GraphQL ${t[1]} \`${t[2]}\` is removed: every query, fragment or variable that uses it fails validation for existing clients.`,
-        0.85, "high", "graphql",
-        "Mark its fields `@deprecated(reason: ...)` first, watch field usage, and remove it only when no client queries it.");
+        0.85,
+        "high",
+        "graphql",
+        "Mark its fields `@deprecated(reason: ...)` first, watch field usage, and remove it only when no client queries it.",
+      );
       continue;
     }
     const f = GQL_FIELD.exec(s.line.content);
@@ -73,10 +79,16 @@ function graphqlFromDiff(file: DiffFile, emit: Emit, sides = changedLines(file))
     const id = fieldId(s, f[2]);
     if (fields.get(id) <= 0 || owner?.changed) continue;
     fields.add(id, -1);
-    emit(file, s.line, "api-removed-field",
+    emit(
+      file,
+      s.line,
+      "api-removed-field",
       `The GraphQL field \`${owner ? `${owner.name}.` : ""}${f[2]}\` is removed: existing clients whose queries select it will fail validation.`,
-      0.85, "high", "graphql",
-      "Deprecate the field with `@deprecated(reason: ...)`, wait until no client selects it, then remove it.");
+      0.85,
+      "high",
+      "graphql",
+      "Deprecate the field with `@deprecated(reason: ...)`, wait until no client selects it, then remove it.",
+    );
   }
   // An argument that becomes non-null, or a new non-null argument without a default.
   for (const s of added) {
@@ -89,19 +101,31 @@ function graphqlFromDiff(file: DiffFile, emit: Emit, sides = changedLines(file))
       if (!a.type.endsWith("!") || a.hasDefault) continue;
       const old = before.get(name);
       if (old && old.type.endsWith("!")) continue;
-      emit(file, s.line, "api-argument-required",
+      emit(
+        file,
+        s.line,
+        "api-argument-required",
         `The argument \`${name}\` of \`${f[2]}\` ${old ? "becomes non-null" : "is new and non-null"}: existing queries that do not pass it will fail validation.`,
-        0.8, "high", "graphql",
-        "Keep the argument nullable or give it a default value, so existing queries stay valid.");
+        0.8,
+        "high",
+        "graphql",
+        "Keep the argument nullable or give it a default value, so existing queries stay valid.",
+      );
     }
     // Removed arguments, and a field whose type changes.
     const after = args(f[3]);
     for (const name of before.keys())
       if (!after.has(name))
-        emit(file, s.line, "api-removed-argument",
+        emit(
+          file,
+          s.line,
+          "api-removed-argument",
           `The argument \`${name}\` of \`${f[2]}\` is removed: existing queries that pass it will fail validation.`,
-          0.85, "high", "graphql",
-          "Keep the argument (mark it `@deprecated`) and ignore it on the server until clients stop sending it.");
+          0.85,
+          "high",
+          "graphql",
+          "Keep the argument (mark it `@deprecated`) and ignore it on the server until clients stop sending it.",
+        );
   }
   const oldTypes = new Map<string, string>();
   for (const s of deleted) {
@@ -114,7 +138,10 @@ function graphqlFromDiff(file: DiffFile, emit: Emit, sides = changedLines(file))
     const before = oldTypes.get(fieldId(s, f[2]));
     if (!before) continue;
     const owner = enclosingType(s);
-    const verdict = owner?.kind === "input" ? inputChange(parseTypeRef(before), parseTypeRef(f[4])) : outputChange(parseTypeRef(before), parseTypeRef(f[4]));
+    const verdict =
+      owner?.kind === "input"
+        ? inputChange(parseTypeRef(before), parseTypeRef(f[4]))
+        : outputChange(parseTypeRef(before), parseTypeRef(f[4]));
     if (verdict === "safe") continue;
     const issue = typeChangeIssue(`${owner ? `${owner.name}.` : ""}${f[2]}`, before, f[4], verdict, owner?.kind === "input");
     emit(file, s.line, issue.kind, issue.prediction, issue.confidence, issue.severity, "graphql", issue.recommendation);
@@ -202,20 +229,23 @@ function typeChangeIssue(what: string, from: string, to: string, verdict: Verdic
     return {
       kind: "api-type-changed",
       prediction: `The GraphQL field \`${what}\` becomes nullable (${from} → ${to}): clients that assume a value (generated non-null types, no null checks) crash or misbehave when it is null.`,
-      confidence: 0.6, severity: "medium",
+      confidence: 0.6,
+      severity: "medium",
       recommendation: "Keep the field non-null, or add a new nullable field and deprecate the old one.",
     };
   if (verdict === "tightened")
     return {
       kind: input ? "api-newly-required" : "api-argument-required",
       prediction: `\`${what}\` becomes non-null (${from} → ${to}): existing clients that send null or leave it out fail validation.`,
-      confidence: 0.8, severity: "high",
+      confidence: 0.8,
+      severity: "high",
       recommendation: "Keep it nullable, or give it a default value, so existing operations stay valid.",
     };
   return {
     kind: "api-type-changed",
     prediction: `\`${what}\` changes type ${from} → ${to}: ${input ? "existing operations that send the old type" : "existing queries that select it (and the clients' generated types)"} fail validation or parse the wrong shape.`,
-    confidence: 0.85, severity: "high",
+    confidence: 0.85,
+    severity: "high",
     recommendation: "Add a new field with the new type, deprecate the old one with `@deprecated`, and remove it once no client uses it.",
   };
 }
@@ -231,10 +261,14 @@ function compareSchemas(o: Map<string, GqlType>, n: Map<string, GqlType>): Issue
     const nt = n.get(name);
     if (!nt) {
       issues.push({
-        kind: "api-removed-type", side: "old", line: ot.line,
+        kind: "api-removed-type",
+        side: "old",
+        line: ot.line,
         prediction: `The GraphQL ${ot.kind} \`${name}\` is removed: every query, fragment or variable that uses it fails validation for existing clients.`,
-        confidence: 0.85, severity: "high",
-        recommendation: "Mark its fields `@deprecated(reason: ...)` first, watch field usage, and remove it only when no client queries it.",
+        confidence: 0.85,
+        severity: "high",
+        recommendation:
+          "Mark its fields `@deprecated(reason: ...)` first, watch field usage, and remove it only when no client queries it.",
       });
       continue;
     }
@@ -245,61 +279,103 @@ function compareSchemas(o: Map<string, GqlType>, n: Map<string, GqlType>): Issue
       const what = `${name}.${fname}`;
       if (!nf) {
         issues.push({
-          kind: "api-removed-field", side: "old", line: of.line,
+          kind: "api-removed-field",
+          side: "old",
+          line: of.line,
           prediction: input
             ? `The input field \`${what}\` is removed: existing operations that send it fail validation.`
             : `The GraphQL field \`${what}\` is removed: existing clients whose queries select it will fail validation.`,
-          confidence: 0.85, severity: "high", recommendation: FIELD_REC,
+          confidence: 0.85,
+          severity: "high",
+          recommendation: FIELD_REC,
         });
         continue;
       }
-      const verdict = input ? inputChange(parseTypeRef(of.type), parseTypeRef(nf.type)) : outputChange(parseTypeRef(of.type), parseTypeRef(nf.type));
+      const verdict = input
+        ? inputChange(parseTypeRef(of.type), parseTypeRef(nf.type))
+        : outputChange(parseTypeRef(of.type), parseTypeRef(nf.type));
       if (verdict !== "safe" && !(verdict === "tightened" && nf.hasDefault))
-        issues.push({ side: "new", line: nf.line, alt: [{ side: "old", line: of.line }], ...typeChangeIssue(what, of.type, nf.type, verdict, input) });
+        issues.push({
+          side: "new",
+          line: nf.line,
+          alt: [{ side: "old", line: of.line }],
+          ...typeChangeIssue(what, of.type, nf.type, verdict, input),
+        });
       for (const [aname, oa] of of.args) {
         const na = nf.args.get(aname);
         if (!na) {
           issues.push({
-            kind: "api-removed-argument", side: "old", line: oa.line, alt: [{ side: "new", line: nf.line }],
+            kind: "api-removed-argument",
+            side: "old",
+            line: oa.line,
+            alt: [{ side: "new", line: nf.line }],
             prediction: `The argument \`${aname}\` of \`${what}\` is removed: existing queries that pass it will fail validation.`,
-            confidence: 0.85, severity: "high",
+            confidence: 0.85,
+            severity: "high",
             recommendation: "Keep the argument (mark it `@deprecated`) and ignore it on the server until clients stop sending it.",
           });
           continue;
         }
         const v = inputChange(parseTypeRef(oa.type), parseTypeRef(na.type));
-        if (v === "breaking") issues.push({ side: "new", line: na.line, ...typeChangeIssue(`${what}(${aname})`, oa.type, na.type, v, true) });
+        if (v === "breaking")
+          issues.push({ side: "new", line: na.line, ...typeChangeIssue(`${what}(${aname})`, oa.type, na.type, v, true) });
         else if (v === "tightened" && !na.hasDefault)
           issues.push({
-            kind: "api-argument-required", side: "new", line: na.line,
+            kind: "api-argument-required",
+            side: "new",
+            line: na.line,
             prediction: `The argument \`${aname}\` of \`${what}\` becomes non-null: existing queries that do not pass it will fail validation.`,
-            confidence: 0.8, severity: "high", recommendation: "Keep the argument nullable or give it a default value, so existing queries stay valid.",
+            confidence: 0.8,
+            severity: "high",
+            recommendation: "Keep the argument nullable or give it a default value, so existing queries stay valid.",
           });
       }
       for (const [aname, na] of nf.args)
         if (!of.args.has(aname) && na.type.endsWith("!") && !na.hasDefault)
           issues.push({
-            kind: "api-argument-required", side: "new", line: na.line,
+            kind: "api-argument-required",
+            side: "new",
+            line: na.line,
             prediction: `The argument \`${aname}\` of \`${what}\` is new and non-null: existing queries that do not pass it will fail validation.`,
-            confidence: 0.8, severity: "high", recommendation: "Keep the argument nullable or give it a default value, so existing queries stay valid.",
+            confidence: 0.8,
+            severity: "high",
+            recommendation: "Keep the argument nullable or give it a default value, so existing queries stay valid.",
           });
     }
     if (input)
       for (const [fname, nf] of nt.fields)
         if (!ot.fields.has(fname) && nf.type.endsWith("!") && !nf.hasDefault)
           issues.push({
-            kind: "api-newly-required", side: "new", line: nf.line,
+            kind: "api-newly-required",
+            side: "new",
+            line: nf.line,
             prediction: `The input field \`${name}.${fname}\` is new and non-null: existing operations that do not send it fail validation.`,
-            confidence: 0.85, severity: "high", recommendation: "Make it nullable or give it a default value.",
+            confidence: 0.85,
+            severity: "high",
+            recommendation: "Make it nullable or give it a default value.",
           });
     for (const [v, line] of ot.values)
-      if (!nt.values.has(v)) issues.push({ kind: "api-removed-enum-value", side: "old", line, prediction: ENUM_REMOVED(`${name}.${v}`), confidence: 0.8, severity: "high", recommendation: ENUM_REC });
+      if (!nt.values.has(v))
+        issues.push({
+          kind: "api-removed-enum-value",
+          side: "old",
+          line,
+          prediction: ENUM_REMOVED(`${name}.${v}`),
+          confidence: 0.8,
+          severity: "high",
+          recommendation: ENUM_REC,
+        });
     for (const [m, line] of ot.members)
       if (!nt.members.has(m))
         issues.push({
-          kind: "api-removed-union-member", side: "old", line, alt: [{ side: "new", line: nt.line }],
+          kind: "api-removed-union-member",
+          side: "old",
+          line,
+          alt: [{ side: "new", line: nt.line }],
           prediction: `\`${m}\` is no longer part of the union \`${name}\`: queries with \`... on ${m}\` inside it fail validation, and clients stop receiving those results.`,
-          confidence: 0.75, severity: "medium", recommendation: "Keep the member until clients no longer query it, or add the replacement first.",
+          confidence: 0.75,
+          severity: "medium",
+          recommendation: "Keep the member until clients no longer query it, or add the replacement first.",
         });
   }
   return issues;

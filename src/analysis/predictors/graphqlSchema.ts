@@ -201,7 +201,11 @@ export function parseSchema(text: string): Map<string, GqlType> | undefined {
         i++;
         while (i < t.length && (peek("|") || t[i].kind === "name")) {
           if (t[i].kind === "name") {
-            if ((DEF_KINDS.has(t[i].value) || t[i].value === "extend" || t[i].value === "schema" || t[i].value === "directive") && t[i + 1]?.kind === "name") break;
+            if (
+              (DEF_KINDS.has(t[i].value) || t[i].value === "extend" || t[i].value === "schema" || t[i].value === "directive") &&
+              t[i + 1]?.kind === "name"
+            )
+              break;
             def.members.set(t[i].value, t[i].line);
           }
           i++;

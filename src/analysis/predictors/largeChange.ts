@@ -40,7 +40,8 @@ export function createLargeChangePredictor(options: LargeChangeOptions = {}): Sy
           severity: "medium",
           impact: "Slower reviews, missed defects, and painful reverts for everyone working on this code.",
           tags: ["large-pr"],
-          recommendation: "Split it into smaller pull requests that each do one thing (refactors, renames and generated files separate from behaviour changes).",
+          recommendation:
+            "Split it into smaller pull requests that each do one thing (refactors, renames and generated files separate from behaviour changes).",
           identity: "",
         }),
       );

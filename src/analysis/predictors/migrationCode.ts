@@ -5,7 +5,17 @@
  */
 import { pythonBracketDepth } from "./predict.js";
 import { parseColumnType } from "./sql.js";
-import { dialectOf, inDownSection, ormType, saType, UP_START, type Change, type Dialect, type Hit, type RepoContext } from "./migrationContext.js";
+import {
+  dialectOf,
+  inDownSection,
+  ormType,
+  saType,
+  UP_START,
+  type Change,
+  type Dialect,
+  type Hit,
+  type RepoContext,
+} from "./migrationContext.js";
 import { DEFAULT_OR_GENERATED, escapeRe, TYPE_TEXT, typeHit } from "./migrationSql.js";
 
 const COMMENT = /^\s*(?:--|#|\/\/|\*|\/\*)/;
@@ -65,7 +75,11 @@ function backfilledAbove(lines: readonly string[], index: number): boolean {
 
 function notNullCheck(c: CodeContext): Partial<Hit> | void {
   if (backfilledAbove(c.lines, c.index))
-    return { confidence: 0.55, detail: "The migration backfills existing rows first, so it should pass, but writes from the previous release that leave the column empty will be rejected." };
+    return {
+      confidence: 0.55,
+      detail:
+        "The migration backfills existing rows first, so it should pass, but writes from the previous release that leave the column empty will be rejected.",
+    };
 }
 
 function indexCheck(c: CodeContext, table: string | undefined): false | Partial<Hit> | void {
@@ -76,13 +90,19 @@ function indexCheck(c: CodeContext, table: string | undefined): false | Partial<
 
 const CODE_RULES: CodeRule[] = [
   // SQL embedded in code (RunSQL, execute, knex.raw, queryRunner.query)
-  { change: "drop-table", re: /\bDROP\s+TABLE\b/i, check: (c) => (/\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?["'`]?(?:tmp|temp)_/i.test(c.stmt) ? false : undefined) },
+  {
+    change: "drop-table",
+    re: /\bDROP\s+TABLE\b/i,
+    check: (c) => (/\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?["'`]?(?:tmp|temp)_/i.test(c.stmt) ? false : undefined),
+  },
   { change: "drop-column", re: /\bDROP\s+COLUMN\b/i },
   { change: "rename", re: /\bRENAME\s+(?:COLUMN|TABLE)\b|\bALTER\s+TABLE\s+\S+\s+RENAME\s+TO\b|\bsp_rename\b/i },
   { change: "not-null-set", re: /\bALTER\s+COLUMN\b.*\bSET\s+NOT\s+NULL\b/i, check: notNullCheck },
   {
     change: "not-null-add",
-    re: /\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!(?:CONSTRAINT|INDEX|KEY|PRIMARY|FOREIGN|UNIQUE|CHECK)\b)["`]?\w+["`]?\s+\w[^,;]*\bNOT\s+NULL\b/i, check: (c) => (DEFAULT_OR_GENERATED.test(c.stmt) ? false : undefined) },
+    re: /\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!(?:CONSTRAINT|INDEX|KEY|PRIMARY|FOREIGN|UNIQUE|CHECK)\b)["`]?\w+["`]?\s+\w[^,;]*\bNOT\s+NULL\b/i,
+    check: (c) => (DEFAULT_OR_GENERATED.test(c.stmt) ? false : undefined),
+  },
   {
     change: "blocking-index",
     re: /\bCREATE\s+(?:UNIQUE\s+)?INDEX\b/i,
@@ -92,7 +112,9 @@ const CODE_RULES: CodeRule[] = [
     change: "type-change",
     re: /\bALTER\s+(?:COLUMN\s+)?["`]?\w+["`]?\s+(?:SET\s+DATA\s+)?TYPE\s+/i,
     check: (c) => {
-      const m = new RegExp(String.raw`\bALTER\s+(?:COLUMN\s+)?["\x60]?(\w+)["\x60]?\s+(?:SET\s+DATA\s+)?TYPE\s+${TYPE_TEXT}`, "i").exec(c.stmt);
+      const m = new RegExp(String.raw`\bALTER\s+(?:COLUMN\s+)?["\x60]?(\w+)["\x60]?\s+(?:SET\s+DATA\s+)?TYPE\s+${TYPE_TEXT}`, "i").exec(
+        c.stmt,
+      );
       const to = m ? parseColumnType(m[2]) : undefined;
       const h = m && to ? typeHit(c.index, undefined, m[1], c.repo.oldTypes.get(m[1].toLowerCase()), to) : undefined;
       return h ? { ...h } : false;
@@ -120,7 +142,11 @@ const CODE_RULES: CodeRule[] = [
       return false;
     },
   },
-  { change: "blocking-index", re: /\bmigrations\.AddIndex\s*\(/, check: (c) => indexCheck(c, /\bmodel_name\s*=\s*["'](\w+)["']/.exec(c.stmt)?.[1]) },
+  {
+    change: "blocking-index",
+    re: /\bmigrations\.AddIndex\s*\(/,
+    check: (c) => indexCheck(c, /\bmodel_name\s*=\s*["'](\w+)["']/.exec(c.stmt)?.[1]),
+  },
   // Alembic
   { change: "drop-column", re: /\bop\.drop_column\s*\(/ },
   { change: "drop-table", re: /\bop\.drop_table\s*\(/ },
@@ -149,7 +175,8 @@ const CODE_RULES: CodeRule[] = [
     re: /\bop\.create_index\s*\(/,
     check: (c) => {
       if (/\bpostgresql_concurrently\s*=\s*True/.test(c.stmt)) return false;
-      const args = /\(\s*(?:["'][^"']*["']|None)\s*,\s*["'](\w+)["']/.exec(c.stmt)?.[1] ?? /\btable_name\s*=\s*["'](\w+)["']/.exec(c.stmt)?.[1];
+      const args =
+        /\(\s*(?:["'][^"']*["']|None)\s*,\s*["'](\w+)["']/.exec(c.stmt)?.[1] ?? /\btable_name\s*=\s*["'](\w+)["']/.exec(c.stmt)?.[1];
       return indexCheck(c, args);
     },
   },
@@ -162,7 +189,11 @@ const CODE_RULES: CodeRule[] = [
     re: /\bchange_column_null\b.*\bfalse\b/,
     check: (c) =>
       /\bchange_column_null\s*\(?\s*:\w+\s*,\s*:\w+\s*,\s*false\s*,\s*\S/.test(c.stmt)
-        ? { confidence: 0.55, detail: "NULLs are replaced in the same step, so the migration should pass, but writes from the previous release that leave the column empty will be rejected." }
+        ? {
+            confidence: 0.55,
+            detail:
+              "NULLs are replaced in the same step, so the migration should pass, but writes from the previous release that leave the column empty will be rejected.",
+          }
         : notNullCheck(c),
   },
   {
@@ -181,7 +212,8 @@ const CODE_RULES: CodeRule[] = [
   {
     change: "not-null-add",
     re: /\badd_column\b.*\bnull:\s*false\b/,
-    check: (c) => (/\bdefault:/.test(c.stmt) || createsTable(c.fileText, /add_column\s*\(?\s*:(\w+)/.exec(c.stmt)?.[1] ?? "\0") ? false : undefined),
+    check: (c) =>
+      /\bdefault:/.test(c.stmt) || createsTable(c.fileText, /add_column\s*\(?\s*:(\w+)/.exec(c.stmt)?.[1] ?? "\0") ? false : undefined,
   },
   {
     change: "not-null-add",
@@ -215,7 +247,12 @@ const CODE_RULES: CodeRule[] = [
       if (typed) return typed;
       if (/\bnullable:\s*false/.test(c.stmt) && /\boldNullable:\s*true/.test(c.stmt))
         return /\bdefaultValue(?:Sql)?:/.test(c.stmt)
-          ? { change: "not-null-set", confidence: 0.55, detail: "Existing NULLs are replaced by the default first, so the migration should pass, but writes from the previous release that leave the column empty will be rejected." }
+          ? {
+              change: "not-null-set",
+              confidence: 0.55,
+              detail:
+                "Existing NULLs are replaced by the default first, so the migration should pass, but writes from the previous release that leave the column empty will be rejected.",
+            }
           : { change: "not-null-set", ...notNullCheck(c) };
       return false;
     },

@@ -11,7 +11,8 @@ import { parseColumnType, type ColumnType } from "./sql.js";
 /** A migrations folder (Django, Rails, Knex, Prisma, Flyway, Alembic, Laravel...), not any file whose name mentions migrations. */
 export const MIGRATION_DIR = /(?:^|\/)(?:migrations?|migrate|alembic\/versions|db\/changes)\//i;
 
-export type Change = "drop-table" | "drop-column" | "rename" | "not-null-add" | "not-null-set" | "blocking-index" | "type-narrowing" | "type-change";
+export type Change =
+  "drop-table" | "drop-column" | "rename" | "not-null-add" | "not-null-set" | "blocking-index" | "type-narrowing" | "type-change";
 
 export interface Hit {
   change: Change;
@@ -31,7 +32,8 @@ export interface Hit {
 const PG_TEXT =
   /\bCONCURRENTLY\b|postgres(?:ql)?:\/\/|\bpostgresql\b|\bpsycopg2?\b|django\.contrib\.postgres|provider\s*=\s*"postgres(?:ql)?"|image:\s*["']?postgres|adapter:\s*["']?postg|\bgem\s+["']pg["']|"pg"\s*:\s*"|\bpostgresql_\w+\s*=|\bJSONB\b|\bBIGSERIAL\b|\bTIMESTAMPTZ\b|\bgen_random_uuid\s*\(|\bCREATE\s+EXTENSION\b|\bUSING\s+(?:gin|gist|brin)\b|::\s*(?:text|int|integer|jsonb?|uuid|regclass)\b/i;
 const PG_PATH = /postgres|(?:^|[/_.-])pg(?:[/_.-]|$)/i;
-const OTHER_DB_TEXT = /\bENGINE\s*=\s*InnoDB|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|`\w+`\s+(?:int|varchar|bigint|text)\b|\bNVARCHAR\b|\bIDENTITY\s*\(|\bmysql\b|\bsqlite\d?\b|\bmssql\b|\bsqlserver\b/i;
+const OTHER_DB_TEXT =
+  /\bENGINE\s*=\s*InnoDB|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|`\w+`\s+(?:int|varchar|bigint|text)\b|\bNVARCHAR\b|\bIDENTITY\s*\(|\bmysql\b|\bsqlite\d?\b|\bmssql\b|\bsqlserver\b/i;
 const OTHER_DB_PATH = /mysql|sqlite|mssql|sqlserver|mariadb/i;
 
 export interface RepoContext {
@@ -42,7 +44,8 @@ export interface RepoContext {
   djangoMadeNotNull: Set<string>;
 }
 
-const SQL_COLUMN_DEF = /^\s*["`[]?(\w+)["`\]]?\s+((?:character varying|double precision|timestamp with(?:out)? time zone|[a-z]\w*)\s*(?:\(\s*(?:\d+|max)(?:\s*,\s*\d+)?\s*\))?)/i;
+const SQL_COLUMN_DEF =
+  /^\s*["`[]?(\w+)["`\]]?\s+((?:character varying|double precision|timestamp with(?:out)? time zone|[a-z]\w*)\s*(?:\(\s*(?:\d+|max)(?:\s*,\s*\d+)?\s*\))?)/i;
 const DJANGO_FIELD = /^\s*(\w+)\s*=\s*models\.(\w+)\s*\((.*)/;
 const RAILS_SCHEMA_COLUMN = /^\s*t\.(\w+)\s+["'](\w+)["'](.*)$/;
 const PRISMA_FIELD = /^\s*(\w+)\s+(String|Int|BigInt|Decimal|Float|DateTime|Boolean)\??\s*(.*)$/;
@@ -56,10 +59,21 @@ export function ormType(kind: string, args: string): ColumnType | undefined {
   const k = kind.toLowerCase();
   // Django
   const django: Record<string, string> = {
-    textfield: "text", integerfield: "integer", positiveintegerfield: "integer", bigintegerfield: "bigint",
-    positivebigintegerfield: "bigint", smallintegerfield: "smallint", positivesmallintegerfield: "smallint",
-    floatfield: "double precision", datefield: "date", datetimefield: "timestamp", booleanfield: "boolean",
-    jsonfield: "jsonb", uuidfield: "uuid", bigautofield: "bigint", autofield: "integer",
+    textfield: "text",
+    integerfield: "integer",
+    positiveintegerfield: "integer",
+    bigintegerfield: "bigint",
+    positivebigintegerfield: "bigint",
+    smallintegerfield: "smallint",
+    positivesmallintegerfield: "smallint",
+    floatfield: "double precision",
+    datefield: "date",
+    datetimefield: "timestamp",
+    booleanfield: "boolean",
+    jsonfield: "jsonb",
+    uuidfield: "uuid",
+    bigautofield: "bigint",
+    autofield: "integer",
   };
   if (/^(?:char|slug|email|url)field$/.test(k)) {
     const n = num(/\bmax_length\s*=\s*(\d+)/) ?? { charfield: undefined, slugfield: 50, emailfield: 254, urlfield: 200 }[k];
@@ -85,10 +99,29 @@ export function ormType(kind: string, args: string): ColumnType | undefined {
     const s = num(/\bscale:\s*(\d+)/);
     return parseColumnType(p === undefined ? "numeric" : `numeric(${p},${s ?? 0})`);
   }
-  const rails: Record<string, string> = { text: "text", bigint: "bigint", float: "double precision", date: "date", datetime: "timestamp", boolean: "boolean", jsonb: "jsonb", json: "json", uuid: "uuid" };
+  const rails: Record<string, string> = {
+    text: "text",
+    bigint: "bigint",
+    float: "double precision",
+    date: "date",
+    datetime: "timestamp",
+    boolean: "boolean",
+    jsonb: "jsonb",
+    json: "json",
+    uuid: "uuid",
+  };
   if (rails[k]) return parseColumnType(rails[k]);
   // SQLAlchemy (`sa.String(50)`) and Prisma (`String @db.VarChar(50)`)
-  const sa: Record<string, string> = { text: "text", integer: "integer", biginteger: "bigint", smallinteger: "smallint", float: "double precision", date: "date", datetime: "timestamp", boolean: "boolean" };
+  const sa: Record<string, string> = {
+    text: "text",
+    integer: "integer",
+    biginteger: "bigint",
+    smallinteger: "smallint",
+    float: "double precision",
+    date: "date",
+    datetime: "timestamp",
+    boolean: "boolean",
+  };
   if (/^(?:varchar|unicode|nvarchar)$/.test(k)) {
     const n = num(/^\s*(?:length\s*=\s*)?(\d+)/);
     return parseColumnType(n === undefined ? "varchar" : `varchar(${n})`);
@@ -109,7 +142,17 @@ export function saType(expr: string): ColumnType | undefined {
 function prismaType(base: string, rest: string): ColumnType | undefined {
   const db = /@db\.(\w+)(?:\(([^)]*)\))?/.exec(rest);
   if (db) return parseColumnType(db[2] ? `${db[1]}(${db[2]})` : db[1]);
-  return parseColumnType({ String: "text", Int: "integer", BigInt: "bigint", Decimal: "numeric(65,30)", Float: "double precision", DateTime: "timestamp", Boolean: "boolean" }[base] ?? "");
+  return parseColumnType(
+    {
+      String: "text",
+      Int: "integer",
+      BigInt: "bigint",
+      Decimal: "numeric(65,30)",
+      Float: "double precision",
+      DateTime: "timestamp",
+      Boolean: "boolean",
+    }[base] ?? "",
+  );
 }
 
 export function repoContext(input: AnalysisInput): RepoContext {

@@ -3,7 +3,17 @@
  * and columns, NOT NULL without a default, blocking index builds and type changes, with what the
  * file itself creates, backfills and rebuilds taken into account.
  */
-import { compareTypes, IDENT, identName, isWideType, parseColumnType, splitClauses, splitStatements, blankSql, type ColumnType } from "./sql.js";
+import {
+  compareTypes,
+  IDENT,
+  identName,
+  isWideType,
+  parseColumnType,
+  splitClauses,
+  splitStatements,
+  blankSql,
+  type ColumnType,
+} from "./sql.js";
 import { dialectOf, inDownSection, MIGRATION_DIR, type Dialect, type Hit, type RepoContext } from "./migrationContext.js";
 
 export const DEFAULT_OR_GENERATED = /\bDEFAULT\b|\b(?:BIG|SMALL)?SERIAL\d?\b|\bGENERATED\b|\bIDENTITY\b|\bAUTO_?INCREMENT\b|\bAS\s*\(/i;
@@ -19,24 +29,48 @@ interface SqlContext {
   inMigrationDir: boolean;
 }
 
-function typeChangeHit(at: number, range: [number, number], table: string, column: string, rawType: string, ctx: SqlContext): Hit | undefined {
+function typeChangeHit(
+  at: number,
+  range: [number, number],
+  table: string,
+  column: string,
+  rawType: string,
+  ctx: SqlContext,
+): Hit | undefined {
   const to = parseColumnType(rawType);
   if (!to) return undefined;
   const from = ctx.columnTypes.get(`${table}.${column}`) ?? ctx.repo.oldTypes.get(column);
   return typeHit(at, range, column, from, to);
 }
 
-export function typeHit(at: number, range: [number, number] | undefined, column: string, from: ColumnType | undefined, to: ColumnType): Hit | undefined {
+export function typeHit(
+  at: number,
+  range: [number, number] | undefined,
+  column: string,
+  from: ColumnType | undefined,
+  to: ColumnType,
+): Hit | undefined {
   if (from) {
     const change = compareTypes(from, to);
     if (change === "narrowing")
       return { change: "type-narrowing", at, range, detail: `\`${column}\` goes from \`${from.text}\` to \`${to.text}\`.` };
     if (change === "incompatible")
-      return { change: "type-change", at, range, confidence: 0.7, detail: `\`${column}\` goes from \`${from.text}\` to \`${to.text}\`, and not every value converts.` };
+      return {
+        change: "type-change",
+        at,
+        range,
+        confidence: 0.7,
+        detail: `\`${column}\` goes from \`${from.text}\` to \`${to.text}\`, and not every value converts.`,
+      };
     return undefined;
   }
   if (isWideType(to)) return undefined;
-  return { change: "type-change", at, range, detail: `\`${column}\` becomes \`${to.text}\`: if its current type is wider, longer or larger values no longer fit.` };
+  return {
+    change: "type-change",
+    at,
+    range,
+    detail: `\`${column}\` becomes \`${to.text}\`: if its current type is wider, longer or larger values no longer fit.`,
+  };
 }
 
 function sqlAlterTable(stmt: { text: string; lineAt(o: number): number }, ctx: SqlContext, hits: Hit[]): void {
@@ -59,8 +93,11 @@ function sqlAlterTable(stmt: { text: string; lineAt(o: number): number }, ctx: S
       hits.push({ change: "drop-column", at, range, detail: `Column \`${identName(m[2])}\` of \`${table}\`.` });
     } else if ((m = /^RENAME\s+(?:TO|AS)\s+(\S+)/i.exec(c))) {
       if (!createdHere) hits.push({ change: "rename", at, range, detail: `Table \`${table}\` becomes \`${identName(m[1])}\`.` });
-    } else if ((m = new RegExp(String.raw`^RENAME\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|INDEX\b|KEY\b)(${IDENT})\s+TO\s+(${IDENT})`, "i").exec(c))) {
-      if (!createdHere) hits.push({ change: "rename", at, range, detail: `Column \`${identName(m[1])}\` of \`${table}\` becomes \`${identName(m[2])}\`.` });
+    } else if (
+      (m = new RegExp(String.raw`^RENAME\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|INDEX\b|KEY\b)(${IDENT})\s+TO\s+(${IDENT})`, "i").exec(c))
+    ) {
+      if (!createdHere)
+        hits.push({ change: "rename", at, range, detail: `Column \`${identName(m[1])}\` of \`${table}\` becomes \`${identName(m[2])}\`.` });
     } else if ((m = new RegExp(String.raw`^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s+(.*)$`, "is").exec(c))) {
       if (NOT_A_COLUMN.test(m[1]) || createdHere) continue;
       const col = identName(m[1]);
@@ -130,7 +167,10 @@ export function sqlHits(rawLines: readonly string[], path: string, repo: RepoCon
   const dropped = new Map<string, number>();
   // First pass: tables created, updated and dropped (to tell a rebuild or a temp table from a real drop).
   for (const s of statements) {
-    let m = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s*\(([\s\S]*)\)`, "i").exec(s.text);
+    let m = new RegExp(
+      String.raw`^CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s*\(([\s\S]*)\)`,
+      "i",
+    ).exec(s.text);
     if (m) {
       const table = identName(m[1]);
       if (!ctx.created.has(table)) ctx.created.set(table, s.startLine);
@@ -160,12 +200,22 @@ export function sqlHits(rawLines: readonly string[], path: string, repo: RepoCon
         const created = ctx.created.get(table);
         if (created !== undefined && created < s.startLine) continue; // a table this migration made (a temp or staging table)
         // A table rebuild (SQLite, Prisma "RedefineTables"): the replacement is renamed to the dropped name.
-        const rebuilt = statements.some((o) => o.startLine > s.startLine && new RegExp(String.raw`^ALTER\s+TABLE\s+\S+\s+RENAME\s+TO\s+["\x60\[]?${escapeRe(table)}["\x60\]]?\s*$`, "i").test(o.text));
+        const rebuilt = statements.some(
+          (o) =>
+            o.startLine > s.startLine &&
+            new RegExp(String.raw`^ALTER\s+TABLE\s+\S+\s+RENAME\s+TO\s+["\x60\[]?${escapeRe(table)}["\x60\]]?\s*$`, "i").test(o.text),
+        );
         if (rebuilt) continue;
         if (created !== undefined) {
           // DROP then CREATE of the same table: a schema script outside migrations; a destructive recreate inside.
           if (!ctx.inMigrationDir) continue;
-          hits.push({ change: "drop-table", at: s.startLine, range, confidence: 0.6, detail: `\`${table}\` is dropped and created again: every existing row is lost.` });
+          hits.push({
+            change: "drop-table",
+            at: s.startLine,
+            range,
+            confidence: 0.6,
+            detail: `\`${table}\` is dropped and created again: every existing row is lost.`,
+          });
           continue;
         }
         hits.push({ change: "drop-table", at: s.startLine, range, detail: `Table \`${table}\`.` });
@@ -177,13 +227,19 @@ export function sqlHits(rawLines: readonly string[], path: string, repo: RepoCon
       if (r && ctx.created.has(identName(r[1]))) continue;
       sqlAlterTable(s, ctx, hits);
     } else if (partial && s.startLine === 0 && /^(?:DROP|ADD|ALTER|RENAME|MODIFY|CHANGE)\s+COLUMN\b/i.test(t)) {
-      const head = "ALTER TABLE \"?\" ";
+      const head = 'ALTER TABLE "?" ';
       sqlAlterTable({ text: head + t, lineAt: (o) => s.lineAt(Math.max(0, o - head.length)) }, ctx, hits);
     } else if ((m = new RegExp(String.raw`^RENAME\s+TABLE\s+(${IDENT})\s+TO\s+(${IDENT})`, "i").exec(t))) {
-      if (!ctx.created.has(identName(m[1]))) hits.push({ change: "rename", at: s.startLine, range, detail: `Table \`${identName(m[1])}\` becomes \`${identName(m[2])}\`.` });
+      if (!ctx.created.has(identName(m[1])))
+        hits.push({ change: "rename", at: s.startLine, range, detail: `Table \`${identName(m[1])}\` becomes \`${identName(m[2])}\`.` });
     } else if (/^(?:EXEC(?:UTE)?\s+)?sp_rename\b/i.test(t)) {
       hits.push({ change: "rename", at: s.startLine, range });
-    } else if ((m = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)(?:IF\s+NOT\s+EXISTS\s+)?(?:${IDENT}\s+)?ON\s+(?:ONLY\s+)?(${IDENT})`, "i").exec(t))) {
+    } else if (
+      (m = new RegExp(
+        String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)(?:IF\s+NOT\s+EXISTS\s+)?(?:${IDENT}\s+)?ON\s+(?:ONLY\s+)?(${IDENT})`,
+        "i",
+      ).exec(t))
+    ) {
       const table = identName(m[1]);
       // Schema dumps (structure.sql, schema.sql) list every index of tables they create elsewhere: not a live build.
       if (ctx.created.has(table) || ctx.dialect === "other" || !ctx.inMigrationDir) continue;

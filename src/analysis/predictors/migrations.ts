@@ -28,7 +28,8 @@ const NOT_A_MIGRATION_SQL = /(?:^|\/)(?:seeds?|seed[-_]data|dumps?|backups?)(?:\
 
 function isMigration(path: string): boolean {
   if (isNotDeployed(path) || DOWN_FILE.test(baseName(path))) return false;
-  if (MIGRATION_DIR.test(path)) return /\.(?:sql|py|rb|[cm]?[jt]s|php|cs|go|java|kt)$/i.test(path) && !/\.Designer\.cs$|ModelSnapshot\.cs$/i.test(path);
+  if (MIGRATION_DIR.test(path))
+    return /\.(?:sql|py|rb|[cm]?[jt]s|php|cs|go|java|kt)$/i.test(path) && !/\.Designer\.cs$|ModelSnapshot\.cs$/i.test(path);
   return /\.sql$/i.test(path) && !NOT_A_MIGRATION_SQL.test(path);
 }
 
@@ -50,7 +51,7 @@ const TEXT: Record<Change, Text> = {
     severity: "critical",
     what: "drops a table",
     breaks:
-      "Instances of the previous release still running during the deploy, other services, jobs and reports that query it will fail with \"relation does not exist\", and its rows are gone",
+      'Instances of the previous release still running during the deploy, other services, jobs and reports that query it will fail with "relation does not exist", and its rows are gone',
     impact: "Runtime errors for every reader of the table; irreversible data loss without a backup.",
     recommendation:
       "Expand/contract: remove every use of the table in one release, deploy it everywhere, back the data up, then drop the table in a later migration.",
@@ -62,7 +63,7 @@ const TEXT: Record<Change, Text> = {
     severity: "high",
     what: "drops a column",
     breaks:
-      "Instances of the previous release still running during the deploy, other services and clients that read or write it will fail with \"column does not exist\", and its data is lost",
+      'Instances of the previous release still running during the deploy, other services and clients that read or write it will fail with "column does not exist", and its data is lost',
     impact: "Runtime errors for every reader or writer of the column during and after the deploy; data loss.",
     recommendation:
       "Expand/contract: stop reading and writing the column in one release (ignore it in the ORM), deploy, then drop it in a later migration after a backup.",
@@ -73,8 +74,7 @@ const TEXT: Record<Change, Text> = {
     confidence: 0.85,
     severity: "high",
     what: "renames a column or table",
-    breaks:
-      "Code still using the old name (the previous release during the deploy, other services, raw SQL, reports) will fail at once",
+    breaks: "Code still using the old name (the previous release during the deploy, other services, raw SQL, reports) will fail at once",
     impact: "Errors for every consumer of the old name until all of them are redeployed.",
     recommendation:
       "Add the new name alongside the old one, write to both and backfill, move readers over, then remove the old name in a later release (or keep a view/alias meanwhile).",
@@ -170,12 +170,18 @@ export const migrationsPredictor: SyncAnalyzer = {
         } else {
           for (const h of file.hunks) {
             const side = h.lines.filter((l) => l.kind !== "del");
-            views.push({ lines: side.map((l) => l.content), line: (i) => (side[i]?.kind === "add" ? side[i] : undefined), partial: h.oldStart > 1 });
+            views.push({
+              lines: side.map((l) => l.content),
+              line: (i) => (side[i]?.kind === "add" ? side[i] : undefined),
+              partial: h.oldStart > 1,
+            });
           }
         }
         const seen = new Set<string>();
         for (const view of views) {
-          const hits = isSql ? sqlHits(view.lines, file.path, repo, view.partial) : codeHits(view.lines, (i) => view.line(i) !== undefined, file.path, repo);
+          const hits = isSql
+            ? sqlHits(view.lines, file.path, repo, view.partial)
+            : codeHits(view.lines, (i) => view.line(i) !== undefined, file.path, repo);
           for (const hit of hits) {
             let at = view.line(hit.at);
             if (!at && hit.range) for (let i = hit.range[0]; i <= hit.range[1] && !at; i++) at = view.line(i);

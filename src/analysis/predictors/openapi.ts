@@ -23,18 +23,23 @@ const OPENAPI_MARKER = /^\s*["']?(?:openapi|swagger)["']?\s*:/;
 export function isOpenApi(file: DiffFile, contents: string | undefined): boolean {
   if (!OPENAPI_EXT.test(file.path)) return false;
   if (OPENAPI_NAME.test(file.path)) return true;
-  if (typeof contents === "string") return contents.split(/\r?\n/, 5).some((l) => OPENAPI_MARKER.test(l)) || /^\s*\{\s*"(?:openapi|swagger)"\s*:/.test(contents.slice(0, 200));
+  if (typeof contents === "string")
+    return (
+      contents.split(/\r?\n/, 5).some((l) => OPENAPI_MARKER.test(l)) || /^\s*\{\s*"(?:openapi|swagger)"\s*:/.test(contents.slice(0, 200))
+    );
   return file.hunks.some((h) => h.lines.some((l) => OPENAPI_MARKER.test(l.content)));
 }
 
 type Direction = "request" | "response" | "both";
 
 const OPENAPI_REC = {
-  removed: "Deprecate it first (`deprecated: true`, a Sunset header), keep it working until clients have moved, or publish the change as a new API version.",
+  removed:
+    "Deprecate it first (`deprecated: true`, a Sunset header), keep it working until clients have moved, or publish the change as a new API version.",
   property: "Keep the property (mark it `deprecated: true`) until clients stop using it, or introduce a new API version.",
   required: "Make it optional with a server-side default, or require it only in a new API version.",
   type: "Keep the old type and add a new field with the new type (deprecating the old one), or publish the change as a new API version.",
-  enumValue: "Keep accepting the value (document it as deprecated) until clients stop sending it, or map it to its replacement on the server.",
+  enumValue:
+    "Keep accepting the value (document it as deprecated) until clients stop sending it, or map it to its replacement on the server.",
 };
 
 class OpenApiComparer {
@@ -74,9 +79,13 @@ class OpenApiComparer {
       const now = n.entries.get(path)?.value ?? byNorm.get(norm(path));
       if (!now) {
         this.issues.push({
-          kind: "api-removed-endpoint", side: "old", line: e.keyLine,
+          kind: "api-removed-endpoint",
+          side: "old",
+          line: e.keyLine,
           prediction: `The API path \`${path}\` is removed: every client still calling it (mobile apps, partner integrations, other services) will get 404 errors.`,
-          confidence: 0.85, severity: "high", recommendation: OPENAPI_REC.removed,
+          confidence: 0.85,
+          severity: "high",
+          recommendation: OPENAPI_REC.removed,
         });
         continue;
       }
@@ -93,9 +102,13 @@ class OpenApiComparer {
       const where = `${m.toUpperCase()} ${path}`;
       if (!nn) {
         this.issues.push({
-          kind: "api-removed-operation", side: "old", line: keyLine(o, m) ?? oo.line,
+          kind: "api-removed-operation",
+          side: "old",
+          line: keyLine(o, m) ?? oo.line,
           prediction: `The operation \`${where}\` is removed: clients still calling it will get 404/405 errors.`,
-          confidence: 0.85, severity: "high", recommendation: "Deprecate the operation first and keep it until clients have moved, or version the API.",
+          confidence: 0.85,
+          severity: "high",
+          recommendation: "Deprecate the operation first and keep it until clients have moved, or version the API.",
         });
         continue;
       }
@@ -109,9 +122,13 @@ class OpenApiComparer {
     const nb = get(n, "requestBody");
     if (nb && isTrue(get(nb, "required")) && !(ob && isTrue(get(ob, "required"))) && !str(get(nb, "$ref"))) {
       this.issues.push({
-        kind: "api-newly-required", side: "new", line: keyLine(nb, "required") ?? nb.line,
+        kind: "api-newly-required",
+        side: "new",
+        line: keyLine(nb, "required") ?? nb.line,
         prediction: `\`${where}\` now requires a request body: existing clients that call it without one will have their requests rejected (400).`,
-        confidence: ob ? 0.8 : 0.85, severity: "high", recommendation: OPENAPI_REC.required,
+        confidence: ob ? 0.8 : 0.85,
+        severity: "high",
+        recommendation: OPENAPI_REC.required,
       });
     }
     if (ob && nb) this.content(get(ob, "content"), get(nb, "content"), `request body of \`${where}\``, "request");
@@ -134,9 +151,13 @@ class OpenApiComparer {
       if (!ne) {
         if (dir === "request" && n.entries.size > 0)
           this.issues.push({
-            kind: "api-removed-media-type", side: "old", line: e.keyLine,
+            kind: "api-removed-media-type",
+            side: "old",
+            line: e.keyLine,
             prediction: `The ${where} no longer accepts \`${media}\`: clients that send it get 415 Unsupported Media Type.`,
-            confidence: 0.75, severity: "medium", recommendation: "Keep accepting the old media type until clients have moved.",
+            confidence: 0.75,
+            severity: "medium",
+            recommendation: "Keep accepting the old media type until clients have moved.",
           });
         continue;
       }
@@ -161,9 +182,18 @@ class OpenApiComparer {
     const place = str(get(p, "in"));
     if (!name || place === "path" || !isTrue(get(p, "required")) || get(get(p, "schema"), "default") || get(p, "default")) return;
     this.issues.push({
-      kind: "api-newly-required", side: "new", line: keyLine(p, "required") ?? p.line, alt: [{ side: "new", line: keyLine(p, "name") ?? p.line }],
-      prediction: `The new ${place ?? ""} parameter \`${name}\` of ${where} is required: existing calls that do not pass it will be rejected (400).`.replace("new  parameter", "new parameter"),
-      confidence: 0.85, severity: "high", recommendation: OPENAPI_REC.required,
+      kind: "api-newly-required",
+      side: "new",
+      line: keyLine(p, "required") ?? p.line,
+      alt: [{ side: "new", line: keyLine(p, "name") ?? p.line }],
+      prediction:
+        `The new ${place ?? ""} parameter \`${name}\` of ${where} is required: existing calls that do not pass it will be rejected (400).`.replace(
+          "new  parameter",
+          "new parameter",
+        ),
+      confidence: 0.85,
+      severity: "high",
+      recommendation: OPENAPI_REC.required,
     });
   }
 
@@ -172,9 +202,13 @@ class OpenApiComparer {
     const place = str(get(n, "in"));
     if (isTrue(get(n, "required")) && !isTrue(get(o, "required")) && place !== "path")
       this.issues.push({
-        kind: "api-newly-required", side: "new", line: keyLine(n, "required") ?? n.line,
+        kind: "api-newly-required",
+        side: "new",
+        line: keyLine(n, "required") ?? n.line,
         prediction: `The parameter \`${name}\` of ${where} becomes required: existing calls that do not pass it will be rejected (400).`,
-        confidence: 0.8, severity: "high", recommendation: OPENAPI_REC.required,
+        confidence: 0.8,
+        severity: "high",
+        recommendation: OPENAPI_REC.required,
       });
     // Swagger 2 keeps the type on the parameter; OpenAPI 3 in its schema.
     this.typeChange(o, n, `parameter \`${name}\` of ${where}`, "request");
@@ -188,9 +222,14 @@ class OpenApiComparer {
     if (!ot || !nt || ot === nt) return;
     if (ot === "integer" && nt === "number" && dir === "request") return; // accepts more
     this.issues.push({
-      kind: "api-type-changed", side: "new", line: get(n, "type")?.line ?? n.line, alt: [{ side: "old", line: get(o, "type")?.line ?? o.line }],
+      kind: "api-type-changed",
+      side: "new",
+      line: get(n, "type")?.line ?? n.line,
+      alt: [{ side: "old", line: get(o, "type")?.line ?? o.line }],
       prediction: `${cap(where)} changes type ${ot} → ${nt}: ${dir === "response" ? "clients that parse the old type fail or read wrong values" : dir === "request" ? "clients that send the old type get their requests rejected" : "clients that send or parse the old type fail (validation errors, parse errors, wrong values)"}.`,
-      confidence: 0.85, severity: "high", recommendation: OPENAPI_REC.type,
+      confidence: 0.85,
+      severity: "high",
+      recommendation: OPENAPI_REC.type,
     });
   }
 
@@ -211,24 +250,36 @@ class OpenApiComparer {
         // A rename: one added property of the same shape, with a similar name (or the only change).
         const candidates = [...unpaired].filter((a) => shape(np.entries.get(a)!.value) === shape(e.value));
         const similar = candidates.filter((a) => similarNames(k, a));
-        const to = similar.length === 1 ? similar[0] : removed.length === 1 && addedKeys.length === 1 && candidates.length === 1 ? candidates[0] : undefined;
+        const to =
+          similar.length === 1
+            ? similar[0]
+            : removed.length === 1 && addedKeys.length === 1 && candidates.length === 1
+              ? candidates[0]
+              : undefined;
         if (to !== undefined) {
           unpaired.delete(to);
           this.issues.push({
-            kind: "api-renamed-property", side: "new", line: np.entries.get(to)!.keyLine, alt: [{ side: "old", line: e.keyLine }],
+            kind: "api-renamed-property",
+            side: "new",
+            line: np.entries.get(to)!.keyLine,
+            alt: [{ side: "old", line: e.keyLine }],
             prediction: `The property \`${k}\` of ${where} appears renamed to \`${to}\`: clients that ${dir === "request" ? "send" : dir === "response" ? "read" : "read or send"} \`${k}\` break.`,
-            confidence: dir === "request" ? 0.65 : 0.8, severity: "high",
+            confidence: dir === "request" ? 0.65 : 0.8,
+            severity: "high",
             recommendation: `Return (and accept) both \`${k}\` and \`${to}\` for a deprecation period, or introduce a new API version.`,
           });
           continue;
         }
         this.issues.push({
-          kind: "api-removed-property", side: "old", line: e.keyLine,
+          kind: "api-removed-property",
+          side: "old",
+          line: e.keyLine,
           prediction:
             dir === "request"
               ? `The property \`${k}\` of ${where} is removed: clients that still send it have it silently ignored (or rejected when additional properties are not allowed).`
               : `The property \`${k}\` of ${where} is removed from the API: clients that read it get nothing back${dir === "both" ? ", and clients that send it may be rejected" : ""}.`,
-          confidence: dir === "request" ? 0.55 : dir === "response" ? 0.8 : 0.75, severity: dir === "request" ? "medium" : "high",
+          confidence: dir === "request" ? 0.55 : dir === "response" ? 0.8 : 0.75,
+          severity: dir === "request" ? "medium" : "high",
           recommendation: OPENAPI_REC.property,
         });
       }
@@ -244,9 +295,13 @@ class OpenApiComparer {
         if (before.has(r.value)) continue;
         if (np?.t === "map" && np.entries.has(r.value) && get(np.entries.get(r.value)!.value, "default")) continue;
         this.issues.push({
-          kind: "api-newly-required", side: "new", line: r.line,
+          kind: "api-newly-required",
+          side: "new",
+          line: r.line,
           prediction: `\`${r.value}\` of ${where} becomes required: existing clients that do not send it will have their requests rejected (400).`,
-          confidence: dir === "request" ? 0.8 : 0.7, severity: dir === "request" ? "high" : "medium", recommendation: OPENAPI_REC.required,
+          confidence: dir === "request" ? 0.8 : 0.7,
+          severity: dir === "request" ? "high" : "medium",
+          recommendation: OPENAPI_REC.required,
         });
       }
       const now = new Set(scalarItems(get(n, "enum")).map((v) => v.value));
@@ -254,9 +309,14 @@ class OpenApiComparer {
         for (const v of scalarItems(get(o, "enum"))) {
           if (now.has(v.value)) continue;
           this.issues.push({
-            kind: "api-removed-enum-value", side: "old", line: v.line, alt: [{ side: "new", line: get(n, "enum")?.line ?? n.line }],
+            kind: "api-removed-enum-value",
+            side: "old",
+            line: v.line,
+            alt: [{ side: "new", line: get(n, "enum")?.line ?? n.line }],
             prediction: `The value \`${v.value}\` is removed from the enum of ${where}: clients that send it get their requests rejected (400), and stored data holding it no longer validates.`,
-            confidence: dir === "request" ? 0.8 : 0.7, severity: "medium", recommendation: OPENAPI_REC.enumValue,
+            confidence: dir === "request" ? 0.8 : 0.7,
+            severity: "medium",
+            recommendation: OPENAPI_REC.enumValue,
           });
         }
     }
@@ -266,7 +326,8 @@ class OpenApiComparer {
     for (const k of ["allOf", "oneOf", "anyOf"]) {
       const a = get(o, k);
       const b = get(n, k);
-      if (a?.t === "seq" && b?.t === "seq" && a.items.length === b.items.length) a.items.forEach((it, i) => this.schema(it, b.items[i], where, dir, depth + 1));
+      if (a?.t === "seq" && b?.t === "seq" && a.items.length === b.items.length)
+        a.items.forEach((it, i) => this.schema(it, b.items[i], where, dir, depth + 1));
     }
   }
 }

@@ -57,7 +57,10 @@ function requiredNames(s: SidedLine): string[] {
   const inline = INLINE_REQUIRED.exec(text);
   if (inline) {
     if (parent.kind !== "context") return [];
-    return inline[1].split(",").map((x) => x.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+    return inline[1]
+      .split(",")
+      .map((x) => x.trim().replace(/^["']|["']$/g, ""))
+      .filter(Boolean);
   }
   const item = LIST_ITEM.exec(text);
   if (item && keyOf(parent.content) === "required" && parent.kind === "context") return [item[1] ?? item[2]];
@@ -71,7 +74,11 @@ function requiredNames(s: SidedLine): string[] {
 function requiredRemovedNames(s: SidedLine): string[] {
   const text = s.line.content;
   const inline = INLINE_REQUIRED.exec(text);
-  if (inline) return inline[1].split(",").map((x) => x.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+  if (inline)
+    return inline[1]
+      .split(",")
+      .map((x) => x.trim().replace(/^["']|["']$/g, ""))
+      .filter(Boolean);
   const item = LIST_ITEM.exec(text);
   if (item) return [item[1] ?? item[2]];
   if (REQUIRED_TRUE.test(text)) {
@@ -96,21 +103,39 @@ export function openApiFromDiff(file: DiffFile, emit: Emit, sides = changedLines
     tally.add(e.id, -1);
     if (e.parentChanged) continue; // its parent is removed too and reported on its own
     if (e.key.startsWith("/")) {
-      emit(file, e.s.line, "api-removed-endpoint",
+      emit(
+        file,
+        e.s.line,
+        "api-removed-endpoint",
         `The API path \`${e.key}\` is removed: every client still calling it (mobile apps, partner integrations, other services) will get 404 errors.`,
-        0.85, "high", "openapi",
-        "Deprecate the path first (`deprecated: true`, a Sunset header), keep it working until clients have moved, or publish the change as a new API version.");
+        0.85,
+        "high",
+        "openapi",
+        "Deprecate the path first (`deprecated: true`, a Sunset header), keep it working until clients have moved, or publish the change as a new API version.",
+      );
     } else if (METHODS.has(e.key.toLowerCase()) && e.parentKey?.startsWith("/")) {
-      emit(file, e.s.line, "api-removed-operation",
+      emit(
+        file,
+        e.s.line,
+        "api-removed-operation",
         `The operation \`${e.key.toUpperCase()} ${e.parentKey}\` is removed: clients still calling it will get 404/405 errors.`,
-        0.85, "high", "openapi",
-        "Deprecate the operation first and keep it until clients have moved, or version the API.");
+        0.85,
+        "high",
+        "openapi",
+        "Deprecate the operation first and keep it until clients have moved, or version the API.",
+      );
     } else if (e.parentKey === "properties") {
       const of = e.grandKey ? ` of \`${e.grandKey}\`` : "";
-      emit(file, e.s.line, "api-removed-property",
+      emit(
+        file,
+        e.s.line,
+        "api-removed-property",
         `The property \`${e.key}\`${of} is removed from the API schema: clients that read it get nothing back, and clients that send it may be rejected.`,
-        0.75, "high", "openapi",
-        "Keep the property (mark it `deprecated: true`) until clients stop using it, or introduce a new API version.");
+        0.75,
+        "high",
+        "openapi",
+        "Keep the property (mark it `deprecated: true`) until clients stop using it, or introduce a new API version.",
+      );
     }
   }
 
@@ -122,10 +147,16 @@ export function openApiFromDiff(file: DiffFile, emit: Emit, sides = changedLines
         wasRequired.add(name, -1);
         continue;
       }
-      emit(file, s.line, "api-newly-required",
+      emit(
+        file,
+        s.line,
+        "api-newly-required",
         `\`${name}\` becomes required: existing clients that do not send it will have their requests rejected (400).`,
-        0.7, "medium", "openapi",
-        "Make it optional with a server-side default, or require it only in a new API version.");
+        0.7,
+        "medium",
+        "openapi",
+        "Make it optional with a server-side default, or require it only in a new API version.",
+      );
     }
   }
 }
@@ -155,21 +186,32 @@ export function typesAndEnumsFromDiff(file: DiffFile, emit: Emit, sides = change
     if (!m || !parent?.key || parent.changed) continue;
     const before = oldTypes.get(`${parent.key}@${indentOf(s.line.content)}`);
     if (!before || before === m[1] || (before === "integer" && m[1] === "number")) continue;
-    emit(file, s.line, "api-type-changed",
+    emit(
+      file,
+      s.line,
+      "api-type-changed",
       `\`${parent.key}\` changes type ${before} → ${m[1]}: clients that send or parse the old type fail (validation errors, parse errors, wrong values).`,
-      0.75, "high", "openapi",
-      "Keep the old type and add a new field with the new type (deprecating the old one), or publish the change as a new API version.");
+      0.75,
+      "high",
+      "openapi",
+      "Keep the old type and add a new field with the new type (deprecating the old one), or publish the change as a new API version.",
+    );
   }
   // enum values: deleted list items under an unchanged `enum:` and not re-added
-  const values = (text: string) => text.split(",").map((x) => x.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+  const values = (text: string) =>
+    text
+      .split(",")
+      .map((x) => x.trim().replace(/^["']|["']$/g, ""))
+      .filter(Boolean);
   const removed = new Tally();
   const firstDel = new Map<string, SidedLine>();
   for (const s of deleted) {
     const inline = INLINE_ENUM.exec(s.line.content);
-    if (inline) for (const v of values(inline[1])) {
-      removed.add(v);
-      if (!firstDel.has(v)) firstDel.set(v, s);
-    }
+    if (inline)
+      for (const v of values(inline[1])) {
+        removed.add(v);
+        if (!firstDel.has(v)) firstDel.set(v, s);
+      }
     const item = LIST_ITEM.exec(s.line.content);
     const parent = item ? parentOf(s) : undefined;
     if (item && parent?.key === "enum" && !parent.changed) {
@@ -186,9 +228,15 @@ export function typesAndEnumsFromDiff(file: DiffFile, emit: Emit, sides = change
   }
   for (const [v, s] of firstDel) {
     if (removed.get(v) <= 0) continue;
-    emit(file, s.line, "api-removed-enum-value",
+    emit(
+      file,
+      s.line,
+      "api-removed-enum-value",
       `The enum value \`${v}\` is removed: clients that send it get their requests rejected (400), and data or cached values holding it no longer validate.`,
-      0.7, "medium", "openapi",
-      "Keep accepting the value (document it as deprecated) until clients stop sending it, or map it to its replacement on the server.");
+      0.7,
+      "medium",
+      "openapi",
+      "Keep accepting the value (document it as deprecated) until clients stop sending it, or map it to its replacement on the server.",
+    );
   }
 }

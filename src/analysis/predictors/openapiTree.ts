@@ -170,5 +170,7 @@ export function isTrue(n: YNode | undefined): boolean {
 }
 export function scalarItems(n: YNode | undefined): { value: string; line: number }[] {
   if (n?.t !== "seq") return [];
-  return n.items.flatMap((i) => (i.t === "scalar" && i.value !== null && i.value !== undefined ? [{ value: String(i.value), line: i.line }] : []));
+  return n.items.flatMap((i) =>
+    i.t === "scalar" && i.value !== null && i.value !== undefined ? [{ value: String(i.value), line: i.line }] : [],
+  );
 }

@@ -231,7 +231,10 @@ export function sidedLines(file: DiffFile, content: string | undefined): { added
   if (content === undefined || oldText === undefined) return changedLines(file);
   const index = new DiffIndex(file);
   const build = (text: string, which: "old" | "new") =>
-    textLines(text).map((content, i): DiffLine => index.at(which, i + 1) ?? { kind: "context", content, ...(which === "old" ? { oldLine: i + 1 } : { newLine: i + 1 }) });
+    textLines(text).map(
+      (content, i): DiffLine =>
+        index.at(which, i + 1) ?? { kind: "context", content, ...(which === "old" ? { oldLine: i + 1 } : { newLine: i + 1 }) },
+    );
   const oldSide = build(oldText, "old");
   const newSide = build(content, "new");
   const added: SidedLine[] = [];

@@ -19,7 +19,8 @@ export function parseReserved(text: string): Reserved {
       continue;
     }
     const range = /^(\d+)\s*(?:to\s*(\d+|max))?$/.exec(p);
-    if (range) out.ranges.push([Number(range[1]), range[2] === undefined ? Number(range[1]) : range[2] === "max" ? 536_870_911 : Number(range[2])]);
+    if (range)
+      out.ranges.push([Number(range[1]), range[2] === undefined ? Number(range[1]) : range[2] === "max" ? 536_870_911 : Number(range[2])]);
     else if (/^[A-Za-z_]\w*$/.test(p)) out.names.add(p); // editions: reserved foo;
   }
   return out;
@@ -196,7 +197,14 @@ export function parseProto(text: string): ProtoFile | undefined {
       } else type = t[i++]?.value ?? "";
       const nameTok = t[i];
       if (nameTok?.kind === "name" && t[i + 1]?.value === "=" && t[i + 2]?.kind === "number") {
-        m.fields.push({ name: nameTok.value, number: Number(t[i + 2].value), type: type.replace(/^\./, ""), label, line: nameTok.line, typeLine });
+        m.fields.push({
+          name: nameTok.value,
+          number: Number(t[i + 2].value),
+          type: type.replace(/^\./, ""),
+          label,
+          line: nameTok.line,
+          typeLine,
+        });
         i += 3;
         skipBracket("[", "]");
         if (is(";")) i++;

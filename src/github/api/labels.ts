@@ -39,7 +39,13 @@ export async function ensureLabel(octokit: Octokit, ref: RepoRef, name: string):
 }
 
 /** Adds the labels the item does not carry yet. */
-export async function addLabels(octokit: Octokit, ref: RepoRef, issueNumber: number, wanted: string[], current: string[]): Promise<string[]> {
+export async function addLabels(
+  octokit: Octokit,
+  ref: RepoRef,
+  issueNumber: number,
+  wanted: string[],
+  current: string[],
+): Promise<string[]> {
   const missing = wanted.filter((l) => !current.includes(l));
   if (missing.length === 0) return [];
   for (const name of missing) await ensureLabel(octokit, ref, name);

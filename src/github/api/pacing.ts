@@ -15,8 +15,7 @@ import { Redis } from "ioredis";
 import { errorMessage } from "../../text/errorMessage.js";
 
 export type GitHubPacing =
-  | { mode: "redis"; /** `host:port` of the Redis server: nothing else of the URL. */ host: string; url: string }
-  | { mode: "process" };
+  { mode: "redis"; /** `host:port` of the Redis server: nothing else of the URL. */ host: string; url: string } | { mode: "process" };
 
 /** A problem with REDIS_URL, worded for the operator (it never contains the URL's credentials). */
 export class RedisUrlError extends Error {
@@ -43,7 +42,9 @@ export function githubPacing(redisUrl: string | undefined): GitHubPacing {
   try {
     url = new URL(value);
   } catch {
-    throw new RedisUrlError("REDIS_URL is not a URL: use redis://[:password@]host[:port][/db] (or rediss:// for TLS), or unset it to pace GitHub calls per process");
+    throw new RedisUrlError(
+      "REDIS_URL is not a URL: use redis://[:password@]host[:port][/db] (or rediss:// for TLS), or unset it to pace GitHub calls per process",
+    );
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
     throw new RedisUrlError(`REDIS_URL must start with redis:// or rediss:// (it starts with ${url.protocol}//)`);
@@ -125,5 +126,9 @@ export async function checkRedis(pacing: Extract<GitHubPacing, { mode: "redis" }
 /** An error's message on one line, with no URL credentials (ioredis quotes what it was given). */
 function oneLine(err: unknown): string {
   const message = errorMessage(err);
-  return message.replace(/\/\/[^@/\s]*@/g, "//").replace(/\s+/g, " ").trim().slice(0, 300);
+  return message
+    .replace(/\/\/[^@/\s]*@/g, "//")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 300);
 }

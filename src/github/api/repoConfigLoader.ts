@@ -67,7 +67,9 @@ function resolveWith(raw: unknown, problems: ConfigProblem[]) {
 
 /** Probot's order: the repository's file, else the owner's `.github` repository's, then each `_extends`. */
 async function readConfigChain(octokit: Octokit, first: ConfigLocation, home: RepoRef): Promise<unknown> {
-  const files: { at: ConfigLocation; config: Record<string, unknown> | null }[] = [{ at: first, config: await readConfigFile(octokit, first, home) }];
+  const files: { at: ConfigLocation; config: Record<string, unknown> | null }[] = [
+    { at: first, config: await readConfigFile(octokit, first, home) },
+  ];
   if (files[0].config === null && first.repo !== ".github") {
     const org = { owner: first.owner, repo: ".github", path: first.path };
     files.push({ at: org, config: await readConfigFile(octokit, org, home) });
@@ -78,10 +80,18 @@ async function readConfigChain(octokit: Octokit, first: ConfigLocation, home: Re
     delete last.config._extends;
     const next = extendsLocation(value, last.at, home);
     if (files.some((f) => f.at.owner === next.owner && f.at.repo === next.repo && f.at.path === next.path)) {
-      throw new ConfigFileProblem(fileLabel(last.at, home), "_extends", `could not be read: _extends ${JSON.stringify(value)} leads back to a file already read`);
+      throw new ConfigFileProblem(
+        fileLabel(last.at, home),
+        "_extends",
+        `could not be read: _extends ${JSON.stringify(value)} leads back to a file already read`,
+      );
     }
     if (files.length >= MAX_CONFIG_FILES) {
-      throw new ConfigFileProblem(fileLabel(last.at, home), "_extends", `could not be read: more than ${MAX_CONFIG_FILES} files through _extends`);
+      throw new ConfigFileProblem(
+        fileLabel(last.at, home),
+        "_extends",
+        `could not be read: more than ${MAX_CONFIG_FILES} files through _extends`,
+      );
     }
     last = { at: next, config: await readConfigFile(octokit, next, home) };
     files.push(last);
@@ -95,7 +105,11 @@ async function readConfigChain(octokit: Octokit, first: ConfigLocation, home: Re
 function extendsLocation(value: unknown, from: ConfigLocation, home: RepoRef): ConfigLocation {
   const match = typeof value === "string" ? EXTENDS.exec(value) : null;
   if (!match) {
-    throw new ConfigFileProblem(fileLabel(from, home), "_extends", `could not be read: _extends ${JSON.stringify(value)} is not \`repo\`, \`owner/repo\` or \`owner/repo:path.yml\``);
+    throw new ConfigFileProblem(
+      fileLabel(from, home),
+      "_extends",
+      `could not be read: _extends ${JSON.stringify(value)} is not \`repo\`, \`owner/repo\` or \`owner/repo:path.yml\``,
+    );
   }
   return { owner: match[1] || from.owner, repo: match[2], path: match[3] || from.path };
 }
@@ -127,7 +141,12 @@ async function readConfigFile(octokit: Octokit, at: ConfigLocation, home: RepoRe
   try {
     config = parseBoundedYaml(text, REPO_CONFIG_YAML_LIMITS);
   } catch (error) {
-    const why = error instanceof YamlLimitError ? `the YAML ${error.message}` : `invalid YAML: ${String((error as Error).message).split("\n")[0].replace(/:$/, "")}`;
+    const why =
+      error instanceof YamlLimitError
+        ? `the YAML ${error.message}`
+        : `invalid YAML: ${String((error as Error).message)
+            .split("\n")[0]
+            .replace(/:$/, "")}`;
     throw new ConfigFileProblem(file, "(file)", `could not be read: ${why}`);
   }
   if (config === null || config === undefined) return {}; // an empty file is a file: Probot does not look further

@@ -93,7 +93,11 @@ export class Coordination {
       author: pr.author,
       paths: pr.files.flatMap((f) => (f.oldPath && f.oldPath !== f.path ? [f.path, f.oldPath] : [f.path])).slice(0, MAX_PATHS),
     };
-    await this.deps.queue.enqueue({ type: COORDINATION_CHECK_JOB, dedupeKey: `coordination:${repoName}#${pr.number}@${pr.headSha}`, payload: job });
+    await this.deps.queue.enqueue({
+      type: COORDINATION_CHECK_JOB,
+      dedupeKey: `coordination:${repoName}#${pr.number}@${pr.headSha}`,
+      payload: job,
+    });
   }
 
   /** Webhook handlers: each only queues a job keyed by its delivery. */
@@ -103,7 +107,11 @@ export class Coordination {
 
     app.on("pull_request.closed", async (context) => {
       const { payload } = context;
-      const job: CoordinationClosedJob = { owner: payload.repository.owner.login, repo: payload.repository.name, pullNumber: payload.pull_request.number };
+      const job: CoordinationClosedJob = {
+        owner: payload.repository.owner.login,
+        repo: payload.repository.name,
+        pullNumber: payload.pull_request.number,
+      };
       await queue.enqueue({ type: COORDINATION_CLOSED_JOB, dedupeKey: key(context.id), payload: job });
     });
 

@@ -69,7 +69,11 @@ export function ownersOfPaths(rules: CodeownersRule[], paths: string[]): Map<str
 }
 
 /** The repository's CODEOWNERS at `ref` (a branch or commit), or undefined when it has none. */
-export async function loadCodeowners(octokit: Octokit, ref: RepoRef, at: string): Promise<{ path: string; rules: CodeownersRule[] } | undefined> {
+export async function loadCodeowners(
+  octokit: Octokit,
+  ref: RepoRef,
+  at: string,
+): Promise<{ path: string; rules: CodeownersRule[] } | undefined> {
   for (const path of CODEOWNERS_LOCATIONS) {
     const text = await readFileAt(octokit, ref, path, at, MAX_BYTES);
     if (text !== undefined) return { path, rules: parseCodeowners(text) };

@@ -143,7 +143,11 @@ async function commentOnce(
   if (pending.length === 0) return;
   // A comment posted before a crash, not yet recorded: its marker is on GitHub.
   const bodies: string[] = [];
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...ref, issue_number: on.prNumber, per_page: 100 })) {
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    ...ref,
+    issue_number: on.prNumber,
+    per_page: 100,
+  })) {
     for (const c of page.data) bodies.push(c.body ?? "");
   }
   const toPost = pending.filter((s) => !bodies.some((b) => b.includes(conflictMarker(on.prNumber, other.prNumber, s.key))));

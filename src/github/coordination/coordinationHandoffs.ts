@@ -65,7 +65,13 @@ export async function runHandoff(job: HandoffJob, deps: HandoffDeps): Promise<vo
       from_agent: job.assigner ?? APP_AGENT,
       to_agent: job.assignee,
       task: `#${job.issueNumber} ${job.title}`,
-      context: { kind: "prediction_issue", repo: repoName, issue_number: job.issueNumber, url: job.url, prediction_fingerprint: job.fingerprint },
+      context: {
+        kind: "prediction_issue",
+        repo: repoName,
+        issue_number: job.issueNumber,
+        url: job.url,
+        prediction_fingerprint: job.fingerprint,
+      },
       repo: repoName,
       issue_number: job.issueNumber,
       url: job.url,
@@ -83,7 +89,12 @@ export async function runHandoff(job: HandoffJob, deps: HandoffDeps): Promise<vo
   if (await deps.store.isCoordinationDone(repoName, `handoff:${job.deliveryId}`)) return;
   const octokit = await deps.auth(job.installationId);
   const own = (await deps.appLogin?.()) ?? null;
-  const { data: reviews } = await octokit.rest.pulls.listReviews({ owner: job.owner, repo: job.repo, pull_number: job.pullNumber, per_page: 100 });
+  const { data: reviews } = await octokit.rest.pulls.listReviews({
+    owner: job.owner,
+    repo: job.repo,
+    pull_number: job.pullNumber,
+    per_page: 100,
+  });
   const previous = [
     ...new Set(
       reviews

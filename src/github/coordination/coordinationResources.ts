@@ -31,7 +31,8 @@ const OPENAPI_PATH = /(openapi|swagger|api[-_.]?spec)[^/]*\.(ya?ml|json)$|(^|\/)
 const GRAPHQL_PATH = /\.(graphql|gql|graphqls)$/i;
 const PROTO_PATH = /\.proto$/i;
 /** Not code a second author would collide in: docs, lock files, generated snapshots. */
-const NOT_CODE = /\.(md|mdx|txt|rst|lock|snap|png|jpe?g|gif|svg|ico|pdf)$|(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock)$/i;
+const NOT_CODE =
+  /\.(md|mdx|txt|rst|lock|snap|png|jpe?g|gif|svg|ico|pdf)$|(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock)$/i;
 
 const IDENT = String.raw`[\`"\[]?([A-Za-z_][\w$]*(?:[\`"\]]?\.[\`"\[]?[A-Za-z_][\w$]*)?)[\`"\]]?`;
 /** SQL statements and ORM calls that name the table they change (group 1). */
@@ -41,7 +42,10 @@ const TABLE_PATTERNS: RegExp[] = [
   new RegExp(String.raw`\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?${IDENT}`, "i"),
   new RegExp(String.raw`\bTRUNCATE\s+(?:TABLE\s+)?${IDENT}`, "i"),
   new RegExp(String.raw`\bRENAME\s+TABLE\s+${IDENT}`, "i"),
-  new RegExp(String.raw`\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"\`]+\s+)?ON\s+(?:ONLY\s+)?${IDENT}`, "i"),
+  new RegExp(
+    String.raw`\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"\`]+\s+)?ON\s+(?:ONLY\s+)?${IDENT}`,
+    "i",
+  ),
   new RegExp(String.raw`\bINSERT\s+INTO\s+${IDENT}`, "i"),
   new RegExp(String.raw`\bUPDATE\s+${IDENT}\s+SET\b`, "i"),
   new RegExp(String.raw`\bDELETE\s+FROM\s+${IDENT}`, "i"),
@@ -203,7 +207,11 @@ export function extractResources(files: DiffFile[], contents: Map<string, string
   return [...byKey.values()];
 }
 
-export function rangesOverlap(a: Array<[number, number]>, b: Array<[number, number]>, proximity = REGION_PROXIMITY): Array<[number, number]> | undefined {
+export function rangesOverlap(
+  a: Array<[number, number]>,
+  b: Array<[number, number]>,
+  proximity = REGION_PROXIMITY,
+): Array<[number, number]> | undefined {
   for (const [s1, e1] of a) {
     for (const [s2, e2] of b) {
       if (s1 <= e2 + proximity && s2 <= e1 + proximity) return [[Math.min(s1, s2), Math.max(e1, e2)]];

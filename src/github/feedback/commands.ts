@@ -109,7 +109,8 @@ export class Commands {
   constructor(private readonly deps: CommandDeps) {
     this.now = deps.now ?? Date.now;
     const interval = deps.forcedReviewIntervalMs;
-    this.forcedReviewIntervalMs = typeof interval === "number" && Number.isFinite(interval) && interval >= 0 ? interval : DEFAULT_FORCED_REVIEW_INTERVAL_MS;
+    this.forcedReviewIntervalMs =
+      typeof interval === "number" && Number.isFinite(interval) && interval >= 0 ? interval : DEFAULT_FORCED_REVIEW_INTERVAL_MS;
   }
 
   async run(job: CommandJob): Promise<string | null> {
@@ -120,13 +121,23 @@ export class Commands {
     // Who may ask is decided before anything is read or written for the command.
     const refusal = await this.refusal(parsed, job, octokit, ref);
     if (refusal) {
-      this.deps.log.info({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, command: parsed.name, user: job.author, reason: refusal }, "command ignored");
+      this.deps.log.info(
+        { repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, command: parsed.name, user: job.author, reason: refusal },
+        "command ignored",
+      );
       return null;
     }
     if (await this.alreadyAnswered(octokit, ref, job)) return null;
     const answer = await this.answer(parsed, job, octokit, ref);
-    await octokit.rest.issues.createComment({ ...ref, issue_number: job.pullNumber, body: `${redactSecrets(answer)}\n\n${replyMarker(job.commentId)}` });
-    this.deps.log.info({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, command: parsed.name, user: job.author }, "command answered");
+    await octokit.rest.issues.createComment({
+      ...ref,
+      issue_number: job.pullNumber,
+      body: `${redactSecrets(answer)}\n\n${replyMarker(job.commentId)}`,
+    });
+    this.deps.log.info(
+      { repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, command: parsed.name, user: job.author },
+      "command answered",
+    );
     return answer;
   }
 
@@ -171,7 +182,10 @@ export class Commands {
   }
 
   /** The item an id names, or the sentence saying why there is none. */
-  private async resolve(repo: string, arg: string): Promise<{ fingerprint: string; item: Record<string, unknown>; prNumber: number } | string> {
+  private async resolve(
+    repo: string,
+    arg: string,
+  ): Promise<{ fingerprint: string; item: Record<string, unknown>; prNumber: number } | string> {
     const id = arg.split(/\s+/)[0]?.replace(/^`|`$/g, "").toLowerCase() ?? "";
     if (id === "") return "please give the id of a finding, e.g. `/empathy explain 1a2b3c4d` (the id is shown under each inline comment).";
     if (!/^[0-9a-f]+$/.test(id) || id.length < MIN_ID_LENGTH || id.length > 64) {
@@ -228,9 +242,17 @@ export class Commands {
     // command itself is the claimant, so its own retry (or a redelivery) is not refused.
     const repo = `${job.owner}/${job.repo}`;
     const now = this.now();
-    const claim = await this.deps.store.claimRateSlot(`forced-review:${repo}#${job.pullNumber}`, commandKey(job), now, this.forcedReviewIntervalMs);
+    const claim = await this.deps.store.claimRateSlot(
+      `forced-review:${repo}#${job.pullNumber}`,
+      commandKey(job),
+      now,
+      this.forcedReviewIntervalMs,
+    );
     if (!claim.ok) {
-      this.deps.log.info({ repo, pr: job.pullNumber, user: job.author, next_at: new Date(claim.nextAt).toISOString() }, "forced review refused: too soon after the last one");
+      this.deps.log.info(
+        { repo, pr: job.pullNumber, user: job.author, next_at: new Date(claim.nextAt).toISOString() },
+        "forced review refused: too soon after the last one",
+      );
       return forcedReviewRefusal(claim.lastAt, claim.nextAt, now);
     }
     const payload: ReviewJobPayload = {
@@ -250,7 +272,13 @@ export class Commands {
 
   private async config(job: CommandJob, octokit: Octokit, ref: RepoRef): Promise<string> {
     const { config, problems } = await loadRepoConfig(octokit, ref, this.deps.log, job.deliveryId);
-    const lines = ["The configuration in effect for this repository (`.github/empathy.yml` with defaults):", "", "```json", JSON.stringify(config, null, 2), "```"];
+    const lines = [
+      "The configuration in effect for this repository (`.github/empathy.yml` with defaults):",
+      "",
+      "```json",
+      JSON.stringify(config, null, 2),
+      "```",
+    ];
     if (problems.length > 0) {
       lines.push("", "**Problems** (each key below uses its default):", "");
       for (const p of problems) lines.push(`- \`${p.file}\` \`${p.key}\`: ${p.message.replace(/\s+/g, " ")}`);
@@ -264,7 +292,11 @@ export class Commands {
 
   private async alreadyAnswered(octokit: Octokit, ref: RepoRef, job: CommandJob): Promise<boolean> {
     const marker = replyMarker(job.commentId);
-    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...ref, issue_number: job.pullNumber, per_page: 100 })) {
+    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+      ...ref,
+      issue_number: job.pullNumber,
+      per_page: 100,
+    })) {
       if (page.data.some((c) => (c.body ?? "").includes(marker))) return true;
     }
     return false;

@@ -74,7 +74,10 @@ export class Feedback {
   /** What a review of the repository must respect: dismissed fingerprints and the breaker. */
   async reviewPolicy(repo: string): Promise<ReviewPolicy> {
     const now = this.now();
-    const [suppressed, entries] = await Promise.all([this.deps.store.listSuppressed(repo), this.deps.store.listFeedback(repo, now - BREAKER_LOOKBACK_MS)]);
+    const [suppressed, entries] = await Promise.all([
+      this.deps.store.listSuppressed(repo),
+      this.deps.store.listFeedback(repo, now - BREAKER_LOOKBACK_MS),
+    ]);
     return { suppressed: new Set(suppressed), breaker: breakerState(entries, now) };
   }
 
@@ -84,7 +87,12 @@ export class Feedback {
 
   /** Remembers what a review showed, for later feedback and `/empathy explain`. */
   async recordShown(repo: string, prNumber: number, author: string, items: (Finding | Prediction)[]): Promise<void> {
-    const shown: ShownItem[] = items.map((item) => ({ fingerprint: item.fingerprint, prNumber, author, item: { ...item } as Record<string, unknown> }));
+    const shown: ShownItem[] = items.map((item) => ({
+      fingerprint: item.fingerprint,
+      prNumber,
+      author,
+      item: { ...item } as Record<string, unknown>,
+    }));
     if (shown.length > 0) await this.deps.store.saveShownItems(repo, shown);
   }
 
@@ -96,7 +104,14 @@ export class Feedback {
     const fixed = posted.filter((p) => p.commitSha !== headSha && !current.has(p.fingerprint));
     const accepted: string[] = [];
     for (const p of fixed) {
-      if (await this.give(repo, { key: findingKey(prNumber, p.fingerprint), outcome: "accepted", fingerprint: p.fingerprint, reason: "the flagged line was changed" })) {
+      if (
+        await this.give(repo, {
+          key: findingKey(prNumber, p.fingerprint),
+          outcome: "accepted",
+          fingerprint: p.fingerprint,
+          reason: "the flagged line was changed",
+        })
+      ) {
         accepted.push(p.fingerprint);
       }
     }
@@ -131,7 +146,10 @@ export class Feedback {
       recordedAt: this.now(),
     });
     if (!result.counted) return false;
-    this.deps.log.info({ repo, key: f.key, outcome: f.outcome, user: userId, trust: result.trust, pattern_confidence: result.patternConfidence }, "feedback recorded");
+    this.deps.log.info(
+      { repo, key: f.key, outcome: f.outcome, user: userId, trust: result.trust, pattern_confidence: result.patternConfidence },
+      "feedback recorded",
+    );
     return true;
   }
 
@@ -157,8 +175,19 @@ export class Feedback {
         userId = data.user?.login;
       }
     }
-    const reason = outcome === "accepted" ? `confirmed: issue #${job.issueNumber} closed as completed by ${job.closedBy}` : `issue #${job.issueNumber} closed as not planned by ${job.closedBy}`;
-    const given = await this.give(repo, { key: `issue:${job.issueNumber}`, outcome, fingerprint, userId, patternKey, predictionId, reason });
+    const reason =
+      outcome === "accepted"
+        ? `confirmed: issue #${job.issueNumber} closed as completed by ${job.closedBy}`
+        : `issue #${job.issueNumber} closed as not planned by ${job.closedBy}`;
+    const given = await this.give(repo, {
+      key: `issue:${job.issueNumber}`,
+      outcome,
+      fingerprint,
+      userId,
+      patternKey,
+      predictionId,
+      reason,
+    });
     return given ? outcome : null;
   }
 
@@ -171,7 +200,12 @@ export class Feedback {
     // When the head was reviewed, "the code changed" also means the finding is gone from it.
     const latest = await this.deps.store.getSummary(repo, job.pullNumber);
     if (latest?.lastSha === job.headSha && latest.lastFingerprints.includes(fingerprint)) return false;
-    return this.give(repo, { key: findingKey(job.pullNumber, fingerprint), outcome: "accepted", fingerprint, reason: `review thread resolved by ${job.resolvedBy} after the code changed` });
+    return this.give(repo, {
+      key: findingKey(job.pullNumber, fingerprint),
+      outcome: "accepted",
+      fingerprint,
+      reason: `review thread resolved by ${job.resolvedBy} after the code changed`,
+    });
   }
 }
 

@@ -104,7 +104,12 @@ export function handleFeedbackEvents(app: Probot, queue: JobQueue, self: SelfEve
   });
 }
 
-async function enqueue(queue: JobQueue, context: { id: string; name: string; log: Pick<Log, "info"> }, type: string, payload: object): Promise<void> {
+async function enqueue(
+  queue: JobQueue,
+  context: { id: string; name: string; log: Pick<Log, "info"> },
+  type: string,
+  payload: object,
+): Promise<void> {
   const id = await queue.enqueue({ type, dedupeKey: `delivery:${context.id}`, payload });
   context.log.info({ delivery: context.id, job_id: id, type }, id === null ? "delivery already received; ignored" : "feedback queued");
 }

@@ -53,7 +53,12 @@ function splitRepo(fullName: string): RepoRef {
 
 export function issueTitle(p: PredictionData): string {
   // Redacted whole before the cut: a cut token is no longer recognised.
-  const first = redact(p.prediction.split(/(?<=[.!?])\s/)[0].replace(/\s+/g, " ").trim());
+  const first = redact(
+    p.prediction
+      .split(/(?<=[.!?])\s/)[0]
+      .replace(/\s+/g, " ")
+      .trim(),
+  );
   const short = first.length > 110 ? `${first.slice(0, 107)}…` : first;
   return `Prediction (${pct(p.confidence)}): ${short}`;
 }
@@ -62,7 +67,10 @@ export function issueBody(p: PredictionData): string {
   const prUrl = p.url ?? "";
   const repoUrl = prUrl.replace(/\/pull\/\d+$/, "");
   const evidence = p.evidence;
-  const blob = evidence && p.commit_sha && repoUrl && evidence.side !== "LEFT" ? `${repoUrl}/blob/${p.commit_sha}/${evidence.path}#L${evidence.line}` : `${prUrl}/files`;
+  const blob =
+    evidence && p.commit_sha && repoUrl && evidence.side !== "LEFT"
+      ? `${repoUrl}/blob/${p.commit_sha}/${evidence.path}#L${evidence.line}`
+      : `${prUrl}/files`;
   const lines = [
     predictionIssueMarker(p.fingerprint),
     `**Empathy predicts:** ${p.prediction}`,
@@ -104,8 +112,18 @@ export class PredictionIssues {
     let queued = 0;
     for (const p of predictions) {
       if (p.confidence < policy.min_confidence) continue;
-      const payload: PredictionIssueJob = { installationId: source.installationId, owner, repo, labels: policy.labels, prediction: redactDeep(this.predictionData(p, source)) };
-      const id = await this.deps.queue.enqueue({ type: PREDICTION_ISSUE_JOB, dedupeKey: `prediction:${source.repo}:${p.fingerprint}`, payload });
+      const payload: PredictionIssueJob = {
+        installationId: source.installationId,
+        owner,
+        repo,
+        labels: policy.labels,
+        prediction: redactDeep(this.predictionData(p, source)),
+      };
+      const id = await this.deps.queue.enqueue({
+        type: PREDICTION_ISSUE_JOB,
+        dedupeKey: `prediction:${source.repo}:${p.fingerprint}`,
+        payload,
+      });
       if (id !== null) queued++;
     }
     return queued;
@@ -152,7 +170,12 @@ export class PredictionIssues {
   }
 
   /** Open and closed issues carrying the app's label are searched for the prediction's marker. */
-  private async findIssue(octokit: Octokit, ref: RepoRef, fingerprint: string, label: string | undefined): Promise<{ number: number; url: string } | null> {
+  private async findIssue(
+    octokit: Octokit,
+    ref: RepoRef,
+    fingerprint: string,
+    label: string | undefined,
+  ): Promise<{ number: number; url: string } | null> {
     const marker = predictionIssueMarker(fingerprint);
     const params = { ...ref, state: "all" as const, per_page: 100, ...(label ? { labels: label } : {}) };
     for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, params)) {

@@ -92,7 +92,12 @@ export class TransformationIssues {
       return;
     }
     await ensureLabel(octokit, ref, TRANSFORMATION_LABEL);
-    const { data } = await octokit.rest.issues.create({ ...ref, title: transformationTitle(t), body: transformationBody(t), labels: [TRANSFORMATION_LABEL] });
+    const { data } = await octokit.rest.issues.create({
+      ...ref,
+      title: transformationTitle(t),
+      body: transformationBody(t),
+      labels: [TRANSFORMATION_LABEL],
+    });
     await this.deps.store.saveTransformationIssue(fullName, t.pattern_name, data.number);
     this.deps.log.info({ repo: fullName, issue: data.number, pattern: t.pattern_name }, "systemic fix proposed");
   }

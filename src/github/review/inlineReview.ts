@@ -34,15 +34,12 @@ function commentBody(item: Item): string {
       ? `**Prediction** (${pct(item.confidence)}, ${item.severity}): ${item.prediction}`
       : `**${item.severity}** · ${item.category} (${pct(item.confidence)}): ${item.message}`;
   const rule = "prediction" in item ? item.kind : item.rule;
-  return redact(`${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`);
+  return redact(
+    `${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`,
+  );
 }
 
-export function selectInlineComments(
-  items: Item[],
-  files: DiffFile[],
-  alreadyPosted: Set<string>,
-  max: number,
-): InlineSelection {
+export function selectInlineComments(items: Item[], files: DiffFile[], alreadyPosted: Set<string>, max: number): InlineSelection {
   const anchors = new Map(files.map((f) => [f.path, commentableLines(f)]));
   const fresh = items
     .filter((i) => !alreadyPosted.has(i.fingerprint))

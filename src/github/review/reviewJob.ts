@@ -31,7 +31,6 @@ import { upsertSummaryComment } from "./summaryComment.js";
 import { reviewResultOf } from "./reviewResult.js";
 import type { Log, Octokit } from "../api/types.js";
 
-
 export interface ReviewDeps {
   /** Analyses the change: in the worker pool in the app, so untrusted code is never parsed here. */
   analyse: AnalyseChange;
@@ -87,11 +86,23 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
   const fetchLimits = { maxFiles: config.analysis.max_files, maxFileBytes: limits.maxFileBytes };
   const gitattributes = await readFileAt(octokit, ref, ".gitattributes", pr.head.sha, fetchLimits.maxFileBytes);
   const notReviewed = fileClassifier({ gitattributes, ignore: config.ignore });
-  const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, files.filter((f) => !notReviewed(f)), fetchLimits);
+  const { contents, skipped: notWhole } = await loadFileContents(
+    octokit,
+    ref,
+    pr.head.sha,
+    files.filter((f) => !notReviewed(f)),
+    fetchLimits,
+  );
   signal?.throwIfAborted();
   const { result: analysis, secretValues } = await deps.analyse(
     { files, fileContents: contents, gitattributes, title: pr.title, body: pr.body ?? "" },
-    { largeChangeLines: config.analysis.large_change_lines, ignore: config.ignore, minSeverity: config.review.min_severity, limits, signal },
+    {
+      largeChangeLines: config.analysis.large_change_lines,
+      ignore: config.ignore,
+      minSeverity: config.review.min_severity,
+      limits,
+      signal,
+    },
   );
   analysis.skipped = [...notRead, ...notWhole, ...analysis.skipped];
   // The values found by the workers: hidden in every output of this job from here on.
@@ -150,7 +161,14 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
   // only at level 4 and up, so these are exactly the ones it announced).
   await deps.predictionIssues.queueIssues(
     result.predictions,
-    { installationId: job.installationId, repo: repoName, prNumber: pr.number, url: pr.html_url, commitSha: pr.head.sha, userId: pr.user.login },
+    {
+      installationId: job.installationId,
+      repo: repoName,
+      prNumber: pr.number,
+      url: pr.html_url,
+      commitSha: pr.head.sha,
+      userId: pr.user.login,
+    },
     { ...config.issues, enabled: issuesAllowed },
   );
 
@@ -219,7 +237,13 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
 
   if (config.review.labels) {
     const wanted = labelsFor(result.findings, result.predictions);
-    await addLabels(octokit, ref, pr.number, wanted, pr.labels.map((l) => l.name));
+    await addLabels(
+      octokit,
+      ref,
+      pr.number,
+      wanted,
+      pr.labels.map((l) => l.name),
+    );
   }
 
   await deps.eventsStored?.(); // before the "reviewed" mark: a retry must not stop at "already reviewed"

@@ -5,7 +5,11 @@ import type { Octokit, RepoRef } from "../api/types.js";
 import { httpStatus } from "../api/errors.js";
 
 async function findSummaryComment(octokit: Octokit, ref: RepoRef, issueNumber: number): Promise<number | null> {
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...ref, issue_number: issueNumber, per_page: 100 })) {
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    ...ref,
+    issue_number: issueNumber,
+    per_page: 100,
+  })) {
     const found = page.data.find((c) => (c.body ?? "").includes(SUMMARY_MARKER));
     if (found) return found.id;
   }

@@ -5,7 +5,12 @@
  * matching `owner/repo`. Entries add up; nothing is reachable without one.
  */
 import picomatch from "picomatch";
-import { DEFAULT_SLACK_ACCESS, type SlackAccessConfig, type SlackAccessEntry, type SlackReplyMode } from "../../config/slackAccessConfig.js";
+import {
+  DEFAULT_SLACK_ACCESS,
+  type SlackAccessConfig,
+  type SlackAccessEntry,
+  type SlackReplyMode,
+} from "../../config/slackAccessConfig.js";
 
 /** Where a command came from (Slack's team_id and channel_id). */
 export interface SlackRequester {

@@ -28,7 +28,10 @@ export function contextBlock(level: number, confidence: number): SlackBlock {
 /** The "View on GitHub" button, or undefined when the URL is longer than Slack takes. */
 export function viewOnGitHub(url: string, actionId: string): SlackBlock | undefined {
   if (url.length > BUTTON_URL_MAX) return undefined;
-  return { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "View on GitHub", emoji: true }, url, action_id: actionId }] };
+  return {
+    type: "actions",
+    elements: [{ type: "button", text: { type: "plain_text", text: "View on GitHub", emoji: true }, url, action_id: actionId }],
+  };
 }
 
 /**

@@ -32,7 +32,10 @@ export function reviewReply(result: ReviewResult, pr: PullRequestFacts): { text:
   ];
   const button = viewOnGitHub(result.summaryUrl ?? pr.url, "empathy_open_summary");
   if (button) blocks.push(button);
-  return { text: truncate(`Review of ${pr.repo}#${pr.number}: level ${result.level}, confidence ${pct(result.confidence)}`, SECTION_MAX), blocks };
+  return {
+    text: truncate(`Review of ${pr.repo}#${pr.number}: level ${result.level}, confidence ${pct(result.confidence)}`, SECTION_MAX),
+    blocks,
+  };
 }
 
 /** The summary comment's content in mrkdwn, from the stored result; every stored text escaped. */

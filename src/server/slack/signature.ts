@@ -13,7 +13,8 @@ export function signSlackRequest(secret: string, timestamp: string | number, raw
   return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${rawBody}`).digest("hex")}`;
 }
 
-export type SignatureVerdict = { ok: true } | { ok: false; reason: "missing headers" | "bad timestamp" | "stale timestamp" | "bad signature" };
+export type SignatureVerdict =
+  { ok: true } | { ok: false; reason: "missing headers" | "bad timestamp" | "stale timestamp" | "bad signature" };
 
 export function verifySlackSignature(args: {
   secret: string;

@@ -41,7 +41,13 @@ export function postgresPoolConfig(options: PostgresOptions): pg.PoolConfig {
   if (sslmode === "require" || sslmode === "prefer" || sslmode === "allow") ssl = { rejectUnauthorized: false };
   else if (sslmode === "verify-ca" || sslmode === "verify-full") ssl = { rejectUnauthorized: true };
   else if (sslmode !== null && sslmode !== "disable") throw new Error(`DATABASE_URL: unknown sslmode "${sslmode}"`);
-  return { connectionString: url.toString(), ssl, max: options.poolSize ?? DEFAULT_POOL_SIZE, types, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS };
+  return {
+    connectionString: url.toString(),
+    ssl,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    types,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+  };
 }
 
 /** The URL without its password (for messages and the CLI's "Jobs in …" line). */
@@ -109,14 +115,22 @@ export class PostgresBase {
     try {
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
       try {
-        await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-        const applied = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+        await client.query(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        );
+        const applied = new Set(
+          (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
+        );
         for (const m of postgresMigrations) {
           if (applied.has(m.version)) continue;
           await client.query("BEGIN");
           try {
             await client.query(m.sql);
-            await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, Date.now()]);
+            await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+              m.version,
+              m.name,
+              Date.now(),
+            ]);
             await client.query("COMMIT");
           } catch (err) {
             await client.query("ROLLBACK");

@@ -60,11 +60,20 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
         await run.deleteKeys("rate_slots", "rate slots (/empathy review, help)", SLOT_KEY, slots);
         const jobs = await this.matchingKeys("jobs", JOB_KEY, "payload", name, (text) => refersToRepo(JSON.parse(text)));
         await run.deleteKeys("jobs", "jobs and their payloads (any status)", JOB_KEY, jobs);
-        const events = await this.matchingKeys("webhook_events", ID_KEY, "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
-        await this.deleteEventsAndDeliveries(run, events.map(([id]) => id as string), (body) => mentions.test(body.toLowerCase()), name);
+        const events = await this.matchingKeys("webhook_events", ID_KEY, "envelope", name, (text) =>
+          refersToRepo((JSON.parse(text) as { data?: unknown }).data),
+        );
+        await this.deleteEventsAndDeliveries(
+          run,
+          events.map(([id]) => id as string),
+          (body) => mentions.test(body.toLowerCase()),
+          name,
+        );
         const dedupe = await this.matchingKeys("webhook_dedupe", DEDUPE_KEY, "dedupe_key", full, (key) => mentions.test(key.toLowerCase()));
         await run.deleteKeys("webhook_dedupe", "webhook dedupe keys", DEDUPE_KEY, dedupe);
-        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", name, (text) =>
+          refersToRepo((JSON.parse(text) as { data?: unknown }).data),
+        );
         await run.deleteKeys("events", RECORDED_EVENTS, SEQ_KEY, recorded);
       });
     }
@@ -84,22 +93,44 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
           "lower(user_id) = $1",
           [who],
         );
-        const slots = await this.matchingKeys("rate_slots", SLOT_KEY, "slot", who, (slot) => slot.slice(slot.lastIndexOf(":") + 1).toLowerCase() === who);
+        const slots = await this.matchingKeys(
+          "rate_slots",
+          SLOT_KEY,
+          "slot",
+          who,
+          (slot) => slot.slice(slot.lastIndexOf(":") + 1).toLowerCase() === who,
+        );
         await run.deleteKeys("rate_slots", "rate slots (help per person)", SLOT_KEY, slots);
         const jobs = await this.matchingKeys("jobs", JOB_KEY, "payload", who, (text) => refersToUser(JSON.parse(text)));
         await run.deleteKeys("jobs", "jobs and their payloads that name them (any status)", JOB_KEY, jobs);
-        const events = await this.matchingKeys("webhook_events", ID_KEY, "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
-        await this.deleteEventsAndDeliveries(run, events.map(([id]) => id as string), () => false, who);
-        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+        const events = await this.matchingKeys("webhook_events", ID_KEY, "envelope", who, (text) =>
+          refersToUser((JSON.parse(text) as { data?: unknown }).data),
+        );
+        await this.deleteEventsAndDeliveries(
+          run,
+          events.map(([id]) => id as string),
+          () => false,
+          who,
+        );
+        const recorded = await this.matchingKeys("events", SEQ_KEY, "envelope", who, (text) =>
+          refersToUser((JSON.parse(text) as { data?: unknown }).data),
+        );
         await run.deleteKeys("events", RECORDED_EVENTS, SEQ_KEY, recorded);
       });
     }
 
     /** Webhook events and what carries them: deliveries (and their attempts), batch items. */
-    private async deleteEventsAndDeliveries(run: DeletionRun, eventIds: string[], bodyNames: (body: string) => boolean, needle: string): Promise<void> {
+    private async deleteEventsAndDeliveries(
+      run: DeletionRun,
+      eventIds: string[],
+      bodyNames: (body: string) => boolean,
+      needle: string,
+    ): Promise<void> {
       const deliveries = new Set<string>();
       for (let i = 0; i < eventIds.length; i += DELETE_BATCH) {
-        const rows = await this.rows<{ id: string }>("SELECT id FROM webhook_deliveries WHERE event_ids && $1::text[]", [eventIds.slice(i, i + DELETE_BATCH)]);
+        const rows = await this.rows<{ id: string }>("SELECT id FROM webhook_deliveries WHERE event_ids && $1::text[]", [
+          eventIds.slice(i, i + DELETE_BATCH),
+        ]);
         for (const r of rows) deliveries.add(r.id);
       }
       // A rendered body (a payload template) that names it, whatever its events.
@@ -107,25 +138,45 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
       const ids = [...deliveries];
       const attempts: unknown[][] = [];
       for (let i = 0; i < ids.length; i += DELETE_BATCH) {
-        const rows = await this.rows<{ id: number }>("SELECT id FROM webhook_attempts WHERE delivery_id = ANY($1::text[])", [ids.slice(i, i + DELETE_BATCH)]);
+        const rows = await this.rows<{ id: number }>("SELECT id FROM webhook_attempts WHERE delivery_id = ANY($1::text[])", [
+          ids.slice(i, i + DELETE_BATCH),
+        ]);
         for (const r of rows) attempts.push([r.id]);
       }
       await run.deleteKeys("webhook_attempts", "webhook delivery attempts (logs)", JOB_KEY, attempts);
-      await run.deleteKeys("webhook_deliveries", "webhook deliveries (any status, dead letters too)", ID_KEY, ids.map((id) => [id]));
+      await run.deleteKeys(
+        "webhook_deliveries",
+        "webhook deliveries (any status, dead letters too)",
+        ID_KEY,
+        ids.map((id) => [id]),
+      );
       const items: unknown[][] = [];
       for (let i = 0; i < eventIds.length; i += DELETE_BATCH) {
-        const rows = await this.rows<{ seq: number }>("SELECT seq FROM webhook_batch_items WHERE event_id = ANY($1::text[])", [eventIds.slice(i, i + DELETE_BATCH)]);
+        const rows = await this.rows<{ seq: number }>("SELECT seq FROM webhook_batch_items WHERE event_id = ANY($1::text[])", [
+          eventIds.slice(i, i + DELETE_BATCH),
+        ]);
         for (const r of rows) items.push([r.seq]);
       }
       await run.deleteKeys("webhook_batch_items", "webhook events waiting for a batch", [{ column: "seq", type: "bigint" }], items);
-      await run.deleteKeys("webhook_events", "stored webhook events", ID_KEY, eventIds.map((id) => [id]));
+      await run.deleteKeys(
+        "webhook_events",
+        "stored webhook events",
+        ID_KEY,
+        eventIds.map((id) => [id]),
+      );
     }
 
     /** Keys of rows whose `column` contains `needle` (a cheap filter, lower case) and passes `test`, read a page at a time in key order. */
-    private async matchingKeys(table: string, key: Key, column: string, needle: string, test: (text: string) => boolean): Promise<unknown[][]> {
+    private async matchingKeys(
+      table: string,
+      key: Key,
+      column: string,
+      needle: string,
+      test: (text: string) => boolean,
+    ): Promise<unknown[][]> {
       const columns = key.map((k) => k.column);
       const out: unknown[][] = [];
-      for (let after: unknown[] | null = null; ; ) {
+      for (let after: unknown[] | null = null; ;) {
         const args: unknown[] = [needle, ...(after ?? [])];
         const from: string = after ? `AND (${columns.join(", ")}) > (${columns.map((_, i) => `$${i + 2}`).join(", ")})` : "";
         const rows: Record<string, unknown>[] = await this.rows<Record<string, unknown>>(
@@ -170,7 +221,10 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
         deleteWhere: async (table, what, where, args) => {
           const n = dryRun
             ? await count(table, where, args)
-            : await repeat(`DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${where} LIMIT ${DELETE_BATCH}))`, args);
+            : await repeat(
+                `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${where} LIMIT ${DELETE_BATCH}))`,
+                args,
+              );
           add(table, what, n, "deleted");
         },
         anonymiseWhere: async (table, what, column, where, args) => {
@@ -189,7 +243,10 @@ export function PostgresDataDeletion<B extends PostgresPart>(Base: B) {
             for (let i = 0; i < keys.length; i += DELETE_BATCH) {
               if (i > 0) await yieldToEventLoop();
               const batch = keys.slice(i, i + DELETE_BATCH);
-              n += await this.changes(`DELETE FROM ${table} WHERE ${keyIn(key)}`, key.map((_, c) => batch.map((k) => k[c])));
+              n += await this.changes(
+                `DELETE FROM ${table} WHERE ${keyIn(key)}`,
+                key.map((_, c) => batch.map((k) => k[c])),
+              );
             }
           }
           add(table, what, n, "deleted");

@@ -67,7 +67,13 @@ export function PostgresEvents<B extends PostgresPart>(Base: B) {
       const limit = eventPageLimit(query.limit);
       const before = eventCursor(query.before);
       if (before === null) return { events: [] };
-      const rows = await this.rows<{ seq: number; envelope: string }>(LIST, [query.repos, query.includeUnscoped, query.types ?? null, before ?? null, limit + 1]);
+      const rows = await this.rows<{ seq: number; envelope: string }>(LIST, [
+        query.repos,
+        query.includeUnscoped,
+        query.types ?? null,
+        before ?? null,
+        limit + 1,
+      ]);
       return eventPage(rows, limit);
     }
 
@@ -82,7 +88,10 @@ export function PostgresEvents<B extends PostgresPart>(Base: B) {
     }
 
     async pruneEvents(before: number, limit: number): Promise<number> {
-      return this.changes("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE timestamp < $1 ORDER BY timestamp LIMIT $2)", [before, limit]);
+      return this.changes("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE timestamp < $1 ORDER BY timestamp LIMIT $2)", [
+        before,
+        limit,
+      ]);
     }
   };
 }

@@ -9,8 +9,10 @@ import { toShown, type ShownRow } from "../rows.js";
 import type { FeedbackEntry, ShownItem } from "../store.js";
 import type { PostgresPart, Queryable } from "./base.js";
 
-const UPSERT_TRUST = "INSERT INTO trust (repo, user_id, record) VALUES ($1, $2, $3) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record";
-const UPSERT_PATTERN = "INSERT INTO patterns (repo, key, record) VALUES ($1, $2, $3) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record";
+const UPSERT_TRUST =
+  "INSERT INTO trust (repo, user_id, record) VALUES ($1, $2, $3) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record";
+const UPSERT_PATTERN =
+  "INSERT INTO patterns (repo, key, record) VALUES ($1, $2, $3) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record";
 
 export function PostgresFeedback<B extends PostgresPart>(Base: B) {
   return class PostgresFeedback extends Base {
@@ -35,7 +37,9 @@ export function PostgresFeedback<B extends PostgresPart>(Base: B) {
     }
 
     async listPatterns(repo: string): Promise<PatternRecord[]> {
-      return (await this.rows<{ record: string }>("SELECT record FROM patterns WHERE repo = $1 ORDER BY key", [repo])).map((r) => JSON.parse(r.record));
+      return (await this.rows<{ record: string }>("SELECT record FROM patterns WHERE repo = $1 ORDER BY key", [repo])).map((r) =>
+        JSON.parse(r.record),
+      );
     }
 
     async saveFeedback(f: KeyedFeedback): Promise<boolean> {
@@ -55,7 +59,10 @@ export function PostgresFeedback<B extends PostgresPart>(Base: B) {
     }
 
     async owedFeedbackEvents(repo: string, key: string): Promise<AnyEventEnvelope[] | undefined> {
-      const [row] = await this.rows<{ owed_events: string | null }>("SELECT owed_events FROM feedback_log WHERE repo = $1 AND key = $2", [repo, key]);
+      const [row] = await this.rows<{ owed_events: string | null }>("SELECT owed_events FROM feedback_log WHERE repo = $1 AND key = $2", [
+        repo,
+        key,
+      ]);
       if (!row) return undefined;
       return row.owed_events === null ? [] : (JSON.parse(row.owed_events) as AnyEventEnvelope[]);
     }
@@ -79,7 +86,14 @@ export function PostgresFeedback<B extends PostgresPart>(Base: B) {
          FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS i(fingerprint, pr_number, author, item)
          ON CONFLICT (repo, fingerprint) DO UPDATE SET pr_number = excluded.pr_number, author = excluded.author, item = excluded.item,
            created_at = excluded.created_at`,
-        [repo, list.map((i) => i.fingerprint), list.map((i) => i.prNumber), list.map((i) => i.author), list.map((i) => JSON.stringify(i.item)), Date.now()],
+        [
+          repo,
+          list.map((i) => i.fingerprint),
+          list.map((i) => i.prNumber),
+          list.map((i) => i.author),
+          list.map((i) => JSON.stringify(i.item)),
+          Date.now(),
+        ],
       );
     }
 
@@ -91,11 +105,10 @@ export function PostgresFeedback<B extends PostgresPart>(Base: B) {
     async findShownItems(repo: string, prefix: string, limit = 10): Promise<ShownItem[]> {
       const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
       return (
-        await this.rows<ShownRow>("SELECT * FROM shown_items WHERE repo = $1 AND fingerprint LIKE $2 ESCAPE '\\' ORDER BY fingerprint LIMIT $3", [
-          repo,
-          `${escaped}%`,
-          limit,
-        ])
+        await this.rows<ShownRow>(
+          "SELECT * FROM shown_items WHERE repo = $1 AND fingerprint LIKE $2 ESCAPE '\\' ORDER BY fingerprint LIMIT $3",
+          [repo, `${escaped}%`, limit],
+        )
       ).map(toShown);
     }
 
@@ -115,16 +128,16 @@ export function PostgresFeedback<B extends PostgresPart>(Base: B) {
     }
 
     async listSuppressed(repo: string): Promise<string[]> {
-      return (await this.rows<{ fingerprint: string }>("SELECT fingerprint FROM suppressed_findings WHERE repo = $1 ORDER BY fingerprint", [repo])).map(
-        (r) => r.fingerprint,
-      );
+      return (
+        await this.rows<{ fingerprint: string }>("SELECT fingerprint FROM suppressed_findings WHERE repo = $1 ORDER BY fingerprint", [repo])
+      ).map((r) => r.fingerprint);
     }
 
     async getTransformationIssue(repo: string, patternKey: string): Promise<number | undefined> {
-      const [row] = await this.rows<{ issue_number: number }>("SELECT issue_number FROM transformation_issues WHERE repo = $1 AND pattern_key = $2", [
-        repo,
-        patternKey,
-      ]);
+      const [row] = await this.rows<{ issue_number: number }>(
+        "SELECT issue_number FROM transformation_issues WHERE repo = $1 AND pattern_key = $2",
+        [repo, patternKey],
+      );
       return row?.issue_number;
     }
 

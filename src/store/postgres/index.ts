@@ -29,9 +29,12 @@ import { PostgresWebhooks } from "./webhooks.js";
 export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type PostgresOptions } from "./base.js";
 export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 
-export class PostgresStore extends PostgresDataDeletion(
-  PostgresEvents(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
-) implements Store {
+export class PostgresStore
+  extends PostgresDataDeletion(
+    PostgresEvents(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+  )
+  implements Store
+{
   /** Connects and applies the migrations not applied yet (under the advisory lock); the pool is closed again if that fails. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const store = new PostgresStore(new pg.Pool(postgresPoolConfig(options)));

@@ -78,14 +78,18 @@ export function PostgresJobs<B extends PostgresPart>(Base: B) {
     }
 
     async renewJobLeases(owner: string, expiresAt: number): Promise<number[]> {
-      const rows = await this.rows<{ id: number }>("UPDATE jobs SET lease_expires_at = $2 WHERE status = 'running' AND lease_owner = $1 RETURNING id", [
-        owner,
-        expiresAt,
-      ]);
+      const rows = await this.rows<{ id: number }>(
+        "UPDATE jobs SET lease_expires_at = $2 WHERE status = 'running' AND lease_owner = $1 RETURNING id",
+        [owner, expiresAt],
+      );
       return rows.map((r) => r.id).sort((a, b) => a - b);
     }
 
-    async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER, except: string | null = null): Promise<{ requeued: number; dead: JobRecord[] }> {
+    async reclaimExpiredJobs(
+      now: number,
+      maxAttempts = Number.MAX_SAFE_INTEGER,
+      except: string | null = null,
+    ): Promise<{ requeued: number; dead: JobRecord[] }> {
       // Two single statements, each taking only rows whose lease is over: safe beside live instances.
       // `except`: the caller's own instance, alive by definition (its heartbeat is only late).
       const dead = await this.rows<JobRow>(
@@ -106,13 +110,16 @@ export function PostgresJobs<B extends PostgresPart>(Base: B) {
     }
 
     async nextJobRunAt(): Promise<number | null> {
-      const [row] = await this.rows<{ t: number | null }>(`SELECT MIN(run_at) AS t FROM jobs q WHERE status = 'queued' AND ${SUBJECT_FREE}`);
+      const [row] = await this.rows<{ t: number | null }>(
+        `SELECT MIN(run_at) AS t FROM jobs q WHERE status = 'queued' AND ${SUBJECT_FREE}`,
+      );
       return row.t;
     }
 
     async countJobs(): Promise<Record<JobStatus, number>> {
       const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, dead: 0 };
-      for (const r of await this.rows<{ status: JobStatus; n: number }>("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")) counts[r.status] = r.n;
+      for (const r of await this.rows<{ status: JobStatus; n: number }>("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status"))
+        counts[r.status] = r.n;
       return counts;
     }
 
@@ -148,7 +155,10 @@ export function PostgresJobs<B extends PostgresPart>(Base: B) {
       const where = ["status = 'dead'"];
       if (query.ids) where.push(`id = ANY(${arg(query.ids.filter((id) => Number.isSafeInteger(id)))}::bigint[])`);
       if (query.since !== undefined) where.push(`updated_at >= ${arg(query.since)}`);
-      const rows = await this.rows<{ id: number }>(`UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE ${where.join(" AND ")} RETURNING id`, args);
+      const rows = await this.rows<{ id: number }>(
+        `UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE ${where.join(" AND ")} RETURNING id`,
+        args,
+      );
       return rows.map((r) => r.id).sort((a, b) => a - b);
     }
 

@@ -35,11 +35,14 @@ export function PostgresResults<B extends PostgresPart>(Base: B) {
     async listPredictionIssues(query: { repo?: string; limit: number }): Promise<PredictionIssueRecord[]> {
       const rows =
         query.repo === undefined
-          ? await this.rows<PredictionIssueRow>(`SELECT ${ISSUE_COLUMNS} FROM prediction_issues ORDER BY created_at DESC, repo DESC, fingerprint DESC LIMIT $1`, [query.limit])
-          : await this.rows<PredictionIssueRow>(`SELECT ${ISSUE_COLUMNS} FROM prediction_issues WHERE repo = $1 ORDER BY created_at DESC, fingerprint DESC LIMIT $2`, [
-              query.repo,
-              query.limit,
-            ]);
+          ? await this.rows<PredictionIssueRow>(
+              `SELECT ${ISSUE_COLUMNS} FROM prediction_issues ORDER BY created_at DESC, repo DESC, fingerprint DESC LIMIT $1`,
+              [query.limit],
+            )
+          : await this.rows<PredictionIssueRow>(
+              `SELECT ${ISSUE_COLUMNS} FROM prediction_issues WHERE repo = $1 ORDER BY created_at DESC, fingerprint DESC LIMIT $2`,
+              [query.repo, query.limit],
+            );
       return rows.map(toPredictionIssue);
     }
 
@@ -52,7 +55,10 @@ export function PostgresResults<B extends PostgresPart>(Base: B) {
     }
 
     async getIssuePolicy(repo: string): Promise<IssuePolicyRecord | undefined> {
-      const [row] = await this.rows<{ enabled: boolean; installation_id: number }>("SELECT enabled, installation_id FROM issue_policies WHERE repo = $1", [repo]);
+      const [row] = await this.rows<{ enabled: boolean; installation_id: number }>(
+        "SELECT enabled, installation_id FROM issue_policies WHERE repo = $1",
+        [repo],
+      );
       return row && { enabled: row.enabled, installationId: row.installation_id };
     }
   };

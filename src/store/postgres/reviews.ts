@@ -11,11 +11,10 @@ import { pgText, type PostgresPart } from "./base.js";
 export function PostgresReviews<B extends PostgresPart>(Base: B) {
   return class PostgresReviews extends Base {
     async getReview(repo: string, prNumber: number, commitSha: string): Promise<{ reviewId: number | null } | undefined> {
-      const [row] = await this.rows<{ review_id: number | null }>("SELECT review_id FROM reviews WHERE repo = $1 AND pr_number = $2 AND commit_sha = $3", [
-        repo,
-        prNumber,
-        commitSha,
-      ]);
+      const [row] = await this.rows<{ review_id: number | null }>(
+        "SELECT review_id FROM reviews WHERE repo = $1 AND pr_number = $2 AND commit_sha = $3",
+        [repo, prNumber, commitSha],
+      );
       return row ? { reviewId: row.review_id } : undefined;
     }
 
@@ -44,7 +43,14 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
          FROM unnest($3::text[], $4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS f(fingerprint, path, line, commit_sha, n)
          ORDER BY f.n
          ON CONFLICT (repo, pr_number, fingerprint) DO NOTHING`,
-        [repo, prNumber, findings.map((f) => f.fingerprint), findings.map((f) => f.path), findings.map((f) => f.line), findings.map((f) => f.commitSha)],
+        [
+          repo,
+          prNumber,
+          findings.map((f) => f.fingerprint),
+          findings.map((f) => f.path),
+          findings.map((f) => f.line),
+          findings.map((f) => f.commitSha),
+        ],
       );
     }
 
@@ -66,7 +72,10 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
     }
 
     async getPredictionIssue(repo: string, fingerprint: string): Promise<number | undefined> {
-      const [row] = await this.rows<{ issue_number: number }>("SELECT issue_number FROM prediction_issues WHERE repo = $1 AND fingerprint = $2", [repo, fingerprint]);
+      const [row] = await this.rows<{ issue_number: number }>(
+        "SELECT issue_number FROM prediction_issues WHERE repo = $1 AND fingerprint = $2",
+        [repo, fingerprint],
+      );
       return row?.issue_number;
     }
 
@@ -76,7 +85,15 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
         `INSERT INTO prediction_issues (repo, fingerprint, issue_number, title, confidence, url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = excluded.issue_number, title = COALESCE(excluded.title, prediction_issues.title),
            confidence = COALESCE(excluded.confidence, prediction_issues.confidence), url = COALESCE(excluded.url, prediction_issues.url)`,
-        [repo, fingerprint, issueNumber, pgText(details?.title ?? null), details?.confidence ?? null, pgText(details?.url ?? null), Date.now()],
+        [
+          repo,
+          fingerprint,
+          issueNumber,
+          pgText(details?.title ?? null),
+          details?.confidence ?? null,
+          pgText(details?.url ?? null),
+          Date.now(),
+        ],
       );
     }
 
@@ -106,11 +123,10 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
 
     async markCoordinationDone(repo: string, key: string): Promise<boolean> {
       return (
-        (await this.changes("INSERT INTO coordination_done (repo, done_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (repo, done_key) DO NOTHING", [
-          repo,
-          key,
-          Date.now(),
-        ])) === 1
+        (await this.changes(
+          "INSERT INTO coordination_done (repo, done_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (repo, done_key) DO NOTHING",
+          [repo, key, Date.now()],
+        )) === 1
       );
     }
 

@@ -75,7 +75,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 type EnqueueInput = { events: NewWebhookEvent[]; deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] };
 
-const byDue = (a: WebhookDeliveryRecord, b: WebhookDeliveryRecord) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byDue = (a: WebhookDeliveryRecord, b: WebhookDeliveryRecord) =>
+  a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
   return class PostgresWebhooks extends Base {
@@ -86,7 +87,19 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
         `INSERT INTO webhook_deliveries (id, registration_id, event_type, event_ids, body, status,
            attempts, total_attempts, next_attempt_at, last_error, created_at, updated_at, finished_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $10, $11) ON CONFLICT DO NOTHING`,
-        [d.id, d.registrationId, d.eventType, d.eventIds, d.body, d.status, dead ? 1 : 0, d.nextAttemptAt, pgText(d.error ?? null), now, dead ? now : null],
+        [
+          d.id,
+          d.registrationId,
+          d.eventType,
+          d.eventIds,
+          d.body,
+          d.status,
+          dead ? 1 : 0,
+          d.nextAttemptAt,
+          pgText(d.error ?? null),
+          now,
+          dead ? now : null,
+        ],
         db,
       );
       if (inserted === 1 && dead) {
@@ -183,7 +196,12 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
             `INSERT INTO webhook_batch_items (registration_id, event_id, event_type, created_at)
              SELECT b.registration_id, b.event_id, b.event_type, $4::bigint FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS b(registration_id, event_id, event_type, n)
              ORDER BY b.n ON CONFLICT (registration_id, event_id) DO NOTHING`,
-            [input.batchItems.map((b) => b.registrationId), input.batchItems.map((b) => b.eventId), input.batchItems.map((b) => b.eventType), now],
+            [
+              input.batchItems.map((b) => b.registrationId),
+              input.batchItems.map((b) => b.eventId),
+              input.batchItems.map((b) => b.eventType),
+              now,
+            ],
           );
         }
       });
@@ -327,7 +345,9 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
 
     async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
       const counts: Record<WebhookDeliveryStatus, number> = { pending: 0, in_flight: 0, delivered: 0, dead: 0 };
-      for (const r of await this.rows<{ status: WebhookDeliveryStatus; n: number }>("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status")) {
+      for (const r of await this.rows<{ status: WebhookDeliveryStatus; n: number }>(
+        "SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status",
+      )) {
         counts[r.status] = r.n;
       }
       return counts;
@@ -355,7 +375,11 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
       return where.join(" AND ");
     }
 
-    async replayWebhookDeliveries(query: { ids?: string[]; since?: number; registrationIds?: string[] }, now: number, db: Queryable = this.pool): Promise<string[]> {
+    async replayWebhookDeliveries(
+      query: { ids?: string[]; since?: number; registrationIds?: string[] },
+      now: number,
+      db: Queryable = this.pool,
+    ): Promise<string[]> {
       const args: unknown[] = [now];
       const rows = await this.rows<{ id: string }>(
         `UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1, finished_at = NULL
@@ -370,7 +394,11 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
       query: { ids?: string[]; since?: number; registrationId?: string },
       now: number,
     ): Promise<{ replayed: string[]; disabled: { id: string; registrationId: string; reason: string | null }[] }> {
-      const matching = { ids: query.ids, since: query.since, registrationIds: query.registrationId === undefined ? undefined : [query.registrationId] };
+      const matching = {
+        ids: query.ids,
+        since: query.since,
+        registrationIds: query.registrationId === undefined ? undefined : [query.registrationId],
+      };
       return this.tx(async (client) => {
         const args: unknown[] = [];
         const disabled = (
@@ -382,7 +410,7 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
           )
         ).map((r) => ({ id: r.id, registrationId: r.registration_id, reason: r.disabled_reason }));
         const enabled = await this.rows<{ id: string }>(
-          `SELECT d.id FROM webhook_deliveries d WHERE ${this.deadLetters(matching, (args.length = 0, args))}
+          `SELECT d.id FROM webhook_deliveries d WHERE ${this.deadLetters(matching, ((args.length = 0), args))}
              AND d.registration_id NOT IN (SELECT id FROM webhook_registrations WHERE disabled_at IS NOT NULL)`,
           args,
           client,
@@ -409,7 +437,14 @@ export function PostgresWebhooks<B extends PostgresPart>(Base: B) {
     }
 
     async listWebhookBatchItems(registrationId: string, limit: number): Promise<WebhookBatchItem[]> {
-      const rows = await this.rows<{ seq: number; registration_id: string; event_id: string; event_type: string; envelope: string; created_at: number }>(
+      const rows = await this.rows<{
+        seq: number;
+        registration_id: string;
+        event_id: string;
+        event_type: string;
+        envelope: string;
+        created_at: number;
+      }>(
         `SELECT b.seq, b.registration_id, b.event_id, b.event_type, b.created_at, e.envelope
          FROM webhook_batch_items b JOIN webhook_events e ON e.id = b.event_id
          WHERE b.registration_id = $1 ORDER BY b.seq LIMIT $2`,

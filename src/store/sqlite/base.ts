@@ -73,7 +73,9 @@ export class SqliteBase {
   }
 
   private migrate(): void {
-    this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
     // Under the write lock (BEGIN IMMEDIATE), the applied versions read inside it: processes
     // opening one file together apply each migration once, the others wait and find it done.
     this.db.transaction(() => applySqliteMigrations(this.db)).immediate();

@@ -37,18 +37,27 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
       const refersToRepo = (value: unknown) => namesRepository(value, owner, name, mentions);
       return this.deleteData(options.dryRun === true, async (run) => {
         // Rows keyed by the repository.
-        for (const [table, what] of REPOSITORY_TABLES) await run.delete(table, what, this.rowids(`SELECT rowid AS rowid FROM ${table} WHERE lower(repo) = ?`, full));
+        for (const [table, what] of REPOSITORY_TABLES)
+          await run.delete(table, what, this.rowids(`SELECT rowid AS rowid FROM ${table} WHERE lower(repo) = ?`, full));
         const slots = this.matchingRowids("rate_slots", "slot", full, (slot) => mentions.test(slot.toLowerCase()));
         await run.delete("rate_slots", "rate slots (/empathy review, help)", slots);
-        await run.delete("jobs", "jobs and their payloads (any status)", this.matchingRowids("jobs", "payload", name, (text) => refersToRepo(JSON.parse(text))));
-        const events = this.matchingRows("webhook_events", "id", "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+        await run.delete(
+          "jobs",
+          "jobs and their payloads (any status)",
+          this.matchingRowids("jobs", "payload", name, (text) => refersToRepo(JSON.parse(text))),
+        );
+        const events = this.matchingRows("webhook_events", "id", "envelope", name, (text) =>
+          refersToRepo((JSON.parse(text) as { data?: unknown }).data),
+        );
         await this.deleteEventsAndDeliveries(run, events, (body) => mentions.test(body.toLowerCase()), name);
         await run.delete(
           "webhook_dedupe",
           "webhook dedupe keys",
           this.matchingRowids("webhook_dedupe", "dedupe_key", full, (key) => mentions.test(key.toLowerCase())),
         );
-        const recorded = this.matchingRowids("events", "envelope", name, (text) => refersToRepo((JSON.parse(text) as { data?: unknown }).data));
+        const recorded = this.matchingRowids("events", "envelope", name, (text) =>
+          refersToRepo((JSON.parse(text) as { data?: unknown }).data),
+        );
         await run.delete("events", RECORDED_EVENTS, recorded);
       });
     }
@@ -80,9 +89,13 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
         );
         const jobs = this.matchingRowids("jobs", "payload", who, (text) => refersToUser(JSON.parse(text)));
         await run.delete("jobs", "jobs and their payloads that name them (any status)", jobs);
-        const events = this.matchingRows("webhook_events", "id", "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+        const events = this.matchingRows("webhook_events", "id", "envelope", who, (text) =>
+          refersToUser((JSON.parse(text) as { data?: unknown }).data),
+        );
         await this.deleteEventsAndDeliveries(run, events, () => false, who);
-        const recorded = this.matchingRowids("events", "envelope", who, (text) => refersToUser((JSON.parse(text) as { data?: unknown }).data));
+        const recorded = this.matchingRowids("events", "envelope", who, (text) =>
+          refersToUser((JSON.parse(text) as { data?: unknown }).data),
+        );
         await run.delete("events", RECORDED_EVENTS, recorded);
       });
     }
@@ -90,7 +103,8 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
     /** Runs the steps with secure_delete on (deleted rows are overwritten), then asks for a checkpoint; in dry-run mode only counts. */
     private async deleteData(dryRun: boolean, steps: (run: DeletionRun) => Promise<void>): Promise<DeletionCount[]> {
       const counts: DeletionCount[] = [];
-      const add = (table: string, what: string, count: number, action: DeletionCount["action"]) => addCount(counts, table, what, count, action);
+      const add = (table: string, what: string, count: number, action: DeletionCount["action"]) =>
+        addCount(counts, table, what, count, action);
       const run: DeletionRun = {
         delete: async (table, what, rowids) => {
           const sql = `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`;
@@ -146,15 +160,25 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
       // A rendered body (a payload template) that names it, whatever its events.
       for (const r of this.matchingRows("webhook_deliveries", "id", "body", needle, bodyNames)) deliveries.set(r.rowid, r.key);
       const deliveryIds = JSON.stringify([...deliveries.values()]);
-      const attempts = this.rowids("SELECT rowid AS rowid FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))", deliveryIds);
+      const attempts = this.rowids(
+        "SELECT rowid AS rowid FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))",
+        deliveryIds,
+      );
       await run.delete("webhook_attempts", "webhook delivery attempts (logs)", attempts);
       await run.delete("webhook_deliveries", "webhook deliveries (any status, dead letters too)", [...deliveries.keys()]);
       await run.delete(
         "webhook_batch_items",
         "webhook events waiting for a batch",
-        this.rowids("SELECT rowid AS rowid FROM webhook_batch_items WHERE event_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids)),
+        this.rowids(
+          "SELECT rowid AS rowid FROM webhook_batch_items WHERE event_id IN (SELECT value FROM json_each(?))",
+          JSON.stringify(ids),
+        ),
       );
-      await run.delete("webhook_events", "stored webhook events", events.map((e) => e.rowid));
+      await run.delete(
+        "webhook_events",
+        "stored webhook events",
+        events.map((e) => e.rowid),
+      );
     }
 
     private rowids(sql: string, ...args: unknown[]): number[] {
@@ -166,13 +190,19 @@ export function SqliteDataDeletion<B extends SqlitePart>(Base: B) {
       return this.matchingRows(table, "rowid", column, needle, test).map((r) => r.rowid);
     }
 
-    private matchingRows(table: string, keyColumn: string, column: string, needle: string, test: (text: string) => boolean): { rowid: number; key: string }[] {
+    private matchingRows(
+      table: string,
+      keyColumn: string,
+      column: string,
+      needle: string,
+      test: (text: string) => boolean,
+    ): { rowid: number; key: string }[] {
       const page = this.stmt(
         `SELECT rowid AS rowid, ${keyColumn} AS key, ${column} AS text FROM ${table}
          WHERE rowid > ? AND instr(lower(${column}), ?) > 0 ORDER BY rowid LIMIT ${DELETE_BATCH}`,
       );
       const out: { rowid: number; key: string }[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const rows = page.all(after, needle) as { rowid: number; key: string; text: string }[];
         for (const r of rows) {
           let hit = false;

@@ -26,7 +26,11 @@ export function SqliteEvents<B extends SqlitePart>(Base: B) {
       const kept = get.get(name) as { value: string } | undefined;
       if (kept) return kept.value;
       // Insert if absent, then read: whoever inserted first, every caller returns the kept value.
-      this.stmt("INSERT INTO app_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING").run(name, checkSecretValue(create()), Date.now());
+      this.stmt("INSERT INTO app_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING").run(
+        name,
+        checkSecretValue(create()),
+        Date.now(),
+      );
       return (get.get(name) as { value: string }).value;
     }
 
@@ -35,7 +39,9 @@ export function SqliteEvents<B extends SqlitePart>(Base: B) {
     }
 
     private readonly appendTx = (events: NewStoredEvent[]): void => {
-      const insert = this.stmt("INSERT INTO events (id, event_type, repo, timestamp, envelope) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+      const insert = this.stmt(
+        "INSERT INTO events (id, event_type, repo, timestamp, envelope) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      );
       for (const e of events) insert.run(e.id, e.eventType, e.repo, e.timestamp, e.envelope);
     };
 
@@ -55,19 +61,28 @@ export function SqliteEvents<B extends SqlitePart>(Base: B) {
         where.push("seq < ?");
         args.push(before);
       }
-      const rows = this.stmt(`SELECT seq, envelope FROM events WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`).all(...args, limit + 1);
+      const rows = this.stmt(`SELECT seq, envelope FROM events WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`).all(
+        ...args,
+        limit + 1,
+      );
       return eventPage(rows as { seq: number; envelope: string }[], limit);
     }
 
     async eventsAfter(id: string, options: { limit: number }): Promise<StoredEnvelope[] | undefined> {
       const from = this.stmt("SELECT seq FROM events WHERE id = ?").get(id) as { seq: number } | undefined;
       if (!from) return undefined;
-      const rows = this.stmt("SELECT envelope FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(from.seq, eventPageLimit(options.limit, MAX_EVENTS_AFTER));
+      const rows = this.stmt("SELECT envelope FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(
+        from.seq,
+        eventPageLimit(options.limit, MAX_EVENTS_AFTER),
+      );
       return (rows as { envelope: string }[]).map((r) => parseStoredEnvelope(r.envelope));
     }
 
     async pruneEvents(before: number, limit: number): Promise<number> {
-      return this.stmt("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE timestamp < ? ORDER BY timestamp LIMIT ?)").run(before, limit).changes;
+      return this.stmt("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE timestamp < ? ORDER BY timestamp LIMIT ?)").run(
+        before,
+        limit,
+      ).changes;
     }
   };
 }

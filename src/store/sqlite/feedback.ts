@@ -9,8 +9,10 @@ import { toShown, type ShownRow } from "../rows.js";
 import type { FeedbackEntry, ShownItem } from "../store.js";
 import type { SqlitePart } from "./base.js";
 
-const UPSERT_TRUST = "INSERT INTO trust (repo, user_id, record) VALUES (?, ?, ?) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record";
-const UPSERT_PATTERN = "INSERT INTO patterns (repo, key, record) VALUES (?, ?, ?) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record";
+const UPSERT_TRUST =
+  "INSERT INTO trust (repo, user_id, record) VALUES (?, ?, ?) ON CONFLICT (repo, user_id) DO UPDATE SET record = excluded.record";
+const UPSERT_PATTERN =
+  "INSERT INTO patterns (repo, key, record) VALUES (?, ?, ?) ON CONFLICT (repo, key) DO UPDATE SET record = excluded.record";
 
 export function SqliteFeedback<B extends SqlitePart>(Base: B) {
   return class SqliteFeedback extends Base {
@@ -35,7 +37,9 @@ export function SqliteFeedback<B extends SqlitePart>(Base: B) {
     }
 
     async listPatterns(repo: string): Promise<PatternRecord[]> {
-      return (this.stmt("SELECT record FROM patterns WHERE repo = ? ORDER BY key").all(repo) as { record: string }[]).map((r) => JSON.parse(r.record));
+      return (this.stmt("SELECT record FROM patterns WHERE repo = ? ORDER BY key").all(repo) as { record: string }[]).map((r) =>
+        JSON.parse(r.record),
+      );
     }
 
     async saveFeedback(f: KeyedFeedback): Promise<boolean> {
@@ -54,7 +58,8 @@ export function SqliteFeedback<B extends SqlitePart>(Base: B) {
     };
 
     async owedFeedbackEvents(repo: string, key: string): Promise<AnyEventEnvelope[] | undefined> {
-      const row = this.stmt("SELECT owed_events FROM feedback_log WHERE repo = ? AND key = ?").get(repo, key) as { owed_events: string | null } | undefined;
+      const row = this.stmt("SELECT owed_events FROM feedback_log WHERE repo = ? AND key = ?").get(repo, key) as
+        { owed_events: string | null } | undefined;
       if (!row) return undefined;
       return row.owed_events === null ? [] : (JSON.parse(row.owed_events) as AnyEventEnvelope[]);
     }
@@ -96,7 +101,9 @@ export function SqliteFeedback<B extends SqlitePart>(Base: B) {
 
     async listFeedback(repo: string, since: number): Promise<FeedbackEntry[]> {
       return (
-        this.stmt("SELECT key, outcome, user_id, created_at FROM feedback_log WHERE repo = ? AND created_at >= ? ORDER BY created_at, rowid").all(repo, since) as {
+        this.stmt(
+          "SELECT key, outcome, user_id, created_at FROM feedback_log WHERE repo = ? AND created_at >= ? ORDER BY created_at, rowid",
+        ).all(repo, since) as {
           key: string;
           outcome: "accepted" | "rejected";
           user_id: string;
@@ -106,24 +113,20 @@ export function SqliteFeedback<B extends SqlitePart>(Base: B) {
     }
 
     async suppressFinding(repo: string, fingerprint: string, userId: string): Promise<void> {
-      this.stmt("INSERT INTO suppressed_findings (repo, fingerprint, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repo, fingerprint) DO NOTHING").run(
-        repo,
-        fingerprint,
-        userId,
-        Date.now(),
-      );
+      this.stmt(
+        "INSERT INTO suppressed_findings (repo, fingerprint, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repo, fingerprint) DO NOTHING",
+      ).run(repo, fingerprint, userId, Date.now());
     }
 
     async listSuppressed(repo: string): Promise<string[]> {
-      return (this.stmt("SELECT fingerprint FROM suppressed_findings WHERE repo = ? ORDER BY fingerprint").all(repo) as { fingerprint: string }[]).map(
-        (r) => r.fingerprint,
-      );
+      return (
+        this.stmt("SELECT fingerprint FROM suppressed_findings WHERE repo = ? ORDER BY fingerprint").all(repo) as { fingerprint: string }[]
+      ).map((r) => r.fingerprint);
     }
 
     async getTransformationIssue(repo: string, patternKey: string): Promise<number | undefined> {
       const row = this.stmt("SELECT issue_number FROM transformation_issues WHERE repo = ? AND pattern_key = ?").get(repo, patternKey) as
-        | { issue_number: number }
-        | undefined;
+        { issue_number: number } | undefined;
       return row?.issue_number;
     }
 

@@ -30,7 +30,9 @@ import { SqliteWebhooks } from "./webhooks.js";
 export { applySqliteMigrations } from "./base.js";
 
 export class SqliteStore
-  extends SqliteDataDeletion(SqliteEvents(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))))
+  extends SqliteDataDeletion(
+    SqliteEvents(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))),
+  )
   implements Store
 {
   /** `path` is a file path or ":memory:"; the file (and its folder) is created and migrated as needed. */

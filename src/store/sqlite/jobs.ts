@@ -35,12 +35,9 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
 
     async completeJob(id: number, owner?: string): Promise<boolean> {
       return (
-        this.stmt(`UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${HELD}`).run(
-          Date.now(),
-          id,
-          owner ?? null,
-          owner ?? null,
-        ).changes === 1
+        this.stmt(
+          `UPDATE jobs SET status = 'done', last_error = NULL, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${HELD}`,
+        ).run(Date.now(), id, owner ?? null, owner ?? null).changes === 1
       );
     }
 
@@ -54,23 +51,26 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
 
     async killJob(id: number, error: string, owner?: string): Promise<boolean> {
       return (
-        this.stmt(`UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${HELD}`).run(
-          error,
-          Date.now(),
-          id,
-          owner ?? null,
-          owner ?? null,
-        ).changes === 1
+        this.stmt(
+          `UPDATE jobs SET status = 'dead', last_error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ${HELD}`,
+        ).run(error, Date.now(), id, owner ?? null, owner ?? null).changes === 1
       );
     }
 
     async renewJobLeases(owner: string, expiresAt: number): Promise<number[]> {
-      return (this.stmt("UPDATE jobs SET lease_expires_at = ? WHERE status = 'running' AND lease_owner = ? RETURNING id").all(expiresAt, owner) as { id: number }[]).map(
-        (r) => r.id,
-      );
+      return (
+        this.stmt("UPDATE jobs SET lease_expires_at = ? WHERE status = 'running' AND lease_owner = ? RETURNING id").all(
+          expiresAt,
+          owner,
+        ) as { id: number }[]
+      ).map((r) => r.id);
     }
 
-    async reclaimExpiredJobs(now: number, maxAttempts = Number.MAX_SAFE_INTEGER, except: string | null = null): Promise<{ requeued: number; dead: JobRecord[] }> {
+    async reclaimExpiredJobs(
+      now: number,
+      maxAttempts = Number.MAX_SAFE_INTEGER,
+      except: string | null = null,
+    ): Promise<{ requeued: number; dead: JobRecord[] }> {
       // Two single statements, each taking only rows whose lease is over: safe beside live instances.
       // `except`: the caller's own instance, alive by definition (its heartbeat is only late).
       const dead = this.stmt(
@@ -106,7 +106,10 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
     }
 
     async listJobs(status: JobStatus, limit = 100, order: "oldest" | "newest" = "oldest"): Promise<JobRecord[]> {
-      const sql = order === "newest" ? "SELECT * FROM jobs WHERE status = ? ORDER BY updated_at DESC, id DESC LIMIT ?" : "SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?";
+      const sql =
+        order === "newest"
+          ? "SELECT * FROM jobs WHERE status = ? ORDER BY updated_at DESC, id DESC LIMIT ?"
+          : "SELECT * FROM jobs WHERE status = ? ORDER BY id LIMIT ?";
       return (this.stmt(sql).all(status, limit) as JobRow[]).map(toJob);
     }
 
@@ -149,11 +152,9 @@ export function SqliteJobs<B extends SqlitePart>(Base: B) {
         where.push("updated_at >= ?");
         args.push(query.since);
       }
-      const rows = this.stmt(`UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`).all(
-        now,
-        now,
-        ...args,
-      ) as { id: number }[];
+      const rows = this.stmt(
+        `UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE ${where.join(" AND ")} RETURNING id`,
+      ).all(now, now, ...args) as { id: number }[];
       return rows.map((r) => r.id).sort((a, b) => a - b);
     }
 

@@ -26,7 +26,8 @@ export function SqliteResults<B extends SqlitePart>(Base: B) {
     }
 
     async getReviewResult(repo: string, prNumber: number): Promise<ReviewResult | undefined> {
-      const row = this.stmt("SELECT * FROM review_results WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as ReviewResultRow | undefined;
+      const row = this.stmt("SELECT * FROM review_results WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as
+        ReviewResultRow | undefined;
       return row && toReviewResult(row);
     }
 
@@ -34,8 +35,12 @@ export function SqliteResults<B extends SqlitePart>(Base: B) {
       // Ties in time broken by the key, so a listing is stable; each form reads its index backwards, no sort.
       const rows =
         query.repo === undefined
-          ? this.stmt(`SELECT ${ISSUE_COLUMNS} FROM prediction_issues ORDER BY created_at DESC, repo DESC, fingerprint DESC LIMIT ?`).all(query.limit)
-          : this.stmt(`SELECT ${ISSUE_COLUMNS} FROM prediction_issues WHERE repo = ? ORDER BY created_at DESC, fingerprint DESC LIMIT ?`).all(query.repo, query.limit);
+          ? this.stmt(`SELECT ${ISSUE_COLUMNS} FROM prediction_issues ORDER BY created_at DESC, repo DESC, fingerprint DESC LIMIT ?`).all(
+              query.limit,
+            )
+          : this.stmt(
+              `SELECT ${ISSUE_COLUMNS} FROM prediction_issues WHERE repo = ? ORDER BY created_at DESC, fingerprint DESC LIMIT ?`,
+            ).all(query.repo, query.limit);
       return (rows as PredictionIssueRow[]).map(toPredictionIssue);
     }
 
@@ -47,7 +52,8 @@ export function SqliteResults<B extends SqlitePart>(Base: B) {
     }
 
     async getIssuePolicy(repo: string): Promise<IssuePolicyRecord | undefined> {
-      const row = this.stmt("SELECT enabled, installation_id FROM issue_policies WHERE repo = ?").get(repo) as { enabled: number; installation_id: number } | undefined;
+      const row = this.stmt("SELECT enabled, installation_id FROM issue_policies WHERE repo = ?").get(repo) as
+        { enabled: number; installation_id: number } | undefined;
       return row && { enabled: row.enabled === 1, installationId: row.installation_id };
     }
   };

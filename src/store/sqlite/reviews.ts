@@ -11,9 +11,11 @@ import type { SqlitePart } from "./base.js";
 export function SqliteReviews<B extends SqlitePart>(Base: B) {
   return class SqliteReviews extends Base {
     async getReview(repo: string, prNumber: number, commitSha: string): Promise<{ reviewId: number | null } | undefined> {
-      const row = this.stmt("SELECT review_id FROM reviews WHERE repo = ? AND pr_number = ? AND commit_sha = ?").get(repo, prNumber, commitSha) as
-        | { review_id: number | null }
-        | undefined;
+      const row = this.stmt("SELECT review_id FROM reviews WHERE repo = ? AND pr_number = ? AND commit_sha = ?").get(
+        repo,
+        prNumber,
+        commitSha,
+      ) as { review_id: number | null } | undefined;
       return row ? { reviewId: row.review_id } : undefined;
     }
 
@@ -26,7 +28,10 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
 
     async listPostedFindings(repo: string, prNumber: number): Promise<PostedFinding[]> {
       return (
-        this.stmt("SELECT fingerprint, path, line, commit_sha FROM posted_findings WHERE repo = ? AND pr_number = ?").all(repo, prNumber) as {
+        this.stmt("SELECT fingerprint, path, line, commit_sha FROM posted_findings WHERE repo = ? AND pr_number = ?").all(
+          repo,
+          prNumber,
+        ) as {
           fingerprint: string;
           path: string;
           line: number;
@@ -46,9 +51,10 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
     }
 
     async getSummary(repo: string, prNumber: number): Promise<SummaryState | undefined> {
-      const row = this.stmt("SELECT comment_id, last_fingerprints, last_sha FROM summaries WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as
-        | { comment_id: number | null; last_fingerprints: string; last_sha: string | null }
-        | undefined;
+      const row = this.stmt("SELECT comment_id, last_fingerprints, last_sha FROM summaries WHERE repo = ? AND pr_number = ?").get(
+        repo,
+        prNumber,
+      ) as { comment_id: number | null; last_fingerprints: string; last_sha: string | null } | undefined;
       return row ? { commentId: row.comment_id, lastFingerprints: JSON.parse(row.last_fingerprints), lastSha: row.last_sha } : undefined;
     }
 
@@ -62,8 +68,7 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
 
     async getPredictionIssue(repo: string, fingerprint: string): Promise<number | undefined> {
       const row = this.stmt("SELECT issue_number FROM prediction_issues WHERE repo = ? AND fingerprint = ?").get(repo, fingerprint) as
-        | { issue_number: number }
-        | undefined;
+        { issue_number: number } | undefined;
       return row?.issue_number;
     }
 
@@ -87,7 +92,8 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
     }
 
     async getOpenPullResources(repo: string, prNumber: number): Promise<OpenPullResources | undefined> {
-      const row = this.stmt("SELECT * FROM open_pull_resources WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as OpenPullRow | undefined;
+      const row = this.stmt("SELECT * FROM open_pull_resources WHERE repo = ? AND pr_number = ?").get(repo, prNumber) as
+        OpenPullRow | undefined;
       return row && toOpenPull(row);
     }
 
@@ -100,11 +106,9 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
     }
 
     async markCoordinationDone(repo: string, key: string): Promise<boolean> {
-      const info = this.stmt("INSERT INTO coordination_done (repo, done_key, created_at) VALUES (?, ?, ?) ON CONFLICT (repo, done_key) DO NOTHING").run(
-        repo,
-        key,
-        Date.now(),
-      );
+      const info = this.stmt(
+        "INSERT INTO coordination_done (repo, done_key, created_at) VALUES (?, ?, ?) ON CONFLICT (repo, done_key) DO NOTHING",
+      ).run(repo, key, Date.now());
       return info.changes === 1;
     }
 

@@ -76,7 +76,14 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
                       ORDER BY next_attempt_at LIMIT ?)
          RETURNING *`,
       );
-      const claimed = this.tx(this.claimTx)(claim, registrationIds, now, limit, lease?.owner ?? null, lease?.expiresAt ?? now + DEFAULT_LEASE_MS);
+      const claimed = this.tx(this.claimTx)(
+        claim,
+        registrationIds,
+        now,
+        limit,
+        lease?.owner ?? null,
+        lease?.expiresAt ?? now + DEFAULT_LEASE_MS,
+      );
       return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
     }
 
@@ -98,7 +105,10 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
 
     async renewWebhookDeliveryLeases(owner: string, expiresAt: number): Promise<string[]> {
       return (
-        this.stmt("UPDATE webhook_deliveries SET lease_expires_at = ? WHERE status = 'in_flight' AND lease_owner = ? RETURNING id").all(expiresAt, owner) as {
+        this.stmt("UPDATE webhook_deliveries SET lease_expires_at = ? WHERE status = 'in_flight' AND lease_owner = ? RETURNING id").all(
+          expiresAt,
+          owner,
+        ) as {
           id: string;
         }[]
       ).map((r) => r.id);
@@ -311,11 +321,9 @@ export function SqliteWebhookDeliveries<B extends SqlitePart>(Base: B) {
 
     private readonly deleteDeliveriesTx = (statuses: string, before: number, limit: number): number => {
       const ids = (
-        this.stmt(`SELECT id FROM webhook_deliveries WHERE status IN (SELECT value FROM json_each(?)) AND finished_at < ? ORDER BY finished_at LIMIT ?`).all(
-          statuses,
-          before,
-          limit,
-        ) as { id: string }[]
+        this.stmt(
+          `SELECT id FROM webhook_deliveries WHERE status IN (SELECT value FROM json_each(?)) AND finished_at < ? ORDER BY finished_at LIMIT ?`,
+        ).all(statuses, before, limit) as { id: string }[]
       ).map((r) => r.id);
       if (ids.length === 0) return 0;
       const list = JSON.stringify(ids);

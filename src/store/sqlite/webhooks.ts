@@ -101,7 +101,9 @@ export function SqliteWebhooks<B extends SqlitePart>(Base: B) {
     }
 
     private readonly enqueueTx = (input: WebhookEnqueue, now: number) => {
-      const insertEvent = this.stmt("INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+      const insertEvent = this.stmt(
+        "INSERT INTO webhook_events (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      );
       // An event sent again under its id (owed feedback events, see EmpathyOS.recordFeedback) was
       // kept, with its deliveries, the first time: nothing of it is written twice.
       let kept: Set<string> | undefined;
@@ -138,7 +140,9 @@ export function SqliteWebhooks<B extends SqlitePart>(Base: B) {
     /** Drops deliveries and batch items whose dedupe key their registration already had, and records the new keys. */
     private withoutDuplicates<T extends { deliveries: NewWebhookDelivery[]; batchItems: NewWebhookBatchItem[] }>(input: T, now: number): T {
       if (!input.deliveries.some((d) => d.dedupeKey) && !input.batchItems.some((b) => b.dedupeKey)) return input;
-      const remember = this.stmt("INSERT INTO webhook_dedupe (registration_id, dedupe_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+      const remember = this.stmt(
+        "INSERT INTO webhook_dedupe (registration_id, dedupe_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      );
       const firstTime = (item: { registrationId: string; dedupeKey?: string }) =>
         item.dedupeKey === undefined || remember.run(item.registrationId, item.dedupeKey, now).changes === 1;
       return { ...input, deliveries: input.deliveries.filter(firstTime), batchItems: input.batchItems.filter(firstTime) };
@@ -202,7 +206,9 @@ export function SqliteWebhooks<B extends SqlitePart>(Base: B) {
 
     async webhookBatchStats(): Promise<{ registrationId: string; count: number; oldestAt: number }[]> {
       return (
-        this.stmt("SELECT registration_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_batch_items GROUP BY registration_id").all() as {
+        this.stmt(
+          "SELECT registration_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_batch_items GROUP BY registration_id",
+        ).all() as {
           registration_id: string;
           n: number;
           oldest: number;
@@ -255,8 +261,7 @@ export function SqliteWebhooks<B extends SqlitePart>(Base: B) {
 
     async getWebhookRegistrationState(id: string): Promise<WebhookRegistrationState | undefined> {
       const row = this.stmt("SELECT id, disabled_at, disabled_reason FROM webhook_registrations WHERE id = ?").get(id) as
-        | { id: string; disabled_at: number | null; disabled_reason: string | null }
-        | undefined;
+        { id: string; disabled_at: number | null; disabled_reason: string | null } | undefined;
       return row ? { id: row.id, disabledAt: row.disabled_at, disabledReason: row.disabled_reason } : undefined;
     }
 

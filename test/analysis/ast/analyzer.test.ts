@@ -12,9 +12,22 @@ const GH = ["ghp_", "R8kq2ZtY7mN4vB1xW9cD3fH6jL0pS5aE2gU8"].join("");
 
 describe("AST analyzer: findings", () => {
   it("fills a complete finding on the added line, naming the source", async () => {
-    const code = ["// orders", "app.get('/o/:id', async (req, res) => {", "  const rows = await db.query(`SELECT * FROM orders WHERE id = ${req.params.id}`);", "});"].join("\n");
+    const code = [
+      "// orders",
+      "app.get('/o/:id', async (req, res) => {",
+      "  const rows = await db.query(`SELECT * FROM orders WHERE id = ${req.params.id}`);",
+      "});",
+    ].join("\n");
     const [f] = await astFindings("src/orders.js", code);
-    expect(f).toMatchObject({ rule: "js/sql-injection", category: "sql-injection", path: "src/orders.js", line: 3, side: "RIGHT", severity: "high", confidence: 0.9 });
+    expect(f).toMatchObject({
+      rule: "js/sql-injection",
+      category: "sql-injection",
+      path: "src/orders.js",
+      line: 3,
+      side: "RIGHT",
+      severity: "high",
+      confidence: 0.9,
+    });
     expect(f.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(f.message).toContain("req.params.id");
     expect(f.recommendation).toMatch(/parameter/i);
@@ -26,13 +39,22 @@ describe("AST analyzer: findings", () => {
   });
 
   it("reports only findings on ADDED lines (not context, not deleted)", async () => {
-    const patch = ["@@ -1,4 +1,4 @@", " app.get('/a', (req, res) => {", "-  eval(req.query.old);", "+  const x = 1;", "   eval(req.query.code);", " });"].join("\n");
+    const patch = [
+      "@@ -1,4 +1,4 @@",
+      " app.get('/a', (req, res) => {",
+      "-  eval(req.query.old);",
+      "+  const x = 1;",
+      "   eval(req.query.code);",
+      " });",
+    ].join("\n");
     const out = await createAstAnalyzer().analyze({ files: [parsePatch("a.js", patch)] });
     expect(out.findings).toEqual([]);
   });
 
   it("uses the whole file when it matches the diff (taint from a line outside the hunk), the hunks otherwise", async () => {
-    const py = ["def a(request):", "    cmd = 'ls ' + request.args['dir']", "    log(cmd)", "    log(cmd)", "    os.system(cmd)", ""].join("\n");
+    const py = ["def a(request):", "    cmd = 'ls ' + request.args['dir']", "    log(cmd)", "    log(cmd)", "    os.system(cmd)", ""].join(
+      "\n",
+    );
     const patch = "@@ -4,1 +4,2 @@\n     log(cmd)\n+    os.system(cmd)";
     const file = parsePatch("app/a.py", patch);
     const analyzer = createAstAnalyzer();
@@ -42,17 +64,29 @@ describe("AST analyzer: findings", () => {
     const whole = await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", py]]) });
     expect(whole.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([["py/command-injection", 5, "critical"]]);
     // Stale contents (another commit) are ignored rather than misread.
-    expect(audit((await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", "something else"]]) })).findings)).toEqual(["low"]);
+    expect(audit((await analyzer.analyze({ files: [file], fileContents: new Map([["app/a.py", "something else"]]) })).findings)).toEqual([
+      "low",
+    ]);
   });
 
   it("keeps line numbers across hunks (gaps between hunks are blank lines)", async () => {
-    const patch = ["@@ -1,2 +1,2 @@", " import os", "-x = 1", "+x = 2", "@@ -40,2 +40,3 @@", " def run(request):", "+    os.system('ls ' + request.args['d'])", "     return 1"].join("\n");
+    const patch = [
+      "@@ -1,2 +1,2 @@",
+      " import os",
+      "-x = 1",
+      "+x = 2",
+      "@@ -40,2 +40,3 @@",
+      " def run(request):",
+      "+    os.system('ls ' + request.args['d'])",
+      "     return 1",
+    ].join("\n");
     const out = await createAstAnalyzer().analyze({ files: [parsePatch("app/v.py", patch)] });
     expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["py/command-injection", 41]]);
   });
 
   it("covers JS, TS, TSX, Python, Go and Java files, and ignores declarations and other languages", async () => {
-    for (const ext of ["js", "jsx", "mjs", "cjs", "ts", "tsx"]) expect(await astRules(`a.${ext}`, "eval(userCode);")).toEqual(["js/code-injection"]);
+    for (const ext of ["js", "jsx", "mjs", "cjs", "ts", "tsx"])
+      expect(await astRules(`a.${ext}`, "eval(userCode);")).toEqual(["js/code-injection"]);
     expect(await astRules("a.py", "eval(user_code)")).toEqual(["py/code-injection"]);
     expect(await astRules("a.d.ts", "declare function eval(x: string): void;")).toEqual([]);
     const rb = await astScan("lib/tool.rb", "eval(params[:code])");
@@ -83,7 +117,18 @@ describe("AST analyzer: findings", () => {
       mkdirSync(join(dir, "rules"));
       writeFileSync(
         join(dir, "rules", "leaky.yml"),
-        ["id: js/leaky", "language: JavaScript", "severity: info", `message: "found ${GH}"`, "rule:", "  pattern: leak()", "metadata:", "  category: debug-leftover", "  confidence: 1", `  recommendation: "rotate ${GH}"`].join("\n"),
+        [
+          "id: js/leaky",
+          "language: JavaScript",
+          "severity: info",
+          `message: "found ${GH}"`,
+          "rule:",
+          "  pattern: leak()",
+          "metadata:",
+          "  category: debug-leftover",
+          "  confidence: 1",
+          `  recommendation: "rotate ${GH}"`,
+        ].join("\n"),
       );
       const analyzer = createAstAnalyzer({ ruleSet: loadRuleSet(join(dir, "rules")) });
       const [f] = (await analyzer.analyze({ files: [parsePatch("a.js", "@@ -0,0 +1 @@\n+leak();")] })).findings;
@@ -119,10 +164,13 @@ describe("AST analyzer: where and how often", () => {
   });
 
   it("TLS checks turned off in a test file are not reported (tests talk to their own servers)", async () => {
-    const code = "def test_health(live_server):\n    r = requests.get(f'https://localhost:{live_server.port}/health', verify=False)\n    assert r.ok";
+    const code =
+      "def test_health(live_server):\n    r = requests.get(f'https://localhost:{live_server.port}/health', verify=False)\n    assert r.ok";
     expect(await astRules("tests/test_health.py", code)).not.toContain("py/insecure-tls");
     expect(await astRules("app/health.py", code)).toContain("py/insecure-tls");
-    expect(await astRules("src/client.test.ts", "const agent = new https.Agent({ rejectUnauthorized: false });")).not.toContain("js/insecure-tls");
+    expect(await astRules("src/client.test.ts", "const agent = new https.Agent({ rejectUnauthorized: false });")).not.toContain(
+      "js/insecure-tls",
+    );
   });
 
   it("java.util.Random: a field is reported where it is made, a local where it is drawn from", async () => {
@@ -139,9 +187,15 @@ describe("AST analyzer: where and how often", () => {
       "    }",
       "}",
     ].join("\n");
-    expect((await astFindings("src/ResetTokenService.java", field)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line)).toEqual([3]);
-    const local = field.replace("    private final Random random = new Random();\n", "").replace("        StringBuilder sb = new StringBuilder();", "        Random random = new Random();");
-    expect((await astFindings("src/ResetTokenService.java", local)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line)).toEqual([6]);
+    expect(
+      (await astFindings("src/ResetTokenService.java", field)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line),
+    ).toEqual([3]);
+    const local = field
+      .replace("    private final Random random = new Random();\n", "")
+      .replace("        StringBuilder sb = new StringBuilder();", "        Random random = new Random();");
+    expect(
+      (await astFindings("src/ResetTokenService.java", local)).filter((f) => f.rule === "java/insecure-randomness").map((f) => f.line),
+    ).toEqual([6]);
   });
 
   it("Go: a rand.New generator is reported where it is made, not at each draw", async () => {
@@ -176,7 +230,8 @@ describe("AST analyzer: where and how often", () => {
       "async function createInvite(db, teamId) { await db.invites.insert({ teamId, invite: makeInvite() }); }",
     ].join("\n");
     expect(await astRules("src/invites.js", code)).toContain("js/insecure-randomness");
-    const shuffle = "function shuffle(a) { for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; } return a; }";
+    const shuffle =
+      "function shuffle(a) { for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; } return a; }";
     expect(await astRules("src/shuffle.js", shuffle)).not.toContain("js/insecure-randomness");
   });
 
@@ -184,14 +239,16 @@ describe("AST analyzer: where and how often", () => {
     const code = [
       "class Accounts {",
       "    String store(String email, String password) throws Exception {",
-      "        MessageDigest md = MessageDigest.getInstance(\"MD5\");",
+      '        MessageDigest md = MessageDigest.getInstance("MD5");',
       "        md.update(password.getBytes());",
       "        return hex(md.digest());",
       "    }",
       "}",
     ].join("\n");
     expect(await astRules("src/Accounts.java", code)).toContain("java/weak-hash");
-    expect(await astRules("src/Files.java", code.replace(/password/g, "content").replace("Accounts", "Files"))).not.toContain("java/weak-hash");
+    expect(await astRules("src/Files.java", code.replace(/password/g, "content").replace("Accounts", "Files"))).not.toContain(
+      "java/weak-hash",
+    );
   });
 });
 
@@ -220,7 +277,9 @@ describe("AST analyzer: bad input", () => {
     const code = ["function broken( {", "  const x = ;", "  eval(req.query.code);", "}}}", "const ok = 1;"].join("\n");
     const out = await astScan("src/broken.js", code);
     expect(out.findings.map((f) => [f.rule, f.line])).toEqual([["js/code-injection", 3]]);
-    expect(out.skipped).toEqual([{ path: "src/broken.js", reason: expect.stringMatching(/could not be parsed in full .*analysed the parts that parse/) }]);
+    expect(out.skipped).toEqual([
+      { path: "src/broken.js", reason: expect.stringMatching(/could not be parsed in full .*analysed the parts that parse/) },
+    ]);
   });
 
   it("partial code from hunks (unbalanced braces) still yields findings, without a note when nothing was lost", async () => {
@@ -244,7 +303,13 @@ describe("AST analyzer: bad input", () => {
   });
 
   it("garbage never throws and never invents findings", async () => {
-    const inputs = ["(".repeat(50_000) + "eval(x" + "`".repeat(1000), "\u00ff\u00fe garbage ]]]]", "", "def (:\n  ))))", "<?php echo $_GET['x']; ?>"];
+    const inputs = [
+      "(".repeat(50_000) + "eval(x" + "`".repeat(1000),
+      "\u00ff\u00fe garbage ]]]]",
+      "",
+      "def (:\n  ))))",
+      "<?php echo $_GET['x']; ?>",
+    ];
     for (const [i, code] of inputs.entries()) {
       const ext = ["js", "ts", "py", "py", "go"][i];
       const out = await astScan(`src/g.${ext}`, code);
@@ -255,7 +320,10 @@ describe("AST analyzer: bad input", () => {
   it("through runAnalysis: a bad rule directory is reported as a failed analyser naming the file, others still run", async () => {
     const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
     try {
-      writeFileSync(join(dir, "bad.yml"), "id: js/bad\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: x(\nmetadata:\n  category: nope\n  confidence: 1\n  recommendation: r\n");
+      writeFileSync(
+        join(dir, "bad.yml"),
+        "id: js/bad\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: x(\nmetadata:\n  category: nope\n  confidence: 1\n  recommendation: r\n",
+      );
       const analyzer = createAstAnalyzer({ rulesDir: dir });
       const result = await runAnalysis({ files: [parsePatch("a.js", "@@ -0,0 +1 @@\n+eval(x);")] }, { analyzers: [analyzer] });
       expect(result.skipped).toEqual([{ path: "*", reason: expect.stringContaining("bad.yml") }]);
@@ -268,13 +336,41 @@ describe("AST analyzer: bad input", () => {
 describe("rule files", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["invalid YAML", "id: js/x\nlanguage: JavaScript\n  bad: [", /invalid YAML/],
-    ["unknown category", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: sqli\n  confidence: 1\n  recommendation: r\n", /metadata\.category/],
-    ["unknown language", "id: js/x\nlanguage: Cobol\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /not supported/],
-    ["sink metavariable not in the rule", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: B\n    policy: source\n", /\$B does not appear/],
-    ["unknown node kind", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  kind: no_such_kind\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /ast-grep rejects the rule/],
-    ["a constant metavariable not in the rule", "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  constant:\n    value: B\n    regex: x\n", /\$B does not appear/],
-    ["keywordsMarked without NAME", "id: py/x\nlanguage: Python\nseverity: error\nmessage: m\nrule:\n  pattern: f($$$A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: A[*]\n    policy: source\n    keywordsMarked: safe\n", /NAME/],
-    ["a typo in a field name", "id: js/x\nlanguage: JavaScript\nseverity: error\nmesage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n", /mesage|message/],
+    [
+      "unknown category",
+      "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: sqli\n  confidence: 1\n  recommendation: r\n",
+      /metadata\.category/,
+    ],
+    [
+      "unknown language",
+      "id: js/x\nlanguage: Cobol\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n",
+      /not supported/,
+    ],
+    [
+      "sink metavariable not in the rule",
+      "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: B\n    policy: source\n",
+      /\$B does not appear/,
+    ],
+    [
+      "unknown node kind",
+      "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  kind: no_such_kind\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n",
+      /ast-grep rejects the rule/,
+    ],
+    [
+      "a constant metavariable not in the rule",
+      "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  constant:\n    value: B\n    regex: x\n",
+      /\$B does not appear/,
+    ],
+    [
+      "keywordsMarked without NAME",
+      "id: py/x\nlanguage: Python\nseverity: error\nmessage: m\nrule:\n  pattern: f($$$A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n  taint:\n    sink: A[*]\n    policy: source\n    keywordsMarked: safe\n",
+      /NAME/,
+    ],
+    [
+      "a typo in a field name",
+      "id: js/x\nlanguage: JavaScript\nseverity: error\nmesage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n",
+      /mesage|message/,
+    ],
   ];
 
   it.each(cases)("%s is an error naming the file", (_name, text, detail) => {
@@ -298,7 +394,8 @@ describe("rule files", () => {
   it("duplicate ids are an error naming both files", () => {
     const dir = mkdtempSync(join(tmpdir(), "empathy-rules-"));
     try {
-      const rule = "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n";
+      const rule =
+        "id: js/x\nlanguage: JavaScript\nseverity: error\nmessage: m\nrule:\n  pattern: eval($A)\nmetadata:\n  category: xss\n  confidence: 1\n  recommendation: r\n";
       writeFileSync(join(dir, "a.yml"), rule);
       writeFileSync(join(dir, "b.yml"), rule);
       expect(() => loadRuleSet(dir)).toThrow(/b\.yml: id "js\/x" is already used by .*a\.yml/);
@@ -318,7 +415,13 @@ describe("rule files", () => {
 describe("AST analyzer: work that grows with the input", () => {
   /** `function f_i(a) { return g_i(a); }` + `function g_i(b) { sink }` + a route calling f_i with request input. */
   const routes = (n: number) =>
-    Array.from({ length: n }, (_, i) => [`function f${i}(a) { return g${i}(a); }`, `function g${i}(b) { return db.query("SELECT " + b); }`, `app.get("/r${i}", (req, res) => { res.send(f${i}(req.query.x)); });`].join("\n")).join("\n");
+    Array.from({ length: n }, (_, i) =>
+      [
+        `function f${i}(a) { return g${i}(a); }`,
+        `function g${i}(b) { return db.query("SELECT " + b); }`,
+        `app.get("/r${i}", (req, res) => { res.send(f${i}(req.query.x)); });`,
+      ].join("\n"),
+    ).join("\n");
 
   it("finds every tainted flow through many function pairs (the call sites are indexed once per file)", async () => {
     const n = 300;
@@ -331,13 +434,19 @@ describe("AST analyzer: work that grows with the input", () => {
       expect(f.message).toContain("req.query.x");
     }
     // The same functions, never called: the parameters' origin is unknown.
-    const uncalled = Array.from({ length: n }, (_, i) => `function f${i}(a) { return g${i}(a); }\nfunction g${i}(b) { return db.query("SELECT " + b); }`).join("\n");
+    const uncalled = Array.from(
+      { length: n },
+      (_, i) => `function f${i}(a) { return g${i}(a); }\nfunction g${i}(b) { return db.query("SELECT " + b); }`,
+    ).join("\n");
     expect(new Set((await astFindings("src/helpers.js", uncalled)).map((f) => f.confidence))).toEqual(new Set([0.65]));
   });
 
   it("finds them in Python, and through methods called on this or an instance", async () => {
     const py = ["from flask import request"];
-    for (let i = 0; i < 150; i++) py.push(`def f${i}(a):\n    return g${i}(a)\n\ndef g${i}(b):\n    return cursor.execute("SELECT " + b)\n\n@app.route("/r${i}")\ndef h${i}():\n    return f${i}(request.args["x"])\n`);
+    for (let i = 0; i < 150; i++)
+      py.push(
+        `def f${i}(a):\n    return g${i}(a)\n\ndef g${i}(b):\n    return cursor.execute("SELECT " + b)\n\n@app.route("/r${i}")\ndef h${i}():\n    return f${i}(request.args["x"])\n`,
+      );
     const pyFindings = await astFindings("app/views.py", py.join("\n"));
     expect(pyFindings).toHaveLength(150);
     expect(new Set(pyFindings.map((f) => `${f.rule} ${f.confidence}`))).toEqual(new Set(["py/sql-injection 0.9"]));
@@ -366,7 +475,9 @@ describe("AST analyzer: work that grows with the input", () => {
         ["src/small.js", small],
       ]),
     });
-    expect(out.skipped).toEqual([{ path: "src/routes.js", reason: "taint analysis stopped at its work limit (200 steps): findings in this file may be incomplete" }]);
+    expect(out.skipped).toEqual([
+      { path: "src/routes.js", reason: "taint analysis stopped at its work limit (200 steps): findings in this file may be incomplete" },
+    ]);
     const cut = out.findings.filter((f) => f.path === "src/routes.js");
     // What was found before the limit is kept (and is what the full analysis found there); nothing is made up after it.
     expect(cut.length).toBeGreaterThan(0);
@@ -378,7 +489,13 @@ describe("AST analyzer: work that grows with the input", () => {
 
   it("follows a value built from many optional parts (each `+=` read once, not once per path)", async () => {
     const filters = Array.from({ length: 40 }, (_, i) => `  if (req.query.f${i}) q += " AND c${i} = " + req.query.f${i};`);
-    const code = ["app.get('/search', (req, res) => {", "  let q = 'SELECT * FROM items WHERE 1 = 1';", ...filters, "  db.query(q);", "});"].join("\n");
+    const code = [
+      "app.get('/search', (req, res) => {",
+      "  let q = 'SELECT * FROM items WHERE 1 = 1';",
+      ...filters,
+      "  db.query(q);",
+      "});",
+    ].join("\n");
     const [f] = await astFindings("src/search.js", code);
     expect(f).toMatchObject({ rule: "js/sql-injection", line: 43, confidence: 0.9 });
   });
@@ -398,8 +515,15 @@ describe("AST analyzer: work that grows with the input", () => {
   });
 
   it("does not rebuild hunks far down a file as millions of blank lines", async () => {
-    const out = await createAstAnalyzer().analyze({ files: [parsePatch("src/far.js", "@@ -8999999,1 +9000000,2 @@\n x();\n+eval(req.query.code);")] });
+    const out = await createAstAnalyzer().analyze({
+      files: [parsePatch("src/far.js", "@@ -8999999,1 +9000000,2 @@\n x();\n+eval(req.query.code);")],
+    });
     expect(out.findings).toEqual([]);
-    expect(out.skipped).toEqual([{ path: "src/far.js", reason: expect.stringMatching(/^changes at line 9000001, beyond the 2000000 lines the AST analysis rebuilds from hunks/) }]);
+    expect(out.skipped).toEqual([
+      {
+        path: "src/far.js",
+        reason: expect.stringMatching(/^changes at line 9000001, beyond the 2000000 lines the AST analysis rebuilds from hunks/),
+      },
+    ]);
   });
 });

@@ -69,17 +69,26 @@ describe("rules see through renamed imports", () => {
       "    return loads(request.body)",
     ].join("\n");
     const rules = (await astFindings("app/views.py", code)).map((f) => [f.rule, f.line]);
-    expect(rules).toEqual(expect.arrayContaining([["py/command-injection", 6], ["py/command-injection", 7], ["py/insecure-deserialization", 8]]));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        ["py/command-injection", 6],
+        ["py/command-injection", 7],
+        ["py/insecure-deserialization", 8],
+      ]),
+    );
   });
 
   it("__import__('os').system and a required child_process under another name", async () => {
-    expect((await astFindings("app/v.py", "def v(request):\n    __import__('os').system('ls ' + request.GET['d'])")).map((f) => f.rule)).toContain("py/command-injection");
+    expect(
+      (await astFindings("app/v.py", "def v(request):\n    __import__('os').system('ls ' + request.GET['d'])")).map((f) => f.rule),
+    ).toContain("py/command-injection");
     const js = 'const child = require("child_process");\napp.get("/x", (req, res) => child.exec("ls " + req.query.d));';
     expect((await astFindings("src/x.js", js)).map((f) => f.rule)).toContain("js/command-injection");
   });
 
   it("line numbers hold when a rewritten name is longer than the original", async () => {
-    const code = 'import { exec as x } from "child_process";\n\napp.get("/a", (req, res) => {\n  x("ls " + req.query.d); x("echo " + req.query.e);\n});';
+    const code =
+      'import { exec as x } from "child_process";\n\napp.get("/a", (req, res) => {\n  x("ls " + req.query.d); x("echo " + req.query.e);\n});';
     const f = await astFindings("src/a.js", code);
     expect(f.map((x) => x.line)).toEqual([4]);
   });
@@ -101,9 +110,11 @@ describe("asciiClasses", () => {
 
 describe("secondary rules", () => {
   it("a path built from input is reported where no sink in the function shows its use, not beside one", async () => {
-    const handedOn = 'const path = require("path");\napp.post("/i", (req, res) => {\n  const dest = path.join("imports", req.body.name);\n  extract(req, dest);\n});';
+    const handedOn =
+      'const path = require("path");\napp.post("/i", (req, res) => {\n  const dest = path.join("imports", req.body.name);\n  extract(req, dest);\n});';
     expect((await astFindings("src/i.js", handedOn)).map((f) => [f.rule, f.line])).toEqual([["js/path-traversal-join", 3]]);
-    const opened = 'const path = require("path");\napp.get("/f", (req, res) => {\n  const p = path.join("files", req.query.name);\n  const x = 1;\n  fs.readFile(p, (e, d) => res.send(d));\n});';
+    const opened =
+      'const path = require("path");\napp.get("/f", (req, res) => {\n  const p = path.join("files", req.query.name);\n  const x = 1;\n  fs.readFile(p, (e, d) => res.send(d));\n});';
     expect((await astFindings("src/f.js", opened)).map((f) => [f.rule, f.line])).toEqual([["js/path-traversal", 5]]);
   });
 });

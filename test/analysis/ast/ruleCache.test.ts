@@ -15,7 +15,13 @@ afterAll(() => rmSync(join(cacheDir, ".."), { recursive: true, force: true }));
 /** A rule set as comparable data: regexes as their sources, glob matchers by presence. */
 function snapshot(set: RuleSet): string {
   return JSON.stringify({ rules: set.rules, byLanguage: [...set.byLanguage], unavailable: set.unavailable }, (_key, value: unknown) =>
-    value instanceof RegExp ? `/${value.source}/${value.flags}` : typeof value === "function" ? "[function]" : value instanceof Map ? [...value] : value,
+    value instanceof RegExp
+      ? `/${value.source}/${value.flags}`
+      : typeof value === "function"
+        ? "[function]"
+        : value instanceof Map
+          ? [...value]
+          : value,
   );
 }
 

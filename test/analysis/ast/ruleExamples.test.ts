@@ -31,7 +31,9 @@ function testFileOf(rule: AstRule): string {
 
 function parsesCleanly(language: AstLanguage, code: string): boolean {
   try {
-    return !parseNapi(NAPI_LANG[language], code).root().find({ rule: { kind: "ERROR" } });
+    return !parseNapi(NAPI_LANG[language], code)
+      .root()
+      .find({ rule: { kind: "ERROR" } });
   } catch {
     return false;
   }
@@ -52,17 +54,20 @@ describe.each(cases)("%s", (id, rule) => {
   });
 
   const pathFor = (lang: AstLanguage) => (test?.path ?? "src/example.x").replace(/\.[^./]+$/, `.${EXT[lang]}`);
-  const examples = (list: string[] | undefined) => (list ?? []).filter((c) => typeof c === "string").map((code, i) => [i + 1, code.trim().split("\n")[0].slice(0, 70), code] as const);
+  const examples = (list: string[] | undefined) =>
+    (list ?? []).filter((c) => typeof c === "string").map((code, i) => [i + 1, code.trim().split("\n")[0].slice(0, 70), code] as const);
 
   it.each(examples(test?.invalid))("fires on invalid #%s: %s", async (_n, _title, code) => {
     const languages = rule.languages.filter((l) => parsesCleanly(l, code));
     expect(languages.length).toBeGreaterThan(0); // an example must parse in one of the rule's languages
-    for (const lang of languages) expect({ lang, rules: await astRules(pathFor(lang), code) }).toEqual({ lang, rules: expect.arrayContaining([id]) });
+    for (const lang of languages)
+      expect({ lang, rules: await astRules(pathFor(lang), code) }).toEqual({ lang, rules: expect.arrayContaining([id]) });
   });
 
   it.each(examples(test?.valid))("stays quiet on valid #%s: %s", async (_n, _title, code) => {
     const languages = rule.languages.filter((l) => parsesCleanly(l, code));
     expect(languages.length).toBeGreaterThan(0);
-    for (const lang of languages) expect({ lang, rules: await astRules(pathFor(lang), code) }).toEqual({ lang, rules: expect.not.arrayContaining([id]) });
+    for (const lang of languages)
+      expect({ lang, rules: await astRules(pathFor(lang), code) }).toEqual({ lang, rules: expect.not.arrayContaining([id]) });
   });
 });

@@ -62,7 +62,10 @@ describe("generic secrets: Go and Java shapes", () => {
       "  }",
       "}",
     ].join("\n");
-    const out = await secretsAnalyzer.analyze({ files: [parsePatch("src/DataSourceConfig.java", addedFilePatch(java))], fileContents: new Map([["src/DataSourceConfig.java", java]]) });
+    const out = await secretsAnalyzer.analyze({
+      files: [parsePatch("src/DataSourceConfig.java", addedFilePatch(java))],
+      fileContents: new Map([["src/DataSourceConfig.java", java]]),
+    });
     expect(out.findings.map((f) => f.line)).toEqual([4, 9]);
     expect(new Set(out.findings.map((f) => f.fingerprint)).size).toBe(2);
   });

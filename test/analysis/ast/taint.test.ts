@@ -27,20 +27,45 @@ describe("taint engine: JavaScript", () => {
     ["a literal", "sink('SELECT 1');", 0, false],
     ["a concatenation of literals and constants", "const T = 'users'; sink('SELECT * FROM ' + T);", 0, false],
     ["request input", "app.get('/', (req, res) => sink(req.query.id));", 3, false],
-    ["through assignment and template", "app.get('/', (req, res) => { const id = req.params.id; const q = `x ${id}`; sink(q); });", 3, true],
+    [
+      "through assignment and template",
+      "app.get('/', (req, res) => { const id = req.params.id; const q = `x ${id}`; sink(q); });",
+      3,
+      true,
+    ],
     ["through destructuring", "app.post('/', (req, res) => { const { a: { b } } = req.body; sink(b); });", 3, false],
-    ["through += and push/join", "function f(req) { let s = 'a'; s += req.query.x; const parts = []; parts.push(s); sink(parts.join(',')); }", 3, true],
+    [
+      "through += and push/join",
+      "function f(req) { let s = 'a'; s += req.query.x; const parts = []; parts.push(s); sink(parts.join(',')); }",
+      3,
+      true,
+    ],
     ["a parameter of unknown origin, built", "function f(id) { sink('SELECT ' + id); }", 2, true],
     ["a parameter of unknown origin, plain", "function f(sql) { sink(sql); }", 2, false],
     ["a number conversion", "app.get('/', (req, res) => sink('x' + parseInt(req.query.n, 10)));", 1, false],
     ["an allow-list lookup", "const M = { a: 'x', b: 'y' }; app.get('/', (req, res) => sink(M[req.query.k] || 'x'));", 0, false],
-    ["an allow-list guard that returns", "app.get('/', (req, res) => { const c = req.query.c; if (!OK.includes(c)) return res.end(); sink(c); });", 1, false],
-    ["a guard on a property of the request is no guard", "app.get('/', (req, res) => { if (req.method !== 'GET') return; sink(req.query.c); });", 3, false],
+    [
+      "an allow-list guard that returns",
+      "app.get('/', (req, res) => { const c = req.query.c; if (!OK.includes(c)) return res.end(); sink(c); });",
+      1,
+      false,
+    ],
+    [
+      "a guard on a property of the request is no guard",
+      "app.get('/', (req, res) => { if (req.method !== 'GET') return; sink(req.query.c); });",
+      3,
+      false,
+    ],
     ["a ternary allow-list", "app.get('/', (req, res) => { const v = req.query.v; sink(OK.includes(v) ? v : 'en'); });", 1, false],
     ["a reassignment in a branch keeps both", "app.get('/', (req, res) => { let v = 'a'; if (x) v = req.query.v; sink(v); });", 3, false],
     ["a reassignment in the same block replaces", "app.get('/', (req, res) => { let v = req.query.v; v = 'a'; sink(v); });", 0, false],
     ["process.argv is a local source", "sink('rm ' + process.argv[2]);", 3, true],
-    ["a local helper's return value, with its parameters bound", "function q(id) { return 'SELECT ' + id; } app.get('/', (req, res) => sink(q(req.query.id)));", 3, true],
+    [
+      "a local helper's return value, with its parameters bound",
+      "function q(id) { return 'SELECT ' + id; } app.get('/', (req, res) => sink(q(req.query.id)));",
+      3,
+      true,
+    ],
     ["what callers in the file pass to a parameter", "function run(sql) { sink(sql); } run('SELECT ' + req.query.id);", 3, true],
     ["a Lambda handler's event", "exports.handler = async (event) => { sink(event.queryStringParameters.q); };", 3, false],
     ["a postMessage listener's data", "window.addEventListener('message', (e) => sink(e.data.html));", 3, false],
@@ -50,7 +75,12 @@ describe("taint engine: JavaScript", () => {
     ["an API Gateway event by its members", "module.exports.get = async (event) => sink(event.pathParameters.id);", 3, false],
     ["a socket client's message", "io.on('connection', (socket) => socket.on('run', (task) => sink(task.cmd)));", 3, false],
     ["a Next.js page's searchParams", "export default function Page({ searchParams }) { sink(searchParams.q); }", 3, false],
-    ["an argument list keeps the shape of a list", "app.get('/x', (req, res) => { const argv = Array.of('ls', req.query.d); sink(argv); });", 3, false],
+    [
+      "an argument list keeps the shape of a list",
+      "app.get('/x', (req, res) => { const argv = Array.of('ls', req.query.d); sink(argv); });",
+      3,
+      false,
+    ],
   ])("%s", (_name, code, level, built) => {
     const v = js(code);
     expect({ level: v.level, built: v.built }).toEqual({ level, built });
@@ -64,7 +94,9 @@ describe("taint engine: JavaScript", () => {
   });
 
   it("keeps the literal start of a value (fixed origins for URLs)", () => {
-    expect(js("app.get('/', (req, res) => sink('https://api.example.com/u/' + req.query.id));", "ssrf").prefix).toBe("https://api.example.com/u/");
+    expect(js("app.get('/', (req, res) => sink('https://api.example.com/u/' + req.query.id));", "ssrf").prefix).toBe(
+      "https://api.example.com/u/",
+    );
     expect(js("app.get('/', (req, res) => sink(req.query.url));", "ssrf").prefix).toBeUndefined();
   });
 });
@@ -101,14 +133,20 @@ describe("taint engine: Python", () => {
 
 describe("taint engine: Go and Java", () => {
   it("Go: r.URL.Query().Get, r.FormValue, fmt.Sprintf", () => {
-    const v = sinkValue("go", 'package main\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tq := fmt.Sprintf("SELECT %s", r.URL.Query().Get("q"))\n\tsink(q)\n}');
+    const v = sinkValue(
+      "go",
+      'package main\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tq := fmt.Sprintf("SELECT %s", r.URL.Query().Get("q"))\n\tsink(q)\n}',
+    );
     expect({ level: v.level, built: v.built }).toEqual({ level: 3, built: true });
   });
 
   it("Java: request.getParameter and Spring @RequestParam", () => {
-    const servlet = sinkValue("java", 'class A { void f(HttpServletRequest request) { String id = request.getParameter("id"); sink("SELECT " + id); } }');
+    const servlet = sinkValue(
+      "java",
+      'class A { void f(HttpServletRequest request) { String id = request.getParameter("id"); sink("SELECT " + id); } }',
+    );
     expect(servlet.level).toBe(3);
-    const spring = sinkValue("java", 'class A { String f(@RequestParam String q, @RequestParam int n) { sink(n); return q; } }');
+    const spring = sinkValue("java", "class A { String f(@RequestParam String q, @RequestParam int n) { sink(n); return q; } }");
     expect(spring.level).toBe(1);
   });
 });
@@ -130,9 +168,11 @@ describe("taint engine: calls between methods and classes of one file", () => {
   });
 
   it("an instance made in the file (`proxy = new ImageProxy()`) is a caller; another object's method of the same name is not", () => {
-    const called = "class ImageProxy { load(src) { sink(src); } }\nconst proxy = new ImageProxy();\napp.get('/i', (req, res) => proxy.load(req.query.src));";
+    const called =
+      "class ImageProxy { load(src) { sink(src); } }\nconst proxy = new ImageProxy();\napp.get('/i', (req, res) => proxy.load(req.query.src));";
     expect(js(called, "ssrf").level).toBe(3);
-    const other = "class ImageProxy { load(src) { sink(src); } }\nconst cache = new Map();\napp.get('/i', (req, res) => cache.load(req.query.src));";
+    const other =
+      "class ImageProxy { load(src) { sink(src); } }\nconst cache = new Map();\napp.get('/i', (req, res) => cache.load(req.query.src));";
     expect(js(other, "ssrf").level).toBe(2);
   });
 
@@ -173,7 +213,7 @@ describe("taint engine: calls between methods and classes of one file", () => {
       "\treturn sink(filepath.Join(s.Root, name))",
       "}",
       "func (h *Handler) Download(w http.ResponseWriter, r *http.Request) {",
-      "\th.store.Read(r.URL.Query().Get(\"name\"))",
+      '\th.store.Read(r.URL.Query().Get("name"))',
       "}",
     ].join("\n");
     expect(sinkValue("go", code, "path-traversal").level).toBe(3);
@@ -205,12 +245,23 @@ describe("taint engine: bindings and checks", () => {
     expect(py(code, "insecure-deserialization").level).toBe(0);
     expect(py("def load(path):\n    with open(path, 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(2);
     // a path from the object's own configured state is the application's file too
-    const cache = "class Cache:\n    def __init__(self, cache_dir):\n        self.cache_file = os.path.join(cache_dir, 'index.pkl')\n    def load(self):\n        with open(self.cache_file, 'rb') as fh:\n            return sink(fh)";
+    const cache =
+      "class Cache:\n    def __init__(self, cache_dir):\n        self.cache_file = os.path.join(cache_dir, 'index.pkl')\n    def load(self):\n        with open(self.cache_file, 'rb') as fh:\n            return sink(fh)";
     expect(py(cache, "insecure-deserialization").level).toBe(0);
     // a path from the environment is configuration; one from the command line is not the application's choice
-    expect(py("CACHE = os.environ.get('CACHE_FILE', '/tmp/c.pkl')\ndef load():\n    with open(CACHE, 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(0);
+    expect(
+      py(
+        "CACHE = os.environ.get('CACHE_FILE', '/tmp/c.pkl')\ndef load():\n    with open(CACHE, 'rb') as fh:\n        return sink(fh)",
+        "insecure-deserialization",
+      ).level,
+    ).toBe(0);
     expect(py("def load():\n    with open(sys.argv[1], 'rb') as fh:\n        return sink(fh)", "insecure-deserialization").level).toBe(2);
-    expect(py("class Cache:\n    def load(self, name):\n        with open(os.path.join(self.root, name), 'rb') as fh:\n            return sink(fh)", "insecure-deserialization").level).toBe(2);
+    expect(
+      py(
+        "class Cache:\n    def load(self, name):\n        with open(os.path.join(self.root, name), 'rb') as fh:\n            return sink(fh)",
+        "insecure-deserialization",
+      ).level,
+    ).toBe(2);
   });
 
   it("configuration objects are fixed values: settings.X, app.config[...]", () => {
@@ -220,33 +271,44 @@ describe("taint engine: bindings and checks", () => {
   });
 
   it("Go: json.NewDecoder(r.Body).Decode(&reg) and c.ShouldBindJSON(&in) fill the target from the request", () => {
-    const decode = 'package w\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tvar reg registration\n\tjson.NewDecoder(r.Body).Decode(&reg)\n\tsink(reg.URL)\n}';
+    const decode =
+      "package w\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tvar reg registration\n\tjson.NewDecoder(r.Body).Decode(&reg)\n\tsink(reg.URL)\n}";
     expect(sinkValue("go", decode, "ssrf").level).toBe(3);
-    const gin = "package w\nfunc h(c *gin.Context) {\n\tvar in req\n\tif err := c.ShouldBindJSON(&in); err != nil {\n\t\treturn\n\t}\n\tsink(in.Target)\n}";
+    const gin =
+      "package w\nfunc h(c *gin.Context) {\n\tvar in req\n\tif err := c.ShouldBindJSON(&in); err != nil {\n\t\treturn\n\t}\n\tsink(in.Target)\n}";
     expect(sinkValue("go", gin, "ssrf").level).toBe(3);
-    const file = 'package w\nfunc h() {\n\traw, _ := os.ReadFile("/etc/app.json")\n\tvar s settings\n\tjson.Unmarshal(raw, &s)\n\tsink(s.URL)\n}';
+    const file =
+      'package w\nfunc h() {\n\traw, _ := os.ReadFile("/etc/app.json")\n\tvar s settings\n\tjson.Unmarshal(raw, &s)\n\tsink(s.URL)\n}';
     expect(sinkValue("go", file, "ssrf").level).toBeLessThan(3);
   });
 
   it("an origin or host comparison guards a URL (`target.origin !== APP_ORIGIN`, `urlparse(n).netloc != request.host`)", () => {
-    const guarded = "app.get('/r', (req, res) => { const t = new URL(req.query.to, BASE); if (t.origin !== new URL(BASE).origin) return res.redirect('/'); sink(t.href); });";
+    const guarded =
+      "app.get('/r', (req, res) => { const t = new URL(req.query.to, BASE); if (t.origin !== new URL(BASE).origin) return res.redirect('/'); sink(t.href); });";
     expect(js(guarded, "open-redirect").level).toBe(1);
     const unguarded = "app.get('/r', (req, res) => { const t = new URL(req.query.to, BASE); console.log(t.host); sink(t.href); });";
     expect(js(unguarded, "open-redirect").level).toBe(3);
-    const pyGuard = "def v(request):\n    n = request.GET['next']\n    if urlparse(n).netloc != request.get_host():\n        return redirect('/')\n    sink(n)";
+    const pyGuard =
+      "def v(request):\n    n = request.GET['next']\n    if urlparse(n).netloc != request.get_host():\n        return redirect('/')\n    sink(n)";
     expect(py(pyGuard, "open-redirect").level).toBe(1);
   });
 
   it("jQuery objects are elements, not text; getters read the page", () => {
-    expect(js("function f(user) { const card = $('<div>'); card.append($('<p>').text(user.bio)); sink(card); }", "xss").shape).toBe("object");
+    expect(js("function f(user) { const card = $('<div>'); card.append($('<p>').text(user.bio)); sink(card); }", "xss").shape).toBe(
+      "object",
+    );
     expect(js("function f() { sink('x' + $('#q').val()); }", "xss").level).toBe(2);
   });
 });
 
 describe("taint engine: handler parameters", () => {
   it("Django views: the parameters after `request` are URL captures", () => {
-    expect(py("def download(request, filename):\n    return FileResponse(sink(os.path.join(DIR, filename)))", "path-traversal").level).toBe(3);
-    expect(py("class ReportView(View):\n    def get(self, request, name):\n        return HttpResponse(sink(name))", "path-traversal").level).toBe(3);
+    expect(py("def download(request, filename):\n    return FileResponse(sink(os.path.join(DIR, filename)))", "path-traversal").level).toBe(
+      3,
+    );
+    expect(
+      py("class ReportView(View):\n    def get(self, request, name):\n        return HttpResponse(sink(name))", "path-traversal").level,
+    ).toBe(3);
     // A helper that takes the request is not a view.
     expect(py("def client_ip(request, header):\n    return sink(request.META.get(header))", "path-traversal").level).toBe(3);
     expect(py("def log_action(request, action):\n    audit.write(sink(action))", "path-traversal").level).toBe(2);
@@ -272,7 +334,8 @@ describe("taint engine: functions run later", () => {
       "    background_tasks.add_task(send_callback, job.callback_url, {'ok': True})",
     ].join("\n");
     expect(py(bg, "ssrf").level).toBe(3);
-    const celery = "@shared_task\ndef fetch_feed(url):\n    return sink(url)\n\n@app.route('/feeds', methods=['POST'])\ndef add_feed():\n    fetch_feed.delay(request.form['url'])";
+    const celery =
+      "@shared_task\ndef fetch_feed(url):\n    return sink(url)\n\n@app.route('/feeds', methods=['POST'])\ndef add_feed():\n    fetch_feed.delay(request.form['url'])";
     expect(py(celery, "ssrf").level).toBe(3);
     const executor = "def work(path):\n    sink(path)\n\ndef v():\n    pool.submit(work, request.args['p'])";
     expect(py(executor, "path-traversal").level).toBe(3);
@@ -282,16 +345,22 @@ describe("taint engine: functions run later", () => {
 });
 
 describe("taint engine: work limit", () => {
-  const code = "function g(b) { return b; }\nfunction f(a) { return g(a); }\napp.get('/', (req, res) => { const v = f(req.query.id); sink('SELECT ' + v); });";
+  const code =
+    "function g(b) { return b; }\nfunction f(a) { return g(a); }\napp.get('/', (req, res) => { const v = f(req.query.id); sink('SELECT ' + v); });";
   const sinkArg = (root: ReturnType<ReturnType<typeof parse>["root"]>) => {
     const call = root.findAll({ rule: { kind: "call_expression", regex: "^sink\\(" } })[0];
-    return (call.field("arguments" as never) as unknown as { namedChildren(): unknown[] }).namedChildren()[0] as Parameters<TaintEngine["valueOf"]>[0];
+    return (call.field("arguments" as never) as unknown as { namedChildren(): unknown[] }).namedChildren()[0] as Parameters<
+      TaintEngine["valueOf"]
+    >[0];
   };
 
   it("follows the flow within the default limit", () => {
     const root = parse(NAPI_LANG.javascript, code).root();
     const engine = new TaintEngine("javascript", root);
-    expect(engine.valueOf(sinkArg(root), { category: "sql-injection", sanitizers: [] })).toMatchObject({ level: 3, source: { label: "req.query.id" } });
+    expect(engine.valueOf(sinkArg(root), { category: "sql-injection", sanitizers: [] })).toMatchObject({
+      level: 3,
+      source: { label: "req.query.id" },
+    });
     expect(engine.stopped).toBe(false);
     expect(engine.budget.steps).toBeGreaterThan(0);
   });
@@ -326,15 +395,35 @@ describe("taint engine: work limit", () => {
 describe("taint engine: safe look-alikes and further sources (issue 10)", () => {
   const go = (code: string, category?: Category) => sinkValue("go", code, category);
   it.each([
-    ["a ternary allow-list on a member read", () => js("app.get('/', (req, res) => sink(LOCALES.includes(req.params.lang) ? req.params.lang : 'en'));", "path-traversal"), 1],
+    [
+      "a ternary allow-list on a member read",
+      () => js("app.get('/', (req, res) => sink(LOCALES.includes(req.params.lang) ? req.params.lang : 'en'));", "path-traversal"),
+      1,
+    ],
     ["multer's stored path is the library's", () => js("app.post('/', (req, res) => sink(req.file.path));", "path-traversal"), 1],
     ["multer's original name is the client's", () => js("app.post('/', (req, res) => sink(req.file.originalname));", "path-traversal"), 3],
     ["placeholders mapped from ids", () => js("app.post('/', (req, res) => sink(req.body.ids.map((_, i) => `$${i + 1}`).join(',')));"), 1],
     ["values mapped from ids stay input", () => js("app.post('/', (req, res) => sink(req.body.ids.map((id) => `'${id}'`).join(',')));"), 3],
-    ["split('/').pop() keeps no directory", () => js("app.get('/', (req, res) => sink(req.query.f.split('/').pop()));", "path-traversal"), 1],
-    ["a GraphQL resolver's arguments", () => js("const resolvers = { Query: { calc: (_p, args) => sink(args.expr) } };", "code-injection"), 3],
-    ["tRPC input", () => js("export const r = router({ calc: p.input(schema).query(({ input }) => sink(input.expr)) });", "code-injection"), 3],
-    ["an environment base keeps the origin fixed", () => js("app.get('/', (req, res) => sink(`${process.env.API_URL}/users/${req.params.id}`));", "ssrf").prefix?.endsWith("/users/"), true],
+    [
+      "split('/').pop() keeps no directory",
+      () => js("app.get('/', (req, res) => sink(req.query.f.split('/').pop()));", "path-traversal"),
+      1,
+    ],
+    [
+      "a GraphQL resolver's arguments",
+      () => js("const resolvers = { Query: { calc: (_p, args) => sink(args.expr) } };", "code-injection"),
+      3,
+    ],
+    [
+      "tRPC input",
+      () => js("export const r = router({ calc: p.input(schema).query(({ input }) => sink(input.expr)) });", "code-injection"),
+      3,
+    ],
+    [
+      "an environment base keeps the origin fixed",
+      () => js("app.get('/', (req, res) => sink(`${process.env.API_URL}/users/${req.params.id}`));", "ssrf").prefix?.endsWith("/users/"),
+      true,
+    ],
     ["another module's constant", () => js("function f() { sink('SELECT * FROM ' + Tables.AUDIT); }"), 0],
   ])("JavaScript: %s", (_title, run, expected) => {
     const v = run();
@@ -347,13 +436,33 @@ describe("taint engine: safe look-alikes and further sources (issue 10)", () => 
     ["an upload object is no path", "@app.post('/')\ndef f():\n    sink(request.files['data'])", "path-traversal", 3],
     ["split('/')[-1]", "@app.get('/')\ndef f():\n    sink(request.args['p'].split('/')[-1])", "path-traversal", 1],
     ["replace('/', '')", "@app.get('/')\ndef f():\n    sink(request.args['p'].replace('/', ''))", "path-traversal", 1],
-    ["a statement check that raises", "@app.get('/')\ndef f():\n    p = ROOT / request.args['p']\n    ensure_within_root(p)\n    sink(p)", "path-traversal", 1],
-    ["an assert", "@app.get('/')\ndef f():\n    p = (ROOT / request.args['p']).resolve()\n    assert p.is_relative_to(ROOT)\n    sink(p)", "path-traversal", 1],
-    ["a check of an archive member's name", "def f(zf):\n    for m in zf.infolist():\n        if '..' in m.filename:\n            raise ValueError()\n        sink(m)", "path-traversal", 1],
+    [
+      "a statement check that raises",
+      "@app.get('/')\ndef f():\n    p = ROOT / request.args['p']\n    ensure_within_root(p)\n    sink(p)",
+      "path-traversal",
+      1,
+    ],
+    [
+      "an assert",
+      "@app.get('/')\ndef f():\n    p = (ROOT / request.args['p']).resolve()\n    assert p.is_relative_to(ROOT)\n    sink(p)",
+      "path-traversal",
+      1,
+    ],
+    [
+      "a check of an archive member's name",
+      "def f(zf):\n    for m in zf.infolist():\n        if '..' in m.filename:\n            raise ValueError()\n        sink(m)",
+      "path-traversal",
+      1,
+    ],
     ["a GraphQL resolver's arguments", "class Q:\n    def resolve_calc(root, info, expr):\n        return sink(expr)", "code-injection", 3],
     ["argparse arguments are the command line", "def main():\n    args = parser.parse_args()\n    sink(args.expr)", "code-injection", 3],
     ["socket data", "def serve(conn):\n    sink(conn.recv(4096))", "insecure-deserialization", 3],
-    ["an environment path for a deserialiser is the operator's", "def f():\n    sink(os.environ['MODEL_PATH'])", "insecure-deserialization", 0],
+    [
+      "an environment path for a deserialiser is the operator's",
+      "def f():\n    sink(os.environ['MODEL_PATH'])",
+      "insecure-deserialization",
+      0,
+    ],
     ["min(int(x), 100)", "@app.get('/')\ndef f():\n    sink('LIMIT %d' % min(int(request.args['n']), 100))", "sql-injection", 1],
   ])("Python: %s", (_title, code, category, level) => {
     const v = py(code, category as Category);
@@ -362,8 +471,14 @@ describe("taint engine: safe look-alikes and further sources (issue 10)", () => 
     expect(v.level).toBe(level);
   });
 
-  it("Go: filepath.Clean(\"/\" + name) stays under the root it is joined to", () => {
-    expect(go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean("/" + r.FormValue("f")))\n}', "path-traversal").level).toBe(1);
-    expect(go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean(r.FormValue("f")))\n}', "path-traversal").level).toBe(3);
+  it('Go: filepath.Clean("/" + name) stays under the root it is joined to', () => {
+    expect(
+      go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean("/" + r.FormValue("f")))\n}', "path-traversal")
+        .level,
+    ).toBe(1);
+    expect(
+      go('package m\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tsink(filepath.Clean(r.FormValue("f")))\n}', "path-traversal")
+        .level,
+    ).toBe(3);
   });
 });

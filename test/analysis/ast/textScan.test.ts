@@ -1,7 +1,6 @@
 import { aliasNames, declaredTypes, dottedKeys } from "../../../src/analysis/ast/textScan.js";
 import { prng as random } from "../fakeSecrets.js";
 
-
 /** Text made of the pieces these scanners care about, in random order. */
 function text(rand: () => number, pieces: readonly string[], length: number): string {
   let out = "";
@@ -14,7 +13,38 @@ const ESCAPE = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 describe("textScan: one pass gives what the per-name regexes gave", () => {
   it("declaredTypes has exactly the pairs the receiver regex matches", () => {
     const rand = random(1);
-    const pieces = ["svc", "Svc", "Foo", "foo", "a", "b1", "_x", "x$", "$y", "#p", "new", "await", " ", "  ", "\n", "\t", "=", "==", ":", "?", ".", ",", ";", "<", ">", "(", ")", "this.", "List<Foo>", "Foo<Bar<Baz>>"];
+    const pieces = [
+      "svc",
+      "Svc",
+      "Foo",
+      "foo",
+      "a",
+      "b1",
+      "_x",
+      "x$",
+      "$y",
+      "#p",
+      "new",
+      "await",
+      " ",
+      "  ",
+      "\n",
+      "\t",
+      "=",
+      "==",
+      ":",
+      "?",
+      ".",
+      ",",
+      ";",
+      "<",
+      ">",
+      "(",
+      ")",
+      "this.",
+      "List<Foo>",
+      "Foo<Bar<Baz>>",
+    ];
     const names = ["svc", "Svc", "Foo", "foo", "a", "b1", "_x", "new", "await", "List", "Bar", "Baz", "y", "p"];
     for (let round = 0; round < 1500; round++) {
       const t = text(rand, pieces, 5 + Math.floor(rand() * 60));
@@ -23,8 +53,11 @@ describe("textScan: one pass gives what the per-name regexes gave", () => {
         for (const owner of names) {
           const r = ESCAPE(raw);
           const c = ESCAPE(owner);
-          const expected = new RegExp(`(?<![\\w$.])${r}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${r}\\b`).test(t);
-          if (pairs.has(`${raw}\u0000${owner}`) !== expected) throw new Error(`${JSON.stringify(t)}: ${raw} / ${owner}: expected ${expected}`);
+          const expected = new RegExp(
+            `(?<![\\w$.])${r}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${r}\\b`,
+          ).test(t);
+          if (pairs.has(`${raw}\u0000${owner}`) !== expected)
+            throw new Error(`${JSON.stringify(t)}: ${raw} / ${owner}: expected ${expected}`);
         }
       }
     }
@@ -37,7 +70,31 @@ describe("textScan: one pass gives what the per-name regexes gave", () => {
       "\\?\\s*(?:https?|require\\(\\s*['\"](?:node:)?https?['\"]\\s*\\))\\s*:\\s*(?:https?|require\\(\\s*['\"](?:node:)?https?['\"]\\s*\\))(?![\\w$.])",
       "\\s+x",
     ];
-    const pieces = ["sh", "a", "run1", "$b", "9c", " ", "  ", "\n", "=", "==", ":", ";", ".", "(", ")", "promisify(exec)", "promisify( exec )", "util.", "? http : https", "?https:http", " x", "const ", "let "];
+    const pieces = [
+      "sh",
+      "a",
+      "run1",
+      "$b",
+      "9c",
+      " ",
+      "  ",
+      "\n",
+      "=",
+      "==",
+      ":",
+      ";",
+      ".",
+      "(",
+      ")",
+      "promisify(exec)",
+      "promisify( exec )",
+      "util.",
+      "? http : https",
+      "?https:http",
+      " x",
+      "const ",
+      "let ",
+    ];
     for (let round = 0; round < 3000; round++) {
       const t = text(rand, pieces, 5 + Math.floor(rand() * 80));
       for (const definition of definitions) {

@@ -42,7 +42,11 @@ describe("the analysis pool", () => {
 
   it("stops a file that overruns its budget, and the other files are analysed on other workers", async () => {
     const p = pool({ size: 2, workerModule: stalling });
-    const files = [addedFile("src/stall.js", "let x = 1;\n"), addedFile("src/app.js", SQL_INJECTION_JS), addedFile("src/other.js", SQL_INJECTION_JS.replace("users", "orders"))];
+    const files = [
+      addedFile("src/stall.js", "let x = 1;\n"),
+      addedFile("src/app.js", SQL_INJECTION_JS),
+      addedFile("src/other.js", SQL_INJECTION_JS.replace("users", "orders")),
+    ];
     const result = (await analyseInPool(p, { files }, { limits: { fileTimeBudgetMs: 1500 } })).result;
     expect(result.skipped).toEqual([{ path: "src/stall.js", reason: "not analysed: time budget of 1.5 s exceeded" }]);
     expect(result.findings.map((f) => f.path).sort()).toEqual(["src/app.js", "src/other.js"]);
@@ -64,7 +68,8 @@ describe("the analysis pool", () => {
 
   it("a worker that aborts is a skipped file too; a cancelled analysis rejects with the reason", async () => {
     const p = pool({ size: 1, workerModule: stalling });
-    const result = (await analyseInPool(p, { files: [addedFile("src/abort.js", "x();\n"), addedFile("src/app.js", SQL_INJECTION_JS)] })).result;
+    const result = (await analyseInPool(p, { files: [addedFile("src/abort.js", "x();\n"), addedFile("src/app.js", SQL_INJECTION_JS)] }))
+      .result;
     expect(result.skipped.map((s) => s.path)).toEqual(["src/abort.js"]);
     expect(result.findings).toHaveLength(1);
 

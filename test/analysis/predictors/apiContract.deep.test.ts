@@ -106,17 +106,21 @@ components:
           type: string
 `;
 
-const edit = (pairs: [string, string][]) => pairs.reduce((s, [a, b]) => {
-  if (!s.includes(a)) throw new Error(`fixture edit not found: ${a}`);
-  return s.replace(a, b);
-}, SPEC);
+const edit = (pairs: [string, string][]) =>
+  pairs.reduce((s, [a, b]) => {
+    if (!s.includes(a)) throw new Error(`fixture edit not found: ${a}`);
+    return s.replace(a, b);
+  }, SPEC);
 const kindsFor = (after: string, path = "api/openapi.yaml") => predictChanges(apiContractPredictor, [change(path, SPEC, after)]);
 
 describe("apiContract: OpenAPI, whole documents", () => {
   it("finds removed paths and operations, anchored on deleted lines", () => {
     const after = edit([
       ["    delete:\n      operationId: cancelOrder\n      responses:\n        '204':\n          description: Cancelled\n", ""],
-      ["  /orders/{orderId}/refunds:\n    post:\n      operationId: refundOrder\n      responses:\n        '202':\n          description: Accepted\n", ""],
+      [
+        "  /orders/{orderId}/refunds:\n    post:\n      operationId: refundOrder\n      responses:\n        '202':\n          description: Accepted\n",
+        "",
+      ],
     ]);
     const preds = kindsFor(after);
     expect(preds.map((p) => [p.kind, p.side])).toEqual([
@@ -157,7 +161,10 @@ describe("apiContract: OpenAPI, whole documents", () => {
   it("finds a parameter that becomes required, a new required parameter and a removed request media type", () => {
     const after = edit([
       ["          in: query\n          required: false\n", "          in: query\n          required: true\n"],
-      ["        - name: limit\n          in: query\n", "        - name: tenant\n          in: header\n          required: true\n          schema:\n            type: string\n        - name: limit\n          in: query\n"],
+      [
+        "        - name: limit\n          in: query\n",
+        "        - name: tenant\n          in: header\n          required: true\n          schema:\n            type: string\n        - name: limit\n          in: query\n",
+      ],
       ["          application/x-www-form-urlencoded:\n            schema:\n              $ref: '#/components/schemas/NewOrder'\n", ""],
     ]);
     const preds = kindsFor(after);
@@ -170,19 +177,42 @@ describe("apiContract: OpenAPI, whole documents", () => {
     const after = edit([
       ["  version: 1.4.0", "  version: 1.5.0"],
       ["          description: A page of orders", "          description: A page of orders, newest first"],
-      ["        customerNote:\n          type: string\n", "        customerNote:\n          type: string\n          description: Shown on the packing slip\n        giftWrap:\n          type: boolean\n"],
+      [
+        "        customerNote:\n          type: string\n",
+        "        customerNote:\n          type: string\n          description: Shown on the packing slip\n        giftWrap:\n          type: boolean\n",
+      ],
       ["        - cancelled\n", "        - cancelled\n        - refunded\n"],
-      ["        - name: limit\n          in: query\n", "        - name: cursor\n          in: query\n          schema:\n            type: string\n        - name: limit\n          in: query\n"],
+      [
+        "        - name: limit\n          in: query\n",
+        "        - name: cursor\n          in: query\n          schema:\n            type: string\n        - name: limit\n          in: query\n",
+      ],
       ["        total:\n          type: number\n", "        total:\n          type: number\n          format: double\n"],
     ]);
     expect(kindsFor(after)).toEqual([]);
     // A response-only schema may gain required fields; a property of a response may widen.
-    expect(kindsFor(SPEC.replace("                type: array\n", "                type: array\n                minItems: 0\n"))).toEqual([]);
+    expect(kindsFor(SPEC.replace("                type: array\n", "                type: array\n                minItems: 0\n"))).toEqual(
+      [],
+    );
   });
 
   it("reads JSON specs, and ignores a brand-new spec file", () => {
-    const before = JSON.stringify({ openapi: "3.1.0", info: { title: "x", version: "1" }, paths: { "/a": { get: { responses: { "200": { description: "ok" } } } }, "/b": { get: { responses: { "200": { description: "ok" } } } } } }, null, 2);
-    const after = JSON.stringify({ openapi: "3.1.0", info: { title: "x", version: "1" }, paths: { "/a": { get: { responses: { "200": { description: "ok" } } } } } }, null, 2);
+    const before = JSON.stringify(
+      {
+        openapi: "3.1.0",
+        info: { title: "x", version: "1" },
+        paths: {
+          "/a": { get: { responses: { "200": { description: "ok" } } } },
+          "/b": { get: { responses: { "200": { description: "ok" } } } },
+        },
+      },
+      null,
+      2,
+    );
+    const after = JSON.stringify(
+      { openapi: "3.1.0", info: { title: "x", version: "1" }, paths: { "/a": { get: { responses: { "200": { description: "ok" } } } } } },
+      null,
+      2,
+    );
     const preds = predictChanges(apiContractPredictor, [change("public/api.json", before, after)]);
     expect(preds.map((p) => p.kind)).toEqual(["api-removed-endpoint"]);
     expect(predictChanges(apiContractPredictor, [change("api/openapi.yaml", "", SPEC)])).toEqual([]);
@@ -262,7 +292,12 @@ describe("apiContract: GraphQL, whole schemas", () => {
       .replace('  SHIPPED @deprecated(reason: "merged into PAID")\n', "")
       .replace("union SearchResult = Order | Customer", "union SearchResult = Order");
     const preds = gql(after);
-    expect(preds.map((p) => p.kind)).toEqual(["api-removed-argument", "api-removed-field", "api-removed-enum-value", "api-removed-union-member"]);
+    expect(preds.map((p) => p.kind)).toEqual([
+      "api-removed-argument",
+      "api-removed-field",
+      "api-removed-enum-value",
+      "api-removed-union-member",
+    ]);
     expect(preds[1].prediction).toContain("`Order.legacyRef`");
     expect(preds.every((p) => p.tags.includes("graphql"))).toBe(true);
   });
@@ -283,14 +318,24 @@ describe("apiContract: GraphQL, whole schemas", () => {
   });
 
   it("finds arguments made or added non-null, and ignores descriptions and additions", () => {
-    const after = SCHEMA.replace("search(term: String!)", "search(term: String!, scope: Scope!)").replace("order(id: ID!)", "order(id: ID!, locale: String = \"en\")");
+    const after = SCHEMA.replace("search(term: String!)", "search(term: String!, scope: Scope!)").replace(
+      "order(id: ID!)",
+      'order(id: ID!, locale: String = "en")',
+    );
     expect(gql(after).map((p) => p.kind)).toEqual(["api-argument-required"]);
-    const cosmetic = SCHEMA.replace('"Total in minor units"', '"Total, in minor units (cents)"').replace("  name: String\n}", "  name: String\n  email: String\n}") + "\ntype Shipment {\n  id: ID!\n}\n";
+    const cosmetic =
+      SCHEMA.replace('"Total in minor units"', '"Total, in minor units (cents)"').replace(
+        "  name: String\n}",
+        "  name: String\n  email: String\n}",
+      ) + "\ntype Shipment {\n  id: ID!\n}\n";
     expect(gql(cosmetic)).toEqual([]);
   });
 
   it("removes a whole type", () => {
-    const after = SCHEMA.replace("union SearchResult = Order | Customer", "union SearchResult = Order").replace("type Customer {\n  id: ID!\n  name: String\n}\n", "");
+    const after = SCHEMA.replace("union SearchResult = Order | Customer", "union SearchResult = Order").replace(
+      "type Customer {\n  id: ID!\n  name: String\n}\n",
+      "",
+    );
     expect(gql(after).map((p) => p.kind)).toEqual(["api-removed-union-member", "api-removed-type"]);
   });
 
@@ -301,7 +346,9 @@ describe("apiContract: GraphQL, whole schemas", () => {
   });
 
   it("never throws on a broken schema", () => {
-    expect(() => gql(SCHEMA.replace("type Order implements Node {", "type Order implements Node {{{ (((").replace("  note: String\n", ""))).not.toThrow();
+    expect(() =>
+      gql(SCHEMA.replace("type Order implements Node {", "type Order implements Node {{{ (((").replace("  note: String\n", "")),
+    ).not.toThrow();
   });
 });
 
@@ -342,11 +389,15 @@ service OrderService {
 }
 `;
 
-const proto = (after: string, withContents = true) => predictChanges(apiContractPredictor, [change("proto/shop/orders/v1/orders.proto", PROTO, after)], withContents);
+const proto = (after: string, withContents = true) =>
+  predictChanges(apiContractPredictor, [change("proto/shop/orders/v1/orders.proto", PROTO, after)], withContents);
 
 describe("apiContract: protobuf, whole files", () => {
   it("finds a reused reserved number and a reused number of a removed field", () => {
-    const after = PROTO.replace("  google.protobuf.Timestamp created_at = 5;\n", "  google.protobuf.Timestamp created_at = 5;\n  string gift_message = 11;\n");
+    const after = PROTO.replace(
+      "  google.protobuf.Timestamp created_at = 5;\n",
+      "  google.protobuf.Timestamp created_at = 5;\n  string gift_message = 11;\n",
+    );
     const [p, ...rest] = proto(after);
     expect(rest).toEqual([]);
     expect(p).toMatchObject({ kind: "api-field-number-reused", severity: "critical", confidence: 0.9, side: "RIGHT" });
@@ -361,7 +412,12 @@ describe("apiContract: protobuf, whole files", () => {
       .replace("  rpc CancelOrder(CancelOrderRequest) returns (Order);\n", "")
       .replace("returns (stream Order)", "returns (ListOrdersResponse)");
     const preds = proto(after);
-    expect(preds.map((p) => p.kind)).toEqual(["api-field-type-changed", "api-enum-number-changed", "api-rpc-signature-changed", "api-removed-rpc"]);
+    expect(preds.map((p) => p.kind)).toEqual([
+      "api-field-type-changed",
+      "api-enum-number-changed",
+      "api-rpc-signature-changed",
+      "api-removed-rpc",
+    ]);
     expect(preds[0].prediction).toContain("Order.LineItem.quantity");
   });
 
@@ -374,7 +430,10 @@ describe("apiContract: protobuf, whole files", () => {
 
   it("stays quiet on compatible changes", () => {
     const after = PROTO.replace("  int64 total_cents = 2;", "  uint64 total_cents = 2;") // same wire type
-      .replace("  google.protobuf.Timestamp created_at = 5;\n", "  google.protobuf.Timestamp created_at = 5;\n  string gift_message = 6;\n  // The channel the order came from.\n  optional string channel = 7;\n")
+      .replace(
+        "  google.protobuf.Timestamp created_at = 5;\n",
+        "  google.protobuf.Timestamp created_at = 5;\n  string gift_message = 6;\n  // The channel the order came from.\n  optional string channel = 7;\n",
+      )
       .replace("  ORDER_STATUS_PAID = 2;\n", "  ORDER_STATUS_PAID = 2;\n  ORDER_STATUS_REFUNDED = 3;\n")
       .replace("// An order placed by a customer.", "// An order placed by a customer (or by support on their behalf).");
     expect(proto(after)).toEqual([]);
@@ -386,6 +445,8 @@ describe("apiContract: protobuf, whole files", () => {
   });
 
   it("never throws on a broken file", () => {
-    expect(() => proto(PROTO.replace("message Order {", "message Order {{ = ; [[").replace("  int64 total_cents = 2;\n", ""))).not.toThrow();
+    expect(() =>
+      proto(PROTO.replace("message Order {", "message Order {{ = ; [[").replace("  int64 total_cents = 2;\n", "")),
+    ).not.toThrow();
   });
 });

@@ -24,7 +24,14 @@ describe("apiContract predictor: OpenAPI", () => {
   });
 
   it("predicts a removed operation", () => {
-    const lines = ["   /users/{id}:", "     get:", "       operationId: getUser", "-    delete:", "-      operationId: deleteUser", "   /teams:"];
+    const lines = [
+      "   /users/{id}:",
+      "     get:",
+      "       operationId: getUser",
+      "-    delete:",
+      "-      operationId: deleteUser",
+      "   /teams:",
+    ];
     const preds = predict(apiContractPredictor, [file("spec/swagger.yml", lines)]);
     expect(preds.map((p) => p.kind)).toEqual(["api-removed-operation"]);
     expect(preds[0].prediction).toContain("DELETE /users/{id}");
@@ -55,13 +62,7 @@ describe("apiContract predictor: OpenAPI", () => {
   });
 
   it("reads pretty-printed JSON and finds the format from the file's content", () => {
-    const lines = [
-      '   "paths": {',
-      '-    "/legacy": {',
-      '-      "get": { "operationId": "legacy" }',
-      "-    },",
-      '     "/users": {',
-    ];
+    const lines = ['   "paths": {', '-    "/legacy": {', '-      "get": { "operationId": "legacy" }', "-    },", '     "/users": {'];
     const contents = new Map([["api/v1.json", '{\n  "openapi": "3.0.3",\n  "paths": {}\n}']]);
     expect(predict(apiContractPredictor, [file("api/v1.json", lines)], { fileContents: contents }).map((p) => p.kind)).toEqual([
       "api-removed-endpoint",
@@ -83,7 +84,17 @@ describe("apiContract predictor: OpenAPI", () => {
       ]),
     ).toEqual([]);
     // A new schema with required fields breaks nobody.
-    expect(kindsOf("api/openapi.yaml", ["   schemas:", "+    Team:", "+      required:", "+        - name", "+      properties:", "+        name:", "+          type: string"])).toEqual([]);
+    expect(
+      kindsOf("api/openapi.yaml", [
+        "   schemas:",
+        "+    Team:",
+        "+      required:",
+        "+        - name",
+        "+      properties:",
+        "+        name:",
+        "+          type: string",
+      ]),
+    ).toEqual([]);
     // Not an API description at all.
     expect(kindsOf("config/settings.yaml", ["   paths:", "-    /tmp:", "-      keep: true"])).toEqual([]);
   });
@@ -107,8 +118,17 @@ describe("apiContract predictor: GraphQL", () => {
   });
 
   it("flags a new required argument but not a defaulted or nullable one", () => {
-    expect(kindsOf("api/schema.gql", [" type Query {", "-  users(first: Int): [User!]!", "+  users(first: Int, org: ID!): [User!]!", " }"])).toEqual(["api-argument-required"]);
-    expect(kindsOf("api/schema.gql", [" type Query {", "-  users(first: Int): [User!]!", "+  users(first: Int, org: ID, limit: Int! = 10): [User!]!", " }"])).toEqual([]);
+    expect(
+      kindsOf("api/schema.gql", [" type Query {", "-  users(first: Int): [User!]!", "+  users(first: Int, org: ID!): [User!]!", " }"]),
+    ).toEqual(["api-argument-required"]);
+    expect(
+      kindsOf("api/schema.gql", [
+        " type Query {",
+        "-  users(first: Int): [User!]!",
+        "+  users(first: Int, org: ID, limit: Int! = 10): [User!]!",
+        " }",
+      ]),
+    ).toEqual([]);
   });
 
   it("stays quiet on additions and moves", () => {
@@ -157,7 +177,12 @@ describe("apiContract predictor: protobuf", () => {
   it("lowers confidence when the removed number is reserved, and flags removed RPCs", () => {
     const preds = predict(apiContractPredictor, [
       file("proto/user.proto", [" message User {", "   string id = 1;", "-  string email = 2;", "+  reserved 2;", " }"]),
-      file("proto/svc.proto", [" service Users {", "-  rpc GetUser(GetUserRequest) returns (User);", "   rpc ListUsers(ListUsersRequest) returns (ListUsersResponse);", " }"]),
+      file("proto/svc.proto", [
+        " service Users {",
+        "-  rpc GetUser(GetUserRequest) returns (User);",
+        "   rpc ListUsers(ListUsersRequest) returns (ListUsersResponse);",
+        " }",
+      ]),
     ]);
     expect(preds.map((p) => [p.kind, p.confidence])).toEqual([
       ["api-removed-field", 0.6],
@@ -166,6 +191,8 @@ describe("apiContract predictor: protobuf", () => {
   });
 
   it("stays quiet on new fields and comment edits", () => {
-    expect(kindsOf("a.proto", [" message User {", "   string id = 1;", "+  string email = 2;", "-  // old comment", "+  // new comment", " }"])).toEqual([]);
+    expect(
+      kindsOf("a.proto", [" message User {", "   string id = 1;", "+  string email = 2;", "-  // old comment", "+  // new comment", " }"]),
+    ).toEqual([]);
   });
 });

@@ -52,10 +52,14 @@ describe("dependencies predictor, deeper", () => {
   });
 
   it("package.json: a range widened to accept the new major keeps the old one", () => {
-    expect(bumps("package.json", ['   "peerDependencies": {', '-    "react": "^17.0.0",', '+    "react": "^17.0.0 || ^18.0.0",', "   }"])).toEqual([]);
+    expect(
+      bumps("package.json", ['   "peerDependencies": {', '-    "react": "^17.0.0",', '+    "react": "^17.0.0 || ^18.0.0",', "   }"]),
+    ).toEqual([]);
     expect(bumps("package.json", ['   "dependencies": {', '-    "left-pad": "<2",', '+    "left-pad": "<3",', "   }"])).toEqual([]);
     expect(bumps("package.json", ['   "dependencies": {', '-    "pkg": "1.x",', '+    "pkg": "2.x",', "   }"])).toHaveLength(1);
-    expect(bumps("examples/app/package.json", ['   "dependencies": {', '-    "next": "^13.0.0",', '+    "next": "^14.0.0",', "   }"])).toEqual([]);
+    expect(
+      bumps("examples/app/package.json", ['   "dependencies": {', '-    "next": "^13.0.0",', '+    "next": "^14.0.0",', "   }"]),
+    ).toEqual([]);
   });
 
   it("requirements files: pins, ~= and >= ranges, dev files, and a requirements/ folder", () => {
@@ -150,7 +154,8 @@ optional = true
   });
 
   it("go.mod: module path majors, indirect dependencies, replace directives", () => {
-    const before = "module example.com/api\n\ngo 1.22\n\nrequire (\n\tgithub.com/jackc/pgx/v4 v4.18.1\n\tgithub.com/redis/go-redis/v8 v8.11.5 // indirect\n\tgolang.org/x/sync v0.6.0\n)\n\nreplace github.com/acme/lib v1.2.0 => github.com/acme/lib v2.0.0\n";
+    const before =
+      "module example.com/api\n\ngo 1.22\n\nrequire (\n\tgithub.com/jackc/pgx/v4 v4.18.1\n\tgithub.com/redis/go-redis/v8 v8.11.5 // indirect\n\tgolang.org/x/sync v0.6.0\n)\n\nreplace github.com/acme/lib v1.2.0 => github.com/acme/lib v2.0.0\n";
     const after = before
       .replace("github.com/jackc/pgx/v4 v4.18.1", "github.com/jackc/pgx/v5 v5.5.5")
       .replace("github.com/redis/go-redis/v8 v8.11.5 // indirect", "github.com/redis/go-redis/v9 v9.5.1 // indirect")
@@ -163,14 +168,44 @@ optional = true
       ["github.com/redis/go-redis", "low"],
     ]);
     // An ordinary v0 module: semver lets its minors break.
-    expect(bumps("go.mod", [" require (", "-\tgithub.com/charmbracelet/bubbletea v0.25.0", "+\tgithub.com/charmbracelet/bubbletea v0.26.1", " )"])).toHaveLength(1);
+    expect(
+      bumps("go.mod", [
+        " require (",
+        "-\tgithub.com/charmbracelet/bubbletea v0.25.0",
+        "+\tgithub.com/charmbracelet/bubbletea v0.26.1",
+        " )",
+      ]),
+    ).toHaveLength(1);
   });
 
   it("Cargo.toml, Pipfile and Gemfile", () => {
-    expect(bumps("Cargo.toml", [" [dependencies]", '-tokio = { version = "1.36", features = ["full"] }', '+tokio = { version = "1.37", features = ["full"] }', '-axum = "0.6"', '+axum = "0.7"', " [package]"])).toHaveLength(1);
-    expect(bumps("Cargo.toml", [" [package]", '-version = "0.6.0"', '+version = "0.7.0"', '-edition = "2018"', '+edition = "2021"'])).toEqual([]);
-    expect(bumps("Pipfile", [" [packages]", '-flask = "==2.3.3"', '+flask = "==3.0.3"', " [requires]", ' python_version = "3.12"'])).toHaveLength(1);
-    const gem = bumps("Gemfile", [" source 'https://rubygems.org'", "-gem 'rails', '~> 7.0.8'", "+gem 'rails', '~> 7.1.3'", "-gem 'sidekiq', '~> 6.5'", "+gem 'sidekiq', '~> 7.2'", " group :development, :test do", "-  gem 'rspec-rails', '~> 5.1'", "+  gem 'rspec-rails', '~> 6.1'", " end"]);
+    expect(
+      bumps("Cargo.toml", [
+        " [dependencies]",
+        '-tokio = { version = "1.36", features = ["full"] }',
+        '+tokio = { version = "1.37", features = ["full"] }',
+        '-axum = "0.6"',
+        '+axum = "0.7"',
+        " [package]",
+      ]),
+    ).toHaveLength(1);
+    expect(
+      bumps("Cargo.toml", [" [package]", '-version = "0.6.0"', '+version = "0.7.0"', '-edition = "2018"', '+edition = "2021"']),
+    ).toEqual([]);
+    expect(
+      bumps("Pipfile", [" [packages]", '-flask = "==2.3.3"', '+flask = "==3.0.3"', " [requires]", ' python_version = "3.12"']),
+    ).toHaveLength(1);
+    const gem = bumps("Gemfile", [
+      " source 'https://rubygems.org'",
+      "-gem 'rails', '~> 7.0.8'",
+      "+gem 'rails', '~> 7.1.3'",
+      "-gem 'sidekiq', '~> 6.5'",
+      "+gem 'sidekiq', '~> 7.2'",
+      " group :development, :test do",
+      "-  gem 'rspec-rails', '~> 5.1'",
+      "+  gem 'rspec-rails', '~> 6.1'",
+      " end",
+    ]);
     expect(gem.map((p) => [p.prediction.match(/`([^`]+)`/)?.[1], p.severity])).toEqual([
       ["sidekiq", "medium"],
       ["rspec-rails", "low"],
@@ -188,7 +223,11 @@ optional = true
   });
 
   it("never throws on malformed manifests", () => {
-    expect(() => predictChanges(dependenciesPredictor, [change("package.json", PACKAGE_JSON, PACKAGE_JSON.replace('"react": "^18.3.1",', '"react": "^19.0.0",,, {{{'))])).not.toThrow();
+    expect(() =>
+      predictChanges(dependenciesPredictor, [
+        change("package.json", PACKAGE_JSON, PACKAGE_JSON.replace('"react": "^18.3.1",', '"react": "^19.0.0",,, {{{')),
+      ]),
+    ).not.toThrow();
     expect(() => bumps("pyproject.toml", ["+[[[", "+= = =", '-x = "^1"', '+x = "^2'])).not.toThrow();
   });
 });

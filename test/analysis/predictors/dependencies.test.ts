@@ -32,7 +32,7 @@ describe("dependencies predictor", () => {
     expect(bumps("package.json", ['   "dependencies": {', '-    "pkg": "^0.3.1",', '+    "pkg": "^0.4.0",', "   }"])).toHaveLength(1);
     expect(bumps("package.json", ['   "dependencies": {', '-    "pkg": "^0.3.1",', '+    "pkg": "^0.3.9",', "   }"])).toEqual([]);
     expect(bumps("package.json", ['   "dependencies": {', '-    "pkg": "^3.0.0",', '+    "pkg": "^2.0.0",', "   }"])).toEqual([]);
-    expect(bumps("package.json", [' {', '-  "version": "1.4.0",', '+  "version": "2.0.0",', '   "name": "x"'])).toEqual([]);
+    expect(bumps("package.json", [" {", '-  "version": "1.4.0",', '+  "version": "2.0.0",', '   "name": "x"'])).toEqual([]);
     expect(bumps("package.json", ['   "engines": {', '-    "node": ">=18",', '+    "node": ">=20",', "   }"])).toEqual([]);
     expect(bumps("package.json", ['   "scripts": {', '-    "build": "tsc -p 1",', '+    "build": "tsc -p 2",', "   }"])).toEqual([]);
   });
@@ -43,10 +43,42 @@ describe("dependencies predictor", () => {
     ]);
     expect(bumps("requirements-dev.txt", ["-pytest>=7.4", "+pytest>=8.1"])).toHaveLength(1);
     expect(bumps("pyproject.toml", [" dependencies = [", '-  "pydantic>=1.10",', '+  "pydantic>=2.6",', " ]"])).toHaveLength(1);
-    expect(bumps("pyproject.toml", [" [tool.poetry.dependencies]", '-sqlalchemy = "^1.4"', '+sqlalchemy = "^2.0"', '-python = "^3.9"', '+python = "^4.0"'])).toHaveLength(1);
-    expect(bumps("pyproject.toml", [" [tool.poetry.dependencies]", '-fastapi = { version = "^0.109", extras = ["all"] }', '+fastapi = { version = "^0.110", extras = ["all"] }'])).toHaveLength(1);
-    expect(bumps("go.mod", [" require (", "-\tgithub.com/go-chi/chi/v4 v4.1.2", "+\tgithub.com/go-chi/chi/v5 v5.0.12", "-\tgolang.org/x/net v0.20.0", "+\tgolang.org/x/net v0.21.0", " )"])).toHaveLength(1); // golang.org/x minors keep compatibility
-    expect(bumps("go.mod", [" require (", "-\tgopkg.in/yaml.v2 v2.4.0", "+\tgopkg.in/yaml.v3 v3.0.1", "-\tgithub.com/pkg/errors v0.9.1", "+\tgithub.com/pkg/errors v0.9.2", " )"])).toHaveLength(1);
+    expect(
+      bumps("pyproject.toml", [
+        " [tool.poetry.dependencies]",
+        '-sqlalchemy = "^1.4"',
+        '+sqlalchemy = "^2.0"',
+        '-python = "^3.9"',
+        '+python = "^4.0"',
+      ]),
+    ).toHaveLength(1);
+    expect(
+      bumps("pyproject.toml", [
+        " [tool.poetry.dependencies]",
+        '-fastapi = { version = "^0.109", extras = ["all"] }',
+        '+fastapi = { version = "^0.110", extras = ["all"] }',
+      ]),
+    ).toHaveLength(1);
+    expect(
+      bumps("go.mod", [
+        " require (",
+        "-\tgithub.com/go-chi/chi/v4 v4.1.2",
+        "+\tgithub.com/go-chi/chi/v5 v5.0.12",
+        "-\tgolang.org/x/net v0.20.0",
+        "+\tgolang.org/x/net v0.21.0",
+        " )",
+      ]),
+    ).toHaveLength(1); // golang.org/x minors keep compatibility
+    expect(
+      bumps("go.mod", [
+        " require (",
+        "-\tgopkg.in/yaml.v2 v2.4.0",
+        "+\tgopkg.in/yaml.v3 v3.0.1",
+        "-\tgithub.com/pkg/errors v0.9.1",
+        "+\tgithub.com/pkg/errors v0.9.2",
+        " )",
+      ]),
+    ).toHaveLength(1);
   });
 
   it("ignores other files", () => {
@@ -66,7 +98,9 @@ describe("dependencies predictor", () => {
   });
 
   it("one prediction per package per change, however many manifests bump it", async () => {
-    const files = ["requirements.txt", "requirements/prod.txt", "services/api/requirements.txt"].map((path) => file(path, ["-Django==4.2.11", "+Django==5.0.3"]));
+    const files = ["requirements.txt", "requirements/prod.txt", "services/api/requirements.txt"].map((path) =>
+      file(path, ["-Django==4.2.11", "+Django==5.0.3"]),
+    );
     files.push(file("requirements/base.txt", ["-celery==5.3.0", "+Celery==6.0.0"]));
     const result = await runAnalysis({ files });
     expect(result.predictions.filter((p) => p.kind === "dependency-major-bump").map((p) => [p.path, p.subject])).toEqual([

@@ -86,7 +86,11 @@ export function change(path: string, before: string, after: string, context = 3)
 }
 
 /** Predictions for several changed files, with their whole new contents. */
-export function predictChanges(analyzer: SyncAnalyzer, changes: { file: DiffFile; contents: Map<string, string> }[], withContents = true): Prediction[] {
+export function predictChanges(
+  analyzer: SyncAnalyzer,
+  changes: { file: DiffFile; contents: Map<string, string> }[],
+  withContents = true,
+): Prediction[] {
   const fileContents = new Map<string, string>();
   for (const c of changes) for (const [k, v] of c.contents) fileContents.set(k, v);
   return analyzer.analyze({ files: changes.map((c) => c.file), ...(withContents ? { fileContents } : {}) }).predictions;

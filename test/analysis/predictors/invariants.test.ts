@@ -24,18 +24,30 @@ const SEEDS: Record<string, string> = {
     "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name='user', name='email'),\n        migrations.AlterField(model_name='user', name='bio', field=models.CharField(max_length=50, null=False)),\n        migrations.RunSQL(\"ALTER TABLE a DROP COLUMN b\", reverse_sql=\"ALTER TABLE a ADD COLUMN b int\"),\n    ]\n",
   "api/openapi.yaml":
     "openapi: 3.0.3\ninfo:\n  title: x\n  version: '1'\npaths:\n  /users:\n    get:\n      parameters:\n        - name: q\n          in: query\n          required: false\n          schema:\n            type: string\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [id]\n                properties:\n                  id:\n                    type: string\n                  kind:\n                    type: string\n                    enum: [a, b, c]\n",
-  "schema.graphql": 'type Query {\n  user(id: ID!, full: Boolean = false): User\n}\n\n"""A user"""\ntype User {\n  id: ID!\n  name: String\n  role: Role!\n}\n\nenum Role {\n  ADMIN\n  MEMBER\n}\n\ninput UserFilter {\n  role: Role\n}\n\nunion Thing = User\n',
-  "proto/user.proto": 'syntax = "proto3";\npackage acme.v1;\n\nmessage User {\n  string id = 1;\n  int64 age = 2;\n  repeated string tags = 3;\n  reserved 4, 6 to 8;\n  oneof contact {\n    string email = 9;\n    string phone = 10;\n  }\n}\n\nenum Role {\n  ROLE_UNSPECIFIED = 0;\n  ROLE_ADMIN = 1;\n}\n\nservice Users {\n  rpc Get(GetRequest) returns (User);\n}\n',
-  "package.json": '{\n  "name": "x",\n  "dependencies": {\n    "express": "^4.19.2",\n    "pg": "^8.11.0"\n  },\n  "devDependencies": {\n    "jest": "^29.7.0"\n  }\n}\n',
-  "pyproject.toml": '[project]\nname = "x"\ndependencies = [\n  "django>=4.2",\n  "celery~=5.3",\n]\n\n[tool.poetry.dependencies]\nrequests = "^2.31"\n',
+  "schema.graphql":
+    'type Query {\n  user(id: ID!, full: Boolean = false): User\n}\n\n"""A user"""\ntype User {\n  id: ID!\n  name: String\n  role: Role!\n}\n\nenum Role {\n  ADMIN\n  MEMBER\n}\n\ninput UserFilter {\n  role: Role\n}\n\nunion Thing = User\n',
+  "proto/user.proto":
+    'syntax = "proto3";\npackage acme.v1;\n\nmessage User {\n  string id = 1;\n  int64 age = 2;\n  repeated string tags = 3;\n  reserved 4, 6 to 8;\n  oneof contact {\n    string email = 9;\n    string phone = 10;\n  }\n}\n\nenum Role {\n  ROLE_UNSPECIFIED = 0;\n  ROLE_ADMIN = 1;\n}\n\nservice Users {\n  rpc Get(GetRequest) returns (User);\n}\n',
+  "package.json":
+    '{\n  "name": "x",\n  "dependencies": {\n    "express": "^4.19.2",\n    "pg": "^8.11.0"\n  },\n  "devDependencies": {\n    "jest": "^29.7.0"\n  }\n}\n',
+  "pyproject.toml":
+    '[project]\nname = "x"\ndependencies = [\n  "django>=4.2",\n  "celery~=5.3",\n]\n\n[tool.poetry.dependencies]\nrequests = "^2.31"\n',
   ".github/workflows/ci.yml":
-    "on:\n  pull_request_target:\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permissions: write-all\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - uses: tj-actions/changed-files@v44\n      - run: |\n          echo \"${{ github.event.pull_request.title }}\"\n          echo ${{ secrets.TOKEN }} | base64\n",
-  Dockerfile: "FROM node:latest AS build\nARG NPM_TOKEN\nRUN curl -fsSL https://get.example.sh | sh\nADD https://example.com/tool.tar.gz /opt/\nFROM node\nENV API_KEY=abc123def456ghi789\nCOPY --from=build /app /app\nCMD [\"node\", \"/app\"]\n",
+    'on:\n  pull_request_target:\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permissions: write-all\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - uses: tj-actions/changed-files@v44\n      - run: |\n          echo "${{ github.event.pull_request.title }}"\n          echo ${{ secrets.TOKEN }} | base64\n',
+  Dockerfile:
+    'FROM node:latest AS build\nARG NPM_TOKEN\nRUN curl -fsSL https://get.example.sh | sh\nADD https://example.com/tool.tar.gz /opt/\nFROM node\nENV API_KEY=abc123def456ghi789\nCOPY --from=build /app /app\nCMD ["node", "/app"]\n',
   "infra/main.tf":
     'resource "aws_s3_bucket_acl" "a" {\n  bucket = "x"\n  acl    = "public-read"\n}\n\nresource "aws_security_group" "sg" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n\nresource "aws_db_instance" "db" {\n  publicly_accessible = true\n  storage_encrypted   = false\n}\n',
 };
 
-const PREDICTORS = [migrationsPredictor, apiContractPredictor, dependenciesPredictor, workflowsPredictor, dockerfilePredictor, terraformPredictor];
+const PREDICTORS = [
+  migrationsPredictor,
+  apiContractPredictor,
+  dependenciesPredictor,
+  workflowsPredictor,
+  dockerfilePredictor,
+  terraformPredictor,
+];
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -59,7 +71,8 @@ function mutate(text: string, rand: () => number): string {
     else if (op === 1) lines.splice(i, 0, lines[i]);
     else if (op === 2 && i + 1 < lines.length) [lines[i], lines[i + 1]] = [lines[i + 1], lines[i]];
     else if (op === 3) lines[i] = lines[i].slice(0, Math.floor(rand() * lines[i].length));
-    else if (op === 4) lines[i] = lines[i] + ["{", "}", "[", '"', "'", "(", ";", "$$", "/*", "<<EOF", "\\", "\u0000"][Math.floor(rand() * 12)];
+    else if (op === 4)
+      lines[i] = lines[i] + ["{", "}", "[", '"', "'", "(", ";", "$$", "/*", "<<EOF", "\\", "\u0000"][Math.floor(rand() * 12)];
     else lines.splice(i, 0, "  " + lines[Math.floor(rand() * lines.length)].trim());
   }
   return lines.join("\n") + "\n";
@@ -98,7 +111,16 @@ describe("predictors: invariants on realistic and mutated inputs", () => {
     const files = Object.entries(SEEDS).map(([path, text]) => parsePatch(path, patchOf("", text)));
     const preds = check(files, { files, fileContents: new Map(Object.entries(SEEDS)) });
     const kinds = new Set(preds.map((p) => p.kind));
-    for (const k of ["migration-drop-column", "migration-not-null", "ci-untrusted-checkout", "ci-script-injection", "ci-secret-leak", "docker-runs-as-root", "terraform-open-ingress"]) expect(kinds).toContain(k);
+    for (const k of [
+      "migration-drop-column",
+      "migration-not-null",
+      "ci-untrusted-checkout",
+      "ci-script-injection",
+      "ci-secret-leak",
+      "docker-runs-as-root",
+      "terraform-open-ingress",
+    ])
+      expect(kinds).toContain(k);
   });
 
   it("never throws and always anchors on diff lines, over 600 mutated versions", () => {

@@ -8,7 +8,14 @@ describe("largeChange predictor", () => {
   it("predicts once for more than 1000 changed lines, anchored on the first added line", () => {
     const preds = predict(largeChangePredictor, [file("src/removed.ts", ["-old"]), big(1001)]);
     expect(preds).toHaveLength(1);
-    expect(preds[0]).toMatchObject({ kind: "large-change", confidence: 0.6, tags: ["large-pr"], path: "src/big.ts", line: 1, side: "RIGHT" });
+    expect(preds[0]).toMatchObject({
+      kind: "large-change",
+      confidence: 0.6,
+      tags: ["large-pr"],
+      path: "src/big.ts",
+      line: 1,
+      side: "RIGHT",
+    });
     expect(preds[0].prediction).toMatch(/1002 lines in 2 files/);
   });
 

@@ -27,18 +27,38 @@ describe("migrations predictor", () => {
     ["migrations/003.sql", "ALTER TABLE users RENAME TO accounts;", "migration-rename"],
     ["migrations/004.sql", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "migration-not-null"],
     ["migrations/005.sql", "ALTER TABLE users ADD COLUMN tenant_id integer NOT NULL;", "migration-not-null"],
-    ["app/migrations/0007_remove_user_email.py", "        migrations.RemoveField(model_name='user', name='email'),", "migration-drop-column"],
+    [
+      "app/migrations/0007_remove_user_email.py",
+      "        migrations.RemoveField(model_name='user', name='email'),",
+      "migration-drop-column",
+    ],
     ["app/migrations/0008_delete_profile.py", "        migrations.DeleteModel(name='Profile'),", "migration-drop-table"],
-    ["app/migrations/0009_rename.py", "        migrations.RenameField(model_name='user', old_name='name', new_name='full_name'),", "migration-rename"],
+    [
+      "app/migrations/0009_rename.py",
+      "        migrations.RenameField(model_name='user', old_name='name', new_name='full_name'),",
+      "migration-rename",
+    ],
     ["alembic/versions/ab12_drop.py", "def upgrade():\n    op.drop_column('users', 'email')", "migration-drop-column"],
     ["alembic/versions/ab13_drop.py", "def upgrade():\n    op.drop_table('sessions')", "migration-drop-table"],
-    ["alembic/versions/ab14.py", "def upgrade():\n    op.alter_column('users', 'name',\n        new_column_name='full_name')", "migration-rename"],
+    [
+      "alembic/versions/ab14.py",
+      "def upgrade():\n    op.alter_column('users', 'name',\n        new_column_name='full_name')",
+      "migration-rename",
+    ],
     ["alembic/versions/ab15.py", "def upgrade():\n    op.alter_column('users', 'email', nullable=False)", "migration-not-null"],
     ["db/migrate/20240101_remove_email.rb", "def change\n  remove_column :users, :email, :string\nend", "migration-drop-column"],
     ["db/migrate/20240102_drop.rb", "def up\n  drop_table :sessions\nend", "migration-drop-table"],
     ["db/migrate/20240103_rename.rb", "def change\n  rename_column :users, :name, :full_name\nend", "migration-rename"],
-    ["migrations/20240101_users.js", "exports.up = (knex) => knex.schema.table('users', (t) => {\n  t.dropColumn('email');\n});", "migration-drop-column"],
-    ["migrations/20240102.ts", "export async function up(knex) {\n  await knex.schema.dropTableIfExists('sessions');\n}", "migration-drop-table"],
+    [
+      "migrations/20240101_users.js",
+      "exports.up = (knex) => knex.schema.table('users', (t) => {\n  t.dropColumn('email');\n});",
+      "migration-drop-column",
+    ],
+    [
+      "migrations/20240102.ts",
+      "export async function up(knex) {\n  await knex.schema.dropTableIfExists('sessions');\n}",
+      "migration-drop-table",
+    ],
   ])("%s: %s", (path, code, kind) => {
     expect(kinds(path, code)).toEqual([kind]);
   });
@@ -48,11 +68,20 @@ describe("migrations predictor", () => {
     ["migrations/002.sql", "ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;"],
     ["migrations/003.sql", "-- DROP TABLE users; (not yet)"],
     ["migrations/000123_drop_email.down.sql", "ALTER TABLE users DROP COLUMN email;"],
-    ["alembic/versions/ab16.py", "def upgrade():\n    op.add_column('users', sa.Column('email', sa.String()))\n\ndef downgrade():\n    op.drop_column('users', 'email')"],
+    [
+      "alembic/versions/ab16.py",
+      "def upgrade():\n    op.add_column('users', sa.Column('email', sa.String()))\n\ndef downgrade():\n    op.drop_column('users', 'email')",
+    ],
     ["db/migrate/20240104.rb", "def up\n  add_column :users, :email, :string\nend\n\ndef down\n  remove_column :users, :email\nend"],
-    ["migrations/20240103.js", "exports.up = (knex) => knex.schema.createTable('x', (t) => t.increments());\nexports.down = (knex) => knex.schema.dropTable('x');"],
+    [
+      "migrations/20240103.js",
+      "exports.up = (knex) => knex.schema.createTable('x', (t) => t.increments());\nexports.down = (knex) => knex.schema.dropTable('x');",
+    ],
     ["migrations/20240105.sql", "-- +goose Up\nCREATE TABLE x (id int);\n-- +goose Down\nDROP TABLE x;"],
-    ["alembic/versions/ab17.py", "def upgrade():\n    op.add_column('users', sa.Column('n', sa.Integer(), nullable=False, server_default='0'))"],
+    [
+      "alembic/versions/ab17.py",
+      "def upgrade():\n    op.add_column('users', sa.Column('n', sa.Integer(), nullable=False, server_default='0'))",
+    ],
     ["src/cleanup.sql.md", "DROP TABLE users;"],
     ["src/services/users.ts", "await knex.schema.dropTable('tmp_import');"],
   ])("stays quiet on %s", (path, code) => {

@@ -21,15 +21,27 @@ describe("securityWithoutTests predictor", () => {
     expect(p).toMatchObject({ side: "LEFT", line: 6 });
   });
 
-  it.each(["test/auth.test.ts", "src/__tests__/login.ts", "src/auth/jwt.spec.ts", "tests/test_login.py", "app/auth_test.py", "pkg/auth/token_test.go"])(
-    "stays quiet when a test changes too (%s)",
-    (testPath) => {
-      expect(predict(securityWithoutTestsPredictor, [change("src/auth/jwt.ts"), change(testPath)])).toEqual([]);
-    },
-  );
+  it.each([
+    "test/auth.test.ts",
+    "src/__tests__/login.ts",
+    "src/auth/jwt.spec.ts",
+    "tests/test_login.py",
+    "app/auth_test.py",
+    "pkg/auth/token_test.go",
+  ])("stays quiet when a test changes too (%s)", (testPath) => {
+    expect(predict(securityWithoutTestsPredictor, [change("src/auth/jwt.ts"), change(testPath)])).toEqual([]);
+  });
 
   it("recognises security areas by whole words", () => {
-    for (const p of ["src/auth/index.ts", "lib/oauthCallback.js", "app/permissions.py", "src/AuthService.ts", "pkg/crypto/aes.go", "src/routes/login.tsx", "src/acl.rb"])
+    for (const p of [
+      "src/auth/index.ts",
+      "lib/oauthCallback.js",
+      "app/permissions.py",
+      "src/AuthService.ts",
+      "pkg/crypto/aes.go",
+      "src/routes/login.tsx",
+      "src/acl.rb",
+    ])
       expect(isSecuritySensitive(p)).toBe(true);
     for (const p of ["src/authors.ts", "lib/oracle.js", "docs/auth.md", "src/tokenizer.ts", "test/auth.test.ts", "src/auth/logo.png"])
       expect(isSecuritySensitive(p)).toBe(false);

@@ -63,15 +63,26 @@ jobs:
           API_KEY: \${{ secrets.API_KEY }}
 `;
     expect(kinds(newWorkflow(".github/workflows/comment-test.yml", comment))).toEqual(["ci-untrusted-checkout"]);
-    const gated = comment.replace("contains(github.event.comment.body, '/test')", "contains(github.event.comment.body, '/test') && github.event.comment.author_association == 'MEMBER'");
+    const gated = comment.replace(
+      "contains(github.event.comment.body, '/test')",
+      "contains(github.event.comment.body, '/test') && github.event.comment.author_association == 'MEMBER'",
+    );
     expect(kinds(newWorkflow(".github/workflows/comment-test.yml", gated))).toEqual([]);
-    const ghCheckout = PR_TARGET.replace("        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n", "").replace("      - run: npm ci && npm run build", "      - run: gh pr checkout ${{ github.event.pull_request.number }}\n      - run: npm ci && npm run build");
+    const ghCheckout = PR_TARGET.replace("        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n", "").replace(
+      "      - run: npm ci && npm run build",
+      "      - run: gh pr checkout ${{ github.event.pull_request.number }}\n      - run: npm ci && npm run build",
+    );
     expect(kinds(newWorkflow(".github/workflows/preview.yml", ghCheckout))).toEqual(["ci-untrusted-checkout"]);
   });
 
   it("stays quiet on the safe twins", () => {
     // pull_request_target that checks out the base branch (the default) only.
-    expect(newWorkflow(".github/workflows/label.yml", PR_TARGET.replace("        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n", ""))).toEqual([]);
+    expect(
+      newWorkflow(
+        ".github/workflows/label.yml",
+        PR_TARGET.replace("        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n", ""),
+      ),
+    ).toEqual([]);
     // pull_request (no secrets for forks) checking out the head.
     expect(newWorkflow(".github/workflows/ci.yml", PR_TARGET.replace("pull_request_target:", "pull_request:"))).toEqual([]);
   });
@@ -98,29 +109,47 @@ jobs:
     const preds = newWorkflow(".github/workflows/triage.yml", triage);
     expect(preds.map((p) => [p.kind, p.severity, p.line])).toEqual([["ci-script-injection", "critical", 11]]);
     expect(preds[0].prediction).toContain("github.event.issue.title");
-    const onPr = "on: pull_request\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"Building ${{ github.head_ref }}\"\n";
+    const onPr =
+      'on: pull_request\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "Building ${{ github.head_ref }}"\n';
     expect(newWorkflow(".github/workflows/greet.yml", onPr).map((p) => [p.kind, p.severity])).toEqual([["ci-script-injection", "high"]]);
-    const script = "on: issue_comment\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea\n        with:\n          script: |\n            const body = `${{ github.event.comment.body }}`\n";
+    const script =
+      "on: issue_comment\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea\n        with:\n          script: |\n            const body = `${{ github.event.comment.body }}`\n";
     expect(kinds(newWorkflow(".github/workflows/c.yml", script))).toEqual(["ci-script-injection"]);
   });
 
   it("stays quiet when the value goes through env, an if: or with:", () => {
-    const safe = triage.replace('title="${{ github.event.issue.title }}"', 'title="$TITLE"').replace("GH_TOKEN: ${{ github.token }}", "GH_TOKEN: ${{ github.token }}\n          TITLE: ${{ github.event.issue.title }}");
+    const safe = triage
+      .replace('title="${{ github.event.issue.title }}"', 'title="$TITLE"')
+      .replace("GH_TOKEN: ${{ github.token }}", "GH_TOKEN: ${{ github.token }}\n          TITLE: ${{ github.event.issue.title }}");
     expect(newWorkflow(".github/workflows/triage.yml", safe)).toEqual([]);
-    const withIf = "on: issues\njobs:\n  j:\n    if: contains(github.event.issue.title, 'bug')\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/labeler@8558fd74291d67161a8a78ce36a881fa63b766a9\n        with:\n          title: ${{ github.event.issue.title }}\n";
+    const withIf =
+      "on: issues\njobs:\n  j:\n    if: contains(github.event.issue.title, 'bug')\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/labeler@8558fd74291d67161a8a78ce36a881fa63b766a9\n        with:\n          title: ${{ github.event.issue.title }}\n";
     expect(newWorkflow(".github/workflows/l.yml", withIf)).toEqual([]);
   });
 
   it("flags secrets printed, encoded or dumped, not secrets used", () => {
     const wf = (run: string) => `on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`;
-    expect(newWorkflow(".github/workflows/d.yml", wf("echo ${{ secrets.AWS_SECRET_ACCESS_KEY }}")).map((p) => [p.kind, p.confidence])).toEqual([["ci-secret-leak", 0.65]]);
-    expect(newWorkflow(".github/workflows/d.yml", wf('echo "${{ secrets.DEPLOY_KEY }}" | base64')).map((p) => [p.kind, p.severity])).toEqual([["ci-secret-leak", "critical"]]);
-    expect(newWorkflow(".github/workflows/d.yml", wf("echo '${{ toJSON(secrets) }}' > secrets.json")).map((p) => [p.kind, p.confidence])).toEqual([["ci-secret-leak", 0.9]]);
+    expect(
+      newWorkflow(".github/workflows/d.yml", wf("echo ${{ secrets.AWS_SECRET_ACCESS_KEY }}")).map((p) => [p.kind, p.confidence]),
+    ).toEqual([["ci-secret-leak", 0.65]]);
+    expect(
+      newWorkflow(".github/workflows/d.yml", wf('echo "${{ secrets.DEPLOY_KEY }}" | base64')).map((p) => [p.kind, p.severity]),
+    ).toEqual([["ci-secret-leak", "critical"]]);
+    expect(
+      newWorkflow(".github/workflows/d.yml", wf("echo '${{ toJSON(secrets) }}' > secrets.json")).map((p) => [p.kind, p.confidence]),
+    ).toEqual([["ci-secret-leak", 0.9]]);
     // Safe twins: piped to a login, decoded into a file, exported to later steps, used by curl.
-    expect(newWorkflow(".github/workflows/d.yml", wf('echo "${{ secrets.REGISTRY_PASSWORD }}" | docker login ghcr.io -u bot --password-stdin'))).toEqual([]);
+    expect(
+      newWorkflow(".github/workflows/d.yml", wf('echo "${{ secrets.REGISTRY_PASSWORD }}" | docker login ghcr.io -u bot --password-stdin')),
+    ).toEqual([]);
     expect(newWorkflow(".github/workflows/d.yml", wf('echo "${{ secrets.KUBECONFIG_B64 }}" | base64 -d > kubeconfig'))).toEqual([]);
     expect(newWorkflow(".github/workflows/d.yml", wf('echo "NPM_TOKEN=${{ secrets.NPM_TOKEN }}" >> "$GITHUB_ENV"'))).toEqual([]);
-    expect(newWorkflow(".github/workflows/d.yml", wf('curl -fsS -H "Authorization: Bearer ${{ secrets.API_TOKEN }}" https://api.example.com/deploy'))).toEqual([]);
+    expect(
+      newWorkflow(
+        ".github/workflows/d.yml",
+        wf('curl -fsS -H "Authorization: Bearer ${{ secrets.API_TOKEN }}" https://api.example.com/deploy'),
+      ),
+    ).toEqual([]);
     expect(newWorkflow(".github/workflows/d.yml", wf('echo "::add-mask::${{ secrets.DERIVED }}"'))).toEqual([]);
   });
 });
@@ -157,7 +186,11 @@ jobs:
   });
 
   it("does not re-flag an already unpinned action whose version is bumped", () => {
-    const f = file(".github/workflows/ci.yml", ["     steps:", "-      - uses: docker/build-push-action@v5", "+      - uses: docker/build-push-action@v6"], 20);
+    const f = file(
+      ".github/workflows/ci.yml",
+      ["     steps:", "-      - uses: docker/build-push-action@v5", "+      - uses: docker/build-push-action@v6"],
+      20,
+    );
     expect(predict(workflowsPredictor, [f])).toEqual([]);
     const fresh = file(".github/workflows/ci.yml", ["     steps:", "+      - uses: docker/build-push-action@v6"], 20);
     expect(kinds(predict(workflowsPredictor, [fresh]))).toEqual(["ci-unpinned-action"]);
@@ -166,7 +199,8 @@ jobs:
   it("ignores files that are not workflows, and never throws on bad YAML", () => {
     expect(predict(workflowsPredictor, [file("docs/ci.yml", added("permissions: write-all\nsteps:\n  - uses: foo/bar@main"))])).toEqual([]);
     expect(predict(workflowsPredictor, [file(".github/dependabot.yml", added("updates:\n  - uses: foo/bar@main"))])).toEqual([]);
-    const broken = "on: [pull_request_target\njobs:\n  x:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make\n";
+    const broken =
+      "on: [pull_request_target\njobs:\n  x:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: make\n";
     expect(() => newWorkflow(".github/workflows/broken.yml", broken)).not.toThrow();
     // The line-based trigger fallback still sees the trigger.
     expect(kinds(newWorkflow(".github/workflows/broken.yml", broken))).toContain("ci-untrusted-checkout");
@@ -176,8 +210,12 @@ jobs:
 describe("workflows predictor: expressions", () => {
   const wf = (run: string) => `on: pull_request_target\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`;
   it("finds untrusted contexts inside larger expressions, not in comparisons", () => {
-    expect(kinds(newWorkflow(".github/workflows/x.yml", wf("echo \"${{ github.event.pull_request.title || 'untitled' }}\"")))).toEqual(["ci-script-injection"]);
-    expect(kinds(newWorkflow(".github/workflows/x.yml", wf("echo '${{ toJSON(github.event) }}' > event.json")))).toEqual(["ci-script-injection"]);
+    expect(kinds(newWorkflow(".github/workflows/x.yml", wf("echo \"${{ github.event.pull_request.title || 'untitled' }}\"")))).toEqual([
+      "ci-script-injection",
+    ]);
+    expect(kinds(newWorkflow(".github/workflows/x.yml", wf("echo '${{ toJSON(github.event) }}' > event.json")))).toEqual([
+      "ci-script-injection",
+    ]);
     expect(newWorkflow(".github/workflows/x.yml", wf("echo ${{ contains(github.event.pull_request.title, 'WIP') }}"))).toEqual([]);
     expect(newWorkflow(".github/workflows/x.yml", wf("echo ${{ github.event.pull_request.number }}"))).toEqual([]);
   });

@@ -7,7 +7,8 @@ import { DEGRADED_AFTER_FAILURES, GitHubCalls } from "../../../src/github/api/gi
 import type { Octokit } from "../../../src/github/api/types.js";
 
 // Probot's own Octokit, retries and throttling on, as the app gets it from app.auth().
-const octokit = (baseUrl = "https://api.github.com") => new ProbotOctokit({ auth: { token: "t" }, baseUrl, retry: { retryAfterBaseValue: 1 } }) as unknown as Octokit;
+const octokit = (baseUrl = "https://api.github.com") =>
+  new ProbotOctokit({ auth: { token: "t" }, baseUrl, retry: { retryAfterBaseValue: 1 } }) as unknown as Octokit;
 
 describe("GitHubCalls", () => {
   beforeEach(() => nock.disableNetConnect());
@@ -41,11 +42,20 @@ describe("GitHubCalls", () => {
       await expect(client.rest.repos.get({ owner: "o", repo: "r" })).rejects.toThrow();
       now += 1000;
     }
-    expect(calls.health()).toMatchObject({ status: "degraded", consecutive_failures: DEGRADED_AFTER_FAILURES, failing_since: "2026-12-05T10:00:00.000Z" });
+    expect(calls.health()).toMatchObject({
+      status: "degraded",
+      consecutive_failures: DEGRADED_AFTER_FAILURES,
+      failing_since: "2026-12-05T10:00:00.000Z",
+    });
     expect(calls.health().last_error).toMatch(/^HTTP 503/);
     api.get("/repos/o/missing").reply(404, { message: "Not Found" });
     await expect(client.rest.repos.get({ owner: "o", repo: "missing" })).rejects.toMatchObject({ status: 404 });
-    expect(calls.health()).toMatchObject({ status: "ok", consecutive_failures: 0, failing_since: null, last_success: new Date(now).toISOString() });
+    expect(calls.health()).toMatchObject({
+      status: "ok",
+      consecutive_failures: 0,
+      failing_since: null,
+      last_success: new Date(now).toISOString(),
+    });
   });
 
   it("gives up on a call GitHub never answers after the time limit", async () => {

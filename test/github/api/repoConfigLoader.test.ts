@@ -71,7 +71,8 @@ describe("loadRepoConfig", () => {
   it("follows _extends like Probot: the base first, the repository's values win, lists are joined", async () => {
     serve({
       "octo-org/shop:.github/empathy.yml": "_extends: platform\nreview: { max_inline_comments: 3 }\nignore: [docs/**]\n",
-      "octo-org/platform:.github/empathy.yml": "_extends: acme/defaults:config/empathy.yaml\nreview: { max_inline_comments: 9, drafts: true }\nignore: ['**/*.snap']\n",
+      "octo-org/platform:.github/empathy.yml":
+        "_extends: acme/defaults:config/empathy.yaml\nreview: { max_inline_comments: 9, drafts: true }\nignore: ['**/*.snap']\n",
       "acme/defaults:config/empathy.yaml": "target_level: 4\n",
     });
     const { config, problems } = await loadRepoConfig(octokit(), home, quietLog());
@@ -82,7 +83,11 @@ describe("loadRepoConfig", () => {
   });
 
   it.each([
-    ["the billion-laughs bomb", aliasBomb(), /^could not be read: the YAML expands to more than 10,000 values once its aliases are expanded \(an alias bomb\?\)$/],
+    [
+      "the billion-laughs bomb",
+      aliasBomb(),
+      /^could not be read: the YAML expands to more than 10,000 values once its aliases are expanded \(an alias bomb\?\)$/,
+    ],
     ["a quadratic alias fan-out", wideAliases(1_000, 20), /^could not be read: the YAML expands to more than 10,000 values/],
     ["a file over 64 KB", `target_level: 3\n# ${"x".repeat(70_000)}\n`, /^could not be read: the YAML is 69 KB, over the 64 KB limit$/],
     ["invalid YAML", "review: [unclosed\n  drafts: true", /^could not be read: invalid YAML: .* at line \d+, column \d+$/],
@@ -114,16 +119,25 @@ describe("loadRepoConfig", () => {
   });
 
   it("reports a bomb in an extended file under that file's name", async () => {
-    serve({ "octo-org/shop:.github/empathy.yml": "_extends: .github\ntarget_level: 3\n", "octo-org/.github:.github/empathy.yml": aliasBomb() });
+    serve({
+      "octo-org/shop:.github/empathy.yml": "_extends: .github\ntarget_level: 3\n",
+      "octo-org/.github:.github/empathy.yml": aliasBomb(),
+    });
     const { config, problems } = await loadRepoConfig(octokit(), home, quietLog());
     expect(config).toEqual(DEFAULT_CONFIG);
-    expect(problems).toEqual([{ file: "octo-org/.github:.github/empathy.yml", key: "(file)", message: expect.stringMatching(/alias bomb/) }]);
+    expect(problems).toEqual([
+      { file: "octo-org/.github:.github/empathy.yml", key: "(file)", message: expect.stringMatching(/alias bomb/) },
+    ]);
   });
 
   it("stops an _extends loop, a chain of more than five files and an _extends that is not a repository", async () => {
     serve({ "octo-org/shop:.github/empathy.yml": "_extends: a\n", "octo-org/a:.github/empathy.yml": "_extends: shop\n" });
     expect((await loadRepoConfig(octokit(), home, quietLog())).problems).toEqual([
-      { file: "octo-org/a:.github/empathy.yml", key: "_extends", message: 'could not be read: _extends "shop" leads back to a file already read' },
+      {
+        file: "octo-org/a:.github/empathy.yml",
+        key: "_extends",
+        message: 'could not be read: _extends "shop" leads back to a file already read',
+      },
     ]);
     nock.cleanAll();
     const chain: Record<string, string> = { "octo-org/shop:.github/empathy.yml": "_extends: r1\n" };
@@ -136,7 +150,11 @@ describe("loadRepoConfig", () => {
     nock.cleanAll();
     serve({ "octo-org/shop:.github/empathy.yml": "_extends: [not, a, repo]\n" });
     expect((await loadRepoConfig(octokit(), home, quietLog())).problems).toEqual([
-      { file: ".github/empathy.yml", key: "_extends", message: expect.stringMatching(/^could not be read: _extends \["not","a","repo"\] is not/) },
+      {
+        file: ".github/empathy.yml",
+        key: "_extends",
+        message: expect.stringMatching(/^could not be read: _extends \["not","a","repo"\] is not/),
+      },
     ]);
   });
 
@@ -181,7 +199,9 @@ describe("a review with a hostile .github/empathy.yml", () => {
     expect(fake.reviews).toHaveLength(1);
     const summary = fake.comments[0].body as string;
     expect(summary).toContain("### Configuration problems");
-    expect(summary).toMatch(/`\.github\/empathy\.yml` `\(file\)`: could not be read: the YAML expands to more than 10,000 values once its aliases are expanded \(an alias bomb\?\)/);
+    expect(summary).toMatch(
+      /`\.github\/empathy\.yml` `\(file\)`: could not be read: the YAML expands to more than 10,000 values once its aliases are expanded \(an alias bomb\?\)/,
+    );
     expect(summary).not.toContain("lol");
   });
 });

@@ -155,9 +155,19 @@ describe("GitHub write pacing shared through Redis", () => {
           }),
         );
       }
-      for (const i of instances) await waitFor(() => i.lines().some((l) => l.ready), 30_000, () => `an instance did not start:\n${i.output()}`);
+      for (const i of instances)
+        await waitFor(
+          () => i.lines().some((l) => l.ready),
+          30_000,
+          () => `an instance did not start:\n${i.output()}`,
+        );
       for (const i of instances) i.child.stdin!.write("go\n");
-      for (const i of instances) await waitFor(() => i.lines().some((l) => l.done), 60_000, () => `an instance did not finish its writes:\n${i.output()}`);
+      for (const i of instances)
+        await waitFor(
+          () => i.lines().some((l) => l.done),
+          60_000,
+          () => `an instance did not finish its writes:\n${i.output()}`,
+        );
       for (const i of instances) expect(i.lines().find((l) => l.done)).toEqual({ done: Array(WRITES_PER_INSTANCE).fill(201) });
       // ioredis came from this project's dependencies, not from a temporary npx install.
       for (const i of instances) expect(i.output()).not.toContain("[NPXI]");
@@ -181,7 +191,14 @@ describe("GitHub write pacing shared through Redis", () => {
     // Probot's throttling kept its limiters in Redis, keyed by installation: its write limiter
     // and its limiter of all requests.
     const keys = await client.keys("b_*");
-    const limiters = new Set(keys.map((k) => /^b_(.+?)_(settings|job_weights|job_expirations|job_clients|client_running|client_num_queued|client_last_registered|client_last_seen)$/.exec(k)?.[1] ?? k));
+    const limiters = new Set(
+      keys.map(
+        (k) =>
+          /^b_(.+?)_(settings|job_weights|job_expirations|job_clients|client_running|client_num_queued|client_last_registered|client_last_seen)$/.exec(
+            k,
+          )?.[1] ?? k,
+      ),
+    );
     expect([...limiters].sort()).toEqual(expect.arrayContaining([`octokit-write-${INSTALLATION}`, `octokit-global-${INSTALLATION}`]));
     const write = `b_octokit-write-${INSTALLATION}`;
     const settings = await client.hgetall(`${write}_settings`);
@@ -194,7 +211,9 @@ describe("GitHub write pacing shared through Redis", () => {
     expect(Number(settings.running)).toBe(0);
     // ...and gave them six consecutive slots of one schedule: each registration moves the next
     // free slot at least minTime past the previous one, from the limiter's creation (Redis time).
-    expect(Number(settings.nextRequest) - Number(settings.lastReservoirRefresh)).toBeGreaterThanOrEqual(2 * WRITES_PER_INSTANCE * Number(settings.minTime));
+    expect(Number(settings.nextRequest) - Number(settings.lastReservoirRefresh)).toBeGreaterThanOrEqual(
+      2 * WRITES_PER_INSTANCE * Number(settings.minTime),
+    );
   }
 
   describe("REDIS_URL", () => {
@@ -211,14 +230,21 @@ describe("GitHub write pacing shared through Redis", () => {
       const pacing = githubPacing("redis://empathy:s3cret-pw@redis.internal:6380/2");
       expect(pacing).toMatchObject({ mode: "redis", host: "redis.internal:6380" });
       const line = describePacing(pacing);
-      expect(line).toEqual({ fields: { write_pacing: "redis", redis: "redis.internal:6380" }, message: "GitHub write pacing: shared by every instance through Redis at redis.internal:6380" });
+      expect(line).toEqual({
+        fields: { write_pacing: "redis", redis: "redis.internal:6380" },
+        message: "GitHub write pacing: shared by every instance through Redis at redis.internal:6380",
+      });
       expect(JSON.stringify(line)).not.toMatch(/s3cret|empathy:/);
       expect(githubPacing("rediss://:pw@cache.example.com")).toMatchObject({ mode: "redis", host: "cache.example.com:6379" });
     });
 
     it.each([
       ["not a URL", "s3cret-password", /^REDIS_URL is not a URL/],
-      ["another scheme", "http://user:s3cret-password@redis:6379", /^REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(it starts with http:\/\/\)$/],
+      [
+        "another scheme",
+        "http://user:s3cret-password@redis:6379",
+        /^REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(it starts with http:\/\/\)$/,
+      ],
       ["no host", "redis://", /^REDIS_URL has no host/],
     ])("%s is refused with a clear message that does not repeat it", (_label, value, message) => {
       let error: unknown;
@@ -235,7 +261,12 @@ describe("GitHub write pacing shared through Redis", () => {
     it("checkRedis: a Redis that answers passes; a closed port or a wrong password is one clear error naming the host only", async () => {
       await checkRedis(githubPacing(redis.url) as { mode: "redis"; host: string; url: string });
       const closed = await freePort();
-      await expect(checkRedis({ mode: "redis", host: `127.0.0.1:${closed}`, url: `redis://:s3cret@127.0.0.1:${closed}` }, { attempts: 2, retryDelayMs: 10 })).rejects.toThrow(
+      await expect(
+        checkRedis(
+          { mode: "redis", host: `127.0.0.1:${closed}`, url: `redis://:s3cret@127.0.0.1:${closed}` },
+          { attempts: 2, retryDelayMs: 10 },
+        ),
+      ).rejects.toThrow(
         new RedisUrlError(
           `REDIS_URL: Redis at 127.0.0.1:${closed} did not answer (connect ECONNREFUSED 127.0.0.1:${closed}; 2 attempts). GitHub write pacing is shared through it: start Redis or fix REDIS_URL (or unset it to pace per process)`,
         ),
@@ -244,9 +275,14 @@ describe("GitHub write pacing shared through Redis", () => {
       try {
         await checkRedis(githubPacing(guarded.url) as { mode: "redis"; host: string; url: string }, { attempts: 1 });
         const wrong = githubPacing(`redis://:s3cret-wrong@127.0.0.1:${guarded.port}`) as { mode: "redis"; host: string; url: string };
-        const error = await checkRedis(wrong, { attempts: 1 }).then(() => null, (err: Error) => err);
+        const error = await checkRedis(wrong, { attempts: 1 }).then(
+          () => null,
+          (err: Error) => err,
+        );
         expect(error).toBeInstanceOf(RedisUrlError);
-        expect(error!.message).toMatch(new RegExp(`^REDIS_URL: Redis at 127\\.0\\.0\\.1:${guarded.port} did not answer \\((WRONGPASS|NOAUTH|ERR)`));
+        expect(error!.message).toMatch(
+          new RegExp(`^REDIS_URL: Redis at 127\\.0\\.0\\.1:${guarded.port} did not answer \\((WRONGPASS|NOAUTH|ERR)`),
+        );
         expect(error!.message).not.toContain("s3cret");
       } finally {
         await guarded.stop();
@@ -285,7 +321,10 @@ describe("GitHub write pacing shared through Redis", () => {
       expect(code).toBe(1);
       const lines = output.trim().split("\n");
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0])).toMatchObject({ level: 50, msg: expect.stringMatching(new RegExp(`^REDIS_URL: Redis at 127\\.0\\.0\\.1:${closed} did not answer \\(connect ECONNREFUSED`)) });
+      expect(JSON.parse(lines[0])).toMatchObject({
+        level: 50,
+        msg: expect.stringMatching(new RegExp(`^REDIS_URL: Redis at 127\\.0\\.0\\.1:${closed} did not answer \\(connect ECONNREFUSED`)),
+      });
       expect(output).not.toMatch(/s3cret|\n\s+at /);
     }, 60_000);
 
@@ -293,14 +332,31 @@ describe("GitHub write pacing shared through Redis", () => {
       const guarded = await startRedis({ password: "s3cret-pw" });
       try {
         const port = await freePort();
-        app = await startApp(appEnv({ secret: "s", githubHost, databasePath: join(dir, "reachable.sqlite") }, { REDIS_URL: guarded.url }), port);
-        await waitFor(() => /"write_pacing":"redis"/.test(app!.output()), 10_000, () => app!.output());
-        const line = app.output().split("\n").find((l) => l.includes('"write_pacing"'))!;
-        expect(JSON.parse(line)).toMatchObject({ write_pacing: "redis", redis: `127.0.0.1:${guarded.port}`, msg: `GitHub write pacing: shared by every instance through Redis at 127.0.0.1:${guarded.port}` });
+        app = await startApp(
+          appEnv({ secret: "s", githubHost, databasePath: join(dir, "reachable.sqlite") }, { REDIS_URL: guarded.url }),
+          port,
+        );
+        await waitFor(
+          () => /"write_pacing":"redis"/.test(app!.output()),
+          10_000,
+          () => app!.output(),
+        );
+        const line = app
+          .output()
+          .split("\n")
+          .find((l) => l.includes('"write_pacing"'))!;
+        expect(JSON.parse(line)).toMatchObject({
+          write_pacing: "redis",
+          redis: `127.0.0.1:${guarded.port}`,
+          msg: `GitHub write pacing: shared by every instance through Redis at 127.0.0.1:${guarded.port}`,
+        });
         expect(app.output()).not.toContain("s3cret");
         expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
         const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
-        expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: "ready", checks: { startup: "done", worker: "running", store: "ok" } } });
+        expect({ status: ready.status, body: await ready.json() }).toEqual({
+          status: 200,
+          body: { status: "ready", checks: { startup: "done", worker: "running", store: "ok" } },
+        });
       } finally {
         if (app && app.child.exitCode === null) {
           app.child.kill("SIGTERM");

@@ -109,7 +109,10 @@ describe("coordination between pull requests", () => {
     const conflicts = capture(h, "conflict_detected");
     await h.deliver("opened");
     await h.drain();
-    expect(await h.handles.store.getOpenPullResources("octo-org/shop", 12)).toMatchObject({ author: "bob", resources: [expect.objectContaining({ key: "table:users" })] });
+    expect(await h.handles.store.getOpenPullResources("octo-org/shop", 12)).toMatchObject({
+      author: "bob",
+      resources: [expect.objectContaining({ key: "table:users" })],
+    });
 
     // The real `closed` example, pointed at #12.
     const payload: any = withRepo(examplePayload("pull_request", "closed"), { owner: fake.owner, repo: fake.repo, installationId: 2 });
@@ -121,7 +124,11 @@ describe("coordination between pull requests", () => {
 
     // Stale record: #12 stored as open, but GitHub says it is closed (its closed event was missed).
     await h.handles.store.saveOpenPullResources("octo-org/shop", {
-      prNumber: 12, author: "bob", headSha: PR12.head.sha, url: PR12.html_url, title: PR12.title,
+      prNumber: 12,
+      author: "bob",
+      headSha: PR12.head.sha,
+      url: PR12.html_url,
+      title: PR12.title,
       resources: [{ kind: "table", key: "table:users", label: "table `users`", path: "db/x.sql" }],
     });
     switchTo(fake, new FakeGitHub().pull, riskyFiles);
@@ -135,7 +142,13 @@ describe("coordination between pull requests", () => {
 
   it("nearby lines of the same file are a medium conflict; distant lines are not", async () => {
     const edit = (line: number): FakeFile[] => [
-      { filename: "src/cart.ts", status: "modified", additions: 1, deletions: 1, patch: [`@@ -${line},3 +${line},3 @@`, " a", "-b", "+c", " d"].join("\n") },
+      {
+        filename: "src/cart.ts",
+        status: "modified",
+        additions: 1,
+        deletions: 1,
+        patch: [`@@ -${line},3 +${line},3 @@`, " a", "-b", "+c", " d"].join("\n"),
+      },
     ];
     const fake = new FakeGitHub(PR12);
     fake.setFiles(edit(40));
@@ -148,7 +161,11 @@ describe("coordination between pull requests", () => {
     await h.drain();
     expect(conflicts.map((c) => [c.data.resource, c.data.severity])).toEqual([["src/cart.ts around lines 41-44", "medium"]]);
 
-    switchTo(fake, { ...PR12, number: 13, html_url: "https://github.com/octo-org/shop/pull/13", user: { login: "carol", type: "User" } }, edit(400));
+    switchTo(
+      fake,
+      { ...PR12, number: 13, html_url: "https://github.com/octo-org/shop/pull/13", user: { login: "carol", type: "User" } },
+      edit(400),
+    );
     await h.deliver("opened");
     await h.drain();
     expect(conflicts).toHaveLength(1);
@@ -165,7 +182,10 @@ describe("CODEOWNERS", () => {
   it("a pull request touching code of two owning teams: one coordination_request per head", async () => {
     const fake = new FakeGitHub();
     fake.setFiles(riskyFiles); // src/orders/export.js, db/migrations/..., docs/logo.png
-    fake.baseContents.set(".github/CODEOWNERS", ["* @octo-org/everyone", "/src/ @octo-org/backend", "/db/ @octo-org/dba", "/docs/"].join("\n"));
+    fake.baseContents.set(
+      ".github/CODEOWNERS",
+      ["* @octo-org/everyone", "/src/ @octo-org/backend", "/db/ @octo-org/dba", "/docs/"].join("\n"),
+    );
     h = await createHarness({ fake });
     const requests = capture(h, "coordination_request");
     await h.deliver("opened");
@@ -197,7 +217,11 @@ describe("CODEOWNERS", () => {
     await h.deliver("opened");
     await h.drain();
     expect(requests).toHaveLength(0);
-    expect(fake.find("GET", /CODEOWNERS$/).map((r) => r.path.replace(/^.*contents\//, ""))).toEqual([".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]);
+    expect(fake.find("GET", /CODEOWNERS$/).map((r) => r.path.replace(/^.*contents\//, ""))).toEqual([
+      ".github/CODEOWNERS",
+      "CODEOWNERS",
+      "docs/CODEOWNERS",
+    ]);
   });
 });
 
@@ -209,7 +233,10 @@ describe("handoffs", () => {
   });
 
   function assigned(body: string, sender?: { login: string; type: string }): any {
-    const payload: any = withRepo(examplePayload("issues", "assigned", (p: any) => !!p.installation), { owner: "octo-org", repo: "shop", installationId: 2 });
+    const payload: any = withRepo(
+      examplePayload("issues", "assigned", (p: any) => !!p.installation),
+      { owner: "octo-org", repo: "shop", installationId: 2 },
+    );
     payload.issue.body = body;
     payload.issue.number = 101;
     payload.issue.title = "Prediction (85%): Dropping users.email breaks the mobile app";
@@ -225,21 +252,34 @@ describe("handoffs", () => {
     await h.probot.receive({ id: "assign-1", name: "issues", payload: assigned(marked) } as any);
     await h.probot.receive({ id: "assign-1", name: "issues", payload: assigned(marked) } as any); // redelivery
     await h.probot.receive({ id: "assign-2", name: "issues", payload: assigned("An ordinary issue") } as any);
-    await h.probot.receive({ id: "assign-3", name: "issues", payload: assigned(marked, { login: "empathy-test[bot]", type: "Bot" }) } as any);
+    await h.probot.receive({
+      id: "assign-3",
+      name: "issues",
+      payload: assigned(marked, { login: "empathy-test[bot]", type: "Bot" }),
+    } as any);
     await h.drain();
     expect(handoffs.map((e) => e.data)).toEqual([
       expect.objectContaining({
         from_agent: "Codertocat",
         to_agent: "carol",
         task: "#101 Prediction (85%): Dropping users.email breaks the mobile app",
-        context: expect.objectContaining({ kind: "prediction_issue", repo: "octo-org/shop", issue_number: 101, prediction_fingerprint: "abc123" }),
+        context: expect.objectContaining({
+          kind: "prediction_issue",
+          repo: "octo-org/shop",
+          issue_number: 101,
+          prediction_fingerprint: "abc123",
+        }),
       }),
       expect.objectContaining({ from_agent: "empathy-bot", to_agent: "carol" }),
     ]);
   });
 
   function reviewRequested(prNumber: number): any {
-    const payload: any = withRepo(examplePayload("pull_request", "review_requested"), { owner: "octo-org", repo: "shop", installationId: 2 });
+    const payload: any = withRepo(examplePayload("pull_request", "review_requested"), {
+      owner: "octo-org",
+      repo: "shop",
+      installationId: 2,
+    });
     payload.pull_request.number = prNumber;
     payload.number = prNumber;
     return payload;

@@ -29,23 +29,49 @@ describe("tables changed by migrations", () => {
 describe("resources of a diff", () => {
   it("finds tables in migration files, API paths in OpenAPI specs, GraphQL types, protobuf messages and code regions", () => {
     const files = [
-      parsePatch("db/migrations/001.sql", patch("@@ -0,0 +1,2 @@", "+ALTER TABLE users DROP COLUMN email;", "+CREATE INDEX o_idx ON orders (id);"), { status: "added" }),
+      parsePatch(
+        "db/migrations/001.sql",
+        patch("@@ -0,0 +1,2 @@", "+ALTER TABLE users DROP COLUMN email;", "+CREATE INDEX o_idx ON orders (id);"),
+        { status: "added" },
+      ),
       parsePatch(
         "api/openapi.yaml",
-        patch("@@ -10,6 +10,7 @@ paths:", "   /users/{id}:", "     get:", "       parameters:", "-        - $ref: '#/p/Id'", "+        - $ref: '#/p/UserId'", "+        - $ref: '#/p/Expand'", "   /orders:"),
+        patch(
+          "@@ -10,6 +10,7 @@ paths:",
+          "   /users/{id}:",
+          "     get:",
+          "       parameters:",
+          "-        - $ref: '#/p/Id'",
+          "+        - $ref: '#/p/UserId'",
+          "+        - $ref: '#/p/Expand'",
+          "   /orders:",
+        ),
       ),
       // The path key is above the hunk: found in the whole file.
-      parsePatch("openapi.json", patch("@@ -4,3 +4,3 @@", '     "get": {', '-      "operationId": "a"', '+      "operationId": "b"', "     }")),
+      parsePatch(
+        "openapi.json",
+        patch("@@ -4,3 +4,3 @@", '     "get": {', '-      "operationId": "a"', '+      "operationId": "b"', "     }"),
+      ),
       parsePatch("schema/app.graphql", patch("@@ -1,4 +1,5 @@", " type User {", "   id: ID!", "+  nickname: String", " }")),
       parsePatch("proto/shop.proto", patch("@@ -3,3 +3,4 @@", " message Order {", "   string id = 1;", "+  string note = 2;", " }")),
       parsePatch("src/users/service.ts", patch("@@ -20,4 +20,5 @@", " a", "-b", "+c", "+d", " e")),
       parsePatch("src/users/service.test.ts", patch("@@ -1,1 +1,2 @@", " a", "+b")),
       parsePatch("README.md", patch("@@ -1,1 +1,2 @@", " a", "+b")),
     ];
-    const contents = new Map([["openapi.json", '{\n  "paths": {\n    "/carts": {\n     "get": {\n      "operationId": "b"\n     }\n  }\n}\n']]);
+    const contents = new Map([
+      ["openapi.json", '{\n  "paths": {\n    "/carts": {\n     "get": {\n      "operationId": "b"\n     }\n  }\n}\n'],
+    ]);
     const resources = extractResources(files, contents);
     expect(resources.map((r) => r.key).sort()).toEqual(
-      ["api:/carts", "api:/users/{id}", "graphql:User", "proto:message Order", "region:src/users/service.ts", "table:orders", "table:users"].sort(),
+      [
+        "api:/carts",
+        "api:/users/{id}",
+        "graphql:User",
+        "proto:message Order",
+        "region:src/users/service.ts",
+        "table:orders",
+        "table:users",
+      ].sort(),
     );
     expect(resources.find((r) => r.kind === "region")!.ranges).toEqual([[21, 21]]); // line 21 replaced by two lines
   });
@@ -57,7 +83,9 @@ describe("resources of a diff", () => {
     expect(changedRanges(a)).toEqual([[41, 41]]);
     expect(changedRanges(b)).toEqual([[44, 44]]);
     const [ra, rb, rc] = [a, b, c].map((f) => extractResources([f]));
-    expect(sharedResources(ra, rb)).toEqual([{ key: "region:src/a.ts", kind: "region", label: "`src/a.ts` around lines 41-44", severity: "medium" }]);
+    expect(sharedResources(ra, rb)).toEqual([
+      { key: "region:src/a.ts", kind: "region", label: "`src/a.ts` around lines 41-44", severity: "medium" },
+    ]);
     expect(sharedResources(ra, rc)).toEqual([]);
     const t1 = extractResources([parsePatch("db/migrate/1_a.rb", patch("@@ -0,0 +1 @@", "+add_column :users, :a, :string"))]);
     const t2 = extractResources([parsePatch("db/migrate/2_b.rb", patch("@@ -0,0 +1 @@", "+remove_column :users, :b"))]);

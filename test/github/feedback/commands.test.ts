@@ -41,7 +41,9 @@ describe("parsing /empathy commands", () => {
   });
 
   it("help states the forced-review limit", () => {
-    expect(helpText()).toContain("- `/empathy review`: review the latest commit again now (at most once every 5 minutes per pull request).");
+    expect(helpText()).toContain(
+      "- `/empathy review`: review the latest commit again now (at most once every 5 minutes per pull request).",
+    );
     expect(helpText(undefined, 0)).toContain("- `/empathy review`: review the latest commit again now.");
   });
 
@@ -51,15 +53,29 @@ describe("parsing /empathy commands", () => {
       "A review of this pull request was already forced 2 minutes ago; `/empathy review` can run again in 3 minutes (at 21:45 UTC).",
     );
     expect(forcedReviewRefusal(t, t + 5 * MIN, t + 200)).toMatch(/forced just now; .* again in 5 minutes \(at 21:45 UTC\)\.$/);
-    expect(forcedReviewRefusal(t, t + 5 * MIN, t + 5 * MIN - 20_500)).toMatch(/forced 4 minutes ago; .* again in 21 seconds \(at 21:45:00 UTC\)\.$/);
+    expect(forcedReviewRefusal(t, t + 5 * MIN, t + 5 * MIN - 20_500)).toMatch(
+      /forced 4 minutes ago; .* again in 21 seconds \(at 21:45:00 UTC\)\.$/,
+    );
     expect(forcedReviewRefusal(t, t + 5 * MIN, t + 1_000)).toMatch(/forced 1 second ago; .* again in 5 minutes \(at 21:45 UTC\)\.$/);
     // A long interval crossing midnight (UTC): hours, and the date.
-    expect(forcedReviewRefusal(t, t + 3 * 60 * MIN, t + 30 * MIN)).toMatch(/forced 30 minutes ago; .* again in 2 hours 30 minutes \(at 2025-01-02 00:40 UTC\)\.$/);
+    expect(forcedReviewRefusal(t, t + 3 * 60 * MIN, t + 30 * MIN)).toMatch(
+      /forced 30 minutes ago; .* again in 2 hours 30 minutes \(at 2025-01-02 00:40 UTC\)\.$/,
+    );
     expect(forcedReviewRefusal(t, t + 2 * 60 * MIN, t)).toMatch(/again in 2 hours \(at 23:40 UTC\)\.$/);
   });
 
   it("explains a prediction with its impact", () => {
-    const text = explain("0123456789abcdef", { id: "pred-0123", kind: "migration-drop-column", prediction: "The app breaks.", severity: "high", impact: "Mobile users.", recommendation: "Deprecate first.", path: "db/m.sql", line: 2, confidence: 0.8 });
+    const text = explain("0123456789abcdef", {
+      id: "pred-0123",
+      kind: "migration-drop-column",
+      prediction: "The app breaks.",
+      severity: "high",
+      impact: "Mobile users.",
+      recommendation: "Deprecate first.",
+      path: "db/m.sql",
+      line: 2,
+      confidence: 0.8,
+    });
     expect(text).toContain("**What:** The app breaks.");
     expect(text).toContain("**Why it matters:** A high prediction (migration-drop-column, confidence 80%). Mobile users.");
     expect(text).toContain("**How to fix:** Deprecate first.");
@@ -91,7 +107,11 @@ describe("/empathy review is bounded per pull request", () => {
 
   /** A pull request comment as GitHub delivers it; `commentId` delivers an existing comment again. */
   async function comment(body: string, login: string, opts: { pull?: number; id?: string; commentId?: number } = {}): Promise<number> {
-    const payload: any = withRepo(examplePayload("issue_comment", "created"), { owner: h.fake.owner, repo: h.fake.repo, installationId: 2 });
+    const payload: any = withRepo(examplePayload("issue_comment", "created"), {
+      owner: h.fake.owner,
+      repo: h.fake.repo,
+      installationId: 2,
+    });
     const n = opts.pull ?? h.fake.pull.number;
     const repo = `${h.fake.owner}/${h.fake.repo}`;
     payload.issue.number = n;
@@ -121,7 +141,9 @@ describe("/empathy review is bounded per pull request", () => {
   async function forcedReviews(): Promise<ReviewJobPayload[]> {
     const jobs = [];
     for (const status of ["queued", "running", "done", "dead"] as JobStatus[]) jobs.push(...(await h.handles.store.listJobs(status, 1000)));
-    return jobs.filter((j) => j.type === REVIEW_JOB && (j.payload as ReviewJobPayload).action === "command").map((j) => j.payload as ReviewJobPayload);
+    return jobs
+      .filter((j) => j.type === REVIEW_JOB && (j.payload as ReviewJobPayload).action === "command")
+      .map((j) => j.payload as ReviewJobPayload);
   }
 
   /** Runs commands with this clock and interval instead of the app's (Date.now, the default). */
@@ -142,7 +164,9 @@ describe("/empathy review is bounded per pull request", () => {
     await h.drain();
     expect(replies(first)).toEqual([expect.stringMatching(/^Reviewing commit `aaaaaaa` again now/)]);
     expect(replies(second)).toEqual([
-      expect.stringMatching(/^A review of this pull request was already forced (just now|\d+ seconds? ago); `\/empathy review` can run again in 5 minutes \(at (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC\)\.$/),
+      expect.stringMatching(
+        /^A review of this pull request was already forced (just now|\d+ seconds? ago); `\/empathy review` can run again in 5 minutes \(at (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC\)\.$/,
+      ),
     ]);
     expect(await forcedReviews()).toHaveLength(1);
     expect(h.fake.find("GET", /\/pulls\/7\/files$/).length).toBe(filesReads + 1); // one analysis, not two
@@ -163,12 +187,16 @@ describe("/empathy review is bounded per pull request", () => {
     now = t + 2 * MIN + 10_000;
     const second = await comment("/empathy review", "mallory");
     await h.drain();
-    expect(replies(second)).toEqual(["A review of this pull request was already forced 2 minutes ago; `/empathy review` can run again in 3 minutes (at 21:45 UTC)."]);
+    expect(replies(second)).toEqual([
+      "A review of this pull request was already forced 2 minutes ago; `/empathy review` can run again in 3 minutes (at 21:45 UTC).",
+    ]);
 
     now = t + 5 * MIN - 1_000;
     const third = await comment("/empathy review", "mallory");
     await h.drain();
-    expect(replies(third)).toEqual(["A review of this pull request was already forced 4 minutes ago; `/empathy review` can run again in 1 second (at 21:45:00 UTC)."]);
+    expect(replies(third)).toEqual([
+      "A review of this pull request was already forced 4 minutes ago; `/empathy review` can run again in 1 second (at 21:45:00 UTC).",
+    ]);
     expect(await forcedReviews()).toHaveLength(1);
 
     now = t + 5 * MIN;
@@ -182,7 +210,9 @@ describe("/empathy review is bounded per pull request", () => {
     now = t + 6 * MIN;
     const fifth = await comment("/empathy review", "alice");
     await h.drain();
-    expect(replies(fifth)).toEqual(["A review of this pull request was already forced 1 minute ago; `/empathy review` can run again in 4 minutes (at 21:50 UTC)."]);
+    expect(replies(fifth)).toEqual([
+      "A review of this pull request was already forced 1 minute ago; `/empathy review` can run again in 4 minutes (at 21:50 UTC).",
+    ]);
     expect(await forcedReviews()).toHaveLength(2);
   });
 
@@ -212,7 +242,13 @@ describe("/empathy review is bounded per pull request", () => {
 
   it("two pull requests do not share a slot", async () => {
     await reviewed();
-    h.fake.otherPulls.push({ ...h.fake.pull, number: 8, head: { sha: "c".repeat(40), ref: "other" }, html_url: "https://github.com/octo-org/shop/pull/8", labels: [] });
+    h.fake.otherPulls.push({
+      ...h.fake.pull,
+      number: 8,
+      head: { sha: "c".repeat(40), ref: "other" },
+      html_url: "https://github.com/octo-org/shop/pull/8",
+      labels: [],
+    });
     // The fake serves one pull request's files: the reviews are recorded here instead of run.
     const ran: ReviewJobPayload[] = [];
     h.handles.queue.register(REVIEW_JOB, async (payload: ReviewJobPayload) => void ran.push(payload));

@@ -31,7 +31,7 @@ const fixedSqlFiles = [
       "@@ -10,5 +10,7 @@ const db = require('../db');",
       " async function exportOrders(req, res) {",
       "   const rows = await db.query('SELECT * FROM orders WHERE id = $1', [req.params.id]);",
-      `+  const stripe = new Stripe("${riskyFiles[0].patch!.split("Stripe(\"")[1].split("\"")[0]}");`,
+      `+  const stripe = new Stripe("${riskyFiles[0].patch!.split('Stripe("')[1].split('"')[0]}");`,
       "+  const csv = toCsv(rows);",
       "+  res.send(csv);",
       "   return rows;",
@@ -50,7 +50,15 @@ function target(h: Harness) {
 async function closeIssue(h: Harness, issue: any, reason: "completed" | "not_planned", id = `close-${++seq}`): Promise<void> {
   const payload: any = withRepo(examplePayload("issues", "opened"), target(h));
   payload.action = "closed";
-  payload.issue = { ...payload.issue, number: issue.number, title: issue.title, body: issue.body, state: "closed", state_reason: reason, closed_at: new Date().toISOString() };
+  payload.issue = {
+    ...payload.issue,
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    state: "closed",
+    state_reason: reason,
+    closed_at: new Date().toISOString(),
+  };
   payload.sender = { ...payload.sender, login: "maintainer-mia", type: "User" };
   await h.probot.receive({ id, name: "issues", payload } as any);
 }
@@ -84,7 +92,14 @@ async function resolveThread(h: Harness, reviewComment: any, commitId: string): 
   const payload: any = withRepo(examplePayload("pull_request_review_thread", "resolved"), target(h));
   payload.pull_request.number = h.fake.pull.number;
   payload.pull_request.head.sha = h.fake.pull.head.sha;
-  payload.thread.comments[0] = { ...payload.thread.comments[0], body: reviewComment.body, path: reviewComment.path, line: reviewComment.line, commit_id: commitId, original_commit_id: commitId };
+  payload.thread.comments[0] = {
+    ...payload.thread.comments[0],
+    body: reviewComment.body,
+    path: reviewComment.path,
+    line: reviewComment.line,
+    commit_id: commitId,
+    original_commit_id: commitId,
+  };
   await h.probot.receive({ id: `thread-${++seq}`, name: "pull_request_review_thread", payload } as any);
 }
 
@@ -160,7 +175,11 @@ describe("feedback from GitHub", () => {
       expect(pattern.failures).toBe(1);
       expect(pattern.confidence).toBeCloseTo(patternConfidence(0, 1), 6);
       expect(events.map((e) => e.event_type).sort()).toEqual(["pattern_updated", "prediction_failure", "trust_decreased"]);
-      expect(events.find((e) => e.event_type === "prediction_failure")!.data).toMatchObject({ prediction_id: `pred-${fp.slice(0, 12)}`, user_id: "alice", repo: REPO });
+      expect(events.find((e) => e.event_type === "prediction_failure")!.data).toMatchObject({
+        prediction_id: `pred-${fp.slice(0, 12)}`,
+        user_id: "alice",
+        repo: REPO,
+      });
     });
 
     it("ignores issues without the marker, with a copied marker, or closed for another reason", async () => {
@@ -369,7 +388,10 @@ describe("feedback from GitHub", () => {
     it("a job with a broken payload does not fail", async () => {
       await reviewed();
       await h.handles.queue.enqueue({ type: "pr_comment_command", payload: { body: 42 } });
-      await h.handles.queue.enqueue({ type: "feedback_issue_closed", payload: { owner: "octo-org", repo: "shop", issueNumber: 1, body: null } });
+      await h.handles.queue.enqueue({
+        type: "feedback_issue_closed",
+        payload: { owner: "octo-org", repo: "shop", issueNumber: 1, body: null },
+      });
       await h.handles.queue.enqueue({ type: "feedback_thread_resolved", payload: { owner: "octo-org", repo: "shop", commentBody: null } });
       await h.drain();
       // Handled as "nothing to do", not retried or dead-lettered: the worker goes on.
@@ -423,7 +445,15 @@ describe("feedback from GitHub", () => {
       // Rejections recorded earlier in this repository (e.g. dismissals on other pull requests).
       for (let i = 0; i < BREAKER_REJECTIONS - 1; i++) {
         const at = Date.now() - 3600_000;
-        await h.handles.store.saveFeedback({ repo: REPO, key: `finding:1:${i}`, outcome: "rejected", userId: "bob", createdAt: at, trust: newTrustRecord("bob", REPO), events: [] });
+        await h.handles.store.saveFeedback({
+          repo: REPO,
+          key: `finding:1:${i}`,
+          outcome: "rejected",
+          userId: "bob",
+          createdAt: at,
+          trust: newTrustRecord("bob", REPO),
+          events: [],
+        });
       }
       await h.deliver("opened");
       await h.drain();
@@ -443,7 +473,13 @@ describe("feedback from GitHub", () => {
       fake.reviews = [];
       fake.setFiles([
         ...riskyFiles,
-        { filename: "db/migrations/20261128_drop_phone.sql", status: "added", additions: 1, deletions: 0, patch: "@@ -0,0 +1 @@\n+ALTER TABLE users DROP COLUMN phone;" },
+        {
+          filename: "db/migrations/20261128_drop_phone.sql",
+          status: "added",
+          additions: 1,
+          deletions: 0,
+          patch: "@@ -0,0 +1 @@\n+ALTER TABLE users DROP COLUMN phone;",
+        },
       ]);
       await h.deliver("opened");
       await h.drain();

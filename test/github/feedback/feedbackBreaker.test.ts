@@ -24,7 +24,11 @@ describe("trust circuit breaker", () => {
 
   it(`opens at ${BREAKER_REJECTIONS} rejections within the window, not when they are spread wider`, () => {
     const close = [rejected(t0), rejected(t0 + HOUR), rejected(t0 + 2 * HOUR)];
-    expect(breakerState(close, t0 + 3 * HOUR)).toMatchObject({ open: true, openedAt: t0 + 2 * HOUR, acceptancesToRecover: BREAKER_RECOVERY_ACCEPTANCES });
+    expect(breakerState(close, t0 + 3 * HOUR)).toMatchObject({
+      open: true,
+      openedAt: t0 + 2 * HOUR,
+      acceptancesToRecover: BREAKER_RECOVERY_ACCEPTANCES,
+    });
     const spread = [rejected(t0), rejected(t0 + BREAKER_WINDOW_MS / 2 + HOUR), rejected(t0 + BREAKER_WINDOW_MS + HOUR)];
     expect(breakerState(spread, t0 + BREAKER_WINDOW_MS + 2 * HOUR).open).toBe(false);
   });
@@ -49,6 +53,8 @@ describe("trust circuit breaker", () => {
 
   it("the notice says what is limited and how it recovers", () => {
     const state = breakerState([rejected(t0), rejected(t0 + 1), rejected(t0 + 2)], t0 + 3);
-    expect(breakerNotice(state)).toMatch(/cautious mode.*3 more accepted.*opens no issues, posts at most 5 inline comments and asks questions instead of making predictions/);
+    expect(breakerNotice(state)).toMatch(
+      /cautious mode.*3 more accepted.*opens no issues, posts at most 5 inline comments and asks questions instead of making predictions/,
+    );
   });
 });

@@ -28,7 +28,10 @@ describe("feedback store (migration 4)", () => {
     expect(await feedback("issue:1", "rejected", "a", 11, 0.1)).toBe(false);
     expect((await store.getTrust("a", "o/r"))!.trust).toBe(0.6); // the second call changed nothing
     expect(await feedback("finding:7:ff", "rejected", "b", 5)).toBe(true);
-    expect((await store.listFeedback("o/r", 0)).map((e) => [e.key, e.outcome])).toEqual([["finding:7:ff", "rejected"], ["issue:1", "accepted"]]);
+    expect((await store.listFeedback("o/r", 0)).map((e) => [e.key, e.outcome])).toEqual([
+      ["finding:7:ff", "rejected"],
+      ["issue:1", "accepted"],
+    ]);
     expect(await store.listFeedback("o/r", 6)).toHaveLength(1);
     expect(await store.listFeedback("o/x", 0)).toEqual([]);
   });

@@ -8,8 +8,18 @@ import { withKnownSecrets } from "../../../src/analysis/secrets.js";
 import type { Prediction } from "../../../src/analysis/types.js";
 import { EventBus } from "../../../src/events/bus.js";
 import type { JobQueue } from "../../../src/jobs/queue.js";
-import { PREDICTION_ISSUE_JOB, PredictionIssues, type PredictionIssueJob, type PredictionSource } from "../../../src/github/predictions/predictionIssues.js";
-import { TRANSFORMATION_JOB, TransformationIssues, type TransformationData, type TransformationJob } from "../../../src/github/predictions/transformation.js";
+import {
+  PREDICTION_ISSUE_JOB,
+  PredictionIssues,
+  type PredictionIssueJob,
+  type PredictionSource,
+} from "../../../src/github/predictions/predictionIssues.js";
+import {
+  TRANSFORMATION_JOB,
+  TransformationIssues,
+  type TransformationData,
+  type TransformationJob,
+} from "../../../src/github/predictions/transformation.js";
 import { SqliteStore } from "../../../src/store/sqlite/index.js";
 import { STRIPE_SECRET } from "../fixtures.js";
 import type { NewJob } from "../../../src/store/store.js";
@@ -61,7 +71,13 @@ const policy = { enabled: true, min_confidence: 0.85, labels: ["empathy: predict
 describe("prediction issues: the policy comes with the review's call", () => {
   it("queues one job per prediction at or over min_confidence, with the labels, the pull request's facts and a dedupe key per repository and fingerprint", async () => {
     const { queue, jobs } = fakeQueue();
-    const issues = new PredictionIssues({ queue, store: new SqliteStore(":memory:"), auth: noAuth, log: noLog, now: () => Date.UTC(2026, 0, 1) });
+    const issues = new PredictionIssues({
+      queue,
+      store: new SqliteStore(":memory:"),
+      auth: noAuth,
+      log: noLog,
+      now: () => Date.UTC(2026, 0, 1),
+    });
     const queued = await issues.queueIssues(
       [prediction(), prediction({ fingerprint: "fp-low", confidence: 0.84 }), prediction({ fingerprint: "fp-edge", confidence: 0.85 })],
       source,
@@ -150,7 +166,12 @@ describe("systemic-fix issues: the policy the review stored", () => {
     await emitted(bus, transformation());
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ type: TRANSFORMATION_JOB, dedupeKey: "transformation:octo-org/shop:js/sql-injection" });
-    expect(jobs[0].payload as TransformationJob).toMatchObject({ installationId: 2, owner: "octo-org", repo: "shop", transformation: transformation() });
+    expect(jobs[0].payload as TransformationJob).toMatchObject({
+      installationId: 2,
+      owner: "octo-org",
+      repo: "shop",
+      transformation: transformation(),
+    });
   });
 
   it("queues nothing without a recorded policy, with issues off, or for an interaction that is not a pull request's review", async () => {

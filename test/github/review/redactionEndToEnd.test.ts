@@ -39,7 +39,15 @@ describe("no secret from a pull request in anything the app writes", () => {
       // The password has no vendor shape: only the values found in the diff hide it here.
       body: `Adds deploy config. The old token ${FAKE.github} is rotated; see ${FAKE.slackWebhook}. Staging still logs in with ${FAKE.password} until Friday.`,
     });
-    fake.setFiles(files.map((f) => ({ filename: f.path, status: "added", additions: f.text.split("\n").length, deletions: 0, patch: addedPatch(f.text) })));
+    fake.setFiles(
+      files.map((f) => ({
+        filename: f.path,
+        status: "added",
+        additions: f.text.split("\n").length,
+        deletions: 0,
+        patch: addedPatch(f.text),
+      })),
+    );
     for (const f of files) fake.contents.set(f.path, f.text);
     const store = new SqliteStore(join(dir, "empathy.sqlite"));
     h = await createHarness({ fake, store });

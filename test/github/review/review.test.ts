@@ -28,7 +28,11 @@ describe("reviewing a pull request", () => {
     expect(fake.reviews[0].commit_id).toBe(fake.pull.head.sha);
     const inline = fake.reviewComments.map((c) => `${c.path}:${c.line}:${c.side}`);
     expect(inline).toEqual(
-      expect.arrayContaining(["src/orders/export.js:11:RIGHT", "src/orders/export.js:12:RIGHT", "db/migrations/20261127_drop_email.sql:2:RIGHT"]),
+      expect.arrayContaining([
+        "src/orders/export.js:11:RIGHT",
+        "src/orders/export.js:12:RIGHT",
+        "db/migrations/20261127_drop_email.sql:2:RIGHT",
+      ]),
     );
 
     expect(fake.comments).toHaveLength(1);
@@ -52,16 +56,31 @@ describe("reviewing a pull request", () => {
 
     // The same result as data (what Slack replies from), and the issues with what listings show.
     const stored = (await h.handles.store.getReviewResult("octo-org/shop", 7))!;
-    expect(stored).toMatchObject({ headSha: fake.pull.head.sha, level: 4, summaryCommentId: fake.comments[0].id, summaryUrl: fake.comments[0].html_url, notice: null });
+    expect(stored).toMatchObject({
+      headSha: fake.pull.head.sha,
+      level: 4,
+      summaryCommentId: fake.comments[0].id,
+      summaryUrl: fake.comments[0].html_url,
+      notice: null,
+    });
     expect(summary).toContain(`**Level 4 · anticipatory** · confidence ${Math.round(stored.confidence * 100)}%`);
     expect(summary).toContain(stored.summary.slice(0, 40));
     const findingsShown = Number(/### Findings \((\d+)\)/.exec(summary)![1]);
     expect(Object.values(stored.findingCounts).reduce((a, b) => a + b, 0)).toBe(findingsShown);
-    expect(stored.topFindings[0]).toMatchObject({ path: expect.any(String), line: expect.any(Number), severity: expect.any(String), category: expect.any(String) });
+    expect(stored.topFindings[0]).toMatchObject({
+      path: expect.any(String),
+      line: expect.any(Number),
+      severity: expect.any(String),
+      category: expect.any(String),
+    });
     expect(stored.predictions.some((p) => /email/i.test(p.title))).toBe(true);
     const listed = await h.handles.store.listPredictionIssues({ repo: "octo-org/shop", limit: 10 });
     expect(listed.map((i) => i.issueNumber).sort()).toEqual(fake.issues.map((i) => i.number).sort());
-    expect(listed.find((i) => i.issueNumber === issue.number)).toMatchObject({ url: issue.html_url, confidence: expect.any(Number), title: expect.stringMatching(/email/i) });
+    expect(listed.find((i) => i.issueNumber === issue.number)).toMatchObject({
+      url: issue.html_url,
+      confidence: expect.any(Number),
+      title: expect.stringMatching(/email/i),
+    });
     expect(JSON.stringify([stored, listed])).not.toContain(STRIPE_SECRET.slice(8));
 
     expect(everythingWritten(h)).not.toContain(STRIPE_SECRET);
@@ -80,7 +99,9 @@ describe("reviewing a pull request", () => {
     const reads = fake.find("GET", /\/contents\//).map((r) => `${r.path.replace(/^.*\/contents\//, "")}@${r.query.get("ref")}`);
     expect(reads).toEqual(expect.arrayContaining([`.gitattributes@${fake.pull.head.sha}`, `src/orders/export.js@${fake.pull.head.sha}`]));
     expect(reads.some((r) => r.startsWith("src/gen/"))).toBe(false);
-    expect(fake.reviewComments.map((c) => `${c.path}:${c.line}`)).toEqual(expect.arrayContaining(["src/orders/export.js:11", "src/orders/export.js:12"]));
+    expect(fake.reviewComments.map((c) => `${c.path}:${c.line}`)).toEqual(
+      expect.arrayContaining(["src/orders/export.js:11", "src/orders/export.js:12"]),
+    );
     expect(fake.reviewComments.map((c) => c.path)).not.toContain("src/gen/client.js");
     expect(fake.comments[0].body).toMatch(/`src\/gen\/client\.js`: generated file \(`linguist-generated` in \.gitattributes\)/);
   });

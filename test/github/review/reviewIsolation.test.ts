@@ -14,7 +14,13 @@ import { createHarness } from "../harness.js";
 
 function addedFile(filename: string, text: string): FakeFile {
   const lines = text.replace(/\n$/, "").split("\n");
-  return { filename, status: "added", additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}` };
+  return {
+    filename,
+    status: "added",
+    additions: lines.length,
+    deletions: 0,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`,
+  };
 }
 
 describe("a review whose analysis crashes a worker", () => {
@@ -24,19 +30,33 @@ describe("a review whose analysis crashes a worker", () => {
 
   it("is posted, with the crashing file and the file over a limit listed as not analysed", async () => {
     const fake = new FakeGitHub();
-    fake.setFiles([addedFile("scripts/deep.py", deeplyNestedPython(515)), addedFile("public/bundle.js", minifiedLine(20_000)), ...riskyFiles]);
+    fake.setFiles([
+      addedFile("scripts/deep.py", deeplyNestedPython(515)),
+      addedFile("public/bundle.js", minifiedLine(20_000)),
+      ...riskyFiles,
+    ]);
     const h = await createHarness({
       fake,
       analyse: (input, options) => analyseInPool(pool, input, options),
       // The operator lets deep nesting through, so the Python file reaches the parser and aborts it.
-      settings: { analysisLimits: { maxFileBytes: 1_000_000, maxLineLength: 10_000, maxNestingDepth: 100_000, fileTimeBudgetMs: 20_000, reviewTimeBudgetMs: 60_000 } },
+      settings: {
+        analysisLimits: {
+          maxFileBytes: 1_000_000,
+          maxLineLength: 10_000,
+          maxNestingDepth: 100_000,
+          fileTimeBudgetMs: 20_000,
+          reviewTimeBudgetMs: 60_000,
+        },
+      },
     });
     await h.deliver("opened");
     await h.drain();
 
     expect(fake.comments).toHaveLength(1);
     const summary = fake.comments[0].body as string;
-    expect(summary).toContain("`scripts/deep.py`: not analysed: the analysis process stopped on it (a parser crash, or over the 1024 MB memory cap)");
+    expect(summary).toContain(
+      "`scripts/deep.py`: not analysed: the analysis process stopped on it (a parser crash, or over the 1024 MB memory cap)",
+    );
     expect(summary).toContain("`public/bundle.js`: not analysed: a line longer than 10,000 characters (minified or generated code?)");
     // The rest of the pull request is reviewed as usual.
     expect(fake.reviews).toHaveLength(1);

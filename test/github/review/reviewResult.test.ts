@@ -48,10 +48,29 @@ describe("reviewResultOf", () => {
     const findings = [finding("low", 1), finding("critical", 2), finding("medium", 3), finding("critical", 4)];
     const r = reviewResultOf({ ...base, findings, predictions: [prediction(0.7, "Later"), prediction(0.95, "First  \n one")] });
     expect(r.findingCounts).toEqual({ low: 1, critical: 2, medium: 1 });
-    expect(r.topFindings.map((f) => [f.severity, f.line])).toEqual([["critical", 2], ["critical", 4], ["medium", 3], ["low", 1]]);
-    expect(r.topFindings[0]).toEqual({ category: "sql-injection", severity: "critical", path: "src/f2.js", line: 2, title: "Finding 2 second line" });
+    expect(r.topFindings.map((f) => [f.severity, f.line])).toEqual([
+      ["critical", 2],
+      ["critical", 4],
+      ["medium", 3],
+      ["low", 1],
+    ]);
+    expect(r.topFindings[0]).toEqual({
+      category: "sql-injection",
+      severity: "critical",
+      path: "src/f2.js",
+      line: 2,
+      title: "Finding 2 second line",
+    });
     expect(r.predictions.map((p) => p.title)).toEqual(["First one", "Later"]);
-    expect(r).toMatchObject({ headSha: "abc1234def", level: 4, confidence: 0.9, notice: null, summaryCommentId: 5, summaryUrl: base.summaryComment.url, reviewedAt: 1234 });
+    expect(r).toMatchObject({
+      headSha: "abc1234def",
+      level: 4,
+      confidence: 0.9,
+      notice: null,
+      summaryCommentId: 5,
+      summaryUrl: base.summaryComment.url,
+      reviewedAt: 1234,
+    });
   });
 
   it("the summary is the response in one line without its questions, as the summary comment shows it", () => {
@@ -61,7 +80,12 @@ describe("reviewResultOf", () => {
 
   it("keeps at most the top items, with the counts of all", () => {
     const many = Array.from({ length: RESULT_TOP_ITEMS + 5 }, (_, i) => finding("high", i));
-    const r = reviewResultOf({ ...base, findings: many, predictions: many.map((_, i) => prediction(i / 100, `p${i}`)), summaryComment: null });
+    const r = reviewResultOf({
+      ...base,
+      findings: many,
+      predictions: many.map((_, i) => prediction(i / 100, `p${i}`)),
+      summaryComment: null,
+    });
     expect(r.topFindings).toHaveLength(RESULT_TOP_ITEMS);
     expect(r.predictions).toHaveLength(RESULT_TOP_ITEMS);
     expect(r.findingCounts).toEqual({ high: RESULT_TOP_ITEMS + 5 });
@@ -71,7 +95,12 @@ describe("reviewResultOf", () => {
   it("bounds titles and redacts every text, with the secrets the job's analysis found", () => {
     const found = "an-internal-password-without-any-vendor-shape-42";
     const r = withKnownSecrets([found], () =>
-      reviewResultOf({ ...base, response: `Rotates ${found}.`, findings: [finding("high", 1, `Uses ${found} ${"x".repeat(500)}`)], predictions: [prediction(0.9, `Leaks ${found}`)] }),
+      reviewResultOf({
+        ...base,
+        response: `Rotates ${found}.`,
+        findings: [finding("high", 1, `Uses ${found} ${"x".repeat(500)}`)],
+        predictions: [prediction(0.9, `Leaks ${found}`)],
+      }),
     );
     expect(JSON.stringify(r)).not.toContain(found);
     expect(r.topFindings[0].title.length).toBeLessThanOrEqual(200);

@@ -28,9 +28,21 @@ describe("reviewReply", () => {
     const reply = reviewReply(result(), pr);
     expect(reply.text).toBe("Review of octo-org/shop#7: level 4, confidence 87%");
     expect(reply.blocks.map((b) => b.type)).toEqual(["header", "section", "context", "actions"]);
-    expect(reply.blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "Review of octo-org/shop#7: Add order export", emoji: true } });
+    expect(reply.blocks[0]).toEqual({
+      type: "header",
+      text: { type: "plain_text", text: "Review of octo-org/shop#7: Add order export", emoji: true },
+    });
     expect(reply.blocks[2]).toEqual({ type: "context", elements: [{ type: "mrkdwn", text: "Empathy Level 4 | Confidence: 87%" }] });
-    expect(reply.blocks[3]).toMatchObject({ elements: [{ type: "button", text: { text: "View on GitHub" }, url: "https://github.com/octo-org/shop/pull/7#issuecomment-99", action_id: "empathy_open_summary" }] });
+    expect(reply.blocks[3]).toMatchObject({
+      elements: [
+        {
+          type: "button",
+          text: { text: "View on GitHub" },
+          url: "https://github.com/octo-org/shop/pull/7#issuecomment-99",
+          action_id: "empathy_open_summary",
+        },
+      ],
+    });
     const text = (reply.blocks[1] as { text: { text: string } }).text.text;
     expect(text.split("\n")).toEqual([
       "*Level 4 · anticipatory* · confidence 87% · commit `0123456`",
@@ -49,17 +61,31 @@ describe("reviewReply", () => {
   });
 
   it("says the cautious mode, and links the pull request when no summary comment is known", () => {
-    const reply = reviewReply(result({ notice: "Empathy is in cautious mode", summaryUrl: null, findingCounts: {}, topFindings: [], predictions: [] }), pr);
+    const reply = reviewReply(
+      result({ notice: "Empathy is in cautious mode", summaryUrl: null, findingCounts: {}, topFindings: [], predictions: [] }),
+      pr,
+    );
     const text = (reply.blocks[1] as { text: { text: string } }).text.text;
-    expect(text).toBe("*Level 4 · anticipatory* · confidence 87% · commit `0123456`\n> Empathy is in cautious mode\n\nAdds an order export &lt;script&gt; &amp; more.");
+    expect(text).toBe(
+      "*Level 4 · anticipatory* · confidence 87% · commit `0123456`\n> Empathy is in cautious mode\n\nAdds an order export &lt;script&gt; &amp; more.",
+    );
     expect(reply.blocks.at(-1)).toMatchObject({ elements: [{ url: pr.url }] });
   });
 
   it("stays within Slack's limits: a long title, many findings, a URL too long for a button", () => {
     const long = "x".repeat(400);
-    const many = Array.from({ length: 40 }, (_, i) => ({ category: "xss", severity: "medium", path: `src/${long.slice(0, 60)}${i}.js`, line: i, title: long }));
-    const reply = reviewReply(result({ topFindings: many, findingCounts: { medium: 40 }, summaryUrl: `https://github.com/${"a".repeat(3000)}` }), { ...pr, title: long });
-    expect(((reply.blocks[0] as { text: { text: string } }).text.text).length).toBeLessThanOrEqual(150);
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      category: "xss",
+      severity: "medium",
+      path: `src/${long.slice(0, 60)}${i}.js`,
+      line: i,
+      title: long,
+    }));
+    const reply = reviewReply(
+      result({ topFindings: many, findingCounts: { medium: 40 }, summaryUrl: `https://github.com/${"a".repeat(3000)}` }),
+      { ...pr, title: long },
+    );
+    expect((reply.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
     const text = (reply.blocks[1] as { text: { text: string } }).text.text;
     expect(text.length).toBeLessThanOrEqual(SECTION_MAX);
     expect(text.endsWith("\n…")).toBe(true);

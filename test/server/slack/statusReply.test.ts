@@ -15,7 +15,9 @@ const issue = (repo: string, n: number, over: Partial<PredictionIssueRecord> = {
 
 describe("recent predictions", () => {
   it("one line per issue: confidence, the prediction (escaped) and the link to the issue", () => {
-    expect(predictionLine(issue("octo-org/shop", 12))).toBe("90% Prediction 12 &lt;b&gt; — <https://github.com/octo-org/shop/issues/12|octo-org/shop#12>");
+    expect(predictionLine(issue("octo-org/shop", 12))).toBe(
+      "90% Prediction 12 &lt;b&gt; — <https://github.com/octo-org/shop/issues/12|octo-org/shop#12>",
+    );
   });
 
   it("an issue recorded before details were kept, or with an address that is not a plain link, still gets a line", () => {
@@ -25,7 +27,11 @@ describe("recent predictions", () => {
   });
 
   it("only repositories the request may see, newest first as listed, at most five", () => {
-    const issues = [issue("octo-org/shop", 1), issue("private/vault", 2), ...Array.from({ length: 8 }, (_, i) => issue("octo-org/api", 10 + i))];
+    const issues = [
+      issue("octo-org/shop", 1),
+      issue("private/vault", 2),
+      ...Array.from({ length: 8 }, (_, i) => issue("octo-org/api", 10 + i)),
+    ];
     const lines = recentPredictionLines(issues, (repo) => repo.startsWith("octo-org/"));
     expect(lines).toHaveLength(RECENT_PREDICTIONS);
     expect(lines[0]).toContain("octo-org/shop#1");

@@ -26,7 +26,14 @@ export function bindings(e: TaintEngine, d: SgNode): Binding[] {
         const left = f("left");
         if (left && e.kind(left) === "identifier") {
           const op = f("operator")?.text() ?? operatorOf(e, d, left, f("right"));
-          out.push({ name: left.text(), node: d, op: op === "+=" ? "+=" : "=", value: (op === "+=" ? f("right") : null) ?? undefined, path: [], point: end });
+          out.push({
+            name: left.text(),
+            node: d,
+            op: op === "+=" ? "+=" : "=",
+            value: (op === "+=" ? f("right") : null) ?? undefined,
+            path: [],
+            point: end,
+          });
         }
       } else if (k === "for_in_statement") {
         const right = f("right");
@@ -62,7 +69,8 @@ export function bindings(e: TaintEngine, d: SgNode): Binding[] {
         const value = parts[0];
         const target = parts.find((c) => e.kind(c) === "as_pattern_target");
         const inner = target ? (e.named(target)[0] ?? null) : null;
-        if (value && inner && e.kind(e.parentOf(d) ?? d) === "with_item") pyTargets(e, inner, (name) => out.push({ name, node: d, op: "=", value, path: [], point: end }));
+        if (value && inner && e.kind(e.parentOf(d) ?? d) === "with_item")
+          pyTargets(e, inner, (name) => out.push({ name, node: d, op: "=", value, path: [], point: end }));
       } else if (k === "named_expression") {
         const nm = f("name");
         if (nm) out.push({ name: nm.text(), node: d, op: "=", value: f("value") ?? undefined, path: [], point: end });
@@ -91,7 +99,15 @@ export function bindings(e: TaintEngine, d: SgNode): Binding[] {
         const values = e.named(f("value"));
         names.forEach((nm, i) => {
           if (values.length === 0) out.push({ name: nm.text(), node: d, op: "=", value: undefined, path: [], point: end });
-          else out.push({ name: nm.text(), node: d, op: "=", value: values.length === names.length ? values[i] : values[0], path: [], point: end });
+          else
+            out.push({
+              name: nm.text(),
+              node: d,
+              op: "=",
+              value: values.length === names.length ? values[i] : values[0],
+              path: [],
+              point: end,
+            });
         });
       } else if (k === "range_clause") {
         const right = f("right");
@@ -110,11 +126,13 @@ export function bindings(e: TaintEngine, d: SgNode): Binding[] {
           // json.Unmarshal(body, &reg): `reg` now holds what was decoded.
           for (const a of e.named(f("arguments"))) {
             const inner = e.kind(a) === "unary_expression" && e.head(a, 1) === "&" ? e.named(a)[0] : null;
-            if (inner && e.kind(inner) === "identifier") out.push({ name: inner.text(), node: d, op: "decode", value: d, path: [], point: end });
+            if (inner && e.kind(inner) === "identifier")
+              out.push({ name: inner.text(), node: d, op: "decode", value: d, path: [], point: end });
           }
         }
         const obj = fld(fn, "operand");
-        if (obj && e.kind(obj) === "identifier" && MUTATING_METHODS.has(fld(fn, "field")?.text() ?? "")) out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        if (obj && e.kind(obj) === "identifier" && MUTATING_METHODS.has(fld(fn, "field")?.text() ?? ""))
+          out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
       }
       break;
     }
@@ -125,15 +143,18 @@ export function bindings(e: TaintEngine, d: SgNode): Binding[] {
       } else if (k === "assignment_expression") {
         const left = f("left");
         const op = f("operator")?.text() ?? operatorOf(e, d, left, f("right"));
-        if (left && e.kind(left) === "identifier") out.push({ name: left.text(), node: d, op: op === "+=" ? "+=" : "=", value: f("right") ?? undefined, path: [], point: end });
+        if (left && e.kind(left) === "identifier")
+          out.push({ name: left.text(), node: d, op: op === "+=" ? "+=" : "=", value: f("right") ?? undefined, path: [], point: end });
       } else if (k === "enhanced_for_statement") {
         const nm = f("name");
         const value = f("value");
-        if (nm) out.push({ name: nm.text(), node: d, op: "iter", value: value ?? undefined, path: [], point: value ? e.span(value).end : end });
+        if (nm)
+          out.push({ name: nm.text(), node: d, op: "iter", value: value ?? undefined, path: [], point: value ? e.span(value).end : end });
       } else if (k === "method_invocation") {
         const obj = f("object");
         const nm = f("name")?.text() ?? "";
-        if (obj && e.kind(obj) === "identifier" && MUTATING_METHODS.has(nm)) out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
+        if (obj && e.kind(obj) === "identifier" && MUTATING_METHODS.has(nm))
+          out.push({ name: obj.text(), node: d, op: "mut", value: d, path: [], point: end });
       }
       break;
     }
@@ -157,7 +178,10 @@ export function jsPattern(e: TaintEngine, p: SgNode | null, path: string[], add:
         const ck = e.kind(c);
         if (ck === "shorthand_property_identifier_pattern") add(c.text(), [...path, c.text()]);
         else if (ck === "pair_pattern") {
-          const key = (fld(c, "key"))?.text().replace(/^["']|["']$/g, "") ?? "[]";
+          const key =
+            fld(c, "key")
+              ?.text()
+              .replace(/^["']|["']$/g, "") ?? "[]";
           jsPattern(e, fld(c, "value"), [...path, key], add);
         } else if (ck === "object_assignment_pattern") {
           const left = fld(c, "left");

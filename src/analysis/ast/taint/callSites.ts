@@ -24,16 +24,33 @@ const METHOD_CALLEE_PREFIX = new RegExp(`^(?:await${RS}+)?(?:[${RW}$.#]+\\.)?$`,
 const FUNCTION_CALLEE_PREFIX = new RegExp(`^(?:await${RS}+)?(?:this\\.|self\\.|cls\\.)?$`, "u");
 
 /** Callee objects whose text always has a character a dotted name (`[\\w$.#]`) has not. */
-const NOT_A_NAME = new Set(["call_expression", "call", "new_expression", "subscript_expression", "subscript", "index_expression", "parenthesized_expression", "string", "template_string"]);
+const NOT_A_NAME = new Set([
+  "call_expression",
+  "call",
+  "new_expression",
+  "subscript_expression",
+  "subscript",
+  "index_expression",
+  "parenthesized_expression",
+  "string",
+  "template_string",
+]);
 
 export function receiverInfo(text: string): ReceiverInfo {
-  const raw = text.replace(/^(?:this|self|cls)\./, "").split(".").pop() ?? "";
+  const raw =
+    text
+      .replace(/^(?:this|self|cls)\./, "")
+      .split(".")
+      .pop() ?? "";
   return {
     text,
     own: /^(?:this|self|cls|super)$/.test(text),
     name: /^[A-Za-z_$#][\w$]*$/.test(raw.replace(/^#/, "")),
     raw,
-    last: raw.replace(/^[#_]+/, "").replace(/_/g, "").toLowerCase(),
+    last: raw
+      .replace(/^[#_]+/, "")
+      .replace(/_/g, "")
+      .toLowerCase(),
     plain: PLAIN_NAME.test(raw),
   };
 }
@@ -48,7 +65,15 @@ export function ownerOf(e: TaintEngine, fn: SgNode): string {
   let cur = e.parentOf(fn);
   for (let i = 0; cur && i < 4; i++) {
     const k = e.kind(cur);
-    if (k === "class_declaration" || k === "class_definition" || k === "class" || k === "abstract_class_declaration" || k === "enum_declaration" || k === "record_declaration") return fld(cur, "name")?.text() ?? "";
+    if (
+      k === "class_declaration" ||
+      k === "class_definition" ||
+      k === "class" ||
+      k === "abstract_class_declaration" ||
+      k === "enum_declaration" ||
+      k === "record_declaration"
+    )
+      return fld(cur, "name")?.text() ?? "";
     if (k === "object") {
       const holder = e.parentOf(cur);
       if (holder && e.kind(holder) === "variable_declarator") return fld(holder, "name")?.text() ?? "";
@@ -89,7 +114,9 @@ export function receiverMatches(e: TaintEngine, r: ReceiverInfo, owner: string):
     e.budget.spend(1 + (text.length >> 10));
     const re = escapeRe(r.raw);
     const c = escapeRe(owner);
-    hit = new RegExp(`(?<![\\w$.])${re}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${re}\\b`).test(text);
+    hit = new RegExp(
+      `(?<![\\w$.])${re}\\??\\s*[:=]\\s*(?:new\\s+|await\\s+)?(?:[\\w$]+\\.)?${c}\\b|\\b${c}(?:<[^>\\n]*>)?\\s+${re}\\b`,
+    ).test(text);
     e.receivers.set(key, hit);
   }
   return hit;
@@ -120,7 +147,11 @@ export function callSites(e: TaintEngine, fn: SgNode): SgNode[] {
       const prefix = owner ? METHOD_CALLEE_PREFIX : FUNCTION_CALLEE_PREFIX;
       for (const entry of callsOf(e, name)) {
         e.budget.spend(1);
-        if (e.family !== "java" && (entry.callee === null || !entry.callee.endsWith(name) || !prefix.test(entry.callee.slice(0, entry.callee.length - name.length)))) continue;
+        if (
+          e.family !== "java" &&
+          (entry.callee === null || !entry.callee.endsWith(name) || !prefix.test(entry.callee.slice(0, entry.callee.length - name.length)))
+        )
+          continue;
         if (entry.receiver && !entry.receiver.own && !(owner !== "" && receiverMatches(e, entry.receiver, owner))) continue;
         found.push(entry.node);
         if (found.length >= 20) break;
@@ -166,7 +197,8 @@ export function deferredCalls(e: TaintEngine, name: string): SgNode[] {
     if (!e.runners) {
       const runners: Runners = { later: [], delays: new Map() };
       const calls = callIndex(e).callsByName;
-      for (const r of RUNNERS) for (const c of calls.get(r) ?? []) if (RUNNER_CALLEE.test(e.text(fld(c.node, "function")!))) runners.later.push(c);
+      for (const r of RUNNERS)
+        for (const c of calls.get(r) ?? []) if (RUNNER_CALLEE.test(e.text(fld(c.node, "function")!))) runners.later.push(c);
       runners.later.sort((a, b) => a.at - b.at);
       for (const c of calls.get(DELAY) ?? []) {
         const t = e.text(fld(c.node, "function")!);
@@ -180,7 +212,7 @@ export function deferredCalls(e: TaintEngine, name: string): SgNode[] {
     const { later } = e.runners;
     const delays = e.runners.delays.get(`${name}.${DELAY}`) ?? [];
     const first: Array<{ node: SgNode; at: number; delay: boolean }> = [];
-    for (let i = 0, j = 0; first.length < 20 && (i < later.length || j < delays.length); ) {
+    for (let i = 0, j = 0; first.length < 20 && (i < later.length || j < delays.length);) {
       if (j >= delays.length || (i < later.length && later[i].at < delays[j].at)) first.push({ ...later[i++], delay: false });
       else first.push({ ...delays[j++], delay: true });
     }

@@ -48,16 +48,34 @@ import { CLEAN, clean, concat, derived, join, SAFE, safe, SOURCE, sourced, UNKNO
  * from its environment (`os.environ["CACHE_FILE"]`), which is configuration, not input.
  */
 const ownPath = (v: Val): boolean =>
-  v.level <= SAFE || (v.level === UNKNOWN && v.state === true) || (v.level === SOURCE && !!v.source && !v.source.remote && /env/i.test(v.source.label) && !/argv|\bargs\b|stdin|input\(/i.test(v.source.label));
+  v.level <= SAFE ||
+  (v.level === UNKNOWN && v.state === true) ||
+  (v.level === SOURCE &&
+    !!v.source &&
+    !v.source.remote &&
+    /env/i.test(v.source.label) &&
+    !/argv|\bargs\b|stdin|input\(/i.test(v.source.label));
 
-export function callParts(e: TaintEngine, n: SgNode, k: string): { callee: SgNode | null; recv: SgNode | null; name: string; dotted: string; args: SgNode[]; kwargs: Map<string, SgNode>; tagged: boolean } {
+export function callParts(
+  e: TaintEngine,
+  n: SgNode,
+  k: string,
+): {
+  callee: SgNode | null;
+  recv: SgNode | null;
+  name: string;
+  dotted: string;
+  args: SgNode[];
+  kwargs: Map<string, SgNode>;
+  tagged: boolean;
+} {
   let callee: SgNode | null = null;
   let recv: SgNode | null = null;
   let name = "";
   let argsNode: SgNode | null = null;
   if (k === "method_invocation") {
     recv = fld(n, "object");
-    name = (fld(n, "name"))?.text() ?? "";
+    name = fld(n, "name")?.text() ?? "";
     argsNode = fld(n, "arguments");
   } else if (k === "object_creation_expression") {
     callee = fld(n, "type");
@@ -67,7 +85,8 @@ export function callParts(e: TaintEngine, n: SgNode, k: string): { callee: SgNod
     callee = fld(n, "function") ?? fld(n, "constructor");
     argsNode = fld(n, "arguments");
     // TypeScript parses `await f<T>(x)` as a call of `await f`.
-    for (let i = 0; callee && i < 3 && /^(?:await_expression|parenthesized_expression|non_null_expression)$/.test(e.kind(callee)); i++) callee = e.named(callee)[0] ?? null;
+    for (let i = 0; callee && i < 3 && /^(?:await_expression|parenthesized_expression|non_null_expression)$/.test(e.kind(callee)); i++)
+      callee = e.named(callee)[0] ?? null;
     if (callee) {
       const ck = e.kind(callee);
       if (ck === "member_expression" || ck === "attribute" || ck === "selector_expression") {
@@ -97,7 +116,7 @@ export function callParts(e: TaintEngine, n: SgNode, k: string): { callee: SgNod
     else
       for (const a of e.named(argsNode)) {
         if (e.kind(a) === "keyword_argument") {
-          const kn = (fld(a, "name"))?.text();
+          const kn = fld(a, "name")?.text();
           const kv = fld(a, "value");
           if (kn && kv) kwargs.set(kn, kv);
         } else args.push(a);
@@ -121,15 +140,46 @@ export function evalCall(e: TaintEngine, n: SgNode, k: string): Val {
   if (tagged) return safe(); // sql`...`, html`...`: the tag escapes its values
   if (isSanitiser(category, dotted, name, sanitizers)) return safe();
   // x.replace(/[^a-z0-9]/g, "") and re.sub(r"[^\w]", "", x) keep only allowed characters.
-  if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(e.text(args[0]))) return safe();
+  if ((name === "replace" || name === "replaceAll" || dotted === "re.sub") && args.length >= 2 && /\[\^/.test(e.text(args[0])))
+    return safe();
   // name.replace("/", "") / name.replace(/[\/\\]/g, "_"): with no separator left, the name stays in its directory.
-  if (category === "path-traversal" && (name === "replace" || name === "replaceAll") && recv && args.length >= 2 && /^(?:["'`]\/["'`]|\/(?:\\\/|\[[^\]]*\/[^\]]*\])\/g?)$/.test(e.text(args[0])) && !/[/\\]/.test(stripQuotes(e.text(args[1])))) return safe();
+  if (
+    category === "path-traversal" &&
+    (name === "replace" || name === "replaceAll") &&
+    recv &&
+    args.length >= 2 &&
+    /^(?:["'`]\/["'`]|\/(?:\\\/|\[[^\]]*\/[^\]]*\])\/g?)$/.test(e.text(args[0])) &&
+    !/[/\\]/.test(stripQuotes(e.text(args[1])))
+  )
+    return safe();
   // Quote doubling (name.replace("'", "''")) is SQL string escaping.
-  if (category === "sql-injection" && (name === "replace" || name === "replaceAll") && args.length >= 2 && /^[a-z]*(["'`])(\\?["'])\1$/i.test(e.text(args[0])) && /(["'])\1|\\/.test(stripQuotes(e.text(args[1])))) return safe();
+  if (
+    category === "sql-injection" &&
+    (name === "replace" || name === "replaceAll") &&
+    args.length >= 2 &&
+    /^[a-z]*(["'`])(\\?["'])\1$/i.test(e.text(args[0])) &&
+    /(["'])\1|\\/.test(stripQuotes(e.text(args[1])))
+  )
+    return safe();
   // path.normalize(p).replace(/^(\.\.(\/|\\|$))+/, ""): normalised first, the leading `..` parts are all there is to strip.
-  if (category === "path-traversal" && (name === "replace" || name === "replaceAll") && recv && args.length >= 2 && NORMALIZE_CALL.test(e.text(recv)) && /^\/\^[\s\S]*\\\.\\\./.test(e.text(args[0])) && /^(["'`])\1$/.test(e.text(args[1]))) return safe();
+  if (
+    category === "path-traversal" &&
+    (name === "replace" || name === "replaceAll") &&
+    recv &&
+    args.length >= 2 &&
+    NORMALIZE_CALL.test(e.text(recv)) &&
+    /^\/\^[\s\S]*\\\.\\\./.test(e.text(args[0])) &&
+    /^(["'`])\1$/.test(e.text(args[1]))
+  )
+    return safe();
   // request.args.get("page", type=int): Werkzeug converts the value (a number, a UUID, a flag) or drops it.
-  if (e.family === "python" && WERKZEUG_GETTERS.has(name) && recv && WERKZEUG_TYPES.test(kwargs.has("type") ? e.text(kwargs.get("type")!) : "")) return safe("number");
+  if (
+    e.family === "python" &&
+    WERKZEUG_GETTERS.has(name) &&
+    recv &&
+    WERKZEUG_TYPES.test(kwargs.has("type") ? e.text(kwargs.get("type")!) : "")
+  )
+    return safe("number");
   // name.split("/").pop(): the last part, no directory in it
   if (category === "path-traversal" && name === "pop" && recv && args.length === 0 && SPLIT_ON_SLASH.test(e.head(recv, 200))) return safe();
   const argVals = () => [...args, ...kwargs.values()].map((a) => e.eval(a));
@@ -139,7 +189,12 @@ export function evalCall(e: TaintEngine, n: SgNode, k: string): Val {
 
   if (recv) {
     const recvText = e.text(recv);
-    if (e.family === "js" && JQUERY_RECEIVER.test(recvText) && !(JQUERY_GETTERS.has(name) && args.length <= (JQUERY_NO_ARG_GETTERS.has(name) ? 0 : 1))) return safe("object");
+    if (
+      e.family === "js" &&
+      JQUERY_RECEIVER.test(recvText) &&
+      !(JQUERY_GETTERS.has(name) && args.length <= (JQUERY_NO_ARG_GETTERS.has(name) ? 0 : 1))
+    )
+      return safe("object");
     if (e.family === "python" && recvText === "self" && TORNADO_SOURCES.has(name)) return sourced(e.label(n), true);
     if ((recvText === "this" || recvText === "self") && !isSanitiser(category, dotted, name, sanitizers)) {
       const local = localFunction(e, name);
@@ -174,7 +229,15 @@ export function evalCall(e: TaintEngine, n: SgNode, k: string): Val {
     // Module functions first (path.join, os.path.join, String.format, fmt.Sprintf): the receiver is a module.
     // `path.join(root, path.join("/", name))`: the inner join resolves every `..` against "/", so the
     // result stays under the root it is then joined to.
-    if (category === "path-traversal" && e.family === "js" && ROOTED_JOIN.test(dotted) && args.length >= 2 && /^["'`][/\\]["'`]$/.test(e.text(args[0])) && underRoot(e, n)) return safe();
+    if (
+      category === "path-traversal" &&
+      e.family === "js" &&
+      ROOTED_JOIN.test(dotted) &&
+      args.length >= 2 &&
+      /^["'`][/\\]["'`]$/.test(e.text(args[0])) &&
+      underRoot(e, n)
+    )
+      return safe();
     // filepath.Clean("/" + name): cleaned as a rooted path, every `..` stops at "/"; joined under a root it stays there.
     if (category === "path-traversal" && e.family === "go" && GO_CLEAN.test(dotted) && args.length === 1) {
       const a = e.eval(args[0]);
@@ -191,14 +254,22 @@ export function evalCall(e: TaintEngine, n: SgNode, k: string): Val {
     if (rv.level === SOURCE && name === "get" && uploadObject(e, rv, name)) return { ...derived(rv), shape: "object" };
     // ids.map((_, i) => `$${i + 1}`), ids.map(() => "?"): what the callback returns, when nothing of the
     // elements gets into it (placeholders for bound parameters)
-    if (e.family === "js" && (name === "map" || name === "flatMap") && rv.level >= UNKNOWN && args[0] && e.syntax.functionKinds.has(e.kind(args[0]))) {
+    if (
+      e.family === "js" &&
+      (name === "map" || name === "flatMap") &&
+      rv.level >= UNKNOWN &&
+      args[0] &&
+      e.syntax.functionKinds.has(e.kind(args[0]))
+    ) {
       const r = evalLocalCall(e, args[0], [], false);
       if (r && r.level <= SAFE) return { ...r, shape: "array" };
     }
     if (rv.level === SOURCE) return derived(rv);
-    if (rv.level <= SAFE && (rv.shape === "object" || rv.shape === "array") && (name === "get" || name === "getOrDefault")) return clean("");
+    if (rv.level <= SAFE && (rv.shape === "object" || rv.shape === "array") && (name === "get" || name === "getOrDefault"))
+      return clean("");
     // A getter of the application's configuration (`config.get("x")`, `idleConf.GetOption(...)`): fixed values.
-    if (rv.level === CLEAN && /^(?:get|Get)\w*$/.test(name) && CONFIG_NAMES.test(recvText.replace(/^(?:self|this)\./, ""))) return clean("");
+    if (rv.level === CLEAN && /^(?:get|Get)\w*$/.test(name) && CONFIG_NAMES.test(recvText.replace(/^(?:self|this)\./, "")))
+      return clean("");
     if (STRING_METHODS.has(name)) return derived(rv);
     return unknown();
   }

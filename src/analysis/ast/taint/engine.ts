@@ -285,7 +285,15 @@ export class TaintEngine {
     try {
       v = evalNode(this, n);
       // An environment variable that holds a command by convention (PAGER, EDITOR, CC) is meant to be run.
-      if (v.level === SOURCE && v.source && !v.source.remote && this.opts.category === "command-injection" && this.size(n) <= 80 && COMMAND_ENV_READ.test(this.text(n))) v = clean(this.text(n));
+      if (
+        v.level === SOURCE &&
+        v.source &&
+        !v.source.remote &&
+        this.opts.category === "command-injection" &&
+        this.size(n) <= 80 &&
+        COMMAND_ENV_READ.test(this.text(n))
+      )
+        v = clean(this.text(n));
     } finally {
       this.depth--;
       this.visiting.delete(key);

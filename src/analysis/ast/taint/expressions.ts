@@ -17,7 +17,8 @@ export function evalNode(e: TaintEngine, n: SgNode): Val {
   const s = e.syntax;
   if (s.stringKinds.has(k)) return evalString(e, n, k);
   // (clean() keeps the first MAX_TEXT characters: only those are read)
-  if (s.constantKinds.has(k)) return clean(k === "true" || k === "false" || /null|none|nil|undefined/.test(k) ? "" : e.head(n, MAX_TEXT), "number");
+  if (s.constantKinds.has(k))
+    return clean(k === "true" || k === "false" || /null|none|nil|undefined/.test(k) ? "" : e.head(n, MAX_TEXT), "number");
   if (s.functionKinds.has(k) || k === "method_reference") return safe("function");
   switch (k) {
     case "identifier":
@@ -85,7 +86,7 @@ export function evalNode(e: TaintEngine, n: SgNode): Val {
     case "augmented_assignment_expression":
     case "assignment":
     case "named_expression":
-      return e.eval((fld(n, "right") ?? fld(n, "value")));
+      return e.eval(fld(n, "right") ?? fld(n, "value"));
     case "sequence_expression":
     case "expression_list": {
       const parts = e.named(n);
@@ -134,7 +135,13 @@ export function evalConditional(e: TaintEngine, cond: SgNode | null, a: SgNode |
   const guardedBranch = (branch: SgNode | null, positive: boolean): Val => {
     const v = e.eval(branch);
     // (a name, or a member read like `req.params.lang`)
-    if (v.level < UNKNOWN || !branch || !cond || !(e.kind(branch) === "identifier" || (e.size(branch) <= 80 && DOTTED_NAME.test(branch.text())))) return v;
+    if (
+      v.level < UNKNOWN ||
+      !branch ||
+      !cond ||
+      !(e.kind(branch) === "identifier" || (e.size(branch) <= 80 && DOTTED_NAME.test(branch.text())))
+    )
+      return v;
     if (validates(e, cond, [branch.text()]) && NEGATED.test(cond.text()) !== positive) return { ...safe(), text: v.text };
     return v;
   };
@@ -172,8 +179,18 @@ export function evalCollection(e: TaintEngine, n: SgNode, shape: "array" | "obje
   for (const c of e.named(n)) {
     const ck = e.kind(c);
     if (ck === "shorthand_property_identifier") values.push(e.eval(c));
-    else if (ck === "pair" || ck === "keyed_element" || ck === "spread_element" || ck === "dictionary_splat" || ck === "literal_element") values.push(e.eval(c));
-    else if (ck === "method_definition" || ck === "type_identifier" || ck === "dimensions" || ck === "generic_type" || ck === "slice_type" || ck === "map_type" || ck === "qualified_type") continue;
+    else if (ck === "pair" || ck === "keyed_element" || ck === "spread_element" || ck === "dictionary_splat" || ck === "literal_element")
+      values.push(e.eval(c));
+    else if (
+      ck === "method_definition" ||
+      ck === "type_identifier" ||
+      ck === "dimensions" ||
+      ck === "generic_type" ||
+      ck === "slice_type" ||
+      ck === "map_type" ||
+      ck === "qualified_type"
+    )
+      continue;
     else if (ck === "literal_value" || ck === "array_initializer") values.push(evalCollection(e, c, shape));
     else values.push(e.eval(c));
   }
@@ -183,8 +200,8 @@ export function evalCollection(e: TaintEngine, n: SgNode, shape: "array" | "obje
 }
 
 export function evalUnary(e: TaintEngine, n: SgNode): Val {
-  const op = (fld(n, "operator"))?.text() ?? n.child(0)?.text() ?? "";
-  const arg = (fld(n, "argument") ?? fld(n, "operand"));
+  const op = fld(n, "operator")?.text() ?? n.child(0)?.text() ?? "";
+  const arg = fld(n, "argument") ?? fld(n, "operand");
   // Go: &x and *x are the value itself; <-ch is unknown.
   if (op === "&" || op === "*") return e.eval(arg ?? e.named(n)[0]);
   if (op === "<-") return unknown();
@@ -194,7 +211,7 @@ export function evalUnary(e: TaintEngine, n: SgNode): Val {
 export function evalBinary(e: TaintEngine, n: SgNode): Val {
   const left = fld(n, "left");
   const right = fld(n, "right");
-  const op = (fld(n, "operator"))?.text() ?? operatorOf(e, n, left, right);
+  const op = fld(n, "operator")?.text() ?? operatorOf(e, n, left, right);
   switch (op) {
     case "+": {
       const l = e.eval(left);

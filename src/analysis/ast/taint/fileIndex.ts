@@ -42,7 +42,17 @@ export function outerScope(e: TaintEngine, scope: SgNode): SgNode | null {
 /** The file's functions and how they nest (see FileIndex), found once. */
 export function index(e: TaintEngine): FileIndex {
   if (e.fileIndex) return e.fileIndex;
-  const idx: FileIndex = { functions: [], defsByScope: new Map(), defSpans: [], returnsByFn: new Map(), callsByName: new Map(), fnSpans: [], fnParent: [], segStart: [], segFn: [] };
+  const idx: FileIndex = {
+    functions: [],
+    defsByScope: new Map(),
+    defSpans: [],
+    returnsByFn: new Map(),
+    callsByName: new Map(),
+    fnSpans: [],
+    fnParent: [],
+    segStart: [],
+    segFn: [],
+  };
   e.fileIndex = idx;
   try {
     // Functions, definitions and returns in one traversal (scopeIndex files the latter two).

@@ -51,11 +51,17 @@ export function validatesText(e: TaintEngine, t: string, names: readonly string[
   const lit = `(?:["'\`][^"'\`]+["'\`]|-?\\d+)`;
   for (const n of names) {
     const v = `${escapeRe(n)}(?:\\.(?:hostname|host|origin|protocol|scheme|netloc|port))?`;
-    if (new RegExp(`(?<![\\w$.])(?<!\\w\\s*\\()${v}\\s*(?:===?|!==?)\\s*${lit}|${lit}\\s*(?:===?|!==?)\\s*${v}(?![\\w$.(\\[])`).test(t)) return true;
+    if (new RegExp(`(?<![\\w$.])(?<!\\w\\s*\\()${v}\\s*(?:===?|!==?)\\s*${lit}|${lit}\\s*(?:===?|!==?)\\s*${v}(?![\\w$.(\\[])`).test(t))
+      return true;
     // The URL's origin or host compared with the expected one (`target.origin !== APP_ORIGIN`,
     // `urlparse(next).netloc != request.host`, `u.Host != r.Host`): an origin check, whatever it is compared with.
     const part = `(?:(?<![\\w$.])${escapeRe(n)}|\\(\\s*${escapeRe(n)}\\s*\\))\\s*\\??\\.\\s*(?:origin|host|hostname|netloc|Host|Hostname\\(\\)|getHost\\(\\))`;
-    if (new RegExp(`${part}\\s*(?:===?|!==?)|(?:===?|!==?)\\s*${part}(?![\\w$.(\\[])|${part}\\s*\\.\\s*(?:equals|equalsIgnoreCase)\\s*\\(`).test(t)) return true;
+    if (
+      new RegExp(
+        `${part}\\s*(?:===?|!==?)|(?:===?|!==?)\\s*${part}(?![\\w$.(\\[])|${part}\\s*\\.\\s*(?:equals|equalsIgnoreCase)\\s*\\(`,
+      ).test(t)
+    )
+      return true;
   }
   return VALIDATION.test(t) && names.some((n) => testsValue(e, t, n));
 }
@@ -121,7 +127,8 @@ export function guarded(e: TaintEngine, v: Val, name: string, use: SgNode, info:
         if (cons && !e.contains(cons, use) && !e.contains(cond, use) && negated) return { ...safe(), text: v.text };
       }
     }
-    if ((e.syntax.blockKinds.has(k) || k === "block") && firstGuard(e, cur, name, names, info) < e.span(child).start) return { ...safe(), text: v.text };
+    if ((e.syntax.blockKinds.has(k) || k === "block") && firstGuard(e, cur, name, names, info) < e.span(child).start)
+      return { ...safe(), text: v.text };
     if (cur.id() === info.node.id()) break;
     child = cur;
     cur = e.parentOf(cur);

@@ -34,13 +34,13 @@ import { CLEAN, clean, containerVal, derived, SAFE, safe, SOURCE, sourced, UNKNO
 export function memberName(e: TaintEngine, n: SgNode, k: string): { object: SgNode | null; name: string } {
   switch (k) {
     case "member_expression":
-      return { object: fld(n, "object"), name: (fld(n, "property"))?.text() ?? "" };
+      return { object: fld(n, "object"), name: fld(n, "property")?.text() ?? "" };
     case "attribute":
-      return { object: fld(n, "object"), name: (fld(n, "attribute"))?.text() ?? "" };
+      return { object: fld(n, "object"), name: fld(n, "attribute")?.text() ?? "" };
     case "selector_expression":
-      return { object: fld(n, "operand"), name: (fld(n, "field"))?.text() ?? "" };
+      return { object: fld(n, "operand"), name: fld(n, "field")?.text() ?? "" };
     case "field_access":
-      return { object: fld(n, "object"), name: (fld(n, "field"))?.text() ?? "" };
+      return { object: fld(n, "object"), name: fld(n, "field")?.text() ?? "" };
     default:
       return { object: null, name: "" };
   }
@@ -51,7 +51,8 @@ export function fromMemberSource(e: TaintEngine, m: MemberSource | undefined, at
   if (m.container) return containerVal(m.container);
   // An address from the environment (`${process.env.USER_SERVICE_URL}/users/${id}`) is a configured origin,
   // like `settings.USER_SERVICE`: its name stands for it, so a path put after it keeps the origin fixed.
-  if (m.source && !m.source.remote && (e.opts.category === "ssrf" || e.opts.category === "open-redirect") && ENV_LABEL.test(m.source.label)) return clean(e.label(at));
+  if (m.source && !m.source.remote && (e.opts.category === "ssrf" || e.opts.category === "open-redirect") && ENV_LABEL.test(m.source.label))
+    return clean(e.label(at));
   // A deserialiser handed the environment's value (`joblib.load(os.environ["MODEL_PATH"])`) loads the operator's own file.
   if (m.source && !m.source.remote && e.opts.category === "insecure-deserialization" && ENV_LABEL.test(m.source.label)) return clean("");
   if (m.source) return sourced(e.label(at), m.source.remote);
@@ -68,7 +69,8 @@ export function member(e: TaintEngine, base: Val, name: string, at: SgNode): Val
   }
   if (SAFE_RESULT.has(name)) return safe("number");
   // PurePath(upload.filename).name, Path(p).name: the last part only, no directories.
-  if (e.opts.category === "path-traversal" && e.family === "python" && PATH_NAME_MEMBERS.has(name) && PATHLIB_CALL.test(e.head(at, 60))) return safe();
+  if (e.opts.category === "path-traversal" && e.family === "python" && PATH_NAME_MEMBERS.has(name) && PATHLIB_CALL.test(e.head(at, 60)))
+    return safe();
   if (base.level === UNKNOWN && !base.state && LAMBDA_EVENT_MEMBERS.has(name)) return sourced(e.label(at), true);
   // Hono's `c.req`, Azure Functions' `context.req`: a framework context's request.
   if (name === CONTEXT_REQUEST_MEMBER && base.level === UNKNOWN && !base.state && e.family === "js") return containerVal("request");
@@ -103,16 +105,27 @@ export function evalMember(e: TaintEngine, n: SgNode, k: string): Val {
   const { object, name } = memberName(e, n, k);
   if (!object) return unknown();
   // `self.request` / `this.request` (class-based views) is the request.
-  if ((name === "request" || name === "req") && e.size(object) <= 4 && /^(?:self|this)$/.test(object.text())) return containerVal(e.family === "java" ? "javaRequest" : "request");
+  if ((name === "request" || name === "req") && e.size(object) <= 4 && /^(?:self|this)$/.test(object.text()))
+    return containerVal(e.family === "java" ? "javaRequest" : "request");
   // A module's request object by its full name: `flask.request.args` after `import flask`.
   const moduleContainer = MODULE_CONTAINERS[e.family]?.[name === "request" && e.size(n) <= 40 ? n.text() : ""];
   if (moduleContainer) return containerVal(moduleContainer);
   const ov = e.eval(object);
   // req.file.path (multer), files.doc.filepath (formidable): where the upload library stored the upload, its own name
-  if (e.family === "js" && ov.level === SOURCE && ov.source && UPLOAD_STORED_MEMBERS.has(name) && UPLOAD_LABEL.test(ov.source.label)) return safe();
+  if (e.family === "js" && ov.level === SOURCE && ov.source && UPLOAD_STORED_MEMBERS.has(name) && UPLOAD_LABEL.test(ov.source.label))
+    return safe();
   // Tables.AUDIT, Status.ACTIVE, constants.TABLE_NAME: an upper-case member of a name this file does
   // not define is another module's constant or an enum value (a request's GET/POST/FILES are containers).
-  if (ov.level === UNKNOWN && !ov.container && !ov.source && /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(name) && name.length >= 2 && e.kind(object) === "identifier" && !/^(?:self|this|cls|req|request|ctx|event|r|c)$/.test(object.text())) return clean("");
+  if (
+    ov.level === UNKNOWN &&
+    !ov.container &&
+    !ov.source &&
+    /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(name) &&
+    name.length >= 2 &&
+    e.kind(object) === "identifier" &&
+    !/^(?:self|this|cls|req|request|ctx|event|r|c)$/.test(object.text())
+  )
+    return clean("");
   const v = member(e, ov, name, n);
   // self.cache_file, this.dir: the object's own state, set up from configuration.
   if (v.level === UNKNOWN && !v.container) {
@@ -128,15 +141,16 @@ export function evalMember(e: TaintEngine, n: SgNode, k: string): Val {
 }
 
 export function evalSubscript(e: TaintEngine, n: SgNode, k: string): Val {
-  const object = (fld(n, "object") ?? fld(n, "value") ?? fld(n, "operand") ?? fld(n, "array"));
+  const object = fld(n, "object") ?? fld(n, "value") ?? fld(n, "operand") ?? fld(n, "array");
   if (!object) return unknown();
   const base = e.eval(object);
   if (k === "slice_expression") return derived(base);
-  const index = (fld(n, "index") ?? fld(n, "subscript"));
+  const index = fld(n, "index") ?? fld(n, "subscript");
   // A lookup in a literal map or list is an allow-list: the result is one of its values.
   if (base.level <= SAFE && (base.shape === "object" || base.shape === "array")) return base.level === CLEAN ? clean("") : safe();
   // name.split("/")[-1], name.rsplit("/", 1)[-1]: the last part, no directory in it
-  if (e.opts.category === "path-traversal" && index && /^-1$/.test(e.text(index)) && SPLIT_ON_SLASH.test(e.head(object, 200))) return safe();
+  if (e.opts.category === "path-traversal" && index && /^-1$/.test(e.text(index)) && SPLIT_ON_SLASH.test(e.head(object, 200)))
+    return safe();
   const key = index && e.syntax.stringKinds.has(e.kind(index)) ? stripQuotes(e.text(index)) : "[]";
   return member(e, base, key, n);
 }

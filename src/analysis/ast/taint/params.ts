@@ -72,17 +72,17 @@ export function functionName(e: TaintEngine, fn: SgNode): string {
   const parent = e.parentOf(fn);
   if (!parent) return "";
   const pk = e.kind(parent);
-  if (pk === "variable_declarator") return (fld(parent, "name"))?.text() ?? "";
-  if (pk === "assignment_expression") return (fld(parent, "left"))?.text() ?? "";
-  if (pk === "pair") return (fld(parent, "key"))?.text() ?? "";
+  if (pk === "variable_declarator") return fld(parent, "name")?.text() ?? "";
+  if (pk === "assignment_expression") return fld(parent, "left")?.text() ?? "";
+  if (pk === "pair") return fld(parent, "key")?.text() ?? "";
   // class fields holding arrow functions: remove = async (name) => { ... }
   if (pk === "public_field_definition" || pk === "field_definition") return (fld(parent, "name") ?? fld(parent, "property"))?.text() ?? "";
   // export const handler = middy(async (event) => ...) / exports.handler = wrap(...)
   if (pk === "arguments") {
     const call = e.parentOf(parent);
-    const holder = (call ? e.parentOf(call) : null);
-    if (holder && e.kind(holder) === "variable_declarator") return (fld(holder, "name"))?.text() ?? "";
-    if (holder && e.kind(holder) === "assignment_expression") return (fld(holder, "left"))?.text() ?? "";
+    const holder = call ? e.parentOf(call) : null;
+    if (holder && e.kind(holder) === "variable_declarator") return fld(holder, "name")?.text() ?? "";
+    if (holder && e.kind(holder) === "assignment_expression") return fld(holder, "left")?.text() ?? "";
   }
   return "";
 }
@@ -176,12 +176,12 @@ export function jsParams(e: TaintEngine, fn: SgNode): Param[] {
     else if (nextRoute && i === 0) base = containerVal("request");
     else if (nextRoute && i === 1) base = sourced("the route's params", true);
     else if (FORM_DATA_TYPE.test(typeText)) base = sourced(`${names[i] || "formData"} (form data)`, true);
-    else if (i === 0 && messageListener) base = containerVal("event", SOURCE, { label: "data from another window, a socket client or an archive entry", remote: true });
+    else if (i === 0 && messageListener)
+      base = containerVal("event", SOURCE, { label: "data from another window, a socket client or an archive entry", remote: true });
     else if (
       i === 0 &&
       // (a destructured event names an event's members: `({ body, pathParameters }, context)`)
-      ((k === "identifier" && EVENT_PARAM.test(p.text())) ||
-        (k === "object_pattern" && EVENT_MEMBERS_PATTERN.test(e.head(p, 300)))) &&
+      ((k === "identifier" && EVENT_PARAM.test(p.text())) || (k === "object_pattern" && EVENT_MEMBERS_PATTERN.test(e.head(p, 300)))) &&
       (lambdaName || LAMBDA_CONTEXT_PARAM.test(second) || LAMBDA_EVENT_TYPE.test(typeText))
     )
       base = containerVal("event", SOURCE, { label: "the event payload", remote: true });
@@ -222,20 +222,25 @@ export function pyParams(e: TaintEngine, fn: SgNode): Param[] {
     decorated = e.named(parent).some((c) => e.kind(c) === "decorator" && ROUTE_DECORATOR.test(c.text()));
     // click / Typer commands: @click.argument("expr"), @cli.command(): the parameters are the command line
     cliCommand = !decorated && e.named(parent).some((c) => e.kind(c) === "decorator" && CLI_COMMAND_DECORATOR.test(c.text()));
-    if (decorated) for (const c of e.named(parent)) if (e.kind(c) === "decorator") for (const m of c.text().matchAll(CONVERTED_CAPTURE)) converted.add(m[1] ?? m[2]);
+    if (decorated)
+      for (const c of e.named(parent))
+        if (e.kind(c) === "decorator") for (const m of c.text().matchAll(CONVERTED_CAPTURE)) converted.add(m[1] ?? m[2]);
   }
   // Django views: def detail(request, slug) / def get(self, request, pk) in a *View class: the
   // parameters after `request` are the URL's captures, when the function answers the request.
   const plain = items.map((p) => (e.kind(p) === "identifier" ? p.text() : (fld(p, "name")?.text() ?? "")));
   const at = plain[0] === "request" ? 0 : plain[0] === "self" && plain[1] === "request" && VIEW_CLASS.test(ownerOf(e, fn)) ? 1 : -1;
   const body = fld(fn, "body");
-  const djangoView =
-    at >= 0 &&
-    (at === 1 || ownerOf(e, fn) === "") &&
-    VIEW_RESPONSE.test(body ? e.head(body, 4000) : "");
+  const djangoView = at >= 0 && (at === 1 || ownerOf(e, fn) === "") && VIEW_RESPONSE.test(body ? e.head(body, 4000) : "");
   // GraphQL resolvers (Graphene `resolve_x(root, info, **args)`, Ariadne, Strawberry): the parameters after `info` are the client's arguments
   const infoAt = plain.indexOf(pyGraphql.INFO_PARAM);
-  const graphql = infoAt >= 0 && infoAt <= 1 && (pyGraphql.RESOLVER_NAME.test(fnName) || (!!parent && e.kind(parent) === "decorated_definition" && e.named(parent).some((c) => e.kind(c) === "decorator" && pyGraphql.RESOLVER_DECORATOR.test(c.text()))));
+  const graphql =
+    infoAt >= 0 &&
+    infoAt <= 1 &&
+    (pyGraphql.RESOLVER_NAME.test(fnName) ||
+      (!!parent &&
+        e.kind(parent) === "decorated_definition" &&
+        e.named(parent).some((c) => e.kind(c) === "decorator" && pyGraphql.RESOLVER_DECORATOR.test(c.text()))));
   const names: string[] = [];
   const out: Param[] = [];
   items.forEach((p) => {
@@ -245,16 +250,20 @@ export function pyParams(e: TaintEngine, fn: SgNode): Param[] {
     let typeText = "";
     if (k === "identifier") name = p.text();
     else if (k === "typed_parameter") {
-      name = e.named(p).find((c) => e.kind(c) === "identifier")?.text() ?? "";
-      typeText = (fld(p, "type"))?.text() ?? "";
+      name =
+        e
+          .named(p)
+          .find((c) => e.kind(c) === "identifier")
+          ?.text() ?? "";
+      typeText = fld(p, "type")?.text() ?? "";
     } else if (k === "default_parameter" || k === "typed_default_parameter") {
-      name = (fld(p, "name"))?.text() ?? "";
+      name = fld(p, "name")?.text() ?? "";
       def = fld(p, "value");
-      typeText = (fld(p, "type"))?.text() ?? "";
+      typeText = fld(p, "type")?.text() ?? "";
     } else return;
     names.push(name);
     const i = names.length - 1;
-    const marker = def && e.kind(def) === "call" ? ((fld(def, "function"))?.text() ?? "") : "";
+    const marker = def && e.kind(def) === "call" ? (fld(def, "function")?.text() ?? "") : "";
     const markerName = marker.split(".").pop() ?? "";
     let val: Val;
     if (SELF_NAMES.has(name)) val = unknown();
@@ -264,9 +273,15 @@ export function pyParams(e: TaintEngine, fn: SgNode): Param[] {
     else if (LITERAL_TYPE.test(typeText) || (CLASS_NAME.test(typeText) && enumClass(typeText).test(e.source()))) val = safe();
     // (Request, HttpRequest, WSGIRequest, func.HttpRequest)
     else if (REQUEST_PARAM_NAMES.has(name) || REQUEST_TYPE.test(typeText)) val = containerVal("request");
-    else if (i === 0 && (name === pyLambda.EVENT_PARAM || pyLambda.HANDLER_NAME.test(fnName)) && (pyLambda.HANDLER_NAME.test(fnName) || pyLambda.CONTEXT_PARAM.test(list?.text() ?? ""))) val = containerVal("event", SOURCE, { label: "the event payload", remote: true });
+    else if (
+      i === 0 &&
+      (name === pyLambda.EVENT_PARAM || pyLambda.HANDLER_NAME.test(fnName)) &&
+      (pyLambda.HANDLER_NAME.test(fnName) || pyLambda.CONTEXT_PARAM.test(list?.text() ?? ""))
+    )
+      val = containerVal("event", SOURCE, { label: "the event payload", remote: true });
     // (an UploadFile is a file object for paths: its `.filename` is the client's text)
-    else if (UPLOAD_FILE_TYPE.test(typeText) && e.opts.category === "path-traversal") val = { ...sourced(`parameter ${name}`, true), shape: "object" };
+    else if (UPLOAD_FILE_TYPE.test(typeText) && e.opts.category === "path-traversal")
+      val = { ...sourced(`parameter ${name}`, true), shape: "object" };
     // Query(..., pattern=r"^[a-z0-9-]+$"), Annotated[str, Path(regex=...)], constr(pattern=...): FastAPI rejects anything else
     else if ((FASTAPI_MARKERS.has(markerName) && PATTERN_ARG.test(e.head(def!, 300))) || PATTERN_ARG.test(typeText)) val = safe();
     else if (FASTAPI_MARKERS.has(markerName) || FASTAPI_MARKERS.has(typeText.split("[")[0])) val = sourced(`parameter ${name}`, true);
@@ -275,7 +290,8 @@ export function pyParams(e: TaintEngine, fn: SgNode): Param[] {
     else if (graphql && i > infoAt) val = sourced(`GraphQL argument ${name}`, true);
     else if (cliCommand && name !== CLI_CONTEXT_PARAM) val = sourced(`command-line argument ${name}`, false);
     // (ids, pages and dates are usually `<int:...>` captures: numbers, not text; slugs and UUIDs `<slug:...>` / `<uuid:...>`)
-    else if (djangoView && i > at && (!def || e.kind(def) === "none") && !TYPED_CAPTURE.test(name)) val = sourced(`URL parameter ${name}`, true);
+    else if (djangoView && i > at && (!def || e.kind(def) === "none") && !TYPED_CAPTURE.test(name))
+      val = sourced(`URL parameter ${name}`, true);
     else val = unknown();
     out.push({ name, val, index: i });
   });
@@ -287,7 +303,7 @@ export function goParams(e: TaintEngine, fn: SgNode): Param[] {
   const out: Param[] = [];
   for (const decl of e.named(list)) {
     if (e.kind(decl) !== "parameter_declaration" && e.kind(decl) !== "variadic_parameter_declaration") continue;
-    const type = (fld(decl, "type"))?.text() ?? "";
+    const type = fld(decl, "type")?.text() ?? "";
     let val: Val = unknown();
     if (GO_SAFE_TYPE.test(type)) val = safe("number");
     else if (GO_REQUEST_TYPE.test(type)) val = containerVal("goRequest");
@@ -312,12 +328,20 @@ export function javaParams(e: TaintEngine, fn: SgNode): Param[] {
       continue;
     }
     if (pk !== "formal_parameter" && pk !== "spread_parameter") continue;
-    const name = (fld(p, "name"))?.text() ?? e.named(p).filter((c) => e.kind(c) === "identifier").pop()?.text() ?? "";
-    const type = (fld(p, "type"))?.text() ?? "";
-    const annotations = e.named(p)
+    const name =
+      fld(p, "name")?.text() ??
+      e
+        .named(p)
+        .filter((c) => e.kind(c) === "identifier")
+        .pop()
+        ?.text() ??
+      "";
+    const type = fld(p, "type")?.text() ?? "";
+    const annotations = e
+      .named(p)
       .filter((c) => e.kind(c) === "modifiers")
       .flatMap((m) => e.named(m))
-      .map((a) => ((fld(a, "name"))?.text() ?? "").split(".").pop() ?? "");
+      .map((a) => (fld(a, "name")?.text() ?? "").split(".").pop() ?? "");
     let val: Val = unknown();
     if (JAVA_SAFE_TYPE.test(type)) val = safe("number");
     else if (annotations.some((a) => JAVA_SOURCE_ANNOTATIONS.has(a))) val = sourced(`parameter ${name}`, true);

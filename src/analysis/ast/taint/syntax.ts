@@ -30,7 +30,15 @@ const mutating = `^(?:${[...MUTATING_METHODS].join("|")})$`;
 
 const kinds = (list: string[]): NapiConfig => ({ rule: { any: list.map((kind) => ({ kind })) } }) as NapiConfig;
 
-const JS_FUNCTIONS = ["function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration", "generator_function", "function"];
+const JS_FUNCTIONS = [
+  "function_declaration",
+  "function_expression",
+  "arrow_function",
+  "method_definition",
+  "generator_function_declaration",
+  "generator_function",
+  "function",
+];
 const PY_FUNCTIONS = ["function_definition", "lambda"];
 const GO_FUNCTIONS = ["function_declaration", "method_declaration", "func_literal"];
 const JAVA_FUNCTIONS = ["method_declaration", "constructor_declaration", "lambda_expression", "compact_constructor_declaration"];
@@ -197,7 +205,15 @@ export const SYNTAX: Record<Family, Omit<FamilySyntax, "indexRule" | "defKinds">
 function onlyKnownKinds(value: unknown, lang: string): unknown {
   if (Array.isArray(value)) {
     return value
-      .filter((v) => !(v && typeof v === "object" && typeof (v as { kind?: unknown }).kind === "string" && kindId(lang, (v as { kind: string }).kind) === 0))
+      .filter(
+        (v) =>
+          !(
+            v &&
+            typeof v === "object" &&
+            typeof (v as { kind?: unknown }).kind === "string" &&
+            kindId(lang, (v as { kind: string }).kind) === 0
+          ),
+      )
       .map((v) => onlyKnownKinds(v, lang));
   }
   if (value && typeof value === "object") {
@@ -218,8 +234,10 @@ export function syntaxFor(language: AstLanguage): FamilySyntax {
     const lang = NAPI_LANG[language];
     const defRule = onlyKnownKinds(base.defRule, lang) as NapiConfig;
     const functionRule = onlyKnownKinds(base.functionRule, lang) as NapiConfig;
-    const alternatives = (config: NapiConfig) => ((config.rule as { any?: Array<{ kind?: string }> }).any ?? []);
-    const indexRule = { rule: { any: [...alternatives(functionRule), ...alternatives(defRule), { kind: "return_statement" }] } } as NapiConfig;
+    const alternatives = (config: NapiConfig) => (config.rule as { any?: Array<{ kind?: string }> }).any ?? [];
+    const indexRule = {
+      rule: { any: [...alternatives(functionRule), ...alternatives(defRule), { kind: "return_statement" }] },
+    } as NapiConfig;
     const defKinds = new Set(alternatives(defRule).flatMap((a) => (a.kind ? [a.kind] : [])));
     s = { ...base, defRule, functionRule, indexRule, defKinds };
     perLanguage.set(language, s);

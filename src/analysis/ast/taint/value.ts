@@ -65,11 +65,23 @@ export interface Val {
 /** Literal text kept in a value (enough for the rules' `literal` checks). */
 export const MAX_TEXT = 400;
 
-export const clean = (text = "", shape?: Val["shape"]): Val => ({ level: CLEAN, built: false, text: text.slice(0, MAX_TEXT), prefix: text.slice(0, MAX_TEXT), shape });
+export const clean = (text = "", shape?: Val["shape"]): Val => ({
+  level: CLEAN,
+  built: false,
+  text: text.slice(0, MAX_TEXT),
+  prefix: text.slice(0, MAX_TEXT),
+  shape,
+});
 export const safe = (shape?: Val["shape"]): Val => ({ level: SAFE, built: false, text: "", shape });
 export const unknown = (): Val => ({ level: UNKNOWN, built: false, text: "" });
 export const sourced = (label: string, remote: boolean): Val => ({ level: SOURCE, built: false, text: "", source: { label, remote } });
-export const containerVal = (container: Container, level: Level = UNKNOWN, source?: Source): Val => ({ level, built: false, text: "", container, source });
+export const containerVal = (container: Container, level: Level = UNKNOWN, source?: Source): Val => ({
+  level,
+  built: false,
+  text: "",
+  container,
+  source,
+});
 
 function betterSource(a: Source | undefined, b: Source | undefined): Source | undefined {
   if (!a) return b;
@@ -101,7 +113,15 @@ export function join(values: readonly Val[]): Val {
     prefix = commonPrefix(prefix, v.prefix);
   }
   const shapes = new Set(values.map((v) => v.shape));
-  return { level, built, text: text.slice(0, MAX_TEXT), prefix, source, shape: shapes.size === 1 ? values[0].shape : undefined, state: stateOnly(values) };
+  return {
+    level,
+    built,
+    text: text.slice(0, MAX_TEXT),
+    prefix,
+    source,
+    shape: shapes.size === 1 ? values[0].shape : undefined,
+    state: stateOnly(values),
+  };
 }
 
 /** Parts put together into one string (concatenation, template, f-string, format). */

@@ -5,7 +5,23 @@
  */
 
 /** Methods that build a string from the receiver and the arguments. */
-export const BUILDING_METHODS = new Set(["join", "concat", "format", "replace", "replaceAll", "append", "padStart", "padEnd", "repeat", "insert", "formatted", "resolve", "resolveSibling", "joinpath", "with_name"]);
+export const BUILDING_METHODS = new Set([
+  "join",
+  "concat",
+  "format",
+  "replace",
+  "replaceAll",
+  "append",
+  "padStart",
+  "padEnd",
+  "repeat",
+  "insert",
+  "formatted",
+  "resolve",
+  "resolveSibling",
+  "joinpath",
+  "with_name",
+]);
 
 /** Methods and members whose result is a number or a boolean (nothing to inject). */
 export const SAFE_RESULT = new Set([
@@ -48,7 +64,19 @@ export const SAFE_RESULT = new Set([
 ]);
 
 /** Methods that put a value into a collection or builder: `x.push(v)` makes `x` carry `v`. */
-export const MUTATING_METHODS = new Set(["push", "unshift", "append", "extend", "add", "insert", "appendleft", "update", "set", "put", "WriteString"]);
+export const MUTATING_METHODS = new Set([
+  "push",
+  "unshift",
+  "append",
+  "extend",
+  "add",
+  "insert",
+  "appendleft",
+  "update",
+  "set",
+  "put",
+  "WriteString",
+]);
 
 /** Methods whose result is the receiver's data, reshaped (a string, a list, a promise, a mapping). */
 export const STRING_METHODS = new Set([
@@ -115,16 +143,28 @@ export const STRING_METHODS = new Set([
 export const ARCHIVE_LISTINGS = new Set(["namelist", "infolist", "getmembers", "getnames", "getEntries"]);
 
 /** Path joins build a path from parts: a part from outside makes the result "built" like a concatenation. */
-export const PATH_JOIN = /(?:^|\.)(?:path\.join|path\.resolve|os\.path\.join|posixpath\.join|filepath\.Join|path\.Join|Paths\.get|Path\.of)$/;
+export const PATH_JOIN =
+  /(?:^|\.)(?:path\.join|path\.resolve|os\.path\.join|posixpath\.join|filepath\.Join|path\.Join|Paths\.get|Path\.of)$/;
 
 /** Reading a file whose path is constant yields the application's own data, not input. */
-export const FILE_READERS = new Set(["readFileSync", "readFile", "open", "read_text", "read_bytes", "require", "ReadFile", "readAllBytes", "readString"]);
+export const FILE_READERS = new Set([
+  "readFileSync",
+  "readFile",
+  "open",
+  "read_text",
+  "read_bytes",
+  "require",
+  "ReadFile",
+  "readAllBytes",
+  "readString",
+]);
 
 /** Labels of environment reads (os.environ, os.getenv(), process.env, System.getenv(), os.Getenv()). */
 export const ENV_LABEL = /(?:environ|getenv|Getenv|LookupEnv|\.env\b|process\.env)/;
 
 /** Names of configuration objects: `settings.MEDIA_ROOT`, `config.cacheDir`, `app.config["X"]`. */
-export const CONFIG_NAMES = /^(?:settings|config|conf|cfg|CONFIG|SETTINGS|[a-z]\w*_(?:config|conf|settings)|[a-z]\w*(?:Config|Conf|Settings))$/;
+export const CONFIG_NAMES =
+  /^(?:settings|config|conf|cfg|CONFIG|SETTINGS|[a-z]\w*_(?:config|conf|settings)|[a-z]\w*(?:Config|Conf|Settings))$/;
 
 /** Members of a URL that name its origin (a check on them is an origin check). */
 export const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "protocol", "origin", "port", "Host", "Scheme"]);
@@ -135,9 +175,28 @@ export const URL_PARTS = new Set(["hostname", "host", "netloc", "scheme", "proto
  * `$EDITOR`); whoever sets them already runs commands as that user.
  */
 export const COMMAND_ENV_VARS = [
-  "PAGER", "MANPAGER", "GIT_PAGER", "EDITOR", "VISUAL", "GIT_EDITOR", "SHELL", "BROWSER", "TERMINAL",
-  "CC", "CXX", "CPP", "LD", "AR", "RANLIB", "LDSHARED", "MAKE", "SUDO_ASKPASS", "SSH_ASKPASS", "GIT_SSH_COMMAND",
-  "DIFFTOOL", "MERGETOOL",
+  "PAGER",
+  "MANPAGER",
+  "GIT_PAGER",
+  "EDITOR",
+  "VISUAL",
+  "GIT_EDITOR",
+  "SHELL",
+  "BROWSER",
+  "TERMINAL",
+  "CC",
+  "CXX",
+  "CPP",
+  "LD",
+  "AR",
+  "RANLIB",
+  "LDSHARED",
+  "MAKE",
+  "SUDO_ASKPASS",
+  "SSH_ASKPASS",
+  "GIT_SSH_COMMAND",
+  "DIFFTOOL",
+  "MERGETOOL",
 ];
 
 /** A read of one of those: `os.environ["PAGER"]`, `os.environ.get("EDITOR", "vi")`, `process.env.EDITOR`, `os.getenv("CC")`. */

@@ -12,7 +12,17 @@ export const GO_DECODERS =
 export const GO_DECODER_CALL = new RegExp(`(?:^|\\.)(?:${GO_DECODERS})$`);
 
 export const GO_REQUEST_MEMBERS = new Set(["Form", "PostForm", "MultipartForm", "Header", "Body", "Host", "RequestURI", "Trailer"]);
-export const GO_REQUEST_METHODS = new Set(["FormValue", "PostFormValue", "FormFile", "Cookie", "Cookies", "Referer", "UserAgent", "MultipartReader", "PathValue"]);
+export const GO_REQUEST_METHODS = new Set([
+  "FormValue",
+  "PostFormValue",
+  "FormFile",
+  "Cookie",
+  "Cookies",
+  "Referer",
+  "UserAgent",
+  "MultipartReader",
+  "PathValue",
+]);
 export const GO_URL_MEMBERS = new Set(["Path", "RawQuery", "RawPath", "Fragment", "Host", "Opaque"]);
 export const GO_URL_METHODS = new Set(["Query", "String", "EscapedPath", "RequestURI", "Hostname"]);
 /** Methods of a framework context (gin, echo, fiber...) that return request data. */

@@ -10,7 +10,8 @@ export const VALIDATION =
 /** A split on "/" (`name.split("/")`, `p.rsplit("/", 1)`), whose last part has no directory in it. */
 export const SPLIT_ON_SLASH = /\.r?split\s*\(\s*(?:["'`]\/["'`]|\/\\\/\/|\/\[[^\]]*\/[^\]]*\]\/)\s*(?:,\s*\d+\s*)?\)$/;
 /** A call made for its check alone, named for where a path may go: `ensure_within_root(p)`, `assertSafePath(full)`, `validate_path(p)`. */
-export const STATEMENT_CHECK = /^(?:await\s+)?(?:[\w$]+\.)*_?(?:(?:ensure|assert|validate|verify|check|guard|require)_?\w*(?:[wW]ithin|[iI]nside|[uU]nder|[sS]afe|[tT]raversal|[cC]ontained)|(?:validate|verify)_?\w*(?:[pP]ath|[fF]ile[nN]ame))\w*\s*\(/;
+export const STATEMENT_CHECK =
+  /^(?:await\s+)?(?:[\w$]+\.)*_?(?:(?:ensure|assert|validate|verify|check|guard|require)_?\w*(?:[wW]ithin|[iI]nside|[uU]nder|[sS]afe|[tT]raversal|[cC]ontained)|(?:validate|verify)_?\w*(?:[pP]ath|[fF]ile[nN]ame))\w*\s*\(/;
 /** A condition that reads as a negation (the check fails in its consequence). */
 export const NEGATED = /^\s*\(?\s*!(?!=)|^\s*not\s|\bnot\s+in\b|!==?|===?\s*-1\b|<\s*0\b|===?\s*false\b|==\s*False\b|\bis\s+None\b/;
 /** Statements that leave the block (so an `if` whose body has one guards what follows it). */

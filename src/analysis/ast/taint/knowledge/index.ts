@@ -43,7 +43,15 @@ export { FORM_DATA_TYPE, NEXT_PAGE_PROPS, NEXT_ROUTE_HANDLER } from "./javascrip
 export { ARCHIVE_ENTRY_NAME, BARE_PATH_JOINS, NORMALIZE_CALL, OUTER_JOIN, ROOTED_JOIN } from "./javascript/node.js";
 export { CONTEXT_REQUEST_MEMBER, REQUEST_RECEIVER, RESPONSE_PARAM, UPLOAD_LABEL, UPLOAD_STORED_MEMBERS } from "./javascript/express.js";
 export { CLI_COMMAND_DECORATOR, CLI_CONTEXT_PARAM } from "./python/cli.js";
-export { CONFIG_HOLDER, CONVERTED_CAPTURE, ROUTE_DECORATOR, UPLOADS_LABEL, UPLOAD_FILE_MEMBERS, WERKZEUG_GETTERS, WERKZEUG_TYPES } from "./python/flask.js";
+export {
+  CONFIG_HOLDER,
+  CONVERTED_CAPTURE,
+  ROUTE_DECORATOR,
+  UPLOADS_LABEL,
+  UPLOAD_FILE_MEMBERS,
+  WERKZEUG_GETTERS,
+  WERKZEUG_TYPES,
+} from "./python/flask.js";
 export { TYPED_CAPTURE, VIEW_CLASS, VIEW_RESPONSE } from "./python/django.js";
 export {
   CLASS_NAME,
@@ -85,10 +93,20 @@ const WRAPPERS: Record<Family, string[]> = { js: node.WRAPPERS, python: python.W
 const BUILDERS: Record<Family, string[]> = { js: node.BUILDERS, python: python.BUILDERS, go: go.BUILDERS, java: java.BUILDERS };
 
 /** Wrappers whose result is a list of their arguments (an argument vector stays one: `List.of("convert", name)`). */
-const COLLECTIONS: Record<Family, string[]> = { js: node.COLLECTIONS, python: python.COLLECTIONS, go: go.COLLECTIONS, java: java.COLLECTIONS };
+const COLLECTIONS: Record<Family, string[]> = {
+  js: node.COLLECTIONS,
+  python: python.COLLECTIONS,
+  go: go.COLLECTIONS,
+  java: java.COLLECTIONS,
+};
 
 /** Wrappers whose result is their first argument's data, the rest being options: compile(source, "<rule>", "exec"). */
-const FIRST_ARG_WRAPPERS: Record<Family, string[]> = { js: node.FIRST_ARG_WRAPPERS, python: python.FIRST_ARG_WRAPPERS, go: go.FIRST_ARG_WRAPPERS, java: java.FIRST_ARG_WRAPPERS };
+const FIRST_ARG_WRAPPERS: Record<Family, string[]> = {
+  js: node.FIRST_ARG_WRAPPERS,
+  python: python.FIRST_ARG_WRAPPERS,
+  go: go.FIRST_ARG_WRAPPERS,
+  java: java.FIRST_ARG_WRAPPERS,
+};
 
 /** With a receiver only dotted entries count (`path.join`, not `arr.join`); without one, only bare names. */
 function listed(list: readonly string[], dotted: string, last: string, hasReceiver: boolean): boolean {
@@ -119,7 +137,14 @@ export interface MemberSource {
 }
 
 /** Members of the request object, one per language: Express / Koa / Fastify / Next.js / Hapi, and Flask / Django / Starlette / Bottle / Pyramid / Falcon / aiohttp / Azure Functions / Tornado. */
-const REQUEST_MEMBERS = new Set([...flask.REQUEST_MEMBERS, ...django.REQUEST_MEMBERS, ...fastapi.REQUEST_MEMBERS, ...express.REQUEST_MEMBERS, ...micro.REQUEST_MEMBERS, ...tornado.REQUEST_MEMBERS]);
+const REQUEST_MEMBERS = new Set([
+  ...flask.REQUEST_MEMBERS,
+  ...django.REQUEST_MEMBERS,
+  ...fastapi.REQUEST_MEMBERS,
+  ...express.REQUEST_MEMBERS,
+  ...micro.REQUEST_MEMBERS,
+  ...tornado.REQUEST_MEMBERS,
+]);
 const REQUEST_METHODS = new Set(express.REQUEST_METHODS);
 /** Python's request object answers the Flask / Django / Starlette / Tornado / Falcon / aiohttp accessors. */
 const PY_REQUEST_METHODS = new Set([...flask.REQUEST_METHODS, ...tornado.REQUEST_METHODS]);
@@ -174,7 +199,8 @@ export function containerMethod(c: Container, name: string, family?: Family): Me
   switch (c) {
     case "request":
       if (express.EXPRESS_GETTERS.has(name)) return { source: { label: `req.${name}()`, remote: true } };
-      if (PY_REQUEST_METHODS.has(name) || (family === "python" && PY_ONLY_REQUEST_METHODS.has(name))) return { source: { label: `request.${name}()`, remote: true } };
+      if (PY_REQUEST_METHODS.has(name) || (family === "python" && PY_ONLY_REQUEST_METHODS.has(name)))
+        return { source: { label: `request.${name}()`, remote: true } };
       return REQUEST_METHODS.has(name) ? { source: { label: `request.${name}()`, remote: true } } : undefined;
     case "koa":
       return name === KOA_GETTER ? { source: { label: "ctx.get()", remote: true } } : undefined;
@@ -212,7 +238,8 @@ export function sourceFunction(family: Family, dotted: string, last: string): Me
       // argparse: `args = parser.parse_args()` holds the command line
       if (ARGPARSE_CALLS.has(last)) return { source: { label: "the command-line arguments", remote: false } };
       // what a network peer sent: conn.recv(4096), sock.recvfrom(...), await websocket.recv()
-      if (python.RECV_METHOD.test(last) && python.RECV_RECEIVER.test(dotted)) return { source: { label: `${dotted}() (network data)`, remote: true } };
+      if (python.RECV_METHOD.test(last) && python.RECV_RECEIVER.test(dotted))
+        return { source: { label: `${dotted}() (network data)`, remote: true } };
       return undefined;
     case "go":
       if (dotted === go.GO_ROUTE_PARAMS) return { source: { label: "mux.Vars(r)", remote: true } };

@@ -74,7 +74,8 @@ export const COLLECTIONS = ["Arrays.asList", "List.of"];
 export const FIRST_ARG_WRAPPERS: string[] = [];
 
 /** Parameter types that carry no text. */
-export const JAVA_SAFE_TYPE = /^(?:int|long|short|byte|double|float|boolean|char|Integer|Long|Short|Double|Float|Boolean|UUID|LocalDate|LocalDateTime|Instant)$/;
+export const JAVA_SAFE_TYPE =
+  /^(?:int|long|short|byte|double|float|boolean|char|Integer|Long|Short|Double|Float|Boolean|UUID|LocalDate|LocalDateTime|Instant)$/;
 /** Request parameters by type. */
 export const JAVA_REQUEST_TYPE = /\b(?:HttpServletRequest|ServletRequest|HttpRequest|WebRequest|ServerHttpRequest)\b/;
 /** `main(String[] args)`: the command line. */

@@ -10,7 +10,6 @@ import type { Category } from "../../../types.js";
 
 /** Conversions and hashes whose result carries no attacker-chosen text, for every category. */
 export const SAFE_FOR_ALL = [
-
   "parseInt",
   "parseFloat",
   "Number",
@@ -161,7 +160,8 @@ export const BY_CATEGORY: Partial<Record<Category, string[]>> = {
 };
 
 /** Names that say "this makes it safe" in codebases' own helpers (sanitizeInput, escapeValue, cleanHtml). */
-export const SANITISER_NAME = /^(?:sanitiz|sanitis|escape|purify|clean_?html|strip_?tags|encodeFor|htmlspecialchars|htmlentities|validate_?path|safe_?path)/i;
+export const SANITISER_NAME =
+  /^(?:sanitiz|sanitis|escape|purify|clean_?html|strip_?tags|encodeFor|htmlspecialchars|htmlentities|validate_?path|safe_?path)/i;
 
 /** Categories where a sanitiser of one kind does not make the value safe (code, deserialisation). */
 export const NO_GENERIC_SANITISER: ReadonlySet<Category> = new Set(["code-injection", "insecure-deserialization"]);

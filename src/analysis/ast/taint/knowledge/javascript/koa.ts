@@ -1,7 +1,19 @@
 /** Koa (and Koa-style routers): the `ctx` context's request members and accessors, and what Koa code looks like. */
 
 /** Members of Koa's `ctx` that hold what the client sent. */
-export const KOA_MEMBERS = new Set(["query", "params", "querystring", "headers", "header", "cookies", "path", "url", "href", "search", "originalUrl"]);
+export const KOA_MEMBERS = new Set([
+  "query",
+  "params",
+  "querystring",
+  "headers",
+  "header",
+  "cookies",
+  "path",
+  "url",
+  "href",
+  "search",
+  "originalUrl",
+]);
 
 /** `ctx.get("x")`: a request header. */
 export const KOA_GETTER = "get";

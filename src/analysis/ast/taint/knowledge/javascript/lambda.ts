@@ -7,7 +7,13 @@
  * Members that only an API Gateway / Lambda function URL event has: read from any object, they are
  * the request (`module.exports.getUser = async (event) => event.pathParameters.id`).
  */
-export const LAMBDA_EVENT_MEMBERS = new Set(["queryStringParameters", "pathParameters", "multiValueQueryStringParameters", "rawQueryString", "rawPath"]);
+export const LAMBDA_EVENT_MEMBERS = new Set([
+  "queryStringParameters",
+  "pathParameters",
+  "multiValueQueryStringParameters",
+  "rawQueryString",
+  "rawPath",
+]);
 
 /** Handler names: `handler`, `lambdaHandler`, `exports.handler`. */
 export const LAMBDA_HANDLER_NAME = /^(?:handler|lambdaHandler|lambda_handler)$|(?:^|\.)handler$/;
@@ -16,7 +22,8 @@ export const LAMBDA_HANDLER_NAME = /^(?:handler|lambdaHandler|lambda_handler)$|(
 export const EVENT_PARAM = /^(?:event|evt|_event)$/;
 
 /** A destructured event names an event's members: `({ body, pathParameters }, context)`. */
-export const EVENT_MEMBERS_PATTERN = /\b(?:body|queryStringParameters|pathParameters|multiValueQueryStringParameters|headers|Records|requestContext|rawPath|rawQueryString|detail)\b/;
+export const EVENT_MEMBERS_PATTERN =
+  /\b(?:body|queryStringParameters|pathParameters|multiValueQueryStringParameters|headers|Records|requestContext|rawPath|rawQueryString|detail)\b/;
 
 /** A second parameter named for Lambda's context. */
 export const LAMBDA_CONTEXT_PARAM = /^(?:context|ctx|_context|lambdaContext)$/;

@@ -10,7 +10,8 @@ export const PY_ONLY_REQUEST_METHODS = ["get_full_path", "build_absolute_uri"];
 export const VIEW_CLASS = /View(?:Set)?$|APIView$|Resource$/;
 
 /** A function that answers the request (so its parameters after `request` are the URL's captures). */
-export const VIEW_RESPONSE = /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/;
+export const VIEW_RESPONSE =
+  /\b(?:render|redirect|HttpResponse\w*|JsonResponse|Response|FileResponse|StreamingHttpResponse|get_object_or_404)\s*\(/;
 
 /** Captures that are usually `<int:...>`, `<slug:...>` or `<uuid:...>`: numbers and slugs, not free text. */
 export const TYPED_CAPTURE = /^(?:pk|id|\w+_id|\w+_pk|year|month|day|page|num|number|count|index|version|slug|\w+_slug|uuid|\w+_uuid)$/;

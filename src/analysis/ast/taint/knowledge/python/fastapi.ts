@@ -14,7 +14,8 @@ export const FASTAPI_MARKERS = new Set(["Query", "Body", "Form", "Path", "Header
 export const PATTERN_ARG = /\b(?:regex|pattern)\s*=/;
 
 /** Parameter types the framework converts or rejects: numbers, dates, UUIDs (pydantic's constrained numbers too). */
-export const SAFE_PARAM_TYPE = /^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/;
+export const SAFE_PARAM_TYPE =
+  /^(?:int|float|bool|complex|Decimal|UUID|uuid\.UUID|date|datetime|time|timedelta|conint|confloat|PositiveInt|NonNegativeInt)\b/;
 
 /** `Literal["a", "b"]`: only the listed values are accepted. */
 export const LITERAL_TYPE = /^(?:typing\.)?Literal\[/;

@@ -29,7 +29,12 @@ export const UPLOAD_FILE_MEMBERS = new Set(["stream", "file"]);
 export const UPLOADS_LABEL = /(?:^|\.)(?:files|FILES)$/;
 
 /** Module attributes that are a source container (`flask.request.args` after `import flask`). */
-export const MODULE_CONTAINERS: Readonly<Record<string, Container>> = { "flask.request": "request", "quart.request": "request", "bottle.request": "request", "sanic.request": "request" };
+export const MODULE_CONTAINERS: Readonly<Record<string, Container>> = {
+  "flask.request": "request",
+  "quart.request": "request",
+  "bottle.request": "request",
+  "sanic.request": "request",
+};
 
 /** `app.config["UPLOAD_DIR"]`, `current_app.config`, `this.config.cacheDir`: the holder of an application's configuration. */
 export const CONFIG_HOLDER = /^(?:app|current_app|self|this|flask\.current_app)\.\w+$/;

@@ -7,4 +7,15 @@ export const REQUEST_MEMBERS = ["arguments", "body_arguments", "query_arguments"
 export const REQUEST_METHODS = ["get_argument", "get_query_argument", "get_body_argument", "get_arguments"];
 
 /** RequestHandler accessors, called on `self`. */
-export const TORNADO_SOURCES = new Set(["get_argument", "get_arguments", "get_query_argument", "get_query_arguments", "get_body_argument", "get_body_arguments", "get_cookie", "get_secure_cookie", "get_signed_cookie", "decode_argument"]);
+export const TORNADO_SOURCES = new Set([
+  "get_argument",
+  "get_arguments",
+  "get_query_argument",
+  "get_query_arguments",
+  "get_body_argument",
+  "get_body_arguments",
+  "get_cookie",
+  "get_secure_cookie",
+  "get_signed_cookie",
+  "decode_argument",
+]);
