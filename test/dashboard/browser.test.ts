@@ -5,7 +5,6 @@
  * events back; a POST without CSRF token is refused. Screenshots go to .scratch/ (not committed).
  */
 import { existsSync, mkdirSync } from "node:fs";
-import nock from "nock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -20,8 +19,6 @@ const CHROMIUM = "/usr/bin/chromium";
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 
 describe("dashboard in Chromium", () => {
-  // An earlier suite in the same worker may have left nock refusing connections: these tests talk to servers on loopback.
-  beforeAll(() => nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/));
   let browser: Browser;
   let github: GitHubOAuthStandIn;
   let server: Server;

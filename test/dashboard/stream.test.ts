@@ -6,7 +6,6 @@
  * the bus or the other viewers.
  */
 import { connect } from "node:net";
-import nock from "nock";
 import { EventBus } from "../../src/events/bus.js";
 import { envelopeOf, openStream, type SseClient } from "./sseClient.js";
 import { request, serve, sessionCookie, type Harness } from "./harness.js";
@@ -14,8 +13,6 @@ import { request, serve, sessionCookie, type Harness } from "./harness.js";
 const STREAM = "/dashboard/events/stream";
 
 describe("dashboard live events (SSE)", () => {
-  // An earlier suite in the same worker may have left nock refusing connections: these tests talk to servers on loopback.
-  beforeAll(() => nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/));
   let h: Harness;
   let bus: EventBus;
   const clients: SseClient[] = [];

@@ -32,7 +32,10 @@ export async function createHarness(
   options: { fake?: FakeGitHub; store?: Store; baseUrl?: string; analyse?: AnalyseChange; settings?: Partial<Settings> } = {},
 ): Promise<Harness> {
   const fake = options.fake ?? new FakeGitHub();
+  // No real network; loopback stays open (later suites in this worker run servers on 127.0.0.1,
+  // and nock's interception outlives this file within the worker).
   nock.disableNetConnect();
+  nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
   fake.mountOnNock(options.baseUrl ?? "https://api.github.com");
   const logs: string[] = [];
   const log = pino(
