@@ -15,6 +15,9 @@ export interface PostgresOptions {
 
 export const DEFAULT_POOL_SIZE = 10;
 
+/** Lets webhooks and jobs run between two batches of a long prune or deletion. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How long a query waits for a connection (a new one, or a free one of the pool) before it fails. */
 const CONNECTION_TIMEOUT_MS = 30_000;
 

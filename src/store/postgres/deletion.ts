@@ -18,7 +18,7 @@ import {
   REPOSITORY_TABLES,
 } from "../deletionMatch.js";
 import type { DeletionCount } from "../store.js";
-import type { PostgresPart } from "./base.js";
+import { yieldToEventLoop, type PostgresPart } from "./base.js";
 
 /** A table's key columns with their PostgreSQL types (rows are found by key, then deleted by key). */
 type Key = { column: string; type: "text" | "bigint" }[];
@@ -40,8 +40,6 @@ interface DeletionRun {
   /** Rows matching a condition, kept with `column` set to DELETED_USER. */
   anonymiseWhere(table: string, what: string, column: string, where: string, args: unknown[]): Promise<void>;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** `(c1, c2) IN (SELECT * FROM unnest($1::t1[], $2::t2[]))`: rows whose key is in the lists. */
 function keyIn(key: Key): string {

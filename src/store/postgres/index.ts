@@ -4,16 +4,18 @@
  * postgresql:// DATABASE_URL). The same semantics as the embedded SqliteStore; claims are single
  * statements with FOR UPDATE SKIP LOCKED, so instances never wait on each other's rows.
  *
- * One part per area, each a file, stacked on the shared base (TypeScript's mixin pattern):
- *   base.ts        pool, settings from the URL, transactions, migrations under an advisory lock
- *   migrations.ts  the schema, versioned
- *   jobs.ts        the job queue, its operator commands and retention
- *   reviews.ts     reviews, posted findings, summaries, prediction issues, coordination, rate slots
- *   results.ts     review results, prediction issues listed newest first, issue policies
- *   feedback.ts    engine state (trust, patterns, feedback once per key), shown items, suppressions
- *   webhooks.ts    the webhook outbox: events, deliveries with leases, attempts, batches, replays
- *   events.ts      the dashboard's: kept secrets, the bus's events paged and pruned
- *   deletion.ts    deleting a repository's or a person's data
+ * One part per area, each a file, stacked on the shared base (TypeScript's mixin pattern), as
+ * the SQLite store is (src/store/sqlite/index.ts):
+ *   base.ts               pool, settings from the URL, transactions, migrations under an advisory lock
+ *   migrations.ts         the schema, versioned
+ *   jobs.ts               the job queue, its operator commands and retention
+ *   reviews.ts            reviews, posted findings, summaries, prediction issues, coordination, rate slots
+ *   results.ts            review results, prediction issues listed newest first, issue policies
+ *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
+ *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
+ *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
+ *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
+ *   deletion.ts           deleting a repository's or a person's data
  */
 import pg from "pg";
 import type { Store } from "../store.js";
@@ -24,6 +26,7 @@ import { PostgresFeedback } from "./feedback.js";
 import { PostgresJobs } from "./jobs.js";
 import { PostgresResults } from "./results.js";
 import { PostgresReviews } from "./reviews.js";
+import { PostgresWebhookDeliveries } from "./webhookDeliveries.js";
 import { PostgresWebhooks } from "./webhooks.js";
 
 export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type PostgresOptions } from "./base.js";
@@ -31,7 +34,9 @@ export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 
 export class PostgresStore
   extends PostgresDataDeletion(
-    PostgresEvents(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+    PostgresEvents(
+      PostgresWebhookDeliveries(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+    ),
   )
   implements Store
 {
