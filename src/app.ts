@@ -257,6 +257,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       secret: () => store.getOrCreateSecret("dashboard-session", () => randomBytes(32).toString("base64url")),
       history: store,
       log,
+      webhooks,
     });
     try {
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));

@@ -16,9 +16,11 @@ import { DashboardGitHub, type FetchFn } from "./github.js";
 import type { EventHistory, StoredEventPage } from "./history.js";
 import { readCookies, readForm, redirect, sendHtml, sendText } from "./http.js";
 import type { Viewer } from "./html.js";
-import { errorPage, forbiddenPage, homePage, offPage, signedOutPage, webhooksPage } from "./pages.js";
+import { errorPage, forbiddenPage, homePage, offPage, signedOutPage } from "./pages.js";
 import { checkCsrf, csrfToken, RECHECK_MS, safeReturnTo, SESSION_COOKIE } from "./session.js";
 import { resolveSettings, type DashboardSettings } from "./settings.js";
+import { webhooksGet, webhooksPost, type WebhooksContext } from "./webhooksRoutes.js";
+import type { WebhooksSource } from "./webhooksSource.js";
 
 export const DASHBOARD_PATH = "/dashboard";
 const MAX_URL = 4096;
@@ -35,6 +37,8 @@ export interface DashboardDeps {
   /** GitHub calls (tests, proxies); default the global fetch. */
   fetch?: FetchFn;
   now?: () => number;
+  /** The app's WebhookManager, for /dashboard/webhooks (figures, logs, replay, pause); absent: the page says it is not wired. */
+  webhooks?: WebhooksSource;
   /** Tuning of the live stream (tests). */
   stream?: Omit<StreamOptions, "history" | "log" | "now">;
 }
@@ -74,6 +78,14 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
   const auth = new DashboardAuth(s, getKeys, github, deps.log, now);
   const stream = new EventStream(deps.bus, { ...deps.stream, history: deps.history, log: deps.log, now });
   stream.start();
+
+  const webhooksContext = (viewer: Viewer, headers: Record<string, string | string[]>): WebhooksContext => ({
+    base,
+    viewer,
+    source: deps.webhooks,
+    log: deps.log,
+    headers,
+  });
 
   const viewerOf = async (c: CurrentSession): Promise<Viewer> => ({
     login: c.session.login,
@@ -136,10 +148,11 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         res.removeHeader("set-cookie");
         return sendText(req, res, 503, "Too many live streams; try again later.\n", { "retry-after": "30", ...headers });
       }
-      case "/dashboard/webhooks":
-        if (!current.admin) return sendHtml(req, res, 403, forbiddenPage(base, viewer), headers);
-        return sendHtml(req, res, 200, webhooksPage(base, viewer), headers);
       default:
+        if (path === "/dashboard/webhooks" || path.startsWith("/dashboard/webhooks/")) {
+          if (!current.admin) return sendHtml(req, res, 403, forbiddenPage(base, viewer), headers);
+          if (await webhooksGet(req, res, path, query, webhooksContext(viewer, headers))) return true;
+        }
         return sendHtml(req, res, 404, errorPage(base, "Not found", "There is no dashboard page here.", viewer), headers);
     }
   }
@@ -199,7 +212,16 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         );
       return redirect(res, `${base}/dashboard/signed-out`, { "set-cookie": auth.clearSessionCookie() });
     }
-    return sendHtml(req, res, 404, errorPage(base, "Not found", "There is no dashboard action here.", await viewerOf(current)));
+    const viewer = await viewerOf(current);
+    if (path.startsWith("/dashboard/webhooks/")) {
+      if (!current.admin) {
+        deps.log.info({ login: current.session.login, path }, "dashboard: webhook action refused: not an administrator");
+        return sendHtml(req, res, 403, forbiddenPage(base, viewer));
+      }
+      const headers: Record<string, string | string[]> = current.setCookie ? { "set-cookie": current.setCookie } : {};
+      if (await webhooksPost(res, path, form, webhooksContext(viewer, headers))) return true;
+    }
+    return sendHtml(req, res, 404, errorPage(base, "Not found", "There is no dashboard action here.", viewer));
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {

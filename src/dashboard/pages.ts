@@ -1,4 +1,4 @@
-/** The dashboard's simple pages: off, overview, signed out, errors and the admin placeholder. */
+/** The dashboard's simple pages: off, overview, signed out and errors. */
 import { REQUIRED_VARIABLES } from "./settings.js";
 import { html, layout, type Viewer } from "./html.js";
 
@@ -53,13 +53,4 @@ export function errorPage(base: string, title: string, message: string, viewer?:
 
 export function forbiddenPage(base: string, viewer: Viewer): string {
   return errorPage(base, "Not allowed", "This page is for the dashboard's administrators (EMPATHY_DASHBOARD_ADMINS).", viewer);
-}
-
-/** The operator-wide page's place: its delivery tables come with issue 15 item 5. */
-export function webhooksPage(base: string, viewer: Viewer): string {
-  return layout(
-    { title: "Webhooks and integrations", base, viewer, current: "webhooks" },
-    html`<p>Outgoing webhooks and integrations span repositories, so only administrators see this page.</p>
-<p class="notice">The delivery tables, replay and pause controls are not built yet.</p>`,
-  );
 }

@@ -33,5 +33,23 @@ ol.events .type { font-family: ui-monospace, monospace; }
 ol.events details { grid-column: 1 / -1; }
 ol.events pre { margin: .25rem 0; padding: .5rem; background: #f6f8fa; overflow: auto; max-height: 20rem; }
 ul.repos { columns: 2; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.muted { color: var(--muted); }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
+caption { text-align: left; color: var(--muted); padding: .25rem 0; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+thead th { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td form { margin: 0; }
+td pre { margin: .25rem 0; padding: .5rem; background: #f6f8fa; overflow: auto; max-height: 12rem; max-width: 28rem; white-space: pre-wrap; }
+.error-text { color: var(--bad); overflow-wrap: anywhere; }
+.circuit { font-weight: 600; }
+.circuit-open, .outcome-dead { color: var(--bad); }
+.circuit-paused, .circuit-probing, .outcome-failed { color: var(--warn); }
+.badge { font-size: .8rem; padding: 0 .4rem; border: 1px solid var(--line); border-radius: 1rem; }
+form.inline-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .75rem 0; }
+dl.facts { display: grid; grid-template-columns: 9rem 1fr; gap: .25rem 1rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
 footer { padding: 1rem 1.5rem; color: var(--muted); border-top: 1px solid var(--line); }
 `;

@@ -8,7 +8,8 @@
  * - attempt.ts: one attempt (render, sign, send, classify, record);
  * - breaker.ts, pacer.ts: per-endpoint circuit breaker, per-key service rate limits;
  * - batches.ts, results.ts: batching of events into deliveries, and of attempt results into writes;
- * - render.ts: the one "render or dead-letter" path; options.ts: the registration options.
+ * - render.ts: the one "render or dead-letter" path; options.ts: the registration options;
+ * - pauses.ts: endpoints an operator paused (kept in the store); insights.ts: the dashboard's figures and logs.
  *
  * Integrations add what their service documents (registration.ts): a pace per key, 2xx
  * statuses that only mean "accepted" (Teams' 202), a start-up check (`preflight`), and body
@@ -16,13 +17,16 @@
  */
 import type { EventBus } from "../events/bus.js";
 import { DEFAULT_LEASE_DURATION_MS, newInstanceId } from "../store/lease.js";
-import type { WebhookAttemptRecord, WebhookStore } from "../store/store.js";
+import type { WebhookStore } from "../store/store.js";
+import type { WebhookInsightStore } from "../store/webhookInsights.js";
 import { Attempts } from "./attempt.js";
 import { Batches } from "./batches.js";
-import { Breaker } from "./breaker.js";
+import type { Breaker } from "./breaker.js";
 import { DeliveryIds } from "./ids.js";
+import { toLogEntry, WebhookInsights, type RegistrationLog, type WebhooksOverview } from "./insights.js";
 import { OutboxWriter } from "./outboxWriter.js";
 import { Pacer } from "./pacer.js";
+import { EndpointPauses, PausableBreaker } from "./pauses.js";
 import {
   buildRegistration,
   WebhookRegistrationError,
@@ -47,7 +51,7 @@ export type { WebhookTuning } from "./settings.js";
 export type { DeliveryLogEntry, DeliveryLogQuery, DeliveryLogStatus } from "./types.js";
 
 export interface WebhookManagerOptions extends WebhookTuning {
-  store: WebhookStore;
+  store: WebhookStore & WebhookInsightStore;
   log: Log;
   network?: { allowPrivate?: string[] };
   fetch?: FetchLike;
@@ -59,11 +63,13 @@ export interface WebhookManagerOptions extends WebhookTuning {
   instanceId?: string;
   /** How long a claimed delivery is held without a heartbeat (default 30 s); renewed every third of it. */
   leaseMs?: number;
+  /** How often the endpoints paused by other instances are read (default 2 s). */
+  pauseRefreshMs?: number;
 }
 
 export class WebhookManager {
   readonly instanceId: string;
-  private readonly store: WebhookStore;
+  private readonly store: WebhookStore & WebhookInsightStore;
   private readonly log: Log;
   private readonly now: () => number;
   private readonly tuning: Tuning;
@@ -74,6 +80,8 @@ export class WebhookManager {
   private readonly breaker: Breaker;
   private readonly batches: Batches;
   private readonly scheduler: Scheduler;
+  private readonly pauses: EndpointPauses;
+  private readonly insights: WebhookInsights;
 
   constructor(bus: EventBus, options: WebhookManagerOptions) {
     const { store, log } = options;
@@ -92,7 +100,10 @@ export class WebhookManager {
     );
     const registry = (this.registry = new Registry(store, log, kick));
     this.results = new ResultWriter(store, log, kick);
-    this.breaker = new Breaker(store, log, tuning, now);
+    const scheduler = () => this.scheduler;
+    this.pauses = new EndpointPauses({ store, log, registry, scheduler, now, refreshMs: options.pauseRefreshMs });
+    this.breaker = new PausableBreaker(store, log, tuning, now, this.pauses);
+    this.insights = new WebhookInsights(store, registry, this.pauses, now);
     this.batches = new Batches(store, log, registry, ids, now);
     const pacer = new Pacer(log, tuning.maxRetryAfterMs, now);
     const attempts = new Attempts({
@@ -105,7 +116,7 @@ export class WebhookManager {
       transport: this.transport,
       results: this.results,
       breaker: this.breaker,
-      scheduler: () => this.scheduler,
+      scheduler,
       instanceId: this.instanceId,
       random: options.random ?? Math.random,
     });
@@ -187,6 +198,8 @@ export class WebhookManager {
     const now = this.now();
     await this.scheduler.start(now);
     await this.breaker.load();
+    await this.pauses.refresh();
+    this.pauses.start();
     const pruned = await this.store.pruneWebhookHistory(now - this.tuning.retentionMs);
     if (pruned > 0) this.log.info({ pruned }, "pruned delivered webhooks past retention");
     this.batches.due(now); // look at batches left by the previous process
@@ -199,6 +212,7 @@ export class WebhookManager {
    */
   async stop(): Promise<void> {
     this.scheduler.halt();
+    this.pauses.stop();
     await this.writer.close();
     await this.scheduler.stop();
     await this.results.flush();
@@ -227,7 +241,7 @@ export class WebhookManager {
       since,
       limit: query.limit ?? 100,
     });
-    const entries = rows.map((r) => this.logEntry(r));
+    const entries = rows.map((r) => toLogEntry(r, this.registry.get(r.registrationId)));
     return query.status === undefined ? entries : entries.filter((e) => e.status === query.status);
   }
 
@@ -244,10 +258,12 @@ export class WebhookManager {
     this.scheduler.kick();
   }
 
-  /** Replays every dead letter that died at or after `since`, of registrations that are registered and enabled. Returns their ids. */
-  async replayDeadLetters(options: { since?: Date | number | string } = {}): Promise<string[]> {
+  /** Replays every dead letter that died at or after `since`, of registrations that are registered and enabled (of `registrationIds` only, when given). Returns their ids. */
+  async replayDeadLetters(options: { since?: Date | number | string; registrationIds?: string[] } = {}): Promise<string[]> {
     await this.results.flush();
-    const registrationIds = [...this.registry.all()].filter((r) => !r.disabled).map((r) => r.id);
+    const only = options.registrationIds && new Set(options.registrationIds);
+    const registrationIds = [...this.registry.all()].filter((r) => !r.disabled && (!only || only.has(r.id))).map((r) => r.id);
+    if (registrationIds.length === 0) return [];
     const since = options.since === undefined ? undefined : toMs(options.since);
     const ids = await this.store.replayWebhookDeliveries({ since, registrationIds }, this.now());
     if (ids.length > 0) this.log.info({ replayed: ids.length }, "webhook dead letters replayed");
@@ -255,24 +271,31 @@ export class WebhookManager {
     return ids;
   }
 
-  private logEntry(r: WebhookAttemptRecord): DeliveryLogEntry {
-    const reg = this.registry.get(r.registrationId);
-    const accepted = r.status === "delivered" && r.statusCode !== null && reg?.acceptedStatuses.has(r.statusCode) === true;
-    return {
-      deliveryId: r.deliveryId,
-      webhookId: r.deliveryId,
-      registrationId: r.registrationId,
-      origin: reg?.origin ?? null,
-      eventType: r.eventType,
-      attempt: r.attempt,
-      status: accepted ? "accepted" : r.status,
-      statusCode: r.statusCode,
-      durationMs: r.durationMs,
-      error: r.error,
-      responseExcerpt: r.responseExcerpt,
-      attemptedAt: new Date(r.attemptedAt).toISOString(),
-      nextAttemptAt: r.nextAttemptAt === null ? null : new Date(r.nextAttemptAt).toISOString(),
-    };
+  // --- pause, and the dashboard's figures ---
+
+  /**
+   * Pauses the registration's endpoint (every registration sending to its URL), in the store: on
+   * every instance, nothing more is sent to it; its deliveries wait in the outbox. Returns the ids paused.
+   */
+  pause(id: string, by: string): Promise<string[]> {
+    return this.pauses.pause(id, by);
+  }
+
+  /** Resumes the registration's endpoint: its waiting deliveries are sent. Returns the ids resumed. */
+  resume(id: string, by: string): Promise<string[]> {
+    return this.pauses.resume(id, by);
+  }
+
+  /** Per registration and integration, the figures over the last `windowMs` (default 1 h). */
+  async overview(windowMs?: number): Promise<WebhooksOverview> {
+    await this.results.flush();
+    return this.insights.overview(windowMs);
+  }
+
+  /** A registration's attempts and dead letters, newest first, a page at a time. */
+  async registrationLog(id: string, page?: Parameters<WebhookInsights["log"]>[1]): Promise<RegistrationLog> {
+    await this.results.flush();
+    return this.insights.log(id, page);
   }
 }
 

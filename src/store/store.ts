@@ -6,6 +6,7 @@
 import type { EngineState } from "../engine/state.js";
 import type { EventLogStore, SecretStore } from "./events.js";
 import type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult } from "./results.js";
+import type { WebhookInsightStore } from "./webhookInsights.js";
 
 export type { EventLogStore, NewStoredEvent, SecretStore, StoredEnvelope, StoredEventPage, StoredEventQuery } from "./events.js";
 export { MAX_EVENT_PAGE, MAX_EVENT_QUERY_REPOS, MAX_EVENTS_AFTER } from "./events.js";
@@ -419,7 +420,8 @@ export interface Store
     OperatorStore,
     DataDeletionStore,
     SecretStore,
-    EventLogStore {
+    EventLogStore,
+    WebhookInsightStore {
   /**
    * The readiness probe's question (GET /health/ready): resolves when the store answers a
    * trivial query (`SELECT 1`), rejects when it cannot (a closed store, a database that is down).

@@ -14,6 +14,7 @@
  *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
+ *   webhookInsights.ts    the dashboard's webhook figures, logs and dead letters; endpoints paused
  *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
  *   deletion.ts           deleting a repository's or a person's data
  */
@@ -27,6 +28,7 @@ import { PostgresJobs } from "./jobs.js";
 import { PostgresResults } from "./results.js";
 import { PostgresReviews } from "./reviews.js";
 import { PostgresWebhookDeliveries } from "./webhookDeliveries.js";
+import { PostgresWebhookInsights } from "./webhookInsights.js";
 import { PostgresWebhooks } from "./webhooks.js";
 
 export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type PostgresOptions } from "./base.js";
@@ -35,7 +37,9 @@ export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 export class PostgresStore
   extends PostgresDataDeletion(
     PostgresEvents(
-      PostgresWebhookDeliveries(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+      PostgresWebhookInsights(
+        PostgresWebhookDeliveries(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+      ),
     ),
   )
   implements Store

@@ -13,6 +13,7 @@
  *   feedback.ts           engine state (trust, patterns, feedback once per key), shown items, suppressions
  *   webhooks.ts           the webhook outbox written: events, deliveries, attempts, batches, registrations, circuits
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
+ *   webhookInsights.ts    the dashboard's webhook figures, logs and dead letters; endpoints paused
  *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
  *   deletion.ts           deleting a repository's or a person's data
  */
@@ -25,13 +26,16 @@ import { SqliteJobs } from "./jobs.js";
 import { SqliteResults } from "./results.js";
 import { SqliteReviews } from "./reviews.js";
 import { SqliteWebhookDeliveries } from "./webhookDeliveries.js";
+import { SqliteWebhookInsights } from "./webhookInsights.js";
 import { SqliteWebhooks } from "./webhooks.js";
 
 export { applySqliteMigrations } from "./base.js";
 
 export class SqliteStore
   extends SqliteDataDeletion(
-    SqliteEvents(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))),
+    SqliteEvents(
+      SqliteWebhookInsights(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))),
+    ),
   )
   implements Store
 {
