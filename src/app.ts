@@ -35,6 +35,8 @@ import { openStore } from "./store/open.js";
 import { newInstanceId } from "./store/lease.js";
 import type { Store } from "./store/store.js";
 import { WebhookManager, type WebhookManagerOptions } from "./delivery/manager.js";
+import { AppMetrics } from "./metrics/metrics.js";
+import { metricsHandler } from "./metrics/handler.js";
 
 export interface EmpathyHandles {
   store: Store;
@@ -123,6 +125,11 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     const instanceId = newInstanceId();
     log.info({ instance_id: instanceId }, "instance started");
     const bus = new EventBus({ logger: log });
+    // GitHub calls: one attempt each, time-limited, their outcomes reported by /health (and their rate limit by /metrics).
+    const githubCalls = new GitHubCalls();
+    // Prometheus metrics, built only when /metrics is on (EMPATHY_METRICS_TOKEN): its own registry, fed by observers.
+    const metrics = settings.metricsToken ? new AppMetrics({ store, log, githubRateLimits: () => githubCalls.rateLimits() }) : undefined;
+    metrics?.attach(bus);
     // Every envelope the bus carries, recorded for the dashboard's history and resumes: batched, the bus never waits.
     const eventLog = new EventLog(store, { log });
     eventLog.attach(bus);
@@ -134,6 +141,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       retentionMs: settings.retentionDays > 0 ? settings.retentionDays * 86_400_000 : Number.MAX_SAFE_INTEGER,
       instanceId,
       leaseMs: settings.leaseMs,
+      onAttemptSettled: metrics?.attemptSettled,
       ...options.webhookOptions,
       store,
       log,
@@ -154,9 +162,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     }
     // Integrations from the operator config send through the webhook manager (same outbox,
     // retries and logs); a problem in one stops start-up like a bad webhook does.
-    // GitHub calls: one attempt each, time-limited, their outcomes reported by /health.
-    const githubCalls = new GitHubCalls();
-    const auth = async (installationId: number) => githubCalls.bound(await app.auth(installationId));
+    const auth = async (installationId: number) => githubCalls.bound(await app.auth(installationId), { installationId });
     const appAuth = async () => githubCalls.bound(await app.auth());
     let integrations: AnyIntegration[];
     try {
@@ -188,6 +194,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       // Each job runs in a bus scope: if the events it emitted could not be stored (the webhook
       // outbox), the job fails and its retry emits them again instead of losing them.
       around: (run) => bus.scope(run),
+      onJobFinished: metrics?.jobFinished,
     });
     // Untrusted code is parsed in worker processes only: a parser crash, a loop or a memory
     // blow-up costs one worker and one file, never this process.
@@ -263,6 +270,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));
       addHandler(slack.handler);
       addHandler(dashboard);
+      addHandler(metricsHandler({ token: settings.metricsToken, metrics, log }));
     } catch {
       // Loaded without Probot's server (e.g. createNodeMiddleware): no extra routes.
     }
@@ -280,6 +288,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         await webhooks.stop();
         await pool.destroy();
         await eventLog.close({ timeoutMs: 5000 }); // after the bus's last events, before the store
+        metrics?.close();
         await store.close();
       })());
 

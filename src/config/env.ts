@@ -64,6 +64,8 @@ export interface Settings {
   slack: SlackSettings;
   /** The web dashboard: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, EMPATHY_PUBLIC_URL, EMPATHY_SESSION_SECRET, EMPATHY_DASHBOARD_ADMINS (off without the first three). */
   dashboard: DashboardSettings;
+  /** EMPATHY_METRICS_TOKEN: the bearer token Prometheus sends to GET /metrics; unset or blank: /metrics is off (404). */
+  metricsToken: string | undefined;
   /** LOG_*, NODE_ENV, SENTRY_DSN: the process logger's (src/logging/processLog.ts), as Probot reads them. */
   log: ProcessLogSettings;
 }
@@ -165,6 +167,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, defaults: { a
       apiUrl: text(env.SLACK_API_URL) ?? SLACK_API_URL,
     },
     dashboard: dashboardSettingsFromEnv(env),
+    metricsToken: text(env.EMPATHY_METRICS_TOKEN),
     log: logSettings(env),
   };
 }

@@ -16,7 +16,7 @@ import type { Breaker } from "./breaker.js";
 import { backoffDelay, classifyStatus, interpretOutcome, type Classified } from "./outcome.js";
 import type { Pacer } from "./pacer.js";
 import type { Entry, Registry } from "./registry.js";
-import { errorName, networkErrorText, redactForRegistration } from "./redaction.js";
+import { errorName, errorText, networkErrorText, redactForRegistration } from "./redaction.js";
 import { requestBody } from "./render.js";
 import type { ResultWriter } from "./results.js";
 import type { Scheduler } from "./scheduler.js";
@@ -24,9 +24,10 @@ import type { Tuning } from "./settings.js";
 import { signRequest } from "./signing.js";
 import { SsrfError } from "./ssrf.js";
 import type { WebhookTransport } from "./transport.js";
+import type { DeliveryLogStatus, DeliveryObservers } from "./types.js";
 import type { Log } from "../logging/log.js";
 
-export interface AttemptDeps {
+export interface AttemptDeps extends DeliveryObservers {
   store: WebhookStore;
   log: Log;
   registry: Registry;
@@ -157,7 +158,9 @@ export class Attempts {
       status_code: a.statusCode,
       duration_ms: Math.round(a.durationMs),
     };
-    if (status === "delivered" && a.statusCode !== null && reg.acceptedStatuses.has(a.statusCode)) {
+    const accepted = status === "delivered" && a.statusCode !== null && reg.acceptedStatuses.has(a.statusCode);
+    this.observe(reg, accepted ? "accepted" : status, a);
+    if (accepted) {
       log.debug({ ...fields, outcome: "accepted" }, "webhook accepted: the service processes it later and does not report the outcome");
     } else if (status === "delivered") log.debug(fields, "webhook delivered");
     else if (status === "failed")
@@ -171,6 +174,15 @@ export class Attempts {
       if (scheduler.holdsReady())
         await scheduler.releaseReady((d) => this.deps.registry.get(d.registrationId)?.endpointKey === reg.endpointKey);
     });
+  }
+
+  private observe(reg: Entry, status: DeliveryLogStatus, a: Answer): void {
+    if (!this.deps.onAttemptSettled) return;
+    try {
+      this.deps.onAttemptSettled({ registrationId: reg.id, status, statusCode: a.statusCode, durationMs: a.durationMs });
+    } catch (err) {
+      this.deps.log.error({ err: errorText(err) }, "webhook attempt observer failed");
+    }
   }
 
   /** 410 Gone: the registration is disabled (persisted) and its deliveries dead-lettered. */

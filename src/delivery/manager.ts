@@ -41,7 +41,7 @@ import { Scheduler } from "./scheduler.js";
 import { resolveTuning, type Tuning, type WebhookTuning } from "./settings.js";
 import { SsrfGuard, type LookupFn } from "./ssrf.js";
 import { WebhookTransport, type FetchLike } from "./transport.js";
-import type { DeliveryLogEntry, DeliveryLogQuery } from "./types.js";
+import type { DeliveryLogEntry, DeliveryLogQuery, DeliveryObservers } from "./types.js";
 import type { Log } from "../logging/log.js";
 
 export { WebhookRegistrationError } from "./registration.js";
@@ -50,7 +50,7 @@ export { OutboxWriteError } from "./outboxWriter.js";
 export type { WebhookTuning } from "./settings.js";
 export type { DeliveryLogEntry, DeliveryLogQuery, DeliveryLogStatus } from "./types.js";
 
-export interface WebhookManagerOptions extends WebhookTuning {
+export interface WebhookManagerOptions extends WebhookTuning, DeliveryObservers {
   store: WebhookStore & WebhookInsightStore;
   log: Log;
   network?: { allowPrivate?: string[] };
@@ -119,6 +119,7 @@ export class WebhookManager {
       scheduler,
       instanceId: this.instanceId,
       random: options.random ?? Math.random,
+      onAttemptSettled: options.onAttemptSettled,
     });
     this.scheduler = new Scheduler({
       store,

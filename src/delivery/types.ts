@@ -1,4 +1,4 @@
-/** Types shared by the delivery parts and their callers: a delivery log entry. */
+/** Types shared by the delivery parts and their callers: a delivery log entry, the attempt observer. */
 import type { WebhookAttemptStatus } from "../store/store.js";
 
 export type DeliveryLogStatus = WebhookAttemptStatus | "accepted";
@@ -35,4 +35,20 @@ export interface DeliveryLogQuery {
   deliveryId?: string;
   since?: Date | number | string;
   limit?: number;
+}
+
+/** One settled attempt, as an observer (metrics) sees it: no body, no URL, no secret. */
+export interface SettledAttempt {
+  registrationId: string;
+  /** As in the delivery log: "accepted" is a 2xx the registration names as taken for later processing. */
+  status: DeliveryLogStatus;
+  statusCode: number | null;
+  /** From the request's start to its answer (or failure), as recorded in the attempt. */
+  durationMs: number;
+}
+
+/** Optional observers of the delivery loop, given with the WebhookManager's options. */
+export interface DeliveryObservers {
+  /** Called synchronously once per settled attempt (not for one released by a stop); must be cheap. A throw is logged. */
+  onAttemptSettled?: (attempt: SettledAttempt) => void;
 }

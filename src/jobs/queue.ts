@@ -47,6 +47,13 @@ export class JobLeaseLostError extends Error {
   }
 }
 
+/**
+ * How a claimed job ended here: done; retry (failed or timed out, queued again); dead
+ * (dead-lettered); released (the process stopped, it runs again from the start); lease_lost
+ * (another instance took it, this run's outcome was dropped).
+ */
+export type JobOutcome = "done" | "retry" | "dead" | "released" | "lease_lost";
+
 /** How a failure should be treated; supplied by whoever knows the errors (e.g. GitHub's). */
 export type ErrorClassifier = (error: unknown) => { retryable: boolean; retryAfterMs?: number };
 
@@ -71,6 +78,11 @@ export interface JobQueueOptions {
   /** Wraps each handler run (the app: the event bus's scope, so a job whose events were not stored fails). */
   around?: (run: () => Promise<void>) => Promise<void>;
   random?: () => number;
+  /**
+   * Called once per claimed job when its run has ended here (metrics): its type, outcome and the
+   * milliseconds from claim to outcome. Synchronous and must be cheap; a throw is logged, never the job's.
+   */
+  onJobFinished?: (type: string, outcome: JobOutcome, ms: number) => void;
 }
 
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
@@ -93,7 +105,8 @@ export class JobQueue {
   private readonly active = new Map<number, AbortController>();
   private heartbeat: NodeJS.Timeout | null = null;
   private nextReclaimAt = 0;
-  private readonly opts: Required<Omit<JobQueueOptions, "store" | "log">> & Pick<JobQueueOptions, "store" | "log">;
+  private readonly opts: Required<Omit<JobQueueOptions, "store" | "log" | "onJobFinished">> &
+    Pick<JobQueueOptions, "store" | "log" | "onJobFinished">;
 
   constructor(options: JobQueueOptions) {
     this.opts = {
@@ -242,21 +255,35 @@ export class JobQueue {
     const owner = this.opts.instanceId;
     const job = await this.opts.store.claimJob(now, { owner, expiresAt: now + this.opts.leaseMs });
     if (!job) return false;
+    const started = performance.now();
+    let outcome: JobOutcome | undefined;
     try {
       const handler = this.handlers.get(job.type);
       if (!handler) {
         await this.opts.store.killJob(job.id, `no handler for job type "${job.type}"`, owner);
         this.opts.log.error({ job_id: job.id, job_type: job.type }, "job dead-lettered: no handler");
+        outcome = "dead";
         return true;
       }
       await this.withTimeLimit(job.id, (signal) => this.opts.around(() => handler(job.payload, job, signal)));
-      if (!(await this.opts.store.completeJob(job.id, owner))) this.leaseLost(job);
+      outcome = (await this.opts.store.completeJob(job.id, owner)) ? "done" : this.leaseLost(job);
     } catch (error) {
-      await this.handleFailure(job, error);
+      outcome = await this.handleFailure(job, error);
     } finally {
+      if (outcome !== undefined) this.finished(job.type, outcome, performance.now() - started);
       this.wake?.(); // a job of the same pull request may have waited for this one
     }
     return true;
+  }
+
+  /** Tells the observer (metrics); an observer's throw never touches the job. */
+  private finished(type: string, outcome: JobOutcome, ms: number): void {
+    if (!this.opts.onJobFinished) return;
+    try {
+      this.opts.onJobFinished(type, outcome, ms);
+    } catch (error) {
+      this.opts.log.error({ err: errorMessage(error) }, "job observer failed");
+    }
   }
 
   /** Runs the work until it settles, its time limit passes or stop() releases it, whichever comes first. */
@@ -278,14 +305,15 @@ export class JobQueue {
   }
 
   /** A job whose lease this instance lost: its outcome is not written, the instance holding it now decides. */
-  private leaseLost(job: JobRecord): void {
+  private leaseLost(job: JobRecord): "lease_lost" {
     this.opts.log.warn(
       { job_id: job.id, job_type: job.type, instance_id: this.opts.instanceId, ...jobSubject(job.payload) },
       "job lease lost: its lease expired and it was taken back; this run's outcome is dropped",
     );
+    return "lease_lost";
   }
 
-  private async handleFailure(job: JobRecord, error: unknown): Promise<void> {
+  private async handleFailure(job: JobRecord, error: unknown): Promise<JobOutcome> {
     const message = errorMessage(error);
     const owner = this.opts.instanceId;
     if (error instanceof JobLeaseLostError) return this.leaseLost(job);
@@ -295,7 +323,7 @@ export class JobQueue {
         { job_id: job.id, job_type: job.type, ...jobSubject(job.payload) },
         "job released: it runs again after the restart",
       );
-      return;
+      return "released";
     }
     const { retryable, retryAfterMs } =
       error instanceof JobTimeoutError ? { retryable: true, retryAfterMs: undefined } : this.opts.classify(error);
@@ -306,13 +334,14 @@ export class JobQueue {
         { job_id: job.id, job_type: job.type, attempt: job.attempts, retry_in_ms: delay, err: message },
         "job failed, will retry",
       );
-      return;
+      return "retry";
     }
     if (!(await this.opts.store.killJob(job.id, message, owner))) return this.leaseLost(job);
     this.opts.log.error(
       { job_id: job.id, job_type: job.type, attempts: job.attempts, retryable, err: message, ...jobSubject(job.payload) },
       "job dead-lettered",
     );
+    return "dead";
   }
 }
 
