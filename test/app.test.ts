@@ -1,33 +1,8 @@
 /** The composition root: every job type registered once, and close() for the runner (signals and exit are main.ts's). */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { pino } from "pino";
-import { Probot } from "probot";
-import { empathyApp, type EmpathyHandles } from "../src/app.js";
-import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../src/config/operatorConfig.js";
-import { SqliteStore } from "../src/store/sqlite/index.js";
-import { analyseInProcess } from "./helpers/inProcessAnalysis.js";
-import { testPrivateKey } from "./helpers/keys.js";
+import type { EmpathyHandles } from "../src/app.js";
+import { loadApp, serveApp } from "./helpers/appUnderTest.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>;
-
-async function load(handlers: Handler[] = []): Promise<EmpathyHandles> {
-  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
-  let handles!: EmpathyHandles;
-  await probot.load(
-    empathyApp({
-      analyse: analyseInProcess,
-      store: new SqliteStore(":memory:"),
-      startWorker: false,
-      settings: { databaseUrl: undefined },
-      operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [] } as OperatorConfig,
-      onReady: (h) => (handles = h),
-    }),
-    { cwd: process.cwd(), addHandler: (handler: Handler) => void handlers.push(handler) },
-  );
-  return handles;
-}
+const load = async (): Promise<EmpathyHandles> => (await loadApp()).handles;
 
 describe("empathyApp", () => {
   it("registers every job type of every feature", async () => {
@@ -81,25 +56,15 @@ describe("empathyApp", () => {
   });
 
   it("serves /dashboard: without the OAuth settings, a page that says how to turn it on", async () => {
-    const handlers: Handler[] = [];
-    const handles = await load(handlers);
-    const server = createServer(
-      (req, res) =>
-        void (async () => {
-          for (const handler of handlers) if (await handler(req, res)) return;
-          res.writeHead(404).end();
-        })(),
-    );
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { base, close } = await serveApp();
     try {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/dashboard`);
+      const res = await fetch(`${base}/dashboard`);
       expect(res.status).toBe(503);
       const body = await res.text();
       expect(body).toContain("GITHUB_CLIENT_ID");
       expect(body).toContain("EMPATHY_PUBLIC_URL");
     } finally {
-      await new Promise((r) => server.close(r));
-      await handles.close();
+      await close();
     }
   });
 });

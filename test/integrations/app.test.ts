@@ -3,30 +3,13 @@
  * their deliveries registered with the app's WebhookManager, and a wrong section stops start-up.
  */
 import { jest } from "@jest/globals";
-import { pino } from "pino";
-import { Probot } from "probot";
-import { empathyApp, type EmpathyAppOptions, type EmpathyHandles } from "../../src/app.js";
+import type { EmpathyAppOptions, EmpathyHandles } from "../../src/app.js";
 import { parseOperatorConfig } from "../../src/config/operatorConfig.js";
-import { SqliteStore } from "../../src/store/sqlite/index.js";
-import { testPrivateKey } from "../helpers/keys.js";
-import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
+import { loadApp } from "../helpers/appUnderTest.js";
 
 async function load(yaml: string, env: NodeJS.ProcessEnv = {}, more: Partial<EmpathyAppOptions> = {}): Promise<EmpathyHandles> {
-  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
-  let handles!: EmpathyHandles;
-  await probot.load(
-    empathyApp({
-      analyse: analyseInProcess,
-      store: new SqliteStore(":memory:"),
-      startWorker: false,
-      settings: { databaseUrl: undefined, workerConcurrency: 1, jobMaxAttempts: 1, jobBaseDelayMs: 0 },
-      operatorConfig: parseOperatorConfig(yaml, { env }),
-      onReady: (h) => (handles = h),
-      ...more,
-    }),
-    { cwd: process.cwd(), addHandler: () => {} },
-  );
-  return handles;
+  const settings = { workerConcurrency: 1, jobMaxAttempts: 1, jobBaseDelayMs: 0 };
+  return (await loadApp({ settings, operatorConfig: parseOperatorConfig(yaml, { env }), ...more })).handles;
 }
 
 describe("app wiring of integrations", () => {

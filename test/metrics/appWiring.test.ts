@@ -1,48 +1,8 @@
 /** The app wires /metrics: off without EMPATHY_METRICS_TOKEN, and with it the queue's, the bus's and the store's figures. */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { pino } from "pino";
-import { Probot } from "probot";
-import { empathyApp, type EmpathyHandles } from "../../src/app.js";
-import { EMPTY_OPERATOR_CONFIG, type OperatorConfig } from "../../src/config/operatorConfig.js";
-import { SqliteStore } from "../../src/store/sqlite/index.js";
-import { analyseInProcess } from "../helpers/inProcessAnalysis.js";
-import { testPrivateKey } from "../helpers/keys.js";
+import { serveApp } from "../helpers/appUnderTest.js";
 import { valueOf } from "./exposition.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>;
-
-async function serve(metricsToken: string | undefined) {
-  const handlers: Handler[] = [];
-  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret: "s", log: pino({ level: "silent" }) });
-  let handles!: EmpathyHandles;
-  await probot.load(
-    empathyApp({
-      analyse: analyseInProcess,
-      store: new SqliteStore(":memory:"),
-      startWorker: false,
-      settings: { databaseUrl: undefined, metricsToken },
-      operatorConfig: { ...EMPTY_OPERATOR_CONFIG, webhooks: [], warnings: [] } as OperatorConfig,
-      onReady: (h) => (handles = h),
-    }),
-    { cwd: process.cwd(), addHandler: (handler: Handler) => void handlers.push(handler) },
-  );
-  const server = createServer(
-    (req, res) =>
-      void (async () => {
-        for (const handler of handlers) if (await handler(req, res)) return;
-        res.writeHead(404).end();
-      })(),
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = async () => {
-    await new Promise((r) => server.close(r));
-    await handles.close();
-  };
-  return { handles, base, close };
-}
+const serve = (metricsToken: string | undefined) => serveApp({ settings: { metricsToken } });
 
 describe("empathyApp: /metrics", () => {
   it("is off without the token", async () => {
