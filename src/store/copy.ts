@@ -28,6 +28,7 @@ import type pg from "pg";
 import { migrations } from "./migrations.js";
 import { pgText } from "./postgres/base.js";
 import { postgresMigrations } from "./postgres/migrations.js";
+import { REVIEW_RESULT_COLUMNS } from "./rows.js";
 import { applySqliteMigrations } from "./sqlite/index.js";
 
 type Row = Record<string, unknown>;
@@ -120,24 +121,7 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: "open_pull_resources", columns: ["repo", "pr_number", "author", "head_sha", "url", "title", "resources", "updated_at"] },
   { table: "coordination_done", columns: ["repo", "done_key", "created_at"] },
   { table: "rate_slots", columns: ["slot", "claimant", "last_at"] },
-  {
-    table: "review_results",
-    columns: [
-      "repo",
-      "pr_number",
-      "head_sha",
-      "level",
-      "confidence",
-      "summary",
-      "notice",
-      "finding_counts",
-      "top_findings",
-      "predictions",
-      "summary_comment_id",
-      "summary_url",
-      "reviewed_at",
-    ],
-  },
+  { table: "review_results", columns: ["repo", "pr_number", ...REVIEW_RESULT_COLUMNS] },
   { table: "issue_policies", columns: ["repo", "enabled", "installation_id", "updated_at"] },
   // Copied so that a moved installation keeps its secrets: the dashboard's sessions stay valid.
   { table: "app_secrets", columns: ["name", "value", "created_at"] },

@@ -4,18 +4,17 @@
  * sees an event emitted on the app's bus appear on the events page without a reload; pausing holds
  * events back; a POST without CSRF token is refused. Screenshots go to .scratch/ (not committed).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { dashboardHandler, type DashboardHandler } from "../../src/dashboard/handler.js";
 import { EventBus } from "../../src/events/bus.js";
-import { installDebianPackage } from "../support/debianPackage.js";
+import { launchChromium } from "../support/chromium.js";
 import { GitHubOAuthStandIn } from "../support/githubOAuthStandIn.js";
 import { memoryLog, SECRET } from "./harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 
 describe("dashboard in Chromium", () => {
@@ -28,7 +27,6 @@ describe("dashboard in Chromium", () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) installDebianPackage("chromium");
     mkdirSync(SCRATCH, { recursive: true });
     github = new GitHubOAuthStandIn({
       clientId: "Iv1.browser",
@@ -59,18 +57,7 @@ describe("dashboard in Chromium", () => {
       secret: async () => SECRET,
       log: memoryLog(logs),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {

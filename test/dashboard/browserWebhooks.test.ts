@@ -4,18 +4,17 @@
  * "Replay" button, reached with the keyboard) and then delivered, and the endpoint paused and
  * resumed. Screenshot: .scratch/dashboard-webhooks.png (not committed).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { dashboardHandler, type DashboardHandler } from "../../src/dashboard/handler.js";
-import { installDebianPackage } from "../support/debianPackage.js";
+import { launchChromium } from "../support/chromium.js";
 import { GitHubOAuthStandIn } from "../support/githubOAuthStandIn.js";
 import { Receiver, setup, waitFor, type Setup } from "../delivery/helpers.js";
 import { memoryLog, SECRET } from "./harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 
 describe("webhooks page in Chromium", () => {
@@ -29,7 +28,6 @@ describe("webhooks page in Chromium", () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) installDebianPackage("chromium");
     mkdirSync(SCRATCH, { recursive: true });
     receiver = await new Receiver().listen();
     receiver.reply = () => ({ status: 503, body: "maintenance" });
@@ -64,18 +62,7 @@ describe("webhooks page in Chromium", () => {
       log: memoryLog(logs),
       webhooks: d.manager,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
