@@ -9,18 +9,20 @@
  * not the whole expansion), and code that walks the Document itself bypasses it: here the
  * expanded size and depth are computed exactly, once per node (memoized), in linear time.
  */
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document,
-  type DocumentOptions,
-  type ParseOptions,
-  type SchemaOptions,
-} from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
+import type { Document, DocumentOptions, ParseOptions, SchemaOptions } from "yaml";
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The yaml library, loaded on first use: an analysis worker reads YAML only when a change has a
+ * workflow or an OpenAPI document (or the rule cache is cold), and loading it costs each worker's
+ * start-up ~30 ms.
+ */
+export function yamlLibrary(): typeof Yaml {
+  return (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml);
+}
 
 export interface YamlLimits {
   /** Largest text parsed, in UTF-8 bytes; checked before parsing. */
@@ -89,7 +91,7 @@ export function parseBoundedDocument(text: string, limits: Readonly<YamlLimits>,
       null,
     );
   }
-  const doc = parseDocument(text, options);
+  const doc = yamlLibrary().parseDocument(text, options);
   if (doc.errors.length === 0) checkExpansion(doc, text, limits);
   return doc;
 }
@@ -113,6 +115,7 @@ interface Measure {
 /** Counts aliases and the expanded size and depth, each node once; throws at the first limit passed. */
 function checkExpansion(doc: Document.Parsed, text: string, limits: Readonly<YamlLimits>): void {
   const anchors = new Map<string, unknown>();
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLibrary();
   const done = new Map<unknown, Measure>();
   const open = new Set<unknown>();
   let aliases = 0;

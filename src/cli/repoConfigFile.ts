@@ -2,9 +2,9 @@
  * `.github/empathy.yml` read from disk (or from git) by the CLI, validated by the same code and
  * in the same words as the app (src/config/repoConfig.ts), with each problem's line.
  */
-import { isMap, isSeq, LineCounter, type Node as YamlNode } from "yaml";
+import type { Node as YamlNode } from "yaml";
 import { CONFIG_PATH, parseRepoConfigText, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../config/repoConfig.js";
-import { parseBoundedDocument, REPO_CONFIG_YAML_LIMITS } from "../analysis/yamlLimits.js";
+import { parseBoundedDocument, REPO_CONFIG_YAML_LIMITS, yamlLibrary } from "../analysis/yamlLimits.js";
 
 export interface LocatedProblem extends ConfigProblem {
   /** 1-based line of the key, when known. */
@@ -49,6 +49,7 @@ export function formatProblem(p: LocatedProblem): string {
 
 /** The line of a key path such as `review.colour` or `issues.labels.0`, or null. */
 function keyLocator(text: string): (key: string) => number | null {
+  const { isMap, isSeq, LineCounter } = yamlLibrary();
   const lineCounter = new LineCounter();
   let doc;
   try {

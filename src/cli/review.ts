@@ -94,7 +94,7 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
 
   // Worker processes, as in the app: a file that crashes a parser is reported, never the end of this process.
   // They start now and load their parsers while this process reads the change, the config and the files.
-  const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb });
+  const pool = new AnalysisPool({ size: settings.analysisWorkers, memoryMb: settings.analysisWorkerMemoryMb, shortLived: true });
   pool.start();
   try {
     // The rest of the review (engine, report, config parsers) loads while the workers start:

@@ -7,9 +7,9 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import type { NapiConfig } from "@ast-grep/napi";
 import picomatch from "picomatch";
-import { parseAllDocuments } from "yaml";
 import type { z as Zod } from "zod";
 import { CATEGORIES, SEVERITIES, type Category, type Severity } from "../types.js";
+import { yamlLibrary } from "../yamlLimits.js";
 import { languagesOfRule } from "./languages.js";
 import type { AstRule, SinkRef, TaintSpec } from "./ruleTypes.js";
 
@@ -225,7 +225,7 @@ export function readRuleText(path: string, displayPath: string): string {
 
 /** A rule file's YAML, checked against the schema. Throws RuleFileError. */
 export function parseRuleText(text: string, displayPath: string): RuleFileData {
-  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const docs = yamlLibrary().parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const nonEmpty = list.filter((d) => d.contents !== null);
   if (nonEmpty.length !== 1) throw new RuleFileError(displayPath, `must hold exactly one rule (found ${nonEmpty.length} YAML documents)`);

@@ -3,8 +3,7 @@
  * recursive-descent reader, YAML through the bounded YAML parser, and the accessors the
  * comparer reads it with.
  */
-import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import { parseBoundedDocument, PREDICTOR_YAML_LIMITS } from "../yamlLimits.js";
+import { parseBoundedDocument, PREDICTOR_YAML_LIMITS, yamlLibrary } from "../yamlLimits.js";
 import { lineOfOffset } from "./predict.js";
 
 interface YMap {
@@ -135,6 +134,7 @@ export function parseTree(text: string): YNode | undefined {
   }
   if (doc.errors.length > 0) return undefined;
   const lineOf = lineOfOffset(text);
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   const convert = (node: unknown, fallbackLine: number, depth: number): YNode => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     const line = range ? lineOf(range[0]) : fallbackLine;

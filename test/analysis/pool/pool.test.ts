@@ -53,6 +53,20 @@ describe("the analysis pool", () => {
     expect(p.stats()).toMatchObject({ timeouts: 1, busy: 0 });
   });
 
+  it("runs a short-lived pool's workers without V8's optimising compiler, and a long-lived pool's with it", async () => {
+    const flagsOf = async (p: AnalysisPool) => {
+      const outcome = await p.run(
+        { stage: "file", files: [parsePatch("flags.js", "@@ -0,0 +1 @@\n+x;", { status: "added" })], contents: [], options: {} },
+        { budgetMs: 60_000 },
+      );
+      return outcome.ok ? "" : outcome.message;
+    };
+    expect(await flagsOf(pool({ size: 1, workerModule: stalling, shortLived: true }))).toMatch(/^flags: .*--no-opt/);
+    const longLived = await flagsOf(pool({ size: 1, workerModule: stalling }));
+    expect(longLived).toMatch(/^flags: .*--max-old-space-size=1024/);
+    expect(longLived).not.toContain("--no-opt");
+  });
+
   it("skips what is left when the pull request's budget is spent", async () => {
     const p = pool({ size: 1, workerModule: stalling });
     await analyseInPool(p, { files: [addedFile("src/app.js", SQL_INJECTION_JS)] }); // a worker ready and waiting
