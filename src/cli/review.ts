@@ -19,7 +19,9 @@ Reviews a local change with the Empathy engine.
   --diff FILE|-        a unified diff (git diff output); - reads standard input
   --git RANGE          runs \`git diff RANGE\` (e.g. main...HEAD) in --root or the current folder
   --root DIR           reads whole changed files from DIR so rules see their context
-  --format FORMAT      markdown (default) or json
+  --format FORMAT      markdown (default), json, or sarif: a SARIF 2.1.0 log for GitHub code
+                       scanning, with every finding at or above --min-severity whatever the
+                       target level, and no predictions (they are not defects in the code)
   --fail-on SEVERITY   exit 1 when any finding or prediction is at least this severe
                        (${SEVERITIES.join(", ")}), whether or not the report shows it
   --min-severity SEV   leave out findings below this severity
@@ -74,7 +76,8 @@ export async function reviewCommand(argv: string[], io: CliIo, commandsHint: str
   }
   if ((values.diff === undefined) === (values.git === undefined)) throw new UsageError("give exactly one of --diff or --git", REVIEW_USAGE);
   const format = values.format ?? "markdown";
-  if (format !== "markdown" && format !== "json") throw new UsageError("--format is markdown or json", REVIEW_USAGE);
+  if (format !== "markdown" && format !== "json" && format !== "sarif")
+    throw new UsageError("--format is markdown, json or sarif", REVIEW_USAGE);
   const failOn = severityOption(values["fail-on"], "--fail-on");
   const minSeverityFlag = severityOption(values["min-severity"], "--min-severity");
   let targetLevelFlag: number | undefined;

@@ -1,7 +1,8 @@
 /**
  * The body of `empathy review` (cli/review.ts checks the options and starts the analysis workers
  * first, then loads this module while they start): reads the change and the repository config,
- * analyses in the workers, runs the engine, prints the report and applies the `--fail-on` gate.
+ * analyses in the workers, runs the engine, prints the report (Markdown, JSON or a SARIF log) and
+ * applies the `--fail-on` gate.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
@@ -18,6 +19,7 @@ import type { Settings } from "../config/env.js";
 import { CONFIG_PATH, repoAnalysisLimits, type ConfigProblem, type RepoConfig } from "../config/repoConfig.js";
 import { EmpathyOS } from "../engine/empathyOS.js";
 import { renderReport } from "../report/markdown.js";
+import { buildSarifLog, type SarifTool } from "../report/sarif.js";
 import { InputError, oneLine, type CliIo } from "./common.js";
 import { fileAtRevision, gitDiff, rangeBase } from "./git.js";
 import { checkRepoConfigText, formatProblem } from "./repoConfigFile.js";
@@ -38,7 +40,7 @@ export interface ReviewRequest {
   };
   /** --root, resolved and checked to be a folder. */
   root: string | undefined;
-  format: "markdown" | "json";
+  format: "markdown" | "json" | "sarif";
   failOn: Severity | undefined;
   minSeverityFlag: Severity | undefined;
   targetLevelFlag: number | undefined;
@@ -117,7 +119,12 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
     },
   });
 
-  if (format === "json") {
+  // SARIF is for code scanning: the findings the repository asks to report (--min-severity), not
+  // capped by the empathy level, which is about how the review talks to a person.
+  const sarif = format === "sarif" ? buildSarifLog(reported, sarifTool()) : undefined;
+  if (sarif) {
+    io.stdout(`${JSON.stringify(sarif, null, 2)}\n`);
+  } else if (format === "json") {
     const json = {
       level: result.level,
       confidence: result.confidence,
@@ -161,10 +168,14 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
   }
 
   if (failOn === undefined) return 0;
-  const shown = new Set([...result.findings, ...result.predictions].map((i) => i.fingerprint));
+  const shown = new Set(
+    sarif
+      ? sarif.runs[0].results.map((r) => r.partialFingerprints.primaryLocationLineHash)
+      : [...result.findings, ...result.predictions].map((i) => i.fingerprint),
+  );
   const failing = [...everything.findings, ...everything.predictions].filter((i) => severityRank(i.severity) >= severityRank(failOn));
   if (failing.length === 0) return 0;
-  io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverity }));
+  io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverity, sarif: sarif !== undefined }));
   return 1;
 }
 
@@ -173,7 +184,7 @@ function gateMessage(
   failOn: Severity,
   failing: (Finding | Prediction)[],
   shown: Set<string>,
-  report: { level: number; targetLevel: number; minSeverity?: Severity },
+  report: { level: number; targetLevel: number; minSeverity?: Severity; sarif: boolean },
 ): string {
   const isFinding = (i: Finding | Prediction): i is Finding => "rule" in i;
   const findings = failing.filter(isFinding).length;
@@ -189,12 +200,26 @@ function gateMessage(
       ? ""
       : isFinding(i) && report.minSeverity !== undefined && severityRank(i.severity) < severityRank(report.minSeverity)
         ? ` (not in the report: below the minimum severity, ${report.minSeverity})`
-        : ` (not in the report: it stops at level ${report.level}${report.targetLevel < 5 ? `, the target level being ${report.targetLevel}` : ""})`;
+        : report.sarif
+          ? isFinding(i)
+            ? " (not in the SARIF log: its path is not a repository path)"
+            : " (not in the SARIF log: predictions are not code scanning results)"
+          : ` (not in the report: it stops at level ${report.level}${report.targetLevel < 5 ? `, the target level being ${report.targetLevel}` : ""})`;
     const what = isFinding(i) ? `${oneLine(i.message, 160)} [${i.rule}]` : `${oneLine(i.prediction, 160)} [${i.kind}]`;
     return `  ${i.severity.padEnd(8)} ${i.path}${i.line ? `:${i.line}` : ""}  ${redact(what)}${why}`;
   });
   if (sorted.length > 20) lines.push(`  … and ${sorted.length - 20} more`);
   return `empathy: --fail-on ${failOn}: ${counted} at ${failOn} or above:\n${lines.join("\n")}\n`;
+}
+
+/** This package's version and home page, for the SARIF log's tool (package.json is two folders up from src/cli/ and lib/cli/). */
+function sarifTool(): SarifTool {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+    homepage?: unknown;
+  };
+  const homepage = typeof pkg.homepage === "string" && /^https?:\/\//.test(pkg.homepage) ? pkg.homepage : undefined;
+  return { version: typeof pkg.version === "string" ? pkg.version : "0.0.0", ...(homepage ? { informationUri: homepage } : {}) };
 }
 
 interface LoadedConfig {
