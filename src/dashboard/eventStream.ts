@@ -1,12 +1,27 @@
 /**
- * Live events over Server-Sent Events. One bus listener for all viewers, which only appends the
- * envelope to a list and schedules a flush: the bus never waits for a viewer. The flush (at most
- * every `flushMs`, 100 ms by default: one socket write per viewer per flush, not per event, which
- * is what 100 viewers at 1,000 events/s cost — see `npm run bench:dashboard`) serialises and redacts each event once into a bounded ring of frames, which is
- * both the replay buffer (for `Last-Event-ID`) and every viewer's queue: a viewer is a cursor in
- * the ring, written to while its socket takes data and resumed on 'drain'. A viewer that falls
- * further behind than the ring holds is dropped (its browser reconnects and resumes by id), so a
- * slow viewer costs the others nothing and memory stays bounded.
+ * Live events over Server-Sent Events. Frames go into a bounded ring, serialised and redacted once
+ * when a viewer first needs them, which is both the replay buffer (for `Last-Event-ID`) and every
+ * viewer's queue: a viewer is a cursor in the ring, written to while its socket takes data and
+ * resumed on 'drain'. A viewer that falls further behind than the ring holds is dropped (its
+ * browser reconnects and resumes by id), so a slow viewer costs the others nothing and memory
+ * stays bounded. The ring is fed in one of two ways:
+ *
+ * - **The store (shared mode)**, when the history can be tailed (eventsAfterSeq, eventSeq,
+ *   newestEventSeq): every instance records every envelope of its bus in the store's events
+ *   table (src/events/eventLog.ts), so every instance's stream reads them all from there, in the
+ *   store's order (seq), and a viewer behind a load balancer sees each event of every instance
+ *   once, in the same order on every instance. That is what makes `Last-Event-ID` exact across
+ *   instances: "after this id" means the same thing everywhere. One poll per instance, never per
+ *   viewer, and only while a viewer is connected (none connected: no store read at all): every
+ *   `pollMs` (1 s), at once after this instance recorded events (onEventsAppended; at most one
+ *   poll per `flushMs`), at once again while a page comes back full; `pollLimit` events a page.
+ *   A store error is logged and retried with a growing wait (up to `maxBackoffMs`), never thrown.
+ *   Exactly once needs no memory of ids: the poll reads after the last seq it took, and the store
+ *   makes rows visible in seq order (see src/store/postgres/events.ts).
+ * - **This instance's bus**, without such a history (tests, the bench): one bus listener for all
+ *   viewers, which only appends the envelope to a list and schedules a flush (at most every
+ *   `flushMs`, 100 ms: one socket write per viewer per flush, not per event, which is what 100
+ *   viewers at 1,000 events/s cost — see `npm run bench:dashboard`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { redactDeep } from "../analysis/secrets.js";
@@ -14,7 +29,9 @@ import type { EventBus } from "../events/bus.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import { repoOf } from "../events/repo.js";
 import type { Log } from "../logging/log.js";
-import type { EventHistory } from "./history.js";
+import { errorMessage } from "../text/errorMessage.js";
+import { truncate } from "../text/truncate.js";
+import type { EventHistory, SequencedEvent } from "./history.js";
 import { SECURITY_HEADERS } from "./http.js";
 
 export interface StreamOptions {
@@ -29,8 +46,14 @@ export interface StreamOptions {
   /** Streams per process (default 500) and per viewer (default 8). */
   maxClients?: number;
   maxPerViewer?: number;
-  /** The store's events, for a resume older than the replay buffer. */
-  history?: Pick<EventHistory, "eventsAfter">;
+  /** Shared mode: how often the store is read while a viewer is connected (default 1 s). */
+  pollMs?: number;
+  /** Shared mode: most events one store read takes (default 250; at most half the replay buffer). */
+  pollLimit?: number;
+  /** Shared mode: longest wait between store reads after errors (default 30 s). */
+  maxBackoffMs?: number;
+  /** The store's events: a resume older than the replay buffer, and (with all its reads) the shared mode. */
+  history?: Pick<EventHistory, "eventsAfter" | "eventsAfterSeq" | "eventSeq" | "newestEventSeq" | "onEventsAppended">;
   log?: Pick<Log, "debug" | "warn">;
   now?: () => number;
 }
@@ -54,7 +77,14 @@ interface Frame {
   repo: string | null;
   /** Serialised (and redacted) when a viewer first needs it: no viewer, no cost. */
   text?: string;
+  /** Shared mode: the event's seq in the store (0 otherwise). */
+  storeSeq: number;
 }
+
+/** The store's reads that shared mode needs. */
+type StoreTail = Required<Pick<EventHistory, "eventsAfterSeq" | "eventSeq" | "newestEventSeq">> & Pick<EventHistory, "onEventsAppended">;
+
+const RESET = "event: reset\ndata: {}\n\n";
 
 interface Client {
   res: ServerResponse;
@@ -62,6 +92,8 @@ interface Client {
   endsAt: number;
   /** The seq of the next frame to consider for this client. */
   cursor: number;
+  /** Shared mode: frames of a store seq up to this one were sent by its resume. */
+  after: number;
   /** The socket asked us to wait for 'drain'. */
   waiting: boolean;
 }
@@ -85,10 +117,40 @@ export class EventStream {
   private readonly bySeqId = new Map<string, number>();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private unsubscribe: (() => void) | undefined;
   private readonly o: Required<Omit<StreamOptions, "history" | "log">> & Pick<StreamOptions, "history" | "log">;
   /** Clients dropped for being too slow, since start (for tests and metrics). */
   dropped = 0;
+
+  // Shared mode (see the top of this file).
+  private readonly tail: StoreTail | undefined;
+  private readonly pollLimit: number;
+  /** The last store seq the ring took; undefined until the store answered once. */
+  private storeSeq: number | undefined;
+  /** The ring holds every stored event with a seq in (base, storeSeq]. */
+  private base = 0;
+  /** The ring's first frame seq since it was last cleared, and how many times it was. */
+  private ringStart = 1;
+  private ringEpoch = 0;
+  private polling = false;
+  /** Counts starts and stops of the polling: a read begun before one is not taken after it. */
+  private pollGen = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollDue = Infinity;
+  private pollInFlight = false;
+  /** This instance recorded events while a read was under way: read again once it ends. */
+  private pollAgain = false;
+  private lastPollAt = -Infinity;
+  /** After polling (re)starts, the store's newest seq is read first (events stored meanwhile are not replayed live). */
+  private needsSync = true;
+  private failures = 0;
+  private syncWaiters: (() => void)[] = [];
+  /** Streams between their first check and their joining the clients (polling keeps on for them). */
+  private connecting = 0;
+  private stopAppended: (() => void) | undefined;
+  /** Shared mode: store reads by the poll since start, and the ones that failed (for tests and metrics). */
+  readonly pollStats = { polls: 0, failures: 0 };
 
   constructor(
     private readonly bus: Pick<EventBus, "on">,
@@ -101,22 +163,40 @@ export class EventStream {
       chunkBytes: 64 * 1024,
       maxClients: 500,
       maxPerViewer: 8,
+      pollMs: 1000,
+      pollLimit: 250,
+      maxBackoffMs: 30_000,
       now: Date.now,
       ...options,
     };
     this.ring = new Array(this.o.replay);
+    const h = this.o.history;
+    this.tail = h?.eventsAfterSeq && h.eventSeq && h.newestEventSeq ? (h as StoreTail) : undefined;
+    // A page never fills more than half the ring: a viewer that keeps up is never dropped by one read.
+    this.pollLimit = Math.max(1, Math.min(Math.floor(this.o.pollLimit), Math.floor(this.o.replay / 2))) || 1;
+  }
+
+  /** True when the stream carries every instance's events from the store, false when only this instance's bus. */
+  get shared(): boolean {
+    return this.tail !== undefined;
   }
 
   start(): void {
-    if (this.unsubscribe) return;
-    this.unsubscribe = this.bus.on("*", this.onEvent);
+    if (this.started) return;
+    this.started = true;
+    if (this.tail) this.stopAppended = this.tail.onEventsAppended?.(this.onAppended);
+    else this.unsubscribe = this.bus.on("*", this.onEvent);
     this.timer = setInterval(() => this.tick(), this.o.keepAliveMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.stopAppended?.();
+    this.stopAppended = undefined;
+    this.stopPolling();
     clearInterval(this.timer);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -162,7 +242,7 @@ export class EventStream {
         // Its frame was overwritten: this client is more than the whole ring behind.
         if (!f || f.seq !== c.cursor) return this.drop(c);
         c.cursor++;
-        if (visible(c.filter, f.type, f.repo)) out += f.text ??= frameText(f.env);
+        if ((c.after === 0 || f.storeSeq > c.after) && visible(c.filter, f.type, f.repo)) out += f.text ??= frameText(f.env);
       }
       if (out && !c.res.write(out)) {
         c.waiting = true;
@@ -174,13 +254,16 @@ export class EventStream {
     }
   }
 
-  private remember(env: AnyEventEnvelope): Frame {
+  private remember(env: AnyEventEnvelope, storeSeq = 0): Frame {
     const seq = ++this.seq;
     const slot = seq % this.o.replay;
     const old = this.ring[slot];
-    // An id sent again (bus.publish) maps to its latest frame: only forget the mapping that is this one's.
-    if (old && this.bySeqId.get(old.env.id) === old.seq) this.bySeqId.delete(old.env.id);
-    const frame: Frame = { seq, env, type: env.event_type, repo: repoOf(env) };
+    if (old) {
+      // An id sent again (bus.publish) maps to its latest frame: only forget the mapping that is this one's.
+      if (this.bySeqId.get(old.env.id) === old.seq) this.bySeqId.delete(old.env.id);
+      if (old.storeSeq > this.base) this.base = old.storeSeq;
+    }
+    const frame: Frame = { seq, env, type: env.event_type, repo: repoOf(env), storeSeq };
     this.ring[slot] = frame;
     this.bySeqId.set(env.id, seq);
     return frame;
@@ -193,10 +276,9 @@ export class EventStream {
    */
   async connect(req: IncomingMessage, res: ServerResponse, filter: StreamFilter, endsAt: number): Promise<boolean> {
     const mine = this.perViewer.get(filter.login) ?? 0;
-    if (this.clients.size >= this.o.maxClients || mine >= this.o.maxPerViewer) return false;
+    if (this.clients.size + this.connecting >= this.o.maxClients || mine >= this.o.maxPerViewer) return false;
     // Events still waiting for their flush get their ids now, so a Last-Event-ID naming one resumes from it.
     if (this.incoming.length > 0) this.flush();
-    const client: Client = { res, filter, endsAt, cursor: this.seq + 1, waiting: false };
     this.perViewer.set(filter.login, mine + 1); // reserved now: a resume from the store awaits below
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -207,11 +289,23 @@ export class EventStream {
     });
     let first = "retry: 3000\n: connected\n\n";
     const last = lastEventId(req);
-    const from = last === undefined ? undefined : this.bySeqId.get(last);
-    if (from !== undefined) client.cursor = from + 1;
-    else if (last !== undefined) first += await this.resumeFromStore(last, filter);
-    // Added only now, so that no live frame is written before the preamble and the stored ones.
-    this.clients.add(client);
+    this.connecting++;
+    let client: Client;
+    try {
+      if (this.tail) {
+        this.startPolling();
+        await this.synced();
+      }
+      client = { res, filter, endsAt, cursor: this.seq + 1, after: 0, waiting: false };
+      const from = last === undefined ? undefined : this.bySeqId.get(last);
+      if (from !== undefined) client.cursor = from + 1;
+      else if (last !== undefined)
+        first += this.tail ? await this.resumeShared(last, filter, client) : await this.resumeFromStore(last, filter);
+      // Added only now, so that no live frame is written before the preamble and the stored ones.
+      this.clients.add(client);
+    } finally {
+      this.connecting--;
+    }
     const remove = () => this.remove(client);
     res.on("error", remove); // a reset connection is the client leaving, never a crash
     res.on("close", remove);
@@ -225,19 +319,187 @@ export class EventStream {
     return true;
   }
 
-  /** The stored events after `last` the filter lets through; an `event: reset` when they cannot be known. */
+  /** The stored events after `last` the filter lets through; an `event: reset` when they cannot be known (or are more than the replay buffer). */
   private async resumeFromStore(last: string, filter: StreamFilter): Promise<string> {
     try {
-      const stored = await this.o.history?.eventsAfter?.(last, { limit: this.o.replay });
-      if (stored)
+      const stored = await this.o.history?.eventsAfter?.(last, { limit: this.o.replay + 1 });
+      if (stored && stored.length <= this.o.replay)
         return stored
           .filter((e) => visible(filter, e.event_type, repoOf(e)))
           .map(frameText)
           .join("");
     } catch (err) {
-      this.o.log?.warn({ err }, "dashboard: reading stored events for a resume failed");
+      this.warn(err, "dashboard: reading stored events for a resume failed");
     }
-    return "event: reset\ndata: {}\n\n";
+    return RESET;
+  }
+
+  /**
+   * Shared mode: a resume from an id the ring no longer (or never) held. The stored events after it
+   * are sent, then the ring's frames after the last of them: none twice, none missed. More than
+   * the replay buffer after it, an unknown id, or a store that does not answer: `event: reset`
+   * (the page reloads its history), then live events.
+   */
+  private async resumeShared(last: string, filter: StreamFilter, client: Client): Promise<string> {
+    const tail = this.tail!;
+    const epoch = this.ringEpoch;
+    try {
+      const from = await tail.eventSeq(last);
+      if (from === undefined) return RESET;
+      const rows = await tail.eventsAfterSeq(from, { limit: this.o.replay + 1 });
+      if (rows.length > this.o.replay) return RESET;
+      const after = rows.length > 0 ? rows[rows.length - 1].seq : from;
+      // The ring must hold every event after those read: not so if it was cleared or moved past them meanwhile.
+      if (epoch !== this.ringEpoch || this.storeSeq === undefined || after < this.base) return RESET;
+      let out = "";
+      for (const r of rows)
+        if (usable(r.envelope) && visible(filter, r.envelope.event_type, repoOf(r.envelope))) out += frameText(r.envelope);
+      client.after = after;
+      client.cursor = Math.max(this.ringStart, this.seq - this.o.replay + 1);
+      return out;
+    } catch (err) {
+      this.warn(err, "dashboard: reading stored events for a resume failed");
+      return RESET;
+    }
+  }
+
+  /** Shared mode: polling starts with the first stream (its first read: the store's newest seq). */
+  private startPolling(): void {
+    if (!this.tail || this.polling || !this.started) return;
+    this.polling = true;
+    this.pollGen++;
+    this.needsSync = true;
+    this.failures = 0; // a new start reads at once, whatever the last one met
+    this.schedulePoll(0);
+  }
+
+  /** No stream left: no more store reads until the next one. */
+  private stopPollingIfIdle(): void {
+    if (this.clients.size === 0 && this.connecting === 0) this.stopPolling();
+  }
+
+  private stopPolling(): void {
+    if (!this.polling) return;
+    this.polling = false;
+    this.pollGen++;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    this.pollDue = Infinity;
+    this.releaseSyncWaiters();
+  }
+
+  /** Resolves once the store's newest seq was read (or could not be) since polling started. */
+  private synced(): Promise<void> {
+    if (!this.polling || !this.needsSync) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  private releaseSyncWaiters(): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** The next read in `delayMs` (sooner if one is due sooner); none while one is under way (its end schedules the next). */
+  private schedulePoll(delayMs: number): void {
+    if (!this.polling || this.pollInFlight) return;
+    const due = Date.now() + delayMs;
+    if (this.pollTimer && this.pollDue <= due) return;
+    clearTimeout(this.pollTimer);
+    this.pollDue = due;
+    this.pollTimer = setTimeout(this.poll, delayMs);
+    this.pollTimer.unref();
+  }
+
+  /** This instance recorded events: read them now, not at the next poll (not while backing off from errors). */
+  private readonly onAppended = (): void => {
+    if (!this.polling || this.failures > 0) return;
+    if (this.pollInFlight) this.pollAgain = true;
+    else this.schedulePoll(Math.max(0, this.lastPollAt + this.o.flushMs - Date.now()));
+  };
+
+  private readonly poll = (): void => {
+    void this.pollOnce();
+  };
+
+  /** One store read: the newest seq after a (re)start, else the next page of events. Never throws. */
+  private async pollOnce(): Promise<void> {
+    this.pollTimer = undefined;
+    this.pollDue = Infinity;
+    const tail = this.tail;
+    if (!tail || !this.polling || this.pollInFlight) return;
+    const gen = this.pollGen;
+    this.pollInFlight = true;
+    this.pollAgain = false;
+    this.lastPollAt = Date.now();
+    this.pollStats.polls++;
+    let delay = this.o.pollMs;
+    try {
+      if (this.needsSync || this.storeSeq === undefined) {
+        const newest = await tail.newestEventSeq();
+        if (gen === this.pollGen) this.sync(newest);
+      } else {
+        const rows = await tail.eventsAfterSeq(this.storeSeq, { limit: this.pollLimit });
+        if (gen === this.pollGen) {
+          this.take(rows);
+          if (rows.length >= this.pollLimit) delay = 0; // more are waiting
+        }
+      }
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      this.pollStats.failures++;
+      delay = Math.min(this.o.maxBackoffMs, this.o.pollMs * 2 ** Math.min(this.failures, 20));
+      this.warn(err, "dashboard: reading new events from the store failed; the live stream tries again later", {
+        failures: this.failures,
+        retryInMs: delay,
+      });
+    } finally {
+      this.pollInFlight = false;
+    }
+    // The streams waiting for the first read go on, whether it worked or not (a resume then says reset).
+    if (gen === this.pollGen) this.releaseSyncWaiters();
+    if (this.pollAgain && this.failures === 0) delay = Math.min(delay, Math.max(0, this.lastPollAt + this.o.flushMs - Date.now()));
+    if (gen !== this.pollGen) delay = 0; // restarted meanwhile: its first read is due now
+    this.schedulePoll(delay);
+  }
+
+  /**
+   * The store's newest seq after polling (re)started. Unchanged: the ring goes on. Moved: the
+   * events stored meanwhile are not sent as live ones; the ring restarts there, and the streams
+   * that were kept on through a failed first read end (their browsers resume by id, from the store).
+   */
+  private sync(newest: number): void {
+    this.needsSync = false;
+    if (newest === this.storeSeq) return;
+    this.ring.fill(undefined);
+    this.bySeqId.clear();
+    this.ringStart = this.seq + 1;
+    this.ringEpoch++;
+    this.storeSeq = newest;
+    this.base = newest;
+    for (const c of [...this.clients]) {
+      this.remove(c);
+      c.res.end();
+    }
+  }
+
+  /** A page of stored events into the ring, then to the streams. */
+  private take(rows: SequencedEvent[]): void {
+    for (const r of rows) {
+      if (this.storeSeq !== undefined && r.seq <= this.storeSeq) continue;
+      this.storeSeq = r.seq;
+      if (usable(r.envelope)) this.remember(r.envelope, r.seq);
+    }
+    if (rows.length > 0) for (const c of [...this.clients]) this.pump(c);
+  }
+
+  private warn(err: unknown, msg: string, extra: Record<string, unknown> = {}): void {
+    try {
+      this.o.log?.warn({ err: truncate(errorMessage(err), 300), ...extra }, msg);
+    } catch {
+      // A broken logger must not break the stream.
+    }
   }
 
   /** Too slow: more than the ring behind, its queue would grow without bound. The browser reconnects and resumes. */
@@ -253,6 +515,7 @@ export class EventStream {
     const n = (this.perViewer.get(c.filter.login) ?? 1) - 1;
     if (n <= 0) this.perViewer.delete(c.filter.login);
     else this.perViewer.set(c.filter.login, n);
+    this.stopPollingIfIdle();
   }
 
   private tick(): void {
@@ -269,6 +532,11 @@ export class EventStream {
 /** One SSE message: `id:` for resume, the redacted envelope as one `data:` line (JSON has no raw newline). */
 function frameText(env: AnyEventEnvelope): string {
   return `id: ${env.id.replace(/[\r\n\0]/g, "")}\ndata: ${JSON.stringify(redactDeep(env))}\n\n`;
+}
+
+/** A stored envelope the stream can send (the event log writes only such; a hand-edited row is skipped). */
+function usable(env: AnyEventEnvelope): boolean {
+  return env !== null && typeof env === "object" && typeof env.id === "string" && typeof env.event_type === "string";
 }
 
 function lastEventId(req: IncomingMessage): string | undefined {

@@ -24,6 +24,12 @@ export interface StoredEventPage {
   next?: string;
 }
 
+/** A stored event and its place in the order every instance reads (the store's seq). */
+export interface SequencedEvent {
+  seq: number;
+  envelope: AnyEventEnvelope;
+}
+
 export interface EventHistory {
   listEvents(query: StoredEventQuery): Promise<StoredEventPage>;
   /**
@@ -31,4 +37,14 @@ export interface EventHistory {
    * on another instance than the one it was on). undefined: that id is not stored.
    */
   eventsAfter?(id: string, options: { limit: number }): Promise<AnyEventEnvelope[] | undefined>;
+  /**
+   * The three reads that let the live stream tail the store (every instance's events, in the
+   * store's order; see src/dashboard/eventStream.ts): without all three it carries only this
+   * instance's bus.
+   */
+  eventsAfterSeq?(seq: number, options: { limit: number }): Promise<SequencedEvent[]>;
+  eventSeq?(id: string): Promise<number | undefined>;
+  newestEventSeq?(): Promise<number>;
+  /** Called after this instance recorded events: its stream reads them without waiting for its next poll. */
+  onEventsAppended?(listener: () => void): () => void;
 }

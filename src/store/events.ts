@@ -53,9 +53,16 @@ export interface StoredEventPage {
   next?: string;
 }
 
-/** Most events one listEvents page returns, and one eventsAfter call. */
+/** A recorded envelope and its place in the order every instance reads (its seq). */
+export interface SequencedEnvelope {
+  seq: number;
+  envelope: StoredEnvelope;
+}
+
+/** Most events one listEvents page returns, and one eventsAfter or eventsAfterSeq call. */
 export const MAX_EVENT_PAGE = 500;
-export const MAX_EVENTS_AFTER = 1000;
+/** One more than the live stream's replay buffer (1,000): a resume that would miss more than the buffer holds can tell. */
+export const MAX_EVENTS_AFTER = 1001;
 /** Most repositories one listEvents query takes (more: refused). */
 export const MAX_EVENT_QUERY_REPOS = 5000;
 
@@ -70,6 +77,22 @@ export interface EventLogStore {
   listEvents(query: StoredEventQuery): Promise<StoredEventPage>;
   /** The events recorded after the one with this envelope id, oldest first; undefined when that id is not recorded. */
   eventsAfter(id: string, options: { limit: number }): Promise<StoredEnvelope[] | undefined>;
+  /**
+   * The events recorded after `seq`, oldest first, at most `limit`: how every instance's live stream
+   * tails the log. Reading after the last seq read sees each event once: events become visible in
+   * seq order (SQLite has one writer; PostgreSQL appends under a lock, see its appendEvents).
+   */
+  eventsAfterSeq(seq: number, options: { limit: number }): Promise<SequencedEnvelope[]>;
+  /** The seq of the event with this envelope id; undefined when it is not recorded. */
+  eventSeq(id: string): Promise<number | undefined>;
+  /** The seq of the newest recorded event; 0 when none is. */
+  newestEventSeq(): Promise<number>;
+  /**
+   * Calls `listener` after each appendEvents of this store instance committed (in-process: this
+   * instance's live stream reads its own events at once; other instances' come with its poll).
+   * Returns a function that stops calling it.
+   */
+  onEventsAppended(listener: () => void): () => void;
 }
 
 /** listEvents' limit, clamped; a page size that is not a number is the largest page. */
@@ -81,6 +104,33 @@ export function eventPageLimit(limit: number, max = MAX_EVENT_PAGE): number {
 export function eventCursor(before: string | undefined): number | null | undefined {
   if (before === undefined) return undefined;
   return /^[1-9]\d{0,15}$/.test(before) && Number.isSafeInteger(Number(before)) ? Number(before) : null;
+}
+
+/** An eventsAfterSeq position: a seq, or 0 for the start. */
+export function checkEventSeq(seq: number): number {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`eventsAfterSeq: a seq is a non-negative integer (got ${String(seq)})`);
+  return seq;
+}
+
+/** A listener set for onEventsAppended: a listener that throws never breaks the write or the others. */
+export class AppendListeners {
+  private readonly listeners = new Set<() => void>();
+
+  add(listener: () => void): () => void {
+    // Wrapped: the same function added twice is called twice and removed one at a time.
+    const entry = () => listener();
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
+  }
+
+  notify(): void {
+    for (const listener of this.listeners)
+      try {
+        listener();
+      } catch {
+        // The events are recorded: a listener's failure is its own.
+      }
+  }
 }
 
 /** Checks the repositories of a listEvents query. */

@@ -1,11 +1,15 @@
 /**
  * The dashboard's part of the PostgreSQL store: secrets the app keeps (SecretStore) and every
  * envelope the bus carried (EventLogStore), paged newest first by seq, pruned by age. seq comes
- * from a sequence: with several instances writing, a row may commit after one with a higher seq
- * (a resume reading at that moment misses it; the history shows it on the next page load).
+ * from a sequence, and a sequence alone would let a row commit after one with a higher seq (two
+ * instances writing at once): a reader tailing by seq would skip it for good. So appends take a
+ * transaction-scoped advisory lock before drawing their seqs; the lock is released after the
+ * commit is visible, so rows become visible in seq order and eventsAfterSeq misses none.
  */
 import {
+  AppendListeners,
   checkEventQuery,
+  checkEventSeq,
   checkSecretName,
   checkSecretValue,
   eventCursor,
@@ -14,6 +18,7 @@ import {
   MAX_EVENTS_AFTER,
   parseStoredEnvelope,
   type NewStoredEvent,
+  type SequencedEnvelope,
   type StoredEnvelope,
   type StoredEventPage,
   type StoredEventQuery,
@@ -26,6 +31,9 @@ const APPEND = `INSERT INTO events (id, event_type, repo, timestamp, envelope)
     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS e(id, event_type, repo, timestamp, envelope, n)
    ORDER BY n
   ON CONFLICT (id) DO NOTHING`;
+
+/** The advisory lock that orders appends (any constant every instance shares; the migrations' is 7_239_114_021). */
+const EVENT_APPEND_LOCK = 7_239_114_022;
 
 const LIST = `SELECT seq, envelope FROM events
   WHERE (repo = ANY($1::text[]) OR ($2 AND repo IS NULL))
@@ -51,15 +59,26 @@ export function PostgresEvents<B extends PostgresPart>(Base: B) {
       return value;
     }
 
+    private readonly appended = new AppendListeners();
+
     async appendEvents(events: NewStoredEvent[]): Promise<void> {
       if (events.length === 0) return;
-      await this.pool.query(APPEND, [
-        events.map((e) => pgText(e.id)),
-        events.map((e) => pgText(e.eventType)),
-        events.map((e) => pgText(e.repo)),
-        events.map((e) => e.timestamp),
-        events.map((e) => pgText(e.envelope)),
-      ]);
+      await this.tx(async (client) => {
+        // Held to the commit: the next append draws its seqs only once these rows are visible.
+        await client.query("SELECT pg_advisory_xact_lock($1)", [EVENT_APPEND_LOCK]);
+        await client.query(APPEND, [
+          events.map((e) => pgText(e.id)),
+          events.map((e) => pgText(e.eventType)),
+          events.map((e) => pgText(e.repo)),
+          events.map((e) => e.timestamp),
+          events.map((e) => pgText(e.envelope)),
+        ]);
+      });
+      this.appended.notify();
+    }
+
+    onEventsAppended(listener: () => void): () => void {
+      return this.appended.add(listener);
     }
 
     async listEvents(query: StoredEventQuery): Promise<StoredEventPage> {
@@ -85,6 +104,22 @@ export function PostgresEvents<B extends PostgresPart>(Base: B) {
         eventPageLimit(options.limit, MAX_EVENTS_AFTER),
       ]);
       return rows.map((r) => parseStoredEnvelope(r.envelope));
+    }
+
+    async eventsAfterSeq(seq: number, options: { limit: number }): Promise<SequencedEnvelope[]> {
+      const rows = await this.rows<{ seq: number; envelope: string }>(
+        "SELECT seq, envelope FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        [checkEventSeq(seq), eventPageLimit(options.limit, MAX_EVENTS_AFTER)],
+      );
+      return rows.map((r) => ({ seq: r.seq, envelope: parseStoredEnvelope(r.envelope) }));
+    }
+
+    async eventSeq(id: string): Promise<number | undefined> {
+      return (await this.rows<{ seq: number }>("SELECT seq FROM events WHERE id = $1", [pgText(id)]))[0]?.seq;
+    }
+
+    async newestEventSeq(): Promise<number> {
+      return (await this.rows<{ seq: number }>("SELECT COALESCE(MAX(seq), 0)::bigint AS seq FROM events"))[0].seq;
     }
 
     async pruneEvents(before: number, limit: number): Promise<number> {

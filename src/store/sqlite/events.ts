@@ -3,7 +3,9 @@
  * envelope the bus carried (EventLogStore), paged newest first by seq, pruned by age.
  */
 import {
+  AppendListeners,
   checkEventQuery,
+  checkEventSeq,
   checkSecretName,
   checkSecretValue,
   eventCursor,
@@ -12,6 +14,7 @@ import {
   MAX_EVENTS_AFTER,
   parseStoredEnvelope,
   type NewStoredEvent,
+  type SequencedEnvelope,
   type StoredEnvelope,
   type StoredEventPage,
   type StoredEventQuery,
@@ -34,8 +37,17 @@ export function SqliteEvents<B extends SqlitePart>(Base: B) {
       return (get.get(name) as { value: string }).value;
     }
 
+    private readonly appended = new AppendListeners();
+
     async appendEvents(events: NewStoredEvent[]): Promise<void> {
-      if (events.length > 0) this.tx(this.appendTx)(events);
+      if (events.length === 0) return;
+      // One writer at a time (the database's lock): rows commit in seq order, as eventsAfterSeq needs.
+      this.tx(this.appendTx)(events);
+      this.appended.notify();
+    }
+
+    onEventsAppended(listener: () => void): () => void {
+      return this.appended.add(listener);
     }
 
     private readonly appendTx = (events: NewStoredEvent[]): void => {
@@ -76,6 +88,22 @@ export function SqliteEvents<B extends SqlitePart>(Base: B) {
         eventPageLimit(options.limit, MAX_EVENTS_AFTER),
       );
       return (rows as { envelope: string }[]).map((r) => parseStoredEnvelope(r.envelope));
+    }
+
+    async eventsAfterSeq(seq: number, options: { limit: number }): Promise<SequencedEnvelope[]> {
+      const rows = this.stmt("SELECT seq, envelope FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(
+        checkEventSeq(seq),
+        eventPageLimit(options.limit, MAX_EVENTS_AFTER),
+      ) as { seq: number; envelope: string }[];
+      return rows.map((r) => ({ seq: r.seq, envelope: parseStoredEnvelope(r.envelope) }));
+    }
+
+    async eventSeq(id: string): Promise<number | undefined> {
+      return (this.stmt("SELECT seq FROM events WHERE id = ?").get(id) as { seq: number } | undefined)?.seq;
+    }
+
+    async newestEventSeq(): Promise<number> {
+      return (this.stmt("SELECT COALESCE(MAX(seq), 0) AS seq FROM events").get() as { seq: number }).seq;
     }
 
     async pruneEvents(before: number, limit: number): Promise<number> {
