@@ -12,6 +12,10 @@ import { analyseInPool, type AnalyseChange } from "./analysis/pool/isolated.js";
 import { AnalysisPool } from "./analysis/pool/pool.js";
 import { loadOperatorConfig, type OperatorConfig } from "./config/operatorConfig.js";
 import { EmpathyOS } from "./engine/empathyOS.js";
+import { LEVEL_NAMES, type EmpathyLevel } from "./engine/levels.js";
+import { patternId } from "./engine/patterns.js";
+import { applyOutcome, INITIAL_TRUST, newTrustRecord } from "./engine/trust.js";
+import { breakerState, BREAKER_LOOKBACK_MS } from "./github/feedback/feedbackBreaker.js";
 import { EventBus } from "./events/bus.js";
 import { classifyGitHubError } from "./github/api/errors.js";
 import { Coordination } from "./github/coordination/coordination.js";
@@ -171,6 +175,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
         octokit: octokitForRepository((installationId) => (installationId === undefined ? appAuth() : auth(installationId))),
         log,
         githubUrl: settings.github.webUrl,
+        dashboardUrl: settings.dashboard.publicUrl,
       });
       attachIntegrations(integrations, bus);
     } catch (err) {
@@ -265,6 +270,24 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       history: store,
       log,
       webhooks,
+      // The insight pages read the store and use the engine's own rules (never restated in the dashboard).
+      insights: {
+        reads: store,
+        trust: {
+          initial: INITIAL_TRUST,
+          after: (trust, outcome) => applyOutcome({ ...newTrustRecord("", ""), trust }, outcome, 0).newTrust,
+        },
+        breaker: {
+          lookbackMs: BREAKER_LOOKBACK_MS,
+          state: (entries, now) =>
+            breakerState(
+              entries.map((e) => ({ ...e, key: "" })),
+              now,
+            ),
+        },
+        patternId,
+        levelName: (level) => LEVEL_NAMES[level as EmpathyLevel],
+      },
     });
     try {
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));

@@ -1,12 +1,13 @@
 /**
  * The dashboard's static files, served by the app itself (installations behind firewalls reach
- * no CDN): its stylesheet and script (text compiled into the app), and uPlot, the chart library
- * of the chart pages, read once from node_modules. Public files: no session needed.
+ * no CDN): its stylesheet and scripts (text compiled into the app: the live events' and the
+ * charts'), and uPlot, the chart library of the chart pages, read once from node_modules. Public files: no session needed.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CHART_JS } from "./chartScript.js";
 import { CLIENT_JS } from "./clientScript.js";
 import { STYLES_CSS } from "./styles.js";
 import { SECURITY_HEADERS } from "./http.js";
@@ -26,6 +27,7 @@ const fromPackage = (file: string) => () => readFileSync(createRequire(import.me
 const SOURCES: Record<string, Source> = {
   "dashboard.css": { type: CSS, text: () => STYLES_CSS },
   "dashboard.js": { type: JS, text: () => CLIENT_JS },
+  "insights.js": { type: JS, text: () => CHART_JS },
   "uplot.min.js": { type: JS, text: fromPackage("uplot/dist/uPlot.iife.min.js") },
   "uplot.min.css": { type: CSS, text: fromPackage("uplot/dist/uPlot.min.css") },
 };

@@ -2,7 +2,8 @@
  * The dashboard's routes under /dashboard, as one Probot `addHandler` handler. Off (a page saying
  * what to set) without the OAuth credentials and public URL. Every page needs a session (else a
  * redirect to GitHub's sign-in); every POST needs a session, a CSRF token bound to it and no
- * foreign Origin (else 403); the operator-wide pages need an admin login (else 403).
+ * foreign Origin (else 403); the operator-wide pages need an admin login (else 403). The insight
+ * pages (predictions, patterns, trust, reviews: insightsRoutes.ts) read only the viewer's repositories.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EventBus } from "../events/bus.js";
@@ -16,6 +17,8 @@ import { DashboardGitHub, type FetchFn } from "./github.js";
 import type { EventHistory, StoredEventPage } from "./history.js";
 import { readCookies, readForm, redirect, sendHtml, sendText } from "./http.js";
 import type { Viewer } from "./html.js";
+import { insightsGet } from "./insightsRoutes.js";
+import type { InsightsSource } from "./insightsSource.js";
 import { errorPage, forbiddenPage, homePage, offPage, signedOutPage } from "./pages.js";
 import { checkCsrf, csrfToken, RECHECK_MS, safeReturnTo, SESSION_COOKIE } from "./session.js";
 import { resolveSettings, type DashboardSettings } from "./settings.js";
@@ -39,6 +42,8 @@ export interface DashboardDeps {
   now?: () => number;
   /** The app's WebhookManager, for /dashboard/webhooks (figures, logs, replay, pause); absent: the page says it is not wired. */
   webhooks?: WebhooksSource;
+  /** The store's reads and the engine's rules for /dashboard/predictions, patterns, trust and reviews; absent: those pages say they are not wired. */
+  insights?: InsightsSource;
   /** Tuning of the live stream (tests). */
   stream?: Omit<StreamOptions, "history" | "log" | "now">;
 }
@@ -153,6 +158,19 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
           if (!current.admin) return sendHtml(req, res, 403, forbiddenPage(base, viewer), headers);
           if (await webhooksGet(req, res, path, query, webhooksContext(viewer, headers))) return true;
         }
+        if (
+          await insightsGet(req, res, path, query, {
+            base,
+            viewer,
+            repos: current.repos,
+            webUrl: s.webUrl,
+            source: deps.insights,
+            log: deps.log,
+            headers,
+            now,
+          })
+        )
+          return true;
         return sendHtml(req, res, 404, errorPage(base, "Not found", "There is no dashboard page here.", viewer), headers);
     }
   }

@@ -44,9 +44,11 @@ export interface LayoutOptions {
   base: string;
   viewer?: Viewer;
   /** Which navigation entry is the current page. */
-  current?: "home" | "events" | "webhooks";
+  current?: "home" | "events" | "predictions" | "trust" | "reviews" | "webhooks";
   /** Extra script paths under /dashboard/assets/. */
   scripts?: string[];
+  /** Extra stylesheet paths under /dashboard/assets/ (a chart library's). */
+  styles?: string[];
 }
 
 export function layout(o: LayoutOptions, body: Html): string {
@@ -55,7 +57,7 @@ export function layout(o: LayoutOptions, body: Html): string {
     html`<li><a href="${a(path)}"${o.current === key ? new Html(' aria-current="page"') : ""}>${label}</a></li>`;
   const viewer = o.viewer
     ? html`<nav aria-label="Dashboard">
-        <ul>${nav("home", "", "Overview")}${nav("events", "/events", "Live events")}${o.viewer.admin ? nav("webhooks", "/webhooks", "Webhooks") : ""}</ul>
+        <ul>${nav("home", "", "Overview")}${nav("events", "/events", "Live events")}${nav("predictions", "/predictions", "Predictions")}${nav("trust", "/trust", "Trust")}${nav("reviews", "/reviews", "Reviews")}${o.viewer.admin ? nav("webhooks", "/webhooks", "Webhooks") : ""}</ul>
       </nav>
       <form class="signout" method="post" action="${a("/auth/logout")}">
         <input type="hidden" name="_csrf" value="${o.viewer.csrf}">
@@ -64,13 +66,14 @@ export function layout(o: LayoutOptions, body: Html): string {
       </form>`
     : "";
   const scripts = (o.scripts ?? []).map((s) => html`<script src="${a(`/assets/${s}`)}" defer></script>`);
+  const styles = (o.styles ?? []).map((s) => html`<link rel="stylesheet" href="${a(`/assets/${s}`)}">`);
   return `<!doctype html>${
     html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Empathy bot</title>
-<link rel="stylesheet" href="${a("/assets/dashboard.css")}">
+${styles}<link rel="stylesheet" href="${a("/assets/dashboard.css")}">
 ${scripts}
 </head>
 <body>

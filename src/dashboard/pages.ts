@@ -27,9 +27,15 @@ export function homePage(base: string, viewer: Viewer, repos: string[], truncate
   const shown = repos.slice(0, 500);
   return layout(
     { title: "Overview", base, viewer, current: "home" },
-    html`<p>You see the events of the repositories below: those of the app's installations your GitHub account can access.</p>
-${truncated ? html`<p class="notice">You can access more repositories than the dashboard reads at once; some are not listed, and their events are not shown.</p>` : ""}
-<p><a href="${base}/dashboard/events">Watch live events</a></p>
+    html`<p>You see the events and figures of the repositories below: those of the app's installations your GitHub account can access.</p>
+${truncated ? html`<p class="notice">You can access more repositories than the dashboard reads at once; some are not listed, and their events and figures are not shown.</p>` : ""}
+<nav aria-label="Dashboard pages"><ul class="links">
+<li><a href="${base}/dashboard/events">Live events</a>: what the bot does, as it happens, and the stored history.</li>
+<li><a href="${base}/dashboard/predictions">Predictions</a>: every prediction and what became of it; accuracy over time and calibration.</li>
+<li><a href="${base}/dashboard/trust">Trust</a>: the bot's trust in each author, over time, and the circuit breaker per repository.</li>
+<li><a href="${base}/dashboard/reviews">Reviews</a>: the pull requests reviewed, their level, findings and time to review.</li>
+${viewer.admin ? html`<li><a href="${base}/dashboard/webhooks">Webhooks and integrations</a>: deliveries, failures and replays (administrators).</li>` : ""}
+</ul></nav>
 <h2>Your repositories (${repos.length})</h2>
 ${repos.length === 0 ? html`<p>None: the app is not installed on a repository your account can access.</p>` : html`<ul class="repos">${shown.map((r) => html`<li>${r}</li>`)}</ul>`}
 ${repos.length > shown.length ? html`<p>…and ${repos.length - shown.length} more.</p>` : ""}`,

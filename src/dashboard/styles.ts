@@ -33,6 +33,16 @@ ol.events .type { font-family: ui-monospace, monospace; }
 ol.events details { grid-column: 1 / -1; }
 ol.events pre { margin: .25rem 0; padding: .5rem; background: #f6f8fa; overflow: auto; max-height: 20rem; }
 ul.repos { columns: 2; }
+ul.links { padding-left: 1.2rem; }
+ul.links li { margin: .25rem 0; }
+figure.chart { margin: .5rem 0 1rem; }
+.chart-canvas { min-height: 2rem; max-width: 56rem; }
+figure.chart figcaption { color: var(--muted); font-size: .9rem; }
+.outcome-confirmed { color: #1a7f37; font-weight: 600; }
+.outcome-rejected { color: var(--bad); font-weight: 600; }
+.outcome-open { color: var(--muted); }
+.circuit-closed { color: #1a7f37; }
+th a.muted { font-weight: normal; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .muted { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }

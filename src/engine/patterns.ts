@@ -9,6 +9,12 @@ import type { PatternRecord } from "./state.js";
 export const LEARN_AFTER_PRS = 2;
 /** Seen in this many: the rule of three, time for a systemic fix (level 5). */
 export const RULE_OF_THREE = 3;
+/**
+ * Pull requests a pattern remembers: the most recent ones. The record is read and written whole on
+ * every review that sees the pattern, so it must not grow with the repository's history.
+ * `occurrences` keeps counting every distinct pull request ever seen.
+ */
+export const MAX_PATTERN_PRS = 50;
 /** Outcomes at which a pattern's confidence and an item's own weigh equally when blended. */
 export const BLEND_HALF_WEIGHT = 5;
 
@@ -45,13 +51,18 @@ export interface OccurrenceResult {
   newlyLearned: boolean;
 }
 
-/** Counts one sighting in a pull request; a second sighting in the same PR counts nothing. */
+/**
+ * Counts one sighting in a pull request; a second sighting in the same PR counts nothing (while
+ * that PR is among the MAX_PATTERN_PRS remembered: an older one seen again counts again).
+ */
 export function recordOccurrence(record: PatternRecord, prNumber: number): OccurrenceResult {
   if (record.prNumbers.includes(prNumber)) return { record, newlyLearned: false };
-  const prNumbers = [...record.prNumbers, prNumber];
-  const learned = record.learned || prNumbers.length >= LEARN_AFTER_PRS;
+  const seen = [...record.prNumbers, prNumber];
+  const prNumbers = seen.slice(-MAX_PATTERN_PRS);
+  const occurrences = Math.max(record.occurrences, record.prNumbers.length) + 1;
+  const learned = record.learned || occurrences >= LEARN_AFTER_PRS;
   return {
-    record: { ...record, prNumbers, occurrences: prNumbers.length, learned },
+    record: { ...record, prNumbers, occurrences, learned },
     newlyLearned: learned && !record.learned,
   };
 }
@@ -75,7 +86,7 @@ export function recordPatternOutcome(record: PatternRecord, success: boolean): O
 
 /** Learned and seen in at least three distinct pull requests. */
 export function isTransformative(record: PatternRecord): boolean {
-  return record.learned && record.prNumbers.length >= RULE_OF_THREE;
+  return record.learned && Math.max(record.occurrences, record.prNumbers.length) >= RULE_OF_THREE;
 }
 
 /**

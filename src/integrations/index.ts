@@ -126,6 +126,8 @@ export interface BuildIntegrationsDeps {
   log?: Log;
   /** GitHub's web address, for links Slack builds from a repository name (settings.github.webUrl); default https://github.com. */
   githubUrl?: string;
+  /** The app's public base URL (settings.dashboard.publicUrl): Slack's "View pattern" button opens the pattern's dashboard page there. */
+  dashboardUrl?: string;
 }
 
 /** The enabled integrations of the section, ready for attachIntegrations. Throws IntegrationConfigError for a bad section. */
@@ -142,7 +144,9 @@ export function buildIntegrations(section: unknown, deps: BuildIntegrationsDeps)
     }
   };
   if (enabled(config.slack))
-    build("slack", () => createSlack({ ...slackOptionsFromConfig(config.slack!), ...common, githubUrl: deps.githubUrl }));
+    build("slack", () =>
+      createSlack({ ...slackOptionsFromConfig(config.slack!), ...common, githubUrl: deps.githubUrl, dashboardUrl: deps.dashboardUrl }),
+    );
   if (enabled(config.datadog)) build("datadog", () => createDatadog({ ...datadogOptionsFromConfig(config.datadog!), ...common }));
   if (enabled(config.jira)) build("jira", () => createJira({ ...jiraOptionsFromConfig(config.jira!), ...common, log: deps.log }));
   if (enabled(config.pagerduty)) build("pagerduty", () => createPagerDuty({ ...pagerDutyOptionsFromConfig(config.pagerduty!), ...common }));

@@ -78,6 +78,12 @@ export interface SlackOptions extends DeliveryOptions, ClientOptions {
   patternChannel?: string;
   /** GitHub's web address for links built from a repository name (the app gives settings.github.webUrl); default https://github.com. */
   githubUrl?: string;
+  /**
+   * The app's public base URL (EMPATHY_PUBLIC_URL, settings.dashboard.publicUrl): a learned
+   * pattern's "View pattern" button opens its dashboard page there. Absent: the button links to
+   * the pull request or the repository's prediction issues.
+   */
+  dashboardUrl?: string;
 }
 
 export type SlackBlock = Record<string, unknown>;
@@ -162,8 +168,15 @@ export function slackBlocks(notice: Notice): SlackBlock[] {
 /** The label prediction issues carry unless a repository configures others. */
 export const PREDICTION_ISSUE_LABEL = "empathy: prediction";
 
-/** A learned pattern: name, confidence, who it was learned from, and where to look. */
-export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB_WEB_URL): SlackMessage {
+/** The dashboard page of a pattern: the public URL's, for an id as the engine makes them; else null. */
+export function patternPageUrl(dashboardUrl: string | undefined, patternId: string | null): string | null {
+  if (!dashboardUrl || !patternId || !/^pat-[0-9a-f]{12}$/.test(patternId)) return null;
+  const base = safeUrl(dashboardUrl.replace(/\/+$/, ""));
+  return base ? `${base}/dashboard/patterns/${patternId}` : null;
+}
+
+/** A learned pattern: name, confidence, who it was learned from, and where to look (its dashboard page when the public URL is set). */
+export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB_WEB_URL, dashboardUrl?: string): SlackMessage {
   const d = (envelope.data !== null && typeof envelope.data === "object" ? envelope.data : {}) as Record<string, unknown>;
   const s = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : null);
   const name = s(d.pattern_name) ?? s(d.pattern_id) ?? "a pattern";
@@ -185,15 +198,18 @@ export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB
     { type: "section", fields },
     { type: "context", elements: [{ type: "mrkdwn", text: `Empathy${confidence !== null ? ` | Confidence: ${pct(confidence)}` : ""}` }] },
   ];
-  // Where to see it: the pull request when the event names one, else the repository's prediction issues.
-  const link = safeUrl(prUrl)
-    ? { text: "View pull request", url: prUrl! }
-    : repo && /^[\w.-]+\/[\w.-]+$/.test(repo)
-      ? {
-          text: "View prediction issues",
-          url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}`,
-        }
-      : null;
+  // Where to see it: its dashboard page, else the pull request when the event names one, else the repository's prediction issues.
+  const page = patternPageUrl(dashboardUrl, s(d.pattern_id));
+  const link = page
+    ? { text: "View pattern", url: page }
+    : safeUrl(prUrl)
+      ? { text: "View pull request", url: prUrl! }
+      : repo && /^[\w.-]+\/[\w.-]+$/.test(repo)
+        ? {
+            text: "View prediction issues",
+            url: `${githubUrl.replace(/\/+$/, "")}/${repo}/issues?q=${encodeURIComponent(`is:issue label:"${PREDICTION_ISSUE_LABEL}"`)}`,
+          }
+        : null;
   if (link && link.url.length <= 3000) {
     blocks.push({
       type: "actions",
@@ -207,8 +223,8 @@ export function slackPatternMessage(envelope: NoticeEnvelope, githubUrl = GITHUB
 }
 
 /** `text` (the notification fallback) and `blocks` for an event. */
-export function slackMessage(envelope: NoticeEnvelope, options: { githubUrl?: string } = {}): SlackMessage {
-  if (envelope.event_type === "pattern_learned") return slackPatternMessage(envelope, options.githubUrl);
+export function slackMessage(envelope: NoticeEnvelope, options: { githubUrl?: string; dashboardUrl?: string } = {}): SlackMessage {
+  if (envelope.event_type === "pattern_learned") return slackPatternMessage(envelope, options.githubUrl, options.dashboardUrl);
   const notice = toNotice(envelope);
   const confidence = notice.confidence !== null ? ` (${pct(notice.confidence)})` : "";
   // `text` is what Slack notifies with: mrkdwn too, so escaped like the blocks.
@@ -259,7 +275,7 @@ export function createSlack(options: SlackOptions): SlackIntegration {
       manager,
       delivery: options,
       buildPayload(envelope) {
-        const message = slackMessage(envelope, { githubUrl });
+        const message = slackMessage(envelope, { githubUrl, dashboardUrl: options.dashboardUrl });
         if (mode === "webhook") return message;
         return { channel: (envelope.event_type === "pattern_learned" && patternChannel) || channel!, ...message };
       },
@@ -309,7 +325,7 @@ export function createSlack(options: SlackOptions): SlackIntegration {
         );
       },
       async notify(envelope) {
-        const message = slackMessage(envelope, { githubUrl });
+        const message = slackMessage(envelope, { githubUrl, dashboardUrl: options.dashboardUrl });
         if (mode === "webhook") await integration.postWebhook(message);
         else
           await integration.postMessage({

@@ -7,6 +7,7 @@ import type { EngineState } from "../engine/state.js";
 import type { EventLogStore, SecretStore } from "./events.js";
 import type { IssuePolicyRecord, PredictionIssueDetails, PredictionIssueRecord, ReviewResult } from "./results.js";
 import type { WebhookInsightStore } from "./webhookInsights.js";
+import type { DashboardReadStore } from "./dashboardReads.js";
 
 export type { EventLogStore, NewStoredEvent, SecretStore, StoredEnvelope, StoredEventPage, StoredEventQuery } from "./events.js";
 export { MAX_EVENT_PAGE, MAX_EVENT_QUERY_REPOS, MAX_EVENTS_AFTER } from "./events.js";
@@ -421,7 +422,8 @@ export interface Store
     DataDeletionStore,
     SecretStore,
     EventLogStore,
-    WebhookInsightStore {
+    WebhookInsightStore,
+    DashboardReadStore {
   /**
    * The readiness probe's question (GET /health/ready): resolves when the store answers a
    * trivial query (`SELECT 1`), rejects when it cannot (a closed store, a database that is down).

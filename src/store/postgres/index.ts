@@ -16,11 +16,13 @@
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
  *   webhookInsights.ts    the dashboard's webhook figures, logs and dead letters; endpoints paused
  *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
+ *   dashboardReads.ts     the dashboard's insight pages: predictions, patterns, trust, reviews
  *   deletion.ts           deleting a repository's or a person's data
  */
 import pg from "pg";
 import type { Store } from "../store.js";
 import { PostgresBase, postgresPoolConfig, type PostgresOptions } from "./base.js";
+import { PostgresDashboardReads } from "./dashboardReads.js";
 import { PostgresDataDeletion } from "./deletion.js";
 import { PostgresEvents } from "./events.js";
 import { PostgresFeedback } from "./feedback.js";
@@ -35,10 +37,12 @@ export { DEFAULT_POOL_SIZE, describePostgresUrl, postgresPoolConfig, type Postgr
 export { postgresMigrations, type PostgresMigration } from "./migrations.js";
 
 export class PostgresStore
-  extends PostgresDataDeletion(
-    PostgresEvents(
-      PostgresWebhookInsights(
-        PostgresWebhookDeliveries(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+  extends PostgresDashboardReads(
+    PostgresDataDeletion(
+      PostgresEvents(
+        PostgresWebhookInsights(
+          PostgresWebhookDeliveries(PostgresWebhooks(PostgresFeedback(PostgresResults(PostgresReviews(PostgresJobs(PostgresBase)))))),
+        ),
       ),
     ),
   )

@@ -15,10 +15,12 @@
  *   webhookDeliveries.ts  the deliveries claimed with leases, read, replayed, killed and pruned
  *   webhookInsights.ts    the dashboard's webhook figures, logs and dead letters; endpoints paused
  *   events.ts             the dashboard's: kept secrets, the bus's events paged and pruned
+ *   dashboardReads.ts     the dashboard's insight pages: predictions, patterns, trust, reviews
  *   deletion.ts           deleting a repository's or a person's data
  */
 import type { Store } from "../store.js";
 import { SqliteBase } from "./base.js";
+import { SqliteDashboardReads } from "./dashboardReads.js";
 import { SqliteDataDeletion } from "./deletion.js";
 import { SqliteEvents } from "./events.js";
 import { SqliteFeedback } from "./feedback.js";
@@ -32,9 +34,13 @@ import { SqliteWebhooks } from "./webhooks.js";
 export { applySqliteMigrations } from "./base.js";
 
 export class SqliteStore
-  extends SqliteDataDeletion(
-    SqliteEvents(
-      SqliteWebhookInsights(SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase))))))),
+  extends SqliteDashboardReads(
+    SqliteDataDeletion(
+      SqliteEvents(
+        SqliteWebhookInsights(
+          SqliteWebhookDeliveries(SqliteWebhooks(SqliteFeedback(SqliteResults(SqliteReviews(SqliteJobs(SqliteBase)))))),
+        ),
+      ),
     ),
   )
   implements Store
