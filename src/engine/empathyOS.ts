@@ -8,7 +8,7 @@ import { EventBus } from "../events/bus.js";
 import type { AnyEventEnvelope } from "../events/catalog.js";
 import { clarifyingQuestions } from "./clarify.js";
 import { decideLevel, type EmpathyLevel, type LevelDecision } from "./levels.js";
-import { blendConfidence, isTransformative, newPattern, recordOccurrence, recordPatternOutcome } from "./patterns.js";
+import { blendConfidence, isTransformative, newPattern, pullRequestCount, recordOccurrence, recordPatternOutcome } from "./patterns.js";
 import { buildResponse, suggestionText, summarize, transformationProposal } from "./response.js";
 import { MemoryEngineState, type EngineState, type PatternRecord } from "./state.js";
 import { firstLine, redact, truncate } from "./text.js";
@@ -243,7 +243,7 @@ export class EmpathyOS {
           url,
           pattern_id: r.id,
           pattern_name: r.name,
-          occurrences: r.prNumbers.length,
+          occurrences: pullRequestCount(r),
           pr_numbers: [...r.prNumbers],
           confidence: r.confidence,
           proposal: proposals[i],

@@ -59,7 +59,7 @@ export function recordOccurrence(record: PatternRecord, prNumber: number): Occur
   if (record.prNumbers.includes(prNumber)) return { record, newlyLearned: false };
   const seen = [...record.prNumbers, prNumber];
   const prNumbers = seen.slice(-MAX_PATTERN_PRS);
-  const occurrences = Math.max(record.occurrences, record.prNumbers.length) + 1;
+  const occurrences = pullRequestCount(record) + 1;
   const learned = record.learned || occurrences >= LEARN_AFTER_PRS;
   return {
     record: { ...record, prNumbers, occurrences, learned },
@@ -84,9 +84,14 @@ export function recordPatternOutcome(record: PatternRecord, success: boolean): O
   };
 }
 
+/** The distinct pull requests a pattern was seen in (prNumbers keeps only the most recent; records older than the cap may lack occurrences). */
+export function pullRequestCount(record: PatternRecord): number {
+  return Math.max(record.occurrences, record.prNumbers.length);
+}
+
 /** Learned and seen in at least three distinct pull requests. */
 export function isTransformative(record: PatternRecord): boolean {
-  return record.learned && Math.max(record.occurrences, record.prNumbers.length) >= RULE_OF_THREE;
+  return record.learned && pullRequestCount(record) >= RULE_OF_THREE;
 }
 
 /**

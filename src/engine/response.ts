@@ -1,5 +1,6 @@
 /** Turns an interaction's outcome into the plain-text response and suggestion lines. */
 import { severityRank, type Category, type Finding, type Prediction } from "../analysis/types.js";
+import { pullRequestCount } from "./patterns.js";
 import type { PatternRecord } from "./state.js";
 import { truncate } from "./text.js";
 import { pct } from "../text/percent.js";
@@ -50,8 +51,9 @@ export function transformationProposal(record: PatternRecord, category?: Categor
   const fix =
     (category && SYSTEMIC_FIX[category]) ??
     "fix the class of problem once (a shared helper, a lint rule or a CI check) rather than case by case";
+  const count = pullRequestCount(record);
   const prs = record.prNumbers.map((n) => `#${n}`).join(", ");
-  return `"${record.name}" has come up in ${record.prNumbers.length} pull requests (${prs}): ${fix}.`;
+  return `"${record.name}" has come up in ${count} pull requests (${count > record.prNumbers.length ? "most recently " : ""}${prs}): ${fix}.`;
 }
 
 export interface ResponseInput {
@@ -74,7 +76,7 @@ export function buildResponse(r: ResponseInput): string {
     const top = [...r.predictions].sort((a, b) => b.confidence - a.confidence)[0];
     lines.push(`Predicted ${r.predictions.length} future failure(s); most likely (${pct(top.confidence)}): ${top.prediction}`);
   }
-  for (const p of r.recurring) lines.push(`Recurring: "${p.name}" seen in ${p.prNumbers.length} pull requests.`);
+  for (const p of r.recurring) lines.push(`Recurring: "${p.name}" seen in ${pullRequestCount(p)} pull requests.`);
   if (r.proposals.length) lines.push("Systemic fix:", ...r.proposals.map((p) => `- ${p}`));
   return lines.join("\n");
 }

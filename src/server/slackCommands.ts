@@ -383,9 +383,8 @@ export class SlackCommands {
     const learned = patterns.filter((p) => p.learned);
     lines.push("", `*Learned patterns* in ${escapeMrkdwn(repo)}: ${learned.length === 0 ? "none yet" : ""}`.trimEnd());
     for (const p of learned.slice(0, 10)) {
-      lines.push(
-        `• ${escapeMrkdwn(p.name)} — confidence ${pct(p.confidence)}, seen in ${p.prNumbers.length} pull request${p.prNumbers.length === 1 ? "" : "s"}`,
-      );
+      const prs = Math.max(p.occurrences, p.prNumbers.length); // prNumbers keeps the most recent only
+      lines.push(`• ${escapeMrkdwn(p.name)} — confidence ${pct(p.confidence)}, seen in ${prs} pull request${prs === 1 ? "" : "s"}`);
     }
     if (learned.length > 10) lines.push(`… and ${learned.length - 10} more`);
     const watching = patterns.length - learned.length;

@@ -23,21 +23,44 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
+/** The app id the process runs as (APP_ID): the dashboard ignores installations of other apps. */
+export const APP_ID = 123;
+
+/** The dashboard's settings: the GitHub App's OAuth credentials, the app's public URL and the admins. */
+export interface DashboardEnv {
+  clientId: string;
+  clientSecret: string;
+  /** EMPATHY_PUBLIC_URL, e.g. http://127.0.0.1:PORT (the OAuth callback is built from it). */
+  publicUrl: string;
+  /** EMPATHY_DASHBOARD_ADMINS: logins allowed on the operator-wide pages. */
+  admins?: string[];
+}
+
 /**
  * The environment of an app process pointed at a GitHub stand-in (through the GitHub Enterprise
- * Server settings), with its store in `databasePath`; `extra` adds or overrides variables.
+ * Server settings), with its store in `databasePath` and, given `dashboard`, the dashboard on;
+ * `extra` adds or overrides variables.
  */
 export function appEnv(
-  opts: { secret: string; githubHost: string; databasePath: string },
+  opts: { secret: string; githubHost: string; databasePath: string; dashboard?: DashboardEnv },
   extra: Record<string, string> = {},
 ): Record<string, string> {
+  const d = opts.dashboard;
   return {
-    APP_ID: "123",
+    APP_ID: String(APP_ID),
     PRIVATE_KEY: testPrivateKey(),
     WEBHOOK_SECRET: opts.secret,
     GHE_HOST: opts.githubHost,
     GHE_PROTOCOL: "http",
     DATABASE_URL: `sqlite:${opts.databasePath}`,
+    ...(d
+      ? {
+          GITHUB_CLIENT_ID: d.clientId,
+          GITHUB_CLIENT_SECRET: d.clientSecret,
+          EMPATHY_PUBLIC_URL: d.publicUrl,
+          EMPATHY_DASHBOARD_ADMINS: (d.admins ?? []).join(","),
+        }
+      : {}),
     ...extra,
   };
 }

@@ -2,18 +2,23 @@
  * A GitHub stand-in for many repositories on one loopback server: one FakeGitHub per repository
  * (each with its pull request), the request routed by the repository in its path. Used by the
  * multi-instance process test and by `npm run bench:scale`; no jest globals, so a plain tsx
- * script can import it.
+ * script can import it. Given a GitHubOAuthStandIn, the same host also serves the sign-in and
+ * the user endpoints the dashboard calls (as one GitHub Enterprise Server does).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { examplePayload, withRepo } from "../helpers/webhookExamples.js";
+import type { GitHubOAuthStandIn } from "./githubOAuthStandIn.js";
 
 export class FakeGitHubs {
   readonly byRepo = new Map<string, FakeGitHub>();
   private server: Server | null = null;
 
-  constructor(readonly fakes: FakeGitHub[]) {
+  constructor(
+    readonly fakes: FakeGitHub[],
+    readonly oauth?: GitHubOAuthStandIn,
+  ) {
     for (const f of fakes) this.byRepo.set(`${f.owner}/${f.repo}`, f);
   }
 
@@ -26,6 +31,9 @@ export class FakeGitHubs {
         "end",
         () =>
           void (async () => {
+            // Sign-in and the user's own endpoints (a user token, never the app's): the OAuth stand-in's.
+            if (this.oauth?.owns(req.url ?? "/"))
+              return this.oauth.serve(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks), res);
             const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
             const m = /^\/repos\/([^/]+)\/([^/?]+)/.exec(path);
             const fake = (m && this.byRepo.get(`${m[1]}/${m[2]}`)) || this.fakes[0];
@@ -45,6 +53,7 @@ export class FakeGitHubs {
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     for (const f of this.fakes) f.baseUrl = `http://127.0.0.1:${port}/api/v3`;
+    if (this.oauth) this.oauth.host = `127.0.0.1:${port}`;
     return `127.0.0.1:${port}`;
   }
 
