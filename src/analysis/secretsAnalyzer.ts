@@ -234,11 +234,15 @@ export const secretsAnalyzer: Analyzer = {
   },
 };
 
-/** Hides the found values in the analysis' own texts (messages, predictions, skip reasons). */
+/** Hides the found values in the analysis' own texts (messages, predictions, skip reasons); drops a suggested change that shows one. */
 export function hideFoundSecrets(analysis: Pick<AnalysisResult, "findings" | "predictions" | "skipped">, found: string[]): void {
   if (found.length === 0) return;
   const hide = (text: string) => redactSecrets(redactKnownSecrets(text, found));
-  for (const f of analysis.findings) Object.assign(f, { message: hide(f.message), recommendation: hide(f.recommendation) });
+  for (const f of analysis.findings) {
+    Object.assign(f, { message: hide(f.message), recommendation: hide(f.recommendation) });
+    // A suggestion is committed as written: one that shows a found secret is dropped, never redacted.
+    if (f.suggestion && hide(f.suggestion.replacement) !== f.suggestion.replacement) delete f.suggestion;
+  }
   for (const p of analysis.predictions)
     Object.assign(p, { prediction: hide(p.prediction), impact: hide(p.impact), recommendation: hide(p.recommendation) });
   for (const s of analysis.skipped) s.reason = hide(s.reason);

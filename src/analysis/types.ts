@@ -80,6 +80,11 @@ export interface Finding {
   recommendation: string;
   /** Stable across pushes and moves: hash of rule, path and normalised code. */
   fingerprint: string;
+  /**
+   * A mechanical fix, when one is certain (analysis/fixes): new-file lines `startLine`..`endLine`
+   * (they include `line`) replaced by `replacement` ("\n"-separated). Never contains a secret.
+   */
+  suggestion?: { startLine: number; endLine: number; replacement: string };
 }
 
 export interface Prediction {

@@ -1,6 +1,6 @@
 import { runAnalysis } from "../../src/analysis/analyze.js";
 import { parsePatch } from "../../src/analysis/diff.js";
-import { SECRETS_RULE_ID, secretsAnalyzer } from "../../src/analysis/secretsAnalyzer.js";
+import { hideFoundSecrets, SECRETS_RULE_ID, secretsAnalyzer } from "../../src/analysis/secretsAnalyzer.js";
 import type { AnalysisInput, DiffFile, Finding } from "../../src/analysis/types.js";
 import { redactSecrets } from "../../src/analysis/secrets.js";
 import { FAKE, leakyPullRequest } from "./fakeSecrets.js";
@@ -366,5 +366,31 @@ describe("secretsAnalyzer: configuration files and provider formats beyond secre
         for (const part of v.split(/\r?\n|\\n/))
           if (part.trim().length >= 12) expect([path, redacted.includes(part.trim())]).toEqual([path, false]);
     }
+  });
+});
+
+describe("hideFoundSecrets", () => {
+  const finding = (replacement: string): Finding => ({
+    rule: "sql-injection",
+    category: "sql-injection",
+    side: "RIGHT",
+    severity: "high",
+    confidence: 0.9,
+    path: "src/db.js",
+    line: 3,
+    message: "Query built from request input",
+    recommendation: "Pass the values apart",
+    fingerprint: replacement.length.toString(16),
+    suggestion: { startLine: 3, endLine: 3, replacement },
+  });
+
+  it("drops a suggested change that would show a found secret, and keeps the others", () => {
+    const leaky = finding(`db.query("SELECT * FROM t WHERE pw = $1", ["Tr0ub4dor-staging-9X2"]);`);
+    const clean = finding(`db.query("SELECT * FROM t WHERE id = $1", [id]);`);
+    const analysis = { findings: [leaky, clean], predictions: [], skipped: [] };
+    hideFoundSecrets(analysis, ["Tr0ub4dor-staging-9X2"]);
+    expect(leaky.suggestion).toBeUndefined();
+    expect(clean.suggestion?.replacement).toBe(`db.query("SELECT * FROM t WHERE id = $1", [id]);`);
+    expect(JSON.stringify(analysis)).not.toContain("Tr0ub4dor");
   });
 });

@@ -68,6 +68,36 @@ function anchors(patch: string | undefined): { RIGHT: Set<number>; LEFT: Set<num
   return { RIGHT, LEFT };
 }
 
+/** Whether lines start..end of one side are all in one hunk of a patch (GitHub's rule for a comment over several lines). */
+function inOneHunk(patch: string | undefined, side: "LEFT" | "RIGHT", start: number, end: number): boolean {
+  const hunks: Array<Set<number>> = [];
+  let oldLine = 0;
+  let newLine = 0;
+  for (const line of (patch ?? "").split("\n")) {
+    const h = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (h) {
+      oldLine = Number(h[1]);
+      newLine = Number(h[2]);
+      hunks.push(new Set());
+      continue;
+    }
+    if (hunks.length === 0 || line.startsWith("\\")) continue;
+    const hunk = hunks[hunks.length - 1];
+    if (!line.startsWith("-")) {
+      if (side === "RIGHT") hunk.add(newLine);
+      newLine++;
+    }
+    if (!line.startsWith("+")) {
+      if (side === "LEFT") hunk.add(oldLine);
+      oldLine++;
+    }
+  }
+  return hunks.some((lines) => {
+    for (let n = start; n <= end; n++) if (!lines.has(n)) return false;
+    return true;
+  });
+}
+
 export class FakeGitHub {
   owner = "octo-org";
   repo = "shop";
@@ -372,6 +402,14 @@ export class FakeGitHub {
       const side: "LEFT" | "RIGHT" = c.side ?? "RIGHT";
       if (!files.get(c.path)?.[side].has(c.line)) {
         return { status: 422, body: { message: "Unprocessable Entity", errors: ["Line could not be resolved"] } };
+      }
+      // A comment over several lines (a suggestion): start_line before line, on the same side, in the same hunk.
+      if (c.start_line !== undefined) {
+        const patch = this.files.find((f) => f.filename === c.path)?.patch;
+        if (c.start_line >= c.line || (c.start_side ?? side) !== side || !inOneHunk(patch, side, c.start_line, c.line)) {
+          const error = "pull_request_review_thread.start_line must be part of the same hunk as the line.";
+          return { status: 422, body: { message: "Unprocessable Entity", errors: [error] } };
+        }
       }
     }
     const review = {

@@ -9,6 +9,8 @@ import { fingerprint } from "../fingerprint.js";
 import { isSuppressed } from "../suppression.js";
 import { redactSecrets } from "../secrets.js";
 import type { Finding } from "../types.js";
+import { suggestFix } from "../fixes/index.js";
+import { FAMILY } from "./languages.js";
 import { firstInRange, testText, type FileWork, type Unit } from "./fileWork.js";
 import { contextMatches, contextWords, enclosingFunction, head } from "./matchContext.js";
 import type { AstRule } from "./ruleTypes.js";
@@ -128,6 +130,9 @@ export function checkMatch(
     recommendation: redactSecrets(rule.recommendation),
     fingerprint: fingerprint(rule.id, work.path, occurrence === 1 ? printed : `${printed}\u0000#${occurrence}`),
   };
+  // A one-click fix over the matched lines, read from the file's own text (not the import-rewritten one).
+  const suggestion = suggestFix({ rule: rule.id, line, startLine, endLine }, source.lines, FAMILY[work.language]);
+  if (suggestion) finding.suggestion = suggestion;
   if (!rule.secondary) {
     work.findings.push(finding);
     return;

@@ -1,7 +1,9 @@
 /**
  * The pull request review with inline comments: one per head commit, only for findings not
  * posted before, each anchored on a line GitHub accepts (checked against the diff hunks, so
- * the API never answers 422), and capped by `max_inline_comments`.
+ * the API never answers 422), and capped by `max_inline_comments`. A finding's suggested change
+ * (analysis/fixes) goes in its comment as a ```suggestion block over exactly its lines, only when
+ * those lines are all in one hunk of the new side (else GitHub rejects the whole review).
  */
 import { commentableLines } from "../../analysis/diff.js";
 import { redact } from "../../analysis/secrets.js";
@@ -16,6 +18,8 @@ export interface InlineComment {
   line: number;
   side: Side;
   body: string;
+  /** The first line of a comment over several lines (a suggestion replacing `startLine`..`line`). */
+  startLine?: number;
 }
 
 export interface InlineSelection {
@@ -28,19 +32,59 @@ export interface InlineSelection {
 
 type Item = Finding | Prediction;
 
-function commentBody(item: Item): string {
+type Suggestion = NonNullable<Finding["suggestion"]>;
+
+function commentBody(item: Item, suggestion?: Suggestion): string {
   const head =
     "prediction" in item
       ? `**Prediction** (${pct(item.confidence)}, ${item.severity}): ${item.prediction}`
       : `**${item.severity}** · ${item.category} (${pct(item.confidence)}): ${item.message}`;
   const rule = "prediction" in item ? item.kind : item.rule;
+  const block = suggestion ? `${suggestionBlock(suggestion.replacement)}\n\n` : "";
   return redact(
-    `${head}\n\n${item.recommendation}\n\n<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`,
+    `${head}\n\n${item.recommendation}\n\n${block}<sub>empathy · ${rule} · id \`${item.fingerprint.slice(0, 8)}\`</sub>\n${findingMarker(item.fingerprint)}`,
   );
+}
+
+/** A ```suggestion block, fenced with more backticks than the code has in a row. */
+function suggestionBlock(replacement: string): string {
+  const longest = Math.max(0, ...(replacement.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}suggestion\n${replacement}\n${fence}`;
+}
+
+/**
+ * Whether GitHub can apply a suggestion on this file's diff: its lines include the comment's
+ * and are all added or context lines of one hunk (the new side).
+ */
+export function suggestionFits(suggestion: Suggestion, line: number, file: DiffFile): boolean {
+  const { startLine, endLine } = suggestion;
+  if (!(Number.isInteger(startLine) && Number.isInteger(endLine) && startLine <= line && line <= endLine)) return false;
+  return file.hunks.some((h) => {
+    const right = new Set(h.lines.filter((l) => l.kind !== "del" && l.newLine !== undefined).map((l) => l.newLine));
+    for (let n = startLine; n <= endLine; n++) if (!right.has(n)) return false;
+    return true;
+  });
+}
+
+/** The comment for an anchored item: with its suggestion when it fits the diff and survives redaction unchanged. */
+function commentFor(item: Item, file: DiffFile | undefined): InlineComment {
+  const base = { fingerprint: item.fingerprint, path: item.path, side: item.side };
+  const suggestion = "rule" in item ? item.suggestion : undefined;
+  if (suggestion && item.side === "RIGHT" && file && suggestionFits(suggestion, item.line, file)) {
+    const body = commentBody(item, suggestion);
+    // A suggestion is committed as written: if redaction touched it, it is not sent at all.
+    if (body.includes(suggestionBlock(suggestion.replacement))) {
+      const { startLine, endLine } = suggestion;
+      return { ...base, line: endLine, ...(startLine < endLine ? { startLine } : {}), body };
+    }
+  }
+  return { ...base, line: item.line, body: commentBody(item) };
 }
 
 export function selectInlineComments(items: Item[], files: DiffFile[], alreadyPosted: Set<string>, max: number): InlineSelection {
   const anchors = new Map(files.map((f) => [f.path, commentableLines(f)]));
+  const byPath = new Map(files.map((f) => [f.path, f]));
   const fresh = items
     .filter((i) => !alreadyPosted.has(i.fingerprint))
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.confidence - a.confidence);
@@ -55,7 +99,7 @@ export function selectInlineComments(items: Item[], files: DiffFile[], alreadyPo
   }
   const chosen = anchored.slice(0, max);
   return {
-    comments: chosen.map((i) => ({ fingerprint: i.fingerprint, path: i.path, line: i.line, side: i.side, body: commentBody(i) })),
+    comments: chosen.map((i) => commentFor(i, byPath.get(i.path))),
     overLimit: anchored.length - chosen.length,
     unanchored,
   };
@@ -88,7 +132,13 @@ export async function postInlineReview(
     commit_id: commitSha,
     event: "COMMENT",
     body: `Empathy found ${comments.length} new item(s) in this commit.${pointer}\n${reviewMarker(commitSha)}`,
-    comments: comments.map(({ path, line, side, body }) => ({ path, line, side, body })),
+    comments: comments.map(({ path, line, side, body, startLine }) => ({
+      path,
+      line,
+      side,
+      body,
+      ...(startLine !== undefined ? { start_line: startLine, start_side: side } : {}),
+    })),
   });
   return data.id;
 }
