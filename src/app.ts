@@ -255,7 +255,9 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
     registerJobs(
       queue,
       {
-        [REVIEW_JOB]: async (payload: ReviewJobPayload, _job, signal) => void (await runReviewJob(payload, reviewDeps, signal)),
+        // The attempt: a failure the queue retries keeps the check run in progress for the retry; the last one completes it.
+        [REVIEW_JOB]: async (payload: ReviewJobPayload, job, signal) =>
+          void (await runReviewJob(payload, reviewDeps, signal, { attempt: job.attempts, maxAttempts: settings.jobMaxAttempts })),
         [PREDICTION_ISSUE_JOB]: (payload: PredictionIssueJob) => predictionIssues.run(payload),
       },
       feedback.jobs,

@@ -239,6 +239,31 @@ describe("empathy review", () => {
     }
   }, 120_000);
 
+  it("applies the config's paths per folder: each finding by its file's min_severity, the highest target_level among the files", async () => {
+    const root = mkdtempSync(join(tmpdir(), "empathy-cli-paths-"));
+    try {
+      mkdirSync(join(root, ".github"));
+      writeFileSync(
+        join(root, ".github/empathy.yml"),
+        "target_level: 1\nreview:\n  min_severity: critical\npaths:\n  - glob: src/\n    min_severity: info\n    target_level: 4\n",
+      );
+      const review = async (...extra: string[]) =>
+        JSON.parse((await run(["review", "--diff", SAMPLE, "--root", root, "--format", "json", ...extra])).stdout);
+      const all = JSON.parse((await run(["review", "--diff", SAMPLE, "--format", "json", "--min-severity", "info"])).stdout);
+      const inSrc = all.findings.filter((f: any) => f.path.startsWith("src/"));
+      const outside = all.findings.filter((f: any) => !f.path.startsWith("src/") && f.severity !== "critical");
+      expect(inSrc.length).toBeGreaterThan(0);
+      const out = await review();
+      expect(out.findings.filter((f: any) => f.path.startsWith("src/"))).toHaveLength(inSrc.length);
+      for (const f of outside) expect(out.findings).not.toContainEqual(f);
+      expect(out.level).toBeGreaterThan(1);
+      // Options on the command line win over every folder.
+      expect((await review("--min-severity", "critical")).findings.every((f: any) => f.severity === "critical")).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("reads the repository config in --root for a --diff: its ignore, minimum severity, target level and analysis limits, options winning", async () => {
     const root = mkdtempSync(join(tmpdir(), "empathy-config-root-"));
     const write = (config: string) => {

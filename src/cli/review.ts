@@ -33,7 +33,7 @@ Reviews a local change with the Empathy engine.
   --no-config          use no repository config
   -h, --help           this text
 
-The repository config (.github/empathy.yml: ignore, review.min_severity, target_level,
+The repository config (.github/empathy.yml: ignore, review.min_severity, target_level, paths,
 analysis limits) is read as the app reads it: with --git, the file as of the range's base
 (main in main...HEAD), so a change cannot loosen its own review; with --diff and --root, the
 file in DIR. Options given here win over it; its problems are printed and the review goes on

@@ -16,6 +16,7 @@ import { redact } from "../analysis/secrets.js";
 import { hideFoundSecrets } from "../analysis/secretsAnalyzer.js";
 import { severityRank, type DiffFile, type Finding, type Prediction, type Severity } from "../analysis/types.js";
 import type { Settings } from "../config/env.js";
+import { PathOverrides } from "../config/pathOverrides.js";
 import { CONFIG_PATH, repoAnalysisLimits, type ConfigProblem, type RepoConfig } from "../config/repoConfig.js";
 import { EmpathyOS } from "../engine/empathyOS.js";
 import { renderReport } from "../report/markdown.js";
@@ -76,19 +77,22 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
     io.stderr(`empathy: ${loaded.source} has review.enabled: false: the app does not review pull requests here; reviewing anyway\n`);
 
   const ignore = [...(config?.ignore ?? []), ...(values.ignore ?? [])];
-  const minSeverity = minSeverityFlag ?? config?.review.min_severity;
-  const targetLevel = targetLevelFlag ?? config?.target_level ?? 5;
+  // `paths` (per folder), as in the app; an option on the command line wins over every folder.
+  const overrides = config ? new PathOverrides(config) : undefined;
+  const minSeverityOf = (path: string): Severity | undefined => minSeverityFlag ?? overrides?.forPath(path).minSeverity;
   const limits = config ? lowerLimits(settings.analysisLimits, repoAnalysisLimits(config)) : settings.analysisLimits;
 
   let fileContents: Map<string, string> | undefined;
-  let gitattributes: string | undefined;
+  const gitattributes = root ? readWholeFiles(root, [".gitattributes"], limits.maxFileBytes).get(".gitattributes") : undefined;
+  const notReviewed = fileClassifier({ gitattributes, ignore });
+  const reviewed = files.filter((f) => !notReviewed(f)).map((f) => f.path);
   if (root) {
-    gitattributes = readWholeFiles(root, [".gitattributes"], limits.maxFileBytes).get(".gitattributes");
     // As the app: whole files only for what is reviewed, at most analysis.max_files of them.
-    const reviewed = fileClassifier({ gitattributes, ignore });
-    const wanted = files.filter((f) => f.status !== "removed" && !reviewed(f)).map((f) => f.path);
+    const wanted = files.filter((f) => f.status !== "removed" && !notReviewed(f)).map((f) => f.path);
     fileContents = readWholeFiles(root, config ? wanted.slice(0, config.analysis.max_files) : wanted, limits.maxFileBytes);
   }
+  // The app's level for the pull request: the highest any reviewed file's folder asks for.
+  const targetLevel = targetLevelFlag ?? overrides?.forPullRequest(reviewed).targetLevel ?? 5;
 
   // Every severity is analysed: the gate judges all of it; --min-severity only trims the report.
   const outcome = await analyseInPool(
@@ -100,7 +104,10 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
   const { result: analysis, secretValues } = outcome;
   hideFoundSecrets(analysis, secretValues);
   const everything = { findings: analysis.findings, predictions: analysis.predictions };
-  const keep = minSeverity === undefined ? () => true : (f: Finding) => severityRank(f.severity) >= severityRank(minSeverity);
+  const keep = (f: Finding) => {
+    const min = minSeverityOf(f.path);
+    return min === undefined || severityRank(f.severity) >= severityRank(min);
+  };
   const reported = { ...analysis, findings: analysis.findings.filter(keep) };
 
   // With a title or a description, the change is a pull request to the engine: level 2 may ask about them.
@@ -175,7 +182,7 @@ export async function runReview(request: ReviewRequest, io: CliIo, pool: Analysi
   );
   const failing = [...everything.findings, ...everything.predictions].filter((i) => severityRank(i.severity) >= severityRank(failOn));
   if (failing.length === 0) return 0;
-  io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverity, sarif: sarif !== undefined }));
+  io.stderr(gateMessage(failOn, failing, shown, { level: result.level, targetLevel, minSeverityOf, sarif: sarif !== undefined }));
   return 1;
 }
 
@@ -184,7 +191,7 @@ function gateMessage(
   failOn: Severity,
   failing: (Finding | Prediction)[],
   shown: Set<string>,
-  report: { level: number; targetLevel: number; minSeverity?: Severity; sarif: boolean },
+  report: { level: number; targetLevel: number; minSeverityOf: (path: string) => Severity | undefined; sarif: boolean },
 ): string {
   const isFinding = (i: Finding | Prediction): i is Finding => "rule" in i;
   const findings = failing.filter(isFinding).length;
@@ -196,10 +203,11 @@ function gateMessage(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line,
   );
   const lines = sorted.slice(0, 20).map((i) => {
+    const min = report.minSeverityOf(i.path);
     const why = shown.has(i.fingerprint)
       ? ""
-      : isFinding(i) && report.minSeverity !== undefined && severityRank(i.severity) < severityRank(report.minSeverity)
-        ? ` (not in the report: below the minimum severity, ${report.minSeverity})`
+      : isFinding(i) && min !== undefined && severityRank(i.severity) < severityRank(min)
+        ? ` (not in the report: below the minimum severity, ${min})`
         : report.sarif
           ? isFinding(i)
             ? " (not in the SARIF log: its path is not a repository path)"

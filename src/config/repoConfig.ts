@@ -12,6 +12,39 @@ import { parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../an
 export const CONFIG_FILE = "empathy.yml";
 export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 
+/** A login or a glob of logins: GitHub's characters (letters, digits, `-`, `_`, `.`, `[bot]`) and the wildcards. */
+const authorGlob = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.*?[\]-]+$/, "must be a login or a glob of logins: letters, digits, -, _, ., [bot], and the wildcards * and ?");
+
+/** One `paths` entry: a glob and the settings its files take (any key left out: a less specific entry's, else the top level's). */
+const pathOverride = z
+  .object({
+    glob: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined
+            ? "is required: the files the entry applies to, e.g. services/payments/**"
+            : "must be a glob in a string, e.g. services/payments/**",
+      })
+      .min(1)
+      .max(200)
+      .describe(
+        "Files this entry applies to, from the repository root: `*` any characters within a folder name, `**` any folders, `?` one character, everything else literal; a trailing `/` is the whole folder. E.g. `services/payments/**`, `**/*.sql`.",
+      ),
+    min_severity: z.enum(SEVERITIES).optional().describe("These files' findings below this severity are not reported."),
+    target_level: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .optional()
+      .describe("Highest empathy level for these files; the pull request acts at the highest level among its files."),
+  })
+  .strict();
+
 export const repoConfigSchema = z
   .object({
     target_level: z
@@ -37,9 +70,17 @@ export const repoConfigSchema = z
           .default("medium")
           .describe("Findings below this severity are not commented on or counted in the summary."),
         labels: z.boolean().default(true).describe("Add `empathy: …` labels to reviewed pull requests."),
+        ignore_authors: z
+          .array(authorGlob)
+          .max(50)
+          .default([])
+          .describe(
+            "Logins whose pull requests are not reviewed at all (no comment, label or check), e.g. `renovate[bot]`, `*-bot`. `*` and `?` are wildcards, everything else literal; case-insensitive.",
+          )
+          .meta({ examples: [["renovate[bot]", "dependabot[bot]", "*-bot"]] }),
       })
       .strict()
-      .default({ enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true }),
+      .default({ enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true, ignore_authors: [] }),
     issues: z
       .object({
         enabled: z.boolean().default(true).describe("Open an issue for each high-confidence prediction."),
@@ -106,6 +147,36 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ large_change_lines: 1000, max_files: 300 }),
+    paths: z
+      .array(pathOverride)
+      .max(50)
+      .default([])
+      .describe(
+        "Settings for the files of a folder (a monorepo's services): each file takes, key by key, the value of the most specific glob that matches it and sets that key (the longest text before the first wildcard, then the longest glob, then the later entry), else the top-level value. A pull request acts at the highest target_level among its reviewed files.",
+      )
+      .meta({
+        examples: [
+          [
+            { glob: "services/payments/**", min_severity: "low", target_level: 5 },
+            { glob: "docs/**", target_level: 2 },
+          ],
+        ],
+      }),
+    checks: z
+      .object({
+        fail_on: z
+          .enum(SEVERITIES)
+          .default("high")
+          .describe(
+            'The "Empathy review" check run fails when a finding is at least this severe, is neutral when there are only findings below it, succeeds when there are none.',
+          ),
+        code_scanning: z
+          .boolean()
+          .default(false)
+          .describe("Also upload the findings to GitHub code scanning as SARIF (needs the app's `security_events: write` permission)."),
+      })
+      .strict()
+      .default({ fail_on: "high", code_scanning: false }),
   })
   .strict();
 
@@ -181,12 +252,17 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
   return `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ""}${known.length > 0 ? `; known keys: ${known.join(", ")}` : ""}`;
 }
 
-/** The keys the schema knows at a path of mappings (`[]`: the top level; `["review"]`…). */
+/** The keys the schema knows at a path of mappings (`[]`: the top level; `["review"]`; `["paths", 0]`…). */
 export function knownRepoConfigKeys(path: readonly PropertyKey[]): string[] {
   let schema: z.core.$ZodType | undefined = repoConfigSchema;
   for (const segment of [...path, undefined]) {
     // Through `.default()` and `.optional()` to the object inside.
     while (schema && (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional)) schema = schema.def.innerType;
+    // A list's element (`paths.0`): the keys of its entries.
+    if (schema instanceof z.ZodArray && segment !== undefined && /^\d+$/.test(String(segment))) {
+      schema = schema.element;
+      continue;
+    }
     if (!(schema instanceof z.ZodObject)) return [];
     if (segment === undefined) return Object.keys(schema.shape);
     schema = (schema.shape as Record<string, z.core.$ZodType>)[String(segment)];
@@ -208,7 +284,10 @@ function removePath(obj: unknown, path: PropertyKey[]): unknown {
       // An invalid array element invalidates the whole array: drop the array.
       return removePath(obj, path.slice(0, -1));
     }
-    delete (cursor as Mapping)[path[path.length - 1]];
+    const key = path[path.length - 1];
+    // A required key that is missing (a `paths` entry without its glob): drop what holds it.
+    if (!Object.hasOwn(cursor, key)) return removePath(obj, path.slice(0, -1));
+    delete (cursor as Mapping)[key];
   }
   return obj;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { lowerLimits } from "../../src/analysis/limits.js";
 import {
   DEFAULT_CONFIG,
@@ -13,10 +14,12 @@ describe("repository config", () => {
   it("has a default for every key", () => {
     expect(DEFAULT_CONFIG).toEqual({
       target_level: 5,
-      review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true },
+      review: { enabled: true, drafts: false, max_inline_comments: 20, min_severity: "medium", labels: true, ignore_authors: [] },
       issues: { enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] },
       ignore: [],
       analysis: { large_change_lines: 1000, max_files: 300 },
+      paths: [],
+      checks: { fail_on: "high", code_scanning: false },
     });
     expect(resolveRepoConfig(null)).toEqual({ config: DEFAULT_CONFIG, problems: [] });
   });
@@ -63,7 +66,7 @@ describe("repository config", () => {
       {
         file: ".github/empathy.yml",
         key: "review.colour",
-        message: "unknown key; known keys: enabled, drafts, max_inline_comments, min_severity, labels",
+        message: "unknown key; known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
       },
       { file: ".github/empathy.yml", key: "issues.min_confidence", message: expect.stringMatching(/<=1/) },
     ]);
@@ -82,20 +85,23 @@ describe("repository config", () => {
         "analysis.large_change",
         "unknown key (did you mean large_change_lines?); known keys: large_change_lines, max_files, max_file_bytes, max_line_length, max_nesting_depth, file_time_budget_seconds, review_time_budget_seconds",
       ],
-      ["ignroe", "unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis"],
+      ["ignroe", "unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis, paths, checks"],
       [
         "review.max-inline-comments",
-        "unknown key (did you mean max_inline_comments?); known keys: enabled, drafts, max_inline_comments, min_severity, labels",
+        "unknown key (did you mean max_inline_comments?); known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
       ],
       [
         "review.min_severty",
-        "unknown key (did you mean min_severity?); known keys: enabled, drafts, max_inline_comments, min_severity, labels",
+        "unknown key (did you mean min_severity?); known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
       ],
-      ["targetLevel", "unknown key (did you mean target_level?); known keys: target_level, review, issues, ignore, analysis"],
+      [
+        "targetLevel",
+        "unknown key (did you mean target_level?); known keys: target_level, review, issues, ignore, analysis, paths, checks",
+      ],
     ]);
     // Nothing close: no guess.
     expect(resolveRepoConfig({ colour: "red" }).problems[0].message).toBe(
-      "unknown key; known keys: target_level, review, issues, ignore, analysis",
+      "unknown key; known keys: target_level, review, issues, ignore, analysis, paths, checks",
     );
   });
 
@@ -121,7 +127,111 @@ describe("repository config", () => {
   it("publishes its JSON Schema in schema/empathy.schema.json, in sync with the zod schema", () => {
     const published = JSON.parse(readFileSync(new URL("../../schema/empathy.schema.json", import.meta.url), "utf8"));
     expect(published).toEqual(JSON.parse(JSON.stringify(repoConfigJsonSchema())));
-    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "ignore", "analysis"]);
+    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "ignore", "analysis", "paths", "checks"]);
+  });
+});
+
+describe("repository config: ignore_authors, paths and checks", () => {
+  it("keeps valid values of the three keys", () => {
+    const raw = {
+      review: { ignore_authors: ["renovate[bot]", "*-bot", "Dependabot[bot]"] },
+      paths: [
+        { glob: "services/payments/**", min_severity: "low", target_level: 5 },
+        { glob: "docs/**", target_level: 2 },
+      ],
+      checks: { fail_on: "medium", code_scanning: true },
+    };
+    const { config, problems } = resolveRepoConfig(raw);
+    expect(problems).toEqual([]);
+    expect(config.review.ignore_authors).toEqual(raw.review.ignore_authors);
+    expect(config.paths).toEqual(raw.paths);
+    expect(config.checks).toEqual({ fail_on: "medium", code_scanning: true });
+    expect(resolveRepoConfig({ checks: { code_scanning: true } }).config.checks).toEqual({ fail_on: "high", code_scanning: true });
+  });
+
+  it("refuses unbounded lists: 10,000 author patterns or paths entries, a 101-character login glob", () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => `bot-${i}`);
+    const authors = resolveRepoConfig({ review: { ignore_authors: many, drafts: true } });
+    expect(authors.config.review).toEqual({ ...DEFAULT_CONFIG.review, drafts: true });
+    expect(authors.problems).toEqual([
+      { file: ".github/empathy.yml", key: "review.ignore_authors", message: expect.stringMatching(/<=50/) },
+    ]);
+    expect(resolveRepoConfig({ review: { ignore_authors: many.slice(0, 50) } }).problems).toEqual([]);
+
+    const paths = resolveRepoConfig({ paths: many.slice(0, 51).map((glob) => ({ glob, target_level: 1 })) });
+    expect(paths.config.paths).toEqual([]);
+    expect(paths.problems.map((p) => p.key)).toEqual(["paths"]);
+
+    const long = resolveRepoConfig({ review: { ignore_authors: ["a".repeat(101)] } });
+    expect(long.config.review.ignore_authors).toEqual([]);
+    expect(long.problems[0]).toMatchObject({ key: "review.ignore_authors.0", message: expect.stringMatching(/<=100/) });
+    expect(resolveRepoConfig({ paths: [{ glob: `${"a/".repeat(100)}**` }] }).problems[0]).toMatchObject({ key: "paths.0.glob" });
+  });
+
+  it("says what is wrong in an author glob or a paths entry, and keeps the rest of the file", () => {
+    const { config, problems } = resolveRepoConfig({
+      target_level: 3,
+      review: { ignore_authors: ["renovate bot"] },
+      checks: { fail_on: "severe", code_scanning: "yes" },
+    });
+    expect(config).toEqual({ ...DEFAULT_CONFIG, target_level: 3 });
+    expect(problems.map((p) => [p.key, p.message])).toEqual([
+      ["review.ignore_authors.0", expect.stringMatching(/^must be a login or a glob of logins/)],
+      ["checks.fail_on", expect.stringMatching(/info.*low.*medium.*high.*critical/)],
+      ["checks.code_scanning", expect.stringMatching(/expected boolean/)],
+    ]);
+
+    // A mistyped key in an entry: reported with a did-you-mean, the entry kept without it.
+    const typo = resolveRepoConfig({ paths: [{ glob: "services/**", min_severty: "low", target_level: 4 }] });
+    expect(typo.config.paths).toEqual([{ glob: "services/**", target_level: 4 }]);
+    expect(typo.problems).toEqual([
+      {
+        file: ".github/empathy.yml",
+        key: "paths.0.min_severty",
+        message: "unknown key (did you mean min_severity?); known keys: glob, min_severity, target_level",
+      },
+    ]);
+    // A bad value in an entry: that key falls back (to the top level's), the entry stays.
+    const level = resolveRepoConfig({ paths: [{ glob: "services/**", target_level: 9, min_severity: "low" }] });
+    expect(level.config.paths).toEqual([{ glob: "services/**", min_severity: "low" }]);
+    expect(level.problems.map((p) => p.key)).toEqual(["paths.0.target_level"]);
+  });
+
+  it("drops a paths list with an entry without a glob once, instead of looping on the missing key", () => {
+    const { config, problems } = resolveRepoConfig({ target_level: 2, paths: [{ glob: "docs/**", target_level: 1 }, { target_level: 5 }] });
+    expect(config).toEqual({ ...DEFAULT_CONFIG, target_level: 2 });
+    expect(problems).toEqual([
+      {
+        file: ".github/empathy.yml",
+        key: "paths.1.glob",
+        message: "is required: the files the entry applies to, e.g. services/payments/**",
+      },
+    ]);
+    // Not a list at all, or an entry that is not a mapping.
+    expect(resolveRepoConfig({ paths: "services/**" }).problems.map((p) => p.key)).toEqual(["paths"]);
+    expect(resolveRepoConfig({ paths: ["services/**"] }).problems.map((p) => p.key)).toEqual(["paths.0"]);
+  });
+
+  it("the published JSON Schema validates the new keys as the app does", () => {
+    const ajv = new Ajv2020({ allErrors: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL("../../schema/empathy.schema.json", import.meta.url), "utf8")));
+    const good = {
+      review: { ignore_authors: ["renovate[bot]", "*-bot"] },
+      paths: [{ glob: "services/payments/**", min_severity: "low", target_level: 5 }],
+      checks: { fail_on: "critical", code_scanning: false },
+    };
+    expect(validate(good)).toBe(true);
+    for (const bad of [
+      { review: { ignore_authors: Array.from({ length: 51 }, (_, i) => `u${i}`) } },
+      { review: { ignore_authors: ["renovate bot"] } },
+      { paths: [{ target_level: 5 }] },
+      { paths: [{ glob: "a/**", target_level: 6 }] },
+      { paths: [{ glob: "a/**", colour: "red" }] },
+      { checks: { fail_on: "severe" } },
+    ]) {
+      expect(validate(bad)).toBe(false);
+      expect(resolveRepoConfig(bad).problems.length).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -6,6 +6,8 @@
 import { DEFAULT_LIMITS, lowerLimits, type AnalysisLimits } from "../../analysis/limits.js";
 import type { AnalyseChange } from "../../analysis/pool/isolated.js";
 import { repoAnalysisLimits } from "../../config/repoConfig.js";
+import { isIgnoredAuthor } from "../../config/authors.js";
+import { PathOverrides } from "../../config/pathOverrides.js";
 import { fileClassifier } from "../../analysis/noise.js";
 import { isTestFile } from "../../analysis/paths.js";
 import type { Finding, Prediction } from "../../analysis/types.js";
@@ -29,7 +31,10 @@ import { loadPullRequestFiles } from "./pullRequestFiles.js";
 import { loadRepoConfig } from "../api/repoConfigLoader.js";
 import { upsertSummaryComment } from "./summaryComment.js";
 import { reviewResultOf } from "./reviewResult.js";
-import type { Log, Octokit } from "../api/types.js";
+import type { Log, Octokit, RepoRef } from "../api/types.js";
+import type { ConfigProblem, RepoConfig } from "../../config/repoConfig.js";
+import { ReviewCheck, type JobAttempt } from "../checks/checkRun.js";
+import { uploadCodeScanning } from "../checks/codeScanning.js";
 
 export interface ReviewDeps {
   /** Analyses the change: in the worker pool in the app, so untrusted code is never parsed here. */
@@ -58,14 +63,45 @@ export type ReviewOutcome = "reviewed" | "skipped";
 /**
  * `signal`: the job's time limit; the review stops at the next step once it is aborted. The
  * exact secret values the analysis finds are hidden in every output of the job (comments,
- * events, stored rows, logs that pass `redact`): in memory, for this job only.
+ * events, stored rows, logs that pass `redact`): in memory, for this job only. `attempt`: which
+ * try of the queued job this is, so a failure says on the check run whether it is retried
+ * (without it, as for a direct call, every failure is the last).
  */
-export async function runReviewJob(job: ReviewJobPayload, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
+export async function runReviewJob(
+  job: ReviewJobPayload,
+  deps: ReviewDeps,
+  signal?: AbortSignal,
+  attempt?: JobAttempt,
+): Promise<ReviewOutcome> {
   const foundSecrets: string[] = [];
-  return withKnownSecrets(foundSecrets, () => review(job, deps, foundSecrets, signal));
+  return withKnownSecrets(foundSecrets, () => review(job, deps, foundSecrets, signal, attempt));
 }
 
-async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: string[], signal?: AbortSignal): Promise<ReviewOutcome> {
+type PullRequest = Awaited<ReturnType<Octokit["rest"]["pulls"]["get"]>>["data"];
+
+/** What the review of one head commit works with, once it is known there is something to review. */
+interface HeadReview {
+  job: ReviewJobPayload;
+  deps: ReviewDeps;
+  foundSecrets: string[];
+  signal?: AbortSignal;
+  octokit: Octokit;
+  ref: RepoRef;
+  repoName: string;
+  log: Log;
+  pr: PullRequest;
+  config: RepoConfig;
+  problems: ConfigProblem[];
+  check: ReviewCheck | null;
+}
+
+async function review(
+  job: ReviewJobPayload,
+  deps: ReviewDeps,
+  foundSecrets: string[],
+  signal?: AbortSignal,
+  attempt?: JobAttempt,
+): Promise<ReviewOutcome> {
   const ref = { owner: job.owner, repo: job.repo };
   const repoName = `${job.owner}/${job.repo}`;
   const log = deps.log.child?.({ repo: repoName, pr: job.pullNumber, delivery: job.deliveryId }) ?? deps.log;
@@ -79,27 +115,44 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
   const { config, problems } = await loadRepoConfig(octokit, ref, log, job.deliveryId);
   if (!config.review.enabled) return skip(log, "reviews are disabled in the repository config");
   if (pr.draft && !config.review.drafts) return skip(log, "draft: waiting until ready for review");
+  // Before any write (the check run included): Renovate's pull requests cost nothing.
+  if (isIgnoredAuthor(config, pr.user.login)) return skip(log, "author ignored by review.ignore_authors");
 
+  // From here there is a commit to review: its check run says so until the review ends, however it ends.
   signal?.throwIfAborted();
+  const check = await ReviewCheck.start(octokit, ref, { headSha: pr.head.sha, pullNumber: pr.number, deliveryId: job.deliveryId }, log);
+  // A time limit or a stop can leave the work below waiting on a call: the check is told at once.
+  const onAbort = () => void check?.interrupted(signal?.reason, attempt);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await reviewHead({ job, deps, foundSecrets, signal, octokit, ref, repoName, log, pr, config, problems, check });
+  } catch (error) {
+    await check?.interrupted(signal?.aborted ? signal.reason : error, attempt);
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function reviewHead(h: HeadReview): Promise<ReviewOutcome> {
+  const { job, deps, foundSecrets, signal, octokit, ref, repoName, log, pr, config, problems, check } = h;
   const { files, skipped: notRead } = await loadPullRequestFiles(octokit, ref, pr.number, { changedFiles: pr.changed_files });
   const limits = lowerLimits(deps.limits ?? DEFAULT_LIMITS, repoAnalysisLimits(config));
   const fetchLimits = { maxFiles: config.analysis.max_files, maxFileBytes: limits.maxFileBytes };
   const gitattributes = await readFileAt(octokit, ref, ".gitattributes", pr.head.sha, fetchLimits.maxFileBytes);
   const notReviewed = fileClassifier({ gitattributes, ignore: config.ignore });
-  const { contents, skipped: notWhole } = await loadFileContents(
-    octokit,
-    ref,
-    pr.head.sha,
-    files.filter((f) => !notReviewed(f)),
-    fetchLimits,
-  );
+  const reviewed = files.filter((f) => !notReviewed(f));
+  // `paths`: the level of the most demanding folder touched; each file's own minimum severity.
+  const overrides = new PathOverrides(config);
+  const settings = overrides.forPullRequest(reviewed.map((f) => f.path));
+  const { contents, skipped: notWhole } = await loadFileContents(octokit, ref, pr.head.sha, reviewed, fetchLimits);
   signal?.throwIfAborted();
   const { result: analysis, secretValues } = await deps.analyse(
     { files, fileContents: contents, gitattributes, title: pr.title, body: pr.body ?? "" },
     {
       largeChangeLines: config.analysis.large_change_lines,
       ignore: config.ignore,
-      minSeverity: config.review.min_severity,
+      minSeverity: settings.minSeverity, // the lowest any reviewed file asks for: keepBySeverity judges each below
       limits,
       signal,
     },
@@ -108,6 +161,7 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
   // The values found by the workers: hidden in every output of this job from here on.
   foundSecrets.push(...secretValues);
   hideFoundSecrets(analysis, foundSecrets);
+  analysis.findings = overrides.keepBySeverity(analysis.findings);
   signal?.throwIfAborted();
   await deps.coordination?.afterReview({
     installationId: job.installationId,
@@ -142,7 +196,7 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
   const result = await deps.engine.interact({
     userId: pr.user.login,
     input: `${pr.title}\n\n${pr.body ?? ""}`,
-    targetLevel: cautious ? Math.min(config.target_level, BREAKER_LEVEL_CAP) : config.target_level,
+    targetLevel: cautious ? Math.min(settings.targetLevel, BREAKER_LEVEL_CAP) : settings.targetLevel,
     context: {
       repo: repoName,
       pr_number: pr.number,
@@ -246,6 +300,13 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
     );
   }
 
+  // The check last among the writes: completed means the review's comments and labels are there.
+  signal?.throwIfAborted();
+  const conclusion = await check?.complete({ findings: result.findings, failOn: config.checks.fail_on, summary: markdown });
+  if (config.checks.code_scanning) {
+    await uploadCodeScanning(octokit, ref, { pullNumber: pr.number, headSha: pr.head.sha, findings: result.findings }, log);
+  }
+
   await deps.eventsStored?.(); // before the "reviewed" mark: a retry must not stop at "already reviewed"
   await deps.store.saveReview(repoName, pr.number, pr.head.sha, reviewId);
   log.info(
@@ -255,6 +316,7 @@ async function review(job: ReviewJobPayload, deps: ReviewDeps, foundSecrets: str
       predictions: result.predictions.length,
       inline: selection.comments.length,
       skipped: analysis.skipped.length,
+      check: conclusion ?? null,
     },
     "pull request reviewed",
   );

@@ -169,6 +169,55 @@ describe("reviewing a pull request", () => {
     expect(fake.reviews).toHaveLength(1);
   });
 
+  it("skips pull requests by review.ignore_authors with a log line and no write at all", async () => {
+    const fake = new FakeGitHub();
+    fake.setFiles(riskyFiles);
+    fake.configYaml = 'review:\n  ignore_authors: ["renovate[bot]", "ALI*"]\n'; // the fake's author is alice
+    h = await createHarness({ fake });
+    await h.deliver("opened");
+    await h.drain();
+    expect(fake.writes().filter((r) => !r.path.includes("access_tokens"))).toEqual([]);
+    expect(fake.find("GET", /\/files/)).toEqual([]); // not even read
+    const skipped = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "review skipped");
+    expect(skipped).toMatchObject({ reason: "author ignored by review.ignore_authors", repo: "octo-org/shop", pr: 7 });
+  });
+
+  it("judges each file by its folder's min_severity and acts at the highest target_level among the files (paths)", async () => {
+    const fake = new FakeGitHub();
+    fake.setFiles(riskyFiles);
+    fake.configYaml = [
+      "target_level: 1",
+      "review:",
+      "  min_severity: critical", // alone, it would drop both high findings
+      "paths:",
+      "  - glob: src/orders/**", // more specific than src/**: wins
+      "    min_severity: high",
+      "  - glob: src/**",
+      "    min_severity: critical",
+      "  - glob: db/**",
+      "    target_level: 4",
+      "",
+    ].join("\n");
+    h = await createHarness({ fake });
+    await h.deliver("opened");
+    await h.drain();
+    const stored = (await h.handles.store.getReviewResult("octo-org/shop", 7))!;
+    expect(stored.level).toBe(4); // db/ asks for 4: the top level's 1 does not cap the pull request
+    expect(stored.findingCounts).toEqual({ high: 2 });
+    expect(fake.comments[0].body).toMatch(/Level 4 · anticipatory/);
+  });
+
+  it("reports nothing below a folder's stricter min_severity (paths), whatever the top level says", async () => {
+    const fake = new FakeGitHub();
+    fake.setFiles(riskyFiles);
+    fake.configYaml = "review:\n  min_severity: info\npaths:\n  - glob: src/orders/\n    min_severity: critical\n";
+    h = await createHarness({ fake });
+    await h.deliver("opened");
+    await h.drain();
+    expect((await h.handles.store.getReviewResult("octo-org/shop", 7))!.findingCounts).toEqual({});
+    expect(fake.reviewComments.map((c) => c.path)).not.toContain("src/orders/export.js");
+  });
+
   it("reviews drafts when the config says so", async () => {
     const fake = new FakeGitHub({ draft: true });
     fake.setFiles(riskyFiles);
