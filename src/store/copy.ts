@@ -108,6 +108,7 @@ export const COPIED_TABLES: readonly TableCopy[] = [
       "response_excerpt",
       "next_attempt_at",
       "attempted_at",
+      "prev_attempted_at",
     ],
     serial: "id",
   },
@@ -129,8 +130,12 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: "events", columns: ["seq", "id", "event_type", "repo", "timestamp", "envelope"], serial: "seq" },
 ];
 
-/** Tables of either schema that are not data: the migrations' own bookkeeping. */
-export const NOT_COPIED = ["schema_migrations", "sqlite_sequence"] as const;
+/**
+ * Tables of either schema the copy leaves behind: the migrations' own bookkeeping, and
+ * webhook_attempt_buckets, which the target's triggers rebuild from the attempts as they are
+ * written (copying it too would count them twice).
+ */
+export const NOT_COPIED = ["schema_migrations", "sqlite_sequence", "webhook_attempt_buckets"] as const;
 
 /** A refusal: nothing was copied, for a reason the operator can act on (the CLI's exit code 2). */
 export class CopyRefusal extends Error {}

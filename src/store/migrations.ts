@@ -367,4 +367,109 @@ export const migrations: Migration[] = [
       CREATE INDEX events_time ON events (timestamp);
     `,
   },
+  {
+    version: 12,
+    name: "webhook attempt buckets",
+    sql: `
+      -- The dashboard's webhook figures over a window, read from per-minute and per-hour sums
+      -- kept by triggers instead of from every attempt in the window, and a registration's log
+      -- found by an index seek (one never attempted included).
+      CREATE INDEX webhook_attempts_registration ON webhook_attempts (registration_id, id);
+      -- A registration's dead letters newest first (its log; its newest error) without the others.
+      CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (registration_id, (COALESCE(finished_at, updated_at)), id) WHERE status = 'dead';
+      -- The newest attempted_at among the delivery's attempts written before this one (NULL for
+      -- its first): what makes "distinct deliveries in a window" a sum of bucket figures.
+      ALTER TABLE webhook_attempts ADD COLUMN prev_attempted_at INTEGER;
+      -- span: 60000 (a minute) or 3600000 (an hour); bucket: its start (ms). Each attempt adds 1
+      -- to attempts (succeeded: delivered) and, when the delivery's previous attempt is in an
+      -- earlier minute or there is none, to entering of its own buckets; when it is in an
+      -- earlier minute, also to leaving of the previous attempt's buckets. The deliveries
+      -- attempted at or after a minute B are then the sum of entering - leaving of the buckets
+      -- from B on. last_at / last_error_at: the newest attempt / failed attempt with an error
+      -- (a maximum: a deleted row may leave it stale, so readers check it). writer: 0 here
+      -- (PostgreSQL's backend, so its writers never wait on each other).
+      CREATE TABLE webhook_attempt_buckets (
+        span INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        registration_id TEXT NOT NULL,
+        writer INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        succeeded INTEGER NOT NULL,
+        entering INTEGER NOT NULL,
+        leaving INTEGER NOT NULL,
+        last_at INTEGER,
+        last_error_at INTEGER,
+        PRIMARY KEY (span, bucket, registration_id, writer)
+      ) WITHOUT ROWID;
+      UPDATE webhook_attempts SET prev_attempted_at = p.prev
+        FROM (SELECT id, MAX(attempted_at) OVER (PARTITION BY delivery_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+              FROM webhook_attempts) AS p
+        WHERE p.id = webhook_attempts.id AND p.prev IS NOT NULL;
+      INSERT INTO webhook_attempt_buckets
+        SELECT span, bucket, registration_id, 0, SUM(a), SUM(s), SUM(e), SUM(l), MAX(last_at), MAX(last_error_at)
+        FROM (
+          SELECT sp.span, w.attempted_at - w.attempted_at % sp.span AS bucket, w.registration_id, 1 AS a, w.status = 'delivered' AS s,
+            (w.prev_attempted_at IS NULL OR w.prev_attempted_at / 60000 < w.attempted_at / 60000) AS e, 0 AS l, w.attempted_at AS last_at,
+            CASE WHEN w.status <> 'delivered' AND w.error IS NOT NULL THEN w.attempted_at END AS last_error_at
+          FROM webhook_attempts w, (SELECT 60000 AS span UNION ALL SELECT 3600000) sp
+          UNION ALL
+          SELECT sp.span, w.prev_attempted_at - w.prev_attempted_at % sp.span, w.registration_id, 0, 0, 0, 1, NULL, NULL
+          FROM webhook_attempts w, (SELECT 60000 AS span UNION ALL SELECT 3600000) sp
+          WHERE w.prev_attempted_at / 60000 < w.attempted_at / 60000
+        )
+        GROUP BY span, bucket, registration_id;
+      CREATE TRIGGER webhook_attempts_buckets_insert AFTER INSERT ON webhook_attempts BEGIN
+        UPDATE webhook_attempts SET prev_attempted_at =
+          (SELECT MAX(attempted_at) FROM webhook_attempts WHERE delivery_id = NEW.delivery_id AND id < NEW.id)
+          WHERE id = NEW.id;
+        INSERT INTO webhook_attempt_buckets
+          SELECT sp.span, NEW.attempted_at - NEW.attempted_at % sp.span, NEW.registration_id, 0, 1, NEW.status = 'delivered',
+            (w.prev_attempted_at IS NULL OR w.prev_attempted_at / 60000 < NEW.attempted_at / 60000), 0, NEW.attempted_at,
+            CASE WHEN NEW.status <> 'delivered' AND NEW.error IS NOT NULL THEN NEW.attempted_at END
+          FROM webhook_attempts w, (SELECT 60000 AS span UNION ALL SELECT 3600000) sp WHERE w.id = NEW.id
+          ON CONFLICT DO UPDATE SET attempts = attempts + excluded.attempts, succeeded = succeeded + excluded.succeeded,
+            entering = entering + excluded.entering,
+            last_at = MAX(COALESCE(last_at, excluded.last_at), COALESCE(excluded.last_at, last_at)),
+            last_error_at = MAX(COALESCE(last_error_at, excluded.last_error_at), COALESCE(excluded.last_error_at, last_error_at));
+        INSERT INTO webhook_attempt_buckets
+          SELECT sp.span, w.prev_attempted_at - w.prev_attempted_at % sp.span, NEW.registration_id, 0, 0, 0, 0, 1, NULL, NULL
+          FROM webhook_attempts w, (SELECT 60000 AS span UNION ALL SELECT 3600000) sp
+          WHERE w.id = NEW.id AND w.prev_attempted_at / 60000 < NEW.attempted_at / 60000
+          ON CONFLICT DO UPDATE SET leaving = leaving + 1;
+      END;
+      -- A deleted attempt takes back what it added (its stored prev_attempted_at says what that
+      -- was); a bucket left with nothing goes. One statement per span, each a primary key seek.
+      CREATE TRIGGER webhook_attempts_buckets_delete AFTER DELETE ON webhook_attempts BEGIN
+        UPDATE webhook_attempt_buckets SET attempts = attempts - 1, succeeded = succeeded - (OLD.status = 'delivered'),
+            entering = entering - (OLD.prev_attempted_at IS NULL OR OLD.prev_attempted_at / 60000 < OLD.attempted_at / 60000)
+          WHERE span = 60000 AND bucket = OLD.attempted_at - OLD.attempted_at % 60000 AND registration_id = OLD.registration_id AND writer = 0;
+        UPDATE webhook_attempt_buckets SET leaving = leaving - 1
+          WHERE OLD.prev_attempted_at / 60000 < OLD.attempted_at / 60000
+            AND span = 60000 AND bucket = OLD.prev_attempted_at - OLD.prev_attempted_at % 60000 AND registration_id = OLD.registration_id AND writer = 0;
+        DELETE FROM webhook_attempt_buckets
+          WHERE span = 60000 AND bucket IN (OLD.attempted_at - OLD.attempted_at % 60000, OLD.prev_attempted_at - OLD.prev_attempted_at % 60000)
+            AND registration_id = OLD.registration_id AND writer = 0 AND attempts = 0 AND entering = 0 AND leaving = 0;
+        UPDATE webhook_attempt_buckets SET attempts = attempts - 1, succeeded = succeeded - (OLD.status = 'delivered'),
+            entering = entering - (OLD.prev_attempted_at IS NULL OR OLD.prev_attempted_at / 60000 < OLD.attempted_at / 60000)
+          WHERE span = 3600000 AND bucket = OLD.attempted_at - OLD.attempted_at % 3600000 AND registration_id = OLD.registration_id AND writer = 0;
+        UPDATE webhook_attempt_buckets SET leaving = leaving - 1
+          WHERE OLD.prev_attempted_at / 60000 < OLD.attempted_at / 60000
+            AND span = 3600000 AND bucket = OLD.prev_attempted_at - OLD.prev_attempted_at % 3600000 AND registration_id = OLD.registration_id AND writer = 0;
+        DELETE FROM webhook_attempt_buckets
+          WHERE span = 3600000 AND bucket IN (OLD.attempted_at - OLD.attempted_at % 3600000, OLD.prev_attempted_at - OLD.prev_attempted_at % 3600000)
+            AND registration_id = OLD.registration_id AND writer = 0 AND attempts = 0 AND entering = 0 AND leaving = 0;
+      END;
+    `,
+  },
+  {
+    version: 13,
+    name: "dashboard insight indexes",
+    sql: `
+      -- The dashboard's predictions, reviews and prediction issues of the viewer's repositories,
+      -- newest first, without reading every row of those repositories before sorting.
+      CREATE INDEX shown_items_predictions ON shown_items (repo, created_at, fingerprint) WHERE json_extract(item, '$.prediction') IS NOT NULL;
+      CREATE INDEX prediction_issues_issue ON prediction_issues (repo, issue_number);
+      CREATE INDEX review_results_recent ON review_results (repo, reviewed_at, pr_number);
+    `,
+  },
 ];

@@ -1,7 +1,17 @@
 /**
  * What the dashboard's webhooks page reads from the outbox, and the endpoints an operator paused.
- * Every read is bounded: a time window over the `attempted_at` index, a LIMIT, or a status
- * prefix of the deliveries' (status, registration_id, …) index; never every attempt ever made.
+ * Every read is bounded: a window's figures from per-minute and per-hour sums kept by triggers
+ * (webhook_attempt_buckets, migration 12 / PostgreSQL's 5) plus the attempts of its first,
+ * partial minute; a LIMIT over an index; or a status prefix of the deliveries' (status,
+ * registration_id, …) index; never every attempt in a window, nor every attempt ever made.
+ *
+ * The sums are exact: attempts and succeeded add up; "distinct deliveries attempted at or after
+ * minute B" is the sum of entering - leaving from B on (see the migration); the partial minute
+ * adds its deliveries not attempted again from B on. A deleted attempt takes back its own part,
+ * so erased deliveries leave no trace; an attempt pruned before a later one of its delivery
+ * (retention, oldest first) leaves figures exact for windows starting after it. The newest
+ * attempt / error of a bucket is a maximum a deletion cannot lower: readers check that the row is
+ * still there, else read the window's attempts of that registration.
  */
 import type { WebhookAttemptRecord } from "./store.js";
 
@@ -86,6 +96,54 @@ export interface WebhookInsightStore {
 export const PAUSE_ID_END = PAUSE_ID_PREFIX.slice(0, -1) + String.fromCharCode(PAUSE_ID_PREFIX.charCodeAt(PAUSE_ID_PREFIX.length - 1) + 1);
 
 // --- rows both stores read the same way ---
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+
+/** The first minute and the first hour starting at or after `since`: the window's buckets are
+ *  the minutes in [minute, hour) and the hours from `hour` on; [since, minute) is read raw. */
+export function windowBounds(since: number): { minute: number; hour: number } {
+  const minute = Math.ceil(since / MINUTE_MS) * MINUTE_MS;
+  return { minute, hour: Math.ceil(minute / HOUR_MS) * HOUR_MS };
+}
+
+/** A registration's figures from the buckets, or from the partial minute's attempts. */
+export interface WindowSumRow {
+  registration_id: string;
+  attempts: number;
+  succeeded: number;
+  deliveries: number;
+  last_at: number | null;
+  last_error_at: number | null;
+}
+
+/** Buckets and partial minute added up per registration; registrations without attempts left out. */
+export function mergeWindowSums(parts: WindowSumRow[]): WindowSumRow[] {
+  const out = new Map<string, WindowSumRow>();
+  const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+  for (const r of parts) {
+    const row = {
+      registration_id: r.registration_id,
+      attempts: Number(r.attempts),
+      succeeded: Number(r.succeeded),
+      deliveries: Number(r.deliveries),
+      last_at: r.last_at === null ? null : Number(r.last_at),
+      last_error_at: r.last_error_at === null ? null : Number(r.last_error_at),
+    };
+    const seen = out.get(r.registration_id);
+    if (!seen) out.set(r.registration_id, row);
+    else
+      out.set(r.registration_id, {
+        registration_id: r.registration_id,
+        attempts: seen.attempts + row.attempts,
+        succeeded: seen.succeeded + row.succeeded,
+        deliveries: seen.deliveries + row.deliveries,
+        last_at: max(seen.last_at, row.last_at),
+        last_error_at: max(seen.last_error_at, row.last_error_at),
+      });
+  }
+  return [...out.values()].filter((r) => r.attempts > 0);
+}
 
 export interface DeadLetterRow {
   id: string;

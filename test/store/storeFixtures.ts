@@ -327,6 +327,8 @@ export async function readEverything(store: Store) {
     deliveryCounts: await store.countWebhookDeliveries(),
     deliveries: await store.listWebhookDeliveries({ limit: 100_000 }),
     attempts: await store.listWebhookAttempts({ limit: 100_000 }),
+    // The webhooks page's figures (from webhook_attempt_buckets, which a copy rebuilds rather than copies).
+    windowStats: (await store.webhookWindowStats(0)).sort((x, y) => x.registrationId.localeCompare(y.registrationId)),
     batchStats: await store.webhookBatchStats(),
     batchItems: await store.listWebhookBatchItems("wh_batch", 1000),
     registrations: await Promise.all(SEEDED.registrations.map((id) => store.getWebhookRegistrationState(id))),

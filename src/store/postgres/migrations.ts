@@ -305,4 +305,130 @@ export const postgresMigrations: PostgresMigration[] = [
       CREATE INDEX events_time ON events (timestamp);
     `,
   },
+  {
+    version: 5,
+    name: "webhook attempt buckets",
+    sql: `
+      -- SQLite's migration 12 (read it for what the sums mean): a registration's log by an index
+      -- seek, and the webhooks page's window figures from per-minute and per-hour sums kept by
+      -- triggers. writer is the backend (pg_backend_pid()) that added the row: two transactions
+      -- never share a backend, so concurrent instances recording attempts never wait on (or
+      -- deadlock over) a bucket; a deletion subtracts under its own writer too. Readers add up.
+      CREATE INDEX webhook_attempts_registration ON webhook_attempts (registration_id, id);
+      -- A registration's dead letters newest first (its log; its newest error) without the others.
+      CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (registration_id, (COALESCE(finished_at, updated_at)), id) WHERE status = 'dead';
+      ALTER TABLE webhook_attempts ADD COLUMN prev_attempted_at BIGINT;
+      CREATE TABLE webhook_attempt_buckets (
+        span BIGINT NOT NULL,
+        bucket BIGINT NOT NULL,
+        registration_id TEXT NOT NULL,
+        writer INTEGER NOT NULL,
+        attempts BIGINT NOT NULL,
+        succeeded BIGINT NOT NULL,
+        entering BIGINT NOT NULL,
+        leaving BIGINT NOT NULL,
+        last_at BIGINT,
+        last_error_at BIGINT,
+        PRIMARY KEY (span, bucket, registration_id, writer)
+      );
+      UPDATE webhook_attempts w SET prev_attempted_at = p.prev
+        FROM (SELECT id, MAX(attempted_at) OVER (PARTITION BY delivery_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+              FROM webhook_attempts) AS p
+        WHERE p.id = w.id AND p.prev IS NOT NULL;
+      INSERT INTO webhook_attempt_buckets
+        SELECT span, bucket, registration_id, 0, SUM(a), SUM(s), SUM(e), SUM(l), MAX(last_at), MAX(last_error_at)
+        FROM (
+          SELECT sp.span, w.attempted_at - w.attempted_at % sp.span AS bucket, w.registration_id, 1 AS a, (w.status = 'delivered')::int AS s,
+            (w.prev_attempted_at IS NULL OR w.prev_attempted_at / 60000 < w.attempted_at / 60000)::int AS e, 0 AS l, w.attempted_at AS last_at,
+            CASE WHEN w.status <> 'delivered' AND w.error IS NOT NULL THEN w.attempted_at END AS last_error_at
+          FROM webhook_attempts w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+          UNION ALL
+          SELECT sp.span, w.prev_attempted_at - w.prev_attempted_at % sp.span, w.registration_id, 0, 0, 0, 1, NULL, NULL
+          FROM webhook_attempts w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+          WHERE w.prev_attempted_at / 60000 < w.attempted_at / 60000
+        ) AS parts
+        GROUP BY span, bucket, registration_id;
+
+      -- BEFORE: the attempts this statement inserted before this one are visible, as in SQLite.
+      CREATE FUNCTION webhook_attempts_prev() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        NEW.prev_attempted_at := (SELECT MAX(attempted_at) FROM webhook_attempts WHERE delivery_id = NEW.delivery_id AND id < NEW.id);
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER webhook_attempts_prev BEFORE INSERT ON webhook_attempts FOR EACH ROW EXECUTE FUNCTION webhook_attempts_prev();
+
+      -- Once per statement, the rows it inserted added up (one upsert per bucket, in key order).
+      CREATE FUNCTION webhook_attempts_buckets_added() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        INSERT INTO webhook_attempt_buckets AS b
+          SELECT span, bucket, registration_id, pg_backend_pid(), SUM(a), SUM(s), SUM(e), SUM(l), MAX(last_at), MAX(last_error_at)
+          FROM (
+              SELECT sp.span, w.attempted_at - w.attempted_at % sp.span AS bucket, w.registration_id, 1 AS a, 1 * (w.status = 'delivered')::int AS s,
+                1 * (w.prev_attempted_at IS NULL OR w.prev_attempted_at / 60000 < w.attempted_at / 60000)::int AS e, 0 AS l,
+                w.attempted_at AS last_at,
+                CASE WHEN w.status <> 'delivered' AND w.error IS NOT NULL THEN w.attempted_at END AS last_error_at
+              FROM added w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+              UNION ALL
+              SELECT sp.span, w.prev_attempted_at - w.prev_attempted_at % sp.span, w.registration_id, 0, 0, 0, 1, NULL, NULL
+              FROM added w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+              WHERE w.prev_attempted_at / 60000 < w.attempted_at / 60000
+            ) AS parts
+          GROUP BY span, bucket, registration_id ORDER BY span, bucket, registration_id
+          ON CONFLICT (span, bucket, registration_id, writer) DO UPDATE SET attempts = b.attempts + excluded.attempts,
+            succeeded = b.succeeded + excluded.succeeded, entering = b.entering + excluded.entering, leaving = b.leaving + excluded.leaving,
+            last_at = GREATEST(b.last_at, excluded.last_at), last_error_at = GREATEST(b.last_error_at, excluded.last_error_at);
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER webhook_attempts_buckets_added AFTER INSERT ON webhook_attempts REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION webhook_attempts_buckets_added();
+
+      -- Deleted attempts take back their part. A bucket more than a day old whose rows now add up
+      -- to nothing (its attempts pruned) is dropped, all its rows at once (none is being written).
+      CREATE FUNCTION webhook_attempts_buckets_removed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        INSERT INTO webhook_attempt_buckets AS b
+          SELECT span, bucket, registration_id, pg_backend_pid(), SUM(a), SUM(s), SUM(e), SUM(l), MAX(last_at), MAX(last_error_at)
+          FROM (
+              SELECT sp.span, w.attempted_at - w.attempted_at % sp.span AS bucket, w.registration_id, -1 AS a, -1 * (w.status = 'delivered')::int AS s,
+                -1 * (w.prev_attempted_at IS NULL OR w.prev_attempted_at / 60000 < w.attempted_at / 60000)::int AS e, 0 AS l,
+                NULL::bigint AS last_at,
+                NULL::bigint AS last_error_at
+              FROM removed w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+              UNION ALL
+              SELECT sp.span, w.prev_attempted_at - w.prev_attempted_at % sp.span, w.registration_id, 0, 0, 0, -1, NULL, NULL
+              FROM removed w, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+              WHERE w.prev_attempted_at / 60000 < w.attempted_at / 60000
+            ) AS parts
+          GROUP BY span, bucket, registration_id ORDER BY span, bucket, registration_id
+          ON CONFLICT (span, bucket, registration_id, writer) DO UPDATE SET attempts = b.attempts + excluded.attempts,
+            succeeded = b.succeeded + excluded.succeeded, entering = b.entering + excluded.entering, leaving = b.leaving + excluded.leaving,
+            last_at = GREATEST(b.last_at, excluded.last_at), last_error_at = GREATEST(b.last_error_at, excluded.last_error_at);
+        DELETE FROM webhook_attempt_buckets b USING (
+          SELECT span, bucket, registration_id FROM webhook_attempt_buckets
+          WHERE (span, bucket, registration_id) IN (
+            SELECT sp.span, r.attempted_at - r.attempted_at % sp.span, r.registration_id
+            FROM removed r, (VALUES (60000::bigint), (3600000::bigint)) AS sp(span)
+            WHERE r.attempted_at < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint - 86400000)
+          GROUP BY span, bucket, registration_id HAVING SUM(attempts) = 0 AND SUM(entering) = 0 AND SUM(leaving) = 0) AS z
+        WHERE b.span = z.span AND b.bucket = z.bucket AND b.registration_id = z.registration_id;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER webhook_attempts_buckets_removed AFTER DELETE ON webhook_attempts REFERENCING OLD TABLE AS removed
+        FOR EACH STATEMENT EXECUTE FUNCTION webhook_attempts_buckets_removed();
+    `,
+  },
+  {
+    version: 6,
+    name: "dashboard insight indexes",
+    sql: `
+      -- SQLite's migration 13, and the review jobs of a pull request (the reviews page's time to review).
+      CREATE INDEX shown_items_predictions ON shown_items (repo, created_at, fingerprint) WHERE (item::jsonb ->> 'prediction') IS NOT NULL;
+      CREATE INDEX prediction_issues_issue ON prediction_issues (repo, issue_number);
+      CREATE INDEX review_results_recent ON review_results (repo, reviewed_at, pr_number);
+      CREATE INDEX jobs_subject ON jobs (subject, status);
+    `,
+  },
 ];

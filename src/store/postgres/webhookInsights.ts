@@ -1,10 +1,14 @@
 /**
- * The dashboard's reads of the webhook outbox on PostgreSQL (WebhookInsightStore), and the
- * endpoints an operator paused, kept in webhook_registrations under PAUSE_ID_PREFIX (no schema
- * change). The same semantics as the SQLite part.
+ * The dashboard's reads of the webhook outbox on PostgreSQL (WebhookInsightStore): a window's
+ * figures from the buckets the triggers of migration 5 keep (../webhookInsights.ts says how),
+ * and the endpoints an operator paused, kept in webhook_registrations under PAUSE_ID_PREFIX.
+ * The same semantics as the SQLite part.
  */
 import { toAttempt, type AttemptRow } from "../rows.js";
 import {
+  HOUR_MS,
+  mergeWindowSums,
+  MINUTE_MS,
   newestErrors,
   PAUSE_ID_END,
   PAUSE_ID_PREFIX,
@@ -20,24 +24,55 @@ import {
   type WebhookLastError,
   type WebhookQueueCounts,
   type WebhookWindowStats,
+  type WindowSumRow,
+  windowBounds,
 } from "../webhookInsights.js";
 import { pgText, type PostgresPart } from "./base.js";
 
 export function PostgresWebhookInsights<B extends PostgresPart>(Base: B) {
   return class PostgresWebhookInsights extends Base {
+    /** Per registration, the window's sums (buckets, then the partial first minute raw). */
+    private async windowSums(since: number): Promise<WindowSumRow[]> {
+      const { minute, hour } = windowBounds(since);
+      const [buckets, edge] = await Promise.all([
+        this.rows<WindowSumRow>(
+          `SELECT registration_id, SUM(attempts)::bigint AS attempts, SUM(succeeded)::bigint AS succeeded,
+             SUM(entering - leaving)::bigint AS deliveries, MAX(last_at) AS last_at, MAX(last_error_at) AS last_error_at
+           FROM (SELECT * FROM webhook_attempt_buckets WHERE span = $1 AND bucket >= $2 AND bucket < $3
+                 UNION ALL SELECT * FROM webhook_attempt_buckets WHERE span = $4 AND bucket >= $3) AS b
+           GROUP BY registration_id`,
+          [MINUTE_MS, minute, hour, HOUR_MS],
+        ),
+        // The partial minute: its deliveries not attempted again from $1 on (those the buckets count).
+        this.rows<WindowSumRow>(
+          `SELECT registration_id, COUNT(*) AS attempts, COUNT(*) FILTER (WHERE status = 'delivered') AS succeeded,
+             COUNT(DISTINCT delivery_id) FILTER (WHERE NOT EXISTS
+               (SELECT 1 FROM webhook_attempts b WHERE b.delivery_id = a.delivery_id AND b.attempted_at >= $1)) AS deliveries,
+             MAX(attempted_at) AS last_at, MAX(attempted_at) FILTER (WHERE status <> 'delivered' AND error IS NOT NULL) AS last_error_at
+           FROM webhook_attempts a WHERE attempted_at >= $2 AND attempted_at < $1 GROUP BY registration_id`,
+          [minute, since],
+        ),
+      ]);
+      return mergeWindowSums([...buckets, ...edge]);
+    }
+
     async webhookWindowStats(since: number): Promise<WebhookWindowStats[]> {
-      const rows = await this.rows<{ registration_id: string; attempts: number; succeeded: number; deliveries: number; last_at: number }>(
-        `SELECT registration_id, COUNT(*) AS attempts, COUNT(*) FILTER (WHERE status = 'delivered') AS succeeded,
-           COUNT(DISTINCT delivery_id) AS deliveries, MAX(attempted_at) AS last_at
-         FROM webhook_attempts WHERE attempted_at >= $1 GROUP BY registration_id`,
-        [since],
+      const sums = await this.windowSums(since);
+      // A bucket's newest attempt deleted since: the window's own.
+      const checked = await this.rows<{ registration_id: string; last_at: number }>(
+        `SELECT s.registration_id, CASE WHEN EXISTS (SELECT 1 FROM webhook_attempts WHERE attempted_at = s.last_at AND registration_id = s.registration_id)
+             THEN s.last_at
+             ELSE (SELECT MAX(attempted_at) FROM webhook_attempts WHERE attempted_at >= $3 AND registration_id = s.registration_id) END AS last_at
+         FROM unnest($1::text[], $2::bigint[]) AS s(registration_id, last_at)`,
+        [sums.map((r) => r.registration_id), sums.map((r) => r.last_at), since],
       );
-      return rows.map((r) => ({
+      const lastOf = new Map(checked.map((r) => [r.registration_id, Number(r.last_at)]));
+      return sums.map((r) => ({
         registrationId: r.registration_id,
         attempts: r.attempts,
         succeeded: r.succeeded,
         deliveries: r.deliveries,
-        lastAttemptAt: r.last_at,
+        lastAttemptAt: lastOf.get(r.registration_id)!,
       }));
     }
 
@@ -50,16 +85,35 @@ export function PostgresWebhookInsights<B extends PostgresPart>(Base: B) {
     }
 
     async webhookLastErrors(since: number): Promise<WebhookLastError[]> {
+      const sums = (await this.windowSums(since)).filter((r) => r.last_error_at !== null);
+      const failed = "registration_id = s.registration_id AND status <> 'delivered' AND error IS NOT NULL";
       const recent = await this.rows<ErrorRow>(
-        `SELECT DISTINCT ON (registration_id) registration_id, error, status_code, attempted_at AS at FROM webhook_attempts
-         WHERE attempted_at >= $1 AND status <> 'delivered' AND error IS NOT NULL ORDER BY registration_id, attempted_at DESC`,
-        [since],
+        `SELECT e.* FROM unnest($1::text[], $2::bigint[]) AS s(registration_id, at),
+           LATERAL (SELECT registration_id, error, status_code, attempted_at AS at FROM webhook_attempts
+                    WHERE attempted_at = s.at AND ${failed} ORDER BY id DESC LIMIT 1) AS e`,
+        [sums.map((r) => r.registration_id), sums.map((r) => r.last_error_at)],
       );
+      // The bucket's newest error deleted since: the window's newest, found newest first.
+      const found = new Set(recent.map((r) => r.registration_id));
+      const gone = sums.filter((r) => !found.has(r.registration_id)).map((r) => r.registration_id);
+      if (gone.length > 0)
+        recent.push(
+          ...(await this.rows<ErrorRow>(
+            `SELECT e.* FROM unnest($1::text[]) AS s(registration_id),
+               LATERAL (SELECT registration_id, error, status_code, attempted_at AS at FROM webhook_attempts
+                        WHERE attempted_at >= $2 AND ${failed} ORDER BY attempted_at DESC, id DESC LIMIT 1) AS e`,
+            [gone, since],
+          )),
+        );
+      // Each registration with dead letters (a skip scan of the (status, registration_id) index), then its newest.
       const dead = await this.rows<ErrorRow>(
-        `SELECT DISTINCT ON (registration_id) registration_id, last_error AS error, last_status_code AS status_code,
-           COALESCE(finished_at, updated_at) AS at
-         FROM webhook_deliveries WHERE status = 'dead' AND last_error IS NOT NULL
-         ORDER BY registration_id, COALESCE(finished_at, updated_at) DESC`,
+        `WITH RECURSIVE r(id) AS (
+           SELECT (SELECT MIN(registration_id) FROM webhook_deliveries WHERE status = 'dead')
+           UNION ALL SELECT (SELECT MIN(registration_id) FROM webhook_deliveries WHERE status = 'dead' AND registration_id > r.id) FROM r WHERE r.id IS NOT NULL)
+         SELECT d.* FROM r, LATERAL (
+           SELECT registration_id, last_error AS error, last_status_code AS status_code, COALESCE(finished_at, updated_at) AS at
+           FROM webhook_deliveries WHERE status = 'dead' AND registration_id = r.id AND last_error IS NOT NULL
+           ORDER BY COALESCE(finished_at, updated_at) DESC, id DESC LIMIT 1) AS d`,
       );
       return newestErrors([...recent, ...dead]);
     }
