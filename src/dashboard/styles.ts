@@ -48,6 +48,7 @@ th a.muted { font-weight: normal; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
 caption { text-align: left; color: var(--muted); padding: .25rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+td a { overflow-wrap: anywhere; } /* long registration ids wrap instead of widening the page */
 thead th { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td form { margin: 0; }
