@@ -4,7 +4,7 @@
  * test files, and the severity threshold. Quiet is a feature: a finding in a generated file
  * is noise by definition.
  */
-import picomatch from "picomatch";
+import { compileGlob, gitPattern, gitPatternMatch, globMatch, GlobBudget } from "../text/glob.js";
 import { isTestFile } from "./paths.js";
 import { silences } from "./suppression.js";
 import { severityRank, type DiffFile, type Finding, type Severity } from "./types.js";
@@ -32,6 +32,17 @@ const GENERATED = /(^|\/)(__generated__|generated)\/|\.(generated|gen)\.[a-z]+$|
 /** Files whose first lines say so are generated too (the convention Go and many generators follow). */
 const GENERATED_HEADER = /(^|\n).{0,10}(code generated .* do not edit|@generated|auto-?generated (file|code))/i;
 
+/**
+ * Bounds on what a repository's patterns may cost the review (they run in the serving process):
+ * the rules kept from `.gitattributes`, the length of one pattern (git itself ignores an attributes
+ * line over 2,048 bytes), and the matching steps of one classifier, all files and patterns together
+ * (each match is at most pattern × path steps; past the budget nothing more matches, so the file
+ * is reviewed, and `budgetExhausted` says so).
+ */
+export const MAX_GITATTRIBUTES_RULES = 1_000;
+export const MAX_PATTERN_LENGTH = 1_000;
+export const MATCH_BUDGET = 10_000_000;
+
 export interface GitAttributeRule {
   match: (path: string) => boolean;
   generated?: boolean;
@@ -40,15 +51,20 @@ export interface GitAttributeRule {
 
 /**
  * Reads `.gitattributes` for `linguist-generated` and `linguist-vendored` (set, `=true`,
- * unset with `-` or `=false`). Later lines win, as in git.
+ * unset with `-` or `=false`). Later lines win, as in git. Patterns follow git's syntax (see
+ * text/glob.ts); as this bot always has, a pattern also covers what is inside a folder it
+ * matches (`third/ linguist-vendored` vendors `third/lib/x.js`). A negative pattern (`!x`) is
+ * ignored, as git ignores it in attributes files.
  */
-export function parseGitattributes(text: string): GitAttributeRule[] {
+export function parseGitattributes(text: string, budget?: GlobBudget): GitAttributeRule[] {
   const rules: GitAttributeRule[] = [];
   for (const raw of text.split(/\r?\n/)) {
+    if (rules.length >= MAX_GITATTRIBUTES_RULES) break;
     const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
+    if (!line || line.startsWith("#") || line.startsWith("!")) continue;
     const [pattern, ...attrs] = line.split(/\s+/);
-    const rule: GitAttributeRule = { match: gitPatternMatcher(pattern) };
+    if (pattern.length > MAX_PATTERN_LENGTH) continue;
+    const rule: Omit<GitAttributeRule, "match"> = {};
     for (const attr of attrs) {
       const m = /^(-?)(linguist-generated|linguist-vendored)(?:=(true|false))?$/.exec(attr);
       if (!m) continue;
@@ -56,19 +72,11 @@ export function parseGitattributes(text: string): GitAttributeRule[] {
       if (m[2] === "linguist-generated") rule.generated = value;
       else rule.vendored = value;
     }
-    if (rule.generated !== undefined || rule.vendored !== undefined) rules.push(rule);
+    if (rule.generated === undefined && rule.vendored === undefined) continue;
+    const compiled = gitPattern(pattern, { classes: true, escapes: true, recursive: true });
+    if (compiled) rules.push({ ...rule, match: (path) => gitPatternMatch(compiled, path, budget) });
   }
   return rules;
-}
-
-/** Git's rule: a pattern without a slash matches the name at any depth; with one, from the root. */
-function gitPatternMatcher(pattern: string): (path: string) => boolean {
-  const anchored = pattern.replace(/^\//, "");
-  const glob = pattern.includes("/") && !pattern.endsWith("/") ? anchored : `**/${anchored.replace(/\/$/, "/**")}`;
-  const isMatch = picomatch(glob, { dot: true });
-  // A directory pattern also covers everything below it.
-  const below = picomatch(`${glob}/**`, { dot: true });
-  return (path) => isMatch(path) || below(path);
 }
 
 export interface NoiseOptions {
@@ -78,15 +86,33 @@ export interface NoiseOptions {
   ignore?: string[];
 }
 
-export type FileClassifier = (file: DiffFile, content?: string) => string | undefined;
+export interface FileClassifier {
+  (file: DiffFile, content?: string): string | undefined;
+  /** True once the repository's patterns spent the matching budget: later files were not matched against them. */
+  readonly budgetExhausted: boolean;
+}
+
+/**
+ * An `ignore` glob, from the repository root like `paths` (`docs/**`, `**\/*.snap`; `*` within a
+ * folder, a trailing `/` the whole folder), with git's `[...]` classes and `\` escapes.
+ */
+function ignoreGlob(glob: string) {
+  return compileGlob(
+    glob
+      .trim()
+      .replace(/^(?:\.?\/)+/, "")
+      .replace(/\/$/, "/**"),
+    { classes: true, escapes: true },
+  );
+}
 
 /** Returns why a file is not reviewed, or undefined when it is. */
-export function fileClassifier(options: NoiseOptions = {}): FileClassifier {
-  const attributes = options.gitattributes ? parseGitattributes(options.gitattributes) : [];
-  const ignore = (options.ignore ?? []).filter((g) => typeof g === "string" && g.trim()).map((g) => picomatch(g, { dot: true }));
-  return (file, content) => {
+export function fileClassifier(options: NoiseOptions = {}, budget = new GlobBudget(MATCH_BUDGET)): FileClassifier {
+  const attributes = options.gitattributes ? parseGitattributes(options.gitattributes, budget) : [];
+  const ignore = (options.ignore ?? []).filter((g) => typeof g === "string" && g.trim() && g.length <= MAX_PATTERN_LENGTH).map(ignoreGlob);
+  const classify = (file: DiffFile, content?: string): string | undefined => {
     const path = file.path;
-    if (ignore.some((m) => m(path))) return "ignored by the repository config (`ignore`)";
+    if (ignore.some((g) => globMatch(g, path, budget))) return "ignored by the repository config (`ignore`)";
     let generated: boolean | undefined;
     let vendored: boolean | undefined;
     for (const rule of attributes) {
@@ -106,6 +132,7 @@ export function fileClassifier(options: NoiseOptions = {}): FileClassifier {
     if (content !== undefined && GENERATED_HEADER.test(content.slice(0, 600))) return "generated file (its header says so): not reviewed";
     return undefined;
   };
+  return Object.defineProperty(classify, "budgetExhausted", { get: () => budget.exhausted }) as FileClassifier;
 }
 
 /** True when the line or the one above carries `empathy-ignore` (for every rule, or for this rule or category). */

@@ -1,5 +1,13 @@
 import { parsePatch } from "../../src/analysis/diff.js";
-import { adjustForTestFile, atLeast, fileClassifier, isSuppressedByComment, parseGitattributes } from "../../src/analysis/noise.js";
+import {
+  adjustForTestFile,
+  atLeast,
+  fileClassifier,
+  isSuppressedByComment,
+  MAX_GITATTRIBUTES_RULES,
+  MAX_PATTERN_LENGTH,
+  parseGitattributes,
+} from "../../src/analysis/noise.js";
 import type { Finding } from "../../src/analysis/types.js";
 
 const file = (path: string) => parsePatch(path, "@@ -0,0 +1 @@\n+x", { status: "added" });
@@ -70,6 +78,84 @@ describe("files not worth reviewing", () => {
     expect(c(file("docs/guide/setup.md"))).toMatch(/ignore/);
     expect(c(file("test/data/users.fixture.js"))).toMatch(/ignore/);
     expect(c(file("src/docs.js"))).toBeUndefined();
+  });
+});
+
+describe("the repository's patterns: git's syntax, bounded cost", () => {
+  it("reads .gitattributes patterns as git does: classes, escapes, anchoring, basenames", () => {
+    const c = fileClassifier({
+      gitattributes: [
+        "*.[jt]s.snap linguist-generated",
+        "gen\\*.go linguist-generated",
+        "/schema/*.graphql linguist-generated",
+        "a/b/ linguist-vendored",
+        "[!x]y.txt linguist-generated",
+        "!*.md linguist-generated", // negative patterns are ignored in attributes files
+        "[unclosed linguist-generated",
+      ].join("\n"),
+    });
+    expect(c(file("src/__snapshots__/a.ts.snap"))).toMatch(/linguist-generated/);
+    expect(c(file("src/__snapshots__/a.py.snap"))).toBeUndefined();
+    expect(c(file("gen*.go"))).toMatch(/linguist-generated/);
+    expect(c(file("genx.go"))).toBeUndefined(); // `\*` is a literal star
+    expect(c(file("schema/user.graphql"))).toMatch(/linguist-generated/);
+    expect(c(file("api/schema/user.graphql"))).toBeUndefined(); // a leading slash anchors
+    expect(c(file("a/b/c.js"))).toMatch(/linguist-vendored/);
+    expect(c(file("x/a/b/c.js"))).toBeUndefined(); // an inner slash anchors too
+    expect(c(file("ay.txt"))).toMatch(/linguist-generated/);
+    expect(c(file("xy.txt"))).toBeUndefined();
+    expect(c(file("README.md"))).toBeUndefined();
+    expect(c(file("[unclosed"))).toBeUndefined(); // malformed: matches nothing, as in git
+  });
+
+  it("reads `ignore` from the root, with classes, a trailing / for a folder and a leading / or ./", () => {
+    const c = fileClassifier({ ignore: ["*.md", "tests/fixtures/", "/build/**", "./tmp/**", "src/*.[jt]s.map"] });
+    expect(c(file("CHANGELOG.md"))).toMatch(/ignore/);
+    expect(c(file("docs/guide.md"))).toBeUndefined(); // from the root, as `paths`
+    expect(c(file("tests/fixtures/a/b.json"))).toMatch(/ignore/);
+    expect(c(file("build/out.js"))).toMatch(/ignore/);
+    expect(c(file("tmp/x.ts"))).toMatch(/ignore/);
+    expect(c(file("src/app.ts.map"))).toMatch(/ignore/);
+    expect(c(file("src/app.cs.map"))).toBeUndefined();
+  });
+
+  it("a hostile .gitattributes line against a long file name does not stall the review", () => {
+    const started = performance.now();
+    const c = fileClassifier({ gitattributes: "*a*a*a*a*a*a*a*a*b linguist-generated\n" });
+    for (const n of [50, 70, 1_000, 10_000]) expect(c(file("a".repeat(n)))).toBeUndefined();
+    expect(c(file(`${"a".repeat(70)}b`))).toMatch(/linguist-generated/);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("many hostile patterns × many long paths: bounded by the budget, then the files are reviewed", () => {
+    const alternating = "*a".repeat(100); // 200 characters
+    const literal = `*${"a".repeat(198)}b*`; // pattern × path steps against a long run of `a`
+    const gitattributes = Array.from({ length: 1_000 }, (_, i) => `${i % 2 ? `${alternating}*b` : literal} linguist-generated`).join("\n");
+    const ignore = Array.from({ length: 200 }, (_, i) => `**/${i % 2 ? `${alternating}c` : literal}`);
+    // Every character and pair the patterns name is in the paths: no quick test says no.
+    const paths = Array.from({ length: 200 }, (_, i) => `ab${"a".repeat(10_000)}c${i}`);
+    const started = performance.now();
+    const c = fileClassifier({ gitattributes, ignore });
+    for (const path of paths) expect(c(file(path))).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(c.budgetExhausted).toBe(true);
+    expect(c(file("package-lock.json"))).toMatch(/lock file/); // the built-in rules still apply
+  });
+
+  it("ordinary patterns and files stay well within the budget", () => {
+    const c = fileClassifier({ gitattributes: "*.pb.go linguist-generated\ndocs/** linguist-documentation\nvendor/ linguist-vendored\n" });
+    for (let i = 0; i < 3_000; i++) c(file(`services/svc${i % 40}/module${i}/file${i}.ts`));
+    expect(c.budgetExhausted).toBe(false);
+    expect(c(file("api/v1/user.pb.go"))).toMatch(/linguist-generated/);
+  });
+
+  it("reads at most MAX_GITATTRIBUTES_RULES rules, and no pattern longer than MAX_PATTERN_LENGTH", () => {
+    const filler = Array.from({ length: MAX_GITATTRIBUTES_RULES }, (_, i) => `filler${i}.txt linguist-generated`);
+    expect(parseGitattributes([...filler, "late.txt linguist-generated"].join("\n"))).toHaveLength(MAX_GITATTRIBUTES_RULES);
+    expect(fileClassifier({ gitattributes: [...filler, "late.txt linguist-generated"].join("\n") })(file("late.txt"))).toBeUndefined();
+    const long = `${"x".repeat(MAX_PATTERN_LENGTH)}*`;
+    expect(parseGitattributes(`${long} linguist-generated\nok.txt linguist-generated`)).toHaveLength(1);
+    expect(fileClassifier({ ignore: [long] })(file(`${"x".repeat(MAX_PATTERN_LENGTH)}.js`))).toBeUndefined();
   });
 });
 
