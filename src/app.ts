@@ -234,6 +234,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       eventsStored,
       feedback: feedback.feedback,
       transformations: feedback.transformations,
+      // The optional language model: the walkthrough in the summary; its token spend per pull request in the store.
+      llm: settings.llm ? { settings: settings.llm, spend: store } : undefined,
     };
     handlePullRequestEvents(app, queue, self);
     // For /health/ready: ready once start-up is done and the worker runs, not ready once stopping.

@@ -22,6 +22,24 @@ export interface SlackSettings {
   apiUrl: string;
 }
 
+/**
+ * The optional language model (src/llm/): an OpenAI-compatible chat-completions endpoint that may
+ * phrase answers and the pull request walkthrough, grounded on the analysis. Undefined (the
+ * default): no model, every text is the deterministic one.
+ */
+export interface LlmSettings {
+  /** EMPATHY_LLM_URL: the API's base URL (`https://api.example.com/v1`); requests go to `<url>/chat/completions`. */
+  url: string;
+  /** EMPATHY_LLM_MODEL: the model name sent with each request. */
+  model: string;
+  /** EMPATHY_LLM_API_KEY: sent only as `Authorization: Bearer`; unset for a local server without keys. A secret: never logged. */
+  apiKey?: string;
+  /** EMPATHY_LLM_TIMEOUT_SECONDS (default 10): one request's time limit. */
+  timeoutMs: number;
+  /** EMPATHY_LLM_TOKEN_BUDGET (default 20000): prompt and completion tokens one pull request may spend, across instances. */
+  tokenBudget: number;
+}
+
 /** Where GitHub is, for the links the app builds (Probot reads the same variables for its API calls). */
 export interface GitHubSettings {
   /** GHE_HOST: the web host of GitHub Enterprise Server; undefined: github.com. */
@@ -66,6 +84,8 @@ export interface Settings {
   dashboard: DashboardSettings;
   /** EMPATHY_METRICS_TOKEN: the bearer token Prometheus sends to GET /metrics; unset or blank: /metrics is off (404). */
   metricsToken: string | undefined;
+  /** EMPATHY_LLM_*: the optional language model; undefined unless EMPATHY_LLM_URL is set. */
+  llm: LlmSettings | undefined;
   /** LOG_*, NODE_ENV, SENTRY_DSN: the process logger's (src/logging/processLog.ts), as Probot reads them. */
   log: ProcessLogSettings;
 }
@@ -125,6 +145,32 @@ function logSettings(env: NodeJS.ProcessEnv): ProcessLogSettings {
   };
 }
 
+/**
+ * EMPATHY_LLM_*: off unless EMPATHY_LLM_URL is set; then EMPATHY_LLM_MODEL is required. The
+ * messages name variables, never a value: the URL may carry a key in its query.
+ */
+function llmSettings(env: NodeJS.ProcessEnv): LlmSettings | undefined {
+  const url = text(env.EMPATHY_LLM_URL);
+  const model = text(env.EMPATHY_LLM_MODEL);
+  const apiKey = text(env.EMPATHY_LLM_API_KEY);
+  const timeoutMs = intFrom(env, "EMPATHY_LLM_TIMEOUT_SECONDS", 10, 1, 300) * 1000;
+  const tokenBudget = intFrom(env, "EMPATHY_LLM_TOKEN_BUDGET", 20_000, 1, 10_000_000);
+  if (url === undefined) {
+    if (model !== undefined || apiKey !== undefined) throw new Error("EMPATHY_LLM_MODEL and EMPATHY_LLM_API_KEY need EMPATHY_LLM_URL");
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error("EMPATHY_LLM_URL must be an http:// or https:// URL");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("EMPATHY_LLM_URL must be an http:// or https:// URL");
+  if (parsed.username || parsed.password) throw new Error("EMPATHY_LLM_URL must not carry credentials: use EMPATHY_LLM_API_KEY");
+  if (model === undefined) throw new Error("EMPATHY_LLM_MODEL is required with EMPATHY_LLM_URL");
+  return { url: url.replace(/\/+$/, ""), model, apiKey, timeoutMs, tokenBudget };
+}
+
 /** DATABASE_URL; undefined when unset or blank. The CLI's store commands read it alone: they need no other setting. */
 export function readDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
   return text(env.DATABASE_URL) === undefined ? undefined : env.DATABASE_URL;
@@ -168,6 +214,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, defaults: { a
     },
     dashboard: dashboardSettingsFromEnv(env),
     metricsToken: text(env.EMPATHY_METRICS_TOKEN),
+    llm: llmSettings(env),
     log: logSettings(env),
   };
 }

@@ -90,7 +90,7 @@ export const repoConfigSchema = z
       .strict()
       .default({ enabled: true, min_confidence: 0.85, labels: ["empathy: prediction"] }),
     ignore: z
-      .array(z.string().min(1))
+      .array(z.string().min(1).max(1000))
       .max(200)
       .default([])
       .describe(
@@ -177,6 +177,12 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ fail_on: "high", code_scanning: false }),
+    llm: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Let the operator's language model (EMPATHY_LLM_URL) phrase answers and the pull request walkthrough from the analysis; false: never send this repository's code or findings to it. Without an operator's model this changes nothing.",
+      ),
   })
   .strict();
 

@@ -33,6 +33,12 @@ export interface ReviewReport {
   commitSha?: string;
   /** A line shown under the heading (e.g. the trust breaker's cautious mode). */
   notice?: string;
+  /**
+   * The walkthrough section (src/llm/phrase.ts `walkthrough`: its own `### Walkthrough` heading,
+   * per group of files our counts and the model's paragraph), when the operator configured a
+   * language model and the repository allows it. Shown as given, before the findings.
+   */
+  walkthrough?: string;
 }
 
 function location(path: string, line: number): string {
@@ -70,6 +76,7 @@ export function renderReport(report: ReviewReport, options: { heading?: string }
   );
   if (report.notice) out.push("", `> ${oneLine(report.notice)}`);
   out.push("", oneLine(withoutQuestions(report.response, report.clarifications)));
+  if (report.walkthrough) out.push("", report.walkthrough.trim());
 
   const bySeverity = [...report.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   if (bySeverity.length > 0) {

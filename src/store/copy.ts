@@ -122,6 +122,7 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: "open_pull_resources", columns: ["repo", "pr_number", "author", "head_sha", "url", "title", "resources", "updated_at"] },
   { table: "coordination_done", columns: ["repo", "done_key", "created_at"] },
   { table: "rate_slots", columns: ["slot", "claimant", "last_at"] },
+  { table: "llm_token_spend", columns: ["budget_key", "spent", "updated_at"] },
   { table: "review_results", columns: ["repo", "pr_number", ...REVIEW_RESULT_COLUMNS] },
   { table: "issue_policies", columns: ["repo", "enabled", "installation_id", "updated_at"] },
   // Copied so that a moved installation keeps its secrets: the dashboard's sessions stay valid.

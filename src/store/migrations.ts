@@ -472,4 +472,18 @@ export const migrations: Migration[] = [
       CREATE INDEX review_results_recent ON review_results (repo, reviewed_at, pr_number);
     `,
   },
+  {
+    version: 14,
+    name: "language model token spend",
+    sql: `
+      -- Tokens the optional language model spent per budget key (a pull request: owner/repo#123),
+      -- shared by every instance; src/llm/budget.ts reserves before each call, settles after.
+      CREATE TABLE llm_token_spend (
+        budget_key TEXT PRIMARY KEY,
+        spent INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX llm_token_spend_updated ON llm_token_spend (updated_at);
+    `,
+  },
 ];

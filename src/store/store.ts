@@ -387,6 +387,17 @@ export interface RateSlotStore {
 }
 
 /**
+ * The optional language model's token spend per budget key (src/llm/budget.ts `LlmSpendStore`,
+ * the same shape): one atomic statement each, so instances racing never spend past the limit.
+ */
+export interface LlmTokenSpendStore {
+  /** Adds `tokens` to `key`'s spend only if the total stays at most `limit`; false (nothing added) when it would not. */
+  reserveLlmTokens(key: string, tokens: number, limit: number, now: number): Promise<boolean>;
+  /** Adds `delta` (negative: gives back) to `key`'s spend, never below 0. */
+  adjustLlmTokens(key: string, delta: number, now: number): Promise<void>;
+}
+
+/**
  * Batch deletes for the retention loop (jobs/retention.ts). Each deletes at most `limit` rows
  * older than `before` (ms since the epoch) in one short statement and returns how many went, so
  * the caller repeats it, yielding in between, until it returns less than `limit`. None touches
@@ -417,6 +428,7 @@ export interface Store
     FeedbackStore,
     CoordinationStore,
     RateSlotStore,
+    LlmTokenSpendStore,
     RetentionStore,
     OperatorStore,
     DataDeletionStore,

@@ -89,7 +89,7 @@ describe("empathy config check", () => {
     expect(r.stdout.split("\n").slice(0, 4)).toEqual([
       ".github/empathy.yml:3: review.min_severty: unknown key (did you mean min_severity?); known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
       ".github/empathy.yml:5: review.colour: unknown key; known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
-      ".github/empathy.yml:6: ignroe: unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis, paths, checks",
+      ".github/empathy.yml:6: ignroe: unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis, paths, checks, llm",
       ".github/empathy.yml:8: issues.min_confidence: Too big: expected number to be <=1",
     ]);
     expect(r.stdout).toMatch(

@@ -20,6 +20,7 @@ describe("repository config", () => {
       analysis: { large_change_lines: 1000, max_files: 300 },
       paths: [],
       checks: { fail_on: "high", code_scanning: false },
+      llm: true,
     });
     expect(resolveRepoConfig(null)).toEqual({ config: DEFAULT_CONFIG, problems: [] });
   });
@@ -85,7 +86,7 @@ describe("repository config", () => {
         "analysis.large_change",
         "unknown key (did you mean large_change_lines?); known keys: large_change_lines, max_files, max_file_bytes, max_line_length, max_nesting_depth, file_time_budget_seconds, review_time_budget_seconds",
       ],
-      ["ignroe", "unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis, paths, checks"],
+      ["ignroe", "unknown key (did you mean ignore?); known keys: target_level, review, issues, ignore, analysis, paths, checks, llm"],
       [
         "review.max-inline-comments",
         "unknown key (did you mean max_inline_comments?); known keys: enabled, drafts, max_inline_comments, min_severity, labels, ignore_authors",
@@ -96,12 +97,12 @@ describe("repository config", () => {
       ],
       [
         "targetLevel",
-        "unknown key (did you mean target_level?); known keys: target_level, review, issues, ignore, analysis, paths, checks",
+        "unknown key (did you mean target_level?); known keys: target_level, review, issues, ignore, analysis, paths, checks, llm",
       ],
     ]);
     // Nothing close: no guess.
     expect(resolveRepoConfig({ colour: "red" }).problems[0].message).toBe(
-      "unknown key; known keys: target_level, review, issues, ignore, analysis, paths, checks",
+      "unknown key; known keys: target_level, review, issues, ignore, analysis, paths, checks, llm",
     );
   });
 
@@ -127,7 +128,7 @@ describe("repository config", () => {
   it("publishes its JSON Schema in schema/empathy.schema.json, in sync with the zod schema", () => {
     const published = JSON.parse(readFileSync(new URL("../../schema/empathy.schema.json", import.meta.url), "utf8"));
     expect(published).toEqual(JSON.parse(JSON.stringify(repoConfigJsonSchema())));
-    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "ignore", "analysis", "paths", "checks"]);
+    expect(Object.keys(published.properties)).toEqual(["target_level", "review", "issues", "ignore", "analysis", "paths", "checks", "llm"]);
   });
 });
 

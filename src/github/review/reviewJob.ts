@@ -34,6 +34,9 @@ import { reviewResultOf } from "./reviewResult.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 import type { ConfigProblem, RepoConfig } from "../../config/repoConfig.js";
 import { ReviewCheck, type JobAttempt } from "../checks/checkRun.js";
+import type { LlmSettings } from "../../config/env.js";
+import type { LlmSpendStore } from "../../llm/budget.js";
+import { walkthrough } from "../../llm/phrase.js";
 import { uploadCodeScanning } from "../checks/codeScanning.js";
 
 export interface ReviewDeps {
@@ -56,6 +59,8 @@ export interface ReviewDeps {
    * be, so the review is not recorded as done and its retry emits them again.
    */
   eventsStored?: () => Promise<void>;
+  /** The optional language model (EMPATHY_LLM_*) and where its token spend is kept; absent: no walkthrough. */
+  llm?: { settings: LlmSettings; spend: LlmSpendStore };
 }
 
 export type ReviewOutcome = "reviewed" | "skipped";
@@ -245,6 +250,24 @@ async function reviewHead(h: HeadReview): Promise<ReviewOutcome> {
     : undefined;
   signal?.throwIfAborted();
   const notice = cautious && policy ? breakerNotice(policy.breaker) : undefined;
+  // The walkthrough, when the operator configured a model and the repository allows it: the
+  // reviewed files only (never what the repository ignores), the values found hidden.
+  const walkthroughText = deps.llm
+    ? await walkthrough(
+        reviewed,
+        { findings: result.findings, predictions: result.predictions },
+        {
+          settings: deps.llm.settings,
+          repoAllows: config.llm,
+          spend: deps.llm.spend,
+          budgetKey: `${repoName}#${pr.number}`,
+          log,
+          secretValues: foundSecrets,
+          signal,
+        },
+      )
+    : undefined;
+  signal?.throwIfAborted();
   const markdown = renderReport({
     level: result.level,
     confidence: result.confidence,
@@ -258,6 +281,7 @@ async function reviewHead(h: HeadReview): Promise<ReviewOutcome> {
     changes,
     commitSha: pr.head.sha,
     notice,
+    walkthrough: walkthroughText,
   });
   const summary = await upsertSummaryComment(octokit, ref, pr.number, markdown, previous?.commentId ?? null);
   await deps.store.saveSummary(repoName, pr.number, { commentId: summary.id, lastFingerprints: current, lastSha: pr.head.sha });

@@ -431,4 +431,17 @@ export const postgresMigrations: PostgresMigration[] = [
       CREATE INDEX jobs_subject ON jobs (subject, status);
     `,
   },
+  {
+    version: 7,
+    name: "language model token spend",
+    sql: `
+      -- SQLite's migration 14.
+      CREATE TABLE llm_token_spend (
+        budget_key TEXT COLLATE "C" PRIMARY KEY,
+        spent BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX llm_token_spend_updated ON llm_token_spend (updated_at);
+    `,
+  },
 ];

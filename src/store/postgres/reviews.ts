@@ -151,5 +151,28 @@ export function PostgresReviews<B extends PostgresPart>(Base: B) {
       if (row.claimant === claimant) return { ok: true };
       return { ok: false, lastAt: row.last_at, nextAt: row.last_at + intervalMs };
     }
+
+    // --- the language model's token spend ---
+
+    async reserveLlmTokens(key: string, tokens: number, limit: number, now: number): Promise<boolean> {
+      if (tokens > limit) return false; // a new key's first reservation must fit too
+      // As on SQLite; concurrent reservations of one key are serialised on its row by ON CONFLICT.
+      const rows = await this.rows<{ spent: string }>(
+        `INSERT INTO llm_token_spend (budget_key, spent, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (budget_key) DO UPDATE SET spent = llm_token_spend.spent + excluded.spent, updated_at = excluded.updated_at
+         WHERE llm_token_spend.spent + excluded.spent <= $4
+         RETURNING spent`,
+        [key, tokens, now, limit],
+      );
+      return rows.length === 1;
+    }
+
+    async adjustLlmTokens(key: string, delta: number, now: number): Promise<void> {
+      await this.changes("UPDATE llm_token_spend SET spent = GREATEST(0, spent + $1), updated_at = $2 WHERE budget_key = $3", [
+        delta,
+        now,
+        key,
+      ]);
+    }
   };
 }

@@ -132,5 +132,23 @@ export function SqliteReviews<B extends SqlitePart>(Base: B) {
       if (row.claimant === claimant) return { ok: true };
       return { ok: false, lastAt: row.last_at, nextAt: row.last_at + intervalMs };
     }
+
+    // --- the language model's token spend ---
+
+    async reserveLlmTokens(key: string, tokens: number, limit: number, now: number): Promise<boolean> {
+      if (tokens > limit) return false; // a new key's first reservation must fit too
+      // One statement: a known key takes the tokens only while its total stays within the limit (no row back: refused).
+      const row = this.stmt(
+        `INSERT INTO llm_token_spend (budget_key, spent, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (budget_key) DO UPDATE SET spent = llm_token_spend.spent + excluded.spent, updated_at = excluded.updated_at
+         WHERE llm_token_spend.spent + excluded.spent <= ?
+         RETURNING spent`,
+      ).get(key, tokens, now, limit);
+      return row !== undefined;
+    }
+
+    async adjustLlmTokens(key: string, delta: number, now: number): Promise<void> {
+      this.stmt("UPDATE llm_token_spend SET spent = MAX(0, spent + ?), updated_at = ? WHERE budget_key = ?").run(delta, now, key);
+    }
   };
 }
