@@ -248,6 +248,8 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       auth,
       appAuth,
       review: (payload) => runReviewJob(payload, reviewDeps),
+      // Code pasted in a question is analysed like a pull request: in the worker pool.
+      analyse,
       log,
       access: operatorConfig.slack,
       settings: { ...settings.slack, gheHost: settings.github.host },

@@ -3,7 +3,7 @@
  * Input comes from outside (users, GitHub), so malformed text never throws: the parser keeps
  * whatever it could read and drops the rest.
  */
-import type { DiffFile, DiffHunk, DiffLine } from "./types.js";
+import type { DiffFile, DiffHunk, DiffLine, Finding } from "./types.js";
 
 const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
@@ -361,4 +361,18 @@ export function commentableLines(file: DiffFile): { RIGHT: Set<number>; LEFT: Se
       if (l.oldLine !== undefined && l.kind !== "add") LEFT.add(l.oldLine);
     }
   return { RIGHT, LEFT };
+}
+
+/**
+ * Whether GitHub can apply a suggestion on this file's diff: its lines include the comment's
+ * and are all added or context lines of one hunk (the new side).
+ */
+export function suggestionFits(suggestion: NonNullable<Finding["suggestion"]>, line: number, file: DiffFile): boolean {
+  const { startLine, endLine } = suggestion;
+  if (!(Number.isInteger(startLine) && Number.isInteger(endLine) && startLine <= line && line <= endLine)) return false;
+  return file.hunks.some((h) => {
+    const right = new Set(h.lines.filter((l) => l.kind !== "del" && l.newLine !== undefined).map((l) => l.newLine));
+    for (let n = startLine; n <= endLine; n++) if (!right.has(n)) return false;
+    return true;
+  });
 }

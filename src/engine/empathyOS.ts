@@ -183,6 +183,8 @@ export class EmpathyOS {
       filesChanged,
       linesAnalyzed: ctx.analysis?.stats.linesAnalyzed,
       testsChanged: ctx.tests_changed,
+      // Set by src/answers only (never by the review path): a question is not echoed back.
+      isQuestion: ctx.question === true && !isPullRequest,
     });
     const response = buildResponse({
       summary,

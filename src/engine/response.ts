@@ -11,10 +11,17 @@ export interface SummaryInput {
   filesChanged?: number;
   linesAnalyzed?: number;
   testsChanged?: boolean;
+  /** A question someone asked (src/answers): summarised by what was done, not echoed. */
+  isQuestion?: boolean;
 }
 
 /** Level 1: what the change is, in one line. */
 export function summarize(s: SummaryInput): string {
+  if (s.isQuestion) {
+    return s.linesAnalyzed !== undefined
+      ? `Answered a question: ${s.linesAnalyzed} line(s) of code in it analysed.`
+      : "Answered a question.";
+  }
   const title = truncate(s.title, 120);
   if (!s.isPullRequest && s.filesChanged === undefined) return `Noted: "${title}".`;
   const parts: string[] = [];

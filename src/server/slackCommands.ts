@@ -9,7 +9,9 @@
  * `chat.postMessage` when a bot token is set and the command came from a channel.
  *
  * Commands:
- * - `/empathy <question>`: an interaction with the engine (repo "slack", the channel and platform in the context);
+ * - `/empathy <question>`: an answer (src/answers): code in the question analysed like a pull request
+ *   (with `deps.analyse`, the worker pool in the app) with the fixed code, else the knowledge base;
+ *   the engine decides the level (repo "slack", the channel and platform in the context);
  * - `/empathy review <pull request URL>`: reviews the pull request through the app's installation
  *   on that repository (the same review as a webhook's) and posts the summary back;
  * - `/empathy status [owner/repo [github-login]]`: trust, learned patterns, recent predictions;
@@ -27,6 +29,7 @@
  * replies with chat.postMessage; the API URL defaults to https://slack.com/api.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AnalyseChange } from "../analysis/pool/isolated.js";
 import { redactSecrets } from "../analysis/secrets.js";
 import type { EmpathyOS } from "../engine/empathyOS.js";
 import type { EngineState } from "../engine/state.js";
@@ -44,7 +47,7 @@ import type { JobHandlers } from "../jobs/handlers.js";
 import type { JobQueue } from "../jobs/queue.js";
 import { accessSnippet, SlackAccessPolicy, type SlackRequester } from "./slack/access.js";
 import { verifySlackSignature } from "./slack/signature.js";
-import { contextBlock } from "./slack/blocks.js";
+import { questionReply } from "./slack/answerReply.js";
 import { reviewReply } from "./slack/reviewReply.js";
 import { RECENT_PREDICTIONS, RECENT_PREDICTIONS_SCAN, recentPredictionLines } from "./slack/statusReply.js";
 
@@ -54,6 +57,8 @@ export const SLACK_COMMAND_JOB = "slack_command";
 const SECTION_MAX = 3000;
 /** Slash command bodies are small; anything bigger is not Slack. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** A command's text kept in the job: a question with a pasted snippet fits (the answer reads at most 8,000 characters). */
+const MAX_COMMAND_TEXT = 8_000;
 
 export interface SlackCommandSettings extends SlackSettings {
   /** Web host of GitHub Enterprise Server (settings.github.host), accepted in review URLs besides github.com. */
@@ -83,6 +88,8 @@ export interface SlackCommandDeps {
   appAuth: () => Promise<Pick<Octokit, "request">>;
   /** Runs a review like the review job (runReviewJob with the app's deps). */
   review: (payload: ReviewJobPayload) => Promise<ReviewOutcome>;
+  /** The review's analysis (the worker pool in the app), for code pasted in a question; absent: questions are answered from the knowledge base. */
+  analyse?: AnalyseChange;
   log: Log;
   /** The operator's `slack:` section; absent: no entries, so no repository is reachable. */
   access?: SlackAccessConfig;
@@ -101,7 +108,7 @@ export interface SlackReply {
 
 export const HELP_TEXT = [
   "*/empathy* — ask the Empathy bot",
-  "• `/empathy <question>` — ask anything; the answer comes with its empathy level and confidence",
+  "• `/empathy <question>` — ask about a security or review problem, or paste code (in backticks or after a colon): it is analysed like a pull request and the fix shown, with the empathy level and confidence",
   "• `/empathy review <pull request URL>` — review a pull request of a repository the app is installed on",
   "• `/empathy status [owner/repo [github-login]]` — trust, learned patterns and recent predictions",
   "• `/empathy help` — this text",
@@ -162,7 +169,7 @@ export function parseCommandBody(contentType: string | undefined, raw: string): 
   return {
     command: form.get("command")!,
     // Stored in the job: redacted whole, then bounded (a slash command's text is short anyway).
-    text: redactSecrets(form.get("text")!).slice(0, 2000),
+    text: redactSecrets(form.get("text")!).slice(0, MAX_COMMAND_TEXT),
     user_id: form.get("user_id")!,
     user_name: opt("user_name"),
     channel_id: opt("channel_id"),
@@ -250,16 +257,15 @@ export class SlackCommands {
     return this.question(job, text);
   }
 
+  /** A question: code in it analysed like a pull request, else the knowledge base (src/answers). Not about a repository: in the channel as before. */
   private async question(job: SlackCommandJob, text: string): Promise<SlackReply> {
-    const result = await this.deps.engine.interact({
+    const { text: fallback, blocks } = await questionReply(text, {
+      engine: this.deps.engine,
+      analyse: this.deps.analyse,
       userId: job.user_id,
-      input: text,
       context: { repo: "slack", channel_id: job.channel_id ?? null, platform: "slack" },
     });
-    const blocks: SlackBlock[] = [section(escapeMrkdwn(result.response))];
-    if (result.clarifications.length > 0) blocks.push(section(result.clarifications.map((q) => `• ${escapeMrkdwn(q)}`).join("\n")));
-    blocks.push(contextBlock(result.level, result.confidence));
-    return { text: truncate(result.response, SECTION_MAX), blocks };
+    return { text: truncate(fallback, SECTION_MAX), blocks };
   }
 
   /** The reply refusing a repository this request may not reach; undefined when it may. */

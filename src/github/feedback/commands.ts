@@ -5,7 +5,9 @@
  * an error, so nothing a user types can make the job fail. Replies carry a hidden marker naming
  * the command's comment, so a retried job never answers twice.
  */
+import { parsePatch, suggestionFits } from "../../analysis/diff.js";
 import { redactSecrets } from "../../analysis/secrets.js";
+import { explainFinding } from "../../answers/explain.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { pct } from "../../text/percent.js";
 import type { FeedbackStore, RateSlotStore } from "../../store/store.js";
@@ -16,6 +18,8 @@ import { REVIEW_JOB, type ReviewJobPayload } from "../api/jobs.js";
 import type { Log, Octokit, RepoRef } from "../api/types.js";
 import { replyMarker } from "../api/markers.js";
 import { httpStatus } from "../api/errors.js";
+import { readFileAt } from "../api/fileContents.js";
+// The same test the review uses before it offers a suggestion (see the report's note on the import rule).
 
 export const COMMAND_JOB = "pr_comment_command";
 export const COMMAND_PREFIX = "/empathy";
@@ -24,6 +28,8 @@ export const MIN_ID_LENGTH = 8;
 const WRITE_ROLES = new Set(["admin", "maintain", "write"]);
 /** Help answers anyone, but each person at most once per pull request in this time. */
 const HELP_INTERVAL_MS = 60 * 60_000;
+/** Largest file read to show the code of a finding being explained. */
+const EXPLAIN_MAX_FILE_BYTES = 1_000_000;
 /** How long a collaborator permission read from GitHub is trusted. */
 const PERMISSION_TTL_MS = 60_000;
 /** Least time between two forced reviews of one pull request, unless the deps say otherwise. */
@@ -71,7 +77,7 @@ export function helpText(unknown?: string, forcedReviewIntervalMs = DEFAULT_FORC
     `${intro}Empathy understands these commands in a pull request comment:`,
     "",
     "- `/empathy dismiss <finding id>`: the finding is a false positive; it is not reported again in this repository (needs write access).",
-    "- `/empathy explain <finding id>`: what the finding is, why it matters and how to fix it.",
+    "- `/empathy explain <finding id>`: the finding's code, why it matters and how to fix it (the suggested change when there is one).",
     `- \`/empathy review\`: review the latest commit again now${limit}.`,
     "- `/empathy config`: the configuration in effect, with any problems in `.github/empathy.yml`.",
     "- `/empathy help`: this text.",
@@ -154,7 +160,7 @@ export class Commands {
       case "dismiss": {
         const found = await this.resolve(`${job.owner}/${job.repo}`, cmd.arg);
         if (typeof found === "string") return `${mention} ${found}`;
-        if (cmd.name === "explain") return explain(found.fingerprint, found.item);
+        if (cmd.name === "explain") return this.explain(found, octokit, ref, job);
         if (!(await this.canWrite(octokit, ref, job.author))) {
           return `Sorry ${mention}, only people with write access to this repository can dismiss findings. You can ask a maintainer to do it, or use \`/empathy explain ${found.fingerprint.slice(0, MIN_ID_LENGTH)}\`.`;
         }
@@ -179,6 +185,42 @@ export class Commands {
     const prAuthor = job.prAuthor ?? (await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber })).data.user?.login;
     if (prAuthor && prAuthor.toLowerCase() === job.author.toLowerCase()) return undefined;
     return (await this.canWrite(octokit, ref, job.author)) ? undefined : "not the pull request's author and no write access";
+  }
+
+  /**
+   * The explanation of a shown finding, with the code at its line from the file at the pull
+   * request's head and its suggested change when that still fits the pull request's diff.
+   */
+  private async explain(
+    found: { fingerprint: string; item: Record<string, unknown> },
+    octokit: Octokit,
+    ref: RepoRef,
+    job: CommandJob,
+  ): Promise<string> {
+    const { item } = found;
+    const path = typeof item.path === "string" ? item.path : undefined;
+    let fileLines: string[] | undefined;
+    let suggestion: Suggestion | undefined;
+    if (path && item.side !== "LEFT") {
+      const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: job.pullNumber });
+      const text = await readFileAt(octokit, ref, path, pr.head.sha, EXPLAIN_MAX_FILE_BYTES);
+      fileLines = text?.split(/\r?\n/);
+      const offered = shownSuggestion(item);
+      if (offered && typeof item.line === "number") {
+        const file = await this.pullRequestFile(octokit, ref, job.pullNumber, path);
+        if (file && suggestionFits(offered, item.line, file)) suggestion = offered;
+      }
+    }
+    return explainFinding({ fingerprint: found.fingerprint, item, fileLines, suggestion, idLength: MIN_ID_LENGTH });
+  }
+
+  /** One changed file of the pull request, parsed; pages are read until it is found. */
+  private async pullRequestFile(octokit: Octokit, ref: RepoRef, pullNumber: number, path: string) {
+    for await (const page of octokit.paginate.iterator(octokit.rest.pulls.listFiles, { ...ref, pull_number: pullNumber, per_page: 100 })) {
+      const f = page.data.find((x) => x.filename === path);
+      if (f) return parsePatch(f.filename, f.patch);
+    }
+    return undefined;
   }
 
   /** The item an id names, or the sentence saying why there is none. */
@@ -335,7 +377,18 @@ function clockTime(at: number, withSeconds: boolean, now: number): string {
   return `${sameDay ? "" : `${iso.slice(0, 10)} `}${time} UTC`;
 }
 
-/** What, why and how to fix, from what the review showed. */
+type Suggestion = { startLine: number; endLine: number; replacement: string };
+
+/** The suggestion a stored finding carried, when its shape is intact. */
+function shownSuggestion(item: Record<string, unknown>): Suggestion | undefined {
+  const s = item.suggestion as Partial<Suggestion> | undefined;
+  if (!s || typeof s !== "object") return undefined;
+  const { startLine, endLine, replacement } = s;
+  if (!Number.isInteger(startLine) || !Number.isInteger(endLine) || typeof replacement !== "string") return undefined;
+  return { startLine: startLine!, endLine: endLine!, replacement };
+}
+
+/** What, why and how to fix, from what the review showed (without the code: the command's answer is `explainFinding`). */
 export function explain(fingerprint: string, item: Record<string, unknown>): string {
   const str = (k: string) => (typeof item[k] === "string" ? (item[k] as string) : "");
   const where = str("path") ? `\`${str("path")}:${String(item.line ?? "?")}\`` : "this pull request";

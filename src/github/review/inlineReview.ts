@@ -5,7 +5,7 @@
  * (analysis/fixes) goes in its comment as a ```suggestion block over exactly its lines, only when
  * those lines are all in one hunk of the new side (else GitHub rejects the whole review).
  */
-import { commentableLines } from "../../analysis/diff.js";
+import { commentableLines, suggestionFits } from "../../analysis/diff.js";
 import { redact } from "../../analysis/secrets.js";
 import { severityRank, type DiffFile, type Finding, type Prediction, type Side } from "../../analysis/types.js";
 import { pct } from "../../text/percent.js";
@@ -51,20 +51,6 @@ function suggestionBlock(replacement: string): string {
   const longest = Math.max(0, ...(replacement.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(Math.max(3, longest + 1));
   return `${fence}suggestion\n${replacement}\n${fence}`;
-}
-
-/**
- * Whether GitHub can apply a suggestion on this file's diff: its lines include the comment's
- * and are all added or context lines of one hunk (the new side).
- */
-export function suggestionFits(suggestion: Suggestion, line: number, file: DiffFile): boolean {
-  const { startLine, endLine } = suggestion;
-  if (!(Number.isInteger(startLine) && Number.isInteger(endLine) && startLine <= line && line <= endLine)) return false;
-  return file.hunks.some((h) => {
-    const right = new Set(h.lines.filter((l) => l.kind !== "del" && l.newLine !== undefined).map((l) => l.newLine));
-    for (let n = startLine; n <= endLine; n++) if (!right.has(n)) return false;
-    return true;
-  });
 }
 
 /** The comment for an anchored item: with its suggestion when it fits the diff and survives redaction unchanged. */

@@ -9,7 +9,8 @@ import { FakeGitHub, type FakeFile } from "../../helpers/fakeGitHub.js";
 import { parsePatch } from "../../../src/analysis/diff.js";
 import { withKnownSecrets } from "../../../src/analysis/secrets.js";
 import type { Finding } from "../../../src/analysis/types.js";
-import { selectInlineComments, suggestionFits } from "../../../src/github/review/inlineReview.js";
+import { suggestionFits } from "../../../src/analysis/diff.js";
+import { selectInlineComments } from "../../../src/github/review/inlineReview.js";
 import { createHarness, type Harness } from "../harness.js";
 
 function addedPatch(text: string): string {
