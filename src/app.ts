@@ -27,6 +27,7 @@ import { SelfEvents } from "./github/api/selfEvents.js";
 import { registerJobs } from "./jobs/handlers.js";
 import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
+import { phraseAnswer } from "./llm/phrase.js";
 import { EventLog } from "./events/eventLog.js";
 import { dashboardHandler } from "./dashboard/handler.js";
 import { attachIntegrations, buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
@@ -250,6 +251,10 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       review: (payload) => runReviewJob(payload, reviewDeps),
       // Code pasted in a question is analysed like a pull request: in the worker pool.
       analyse,
+      // The operator's language model may word the answer's prose, grounded on it, within a budget per asker and day.
+      phraseAnswer: settings.llm
+        ? (input, budgetKey) => phraseAnswer(input, { settings: settings.llm, repoAllows: true, spend: store, budgetKey, log })
+        : undefined,
       log,
       access: operatorConfig.slack,
       settings: { ...settings.slack, gheHost: settings.github.host },

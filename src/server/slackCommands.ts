@@ -48,6 +48,7 @@ import type { JobQueue } from "../jobs/queue.js";
 import { accessSnippet, SlackAccessPolicy, type SlackRequester } from "./slack/access.js";
 import { verifySlackSignature } from "./slack/signature.js";
 import { questionReply } from "./slack/answerReply.js";
+import type { PhrasingInput } from "../answers/phrasing.js";
 import { reviewReply } from "./slack/reviewReply.js";
 import { RECENT_PREDICTIONS, RECENT_PREDICTIONS_SCAN, recentPredictionLines } from "./slack/statusReply.js";
 
@@ -90,6 +91,8 @@ export interface SlackCommandDeps {
   review: (payload: ReviewJobPayload) => Promise<ReviewOutcome>;
   /** The review's analysis (the worker pool in the app), for code pasted in a question; absent: questions are answered from the knowledge base. */
   analyse?: AnalyseChange;
+  /** The operator's language model wording a question's answer (src/llm), within the budget of `budgetKey`; absent: the deterministic answer. */
+  phraseAnswer?: (input: PhrasingInput, budgetKey: string) => Promise<string | undefined>;
   log: Log;
   /** The operator's `slack:` section; absent: no entries, so no repository is reachable. */
   access?: SlackAccessConfig;
@@ -259,12 +262,19 @@ export class SlackCommands {
 
   /** A question: code in it analysed like a pull request, else the knowledge base (src/answers). Not about a repository: in the channel as before. */
   private async question(job: SlackCommandJob, text: string): Promise<SlackReply> {
-    const { text: fallback, blocks } = await questionReply(text, {
-      engine: this.deps.engine,
-      analyse: this.deps.analyse,
-      userId: job.user_id,
-      context: { repo: "slack", channel_id: job.channel_id ?? null, platform: "slack" },
-    });
+    const phrase = this.deps.phraseAnswer;
+    // A question is about no repository: its model budget is the asker's, per workspace and UTC day.
+    const budgetKey = `slack:${job.team_id ?? "-"}:${job.user_id}:${new Date(this.now()).toISOString().slice(0, 10)}`;
+    const { text: fallback, blocks } = await questionReply(
+      text,
+      {
+        engine: this.deps.engine,
+        analyse: this.deps.analyse,
+        userId: job.user_id,
+        context: { repo: "slack", channel_id: job.channel_id ?? null, platform: "slack" },
+      },
+      phrase && ((input) => phrase(input, budgetKey)),
+    );
     return { text: truncate(fallback, SECTION_MAX), blocks };
   }
 

@@ -5,6 +5,7 @@
  * met and the assumptions made beside them. Pure.
  */
 import { answerQuestion, type Answer, type AnswerDeps } from "../../answers/answer.js";
+import { phrased, type PhraseAnswer } from "../../answers/phrasing.js";
 import { escapeMrkdwn, type SlackBlock } from "../../integrations/slack.js";
 import { pct } from "../../text/percent.js";
 import { contextBlock, fitLines, section } from "./blocks.js";
@@ -73,7 +74,11 @@ export function answerReply(answer: Answer): { text: string; blocks: SlackBlock[
 }
 
 /** Answers a question asked in Slack (the analysis and the engine come from the command's deps). */
-export async function questionReply(question: string, deps: AnswerDeps): Promise<{ text: string; blocks: SlackBlock[]; answer: Answer }> {
-  const answer = await answerQuestion(question, deps);
+export async function questionReply(
+  question: string,
+  deps: AnswerDeps,
+  phrase?: PhraseAnswer,
+): Promise<{ text: string; blocks: SlackBlock[]; answer: Answer }> {
+  const answer = await phrased(question, await answerQuestion(question, deps), phrase);
   return { ...answerReply(answer), answer };
 }
