@@ -216,3 +216,10 @@ export function toDashboardReview(r: ReviewRow, queuedAt: number | null): Dashbo
 
 /** The job subject of a pull request (store.ts jobSubjectKey): "owner/repo#n", lower case. */
 export const subjectOf = (repo: string, prNumber: number) => `${repo}#${prNumber}`.toLowerCase();
+
+/** The tables whose stored repository spellings a viewer's lower-case names are matched against (both stores). */
+export const SPELLING_TABLES = ["trust", "patterns", "shown_items", "prediction_issues", "feedback_log", "review_results"];
+
+/** A recursive CTE `r_<table>(repo)` walking the distinct values of a table's leading `repo` column: one index probe per value. */
+export const looseRepoScan = (t: string) =>
+  `r_${t}(repo) AS (SELECT MIN(repo) FROM ${t} UNION ALL SELECT (SELECT MIN(repo) FROM ${t} WHERE repo > r_${t}.repo) FROM r_${t} WHERE r_${t}.repo IS NOT NULL)`;

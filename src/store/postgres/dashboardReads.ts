@@ -7,6 +7,8 @@
 import type { PatternRecord, TrustRecord } from "../../engine/state.js";
 import {
   dashboardRepos,
+  looseRepoScan,
+  SPELLING_TABLES,
   PATTERN_ID,
   pageLimit,
   scanLimit,
@@ -25,12 +27,7 @@ import {
 } from "../dashboardReads.js";
 import type { PostgresPart } from "./base.js";
 
-const SPELLING_TABLES = ["trust", "patterns", "shown_items", "prediction_issues", "feedback_log", "review_results"];
-
-const loose = (t: string) =>
-  `r_${t}(repo) AS (SELECT MIN(repo) FROM ${t} UNION ALL SELECT (SELECT MIN(repo) FROM ${t} WHERE repo > r_${t}.repo) FROM r_${t} WHERE r_${t}.repo IS NOT NULL)`;
-
-const SPELLINGS = `WITH RECURSIVE ${SPELLING_TABLES.map(loose).join(",\n")}
+const SPELLINGS = `WITH RECURSIVE ${SPELLING_TABLES.map(looseRepoScan).join(",\n")}
 SELECT DISTINCT repo FROM (${SPELLING_TABLES.map((t) => `SELECT repo FROM r_${t}`).join(" UNION ALL ")} UNION ALL SELECT repo FROM issue_policies) names
 WHERE repo IS NOT NULL AND lower(repo) = ANY($1::text[])`;
 

@@ -9,6 +9,8 @@
 import type { PatternRecord, TrustRecord } from "../../engine/state.js";
 import {
   dashboardRepos,
+  looseRepoScan,
+  SPELLING_TABLES,
   PATTERN_ID,
   pageLimit,
   scanLimit,
@@ -27,13 +29,7 @@ import {
 } from "../dashboardReads.js";
 import type { SqlitePart } from "./base.js";
 
-/** The tables whose stored repository spellings a viewer's lower-case names are matched against. */
-const SPELLING_TABLES = ["trust", "patterns", "shown_items", "prediction_issues", "feedback_log", "review_results"];
-
-const loose = (t: string) =>
-  `r_${t}(repo) AS (SELECT MIN(repo) FROM ${t} UNION ALL SELECT (SELECT MIN(repo) FROM ${t} WHERE repo > r_${t}.repo) FROM r_${t} WHERE r_${t}.repo IS NOT NULL)`;
-
-const SPELLINGS = `WITH RECURSIVE ${SPELLING_TABLES.map(loose).join(",\n")}
+const SPELLINGS = `WITH RECURSIVE ${SPELLING_TABLES.map(looseRepoScan).join(",\n")}
 SELECT DISTINCT repo FROM (${SPELLING_TABLES.map((t) => `SELECT repo FROM r_${t}`).join(" UNION ALL ")} UNION ALL SELECT repo FROM issue_policies)
 WHERE repo IS NOT NULL AND lower(repo) IN (SELECT value FROM json_each(?))`;
 
