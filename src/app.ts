@@ -29,6 +29,7 @@ import { JobQueue } from "./jobs/queue.js";
 import { Retention } from "./jobs/retention.js";
 import { phraseAnswer } from "./llm/phrase.js";
 import { EventLog } from "./events/eventLog.js";
+import type { InsightsSource } from "./dashboard/insightsSource.js";
 import { dashboardHandler } from "./dashboard/handler.js";
 import { attachIntegrations, buildIntegrations, octokitForRepository, type AnyIntegration } from "./integrations/index.js";
 import { redactingLog } from "./logging/redactingLog.js";
@@ -282,23 +283,7 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       log,
       webhooks,
       // The insight pages read the store and use the engine's own rules (never restated in the dashboard).
-      insights: {
-        reads: store,
-        trust: {
-          initial: INITIAL_TRUST,
-          after: (trust, outcome) => applyOutcome({ ...newTrustRecord("", ""), trust }, outcome, 0).newTrust,
-        },
-        breaker: {
-          lookbackMs: BREAKER_LOOKBACK_MS,
-          state: (entries, now) =>
-            breakerState(
-              entries.map((e) => ({ ...e, key: "" })),
-              now,
-            ),
-        },
-        patternId,
-        levelName: (level) => LEVEL_NAMES[level as EmpathyLevel],
-      },
+      insights: { reads: store, ...engineInsightRules() },
     });
     try {
       addHandler(healthHandler(store, { pool: () => pool.stats(), github: () => githubCalls.health(), lifecycle: () => lifecycle }));
@@ -345,5 +330,25 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       lifecycle.started = true;
     }
     options.onReady?.({ store, bus, engine, queue, webhooks, pool, integrations, close });
+  };
+}
+
+/** The engine's own rules the dashboard's insight pages apply to stored rows (the dashboard does not import the engine). */
+export function engineInsightRules(): Omit<InsightsSource, "reads"> {
+  return {
+    trust: {
+      initial: INITIAL_TRUST,
+      after: (trust, outcome) => applyOutcome({ ...newTrustRecord("", ""), trust }, outcome, 0).newTrust,
+    },
+    breaker: {
+      lookbackMs: BREAKER_LOOKBACK_MS,
+      state: (entries, now) =>
+        breakerState(
+          entries.map((e) => ({ ...e, key: "" })),
+          now,
+        ),
+    },
+    patternId,
+    levelName: (level) => LEVEL_NAMES[level as EmpathyLevel],
   };
 }

@@ -5,23 +5,22 @@
  * events back; a POST without CSRF token is refused. Screenshots go to .scratch/ (not committed).
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
-import { dashboardHandler, type DashboardHandler } from "../../src/dashboard/handler.js";
+import { dashboardHandler } from "../../src/dashboard/handler.js";
 import { EventBus } from "../../src/events/bus.js";
 import { launchChromium } from "../support/chromium.js";
 import { GitHubOAuthStandIn } from "../support/githubOAuthStandIn.js";
-import { memoryLog, SECRET } from "./harness.js";
+import { memoryLog, SECRET, serveForBrowser, type BrowserDashboard } from "./harness.js";
 
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 
 describe("dashboard in Chromium", () => {
   let browser: Browser;
   let github: GitHubOAuthStandIn;
-  let server: Server;
-  let handler: DashboardHandler;
+  let dashboard: BrowserDashboard | undefined;
   let url: string;
   const bus = new EventBus();
   const logs: string[] = [];
@@ -38,33 +37,14 @@ describe("dashboard in Chromium", () => {
       ],
     });
     const host = await github.listen();
-    server = createServer((req, res) => {
-      void handler(req, res).then((taken) => taken || res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    handler = dashboardHandler({
-      settings: {
-        clientId: "Iv1.browser",
-        clientSecret: "browser-client-secret-0123456789",
-        publicUrl: url,
-        gheHost: host,
-        gheProtocol: "http",
-        admins: [],
-        appId: 42,
-      },
-      bus,
-      secret: async () => SECRET,
-      log: memoryLog(logs),
-    });
+    dashboard = await serveForBrowser(host, { bus, secret: async () => SECRET, log: memoryLog(logs) });
+    url = dashboard.url;
     browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    handler?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await dashboard?.close();
     await github?.close();
   });
 

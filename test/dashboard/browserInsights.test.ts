@@ -8,21 +8,16 @@
  * (not committed).
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { dashboardHandler, type DashboardHandler } from "../../src/dashboard/handler.js";
 import { EmpathyOS } from "../../src/engine/empathyOS.js";
-import { LEVEL_NAMES, type EmpathyLevel } from "../../src/engine/levels.js";
 import { newPattern, patternId } from "../../src/engine/patterns.js";
-import { applyOutcome, INITIAL_TRUST, newTrustRecord } from "../../src/engine/trust.js";
 import { EventBus } from "../../src/events/bus.js";
-import { breakerState, BREAKER_LOOKBACK_MS } from "../../src/github/feedback/feedbackBreaker.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
 import { launchChromium } from "../support/chromium.js";
 import { GitHubOAuthStandIn } from "../support/githubOAuthStandIn.js";
-import { memoryLog, SECRET } from "./harness.js";
+import { memoryLog, SECRET, serveForBrowser, type BrowserDashboard } from "./harness.js";
+import { engineInsightRules } from "../../src/app.js";
 
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 const DAY = 24 * 3600_000;
@@ -131,8 +126,7 @@ async function seed(store: SqliteStore, engine: EmpathyOS, now: number) {
 describe("insight pages in Chromium", () => {
   let browser: Browser;
   let github: GitHubOAuthStandIn;
-  let server: Server;
-  let handler: DashboardHandler;
+  let dashboard: BrowserDashboard | undefined;
   let store: SqliteStore;
   let url: string;
   let githubHost: string;
@@ -150,47 +144,19 @@ describe("insight pages in Chromium", () => {
     });
     const host = await github.listen();
     githubHost = host;
-    server = createServer((req, res) => {
-      void handler(req, res).then((taken) => taken || res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    handler = dashboardHandler({
-      settings: {
-        clientId: "Iv1.browser",
-        clientSecret: "browser-client-secret-0123456789",
-        publicUrl: url,
-        gheHost: host,
-        gheProtocol: "http",
-        admins: [],
-        appId: 42,
-      },
+    dashboard = await serveForBrowser(host, {
       bus: new EventBus(),
       secret: async () => SECRET,
       log: memoryLog(logs),
-      insights: {
-        reads: store,
-        trust: { initial: INITIAL_TRUST, after: (t, o) => applyOutcome({ ...newTrustRecord("", ""), trust: t }, o, 0).newTrust },
-        breaker: {
-          lookbackMs: BREAKER_LOOKBACK_MS,
-          state: (e, now) =>
-            breakerState(
-              e.map((x) => ({ ...x, key: "" })),
-              now,
-            ),
-        },
-        patternId,
-        levelName: (l) => LEVEL_NAMES[l as EmpathyLevel],
-      },
+      insights: { reads: store, ...engineInsightRules() },
     });
+    url = dashboard.url;
     browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    handler?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await dashboard?.close();
     await github?.close();
     await store?.close();
   });

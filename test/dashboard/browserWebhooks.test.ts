@@ -5,23 +5,19 @@
  * resumed. Screenshot: .scratch/dashboard-webhooks.png (not committed).
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
-import { dashboardHandler, type DashboardHandler } from "../../src/dashboard/handler.js";
 import { launchChromium } from "../support/chromium.js";
 import { GitHubOAuthStandIn } from "../support/githubOAuthStandIn.js";
 import { Receiver, setup, waitFor, type Setup } from "../delivery/helpers.js";
-import { memoryLog, SECRET } from "./harness.js";
+import { memoryLog, SECRET, serveForBrowser, type BrowserDashboard } from "./harness.js";
 
 const SCRATCH = resolve(import.meta.dirname ?? process.cwd(), "..", "..", ".scratch");
 
 describe("webhooks page in Chromium", () => {
   let browser: Browser;
   let github: GitHubOAuthStandIn;
-  let server: Server;
-  let handler: DashboardHandler;
+  let dashboard: BrowserDashboard | undefined;
   let url: string;
   let receiver: Receiver;
   let d: Setup;
@@ -42,34 +38,18 @@ describe("webhooks page in Chromium", () => {
       installations: [{ id: 1, appId: 42, repos: ["octo/app"] }],
     });
     const host = await github.listen();
-    server = createServer((req, res) => {
-      void handler(req, res).then((taken) => taken || res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    handler = dashboardHandler({
-      settings: {
-        clientId: "Iv1.browser",
-        clientSecret: "browser-client-secret-0123456789",
-        publicUrl: url,
-        gheHost: host,
-        gheProtocol: "http",
-        admins: ["ops-admin"],
-        appId: 42,
-      },
-      bus: d.bus,
-      secret: async () => SECRET,
-      log: memoryLog(logs),
-      webhooks: d.manager,
-    });
+    dashboard = await serveForBrowser(
+      host,
+      { bus: d.bus, secret: async () => SECRET, log: memoryLog(logs), webhooks: d.manager },
+      { admins: ["ops-admin"] },
+    );
+    url = dashboard.url;
     browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    handler?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await dashboard?.close();
     await github?.close();
     await d?.manager.stop();
     await receiver?.close();

@@ -112,3 +112,42 @@ export async function request(
 export function cookiePair(setCookie: string | undefined): string {
   return (setCookie ?? "").split(";")[0];
 }
+
+/** The OAuth client the browser suites' stand-in GitHub knows. */
+export const BROWSER_CLIENT = { clientId: "Iv1.browser", clientSecret: "browser-client-secret-0123456789" } as const;
+
+export interface BrowserDashboard {
+  url: string;
+  handler: DashboardHandler;
+  close(): Promise<void>;
+}
+
+/**
+ * The dashboard for a browser suite: on a loopback server whose URL is its public URL, signing in
+ * through the stand-in GitHub at `gheHost` (GitHub Enterprise Server URLs over http), on the real clock.
+ */
+export async function serveForBrowser(
+  gheHost: string,
+  deps: Omit<DashboardDeps, "settings">,
+  over: Partial<DashboardSettings> = {},
+): Promise<BrowserDashboard> {
+  const ref: { handler?: DashboardHandler } = {};
+  const server = createServer((req, res) => {
+    void ref.handler!(req, res).then((taken) => taken || res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const handler = (ref.handler = dashboardHandler({
+    settings: { ...BROWSER_CLIENT, publicUrl: url, gheHost, gheProtocol: "http", admins: [], appId: 42, ...over },
+    ...deps,
+  }));
+  return {
+    url,
+    handler,
+    close: async () => {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
