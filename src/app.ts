@@ -266,8 +266,10 @@ export function empathyApp(options: EmpathyAppOptions = {}): ApplicationFunction
       queue,
       {
         // The attempt: a failure the queue retries keeps the check run in progress for the retry; the last one completes it.
-        [REVIEW_JOB]: async (payload: ReviewJobPayload, job, signal) =>
-          void (await runReviewJob(payload, reviewDeps, signal, { attempt: job.attempts, maxAttempts: settings.jobMaxAttempts })),
+        [REVIEW_JOB]: async (payload: ReviewJobPayload, job, signal) => {
+          const outcome = await runReviewJob(payload, reviewDeps, signal, { attempt: job.attempts, maxAttempts: settings.jobMaxAttempts });
+          metrics?.reviewFinished(outcome);
+        },
         [PREDICTION_ISSUE_JOB]: (payload: PredictionIssueJob) => predictionIssues.run(payload),
       },
       feedback.jobs,

@@ -5,7 +5,8 @@
  *
  * - events by type: a bus listener that only increments a counter (synchronous, no promise, so
  *   the bus never waits for it);
- * - jobs (reviews are `job_type="review"`): the job queue's `onJobFinished` observer;
+ * - jobs (reviews are `job_type="review"`): the job queue's `onJobFinished` observer; of the review
+ *   jobs that finished, which reviewed a commit and which had nothing to review: `reviewFinished`;
  * - webhook attempts: the delivery loop's `onAttemptSettled` observer;
  * - queue depths and the oldest queued job's age: read from the store when scraped, not kept;
  * - GitHub's rate limit: what GitHubCalls last saw in the answers' headers, read when scraped.
@@ -66,6 +67,7 @@ export class AppMetrics {
   private readonly jobs: Counter<"job_type" | "outcome">;
   private readonly jobSeconds: Histogram<"job_type" | "outcome">;
   private readonly jobTypes = new BoundedLabel(MAX_JOB_TYPES);
+  private readonly reviews: Counter<"outcome">;
   private readonly attempts: Counter<"registration" | "outcome">;
   private readonly attemptSeconds: Histogram<"registration">;
   private readonly registrations = new BoundedLabel(MAX_REGISTRATIONS);
@@ -96,6 +98,12 @@ export class AppMetrics {
       name: "empathy_jobs_finished_total",
       help: "Job runs by type and outcome (done, retry, dead, released, lease_lost); reviews are job_type=review.",
       labelNames: ["job_type", "outcome"],
+      registers,
+    });
+    this.reviews = new Counter({
+      name: "empathy_reviews_total",
+      help: "Review jobs that finished, by outcome: reviewed (a commit was reviewed and written to GitHub) or skipped (closed, a newer commit, already reviewed, disabled, a draft, an ignored author).",
+      labelNames: ["outcome"],
       registers,
     });
     this.jobSeconds = new Histogram({
@@ -179,6 +187,11 @@ export class AppMetrics {
     const labels = { job_type: this.jobTypes.value(type), outcome };
     this.jobs.inc(labels);
     this.jobSeconds.observe(labels, ms / 1000);
+  };
+
+  /** A review job's result: whether it reviewed a commit or had nothing to review. */
+  readonly reviewFinished = (outcome: "reviewed" | "skipped"): void => {
+    this.reviews.inc({ outcome });
   };
 
   /** The WebhookManager's `onAttemptSettled`. */

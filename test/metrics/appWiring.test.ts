@@ -1,5 +1,8 @@
 /** The app wires /metrics: off without EMPATHY_METRICS_TOKEN, and with it the queue's, the bus's and the store's figures. */
+import nock from "nock";
+import { REVIEW_JOB } from "../../src/github/api/jobs.js";
 import { serveApp } from "../helpers/appUnderTest.js";
+import { FakeGitHub } from "../helpers/fakeGitHub.js";
 import { valueOf } from "./exposition.js";
 
 const serve = (metricsToken: string | undefined) => serveApp({ settings: { metricsToken } });
@@ -37,6 +40,31 @@ describe("empathyApp: /metrics", () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  it("counts the review jobs that reviewed a commit apart from those with nothing to review", async () => {
+    const fake = new FakeGitHub();
+    nock.disableNetConnect();
+    nock.enableNetConnect((host) => host.startsWith("127.0.0.1")); // /metrics is on loopback
+    fake.mountOnNock("https://api.github.com");
+    const app = await serve("tok");
+    try {
+      const job = { installationId: 1, owner: fake.owner, repo: fake.repo, pullNumber: fake.pull.number, action: "opened" };
+      await app.handles.queue.enqueue({ type: REVIEW_JOB, payload: { ...job, headSha: fake.pull.head.sha, deliveryId: "d-1" } });
+      await app.handles.queue.drain();
+      // The same commit again: already reviewed, nothing to do.
+      await app.handles.queue.enqueue({ type: REVIEW_JOB, payload: { ...job, headSha: fake.pull.head.sha, deliveryId: "d-2" } });
+      await app.handles.queue.drain();
+      expect(fake.problems).toEqual([]);
+      const t = await (await fetch(`${app.base}/metrics`, { headers: { authorization: "Bearer tok" } })).text();
+      expect(valueOf(t, "empathy_reviews_total", { outcome: "reviewed" })).toBe(1);
+      expect(valueOf(t, "empathy_reviews_total", { outcome: "skipped" })).toBe(1);
+      expect(valueOf(t, "empathy_jobs_finished_total", { job_type: REVIEW_JOB, outcome: "done" })).toBe(2);
+    } finally {
+      await app.close();
+      nock.cleanAll();
+      nock.enableNetConnect();
     }
   });
 });

@@ -123,4 +123,14 @@ describe("AppMetrics: jobs", () => {
     expect(valueOf(t, "empathy_metrics_store_errors_total")).toBe(1);
     expect(warnings).toHaveLength(1);
   });
+
+  it("counts the review jobs that reviewed a commit apart from those that had nothing to review", async () => {
+    const { metrics } = setup();
+    metrics.reviewFinished("reviewed");
+    metrics.reviewFinished("skipped");
+    metrics.reviewFinished("skipped");
+    const body = await text(metrics);
+    expect(valueOf(body, "empathy_reviews_total", { outcome: "reviewed" })).toBe(1);
+    expect(valueOf(body, "empathy_reviews_total", { outcome: "skipped" })).toBe(2);
+  });
 });
