@@ -126,6 +126,10 @@ describe("SlackAccessPolicy", () => {
     // Not a repository name at all: no glob sees it.
     expect(policy.check({ teamId: "T2", channelId: "C0A" }, "octo-org/shop/extra")).toEqual({ allowed: false, reason: "repository" });
     expect(policy.check({ teamId: "T2", channelId: "C0A" }, "../etc")).toEqual({ allowed: false, reason: "repository" });
+    // Longer than GitHub allows (owner 39, name 100): refused before any glob runs on it.
+    expect(policy.check({ teamId: "T2", channelId: "C0A" }, `${"o".repeat(39)}/${"r".repeat(100)}`)).toEqual({ allowed: true });
+    expect(policy.check({ teamId: "T2", channelId: "C0A" }, `${"o".repeat(40)}/shop`)).toEqual({ allowed: false, reason: "repository" });
+    expect(policy.check({ teamId: "T2", channelId: "C0A" }, `octo/${"r".repeat(5000)}`)).toEqual({ allowed: false, reason: "repository" });
   });
 
   it("visibleTo filters listings the same way", () => {

@@ -23,8 +23,12 @@ export type AccessDecision =
   /** no_entry: nothing for this workspace; channel: only in other channels; repository: no glob matches. */
   | { allowed: false; reason: "no_entry" | "channel" | "repository" };
 
-/** What a repository name must look like before any glob sees it (GitHub's characters, one slash). */
-const REPOSITORY_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/**
+ * What a repository name must look like before any glob sees it: GitHub's characters and lengths
+ * (an owner at most 39, a name at most 100), one slash. A name from a Slack command is bounded
+ * before the operator's globs (picomatch regexes) run on it.
+ */
+const REPOSITORY_NAME = /^[A-Za-z0-9_.-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/;
 
 interface CompiledEntry {
   entry: SlackAccessEntry;
