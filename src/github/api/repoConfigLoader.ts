@@ -7,8 +7,8 @@
  * defaults. GitHub being unavailable (5xx) is thrown, for the queue to retry.
  */
 import merge from "deepmerge";
-import { CONFIG_PATH, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../../config/repoConfig.js";
-import { formatBytes, parseBoundedYaml, REPO_CONFIG_YAML_LIMITS, YamlLimitError } from "../../analysis/yamlLimits.js";
+import { CONFIG_PATH, parseRepoConfigText, resolveRepoConfig, type ConfigProblem, type RepoConfig } from "../../config/repoConfig.js";
+import { formatBytes, REPO_CONFIG_YAML_LIMITS } from "../../analysis/yamlLimits.js";
 import type { Log, Octokit, RepoRef } from "./types.js";
 import { httpStatus } from "./errors.js";
 import { errorMessage } from "../../text/errorMessage.js";
@@ -137,23 +137,10 @@ async function readConfigFile(octokit: Octokit, at: ConfigLocation, home: RepoRe
   }
   const text = typeof data === "string" ? data : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? decode(data, file) : null;
   if (text === null) throw new ConfigFileProblem(file, "(file)", "could not be read: GitHub did not send its text");
-  let config: unknown;
-  try {
-    config = parseBoundedYaml(text, REPO_CONFIG_YAML_LIMITS);
-  } catch (error) {
-    const why =
-      error instanceof YamlLimitError
-        ? `the YAML ${error.message}`
-        : `invalid YAML: ${String((error as Error).message)
-            .split("\n")[0]
-            .replace(/:$/, "")}`;
-    throw new ConfigFileProblem(file, "(file)", `could not be read: ${why}`);
-  }
-  if (config === null || config === undefined) return {}; // an empty file is a file: Probot does not look further
-  if (typeof config !== "object" || Array.isArray(config)) {
-    throw new ConfigFileProblem(file, "(root)", "the file must be a YAML mapping of keys to values");
-  }
-  return config as Record<string, unknown>;
+  // The same reading as `empathy config check` (an empty file is a file: Probot does not look further).
+  const { raw, problems } = parseRepoConfigText(text, file);
+  if (raw === null) throw new ConfigFileProblem(file, problems[0].key, problems[0].message);
+  return raw;
 }
 
 function decode(data: ArrayBuffer | ArrayBufferView, file: string): string {
